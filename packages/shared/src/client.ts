@@ -1,0 +1,283 @@
+/**
+ * The typed HTTP client of the platform: one method per documented route. It uses the global `fetch`
+ * (browsers, Node 20+), has no dependencies, and throws `ApiError` for every non-2xx answer.
+ */
+import type {
+  AdminUser, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
+  CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360, DecisionDefinition,
+  DeployProcessRequest, ErrorDetail, Field, FieldPatch, FormDefinitionInput, FormDraft, HealthStatus,
+  Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
+  OrgUnit, OrgUnitInput, Page, ProcessDefinition, ProcessInstance, ProcessInstanceQuery, PublishedForm,
+  RecordData, RecordValues, Role, RolePatch, SignalRequest, StartProcessRequest, Task, TaskScope,
+  UploadedFile, UserPatch,
+} from './types.js';
+
+/** An error answer of the API, or a failure to reach it (`status` 0, code `network_error`). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+
+  /** The error details that carry a field path (`{ path, code, message }`), e.g. of a 400 on a record. */
+  get fieldErrors(): ErrorDetail[] {
+    return Array.isArray(this.details) ? (this.details as ErrorDetail[]).filter((d) => d && typeof d === 'object') : [];
+  }
+}
+
+export function isApiError(e: unknown): e is ApiError {
+  return e instanceof ApiError;
+}
+
+export interface ClientOptions {
+  /** `""` for the same origin (the browser), or `http://host:port`. */
+  baseUrl: string;
+  /** The bearer token (JWT or API key) to send, if any. */
+  getToken?: () => string | null | undefined;
+  /** The `Accept-Language` to send: `zh-CN` (default) or `en`. */
+  getLanguage?: () => Lang | string | null | undefined;
+  /** Called on every 401 answer (the web app logs out). */
+  onUnauthorized?: (error: ApiError) => void;
+  fetch?: typeof fetch;
+}
+
+type Query = Record<string, string | number | boolean | null | undefined>;
+
+interface RequestOptions {
+  query?: Query;
+  body?: unknown;
+  /** Return the raw text instead of parsing JSON. */
+  text?: boolean;
+  signal?: AbortSignal;
+}
+
+const enc = encodeURIComponent;
+
+function queryString(query?: Query): string {
+  if (!query) return '';
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined || v === null || v === '') continue;
+    parts.push(`${enc(k)}=${enc(String(v))}`);
+  }
+  return parts.length ? `?${parts.join('&')}` : '';
+}
+
+function listQuery(q: ListQuery = {}): Query {
+  return {
+    filter: q.filter && Object.keys(q.filter).length ? JSON.stringify(q.filter) : undefined,
+    sort: q.sort,
+    limit: q.limit,
+    cursor: q.cursor ?? undefined,
+    fields: q.fields?.length ? q.fields.join(',') : undefined,
+  };
+}
+
+export function createClient(options: ClientOptions) {
+  const base = options.baseUrl.replace(/\/+$/, '');
+  const doFetch = options.fetch ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => fetch(input, init));
+
+  async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
+    const headers: Record<string, string> = { Accept: opts.text ? '*/*' : 'application/json' };
+    const token = options.getToken?.();
+    if (token) headers.Authorization = `Bearer ${token}`;
+    const lang = options.getLanguage?.();
+    if (lang) headers['Accept-Language'] = lang;
+    let body: FormData | string | undefined;
+    if (opts.body instanceof FormData) {
+      body = opts.body;
+    } else if (opts.body !== undefined) {
+      headers['Content-Type'] = 'application/json';
+      body = JSON.stringify(opts.body);
+    }
+    let res: Response;
+    try {
+      res = await doFetch(`${base}${path}${queryString(opts.query)}`, { method, headers, body, signal: opts.signal });
+    } catch (err) {
+      if ((err as { name?: string })?.name === 'AbortError') throw err;
+      throw new ApiError(0, 'network_error', (err as Error)?.message ?? 'network error');
+    }
+    const raw = await res.text();
+    if (!res.ok) {
+      let code = `http_${res.status}`;
+      let message = res.statusText || `HTTP ${res.status}`;
+      let details: unknown;
+      try {
+        const parsed = JSON.parse(raw) as { error?: { code?: string; message?: string; details?: unknown }; message?: string };
+        if (parsed?.error) {
+          code = parsed.error.code ?? code;
+          message = parsed.error.message ?? message;
+          details = parsed.error.details;
+        } else if (typeof parsed?.message === 'string') {
+          message = parsed.message;
+        }
+      } catch {
+        if (raw && raw.length < 500) message = raw;
+      }
+      const error = new ApiError(res.status, code, message, details);
+      if (res.status === 401) options.onUnauthorized?.(error);
+      throw error;
+    }
+    if (opts.text) return raw as T;
+    if (!raw) return undefined as T;
+    try {
+      return JSON.parse(raw) as T;
+    } catch {
+      return raw as T;
+    }
+  }
+
+  const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal });
+  const post = <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} });
+  const put = <T>(path: string, body: unknown) => request<T>('PUT', path, { body });
+  const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, { body });
+  const del = <T>(path: string) => request<T>('DELETE', path);
+
+  return {
+    /** Low-level access for routes added after this client. */
+    request,
+
+    // ------------------------------------------------------------ platform
+    health: () => get<HealthStatus>('/api/health'),
+    openapi: () => get<Record<string, unknown>>('/api/openapi.json'),
+    login: (body: LoginRequest) => post<LoginResponse>('/api/auth/login', body),
+    me: () => get<CurrentUser>('/api/auth/me'),
+
+    // ------------------------------------------------------------ metadata
+    meta: {
+      listObjects: () => get<ObjectDefinition[]>('/api/meta/objects'),
+      createObject: (body: CreateObjectRequest) => post<ObjectDefinition>('/api/meta/objects', body),
+      getObject: (object: string) => get<ObjectDefinition>(`/api/meta/objects/${enc(object)}`),
+      updateObject: (object: string, body: ObjectPatch) => patch<ObjectDefinition>(`/api/meta/objects/${enc(object)}`, body),
+      deleteObject: (object: string) => del<unknown>(`/api/meta/objects/${enc(object)}`),
+      addField: (object: string, field: Field) => post<Field>(`/api/meta/objects/${enc(object)}/fields`, field),
+      updateField: (object: string, field: string, body: FieldPatch) =>
+        patch<Field>(`/api/meta/objects/${enc(object)}/fields/${enc(field)}`, body),
+      deleteField: (object: string, field: string) => del<unknown>(`/api/meta/objects/${enc(object)}/fields/${enc(field)}`),
+
+      listForms: (query?: { object?: string }) => get<FormDraft[]>('/api/meta/forms', query),
+      createForm: (body: FormDefinitionInput) => post<FormDraft>('/api/meta/forms', body),
+      getForm: (key: string) => get<FormDraft>(`/api/meta/forms/${enc(key)}`),
+      saveForm: (key: string, body: FormDefinitionInput) => put<FormDraft>(`/api/meta/forms/${enc(key)}`, body),
+      publishForm: (key: string) => post<{ version: number }>(`/api/meta/forms/${enc(key)}/publish`),
+      getFormVersion: (key: string, version: number | 'latest') =>
+        get<PublishedForm>(`/api/meta/forms/${enc(key)}/versions/${enc(String(version))}`),
+    },
+
+    // ------------------------------------------------------------ records
+    records: {
+      create: (object: string, values: RecordValues) => post<RecordData>(`/api/records/${enc(object)}`, values),
+      get: (object: string, id: string) => get<RecordData>(`/api/records/${enc(object)}/${enc(id)}`),
+      update: (object: string, id: string, changes: RecordValues & { version: number }) =>
+        patch<RecordData>(`/api/records/${enc(object)}/${enc(id)}`, changes),
+      delete: (object: string, id: string) => del<unknown>(`/api/records/${enc(object)}/${enc(id)}`),
+      list: (object: string, query?: ListQuery, signal?: AbortSignal) =>
+        get<Page<RecordData>>(`/api/records/${enc(object)}`, listQuery(query), signal),
+      query: (object: string, body: ListQuery) => post<Page<RecordData>>(`/api/records/${enc(object)}/query`, body),
+    },
+    forms: {
+      submit: (key: string, values: RecordValues) => post<RecordData>(`/api/forms/${enc(key)}/submit`, values),
+    },
+    files: {
+      upload: (file: Blob, name?: string) => {
+        const form = new FormData();
+        form.append('file', file, name ?? (file as File).name ?? 'file');
+        return request<UploadedFile>('POST', '/api/files', { body: form });
+      },
+      /** The file's URL (needs the bearer token: fetch it with `download`). */
+      url: (id: string) => `${base}/api/files/${enc(id)}`,
+      download: async (id: string): Promise<Blob> => {
+        const headers: Record<string, string> = {};
+        const token = options.getToken?.();
+        if (token) headers.Authorization = `Bearer ${token}`;
+        const res = await doFetch(`${base}/api/files/${enc(id)}`, { headers });
+        if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
+        return res.blob();
+      },
+    },
+
+    // ------------------------------------------------------------ workflow
+    processes: {
+      deploy: (body: DeployProcessRequest) => post<{ key: string; version: number; id: string }>('/api/process-definitions', body),
+      list: () => get<ProcessDefinition[]>('/api/process-definitions'),
+      xml: (key: string) => request<string>('GET', `/api/process-definitions/${enc(key)}/xml`, { text: true }),
+      start: (key: string, body: StartProcessRequest = {}) =>
+        post<ProcessInstance>(`/api/process-definitions/${enc(key)}/start`, body),
+      versions: (key: string) => get<ProcessDefinition[]>(`/api/process-definitions/${enc(key)}/versions`),
+    },
+    instances: {
+      get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
+      cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
+      list: (query: ProcessInstanceQuery = {}) =>
+        get<ProcessInstance[] | Page<ProcessInstance>>('/api/process-instances', query),
+    },
+    tasks: {
+      list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
+      claim: (id: string) => post<Task>(`/api/tasks/${enc(id)}/claim`),
+      complete: (id: string, body: CompleteTaskRequest = {}) => post<unknown>(`/api/tasks/${enc(id)}/complete`, body),
+    },
+    messages: {
+      correlate: (body: MessageRequest) => post<{ correlated: number }>('/api/messages', body),
+    },
+    signals: {
+      broadcast: (body: SignalRequest) => post<{ triggered: number }>('/api/signals', body),
+    },
+    decisions: {
+      deploy: (dmnXml: string) => post<DecisionDefinition>('/api/decision-definitions', { dmnXml }),
+      evaluate: (key: string, variables: Record<string, unknown>) =>
+        post<{ result: unknown }>(`/api/decision-definitions/${enc(key)}/evaluate`, { variables }),
+    },
+    incidents: {
+      list: () => get<Incident[] | { items: Incident[] }>('/api/incidents'),
+      retry: (id: string) => post<unknown>(`/api/incidents/${enc(id)}/retry`),
+    },
+
+    // ------------------------------------------------------------ administration
+    admin: {
+      listUsers: () => get<AdminUser[] | { items: AdminUser[] }>('/api/admin/users'),
+      createUser: (body: CreateUserRequest) => post<AdminUser>('/api/admin/users', body),
+      updateUser: (id: string, body: UserPatch) => patch<AdminUser>(`/api/admin/users/${enc(id)}`, body),
+      listRoles: () => get<Role[] | { items: Role[] }>('/api/admin/roles'),
+      createRole: (body: CreateRoleRequest) => post<Role>('/api/admin/roles', body),
+      getRole: (key: string) => get<Role>(`/api/admin/roles/${enc(key)}`),
+      updateRole: (key: string, body: RolePatch) => patch<Role>(`/api/admin/roles/${enc(key)}`, body),
+      listOrgUnits: () => get<OrgUnit[] | { items: OrgUnit[] }>('/api/admin/org-units'),
+      createOrgUnit: (body: OrgUnitInput) => post<OrgUnit>('/api/admin/org-units', body),
+      getOrgUnit: (id: string) => get<OrgUnit>(`/api/admin/org-units/${enc(id)}`),
+      updateOrgUnit: (id: string, body: Partial<OrgUnitInput>) => patch<OrgUnit>(`/api/admin/org-units/${enc(id)}`, body),
+    },
+    audit: {
+      list: (query: AuditQuery = {}) => get<Page<AuditEntry>>('/api/audit', query as Query),
+      verify: () => get<AuditVerifyResult>('/api/audit/verify'),
+    },
+
+    // ------------------------------------------------------------ customer 360
+    customers: {
+      get360: (id: string) => get<Customer360>(`/api/customers/${enc(id)}/360`),
+    },
+  };
+}
+
+export type ApiClient = ReturnType<typeof createClient>;
+
+/** Accepts both a bare array and `{ items }` answers (list routes whose shape the contract leaves open). */
+export function itemsOf<T>(answer: T[] | { items: T[] } | null | undefined): T[] {
+  if (!answer) return [];
+  return Array.isArray(answer) ? answer : Array.isArray(answer.items) ? answer.items : [];
+}
+
+/** Picks the text for `lang` out of a localized label, falling back to zh-CN, then any language. */
+export function localize(text: unknown, lang: Lang | string = 'zh-CN'): string {
+  if (text == null) return '';
+  if (typeof text === 'string') return text;
+  if (typeof text === 'object') {
+    const t = text as Record<string, string | undefined>;
+    return t[lang] ?? t['zh-CN'] ?? t.zh ?? t.en ?? Object.values(t).find((v) => typeof v === 'string') ?? '';
+  }
+  return String(text);
+}
