@@ -1,1 +1,10 @@
-export {};
+export { parseBpmn } from './parse-bpmn.js';
+export { parseDmn, evaluateDecision, DecisionEvaluationError } from './dmn.js';
+export type { DecisionModel, DecisionTableDef, HitPolicy, Aggregation } from './dmn.js';
+export { startInstance, handleEvent, retryIncident, setVariables, variablesOf, activeActivities, openTasks, canComplete } from './api.js';
+export type { StartOptions, StepOptions } from './api.js';
+export { BpmnParseError, BpmnValidationError, WorkflowEventError } from './errors.js';
+export type { ValidationProblem, WorkflowEventErrorCode } from './errors.js';
+export { crmModdleDescriptor } from './crm-moddle.js';
+export type * from './model.js';
+export type * from './state.js';

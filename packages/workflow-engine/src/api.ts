@@ -1,0 +1,140 @@
+/** The public execution API: state in, state + effects + trace out. Inputs are never mutated. */
+import type { DecisionModel } from './dmn.js';
+import { Run } from './engine.js';
+import { WorkflowEventError } from './errors.js';
+import type { ProcessModel } from './model.js';
+import type { Execution, InstanceState, StepResult, TaskInfo, WorkflowEvent } from './state.js';
+
+export interface StepOptions {
+  /** The current time (ISO 8601); the engine never reads a clock. */
+  now: string;
+  /** Business-rule tasks: returns the deployed decision model that holds `decisionRef`. */
+  resolveDecision?: (decisionRef: string) => DecisionModel | undefined;
+}
+
+export interface StartOptions extends StepOptions {
+  instanceId: string;
+  variables?: Record<string, unknown>;
+  /** The starting user; also set as variable `initiator` (unless the variables carry one). */
+  initiator: string;
+  businessKey?: string;
+  /** Which start event of the process (a message or timer start, say); default: its none start event. */
+  startEventId?: string;
+}
+
+function clone(state: InstanceState): InstanceState {
+  return structuredClone(state);
+}
+
+export function startInstance(model: ProcessModel, opts: StartOptions): StepResult {
+  const scope = model.scopes[model.id]!;
+  const startId = opts.startEventId ?? scope.startEvents.find((id) => model.elements[id]!.event?.kind === 'none');
+  if (!startId || !scope.startEvents.includes(startId)) {
+    throw new WorkflowEventError('INVALID_EVENT', opts.startEventId ? `${opts.startEventId} is not a start event of process ${model.id}` : `process ${model.id} has no none start event: give startEventId`);
+  }
+  const rootId = `${opts.instanceId}:0`;
+  const root: Execution = {
+    id: rootId,
+    elementId: model.id,
+    parent: null,
+    kind: 'process',
+    startedAt: '',
+    startId,
+    vars: { initiator: opts.initiator, ...(opts.businessKey !== undefined ? { businessKey: opts.businessKey } : {}), ...(opts.variables ?? {}) },
+  };
+  const state: InstanceState = {
+    instanceId: opts.instanceId,
+    processId: model.id,
+    status: 'active',
+    ...(opts.businessKey !== undefined ? { businessKey: opts.businessKey } : {}),
+    initiator: opts.initiator,
+    seq: 0,
+    rootId,
+    execs: { [rootId]: root },
+    waits: {},
+    incidents: {},
+  };
+  const run = new Run(model, state, opts);
+  root.startedAt = run.now;
+  run.activate(root);
+  run.drain();
+  return run.result();
+}
+
+export function handleEvent(model: ProcessModel, state: InstanceState, event: WorkflowEvent, opts: StepOptions): StepResult {
+  if (state.processId !== model.id) throw new WorkflowEventError('INVALID_EVENT', `instance ${state.instanceId} runs process ${state.processId}, not ${model.id}`);
+  if (state.status !== 'active' && state.status !== 'incident') {
+    throw new WorkflowEventError('NOT_ACTIVE', `instance ${state.instanceId} is ${state.status}`);
+  }
+  const run = new Run(model, clone(state), opts);
+  switch (event.type) {
+    case 'completeTask':
+      if (!event.by) throw new WorkflowEventError('INVALID_EVENT', 'completeTask needs "by"');
+      run.completeTask(event.taskId, event.by, event.variables);
+      break;
+    case 'message':
+    case 'signal': {
+      const w = run.waitOf(event.subscriptionId, event.type, `${event.type} subscription`);
+      if (w.name !== event.name) throw new WorkflowEventError('NAME_MISMATCH', `subscription ${w.id} waits for ${event.type} "${w.name}", not "${event.name}"`);
+      run.trigger(w, event.variables);
+      break;
+    }
+    case 'timer':
+      run.trigger(run.waitOf(event.timerId, 'timer', 'timer'));
+      break;
+    case 'serviceCompleted':
+      run.serviceCompleted(event.jobId, event.result);
+      break;
+    case 'serviceFailed':
+      run.serviceFailed(event.jobId, event.errorCode, event.message);
+      break;
+    case 'callCompleted':
+      run.callCompleted(event.callId, event.variables);
+      break;
+    case 'cancel':
+      run.cancelInstance();
+      break;
+    default:
+      throw new WorkflowEventError('INVALID_EVENT', `unknown event type ${(event as { type?: unknown }).type}`);
+  }
+  run.drain();
+  return run.result();
+}
+
+/** Runs an incident's element again (after its cause, e.g. a variable, was fixed). */
+export function retryIncident(model: ProcessModel, state: InstanceState, incidentId: string, opts: StepOptions): StepResult {
+  if (state.status !== 'active' && state.status !== 'incident') throw new WorkflowEventError('NOT_ACTIVE', `instance ${state.instanceId} is ${state.status}`);
+  const run = new Run(model, clone(state), opts);
+  run.retry(incidentId);
+  run.drain();
+  return run.result();
+}
+
+/** Sets process-level variables (an administrator fixing data before a retry). Returns a new state. */
+export function setVariables(state: InstanceState, variables: Record<string, unknown>): InstanceState {
+  const next = clone(state);
+  Object.assign(next.execs[next.rootId]!.vars!, variables);
+  return next;
+}
+
+/** Process-level variables. */
+export function variablesOf(state: InstanceState): Record<string, unknown> {
+  return { ...(state.execs[state.rootId]?.vars ?? {}) };
+}
+
+/** Ids of the activities, events and gateways that hold a token, in the order they were reached. */
+export function activeActivities(state: InstanceState): string[] {
+  return Object.values(state.execs)
+    .filter((e) => e.kind !== 'process' && e.kind !== 'miBody')
+    .map((e) => e.elementId);
+}
+
+/** Open user tasks. */
+export function openTasks(state: InstanceState): TaskInfo[] {
+  return Object.values(state.waits).flatMap((w) => (w.task ? [w.task] : []));
+}
+
+/** Four-eyes check on a created task; the server still checks assignment and roles. */
+export function canComplete(task: Pick<TaskInfo, 'excludeUsers'>, userId: string): boolean {
+  return !task.excludeUsers.includes(userId);
+}
