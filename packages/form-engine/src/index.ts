@@ -1,1 +1,34 @@
-export {};
+/**
+ * @crm/form-engine — form definitions, derived data schemas, FEEL rules and computed fields, and
+ * the bank's own field types. The same code validates on the server and gives instant feedback in
+ * the browser.
+ */
+export * from './types.js';
+export { pickText } from './localized-text.js';
+
+export { validateFieldDefinition, RESERVED_KEYS } from './definition/validate-field-definition.js';
+export { validateFormDefinition } from './definition/validate-form-definition.js';
+export { formDefinitionSchema, FORM_DEFINITION_SCHEMA_ID } from './definition/form-definition.schema.js';
+export { deriveDataSchema } from './schema/derive-data-schema.js';
+
+export { compileForm, clearCompiledFormCache } from './compile-form.js';
+export type { CompiledForm, CompileOptions, DataValidator } from './compile-form.js';
+export { FormDefinitionError } from './rules/rule-plan.js';
+export { createFormRuntime } from './runtime/form-runtime.js';
+export type { FormRuntime, RuntimeState, RuntimeOptions } from './runtime/form-runtime.js';
+
+export { isValidCnIdNumber, cnIdNumberProblem, cnIdNumberCheckChar } from './bank/cn-id-number.js';
+export { isValidUscc, usccProblem, usccCheckChar } from './bank/uscc.js';
+export { isValidBankCard, bankCardProblem } from './bank/bank-card.js';
+export { isMainlandMobile, isMainlandPhone } from './bank/phone.js';
+export { isMoney, isDecimalString, decimalPattern } from './bank/decimal.js';
+export { formatAutoNumber, autoNumberPrefix, parseAutoNumberPattern, AutoNumberPatternError } from './bank/auto-number.js';
+
+export { maskValue } from './mask.js';
+export { generateStandaloneValidatorModule } from './standalone.js';
+export type { StandaloneOptions } from './standalone.js';
+export { toIssues } from './validation/issues.js';
+
+// Imported by generated standalone validator modules.
+export { formats } from './validation/formats.js';
+export { standaloneRuntime } from './validation/standalone-runtime.js';

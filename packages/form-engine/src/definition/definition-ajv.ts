@@ -1,0 +1,68 @@
+/**
+ * Validates definitions against the form-definition JSON Schema and phrases the errors. Ajv's
+ * `if`/`anyOf` bookkeeping errors are folded so each problem is named once.
+ */
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { createAjv } from '../validation/ajv-factory.js';
+import { ajvMessage, escapePointer } from '../validation/issues.js';
+import type { Lang, ValidationIssue } from '../types.js';
+import { FORM_DEFINITION_SCHEMA_ID, formDefinitionSchema } from './form-definition.schema.js';
+
+let validators: { form: ValidateFunction; field: ValidateFunction } | undefined;
+
+function compiled() {
+  if (!validators) {
+    // strictRequired/strictTypes would reject the `if: { required: [...] }` discriminators.
+    const ajv = createAjv({ strictTypes: false, strictRequired: false });
+    ajv.addSchema(formDefinitionSchema);
+    validators = {
+      form: ajv.getSchema(FORM_DEFINITION_SCHEMA_ID)!,
+      field: ajv.compile({ $ref: `${FORM_DEFINITION_SCHEMA_ID}#/$defs/field` }),
+    };
+  }
+  return validators;
+}
+
+export function t(lang: Lang, zh: string, en: string): string {
+  return lang === 'en' ? en : zh;
+}
+
+function definitionIssues(errors: readonly ErrorObject[] | null | undefined, lang: Lang, base: string): ValidationIssue[] {
+  const all = errors ?? [];
+  const anyOfAt = new Set(all.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  const out: ValidationIssue[] = [];
+  const seen = new Set<string>();
+  for (const e of all) {
+    if (e.keyword === 'if') continue;
+    if (anyOfAt.has(e.instancePath) && e.keyword !== 'anyOf' && e.schemaPath.includes('/anyOf/')) continue;
+    const p = e.params as Record<string, unknown>;
+    let path = base + e.instancePath;
+    let message: string;
+    if (e.keyword === 'required') {
+      path += '/' + escapePointer(String(p.missingProperty));
+      message = t(lang, `缺少必需的属性 "${String(p.missingProperty)}"`, `Missing required property "${String(p.missingProperty)}"`);
+    } else if (e.keyword === 'additionalProperties') {
+      path += '/' + escapePointer(String(p.additionalProperty));
+      message = t(lang, `不允许的属性 "${String(p.additionalProperty)}"`, `Unknown property "${String(p.additionalProperty)}"`);
+    } else if (e.keyword === 'anyOf' && e.schemaPath.includes('localizedText')) {
+      message = t(lang, '应为文本，或 {"zh-CN": …, "en": …} 形式的多语言文本', 'Must be a text or a {"zh-CN": …, "en": …} object');
+    } else {
+      message = ajvMessage(e, lang);
+    }
+    const key = `${path}\u0000${e.keyword}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ path, code: e.keyword, message });
+  }
+  return out;
+}
+
+export function schemaIssuesOfForm(def: unknown, lang: Lang): ValidationIssue[] {
+  const v = compiled().form;
+  return v(def) ? [] : definitionIssues(v.errors, lang, '');
+}
+
+export function schemaIssuesOfField(field: unknown, lang: Lang, base = ''): ValidationIssue[] {
+  const v = compiled().field;
+  return v(field) ? [] : definitionIssues(v.errors, lang, base);
+}

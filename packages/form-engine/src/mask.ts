@@ -1,0 +1,87 @@
+/**
+ * Masking for callers who may read a field but not unmask it. Rules, by field type:
+ * - cn_id_number: first 3 and last 4 kept            110***********1234
+ * - phone: first 3 and last 4 kept                   138****8000
+ * - bank_card: first 4 and last 4 kept               6222 **** **** 1234
+ * - email: first character of the name, domain kept  z***@x.com
+ * - a person's name (options.mask = 'name', or a text field keyed name/full_name/real_name/
+ *   contact_name/customer_name or labelled 姓名): the surname kept, one * per other character
+ *   (张*, 欧阳**; compound surnames such as 欧阳 and 司马 are kept whole)
+ * - money, decimal, percent, integer: ****           (an amount's size is what must not show)
+ * - date: the year kept                              1990-**-**
+ * - other text (uscc, text, textarea, url, auto_number…): first and last character kept, a * for
+ *   each character between (a one-character value becomes *)
+ * - lists (tags, multiselect): every element masked as text
+ * - anything else (boolean, select, ids, json, datetime): ***
+ * options.mask = 'none' returns the value unchanged. null and undefined pass through.
+ */
+import type { FieldDef } from './types.js';
+import { pickText } from './localized-text.js';
+
+const COMPOUND_SURNAMES = new Set([
+  '欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '尉迟', '公孙', '慕容', '长孙', '宇文', '司徒', '司空',
+  '夏侯', '轩辕', '令狐', '钟离', '闻人', '澹台', '独孤', '端木', '南宫', '西门', '百里', '呼延',
+  '赫连', '申屠', '太史', '拓跋', '完颜', '第五', '万俟', '濮阳', '淳于', '单于', '公羊', '东郭',
+]);
+const NAME_KEYS = new Set(['name', 'full_name', 'real_name', 'person_name', 'contact_name', 'customer_name']);
+const stars = (n: number) => '*'.repeat(Math.max(n, 0));
+
+function chars(s: string): string[] {
+  return Array.from(s); // by code point, so a CJK character or emoji counts once
+}
+
+export function maskGeneric(s: string): string {
+  const c = chars(s);
+  if (c.length <= 1) return '*';
+  if (c.length === 2) return c[0] + '*';
+  return c[0] + stars(c.length - 2) + c[c.length - 1];
+}
+
+export function maskPersonName(s: string): string {
+  const c = chars(s.trim());
+  if (c.length === 0) return s;
+  const keep = c.length > 2 && COMPOUND_SURNAMES.has(c[0]! + c[1]!) ? 2 : 1;
+  return c.slice(0, keep).join('') + stars(Math.max(c.length - keep, 1));
+}
+
+function keepEnds(s: string, head: number, tail: number): string {
+  if (s.length <= head + tail) return maskGeneric(s);
+  return s.slice(0, head) + stars(s.length - head - tail) + s.slice(s.length - tail);
+}
+
+export function maskEmail(s: string): string {
+  const at = s.lastIndexOf('@');
+  if (at <= 0) return maskGeneric(s);
+  return chars(s.slice(0, at))[0] + '***' + s.slice(at);
+}
+
+function isPersonName(field: FieldDef): boolean {
+  if (field.options?.mask === 'name') return true;
+  if (field.type !== 'text') return false;
+  return NAME_KEYS.has(field.key) || pickText(field.label, 'zh-CN').includes('姓名');
+}
+
+export function maskValue(field: FieldDef, value: unknown): unknown {
+  if (value === null || value === undefined || field.options?.mask === 'none') return value;
+  if (Array.isArray(value) && (field.type === 'tags' || field.type === 'multiselect')) {
+    return value.map((v) => (typeof v === 'string' ? maskGeneric(v) : '***'));
+  }
+  switch (field.type) {
+    case 'money': case 'decimal': case 'percent': case 'integer':
+      return '****';
+    case 'date':
+      return typeof value === 'string' && value.length >= 4 ? `${value.slice(0, 4)}-**-**` : '***';
+  }
+  if (typeof value !== 'string') return '***';
+  if (isPersonName(field)) return maskPersonName(value);
+  switch (field.type) {
+    case 'cn_id_number': return keepEnds(value, 3, 4);
+    case 'phone': return keepEnds(value, 3, 4);
+    case 'bank_card': return value.length >= 8 ? `${value.slice(0, 4)} **** **** ${value.slice(-4)}` : maskGeneric(value);
+    case 'email': return maskEmail(value);
+    case 'select': case 'relation': case 'user': case 'org_unit': case 'datetime': case 'boolean': case 'json':
+    case 'attachment': case 'computed':
+      return '***';
+    default: return maskGeneric(value);
+  }
+}

@@ -1,0 +1,58 @@
+/**
+ * Values cross between the wire format and FEEL here. Rules see amounts as numbers and dates as
+ * FEEL dates (so `birth_date < date("2000-01-01")` and `amount > 1000` mean what an analyst expects);
+ * results go back as wire values (decimal strings at the field's scale, ISO dates).
+ * The FEEL date constructors come from feelin itself (the library @crm/feel wraps); nothing is
+ * parsed here.
+ */
+import { date as feelDate, dateAndTime as feelDateTime } from 'feelin';
+import type { FieldDef } from '../types.js';
+import { MONEY_SCALE, PERCENT_SCALE, toDecimalString } from '../bank/decimal.js';
+
+const DECIMAL_TYPES = new Set(['money', 'decimal', 'percent']);
+
+function scaleOf(field: FieldDef): number {
+  if (field.type === 'money') return MONEY_SCALE;
+  if (field.type === 'percent') return typeof field.options?.scale === 'number' ? field.options.scale : PERCENT_SCALE;
+  return typeof field.options?.scale === 'number' ? field.options.scale : 0;
+}
+
+function liftTemporal(make: (s: string) => unknown, s: string): unknown {
+  try {
+    return make(s) ?? s;
+  } catch {
+    return s; // not a valid date: validation reports it; FEEL sees the raw text
+  }
+}
+
+/** Wire value → FEEL value. `subFields` lifts the rows of a repeating group. */
+export function toFeelValue(field: FieldDef | undefined, value: unknown, subFields?: ReadonlyMap<string, FieldDef>): unknown {
+  if (value === undefined || value === null || !field) return value ?? null;
+  if (DECIMAL_TYPES.has(field.type) && typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) {
+    return Number(value);
+  }
+  if (field.type === 'date' && typeof value === 'string') return liftTemporal(feelDate, value);
+  if (field.type === 'datetime' && typeof value === 'string') return liftTemporal(feelDateTime, value);
+  if (subFields && Array.isArray(value)) {
+    return value.map((row) => {
+      if (typeof row !== 'object' || row === null) return row;
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(row as Record<string, unknown>)) out[k] = toFeelValue(subFields.get(k), v);
+      return out;
+    });
+  }
+  return value;
+}
+
+/** FEEL result (already JSON-normalized by @crm/feel) → wire value; undefined means "no value". */
+export function toWireValue(field: FieldDef | undefined, result: unknown): unknown {
+  if (result === null || result === undefined) return undefined;
+  if (!field) return result;
+  if (DECIMAL_TYPES.has(field.type) && typeof result === 'number' && Number.isFinite(result)) {
+    return toDecimalString(result, scaleOf(field));
+  }
+  if ((field.type === 'text' || field.type === 'textarea') && (typeof result === 'number' || typeof result === 'boolean')) {
+    return String(result);
+  }
+  return result;
+}
