@@ -184,6 +184,7 @@ export class Run {
    */
   activate(exec: Execution, trigger?: Trigger): void {
     this.guard(exec, () => {
+      if (exec.kind === 'process') return this.execute(exec, trigger);
       const el = this.el(exec.elementId);
       if (exec.kind === 'miBody' || (exec.miIndex === undefined && ACTIVITY_TYPES.has(el.type))) this.attachBoundaries(exec);
       if (exec.kind !== 'miBody' && el.inputs?.length) {
@@ -213,7 +214,7 @@ export class Run {
     this.state.incidents[id] = { id, execId: exec.id, activityId: exec.elementId, message, phase, ...(result ? { result } : {}), createdAt: this.now };
     exec.incidentId = id;
     this.effects.push({ type: 'incident', incidentId: id, activityId: exec.elementId, message });
-    this.trace.push({ activityId: exec.elementId, type: this.el(exec.elementId).type, event: 'incident', at: this.now, elementInstanceId: exec.id });
+    this.trace.push({ activityId: exec.elementId, type: this.model.elements[exec.elementId]?.type ?? 'process', event: 'incident', at: this.now, elementInstanceId: exec.id });
   }
 
   /** The behaviour of an element; re-run as is by retryIncident. */
