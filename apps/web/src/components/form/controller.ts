@@ -1,0 +1,173 @@
+import type { Field, FormDefinitionInput, Lang } from '@crm/shared';
+import { createValidator, fieldOfPath, walkFieldItems, type EngineResult, type LiveValidator } from '../../lib/formEngine';
+
+export interface FieldSnap {
+  value: unknown;
+  error: string | null;
+  hidden: boolean;
+  required: boolean;
+  readOnly: boolean;
+}
+
+const EMPTY: FieldSnap = { value: undefined, error: null, hidden: false, required: false, readOnly: false };
+
+/**
+ * Holds one filled-in form: values, errors and rule state. Each field subscribes to its own slice, so a
+ * keystroke repaints the field typed in (and the few fields whose rule state changed), not the form.
+ */
+export class FormController {
+  values: Record<string, unknown>;
+  private result: EngineResult = { errors: [], state: { hidden: [], required: [], readOnly: [] } };
+  private errorsByField = new Map<string, string>();
+  private serverErrors = new Map<string, string>();
+  private touched = new Set<string>();
+  private showAll = false;
+  private snaps = new Map<string, FieldSnap>();
+  private listeners = new Map<string, Set<() => void>>();
+  private anyListeners = new Set<() => void>();
+  private validator: LiveValidator;
+  readonly fieldMap: Map<string, Field>;
+  private layoutRequired = new Set<string>();
+  /** Server errors whose path names no field on this form. */
+  formErrors: string[] = [];
+
+  constructor(
+    readonly fields: Field[],
+    readonly form: FormDefinitionInput,
+    readonly lang: Lang,
+    initial: Record<string, unknown> = {},
+  ) {
+    this.values = { ...initial };
+    this.fieldMap = new Map(fields.map((f) => [f.key, f]));
+    walkFieldItems(form.layout, (it) => { if (it.required) this.layoutRequired.add(it.field); });
+    this.validator = createValidator(fields, form, lang, this.values);
+    this.apply(this.validator.full(this.values), false);
+  }
+
+  get engineIsReal(): boolean {
+    return this.validator.real;
+  }
+
+  subscribe = (field: string, fn: () => void): (() => void) => {
+    let set = this.listeners.get(field);
+    if (!set) this.listeners.set(field, (set = new Set()));
+    set.add(fn);
+    return () => set!.delete(fn);
+  };
+
+  subscribeAll = (fn: () => void): (() => void) => {
+    this.anyListeners.add(fn);
+    return () => this.anyListeners.delete(fn);
+  };
+
+  snap(field: string): FieldSnap {
+    return this.snaps.get(field) ?? EMPTY;
+  }
+
+  setValue(field: string, value: unknown): void {
+    this.values = { ...this.values, [field]: value };
+    this.touched.add(field);
+    this.serverErrors.delete(field);
+    this.apply(this.validator.set(field, value, this.values), true);
+  }
+
+  /** Validates everything and shows every error; returns the engine's verdict. */
+  validateAll(): EngineResult {
+    this.showAll = true;
+    const r = this.validator.full(this.values);
+    this.apply(r, true);
+    return r;
+  }
+
+  /** Maps a server 400's `details[{ path, message }]` back onto the fields. */
+  setServerErrors(details: { path?: string; message?: string; code?: string }[]): void {
+    this.serverErrors.clear();
+    this.formErrors = [];
+    for (const d of details) {
+      const f = fieldOfPath(d.path);
+      const msg = d.message ?? d.code ?? '';
+      if (f && this.fieldMap.has(f)) {
+        if (!this.serverErrors.has(f)) this.serverErrors.set(f, msg);
+      } else {
+        this.formErrors.push(d.path ? `${d.path}: ${msg}` : msg);
+      }
+    }
+    this.showAll = true;
+    this.apply(this.result, true);
+  }
+
+  /** Errors the engine found plus required-on-this-form fields left empty. */
+  hasBlockingErrors(result: EngineResult): boolean {
+    if (!result.ok && result.errors.length) return true;
+    const hidden = new Set(result.state.hidden);
+    for (const k of this.layoutRequired) if (!hidden.has(k) && isEmpty(this.values[k])) return true;
+    return false;
+  }
+
+  errorCount(): number {
+    let n = 0;
+    for (const s of this.snaps.values()) if (s.error && !s.hidden) n++;
+    return n;
+  }
+
+  /** The values to send: hidden fields dropped. */
+  submitValues(): Record<string, unknown> {
+    const hidden = new Set(this.result.state.hidden);
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(this.values)) {
+      if (hidden.has(k) || v === undefined) continue;
+      const f = this.fieldMap.get(k);
+      if (f && (f.type === 'computed' || f.type === 'auto_number')) continue;
+      out[k] = v;
+    }
+    return out;
+  }
+
+  private apply(result: EngineResult, notify: boolean): void {
+    this.result = result;
+    // Computed values and rule `set` results come back in `value`.
+    if (result.value) {
+      for (const f of this.fields) {
+        if ((f.type === 'computed' || this.form.computed?.[f.key] !== undefined) && f.key in result.value) {
+          this.values[f.key] = result.value[f.key];
+        }
+      }
+    }
+    this.errorsByField.clear();
+    for (const e of result.errors) {
+      const f = fieldOfPath(e.path);
+      if (f && !this.errorsByField.has(f)) this.errorsByField.set(f, e.message);
+    }
+    const hidden = new Set(result.state.hidden);
+    const required = new Set(result.state.required);
+    const readOnly = new Set(result.state.readOnly);
+    const changed: string[] = [];
+    for (const f of this.fields) {
+      const k = f.key;
+      let engineError = this.errorsByField.get(k) ?? null;
+      if (!engineError && this.layoutRequired.has(k) && !hidden.has(k) && isEmpty(this.values[k])) {
+        engineError = this.lang === 'en' ? 'is required' : '不能为空';
+      }
+      const visibleError = this.serverErrors.get(k) ?? ((this.showAll || this.touched.has(k)) ? engineError : null);
+      const next: FieldSnap = {
+        value: this.values[k],
+        error: visibleError,
+        hidden: hidden.has(k),
+        required: required.has(k) || !!f.required || this.layoutRequired.has(k),
+        readOnly: readOnly.has(k) || f.type === 'computed' || f.type === 'auto_number',
+      };
+      const prev = this.snaps.get(k);
+      if (!prev || prev.value !== next.value || prev.error !== next.error || prev.hidden !== next.hidden || prev.required !== next.required || prev.readOnly !== next.readOnly) {
+        this.snaps.set(k, next);
+        changed.push(k);
+      }
+    }
+    if (!notify) return;
+    for (const k of changed) this.listeners.get(k)?.forEach((fn) => fn());
+    this.anyListeners.forEach((fn) => fn());
+  }
+}
+
+function isEmpty(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
+}

@@ -1,0 +1,148 @@
+import { useMemo, useState } from 'react';
+import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
+import {
+  ApartmentOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
+  DatabaseOutlined, FormOutlined, IdcardOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
+  NodeIndexOutlined, SafetyOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined,
+} from '@ant-design/icons';
+import { Outlet, useLocation, useNavigate } from 'react-router';
+import { useQuery } from '@tanstack/react-query';
+import { api, useAuth } from '../lib/api';
+import { useL, useLang, useT } from '../lib/i18n';
+import { groupByApp, useObjects } from '../lib/meta';
+
+const { Sider, Header, Content } = Layout;
+
+export function AppShell() {
+  const t = useT();
+  const l = useL();
+  const nav = useNavigate();
+  const loc = useLocation();
+  const { lang, setLang } = useLang();
+  const user = useAuth((s) => s.user);
+  const signOut = useAuth((s) => s.signOut);
+  const [collapsed, setCollapsed] = useState(false);
+  const objects = useObjects();
+  const tasks = useQuery({ queryKey: ['tasks', 'mine', 'count'], queryFn: () => api.tasks.list('mine'), refetchInterval: 30_000 });
+  const taskCount = tasks.data?.items?.length ?? 0;
+
+  const items = useMemo(() => {
+    const apps = groupByApp(objects.data ?? []).map((g) => ({
+      key: `app:${g.key}`,
+      icon: <FolderOutlined />,
+      label: l(g.label),
+      children: g.objects.map((o) => ({ key: `/records/${o.key}`, label: l(o.label, o.key) })),
+    }));
+    return [
+      { key: '/', icon: <DashboardOutlined />, label: t('工作台', 'Workbench') },
+      {
+        key: '/tasks',
+        icon: <CheckSquareOutlined />,
+        label: (
+          <span>
+            {t('我的待办', 'My tasks')} {taskCount > 0 && <Badge count={taskCount} size="small" style={{ marginLeft: 6 }} />}
+          </span>
+        ),
+      },
+      { key: '/customers', icon: <IdcardOutlined />, label: t('客户360视图', 'Customer 360°') },
+      ...(apps.length
+        ? [{ type: 'group' as const, key: 'g:apps', label: collapsed ? '' : t('业务应用', 'Applications'), children: apps }]
+        : [{ key: 'app:none', icon: <AppstoreOutlined />, label: objects.isError ? t('元数据加载失败', 'Metadata failed to load') : t('暂无业务对象', 'No objects yet'), disabled: true }]),
+      {
+        key: 'g:design',
+        icon: <ToolOutlined />,
+        label: t('设计中心', 'Design studio'),
+        children: [
+          { key: '/design/objects', icon: <DatabaseOutlined />, label: t('对象设计', 'Objects') },
+          { key: '/design/forms', icon: <FormOutlined />, label: t('表单设计', 'Forms') },
+          { key: '/design/processes', icon: <BranchesOutlined />, label: t('流程设计', 'Processes') },
+          { key: '/instances', icon: <NodeIndexOutlined />, label: t('流程实例', 'Process instances') },
+        ],
+      },
+      {
+        key: 'g:admin',
+        icon: <SettingOutlined />,
+        label: t('系统管理', 'Administration'),
+        children: [
+          { key: '/admin/users', icon: <TeamOutlined />, label: t('用户管理', 'Users') },
+          { key: '/admin/roles', icon: <SafetyOutlined />, label: t('角色权限', 'Roles & permissions') },
+          { key: '/admin/org', icon: <ApartmentOutlined />, label: t('组织机构', 'Org units') },
+          { key: '/admin/audit', icon: <AuditOutlined />, label: t('审计日志', 'Audit trail') },
+        ],
+      },
+    ];
+  }, [objects.data, objects.isError, taskCount, collapsed, l, t]);
+
+  const selected = useMemo(() => {
+    const p = loc.pathname;
+    const m = p.match(/^\/records\/[^/]+/);
+    if (m) return m[0];
+    const known = ['/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/tasks', '/customers'];
+    return known.find((k) => p.startsWith(k)) ?? p;
+  }, [loc.pathname]);
+
+  const openKeys = useMemo(() => {
+    const keys = ['g:design', 'g:admin'].filter((k) => (k === 'g:design' ? /^\/(design|instances)/ : /^\/admin/).test(loc.pathname));
+    for (const g of groupByApp(objects.data ?? [])) keys.push(`app:${g.key}`);
+    return keys;
+  }, [loc.pathname, objects.data]);
+
+  return (
+    <Layout style={{ minHeight: '100vh' }}>
+      <Sider collapsible collapsed={collapsed} trigger={null} width={224} style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}>
+        <div className="app-logo">
+          <span className="mark">客</span>
+          {!collapsed && <span>{t('银行客户管理平台', 'Bank CRM Platform')}</span>}
+        </div>
+        <Menu
+          theme="dark"
+          mode="inline"
+          selectedKeys={[selected]}
+          defaultOpenKeys={openKeys}
+          key={openKeys.join('|')}
+          items={items}
+          onClick={(e) => e.key.startsWith('/') && nav(e.key)}
+          data-testid="main-menu"
+        />
+      </Sider>
+      <Layout>
+        <Header className="app-header">
+          <Space>
+            <Button type="text" icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />} onClick={() => setCollapsed(!collapsed)} aria-label={t('折叠菜单', 'Toggle menu')} />
+            <span style={{ color: '#7a8194' }}>{t('城市商业银行 · 客户经营中台', 'City commercial bank · Customer operations')}</span>
+          </Space>
+          <Space size="middle">
+            <Segmented
+              size="small"
+              value={lang}
+              onChange={(v) => setLang(v as 'zh-CN' | 'en')}
+              options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]}
+            />
+            <Tooltip title={t('我的待办', 'My tasks')}>
+              <Badge count={taskCount} size="small">
+                <Button shape="circle" icon={<CheckSquareOutlined />} onClick={() => nav('/tasks')} />
+              </Badge>
+            </Tooltip>
+            <Dropdown
+              menu={{
+                items: [
+                  { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
+                  { type: 'divider' },
+                  { key: 'logout', icon: <LogoutOutlined />, label: t('退出登录', 'Sign out'), onClick: () => { signOut(); nav('/login'); } },
+                ],
+              }}
+            >
+              <Space style={{ cursor: 'pointer' }} data-testid="user-menu">
+                <Avatar size="small" style={{ background: '#b4232c' }} icon={<UserOutlined />} />
+                <span>{user?.displayName || user?.username}</span>
+              </Space>
+            </Dropdown>
+          </Space>
+        </Header>
+        <Content className="app-content">
+          <Outlet />
+        </Content>
+      </Layout>
+    </Layout>
+  );
+}

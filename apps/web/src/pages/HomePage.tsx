@@ -1,0 +1,90 @@
+import { Card, Col, List, Row, Statistic, Tag, Typography } from 'antd';
+import { BranchesOutlined, CheckSquareOutlined, DatabaseOutlined, FormOutlined } from '@ant-design/icons';
+import { useQueries, useQuery } from '@tanstack/react-query';
+import { Link, useNavigate } from 'react-router';
+import ReactECharts from 'echarts-for-react';
+import { itemsOf } from '@crm/shared';
+import { api, useAuth } from '../lib/api';
+import { useL, useT } from '../lib/i18n';
+import { useObjects } from '../lib/meta';
+import { ErrorAlert, PageHeader } from '../components/common';
+import dayjs from 'dayjs';
+
+export function HomePage() {
+  const t = useT();
+  const l = useL();
+  const nav = useNavigate();
+  const user = useAuth((s) => s.user);
+  const objects = useObjects();
+  const tasks = useQuery({ queryKey: ['tasks', 'mine'], queryFn: () => api.tasks.list('mine') });
+  const forms = useQuery({ queryKey: ['meta', 'forms'], queryFn: () => api.meta.listForms() });
+  const procs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
+  const objs = objects.data ?? [];
+  const totals = useQueries({
+    queries: objs.slice(0, 12).map((o) => ({
+      queryKey: ['records', o.key, 'total'],
+      queryFn: () => api.records.list(o.key, { limit: 1 }),
+    })),
+  });
+  const chartData = objs.slice(0, 12).map((o, i) => ({ name: l(o.label, o.key), value: totals[i]?.data?.total ?? totals[i]?.data?.items.length ?? 0 }));
+  const hour = new Date().getHours();
+  const greet = hour < 12 ? t('上午好', 'Good morning') : hour < 18 ? t('下午好', 'Good afternoon') : t('晚上好', 'Good evening');
+
+  return (
+    <div>
+      <PageHeader title={`${greet}，${user?.displayName || user?.username || ''}`} sub={dayjs().format(t('YYYY年M月D日 dddd', 'dddd, MMMM D, YYYY'))} />
+      <ErrorAlert error={objects.error} />
+      <Row gutter={16}>
+        {[
+          { title: t('我的待办', 'My open tasks'), value: tasks.data?.items.length, icon: <CheckSquareOutlined />, to: '/tasks', err: tasks.error },
+          { title: t('业务对象', 'Objects'), value: objs.length, icon: <DatabaseOutlined />, to: '/design/objects', err: objects.error },
+          { title: t('表单', 'Forms'), value: forms.data ? itemsOf(forms.data).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
+          { title: t('流程定义', 'Process definitions'), value: procs.data ? itemsOf(procs.data).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
+        ].map((s) => (
+          <Col span={6} key={s.to}>
+            <Card hoverable onClick={() => nav(s.to)} className="stat-card">
+              <Statistic title={s.title} value={s.err ? '—' : (s.value ?? '…')} prefix={s.icon} />
+            </Card>
+          </Col>
+        ))}
+      </Row>
+      <Row gutter={16} style={{ marginTop: 16 }}>
+        <Col span={14}>
+          <Card title={t('各对象数据量', 'Records per object')}>
+            {chartData.length ? (
+              <ReactECharts
+                style={{ height: 300 }}
+                option={{
+                  grid: { left: 40, right: 16, top: 16, bottom: 60 },
+                  tooltip: { trigger: 'axis' },
+                  xAxis: { type: 'category', data: chartData.map((d) => d.name), axisLabel: { rotate: 30 } },
+                  yAxis: { type: 'value', minInterval: 1 },
+                  series: [{ type: 'bar', data: chartData.map((d) => d.value), itemStyle: { color: '#b4232c', borderRadius: [4, 4, 0, 0] }, barMaxWidth: 36 }],
+                }}
+                onEvents={{ click: (p: { dataIndex: number }) => nav(`/records/${objs[p.dataIndex]!.key}`) }}
+              />
+            ) : (
+              <Typography.Text type="secondary">{t('还没有业务对象，先去对象设计中创建一个。', 'No objects yet: create one in the object designer.')}</Typography.Text>
+            )}
+          </Card>
+        </Col>
+        <Col span={10}>
+          <Card title={t('待我处理', 'Waiting for me')} extra={<Link to="/tasks">{t('全部', 'All')}</Link>}>
+            <ErrorAlert error={tasks.error} />
+            <List
+              size="small"
+              dataSource={(tasks.data?.items ?? []).slice(0, 8)}
+              locale={{ emptyText: t('暂无待办', 'Nothing to do') }}
+              renderItem={(task) => (
+                <List.Item onClick={() => nav(`/tasks?task=${task.id}`)} style={{ cursor: 'pointer' }}>
+                  <List.Item.Meta title={task.name} description={task.dueAt ? `${t('到期', 'Due')} ${dayjs(task.dueAt).format('YYYY-MM-DD HH:mm')}` : t('无到期时间', 'No due date')} />
+                  {task.dueAt && dayjs(task.dueAt).isBefore(dayjs()) && <Tag color="red">{t('已逾期', 'Overdue')}</Tag>}
+                </List.Item>
+              )}
+            />
+          </Card>
+        </Col>
+      </Row>
+    </div>
+  );
+}

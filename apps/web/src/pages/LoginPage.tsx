@@ -1,0 +1,67 @@
+import { useState } from 'react';
+import { Button, Card, Form, Input, Segmented, Alert, Typography } from 'antd';
+import { LockOutlined, UserOutlined } from '@ant-design/icons';
+import { useNavigate, useSearchParams } from 'react-router';
+import { api, useAuth } from '../lib/api';
+import { useLang, useT } from '../lib/i18n';
+import { errorText } from '../components/common';
+
+export function LoginPage() {
+  const t = useT();
+  const nav = useNavigate();
+  const [params] = useSearchParams();
+  const signIn = useAuth((s) => s.signIn);
+  const setUser = useAuth((s) => s.setUser);
+  const { lang, setLang } = useLang();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  async function submit(values: { username: string; password: string }) {
+    setBusy(true);
+    setError(null);
+    try {
+      const res = await api.login(values);
+      signIn(res.accessToken, res.user);
+      api.me().then(setUser, () => undefined);
+      nav(params.get('next') || '/', { replace: true });
+    } catch (e) {
+      setError(errorText(e, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  return (
+    <div className="login-bg">
+      <div className="login-side">
+        <h1>{t('银行客户管理平台', 'Bank CRM Platform')}</h1>
+        <p>
+          {t(
+            '客户360°视图、标签与动态客群、营销闭环、可配置的服务流程与审批、字段级权限与完整审计——业务人员自己配置，无需编程。',
+            'Customer 360°, tags and dynamic segments, closed-loop campaigns, configurable service processes and approvals, field-level permissions and a complete audit trail — configured by business staff, without code.',
+          )}
+        </p>
+        <p style={{ fontSize: 12, color: '#8f97a8' }}>{t('私有化部署 · 数据不出行', 'On-premise · your data stays in the bank')}</p>
+      </div>
+      <Card className="login-card" title={t('登录', 'Sign in')} extra={
+        <Segmented size="small" value={lang} onChange={(v) => setLang(v as 'zh-CN' | 'en')} options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]} />
+      }>
+        {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
+        <Form layout="vertical" onFinish={submit} requiredMark={false} size="large">
+          <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter your username') }]}>
+            <Input prefix={<UserOutlined />} autoComplete="username" autoFocus id="login-username" />
+          </Form.Item>
+          <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}>
+            <Input.Password prefix={<LockOutlined />} autoComplete="current-password" id="login-password" />
+          </Form.Item>
+          <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">
+            {t('登录', 'Sign in')}
+          </Button>
+        </Form>
+        <Typography.Paragraph type="secondary" style={{ marginTop: 16, marginBottom: 0, fontSize: 12 }}>
+          {t('连续多次输入错误密码，账户将被临时锁定。', 'After repeated wrong passwords the account is locked for a while.')}
+        </Typography.Paragraph>
+      </Card>
+    </div>
+  );
+}

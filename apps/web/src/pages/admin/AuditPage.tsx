@@ -1,0 +1,1 @@
+export function AuditPage(_p: { create?: boolean }) { return null; }

@@ -1,0 +1,1 @@
+export function OrgTreePage(_p: { create?: boolean }) { return null; }

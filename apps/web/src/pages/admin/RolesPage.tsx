@@ -1,0 +1,1 @@
+export function RolesPage(_p: { create?: boolean }) { return null; }

@@ -1,0 +1,2 @@
+export function Customer360Page() { return null; }
+export function CustomerPickPage() { return null; }

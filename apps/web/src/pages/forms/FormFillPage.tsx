@@ -1,0 +1,96 @@
+import { useMemo, useState } from 'react';
+import { Alert, Button, Card, Result, Space } from 'antd';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+import { ApiError, localize, type Field, type PublishedForm, type RecordData } from '@crm/shared';
+import { api } from '../../lib/api';
+import { useLang, useT } from '../../lib/i18n';
+import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { FormController } from '../../components/form/controller';
+import { FormRenderer } from '../../components/form/FormRenderer';
+import { publishedVersionOf } from './FormListPage';
+
+/** Loads a form's latest published version and the fields it is built on. */
+export function usePublishedForm(key: string | null | undefined) {
+  return useQuery({
+    queryKey: ['published-form', key],
+    enabled: !!key,
+    queryFn: async (): Promise<{ form: PublishedForm; fields: Field[] }> => {
+      const draft = await api.meta.getForm(key!);
+      const version = publishedVersionOf(draft);
+      if (!version) throw new ApiError(404, 'not_published', '该表单尚未发布');
+      const form = await api.meta.getFormVersion(key!, version);
+      const fields = form.fields?.length ? form.fields : (await api.meta.getObject(form.object)).fields;
+      return { form: { ...form, version: form.version ?? version }, fields };
+    },
+  });
+}
+
+export function FormFillPage() {
+  const { formKey = '' } = useParams();
+  const t = useT();
+  const lang = useLang((s) => s.lang);
+  const q = usePublishedForm(formKey);
+  const [done, setDone] = useState<RecordData | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  if (q.isLoading) return <Loading />;
+  if (q.error) return <ErrorAlert error={q.error} />;
+  const { form, fields } = q.data!;
+  if (done) {
+    return (
+      <Result
+        status="success"
+        title={t('提交成功', 'Submitted')}
+        subTitle={`${t('记录编号', 'Record')} ${done.id}`}
+        extra={[
+          <Link key="r" to={`/records/${form.object}/${done.id}`}><Button type="primary">{t('查看记录', 'Open the record')}</Button></Link>,
+          <Button key="a" onClick={() => { setDone(null); setAttempt(attempt + 1); }}>{t('再填一份', 'Fill in another')}</Button>,
+          <Link key="l" to={`/records/${form.object}`}><Button>{t('返回列表', 'Back to the list')}</Button></Link>,
+        ]}
+      />
+    );
+  }
+  return (
+    <div>
+      <PageHeader title={localize(form.title, lang)} sub={`${t('版本', 'Version')} v${form.version}`} />
+      <FillCard key={`${attempt}:${lang}`} form={form} fields={fields} onDone={setDone} />
+    </div>
+  );
+}
+
+function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field[]; onDone(r: RecordData): void }) {
+  const t = useT();
+  const lang = useLang((s) => s.lang);
+  const ctrl = useMemo(() => new FormController(fields, form, lang), [fields, form, lang]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const [problems, setProblems] = useState<number>(0);
+  const submit = async () => {
+    setError(null);
+    const r = ctrl.validateAll();
+    if (ctrl.hasBlockingErrors(r)) { setProblems(Math.max(1, ctrl.errorCount())); return; }
+    setProblems(0);
+    setBusy(true);
+    try {
+      onDone(await api.forms.submit(form.key, ctrl.submitValues()));
+    } catch (e) {
+      if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) {
+        ctrl.setServerErrors(e.fieldErrors);
+        setProblems(ctrl.errorCount() || e.fieldErrors.length);
+        if (ctrl.formErrors.length) setError(e);
+      } else setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Card style={{ maxWidth: 1000 }}>
+      <ErrorAlert error={error} />
+      {problems > 0 && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t(`还有 ${problems} 处需要修改`, `${problems} problem(s) to fix`)} data-testid="form-problems" />}
+      <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} />
+      <Space>
+        <Button type="primary" onClick={submit} loading={busy} data-testid="submit-form">{t('提交', 'Submit')}</Button>
+      </Space>
+    </Card>
+  );
+}

@@ -1,0 +1,2 @@
+export function InstanceListPage() { return null; }
+export function InstanceViewerPage() { return null; }

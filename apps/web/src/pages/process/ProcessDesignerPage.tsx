@@ -1,0 +1,1 @@
+export function ProcessDesignerPage(_p: { create?: boolean }) { return null; }

@@ -1,0 +1,1 @@
+export function ProcessListPage(_p: { create?: boolean }) { return null; }

@@ -1,0 +1,1 @@
+export function RecordDetailPage(_p: { create?: boolean }) { return null; }

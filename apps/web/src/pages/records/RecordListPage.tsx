@@ -1,0 +1,1 @@
+export function RecordListPage(_p: { create?: boolean }) { return null; }

@@ -1,0 +1,1 @@
+export function TaskInboxPage(_p: { create?: boolean }) { return null; }
