@@ -726,6 +726,7 @@ export class Run {
     this.closeWaitsOf(root.id);
     this.state.status = status;
     this.state.execs = { [root.id]: root };
+    this.queue.length = 0; // nothing may run after the end
     this.effects.push({ type: status });
   }
 
