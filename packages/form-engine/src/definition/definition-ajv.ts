@@ -46,6 +46,8 @@ function definitionIssues(errors: readonly ErrorObject[] | null | undefined, lan
       message = t(lang, `不允许的属性 "${String(p.additionalProperty)}"`, `Unknown property "${String(p.additionalProperty)}"`);
     } else if (e.keyword === 'anyOf' && e.schemaPath.includes('localizedText')) {
       message = t(lang, '应为文本，或 {"zh-CN": …, "en": …} 形式的多语言文本', 'Must be a text or a {"zh-CN": …, "en": …} object');
+    } else if (e.keyword === 'minProperties' && e.schemaPath.includes('/rule/')) {
+      message = t(lang, '规则除条件外至少需要一个动作（show、hide、require、readOnly 或 set）', 'A rule needs an action besides its condition (show, hide, require, readOnly or set)');
     } else {
       message = ajvMessage(e, lang);
     }

@@ -37,6 +37,11 @@ function decimalText(precision: number, scale: number): Text {
   );
 }
 
+const TYPE_NAMES: Record<string, Text> = {
+  string: t('文本', 'a text'), integer: t('整数', 'a whole number'), number: t('数字', 'a number'),
+  boolean: t('是或否（布尔值）', 'true or false'), array: t('列表', 'a list'), object: t('对象', 'an object'),
+};
+
 export interface MessageInput {
   code: string;
   lang: Lang;
@@ -69,6 +74,10 @@ export function catalogMessage({ code, lang, field, value, params, now }: Messag
     case 'cn_id_number': return pick(CN_ID[cnIdNumberProblem(value, now) ?? 'format']!, lang);
     case 'cn_uscc': return pick(USCC[usccProblem(value) ?? 'format']!, lang);
     case 'bank_card': return pick(CARD[bankCardProblem(value) ?? 'format']!, lang);
+    case 'type': {
+      const name = TYPE_NAMES[String(params?.type)];
+      return name ? pick(t(`应为${name.zh}`, `Must be ${name.en}`), lang) : undefined;
+    }
     case 'choice': return pick(t('不是可选的选项', 'Not one of the allowed choices'), lang);
     case 'read_only_conflict': return pick(t('该字段为只读', 'This field is read-only'), lang);
     default: return undefined;
