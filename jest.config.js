@@ -19,14 +19,20 @@ const common = {
   testEnvironment: 'node',
 };
 
-export default {
-  rootDir: '.',
+// Projects that talk to PostgreSQL share one embedded server for the run.
+const withDb = {
+  ...common,
   globalSetup: '<rootDir>/tests/harness/global-setup.ts',
   globalTeardown: '<rootDir>/tests/harness/global-teardown.ts',
+};
+
+export default {
+  rootDir: '.',
+  testTimeout: 180000,
   projects: [
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/src/**/*.test.ts'] },
-    { ...common, displayName: 'server', testMatch: ['<rootDir>/apps/server/src/**/*.test.ts'] },
-    { ...common, displayName: 'api', testMatch: ['<rootDir>/tests/api/**/*.test.ts'] },
-    { ...common, displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.test.ts'] },
+    { ...withDb, displayName: 'server', testMatch: ['<rootDir>/apps/server/src/**/*.test.ts'] },
+    { ...withDb, displayName: 'api', testMatch: ['<rootDir>/tests/api/**/*.test.ts'] },
+    { ...withDb, displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.test.ts'] },
   ],
 };

@@ -6,7 +6,7 @@ import { mkdirSync, readFileSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
-const jestBin = require.resolve('jest/bin/jest.js');
+const jestBin = require.resolve('jest/bin/jest');
 mkdirSync('test-results', { recursive: true });
 const out = 'test-results/jest.json';
 const res = spawnSync(

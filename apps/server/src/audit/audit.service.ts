@@ -1,0 +1,173 @@
+/**
+ * Writes audit entries inside the caller's transaction, seals committed entries into the hash chain,
+ * verifies the chain and lists entries for auditors.
+ */
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Queryable } from '../database/db.js';
+import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { GENESIS, hashAuditRow, type AuditRowForHash, type HashAlgorithm } from './audit-hash.js';
+import { RequestContext } from '../common/request-context.js';
+
+export interface AuditEntry {
+  action: string;
+  object?: string | null;
+  recordId?: string | null;
+  outcome?: 'success' | 'failure' | 'denied';
+  data?: Record<string, unknown>;
+  /** Defaults to the current request's principal. */
+  actorId?: string | null;
+  actorName?: string | null;
+}
+
+export interface AuditQuery {
+  actor?: string;
+  object?: string;
+  recordId?: string;
+  action?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+const SEAL_LOCK = 7_240_002;
+const SEAL_BATCH = 2000;
+/** The columns that are hashed, in a text form that does not depend on the session's time zone. */
+function selectForHash(a: string): string {
+  return `${a}.seq::text AS seq, to_char(${a}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
+    ${a}.actor_id::text AS actor_id, ${a}.actor_name, ${a}.action, ${a}.object, ${a}.record_id, ${a}.outcome,
+    ${a}.ip, ${a}.request_id, ${a}.data`;
+}
+
+@Injectable()
+export class AuditService implements OnModuleInit, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly algorithm: HashAlgorithm;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.algorithm = config.crypto === 'sm' ? 'sm3' : 'sha256';
+  }
+
+  onModuleInit(): void {
+    this.timer = setInterval(() => void this.sealPending().catch(() => undefined), 1000);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Appends an entry in the given transaction (or on its own when no client is given). */
+  async record(entry: AuditEntry, client?: Queryable): Promise<void> {
+    const ctx = RequestContext.current();
+    const actorId = entry.actorId !== undefined ? entry.actorId : (ctx?.principal?.id ?? null);
+    const actorName = entry.actorName !== undefined ? entry.actorName : (ctx?.principal?.username ?? null);
+    await (client ?? this.db.pool).query(
+      `INSERT INTO crm.audit_log (actor_id, actor_name, action, object, record_id, outcome, ip, request_id, data)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [actorId, actorName, entry.action, entry.object ?? null, entry.recordId ?? null, entry.outcome ?? 'success',
+       ctx?.ip ?? null, ctx?.requestId ?? null, JSON.stringify(entry.data ?? {})],
+    );
+  }
+
+  /** Chains every committed, unsealed entry. One process at a time (advisory lock). */
+  async sealPending(): Promise<number> {
+    return this.db.tx(async (c) => {
+      const { rows: got } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
+      if (!got[0]?.ok) return 0;
+      let sealed = 0;
+      for (;;) {
+        const { rows: last } = await c.query<{ position: string; hash: string }>(
+          'SELECT position::text, hash FROM crm.audit_chain ORDER BY position DESC LIMIT 1',
+        );
+        let position = last[0] ? BigInt(last[0].position) : 0n;
+        let prev = last[0]?.hash ?? GENESIS;
+        const { rows } = await c.query<AuditRowForHash>(
+          `SELECT ${selectForHash('l')} FROM crm.audit_log l
+           WHERE NOT EXISTS (SELECT 1 FROM crm.audit_chain ch WHERE ch.seq = l.seq)
+           ORDER BY seq LIMIT ${SEAL_BATCH}`,
+        );
+        if (rows.length === 0) break;
+        const positions: string[] = [];
+        const seqs: string[] = [];
+        const hashes: string[] = [];
+        for (const row of rows) {
+          position += 1n;
+          prev = hashAuditRow(this.algorithm, prev, row);
+          positions.push(position.toString());
+          seqs.push(row.seq);
+          hashes.push(prev);
+        }
+        await c.query(
+          `INSERT INTO crm.audit_chain (position, seq, hash, algorithm)
+           SELECT p, s, h, $4 FROM unnest($1::bigint[], $2::bigint[], $3::text[]) AS t(p, s, h)`,
+          [positions, seqs, hashes, this.algorithm],
+        );
+        sealed += rows.length;
+        if (rows.length < SEAL_BATCH) break;
+      }
+      return sealed;
+    });
+  }
+
+  /** Recomputes the chain; names the first entry whose content or place no longer matches. */
+  async verify(): Promise<{ ok: true; checked: number } | { ok: false; firstBrokenSeq: number; checked: number }> {
+    await this.sealPending();
+    let prev = GENESIS;
+    let after = 0n;
+    let checked = 0;
+    for (;;) {
+      const rows = await this.db.query<AuditRowForHash & { position: string; chain_seq: string; hash: string; algorithm: string; present: boolean }>(
+        `SELECT ch.position::text, ch.seq::text AS chain_seq, ch.hash, ch.algorithm, l.seq IS NOT NULL AS present,
+                ${selectForHash('l')}
+         FROM crm.audit_chain ch LEFT JOIN crm.audit_log l ON l.seq = ch.seq
+         WHERE ch.position > $1 ORDER BY ch.position LIMIT 5000`,
+        [after.toString()],
+      );
+      if (rows.length === 0) break;
+      for (const r of rows) {
+        checked++;
+        const expectedPosition = BigInt(r.position);
+        const broken =
+          expectedPosition !== after + 1n ||
+          !r.present ||
+          hashAuditRow(r.algorithm as HashAlgorithm, prev, { ...r, seq: r.chain_seq }) !== r.hash;
+        if (broken) return { ok: false, firstBrokenSeq: Number(r.chain_seq), checked };
+        prev = r.hash;
+        after = expectedPosition;
+      }
+    }
+    return { ok: true, checked };
+  }
+
+  async list(q: AuditQuery): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replaceAll('?', `$${params.length}`));
+    };
+    if (q.actor) add('(actor_name = ? OR actor_id::text = ?)', q.actor);
+    if (q.object) add('object = ?', q.object);
+    if (q.recordId) add('record_id = ?', q.recordId);
+    if (q.action) add('action = ?', q.action);
+    if (q.from) add('at >= ?::timestamptz', q.from);
+    if (q.to) add('at < ?::timestamptz', q.to);
+    if (q.cursor) add('seq < ?::bigint', q.cursor);
+    params.push(q.limit + 1);
+    const rows = await this.db.query<Record<string, unknown> & { seq: string }>(
+      `SELECT seq::text AS seq, at, actor_id AS "actorId", actor_name AS "actorName", action, object, record_id AS "recordId",
+              outcome, ip, request_id AS "requestId", data
+       FROM crm.audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY seq DESC LIMIT $${params.length}`,
+      params,
+    );
+    const more = rows.length > q.limit;
+    const items = more ? rows.slice(0, q.limit) : rows;
+    return { items: items.map((r) => ({ ...r, seq: Number(r.seq) })), nextCursor: more ? items[items.length - 1].seq : null };
+  }
+}

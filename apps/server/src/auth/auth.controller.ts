@@ -1,0 +1,79 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { z } from 'zod';
+import { Public } from '../common/public.decorator.js';
+import { parseInput } from '../common/validation.js';
+import { AuthService } from './auth.service.js';
+import { CurrentUser, type Principal } from './principal.js';
+import { RequireRight } from '../access/platform-rights.js';
+
+const LoginBody = z.object({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(256),
+});
+
+const ApiKeyBody = z.object({
+  name: z.string().trim().min(1).max(100),
+  userId: z.string().uuid().optional(),
+  expiresInDays: z.number().int().min(1).max(3650).optional(),
+});
+
+@Controller('api/auth')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Public()
+  @Post('login')
+  @HttpCode(200)
+  login(@Body() body: unknown) {
+    const { username, password } = parseInput(LoginBody, body);
+    return this.auth.login(username, password);
+  }
+
+  @Get('me')
+  me(@CurrentUser() p: Principal) {
+    return this.auth.me(p);
+  }
+
+  /** The caller's own API keys. */
+  @Get('api-keys')
+  listMine(@CurrentUser() p: Principal) {
+    return this.auth.listApiKeys(p.id).then((items) => ({ items }));
+  }
+
+  /** A key for the caller itself. */
+  @Post('api-keys')
+  create(@CurrentUser() p: Principal, @Body() body: unknown) {
+    const input = parseInput(ApiKeyBody.omit({ userId: true }), body);
+    return this.auth.createApiKey(p, input.name, p.id, input.expiresInDays);
+  }
+
+  @Delete('api-keys/:id')
+  @HttpCode(204)
+  async revoke(@CurrentUser() p: Principal, @Param('id', new ParseUUIDPipe()) id: string) {
+    await this.auth.revokeApiKey(id, p.id);
+  }
+}
+
+/** Keys for system accounts, managed by user administrators. */
+@Controller('api/admin/api-keys')
+@RequireRight('admin.users')
+export class AdminApiKeysController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Get()
+  list() {
+    return this.auth.listApiKeys(null).then((items) => ({ items }));
+  }
+
+  @Post()
+  create(@CurrentUser() p: Principal, @Body() body: unknown) {
+    const input = parseInput(ApiKeyBody.required({ userId: true }), body);
+    return this.auth.createApiKey(p, input.name, input.userId, input.expiresInDays);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  async revoke(@Param('id', new ParseUUIDPipe()) id: string) {
+    await this.auth.revokeApiKey(id, null);
+  }
+}

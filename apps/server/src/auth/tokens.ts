@@ -1,0 +1,44 @@
+/** Short-lived HS256 access tokens (jose). */
+import { SignJWT, jwtVerify, errors } from 'jose';
+import { randomUUID } from 'node:crypto';
+
+export interface AccessClaims {
+  sub: string;
+  iat: number;
+  exp: number;
+}
+
+export class TokenService {
+  private readonly key: Uint8Array;
+  constructor(
+    secret: string,
+    private readonly ttlSeconds: number,
+  ) {
+    this.key = new TextEncoder().encode(secret);
+  }
+
+  async issue(userId: string): Promise<{ token: string; expiresAt: Date }> {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setSubject(userId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + this.ttlSeconds)
+      .setIssuer('bank-crm')
+      .setJti(randomUUID())
+      .sign(this.key);
+    return { token, expiresAt: new Date((now + this.ttlSeconds) * 1000) };
+  }
+
+  /** Returns the claims, or null for any invalid, tampered or expired token. */
+  async verify(token: string): Promise<AccessClaims | null> {
+    try {
+      const { payload } = await jwtVerify(token, this.key, { algorithms: ['HS256'], issuer: 'bank-crm' });
+      if (typeof payload.sub !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') return null;
+      return { sub: payload.sub, iat: payload.iat, exp: payload.exp };
+    } catch (err) {
+      if (err instanceof errors.JOSEError) return null;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,22 @@
+/** Per-request facts (id, client address, principal, language) reachable from any service. */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { Principal } from '../auth/principal.js';
+import type { Lang } from './i18n.js';
+
+export interface RequestFacts {
+  requestId: string;
+  ip: string | null;
+  lang: Lang;
+  principal?: Principal;
+}
+
+const storage = new AsyncLocalStorage<RequestFacts>();
+
+export const RequestContext = {
+  run<T>(facts: RequestFacts, fn: () => T): T {
+    return storage.run(facts, fn);
+  },
+  current(): RequestFacts | undefined {
+    return storage.getStore();
+  },
+};

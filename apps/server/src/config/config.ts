@@ -1,0 +1,178 @@
+/**
+ * Process configuration, read once from environment variables and validated before anything starts.
+ * A bad value throws ConfigError whose message is one line naming the variable and what it accepts;
+ * main.ts prints it and exits non-zero.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type CryptoSuite = 'aes' | 'sm';
+
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  embedded: boolean;
+  dataDir: string;
+  secret: string;
+  dataKey: Buffer;
+  crypto: CryptoSuite;
+  demo: boolean;
+  adminPassword: string | null;
+  logLevel: LogLevel;
+  tokenTtlSeconds: number;
+  maxFileBytes: number;
+  jobWorkers: boolean;
+  version: string;
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    accepts: string,
+  ) {
+    super(`Invalid configuration: ${variable} ${accepts}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
+  return n;
+}
+
+function boolVar(env: Env, name: string, def: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'yes', 'on'].includes(v)) return true;
+  if (['0', 'false', 'no', 'off'].includes(v)) return false;
+  throw new ConfigError(name, `must be one of 1, 0, true, false, yes, no, on, off (got "${raw}")`);
+}
+
+function enumVar<T extends string>(env: Env, name: string, def: T, allowed: readonly T[]): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return def;
+  const v = raw.trim().toLowerCase() as T;
+  if (!allowed.includes(v)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
+  return v;
+}
+
+function databaseUrlVar(env: Env): string | null {
+  const raw = env.DATABASE_URL;
+  if (raw === undefined || raw.trim() === '') return null;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user:password@host:5432/database');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', 'must be a URL like postgres://user:password@host:5432/database');
+  }
+  if (!url.hostname || url.pathname.length <= 1) {
+    throw new ConfigError('DATABASE_URL', 'must name a host and a database: postgres://user:password@host:5432/database');
+  }
+  return raw.trim();
+}
+
+/** Secrets kept in the data dir in embedded mode so a restart keeps tokens and encrypted data valid. */
+interface StoredSecrets {
+  secret: string;
+  dataKey: string;
+  pgPassword: string;
+}
+
+export function loadStoredSecrets(dataDir: string): StoredSecrets {
+  const file = path.join(dataDir, 'secrets.json');
+  if (existsSync(file)) {
+    const parsed = JSON.parse(readFileSync(file, 'utf8')) as Partial<StoredSecrets>;
+    if (parsed.secret && parsed.dataKey && parsed.pgPassword) return parsed as StoredSecrets;
+  }
+  mkdirSync(dataDir, { recursive: true });
+  const secrets: StoredSecrets = {
+    secret: randomBytes(48).toString('base64url'),
+    dataKey: randomBytes(32).toString('hex'),
+    pgPassword: randomBytes(24).toString('base64url'),
+  };
+  writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  chmodSync(file, 0o600);
+  return secrets;
+}
+
+function readVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const databaseUrl = databaseUrlVar(env);
+  const embedded = databaseUrl === null;
+  const dataDirRaw = env.CRM_DATA_DIR?.trim() || './.data';
+  if (dataDirRaw.includes('\0')) throw new ConfigError('CRM_DATA_DIR', 'must be a directory path');
+  const dataDir = path.resolve(dataDirRaw);
+  const logLevel = enumVar<LogLevel>(env, 'LOG_LEVEL', 'info', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+  const demo = boolVar(env, 'CRM_DEMO', embedded);
+  const cryptoSuite = enumVar<CryptoSuite>(env, 'CRM_CRYPTO', 'aes', ['aes', 'sm']);
+  const tokenTtlSeconds = intVar(env, 'CRM_TOKEN_TTL', 1800, 5, 86400);
+  const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
+  const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
+
+  const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
+  if (adminPassword !== null && !isStrongPassword(adminPassword)) {
+    throw new ConfigError('CRM_ADMIN_PASSWORD', 'must be at least 8 characters with upper case, lower case, a digit and a symbol');
+  }
+
+  let secret = env.CRM_SECRET?.trim() || '';
+  let dataKeyHex = env.CRM_DATA_KEY?.trim() || '';
+  if (secret && secret.length < 32) throw new ConfigError('CRM_SECRET', 'must be at least 32 characters');
+  if (dataKeyHex && !/^[0-9a-fA-F]{64}$/.test(dataKeyHex)) throw new ConfigError('CRM_DATA_KEY', 'must be 64 hexadecimal characters (a 256-bit key)');
+  if (embedded) {
+    if (!secret || !dataKeyHex) {
+      const stored = loadStoredSecrets(dataDir);
+      secret ||= stored.secret;
+      dataKeyHex ||= stored.dataKey;
+    }
+  } else {
+    if (!secret) throw new ConfigError('CRM_SECRET', 'is required when DATABASE_URL is set (at least 32 characters)');
+    if (!dataKeyHex) throw new ConfigError('CRM_DATA_KEY', 'is required when DATABASE_URL is set (64 hexadecimal characters)');
+  }
+
+  return {
+    port,
+    host: env.HOST?.trim() || '0.0.0.0',
+    databaseUrl,
+    embedded,
+    dataDir,
+    secret,
+    dataKey: Buffer.from(dataKeyHex, 'hex'),
+    crypto: cryptoSuite,
+    demo,
+    adminPassword,
+    logLevel,
+    tokenTtlSeconds,
+    maxFileBytes: maxFileMb * 1024 * 1024,
+    jobWorkers,
+    version: readVersion(),
+  };
+}
+
+export function isStrongPassword(pw: string): boolean {
+  return pw.length >= 8 && /[a-z]/.test(pw) && /[A-Z]/.test(pw) && /\d/.test(pw) && /[^A-Za-z0-9]/.test(pw);
+}
+
+/** Nest injection token for the config object. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

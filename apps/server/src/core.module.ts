@@ -1,0 +1,34 @@
+/** Process-wide singletons every module may inject: config, logger, database access, metrics. */
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from './config/config.js';
+import { Db } from './database/db.js';
+import { poolOf } from './database/data-source.js';
+import { LOGGER } from './logging/logger.token.js';
+import { Metrics } from './metrics/metrics.js';
+import { SpaFallback } from './common/spa-fallback.js';
+
+export interface CoreDeps {
+  config: AppConfig;
+  dataSource: DataSource;
+  logger: Logger;
+  spa: SpaFallback;
+}
+
+@Global()
+@Module({})
+export class CoreModule {
+  static register(deps: CoreDeps): DynamicModule {
+    const db = new Db(poolOf(deps.dataSource));
+    const providers = [
+      { provide: APP_CONFIG, useValue: deps.config },
+      { provide: LOGGER, useValue: deps.logger },
+      { provide: Db, useValue: db },
+      { provide: Metrics, useValue: new Metrics(db) },
+      { provide: 'DATA_SOURCE', useValue: deps.dataSource },
+      { provide: SpaFallback, useValue: deps.spa },
+    ];
+    return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}

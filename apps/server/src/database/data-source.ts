@@ -1,0 +1,59 @@
+/**
+ * The TypeORM data source: owns the pg pool and runs the platform's migrations (never synchronize).
+ * Migrations run under an advisory lock so several server processes can start at once.
+ */
+import { DataSource } from 'typeorm';
+import type pg from 'pg';
+import { migrations } from './migrations/index.js';
+
+const MIGRATION_LOCK = 7_240_001;
+
+export interface DataSourceOptions {
+  url: string;
+  poolSize?: number;
+  statementTimeoutMs?: number;
+}
+
+export function createDataSource(opts: DataSourceOptions): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url: opts.url,
+    schema: 'crm',
+    migrations,
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    logging: false,
+    applicationName: 'bank-crm',
+    extra: {
+      max: opts.poolSize ?? 20,
+      statement_timeout: opts.statementTimeoutMs ?? 15000,
+      idle_in_transaction_session_timeout: 60000,
+      connectionTimeoutMillis: 5000,
+    },
+  });
+}
+
+/** The pg pool TypeORM created: services use it directly for dynamic SQL. */
+export function poolOf(ds: DataSource): pg.Pool {
+  return (ds.driver as unknown as { master: pg.Pool }).master;
+}
+
+export async function initialiseDatabase(ds: DataSource): Promise<string[]> {
+  await ds.initialize();
+  const runner = ds.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const [{ server_version_num }] = (await runner.query('SHOW server_version_num')) as { server_version_num: string }[];
+    if (Number(server_version_num) < 140000) {
+      throw new Error(`PostgreSQL 14 or newer is required (this server is ${server_version_num})`);
+    }
+    await runner.query('CREATE SCHEMA IF NOT EXISTS crm');
+    const ran = await ds.runMigrations({ transaction: 'each' });
+    return ran.map((m) => m.name);
+  } finally {
+    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.release();
+  }
+}

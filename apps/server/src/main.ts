@@ -1,0 +1,41 @@
+/** Process entry: validate configuration (exit 2 on a bad value), start, stop cleanly on signals. */
+import { ConfigError, loadConfig } from './config/config.js';
+import { createLogger } from './logging/logger.js';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.logLevel);
+  // Loaded only after the configuration is known to be good, so a bad value fails fast.
+  const { startServer } = await import('./server.js');
+  let server: Awaited<ReturnType<typeof startServer>>;
+  try {
+    server = await startServer(config, logger, (line) => process.stdout.write(line + '\n'));
+  } catch (err) {
+    logger.fatal({ err }, 'startup failed');
+    process.stderr.write(`Startup failed: ${(err as Error).message.split('\n')[0]}\n`);
+    process.exit(1);
+  }
+  process.stdout.write(`银行客户管理平台 is running at ${server.url}\n`);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'stopping');
+    const force = setTimeout(() => process.exit(1), 20000);
+    force.unref();
+    void server.close().then(() => process.exit(0));
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+void main();

@@ -1,0 +1,114 @@
+/**
+ * Builds and starts the platform: database (embedded or external), migrations, seeding, the Nest
+ * application on Fastify. main.ts adds the process concerns (exit codes, signals).
+ */
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { existsSync } from 'node:fs';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { loadStoredSecrets, type AppConfig } from './config/config.js';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import { createDataSource, initialiseDatabase } from './database/data-source.js';
+import { AppModule } from './app.module.js';
+import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
+import { SpaFallback } from './common/spa-fallback.js';
+import { NestPinoLogger } from './logging/logger.js';
+import { RequestContext } from './common/request-context.js';
+import { langFrom } from './common/i18n.js';
+import { Metrics } from './metrics/metrics.js';
+import { SeedService } from './bootstrap/seed.service.js';
+
+export interface RunningServer {
+  app: NestFastifyApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const WEB_DIST = path.resolve(here, '../../web/dist');
+const REQUEST_ID_RE = /^[A-Za-z0-9._-]{8,64}$/;
+
+export async function startServer(config: AppConfig, logger: Logger, print: (line: string) => void = console.log): Promise<RunningServer> {
+  let embedded: EmbeddedDatabase | undefined;
+  let dataSource: DataSource | undefined;
+  let app: NestFastifyApplication | undefined;
+  try {
+    let url = config.databaseUrl;
+    if (!url) {
+      const secrets = loadStoredSecrets(config.dataDir);
+      embedded = await startEmbeddedPostgres({
+        dataDir: config.dataDir,
+        password: secrets.pgPassword,
+        log: (m) => logger.debug({ component: 'postgres' }, m),
+      });
+      url = embedded.url;
+      logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
+    }
+    dataSource = createDataSource({ url });
+    const ran = await initialiseDatabase(dataSource);
+    if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
+
+    const spa = new SpaFallback(path.join(WEB_DIST, 'index.html'));
+    const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      bodyLimit: 1024 * 1024,
+      requestIdHeader: false,
+      genReqId: (req: import('node:http').IncomingMessage) => {
+        const given = req.headers['x-request-id'];
+        return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
+      },
+      trustProxy: true,
+      routerOptions: { maxParamLength: 200 },
+    });
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, dataSource, logger, spa }), adapter, {
+      logger: new NestPinoLogger(logger),
+      bufferLogs: false,
+    });
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onRequest', (req, reply, done) => {
+      void reply.header('x-request-id', req.id);
+      RequestContext.run({ requestId: String(req.id), ip: req.ip ?? null, lang: langFrom(req.headers['accept-language']) }, done);
+    });
+    fastify.addHook('onSend', (_req, reply, payload, done) => {
+      void reply.header('x-content-type-options', 'nosniff');
+      void reply.header('referrer-policy', 'no-referrer');
+      void reply.header('x-frame-options', 'DENY');
+      done(null, payload);
+    });
+    app.get(Metrics).install(fastify);
+    app.useGlobalFilters(new AllExceptionsFilter(spa));
+    if (existsSync(path.join(WEB_DIST, 'assets'))) {
+      const fastifyStatic = (await import('@fastify/static')).default;
+      await app.register(fastifyStatic, { root: path.join(WEB_DIST, 'assets'), prefix: '/assets/', decorateReply: false, maxAge: '7d', immutable: true });
+    }
+    await app.init();
+    for (const line of await app.get(SeedService).run()) print(line);
+    await app.listen({ port: config.port, host: config.host });
+    const addr = fastify.server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : config.port;
+    const appUrl = `http://localhost:${port}`;
+    logger.info({ url: appUrl }, 'bank-crm is listening');
+    const db = embedded;
+    const ds = dataSource;
+    const running = app;
+    return {
+      app: running,
+      url: appUrl,
+      async close() {
+        await running.close().catch((e) => logger.warn({ err: e }, 'closing the app failed'));
+        await ds.destroy().catch(() => undefined);
+        await db?.stop().catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    await app?.close().catch(() => undefined);
+    await dataSource?.destroy().catch(() => undefined);
+    await embedded?.stop().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,242 @@
+/** Foundation: health, configuration errors, login and lockout, tokens, API keys, error format, restarts. */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { SERVER_MAIN, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
+import { call, client, login } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+
+describe('configuration errors stop the process with one line naming the variable', () => {
+  const cases: [string, Record<string, string>][] = [
+    ['PORT', { PORT: 'abc' }],
+    ['PORT', { PORT: '70000' }],
+    ['DATABASE_URL', { DATABASE_URL: 'mysql://u:p@h/db' }],
+    ['DATABASE_URL', { DATABASE_URL: 'not a url' }],
+    ['CRM_DEMO', { CRM_DEMO: 'maybe' }],
+    ['LOG_LEVEL', { LOG_LEVEL: 'loud' }],
+    ['CRM_SECRET', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', CRM_DATA_KEY: TEST_DATA_KEY }],
+    ['CRM_SECRET', { CRM_SECRET: 'short' }],
+    ['CRM_DATA_KEY', { DATABASE_URL: 'postgres://u:p@127.0.0.1:1/db', CRM_SECRET: TEST_SECRET }],
+    ['CRM_DATA_KEY', { CRM_DATA_KEY: 'xyz' }],
+    ['CRM_ADMIN_PASSWORD', { CRM_ADMIN_PASSWORD: 'weak' }],
+    ['CRM_CRYPTO', { CRM_CRYPTO: 'des' }],
+    ['CRM_TOKEN_TTL', { CRM_TOKEN_TTL: '0' }],
+  ];
+  it.each(cases)('%s %j', (variable, env) => {
+    const res = spawnSync(process.execPath, [SERVER_MAIN], {
+      env: { PATH: process.env.PATH, CRM_DATA_DIR: '/nonexistent-never-created', ...env },
+      encoding: 'utf8',
+      timeout: 20000,
+    });
+    expect(res.status).not.toBe(0);
+    expect(res.status).not.toBeNull();
+    const lines = res.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(variable);
+    expect(res.stdout).toBe('');
+  });
+});
+
+describe('a running server', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startServer({ env: { CRM_TOKEN_TTL: '5' } });
+  });
+  afterAll(async () => {
+    await srv?.stop();
+  });
+
+  it('answers health without a token', async () => {
+    const r = await call(srv.baseUrl, 'GET', '/api/health');
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({ status: 'ok', db: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(r.headers.get('x-request-id')).toBeTruthy();
+  });
+
+  it('serves a page at / and Prometheus metrics', async () => {
+    const page = await fetch(srv.baseUrl + '/');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('银行客户管理平台');
+    await call(srv.baseUrl, 'GET', '/api/health');
+    const m = await fetch(srv.baseUrl + '/metrics');
+    const text = await m.text();
+    expect(m.status).toBe(200);
+    expect(text).toMatch(/crm_http_requests_total\{method="GET",route="\/api\/health",status="200"\} \d+/);
+    expect(text).toContain('crm_http_request_duration_seconds_bucket');
+    expect(text).toMatch(/crm_db_pool_total \d+/);
+  });
+
+  it('logs in a demo user and answers /me', async () => {
+    const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'Demo@2026' } });
+    expect(r.status).toBe(200);
+    expect(r.body.user).toEqual({ id: expect.any(String), username: 'admin', roles: ['admin'] });
+    const me = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: r.body.accessToken });
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ username: 'admin', roles: ['admin'], orgUnit: { name: '信息科技部' } });
+    expect(JSON.stringify(me.body)).not.toContain('password');
+  });
+
+  it('answers a wrong password and an unknown user the same way, in comparable time', async () => {
+    const t0 = performance.now();
+    const bad = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'analyst', password: 'nope' } });
+    const t1 = performance.now();
+    const unknown = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'nobody', password: 'nope' } });
+    const t2 = performance.now();
+    expect(bad.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(unknown.body).toEqual(bad.body);
+    expect(bad.body.error).toEqual({ code: 'auth.invalid_credentials', message: '用户名或密码错误' });
+    // Both paths verify one argon2 hash; neither is an order of magnitude faster.
+    const [a, b] = [t1 - t0, t2 - t1];
+    expect(Math.max(a, b) / Math.min(a, b)).toBeLessThan(5);
+  });
+
+  it('locks an account for 15 minutes after 5 failed attempts, even for the right password', async () => {
+    for (let i = 1; i <= 4; i++) {
+      const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'wrong' } });
+      expect(r.status).toBe(401);
+    }
+    const fifth = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'wrong' } });
+    expect(fifth.status).toBe(423);
+    const right = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' }, headers: { 'accept-language': 'en' } });
+    expect(right.status).toBe(423);
+    expect(right.body.error.code).toBe('auth.locked');
+    expect(right.body.error.message).toMatch(/locked; try again in 1[45] minutes/);
+    // Unknown names lock the same way, so lockout reveals nothing.
+    for (let i = 0; i < 5; i++) await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'ghost', password: 'x' } });
+    const ghost = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'ghost', password: 'x' } });
+    expect(ghost.status).toBe(423);
+    // Once the lock has lapsed the right password works again.
+    await withClient(srv.dbUrl, (c) => c.query(`UPDATE crm.login_attempts SET locked_until = now() - interval '1 second' WHERE username = 'manager'`));
+    const after = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } });
+    expect(after.status).toBe(200);
+  });
+
+  it('rejects bad login bodies with field details', async () => {
+    const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 42 } });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('common.validation_failed');
+    expect(r.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/password', '/username']);
+  });
+
+  it('requires a token on every other route, and refuses forged or expired ones', async () => {
+    const none = await call(srv.baseUrl, 'GET', '/api/auth/me');
+    expect(none.status).toBe(401);
+    expect(none.body.error.code).toBe('auth.unauthenticated');
+    const forged = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' });
+    expect(forged.status).toBe(401);
+    expect(forged.body.error.code).toBe('auth.invalid_token');
+    const token = await login(srv.baseUrl, 'rm');
+    expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 6500)); // CRM_TOKEN_TTL=5
+    const expired = await call(srv.baseUrl, 'GET', '/api/auth/me', { token });
+    expect(expired.status).toBe(401);
+    expect(expired.body.error.code).toBe('auth.invalid_token');
+  });
+
+  it('issues API keys shown once, stored hashed, and revocable', async () => {
+    const api = client(srv.baseUrl, await login(srv.baseUrl, 'analyst'));
+    const created = await api.post('/api/auth/api-keys', { name: '核心系统对接' });
+    expect(created.status).toBe(201);
+    const key: string = created.body.key;
+    expect(key).toMatch(/^crmk_[0-9a-f]{32}_/);
+    const listed = await api.get('/api/auth/api-keys');
+    expect(JSON.stringify(listed.body)).not.toContain(key.split('_')[2]);
+    const stored = await withClient(srv.dbUrl, (c) => c.query('SELECT secret_hash FROM crm.api_keys WHERE id = $1', [created.body.id]));
+    expect(stored.rows[0].secret_hash).not.toContain(key.split('_')[2]);
+    const me = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key });
+    expect(me.status).toBe(200);
+    expect(me.body.username).toBe('analyst');
+    const wrong = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key.slice(0, -2) + 'xx' });
+    expect(wrong.status).toBe(401);
+    expect((await api.del(`/api/auth/api-keys/${created.body.id}`)).status).toBe(204);
+    expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key })).status).toBe(401);
+    expect((await api.del(`/api/auth/api-keys/${created.body.id}`)).status).toBe(404);
+  });
+
+  it('answers unknown routes, malformed JSON and huge bodies in the error format, in the caller language', async () => {
+    const token = await login(srv.baseUrl, 'admin');
+    const nf = await call(srv.baseUrl, 'GET', '/api/does-not-exist', { token, headers: { 'accept-language': 'en' } });
+    expect(nf.status).toBe(404);
+    expect(nf.body).toEqual({ error: { code: 'common.route_not_found', message: 'No such route: GET /api/does-not-exist' } });
+    const bad = await call(srv.baseUrl, 'POST', '/api/auth/login', { rawBody: '{"username": "admin", ' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toEqual({ code: 'common.invalid_json', message: '请求体不是有效的 JSON' });
+    const big = await call(srv.baseUrl, 'POST', '/api/auth/login', { rawBody: JSON.stringify({ username: 'a'.repeat(10 * 1024 * 1024), password: 'x' }) });
+    expect(big.status).toBe(413);
+    expect(big.body.error.code).toBe('common.payload_too_large');
+  });
+
+  it('writes login successes and failures to the audit trail', async () => {
+    const rows = await withClient(srv.dbUrl, (c) => c.query(`SELECT actor_name, outcome FROM crm.audit_log WHERE action = 'auth.login'`));
+    const outcomes = new Set(rows.rows.map((r) => `${r.actor_name}:${r.outcome}`));
+    expect(outcomes.has('admin:success')).toBe(true);
+    expect(outcomes.has('nobody:failure')).toBe(true);
+    expect(outcomes.has('manager:denied')).toBe(true);
+  });
+
+  it('answers 503 with db "down" when the database is gone, and recovers', async () => {
+    const dbName = new URL(srv.dbUrl).pathname.slice(1);
+    const admin = new URL(srv.dbUrl);
+    admin.pathname = '/postgres';
+    await withClient(admin.toString(), async (c) => {
+      await c.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS false`);
+      await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [dbName]);
+    });
+    try {
+      const r = await call(srv.baseUrl, 'GET', '/api/health');
+      expect(r.status).toBe(503);
+      expect(r.body).toMatchObject({ status: 'error', db: 'down' });
+    } finally {
+      await withClient(admin.toString(), (c) => c.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`));
+    }
+    const back = await call(srv.baseUrl, 'GET', '/api/health');
+    expect(back.status).toBe(200);
+  });
+});
+
+describe('restarts', () => {
+  it('runs migrations once and keeps users across restarts on an external database', async () => {
+    const first = await startServer();
+    const token = await login(first.baseUrl, 'admin');
+    expect(token).toBeTruthy();
+    await first.stop({ keepDatabase: true });
+    const second = await startServer({ dbUrl: first.dbUrl });
+    try {
+      const migrations = await withClient(first.dbUrl, (c) => c.query('SELECT name FROM crm.migrations'));
+      const names = migrations.rows.map((r) => r.name);
+      expect(new Set(names).size).toBe(names.length);
+      const users = await withClient(first.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm.users'));
+      expect(users.rows[0].n).toBe(7);
+      expect(await login(second.baseUrl, 'admin')).toBeTruthy();
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('embedded mode keeps every row across a restart and recovers from a killed run', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dataDir = mkdtempSync(`${tmpdir()}/crm-embedded-`);
+    const first = await startServer({ embedded: true, dataDir, timeoutMs: 90000 });
+    try {
+      const api = client(first.baseUrl, await login(first.baseUrl, 'analyst'));
+      const key = await api.post('/api/auth/api-keys', { name: 'kept-across-restart' });
+      expect(key.status).toBe(201);
+      await first.stop({ keepDatabase: true });
+      // Second run, killed with SIGKILL: PostgreSQL is left running with its lock file.
+      const second = await startServer({ embedded: true, dataDir, timeoutMs: 90000 });
+      expect((await call(second.baseUrl, 'GET', '/api/auth/me', { token: key.body.key })).status).toBe(200);
+      await second.kill('SIGKILL');
+      const third = await startServer({ embedded: true, dataDir, timeoutMs: 90000 });
+      try {
+        const me = await call(third.baseUrl, 'GET', '/api/auth/me', { token: key.body.key });
+        expect(me.status).toBe(200);
+        expect(me.body.username).toBe('analyst');
+      } finally {
+        await third.stop({ keepDatabase: true });
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});

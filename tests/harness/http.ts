@@ -1,0 +1,54 @@
+/** Minimal HTTP helpers for API tests: JSON in, `{ status, body, headers }` out. */
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function call<T = any>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> } = {},
+): Promise<Reply<T>> {
+  const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+  if (opts.token) headers.authorization = `Bearer ${opts.token}`;
+  let body: string | undefined;
+  if (opts.rawBody !== undefined) {
+    body = opts.rawBody;
+    headers['content-type'] ??= 'application/json';
+  } else if (opts.body !== undefined) {
+    body = JSON.stringify(opts.body);
+    headers['content-type'] = 'application/json';
+  }
+  const res = await fetch(baseUrl + path, { method, headers, body });
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text ? JSON.parse(text) : null;
+  } catch {
+    /* not JSON */
+  }
+  return { status: res.status, body: parsed as T, headers: res.headers };
+}
+
+export async function login(baseUrl: string, username: string, password = 'Demo@2026'): Promise<string> {
+  const r = await call<{ accessToken: string }>(baseUrl, 'POST', '/api/auth/login', { body: { username, password } });
+  if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.accessToken;
+}
+
+/** A client bound to one server and (optionally) one user. */
+export function client(baseUrl: string, token?: string) {
+  return {
+    get: <T = any>(p: string, h?: Record<string, string>) => call<T>(baseUrl, 'GET', p, { token, headers: h }),
+    post: <T = any>(p: string, body?: unknown, h?: Record<string, string>) => call<T>(baseUrl, 'POST', p, { token, body, headers: h }),
+    put: <T = any>(p: string, body?: unknown) => call<T>(baseUrl, 'PUT', p, { token, body }),
+    patch: <T = any>(p: string, body?: unknown) => call<T>(baseUrl, 'PATCH', p, { token, body }),
+    del: <T = any>(p: string) => call<T>(baseUrl, 'DELETE', p, { token }),
+  };
+}
+
+export async function as(baseUrl: string, username: string) {
+  return client(baseUrl, await login(baseUrl, username));
+}
