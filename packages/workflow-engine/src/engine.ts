@@ -87,6 +87,12 @@ export class Run {
         e.vars[name] = value;
         return;
       }
+      // Inside a multi-instance with an output element, new variables stay in their instance:
+      // the author declared how results leave it, and parallel instances must not overwrite each other.
+      if (e.miIndex !== undefined && this.model.elements[e.elementId]?.multiInstance?.outputElement) {
+        (e.vars ??= {})[name] = value;
+        return;
+      }
     }
     this.state.execs[this.state.rootId]!.vars![name] = value;
   }
@@ -655,6 +661,7 @@ export class Run {
     const active = mi.sequential ? Math.min(1, items.length) : items.length;
     body.mi = { items, next: active, outputs: items.map(() => null) };
     body.vars = { nrOfInstances: items.length, nrOfCompletedInstances: 0, nrOfActiveInstances: active };
+    if (mi.outputCollection) body.vars[mi.outputCollection] = [...body.mi.outputs];
     if (items.length === 0) return this.finishMultiInstance(body, el);
     for (let i = 0; i < active; i++) this.enqueue({ k: 'enter', elementId: el.id, parentId: body.id, miIndex: i });
   }
@@ -668,8 +675,12 @@ export class Run {
     let done = false;
     const ok = this.guard(inner, () => {
       const ctx = this.context(inner.id);
-      if (mi.outputElement) body.mi!.outputs[inner.miIndex!] = this.feel(mi.outputElement, ctx, 'crm:outputElement');
-      if (mi.completionCondition) done = this.feel(mi.completionCondition, ctx, 'completionCondition') === true;
+      if (mi.outputElement) {
+        body.mi!.outputs[inner.miIndex!] = this.feel(mi.outputElement, ctx, 'crm:outputElement');
+        // Readable while the instances run (e.g. by the completion condition), as in Camunda 8.
+        if (mi.outputCollection) bv[mi.outputCollection] = [...body.mi!.outputs];
+      }
+      if (mi.completionCondition) done = this.feel(mi.completionCondition, this.context(inner.id), 'completionCondition') === true;
     }, 'complete');
     if (!ok) {
       bv.nrOfCompletedInstances = (bv.nrOfCompletedInstances as number) - 1;
