@@ -36,7 +36,7 @@ export function generateStandaloneValidatorModule(
   if (problems.length) throw new FormDefinitionError(problems);
   const schema = deriveDataSchema(fields, form);
   const ajv = createAjv({
-    code: { source: true, esm: true, formats: codeTag`${RUNTIME_NAME}.formats` as never },
+    code: { source: true, esm: true, formats: codeTag`__crmFormEngine.formats` as never /* the tag would quote an interpolated name */ },
   });
   const validate = ajv.compile(schema);
   let code = standaloneCode(ajv, validate);

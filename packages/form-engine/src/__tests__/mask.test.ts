@@ -1,0 +1,41 @@
+import { describe, it, expect } from '@jest/globals';
+import { maskValue } from '../index.js';
+import type { FieldDef } from '../index.js';
+
+const f = (key: string, type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => ({ key, label: key, type, ...extra });
+
+describe('maskValue', () => {
+  it('masks bank identifiers and contacts by type', () => {
+    expect(maskValue(f('id_number', 'cn_id_number'), '110105194912301234')).toBe('110***********1234');
+    expect(maskValue(f('mobile', 'phone'), '13800138000')).toBe('138****8000');
+    expect(maskValue(f('card', 'bank_card'), '6222021000111234')).toBe('6222 **** **** 1234');
+    expect(maskValue(f('email', 'email'), 'zhang@x.com')).toBe('z***@x.com');
+  });
+  it('keeps the surname of a person’s name, compound surnames whole', () => {
+    expect(maskValue(f('name', 'text'), '张三')).toBe('张*');
+    expect(maskValue(f('name', 'text'), '张小三')).toBe('张**');
+    expect(maskValue(f('name', 'text'), '欧阳娜娜')).toBe('欧阳**');
+    expect(maskValue(f('contact', 'text', { label: '联系人姓名' }), '李四')).toBe('李*');
+    expect(maskValue(f('holder', 'text', { options: { mask: 'name' } }), '司马光')).toBe('司马*');
+    expect(maskValue(f('name', 'text'), '欧阳')).toBe('欧*'); // two characters: not a compound surname plus a name
+  });
+  it('keeps first and last character of other text', () => {
+    expect(maskValue(f('company_name', 'text'), '中国工商银行')).toBe('中****行');
+    expect(maskValue(f('remark', 'textarea'), 'ab')).toBe('a*');
+    expect(maskValue(f('remark', 'textarea'), 'a')).toBe('*');
+    expect(maskValue(f('uscc', 'cn_uscc'), '91350100M000100Y43')).toBe('9****************3');
+  });
+  it('hides amounts and dates, and values with no readable mask', () => {
+    expect(maskValue(f('balance', 'money'), '123456.78')).toBe('****');
+    expect(maskValue(f('age', 'integer'), 42)).toBe('****');
+    expect(maskValue(f('birth', 'date'), '1990-05-01')).toBe('1990-**-**');
+    expect(maskValue(f('vip', 'boolean'), true)).toBe('***');
+    expect(maskValue(f('extra', 'json'), { a: 1 })).toBe('***');
+    expect(maskValue(f('tags', 'tags'), ['高净值', 'vip'])).toEqual(['高*值', 'v*p']);
+  });
+  it('passes empty values through and honours mask: none', () => {
+    expect(maskValue(f('name', 'text'), null)).toBe(null);
+    expect(maskValue(f('name', 'text'), undefined)).toBe(undefined);
+    expect(maskValue(f('code', 'text', { options: { mask: 'none' } }), 'ABC')).toBe('ABC');
+  });
+});
