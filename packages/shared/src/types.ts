@@ -326,7 +326,7 @@ export interface Incident {
 
 // ---------------------------------------------------------------- administration
 
-export type PlatformRight = 'designer' | 'admin.users' | 'admin.roles' | 'audit.read' | 'audit.verify';
+export type PlatformRight = 'designer' | 'admin.users' | 'admin.roles' | 'audit.read' | 'audit.verify' | (string & {});
 
 export const PLATFORM_RIGHTS: readonly PlatformRight[] = [
   'designer', 'admin.users', 'admin.roles', 'audit.read', 'audit.verify',

@@ -1,4 +1,4 @@
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
 import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
 import {
   ApartmentOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
@@ -25,6 +25,9 @@ export function AppShell() {
   const objects = useObjects();
   const tasks = useQuery({ queryKey: ['tasks', 'mine', 'count'], queryFn: () => api.tasks.list('mine'), refetchInterval: 30_000 });
   const taskCount = tasks.data?.items?.length ?? 0;
+  const setUser = useAuth((s) => s.setUser);
+  const me = useQuery({ queryKey: ['me'], queryFn: () => api.me(), staleTime: 300_000 });
+  useEffect(() => { if (me.data) setUser(me.data); }, [me.data, setUser]);
 
   const items = useMemo(() => {
     const apps = groupByApp(objects.data ?? []).map((g) => ({
