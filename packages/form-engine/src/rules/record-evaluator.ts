@@ -90,7 +90,10 @@ export class RecordEvaluator {
 
   private run(expr: CompiledRule['when']): unknown {
     this.evaluations++;
-    return evaluate(expr, this.feel);
+    // feelin's cost grows with the size of the context it is given, so hand it only what it reads.
+    const context: Record<string, unknown> = {};
+    for (const name of expr.inputs) if (name in this.feel) context[name] = this.feel[name];
+    return evaluate(expr, context);
   }
 
   private restoreRows(group: string, sub: string): boolean {
@@ -112,12 +115,16 @@ export class RecordEvaluator {
     const touched = new Set<string>(changed);
     const dirtySets = new Set<CompiledRule>(dirtyRules);
     let queue = changed;
+    // Computed fields changed by the computed pass already re-ran their dependents in that pass.
+    let computedHandled = new Set<string>();
     for (let round = 0; round < MAX_ROUNDS; round++) {
       for (const k of queue) {
         for (const r of this.plan.rulesReading.get(k) ?? []) dirtyRules.add(r);
         for (const r of this.plan.setsReading.get(k) ?? []) dirtySets.add(r);
+        if (computedHandled.has(k)) continue;
         for (const c of this.plan.computedReading.get(k) ?? []) dirtyComputed.add(c);
       }
+      computedHandled = new Set();
       const next = new Set<string>();
       const mark = (k: string) => {
         next.add(k);
@@ -167,6 +174,7 @@ export class RecordEvaluator {
         const result = toWireValue(this.model.fields.get(c.key), this.run(c.expr));
         if (this.assign(c.key, result)) {
           mark(c.key);
+          computedHandled.add(c.key);
           for (const d of this.plan.computedReading.get(c.key) ?? []) dirtyComputed.add(d);
         }
       }
