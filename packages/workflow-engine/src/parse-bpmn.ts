@@ -65,7 +65,8 @@ const ALLOWED_EVENTS: Partial<Record<ElementType, EventDef['kind'][]>> = {
 let moddle: BpmnModdle | undefined;
 
 export async function parseBpmn(xml: string): Promise<ProcessModel> {
-  moddle ??= new BpmnModdle({ crm: crmModdleDescriptor });
+  // moddle annotates descriptors in place: give it a copy so the exported one stays pristine.
+  moddle ??= new BpmnModdle({ crm: structuredClone(crmModdleDescriptor) });
   let result: Awaited<ReturnType<BpmnModdle['fromXML']>>;
   try {
     result = await moddle.fromXML(xml, 'bpmn:Definitions');
