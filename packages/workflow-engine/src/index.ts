@@ -8,3 +8,5 @@ export type { ValidationProblem, WorkflowEventErrorCode } from './errors.js';
 export { crmModdleDescriptor } from './crm-moddle.js';
 export type * from './model.js';
 export type * from './state.js';
+export { runScript } from './spec-script.js';
+export type { SpecScript, ScriptStep, ScriptExpect, ScriptOutcome } from './spec-script.js';
