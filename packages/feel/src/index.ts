@@ -159,7 +159,7 @@ function normalize(value: unknown): unknown {
 /** Variable names read by an expression: the first segment of every VariableName outside a path tail. */
 function collectInputs(source: string): string[] {
   const names = new Set<string>();
-  const tree = parseExpression(source);
+  const tree = parseExpression(source, {}, undefined);
   const locals = new Set<string>();
   tree.iterate({
     enter(node) {
