@@ -22,8 +22,25 @@ export interface StartOptions extends StepOptions {
   startEventId?: string;
 }
 
+/**
+ * Copy-on-step: the engine replaces variable values but never mutates a value in place, so copying
+ * the containers it does mutate (executions, their variable maps and bookkeeping arrays, waits,
+ * incidents) keeps the caller's state untouched at a fraction of a deep clone's cost.
+ */
 function clone(state: InstanceState): InstanceState {
-  return structuredClone(state);
+  const execs: InstanceState['execs'] = {};
+  for (const [id, e] of Object.entries(state.execs)) {
+    const c: Execution = { ...e };
+    if (e.vars) c.vars = { ...e.vars };
+    if (e.mi) c.mi = { items: e.mi.items, next: e.mi.next, outputs: [...e.mi.outputs] };
+    if (e.arrived) c.arrived = [...e.arrived];
+    execs[id] = c;
+  }
+  const waits: InstanceState['waits'] = {};
+  for (const [id, w] of Object.entries(state.waits)) waits[id] = { ...w };
+  const incidents: InstanceState['incidents'] = {};
+  for (const [id, i] of Object.entries(state.incidents)) incidents[id] = { ...i };
+  return { ...state, execs, waits, incidents };
 }
 
 export function startInstance(model: ProcessModel, opts: StartOptions): StepResult {

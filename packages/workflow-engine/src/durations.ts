@@ -24,8 +24,16 @@ export function addDuration(at: string, isoDuration: string): string {
   return iso(date(at).plus(duration(isoDuration)));
 }
 
+// Every step normalizes its "now"; the same instant recurs a lot (bursts, replays), so remember a few.
+const normalized = new Map<string, string>();
+
 export function normalizeDate(value: string): string {
-  return iso(date(value));
+  const hit = normalized.get(value);
+  if (hit !== undefined) return hit;
+  const out = iso(date(value));
+  if (normalized.size >= 256) normalized.delete(normalized.keys().next().value!);
+  normalized.set(value, out);
+  return out;
 }
 
 /** A due date given as a duration from now ("PT48H") or as a date-time. */
