@@ -1,2 +1,149 @@
-export function InstanceListPage() { return null; }
-export function InstanceViewerPage() { return null; }
+import { useEffect, useRef, useState } from 'react';
+import { App, Button, Card, Descriptions, Popconfirm, Select, Table, Tag, Timeline, Typography } from 'antd';
+import { StopOutlined } from '@ant-design/icons';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { Link, useParams, useSearchParams } from 'react-router';
+import dayjs from 'dayjs';
+import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
+import { itemsOf, type ProcessInstance } from '@crm/shared';
+import { api } from '../../lib/api';
+import { useT } from '../../lib/i18n';
+import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { STATE_TAGS } from '../records/RecordDetailPage';
+import { crmModdle } from './bpmn';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+
+export function InstanceListPage() {
+  const t = useT();
+  const [params, setParams] = useSearchParams();
+  const definitionKey = params.get('definitionKey') ?? undefined;
+  const state = (params.get('state') ?? undefined) as ProcessInstance['state'] | undefined;
+  const q = useQuery({ queryKey: ['instances', definitionKey, state], queryFn: () => api.instances.list({ definitionKey, state }) });
+  const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
+  const rows = itemsOf(q.data as ProcessInstance[] | { items: ProcessInstance[] } | undefined);
+  const set = (k: string, v?: string) => { const p = new URLSearchParams(params); if (v) p.set(k, v); else p.delete(k); setParams(p); };
+  return (
+    <div>
+      <PageHeader title={t('流程实例', 'Process instances')} sub={t('所有发起的流程及其当前进度', 'Every started process and where it stands')}
+        extra={
+          <>
+            <Select allowClear placeholder={t('流程', 'Process')} style={{ width: 200 }} value={definitionKey} onChange={(v) => set('definitionKey', v)} options={itemsOf(defs.data).map((d) => ({ value: d.key, label: d.name || d.key }))} />
+            <Select allowClear placeholder={t('状态', 'State')} style={{ width: 140 }} value={state} onChange={(v) => set('state', v)} options={Object.entries(STATE_TAGS).map(([k, v]) => ({ value: k, label: t(...v.label) }))} />
+          </>
+        } />
+      <ErrorAlert error={q.error} />
+      <Card>
+        <Table<ProcessInstance>
+          rowKey="id"
+          loading={q.isLoading}
+          dataSource={rows}
+          locale={{ emptyText: t('没有流程实例', 'No instances') }}
+          columns={[
+            { title: t('实例', 'Instance'), render: (_, i) => <Link to={`/instances/${i.id}`}><code>{i.id.slice(0, 8)}</code></Link> },
+            { title: t('流程', 'Process'), render: (_, i) => `${String(i.definitionName ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
+            { title: t('业务主键', 'Business key'), dataIndex: 'businessKey' },
+            { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
+            { title: t('当前环节', 'Current step'), render: (_, i) => (i.activeActivities ?? []).join('、') },
+            { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
+          ]}
+        />
+      </Card>
+    </div>
+  );
+}
+
+export function InstanceViewerPage() {
+  const { id = '' } = useParams();
+  const t = useT();
+  const qc = useQueryClient();
+  const { message } = App.useApp();
+  const inst = useQuery({
+    queryKey: ['instance', id],
+    queryFn: () => api.instances.get(id),
+    refetchInterval: (q) => (q.state.data?.state === 'active' ? 5000 : false),
+  });
+  const defKey = inst.data?.definitionKey;
+  const xml = useQuery({ queryKey: ['process-xml', defKey], queryFn: () => api.processes.xml(defKey!), enabled: !!defKey });
+  const cancel = useMutation({
+    mutationFn: () => api.instances.cancel(id),
+    onSuccess: (r) => { qc.setQueryData(['instance', id], r); message.success(t('流程已终止', 'Process terminated')); },
+    onError: (e) => message.error((e as Error).message),
+  });
+  const host = useRef<HTMLDivElement>(null);
+  const viewer = useRef<NavigatedViewer | null>(null);
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [viewError, setViewError] = useState<string | null>(null);
+
+  useEffect(() => {
+    viewer.current = new NavigatedViewer({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
+    return () => viewer.current?.destroy();
+  }, []);
+
+  useEffect(() => {
+    const v = viewer.current;
+    if (!v || !xml.data || !inst.data) return;
+    let cancelled = false;
+    v.importXML(xml.data).then(() => {
+      if (cancelled) return;
+      const canvas: any = v.get('canvas');
+      const registry: any = v.get('elementRegistry');
+      canvas.zoom('fit-viewport', 'auto');
+      const n: Record<string, string> = {};
+      for (const el of registry.getAll()) if (el.businessObject?.name) n[el.id] = el.businessObject.name;
+      setNames(n);
+      const active = new Set(inst.data!.activeActivities ?? []);
+      for (const h of inst.data!.history ?? []) {
+        if (registry.get(h.activityId) && !active.has(h.activityId) && h.endedAt !== null) canvas.addMarker(h.activityId, 'marker-done');
+      }
+      for (const a of active) if (registry.get(a)) canvas.addMarker(a, 'marker-active');
+    }, (e: Error) => setViewError(e.message));
+    return () => { cancelled = true; };
+  }, [xml.data, inst.data]);
+
+  if (inst.isLoading) return <Loading />;
+  if (inst.error) return <ErrorAlert error={inst.error} />;
+  const i = inst.data!;
+  const st = STATE_TAGS[i.state];
+  return (
+    <div>
+      <PageHeader
+        title={<span>{String(i.definitionName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
+        sub={<span>{t('实例', 'Instance')} <code>{i.id}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {i.businessKey}</> : null}</span>}
+        extra={i.state === 'active' ? (
+          <Popconfirm title={t('确定终止这个流程？', 'Terminate this process?')} onConfirm={() => cancel.mutate()}>
+            <Button danger icon={<StopOutlined />} loading={cancel.isPending}>{t('终止流程', 'Terminate')}</Button>
+          </Popconfirm>
+        ) : null}
+      />
+      <ErrorAlert error={xml.error} />
+      {viewError && <ErrorAlert error={new Error(viewError)} />}
+      <div style={{ display: 'flex', gap: 12 }}>
+        <div style={{ flex: 1, minWidth: 0 }}>
+          <div className="bpmn-wrap" ref={host} style={{ height: 'calc(100vh - 260px)' }} data-testid="instance-diagram" />
+          <div style={{ marginTop: 8, fontSize: 12, color: '#666' }}>
+            <Tag color="green">{t('已完成的环节', 'Finished steps')}</Tag><Tag color="orange">{t('当前环节', 'Active steps')}</Tag>
+          </div>
+        </div>
+        <Card size="small" title={t('流转历史', 'History')} style={{ width: 360, flex: 'none' }} data-testid="instance-history">
+          <Timeline
+            items={(i.history ?? []).map((h) => ({
+              color: h.endedAt ? 'green' : 'orange',
+              content: (
+                <div>
+                  <b>{names[h.activityId] ?? h.name ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{h.type}</Typography.Text>
+                  <div style={{ fontSize: 12, color: '#666' }}>
+                    {dayjs(h.startedAt).format('MM-DD HH:mm:ss')}{h.endedAt ? ` → ${dayjs(h.endedAt).format('MM-DD HH:mm:ss')}` : ` · ${t('进行中', 'in progress')}`}
+                    {h.by ? ` · ${h.by}` : ''}
+                  </div>
+                </div>
+              ),
+            }))}
+          />
+          <Descriptions size="small" column={1} title={<span style={{ fontSize: 13 }}>{t('流程变量', 'Variables')}</span>}
+            items={Object.entries(i.variables ?? {}).slice(0, 40).map(([k, v]) => ({ key: k, label: k, children: <span style={{ wordBreak: 'break-all' }}>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</span> }))} />
+        </Card>
+      </div>
+    </div>
+  );
+}

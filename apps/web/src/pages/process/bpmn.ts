@@ -1,0 +1,50 @@
+import 'bpmn-js/dist/assets/diagram-js.css';
+import 'bpmn-js/dist/assets/bpmn-js.css';
+import 'bpmn-js/dist/assets/bpmn-font/css/bpmn-embedded.css';
+import crmModdle from '@engine-specs/bpmn/crm-moddle.json';
+
+export { crmModdle };
+
+export interface CrmProperty { name: string; type: string; isAttr?: boolean; isMany?: boolean }
+export interface CrmType { name: string; extends?: string[]; superClass?: string[]; properties: CrmProperty[] }
+
+/** The `crm:` attributes that apply to a BPMN type, from the extension's descriptor. */
+export function crmAttributesFor(is: (type: string) => boolean): CrmProperty[] {
+  const out: CrmProperty[] = [];
+  for (const t of (crmModdle as { types: CrmType[] }).types) {
+    if (!t.extends?.some((e) => is(e))) continue;
+    for (const p of t.properties) if (p.isAttr && !out.some((o) => o.name === p.name)) out.push(p);
+  }
+  return out;
+}
+
+export function newProcessXml(id: string, name: string, taskName: string): string {
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:crm="urn:bank-crm:schema:bpmn:1.0" id="Definitions_${id}" targetNamespace="urn:bank-crm:processes">
+  <bpmn:process id="${id}" name="${name}" isExecutable="true">
+    <bpmn:startEvent id="start" name="发起"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:userTask id="task1" name="${taskName}"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:endEvent id="end" name="结束"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="task1" />
+    <bpmn:sequenceFlow id="f2" sourceRef="task1" targetRef="end" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="d1">
+    <bpmndi:BPMNPlane id="p1" bpmnElement="${id}">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start"><dc:Bounds x="180" y="160" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="task1_di" bpmnElement="task1"><dc:Bounds x="280" y="138" width="100" height="80" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNShape id="end_di" bpmnElement="end"><dc:Bounds x="450" y="160" width="36" height="36" /></bpmndi:BPMNShape>
+      <bpmndi:BPMNEdge id="f1_di" bpmnElement="f1"><di:waypoint x="216" y="178" /><di:waypoint x="280" y="178" /></bpmndi:BPMNEdge>
+      <bpmndi:BPMNEdge id="f2_di" bpmnElement="f2"><di:waypoint x="380" y="178" /><di:waypoint x="450" y="178" /></bpmndi:BPMNEdge>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>`;
+}
+
+/** The id and name of the (first) executable process in a BPMN document. */
+export function processIdOf(xml: string): { id: string | null; name: string | null } {
+  const m = xml.match(/<(?:bpmn2?:)?process\b[^>]*>/);
+  if (!m) return { id: null, name: null };
+  const id = m[0].match(/\bid="([^"]+)"/)?.[1] ?? null;
+  const name = m[0].match(/\bname="([^"]+)"/)?.[1] ?? null;
+  return { id, name };
+}
