@@ -83,6 +83,12 @@ export function handleEvent(model: ProcessModel, state: InstanceState, event: Wo
   if (state.status !== 'active' && state.status !== 'incident') {
     throw new WorkflowEventError('NOT_ACTIVE', `instance ${state.instanceId} is ${state.status}`);
   }
+  for (const key of ['variables', 'result'] as const) {
+    const v = (event as Record<string, unknown>)[key];
+    if (v !== undefined && (v === null || typeof v !== 'object' || Array.isArray(v))) {
+      throw new WorkflowEventError('INVALID_EVENT', `${event.type}: ${key} must be an object`);
+    }
+  }
   const run = new Run(model, clone(state), opts);
   switch (event.type) {
     case 'completeTask':

@@ -277,6 +277,9 @@ export class Run {
         this.effects.push({ type: 'startCall', callId, activityId: el.id, processKey: el.calledElement!, variables: this.payload(exec, el) });
         return;
       }
+      default:
+        // A model built by something other than parseBpmn (or a newer version) may hold types we cannot run.
+        throw new StepFailure(`element type ${(el as { type: string }).type} is not supported`);
     }
   }
 

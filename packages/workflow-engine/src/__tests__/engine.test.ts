@@ -87,6 +87,7 @@ describe('execution API', () => {
     expect(await code(() => handleEvent(m, r.state, { type: 'timer', timerId: openTasks(r.state)[0]!.taskId }, { now: NOW }))).toBe('NOT_FOUND');
     expect(await code(() => handleEvent(m, r.state, { type: 'bogus' } as never, { now: NOW }))).toBe('INVALID_EVENT');
     expect(await code(() => retryIncident(m, r.state, 'i1:999', { now: NOW }))).toBe('NOT_FOUND');
+    expect(await code(() => handleEvent(m, r.state, { type: 'completeTask', taskId: openTasks(r.state)[0]!.taskId, by: 'x', variables: [1] as never }, { now: NOW }))).toBe('INVALID_EVENT');
     const other = await model(`<bpmn:startEvent id="s"/>`);
     expect(await code(() => handleEvent({ ...other, id: 'q' }, r.state, { type: 'cancel' }, { now: NOW }))).toBe('INVALID_EVENT');
     const done = completeFirst(m, completeFirst(m, r, 'bob'), 'bob');
@@ -154,6 +155,14 @@ describe('execution API', () => {
     expect(activeActivities(r2.state).sort()).toEqual(['join', 'outer']);
     const r3 = completeFirst(m, r2);
     expect(r3.state.status).toBe('completed');
+  });
+
+  it('an element type it cannot run is an incident, not a silent stop', async () => {
+    const m = await twoTasks();
+    const broken: ProcessModel = { ...m, elements: { ...m.elements, b: { ...m.elements.b!, type: 'complexGateway' as never } } };
+    const r = completeFirst(broken, start(broken), 'bob');
+    expect(r.state.status).toBe('incident');
+    expect(r.effects).toContainEqual(expect.objectContaining({ type: 'incident', activityId: 'b', message: 'element type complexGateway is not supported' }));
   });
 
   it('an uncaught escalation does not stop the process', async () => {
