@@ -1,5 +1,5 @@
 import type { Field, FormDefinitionInput, Lang } from '@crm/shared';
-import { createValidator, fieldOfPath, walkFieldItems, type EngineResult, type LiveValidator } from '../../lib/formEngine';
+import { createValidator, fieldOfPath, type EngineResult, type LiveValidator } from '../../lib/formEngine';
 
 export interface FieldSnap {
   value: unknown;
@@ -27,7 +27,9 @@ export class FormController {
   private anyListeners = new Set<() => void>();
   private validator: LiveValidator;
   readonly fieldMap: Map<string, Field>;
-  private layoutRequired = new Set<string>();
+  private setTargets: Set<string>;
+  /** Problems of the form definition itself, found by the engine. */
+  definitionErrors: { path: string; message: string }[] = [];
   /** Server errors whose path names no field on this form. */
   formErrors: string[] = [];
 
@@ -37,16 +39,15 @@ export class FormController {
     readonly lang: Lang,
     initial: Record<string, unknown> = {},
   ) {
-    this.values = { ...initial };
     this.fieldMap = new Map(fields.map((f) => [f.key, f]));
-    walkFieldItems(form.layout, (it) => { if (it.required) this.layoutRequired.add(it.field); });
-    this.validator = createValidator(fields, form, lang, this.values);
+    this.setTargets = new Set((form.rules ?? []).flatMap((r) => Object.keys(r.set ?? {})));
+    this.validator = createValidator(fields, form, lang, initial);
+    this.values = { ...this.validator.initialValues };
+    this.definitionErrors = this.validator.definitionErrors;
+    // Rule state at the start, without showing errors on untouched fields.
     this.apply(this.validator.full(this.values), false);
   }
 
-  get engineIsReal(): boolean {
-    return this.validator.real;
-  }
 
   subscribe = (field: string, fn: () => void): (() => void) => {
     let set = this.listeners.get(field);
@@ -68,7 +69,7 @@ export class FormController {
     this.values = { ...this.values, [field]: value };
     this.touched.add(field);
     this.serverErrors.delete(field);
-    this.apply(this.validator.set(field, value, this.values), true);
+    this.apply(this.validator.set(field, value), true, field);
   }
 
   /** Validates everything and shows every error; returns the engine's verdict. */
@@ -96,12 +97,9 @@ export class FormController {
     this.apply(this.result, true);
   }
 
-  /** Errors the engine found plus required-on-this-form fields left empty. */
+  /** Whether the engine found anything to fix (or could not compile the form). */
   hasBlockingErrors(result: EngineResult): boolean {
-    if (!result.ok && result.errors.length) return true;
-    const hidden = new Set(result.state.hidden);
-    for (const k of this.layoutRequired) if (!hidden.has(k) && isEmpty(this.values[k])) return true;
-    return false;
+    return result.errors.length > 0 || this.definitionErrors.length > 0;
   }
 
   errorCount(): number {
@@ -123,13 +121,14 @@ export class FormController {
     return out;
   }
 
-  private apply(result: EngineResult, notify: boolean): void {
+  private apply(result: EngineResult, notify: boolean, typing?: string): void {
     this.result = result;
-    // Computed values and rule `set` results come back in `value`.
+    // Computed values and rule `set` results come back in `value` (never overwrite what is being typed).
     if (result.value) {
       for (const f of this.fields) {
-        if ((f.type === 'computed' || this.form.computed?.[f.key] !== undefined) && f.key in result.value) {
-          this.values[f.key] = result.value[f.key];
+        if (f.key === typing || !(f.key in result.value)) continue;
+        if (f.type === 'computed' || this.form.computed?.[f.key] !== undefined || this.setTargets.has(f.key)) {
+          if (this.values[f.key] !== result.value[f.key]) this.values = { ...this.values, [f.key]: result.value[f.key] };
         }
       }
     }
@@ -144,16 +143,13 @@ export class FormController {
     const changed: string[] = [];
     for (const f of this.fields) {
       const k = f.key;
-      let engineError = this.errorsByField.get(k) ?? null;
-      if (!engineError && this.layoutRequired.has(k) && !hidden.has(k) && isEmpty(this.values[k])) {
-        engineError = this.lang === 'en' ? 'is required' : '不能为空';
-      }
+      const engineError = this.errorsByField.get(k) ?? null;
       const visibleError = this.serverErrors.get(k) ?? ((this.showAll || this.touched.has(k)) ? engineError : null);
       const next: FieldSnap = {
         value: this.values[k],
         error: visibleError,
         hidden: hidden.has(k),
-        required: required.has(k) || !!f.required || this.layoutRequired.has(k),
+        required: required.has(k) || !!f.required,
         readOnly: readOnly.has(k) || f.type === 'computed' || f.type === 'auto_number',
       };
       const prev = this.snaps.get(k);
@@ -166,8 +162,4 @@ export class FormController {
     for (const k of changed) this.listeners.get(k)?.forEach((fn) => fn());
     this.anyListeners.forEach((fn) => fn());
   }
-}
-
-function isEmpty(v: unknown): boolean {
-  return v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0);
 }

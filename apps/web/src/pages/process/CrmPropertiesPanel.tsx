@@ -83,21 +83,21 @@ export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Mod
     let input: React.ReactNode;
     if (name === 'formKey') {
       input = (
-        <Select allowClear showSearch value={raw || undefined} onChange={(v) => set(v)} data-testid="prop-formKey"
+        <Select allowClear showSearch value={raw || undefined} onChange={(v) => set(v)}
           placeholder={t('选择已发布的表单', 'Choose a published form')} notFoundContent={forms.error ? (forms.error as Error).message : t('没有已发布的表单', 'No published form')}
           options={publishedForms.map((f) => ({ value: f.key, label: `${localize(f.title, lang)}（${f.key} v${publishedVersionOf(f)}）` }))} />
       );
     } else if (name === 'assignee') {
-      input = <AutoComplete value={raw} onChange={(v) => set(v)} options={[...userOptions, { value: '=initiator', label: t('=initiator（发起人）', '=initiator (the starter)') }]} placeholder="rm" data-testid="prop-assignee" filterOption={(i, o) => String(o?.value ?? '').includes(i) || String(o?.label ?? '').includes(i)} />;
+      input = <AutoComplete value={raw} onChange={(v) => set(v)} options={[...userOptions, { value: '=initiator', label: t('=initiator（发起人）', '=initiator (the starter)') }]} placeholder="rm" filterOption={(i, o) => String(o?.value ?? '').includes(i) || String(o?.label ?? '').includes(i)} />;
     } else if (LIST_PROPS.has(name)) {
       const opts = name === 'candidateGroups' ? roleOptions : name === 'candidateOrgUnits' ? orgOptions : userOptions;
-      input = <Select mode="tags" value={raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : []} onChange={(v: string[]) => set(v.join(','))} options={opts} tokenSeparators={[',']} data-testid={`prop-${name}`} />;
+      input = <Select mode="tags" value={raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : []} onChange={(v: string[]) => set(v.join(','))} options={opts} tokenSeparators={[',']} />;
     } else {
-      input = <Input value={raw} onChange={(e) => set(e.target.value)} data-testid={`prop-${name}`} style={/Key|collection|correlation|outputElement/.test(name) ? { fontFamily: 'monospace' } : undefined} />;
+      input = <Input value={raw} onChange={(e) => set(e.target.value)} style={/Key|collection|correlation|outputElement/.test(name) ? { fontFamily: 'monospace' } : undefined} />;
     }
     return (
       <Form.Item key={name} label={t(label[0], label[1])} help={help} style={{ marginBottom: 14 }}>
-        {input}
+        <div data-testid={`prop-${name}`}>{input}</div>
         <FeelHint value={raw} />
       </Form.Item>
     );

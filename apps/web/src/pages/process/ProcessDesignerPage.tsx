@@ -126,9 +126,11 @@ export function ProcessDesignerPage() {
         sub={<span>{t('流程设计', 'Process designer')}{currentKey ? <> · <code>{currentKey}</code></> : null} {deployed ? <Tag color="green" data-testid="deployed-version">{t('已部署', 'Deployed')} v{deployed.version}</Tag> : null}</span>}
         extra={
           <Space wrap>
-            <Upload accept=".bpmn,.xml" showUploadList={false} beforeUpload={(file) => { file.text().then(importXml); return false; }}>
-              <Button icon={<ImportOutlined />} data-testid="import-bpmn">{t('导入 BPMN 文件', 'Import BPMN file')}</Button>
-            </Upload>
+            <span data-testid="import-bpmn-wrap">
+              <Upload accept=".bpmn,.xml" showUploadList={false} beforeUpload={(file) => { file.text().then(importXml); return false; }}>
+                <Button icon={<ImportOutlined />} data-testid="import-bpmn">{t('导入 BPMN 文件', 'Import BPMN file')}</Button>
+              </Upload>
+            </span>
             <Tooltip title={t('撤销', 'Undo')}><Button icon={<UndoOutlined />} onClick={() => (modeler?.get('commandStack') as any)?.undo()} /></Tooltip>
             <Tooltip title={t('重做', 'Redo')}><Button icon={<RedoOutlined />} onClick={() => (modeler?.get('commandStack') as any)?.redo()} /></Tooltip>
             <Tooltip title={t('适应画布', 'Fit')}><Button icon={<ZoomInOutlined />} onClick={() => (modeler?.get('canvas') as any)?.zoom('fit-viewport', 'auto')} /></Tooltip>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DndProvider } from 'react-dnd';
 import { HTML5Backend } from 'react-dnd-html5-backend';
-import { App, Badge, Button, Form, Input, Modal, Segmented, Select, Space, Tag, Tooltip } from 'antd';
+import { Alert, App, Badge, Button, Form, Input, Modal, Segmented, Select, Space, Tag, Tooltip } from 'antd';
 import { CloudUploadOutlined, EditOutlined, EyeOutlined, RedoOutlined, SaveOutlined, UndoOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
@@ -17,7 +17,6 @@ import { Canvas, type DropItem, type PaletteItem } from './Canvas';
 import { Palette } from './Palette';
 import { PropsPanel } from './PropsPanel';
 import { findNode, locate, newBlock, newId, placedFields, useDesigner, type DNode } from './model';
-import { engineReady } from '../../../lib/formEngine';
 
 const KEY_RE = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -178,7 +177,10 @@ function Preview({ fields, lang }: { fields: Field[]; lang: 'zh-CN' | 'en' }) {
   return (
     <div style={{ background: '#fff', borderRadius: 8, padding: 24, border: '1px solid #eceef2', maxWidth: 960, margin: '0 auto' }} data-testid="form-preview">
       <div style={{ fontSize: 18, fontWeight: 600, marginBottom: 16 }}>{typeof meta.title === 'string' ? meta.title : meta.title[lang] ?? meta.title['zh-CN']}</div>
-      {!engineReady() && <div className="fr-help" style={{ marginBottom: 12 }}>{t('表单引擎尚未就绪：预览仅检查必填与联动规则。', 'The form engine is not available: the preview checks rules and required fields only.')}</div>}
+      {ctrl.definitionErrors.length > 0 && (
+        <Alert type="error" showIcon style={{ marginBottom: 12 }} title={t('表单定义有问题，发布前请修正：', 'The form definition has problems to fix before publishing:')}
+          description={<ul style={{ margin: 0, paddingLeft: 18 }}>{ctrl.definitionErrors.map((d, i) => <li key={i}><code>{d.path || '/'}</code> {d.message}</li>)}</ul>} data-testid="definition-errors" />
+      )}
       <FormRenderer ctrl={ctrl} layout={def.layout} lang={lang} idPrefix="pv" />
       <Space>
         <Button type="primary" onClick={() => { const r = ctrl.validateAll(); setResult(ctrl.hasBlockingErrors(r) ? t(`有 ${ctrl.errorCount()} 处需要修改`, `${ctrl.errorCount()} problems to fix`) : t('校验通过（预览不会保存数据）', 'Valid (the preview saves nothing)')); }}>{t('校验', 'Validate')}</Button>

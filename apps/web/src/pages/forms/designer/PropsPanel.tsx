@@ -7,6 +7,7 @@ import { useL, useT } from '../../../lib/i18n';
 import { FIELD_TYPE_LABELS } from '../../../lib/fieldTypes';
 import { findNode, newBlock, placedFields, useDesigner, type DNode } from './model';
 import { LocalizedInput } from './LocalizedInput';
+import { fieldItemAccepts } from '../../../lib/formEngine';
 
 export function FeelInput({ value, onChange, placeholder, id, testId }: { value: string; onChange(v: string): void; placeholder?: string; id?: string; testId?: string }) {
   const t = useT();
@@ -60,6 +61,9 @@ function NodeProps({ node, fields }: { node: DNode; fields: Map<string, Field> }
           <Form.Item label={t('标签（留空用字段名称）', 'Label (blank: the field\'s)')}>
             <LocalizedInput id="prop-label" value={node.label} onChange={(v) => update(node.id, { label: v })} />
           </Form.Item>
+          {!(fieldItemAccepts('placeholder') && fieldItemAccepts('help')) && (
+            <div className="fr-help" style={{ marginBottom: 8 }}>{t('当前表单定义格式不保存占位提示与帮助说明，它们只在本次设计的预览中生效。', 'The form definition format does not store placeholder and help yet: they apply to this session\'s preview only.')}</div>
+          )}
           <Form.Item label={t('占位提示', 'Placeholder')}>
             <LocalizedInput value={node.placeholder} onChange={(v) => update(node.id, { placeholder: v })} />
           </Form.Item>

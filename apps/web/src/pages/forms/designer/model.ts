@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import type { Field, FormDefinitionInput, FormRule, LayoutItem, LocalizedText } from '@crm/shared';
+import { ALWAYS, fieldItemAccepts } from '../../../lib/formEngine';
 
 export type ContainerKind = 'section' | 'columns' | 'tabs' | 'steps' | 'pane' | 'group';
 export type NodeKind = 'field' | 'subfield' | ContainerKind;
@@ -80,14 +81,20 @@ export function toLayout(nodes: DNode[]): LayoutItem[] {
 function toRaw(n: DNode): Raw {
   switch (n.kind) {
     case 'field':
-      return clean({ field: n.field, label: n.label, placeholder: n.placeholder, help: n.help, required: n.required });
+      // "Required on this form" travels as an always-true rule; placeholder and help go where the engine takes them.
+      return clean({
+        field: n.field,
+        label: n.label,
+        placeholder: fieldItemAccepts('placeholder') ? n.placeholder : undefined,
+        help: fieldItemAccepts('help') ? n.help : undefined,
+      });
     case 'tabs':
     case 'steps':
-      return clean({ type: n.kind, title: n.title, items: (n.children ?? []).map((p) => clean({ title: p.title ?? '', columns: p.columns, items: toLayout(p.children ?? []) })) });
+      return clean({ type: n.kind, title: n.title, items: (n.children ?? []).map((p) => clean({ title: p.title || '—', items: toLayout(p.children ?? []) })) });
     case 'group':
       return clean({ type: 'group', field: n.field, title: n.title, columns: n.columns, minItems: n.minItems, maxItems: n.maxItems, fields: (n.children ?? []).map((c) => c.def!) });
     case 'pane':
-      return clean({ title: n.title ?? '', items: toLayout(n.children ?? []) });
+      return clean({ title: n.title || '—', items: toLayout(n.children ?? []) });
     default:
       return clean({ type: n.kind, title: n.title, columns: n.columns, items: toLayout(n.children ?? []) });
   }
@@ -207,9 +214,12 @@ export const useDesigner = create<DesignerState>((set, get) => {
     future: [],
     dirty: false,
     load(def) {
+      const always = (r: FormRule) => r.when.trim() === ALWAYS && r.require?.length && !r.show && !r.hide && !r.readOnly && !r.set;
+      const requiredHere = new Set((def.rules ?? []).filter(always).flatMap((r) => r.require ?? []));
+      const mark = (ns: DNode[]): DNode[] => ns.map((n) => ({ ...n, required: n.kind === 'field' && n.field && requiredHere.has(n.field) ? true : n.required, children: n.children ? mark(n.children) : undefined }));
       set({
-        nodes: fromLayout(def.layout),
-        meta: { key: def.key, object: def.object, title: def.title, rules: def.rules ?? [], computed: def.computed ?? {} },
+        nodes: mark(fromLayout(def.layout)),
+        meta: { key: def.key, object: def.object, title: def.title, rules: (def.rules ?? []).filter((r) => !always(r)), computed: def.computed ?? {} },
         selected: null, past: [], future: [], dirty: false,
       });
     },
@@ -266,7 +276,10 @@ export const useDesigner = create<DesignerState>((set, get) => {
     definition() {
       const { nodes, meta } = get();
       const def: FormDefinitionInput = { key: meta.key, object: meta.object, title: meta.title, layout: toLayout(nodes) };
-      const rules = meta.rules.filter((r) => r.when.trim());
+      const required: string[] = [];
+      const walk = (ns: DNode[]) => ns.forEach((n) => { if (n.kind === 'field' && n.required && n.field) required.push(n.field); if (n.children) walk(n.children); });
+      walk(nodes);
+      const rules = [...(required.length ? [{ when: ALWAYS, require: required }] : []), ...meta.rules.filter((r) => r.when.trim())];
       if (rules.length) def.rules = rules.map((r) => clean({ ...r, show: r.show?.length ? r.show : undefined, hide: r.hide?.length ? r.hide : undefined, require: r.require?.length ? r.require : undefined, readOnly: r.readOnly?.length ? r.readOnly : undefined, set: r.set && Object.keys(r.set).length ? r.set : undefined }) as FormRule);
       if (Object.keys(meta.computed).length) def.computed = meta.computed;
       return def;

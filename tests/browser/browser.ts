@@ -1,0 +1,71 @@
+/**
+ * Shared helpers of the browser tests: Debian's chromium driven by playwright-core against the real,
+ * built server (which serves the web app's production build at "/").
+ */
+import { mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+export const SHOTS = 'test-results/screenshots';
+
+export async function launch(): Promise<Browser> {
+  mkdirSync(SHOTS, { recursive: true });
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export interface Watched {
+  page: Page;
+  /** console errors and uncaught exceptions seen so far */
+  errors: string[];
+}
+
+/** A fresh page that records console errors and page errors (failed requests the test expects are filtered by the caller). */
+export async function newPage(browser: Browser): Promise<Watched> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+  const page = await context.newPage();
+  page.setDefaultTimeout(20_000);
+  const errors: string[] = [];
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+  return { page, errors };
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: `${SHOTS}/${name}.png`, fullPage: false });
+}
+
+export async function signIn(page: Page, baseUrl: string, username: string, password = 'Demo@2026'): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.fill('#login-username', username);
+  await page.fill('#login-password', password);
+  await page.click('[data-testid=login-submit]');
+  await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.evaluate(() => { localStorage.removeItem('crm.token'); localStorage.removeItem('crm.user'); });
+}
+
+/** Chooses an option of an antd Select by its visible text. */
+export async function choose(page: Page, selectTestIdOrSelector: string, optionText: string): Promise<void> {
+  await page.locator(selectTestIdOrSelector).first().click();
+  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: optionText }).first().click();
+}
+
+/** Console errors other than the browser's report of an HTTP error status (the UI shows those itself). */
+export function realErrors(errors: string[]): string[] {
+  return errors.filter((e) => !/Failed to load resource: the server responded with a status of/.test(e));
+}
+
+/** Waits until a locator matches exactly n elements. */
+export async function waitCount(locator: { count(): Promise<number> }, n: number, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  let c = await locator.count();
+  while (c !== n && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 100));
+    c = await locator.count();
+  }
+  if (c !== n) throw new Error(`expected ${n} elements, found ${c}`);
+}
