@@ -8,13 +8,20 @@ import { MetricsController } from './metrics/metrics.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { SeedService } from './bootstrap/seed.service.js';
 import { RootController } from './common/root.controller.js';
+import { WorkflowModule } from './workflow/workflow.module.js';
+import { AccessModule } from './access/access.module.js';
+import { MetadataModule } from './metadata/metadata.module.js';
+import { RecordsModule } from './records/records.module.js';
+import { FilesModule } from './files/files.module.js';
+import { OpenApiModule } from './openapi/openapi.module.js';
+import { AdminModule } from './admin/admin.module.js';
 
 @Module({})
 export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuditModule, AuthModule],
+      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule],
       controllers: [RootController, HealthController, MetricsController],
       providers: [SeedService, { provide: APP_GUARD, useClass: AuthGuard }],
     };

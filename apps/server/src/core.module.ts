@@ -8,6 +8,8 @@ import { poolOf } from './database/data-source.js';
 import { LOGGER } from './logging/logger.token.js';
 import { Metrics } from './metrics/metrics.js';
 import { SpaFallback } from './common/spa-fallback.js';
+import { DomainEvents } from './common/domain-events.js';
+import { FieldCrypto } from './crypto/field-crypto.js';
 
 export interface CoreDeps {
   config: AppConfig;
@@ -28,6 +30,8 @@ export class CoreModule {
       { provide: Metrics, useValue: new Metrics(db) },
       { provide: 'DATA_SOURCE', useValue: deps.dataSource },
       { provide: SpaFallback, useValue: deps.spa },
+      { provide: DomainEvents, useValue: new DomainEvents() },
+      { provide: 'FIELD_CRYPTO', useValue: new FieldCrypto(deps.config.dataKey, deps.config.crypto) },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

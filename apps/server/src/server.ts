@@ -81,9 +81,13 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       done(null, payload);
     });
     app.get(Metrics).install(fastify);
+    const multipart = (await import('@fastify/multipart')).default;
+    await app.register(multipart, { limits: { fileSize: config.maxFileBytes, files: 1, fields: 5, parts: 6 } });
+    const swaggerDir = (await import('swagger-ui-dist')).getAbsoluteFSPath();
+    const fastifyStatic = (await import('@fastify/static')).default;
+    await app.register(fastifyStatic, { root: swaggerDir, prefix: '/api/docs/assets/', decorateReply: false, index: false });
     app.useGlobalFilters(new AllExceptionsFilter(spa));
     if (existsSync(path.join(WEB_DIST, 'assets'))) {
-      const fastifyStatic = (await import('@fastify/static')).default;
       await app.register(fastifyStatic, { root: path.join(WEB_DIST, 'assets'), prefix: '/assets/', decorateReply: false, maxAge: '7d', immutable: true });
     }
     await app.init();

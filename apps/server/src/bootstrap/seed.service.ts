@@ -68,9 +68,9 @@ export class SeedService {
   private async ensureRoles(c: PoolClient): Promise<void> {
     for (const r of DEMO_ROLES) {
       await c.query(
-        `INSERT INTO crm.roles (key, name, description, platform, builtin) VALUES ($1, $2, $3, $4, true)
+        `INSERT INTO crm.roles (key, name, description, platform, permissions, builtin) VALUES ($1, $2, $3, $4, $5, true)
          ON CONFLICT (key) DO NOTHING`,
-        [r.key, r.name, r.description, r.platform],
+        [r.key, r.name, r.description, r.platform, JSON.stringify(r.permissions ?? [])],
       );
     }
   }

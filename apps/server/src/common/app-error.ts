@@ -6,7 +6,6 @@ export interface ErrorDetail {
   path?: string;
   code: string;
   message: string;
-  [k: string]: unknown;
 }
 
 export class AppError extends Error {

@@ -3,7 +3,14 @@
  * Migrations run under an advisory lock so several server processes can start at once.
  */
 import { DataSource } from 'typeorm';
-import type pg from 'pg';
+import pg from 'pg';
+
+// Dates stay 'YYYY-MM-DD' strings (no time-zone shift); bigint counts become numbers when exact.
+pg.types.setTypeParser(1082, (v: string) => v);
+pg.types.setTypeParser(20, (v: string) => {
+  const n = Number(v);
+  return Number.isSafeInteger(n) ? n : v;
+});
 import { migrations } from './migrations/index.js';
 
 const MIGRATION_LOCK = 7_240_001;

@@ -1,5 +1,7 @@
 /** Every platform migration, in order. Add new ones at the end; never edit one that has shipped. */
 import { Foundation0001 } from './0001-foundation.js';
 import { Audit0002 } from './0002-audit.js';
+import { Metadata1764300000003 } from './0003-metadata.js';
+import { Workflow0005 } from './0005-workflow.js';
 
-export const migrations = [Foundation0001, Audit0002];
+export const migrations = [Foundation0001, Audit0002, Metadata1764300000003, Workflow0005];

@@ -1,0 +1,211 @@
+/**
+ * Users, roles and the org tree. Separation of duties: user administrators assign roles, security
+ * administrators define what roles may do; every change is audited in its own transaction.
+ */
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { registerMessages } from '../common/i18n.js';
+import { AuditService } from '../audit/audit.service.js';
+import { hashPassword } from '../auth/password.js';
+import { AccessService } from '../access/access.service.js';
+import type { Permission } from '../access/permission.types.js';
+
+registerMessages({
+  'admin.user_exists': { 'zh-CN': '用户名已存在：{username}', en: 'The user name is taken: {username}' },
+  'admin.user_not_found': { 'zh-CN': '用户不存在', en: 'No such user' },
+  'admin.role_exists': { 'zh-CN': '角色已存在：{role}', en: 'The role already exists: {role}' },
+  'admin.role_not_found': { 'zh-CN': '角色不存在：{role}', en: 'No such role: {role}' },
+  'admin.unknown_roles': { 'zh-CN': '角色不存在：{roles}', en: 'No such roles: {roles}' },
+  'admin.org_not_found': { 'zh-CN': '机构不存在', en: 'No such org unit' },
+  'admin.org_cycle': { 'zh-CN': '机构不能移动到自己的下级', en: 'An org unit cannot move under itself' },
+  'admin.weak_password': { 'zh-CN': '密码至少 8 位，且包含大写字母、小写字母、数字和符号', en: 'A password needs 8+ characters with upper and lower case, a digit and a symbol' },
+  'admin.unknown_object': { 'zh-CN': '权限引用了不存在的对象：{object}', en: 'A permission names an unknown object: {object}' },
+});
+
+const USER_COLUMNS = `u.id, u.username, u.display_name AS "displayName", u.org_unit_id AS "orgUnitId", u.roles, u.disabled,
+  u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
+
+@Injectable()
+export class AdminService {
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly access: AccessService,
+  ) {}
+
+  // ---------- users ----------
+
+  async users(q: { search?: string; limit: number; offset: number }) {
+    const params: unknown[] = [];
+    let where = '';
+    if (q.search) {
+      params.push(`%${q.search.replace(/[\\%_]/g, (m) => '\\' + m)}%`);
+      where = `WHERE u.username ILIKE $1 OR u.display_name ILIKE $1`;
+    }
+    params.push(q.limit, q.offset);
+    const items = await this.db.query(`SELECT ${USER_COLUMNS} FROM crm.users u ${where} ORDER BY u.username LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+    return { items };
+  }
+
+  private async assertRoles(c: PoolClient, roles: string[]): Promise<void> {
+    const found = await c.query<{ key: string }>('SELECT key FROM crm.roles WHERE key = ANY($1)', [roles]);
+    const missing = roles.filter((r) => !found.rows.some((f) => f.key === r));
+    if (missing.length) throw new AppError(400, 'admin.unknown_roles', { roles: missing.join(', ') });
+  }
+
+  private async assertOrg(c: PoolClient, id: string | null | undefined): Promise<void> {
+    if (!id) return;
+    const found = await c.query('SELECT 1 FROM crm.org_units WHERE id = $1', [id]);
+    if (!found.rowCount) throw new AppError(400, 'admin.org_not_found');
+  }
+
+  async createUser(input: { username: string; password: string; displayName?: string; roles: string[]; orgUnitId?: string | null }) {
+    return this.db.tx(async (c) => {
+      await this.assertRoles(c, input.roles);
+      await this.assertOrg(c, input.orgUnitId);
+      const exists = await c.query('SELECT 1 FROM crm.users WHERE lower(username) = lower($1)', [input.username]);
+      if (exists.rowCount) throw new AppError(409, 'admin.user_exists', { username: input.username });
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO crm.users (username, display_name, password_hash, org_unit_id, roles) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
+        [input.username, input.displayName ?? null, await hashPassword(input.password), input.orgUnitId ?? null, input.roles],
+      );
+      await this.audit.record({ action: 'admin.user.create', object: 'user', recordId: rows[0].id, data: { username: input.username, roles: input.roles, orgUnitId: input.orgUnitId ?? null } }, c);
+      return (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [rows[0].id])).rows[0];
+    });
+  }
+
+  async updateUser(id: string, patch: { roles?: string[]; orgUnitId?: string | null; disabled?: boolean; displayName?: string; password?: string }) {
+    return this.db.tx(async (c) => {
+      const before = await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1 FOR UPDATE`, [id]);
+      if (!before.rowCount) throw new AppError(404, 'admin.user_not_found');
+      if (patch.roles) await this.assertRoles(c, patch.roles);
+      if (patch.orgUnitId !== undefined) await this.assertOrg(c, patch.orgUnitId);
+      await c.query(
+        `UPDATE crm.users SET
+           roles = COALESCE($2, roles),
+           org_unit_id = CASE WHEN $3::boolean THEN $4::uuid ELSE org_unit_id END,
+           disabled = COALESCE($5, disabled),
+           display_name = COALESCE($6, display_name),
+           password_hash = COALESCE($7, password_hash),
+           password_changed_at = CASE WHEN $7::text IS NULL THEN password_changed_at ELSE now() END,
+           updated_at = now()
+         WHERE id = $1`,
+        [id, patch.roles ?? null, patch.orgUnitId !== undefined, patch.orgUnitId ?? null, patch.disabled ?? null, patch.displayName ?? null,
+         patch.password ? await hashPassword(patch.password) : null],
+      );
+      const after = (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [id])).rows[0];
+      const { password: _pw, ...logged } = patch;
+      await this.audit.record({ action: 'admin.user.update', object: 'user', recordId: id, data: { before: before.rows[0], change: { ...logged, passwordReset: !!patch.password } } }, c);
+      return after;
+    });
+  }
+
+  // ---------- roles ----------
+
+  async roles() {
+    const items = await this.db.query(`SELECT key, name, description, permissions, platform, builtin, updated_at AS "updatedAt" FROM crm.roles ORDER BY key`);
+    return { items };
+  }
+
+  async role(key: string) {
+    const row = await this.db.one(`SELECT key, name, description, permissions, platform, builtin, updated_at AS "updatedAt" FROM crm.roles WHERE key = $1`, [key]);
+    if (!row) throw new AppError(404, 'admin.role_not_found', { role: key });
+    return row;
+  }
+
+  private async assertObjects(c: PoolClient, perms: Permission[]): Promise<void> {
+    for (const p of perms) {
+      if (p.object === '*') continue;
+      const found = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [p.object]);
+      if (!found.rowCount) throw new AppError(400, 'admin.unknown_object', { object: p.object });
+    }
+  }
+
+  async createRole(input: { key: string; name: string; description?: string; permissions: Permission[]; platform?: string[] }) {
+    await this.db.tx(async (c) => {
+      const exists = await c.query('SELECT 1 FROM crm.roles WHERE key = $1', [input.key]);
+      if (exists.rowCount) throw new AppError(409, 'admin.role_exists', { role: input.key });
+      await this.assertObjects(c, input.permissions);
+      await c.query(`INSERT INTO crm.roles (key, name, description, permissions, platform) VALUES ($1, $2, $3, $4, $5)`,
+        [input.key, input.name, input.description ?? null, JSON.stringify(input.permissions), input.platform ?? []]);
+      await this.audit.record({ action: 'admin.role.create', object: 'role', recordId: input.key, data: { permissions: input.permissions, platform: input.platform ?? [] } }, c);
+    });
+    this.access.clearCache();
+    return this.role(input.key);
+  }
+
+  async updateRole(key: string, patch: { name?: string; description?: string; permissions?: Permission[]; platform?: string[] }) {
+    await this.db.tx(async (c) => {
+      const before = await c.query('SELECT name, permissions, platform FROM crm.roles WHERE key = $1 FOR UPDATE', [key]);
+      if (!before.rowCount) throw new AppError(404, 'admin.role_not_found', { role: key });
+      if (patch.permissions) await this.assertObjects(c, patch.permissions);
+      await c.query(
+        `UPDATE crm.roles SET name = COALESCE($2, name), description = COALESCE($3, description),
+           permissions = COALESCE($4, permissions), platform = COALESCE($5, platform), updated_at = now() WHERE key = $1`,
+        [key, patch.name ?? null, patch.description ?? null, patch.permissions ? JSON.stringify(patch.permissions) : null, patch.platform ?? null],
+      );
+      await this.audit.record({ action: 'admin.role.update', object: 'role', recordId: key, data: { before: before.rows[0], change: patch } }, c);
+    });
+    this.access.clearCache();
+    return this.role(key);
+  }
+
+  // ---------- org units ----------
+
+  async orgUnits() {
+    const items = await this.db.query(
+      `SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units ORDER BY array_length(path, 1), name LIMIT 5000`,
+    );
+    return { items };
+  }
+
+  async createOrgUnit(input: { name: string; parentId?: string | null; code?: string; kind?: string }) {
+    return this.db.tx(async (c) => {
+      let parentPath: string[] = [];
+      if (input.parentId) {
+        const parent = await c.query<{ path: string[] }>('SELECT path FROM crm.org_units WHERE id = $1', [input.parentId]);
+        if (!parent.rowCount) throw new AppError(400, 'admin.org_not_found');
+        parentPath = parent.rows[0].path;
+      }
+      const { rows } = await c.query<{ id: string }>(
+        `INSERT INTO crm.org_units (parent_id, name, code, kind, path) VALUES ($1, $2, $3, COALESCE($4, 'branch'), '{}') RETURNING id`,
+        [input.parentId ?? null, input.name, input.code ?? null, input.kind ?? null],
+      );
+      const id = rows[0].id;
+      await c.query('UPDATE crm.org_units SET path = $2 WHERE id = $1', [id, [...parentPath, id]]);
+      await this.audit.record({ action: 'admin.org.create', object: 'org_unit', recordId: id, data: input }, c);
+      return (await c.query(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0];
+    });
+  }
+
+  async updateOrgUnit(id: string, patch: { name?: string; parentId?: string | null; disabled?: boolean; code?: string }) {
+    return this.db.tx(async (c) => {
+      const cur = await c.query<{ path: string[]; parent_id: string | null }>('SELECT path, parent_id FROM crm.org_units WHERE id = $1 FOR UPDATE', [id]);
+      if (!cur.rowCount) throw new AppError(404, 'admin.org_not_found');
+      if (patch.parentId !== undefined && patch.parentId !== cur.rows[0].parent_id) {
+        let newParentPath: string[] = [];
+        if (patch.parentId) {
+          const parent = await c.query<{ path: string[] }>('SELECT path FROM crm.org_units WHERE id = $1', [patch.parentId]);
+          if (!parent.rowCount) throw new AppError(400, 'admin.org_not_found');
+          if (parent.rows[0].path.includes(id)) throw new AppError(400, 'admin.org_cycle');
+          newParentPath = parent.rows[0].path;
+        }
+        const oldPrefix = cur.rows[0].path.length - 1;
+        // Re-root the whole subtree: replace the old ancestors with the new ones.
+        await c.query(
+          `UPDATE crm.org_units SET path = $2::uuid[] || path[$3:] WHERE $1 = ANY(path)`,
+          [id, newParentPath, oldPrefix + 1],
+        );
+        await c.query('UPDATE crm.org_units SET parent_id = $2 WHERE id = $1', [id, patch.parentId]);
+      }
+      await c.query(
+        `UPDATE crm.org_units SET name = COALESCE($2, name), disabled = COALESCE($3, disabled), code = COALESCE($4, code), updated_at = now() WHERE id = $1`,
+        [id, patch.name ?? null, patch.disabled ?? null, patch.code ?? null],
+      );
+      await this.audit.record({ action: 'admin.org.update', object: 'org_unit', recordId: id, data: patch }, c);
+      return (await c.query(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0];
+    });
+  }
+}

@@ -1,0 +1,163 @@
+/**
+ * Attachments: stored once per content under $CRM_DATA_DIR/files/<sha256>, with a size limit and a
+ * content-type allow-list checked against the bytes (not the name or the declared type). A file is
+ * served to its uploader, and to callers who may read a record that holds it.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { fileTypeFromFile } from 'file-type';
+import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { AppError } from '../common/app-error.js';
+import { registerMessages } from '../common/i18n.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { MetadataService } from '../metadata/metadata.service.js';
+import { RecordsService } from '../records/records.service.js';
+import { quoteIdent, tableOf } from '../metadata/field-types.js';
+import { AccessService } from '../access/access.service.js';
+
+registerMessages({
+  'files.too_large': { 'zh-CN': '文件超过大小上限 {limit} MB', en: 'The file exceeds the {limit} MB limit' },
+  'files.type_not_allowed': { 'zh-CN': '不允许上传此类文件：{type}', en: 'This kind of file is not allowed: {type}' },
+  'files.missing': { 'zh-CN': '请求中没有文件', en: 'The request holds no file' },
+  'files.not_found': { 'zh-CN': '文件不存在或无权访问', en: 'No such file, or you may not read it' },
+});
+
+/** Types recognised from their bytes. Plain text/CSV have no signature and are checked as UTF-8 text. */
+const ALLOWED = new Set([
+  'application/pdf', 'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/tiff', 'image/bmp',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+  'application/zip', 'application/x-cfb', 'application/vnd.ms-excel', 'application/msword', 'application/ofd',
+]);
+
+export interface StoredFile {
+  id: string;
+  name: string;
+  size: number;
+  contentType: string;
+  sha256: string;
+}
+
+@Injectable()
+export class FilesService {
+  private readonly dir: string;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly audit: AuditService,
+    private readonly meta: MetadataService,
+    private readonly records: RecordsService,
+    private readonly access: AccessService,
+  ) {
+    this.dir = path.join(config.dataDir, 'files');
+  }
+
+  /** Streams the upload to a temp file while hashing, then checks the bytes and moves it in place. */
+  async store(stream: Readable, name: string, p: Principal): Promise<StoredFile> {
+    mkdirSync(path.join(this.dir, 'tmp'), { recursive: true });
+    const tmp = path.join(this.dir, 'tmp', randomUUID());
+    const hash = createHash('sha256');
+    let size = 0;
+    const fh = await open(tmp, 'w', 0o600);
+    try {
+      for await (const chunk of stream as AsyncIterable<Buffer>) {
+        size += chunk.length;
+        if (size > this.config.maxFileBytes) throw new AppError(413, 'files.too_large', { limit: Math.round(this.config.maxFileBytes / 1048576) });
+        hash.update(chunk);
+        await fh.write(chunk);
+      }
+      if ((stream as { truncated?: boolean }).truncated) throw new AppError(413, 'files.too_large', { limit: Math.round(this.config.maxFileBytes / 1048576) });
+    } catch (err) {
+      await fh.close();
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    await fh.close();
+    let contentType: string;
+    try {
+      contentType = await this.sniff(tmp, size);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    const sha256 = hash.digest('hex');
+    const final = path.join(this.dir, sha256.slice(0, 2), sha256);
+    mkdirSync(path.dirname(final), { recursive: true });
+    if (existsSync(final)) rmSync(tmp, { force: true });
+    else renameSync(tmp, final);
+    const safeName = name.replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 255) || 'file';
+    return this.db.tx(async (c) => {
+      const { rows } = await c.query<{ id: string }>(
+        'INSERT INTO crm.files (sha256, name, size, content_type, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id',
+        [sha256, safeName, size, contentType, p.id],
+      );
+      await this.audit.record({ action: 'file.upload', object: 'file', recordId: rows[0].id, data: { name: safeName, size, contentType, sha256 } }, c);
+      return { id: rows[0].id, name: safeName, size, contentType, sha256 };
+    });
+  }
+
+  private async sniff(file: string, size: number): Promise<string> {
+    const ft = await fileTypeFromFile(file);
+    if (ft) {
+      if (!ALLOWED.has(ft.mime)) throw new AppError(415, 'files.type_not_allowed', { type: ft.mime });
+      return ft.mime;
+    }
+    // No signature: accept only valid UTF-8 text without NUL bytes (txt, csv).
+    if (size > 0 && size <= 5 * 1024 * 1024) {
+      const fh = await open(file, 'r');
+      try {
+        const buf = Buffer.alloc(size);
+        await fh.read(buf, 0, size, 0);
+        const text = new TextDecoder('utf-8', { fatal: true });
+        try {
+          text.decode(buf);
+          if (!buf.includes(0)) return 'text/plain; charset=utf-8';
+        } catch {
+          /* not text */
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+    throw new AppError(415, 'files.type_not_allowed', { type: 'unknown' });
+  }
+
+  /** The file, if the caller uploaded it or may read a record of any object whose attachment field holds it. */
+  async open(id: string, p: Principal): Promise<{ file: StoredFile; stream: Readable }> {
+    const row = await this.db.one<{ id: string; sha256: string; name: string; size: string; content_type: string; created_by: string | null }>(
+      'SELECT * FROM crm.files WHERE id = $1', [id],
+    );
+    if (!row) throw new AppError(404, 'files.not_found');
+    if (row.created_by !== p.id && !(await this.readableThroughRecord(id, p))) throw new AppError(404, 'files.not_found');
+    const file: StoredFile = { id: row.id, name: row.name, size: Number(row.size), contentType: row.content_type, sha256: row.sha256 };
+    await this.audit.record({ action: 'file.download', object: 'file', recordId: id });
+    return { file, stream: createReadStream(path.join(this.dir, row.sha256.slice(0, 2), row.sha256)) };
+  }
+
+  private async readableThroughRecord(fileId: string, p: Principal): Promise<boolean> {
+    for (const o of await this.meta.objects()) {
+      const attach = o.fields.filter((f) => f.type === 'attachment' && (f.sensitivity ?? 0) < 3);
+      if (!attach.length) continue;
+      const acc = await this.access.forObject(p, o.key);
+      if (!acc.can('read')) continue;
+      const readable = attach.filter((f) => acc.fieldMode(f.key) !== 'none');
+      if (!readable.length) continue;
+      const params: unknown[] = [fileId];
+      const scope = this.records.scopeSql(o, acc, 'read', p, params);
+      const hit = await this.db.one(
+        `SELECT 1 FROM ${tableOf(o.key)} t WHERE t.deleted_at IS NULL AND (${readable.map((f) => `$1::uuid = ANY(t.${quoteIdent(f.key)})`).join(' OR ')}) AND ${scope} LIMIT 1`,
+        params,
+      );
+      if (hit) return true;
+    }
+    return false;
+  }
+}

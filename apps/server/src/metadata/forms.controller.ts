@@ -1,0 +1,91 @@
+import { Body, Controller, Get, Header, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
+import { z } from 'zod';
+import type { FormDefinition } from '@crm/form-engine';
+import { FormsService } from './forms.service.js';
+import { RequireRight } from '../access/platform-rights.js';
+import { parseInput } from '../common/validation.js';
+import { RequestContext } from '../common/request-context.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { AppError } from '../common/app-error.js';
+import { RecordsService } from '../records/records.service.js';
+
+const FormShape = z.object({ key: z.string().max(63), object: z.string().max(63) }).passthrough();
+const KEY = /^[a-z][a-z0-9_]{0,62}$/;
+
+function lang() {
+  return RequestContext.current()?.lang ?? 'zh-CN';
+}
+function formKey(k: string): string {
+  if (!KEY.test(k)) throw new AppError(404, 'meta.form_not_found', { form: k.slice(0, 64) });
+  return k;
+}
+
+@Controller('api/meta/forms')
+export class FormsController {
+  constructor(private readonly forms: FormsService) {}
+
+  @Get()
+  async list() {
+    return { items: await this.forms.list() };
+  }
+
+  @Post()
+  @RequireRight('designer')
+  create(@Body() body: unknown) {
+    return this.forms.createDraft(parseInput(FormShape, body) as unknown as FormDefinition, lang());
+  }
+
+  @Get(':key')
+  get(@Param('key') key: string) {
+    return this.forms.draft(formKey(key));
+  }
+
+  @Put(':key')
+  @RequireRight('designer')
+  update(@Param('key') key: string, @Body() body: unknown) {
+    const def = parseInput(z.object({ object: z.string().max(63) }).passthrough(), body) as unknown as FormDefinition;
+    return this.forms.updateDraft(formKey(key), def, lang());
+  }
+
+  @Post(':key/publish')
+  @RequireRight('designer')
+  publish(@Param('key') key: string, @CurrentUser() p: Principal) {
+    return this.forms.publish(formKey(key), lang(), p.id);
+  }
+
+  /** The published definition with its derived JSON Schema and the field snapshot it validates with. */
+  @Get(':key/versions/:version')
+  async version(@Param('key') key: string, @Param('version', ParseIntPipe) version: number) {
+    const pf = await this.forms.version(formKey(key), version);
+    return { ...pf.definition, version: pf.version, schema: pf.schema, fields: pf.fields, publishedAt: pf.publishedAt };
+  }
+
+  /** The latest published version (what staff fill in). */
+  @Get(':key/published')
+  async latest(@Param('key') key: string) {
+    const pf = await this.forms.version(formKey(key), 'latest');
+    return { ...pf.definition, version: pf.version, schema: pf.schema, fields: pf.fields, publishedAt: pf.publishedAt };
+  }
+
+  /** The standalone validator (ES module) generated at publish time, for the browser under a strict CSP. */
+  @Get(':key/versions/:version/validator.js')
+  @Header('content-type', 'text/javascript; charset=utf-8')
+  validator(@Param('key') key: string, @Param('version', ParseIntPipe) version: number) {
+    return this.forms.validatorModule(formKey(key), version);
+  }
+}
+
+@Controller('api/forms')
+export class FormSubmitController {
+  constructor(
+    private readonly forms: FormsService,
+    private readonly records: RecordsService,
+  ) {}
+
+  /** Validates with the latest published version and writes the record in one transaction. */
+  @Post(':key/submit')
+  async submit(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    const { form, compiled } = await this.forms.compiled(formKey(key), 'latest');
+    return this.records.create(form.object, body ?? {}, p, { lang: lang(), form: { key: form.key, version: form.version, compiled } });
+  }
+}

@@ -1,0 +1,157 @@
+/**
+ * Forms: a mutable draft per key, and immutable published versions. Publishing snapshots the
+ * object's fields, derives the data JSON Schema and generates the standalone validator module the
+ * browser loads (no runtime `new Function`, so a strict CSP holds). Submissions validate with the
+ * compiled validator of the version, cached per `key@version`.
+ */
+import { Injectable } from '@nestjs/common';
+import {
+  compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
+  type FieldDef, type FormDefinition, type Lang, type ProcessResult,
+} from '@crm/form-engine';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import { MetadataService } from './metadata.service.js';
+import './metadata.messages.js';
+
+export interface PublishedForm {
+  key: string;
+  version: number;
+  object: string;
+  definition: FormDefinition;
+  fields: FieldDef[];
+  schema: object;
+  publishedAt: string;
+}
+
+interface VersionRow {
+  form_key: string;
+  version: number;
+  definition: FormDefinition;
+  fields: FieldDef[];
+  data_schema: object;
+  published_at: Date;
+}
+
+@Injectable()
+export class FormsService {
+  private readonly published = new Map<string, PublishedForm>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly meta: MetadataService,
+    private readonly audit: AuditService,
+  ) {}
+
+  private async check(def: FormDefinition, lang: Lang): Promise<void> {
+    const o = await this.meta.object(def.object);
+    const problems = validateFormDefinition(def, o.fields, lang);
+    if (problems.length) throw new AppError(400, 'meta.invalid_form', {}, problems);
+  }
+
+  async list(): Promise<Record<string, unknown>[]> {
+    return this.db.query(
+      `SELECT key, object_key AS object, draft->'title' AS title, latest_version AS "latestVersion", updated_at AS "updatedAt"
+       FROM crm.forms ORDER BY key LIMIT 500`,
+    );
+  }
+
+  async createDraft(def: FormDefinition, lang: Lang): Promise<Record<string, unknown>> {
+    if (typeof def?.key !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(def.key)) {
+      throw new AppError(400, 'meta.invalid_form', {}, [{ path: '/key', code: 'pattern', message: 'key must match ^[a-z][a-z0-9_]{0,62}$' }]);
+    }
+    await this.check(def, lang);
+    await this.db.tx(async (c) => {
+      const exists = await c.query('SELECT 1 FROM crm.forms WHERE key = $1', [def.key]);
+      if (exists.rowCount) throw new AppError(409, 'meta.form_exists', { form: def.key });
+      const { version: _ignored, ...draft } = def;
+      await c.query('INSERT INTO crm.forms (key, object_key, draft) VALUES ($1, $2, $3)', [def.key, def.object, JSON.stringify(draft)]);
+      await this.audit.record({ action: 'meta.form.create', object: 'form', recordId: def.key }, c);
+    });
+    return this.draft(def.key);
+  }
+
+  async draft(key: string): Promise<Record<string, unknown>> {
+    const row = await this.db.one<{ draft: FormDefinition; latest_version: number; updated_at: Date }>('SELECT draft, latest_version, updated_at FROM crm.forms WHERE key = $1', [key]);
+    if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
+    return { ...row.draft, key, latestVersion: row.latest_version, updatedAt: row.updated_at };
+  }
+
+  async updateDraft(key: string, def: FormDefinition, lang: Lang): Promise<Record<string, unknown>> {
+    const full = { ...def, key };
+    const current = await this.db.one<{ object_key: string }>('SELECT object_key FROM crm.forms WHERE key = $1', [key]);
+    if (!current) throw new AppError(404, 'meta.form_not_found', { form: key });
+    if (full.object !== current.object_key) {
+      throw new AppError(400, 'meta.invalid_form', {}, [{ path: '/object', code: 'immutable', message: lang === 'en' ? 'a form keeps its object' : '表单所属对象不可更改' }]);
+    }
+    await this.check(full, lang);
+    const { version: _ignored, ...draft } = full;
+    await this.db.tx(async (c) => {
+      await c.query('UPDATE crm.forms SET draft = $2, updated_at = now() WHERE key = $1', [key, JSON.stringify(draft)]);
+      await this.audit.record({ action: 'meta.form.update', object: 'form', recordId: key }, c);
+    });
+    return this.draft(key);
+  }
+
+  async publish(key: string, lang: Lang, by: string | null): Promise<{ version: number }> {
+    return this.db.tx(async (c) => {
+      const { rows } = await c.query<{ draft: FormDefinition; latest_version: number; object_key: string }>('SELECT draft, latest_version, object_key FROM crm.forms WHERE key = $1 FOR UPDATE', [key]);
+      if (!rows[0]) throw new AppError(404, 'meta.form_not_found', { form: key });
+      const o = await this.meta.object(rows[0].object_key);
+      const version = rows[0].latest_version + 1;
+      const definition: FormDefinition = { ...rows[0].draft, key, version };
+      const problems = validateFormDefinition(definition, o.fields, lang);
+      if (problems.length) throw new AppError(400, 'meta.invalid_form', {}, problems);
+      const schema = deriveDataSchema(o.fields, definition);
+      const module = generateStandaloneValidatorModule(o.fields, definition);
+      await c.query(
+        `INSERT INTO crm.form_versions (form_key, version, definition, fields, data_schema, validator_module, published_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [key, version, JSON.stringify(definition), JSON.stringify(o.fields), JSON.stringify(schema), module, by],
+      );
+      await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
+      await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } }, c);
+      return { version };
+    });
+  }
+
+  async version(key: string, version: number | 'latest'): Promise<PublishedForm> {
+    let v = version;
+    if (v === 'latest') {
+      const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
+      if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
+      if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
+      v = row.latest_version;
+    }
+    const cacheKey = `${key}@${v}`;
+    const hit = this.published.get(cacheKey);
+    if (hit) return hit;
+    const row = await this.db.one<VersionRow>('SELECT * FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, v]);
+    if (!row) throw new AppError(404, 'meta.form_version_not_found', { form: key, version: v });
+    const pf: PublishedForm = {
+      key, version: row.version, object: row.definition.object, definition: row.definition, fields: row.fields, schema: row.data_schema,
+      publishedAt: row.published_at.toISOString(),
+    };
+    this.published.set(cacheKey, pf);
+    return pf;
+  }
+
+  async validatorModule(key: string, version: number): Promise<string> {
+    const row = await this.db.one<{ validator_module: string }>('SELECT validator_module FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, version]);
+    if (!row) throw new AppError(404, 'meta.form_version_not_found', { form: key, version });
+    return row.validator_module;
+  }
+
+  /** The compiled validator of a published version (one per version, cached by the engine). */
+  async compiled(key: string, version: number | 'latest') {
+    const pf = await this.version(key, version);
+    return { form: pf, compiled: compileForm(pf.fields, pf.definition, { cacheKey: `form:${key}@${pf.version}` }) };
+  }
+
+  /** Validates values against the latest published version (used by task completion). */
+  async validateSubmission(formKey: string, values: Record<string, unknown>, lang: Lang): Promise<ProcessResult> {
+    const { compiled } = await this.compiled(formKey, 'latest');
+    return compiled.process(values, { lang });
+  }
+}

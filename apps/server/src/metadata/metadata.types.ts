@@ -1,0 +1,20 @@
+import type { FieldDef, LocalizedText } from '@crm/form-engine';
+
+export interface ObjectMeta {
+  key: string;
+  label: LocalizedText;
+  description: string | null;
+  app: string | null;
+  icon: string | null;
+  titleField: string | null;
+  /** Active fields in display order. */
+  fields: FieldDef[];
+  /** Fields deleted (hidden) but whose column and data are kept until a purge. */
+  deletedFields: FieldDef[];
+  byKey: Map<string, FieldDef>;
+}
+
+export interface MetaSnapshot {
+  version: number;
+  objects: Map<string, ObjectMeta>;
+}

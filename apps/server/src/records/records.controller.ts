@@ -1,0 +1,79 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { RecordsService, MAX_LIMIT } from './records.service.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { parseInput } from '../common/validation.js';
+import { RequestContext } from '../common/request-context.js';
+import { AppError } from '../common/app-error.js';
+
+const KEY = /^[a-z][a-z0-9_]{0,62}$/;
+const ListQuery = z.object({
+  filter: z.string().max(20000).optional(),
+  sort: z.string().max(500).optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
+  cursor: z.string().max(2000).optional(),
+  fields: z.string().max(2000).optional(),
+  total: z.enum(['true', 'false']).optional(),
+}).strict();
+const QueryBody = z.object({
+  filter: z.record(z.string(), z.unknown()).optional(),
+  sort: z.string().max(500).optional(),
+  limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
+  cursor: z.string().max(2000).optional(),
+  fields: z.array(z.string().max(63)).max(500).optional(),
+  total: z.boolean().optional(),
+}).strict();
+
+function object(k: string): string {
+  if (!KEY.test(k)) throw new AppError(404, 'meta.object_not_found', { object: k.slice(0, 64) });
+  return k;
+}
+function lang() {
+  return RequestContext.current()?.lang ?? 'zh-CN';
+}
+
+@Controller('api/records')
+export class RecordsController {
+  constructor(private readonly records: RecordsService) {}
+
+  @Post(':object')
+  create(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    return this.records.create(object(o), body ?? {}, p, { lang: lang() });
+  }
+
+  @Get(':object')
+  list(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal) {
+    const q = parseInput(ListQuery, query);
+    let filter: unknown;
+    if (q.filter) {
+      try {
+        filter = JSON.parse(q.filter);
+      } catch {
+        throw new AppError(400, 'records.invalid_filter', {}, [{ path: '/filter', code: 'json', message: 'filter is not valid JSON' }]);
+      }
+    }
+    return this.records.query(object(o), { filter, sort: q.sort, limit: q.limit, cursor: q.cursor, fields: q.fields?.split(',').map((s) => s.trim()).filter(Boolean), total: q.total === 'true' }, p);
+  }
+
+  @Post(':object/query')
+  @HttpCode(200)
+  query(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    return this.records.query(object(o), parseInput(QueryBody, body), p);
+  }
+
+  @Get(':object/:id')
+  get(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
+    return this.records.get(object(o), id, p);
+  }
+
+  @Patch(':object/:id')
+  patch(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    return this.records.patch(object(o), id, body ?? {}, p, { lang: lang() });
+  }
+
+  @Delete(':object/:id')
+  @HttpCode(204)
+  async remove(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
+    await this.records.remove(object(o), id, p);
+  }
+}

@@ -1,0 +1,14 @@
+import { Global, Module } from '@nestjs/common';
+import { RecordsService } from './records.service.js';
+import { RecordsController } from './records.controller.js';
+import { FormSubmitController } from '../metadata/forms.controller.js';
+import { AuditModule } from '../audit/audit.module.js';
+
+@Global()
+@Module({
+  imports: [AuditModule],
+  providers: [RecordsService],
+  controllers: [RecordsController, FormSubmitController],
+  exports: [RecordsService],
+})
+export class RecordsModule {}
