@@ -1,0 +1,28 @@
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { RequireRight } from '../access/platform-rights.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { parseInput } from '../common/validation.js';
+import { DefinitionsService } from './definitions.service.js';
+import { DecisionBody, EvaluateBody } from './workflow.schemas.js';
+
+@Controller('api/decision-definitions')
+export class DecisionsController {
+  constructor(private readonly defs: DefinitionsService) {}
+
+  @Post()
+  @RequireRight('designer')
+  deploy(@CurrentUser() p: Principal, @Body() body: unknown) {
+    return this.defs.deployDecision(p, parseInput(DecisionBody, body).dmnXml);
+  }
+
+  @Get()
+  list() {
+    return this.defs.listDecisions();
+  }
+
+  @Post(':key/evaluate')
+  @HttpCode(200)
+  evaluate(@Param('key') key: string, @Body() body: unknown) {
+    return this.defs.evaluate(key, parseInput(EvaluateBody, body).variables);
+  }
+}

@@ -1,0 +1,266 @@
+/**
+ * Process and decision definitions: deploy (every deploy is a new version), list, read, and an
+ * in-memory cache of parsed models (a deployed version never changes, so the cache never goes stale).
+ */
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import {
+  BpmnParseError,
+  BpmnValidationError,
+  DecisionEvaluationError,
+  evaluateDecision,
+  parseBpmn,
+  parseDmn,
+  type DecisionModel,
+  type ProcessModel,
+} from '@crm/workflow-engine';
+import { Db, type Queryable } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import './workflow.messages.js';
+
+export interface DefinitionRow {
+  id: string;
+  key: string;
+  version: number;
+  name: string | null;
+  starts: StartDef[];
+  deployed_at: Date;
+  deployed_by: string | null;
+}
+
+/** A start event other than the none start: how the process can be started from outside. */
+export interface StartDef {
+  id: string;
+  kind: 'message' | 'signal' | 'timer';
+  name?: string;
+}
+
+const CACHE_LIMIT = 500;
+
+@Injectable()
+export class DefinitionsService {
+  private readonly models = new Map<string, ProcessModel>();
+  private readonly decisions = new Map<string, DecisionModel>();
+  private readonly decisionRefs = new WeakMap<ProcessModel, string[]>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+  ) {}
+
+  // ------------------------------------------------------------------ processes
+
+  async deploy(p: Principal, input: { key?: string; name?: string; bpmnXml: string }): Promise<{ key: string; version: number; id: string; name: string | null }> {
+    const model = await parseProcess(input.bpmnXml);
+    const key = input.key ?? model.id;
+    const name = input.name ?? model.name ?? null;
+    const starts = startsOf(model);
+    return this.db.tx(async (c) => {
+      // Serializes deploys of one key so versions are gap-free and unique.
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wf-def:${key}`]);
+      const { rows } = await c.query<{ id: string; version: number }>(
+        `INSERT INTO crm.wf_definitions (key, version, name, xml, model, starts, deployed_by)
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM crm.wf_definitions WHERE key = $1
+         RETURNING id, version`,
+        [key, name, input.bpmnXml, JSON.stringify(model), JSON.stringify(starts), p.id],
+      );
+      const row = rows[0]!;
+      this.models.set(row.id, model);
+      await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } }, c);
+      return { key, version: row.version, id: row.id, name };
+    });
+  }
+
+  async latest(q: Queryable, key: string): Promise<DefinitionRow | undefined> {
+    const { rows } = await q.query<DefinitionRow>(
+      `SELECT id, key, version, name, starts, deployed_at, deployed_by FROM crm.wf_definitions WHERE key = $1 ORDER BY version DESC LIMIT 1`,
+      [key],
+    );
+    return rows[0];
+  }
+
+  async latestOrFail(q: Queryable, key: string): Promise<DefinitionRow> {
+    const d = await this.latest(q, key);
+    if (!d) throw new AppError(404, 'workflow.definition_not_found', { key });
+    return d;
+  }
+
+  async listLatest(limit = 500): Promise<Record<string, unknown>[]> {
+    const rows = await this.db.query<DefinitionRow>(
+      `SELECT DISTINCT ON (key) id, key, version, name, starts, deployed_at, deployed_by
+       FROM crm.wf_definitions ORDER BY key, version DESC LIMIT $1`,
+      [limit],
+    );
+    return rows.map(toDto);
+  }
+
+  async versions(key: string): Promise<Record<string, unknown>[]> {
+    const rows = await this.db.query<DefinitionRow & { instances: number }>(
+      `SELECT d.id, d.key, d.version, d.name, d.starts, d.deployed_at, d.deployed_by,
+              (SELECT count(*)::int FROM crm.wf_instances i WHERE i.definition_id = d.id) AS instances
+       FROM crm.wf_definitions d WHERE d.key = $1 ORDER BY d.version DESC LIMIT 500`,
+      [key],
+    );
+    if (!rows.length) throw new AppError(404, 'workflow.definition_not_found', { key });
+    return rows.map((r) => ({ ...toDto(r), instances: r.instances }));
+  }
+
+  async xml(key: string, version?: number): Promise<string> {
+    const row = await this.db.one<{ xml: string }>(
+      version === undefined
+        ? 'SELECT xml FROM crm.wf_definitions WHERE key = $1 ORDER BY version DESC LIMIT 1'
+        : 'SELECT xml FROM crm.wf_definitions WHERE key = $1 AND version = $2',
+      version === undefined ? [key] : [key, version],
+    );
+    if (!row) throw new AppError(404, 'workflow.definition_not_found', { key });
+    return row.xml;
+  }
+
+  /** Latest versions whose start events react to a message or signal of this name. */
+  async startsFor(q: Queryable, kind: 'message' | 'signal', name: string): Promise<{ def: DefinitionRow; startEventId: string }[]> {
+    const { rows } = await q.query<DefinitionRow>(
+      `SELECT * FROM (SELECT DISTINCT ON (key) id, key, version, name, starts, deployed_at, deployed_by
+         FROM crm.wf_definitions ORDER BY key, version DESC) d
+       WHERE d.starts @> $1::jsonb LIMIT 500`,
+      [JSON.stringify([{ kind, name }])],
+    );
+    return rows.map((def) => ({ def, startEventId: def.starts.find((s) => s.kind === kind && s.name === name)!.id }));
+  }
+
+  async model(q: Queryable, definitionId: string): Promise<ProcessModel> {
+    const hit = this.models.get(definitionId);
+    if (hit) return hit;
+    const { rows } = await q.query<{ model: ProcessModel }>('SELECT model FROM crm.wf_definitions WHERE id = $1', [definitionId]);
+    if (!rows[0]) throw new AppError(404, 'workflow.definition_not_found', { key: definitionId });
+    if (this.models.size >= CACHE_LIMIT) this.models.delete(this.models.keys().next().value!);
+    this.models.set(definitionId, rows[0].model);
+    return rows[0].model;
+  }
+
+  // ------------------------------------------------------------------ decisions
+
+  async deployDecision(p: Principal, dmnXml: string): Promise<{ key: string; version: number; id: string }> {
+    const model = await parseDecision(dmnXml);
+    const ids = Object.keys(model.decisions);
+    const key = ids.length === 1 ? ids[0]! : model.id;
+    return this.db.tx(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wf-dmn:${key}`]);
+      const { rows } = await c.query<{ id: string; version: number }>(
+        `INSERT INTO crm.wf_decisions (key, version, name, decision_ids, xml, model, deployed_by)
+         SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM crm.wf_decisions WHERE key = $1
+         RETURNING id, version`,
+        [key, model.name ?? null, ids, dmnXml, JSON.stringify(model), p.id],
+      );
+      const row = rows[0]!;
+      this.decisions.set(row.id, model);
+      await this.audit.record({ action: 'workflow.deploy_decision', object: 'decision_definition', recordId: row.id, data: { key, version: row.version } }, c);
+      return { key, version: row.version, id: row.id };
+    });
+  }
+
+  async listDecisions(): Promise<Record<string, unknown>[]> {
+    const rows = await this.db.query<{ id: string; key: string; version: number; name: string | null; decision_ids: string[]; deployed_at: Date }>(
+      `SELECT DISTINCT ON (key) id, key, version, name, decision_ids, deployed_at FROM crm.wf_decisions ORDER BY key, version DESC LIMIT 500`,
+    );
+    return rows.map((r) => ({ id: r.id, key: r.key, version: r.version, name: r.name, decisions: r.decision_ids, deployedAt: r.deployed_at }));
+  }
+
+  /** Evaluates a decision by its key (the definition key or a decision id inside the latest file). */
+  async evaluate(key: string, variables: Record<string, unknown>): Promise<{ result: unknown }> {
+    const found = await this.findDecision(this.db.pool, key);
+    if (!found) throw new AppError(404, 'workflow.decision_not_found', { key });
+    try {
+      return { result: evaluateDecision(found, found.decisions[key] ? key : undefined, variables) };
+    } catch (err) {
+      if (err instanceof DecisionEvaluationError || err instanceof Error) throw new AppError(400, 'workflow.decision_failed', { key, reason: err.message });
+      throw err;
+    }
+  }
+
+  private async findDecision(q: Queryable, ref: string): Promise<DecisionModel | undefined> {
+    const { rows } = await q.query<{ id: string }>(
+      `SELECT id FROM crm.wf_decisions WHERE key = $1 OR decision_ids @> ARRAY[$1] ORDER BY deployed_at DESC, version DESC LIMIT 1`,
+      [ref],
+    );
+    if (!rows[0]) return undefined;
+    return this.decisionModel(q, rows[0].id);
+  }
+
+  private async decisionModel(q: Queryable, id: string): Promise<DecisionModel> {
+    const hit = this.decisions.get(id);
+    if (hit) return hit;
+    const { rows } = await q.query<{ model: DecisionModel }>('SELECT model FROM crm.wf_decisions WHERE id = $1', [id]);
+    if (this.decisions.size >= CACHE_LIMIT) this.decisions.delete(this.decisions.keys().next().value!);
+    this.decisions.set(id, rows[0]!.model);
+    return rows[0]!.model;
+  }
+
+  /**
+   * The engine resolves decisions synchronously, so the decisions a model's business-rule tasks name
+   * are loaded (latest deployed) before each step.
+   */
+  async resolverFor(q: Queryable, model: ProcessModel): Promise<((ref: string) => DecisionModel | undefined) | undefined> {
+    let refs = this.decisionRefs.get(model);
+    if (!refs) {
+      refs = [...new Set(Object.values(model.elements).flatMap((e) => (e.type === 'businessRuleTask' && e.decisionRef ? [e.decisionRef] : [])))];
+      this.decisionRefs.set(model, refs);
+    }
+    if (!refs.length) return undefined;
+    const found = new Map<string, DecisionModel>();
+    for (const ref of refs) {
+      const m = await this.findDecision(q, ref);
+      if (m) found.set(ref, m);
+    }
+    return (ref) => found.get(ref);
+  }
+}
+
+function toDto(r: DefinitionRow): Record<string, unknown> {
+  return { id: r.id, key: r.key, version: r.version, name: r.name, deployedAt: r.deployed_at, deployedBy: r.deployed_by, startEvents: r.starts };
+}
+
+function startsOf(model: ProcessModel): StartDef[] {
+  const out: StartDef[] = [];
+  for (const id of model.scopes[model.id]?.startEvents ?? []) {
+    const ev = model.elements[id]?.event;
+    if (ev?.kind === 'message') out.push({ id, kind: 'message', name: ev.messageName! });
+    else if (ev?.kind === 'signal') out.push({ id, kind: 'signal', name: ev.signalName! });
+    else if (ev?.kind === 'timer') out.push({ id, kind: 'timer' });
+  }
+  return out;
+}
+
+export async function parseProcess(xml: string): Promise<ProcessModel> {
+  try {
+    return await parseBpmn(xml);
+  } catch (err) {
+    throw deployError(err, 'bpmn');
+  }
+}
+
+async function parseDecision(xml: string): Promise<DecisionModel> {
+  try {
+    return await parseDmn(xml);
+  } catch (err) {
+    throw deployError(err, 'dmn');
+  }
+}
+
+function deployError(err: unknown, what: 'bpmn' | 'dmn'): unknown {
+  if (err instanceof BpmnParseError) {
+    return new AppError(400, `workflow.${what}_parse_error`, { line: err.line ?? '?', reason: err.message }, [
+      { code: 'parse_error', message: err.message, ...(err.line !== undefined ? { line: err.line } : {}), ...(err.column !== undefined ? { column: err.column } : {}) },
+    ]);
+  }
+  if (err instanceof BpmnValidationError) {
+    return new AppError(
+      400,
+      `workflow.${what}_invalid`,
+      { elements: err.problems.map((p) => `${p.elementId}: ${p.message}`).join('; ') },
+      err.problems.map((p) => ({ path: p.elementId, code: 'invalid_element', message: p.message, elementId: p.elementId })),
+    );
+  }
+  return err;
+}

@@ -1,0 +1,265 @@
+/**
+ * The in-process job executor. Every CRM_JOB_POLL_MS (200 ms) — and at once when a step created a due
+ * job — it takes due jobs with FOR UPDATE SKIP LOCKED and stamps a lease, so any number of server
+ * processes can share one database; a job whose owner died is taken again when its lease runs out.
+ * A job's effect commits in one transaction with the job's deletion, under the instance row lock, so
+ * a timer fires exactly once however many processes poll. Off when CRM_JOB_WORKERS=0.
+ */
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Logger } from 'pino';
+import { Counter } from 'prom-client';
+import { handleEvent } from '@crm/workflow-engine';
+import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { LOGGER } from '../logging/logger.token.js';
+import { Metrics } from '../metrics/metrics.js';
+import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
+import { BpmnError, ServiceTaskRegistry } from './service-tasks.js';
+import { repo, type JobRow } from './workflow.repository.js';
+
+function envInt(name: string, def: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return def;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid configuration: ${name} must be a non-negative integer (got "${raw}")`);
+  return n;
+}
+
+type Outcome = 'done' | 'retry' | 'incident' | 'skipped' | 'error';
+
+@Injectable()
+export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  private readonly pollMs = envInt('CRM_JOB_POLL_MS', 200);
+  private readonly leaseMs = envInt('CRM_JOB_LEASE_MS', 30000);
+  private readonly backoffMs = envInt('CRM_JOB_BACKOFF_MS', 1000);
+  private readonly batch = envInt('CRM_JOB_BATCH', 32);
+  private readonly concurrency = Math.max(1, envInt('CRM_JOB_CONCURRENCY', 4));
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+  private readonly counter: Counter<'kind' | 'outcome'>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runtime: WorkflowRuntime,
+    private readonly services: ServiceTaskRegistry,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+    metrics: Metrics,
+  ) {
+    this.counter = new Counter({ name: 'crm_workflow_jobs_total', help: 'Workflow jobs run by this process, by kind and outcome', labelNames: ['kind', 'outcome'] as const, registers: [metrics.registry] });
+  }
+
+  onApplicationBootstrap(): void {
+    if (!this.config.jobWorkers) return;
+    this.stopped = false;
+    this.runtime.onJobsDue(() => this.nudge());
+    this.schedule(this.pollMs);
+  }
+
+  /** Stops polling and waits for the jobs in hand; their leases are released by finishing them. */
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  nudge(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.running = this.tick().finally(() => {
+        this.running = undefined;
+        const more = this.again;
+        this.again = false;
+        this.schedule(more ? 0 : this.pollMs);
+      });
+    }, ms);
+    this.timer.unref();
+  }
+
+  private async tick(): Promise<void> {
+    for (let rounds = 0; rounds < 50 && !this.stopped; rounds++) {
+      let jobs: JobRow[];
+      try {
+        jobs = await this.claim();
+      } catch (err) {
+        this.logger.warn({ err }, 'claiming workflow jobs failed');
+        return;
+      }
+      if (!jobs.length) return;
+      let next = 0;
+      const worker = async () => {
+        while (next < jobs.length) await this.run(jobs[next++]!);
+      };
+      await Promise.all(Array.from({ length: Math.min(this.concurrency, jobs.length) }, worker));
+      if (jobs.length < this.batch) return;
+    }
+  }
+
+  /** Takes up to `batch` due jobs: free ones, or ones whose lease ran out (their owner died). */
+  async claim(): Promise<JobRow[]> {
+    return this.db.query<JobRow>(
+      `UPDATE crm.wf_jobs j SET lease_owner = $1, lease_until = now() + make_interval(secs => $3::double precision / 1000)
+       WHERE j.id IN (
+         SELECT id FROM crm.wf_jobs
+         WHERE due_at <= now() AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY due_at LIMIT $2 FOR UPDATE SKIP LOCKED)
+       RETURNING j.*`,
+      [this.owner, this.batch, this.leaseMs],
+    );
+  }
+
+  /** Runs one claimed job; never throws. */
+  async run(job: JobRow): Promise<Outcome> {
+    let outcome: Outcome;
+    try {
+      outcome = await this.execute(job);
+    } catch (err) {
+      outcome = 'error';
+      this.logger.warn({ err, jobId: job.id, kind: job.kind }, 'workflow job failed');
+      await this.parkOrRetry(job, err).catch((e) => this.logger.error({ err: e, jobId: job.id }, 'could not record a job failure'));
+    }
+    this.counter.inc({ kind: job.kind, outcome });
+    return outcome;
+  }
+
+  private async execute(job: JobRow): Promise<Outcome> {
+    switch (job.kind) {
+      case 'timer':
+        return this.onInstance(job, async (ctx, row) => {
+          if (!row.state.waits[job.id]) return 'skipped';
+          await this.runtime.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'timer', timerId: job.id }, o));
+          return 'done';
+        });
+      case 'call-completed': {
+        const p = job.payload as { callId: string; variables?: Record<string, unknown> };
+        return this.onInstance(job, async (ctx, row) => {
+          if (!row.state.waits[p.callId]) return 'skipped';
+          await this.runtime.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'callCompleted', callId: p.callId, ...(p.variables ? { variables: p.variables } : {}) }, o));
+          return 'done';
+        });
+      }
+      case 'message':
+      case 'signal': {
+        const p = job.payload as { name: string; correlationKey?: string | null; variables?: Record<string, unknown> };
+        return this.runtime.tx(async (ctx) => {
+          if (!(await this.takeJob(ctx, job))) return 'skipped';
+          if (job.kind === 'message') await this.runtime.correlateMessage(ctx, p.name, p.correlationKey ?? null, p.variables, 'system');
+          else await this.runtime.broadcastSignal(ctx, p.name, p.variables, 'system');
+          return 'done';
+        });
+      }
+      case 'service':
+        return this.runService(job);
+    }
+  }
+
+  /** Locks the job's instance, then the job (always in that order), and deletes the job with the step. */
+  private async onInstance(job: JobRow, fn: (ctx: StepCtx, row: Awaited<ReturnType<WorkflowRuntime['lock']>>) => Promise<Outcome>): Promise<Outcome> {
+    return this.runtime.tx(async (ctx) => {
+      const row = await this.runtime.lock(ctx, job.instance_id!);
+      if (!(await this.takeJob(ctx, job))) return 'skipped';
+      if (row.status !== 'active' && row.status !== 'incident') return 'skipped';
+      return fn(ctx, row);
+    });
+  }
+
+  /** True when the job still exists under our lease; deletes it (the caller's step commits with this). */
+  private async takeJob(ctx: StepCtx, job: JobRow): Promise<boolean> {
+    const { rows } = await ctx.client.query('DELETE FROM crm.wf_jobs WHERE id = $1 AND lease_owner = $2 RETURNING id', [job.id, this.owner]);
+    return rows.length > 0;
+  }
+
+  private async runService(job: JobRow): Promise<Outcome> {
+    const p = job.payload as { serviceType: string; input: Record<string, unknown> };
+    const handler = this.services.get(p.serviceType);
+    let result: Record<string, unknown> | undefined;
+    let failure: Error | undefined;
+    let final = false;
+    if (!handler) {
+      failure = new Error(`no service task type "${p.serviceType}" (known: ${this.services.types().join(', ')})`);
+      final = true;
+    } else {
+      try {
+        result = await handler(p.input ?? {}, { instanceId: job.instance_id!, activityId: job.activity_id!, jobId: job.id, db: this.db });
+      } catch (err) {
+        failure = err as Error;
+      }
+    }
+    return this.runtime.tx(async (ctx) => {
+      const row = await this.runtime.lock(ctx, job.instance_id!);
+      const { rows } = await ctx.client.query<JobRow>('SELECT * FROM crm.wf_jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE', [job.id, this.owner]);
+      const current = rows[0];
+      if (!current) return 'skipped';
+      if (!row.state.waits[job.id] || (row.status !== 'active' && row.status !== 'incident')) {
+        await repo.deleteJob(ctx.client, job.id);
+        return 'skipped';
+      }
+      if (!failure) {
+        await repo.deleteJob(ctx.client, job.id);
+        await this.runtime.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'serviceCompleted', jobId: job.id, result: result ?? {} }, o));
+        return 'done';
+      }
+      if (failure instanceof BpmnError) {
+        await repo.deleteJob(ctx.client, job.id);
+        await this.runtime.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'serviceFailed', jobId: job.id, errorCode: failure.code, message: failure.message }, o));
+        return 'done';
+      }
+      const attempts = current.attempts + 1;
+      const message = failure.message.slice(0, 1000);
+      if (!final && attempts < current.max_attempts) {
+        await ctx.client.query(
+          `UPDATE crm.wf_jobs SET attempts = $2, last_error = $3, lease_owner = NULL, lease_until = NULL,
+             due_at = now() + make_interval(secs => $4::double precision / 1000) WHERE id = $1`,
+          [job.id, attempts, message, this.backoffMs * 2 ** (attempts - 1)],
+        );
+        return 'retry';
+      }
+      await repo.deleteJob(ctx.client, job.id);
+      const res = await this.runtime.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'serviceFailed', jobId: job.id, message: `${message} (after ${attempts} attempts)` }, o));
+      for (const e of res.effects) {
+        if (e.type === 'incident') await ctx.client.query(`UPDATE crm.wf_incidents SET kind = 'job', job_id = $2 WHERE id = $1`, [e.incidentId, job.id]);
+      }
+      return 'incident';
+    });
+  }
+
+  /** An unexpected failure (not a service's own): back off, and after the last attempt park the job as an incident. */
+  private async parkOrRetry(job: JobRow, err: unknown): Promise<void> {
+    const message = (err as Error).message?.slice(0, 1000) ?? String(err);
+    await this.runtime.tx(async (ctx) => {
+      const { rows } = await ctx.client.query<JobRow>('SELECT * FROM crm.wf_jobs WHERE id = $1 AND lease_owner = $2 FOR UPDATE', [job.id, this.owner]);
+      const cur = rows[0];
+      if (!cur) return;
+      const attempts = cur.attempts + 1;
+      if (attempts < cur.max_attempts) {
+        await ctx.client.query(
+          `UPDATE crm.wf_jobs SET attempts = $2, last_error = $3, lease_owner = NULL, lease_until = NULL,
+             due_at = now() + make_interval(secs => $4::double precision / 1000) WHERE id = $1`,
+          [job.id, attempts, message, this.backoffMs * 2 ** (attempts - 1)],
+        );
+        return;
+      }
+      await ctx.client.query(`UPDATE crm.wf_jobs SET attempts = $2, last_error = $3, lease_owner = NULL, lease_until = NULL, due_at = 'infinity' WHERE id = $1`, [job.id, attempts, message]);
+      if (job.instance_id) {
+        await repo.insertIncident(ctx.client, { id: `job:${job.id}`, instanceId: job.instance_id, activityId: job.activity_id ?? '', kind: 'job', message, jobId: job.id, now: ctx.now });
+        await ctx.client.query(`UPDATE crm.wf_instances SET status = 'incident' WHERE id = $1 AND status = 'active'`, [job.instance_id]);
+      }
+    });
+  }
+}

@@ -1,0 +1,44 @@
+import { Body, Controller, Get, Header, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { RequireRight } from '../access/platform-rights.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { parseInput } from '../common/validation.js';
+import { DefinitionsService } from './definitions.service.js';
+import { ProcessInstancesService } from './process-instances.service.js';
+import { DeployBody, StartBody } from './workflow.schemas.js';
+
+@Controller('api/process-definitions')
+export class ProcessDefinitionsController {
+  constructor(
+    private readonly defs: DefinitionsService,
+    private readonly instances: ProcessInstancesService,
+  ) {}
+
+  @Post()
+  @RequireRight('designer')
+  deploy(@CurrentUser() p: Principal, @Body() body: unknown) {
+    return this.defs.deploy(p, parseInput(DeployBody, body));
+  }
+
+  @Get()
+  list() {
+    return this.defs.listLatest();
+  }
+
+  @Get(':key/versions')
+  versions(@Param('key') key: string) {
+    return this.defs.versions(key);
+  }
+
+  @Get(':key/xml')
+  @Header('content-type', 'application/xml; charset=utf-8')
+  xml(@Param('key') key: string, @Query() q: unknown) {
+    const { version } = parseInput(z.object({ version: z.coerce.number().int().min(1).optional() }), q);
+    return this.defs.xml(key, version);
+  }
+
+  @Post(':key/start')
+  start(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown) {
+    return this.instances.start(p, key, parseInput(StartBody, body));
+  }
+}

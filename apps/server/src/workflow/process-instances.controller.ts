@@ -1,0 +1,62 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { RequireRight } from '../access/platform-rights.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { parseInput } from '../common/validation.js';
+import { ProcessInstancesService } from './process-instances.service.js';
+import { IncidentQuery, InstanceQuery, MessageBody, SignalBody, VariablesBody } from './workflow.schemas.js';
+
+@Controller('api/process-instances')
+export class ProcessInstancesController {
+  constructor(private readonly instances: ProcessInstancesService) {}
+
+  @Get()
+  list(@CurrentUser() p: Principal, @Query() q: unknown) {
+    return this.instances.list(p, parseInput(InstanceQuery, q));
+  }
+
+  @Get(':id')
+  get(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.instances.get(p, id);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  cancel(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.instances.cancel(p, id);
+  }
+
+  /** An administrator fixes data (e.g. before retrying an incident). */
+  @Put(':id/variables')
+  setVariables(@CurrentUser() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+    return this.instances.setVariables(p, id, parseInput(VariablesBody, body).variables);
+  }
+}
+
+@Controller('api')
+export class WorkflowEventsController {
+  constructor(private readonly instances: ProcessInstancesService) {}
+
+  @Post('messages')
+  @HttpCode(200)
+  message(@CurrentUser() p: Principal, @Body() body: unknown) {
+    return this.instances.message(p, parseInput(MessageBody, body));
+  }
+
+  @Post('signals')
+  @HttpCode(200)
+  signal(@CurrentUser() p: Principal, @Body() body: unknown) {
+    return this.instances.signal(p, parseInput(SignalBody, body));
+  }
+
+  @Get('incidents')
+  incidents(@CurrentUser() p: Principal, @Query() q: unknown) {
+    return this.instances.incidents(p, parseInput(IncidentQuery, q));
+  }
+
+  @Post('incidents/:id/retry')
+  @HttpCode(200)
+  @RequireRight('process.admin')
+  retry(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.instances.retryIncident(p, id);
+  }
+}

@@ -1,0 +1,208 @@
+/** Starting, viewing, listing and cancelling process instances; messages, signals and incidents. */
+import { Injectable } from '@nestjs/common';
+import { activeActivities, variablesOf } from '@crm/workflow-engine';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { DefinitionsService } from './definitions.service.js';
+import { WorkflowRuntime } from './runtime.service.js';
+import { WorkflowAccess } from './workflow-access.js';
+import type { InstanceRow } from './workflow.repository.js';
+
+interface HistoryRow {
+  element_instance_id: string;
+  activity_id: string;
+  type: string;
+  event: 'start' | 'end' | 'cancel' | 'incident';
+  by: string | null;
+  at: Date;
+}
+
+export interface HistoryItem {
+  activityId: string;
+  type: string;
+  startedAt: string | null;
+  endedAt: string | null;
+  by?: string;
+  outcome: 'active' | 'completed' | 'cancelled' | 'incident';
+}
+
+/** Folds the step log into one entry per element instance (who, when, what). */
+export function foldHistory(rows: HistoryRow[]): HistoryItem[] {
+  const byId = new Map<string, HistoryItem>();
+  for (const r of rows) {
+    let h = byId.get(r.element_instance_id);
+    if (!h) {
+      h = { activityId: r.activity_id, type: r.type, startedAt: null, endedAt: null, outcome: 'active' };
+      byId.set(r.element_instance_id, h);
+    }
+    const at = r.at.toISOString();
+    if (r.event === 'start') h.startedAt = at;
+    else if (r.event === 'end') Object.assign(h, { endedAt: at, outcome: 'completed' }, r.by ? { by: r.by } : {});
+    else if (r.event === 'cancel') Object.assign(h, { endedAt: at, outcome: 'cancelled' });
+    else if (r.event === 'incident' && !h.endedAt) h.outcome = 'incident';
+  }
+  return [...byId.values()];
+}
+
+function summary(r: InstanceRow): Record<string, unknown> {
+  return {
+    id: r.id,
+    definitionKey: r.definition_key,
+    version: r.version,
+    businessKey: r.business_key,
+    state: r.status,
+    initiator: r.initiator,
+    parentId: r.parent_id,
+    startedAt: r.started_at,
+    endedAt: r.ended_at,
+  };
+}
+
+@Injectable()
+export class ProcessInstancesService {
+  constructor(
+    private readonly db: Db,
+    private readonly defs: DefinitionsService,
+    private readonly runtime: WorkflowRuntime,
+    private readonly access: WorkflowAccess,
+    private readonly audit: AuditService,
+  ) {}
+
+  async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Record<string, unknown>> {
+    await this.access.require(p, 'process.start', 'designer');
+    const id = await this.runtime.tx(async (ctx) => {
+      const def = await this.defs.latestOrFail(ctx.client, key);
+      const row = await this.runtime.start(ctx, def, { initiator: p.username, ...(body.variables ? { variables: body.variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) });
+      await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: row.id, data: { key, version: def.version } }, ctx.client);
+      return row.id;
+    });
+    return this.view(id);
+  }
+
+  private async mayRead(p: Principal, r: InstanceRow): Promise<boolean> {
+    if (this.access.isMe(p, r.initiator)) return true;
+    if (await this.access.has(p, 'process.admin', 'designer')) return true;
+    const tasks = await this.db.query<{ assignee: string | null; candidate_groups: string[]; candidate_org_units: string[]; exclude_users: string[]; completed_by: string | null; status: string }>(
+      'SELECT assignee, candidate_groups, candidate_org_units, exclude_users, completed_by, status FROM crm.wf_tasks WHERE instance_id = $1 LIMIT 500',
+      [r.id],
+    );
+    for (const t of tasks) {
+      if (this.access.isMe(p, t.completed_by)) return true;
+      if (t.status === 'open' && (await this.access.mayWork(p, t))) return true;
+    }
+    return false;
+  }
+
+  async get(p: Principal, id: string): Promise<Record<string, unknown>> {
+    const r = await this.row(id);
+    if (!(await this.mayRead(p, r))) throw new AppError(404, 'workflow.instance_not_found');
+    return this.view(id, r);
+  }
+
+  private async row(id: string): Promise<InstanceRow> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError(404, 'workflow.instance_not_found');
+    const r = await this.db.one<InstanceRow>('SELECT * FROM crm.wf_instances WHERE id = $1', [id]);
+    if (!r) throw new AppError(404, 'workflow.instance_not_found');
+    return r;
+  }
+
+  async view(id: string, known?: InstanceRow): Promise<Record<string, unknown>> {
+    const r = known ?? (await this.row(id));
+    const history = await this.db.query<HistoryRow>(
+      'SELECT element_instance_id, activity_id, type, event, by, at FROM crm.wf_history WHERE instance_id = $1 ORDER BY seq LIMIT 5000',
+      [id],
+    );
+    const incidents = await this.db.query<{ id: string; activity_id: string; kind: string; message: string; created_at: Date }>(
+      'SELECT id, activity_id, kind, message, created_at FROM crm.wf_incidents WHERE instance_id = $1 AND resolved_at IS NULL ORDER BY created_at LIMIT 500',
+      [id],
+    );
+    return {
+      ...summary(r),
+      variables: variablesOf(r.state),
+      activeActivities: activeActivities(r.state),
+      history: foldHistory(history),
+      incidents: incidents.map((i) => ({ id: i.id, activityId: i.activity_id, kind: i.kind, message: i.message, createdAt: i.created_at })),
+    };
+  }
+
+  async list(p: Principal, q: { state?: string; definitionKey?: string; businessKey?: string; limit: number }): Promise<{ items: Record<string, unknown>[] }> {
+    const params: unknown[] = [];
+    const where: string[] = [];
+    const add = (sql: string, v: unknown) => {
+      params.push(v);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (q.state) add('i.status = ?', q.state);
+    if (q.definitionKey) add('i.definition_key = ?', q.definitionKey);
+    if (q.businessKey) add('i.business_key = ?', q.businessKey);
+    if (!(await this.access.has(p, 'process.admin', 'designer'))) {
+      params.push([p.username, p.id]);
+      const me = `$${params.length}`;
+      where.push(`(i.initiator = ANY(${me}) OR EXISTS (SELECT 1 FROM crm.wf_tasks t WHERE t.instance_id = i.id AND (t.assignee = ANY(${me}) OR t.completed_by = ANY(${me}))))`);
+    }
+    params.push(q.limit);
+    const rows = await this.db.query<InstanceRow>(
+      `SELECT i.id, i.definition_key, i.version, i.business_key, i.status, i.initiator, i.parent_id, i.started_at, i.ended_at
+       FROM crm.wf_instances i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY i.started_at DESC, i.id LIMIT $${params.length}`,
+      params,
+    );
+    return { items: rows.map(summary) };
+  }
+
+  async cancel(p: Principal, id: string): Promise<Record<string, unknown>> {
+    const r = await this.row(id);
+    if (!this.access.isMe(p, r.initiator) && !(await this.access.has(p, 'process.admin'))) throw new AppError(403, 'common.forbidden');
+    await this.runtime.tx(async (ctx) => {
+      await this.runtime.cancel(ctx, id);
+      await this.audit.record({ action: 'workflow.cancel', object: 'process_instance', recordId: id, data: { key: r.definition_key } }, ctx.client);
+    });
+    return this.view(id);
+  }
+
+  async setVariables(p: Principal, id: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+    await this.access.require(p, 'process.admin');
+    await this.runtime.tx(async (ctx) => {
+      await this.runtime.setVariables(ctx, id, variables);
+      await this.audit.record({ action: 'workflow.set_variables', object: 'process_instance', recordId: id, data: { names: Object.keys(variables) } }, ctx.client);
+    });
+    return this.view(id);
+  }
+
+  async message(p: Principal, body: { name: string; correlationKey?: string; variables?: Record<string, unknown> }): Promise<{ correlated: number }> {
+    await this.access.require(p, 'process.start', 'process.admin');
+    const correlated = await this.runtime.tx((ctx) => this.runtime.correlateMessage(ctx, body.name, body.correlationKey ?? null, body.variables, p.username));
+    return { correlated };
+  }
+
+  async signal(p: Principal, body: { name: string; variables?: Record<string, unknown> }): Promise<{ triggered: number }> {
+    await this.access.require(p, 'process.start', 'process.admin');
+    const triggered = await this.runtime.tx((ctx) => this.runtime.broadcastSignal(ctx, body.name, body.variables, p.username));
+    return { triggered };
+  }
+
+  async incidents(p: Principal, q: { instanceId?: string; limit: number }): Promise<{ items: Record<string, unknown>[] }> {
+    await this.access.require(p, 'process.admin');
+    const rows = await this.db.query<{ id: string; instance_id: string; activity_id: string; kind: string; message: string; job_id: string | null; created_at: Date; definition_key: string }>(
+      `SELECT n.id, n.instance_id, n.activity_id, n.kind, n.message, n.job_id, n.created_at, i.definition_key
+       FROM crm.wf_incidents n JOIN crm.wf_instances i ON i.id = n.instance_id
+       WHERE n.resolved_at IS NULL AND ($1::uuid IS NULL OR n.instance_id = $1)
+       ORDER BY n.created_at, n.id LIMIT $2`,
+      [q.instanceId ?? null, q.limit],
+    );
+    return {
+      items: rows.map((r) => ({ id: r.id, processInstanceId: r.instance_id, processDefinitionKey: r.definition_key, activityId: r.activity_id, kind: r.kind, message: r.message, jobId: r.job_id, createdAt: r.created_at })),
+    };
+  }
+
+  async retryIncident(p: Principal, id: string): Promise<Record<string, unknown>> {
+    const { instanceId } = await this.runtime.tx(async (ctx) => {
+      const out = await this.runtime.retryIncident(ctx, id, p.username);
+      await this.audit.record({ action: 'workflow.incident_retry', object: 'process_instance', recordId: out.instanceId, data: { incidentId: id } }, ctx.client);
+      return out;
+    });
+    return this.view(instanceId);
+  }
+}

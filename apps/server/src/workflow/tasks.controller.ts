@@ -1,0 +1,33 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { parseInput } from '../common/validation.js';
+import { TasksService } from './tasks.service.js';
+import { CompleteBody, TaskQuery } from './workflow.schemas.js';
+
+@Controller('api/tasks')
+export class TasksController {
+  constructor(private readonly tasks: TasksService) {}
+
+  @Get()
+  list(@CurrentUser() p: Principal, @Query() q: unknown) {
+    const { scope, limit } = parseInput(TaskQuery, q);
+    return this.tasks.list(p, scope, limit);
+  }
+
+  @Get(':id')
+  get(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.tasks.get(p, id);
+  }
+
+  @Post(':id/claim')
+  @HttpCode(200)
+  claim(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.tasks.claim(p, id);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  complete(@CurrentUser() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+    return this.tasks.complete(p, id, parseInput(CompleteBody, body).variables);
+  }
+}

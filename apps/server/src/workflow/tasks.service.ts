@@ -1,0 +1,191 @@
+/**
+ * The task inbox: open user tasks a caller may see (assignee, candidate roles, candidate org units),
+ * claim, and complete — which validates the task's form, applies the four-eyes rule and advances the
+ * instance in one transaction with the instance row locked: of two users completing at once, one
+ * wins and the other gets 409.
+ */
+import { Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { WorkflowEventError, type InstanceState } from '@crm/workflow-engine';
+import { Db } from '../database/db.js';
+import { AppError, type ErrorDetail } from '../common/app-error.js';
+import { RequestContext } from '../common/request-context.js';
+import type { Lang } from '../common/i18n.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { WorkflowAccess } from './workflow-access.js';
+import { WorkflowRuntime } from './runtime.service.js';
+import type { TaskRow } from './workflow.repository.js';
+
+export type TaskScope = 'mine' | 'candidate' | 'all';
+
+/** The form engine's submission check (FormsService.validateSubmission). */
+export interface FormValidator {
+  validateSubmission(
+    formKey: string,
+    values: Record<string, unknown>,
+    lang: Lang,
+  ): Promise<{ ok: boolean; value?: Record<string, unknown>; errors: { path: string; code: string; message: string }[] }> | { ok: boolean; value?: Record<string, unknown>; errors: { path: string; code: string; message: string }[] };
+}
+
+export function taskDto(t: TaskRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    name: t.name,
+    activityId: t.activity_id,
+    processInstanceId: t.instance_id,
+    processDefinitionKey: t.definition_key,
+    assignee: t.assignee,
+    candidateGroups: t.candidate_groups,
+    candidateOrgUnits: t.candidate_org_units,
+    dueAt: t.due_at,
+    formKey: t.form_key,
+    status: t.status,
+    createdAt: t.created_at,
+    ...(t.status !== 'open' ? { endedAt: t.ended_at, completedBy: t.completed_by } : {}),
+  };
+}
+
+/** Variables visible to a task: the process variables with the task's own scopes (e.g. a multi-instance item) over them. */
+export function taskVariables(state: InstanceState, taskId: string): Record<string, unknown> {
+  const wait = state.waits[taskId];
+  const chain: Record<string, unknown>[] = [];
+  for (let id: string | null = wait ? wait.execId : state.rootId; id; ) {
+    const e: InstanceState['execs'][string] | undefined = state.execs[id];
+    if (!e) break;
+    if (e.vars) chain.push(e.vars);
+    id = e.parent;
+  }
+  const out: Record<string, unknown> = {};
+  for (let i = chain.length - 1; i >= 0; i--) Object.assign(out, chain[i]);
+  return out;
+}
+
+@Injectable()
+export class TasksService {
+  private forms: FormValidator | null | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly runtime: WorkflowRuntime,
+    private readonly access: WorkflowAccess,
+    private readonly audit: AuditService,
+    private readonly moduleRef: ModuleRef,
+  ) {}
+
+  async list(p: Principal, scope: TaskScope, limit: number): Promise<{ items: Record<string, unknown>[] }> {
+    const me = [p.username, p.id];
+    const units = await this.access.unitKeysOf(p);
+    const admin = scope === 'all' && (await this.access.has(p, 'process.admin'));
+    const mine = 't.assignee = ANY($1::text[])';
+    const candidate = `(t.assignee IS NULL AND (t.candidate_groups && $2::text[] OR t.candidate_org_units && $3::text[]) AND NOT (t.exclude_users && $1::text[]))`;
+    const where = admin ? 'true' : scope === 'mine' ? mine : scope === 'candidate' ? candidate : `(${mine} OR ${candidate})`;
+    // Every parameter is typed in the SQL even when the chosen scope does not use it.
+    const rows = await this.db.query<TaskRow>(
+      `SELECT t.* FROM crm.wf_tasks t WHERE t.status = 'open' AND ${where}
+         AND cardinality($1::text[]) >= 0 AND cardinality($2::text[]) >= 0 AND cardinality($3::text[]) >= 0
+       ORDER BY t.due_at ASC NULLS LAST, t.created_at ASC, t.id LIMIT $4`,
+      [me, p.roles, units, limit],
+    );
+    return { items: rows.map(taskDto) };
+  }
+
+  private async find(id: string): Promise<TaskRow> {
+    const t = await this.db.one<TaskRow>('SELECT * FROM crm.wf_tasks WHERE id = $1', [id]);
+    if (!t) throw new AppError(404, 'workflow.task_not_found');
+    return t;
+  }
+
+  /** A task with its form key and the variables of its instance, to whoever may work it (or did). */
+  async get(p: Principal, id: string): Promise<Record<string, unknown>> {
+    const t = await this.find(id);
+    const allowed =
+      this.access.isMe(p, t.completed_by) || (await this.access.mayWork(p, t)) || (await this.access.has(p, 'process.admin'));
+    if (!allowed) throw new AppError(404, 'workflow.task_not_found');
+    const inst = await this.db.one<{ state: InstanceState; status: string; business_key: string | null }>(
+      'SELECT state, status, business_key FROM crm.wf_instances WHERE id = $1',
+      [t.instance_id],
+    );
+    return {
+      ...taskDto(t),
+      excludeUsers: t.exclude_users,
+      businessKey: inst?.business_key ?? null,
+      variables: inst ? taskVariables(inst.state, t.id) : {},
+      canComplete: t.status === 'open' && (await this.access.mayWork(p, t)) && !this.access.excluded(p, t),
+    };
+  }
+
+  async claim(p: Principal, id: string): Promise<Record<string, unknown>> {
+    return this.db.tx(async (c) => {
+      const { rows } = await c.query<TaskRow>('SELECT * FROM crm.wf_tasks WHERE id = $1 FOR UPDATE', [id]);
+      const t = rows[0];
+      if (!t) throw new AppError(404, 'workflow.task_not_found');
+      if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
+      if (t.assignee && this.access.isMe(p, t.assignee)) return taskDto(t);
+      if (t.assignee) throw new AppError(409, 'workflow.task_claimed', { assignee: t.assignee });
+      if (!(await this.access.mayWork(p, t))) throw new AppError(403, 'workflow.task_not_yours');
+      if (this.access.excluded(p, t)) throw new AppError(403, 'workflow.four_eyes');
+      const { rows: upd } = await c.query<TaskRow>(`UPDATE crm.wf_tasks SET assignee = $2, claimed_at = now() WHERE id = $1 RETURNING *`, [id, p.username]);
+      await this.audit.record({ action: 'workflow.task_claim', object: 'task', recordId: id, data: { instanceId: t.instance_id, activityId: t.activity_id } }, c);
+      return taskDto(upd[0]!);
+    });
+  }
+
+  async complete(p: Principal, id: string, variables: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+    const first = await this.find(id);
+    if (first.status !== 'open') throw new AppError(409, 'workflow.task_done');
+    await this.checkMay(p, first);
+    let values = variables;
+    if (first.form_key) values = await this.validateForm(first.form_key, variables ?? {});
+    return this.runtime.tx(async (ctx) => {
+      const row = await this.runtime.lock(ctx, first.instance_id);
+      const { rows } = await ctx.client.query<TaskRow>('SELECT * FROM crm.wf_tasks WHERE id = $1 FOR UPDATE', [id]);
+      const t = rows[0]!;
+      if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
+      await this.checkMay(p, t);
+      try {
+        await this.runtime.completeTask(ctx, row, id, p.username, values);
+      } catch (err) {
+        if (err instanceof WorkflowEventError) {
+          if (err.code === 'EXCLUDED_USER') throw new AppError(403, 'workflow.four_eyes');
+          if (err.code === 'NOT_FOUND' || err.code === 'NOT_ACTIVE') throw new AppError(409, 'workflow.task_done');
+        }
+        throw err;
+      }
+      await this.audit.record({ action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key } }, ctx.client);
+      return { id, status: 'completed', processInstanceId: row.id, instanceState: row.status };
+    });
+  }
+
+  private async checkMay(p: Principal, t: TaskRow): Promise<void> {
+    if (!(await this.access.mayWork(p, t))) throw new AppError(403, 'workflow.task_not_yours');
+    if (this.access.excluded(p, t)) throw new AppError(403, 'workflow.four_eyes');
+  }
+
+  private async validateForm(formKey: string, values: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const forms = await this.formValidator();
+    if (!forms) return values;
+    const lang = RequestContext.current()?.lang ?? 'zh-CN';
+    const res = await forms.validateSubmission(formKey, values, lang);
+    if (!res.ok) {
+      const details: ErrorDetail[] = res.errors.map((e) => ({ path: e.path, code: e.code, message: e.message }));
+      throw new AppError(400, 'workflow.form_invalid', {}, details);
+    }
+    // Process variables the form does not know (e.g. a decision field of the task) are kept.
+    return { ...values, ...(res.value ?? {}) };
+  }
+
+  /** The metadata module's FormsService, found at run time so this module does not depend on its load order. */
+  private async formValidator(): Promise<FormValidator | null> {
+    if (this.forms !== undefined) return this.forms;
+    this.forms = null;
+    try {
+      const spec = '../metadata/forms.service.js';
+      const mod = (await import(spec)) as { FormsService?: abstract new (...args: never[]) => FormValidator };
+      if (mod.FormsService) this.forms = this.moduleRef.get(mod.FormsService, { strict: false });
+    } catch {
+      /* no forms module in this build: tasks complete without form validation */
+    }
+    return this.forms ?? null;
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * Process triggers: a record of an object created or updated (with an optional FEEL condition on the
+ * change) or a form submitted starts a process, inside the writer's transaction, with the record as
+ * variables (`record` plus each field) and the writer as `initiator`.
+ */
+import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import { checkFeel, compileFeel } from '@crm/feel';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
+import { LOGGER } from '../logging/logger.token.js';
+import { AuditService } from '../audit/audit.service.js';
+import type { Principal } from '../auth/principal.js';
+import { DefinitionsService } from './definitions.service.js';
+import { WorkflowRuntime } from './runtime.service.js';
+
+export type TriggerInput =
+  | { processKey: string; object: string; on: 'created' | 'updated'; condition?: string }
+  | { processKey: string; formKey: string; on: 'submitted'; condition?: string };
+
+interface TriggerRow {
+  id: string;
+  process_key: string;
+  source: 'record' | 'form';
+  object: string | null;
+  form_key: string | null;
+  on: 'created' | 'updated' | 'submitted';
+  condition: string | null;
+  created_at: Date;
+}
+
+const CACHE_MS = 2000;
+
+function dto(t: TriggerRow): Record<string, unknown> {
+  return {
+    id: t.id,
+    processKey: t.process_key,
+    on: t.on,
+    ...(t.source === 'record' ? { object: t.object } : { formKey: t.form_key }),
+    condition: t.condition,
+    createdAt: t.created_at,
+  };
+}
+
+@Injectable()
+export class TriggersService implements OnModuleInit {
+  private cache: { at: number; rows: TriggerRow[] } | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly defs: DefinitionsService,
+    private readonly runtime: WorkflowRuntime,
+    private readonly events: DomainEvents,
+    private readonly audit: AuditService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onModuleInit(): void {
+    this.events.subscribe(async (e, client) => {
+      await this.onEvent(e, client);
+    });
+  }
+
+  async create(p: Principal, t: TriggerInput): Promise<Record<string, unknown>> {
+    if (t.condition) {
+      const bad = checkFeel(t.condition);
+      if (bad) throw new AppError(400, 'workflow.bad_condition', { reason: bad.message });
+    }
+    await this.defs.latestOrFail(this.db.pool, t.processKey);
+    return this.db.tx(async (c) => {
+      const { rows } = await c.query<TriggerRow>(
+        `INSERT INTO crm.wf_triggers (process_key, source, object, form_key, "on", condition, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+        [t.processKey, 'formKey' in t ? 'form' : 'record', 'object' in t ? t.object : null, 'formKey' in t ? t.formKey : null, t.on, t.condition ?? null, p.id],
+      );
+      await this.audit.record({ action: 'workflow.trigger_create', object: 'process_trigger', recordId: rows[0]!.id, data: { processKey: t.processKey, on: t.on } }, c);
+      this.cache = undefined;
+      return dto(rows[0]!);
+    });
+  }
+
+  async list(): Promise<{ items: Record<string, unknown>[] }> {
+    const rows = await this.db.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500');
+    return { items: rows.map(dto) };
+  }
+
+  async remove(p: Principal, id: string): Promise<void> {
+    if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError(404, 'workflow.trigger_not_found');
+    await this.db.tx(async (c) => {
+      const { rowCount } = await c.query('DELETE FROM crm.wf_triggers WHERE id = $1', [id]);
+      if (!rowCount) throw new AppError(404, 'workflow.trigger_not_found');
+      await this.audit.record({ action: 'workflow.trigger_delete', object: 'process_trigger', recordId: id, actorId: p.id }, c);
+    });
+    this.cache = undefined;
+  }
+
+  private async triggers(client: PoolClient): Promise<TriggerRow[]> {
+    if (this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.rows;
+    const { rows } = await client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500');
+    this.cache = { at: Date.now(), rows };
+    return rows;
+  }
+
+  /** Runs inside the writer's transaction: a failure to start rolls the write back with it. */
+  async onEvent(e: DomainEvent, client: PoolClient): Promise<number> {
+    if (e.type === 'record.deleted') return 0;
+    const all = await this.triggers(client);
+    const matching = all.filter((t) =>
+      e.type === 'form.submitted'
+        ? t.source === 'form' && t.form_key === e.formKey
+        : t.source === 'record' && t.object === e.object && t.on === (e.type === 'record.created' ? 'created' : 'updated'),
+    );
+    if (!matching.length) return 0;
+    const record = e.record;
+    const variables: Record<string, unknown> = {
+      ...record,
+      record,
+      object: e.object,
+      recordId: e.recordId,
+      ...(e.type === 'record.updated' ? { previous: e.previous, changed: e.changed } : {}),
+      ...(e.type === 'form.submitted' ? { formKey: e.formKey } : {}),
+    };
+    let started = 0;
+    const ctx = { client, now: new Date().toISOString(), jobsDue: false };
+    for (const t of matching) {
+      if (t.condition && !this.holds(t, variables)) continue;
+      const def = await this.defs.latest(client, t.process_key);
+      if (!def) {
+        this.logger.warn({ trigger: t.id, processKey: t.process_key }, 'trigger names a process that is not deployed');
+        continue;
+      }
+      const row = await this.runtime.start(ctx, def, { variables, businessKey: e.recordId, initiator: e.by?.username ?? 'system' });
+      await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: row.id, data: { key: def.key, version: def.version, trigger: t.id } }, client);
+      started++;
+    }
+    return started;
+  }
+
+  private holds(t: TriggerRow, vars: Record<string, unknown>): boolean {
+    try {
+      return compileFeel(t.condition!).evaluate(vars) === true;
+    } catch (err) {
+      this.logger.warn({ err, trigger: t.id }, 'trigger condition failed; the process is not started');
+      return false;
+    }
+  }
+}

@@ -1,0 +1,80 @@
+/**
+ * Who may do what in the workflow module: platform rights of the caller's roles and the org units a
+ * user belongs to (the unit and its ancestors, by id and code), both cached briefly.
+ */
+import { Injectable } from '@nestjs/common';
+import { Db } from '../database/db.js';
+import type { Principal } from '../auth/principal.js';
+import type { PlatformRight } from '../access/platform-rights.js';
+import { AppError } from '../common/app-error.js';
+
+const TTL_MS = 5000;
+
+export interface TaskAccessRow {
+  assignee: string | null;
+  candidate_groups: string[];
+  candidate_org_units: string[];
+  exclude_users: string[];
+}
+
+@Injectable()
+export class WorkflowAccess {
+  private readonly rights = new Map<string, { at: number; value: Set<string> }>();
+  private readonly units = new Map<string, { at: number; value: string[] }>();
+
+  constructor(private readonly db: Db) {}
+
+  async rightsOf(p: Principal): Promise<Set<string>> {
+    const key = [...p.roles].sort().join(',');
+    const hit = this.rights.get(key);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
+    const rows = await this.db.query<{ platform: string[] }>('SELECT platform FROM crm.roles WHERE key = ANY($1)', [p.roles]);
+    const value = new Set(rows.flatMap((r) => r.platform));
+    this.rights.set(key, { at: Date.now(), value });
+    return value;
+  }
+
+  async has(p: Principal, ...any: PlatformRight[]): Promise<boolean> {
+    const r = await this.rightsOf(p);
+    return any.some((x) => r.has(x));
+  }
+
+  async require(p: Principal, ...any: PlatformRight[]): Promise<void> {
+    if (!(await this.has(p, ...any))) throw new AppError(403, 'common.forbidden');
+  }
+
+  /** Ids and codes of the caller's org unit and every unit above it: a candidate unit matches any of them. */
+  async unitKeysOf(p: Principal): Promise<string[]> {
+    if (!p.orgUnitId) return [];
+    const hit = this.units.get(p.orgUnitId);
+    if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
+    const rows = await this.db.query<{ id: string; code: string | null }>(
+      `SELECT u.id::text AS id, u.code FROM crm.org_units me JOIN crm.org_units u ON u.id = ANY(me.path) WHERE me.id = $1`,
+      [p.orgUnitId],
+    );
+    const value = rows.flatMap((r) => (r.code ? [r.id, r.code] : [r.id]));
+    this.units.set(p.orgUnitId, { at: Date.now(), value });
+    return value;
+  }
+
+  isMe(p: Principal, user: string | null | undefined): boolean {
+    return !!user && (user === p.username || user === p.id);
+  }
+
+  /** Assignee, or (unassigned) a candidate by role or org unit. Four-eyes is checked separately. */
+  async mayWork(p: Principal, t: TaskAccessRow): Promise<boolean> {
+    if (t.assignee) return this.isMe(p, t.assignee);
+    if (t.candidate_groups.some((g) => p.roles.includes(g))) return true;
+    if (t.candidate_org_units.length) {
+      const mine = await this.unitKeysOf(p);
+      if (t.candidate_org_units.some((u) => mine.includes(u))) return true;
+    }
+    // A task nobody is named for is left to process administrators.
+    if (!t.candidate_groups.length && !t.candidate_org_units.length) return this.has(p, 'process.admin');
+    return false;
+  }
+
+  excluded(p: Principal, t: TaskAccessRow): boolean {
+    return t.exclude_users.some((u) => this.isMe(p, u));
+  }
+}
