@@ -5,6 +5,7 @@
  * compiled validator of the version, cached per `key@version`.
  */
 import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
 import {
   compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
   type FieldDef, type FormDefinition, type Lang, type ProcessResult,
@@ -57,45 +58,51 @@ export class FormsService {
     );
   }
 
-  async createDraft(def: FormDefinition, lang: Lang): Promise<Record<string, unknown>> {
+  /** Runs fn in the caller's transaction when given one (metadata reads then see its changes), else in a new one. */
+  private withTx<T>(client: PoolClient | undefined, fn: (c: PoolClient) => Promise<T>): Promise<T> {
+    return client ? this.meta.within(client, () => fn(client)) : this.db.tx(fn);
+  }
+
+  async createDraft(def: FormDefinition, lang: Lang, client?: PoolClient): Promise<Record<string, unknown>> {
     if (typeof def?.key !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(def.key)) {
       throw new AppError(400, 'meta.invalid_form', {}, [{ path: '/key', code: 'pattern', message: 'key must match ^[a-z][a-z0-9_]{0,62}$' }]);
     }
-    await this.check(def, lang);
-    await this.db.tx(async (c) => {
+    await this.meta.within(client, () => this.check(def, lang));
+    await this.withTx(client, async (c) => {
       const exists = await c.query('SELECT 1 FROM crm.forms WHERE key = $1', [def.key]);
       if (exists.rowCount) throw new AppError(409, 'meta.form_exists', { form: def.key });
       const { version: _ignored, ...draft } = def;
       await c.query('INSERT INTO crm.forms (key, object_key, draft) VALUES ($1, $2, $3)', [def.key, def.object, JSON.stringify(draft)]);
       await this.audit.record({ action: 'meta.form.create', object: 'form', recordId: def.key }, c);
     });
-    return this.draft(def.key);
+    return this.draft(def.key, client);
   }
 
-  async draft(key: string): Promise<Record<string, unknown>> {
-    const row = await this.db.one<{ draft: FormDefinition; latest_version: number; updated_at: Date }>('SELECT draft, latest_version, updated_at FROM crm.forms WHERE key = $1', [key]);
+  async draft(key: string, client?: PoolClient): Promise<Record<string, unknown>> {
+    const q = client ?? this.db.pool;
+    const row = (await q.query<{ draft: FormDefinition; latest_version: number; updated_at: Date }>('SELECT draft, latest_version, updated_at FROM crm.forms WHERE key = $1', [key])).rows[0];
     if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
     return { ...row.draft, key, latestVersion: row.latest_version, updatedAt: row.updated_at };
   }
 
-  async updateDraft(key: string, def: FormDefinition, lang: Lang): Promise<Record<string, unknown>> {
+  async updateDraft(key: string, def: FormDefinition, lang: Lang, client?: PoolClient): Promise<Record<string, unknown>> {
     const full = { ...def, key };
-    const current = await this.db.one<{ object_key: string }>('SELECT object_key FROM crm.forms WHERE key = $1', [key]);
+    const current = (await (client ?? this.db.pool).query<{ object_key: string }>('SELECT object_key FROM crm.forms WHERE key = $1', [key])).rows[0];
     if (!current) throw new AppError(404, 'meta.form_not_found', { form: key });
     if (full.object !== current.object_key) {
       throw new AppError(400, 'meta.invalid_form', {}, [{ path: '/object', code: 'immutable', message: lang === 'en' ? 'a form keeps its object' : '表单所属对象不可更改' }]);
     }
-    await this.check(full, lang);
+    await this.meta.within(client, () => this.check(full, lang));
     const { version: _ignored, ...draft } = full;
-    await this.db.tx(async (c) => {
+    await this.withTx(client, async (c) => {
       await c.query('UPDATE crm.forms SET draft = $2, updated_at = now() WHERE key = $1', [key, JSON.stringify(draft)]);
       await this.audit.record({ action: 'meta.form.update', object: 'form', recordId: key }, c);
     });
-    return this.draft(key);
+    return this.draft(key, client);
   }
 
-  async publish(key: string, lang: Lang, by: string | null): Promise<{ version: number }> {
-    return this.db.tx(async (c) => {
+  async publish(key: string, lang: Lang, by: string | null, client?: PoolClient): Promise<{ version: number }> {
+    return this.withTx(client, async (c) => {
       const { rows } = await c.query<{ draft: FormDefinition; latest_version: number; object_key: string }>('SELECT draft, latest_version, object_key FROM crm.forms WHERE key = $1 FOR UPDATE', [key]);
       if (!rows[0]) throw new AppError(404, 'meta.form_not_found', { form: key });
       const o = await this.meta.object(rows[0].object_key);

@@ -5,6 +5,7 @@
  * servers pick changes up without a restart.
  */
 import { Injectable } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient } from 'pg';
 import { validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
@@ -15,6 +16,19 @@ import type { MetaSnapshot, ObjectMeta } from './metadata.types.js';
 import './metadata.messages.js';
 
 const FRESH_MS = 500;
+
+/**
+ * A caller's open transaction (templates install many changes in one): while it is in scope, every
+ * metadata read — including those of other services, e.g. records written in the same transaction —
+ * sees its uncommitted objects and fields. Such snapshots are never shared nor cached past the scope.
+ */
+interface TxScope {
+  client: PoolClient;
+  snapshot: MetaSnapshot | null;
+}
+const txScope = new AsyncLocalStorage<TxScope>();
+/** Versions of in-transaction snapshots: negative and unique, so caches keyed by version never mix them with committed ones. */
+let txSnapshotSeq = 0;
 
 export interface CreateObjectInput {
   key: string;
@@ -74,6 +88,11 @@ export class MetadataService {
   // ---------- reading (cached) ----------
 
   async current(): Promise<MetaSnapshot> {
+    const scoped = txScope.getStore();
+    if (scoped) {
+      scoped.snapshot ??= await this.load(-(++txSnapshotSeq), scoped.client);
+      return scoped.snapshot;
+    }
     const now = Date.now();
     if (this.snapshot && now - this.checkedAt < FRESH_MS) return this.snapshot;
     const row = await this.db.one<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
@@ -91,11 +110,23 @@ export class MetadataService {
     this.checkedAt = 0;
   }
 
-  private async load(version: number): Promise<MetaSnapshot> {
-    const objects = await this.db.query<{ key: string; label: LocalizedText; description: string | null; app: string | null; icon: string | null; title_field: string | null }>(
+  /**
+   * Runs fn with `client`'s transaction as the source of metadata: reads inside (of this service and
+   * of services calling it) see the transaction's uncommitted changes. Without a client, just runs fn.
+   */
+  async within<T>(client: PoolClient | undefined, fn: () => Promise<T>): Promise<T> {
+    if (!client) return fn();
+    const cur = txScope.getStore();
+    if (cur && cur.client === client) return fn();
+    return txScope.run({ client, snapshot: null }, fn);
+  }
+
+  private async load(version: number, client?: PoolClient): Promise<MetaSnapshot> {
+    const q = client ?? this.db.pool;
+    const { rows: objects } = await q.query<{ key: string; label: LocalizedText; description: string | null; app: string | null; icon: string | null; title_field: string | null }>(
       'SELECT key, label, description, app, icon, title_field FROM crm.objects ORDER BY key',
     );
-    const fields = await this.db.query<FieldRow>('SELECT * FROM crm.fields ORDER BY object_key, position, created_at');
+    const { rows: fields } = await q.query<FieldRow>('SELECT * FROM crm.fields ORDER BY object_key, position, created_at');
     const map = new Map<string, ObjectMeta>();
     for (const o of objects) {
       map.set(o.key, { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.title_field, fields: [], deletedFields: [], byKey: new Map() });
@@ -129,22 +160,42 @@ export class MetadataService {
     await c.query(`UPDATE crm.settings SET value = to_jsonb((value::text)::bigint + 1), updated_at = now() WHERE key = 'meta_version'`);
   }
 
-  /** Runs a metadata change: one transaction for rows + DDL, then the cache is dropped. */
-  private async change<T>(fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    try {
-      return await this.db.tx(async (c) => {
-        // Metadata changes are rare: serialize them so two designers cannot interleave DDL.
-        await c.query('SELECT pg_advisory_xact_lock(7240010)');
-        const out = await fn(c);
-        await this.bump(c);
-        return out;
+  /**
+   * Runs a metadata change: one transaction for rows + DDL, then the cache is dropped. With `client`,
+   * the change joins the caller's transaction (which commits or rolls back everything together).
+   */
+  private async change<T>(fn: (c: PoolClient) => Promise<T>, client?: PoolClient): Promise<T> {
+    const run = async (c: PoolClient) => {
+      // Metadata changes are rare: serialize them so two designers cannot interleave DDL.
+      await c.query('SELECT pg_advisory_xact_lock(7240010)');
+      const out = await fn(c);
+      await this.bump(c);
+      return out;
+    };
+    if (client) {
+      return this.within(client, async () => {
+        try {
+          return await run(client);
+        } finally {
+          const scoped = txScope.getStore();
+          if (scoped) scoped.snapshot = null;
+          this.invalidate();
+        }
       });
+    }
+    try {
+      return await this.db.tx(run);
     } finally {
       this.invalidate();
     }
   }
 
-  async createObject(input: CreateObjectInput, lang: Lang): Promise<ObjectMeta> {
+  /** Reads through the caller's transaction when given one. */
+  private read<T>(client: PoolClient | undefined, fn: () => Promise<T>): Promise<T> {
+    return this.within(client, fn);
+  }
+
+  async createObject(input: CreateObjectInput, lang: Lang, client?: PoolClient): Promise<ObjectMeta> {
     if (!/^[a-z][a-z0-9_]{0,62}$/.test(input.key)) {
       throw new AppError(400, 'meta.invalid_object', {}, [{ path: '/key', code: 'pattern', message: 'key must match ^[a-z][a-z0-9_]{0,62}$' }]);
     }
@@ -183,11 +234,11 @@ export class MetadataService {
       let position = 0;
       for (const f of input.fields ?? []) await this.addFieldIn(c, input.key, f, position++, lang);
       await this.audit.record({ action: 'meta.object.create', object: input.key, data: { label: input.label, fields: (input.fields ?? []).map((f) => f.key) } }, c);
-    });
-    return this.object(input.key);
+    }, client);
+    return this.read(client, () => this.object(input.key));
   }
 
-  async updateObject(key: string, patch: { label?: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null }): Promise<ObjectMeta> {
+  async updateObject(key: string, patch: { label?: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null }, client?: PoolClient): Promise<ObjectMeta> {
     await this.change(async (c) => {
       const before = await c.query('SELECT label, description, app, icon, title_field FROM crm.objects WHERE key = $1 FOR UPDATE', [key]);
       if (!before.rowCount) throw new AppError(404, 'meta.object_not_found', { object: key });
@@ -199,11 +250,11 @@ export class MetadataService {
          patch.app !== undefined, patch.app ?? null, patch.icon !== undefined, patch.icon ?? null, patch.titleField !== undefined, patch.titleField ?? null],
       );
       await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } }, c);
-    });
-    return this.object(key);
+    }, client);
+    return this.read(client, () => this.object(key));
   }
 
-  async deleteObject(key: string, purge: boolean): Promise<void> {
+  async deleteObject(key: string, purge: boolean, client?: PoolClient): Promise<void> {
     await this.change(async (c) => {
       const o = await c.query('SELECT 1 FROM crm.objects WHERE key = $1 FOR UPDATE', [key]);
       if (!o.rowCount) throw new AppError(404, 'meta.object_not_found', { object: key });
@@ -219,10 +270,10 @@ export class MetadataService {
       await c.query('DELETE FROM crm.fields WHERE object_key = $1', [key]);
       await c.query('DELETE FROM crm.objects WHERE key = $1', [key]);
       await this.audit.record({ action: 'meta.object.delete', object: key, data: { purge } }, c);
-    });
+    }, client);
   }
 
-  async addField(objectKey: string, field: FieldDef, lang: Lang): Promise<FieldDef> {
+  async addField(objectKey: string, field: FieldDef, lang: Lang, client?: PoolClient): Promise<FieldDef> {
     const problems = validateFieldDefinition(field, lang);
     if (problems.length) throw new AppError(400, 'meta.invalid_field', {}, problems);
     await this.change(async (c) => {
@@ -231,8 +282,8 @@ export class MetadataService {
       const { rows } = await c.query<{ n: number }>('SELECT coalesce(max(position), -1) + 1 AS n FROM crm.fields WHERE object_key = $1', [objectKey]);
       await this.addFieldIn(c, objectKey, field, rows[0].n, lang);
       await this.audit.record({ action: 'meta.field.create', object: objectKey, recordId: field.key, data: { field } }, c);
-    });
-    return (await this.object(objectKey)).byKey.get(field.key)!;
+    }, client);
+    return this.read(client, async () => (await this.object(objectKey)).byKey.get(field.key)!);
   }
 
   private async addFieldIn(c: PoolClient, objectKey: string, f: FieldDef, position: number, lang: Lang): Promise<void> {
@@ -293,7 +344,7 @@ export class MetadataService {
     }
   }
 
-  async updateField(objectKey: string, fieldKey: string, patch: Partial<FieldDef>, lang: Lang): Promise<FieldDef> {
+  async updateField(objectKey: string, fieldKey: string, patch: Partial<FieldDef>, lang: Lang, client?: PoolClient): Promise<FieldDef> {
     await this.change(async (c) => {
       const { rows } = await c.query<FieldRow>('SELECT * FROM crm.fields WHERE object_key = $1 AND key = $2 AND deleted_at IS NULL FOR UPDATE', [objectKey, fieldKey]);
       if (!rows[0]) throw new AppError(404, 'meta.field_not_found', { object: objectKey, field: fieldKey });
@@ -335,8 +386,8 @@ export class MetadataService {
          after.default === undefined ? null : JSON.stringify(after.default), after.sensitivity ?? null, after.target ?? null],
       );
       await this.audit.record({ action: 'meta.field.update', object: objectKey, recordId: fieldKey, data: { before, after } }, c);
-    });
-    return (await this.object(objectKey)).byKey.get(fieldKey)!;
+    }, client);
+    return this.read(client, async () => (await this.object(objectKey)).byKey.get(fieldKey)!);
   }
 
   private async dropColumn(c: PoolClient, objectKey: string, f: FieldDef): Promise<void> {
@@ -346,7 +397,7 @@ export class MetadataService {
   }
 
   /** Hides a field and keeps its data; with purge, drops the column and the data for good. */
-  async deleteField(objectKey: string, fieldKey: string, purge: boolean): Promise<void> {
+  async deleteField(objectKey: string, fieldKey: string, purge: boolean, client?: PoolClient): Promise<void> {
     await this.change(async (c) => {
       const { rows } = await c.query<FieldRow>('SELECT * FROM crm.fields WHERE object_key = $1 AND key = $2 FOR UPDATE', [objectKey, fieldKey]);
       if (!rows[0]) throw new AppError(404, 'meta.field_not_found', { object: objectKey, field: fieldKey });
@@ -364,6 +415,6 @@ export class MetadataService {
         await c.query('UPDATE crm.fields SET deleted_at = now(), updated_at = now() WHERE object_key = $1 AND key = $2', [objectKey, fieldKey]);
       }
       await this.audit.record({ action: purge ? 'meta.field.purge' : 'meta.field.delete', object: objectKey, recordId: fieldKey }, c);
-    });
+    }, client);
   }
 }
