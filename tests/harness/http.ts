@@ -52,3 +52,49 @@ export function client(baseUrl: string, token?: string) {
 export async function as(baseUrl: string, username: string) {
   return client(baseUrl, await login(baseUrl, username));
 }
+
+/**
+ * Announces a large JSON body and streams it until the server answers; returns the status. A raw
+ * socket, because the server may answer 413 and close before the body is written, and HTTP clients
+ * then report a write error instead of the answer.
+ */
+export async function postLarge(baseUrl: string, path: string, bytes: number, token?: string): Promise<number> {
+  const net = await import('node:net');
+  const url = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(url.port), url.hostname);
+    let answer = '';
+    let done = false;
+    const finish = (fn: () => void) => {
+      if (done) return;
+      done = true;
+      socket.destroy();
+      fn();
+    };
+    socket.on('data', (d) => {
+      answer += d.toString('latin1');
+      const m = /^HTTP\/1\.1 (\d{3})/.exec(answer);
+      if (m) finish(() => resolve(Number(m[1])));
+    });
+    socket.on('error', () => setTimeout(() => finish(() => reject(new Error('no answer before the connection closed'))), 1000));
+    socket.on('close', () => setTimeout(() => finish(() => reject(new Error('connection closed without an answer'))), 1000));
+    socket.on('connect', () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${bytes + 12}\r\n` +
+        (token ? `Authorization: Bearer ${token}\r\n` : '') + '\r\n{"name":"');
+      const chunk = Buffer.alloc(64 * 1024, 'x');
+      let sent = 0;
+      const pump = () => {
+        while (!done && sent < bytes) {
+          const n = Math.min(chunk.length, bytes - sent);
+          sent += n;
+          if (!socket.write(n === chunk.length ? chunk : chunk.subarray(0, n))) {
+            socket.once('drain', pump);
+            return;
+          }
+        }
+        if (!done) socket.write('"}  ');
+      };
+      pump();
+    });
+  });
+}

@@ -1,0 +1,434 @@
+/**
+ * Issue 3 end to end: an analyst builds a "customer" object with one field of every type, a
+ * two-section form with a FEEL rule, publishes it, and staff submit, filter, page and read the
+ * records back in the OpenAPI document — all on one running server, without a restart.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type TestServer } from '../harness/server.js';
+import { as, call, postLarge } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+
+type Api = Awaited<ReturnType<typeof as>>;
+let srv: TestServer;
+let analyst: Api;
+let security: Api;
+let rm: Api;
+let rmUser: { id: string; orgUnitId: string };
+
+const ALL_TYPES = [
+  { key: 'name', label: { 'zh-CN': '客户名称', en: 'Name' }, type: 'text', required: true, options: { maxLength: 50, mask: 'name' } },
+  { key: 'remark', label: '备注', type: 'textarea' },
+  { key: 'age', label: '年龄', type: 'integer' },
+  { key: 'score', label: '评分', type: 'decimal', options: { precision: 6, scale: 2 } },
+  { key: 'aum', label: '资产', type: 'money' },
+  { key: 'share', label: '占比', type: 'percent' },
+  { key: 'vip', label: 'VIP', type: 'boolean' },
+  { key: 'birth_date', label: '出生日期', type: 'date' },
+  { key: 'last_visit', label: '最近拜访', type: 'datetime' },
+  { key: 'customer_type', label: '客户类型', type: 'select', options: { choices: [{ value: 'individual', label: '个人' }, { value: 'corporate', label: '对公' }] } },
+  { key: 'channels', label: '渠道', type: 'multiselect', options: { choices: [{ value: 'app', label: 'APP' }, { value: 'branch', label: '网点' }, { value: 'wechat', label: '企业微信' }] } },
+  { key: 'email', label: '邮箱', type: 'email' },
+  { key: 'mobile', label: '手机', type: 'phone', sensitivity: 3 },
+  { key: 'id_number', label: '身份证号', type: 'cn_id_number', sensitivity: 4 },
+  { key: 'uscc', label: '统一社会信用代码', type: 'cn_uscc' },
+  { key: 'card_no', label: '银行卡号', type: 'bank_card' },
+  { key: 'website', label: '网站', type: 'url' },
+  { key: 'branch', label: '所属网点', type: 'relation', target: 'branch' },
+  { key: 'manager', label: '客户经理', type: 'user' },
+  { key: 'org', label: '机构', type: 'org_unit' },
+  { key: 'files', label: '附件', type: 'attachment' },
+  { key: 'customer_no', label: '客户号', type: 'auto_number', options: { pattern: 'KH{yyyyMMdd}{seq:6}' } },
+  { key: 'tags', label: '标签', type: 'tags' },
+  { key: 'aum_wan', label: '资产(万元)', type: 'computed', options: { expression: 'if aum = null then null else decimal(aum / 10000, 2)' } },
+  { key: 'extra', label: '扩展', type: 'json' },
+];
+
+beforeAll(async () => {
+  srv = await startServer();
+  analyst = await as(srv.baseUrl, 'analyst');
+  security = await as(srv.baseUrl, 'security');
+  rm = await as(srv.baseUrl, 'rm');
+  rmUser = (await rm.get('/api/auth/me')).body;
+});
+afterAll(async () => {
+  await srv?.stop();
+});
+
+describe('objects and fields', () => {
+  it('creates a relation target and an object with one field of every type, as real typed columns', async () => {
+    const branch = await analyst.post('/api/meta/objects', { key: 'branch', label: '网点', fields: [{ key: 'title', label: '名称', type: 'text', required: true }] });
+    expect(branch.status).toBe(201);
+    const res = await analyst.post('/api/meta/objects', { key: 'customer', label: { 'zh-CN': '客户', en: 'Customer' }, fields: ALL_TYPES });
+    expect(res.status).toBe(201);
+    expect(res.body.fields.map((f: { key: string }) => f.key)).toEqual(ALL_TYPES.map((f) => f.key));
+    const cols = await withClient(srv.dbUrl, (c) =>
+      c.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'customer'`),
+    );
+    const types = Object.fromEntries(cols.rows.map((r) => [r.column_name, r.data_type]));
+    expect(types).toMatchObject({
+      id: 'uuid', version: 'integer', owner_id: 'uuid', age: 'bigint', aum: 'numeric', vip: 'boolean', birth_date: 'date',
+      last_visit: 'timestamp with time zone', channels: 'ARRAY', branch: 'uuid', files: 'ARRAY', extra: 'jsonb',
+      // level ≥ 3: ciphertext plus a keyed hash for equality search
+      id_number: 'text', id_number__h: 'text', mobile: 'text', mobile__h: 'text',
+    });
+    const fk = await withClient(srv.dbUrl, (c) => c.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'crm_data.customer'::regclass AND contype = 'f'`));
+    expect(fk.rows.length).toBe(3); // branch, manager, org
+  });
+
+  it('rejects bad field definitions with every problem named, and designers only', async () => {
+    const bad = await analyst.post('/api/meta/objects/customer/fields', { key: 'Bad Key', label: '', type: 'nope' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details.length).toBeGreaterThanOrEqual(2);
+    const dup = await analyst.post('/api/meta/objects/customer/fields', { key: 'name', label: '重复', type: 'text' });
+    expect(dup.status).toBe(409);
+    const norel = await analyst.post('/api/meta/objects/customer/fields', { key: 'x_rel', label: 'x', type: 'relation', target: 'nowhere' });
+    expect(norel.status).toBe(400);
+    const notDesigner = await rm.post('/api/meta/objects/customer/fields', { key: 'sneaky', label: 'x', type: 'text' });
+    expect(notDesigner.status).toBe(403);
+    const unknown = await analyst.get('/api/meta/objects/nope');
+    expect(unknown.status).toBe(404);
+    const sqlName = await analyst.post('/api/meta/objects', { key: 'x"; DROP TABLE crm.users; --', label: 'x' });
+    expect(sqlName.status).toBe(400);
+    const users = await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm.users'));
+    expect(users.rows[0].n).toBe(7);
+  });
+
+  it('grants staff access through roles (deny by default until then)', async () => {
+    const before = await rm.post('/api/records/customer', { name: '王五' });
+    expect(before.status).toBe(403);
+    const perms = [
+      { object: 'customer', actions: ['create', 'read', 'update', 'delete'], scope: 'team' },
+      { object: 'branch', actions: ['create', 'read'], scope: 'all' },
+    ];
+    const r = await security.patch('/api/admin/roles/rm', { permissions: perms });
+    expect(r.status).toBe(200);
+  });
+});
+
+const VALID = {
+  name: '张伟',
+  age: 36,
+  score: '88.50',
+  aum: '1234567.89',
+  share: '12.5',
+  vip: true,
+  birth_date: '1990-03-07',
+  last_visit: '2026-11-01T10:00:00+08:00',
+  customer_type: 'individual',
+  channels: ['app', 'wechat'],
+  email: 'zhang.wei@example.com',
+  mobile: '13800138000',
+  id_number: '11010519491231002X',
+  card_no: '6222020200112233446',
+  website: 'https://example.com',
+  tags: ['高净值'],
+  extra: { source: '网点' },
+};
+
+describe('forms and submissions', () => {
+  it('creates a two-section form with a FEEL rule and publishes version 1', async () => {
+    const form = {
+      key: 'customer_onboarding',
+      object: 'customer',
+      title: { 'zh-CN': '客户开户', en: 'Onboarding' },
+      layout: [
+        { type: 'section', title: { 'zh-CN': '基本信息' }, columns: 2, items: ALL_TYPES.filter((f) => !['uscc', 'remark'].includes(f.key)).map((f) => ({ field: f.key })) },
+        { type: 'section', title: { 'zh-CN': '对公信息' }, items: [{ field: 'uscc' }, { field: 'remark' }] },
+      ],
+      rules: [{ when: 'customer_type = "corporate"', show: ['uscc'], require: ['uscc'] }],
+    };
+    const created = await analyst.post('/api/meta/forms', form);
+    expect(created.status).toBe(201);
+    const badRule = await analyst.put('/api/meta/forms/customer_onboarding', { ...form, rules: [{ when: 'customer_type = ("x"', show: ['uscc'] }] });
+    expect(badRule.status).toBe(400);
+    expect(badRule.body.error.details[0].path).toBe('/rules/0/when');
+    const pub = await analyst.post('/api/meta/forms/customer_onboarding/publish');
+    expect(pub.body).toEqual({ version: 1 });
+    const v = await rm.get('/api/meta/forms/customer_onboarding/versions/1');
+    expect(v.status).toBe(200);
+    expect(v.body.version).toBe(1);
+    expect(v.body.schema.$schema).toContain('2020-12');
+    expect(v.body.schema.properties.id_number).toBeDefined();
+    const js = await rm.get('/api/meta/forms/customer_onboarding/versions/1/validator.js');
+    expect(js.status).toBe(200);
+    expect(js.headers.get('content-type')).toContain('javascript');
+    expect(String(js.body)).toMatch(/export/);
+  });
+
+  it('stores a valid submission with its form version, auto number and computed field', async () => {
+    const res = await rm.post('/api/forms/customer_onboarding/submit', VALID);
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ version: 1, form_key: 'customer_onboarding', form_version: 1, name: '张伟', aum: '1234567.89', channels: ['app', 'wechat'], owner_id: rmUser.id });
+    expect(res.body.customer_no).toMatch(/^KH\d{8}000001$/);
+    expect(res.body.aum_wan).toBe(123.46);
+    // rm has no unmask right: sensitive values come back masked
+    expect(res.body.id_number).toBe('110***********002X');
+    expect(res.body.mobile).toBe('138****8000');
+  });
+
+  it('answers an invalid ID number with 400, the path and a Chinese message, and writes nothing', async () => {
+    const count = async () => (await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm_data.customer'))).rows[0].n;
+    const before = await count();
+    const res = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, id_number: '110105194912310021' });
+    expect(res.status).toBe(400);
+    const detail = res.body.error.details.find((d: { path: string }) => d.path === '/id_number');
+    expect(detail.message).toMatch(/[\u4e00-\u9fa5]/);
+    expect(detail.message).toContain('校验位');
+    const anonymous = await call(srv.baseUrl, 'POST', '/api/forms/customer_onboarding/submit', { body: VALID });
+    expect(anonymous.status).toBe(401);
+    expect(await count()).toBe(before);
+  });
+
+  it('applies the FEEL rule: a corporate customer needs a USCC; a hidden field is not stored', async () => {
+    const corp = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, name: '某某科技', customer_type: 'corporate' });
+    expect(corp.status).toBe(400);
+    expect(corp.body.error.details.map((d: { path: string }) => d.path)).toContain('/uscc');
+    const ok = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, name: '某某科技', customer_type: 'corporate', uscc: '91350100M000100Y43' });
+    expect(ok.status).toBe(201);
+    expect(ok.body.uscc).toBe('91350100M000100Y43');
+    const hidden = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, name: '李四', uscc: '91350100M000100Y43' });
+    expect(hidden.status).toBe(201);
+    expect(hidden.body.uscc).toBeNull();
+  });
+
+  it('refuses system columns and unknown keys from the caller', async () => {
+    const res = await rm.post('/api/records/customer', { name: '赵六', owner_id: rmUser.id, version: 9, nope: 1 });
+    expect(res.status).toBe(400);
+    const paths = res.body.error.details.map((d: { path: string }) => d.path).sort();
+    expect(paths).toEqual(['/nope', '/owner_id', '/version']);
+  });
+});
+
+describe('records: read, change, delete', () => {
+  let id: string;
+  it('patches with the current version and refuses a stale one with 409', async () => {
+    const created = await rm.post('/api/records/customer', { name: '孙七', aum: '100.00', customer_type: 'individual' });
+    expect(created.status).toBe(201);
+    id = created.body.id;
+    const p1 = await rm.patch(`/api/records/customer/${id}`, { aum: '200.00', version: 1 });
+    expect(p1.status).toBe(200);
+    expect(p1.body).toMatchObject({ aum: '200.00', version: 2, name: '孙七' });
+    const stale = await rm.patch(`/api/records/customer/${id}`, { aum: '300.00', version: 1 });
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('records.stale_version');
+    const noVersion = await rm.patch(`/api/records/customer/${id}`, { aum: '300.00' });
+    expect(noVersion.status).toBe(400);
+    const bad = await rm.patch(`/api/records/customer/${id}`, { aum: 'lots', version: 2 });
+    expect(bad.status).toBe(400);
+    const got = await rm.get(`/api/records/customer/${id}`);
+    expect(got.body).toMatchObject({ aum: '200.00', version: 2 });
+  });
+
+  it('soft-deletes: the record disappears from the API but the row stays', async () => {
+    expect((await rm.del(`/api/records/customer/${id}`)).status).toBe(204);
+    expect((await rm.get(`/api/records/customer/${id}`)).status).toBe(404);
+    expect((await rm.del(`/api/records/customer/${id}`)).status).toBe(404);
+    const row = await withClient(srv.dbUrl, (c) => c.query('SELECT deleted_at FROM crm_data.customer WHERE id = $1', [id]));
+    expect(row.rows[0].deleted_at).not.toBeNull();
+  });
+
+  it('answers unknown objects, bad ids and malformed bodies with 4xx and writes nothing', async () => {
+    expect((await rm.get('/api/records/nope')).status).toBe(404);
+    expect((await rm.get('/api/records/customer/not-a-uuid')).status).toBe(400);
+    expect((await rm.get('/api/records/customer/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    const token = (await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'rm', password: 'Demo@2026' } })).body.accessToken;
+    const malformed = await call(srv.baseUrl, 'POST', '/api/records/customer', { token, rawBody: '{"name": ' });
+    expect(malformed.status).toBe(400);
+    expect(await postLarge(srv.baseUrl, '/api/records/customer', 10 * 1024 * 1024, token)).toBe(413);
+    const arr = await call(srv.baseUrl, 'POST', '/api/records/customer', { token, body: [1, 2] });
+    expect(arr.status).toBe(400);
+    const wrongTypes = await rm.post('/api/records/customer', { name: 42, age: 'old', vip: 'yes', birth_date: '2026-02-30', channels: 'app' });
+    expect(wrongTypes.status).toBe(400);
+    expect(wrongTypes.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/age', '/birth_date', '/channels', '/name', '/vip']);
+  });
+});
+
+describe('queries', () => {
+  beforeAll(async () => {
+    expect((await rm.post('/api/records/customer', { name: '无年龄' })).status).toBe(201);
+    for (let i = 0; i < 12; i++) {
+      const r = await rm.post('/api/records/customer', { name: `批量客户${i}`, age: 20 + i, aum: `${1000 * i}.00`, customer_type: i % 3 === 0 ? 'corporate' : 'individual', uscc: i % 3 === 0 ? '91350100M000100Y43' : undefined, channels: i % 2 ? ['app'] : ['branch'], tags: i % 4 === 0 ? ['vip'] : [] });
+      expect(r.status).toBe(201);
+    }
+  });
+
+  it('filters with every operator family', async () => {
+    const q = async (filter: unknown, sort = 'name') => {
+      const r = await rm.post('/api/records/customer/query', { filter, sort, limit: 500 });
+      expect(r.status).toBe(200);
+      return r.body.items as Record<string, unknown>[];
+    };
+    expect((await q({ age: { $gte: 30 }, name: { $like: '批量%' } })).length).toBe(2);
+    expect((await q({ age: { $gt: 20, $lt: 23 } })).map((r) => r.age)).toEqual([21, 22]);
+    expect((await q({ customer_type: { $in: ['corporate'] }, name: { $like: '批量%' } })).length).toBe(4);
+    expect((await q({ customer_type: { $nin: ['corporate'] }, name: { $contains: '批量' } })).length).toBe(8);
+    expect((await q({ tags: { $contains: 'vip' } })).length).toBe(3);
+    expect((await q({ channels: 'app', name: { $like: '批量%' } })).length).toBe(6);
+    expect((await q({ $or: [{ age: 20 }, { age: 31 }] })).length).toBe(2);
+    expect((await q({ $not: { name: { $like: '批量%' } }, age: { $null: true } })).map((r) => r.name)).toEqual(['无年龄']);
+    expect((await q({ $not: { name: { $like: '批量%' } }, age: { $null: false } })).length).toBeGreaterThan(0);
+    expect((await q({ aum: { $lte: '2000' }, name: { $ne: '批量客户0' }, $and: [{ name: { $like: '批量%' } }] })).length).toBe(2);
+    expect((await q({ birth_date: { $lt: '2000-01-01' } })).every((r) => r.birth_date)).toBe(true);
+  });
+
+  it('pages with a keyset cursor: every record once, in order, with a total', async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let total = -1;
+    do {
+      const params = new URLSearchParams({ sort: '-age,name', limit: '5', filter: JSON.stringify({ name: { $like: '批量%' } }), total: 'true' });
+      if (cursor) params.set('cursor', cursor);
+      const r = await rm.get(`/api/records/customer?${params}`);
+      expect(r.status).toBe(200);
+      total = r.body.total;
+      seen.push(...r.body.items.map((x: { name: string }) => x.name));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(total).toBe(12);
+    expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `批量客户${11 - i}`));
+  });
+
+  it('rejects unknown fields and operators, bad values, SQL fragments and oversized limits with 400', async () => {
+    const bad = [
+      { filter: { nope: 1 } },
+      { filter: { age: { $regex: '.*' } } },
+      { filter: { age: 'abc' } },
+      { filter: { "name\"; DROP TABLE crm.users; --": 'x' } },
+      { filter: { birth_date: { $gt: "2020-01-01'; DELETE FROM crm.users; --" } } },
+      { sort: 'name; DROP TABLE crm.users' },
+      { sort: 'nope' },
+      { limit: 501 },
+      { cursor: 'bm90LWEtY3Vyc29y' },
+      { filter: { $or: [] } },
+    ];
+    for (const body of bad) {
+      const r = await rm.post('/api/records/customer/query', body);
+      expect([r.status, JSON.stringify(body)]).toEqual([400, JSON.stringify(body)]);
+      expect(r.body.error.code).toMatch(/^(records\.|common\.validation_failed)/);
+    }
+    const sqlValue = await rm.post('/api/records/customer/query', { filter: { name: "x' OR '1'='1" } });
+    expect(sqlValue.status).toBe(200);
+    expect(sqlValue.body.items).toEqual([]);
+    const users = await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm.users'));
+    expect(users.rows[0].n).toBe(7);
+  });
+});
+
+describe('changes apply at once, and a failed change leaves nothing', () => {
+  it('adds a field that is usable in the next request', async () => {
+    const add = await analyst.post('/api/meta/objects/customer/fields', { key: 'risk_level', label: '风险等级', type: 'select', options: { choices: [{ value: 'low', label: '低' }, { value: 'high', label: '高' }] } });
+    expect(add.status).toBe(201);
+    const r = await rm.post('/api/records/customer', { name: '新字段客户', risk_level: 'high' });
+    expect(r.status).toBe(201);
+    expect(r.body.risk_level).toBe('high');
+    const q = await rm.post('/api/records/customer/query', { filter: { risk_level: 'high' } });
+    expect(q.body.items.length).toBe(1);
+  });
+
+  it('refuses making a field unique over duplicates: neither metadata nor index changes', async () => {
+    const res = await analyst.patch('/api/meta/objects/customer/fields/customer_type', { unique: true });
+    expect(res.status).toBe(409);
+    expect(res.body.error.code).toBe('meta.unique_violation_existing');
+    const meta = await analyst.get('/api/meta/objects/customer');
+    expect(meta.body.fields.find((f: { key: string }) => f.key === 'customer_type').unique).toBeUndefined();
+    const idx = await withClient(srv.dbUrl, (c) => c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'crm_data' AND tablename = 'customer' AND indexname LIKE '%customer_type%'`));
+    expect(idx.rows).toEqual([]);
+  });
+
+  it('enforces a unique field with 409 naming it', async () => {
+    const add = await analyst.post('/api/meta/objects/customer/fields', { key: 'ext_id', label: '外部编号', type: 'text', unique: true });
+    expect(add.status).toBe(201);
+    expect((await rm.post('/api/records/customer', { name: 'A', ext_id: 'E-1' })).status).toBe(201);
+    const dup = await rm.post('/api/records/customer', { name: 'B', ext_id: 'E-1' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.message).toContain('ext_id');
+  });
+
+  it('changes a type only where the data converts, otherwise 409 with nothing changed', async () => {
+    const t = await analyst.post('/api/meta/objects/customer/fields', { key: 'code', label: '代码', type: 'text' });
+    expect(t.status).toBe(201);
+    await rm.post('/api/records/customer', { name: 'C', code: '123' });
+    const toInt = await analyst.patch('/api/meta/objects/customer/fields/code', { type: 'integer' });
+    expect(toInt.status).toBe(200);
+    await rm.post('/api/records/customer', { name: 'D', code: 7 });
+    const back = await analyst.patch('/api/meta/objects/customer/fields/code', { type: 'text' });
+    expect(back.status).toBe(200);
+    await rm.post('/api/records/customer', { name: 'E', code: 'ABC' });
+    const refused = await analyst.patch('/api/meta/objects/customer/fields/code', { type: 'integer' });
+    expect(refused.status).toBe(409);
+    expect(refused.body.error.code).toBe('meta.type_change_refused');
+    const col = await withClient(srv.dbUrl, (c) => c.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'customer' AND column_name = 'code'`));
+    expect(col.rows[0].data_type).toBe('text');
+    const meta = await analyst.get('/api/meta/objects/customer');
+    expect(meta.body.fields.find((f: { key: string }) => f.key === 'code').type).toBe('text');
+    const never = await analyst.patch('/api/meta/objects/customer/fields/channels', { type: 'date' });
+    expect(never.status).toBe(409);
+  });
+
+  it('hides a deleted field but keeps its data until a purge', async () => {
+    expect((await analyst.del('/api/meta/objects/customer/fields/code')).status).toBe(204);
+    const meta = await analyst.get('/api/meta/objects/customer');
+    expect(meta.body.fields.map((f: { key: string }) => f.key)).not.toContain('code');
+    expect(meta.body.deletedFields).toContain('code');
+    const r = await rm.post('/api/records/customer/query', { filter: { name: 'E' } });
+    expect(r.body.items[0].code).toBeUndefined();
+    const kept = await withClient(srv.dbUrl, (c) => c.query(`SELECT code FROM crm_data.customer WHERE code = 'ABC'`));
+    expect(kept.rows.length).toBe(1);
+    expect((await analyst.del('/api/meta/objects/customer/fields/code?purge=true')).status).toBe(204);
+    const gone = await withClient(srv.dbUrl, (c) => c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'customer' AND column_name = 'code'`));
+    expect(gone.rows).toEqual([]);
+  });
+});
+
+describe('attachments', () => {
+  const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+  const upload = async (token: string, bytes: Buffer, name: string, type = 'application/octet-stream') => {
+    const fd = new FormData();
+    fd.append('file', new Blob([bytes], { type }), name);
+    const res = await fetch(`${srv.baseUrl}/api/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: fd });
+    return { status: res.status, body: await res.json() };
+  };
+  const tokenOf = async (u: string) => (await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: u, password: 'Demo@2026' } })).body.accessToken as string;
+
+  it('stores by SHA-256, checks the bytes, and serves only to who may read a record holding it', async () => {
+    const rmToken = await tokenOf('rm');
+    const up = await upload(rmToken, pdf, '合同.pdf');
+    expect(up.status).toBe(201);
+    expect(up.body).toMatchObject({ name: '合同.pdf', size: pdf.length, contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const exe = await upload(rmToken, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), 'invoice.pdf', 'application/pdf');
+    expect(exe.status).toBe(415);
+    const managerToken = await tokenOf('manager');
+    const before = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${managerToken}` } });
+    expect(before.status).toBe(404);
+    const own = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${rmToken}` } });
+    expect(own.status).toBe(200);
+    expect(Buffer.from(await own.arrayBuffer()).equals(pdf)).toBe(true);
+    // Attach to a record and let the manager read customers of the branch subtree.
+    const rec = await rm.post('/api/records/customer', { name: '附件客户', files: [up.body.id] });
+    expect(rec.status).toBe(201);
+    await security.patch('/api/admin/roles/manager', { permissions: [{ object: 'customer', actions: ['read'], scope: 'org_subtree' }] });
+    const after = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${managerToken}` } });
+    expect(after.status).toBe(200);
+  });
+});
+
+describe('OpenAPI', () => {
+  it('documents the objects and fields the caller may use, updated as metadata changes', async () => {
+    const doc = await rm.get('/api/openapi.json');
+    expect(doc.status).toBe(200);
+    expect(doc.body.openapi).toBe('3.1.0');
+    expect(doc.body.paths['/api/records/customer'].post).toBeDefined();
+    expect(doc.body.paths['/api/records/customer/{id}'].patch).toBeDefined();
+    expect(Object.keys(doc.body.components.schemas.customer.properties)).toEqual(expect.arrayContaining(['name', 'id_number', 'risk_level', 'ext_id']));
+    expect(doc.body.paths['/api/meta/objects'].post).toBeUndefined(); // rm is no designer
+    await analyst.post('/api/meta/objects/customer/fields', { key: 'wechat_id', label: '微信号', type: 'text' });
+    const again = await rm.get('/api/openapi.json');
+    expect(again.body.components.schemas.customer.properties.wechat_id).toBeDefined();
+    const anon = await call(srv.baseUrl, 'GET', '/api/openapi.json');
+    expect(anon.status).toBe(200);
+    expect(anon.body.paths['/api/records/customer']).toBeUndefined();
+    const docs = await fetch(`${srv.baseUrl}/api/docs`);
+    expect(docs.status).toBe(200);
+    expect(await docs.text()).toContain('swagger-ui');
+  });
+});
