@@ -158,6 +158,9 @@ export class WorkflowRuntime {
     const c = ctx.client;
     const { state } = result;
     await repo.insertHistory(c, row.id, result.trace);
+    // A message or signal that triggered its wait consumes it without an unsubscribe effect.
+    const consumed = Object.values(row.state.waits).filter((w) => (w.kind === 'message' || w.kind === 'signal') && !state.waits[w.id]).map((w) => w.id);
+    if (consumed.length) await c.query('DELETE FROM crm.wf_subscriptions WHERE id = ANY($1)', [consumed]);
     for (const e of result.effects) {
       switch (e.type) {
         case 'createTask':
@@ -271,8 +274,12 @@ export class WorkflowRuntime {
 
   async cancel(ctx: StepCtx, instanceId: string): Promise<InstanceRow> {
     const row = await this.lock(ctx, instanceId);
-    if (row.status !== 'active' && row.status !== 'incident') throw new AppError(409, 'workflow.instance_ended');
-    await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o));
+    try {
+      await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o));
+    } catch (err) {
+      if (err instanceof WorkflowEventError && err.code === 'NOT_ACTIVE') throw new AppError(409, 'workflow.instance_ended');
+      throw err;
+    }
     await repo.clearRuntime(ctx.client, row.id, ctx.now);
     return row;
   }

@@ -5,28 +5,18 @@
  * wins and the other gets 409.
  */
 import { Injectable } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
 import { WorkflowEventError, type InstanceState } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { AppError, type ErrorDetail } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
-import type { Lang } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
+import { FormsService } from '../metadata/forms.service.js';
 import type { Principal } from '../auth/principal.js';
 import { WorkflowAccess } from './workflow-access.js';
 import { WorkflowRuntime } from './runtime.service.js';
 import type { TaskRow } from './workflow.repository.js';
 
 export type TaskScope = 'mine' | 'candidate' | 'all';
-
-/** The form engine's submission check (FormsService.validateSubmission). */
-export interface FormValidator {
-  validateSubmission(
-    formKey: string,
-    values: Record<string, unknown>,
-    lang: Lang,
-  ): Promise<{ ok: boolean; value?: Record<string, unknown>; errors: { path: string; code: string; message: string }[] }> | { ok: boolean; value?: Record<string, unknown>; errors: { path: string; code: string; message: string }[] };
-}
 
 export function taskDto(t: TaskRow): Record<string, unknown> {
   return {
@@ -63,14 +53,12 @@ export function taskVariables(state: InstanceState, taskId: string): Record<stri
 
 @Injectable()
 export class TasksService {
-  private forms: FormValidator | null | undefined;
-
   constructor(
     private readonly db: Db,
     private readonly runtime: WorkflowRuntime,
     private readonly access: WorkflowAccess,
     private readonly audit: AuditService,
-    private readonly moduleRef: ModuleRef,
+    private readonly forms: FormsService,
   ) {}
 
   async list(p: Principal, scope: TaskScope, limit: number): Promise<{ items: Record<string, unknown>[] }> {
@@ -163,29 +151,13 @@ export class TasksService {
   }
 
   private async validateForm(formKey: string, values: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const forms = await this.formValidator();
-    if (!forms) return values;
     const lang = RequestContext.current()?.lang ?? 'zh-CN';
-    const res = await forms.validateSubmission(formKey, values, lang);
+    const res = await this.forms.validateSubmission(formKey, values, lang);
     if (!res.ok) {
       const details: ErrorDetail[] = res.errors.map((e) => ({ path: e.path, code: e.code, message: e.message }));
       throw new AppError(400, 'workflow.form_invalid', {}, details);
     }
-    // Process variables the form does not know (e.g. a decision field of the task) are kept.
-    return { ...values, ...(res.value ?? {}) };
-  }
-
-  /** The metadata module's FormsService, found at run time so this module does not depend on its load order. */
-  private async formValidator(): Promise<FormValidator | null> {
-    if (this.forms !== undefined) return this.forms;
-    this.forms = null;
-    try {
-      const spec = '../metadata/forms.service.js';
-      const mod = (await import(spec)) as { FormsService?: abstract new (...args: never[]) => FormValidator };
-      if (mod.FormsService) this.forms = this.moduleRef.get(mod.FormsService, { strict: false });
-    } catch {
-      /* no forms module in this build: tasks complete without form validation */
-    }
-    return this.forms ?? null;
+    // Only what the form accepts becomes process variables (hidden fields dropped, computed ones set).
+    return res.value;
   }
 }
