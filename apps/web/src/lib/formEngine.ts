@@ -2,7 +2,7 @@
  * The bridge to the shared form engine (`@crm/form-engine`): the very package the server validates
  * every write with, so the browser shows the same errors, in the same words, before the round trip.
  */
-import { compileForm, createFormRuntime, formDefinitionSchema, FormDefinitionError, type CompiledForm, type FieldDef, type FormDefinition, type FormRuntime } from '@crm/form-engine';
+import { compileForm, createFormRuntime, formats, generateStandaloneValidatorModule, formDefinitionSchema, FormDefinitionError, standaloneRuntime, type CompiledForm, type DataValidator, type FieldDef, type FormDefinition, type FormRuntime } from '@crm/form-engine';
 import type { Field, FormDefinitionInput, Lang } from '@crm/shared';
 
 export interface Issue { path: string; code: string; message: string }
@@ -17,33 +17,151 @@ export function engineReady(): boolean {
 export interface LiveValidator {
   /** The values to start from (defaults applied for a new record). */
   initialValues: Record<string, unknown>;
+  /** Rule state at the start (nothing validated yet). */
+  initialState: RuleState;
+  /** The rule state now, with the errors of validated fields. */
+  current(): EngineResult;
   /** A change to one field: rules re-run, that field validated. */
   set(field: string, value: unknown): EngineResult;
+  /** One field validated again (after the data validator arrived). */
+  revalidate(field: string): EngineResult;
   /** Everything validated, as on submit. */
   full(values: Record<string, unknown>): EngineResult;
   /** Problems of the definition itself (the designer's preview shows them). */
   definitionErrors: Issue[];
+  /** Resolves when field validation is fully available (at once for small forms). */
+  ready: Promise<void>;
+}
+
+interface Validate { (data: unknown): boolean; errors?: DataValidator['errors'] }
+
+/** Forms up to this many fields compile at once; larger ones after the first paint, their data validator in a worker. */
+export const SYNC_LIMIT = 80;
+
+/**
+ * The rule state before the engine has run, for a large form's first paint: a field named in a rule's
+ * `show` starts hidden (the engine's own semantics when no condition holds yet).
+ */
+export function staticRuleState(fields: Field[], form: FormDefinitionInput): RuleState {
+  const hidden = new Set<string>();
+  for (const r of form.rules ?? []) for (const f of r.show ?? []) hidden.add(f);
+  return { hidden: [...hidden], required: fields.filter((f) => f.required).map((f) => f.key), readOnly: [] };
+}
+
+export function withDefaults(fields: Field[], initial: Record<string, unknown> | undefined): Record<string, unknown> {
+  if (initial && Object.keys(initial).length) return { ...initial };
+  const out: Record<string, unknown> = {};
+  for (const f of fields) if (f.default !== undefined && f.type !== 'computed' && f.type !== 'auto_number') out[f.key] = f.default;
+  return out;
+}
+const validatorCache = new Map<string, Promise<Validate>>();
+
+let worker: Worker | null = null;
+let seq = 0;
+const pending = new Map<number, { resolve(code: string): void; reject(e: Error): void }>();
+let runtimeUrl = '';
+
+function ensureRuntimeModule(): string {
+  if (!runtimeUrl) {
+    (globalThis as Record<string, unknown>).__crmFormEngineRuntime = { formats, standaloneRuntime };
+    runtimeUrl = URL.createObjectURL(new Blob(['const r = globalThis.__crmFormEngineRuntime; export const formats = r.formats; export const standaloneRuntime = r.standaloneRuntime;'], { type: 'text/javascript' }));
+  }
+  return runtimeUrl;
+}
+
+/** The standalone validator module's source: from the worker, or (no worker) from the main thread after the first paint. */
+function validatorSource(fields: Field[], form: FormDefinitionInput): Promise<string> {
+  const runtimeImport = ensureRuntimeModule();
+  const onMain = () => new Promise<string>((resolve, reject) => setTimeout(() => {
+    try { resolve(generateStandaloneValidatorModule(fields as FieldDef[], form as FormDefinition, { runtimeImport })); } catch (e) { reject(e as Error); }
+  }, 0));
+  try {
+    return fromWorker(fields, form, runtimeImport).catch(onMain);
+  } catch {
+    return onMain();
+  }
+}
+
+function fromWorker(fields: Field[], form: FormDefinitionInput, runtimeImport: string): Promise<string> {
+  if (!worker) {
+    worker = new Worker(new URL('./validator.worker.ts', import.meta.url), { type: 'module' });
+    worker.onmessage = (e: MessageEvent<{ id: number; code?: string; error?: string }>) => {
+      const p = pending.get(e.data.id);
+      pending.delete(e.data.id);
+      if (!p) return;
+      if (e.data.code) p.resolve(e.data.code);
+      else p.reject(new Error(e.data.error ?? 'validator compile failed'));
+    };
+  }
+  const id = ++seq;
+  const code = new Promise<string>((resolve, reject) => pending.set(id, { resolve, reject }));
+  worker.postMessage({ id, fields, form, runtimeImport });
+  return code;
+}
+
+function loadValidator(fields: Field[], form: FormDefinitionInput): Promise<Validate> {
+  return validatorSource(fields, form).then(async (src) => {
+    const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
+    try {
+      const mod = (await import(/* @vite-ignore */ url)) as { default: Validate };
+      return mod.default;
+    } finally {
+      URL.revokeObjectURL(url);
+    }
+  });
 }
 
 export function createValidator(fields: Field[], form: FormDefinitionInput, lang: Lang, initial: Record<string, unknown> | undefined): LiveValidator {
+  // The data validator arrives later for large forms: until then rules run and fields are not checked.
+  let real: Validate | null = null;
+  const proxy: Validate = (data: unknown) => {
+    if (!real) { proxy.errors = null; return true; }
+    const ok = real(data);
+    proxy.errors = real.errors;
+    return ok;
+  };
   let compiled: CompiledForm;
+  let ready: Promise<void>;
   try {
-    compiled = compileForm(fields as FieldDef[], form as FormDefinition);
+    const t0 = performance.now();
+    if (fields.length <= SYNC_LIMIT || typeof Worker === 'undefined') {
+      compiled = compileForm(fields as FieldDef[], form as FormDefinition);
+      ready = Promise.resolve();
+    } else {
+      compiled = compileForm(fields as FieldDef[], form as FormDefinition, { validator: proxy });
+      const key = JSON.stringify([fields, form.layout, form.rules, form.computed]);
+      let v = validatorCache.get(key);
+      if (!v) {
+        v = loadValidator(fields, form);
+        validatorCache.set(key, v);
+        if (validatorCache.size > 50) validatorCache.delete(validatorCache.keys().next().value!);
+      }
+      ready = v.then((fn) => { real = fn; });
+    }
+    if ((globalThis as { __feDebug?: boolean }).__feDebug) console.log('compileForm ms', performance.now() - t0);
   } catch (e) {
     const issues = e instanceof FormDefinitionError ? e.issues : [{ path: '', code: 'definition', message: (e as Error).message }];
     const empty: EngineResult = { ok: false, errors: [], state: { hidden: [], required: [], readOnly: [] } };
-    return { initialValues: { ...initial }, set: () => empty, full: () => empty, definitionErrors: issues };
+    return { initialValues: { ...initial }, initialState: empty.state, current: () => empty, set: () => empty, revalidate: () => empty, full: () => empty, definitionErrors: issues, ready: Promise.resolve() };
   }
   const runtime: FormRuntime = createFormRuntime(compiled, initial && Object.keys(initial).length ? initial : undefined, { lang });
   const fromRuntime = (): EngineResult => {
     const s = runtime.getState();
     return { value: s.values, errors: s.errors, state: { hidden: s.hidden, required: s.required, readOnly: s.readOnly } };
   };
+  const s0 = runtime.getState();
   return {
     initialValues: { ...runtime.values },
+    initialState: { hidden: s0.hidden, required: s0.required, readOnly: s0.readOnly },
     definitionErrors: [],
+    ready,
+    current: fromRuntime,
     set(field, value) {
       runtime.setValue(field, value);
+      runtime.validateField(field);
+      return fromRuntime();
+    },
+    revalidate(field) {
       runtime.validateField(field);
       return fromRuntime();
     },

@@ -22,35 +22,34 @@ const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 /** One input per field type; values in the API's wire format (money as strings, dates as YYYY-MM-DD, …). */
 export const FieldInput = memo(function FieldInput({ field, value, onChange, disabled, placeholder, lang, id, status }: FieldInputProps) {
   const common = { id, disabled, status, placeholder, 'aria-label': localize(field.label, lang) };
+  const text = (v: string) => onChange(v === '' ? undefined : v);
   switch (field.type) {
     case 'textarea':
-      return <Input.TextArea {...common} autoSize={{ minRows: 2, maxRows: 8 }} value={str(value)} maxLength={field.options?.maxLength} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />;
+      return <LightInput {...common} multiline value={str(value)} maxLength={field.options?.maxLength} onText={text} />;
     case 'integer':
-      return <InputNumber {...common} style={{ width: '100%' }} precision={0} value={value as number | null} onChange={(v) => onChange(v ?? undefined)} />;
+      // Anything typed is passed on: the engine says, in the user's language, when it is not a whole number.
+      return <LightInput {...common} inputMode="numeric" value={str(value)} onText={(v) => onChange(v.trim() === '' ? undefined : /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v)} />;
     case 'decimal':
     case 'money':
     case 'percent':
       return (
-        <Input
-          {...common}
-          inputMode="decimal"
+        <LightInput {...common} inputMode="decimal" value={str(value)} onText={(v) => onChange(v.trim() === '' ? undefined : v.trim())}
           prefix={field.type === 'money' ? (field.options?.currency === 'USD' ? '$' : '¥') : undefined}
-          suffix={field.type === 'percent' ? '%' : undefined}
-          value={str(value)}
-          onChange={(e) => onChange(e.target.value.trim() === '' ? undefined : e.target.value.trim())}
-        />
+          suffix={field.type === 'percent' ? '%' : undefined} />
       );
     case 'boolean':
-      return <Switch id={id} disabled={disabled} checked={value === true} onChange={(v) => onChange(v)} />;
+      return <LightSwitch id={id} disabled={disabled} checked={value === true} onChange={(v) => onChange(v)} label={common['aria-label']} lang={lang} />;
     case 'date':
-      return <DatePicker {...common} style={{ width: '100%' }} value={value ? dayjs(String(value)) : null} onChange={(d) => onChange(d ? d.format('YYYY-MM-DD') : undefined)} />;
     case 'datetime':
-      return <DatePicker {...common} showTime style={{ width: '100%' }} value={value ? dayjs(String(value)) : null} onChange={(d) => onChange(d ? d.format('YYYY-MM-DDTHH:mm:ssZ') : undefined)} />;
+      return <LazyWidget {...common} shown={value ? (field.type === 'date' ? String(value) : dayjs(String(value)).format('YYYY-MM-DD HH:mm')) : ''} lang={lang}>
+        {(auto) => <DatePicker {...common} autoFocus={auto} defaultOpen={auto} showTime={field.type === 'datetime'} style={{ width: '100%' }} value={value ? dayjs(String(value)) : null}
+          onChange={(d) => onChange(d ? (field.type === 'date' ? d.format('YYYY-MM-DD') : d.format('YYYY-MM-DDTHH:mm:ssZ')) : undefined)} />}
+      </LazyWidget>;
     case 'select':
-      return (
-        <Select {...common} allowClear style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}
-          options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />
-      );
+      return <LazyWidget {...common} shown={localize(field.options?.choices?.find((c) => c.value === value)?.label, lang) || str(value)} lang={lang}>
+        {(auto) => <Select {...common} autoFocus={auto} defaultOpen={auto} allowClear showSearch optionFilterProp="label" style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}
+          options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />}
+      </LazyWidget>;
     case 'multiselect':
       return (
         <Select {...common} mode="multiple" allowClear style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)}
@@ -70,13 +69,75 @@ export const FieldInput = memo(function FieldInput({ field, value, onChange, dis
       return <JsonInput {...common} value={value} onChange={onChange} />;
     case 'computed':
     case 'auto_number':
-      return <Input {...common} disabled value={str(value)} placeholder={lang === 'en' ? 'Set automatically' : '自动生成'} />;
+      return <LightInput {...common} disabled value={str(value)} placeholder={lang === 'en' ? 'Set automatically' : '自动生成'} onText={() => undefined} />;
     case 'phone':
-      return <Input {...common} inputMode="tel" maxLength={20} value={str(value)} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />;
+      return <LightInput {...common} inputMode="tel" maxLength={20} value={str(value)} onText={text} />;
+    case 'email':
+      return <LightInput {...common} inputMode="email" value={str(value)} onText={text} />;
     default:
-      return <Input {...common} value={str(value)} maxLength={field.options?.maxLength} onChange={(e) => onChange(e.target.value === '' ? undefined : e.target.value)} />;
+      return <LightInput {...common} value={str(value)} maxLength={field.options?.maxLength} onText={text} />;
   }
 });
+
+/** A switch drawn with CSS on a native checkbox (keyboard and screen readers as usual). */
+function LightSwitch({ id, checked, onChange, disabled, label, lang }: { id?: string; checked: boolean; onChange(v: boolean): void; disabled?: boolean; label?: string; lang: Lang }) {
+  return (
+    <label className={`ls${checked ? ' ls-on' : ''}${disabled ? ' ls-disabled' : ''}`}>
+      <input id={id} type="checkbox" role="switch" checked={checked} disabled={disabled} aria-label={label} onChange={(e) => onChange(e.target.checked)} />
+      <span className="ls-track"><span className="ls-knob" /></span>
+      <span className="ls-text">{checked ? (lang === 'en' ? 'Yes' : '是') : (lang === 'en' ? 'No' : '否')}</span>
+    </label>
+  );
+}
+
+interface LightProps {
+  id?: string;
+  value: string;
+  onText(v: string): void;
+  disabled?: boolean;
+  status?: 'error';
+  placeholder?: string;
+  prefix?: string;
+  suffix?: string;
+  inputMode?: 'numeric' | 'decimal' | 'tel' | 'email' | 'text';
+  maxLength?: number;
+  multiline?: boolean;
+  'aria-label'?: string;
+}
+
+/**
+ * A plain input drawn like antd's: hundreds of them on one form cost little to mount and to update,
+ * where each antd Input carries its own style registration and wrappers.
+ */
+export function LightInput({ id, value, onText, disabled, status, placeholder, prefix, suffix, inputMode, maxLength, multiline, ...aria }: LightProps) {
+  const cls = `li${status ? ' li-error' : ''}${disabled ? ' li-disabled' : ''}${multiline ? ' li-multi' : ''}`;
+  const input = multiline
+    ? <textarea id={id} className="li-input" rows={2} value={value} disabled={disabled} placeholder={placeholder} maxLength={maxLength} aria-invalid={!!status} aria-label={aria['aria-label']} onChange={(e) => onText(e.target.value)} />
+    : <input id={id} className="li-input" value={value} disabled={disabled} placeholder={placeholder} maxLength={maxLength} inputMode={inputMode} aria-invalid={!!status} aria-label={aria['aria-label']} onChange={(e) => onText(e.target.value)} />;
+  return (
+    <span className={cls}>
+      {prefix && <span className="li-affix">{prefix}</span>}
+      {input}
+      {suffix && <span className="li-affix">{suffix}</span>}
+    </span>
+  );
+}
+
+/**
+ * Heavy widgets (select, date picker) mount on first use: until then a light box shows the value.
+ * A 500-field form thus paints at once and each widget is still the full antd one when touched.
+ */
+function LazyWidget({ id, shown, disabled, status, placeholder, lang, children, ...aria }: { id?: string; shown: string; disabled?: boolean; status?: 'error'; placeholder?: string; lang: Lang; children(autoOpen: boolean): React.ReactNode; 'aria-label'?: string }) {
+  const [active, setActive] = useState<null | boolean>(null);
+  if (active !== null) return <>{children(active)}</>;
+  return (
+    <span className={`li li-lazy${status ? ' li-error' : ''}${disabled ? ' li-disabled' : ''}`} onMouseEnter={() => !disabled && setActive(false)}>
+      <input id={id} className="li-input" readOnly value={shown} disabled={disabled} placeholder={placeholder ?? (lang === 'en' ? 'Select' : '请选择')} aria-label={aria['aria-label']} aria-invalid={!!status}
+        onFocus={() => setActive(true)} onMouseDown={(e) => { e.preventDefault(); setActive(true); }} />
+      <span className="li-arrow" aria-hidden>▾</span>
+    </span>
+  );
+}
 
 function recordTitle(r: Record<string, unknown>): string {
   for (const k of ['name', 'title', 'full_name', 'customer_name', 'subject', 'code', 'no']) if (typeof r[k] === 'string' && r[k]) return r[k] as string;

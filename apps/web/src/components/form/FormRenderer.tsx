@@ -1,4 +1,4 @@
-import { memo, useCallback, useState, useSyncExternalStore } from 'react';
+import { memo, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Button, Steps, Tabs } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { localize, type Field, type Lang, type LayoutItem } from '@crm/shared';
@@ -15,13 +15,55 @@ export interface FormRendererProps {
   disabled?: boolean;
   /** Prefix for input ids (several forms on one page). */
   idPrefix?: string;
+  /** Called once every block of the form is mounted (large forms mount progressively). */
+  onAllMounted?: () => void;
+}
+
+/** Forms with more fields than this paint their first blocks at once and mount the rest in idle time. */
+const PROGRESSIVE_FIELDS = 80;
+const FIRST_FIELDS = 60;
+
+function countFields(items: AnyItem[] | undefined): number {
+  let n = 0;
+  for (const it of items ?? []) n += !it.type && it.field ? 1 : it.type === 'group' ? (it.fields?.length ?? 1) : countFields(it.items);
+  return n;
 }
 
 /** Renders a form definition's layout; the controller keeps values, errors and rule state. */
-export function FormRenderer({ ctrl, layout, lang, disabled, idPrefix = 'f' }: FormRendererProps) {
+export function FormRenderer({ ctrl, layout, lang, disabled, idPrefix = 'f', onAllMounted }: FormRendererProps) {
+  const items = layout as AnyItem[];
+  const sizes = useMemo(() => items.map((it) => countFields([it])), [items]);
+  const total = sizes.reduce((a, b) => a + b, 0);
+  // How many top-level blocks are mounted: all for an ordinary form; for a large one, the first
+  // blocks now and one more per idle slice, so the form paints at once and typing never waits.
+  const initial = useMemo(() => {
+    if (total <= PROGRESSIVE_FIELDS) return items.length;
+    let n = 0;
+    let acc = 0;
+    while (n < items.length && acc < FIRST_FIELDS) acc += sizes[n++]!;
+    return Math.max(1, n);
+  }, [items, sizes, total]);
+  const [mounted, setMounted] = useState(initial);
+  useEffect(() => {
+    if (mounted >= items.length) { onAllMounted?.(); return; }
+    const idle = (globalThis as { requestIdleCallback?: (cb: () => void, o?: { timeout: number }) => number }).requestIdleCallback;
+    const cancelIdle = (globalThis as { cancelIdleCallback?: (h: number) => void }).cancelIdleCallback;
+    if (idle && cancelIdle) {
+      const h = idle(() => setMounted((m) => m + 1), { timeout: 100 });
+      return () => cancelIdle(h);
+    }
+    const h = setTimeout(() => setMounted((m) => m + 1), 16);
+    return () => clearTimeout(h);
+  }, [mounted, items.length, onAllMounted]);
   return (
     <div className="fr-form">
-      <Items items={layout as AnyItem[]} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={1} />
+      <div className="fr-grid" style={{ gridTemplateColumns: 'minmax(0, 1fr)' }}>
+        {items.map((it, i) =>
+          i < mounted
+            ? <Item key={i} item={it} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} />
+            : <div key={i} className="fr-pending" style={{ height: Math.ceil(sizes[i]! / Math.max(1, it.columns ?? 1)) * 62 + 40 }} aria-busy="true" />,
+        )}
+      </div>
     </div>
   );
 }

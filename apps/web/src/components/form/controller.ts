@@ -1,5 +1,5 @@
 import type { Field, FormDefinitionInput, Lang } from '@crm/shared';
-import { createValidator, fieldOfPath, type EngineResult, type LiveValidator } from '../../lib/formEngine';
+import { createValidator, fieldOfPath, staticRuleState, SYNC_LIMIT, withDefaults, type EngineResult, type LiveValidator } from '../../lib/formEngine';
 
 export interface FieldSnap {
   value: unknown;
@@ -25,9 +25,11 @@ export class FormController {
   private snaps = new Map<string, FieldSnap>();
   private listeners = new Map<string, Set<() => void>>();
   private anyListeners = new Set<() => void>();
-  private validator: LiveValidator;
+  private validator: LiveValidator | null = null;
   readonly fieldMap: Map<string, Field>;
   private setTargets: Set<string>;
+  /** Resolves once fields are fully validated (the data validator of a large form compiles in a worker). */
+  readonly ready: Promise<void>;
   /** Problems of the form definition itself, found by the engine. */
   definitionErrors: { path: string; message: string }[] = [];
   /** Server errors whose path names no field on this form. */
@@ -41,13 +43,36 @@ export class FormController {
   ) {
     this.fieldMap = new Map(fields.map((f) => [f.key, f]));
     this.setTargets = new Set((form.rules ?? []).flatMap((r) => Object.keys(r.set ?? {})));
-    this.validator = createValidator(fields, form, lang, initial);
-    this.values = { ...this.validator.initialValues };
-    this.definitionErrors = this.validator.definitionErrors;
-    // Rule state at the start, without showing errors on untouched fields.
-    this.apply(this.validator.full(this.values), false);
+    if (fields.length <= SYNC_LIMIT) {
+      this.validator = createValidator(fields, form, lang, initial);
+      this.values = { ...this.validator.initialValues };
+      this.definitionErrors = this.validator.definitionErrors;
+      // Rule state at the start; nothing is validated until the user types or submits.
+      this.apply({ errors: [], state: this.validator.initialState }, false);
+      this.ready = this.validator.ready.then(() => this.catchUp());
+    } else {
+      // A large form paints first; the engine compiles right after (its data validator in a worker).
+      this.values = withDefaults(fields, initial);
+      this.apply({ errors: [], state: staticRuleState(fields, form) }, false);
+      this.ready = afterFirstPaint().then(() => {
+        const v = createValidator(fields, form, lang, this.values);
+        this.validator = v;
+        this.definitionErrors = v.definitionErrors;
+        this.apply(v.current(), true);
+        return v.ready;
+      }).then(() => this.catchUp());
+    }
   }
 
+  /** Fields typed in before the engine (or its data validator) was ready are checked now. */
+  private catchUp(): void {
+    const v = this.validator;
+    if (!v) return;
+    let last: EngineResult | null = null;
+    for (const k of this.touched) last = v.revalidate(k);
+    if (this.showAll) last = v.full(this.values);
+    if (last) this.apply(last, true);
+  }
 
   subscribe = (field: string, fn: () => void): (() => void) => {
     let set = this.listeners.get(field);
@@ -69,12 +94,14 @@ export class FormController {
     this.values = { ...this.values, [field]: value };
     this.touched.add(field);
     this.serverErrors.delete(field);
-    this.apply(this.validator.set(field, value), true, field);
+    if (this.validator) this.apply(this.validator.set(field, value), true, field);
+    else this.apply(this.result, true, field);
   }
 
   /** Validates everything and shows every error; returns the engine's verdict. */
   validateAll(): EngineResult {
     this.showAll = true;
+    if (!this.validator) return this.result;
     const r = this.validator.full(this.values);
     this.apply(r, true);
     return r;
@@ -162,4 +189,12 @@ export class FormController {
     for (const k of changed) this.listeners.get(k)?.forEach((fn) => fn());
     this.anyListeners.forEach((fn) => fn());
   }
+}
+
+/** Resolves once the browser has painted the frame being prepared (a task queued from rAF runs after paint). */
+function afterFirstPaint(): Promise<void> {
+  return new Promise((resolve) => {
+    if (typeof requestAnimationFrame === 'function') requestAnimationFrame(() => setTimeout(resolve, 0));
+    else setTimeout(resolve, 0);
+  });
 }

@@ -67,6 +67,7 @@ function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field
   const [problems, setProblems] = useState<number>(0);
   const submit = async () => {
     setError(null);
+    await ctrl.ready;
     const r = ctrl.validateAll();
     if (ctrl.hasBlockingErrors(r)) { setProblems(Math.max(1, ctrl.errorCount())); return; }
     setProblems(0);

@@ -38,6 +38,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
   const [busy, setBusy] = useState(false);
   const submit = async () => {
     setError(null);
+    await ctrl.ready;
     const r = ctrl.validateAll();
     if (ctrl.hasBlockingErrors(r)) return;
     setBusy(true);
@@ -134,6 +135,7 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
   const [busy, setBusy] = useState(false);
   const save = async () => {
     setError(null);
+    await ctrl.ready;
     const r = ctrl.validateAll();
     if (ctrl.hasBlockingErrors(r)) return;
     const values = ctrl.submitValues();

@@ -129,6 +129,7 @@ function TaskForm({ task, onCompleted }: { task: Task; onCompleted(): void }) {
   if (q.error) return <ErrorAlert error={q.error} />;
   const submit = async () => {
     setError(null);
+    await ctrl!.ready;
     const r = ctrl!.validateAll();
     if (ctrl!.hasBlockingErrors(r)) return;
     setBusy(true);

@@ -183,7 +183,7 @@ function Preview({ fields, lang }: { fields: Field[]; lang: 'zh-CN' | 'en' }) {
       )}
       <FormRenderer ctrl={ctrl} layout={def.layout} lang={lang} idPrefix="pv" />
       <Space>
-        <Button type="primary" onClick={() => { const r = ctrl.validateAll(); setResult(ctrl.hasBlockingErrors(r) ? t(`有 ${ctrl.errorCount()} 处需要修改`, `${ctrl.errorCount()} problems to fix`) : t('校验通过（预览不会保存数据）', 'Valid (the preview saves nothing)')); }}>{t('校验', 'Validate')}</Button>
+        <Button type="primary" onClick={async () => { await ctrl.ready; const r = ctrl.validateAll(); setResult(ctrl.hasBlockingErrors(r) ? t(`有 ${ctrl.errorCount()} 处需要修改`, `${ctrl.errorCount()} problems to fix`) : t('校验通过（预览不会保存数据）', 'Valid (the preview saves nothing)')); }}>{t('校验', 'Validate')}</Button>
         {result && <span>{result}</span>}
       </Space>
     </div>
