@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { AuditService } from './audit.service.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { parseInput } from '../common/validation.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { AuditView } from './audit-view.js';
 
 const AuditQuery = z.object({
   actor: z.string().max(100).optional(),
@@ -17,12 +19,16 @@ const AuditQuery = z.object({
 
 @Controller('api/audit')
 export class AuditController {
-  constructor(private readonly audit: AuditService) {}
+  constructor(
+    private readonly audit: AuditService,
+    private readonly view: AuditView,
+  ) {}
 
   @Get()
   @RequireRight('audit.read')
-  list(@Query() query: unknown) {
-    return this.audit.list(parseInput(AuditQuery, query));
+  async list(@Query() query: unknown, @CurrentUser() p: Principal) {
+    const page = await this.audit.list(parseInput(AuditQuery, query));
+    return { ...page, items: await this.view.forReader(page.items, p) };
   }
 
   @Get('verify')

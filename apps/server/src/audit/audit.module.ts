@@ -1,9 +1,10 @@
 import { Module } from '@nestjs/common';
 import { AuditService } from './audit.service.js';
 import { AuditController } from './audit.controller.js';
+import { AuditView } from './audit-view.js';
 
 @Module({
-  providers: [AuditService],
+  providers: [AuditService, AuditView],
   controllers: [AuditController],
   exports: [AuditService],
 })

@@ -82,14 +82,14 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
       let sealed = 0;
       for (;;) {
         const { rows: last } = await c.query<{ position: string; hash: string }>(
-          'SELECT position::text, hash FROM crm.audit_chain ORDER BY position DESC LIMIT 1',
+          'SELECT ch.position::text AS position, ch.hash FROM crm.audit_chain ch ORDER BY ch.position DESC LIMIT 1',
         );
         let position = last[0] ? BigInt(last[0].position) : 0n;
         let prev = last[0]?.hash ?? GENESIS;
         const { rows } = await c.query<AuditRowForHash>(
           `SELECT ${selectForHash('l')} FROM crm.audit_log l
            WHERE NOT EXISTS (SELECT 1 FROM crm.audit_chain ch WHERE ch.seq = l.seq)
-           ORDER BY seq LIMIT ${SEAL_BATCH}`,
+           ORDER BY l.seq LIMIT ${SEAL_BATCH}`,
         );
         if (rows.length === 0) break;
         const positions: string[] = [];
@@ -162,8 +162,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     const rows = await this.db.query<Record<string, unknown> & { seq: string }>(
       `SELECT seq::text AS seq, at, actor_id AS "actorId", actor_name AS "actorName", action, object, record_id AS "recordId",
               outcome, ip, request_id AS "requestId", data
-       FROM crm.audit_log ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
-       ORDER BY seq DESC LIMIT $${params.length}`,
+       FROM crm.audit_log l ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+       ORDER BY l.seq DESC LIMIT $${params.length}`,
       params,
     );
     const more = rows.length > q.limit;
