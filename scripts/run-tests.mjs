@@ -15,14 +15,9 @@ const res = spawnSync(
    '--json', `--outputFile=${out}`, ...process.argv.slice(2)],
   { stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
-let passed = 0;
-let failed = 0;
-if (existsSync(out)) {
-  const r = JSON.parse(readFileSync(out, 'utf8'));
-  passed = r.numPassedTests;
-  failed = r.numFailedTests + (r.numRuntimeErrorTestSuites ?? 0);
-} else {
-  failed = 1;
-}
+const summary = existsSync(out) ? JSON.parse(readFileSync(out, 'utf8')) : null;
+const passed = summary ? summary.numPassedTests : 0;
+// A suite that fails to run at all counts as a failure, as does a run that wrote no results.
+const failed = summary ? summary.numFailedTests + (summary.numRuntimeErrorTestSuites ?? 0) : 1;
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(res.status === 0 && failed === 0 ? 0 : 1);

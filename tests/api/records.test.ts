@@ -274,17 +274,17 @@ describe('queries', () => {
   it('pages with a keyset cursor: every record once, in order, with a total', async () => {
     const seen: string[] = [];
     let cursor: string | null = null;
-    let total = -1;
+    const totals: number[] = [];
     do {
       const params = new URLSearchParams({ sort: '-age,name', limit: '5', filter: JSON.stringify({ name: { $like: '批量%' } }), total: 'true' });
       if (cursor) params.set('cursor', cursor);
       const r = await rm.get(`/api/records/customer?${params}`);
       expect(r.status).toBe(200);
-      total = r.body.total;
+      totals.push(r.body.total);
       seen.push(...r.body.items.map((x: { name: string }) => x.name));
       cursor = r.body.nextCursor;
     } while (cursor);
-    expect(total).toBe(12);
+    expect(new Set(totals)).toEqual(new Set([12]));
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `批量客户${11 - i}`));
   });
 

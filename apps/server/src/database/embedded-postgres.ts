@@ -134,7 +134,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Embe
   try {
     await pg.start();
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start (data in ${pgDir})${err ? `: ${String(err)}` : ''}`);
+    throw new Error(`embedded PostgreSQL did not start (data in ${pgDir})${err ? `: ${String(err)}` : ''}`, { cause: err });
   }
   const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`;
   return {

@@ -93,7 +93,8 @@ export class FilesService {
     mkdirSync(path.dirname(final), { recursive: true });
     if (existsSync(final)) rmSync(tmp, { force: true });
     else renameSync(tmp, final);
-    const safeName = name.replace(/[\u0000-\u001f/\\]/g, '_').slice(0, 255) || 'file';
+    // Control characters and path separators never reach a stored name or a download header.
+    const safeName = [...name].map((ch) => (ch.charCodeAt(0) < 32 || ch === '/' || ch === '\\' ? '_' : ch)).join('').slice(0, 255) || 'file';
     return this.db.tx(async (c) => {
       const { rows } = await c.query<{ id: string }>(
         'INSERT INTO crm.files (sha256, name, size, content_type, created_by) VALUES ($1, $2, $3, $4, $5) RETURNING id',
