@@ -1,0 +1,165 @@
+/**
+ * Service task types of the bank-crm pack (registered with the workflow's ServiceTaskRegistry) and
+ * the KYC review scheduler. Sensitive values (ID numbers) are read here on the server and never
+ * become process variables: the AML check gets them directly and returns only the verdict.
+ */
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Db } from '../database/db.js';
+import { AuditService } from '../audit/audit.service.js';
+import { LOGGER } from '../logging/logger.token.js';
+import { MetadataService } from '../metadata/metadata.service.js';
+import { quoteIdent, tableOf } from '../metadata/field-types.js';
+import { RecordsService } from '../records/records.service.js';
+import { BpmnError, ServiceTaskRegistry } from '../workflow/service-tasks.js';
+import { DefinitionsService } from '../workflow/definitions.service.js';
+import { WorkflowRuntime } from '../workflow/runtime.service.js';
+import { loadTemplate } from '../templates/templates.service.js';
+import { isInstalled, packConfig, packObject } from './bank-pack.js';
+
+const KYC_PROCESS = 'bank_kyc_review';
+
+function addMonths(d: Date, months: number): string {
+  const x = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate()));
+  return x.toISOString().slice(0, 10);
+}
+
+@Injectable()
+export class BankServices implements OnApplicationBootstrap, OnModuleDestroy {
+  private timer: NodeJS.Timeout | undefined;
+  private packObjects: Set<string> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly meta: MetadataService,
+    private readonly records: RecordsService,
+    private readonly registry: ServiceTaskRegistry,
+    private readonly defs: DefinitionsService,
+    private readonly runtime: WorkflowRuntime,
+    private readonly audit: AuditService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.registry.register('bank-customer-context', (input) => this.customerContext(input));
+    this.registry.register('bank-aml-screening', (input, ctx) => this.aml(input, ctx));
+    this.registry.register('bank-record-patch', (input) => this.recordPatch(input));
+    this.registry.register('bank-kyc-complete', (input) => this.kycComplete(input));
+    const every = Number(process.env.CRM_BANK_JOBS_MS ?? 600_000);
+    if (Number.isFinite(every) && every > 0) {
+      this.timer = setInterval(() => {
+        this.scheduleKycReviews().catch((err) => this.logger.warn({ err }, 'KYC review scheduling failed'));
+      }, every);
+      this.timer.unref();
+    }
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private async customer(id: unknown): Promise<Record<string, unknown>> {
+    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new BpmnError('CUSTOMER_REQUIRED', 'customerId is not a record id');
+    const rec = await this.records.loadInternal(packConfig().customer, id);
+    if (!rec) throw new BpmnError('CUSTOMER_NOT_FOUND', `no customer ${id}`);
+    return rec;
+  }
+
+  /** Who looks after the customer and where: owner (the customer manager), sub-branch and branch codes. */
+  private async customerContext(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId);
+    const owner = c.owner_id ? await this.db.one<{ username: string }>('SELECT username FROM crm.users WHERE id = $1', [c.owner_id]) : undefined;
+    const units = c.org_unit_id
+      ? await this.db.query<{ code: string | null; id: string; kind: string }>(
+          `SELECT u.code, u.id::text AS id, u.kind FROM crm.org_units me JOIN crm.org_units u ON u.id = ANY(me.path) WHERE me.id = $1 LIMIT 20`,
+          [c.org_unit_id],
+        )
+      : [];
+    const pick = (kind: string) => units.find((u) => u.kind === kind);
+    const sub = pick('sub_branch') ?? pick('branch') ?? pick('head_office');
+    const branch = pick('branch') ?? pick('head_office');
+    const ownerUsername = owner?.username ?? null;
+    return {
+      customerName: c.name ?? null,
+      customerType: c.customer_type ?? null,
+      riskLevel: c.risk_level ?? 'low',
+      ownerUsername,
+      handler: ownerUsername,
+      subBranch: sub ? (sub.code ?? sub.id) : '',
+      branch: branch ? (branch.code ?? branch.id) : '',
+    };
+  }
+
+  /** Screens the customer's name and ID number / USCC against the local lists; only the verdict leaves. */
+  private async aml(input: Record<string, unknown>, ctx: Parameters<Parameters<ServiceTaskRegistry['register']>[1]>[1]): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId);
+    const screen = this.registry.get('aml-screening');
+    if (!screen) throw new Error('the aml-screening service is not available');
+    const idNumber = (c.id_number as string | null) ?? (c.uscc as string | null) ?? undefined;
+    const out = await screen({ name: c.name, ...(idNumber ? { idNumber } : {}) }, ctx);
+    const matches = (out.amlMatches as { list: string; matchedOn: string }[] | undefined) ?? [];
+    return { amlHit: out.amlHit === true, amlMatches: matches.map((m) => ({ list: m.list, matchedOn: m.matchedOn })) };
+  }
+
+  /** Sets fields of a record of one of the pack's objects, as the platform (status write-backs). */
+  private async recordPatch(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    this.packObjects ??= new Set(loadTemplate('bank-crm').bundle.objects.map((o) => o.key));
+    const object = String(input.object ?? '');
+    if (!this.packObjects.has(object)) throw new BpmnError('RECORD_PATCH_REFUSED', `bank-record-patch does not write ${object}`);
+    const id = String(input.id ?? '');
+    const values = input.values && typeof input.values === 'object' ? (input.values as Record<string, unknown>) : {};
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const cur = await this.records.loadInternal(object, id);
+      if (!cur) throw new BpmnError('RECORD_NOT_FOUND', `no ${object} ${id}`);
+      if (Object.entries(values).every(([k, v]) => cur[k] === v)) return {};
+      try {
+        await this.records.patch(object, id, { ...values, version: cur.version }, null, { lang: 'zh-CN' });
+        return {};
+      } catch (err) {
+        if ((err as { status?: number }).status !== 409) throw err;
+      }
+    }
+    throw new Error(`${object} ${id} kept changing`);
+  }
+
+  private async kycComplete(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId);
+    const months = Number(input.months ?? 12);
+    const riskLevel = ['low', 'medium', 'high'].includes(String(input.riskLevel)) ? String(input.riskLevel) : (c.risk_level ?? 'low');
+    const next = addMonths(new Date(), Number.isFinite(months) && months > 0 ? months : 12);
+    await this.recordPatch({ object: packConfig().customer, id: c.id, values: { kyc_status: 'verified', risk_level: riskLevel, kyc_next_review: next } });
+    return { kycNextReview: next };
+  }
+
+  /**
+   * Starts a KYC review for customers whose next review date has come (set by risk level through the
+   * kycReviewInterval decision: high quarterly, medium yearly, low every three years), at most `max`
+   * per run; each customer is marked "reviewing" in the same transaction, so a review starts once.
+   */
+  async scheduleKycReviews(max = Number(process.env.CRM_KYC_BATCH ?? 200)): Promise<{ started: number }> {
+    if (!(await isInstalled(this.meta))) return { started: 0 };
+    const cfg = packConfig();
+    const o = await packObject(this.meta, cfg.customer, ['kyc_next_review', 'kyc_status']);
+    const def = await this.defs.latest(this.db.pool, KYC_PROCESS);
+    if (!def) return { started: 0 };
+    const today = new Date().toISOString().slice(0, 10);
+    const due = await this.db.query<{ id: string }>(
+      `SELECT t.id::text AS id FROM ${tableOf(o.key)} t WHERE t.deleted_at IS NULL AND t.${quoteIdent('kyc_next_review')} <= $1::date
+         AND t.${quoteIdent('kyc_status')} IS DISTINCT FROM 'reviewing' ORDER BY t.${quoteIdent('kyc_next_review')}, t.id LIMIT $2`,
+      [today, Math.max(1, Math.min(max, 5000))],
+    );
+    let started = 0;
+    for (const { id } of due) {
+      await this.runtime.tx(async (ctx) => {
+        const cur = await this.records.loadInternal(o.key, id, ctx.client);
+        if (!cur || cur.kyc_status === 'reviewing') return;
+        await this.records.patch(o.key, id, { kyc_status: 'reviewing', version: cur.version }, null, { lang: 'zh-CN', client: ctx.client });
+        const row = await this.runtime.start(ctx, def, { variables: { customerId: id, riskLevel: cur.risk_level ?? 'low' }, businessKey: id, initiator: 'system' });
+        await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: row.id, actorId: null, data: { key: def.key, version: def.version, reason: 'kyc_due' } }, ctx.client);
+        started++;
+      });
+    }
+    if (started) this.logger.info({ started }, 'KYC reviews started');
+    return { started };
+  }
+}

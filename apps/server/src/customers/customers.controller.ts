@@ -1,0 +1,72 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { RequireRight } from '../access/platform-rights.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { parseInput } from '../common/validation.js';
+import { CustomersService, MAX_DEPTH } from './customers.service.js';
+import { BankServices } from './bank-services.js';
+
+@Controller('api')
+export class CustomersController {
+  constructor(
+    private readonly customers: CustomersService,
+    private readonly bank: BankServices,
+  ) {}
+
+  @Get('customers/guarantee-circles')
+  circles(@CurrentUser() p: Principal) {
+    return this.customers.circles(p);
+  }
+
+  @Post('customers/guarantee-circles/detect')
+  @RequireRight('designer')
+  detect() {
+    return this.customers.detectCircles();
+  }
+
+  @Post('customers/tags/recompute')
+  @RequireRight('designer')
+  recompute() {
+    return this.customers.recomputeTags();
+  }
+
+  @Post('customers/kyc-reviews/schedule')
+  @RequireRight('designer')
+  scheduleKyc(@Body() body: unknown) {
+    const { max } = parseInput(z.object({ max: z.number().int().min(1).max(5000).optional() }), body);
+    return this.bank.scheduleKycReviews(max);
+  }
+
+  @Get('customers/:id/360')
+  view360(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.customers.view360(id, p);
+  }
+
+  @Get('customers/:id/network')
+  network(@CurrentUser() p: Principal, @Param('id') id: string, @Query() q: unknown) {
+    const { depth } = parseInput(z.object({ depth: z.coerce.number().int().min(1).max(MAX_DEPTH).default(2) }), q);
+    return this.customers.network(id, depth, p);
+  }
+
+  @Get('segments')
+  segments(@CurrentUser() p: Principal) {
+    return this.customers.segments(p);
+  }
+
+  @Get('segments/:code')
+  segment(@CurrentUser() p: Principal, @Param('code') code: string) {
+    return this.customers.segmentWithCount(code, p);
+  }
+
+  @Get('segments/:code/members')
+  members(@CurrentUser() p: Principal, @Param('code') code: string, @Query() q: unknown) {
+    const { limit, cursor } = parseInput(z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(2000).optional() }), q);
+    return this.customers.members(code, p, { limit, ...(cursor ? { cursor } : {}) });
+  }
+
+  @Post('segments/:code/start-process')
+  startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+    const { processKey, max } = parseInput(z.object({ processKey: z.string().min(1).max(200), max: z.number().int().min(1).max(1000).default(100) }), body);
+    return this.customers.startForSegment(code, p, processKey, max);
+  }
+}

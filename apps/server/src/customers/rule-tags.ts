@@ -1,0 +1,51 @@
+/** Rule tags: FEEL conditions over a customer's fields and holdings aggregates. Shared by the server job and the demo loader. */
+import { compileFeel, type CompiledFeel } from '@crm/feel';
+import { createHash } from 'node:crypto';
+
+export interface RuleTag {
+  code: string;
+  feel: CompiledFeel;
+}
+
+export function compileRules(defs: { code: string; rule: string | null; kind: string }[], warn: (code: string, err: Error) => void = () => undefined): RuleTag[] {
+  const out: RuleTag[] = [];
+  for (const d of defs) {
+    if (d.kind !== 'rule' || !d.rule) continue;
+    try {
+      out.push({ code: d.code, feel: compileFeel(d.rule) });
+    } catch (err) {
+      warn(d.code, err as Error);
+    }
+  }
+  return out;
+}
+
+/** Holdings balances by category → the aggregate variables rules may use. */
+export function aggregates(byCategory: Record<string, number>, count: number): Record<string, number> {
+  const g = (k: string) => byCategory[k] ?? 0;
+  return {
+    aum: g('deposit') + g('wealth') + g('fund') + g('insurance'),
+    deposit_balance: g('deposit'),
+    loan_balance: g('loan'),
+    wealth_balance: g('wealth') + g('fund'),
+    insurance_balance: g('insurance'),
+    holding_count: count,
+  };
+}
+
+export function evaluateRuleTags(rules: RuleTag[], ctx: Record<string, unknown>): string[] {
+  const tags: string[] = [];
+  for (const r of rules) {
+    try {
+      if (r.feel.evaluate(ctx) === true) tags.push(r.code);
+    } catch {
+      /* a rule that cannot be evaluated for this customer does not tag it */
+    }
+  }
+  return tags.sort();
+}
+
+/** A guarantee circle's id: stable for the same members. */
+export function circleId(members: string[]): string {
+  return 'GC-' + createHash('sha256').update([...members].sort().join(',')).digest('hex').slice(0, 10).toUpperCase();
+}

@@ -1,0 +1,69 @@
+/**
+ * Demo mode, first start: installs the bank-crm template (after the demo org and users are seeded),
+ * then loads the demo bank (5,000 customers by default) once, while the customer table is empty.
+ * Both default on for the embedded database a newcomer gets from `pnpm start`; with DATABASE_URL
+ * they run when asked for, so suites that build their own objects on a demo server stay unaffected.
+ *   CRM_DEMO_TEMPLATES  templates to install in demo mode (comma list, or "none"; default bank-crm when embedded)
+ *   CRM_DEMO_CUSTOMERS  demo customers to load on first start (default 5000 when embedded, else 0)
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { LOGGER } from '../logging/logger.token.js';
+import { FieldCrypto } from '../crypto/field-crypto.js';
+import { MetadataService } from '../metadata/metadata.service.js';
+import { tableOf } from '../metadata/field-types.js';
+import { CustomersService } from '../customers/customers.service.js';
+import { loadDemoData } from '../cli/demo-data-core.js';
+import { TemplatesService } from './templates.service.js';
+
+function demoCustomers(config: AppConfig): number {
+  const raw = process.env.CRM_DEMO_CUSTOMERS?.trim();
+  if (!raw) return config.embedded ? 5000 : 0;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 2_000_000) throw new Error(`Invalid configuration: CRM_DEMO_CUSTOMERS must be an integer from 0 to 2000000 (got "${raw}")`);
+  return n;
+}
+
+@Injectable()
+export class DemoBootstrap {
+  constructor(
+    private readonly db: Db,
+    private readonly templates: TemplatesService,
+    private readonly meta: MetadataService,
+    private readonly customers: CustomersService,
+    @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** Returns lines to print to the console. */
+  async run(): Promise<string[]> {
+    if (!this.config.demo) return [];
+    const keys = (process.env.CRM_DEMO_TEMPLATES?.trim() || (this.config.embedded ? 'bank-crm' : 'none')).split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+    const lines: string[] = [];
+    for (const key of keys) {
+      if (await this.templates.state(key)) continue;
+      const res = await this.templates.install(key, null);
+      lines.push(`Demo mode: installed the ${key} template v${res.version} (${res.changes.length} parts).`);
+    }
+    const n = demoCustomers(this.config);
+    if (!n || !keys.includes('bank-crm')) return lines;
+    const obj = (await this.meta.current()).objects.get('customer');
+    if (!obj) return lines;
+    const got = await this.db.one<{ ok: boolean }>('SELECT pg_try_advisory_lock(7240031) AS ok');
+    if (!got?.ok) return lines;
+    try {
+      const any = await this.db.one(`SELECT 1 AS one FROM ${tableOf('customer')} LIMIT 1`);
+      if (any) return lines;
+      const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true });
+      await this.customers.detectCircles();
+      this.logger.info({ ...res }, 'demo bank loaded');
+      lines.push(`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles) in ${(res.ms / 1000).toFixed(1)} s.`);
+    } finally {
+      await this.db.query('SELECT pg_advisory_unlock(7240031)');
+    }
+    return lines;
+  }
+}

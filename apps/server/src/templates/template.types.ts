@@ -1,0 +1,63 @@
+/** The shape of a solution template bundle (`<key>/template.json` plus the BPMN / DMN files it names). */
+import type { FieldDef, FormDefinition, LocalizedText } from '@crm/form-engine';
+import type { Permission } from '../access/permission.types.js';
+
+export interface TemplateObject {
+  key: string;
+  label: LocalizedText;
+  description?: string;
+  app?: string;
+  icon?: string;
+  titleField?: string;
+  fields: FieldDef[];
+}
+
+export interface TemplateRole {
+  key: string;
+  name: string;
+  description?: string;
+  platform: string[];
+  /** Permissions on the template's objects; a role's permissions on other objects are kept. */
+  permissions: Permission[];
+}
+
+export interface TemplateParameter {
+  env?: string;
+  default: string;
+  pattern?: string;
+  description?: string;
+}
+
+export interface TemplateBundle {
+  key: string;
+  version: string;
+  name: LocalizedText;
+  description?: string;
+  parameters?: Record<string, TemplateParameter>;
+  objects: TemplateObject[];
+  forms: (Omit<FormDefinition, 'version'> & { key: string })[];
+  roles: TemplateRole[];
+  /** Seed records, matched on `key` (a field holding a business key) so re-installs update instead of duplicating. */
+  records: { object: string; key: string; items: Record<string, unknown>[] }[];
+  decisions: string[];
+  processes: { key: string; file: string }[];
+  triggers: { processKey: string; object: string; on: 'created' | 'updated'; condition?: string }[];
+  views?: Record<string, unknown>[];
+  tags?: Record<string, unknown>[];
+  segments?: Record<string, unknown>[];
+  customer360?: Customer360Config;
+}
+
+/** Which objects and fields of the pack the customer 360 / network / tag / segment routes read. */
+export interface Customer360Config {
+  customer: string;
+  holding: { object: string; customer: string; category: string; balance: string; status: string };
+  relationship: { object: string; from: string; to: string; type: string; guarantor: string };
+  interaction: { object: string; customer: string; at: string };
+  consent: { object: string; customer: string };
+  linked: { object: string; customer: string }[];
+  tags: { object: string; manualField: string; ruleField: string };
+  segment: { object: string };
+  circle: { flag: string; id: string };
+  aumField: string;
+}
