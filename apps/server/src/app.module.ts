@@ -15,13 +15,14 @@ import { RecordsModule } from './records/records.module.js';
 import { FilesModule } from './files/files.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { AdminModule } from './admin/admin.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 
 @Module({})
 export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule],
+      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule],
       controllers: [RootController, HealthController, MetricsController],
       providers: [SeedService, { provide: APP_GUARD, useClass: AuthGuard }],
     };

@@ -22,6 +22,7 @@ import { RequestContext } from './common/request-context.js';
 import { langFrom } from './common/i18n.js';
 import { Metrics } from './metrics/metrics.js';
 import { SeedService } from './bootstrap/seed.service.js';
+import { DemoBootstrap } from './templates/demo-bootstrap.js';
 import sjson from 'secure-json-parse';
 
 export interface RunningServer {
@@ -106,6 +107,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     }
     await app.init();
     for (const line of await app.get(SeedService).run()) print(line);
+    for (const line of await app.get(DemoBootstrap).run()) print(line);
     await app.listen({ port: config.port, host: config.host });
     const addr = fastify.server.address();
     const port = typeof addr === 'object' && addr ? addr.port : config.port;
