@@ -9,6 +9,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pino from 'pino';
+import pg from 'pg';
+import { randomBytes } from 'node:crypto';
 import { activeActivities, openTasks, variablesOf, WorkflowEventError, type InstanceState, type WorkflowEvent } from '@crm/workflow-engine';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initialiseDatabase, poolOf } from '../database/data-source.js';
@@ -16,7 +18,6 @@ import { Db } from '../database/db.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AppConfig } from '../config/config.js';
 import type { Principal } from '../auth/principal.js';
-import { createTestDatabase, dropTestDatabase } from '../../../../tests/harness/db.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
 import type { InstanceRow, TaskRow } from './workflow.repository.js';
@@ -37,6 +38,25 @@ function subset(actual: unknown, expected: unknown): boolean {
   return Object.entries(expected).every(([k, v]) => subset((actual as Record<string, unknown>)[k], v));
 }
 
+/** A fresh database on the test PostgreSQL of the run (TEST_DATABASE_URL, set by the global setup). */
+async function adminQuery(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await c.connect();
+  try {
+    await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+async function createTestDatabase(): Promise<string> {
+  const name = `wfspec_${randomBytes(6).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const u = new URL(process.env.TEST_DATABASE_URL!);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+const dropTestDatabase = (url: string) => adminQuery(`DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`);
+
 const seqOf = (id: string) => Number(id.slice(id.lastIndexOf(':') + 1));
 
 let url: string;
@@ -47,7 +67,7 @@ let runtime: WorkflowRuntime;
 let designer: Principal;
 
 beforeAll(async () => {
-  url = await createTestDatabase('wfspec');
+  url = await createTestDatabase();
   ds = createDataSource({ url, poolSize: 4 });
   await initialiseDatabase(ds);
   db = new Db(poolOf(ds));

@@ -1,6 +1,6 @@
 /** Starting, viewing, listing and cancelling process instances; messages, signals and incidents. */
 import { Injectable } from '@nestjs/common';
-import { activeActivities, variablesOf } from '@crm/workflow-engine';
+import { activeActivities, openTasks, variablesOf } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -51,6 +51,8 @@ function summary(r: InstanceRow): Record<string, unknown> {
     id: r.id,
     definitionKey: r.definition_key,
     version: r.version,
+    definitionId: r.definition_id,
+    definitionVersion: r.version,
     businessKey: r.business_key,
     state: r.status,
     initiator: r.initiator,
@@ -72,13 +74,16 @@ export class ProcessInstancesService {
 
   async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Record<string, unknown>> {
     await this.access.require(p, 'process.start', 'designer');
-    const id = await this.runtime.tx(async (ctx) => {
+    const row = await this.runtime.tx(async (ctx) => {
       const def = await this.defs.latestOrFail(ctx.client, key);
-      const row = await this.runtime.start(ctx, def, { initiator: p.username, ...(body.variables ? { variables: body.variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) });
-      await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: row.id, data: { key, version: def.version } }, ctx.client);
-      return row.id;
+      const r = await this.runtime.start(ctx, def, { initiator: p.username, ...(body.variables ? { variables: body.variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) });
+      await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: r.id, data: { key, version: def.version } }, ctx.client);
+      return r;
     });
-    return this.view(id);
+    // Usually the whole story so far is in hand; with an incident the stored view has the details.
+    if (row.status === 'incident') return this.view(row.id);
+    const history = row.trace.map((t) => ({ element_instance_id: t.elementInstanceId, activity_id: t.activityId, type: t.type, event: t.event, by: t.by ?? null, at: new Date(t.at) }));
+    return this.render(row, history, []);
   }
 
   private async mayRead(p: Principal, r: InstanceRow): Promise<boolean> {
@@ -118,10 +123,15 @@ export class ProcessInstancesService {
       'SELECT id, activity_id, kind, message, created_at FROM crm.wf_incidents WHERE instance_id = $1 AND resolved_at IS NULL ORDER BY created_at LIMIT 500',
       [id],
     );
+    return this.render(r, history, incidents);
+  }
+
+  private render(r: InstanceRow, history: HistoryRow[], incidents: { id: string; activity_id: string; kind: string; message: string; created_at: Date }[]): Record<string, unknown> {
     return {
       ...summary(r),
       variables: variablesOf(r.state),
       activeActivities: activeActivities(r.state),
+      tasks: openTasks(r.state).map((t) => ({ id: t.taskId, activityId: t.activityId, name: t.name ?? null })),
       history: foldHistory(history),
       incidents: incidents.map((i) => ({ id: i.id, activityId: i.activity_id, kind: i.kind, message: i.message, createdAt: i.created_at })),
     };
@@ -144,7 +154,7 @@ export class ProcessInstancesService {
     }
     params.push(q.limit);
     const rows = await this.db.query<InstanceRow>(
-      `SELECT i.id, i.definition_key, i.version, i.business_key, i.status, i.initiator, i.parent_id, i.started_at, i.ended_at
+      `SELECT i.id, i.definition_id, i.definition_key, i.version, i.business_key, i.status, i.initiator, i.parent_id, i.started_at, i.ended_at
        FROM crm.wf_instances i ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
        ORDER BY i.started_at DESC, i.id LIMIT $${params.length}`,
       params,

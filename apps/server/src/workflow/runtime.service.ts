@@ -19,6 +19,7 @@ import {
   type ProcessModel,
   type StepOptions,
   type StepResult,
+  type TraceEntry,
   type WorkflowEvent,
 } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
@@ -91,7 +92,7 @@ export class WorkflowRuntime {
   }
 
   /** Starts an instance of a definition in the caller's transaction. */
-  async start(ctx: StepCtx, def: DefinitionRow, req: StartRequest): Promise<InstanceRow> {
+  async start(ctx: StepCtx, def: DefinitionRow, req: StartRequest): Promise<InstanceRow & { trace: TraceEntry[] }> {
     const model = await this.defs.model(ctx.client, def.id);
     const id = randomUUID();
     const resolveDecision = await this.defs.resolverFor(ctx.client, model);
@@ -129,7 +130,7 @@ export class WorkflowRuntime {
     const ended = result.state.status === 'completed' || result.state.status === 'terminated';
     await repo.insertInstance(ctx.client, row, ended ? ctx.now : null);
     await this.persist(ctx, row, result, false);
-    return { ...row, ended_at: ended ? new Date(ctx.now) : null };
+    return { ...row, ended_at: ended ? new Date(ctx.now) : null, trace: result.trace };
   }
 
   /**

@@ -5,7 +5,7 @@
  * wins and the other gets 409.
  */
 import { Injectable } from '@nestjs/common';
-import { WorkflowEventError, type InstanceState } from '@crm/workflow-engine';
+import { openTasks, WorkflowEventError, type InstanceState } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { AppError, type ErrorDetail } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
@@ -13,8 +13,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { FormsService } from '../metadata/forms.service.js';
 import type { Principal } from '../auth/principal.js';
 import { WorkflowAccess } from './workflow-access.js';
-import { WorkflowRuntime } from './runtime.service.js';
-import type { TaskRow } from './workflow.repository.js';
+import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
+import type { InstanceRow, TaskRow } from './workflow.repository.js';
 
 export type TaskScope = 'mine' | 'candidate' | 'all';
 
@@ -103,34 +103,42 @@ export class TasksService {
     };
   }
 
+  /**
+   * Locks the task's instance (every write to a task happens under its instance's lock) and reads the
+   * task in the same round trip. The engine state is the truth: a task row read stale is caught there.
+   */
+  private async lockTask(ctx: StepCtx, id: string): Promise<{ row: InstanceRow; task: TaskRow }> {
+    const { rows } = await ctx.client.query<InstanceRow & { task: TaskRow }>(
+      `SELECT i.*, to_jsonb(t) AS task FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE t.id = $1 FOR UPDATE OF i`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) throw new AppError(404, 'workflow.task_not_found');
+    const { task, ...row } = r;
+    for (const k of ['due_at', 'created_at', 'claimed_at', 'ended_at'] as const) if (task[k]) task[k] = new Date(task[k] as unknown as string);
+    return { row: row as InstanceRow, task };
+  }
+
   async claim(p: Principal, id: string): Promise<Record<string, unknown>> {
-    return this.db.tx(async (c) => {
-      const { rows } = await c.query<TaskRow>('SELECT * FROM crm.wf_tasks WHERE id = $1 FOR UPDATE', [id]);
-      const t = rows[0];
-      if (!t) throw new AppError(404, 'workflow.task_not_found');
+    return this.runtime.tx(async (ctx) => {
+      const { task: t } = await this.lockTask(ctx, id);
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
       if (t.assignee && this.access.isMe(p, t.assignee)) return taskDto(t);
       if (t.assignee) throw new AppError(409, 'workflow.task_claimed', { assignee: t.assignee });
       if (!(await this.access.mayWork(p, t))) throw new AppError(403, 'workflow.task_not_yours');
       if (this.access.excluded(p, t)) throw new AppError(403, 'workflow.four_eyes');
-      const { rows: upd } = await c.query<TaskRow>(`UPDATE crm.wf_tasks SET assignee = $2, claimed_at = now() WHERE id = $1 RETURNING *`, [id, p.username]);
-      await this.audit.record({ action: 'workflow.task_claim', object: 'task', recordId: id, data: { instanceId: t.instance_id, activityId: t.activity_id } }, c);
+      const { rows: upd } = await ctx.client.query<TaskRow>(`UPDATE crm.wf_tasks SET assignee = $2, claimed_at = now() WHERE id = $1 RETURNING *`, [id, p.username]);
+      await this.audit.record({ action: 'workflow.task_claim', object: 'task', recordId: id, data: { instanceId: t.instance_id, activityId: t.activity_id } }, ctx.client);
       return taskDto(upd[0]!);
     });
   }
 
   async complete(p: Principal, id: string, variables: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
-    const first = await this.find(id);
-    if (first.status !== 'open') throw new AppError(409, 'workflow.task_done');
-    await this.checkMay(p, first);
-    let values = variables;
-    if (first.form_key) values = await this.validateForm(first.form_key, variables ?? {});
     return this.runtime.tx(async (ctx) => {
-      const row = await this.runtime.lock(ctx, first.instance_id);
-      const { rows } = await ctx.client.query<TaskRow>('SELECT * FROM crm.wf_tasks WHERE id = $1 FOR UPDATE', [id]);
-      const t = rows[0]!;
+      const { row, task: t } = await this.lockTask(ctx, id);
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
       await this.checkMay(p, t);
+      const values = t.form_key ? await this.validateForm(t.form_key, variables ?? {}) : variables;
       try {
         await this.runtime.completeTask(ctx, row, id, p.username, values);
       } catch (err) {
@@ -141,7 +149,9 @@ export class TasksService {
         throw err;
       }
       await this.audit.record({ action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key } }, ctx.client);
-      return { id, status: 'completed', processInstanceId: row.id, instanceState: row.status };
+      // The instance's open tasks after this step, so a client can go on without searching its inbox.
+      const next = openTasks(row.state).map((x) => ({ id: x.taskId, activityId: x.activityId, name: x.name ?? null }));
+      return { id, status: 'completed', processInstanceId: row.id, instanceState: row.status, tasks: next };
     });
   }
 

@@ -46,7 +46,8 @@ function dto(t: TriggerRow): Record<string, unknown> {
 
 @Injectable()
 export class TriggersService implements OnModuleInit {
-  private cache: { at: number; rows: TriggerRow[] } | undefined;
+  // A holder object, so the cache is shared (and invalidated) even through a derived instance.
+  private readonly memo: { cache?: { at: number; rows: TriggerRow[] } } = {};
 
   constructor(
     private readonly db: Db,
@@ -76,7 +77,7 @@ export class TriggersService implements OnModuleInit {
         [t.processKey, 'formKey' in t ? 'form' : 'record', 'object' in t ? t.object : null, 'formKey' in t ? t.formKey : null, t.on, t.condition ?? null, p.id],
       );
       await this.audit.record({ action: 'workflow.trigger_create', object: 'process_trigger', recordId: rows[0]!.id, data: { processKey: t.processKey, on: t.on } }, c);
-      this.cache = undefined;
+      this.memo.cache = undefined;
       return dto(rows[0]!);
     });
   }
@@ -93,13 +94,14 @@ export class TriggersService implements OnModuleInit {
       if (!rowCount) throw new AppError(404, 'workflow.trigger_not_found');
       await this.audit.record({ action: 'workflow.trigger_delete', object: 'process_trigger', recordId: id, actorId: p.id }, c);
     });
-    this.cache = undefined;
+    this.memo.cache = undefined;
   }
 
   private async triggers(client: PoolClient): Promise<TriggerRow[]> {
-    if (this.cache && Date.now() - this.cache.at < CACHE_MS) return this.cache.rows;
+    const hit = this.memo.cache;
+    if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
     const { rows } = await client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500');
-    this.cache = { at: Date.now(), rows };
+    this.memo.cache = { at: Date.now(), rows };
     return rows;
   }
 
