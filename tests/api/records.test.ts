@@ -33,7 +33,7 @@ const ALL_TYPES = [
   { key: 'uscc', label: '统一社会信用代码', type: 'cn_uscc' },
   { key: 'card_no', label: '银行卡号', type: 'bank_card' },
   { key: 'website', label: '网站', type: 'url' },
-  { key: 'branch', label: '所属网点', type: 'relation', target: 'branch' },
+  { key: 'branch', label: '所属网点', type: 'relation', target: 'outlet' },
   { key: 'manager', label: '客户经理', type: 'user' },
   { key: 'org', label: '机构', type: 'org_unit' },
   { key: 'files', label: '附件', type: 'attachment' },
@@ -56,13 +56,13 @@ afterAll(async () => {
 
 describe('objects and fields', () => {
   it('creates a relation target and an object with one field of every type, as real typed columns', async () => {
-    const branch = await analyst.post('/api/meta/objects', { key: 'branch', label: '网点', fields: [{ key: 'title', label: '名称', type: 'text', required: true }] });
+    const branch = await analyst.post('/api/meta/objects', { key: 'outlet', label: '网点', fields: [{ key: 'title', label: '名称', type: 'text', required: true }] });
     expect(branch.status).toBe(201);
-    const res = await analyst.post('/api/meta/objects', { key: 'customer', label: { 'zh-CN': '客户', en: 'Customer' }, fields: ALL_TYPES });
+    const res = await analyst.post('/api/meta/objects', { key: 'client', label: { 'zh-CN': '客户', en: 'Customer' }, fields: ALL_TYPES });
     expect(res.status).toBe(201);
     expect(res.body.fields.map((f: { key: string }) => f.key)).toEqual(ALL_TYPES.map((f) => f.key));
     const cols = await withClient(srv.dbUrl, (c) =>
-      c.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'customer'`),
+      c.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'client'`),
     );
     const types = Object.fromEntries(cols.rows.map((r) => [r.column_name, r.data_type]));
     expect(types).toMatchObject({
@@ -71,19 +71,19 @@ describe('objects and fields', () => {
       // level ≥ 3: ciphertext plus a keyed hash for equality search
       id_number: 'text', id_number__h: 'text', mobile: 'text', mobile__h: 'text',
     });
-    const fk = await withClient(srv.dbUrl, (c) => c.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'crm_data.customer'::regclass AND contype = 'f'`));
+    const fk = await withClient(srv.dbUrl, (c) => c.query(`SELECT conname FROM pg_constraint WHERE conrelid = 'crm_data.client'::regclass AND contype = 'f'`));
     expect(fk.rows.length).toBe(3); // branch, manager, org
   });
 
   it('rejects bad field definitions with every problem named, and designers only', async () => {
-    const bad = await analyst.post('/api/meta/objects/customer/fields', { key: 'Bad Key', label: '', type: 'nope' });
+    const bad = await analyst.post('/api/meta/objects/client/fields', { key: 'Bad Key', label: '', type: 'nope' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.length).toBeGreaterThanOrEqual(2);
-    const dup = await analyst.post('/api/meta/objects/customer/fields', { key: 'name', label: '重复', type: 'text' });
+    const dup = await analyst.post('/api/meta/objects/client/fields', { key: 'name', label: '重复', type: 'text' });
     expect(dup.status).toBe(409);
-    const norel = await analyst.post('/api/meta/objects/customer/fields', { key: 'x_rel', label: 'x', type: 'relation', target: 'nowhere' });
+    const norel = await analyst.post('/api/meta/objects/client/fields', { key: 'x_rel', label: 'x', type: 'relation', target: 'nowhere' });
     expect(norel.status).toBe(400);
-    const notDesigner = await rm.post('/api/meta/objects/customer/fields', { key: 'sneaky', label: 'x', type: 'text' });
+    const notDesigner = await rm.post('/api/meta/objects/client/fields', { key: 'sneaky', label: 'x', type: 'text' });
     expect(notDesigner.status).toBe(403);
     const unknown = await analyst.get('/api/meta/objects/nope');
     expect(unknown.status).toBe(404);
@@ -94,11 +94,11 @@ describe('objects and fields', () => {
   });
 
   it('grants staff access through roles (deny by default until then)', async () => {
-    const before = await rm.post('/api/records/customer', { name: '王五' });
+    const before = await rm.post('/api/records/client', { name: '王五' });
     expect(before.status).toBe(403);
     const perms = [
-      { object: 'customer', actions: ['create', 'read', 'update', 'delete'], scope: 'team' },
-      { object: 'branch', actions: ['create', 'read'], scope: 'all' },
+      { object: 'client', actions: ['create', 'read', 'update', 'delete'], scope: 'team' },
+      { object: 'outlet', actions: ['create', 'read'], scope: 'all' },
     ];
     const r = await security.patch('/api/admin/roles/rm', { permissions: perms });
     expect(r.status).toBe(200);
@@ -129,7 +129,7 @@ describe('forms and submissions', () => {
   it('creates a two-section form with a FEEL rule and publishes version 1', async () => {
     const form = {
       key: 'customer_onboarding',
-      object: 'customer',
+      object: 'client',
       title: { 'zh-CN': '客户开户', en: 'Onboarding' },
       layout: [
         { type: 'section', title: { 'zh-CN': '基本信息' }, columns: 2, items: ALL_TYPES.filter((f) => !['uscc', 'remark'].includes(f.key)).map((f) => ({ field: f.key })) },
@@ -167,7 +167,7 @@ describe('forms and submissions', () => {
   });
 
   it('answers an invalid ID number with 400, the path and a Chinese message, and writes nothing', async () => {
-    const count = async () => (await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm_data.customer'))).rows[0].n;
+    const count = async () => (await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm_data.client'))).rows[0].n;
     const before = await count();
     const res = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, id_number: '110105194912310021' });
     expect(res.status).toBe(400);
@@ -192,7 +192,7 @@ describe('forms and submissions', () => {
   });
 
   it('refuses system columns and unknown keys from the caller', async () => {
-    const res = await rm.post('/api/records/customer', { name: '赵六', owner_id: rmUser.id, version: 9, nope: 1 });
+    const res = await rm.post('/api/records/client', { name: '赵六', owner_id: rmUser.id, version: 9, nope: 1 });
     expect(res.status).toBe(400);
     const paths = res.body.error.details.map((d: { path: string }) => d.path).sort();
     expect(paths).toEqual(['/nope', '/owner_id', '/version']);
@@ -202,42 +202,42 @@ describe('forms and submissions', () => {
 describe('records: read, change, delete', () => {
   let id: string;
   it('patches with the current version and refuses a stale one with 409', async () => {
-    const created = await rm.post('/api/records/customer', { name: '孙七', aum: '100.00', customer_type: 'individual' });
+    const created = await rm.post('/api/records/client', { name: '孙七', aum: '100.00', customer_type: 'individual' });
     expect(created.status).toBe(201);
     id = created.body.id;
-    const p1 = await rm.patch(`/api/records/customer/${id}`, { aum: '200.00', version: 1 });
+    const p1 = await rm.patch(`/api/records/client/${id}`, { aum: '200.00', version: 1 });
     expect(p1.status).toBe(200);
     expect(p1.body).toMatchObject({ aum: '200.00', version: 2, name: '孙七' });
-    const stale = await rm.patch(`/api/records/customer/${id}`, { aum: '300.00', version: 1 });
+    const stale = await rm.patch(`/api/records/client/${id}`, { aum: '300.00', version: 1 });
     expect(stale.status).toBe(409);
     expect(stale.body.error.code).toBe('records.stale_version');
-    const noVersion = await rm.patch(`/api/records/customer/${id}`, { aum: '300.00' });
+    const noVersion = await rm.patch(`/api/records/client/${id}`, { aum: '300.00' });
     expect(noVersion.status).toBe(400);
-    const bad = await rm.patch(`/api/records/customer/${id}`, { aum: 'lots', version: 2 });
+    const bad = await rm.patch(`/api/records/client/${id}`, { aum: 'lots', version: 2 });
     expect(bad.status).toBe(400);
-    const got = await rm.get(`/api/records/customer/${id}`);
+    const got = await rm.get(`/api/records/client/${id}`);
     expect(got.body).toMatchObject({ aum: '200.00', version: 2 });
   });
 
   it('soft-deletes: the record disappears from the API but the row stays', async () => {
-    expect((await rm.del(`/api/records/customer/${id}`)).status).toBe(204);
-    expect((await rm.get(`/api/records/customer/${id}`)).status).toBe(404);
-    expect((await rm.del(`/api/records/customer/${id}`)).status).toBe(404);
-    const row = await withClient(srv.dbUrl, (c) => c.query('SELECT deleted_at FROM crm_data.customer WHERE id = $1', [id]));
+    expect((await rm.del(`/api/records/client/${id}`)).status).toBe(204);
+    expect((await rm.get(`/api/records/client/${id}`)).status).toBe(404);
+    expect((await rm.del(`/api/records/client/${id}`)).status).toBe(404);
+    const row = await withClient(srv.dbUrl, (c) => c.query('SELECT deleted_at FROM crm_data.client WHERE id = $1', [id]));
     expect(row.rows[0].deleted_at).not.toBeNull();
   });
 
   it('answers unknown objects, bad ids and malformed bodies with 4xx and writes nothing', async () => {
     expect((await rm.get('/api/records/nope')).status).toBe(404);
-    expect((await rm.get('/api/records/customer/not-a-uuid')).status).toBe(400);
-    expect((await rm.get('/api/records/customer/00000000-0000-0000-0000-000000000000')).status).toBe(404);
+    expect((await rm.get('/api/records/client/not-a-uuid')).status).toBe(400);
+    expect((await rm.get('/api/records/client/00000000-0000-0000-0000-000000000000')).status).toBe(404);
     const token = (await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'rm', password: 'Demo@2026' } })).body.accessToken;
-    const malformed = await call(srv.baseUrl, 'POST', '/api/records/customer', { token, rawBody: '{"name": ' });
+    const malformed = await call(srv.baseUrl, 'POST', '/api/records/client', { token, rawBody: '{"name": ' });
     expect(malformed.status).toBe(400);
-    expect(await postLarge(srv.baseUrl, '/api/records/customer', 10 * 1024 * 1024, token)).toBe(413);
-    const arr = await call(srv.baseUrl, 'POST', '/api/records/customer', { token, body: [1, 2] });
+    expect(await postLarge(srv.baseUrl, '/api/records/client', 10 * 1024 * 1024, token)).toBe(413);
+    const arr = await call(srv.baseUrl, 'POST', '/api/records/client', { token, body: [1, 2] });
     expect(arr.status).toBe(400);
-    const wrongTypes = await rm.post('/api/records/customer', { name: 42, age: 'old', vip: 'yes', birth_date: '2026-02-30', channels: 'app' });
+    const wrongTypes = await rm.post('/api/records/client', { name: 42, age: 'old', vip: 'yes', birth_date: '2026-02-30', channels: 'app' });
     expect(wrongTypes.status).toBe(400);
     expect(wrongTypes.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/age', '/birth_date', '/channels', '/name', '/vip']);
   });
@@ -245,16 +245,16 @@ describe('records: read, change, delete', () => {
 
 describe('queries', () => {
   beforeAll(async () => {
-    expect((await rm.post('/api/records/customer', { name: '无年龄' })).status).toBe(201);
+    expect((await rm.post('/api/records/client', { name: '无年龄' })).status).toBe(201);
     for (let i = 0; i < 12; i++) {
-      const r = await rm.post('/api/records/customer', { name: `批量客户${i}`, age: 20 + i, aum: `${1000 * i}.00`, customer_type: i % 3 === 0 ? 'corporate' : 'individual', uscc: i % 3 === 0 ? '91350100M000100Y43' : undefined, channels: i % 2 ? ['app'] : ['branch'], tags: i % 4 === 0 ? ['vip'] : [] });
+      const r = await rm.post('/api/records/client', { name: `批量客户${i}`, age: 20 + i, aum: `${1000 * i}.00`, customer_type: i % 3 === 0 ? 'corporate' : 'individual', uscc: i % 3 === 0 ? '91350100M000100Y43' : undefined, channels: i % 2 ? ['app'] : ['branch'], tags: i % 4 === 0 ? ['vip'] : [] });
       expect(r.status).toBe(201);
     }
   });
 
   it('filters with every operator family', async () => {
     const q = async (filter: unknown, sort = 'name') => {
-      const r = await rm.post('/api/records/customer/query', { filter, sort, limit: 500 });
+      const r = await rm.post('/api/records/client/query', { filter, sort, limit: 500 });
       expect(r.status).toBe(200);
       return r.body.items as Record<string, unknown>[];
     };
@@ -278,7 +278,7 @@ describe('queries', () => {
     do {
       const params = new URLSearchParams({ sort: '-age,name', limit: '5', filter: JSON.stringify({ name: { $like: '批量%' } }), total: 'true' });
       if (cursor) params.set('cursor', cursor);
-      const r = await rm.get(`/api/records/customer?${params}`);
+      const r = await rm.get(`/api/records/client?${params}`);
       expect(r.status).toBe(200);
       totals.push(r.body.total);
       seen.push(...r.body.items.map((x: { name: string }) => x.name));
@@ -302,11 +302,11 @@ describe('queries', () => {
       { filter: { $or: [] } },
     ];
     for (const body of bad) {
-      const r = await rm.post('/api/records/customer/query', body);
+      const r = await rm.post('/api/records/client/query', body);
       expect([r.status, JSON.stringify(body)]).toEqual([400, JSON.stringify(body)]);
       expect(r.body.error.code).toMatch(/^(records\.|common\.validation_failed)/);
     }
-    const sqlValue = await rm.post('/api/records/customer/query', { filter: { name: "x' OR '1'='1" } });
+    const sqlValue = await rm.post('/api/records/client/query', { filter: { name: "x' OR '1'='1" } });
     expect(sqlValue.status).toBe(200);
     expect(sqlValue.body.items).toEqual([]);
     const users = await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm.users'));
@@ -316,66 +316,66 @@ describe('queries', () => {
 
 describe('changes apply at once, and a failed change leaves nothing', () => {
   it('adds a field that is usable in the next request', async () => {
-    const add = await analyst.post('/api/meta/objects/customer/fields', { key: 'risk_level', label: '风险等级', type: 'select', options: { choices: [{ value: 'low', label: '低' }, { value: 'high', label: '高' }] } });
+    const add = await analyst.post('/api/meta/objects/client/fields', { key: 'risk_level', label: '风险等级', type: 'select', options: { choices: [{ value: 'low', label: '低' }, { value: 'high', label: '高' }] } });
     expect(add.status).toBe(201);
-    const r = await rm.post('/api/records/customer', { name: '新字段客户', risk_level: 'high' });
+    const r = await rm.post('/api/records/client', { name: '新字段客户', risk_level: 'high' });
     expect(r.status).toBe(201);
     expect(r.body.risk_level).toBe('high');
-    const q = await rm.post('/api/records/customer/query', { filter: { risk_level: 'high' } });
+    const q = await rm.post('/api/records/client/query', { filter: { risk_level: 'high' } });
     expect(q.body.items.length).toBe(1);
   });
 
   it('refuses making a field unique over duplicates: neither metadata nor index changes', async () => {
-    const res = await analyst.patch('/api/meta/objects/customer/fields/customer_type', { unique: true });
+    const res = await analyst.patch('/api/meta/objects/client/fields/customer_type', { unique: true });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('meta.unique_violation_existing');
-    const meta = await analyst.get('/api/meta/objects/customer');
+    const meta = await analyst.get('/api/meta/objects/client');
     expect(meta.body.fields.find((f: { key: string }) => f.key === 'customer_type').unique).toBeUndefined();
-    const idx = await withClient(srv.dbUrl, (c) => c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'crm_data' AND tablename = 'customer' AND indexname LIKE '%customer_type%'`));
+    const idx = await withClient(srv.dbUrl, (c) => c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'crm_data' AND tablename = 'client' AND indexname LIKE '%customer_type%'`));
     expect(idx.rows).toEqual([]);
   });
 
   it('enforces a unique field with 409 naming it', async () => {
-    const add = await analyst.post('/api/meta/objects/customer/fields', { key: 'ext_id', label: '外部编号', type: 'text', unique: true });
+    const add = await analyst.post('/api/meta/objects/client/fields', { key: 'ext_id', label: '外部编号', type: 'text', unique: true });
     expect(add.status).toBe(201);
-    expect((await rm.post('/api/records/customer', { name: 'A', ext_id: 'E-1' })).status).toBe(201);
-    const dup = await rm.post('/api/records/customer', { name: 'B', ext_id: 'E-1' });
+    expect((await rm.post('/api/records/client', { name: 'A', ext_id: 'E-1' })).status).toBe(201);
+    const dup = await rm.post('/api/records/client', { name: 'B', ext_id: 'E-1' });
     expect(dup.status).toBe(409);
     expect(dup.body.error.message).toContain('ext_id');
   });
 
   it('changes a type only where the data converts, otherwise 409 with nothing changed', async () => {
-    const t = await analyst.post('/api/meta/objects/customer/fields', { key: 'code', label: '代码', type: 'text' });
+    const t = await analyst.post('/api/meta/objects/client/fields', { key: 'code', label: '代码', type: 'text' });
     expect(t.status).toBe(201);
-    await rm.post('/api/records/customer', { name: 'C', code: '123' });
-    const toInt = await analyst.patch('/api/meta/objects/customer/fields/code', { type: 'integer' });
+    await rm.post('/api/records/client', { name: 'C', code: '123' });
+    const toInt = await analyst.patch('/api/meta/objects/client/fields/code', { type: 'integer' });
     expect(toInt.status).toBe(200);
-    await rm.post('/api/records/customer', { name: 'D', code: 7 });
-    const back = await analyst.patch('/api/meta/objects/customer/fields/code', { type: 'text' });
+    await rm.post('/api/records/client', { name: 'D', code: 7 });
+    const back = await analyst.patch('/api/meta/objects/client/fields/code', { type: 'text' });
     expect(back.status).toBe(200);
-    await rm.post('/api/records/customer', { name: 'E', code: 'ABC' });
-    const refused = await analyst.patch('/api/meta/objects/customer/fields/code', { type: 'integer' });
+    await rm.post('/api/records/client', { name: 'E', code: 'ABC' });
+    const refused = await analyst.patch('/api/meta/objects/client/fields/code', { type: 'integer' });
     expect(refused.status).toBe(409);
     expect(refused.body.error.code).toBe('meta.type_change_refused');
-    const col = await withClient(srv.dbUrl, (c) => c.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'customer' AND column_name = 'code'`));
+    const col = await withClient(srv.dbUrl, (c) => c.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'client' AND column_name = 'code'`));
     expect(col.rows[0].data_type).toBe('text');
-    const meta = await analyst.get('/api/meta/objects/customer');
+    const meta = await analyst.get('/api/meta/objects/client');
     expect(meta.body.fields.find((f: { key: string }) => f.key === 'code').type).toBe('text');
-    const never = await analyst.patch('/api/meta/objects/customer/fields/channels', { type: 'date' });
+    const never = await analyst.patch('/api/meta/objects/client/fields/channels', { type: 'date' });
     expect(never.status).toBe(409);
   });
 
   it('hides a deleted field but keeps its data until a purge', async () => {
-    expect((await analyst.del('/api/meta/objects/customer/fields/code')).status).toBe(204);
-    const meta = await analyst.get('/api/meta/objects/customer');
+    expect((await analyst.del('/api/meta/objects/client/fields/code')).status).toBe(204);
+    const meta = await analyst.get('/api/meta/objects/client');
     expect(meta.body.fields.map((f: { key: string }) => f.key)).not.toContain('code');
     expect(meta.body.deletedFields).toContain('code');
-    const r = await rm.post('/api/records/customer/query', { filter: { name: 'E' } });
+    const r = await rm.post('/api/records/client/query', { filter: { name: 'E' } });
     expect(r.body.items[0].code).toBeUndefined();
-    const kept = await withClient(srv.dbUrl, (c) => c.query(`SELECT code FROM crm_data.customer WHERE code = 'ABC'`));
+    const kept = await withClient(srv.dbUrl, (c) => c.query(`SELECT code FROM crm_data.client WHERE code = 'ABC'`));
     expect(kept.rows.length).toBe(1);
-    expect((await analyst.del('/api/meta/objects/customer/fields/code?purge=true')).status).toBe(204);
-    const gone = await withClient(srv.dbUrl, (c) => c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'customer' AND column_name = 'code'`));
+    expect((await analyst.del('/api/meta/objects/client/fields/code?purge=true')).status).toBe(204);
+    const gone = await withClient(srv.dbUrl, (c) => c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'client' AND column_name = 'code'`));
     expect(gone.rows).toEqual([]);
   });
 });
@@ -404,11 +404,37 @@ describe('attachments', () => {
     expect(own.status).toBe(200);
     expect(Buffer.from(await own.arrayBuffer()).equals(pdf)).toBe(true);
     // Attach to a record and let the manager read customers of the branch subtree.
-    const rec = await rm.post('/api/records/customer', { name: '附件客户', files: [up.body.id] });
+    const rec = await rm.post('/api/records/client', { name: '附件客户', files: [up.body.id] });
     expect(rec.status).toBe(201);
-    await security.patch('/api/admin/roles/manager', { permissions: [{ object: 'customer', actions: ['read'], scope: 'org_subtree' }] });
+    await security.patch('/api/admin/roles/manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_subtree' }] });
     const after = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${managerToken}` } });
     expect(after.status).toBe(200);
+  });
+});
+
+describe('export', () => {
+  it('needs the export action, keeps masking and scope, neutralises formulas, and is audited', async () => {
+    const denied = await rm.get('/api/records/client/export');
+    expect(denied.status).toBe(403);
+    await security.patch('/api/admin/roles/rm', { permissions: [
+      { object: 'client', actions: ['create', 'read', 'update', 'delete', 'export'], scope: 'team' },
+      { object: 'outlet', actions: ['create', 'read'], scope: 'all' },
+    ] });
+    expect((await rm.post('/api/records/client', { name: '=HYPERLINK("http://x")', id_number: '11010519491231002X' })).status).toBe(201);
+    const bad = await rm.get(`/api/records/client/export?filter=${encodeURIComponent('{"nope":1}')}`);
+    expect(bad.status).toBe(400);
+    const res = await rm.get(`/api/records/client/export?filter=${encodeURIComponent(JSON.stringify({ id_number: { $null: false } }))}`);
+    expect(res.status).toBe(400); // rm may not filter on a field it only sees masked
+    const ok = await rm.get('/api/records/client/export?sort=name');
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get('content-type')).toContain('text/csv');
+    const text = String(ok.body);
+    expect(text.split('\n')[0]).toContain('客户名称');
+    expect(text).toContain('110***********002X');
+    expect(text).not.toContain('11010519491231002X');
+    expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
+    const audit = await withClient(srv.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.export' AND object = 'client'`));
+    expect(audit.rows[0].n).toBe(1);
   });
 });
 
@@ -417,16 +443,16 @@ describe('OpenAPI', () => {
     const doc = await rm.get('/api/openapi.json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toBe('3.1.0');
-    expect(doc.body.paths['/api/records/customer'].post).toBeDefined();
-    expect(doc.body.paths['/api/records/customer/{id}'].patch).toBeDefined();
-    expect(Object.keys(doc.body.components.schemas.customer.properties)).toEqual(expect.arrayContaining(['name', 'id_number', 'risk_level', 'ext_id']));
+    expect(doc.body.paths['/api/records/client'].post).toBeDefined();
+    expect(doc.body.paths['/api/records/client/{id}'].patch).toBeDefined();
+    expect(Object.keys(doc.body.components.schemas.client.properties)).toEqual(expect.arrayContaining(['name', 'id_number', 'risk_level', 'ext_id']));
     expect(doc.body.paths['/api/meta/objects'].post).toBeUndefined(); // rm is no designer
-    await analyst.post('/api/meta/objects/customer/fields', { key: 'wechat_id', label: '微信号', type: 'text' });
+    await analyst.post('/api/meta/objects/client/fields', { key: 'wechat_id', label: '微信号', type: 'text' });
     const again = await rm.get('/api/openapi.json');
-    expect(again.body.components.schemas.customer.properties.wechat_id).toBeDefined();
+    expect(again.body.components.schemas.client.properties.wechat_id).toBeDefined();
     const anon = await call(srv.baseUrl, 'GET', '/api/openapi.json');
     expect(anon.status).toBe(200);
-    expect(anon.body.paths['/api/records/customer']).toBeUndefined();
+    expect(anon.body.paths['/api/records/client']).toBeUndefined();
     const docs = await fetch(`${srv.baseUrl}/api/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');

@@ -81,6 +81,9 @@ export async function postLarge(baseUrl: string, path: string, bytes: number, to
     socket.on('connect', () => {
       socket.write(`POST ${path} HTTP/1.1\r\nHost: ${url.host}\r\nContent-Type: application/json\r\nContent-Length: ${bytes + 12}\r\n` +
         (token ? `Authorization: Bearer ${token}\r\n` : '') + '\r\n{"name":"');
+      // A server that checks the declared size answers before any body arrives; give it that chance
+      // so its answer is not lost to a reset caused by unread bytes.
+      setTimeout(() => pump(), 500);
       const chunk = Buffer.alloc(64 * 1024, 'x');
       let sent = 0;
       const pump = () => {
@@ -94,7 +97,6 @@ export async function postLarge(baseUrl: string, path: string, bytes: number, to
         }
         if (!done) socket.write('"}  ');
       };
-      pump();
     });
   });
 }

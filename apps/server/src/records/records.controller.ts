@@ -1,4 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { RecordsExportService } from './records-export.js';
 import { z } from 'zod';
 import { RecordsService, MAX_LIMIT } from './records.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -34,7 +36,30 @@ function lang() {
 
 @Controller('api/records')
 export class RecordsController {
-  constructor(private readonly records: RecordsService) {}
+  constructor(
+    private readonly records: RecordsService,
+    private readonly exporter: RecordsExportService,
+  ) {}
+
+  /** CSV (UTF-8 with BOM, opens in Excel) of the filtered list; needs the `export` action. */
+  @Get(':object/export')
+  async export(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal, @Res() reply: FastifyReply) {
+    const q = parseInput(ListQuery.omit({ limit: true, cursor: true, total: true }).extend({ format: z.enum(['csv']).default('csv') }), query);
+    let filter: unknown;
+    if (q.filter) {
+      try {
+        filter = JSON.parse(q.filter);
+      } catch {
+        throw new AppError(400, 'records.invalid_filter', {}, [{ path: '/filter', code: 'json', message: 'filter is not valid JSON' }]);
+      }
+    }
+    const { filename, stream } = await this.exporter.csv(object(o), { filter, sort: q.sort, fields: q.fields?.split(',').map((s) => s.trim()).filter(Boolean) }, p, lang());
+    void reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="${filename}"`)
+      .header('cache-control', 'no-store')
+      .send(stream);
+  }
 
   @Post(':object')
   create(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal) {
