@@ -34,11 +34,11 @@ describe('permission matrix', () => {
     srv = await startServer();
     w = await setupWorld(srv, { extraUsers: false });
     const form = await w.c.analyst.post('/api/meta/forms', {
-      key: 'customer_form', object: 'customer', title: '客户登记',
+      key: 'client_form', object: 'client', title: '客户登记',
       layout: [{ field: 'name' }, { field: 'id_number' }, { field: 'mobile' }, { field: 'note' }],
     });
     expect(form.status).toBe(201);
-    expect((await w.c.analyst.post('/api/meta/forms/customer_form/publish')).status).toBe(201);
+    expect((await w.c.analyst.post('/api/meta/forms/client_form/publish')).status).toBe(201);
   });
   afterAll(async () => {
     await srv?.stop();
@@ -63,8 +63,8 @@ describe('permission matrix', () => {
     for (const row of matrix.routes) {
       const [method, path] = row.route.split(' ');
       const target = (row.call ?? path)
-        .replaceAll('$object', 'customer')
-        .replaceAll('$form', 'customer_form')
+        .replaceAll('$object', 'client')
+        .replaceAll('$form', 'client_form')
         .replaceAll('$rm', rmId)
         .replaceAll('$uuid', randomUUID());
       if (/[{}$]/.test(target)) throw new Error(`unresolved path in fixture: ${row.route} → ${target}`);
@@ -85,11 +85,11 @@ describe('permission matrix', () => {
 
   it('a permission granted or withdrawn by the security administrator changes the matrix at once', async () => {
     // The auditor has no object rights: grant read, use it, withdraw it, and it is gone on the next request.
-    expect((await w.c.auditor.get('/api/records/customer')).status).toBe(403);
-    expect((await w.c.security.patch('/api/admin/roles/auditor', { permissions: [{ object: 'customer', actions: ['read'], scope: 'all' }] })).status).toBe(200);
-    expect((await w.c.auditor.get('/api/records/customer')).status).toBe(200);
+    expect((await w.c.auditor.get('/api/records/client')).status).toBe(403);
+    expect((await w.c.security.patch('/api/admin/roles/auditor', { permissions: [{ object: 'client', actions: ['read'], scope: 'all' }] })).status).toBe(200);
+    expect((await w.c.auditor.get('/api/records/client')).status).toBe(200);
     expect((await w.c.security.patch('/api/admin/roles/auditor', { permissions: [] })).status).toBe(200);
-    expect((await w.c.auditor.get('/api/records/customer')).status).toBe(403);
+    expect((await w.c.auditor.get('/api/records/client')).status).toBe(403);
     // Platform rights too: give the manager the designer right and take it back.
     expect((await w.c.manager.post('/api/meta/objects', {})).status).toBe(403);
     expect((await w.c.security.patch('/api/admin/roles/manager', { platform: ['process.start', 'designer'] })).status).toBe(200);

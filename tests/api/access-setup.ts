@@ -1,5 +1,5 @@
 /**
- * Shared set-up for the access, privacy and audit tests: a `customer` object designed through the API
+ * Shared set-up for the access, privacy and audit tests: a `client` (客户) object designed through the API
  * by the analyst, object permissions granted by the security administrator, and extra relationship
  * managers created by the system administrator in other teams.
  */
@@ -20,11 +20,11 @@ export const CUSTOMER_FIELDS = [
   { key: 'rating', label: { 'zh-CN': '内部评级', en: 'Internal rating' }, type: 'text' },
 ];
 
-/** The object permissions the security administrator grants for `customer`. */
+/** The object permissions the security administrator grants for `client`. */
 export const CUSTOMER_GRANTS: Record<string, unknown[]> = {
-  rm: [{ object: 'customer', actions: ['create', 'read', 'update', 'delete'], scope: 'team', fields: { note: 'write', rating: 'none' } }],
-  manager: [{ object: 'customer', actions: ['read'], scope: 'org_subtree' }],
-  compliance: [{ object: 'customer', actions: ['read'], scope: 'all', unmask: true }],
+  rm: [{ object: 'client', actions: ['create', 'read', 'update', 'delete'], scope: 'team', fields: { note: 'write', rating: 'none' } }],
+  manager: [{ object: 'client', actions: ['read'], scope: 'org_subtree' }],
+  compliance: [{ object: 'client', actions: ['read'], scope: 'all', unmask: true }],
   auditor: [],
 };
 
@@ -56,13 +56,13 @@ export interface World {
   units: Record<string, string>;
 }
 
-/** Logs every demo user in, designs `customer`, grants permissions, and adds rm_peer (same team) and rm_hz (another branch). */
+/** Logs every demo user in, designs `client`, grants permissions, and adds rm_peer (same team) and rm_hz (another branch). */
 export async function setupWorld(srv: TestServer, opts: { extraUsers?: boolean } = {}): Promise<World> {
   const tokens: Record<string, string> = {};
   for (const r of DEMO_ROLES) tokens[r] = await login(srv.baseUrl, r);
   const c = Object.fromEntries(Object.entries(tokens).map(([k, t]) => [k, client(srv.baseUrl, t)])) as World['c'];
 
-  const created = await c.analyst.post('/api/meta/objects', { key: 'customer', label: { 'zh-CN': '客户', en: 'Customer' }, fields: CUSTOMER_FIELDS });
+  const created = await c.analyst.post('/api/meta/objects', { key: 'client', label: { 'zh-CN': '客户', en: 'Customer' }, fields: CUSTOMER_FIELDS });
   expect(created.status).toBe(201);
   for (const [role, permissions] of Object.entries(CUSTOMER_GRANTS)) {
     const r = await c.security.patch(`/api/admin/roles/${role}`, { permissions });

@@ -11,6 +11,10 @@ import { AuditService } from '../audit/audit.service.js';
 import { hashPassword } from '../auth/password.js';
 import { AccessService } from '../access/access.service.js';
 import type { Permission } from '../access/permission.types.js';
+import { RecordsService } from '../records/records.service.js';
+import { compileFilter } from '../records/filter-compiler.js';
+import type { ObjectMeta } from '../metadata/metadata.types.js';
+import { MetadataService } from '../metadata/metadata.service.js';
 
 registerMessages({
   'admin.user_exists': { 'zh-CN': '用户名已存在：{username}', en: 'The user name is taken: {username}' },
@@ -22,6 +26,7 @@ registerMessages({
   'admin.org_cycle': { 'zh-CN': '机构不能移动到自己的下级', en: 'An org unit cannot move under itself' },
   'admin.weak_password': { 'zh-CN': '密码至少 8 位，且包含大写字母、小写字母、数字和符号', en: 'A password needs 8+ characters with upper and lower case, a digit and a symbol' },
   'admin.unknown_object': { 'zh-CN': '权限引用了不存在的对象：{object}', en: 'A permission names an unknown object: {object}' },
+  'admin.invalid_scope': { 'zh-CN': '对象 {object} 的行范围条件无效', en: 'The row scope filter for {object} is not valid' },
 });
 
 const USER_COLUMNS = `u.id, u.username, u.display_name AS "displayName", u.org_unit_id AS "orgUnitId", u.roles, u.disabled,
@@ -33,6 +38,8 @@ export class AdminService {
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly access: AccessService,
+    private readonly records: RecordsService,
+    private readonly meta: MetadataService,
   ) {}
 
   // ---------- users ----------
@@ -116,10 +123,29 @@ export class AdminService {
   }
 
   private async assertObjects(c: PoolClient, perms: Permission[]): Promise<void> {
-    for (const p of perms) {
-      if (p.object === '*') continue;
-      const found = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [p.object]);
-      if (!found.rowCount) throw new AppError(400, 'admin.unknown_object', { object: p.object });
+    for (const [i, p] of perms.entries()) {
+      if (p.object !== '*') {
+        const found = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [p.object]);
+        if (!found.rowCount) throw new AppError(400, 'admin.unknown_object', { object: p.object });
+      }
+      if (typeof p.scope === 'object') await this.assertScopeFilter(p.object, p.scope.filter, `/permissions/${i}/scope/filter`);
+    }
+  }
+
+  /**
+   * A row scope filter is compiled once when granted, against the object's columns (only the system
+   * columns for "*") with placeholder user variables, so a bad one is refused here rather than breaking
+   * every later read of the role's users.
+   */
+  private async assertScopeFilter(object: string, filter: unknown, at: string): Promise<void> {
+    const o: ObjectMeta = object === '*' ? ({ key: '*', fields: [] } as unknown as ObjectMeta) : await this.meta.object(object);
+    const zero = '00000000-0000-0000-0000-000000000000';
+    try {
+      compileFilter(filter, { columns: this.records.columns(o, null), params: [], userVars: { id: zero, orgUnitId: zero, username: 'user' } });
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      const details = typeof err.details === 'function' ? err.details('en') : (err.details ?? []);
+      throw new AppError(400, 'admin.invalid_scope', { object }, details.map((d) => ({ ...d, path: at + (d.path ?? '') })));
     }
   }
 
