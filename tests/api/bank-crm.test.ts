@@ -101,3 +101,132 @@ describe('demo start', () => {
     expect((await auditor.post('/api/records/customer/query', { limit: 1 })).status).toBe(403);
   });
 });
+
+const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
+const USCC_W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+function uscc(n: number): string {
+  const org = String(n).padStart(8, '0');
+  const ow = [3, 7, 9, 10, 5, 8, 4, 2];
+  const s = [...org].reduce((a, ch, i) => a + Number(ch) * ow[i]!, 0);
+  const c = 11 - (s % 11);
+  const body = `91310115${org}${c === 10 ? 'X' : c === 11 ? '0' : c}`;
+  const sum = [...body].reduce((a, ch, i) => a + USCC_ALPHABET.indexOf(ch) * USCC_W[i]!, 0);
+  return body + USCC_ALPHABET[(31 - (sum % 31)) % 31];
+}
+function idNumber(seq: number): string {
+  const body = `31011519850615${String(seq).padStart(3, '0')}`;
+  const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  return body + '10X98765432'[[...body].reduce((a, ch, i) => a + Number(ch) * w[i]!, 0) % 11];
+}
+
+describe('installing', () => {
+  it('changes nothing when the template is installed again', async () => {
+    const counts = () =>
+      withClient(srv.dbUrl, async (c) => {
+        const q = async (sql: string) => (await c.query(sql)).rows[0].n as number;
+        return {
+          objects: await q('SELECT count(*)::int AS n FROM crm.objects'),
+          fields: await q('SELECT count(*)::int AS n FROM crm.fields'),
+          forms: await q('SELECT count(*)::int AS n FROM crm.form_versions'),
+          processes: await q('SELECT count(*)::int AS n FROM crm.wf_definitions'),
+          decisions: await q('SELECT count(*)::int AS n FROM crm.wf_decisions'),
+          triggers: await q('SELECT count(*)::int AS n FROM crm.wf_triggers'),
+          roles: await q(`SELECT count(*)::int AS n FROM crm.roles`),
+          roleVersions: await q(`SELECT count(*)::int AS n FROM crm.roles WHERE updated_at > created_at`),
+          products: await q('SELECT count(*)::int AS n FROM crm_data.product'),
+          tags: await q('SELECT count(*)::int AS n FROM crm_data.customer_tag'),
+          metaVersion: await q(`SELECT (value::text)::int AS n FROM crm.settings WHERE key = 'meta_version'`),
+          audit: await q(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action LIKE 'meta.%' OR action LIKE 'template.%' OR action LIKE 'workflow.deploy%' OR action LIKE 'workflow.trigger%' OR action LIKE 'admin.role%' OR (action LIKE 'record.%' AND object IN ('product', 'customer_tag', 'segment'))`),
+        };
+      });
+    const before = await counts();
+    expect((await rm.post('/api/templates/bank-crm/install')).status).toBe(403);
+    const r = await analyst.post('/api/templates/bank-crm/install');
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ key: 'bank-crm', changed: false, changes: [] });
+    expect(await counts()).toEqual(before);
+    const again = await analyst.post('/api/templates/bank-crm/install');
+    expect(again.body.changed).toBe(false);
+  });
+});
+
+describe('customer 360, network and tags', () => {
+  it('returns every part of the 360° view, as the caller may see it', async () => {
+    const c = await myCustomer();
+    const r = await rm.get(`/api/customers/${c.id}/360`);
+    expect(r.status).toBe(200);
+    for (const k of ['customer', 'metrics', 'kyc', 'tags', 'holdings', 'relationships', 'interactions', 'consents', 'complaints', 'loan_applications', 'processes', 'tasks', 'timeline']) expect(r.body).toHaveProperty(k);
+    expect(r.body.customer.id).toBe(c.id);
+    expect(String(r.body.customer.id_number)).toMatch(/\*/);
+    expect(r.body.holdings.items.length).toBeGreaterThan(0);
+    expect(Number(r.body.metrics.aum)).toBeGreaterThan(0);
+    expect(r.body.kyc).toHaveProperty('riskLevel');
+    expect((await auditor.get(`/api/customers/${c.id}/360`)).status).toBe(404);
+    // A customer of another branch is not rm's to see.
+    const other = await compliance.post('/api/records/customer/query', { filter: { province: '浙江省' }, limit: 1 });
+    expect((await rm.get(`/api/customers/${other.body.items[0].id}/360`)).status).toBe(404);
+    const full = await compliance.get(`/api/customers/${c.id}/360`);
+    expect(full.body.customer.id_number).toMatch(/^\d{17}[\dX]$/);
+  });
+
+  it('finds a guarantee circle and walks the relationship network', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await rm.post('/api/records/customer', { customer_type: 'corporate', name: `测试担保圈企业${i}有限公司`, uscc: uscc(87650000 + i) });
+      if (r.status !== 201) console.log(JSON.stringify(r.body));
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    const person = await rm.post('/api/records/customer', { customer_type: 'individual', name: '测试法人', id_number: idNumber(101) });
+    expect(person.status).toBe(201);
+    expect((await rm.post('/api/records/relationship', { from_customer: person.body.id, to_customer: ids[0], rel_type: 'legal_rep' })).status).toBe(201);
+    for (let i = 0; i < 3; i++) {
+      const r = await rm.post('/api/records/relationship', { from_customer: ids[i], to_customer: ids[(i + 1) % 3], rel_type: 'guarantor', guarantee_amount: '5000000.00' });
+      expect(r.status).toBe(201);
+    }
+    const flagged = await until(async () => {
+      const r = await rm.get(`/api/records/customer/${ids[1]}`);
+      return r.body.in_guarantee_circle === true ? r.body : null;
+    });
+    expect(flagged.guarantee_circle).toMatch(/^GC-/);
+    for (const id of ids) expect((await rm.get(`/api/records/customer/${id}`)).body.guarantee_circle).toBe(flagged.guarantee_circle);
+    const circles = await compliance.get('/api/customers/guarantee-circles');
+    expect(circles.body.items.find((c: any) => c.id === flagged.guarantee_circle).members).toHaveLength(3);
+
+    const net = await rm.get(`/api/customers/${person.body.id}/network?depth=3`);
+    expect(net.status).toBe(200);
+    expect(net.body.nodes.map((n: any) => n.id).sort()).toEqual([person.body.id, ...ids].sort());
+    expect(net.body.edges).toHaveLength(4);
+    const near = await rm.get(`/api/customers/${person.body.id}/network?depth=1`);
+    expect(near.body.nodes).toHaveLength(2);
+    expect((await rm.get(`/api/customers/${person.body.id}/network?depth=9`)).status).toBe(400);
+    // The demo bank has its own circles.
+    expect(circles.body.items.length).toBeGreaterThan(1);
+  });
+
+  it('recomputes rule tags on change and counts segments live', async () => {
+    const c = await myCustomer();
+    const products = await rm.post('/api/records/product/query', { filter: { code: 'D-LDC' }, limit: 1 });
+    const h = await analyst.post('/api/records/holding', { customer: c.id, product: products.body.items[0].id, category: 'deposit', balance: '7000000.00' });
+    expect(h.status).toBe(201);
+    const after = (await compliance.get(`/api/records/customer/${c.id}`)).body;
+    expect(after.rule_tags).toContain('high_net_worth');
+    expect(Number(after.aum)).toBeGreaterThanOrEqual(7000000);
+    const tagged = await rm.patch(`/api/records/customer/${c.id}`, { tags: ['vip'], version: after.version });
+    expect(tagged.status).toBe(200);
+    const v = await rm.get(`/api/customers/${c.id}/360`);
+    expect(v.body.tags.map((t: any) => t.code)).toEqual(expect.arrayContaining(['vip', 'high_net_worth']));
+
+    const mine = await rm.get('/api/segments');
+    expect(mine.status).toBe(200);
+    const all = await compliance.get('/api/segments');
+    const seg = (r: any, code: string) => r.body.items.find((s: any) => s.code === code);
+    expect(seg(mine, 'private_banking').count).toBeGreaterThanOrEqual(1);
+    expect(seg(all, 'corporate').count).toBeGreaterThan(seg(mine, 'corporate').count);
+    const members = await rm.get('/api/segments/private_banking/members?limit=500');
+    expect(members.body.items.map((x: any) => x.id)).toContain(c.id);
+    const recompute = await analyst.post('/api/customers/tags/recompute');
+    expect(recompute.status).toBe(201);
+    expect(recompute.body.customers).toBeGreaterThan(400);
+  });
+});
