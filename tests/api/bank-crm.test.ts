@@ -230,3 +230,140 @@ describe('customer 360, network and tags', () => {
     expect(recompute.body.customers).toBeGreaterThan(400);
   });
 });
+
+describe('processes', () => {
+  it('complaint: lands with the customer manager, is reviewed by the branch manager and called back', async () => {
+    const c = await myCustomer();
+    const f = await rm.post('/api/records/complaint', { customer: c.id, channel: 'branch', category: 'fees', description: '对账户管理费有异议' });
+    expect(f.status).toBe(201);
+    const inst = await instanceOf(f.body.id, 'bank_complaint');
+    const triage = await taskFor(manager, inst.id, 'triage');
+    expect(triage.assignee).toBe('manager');
+    await complete(manager, triage.id, { category: 'fees' });
+    const handle = await taskFor(rm, inst.id, 'handle');
+    expect(handle.assignee).toBe('rm');
+    expect(Date.parse(handle.dueAt) - Date.now()).toBeGreaterThan(47 * 3600_000);
+    expect((await rm.get(`/api/records/complaint/${f.body.id}`)).body.status).toBe('handling');
+    await complete(rm, handle.id, { resolution: '已退还管理费' });
+    const review = await taskFor(manager, inst.id, 'review');
+    expect(review.assignee).toBe('manager');
+    await complete(manager, review.id, { reviewDecision: 'ok' });
+    const callback = await taskFor(rm, inst.id, 'callback');
+    await complete(rm, callback.id, { satisfied: true });
+    await until(async () => (await instance(inst.id)).state === 'completed');
+    expect((await rm.get(`/api/records/complaint/${f.body.id}`)).body.status).toBe('closed');
+    const v = await rm.get(`/api/customers/${c.id}/360`);
+    expect(v.body.complaints.items.map((x: any) => x.id)).toContain(f.body.id);
+    expect(v.body.processes.items.map((x: any) => x.id)).toContain(inst.id);
+  });
+
+  it('complaint: escalates to the branch manager when the 48-hour SLA lapses', async () => {
+    const c = await myCustomer();
+    const f = await rm.post('/api/records/complaint', { customer: c.id, channel: 'call_center', category: 'service', priority: 'urgent', description: '柜面服务态度差' });
+    expect(f.status).toBe(201);
+    const inst = await instanceOf(f.body.id, 'bank_complaint');
+    const triage = await taskFor(manager, inst.id, 'triage');
+    // The rm's inbox shows what they work on; the 360° view shows the open task of this customer.
+    const job = await withClient(srv.dbUrl, (db) => db.query(`SELECT id, due_at FROM crm.wf_jobs WHERE instance_id = $1 AND activity_id = 'slaBreached'`, [inst.id]));
+    expect(job.rows).toHaveLength(1);
+    const hours = (new Date(job.rows[0].due_at).getTime() - Date.now()) / 3600_000;
+    expect(hours).toBeGreaterThan(47.9);
+    expect(hours).toBeLessThanOrEqual(48);
+    // 48 hours pass.
+    await withClient(srv.dbUrl, (db) => db.query(`UPDATE crm.wf_jobs SET due_at = now() WHERE id = $1`, [job.rows[0].id]));
+    const escalated = await taskFor(manager, inst.id, 'escalated');
+    expect(escalated.assignee).toBe('manager');
+    expect((await manager.post(`/api/tasks/${triage.id}/complete`, { variables: {} })).status).toBe(409);
+    await until(async () => (await rm.get(`/api/records/complaint/${f.body.id}`)).body.status === 'escalated');
+    await complete(manager, escalated.id, { resolution: '行长亲自致电客户致歉' });
+    const callback = await taskFor(rm, inst.id, 'callback');
+    await complete(rm, callback.id);
+    await until(async () => (await instance(inst.id)).state === 'completed');
+  });
+
+  it('loan: a small loan is approved in the branch, a large one goes to head office (four-eyes)', async () => {
+    const c = await myCustomer();
+    const small = await rm.post('/api/records/loan_application', { customer: c.id, amount: '300000.00', term_months: 36, purpose: '装修' });
+    expect(small.status).toBe(201);
+    const big = await rm.post('/api/records/loan_application', { customer: c.id, amount: '8000000.00', term_months: 60, purpose: '经营周转', collateral: 'mortgage' });
+    expect(big.status).toBe(201);
+    const si = await instanceOf(small.body.id, 'bank_loan_application');
+    const bi = await instanceOf(big.body.id, 'bank_loan_application');
+    for (const inst of [si, bi]) {
+      const review = await taskFor(manager, inst.id, 'creditReview');
+      expect(review.assignee).toBe('manager');
+      expect((await rm.post(`/api/tasks/${review.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(403);
+      await complete(manager, review.id, { decision: 'approve' });
+    }
+    await until(async () => (await instance(si.id)).state === 'completed');
+    const sv = await instance(si.id);
+    expect(sv.variables.approval.level).toBe('branch');
+    expect(sv.variables.amlHit).toBe(false);
+    expect((await rm.get(`/api/records/loan_application/${small.body.id}`)).body.status).toBe('approved');
+
+    const ho = await taskFor(approver, bi.id, 'headOfficeApproval');
+    expect(ho.candidateGroups).toEqual(['credit_approver']);
+    expect((await manager.post(`/api/tasks/${ho.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(403);
+    await complete(approver, ho.id, { decision: 'approve' });
+    await until(async () => (await instance(bi.id)).state === 'completed');
+    const bv = await instance(bi.id);
+    expect(bv.variables).toMatchObject({ approval: { level: 'head_office' }, firstApprover: 'manager', secondApprover: 'approver' });
+    expect((await rm.get(`/api/records/loan_application/${big.body.id}`)).body.status).toBe('approved');
+  });
+
+  it('loan: a sanctions-list hit goes to compliance, who may reject it', async () => {
+    const cust = await rm.post('/api/records/customer', { customer_type: 'individual', name: '王黑名单', id_number: idNumber(202) });
+    expect(cust.status).toBe(201);
+    const loan = await rm.post('/api/records/loan_application', { customer: cust.body.id, amount: '50000.00', term_months: 12, purpose: '消费' });
+    const inst = await instanceOf(loan.body.id, 'bank_loan_application');
+    const review = await taskFor(compliance, inst.id, 'amlReview');
+    expect((await instance(inst.id)).variables.amlHit).toBe(true);
+    await complete(compliance, review.id, { decision: 'reject' });
+    await until(async () => (await instance(inst.id)).state === 'completed');
+    expect((await rm.get(`/api/records/loan_application/${loan.body.id}`)).body.status).toBe('rejected');
+  });
+
+  it('KYC review: started when due, high risk reviewed by compliance, next review set by the decision table', async () => {
+    const c = await myCustomer();
+    const cur = (await compliance.get(`/api/records/customer/${c.id}`)).body;
+    const p = await compliance.patch(`/api/records/customer/${c.id}`, { kyc_next_review: '2020-01-01', version: cur.version });
+    expect(p.status).toBe(200);
+    const s = await analyst.post('/api/customers/kyc-reviews/schedule', { max: 1 });
+    expect(s.body.started).toBe(1);
+    const inst = await instanceOf(c.id, 'bank_kyc_review');
+    const update = await taskFor(rm, inst.id, 'kycUpdate');
+    expect(update.assignee).toBe('rm');
+    expect((await rm.get(`/api/records/customer/${c.id}`)).body.kyc_status).toBe('reviewing');
+    await complete(rm, update.id, { riskLevel: 'high' });
+    const cr = await taskFor(compliance, inst.id, 'complianceReview');
+    await complete(compliance, cr.id, { approved: true });
+    await until(async () => (await instance(inst.id)).state === 'completed');
+    const after = (await rm.get(`/api/records/customer/${c.id}`)).body;
+    expect(after).toMatchObject({ kyc_status: 'verified', risk_level: 'high' });
+    const months = (Date.parse(after.kyc_next_review) - Date.now()) / (30.4 * 86400_000);
+    expect(months).toBeGreaterThan(2.5);
+    expect(months).toBeLessThan(3.5);
+  });
+
+  it('lead: assigned round-robin to the customer managers of the branch', async () => {
+    const me = (await manager.get('/api/auth/me')).body;
+    const unit = me.orgUnitId ?? me.org_unit_id ?? me.orgUnit?.id;
+    const assigned: string[] = [];
+    for (const name of ['线索甲', '线索乙']) {
+      const l = await manager.post('/api/records/lead', { name, source: 'walk_in', interest: '大额存单', branch: unit });
+      expect(l.status).toBe(201);
+      const inst = await instanceOf(l.body.id, 'bank_lead_assignment');
+      const rec = await until(async () => {
+        const r = await manager.get(`/api/records/lead/${l.body.id}`);
+        return r.body.assigned_rm ? r.body : null;
+      });
+      const t = await until(async () => ((await instance(inst.id)).activeActivities.includes('followUp') ? true : null));
+      expect(t).toBe(true);
+      assigned.push(rec.assigned_rm);
+    }
+    expect(assigned[0]).not.toBe(assigned[1]);
+    expect(assigned).toContain('rm');
+    const inbox = await rm.get('/api/tasks?scope=mine');
+    expect(inbox.body.items.some((t: any) => t.activityId === 'followUp')).toBe(true);
+  });
+});
