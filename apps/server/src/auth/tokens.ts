@@ -1,6 +1,6 @@
 /** Short-lived HS256 access tokens (jose). */
 import { SignJWT, jwtVerify, errors } from 'jose';
-import { randomUUID } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 
 export interface AccessClaims {
   sub: string;
@@ -9,12 +9,13 @@ export interface AccessClaims {
 }
 
 export class TokenService {
-  private readonly key: Uint8Array;
+  // A KeyObject made once: with raw bytes jose imports the key again on every sign and verify.
+  private readonly key: KeyObject;
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
   ) {
-    this.key = new TextEncoder().encode(secret);
+    this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
 
   async issue(userId: string): Promise<{ token: string; expiresAt: Date }> {

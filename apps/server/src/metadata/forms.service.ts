@@ -38,6 +38,8 @@ interface VersionRow {
 @Injectable()
 export class FormsService {
   private readonly published = new Map<string, PublishedForm>();
+  /** Latest published version per form, re-read at most every 500 ms (other processes may publish). */
+  private readonly latest = new Map<string, { at: number; version: number }>();
 
   constructor(
     private readonly db: Db,
@@ -119,6 +121,7 @@ export class FormsService {
       );
       await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
       await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } }, c);
+      this.latest.delete(key);
       return { version };
     });
   }
@@ -126,10 +129,15 @@ export class FormsService {
   async version(key: string, version: number | 'latest'): Promise<PublishedForm> {
     let v = version;
     if (v === 'latest') {
-      const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
-      if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
-      if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
-      v = row.latest_version;
+      const hit = this.latest.get(key);
+      if (hit && Date.now() - hit.at < 500) v = hit.version;
+      else {
+        const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
+        if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
+        if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
+        v = row.latest_version;
+        this.latest.set(key, { at: Date.now(), version: v });
+      }
     }
     const cacheKey = `${key}@${v}`;
     const hit = this.published.get(cacheKey);
