@@ -247,6 +247,9 @@ export function orderBy(keys: SortKey[], idSql: string): string {
  * last ascending and first descending, i.e. NULL is the largest value either way.
  */
 export function afterCursor(keys: SortKey[], cursor: unknown[], idSql: string, ctx: FilterContext): string {
+  // A cursor comes back from the client: each value must have its column's type before it is bound.
+  const typed = [...keys.map((k) => k.col.comparable), 'uuid' as Comparable];
+  if (cursor[keys.length] === null || typed.some((c, i) => !cursorValueOk(c, cursor[i]))) throw new AppError(400, 'records.invalid_cursor');
   const lastDesc = keys.length ? keys[keys.length - 1].desc : false;
   const all: { sql: string; desc: boolean; cast: string; value: unknown }[] = [
     ...keys.map((k, i) => ({ sql: k.col.sql, desc: k.desc, cast: elementCast(k.col.comparable), value: cursor[i] })),
@@ -262,4 +265,17 @@ export function afterCursor(keys: SortKey[], cursor: unknown[], idSql: string, c
     ors.push([...eqs, after].join(' AND '));
   }
   return '(' + ors.map((o) => `(${o})`).join(' OR ') + ')';
+}
+
+function cursorValueOk(c: Comparable, v: unknown): boolean {
+  if (v === null) return true;
+  switch (c) {
+    case 'number': return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUM_RE.test(v));
+    case 'date': return typeof v === 'string' && DATE_RE.test(v) && !Number.isNaN(Date.parse(v));
+    case 'timestamp': return typeof v === 'string' && TS_RE.test(v) && !Number.isNaN(Date.parse(v));
+    case 'boolean': return typeof v === 'boolean';
+    case 'uuid': return typeof v === 'string' && UUID_RE.test(v);
+    case 'text': return typeof v === 'string' && v.length <= 2000;
+    default: return false;
+  }
 }
