@@ -10,6 +10,8 @@ export interface StepOptions {
   now: string;
   /** Business-rule tasks: returns the deployed decision model that holds `decisionRef`. */
   resolveDecision?: (decisionRef: string) => DecisionModel | undefined;
+  /** Call activities: whether a process key is deployed (when false: an incident on the call activity). */
+  isDeployed?: (processKey: string) => boolean;
 }
 
 export interface StartOptions extends StepOptions {

@@ -15,6 +15,11 @@ export interface RunOptions {
   now: string;
   /** Business-rule tasks: the decision model holding `decisionRef` (undefined → incident). */
   resolveDecision?: (decisionRef: string) => DecisionModel | undefined;
+  /**
+   * Call activities: whether a process key is deployed. When given and false, the call activity
+   * becomes an incident ("not deployed") instead of a startCall effect; a retry asks again.
+   */
+  isDeployed?: (processKey: string) => boolean;
 }
 
 /** What triggered a catch event / boundary event / event-subprocess start. */
@@ -272,6 +277,7 @@ export class Run {
         return this.startScope(exec, start);
       }
       case 'callActivity': {
+        if (this.opts.isDeployed && !this.opts.isDeployed(el.calledElement!)) throw new StepFailure(`called process ${el.calledElement} is not deployed`);
         const callId = this.newId();
         this.state.waits[callId] = { id: callId, kind: 'call', execId: exec.id, elementId: el.id, role: 'activity' };
         this.effects.push({ type: 'startCall', callId, activityId: el.id, processKey: el.calledElement!, variables: this.payload(exec, el) });
@@ -444,15 +450,20 @@ export class Run {
     const exec = this.state.execs[w.execId]!;
     const trig: Trigger = variables ? { variables } : {};
     const rearm = w.kind === 'timer' && w.repeat && (w.role === 'boundary' || w.role === 'eventSubProcess');
+    // A fired timer's job is gone with the firing; a message or signal subscription is closed here.
+    const consume = () => {
+      delete this.state.waits[w.id];
+      if (w.kind === 'message' || w.kind === 'signal') this.effects.push({ type: 'unsubscribe', subscriptionId: w.id });
+    };
     if (w.kind === 'timer') delete this.state.waits[w.id];
     switch (w.role) {
       case 'activity':
-        if (w.kind !== 'timer') delete this.state.waits[w.id];
+        consume();
         this.setVariables(exec.id, variables);
         return this.complete(exec);
       case 'eventGateway': {
+        consume();
         this.closeWaitsOf(exec.id, (o) => o.id !== w.id);
-        delete this.state.waits[w.id];
         const flow = this.el(exec.elementId).outgoing.find((f) => this.model.flows[f]!.target === w.elementId)!;
         // The chosen catch event completes at once with the trigger's payload.
         return this.finish(exec, [flow], trig);
@@ -460,7 +471,7 @@ export class Run {
       case 'boundary': {
         const b = this.el(w.elementId);
         if (b.cancelActivity !== false) {
-          if (w.kind !== 'timer') delete this.state.waits[w.id];
+          consume();
           this.cancel(exec);
           this.enqueue({ k: 'enter', elementId: b.id, parentId: exec.parent!, trigger: trig });
           this.enqueue({ k: 'scope', execId: exec.parent! });
@@ -473,7 +484,7 @@ export class Run {
       case 'eventSubProcess': {
         const start = this.el(w.elementId);
         if (start.interrupting !== false) {
-          if (w.kind !== 'timer') delete this.state.waits[w.id];
+          consume();
           this.interruptScope(exec);
         } else if (rearm) this.rearm(w);
         return this.startEventSubProcess(exec, start.scope, trig);

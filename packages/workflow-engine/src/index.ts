@@ -10,3 +10,5 @@ export type * from './model.js';
 export type * from './state.js';
 export { runScript } from './spec-script.js';
 export type { SpecScript, ScriptStep, ScriptExpect, ScriptOutcome } from './spec-script.js';
+export { timerStarts, nextTimerStart } from './timer-starts.js';
+export type { TimerStart } from './timer-starts.js';

@@ -7,7 +7,10 @@ import {
   parseBpmn,
   retryIncident,
   startInstance,
+  nextTimerStart,
+  timerStarts,
   variablesOf,
+  BpmnValidationError,
   WorkflowEventError,
   type InstanceState,
   type ProcessModel,
@@ -208,6 +211,64 @@ describe('execution API', () => {
     expect(r.trace.filter((t) => t.activityId === 'e')).toHaveLength(2);
     expect(activeActivities(r.state)).toEqual(['join']);
     expect(r.state.status).toBe('active');
+  });
+});
+
+describe('requests of the persistence layer', () => {
+  const callModel = () => model(`<bpmn:startEvent id="s"/><bpmn:callActivity id="c" crm:calledElement="child"/><bpmn:endEvent id="e"/>${flows('s>c', 'c>e')}`);
+
+  it('raises an incident on a call to a process that is not deployed, and a retry calls it once deployed', async () => {
+    const m = await callModel();
+    let deployed = false;
+    const r = startInstance(m, { instanceId: 'i1', initiator: 'a', now: NOW, isDeployed: (k) => k === 'child' && deployed });
+    expect(r.state.status).toBe('incident');
+    expect(r.effects.map((e) => e.type)).toEqual(['incident']);
+    expect(r.effects[0]).toMatchObject({ activityId: 'c', message: 'called process child is not deployed' });
+    expect(Object.values(r.state.waits)).toHaveLength(0);
+    const incidentId = Object.keys(r.state.incidents)[0]!;
+    expect(retryIncident(m, r.state, incidentId, { now: NOW, isDeployed: () => deployed }).state.status).toBe('incident');
+    deployed = true;
+    const r2 = retryIncident(m, r.state, incidentId, { now: NOW, isDeployed: () => deployed });
+    expect(r2.state.status).toBe('active');
+    expect(r2.effects.map((e) => e.type)).toEqual(['incidentResolved', 'startCall']);
+    // Without the option the engine calls whatever is named, as before.
+    expect(startInstance(m, { instanceId: 'i2', initiator: 'a', now: NOW }).effects.map((e) => e.type)).toEqual(['startCall']);
+  });
+
+  it('closes the subscription of a message or signal that fires its own wait', async () => {
+    const m = await model(
+      `<bpmn:startEvent id="s"/><bpmn:intermediateCatchEvent id="w"><bpmn:messageEventDefinition messageRef="M"/></bpmn:intermediateCatchEvent>
+       <bpmn:userTask id="t"/><bpmn:boundaryEvent id="b" attachedToRef="t"><bpmn:signalEventDefinition signalRef="S"/></bpmn:boundaryEvent>
+       <bpmn:endEvent id="e"/><bpmn:endEvent id="e2"/>${flows('s>w', 'w>t', 't>e', 'b>e2')}`,
+      '<bpmn:message id="M" name="go"/><bpmn:signal id="S" name="stop"/>',
+    );
+    const r = start(m);
+    const sub = r.effects.find((e) => e.type === 'subscribeMessage') as { subscriptionId: string };
+    const r2 = handleEvent(m, r.state, { type: 'message', subscriptionId: sub.subscriptionId, name: 'go' }, { now: NOW });
+    expect(r2.effects[0]).toEqual({ type: 'unsubscribe', subscriptionId: sub.subscriptionId });
+    const sig = r2.effects.find((e) => e.type === 'subscribeSignal') as { subscriptionId: string };
+    const r3 = handleEvent(m, r2.state, { type: 'signal', subscriptionId: sig.subscriptionId, name: 'stop' }, { now: NOW });
+    expect(r3.effects.filter((e) => e.type === 'unsubscribe')).toEqual([{ type: 'unsubscribe', subscriptionId: sig.subscriptionId }]);
+    expect(r3.effects.map((e) => e.type)).toContain('cancelTask');
+    expect(r3.state.status).toBe('completed');
+  });
+
+  it('computes timer start firings from the deploy time, and the next firing of a cycle', async () => {
+    const m = await model(
+      `<bpmn:startEvent id="cyc"><bpmn:timerEventDefinition><bpmn:timeCycle>R3/PT10M</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+       <bpmn:startEvent id="dur"><bpmn:timerEventDefinition><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent>
+       <bpmn:startEvent id="at"><bpmn:timerEventDefinition><bpmn:timeDate>="2026-03-01T00:00:00+08:00"</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:startEvent>
+       <bpmn:endEvent id="e"/>${flows('cyc>e', 'dur>e', 'at>e')}`,
+    );
+    expect(timerStarts(m, NOW)).toEqual([
+      { startEventId: 'cyc', dueAt: '2026-02-01T08:10:00.000Z', repeat: { remaining: 2, interval: 'PT10M' } },
+      { startEventId: 'dur', dueAt: '2026-02-01T09:00:00.000Z' },
+      { startEventId: 'at', dueAt: '2026-02-28T16:00:00.000Z' },
+    ]);
+    expect(nextTimerStart('2026-02-01T08:10:00.000Z', { remaining: 2, interval: 'PT10M' })).toEqual({ dueAt: '2026-02-01T08:20:00.000Z', repeat: { remaining: 1, interval: 'PT10M' } });
+    expect(nextTimerStart('2026-02-01T08:20:00.000Z', { remaining: 1, interval: 'PT10M' })).toEqual({ dueAt: '2026-02-01T08:30:00.000Z' });
+    const bad = await model(`<bpmn:startEvent id="x"><bpmn:timerEventDefinition><bpmn:timeDuration>soon</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:startEvent><bpmn:endEvent id="e"/>${flows('x>e')}`);
+    expect(() => timerStarts(bad, NOW)).toThrow(BpmnValidationError);
   });
 });
 
