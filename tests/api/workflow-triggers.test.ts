@@ -1,0 +1,231 @@
+/**
+ * Workflow and the rest of the platform: process triggers on records and form submissions (started
+ * inside the writer's transaction, with the record as variables), task completion validated by a
+ * published form, and timer start events scheduled at deploy.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type TestServer } from '../harness/server.js';
+import { as, client } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+import { chain, definitions } from './workflow-bpmn.js';
+
+type Client = ReturnType<typeof client>;
+
+let srv: TestServer;
+let analyst: Client, rm: Client, manager: Client, admin: Client, security: Client;
+
+async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function deploy(xml: string) {
+  const r = await analyst.post('/api/process-definitions', { bpmnXml: xml });
+  expect(r.status).toBe(201);
+  return r.body as { key: string; version: number; id: string };
+}
+
+async function instancesOf(key: string): Promise<any[]> {
+  const r = await admin.get(`/api/process-instances?definitionKey=${key}&limit=500`);
+  expect(r.status).toBe(200);
+  return r.body.items;
+}
+
+async function instance(id: string) {
+  const r = await admin.get(`/api/process-instances/${id}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+const count = (sql: string, params: unknown[] = []) => withClient(srv.dbUrl, async (c) => (await c.query(sql, params)).rows[0].n as number);
+
+/** A process that waits in a user task for rm, so its variables can be read. */
+const waiting = (id: string) => chain(id, ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="look" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
+
+beforeAll(async () => {
+  srv = await startServer({ env: { CRM_JOB_POLL_MS: '100' } });
+  [analyst, rm, manager, admin, security] = await Promise.all(['analyst', 'rm', 'manager', 'admin', 'security'].map((u) => as(srv.baseUrl, u)));
+
+  // Our own objects (the demo pack may define customer and friends): a lead with a field rm may not
+  // read and an encrypted ID number, a complaint, and the fields of an approval form.
+  const objects = [
+    { key: 'wf_lead', label: '线索', fields: [
+      { key: 'name', label: '名称', type: 'text', required: true },
+      { key: 'status', label: '状态', type: 'text' },
+      { key: 'amount', label: '金额', type: 'integer' },
+      { key: 'internal_rating', label: '内部评级', type: 'text' },
+      { key: 'id_number', label: '身份证号', type: 'cn_id_number', sensitivity: 4 },
+    ] },
+    { key: 'wf_complaint', label: '投诉', fields: [{ key: 'subject', label: '主题', type: 'text', required: true }] },
+    { key: 'wf_blocked', label: '受阻', fields: [{ key: 'title', label: '标题', type: 'text', required: true }] },
+    { key: 'wf_approval', label: '审批意见', fields: [
+      { key: 'decision', label: '结论', type: 'select', required: true, options: { choices: [{ value: 'approve', label: '同意' }, { value: 'reject', label: '拒绝' }] } },
+      { key: 'comment', label: '意见', type: 'text', options: { maxLength: 20 } },
+    ] },
+  ];
+  for (const o of objects) {
+    const r = await analyst.post('/api/meta/objects', o);
+    if (r.status !== 201) throw new Error(`object ${o.key}: ${r.status} ${JSON.stringify(r.body)}`);
+  }
+  const role = await security.get('/api/admin/roles/rm');
+  const keep = (role.body.permissions ?? []).filter((p: any) => !String(p.object).startsWith('wf_'));
+  const granted = await security.patch('/api/admin/roles/rm', {
+    permissions: [
+      ...keep,
+      { object: 'wf_lead', actions: ['create', 'read', 'update'], scope: 'all', fields: { internal_rating: 'none' } },
+      { object: 'wf_complaint', actions: ['create', 'read'], scope: 'all' },
+      { object: 'wf_blocked', actions: ['create', 'read'], scope: 'all' },
+    ],
+  });
+  expect(granted.status).toBe(200);
+  for (const f of [
+    { key: 'wf_complaint_form', object: 'wf_complaint', title: { 'zh-CN': '投诉登记' }, layout: [{ type: 'section', title: { 'zh-CN': '投诉' }, items: [{ field: 'subject' }] }] },
+    { key: 'wf_approval_form', object: 'wf_approval', title: { 'zh-CN': '审批' }, layout: [{ type: 'section', title: { 'zh-CN': '意见' }, items: [{ field: 'decision' }, { field: 'comment' }] }] },
+  ]) {
+    expect((await analyst.post('/api/meta/forms', f)).status).toBe(201);
+    expect((await analyst.post(`/api/meta/forms/${f.key}/publish`)).status).toBeLessThan(300);
+  }
+});
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+describe('process triggers', () => {
+  let leadTrigger: string;
+
+  it('are for designers only', async () => {
+    await deploy(waiting('leadCreated'));
+    const body = { processKey: 'leadCreated', object: 'wf_lead', on: 'created' };
+    expect((await rm.post('/api/process-triggers', body)).status).toBe(403);
+    expect((await rm.get('/api/process-triggers')).status).toBe(403);
+    expect((await manager.post('/api/process-triggers', body)).status).toBe(403);
+    const created = await analyst.post('/api/process-triggers', body);
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ processKey: 'leadCreated', object: 'wf_lead', on: 'created', condition: null });
+    leadTrigger = created.body.id;
+    expect((await rm.del(`/api/process-triggers/${leadTrigger}`)).status).toBe(403);
+    expect((await analyst.get('/api/process-triggers')).body.items.map((t: any) => t.id)).toContain(leadTrigger);
+    // Refused shapes: an unknown process, a condition that is not FEEL, an identifier that is not one.
+    expect((await analyst.post('/api/process-triggers', { ...body, processKey: 'nope' })).status).toBe(404);
+    expect((await analyst.post('/api/process-triggers', { ...body, condition: 'status = ("x"' })).status).toBe(400);
+    expect((await analyst.post('/api/process-triggers', { ...body, object: 'wf_lead; DROP TABLE x' })).status).toBe(400);
+  });
+
+  it('starts the process when a record is created, with the record as variables and the writer as initiator', async () => {
+    const r = await rm.post('/api/records/wf_lead', { name: '李雷', status: 'new', amount: 500, id_number: '11010519491231002X' });
+    expect(r.status).toBe(201);
+    // rm sees neither the internal rating nor the ID number in clear...
+    expect(r.body.internal_rating).toBeUndefined();
+    expect(r.body.id_number).toBe('110***********002X');
+    const [inst] = await instancesOf('leadCreated');
+    expect(inst).toMatchObject({ businessKey: r.body.id, initiator: 'rm', state: 'active' });
+    const v = (await instance(inst.id)).variables;
+    expect(v).toMatchObject({ initiator: 'rm', object: 'wf_lead', recordId: r.body.id, name: '李雷', status: 'new', amount: 500 });
+    expect(v.record).toMatchObject({ id: r.body.id, name: '李雷', owner_id: r.body.owner_id });
+    // ...but the process runs as the platform: it gets every field the platform reads (in clear),
+    // and nothing that is not a field (search hashes, ciphertext, soft-delete marks).
+    expect(v).toHaveProperty('internal_rating', null);
+    expect(v.id_number).toBe('11010519491231002X');
+    expect(v.record.id_number).toBe('11010519491231002X');
+    const keys = [...Object.keys(v), ...Object.keys(v.record)];
+    expect(keys.filter((k) => k.endsWith('__h') || k === 'deleted_at')).toEqual([]);
+    // rm, the initiator, finds the task the process opened.
+    const tasks = (await rm.get('/api/tasks?scope=candidate')).body.items.filter((t: any) => t.processInstanceId === inst.id);
+    expect(tasks).toHaveLength(1);
+  });
+
+  it('starts on an update only when the FEEL condition on the change holds', async () => {
+    await deploy(waiting('leadWon'));
+    const t = await analyst.post('/api/process-triggers', { processKey: 'leadWon', object: 'wf_lead', on: 'updated', condition: 'status = "won" and previous.status != "won" and list contains(changed, "status")' });
+    expect(t.status).toBe(201);
+    const lead = (await rm.post('/api/records/wf_lead', { name: '韩梅梅', status: 'new', amount: 10 })).body;
+    const noMatch = await rm.patch(`/api/records/wf_lead/${lead.id}`, { version: lead.version, amount: 20 });
+    expect(noMatch.status).toBe(200);
+    expect(await instancesOf('leadWon')).toHaveLength(0);
+    const won = await rm.patch(`/api/records/wf_lead/${lead.id}`, { version: noMatch.body.version, status: 'won' });
+    expect(won.status).toBe(200);
+    const started = await instancesOf('leadWon');
+    expect(started).toHaveLength(1);
+    const v = (await instance(started[0].id)).variables;
+    expect(v).toMatchObject({ status: 'won', amount: 20, previous: { status: 'new' }, changed: ['status'], initiator: 'rm' });
+    // Another change of a won lead does not start it again.
+    expect((await rm.patch(`/api/records/wf_lead/${lead.id}`, { version: won.body.version, amount: 30 })).status).toBe(200);
+    expect(await instancesOf('leadWon')).toHaveLength(1);
+  });
+
+  it('starts the form trigger when the form is submitted', async () => {
+    await deploy(waiting('complaintIntake'));
+    expect((await analyst.post('/api/process-triggers', { processKey: 'complaintIntake', formKey: 'wf_complaint_form', on: 'submitted' })).status).toBe(201);
+    // A record written without the form does not start it.
+    expect((await rm.post('/api/records/wf_complaint', { subject: '直接写入' })).status).toBe(201);
+    expect(await instancesOf('complaintIntake')).toHaveLength(0);
+    const sub = await rm.post('/api/forms/wf_complaint_form/submit', { subject: 'ATM 吞卡' });
+    expect(sub.status).toBe(201);
+    const [inst] = await instancesOf('complaintIntake');
+    expect(inst).toMatchObject({ businessKey: sub.body.id, initiator: 'rm' });
+    expect((await instance(inst.id)).variables).toMatchObject({ subject: 'ATM 吞卡', formKey: 'wf_complaint_form', object: 'wf_complaint' });
+  });
+
+  it('rolls the record write back when the triggered process cannot start', async () => {
+    // Only a message start event: started without one, the process refuses.
+    await deploy(definitions(`<bpmn:process id="needsMessage" isExecutable="true">
+      <bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="M"/></bpmn:startEvent><bpmn:endEvent id="e"/>
+      <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/></bpmn:process>`, '<bpmn:message id="M" name="wakeUp"/>'));
+    expect((await analyst.post('/api/process-triggers', { processKey: 'needsMessage', object: 'wf_blocked', on: 'created' })).status).toBe(201);
+    const before = await count('SELECT count(*)::int AS n FROM crm_data.wf_blocked');
+    const r = await rm.post('/api/records/wf_blocked', { title: '不会保存' });
+    expect(r.status).toBe(400);
+    expect(r.body.error.code).toBe('workflow.start_failed');
+    expect(await count('SELECT count(*)::int AS n FROM crm_data.wf_blocked')).toBe(before);
+    expect(await count(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE definition_key = 'needsMessage'`)).toBe(0);
+    expect(await count(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.create' AND object = 'wf_blocked' AND data::text LIKE '%不会保存%'`)).toBe(0);
+  });
+
+  it('stops starting once the trigger is deleted', async () => {
+    expect((await analyst.del(`/api/process-triggers/${leadTrigger}`)).status).toBe(204);
+    expect((await analyst.del(`/api/process-triggers/${leadTrigger}`)).status).toBe(404);
+    const n = (await instancesOf('leadCreated')).length;
+    expect((await rm.post('/api/records/wf_lead', { name: '王五' })).status).toBe(201);
+    expect(await instancesOf('leadCreated')).toHaveLength(n);
+  });
+});
+
+describe('completing a task with a form', () => {
+  it('validates the variables by the published form: 400 with field details and the task stays open; valid input completes it', async () => {
+    await deploy(chain('formApproval', [
+      '<bpmn:startEvent id="s"/>',
+      '<bpmn:userTask id="approve" name="审批" crm:candidateGroups="manager" crm:formKey="wf_approval_form"/>',
+      '<bpmn:endEvent id="e"/>',
+    ]));
+    const s = await rm.post('/api/process-definitions/formApproval/start', {});
+    expect(s.status).toBe(201);
+    const task = (await manager.get('/api/tasks?scope=candidate')).body.items.find((t: any) => t.processInstanceId === s.body.id);
+    expect(task).toMatchObject({ formKey: 'wf_approval_form', activityId: 'approve' });
+
+    const missing = await manager.post(`/api/tasks/${task.id}/complete`, { variables: { comment: 'ok' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error.code).toBe('workflow.form_invalid');
+    expect(missing.body.error.details.map((d: any) => d.path)).toContain('/decision');
+    const wrong = await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'maybe', comment: 'x'.repeat(50) } });
+    expect(wrong.status).toBe(400);
+    expect(wrong.body.error.details.map((d: any) => d.path).sort()).toEqual(['/comment', '/decision']);
+    for (const d of wrong.body.error.details) expect(d.message).toEqual(expect.any(String));
+    // Still open, the instance still waits, nothing was written to its history.
+    expect((await manager.get(`/api/tasks/${task.id}`)).body.status).toBe('open');
+    const mid = await instance(s.body.id);
+    expect(mid).toMatchObject({ state: 'active', activeActivities: ['approve'] });
+    expect(mid.history.find((h: any) => h.activityId === 'approve').endedAt).toBeNull();
+
+    const ok = await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'approve', comment: '同意放款' } });
+    expect(ok.status).toBe(200);
+    const done = await instance(s.body.id);
+    expect(done).toMatchObject({ state: 'completed', variables: { decision: 'approve', comment: '同意放款' } });
+    expect((await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(409);
+  });
+});
