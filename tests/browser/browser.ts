@@ -4,6 +4,17 @@
  */
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { startServer } from '../harness/server.js';
+
+/**
+ * The server under test: a fresh one from the harness, or (for working on the UI) one already running
+ * at BROWSER_TEST_BASE_URL.
+ */
+export async function serverForTest(): Promise<{ baseUrl: string; stop(): Promise<void> }> {
+  const given = process.env.BROWSER_TEST_BASE_URL;
+  if (given) return { baseUrl: given.replace(/\/$/, ''), stop: async () => undefined };
+  return startServer();
+}
 
 export const SHOTS = 'test-results/screenshots';
 
@@ -50,7 +61,12 @@ export async function signOut(page: Page): Promise<void> {
 
 /** Chooses an option of an antd Select by its visible text. */
 export async function choose(page: Page, selectTestIdOrSelector: string, optionText: string): Promise<void> {
-  await page.locator(selectTestIdOrSelector).first().click();
+  const el = page.locator(selectTestIdOrSelector).first();
+  await el.click();
+  // Searchable selects filter as one types (their option lists are virtualized).
+  const isInput = await el.evaluate((e) => e.tagName === 'INPUT');
+  const search = isInput ? el : el.locator('input').first();
+  if ((await search.count()) && (await search.isEditable().catch(() => false))) await search.pressSequentially(optionText);
   await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: optionText }).first().click();
 }
 

@@ -5,21 +5,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type TestServer } from '../harness/server.js';
-import { choose, launch, newPage, realErrors, shot, signIn, waitCount, type Watched } from './browser.js';
+import { choose, launch, serverForTest, newPage, realErrors, shot, signIn, waitCount, type Watched } from './browser.js';
 
 const suffix = Date.now().toString(36).slice(-5);
 const OBJECT = `complaint_${suffix}`;
 const FORM = `complaint_form_${suffix}`;
 
 describe('form designer → form runtime → records', () => {
-  let srv: TestServer;
+  let srv: { baseUrl: string; stop(): Promise<void> };
   let browser: Browser;
   let w: Watched;
   let page: Page;
 
   beforeAll(async () => {
-    srv = await startServer();
+    srv = await serverForTest();
     browser = await launch();
     w = await newPage(browser);
     page = w.page;
@@ -73,16 +72,20 @@ describe('form designer → form runtime → records', () => {
     await page.locator('.ant-modal .ant-btn-primary').click();
     await page.waitForURL(new RegExp(`/design/forms/${FORM}$`));
     const canvas = page.locator('[data-testid=form-canvas]');
+    // A new form starts with one section: the fields go into it.
+    const section = canvas.locator('[data-node="section"]');
+    await section.waitFor();
     for (const f of ['title', 'severity', 'mobile']) {
-      const target = canvas.locator('[data-drop]').last();
+      const target = section.locator('[data-drop]').last();
       await page.locator(`[data-palette="field:${f}"]`).dragTo(target);
       await canvas.locator(`[data-node="${f}"]`).waitFor();
     }
-    expect(await canvas.locator('[data-node]').count()).toBe(3);
-    // Reorder by dragging: mobile above severity.
-    await canvas.locator('[data-node="mobile"]').dragTo(canvas.locator('[data-drop="root:1"]'));
-    const order = await canvas.locator('[data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
-    expect(order).toEqual(['title', 'mobile', 'severity']);
+    const fieldsOnCanvas = () => section.locator('[data-node]').evaluateAll((els) => els.map((e) => e.getAttribute('data-node')));
+    expect(await fieldsOnCanvas()).toEqual(['title', 'severity', 'mobile']);
+    // Reorder by dragging: mobile onto the gap just above severity.
+    const gapAboveSeverity = canvas.locator('[data-node="severity"]').locator('xpath=preceding-sibling::div[contains(@class,"fd-gap")][1]');
+    await canvas.locator('[data-node="mobile"]').dragTo(gapAboveSeverity);
+    expect(await fieldsOnCanvas()).toEqual(['title', 'mobile', 'severity']);
     // Form properties: a rule that requires the mobile number when the complaint is serious.
     await canvas.click({ position: { x: 5, y: 5 } });
     await page.click('[data-testid=add-rule]');

@@ -5,8 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
-import { startServer, type TestServer } from '../harness/server.js';
-import { launch, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
+import { launch, newPage, serverForTest, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
 
 const KEY = `complaint_review_${Date.now().toString(36).slice(-5)}`;
 
@@ -31,14 +30,14 @@ const BPMN = `<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>`;
 
 describe('process designer → inbox → instance viewer', () => {
-  let srv: TestServer;
+  let srv: { baseUrl: string; stop(): Promise<void> };
   let browser: Browser;
   let w: Watched;
   let page: Page;
   let instanceUrl = '';
 
   beforeAll(async () => {
-    srv = await startServer();
+    srv = await serverForTest();
     browser = await launch();
     w = await newPage(browser);
     page = w.page;

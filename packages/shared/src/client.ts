@@ -139,7 +139,7 @@ export function createClient(options: ClientOptions) {
   const del = <T>(path: string) => request<T>('DELETE', path);
 
   return {
-    /** Low-level access for routes added after this client. */
+    /** Low-level access for routes added after this client. List methods below return plain arrays, whichever shape the server answers. */
     request,
 
     // ------------------------------------------------------------ platform
@@ -150,7 +150,7 @@ export function createClient(options: ClientOptions) {
 
     // ------------------------------------------------------------ metadata
     meta: {
-      listObjects: () => get<ObjectDefinition[]>('/api/meta/objects'),
+      listObjects: async () => itemsOf(await get<ObjectDefinition[] | { items: ObjectDefinition[] }>('/api/meta/objects')),
       createObject: (body: CreateObjectRequest) => post<ObjectDefinition>('/api/meta/objects', body),
       getObject: (object: string) => get<ObjectDefinition>(`/api/meta/objects/${enc(object)}`),
       updateObject: (object: string, body: ObjectPatch) => patch<ObjectDefinition>(`/api/meta/objects/${enc(object)}`, body),
@@ -160,7 +160,7 @@ export function createClient(options: ClientOptions) {
         patch<Field>(`/api/meta/objects/${enc(object)}/fields/${enc(field)}`, body),
       deleteField: (object: string, field: string) => del<unknown>(`/api/meta/objects/${enc(object)}/fields/${enc(field)}`),
 
-      listForms: (query?: { object?: string }) => get<FormDraft[]>('/api/meta/forms', query),
+      listForms: async (query?: { object?: string }) => itemsOf(await get<FormDraft[] | { items: FormDraft[] }>('/api/meta/forms', query)),
       createForm: (body: FormDefinitionInput) => post<FormDraft>('/api/meta/forms', body),
       getForm: (key: string) => get<FormDraft>(`/api/meta/forms/${enc(key)}`),
       saveForm: (key: string, body: FormDefinitionInput) => put<FormDraft>(`/api/meta/forms/${enc(key)}`, body),
@@ -204,17 +204,17 @@ export function createClient(options: ClientOptions) {
     // ------------------------------------------------------------ workflow
     processes: {
       deploy: (body: DeployProcessRequest) => post<{ key: string; version: number; id: string }>('/api/process-definitions', body),
-      list: () => get<ProcessDefinition[]>('/api/process-definitions'),
+      list: async () => itemsOf(await get<ProcessDefinition[] | { items: ProcessDefinition[] }>('/api/process-definitions')),
       xml: (key: string) => request<string>('GET', `/api/process-definitions/${enc(key)}/xml`, { text: true }),
       start: (key: string, body: StartProcessRequest = {}) =>
         post<ProcessInstance>(`/api/process-definitions/${enc(key)}/start`, body),
-      versions: (key: string) => get<ProcessDefinition[]>(`/api/process-definitions/${enc(key)}/versions`),
+      versions: async (key: string) => itemsOf(await get<ProcessDefinition[] | { items: ProcessDefinition[] }>(`/api/process-definitions/${enc(key)}/versions`)),
     },
     instances: {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
       cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
-      list: (query: ProcessInstanceQuery = {}) =>
-        get<ProcessInstance[] | Page<ProcessInstance>>('/api/process-instances', query),
+      list: async (query: ProcessInstanceQuery = {}) =>
+        itemsOf(await get<ProcessInstance[] | Page<ProcessInstance>>('/api/process-instances', query)),
     },
     tasks: {
       list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
@@ -233,20 +233,20 @@ export function createClient(options: ClientOptions) {
         post<{ result: unknown }>(`/api/decision-definitions/${enc(key)}/evaluate`, { variables }),
     },
     incidents: {
-      list: () => get<Incident[] | { items: Incident[] }>('/api/incidents'),
+      list: async () => itemsOf(await get<Incident[] | { items: Incident[] }>('/api/incidents')),
       retry: (id: string) => post<unknown>(`/api/incidents/${enc(id)}/retry`),
     },
 
     // ------------------------------------------------------------ administration
     admin: {
-      listUsers: () => get<AdminUser[] | { items: AdminUser[] }>('/api/admin/users'),
+      listUsers: async () => itemsOf(await get<AdminUser[] | { items: AdminUser[] }>('/api/admin/users')),
       createUser: (body: CreateUserRequest) => post<AdminUser>('/api/admin/users', body),
       updateUser: (id: string, body: UserPatch) => patch<AdminUser>(`/api/admin/users/${enc(id)}`, body),
-      listRoles: () => get<Role[] | { items: Role[] }>('/api/admin/roles'),
+      listRoles: async () => itemsOf(await get<Role[] | { items: Role[] }>('/api/admin/roles')),
       createRole: (body: CreateRoleRequest) => post<Role>('/api/admin/roles', body),
       getRole: (key: string) => get<Role>(`/api/admin/roles/${enc(key)}`),
       updateRole: (key: string, body: RolePatch) => patch<Role>(`/api/admin/roles/${enc(key)}`, body),
-      listOrgUnits: () => get<OrgUnit[] | { items: OrgUnit[] }>('/api/admin/org-units'),
+      listOrgUnits: async () => itemsOf(await get<OrgUnit[] | { items: OrgUnit[] }>('/api/admin/org-units')),
       createOrgUnit: (body: OrgUnitInput) => post<OrgUnit>('/api/admin/org-units', body),
       getOrgUnit: (id: string) => get<OrgUnit>(`/api/admin/org-units/${enc(id)}`),
       updateOrgUnit: (id: string, body: Partial<OrgUnitInput>) => patch<OrgUnit>(`/api/admin/org-units/${enc(id)}`, body),

@@ -111,7 +111,18 @@ function loadValidator(fields: Field[], form: FormDefinitionInput): Promise<Vali
   });
 }
 
-export function createValidator(fields: Field[], form: FormDefinitionInput, lang: Lang, initial: Record<string, unknown> | undefined): LiveValidator {
+/** Only the definition's own keys: a published version also carries its schema, fields and dates. */
+export function definitionOf(form: FormDefinitionInput): FormDefinitionInput {
+  const def: FormDefinitionInput = { key: form.key, object: form.object, title: form.title, layout: form.layout };
+  if (typeof form.version === 'number' && form.version >= 1) def.version = form.version;
+  if (form.description) def.description = form.description;
+  if (form.rules?.length) def.rules = form.rules;
+  if (form.computed && Object.keys(form.computed).length) def.computed = form.computed;
+  return def;
+}
+
+export function createValidator(fields: Field[], given: FormDefinitionInput, lang: Lang, initial: Record<string, unknown> | undefined): LiveValidator {
+  const form = definitionOf(given);
   // The data validator arrives later for large forms: until then rules run and fields are not checked.
   let real: Validate | null = null;
   const proxy: Validate = (data: unknown) => {

@@ -19,6 +19,8 @@ export function appOf(o: ObjectDefinition): { key: string; label: unknown } {
 
 const APP_LABELS: Record<string, { 'zh-CN': string; en: string }> = {
   crm: { 'zh-CN': '客户管理', en: 'Customers' },
+  'bank-crm': { 'zh-CN': '银行客户管理', en: 'Bank CRM' },
+  bank_crm: { 'zh-CN': '银行客户管理', en: 'Bank CRM' },
   customer: { 'zh-CN': '客户管理', en: 'Customers' },
   sales: { 'zh-CN': '营销管理', en: 'Sales' },
   marketing: { 'zh-CN': '营销活动', en: 'Marketing' },

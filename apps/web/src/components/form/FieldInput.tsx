@@ -52,7 +52,7 @@ export const FieldInput = memo(function FieldInput({ field, value, onChange, dis
       </LazyWidget>;
     case 'multiselect':
       return (
-        <Select {...common} mode="multiple" allowClear style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)}
+        <Select {...common} mode="multiple" allowClear optionFilterProp="label" style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)}
           options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />
       );
     case 'tags':

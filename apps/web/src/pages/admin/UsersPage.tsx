@@ -68,7 +68,7 @@ export function UsersPage() {
             <Form.Item name="password" label={t('初始密码', 'Initial password')} rules={[{ required: true, message: t('请填写密码', 'Enter a password') }, { min: 8, message: t('至少 8 位', 'At least 8 characters') }]}><Input.Password /></Form.Item>
           )}
           <Form.Item name="displayName" label={t('姓名', 'Display name')}><Input /></Form.Item>
-          <Form.Item name="roles" label={t('角色', 'Roles')}><Select mode="multiple" options={itemsOf(roles.data).map((r) => ({ value: r.key, label: `${r.name}（${r.key}）` }))} notFoundContent={roles.error ? (roles.error as Error).message : undefined} /></Form.Item>
+          <Form.Item name="roles" label={t('角色', 'Roles')}><Select mode="multiple" optionFilterProp="label" options={itemsOf(roles.data).map((r) => ({ value: r.key, label: `${r.name}（${r.key}）` }))} notFoundContent={roles.error ? (roles.error as Error).message : undefined} /></Form.Item>
           <Form.Item name="orgUnitId" label={t('所属机构', 'Org unit')}><TreeSelect allowClear treeDefaultExpandAll treeData={orgTree(itemsOf(orgs.data))} /></Form.Item>
           {editing !== 'new' && <Form.Item name="disabled" label={t('停用账号', 'Disabled')} valuePropName="checked"><Switch /></Form.Item>}
         </Form>

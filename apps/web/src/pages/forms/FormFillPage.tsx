@@ -87,6 +87,10 @@ function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field
   return (
     <Card style={{ maxWidth: 1000 }}>
       <ErrorAlert error={error} />
+      {ctrl.definitionErrors.length > 0 && (
+        <Alert type="error" showIcon style={{ marginBottom: 16 }} title={t('该表单定义有问题，请联系表单设计人员', 'This form definition has problems: contact its designer')}
+          description={<ul style={{ margin: 0, paddingLeft: 18 }}>{ctrl.definitionErrors.map((d, i) => <li key={i}><code>{d.path || '/'}</code> {d.message}</li>)}</ul>} />
+      )}
       {problems > 0 && <Alert type="warning" showIcon style={{ marginBottom: 16 }} title={t(`还有 ${problems} 处需要修改`, `${problems} problem(s) to fix`)} data-testid="form-problems" />}
       <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} />
       <Space>

@@ -27,10 +27,12 @@ export function FormListPage() {
   const [form] = Form.useForm();
   const create = useMutation({
     mutationFn: (v: { key: string; zh: string; en?: string; object: string }) =>
-      api.meta.createForm({ key: v.key, object: v.object, title: { 'zh-CN': v.zh, en: v.en || v.zh }, layout: [] }),
+      // A new form starts with one section to drop fields into.
+      api.meta.createForm({ key: v.key, object: v.object, title: { 'zh-CN': v.zh, en: v.en || v.zh }, layout: [{ type: 'section', title: { 'zh-CN': '基本信息', en: 'Basic information' }, columns: 2, items: [] }] }),
     onSuccess: (f) => { qc.invalidateQueries({ queryKey: ['meta', 'forms'] }); nav(`/design/forms/${f.key}`); },
-    onError: (e) => applyServerErrors(form, e, [['key'], ['object'], ['title']]),
+    onError: (e) => setCreateError(applyServerErrors(form, e, [['key'], ['object'], ['title']]) ? null : e),
   });
+  const [createError, setCreateError] = useState<unknown>(null);
   const objectFilter = params.get('object');
   const rows = itemsOf(forms.data).filter((f) => !objectFilter || f.object === objectFilter);
   return (
@@ -38,7 +40,7 @@ export function FormListPage() {
       <PageHeader
         title={t('表单设计', 'Form designer')}
         sub={t('拖拽设计表单，配置联动规则，发布后即可在业务中使用。', 'Design forms by drag and drop, add rules, publish and use them.')}
-        extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); if (objectFilter) form.setFieldsValue({ object: objectFilter }); setOpen(true); }} data-testid="new-form">{t('新建表单', 'New form')}</Button>}
+        extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); setCreateError(null); if (objectFilter) form.setFieldsValue({ object: objectFilter }); setOpen(true); }} data-testid="new-form">{t('新建表单', 'New form')}</Button>}
       />
       <ErrorAlert error={forms.error} />
       <Card>
@@ -65,7 +67,7 @@ export function FormListPage() {
         />
       </Card>
       <Modal open={open} title={t('新建表单', 'New form')} onCancel={() => setOpen(false)} onOk={() => form.submit()} confirmLoading={create.isPending} okText={t('创建并设计', 'Create and design')} destroyOnHidden>
-        {create.error && !applyServerErrors(form, create.error, [['key'], ['object'], ['title']]) ? <ErrorAlert error={create.error} /> : null}
+        <ErrorAlert error={createError} />
         <Form form={form} layout="vertical" onFinish={(v) => create.mutate(v)} initialValues={{ object: objectFilter ?? undefined }}>
           <Form.Item name="object" label={t('业务对象', 'Object')} rules={[{ required: true, message: t('请选择对象', 'Choose an object') }]}>
             <Select id="form-object" showSearch optionFilterProp="label" options={(objects.data ?? []).map((o) => ({ value: o.key, label: `${l(o.label, o.key)} (${o.key})` }))} />

@@ -148,7 +148,7 @@ function FormProps({ fields }: { fields: Map<string, Field> }) {
           </Form.Item>
           {(['show', 'hide', 'require', 'readOnly'] as const).map((k) => (
             <Form.Item key={k} label={{ show: t('显示字段', 'Show'), hide: t('隐藏字段', 'Hide'), require: t('设为必填', 'Require'), readOnly: t('设为只读', 'Read-only') }[k]} style={{ marginBottom: 8 }}>
-              <Select mode="multiple" allowClear value={r[k] ?? []} onChange={(v) => setRule(i, { [k]: v })} options={fieldOptions} data-testid={`rule-${i}-${k}`} />
+              <Select mode="multiple" allowClear optionFilterProp="label" value={r[k] ?? []} onChange={(v) => setRule(i, { [k]: v })} options={fieldOptions} data-testid={`rule-${i}-${k}`} />
             </Form.Item>
           ))}
           <Form.Item label={t('赋值（字段 = FEEL）', 'Set (field = FEEL)')} style={{ marginBottom: 0 }}>
