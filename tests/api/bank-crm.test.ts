@@ -100,21 +100,31 @@ describe('demo start', () => {
     expect(audit.rows[0].n).toBeGreaterThan(0);
     expect((await auditor.post('/api/records/customer/query', { limit: 1 })).status).toBe(403);
   });
+
+  it('loads valid ID numbers (GB 11643) and USCCs (GB 32100)', async () => {
+    const people = await compliance.post('/api/records/customer/query', { filter: { customer_type: 'individual' }, limit: 100 });
+    const companies = await compliance.post('/api/records/customer/query', { filter: { customer_type: 'corporate' }, limit: 50 });
+    expect(people.body.items.length).toBe(100);
+    expect(companies.body.items.length).toBeGreaterThan(10);
+    for (const p of people.body.items) expect(idNumber(0, p.id_number.slice(0, 17))).toBe(p.id_number);
+    for (const c of companies.body.items) expect(uscc(0, c.uscc.slice(0, 17))).toBe(c.uscc);
+    expect(new Set(people.body.items.map((p: any) => p.name)).size).toBeGreaterThan(80);
+  });
 });
 
 const USCC_ALPHABET = '0123456789ABCDEFGHJKLMNPQRTUWXY';
 const USCC_W = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
-function uscc(n: number): string {
+function uscc(n: number, given?: string): string {
   const org = String(n).padStart(8, '0');
   const ow = [3, 7, 9, 10, 5, 8, 4, 2];
   const s = [...org].reduce((a, ch, i) => a + Number(ch) * ow[i]!, 0);
   const c = 11 - (s % 11);
-  const body = `91310115${org}${c === 10 ? 'X' : c === 11 ? '0' : c}`;
+  const body = given ?? `91310115${org}${c === 10 ? 'X' : c === 11 ? '0' : c}`;
   const sum = [...body].reduce((a, ch, i) => a + USCC_ALPHABET.indexOf(ch) * USCC_W[i]!, 0);
   return body + USCC_ALPHABET[(31 - (sum % 31)) % 31];
 }
-function idNumber(seq: number): string {
-  const body = `31011519850615${String(seq).padStart(3, '0')}`;
+function idNumber(seq: number, given?: string): string {
+  const body = given ?? `31011519850615${String(seq).padStart(3, '0')}`;
   const w = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   return body + '10X98765432'[[...body].reduce((a, ch, i) => a + Number(ch) * w[i]!, 0) % 11];
 }

@@ -22,6 +22,8 @@ export interface DemoDataOptions {
   seed?: number;
   /** Creates customer managers per team, managers per sub-branch and a head-office credit approver (demo only). */
   staff?: boolean;
+  /** Drops the secondary indexes of the tables loaded and rebuilds them at the end (fast for big loads). */
+  dropIndexes?: boolean;
   progress?: (phase: string, done: number, total: number) => void;
 }
 
@@ -109,6 +111,34 @@ async function insertRows(c: pg.PoolClient | pg.Pool, object: string, fields: Fi
   );
 }
 
+const INDEX_STASH = 'demo_data:dropped_indexes';
+
+/** Recreates indexes a bulk load dropped (also after a load that was killed half way). */
+async function restoreIndexes(pool: pg.Pool, progress: (phase: string, done: number, total: number) => void): Promise<void> {
+  const { rows } = await pool.query<{ value: string[] }>('SELECT value FROM crm.settings WHERE key = $1', [INDEX_STASH]);
+  const defs = rows[0]?.value ?? [];
+  let i = 0;
+  for (const def of defs) {
+    // Definitions come from pg_indexes of our own tables, saved before they were dropped.
+    await pool.query(def.replace(/^CREATE (UNIQUE )?INDEX /, 'CREATE $1INDEX IF NOT EXISTS '));
+    progress('rebuilding indexes', ++i, defs.length);
+  }
+  await pool.query('DELETE FROM crm.settings WHERE key = $1', [INDEX_STASH]);
+}
+
+async function dropIndexes(pool: pg.Pool, tables: string[]): Promise<void> {
+  const { rows } = await pool.query<{ indexname: string; indexdef: string }>(
+    `SELECT i.indexname, i.indexdef FROM pg_indexes i
+     WHERE i.schemaname = 'crm_data' AND i.tablename = ANY($1)
+       AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+       AND i.indexdef NOT LIKE 'CREATE UNIQUE%'`,
+    [tables],
+  );
+  if (!rows.length) return;
+  await pool.query(`INSERT INTO crm.settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value`, [INDEX_STASH, JSON.stringify(rows.map((r) => r.indexdef))]);
+  for (const r of rows) await pool.query(`DROP INDEX IF EXISTS crm_data."${r.indexname.replace(/"/g, '""')}"`);
+}
+
 async function ensureStaff(pool: pg.Pool): Promise<number> {
   const { rows: units } = await pool.query<{ id: string; code: string; kind: string }>(`SELECT id, code, kind FROM crm.org_units WHERE code IS NOT NULL ORDER BY code`);
   const hash = await hashPassword('Demo@2026');
@@ -158,6 +188,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   const r = rng(opts.seed ?? 20260101);
   const progress = opts.progress ?? (() => undefined);
   const fields = await fieldsOf(pool);
+  await restoreIndexes(pool, progress);
   const users = opts.staff === false ? 0 : await ensureStaff(pool);
 
   const { rows: teamRows } = await pool.query<{ id: string; code: string }>(`SELECT id, code FROM crm.org_units WHERE kind = 'team' ORDER BY code`);
@@ -187,8 +218,32 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   const corporatesSoFar: { id: string; owner: string; unit: string }[] = [];
   const circleTarget = total < 50 ? 0 : Math.max(3, Math.min(300, Math.floor(total / 3000)));
 
+  const timing: Record<string, number> = {};
+  const tick = (k: string, t0: number) => (timing[k] = (timing[k] ?? 0) + (Date.now() - t0));
+  let pending: Promise<void> = Promise.resolve();
+  if (opts.dropIndexes) await dropIndexes(pool, ['customer', 'holding', 'relationship', 'interaction', 'consent']);
+  const writeBatch = async (tables: [string, Row[]][]): Promise<void> => {
+    const client = await pool.connect();
+    try {
+      // A rerunnable bulk load: a crash loses at most the last batches, never consistency.
+      await client.query('BEGIN');
+      await client.query('SET LOCAL synchronous_commit = off');
+      for (const [object, rows] of tables) {
+        const t0 = Date.now();
+        await insertRows(client, object, fields.get(object)!, rows, crypto);
+        tick(object, t0);
+      }
+      await client.query('COMMIT');
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
   for (let start = 0; start < total; start += batch) {
     const n = Math.min(batch, total - start);
+    const tGen = Date.now();
     const custRows: Row[] = [];
     const holdRows: Row[] = [];
     const relRows: Row[] = [];
@@ -325,21 +380,11 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
     corporatesSoFar.push(...corpInBatch.slice(0, 50));
     if (corporatesSoFar.length > 2000) corporatesSoFar.splice(0, corporatesSoFar.length - 2000);
 
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
-      await insertRows(client, 'customer', fields.get('customer')!, custRows, crypto);
-      await insertRows(client, 'holding', fields.get('holding')!, holdRows, crypto);
-      await insertRows(client, 'relationship', fields.get('relationship')!, relRows, crypto);
-      await insertRows(client, 'interaction', fields.get('interaction')!, intRows, crypto);
-      await insertRows(client, 'consent', fields.get('consent')!, conRows, crypto);
-      await client.query('COMMIT');
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    tick('generate', tGen);
+    // Pipeline: this batch is written on its own connection while the next one is generated.
+    await pending;
+    pending = writeBatch([['customer', custRows], ['holding', holdRows], ['relationship', relRows], ['interaction', intRows], ['consent', conRows]]);
+    pending.catch(() => undefined); // handled by the next await; keeps Node from calling it unhandled meanwhile
     res.customers += custRows.length;
     res.holdings += holdRows.length;
     res.relationships += relRows.length;
@@ -347,7 +392,10 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
     res.consents += conRows.length;
     progress('customers', start + n, total);
   }
+  await pending;
+  if (opts.dropIndexes) await restoreIndexes(pool, progress);
   for (const o of ['customer', 'holding', 'relationship', 'interaction', 'consent']) await pool.query(`ANALYZE ${tableOf(o)}`);
   res.ms = Date.now() - started;
+  if (process.env.CRM_DEMO_TIMING) console.error(JSON.stringify(timing));
   return res;
 }

@@ -57,7 +57,7 @@ function runningEmbeddedPort(dataDir: string): number | null {
 
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
-    console.log('usage: pnpm demo:data [--customers 5000] [--batch 5000] [--seed 20260101] [--no-staff]');
+    console.log('usage: pnpm demo:data [--customers 5000] [--batch 5000] [--seed 20260101] [--no-staff] [--drop-indexes | --keep-indexes]');
     return;
   }
   const customers = intArg('customers', 5000, 1, 20_000_000);
@@ -81,6 +81,8 @@ async function main(): Promise<void> {
   try {
     const res = await loadDemoData(pool, crypto, {
       customers, batch, seed, staff: !process.argv.includes('--no-staff'),
+      // Big loads drop the secondary indexes and rebuild them once at the end.
+      dropIndexes: process.argv.includes('--drop-indexes') || (customers >= 200_000 && !process.argv.includes('--keep-indexes')),
       progress: (phase, done, total) => process.stderr.write(bar(phase, done, total, startedAt)),
     });
     process.stderr.write('\n');

@@ -45,7 +45,7 @@ export class BankServices implements OnApplicationBootstrap, OnModuleDestroy {
     this.registry.register('bank-aml-screening', (input, ctx) => this.aml(input, ctx));
     this.registry.register('bank-record-patch', (input) => this.recordPatch(input));
     this.registry.register('bank-kyc-complete', (input) => this.kycComplete(input));
-    const every = Number(process.env.CRM_BANK_JOBS_MS ?? 600_000);
+    const every = Number(process.env.CRM_BANK_JOBS_MS ?? 3_600_000);
     if (Number.isFinite(every) && every > 0) {
       this.timer = setInterval(() => {
         this.scheduleKycReviews().catch((err) => this.logger.warn({ err }, 'KYC review scheduling failed'));

@@ -62,7 +62,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
 
   onApplicationBootstrap(): void {
     this.events.subscribe((e, c) => this.onEvent(e, c));
-    const every = envMs('CRM_BANK_JOBS_MS', 600_000);
+    const every = envMs('CRM_BANK_JOBS_MS', 3_600_000);
     if (every > 0) {
       this.timer = setInterval(() => void this.periodic(), every);
       this.timer.unref();

@@ -33,11 +33,17 @@ export function aggregates(byCategory: Record<string, number>, count: number): R
   };
 }
 
-export function evaluateRuleTags(rules: RuleTag[], ctx: Record<string, unknown>): string[] {
+/**
+ * The rule tags that hold for one customer. `as_of` (today, YYYY-MM-DD) is there for date rules:
+ * ISO dates compare as text. Each rule gets only the names it reads (FEEL's cost grows with context size).
+ */
+export function evaluateRuleTags(rules: RuleTag[], ctx: Record<string, unknown>, asOf = new Date().toISOString().slice(0, 10)): string[] {
   const tags: string[] = [];
   for (const r of rules) {
+    const sub: Record<string, unknown> = {};
+    for (const k of r.feel.inputs) sub[k] = k === 'as_of' ? asOf : (ctx[k] ?? null);
     try {
-      if (r.feel.evaluate(ctx) === true) tags.push(r.code);
+      if (r.feel.evaluate(sub) === true) tags.push(r.code);
     } catch {
       /* a rule that cannot be evaluated for this customer does not tag it */
     }
