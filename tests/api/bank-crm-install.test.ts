@@ -1,0 +1,64 @@
+/**
+ * Installing the bank-crm template is one transaction: when any part fails, nothing of it remains.
+ * And on a server without it, installing works through the API and a second install changes nothing.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type TestServer } from '../harness/server.js';
+import { as, client } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+
+type Client = ReturnType<typeof client>;
+
+let srv: TestServer;
+let analyst: Client;
+
+beforeAll(async () => {
+  srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'none', CRM_DEMO_CUSTOMERS: '0' } });
+  analyst = await as(srv.baseUrl, 'analyst');
+}, 90000);
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+const counts = () =>
+  withClient(srv.dbUrl, async (c) => {
+    const q = async (sql: string) => (await c.query(sql)).rows[0].n as number;
+    return {
+      objects: await q('SELECT count(*)::int AS n FROM crm.objects'),
+      forms: await q('SELECT count(*)::int AS n FROM crm.forms'),
+      processes: await q('SELECT count(*)::int AS n FROM crm.wf_definitions'),
+      decisions: await q('SELECT count(*)::int AS n FROM crm.wf_decisions'),
+      triggers: await q('SELECT count(*)::int AS n FROM crm.wf_triggers'),
+      roles: await q('SELECT count(*)::int AS n FROM crm.roles'),
+      rolePermissions: await q(`SELECT count(*)::int AS n FROM crm.roles WHERE permissions::text LIKE '%"customer"%'`),
+      tables: await q(`SELECT count(*)::int AS n FROM information_schema.tables WHERE table_schema = 'crm_data'`),
+    };
+  });
+
+describe('installing bank-crm', () => {
+  it('rolls everything back when one part fails', async () => {
+    // A designer's own "segment" object whose "filter" holds text that cannot become the pack's JSON field.
+    const o = await analyst.post('/api/meta/objects', { key: 'segment', label: '客群', fields: [{ key: 'filter', label: '条件', type: 'text' }] });
+    expect(o.status).toBe(201);
+    expect((await analyst.post('/api/records/segment', { filter: 'not json' })).status).toBe(201);
+    const before = await counts();
+    const r = await analyst.post('/api/templates/bank-crm/install');
+    expect(r.status).toBe(409);
+    expect(await counts()).toEqual(before);
+    expect((await analyst.get('/api/meta/objects/customer')).status).toBe(404);
+    expect((await analyst.get('/api/templates')).body.items[0].installed).toBeNull();
+  });
+
+  it('installs once the conflict is gone, and a second install changes nothing', async () => {
+    expect((await analyst.del('/api/meta/objects/segment?purge=true')).status).toBeLessThan(300);
+    const first = await analyst.post('/api/templates/bank-crm/install');
+    expect(first.status).toBe(201);
+    expect(first.body.changed).toBe(true);
+    expect(first.body.changes).toEqual(expect.arrayContaining(['object customer', 'process bank_complaint v1', 'decision loanApprovalLevel v1', 'role credit_approver']));
+    const mid = await counts();
+    const second = await analyst.post('/api/templates/bank-crm/install');
+    expect(second.body).toMatchObject({ changed: false, changes: [] });
+    expect(await counts()).toEqual(mid);
+  });
+});
