@@ -290,6 +290,6 @@ describe('CRM_CRYPTO=sm', () => {
     const v = await auditor.get('/api/audit/verify');
     expect(v.body).toEqual({ ok: true, checked: expect.any(Number) });
     const algs = await withClient(srv.dbUrl, (c) => c.query(`SELECT DISTINCT algorithm FROM crm.audit_chain`));
-    expect(algs.rows).toEqual([{ algorithm: 'sm3' }]);
+    expect(algs.rows).toEqual([{ algorithm: 'hmac-sm3' }]);
   });
 });

@@ -7,6 +7,7 @@ import { AppError } from '../common/app-error.js';
 import { isStrongPassword } from '../config/config.js';
 import { OBJECT_ACTIONS } from '../access/permission.types.js';
 import type { Permission } from '../access/permission.types.js';
+import { CurrentUser, type Principal } from '../auth/principal.js';
 
 const RoleKey = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
 const Password = z.string().max(256).refine(isStrongPassword, { message: 'at least 8 characters with upper and lower case, a digit and a symbol' });
@@ -81,8 +82,8 @@ export class UsersController {
   }
 
   @Patch(':id')
-  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown) {
-    return this.admin.updateUser(id, parseInput(UpdateUser, body));
+  update(@Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    return this.admin.updateUser(id, parseInput(UpdateUser, body), p.id);
   }
 }
 

@@ -26,8 +26,32 @@ registerMessages({
   'admin.org_cycle': { 'zh-CN': '机构不能移动到自己的下级', en: 'An org unit cannot move under itself' },
   'admin.weak_password': { 'zh-CN': '密码至少 8 位，且包含大写字母、小写字母、数字和符号', en: 'A password needs 8+ characters with upper and lower case, a digit and a symbol' },
   'admin.unknown_object': { 'zh-CN': '权限引用了不存在的对象：{object}', en: 'A permission names an unknown object: {object}' },
+  'admin.duty_conflict': { 'zh-CN': '职责分离：同一用户或角色不能同时具有{duties}职责', en: 'Separation of duties: one user or role cannot combine {duties}' },
+  'admin.self_change': { 'zh-CN': '不能修改自己的角色或停用自己', en: 'You cannot change your own roles or disable yourself' },
   'admin.invalid_scope': { 'zh-CN': '对象 {object} 的行范围条件无效', en: 'The row scope filter for {object} is not valid' },
 });
+
+/**
+ * The three separated duties (等保 three-administrator model): user administration, authorisation and
+ * audit. No role, and no user through their roles, may hold rights of two of them.
+ */
+const DUTY_OF: Record<string, { 'zh-CN': string; en: string }> = {
+  'admin.users': { 'zh-CN': '用户管理', en: 'user administration' },
+  'admin.org': { 'zh-CN': '用户管理', en: 'user administration' },
+  'admin.roles': { 'zh-CN': '授权管理', en: 'authorisation' },
+  'audit.read': { 'zh-CN': '审计', en: 'audit' },
+  'audit.verify': { 'zh-CN': '审计', en: 'audit' },
+};
+
+function assertOneDuty(rights: Iterable<string>): void {
+  const duties = new Map<string, { 'zh-CN': string; en: string }>();
+  for (const r of rights) if (DUTY_OF[r]) duties.set(DUTY_OF[r].en, DUTY_OF[r]);
+  if (duties.size > 1) {
+    const list = [...duties.values()];
+    throw new AppError(400, 'admin.duty_conflict', { duties: list.map((d) => d['zh-CN']).join('、') }, (lang) =>
+      [{ path: '/roles', code: 'duty_conflict', message: list.map((d) => d[lang]).join(' + ') }]);
+  }
+}
 
 const USER_COLUMNS = `u.id, u.username, u.display_name AS "displayName", u.org_unit_id AS "orgUnitId", u.roles, u.disabled,
   u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
@@ -62,6 +86,12 @@ export class AdminService {
     if (missing.length) throw new AppError(400, 'admin.unknown_roles', { roles: missing.join(', ') });
   }
 
+  /** The rights of a set of roles (with one role's rights replaced, for a pending change) must stay within one duty. */
+  private async assertSeparated(c: PoolClient, roles: string[], replace?: { key: string; platform: string[] }): Promise<void> {
+    const { rows } = await c.query<{ key: string; platform: string[] }>('SELECT key, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
+    assertOneDuty(rows.flatMap((r) => (replace && r.key === replace.key ? replace.platform : r.platform)));
+  }
+
   private async assertOrg(c: PoolClient, id: string | null | undefined): Promise<void> {
     if (!id) return;
     const found = await c.query('SELECT 1 FROM crm.org_units WHERE id = $1', [id]);
@@ -71,6 +101,7 @@ export class AdminService {
   async createUser(input: { username: string; password: string; displayName?: string; roles: string[]; orgUnitId?: string | null }) {
     return this.db.tx(async (c) => {
       await this.assertRoles(c, input.roles);
+      await this.assertSeparated(c, input.roles);
       await this.assertOrg(c, input.orgUnitId);
       const exists = await c.query('SELECT 1 FROM crm.users WHERE lower(username) = lower($1)', [input.username]);
       if (exists.rowCount) throw new AppError(409, 'admin.user_exists', { username: input.username });
@@ -83,11 +114,16 @@ export class AdminService {
     });
   }
 
-  async updateUser(id: string, patch: { roles?: string[]; orgUnitId?: string | null; disabled?: boolean; displayName?: string; password?: string }) {
+  async updateUser(id: string, patch: { roles?: string[]; orgUnitId?: string | null; disabled?: boolean; displayName?: string; password?: string }, actorId?: string) {
+    // Administrators do not administer themselves: no self-granted roles, no locking oneself out.
+    if (actorId === id && (patch.roles !== undefined || patch.disabled !== undefined)) throw new AppError(403, 'admin.self_change');
     return this.db.tx(async (c) => {
       const before = await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1 FOR UPDATE`, [id]);
       if (!before.rowCount) throw new AppError(404, 'admin.user_not_found');
-      if (patch.roles) await this.assertRoles(c, patch.roles);
+      if (patch.roles) {
+        await this.assertRoles(c, patch.roles);
+        await this.assertSeparated(c, patch.roles);
+      }
       if (patch.orgUnitId !== undefined) await this.assertOrg(c, patch.orgUnitId);
       await c.query(
         `UPDATE crm.users SET
@@ -154,6 +190,7 @@ export class AdminService {
       const exists = await c.query('SELECT 1 FROM crm.roles WHERE key = $1', [input.key]);
       if (exists.rowCount) throw new AppError(409, 'admin.role_exists', { role: input.key });
       await this.assertObjects(c, input.permissions);
+      assertOneDuty(input.platform ?? []);
       await c.query(`INSERT INTO crm.roles (key, name, description, permissions, platform) VALUES ($1, $2, $3, $4, $5)`,
         [input.key, input.name, input.description ?? null, JSON.stringify(input.permissions), input.platform ?? []]);
       await this.audit.record({ action: 'admin.role.create', object: 'role', recordId: input.key, data: { permissions: input.permissions, platform: input.platform ?? [] } }, c);
@@ -167,6 +204,12 @@ export class AdminService {
       const before = await c.query('SELECT name, permissions, platform FROM crm.roles WHERE key = $1 FOR UPDATE', [key]);
       if (!before.rowCount) throw new AppError(404, 'admin.role_not_found', { role: key });
       if (patch.permissions) await this.assertObjects(c, patch.permissions);
+      if (patch.platform) {
+        assertOneDuty(patch.platform);
+        // Nor may the change give a user holding this role two duties through their other roles.
+        const holders = await c.query<{ roles: string[] }>('SELECT DISTINCT roles FROM crm.users WHERE $1 = ANY(roles) AND NOT disabled', [key]);
+        for (const h of holders.rows) await this.assertSeparated(c, h.roles, { key, platform: patch.platform });
+      }
       await c.query(
         `UPDATE crm.roles SET name = COALESCE($2, name), description = COALESCE($3, description),
            permissions = COALESCE($4, permissions), platform = COALESCE($5, platform), updated_at = now() WHERE key = $1`,

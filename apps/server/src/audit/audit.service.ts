@@ -6,7 +6,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import type { Queryable } from '../database/db.js';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { GENESIS, hashAuditRow, type AuditRowForHash, type HashAlgorithm } from './audit-hash.js';
+import { chainKey, GENESIS, VERIFIABLE_ALGORITHMS, hashAuditRow, type AuditRowForHash, type KeyedAlgorithm } from './audit-hash.js';
 import { RequestContext } from '../common/request-context.js';
 
 export interface AuditEntry {
@@ -47,13 +47,15 @@ function selectForHash(a: string): string {
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
-  private readonly algorithm: HashAlgorithm;
+  private readonly algorithm: KeyedAlgorithm;
+  private readonly keys: Record<KeyedAlgorithm, Buffer>;
 
   constructor(
     private readonly db: Db,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
-    this.algorithm = config.crypto === 'sm' ? 'sm3' : 'sha256';
+    this.algorithm = config.crypto === 'sm' ? 'hmac-sm3' : 'hmac-sha256';
+    this.keys = { 'hmac-sha256': chainKey(config.dataKey, 'hmac-sha256'), 'hmac-sm3': chainKey(config.dataKey, 'hmac-sm3') };
   }
 
   private lastFullPass = 0;
@@ -84,11 +86,17 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  /** Chains every committed, unsealed entry. One process at a time (advisory lock). */
-  async sealPending(full = true): Promise<number> {
+  /**
+   * Chains every committed, unsealed entry. One process at a time (advisory lock): the timer skips a
+   * round when another sealer is busy; verify (`wait`) waits for it, so it checks everything committed.
+   */
+  async sealPending(full = true, wait = false): Promise<number> {
     return this.db.tx(async (c) => {
-      const { rows: got } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
-      if (!got[0]?.ok) return 0;
+      if (wait) await c.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
+      else {
+        const { rows: got } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
+        if (!got[0]?.ok) return 0;
+      }
       let sealed = 0;
       for (;;) {
         const { rows: last } = await c.query<{ position: string; hash: string }>(
@@ -98,7 +106,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
         let prev = last[0]?.hash ?? GENESIS;
         const { rows } = await c.query<AuditRowForHash>(
           `SELECT ${selectForHash('l')} FROM crm.audit_log l
-           WHERE NOT EXISTS (SELECT 1 FROM crm.audit_chain ch WHERE ch.seq = l.seq)
+           WHERE ${full ? '' : `l.seq > (SELECT coalesce(max(seq), 0) - ${RECENT_WINDOW} FROM crm.audit_chain) AND`}
+             NOT EXISTS (SELECT 1 FROM crm.audit_chain ch WHERE ch.seq = l.seq)
            ORDER BY l.seq LIMIT ${SEAL_BATCH}`,
         );
         if (rows.length === 0) break;
@@ -107,7 +116,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
         const hashes: string[] = [];
         for (const row of rows) {
           position += 1n;
-          prev = hashAuditRow(this.algorithm, prev, row);
+          prev = hashAuditRow(this.algorithm, prev, row, this.keys[this.algorithm]);
           positions.push(position.toString());
           seqs.push(row.seq);
           hashes.push(prev);
@@ -124,9 +133,13 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  /** Recomputes the chain; names the first entry whose content or place no longer matches. */
-  async verify(): Promise<{ ok: true; checked: number } | { ok: false; firstBrokenSeq: number; checked: number }> {
-    await this.sealPending(true);
+  /**
+   * Recomputes the chain; names the first entry whose content or place no longer matches, and why:
+   * `altered` (content or link changed), `missing` (the entry was deleted), `gap` (an entry and its link
+   * were deleted before this one), `algorithm` (a link not made with the chain key).
+   */
+  async verify(): Promise<{ ok: true; checked: number } | { ok: false; firstBrokenSeq: number; checked: number; reason: string }> {
+    await this.sealPending(true, true);
     let prev = GENESIS;
     let after = 0n;
     let checked = 0;
@@ -141,14 +154,16 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
       if (rows.length === 0) break;
       for (const r of rows) {
         checked++;
-        const expectedPosition = BigInt(r.position);
-        const broken =
-          expectedPosition !== after + 1n ||
-          !r.present ||
-          hashAuditRow(r.algorithm as HashAlgorithm, prev, { ...r, seq: r.chain_seq }) !== r.hash;
-        if (broken) return { ok: false, firstBrokenSeq: Number(r.chain_seq), checked };
+        const position = BigInt(r.position);
+        const reason =
+          position !== after + 1n ? 'gap'
+          : !r.present ? 'missing'
+          : !VERIFIABLE_ALGORITHMS.includes(r.algorithm) ? 'algorithm'
+          : hashAuditRow(r.algorithm as KeyedAlgorithm, prev, { ...r, seq: r.chain_seq }, this.keys[r.algorithm as KeyedAlgorithm]) !== r.hash ? 'altered'
+          : null;
+        if (reason) return { ok: false, firstBrokenSeq: Number(r.chain_seq), checked, reason };
         prev = r.hash;
-        after = expectedPosition;
+        after = position;
       }
     }
     return { ok: true, checked };
