@@ -361,6 +361,21 @@ describe('call activities, decisions, cancel', () => {
     expect(v.variables.childResult).toBe('high-ok');
   });
 
+  it('raises an incident on a call to a process that is not deployed; after the deploy a retry calls it', async () => {
+    await deploy(chain('callsLater', ['<bpmn:startEvent id="s"/>', '<bpmn:callActivity id="call" crm:calledElement="notYet"/>', '<bpmn:endEvent id="e"/>']));
+    const p = await rm.post('/api/process-definitions/callsLater/start', {});
+    expect(p.status).toBe(201);
+    expect(p.body).toMatchObject({ state: 'incident', activeActivities: ['call'] });
+    expect(p.body.incidents).toEqual([expect.objectContaining({ activityId: 'call', kind: 'engine', message: 'called process notYet is not deployed' })]);
+    const inc = p.body.incidents[0].id;
+    await deploy(chain('notYet', ['<bpmn:startEvent id="s"/>', '<bpmn:endEvent id="e"/>']));
+    const r = await admin.post(`/api/incidents/${inc}/retry`);
+    expect(r.status).toBe(200);
+    const v = await until(async () => { const x = await instance(p.body.id); return x.state === 'completed' && x; });
+    expect(v.incidents).toEqual([]);
+    expect((await admin.get('/api/process-instances?definitionKey=notYet')).body.items.map((c: any) => c.parentId)).toEqual([p.body.id]);
+  });
+
   it('deploys and evaluates a DMN decision, and a business-rule task uses it', async () => {
     const dmn = `<?xml version="1.0" encoding="UTF-8"?>
 <definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="risk" name="Risk" namespace="urn:test">

@@ -11,6 +11,8 @@ import {
   evaluateDecision,
   parseBpmn,
   parseDmn,
+  timerStarts,
+  type StepOptions,
   type DecisionModel,
   type ProcessModel,
 } from '@crm/workflow-engine';
@@ -44,6 +46,9 @@ export class DefinitionsService {
   private readonly models = new Map<string, ProcessModel>();
   private readonly decisions = new Map<string, DecisionModel>();
   private readonly decisionRefs = new WeakMap<ProcessModel, string[]>();
+  private readonly callRefs = new WeakMap<ProcessModel, string[]>();
+  /** Process keys known to be deployed. A deploy is never undone, so this never goes stale. */
+  private readonly deployedKeys = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -57,7 +62,14 @@ export class DefinitionsService {
     const key = input.key ?? model.id;
     const name = input.name ?? model.name ?? null;
     const starts = startsOf(model);
-    return this.db.tx(async (c) => {
+    const deployedAt = new Date().toISOString();
+    let timers: ReturnType<typeof timerStarts>;
+    try {
+      timers = timerStarts(model, deployedAt);
+    } catch (err) {
+      throw deployError(err, 'bpmn');
+    }
+    const out = await this.db.tx(async (c) => {
       // Serializes deploys of one key so versions are gap-free and unique.
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wf-def:${key}`]);
       const { rows } = await c.query<{ id: string; version: number }>(
@@ -67,10 +79,24 @@ export class DefinitionsService {
         [key, name, input.bpmnXml, JSON.stringify(model), JSON.stringify(starts), p.id],
       );
       const row = rows[0]!;
+      // Timer start events: the new version's replace the previous versions' (one job per start event).
+      await c.query(`DELETE FROM crm.wf_jobs WHERE kind = 'timer' AND instance_id IS NULL AND payload->>'startKey' = $1`, [key]);
+      if (timers.length) {
+        await c.query(
+          `INSERT INTO crm.wf_jobs (id, kind, instance_id, activity_id, due_at, payload)
+           SELECT x.id, 'timer', NULL, x.a, x.d, x.p FROM jsonb_to_recordset($1::jsonb) AS x(id text, a text, d timestamptz, p jsonb)`,
+          [JSON.stringify(timers.map((t) => ({
+            id: `start:${row.id}:${t.startEventId}`, a: t.startEventId, d: t.dueAt,
+            p: { startKey: key, definitionId: row.id, ...(t.repeat ? { repeat: t.repeat } : {}) },
+          })))],
+        );
+      }
       this.models.set(row.id, model);
       await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } }, c);
       return { key, version: row.version, id: row.id, name };
     });
+    this.deployedKeys.add(key);
+    return out;
   }
 
   async latest(q: Queryable, key: string): Promise<DefinitionRow | undefined> {
@@ -195,6 +221,33 @@ export class DefinitionsService {
     if (this.decisions.size >= CACHE_LIMIT) this.decisions.delete(this.decisions.keys().next().value!);
     this.decisions.set(id, rows[0]!.model);
     return rows[0]!.model;
+  }
+
+  /**
+   * What the engine needs to know synchronously for a step of this model: its decisions and whether
+   * the processes its call activities name are deployed. In steady state no query at all.
+   */
+  async stepOptions(q: Queryable, model: ProcessModel): Promise<Pick<StepOptions, 'resolveDecision' | 'isDeployed'>> {
+    const resolveDecision = await this.resolverFor(q, model);
+    let calls = this.callRefs.get(model);
+    if (!calls) {
+      calls = [...new Set(Object.values(model.elements).flatMap((e) => (e.type === 'callActivity' && e.calledElement ? [e.calledElement] : [])))];
+      this.callRefs.set(model, calls);
+    }
+    const unknown = calls.filter((k) => !this.deployedKeys.has(k));
+    if (unknown.length) {
+      const { rows } = await q.query<{ key: string }>('SELECT DISTINCT key FROM crm.wf_definitions WHERE key = ANY($1::text[])', [unknown]);
+      for (const r of rows) this.deployedKeys.add(r.key);
+    }
+    return {
+      ...(resolveDecision ? { resolveDecision } : {}),
+      ...(calls.length ? { isDeployed: (k: string) => this.deployedKeys.has(k) } : {}),
+    };
+  }
+
+  /** Forgets which keys are deployed (after definitions were removed behind the service's back, as tests do). */
+  forgetDeployed(): void {
+    this.deployedKeys.clear();
   }
 
   /**

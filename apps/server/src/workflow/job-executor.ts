@@ -10,12 +10,13 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { Counter } from 'prom-client';
-import { handleEvent } from '@crm/workflow-engine';
+import { handleEvent, nextTimerStart, type TimerRepeat } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { Metrics } from '../metrics/metrics.js';
 import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
+import { DefinitionsService } from './definitions.service.js';
 import { BpmnError, ServiceTaskRegistry } from './service-tasks.js';
 import { repo, type JobRow } from './workflow.repository.js';
 
@@ -47,6 +48,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly db: Db,
     private readonly runtime: WorkflowRuntime,
     private readonly services: ServiceTaskRegistry,
+    private readonly defs: DefinitionsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: Metrics,
@@ -141,6 +143,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private async execute(job: JobRow): Promise<Outcome> {
     switch (job.kind) {
       case 'timer':
+        if (!job.instance_id) return this.startByTimer(job);
         return this.onInstance(job, async (ctx, row) => {
           if (!row.state.waits[job.id]) return 'skipped';
           await this.runtime.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'timer', timerId: job.id }, o));
@@ -167,6 +170,33 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       case 'service':
         return this.runService(job);
     }
+  }
+
+  /**
+   * A timer start event fired: starts an instance of the version that scheduled it (unless a newer
+   * version replaced it) and, for a cycle, schedules the next firing under the same job id — all in
+   * the transaction that deletes this firing, so each firing starts exactly one instance. Firings
+   * missed while no server ran are not made up one by one: the next one is the first still ahead.
+   */
+  private async startByTimer(job: JobRow): Promise<Outcome> {
+    const p = job.payload as { startKey: string; definitionId: string; repeat?: TimerRepeat };
+    return this.runtime.tx(async (ctx) => {
+      if (!(await this.takeJob(ctx, job))) return 'skipped';
+      const def = await this.defs.latest(ctx.client, p.startKey);
+      if (!def || def.id !== p.definitionId) return 'skipped';
+      if (p.repeat) {
+        let next: { dueAt: string; repeat?: TimerRepeat } = nextTimerStart(job.due_at.toISOString(), p.repeat);
+        for (let i = 0; i < 100000 && next.repeat && Date.parse(next.dueAt) <= Date.parse(ctx.now); i++) next = nextTimerStart(next.dueAt, next.repeat);
+        await ctx.client.query(
+          `INSERT INTO crm.wf_jobs (id, kind, instance_id, activity_id, due_at, payload) VALUES ($1, 'timer', NULL, $2, $3, $4)`,
+          [job.id, job.activity_id, next.dueAt, JSON.stringify({ startKey: p.startKey, definitionId: p.definitionId, ...(next.repeat ? { repeat: next.repeat } : {}) })],
+        );
+      }
+      await this.runtime.start(ctx, def, { startEventId: job.activity_id!, initiator: 'system' }, {
+        action: 'workflow.start', object: 'process_instance', actorId: null, actorName: 'system', data: { key: def.key, version: def.version, timer: job.activity_id },
+      });
+      return 'done';
+    });
   }
 
   /** Locks the job's instance, then the job (always in that order), and deletes the job with the step. */

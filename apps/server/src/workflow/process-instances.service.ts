@@ -76,9 +76,12 @@ export class ProcessInstancesService {
     await this.access.require(p, 'process.start', 'designer');
     const row = await this.runtime.tx(async (ctx) => {
       const def = await this.defs.latestOrFail(ctx.client, key);
-      const r = await this.runtime.start(ctx, def, { initiator: p.username, ...(body.variables ? { variables: body.variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) });
-      await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: r.id, data: { key, version: def.version } }, ctx.client);
-      return r;
+      return this.runtime.start(
+        ctx,
+        def,
+        { initiator: p.username, ...(body.variables ? { variables: body.variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) },
+        { action: 'workflow.start', object: 'process_instance', data: { key, version: def.version } },
+      );
     });
     // Usually the whole story so far is in hand; with an incident the stored view has the details.
     if (row.status === 'incident') return this.view(row.id);

@@ -19,6 +19,7 @@ import {
   type ProcessModel,
   type StepOptions,
   type StepResult,
+  type Effect,
   type TraceEntry,
   type WorkflowEvent,
 } from '@crm/workflow-engine';
@@ -26,7 +27,9 @@ import { Db } from '../database/db.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { AppError } from '../common/app-error.js';
 import { DefinitionsService, type DefinitionRow } from './definitions.service.js';
-import { repo, type InstanceRow } from './workflow.repository.js';
+import { RequestContext } from '../common/request-context.js';
+import type { AuditEntry } from '../audit/audit.service.js';
+import { emptyWrite, repo, writeStep, type AuditRow, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
 import './workflow.messages.js';
 
 /** One transaction of workflow work. `now` is the step time the engine sees (tests may set it). */
@@ -43,6 +46,15 @@ export interface StartRequest {
   initiator: string;
   startEventId?: string;
   parent?: { id: string; callId: string };
+}
+
+/** What a step writes besides the engine's effects. */
+export interface StepExtra {
+  /** The user task this step completes (closed with the step, so a second completion finds it done). */
+  closeTask?: { id: string; by: string };
+  audit?: AuditEntry;
+  /** The instance was cancelled: drop any runtime rows it may still hold. */
+  clear?: boolean;
 }
 
 type Compute = (model: ProcessModel, state: InstanceState, opts: StepOptions) => StepResult;
@@ -91,18 +103,18 @@ export class WorkflowRuntime {
     return row;
   }
 
-  /** Starts an instance of a definition in the caller's transaction. */
-  async start(ctx: StepCtx, def: DefinitionRow, req: StartRequest): Promise<InstanceRow & { trace: TraceEntry[] }> {
+  /** Starts an instance of a definition in the caller's transaction: one statement for all its rows. */
+  async start(ctx: StepCtx, def: DefinitionRow, req: StartRequest, audit?: AuditEntry): Promise<InstanceRow & { trace: TraceEntry[] }> {
     const model = await this.defs.model(ctx.client, def.id);
     const id = randomUUID();
-    const resolveDecision = await this.defs.resolverFor(ctx.client, model);
+    const opts = await this.defs.stepOptions(ctx.client, model);
     let result: StepResult;
     try {
       result = startInstance(model, {
         instanceId: id,
         initiator: req.initiator,
         now: ctx.now,
-        ...(resolveDecision ? { resolveDecision } : {}),
+        ...opts,
         ...(req.variables ? { variables: req.variables } : {}),
         ...(req.businessKey !== undefined ? { businessKey: req.businessKey } : {}),
         ...(req.startEventId ? { startEventId: req.startEventId } : {}),
@@ -111,6 +123,7 @@ export class WorkflowRuntime {
       if (err instanceof WorkflowEventError) throw new AppError(400, 'workflow.start_failed', { reason: err.message });
       throw err;
     }
+    const ended = result.state.status === 'completed' || result.state.status === 'terminated';
     const row: InstanceRow = {
       id,
       definition_id: def.id,
@@ -125,25 +138,31 @@ export class WorkflowRuntime {
       parent_call_id: req.parent?.callId ?? null,
       started_at: new Date(ctx.now),
       updated_at: new Date(ctx.now),
-      ended_at: null,
+      ended_at: ended ? new Date(ctx.now) : null,
     };
-    const ended = result.state.status === 'completed' || result.state.status === 'terminated';
-    await repo.insertInstance(ctx.client, row, ended ? ctx.now : null);
-    await this.persist(ctx, row, result, false);
-    return { ...row, ended_at: ended ? new Date(ctx.now) : null, trace: result.trace };
+    const w = emptyWrite({ op: 'insert', row, endedAt: ended ? ctx.now : null }, ctx.now);
+    await this.persist(ctx, row, result, w, audit ? { ...audit, recordId: audit.recordId ?? id } : undefined);
+    return { ...row, trace: result.trace };
   }
 
   /**
-   * Applies one engine step to a locked instance and persists its outcome. Engine refusals
-   * (WorkflowEventError) propagate unchanged for the caller to translate.
+   * Applies one engine step to a locked instance and persists its outcome in one statement. Engine
+   * refusals (WorkflowEventError) propagate unchanged for the caller to translate.
    */
-  async advance(ctx: StepCtx, row: InstanceRow, compute: Compute): Promise<StepResult> {
+  async advance(ctx: StepCtx, row: InstanceRow, compute: Compute, extra: StepExtra = {}): Promise<StepResult> {
     const model = await this.defs.model(ctx.client, row.definition_id);
-    const resolveDecision = await this.defs.resolverFor(ctx.client, model);
-    const result = compute(model, row.state, { now: ctx.now, ...(resolveDecision ? { resolveDecision } : {}) });
-    await this.persist(ctx, row, result, true);
-    row.state = result.state;
-    row.status = result.state.status;
+    const opts = await this.defs.stepOptions(ctx.client, model);
+    const result = compute(model, row.state, { now: ctx.now, ...opts });
+    const { state } = result;
+    const ended = (state.status === 'completed' || state.status === 'terminated') && row.status !== state.status;
+    const w = emptyWrite({ op: 'update', id: row.id, state, status: state.status, ended }, ctx.now);
+    if (extra.closeTask) w.closeTasks.push({ id: extra.closeTask.id, status: 'completed', by: extra.closeTask.by });
+    w.clear = !!extra.clear;
+    await this.persist(ctx, row, result, w, extra.audit);
+    row.state = state;
+    row.status = state.status;
+    row.rev += 1;
+    if (ended) row.ended_at = new Date(ctx.now);
     return result;
   }
 
@@ -155,68 +174,81 @@ export class WorkflowRuntime {
     }, now);
   }
 
-  private async persist(ctx: StepCtx, row: InstanceRow, result: StepResult, update: boolean): Promise<void> {
-    const c = ctx.client;
+  /** Folds the step's effects into its net writes, writes them in one statement, then runs call activities. */
+  private async persist(ctx: StepCtx, row: InstanceRow, result: StepResult, w: StepWrite, audit: AuditEntry | undefined): Promise<void> {
     const { state } = result;
-    await repo.insertHistory(c, row.id, result.trace);
-    // A message or signal that triggered its wait consumes it without an unsubscribe effect.
-    const consumed = Object.values(row.state.waits).filter((w) => (w.kind === 'message' || w.kind === 'signal') && !state.waits[w.id]).map((w) => w.id);
-    if (consumed.length) await c.query('DELETE FROM crm.wf_subscriptions WHERE id = ANY($1)', [consumed]);
+    w.history = result.trace;
+    const tasks = new Map<string, StepWrite['newTasks'][number]>();
+    const subs = new Map<string, StepWrite['subInserts'][number]>();
+    const jobs = new Map<string, JobSpec | null>();
+    const incidents = new Map<string, IncidentSpec>();
+    const calls: Effect[] = [];
     for (const e of result.effects) {
       switch (e.type) {
-        case 'createTask':
-          await repo.insertTask(c, row.id, row.definition_key, e, ctx.now);
+        case 'createTask': {
+          const { type: _t, ...t } = e;
+          tasks.set(e.taskId, { t, definitionKey: row.definition_key, status: 'open' });
           break;
-        case 'cancelTask':
-          await repo.closeTask(c, e.taskId, 'cancelled', ctx.now, null);
+        }
+        case 'cancelTask': {
+          const created = tasks.get(e.taskId);
+          if (created) created.status = 'cancelled';
+          else w.closeTasks.push({ id: e.taskId, status: 'cancelled', by: null });
           break;
+        }
         case 'scheduleTimer':
-          await repo.upsertJob(c, { id: e.timerId, kind: 'timer', instanceId: row.id, activityId: e.activityId, dueAt: e.dueAt, payload: e.repeat ? { repeat: e.repeat } : {} });
+          jobs.set(e.timerId, { id: e.timerId, kind: 'timer', instanceId: row.id, activityId: e.activityId, dueAt: e.dueAt, payload: e.repeat ? { repeat: e.repeat } : {} });
           if (Date.parse(e.dueAt) <= Date.now()) ctx.jobsDue = true;
           break;
         case 'cancelTimer':
-          await repo.deleteJob(c, e.timerId);
+          jobs.set(e.timerId, null);
           break;
         case 'cancelJob':
-          await repo.deleteJob(c, e.jobId);
+          jobs.set(e.jobId, null);
           break;
         case 'subscribeMessage':
-          await repo.insertSubscription(c, { id: e.subscriptionId, instanceId: row.id, kind: 'message', name: e.name, ...(e.correlationKey !== undefined ? { correlationKey: e.correlationKey } : {}), activityId: e.activityId, now: ctx.now });
+          subs.set(e.subscriptionId, { id: e.subscriptionId, kind: 'message', name: e.name, correlationKey: e.correlationKey ?? null, activityId: e.activityId });
           break;
         case 'subscribeSignal':
-          await repo.insertSubscription(c, { id: e.subscriptionId, instanceId: row.id, kind: 'signal', name: e.name, activityId: e.activityId, now: ctx.now });
+          subs.set(e.subscriptionId, { id: e.subscriptionId, kind: 'signal', name: e.name, correlationKey: null, activityId: e.activityId });
           break;
         case 'unsubscribe':
-          await repo.deleteSubscription(c, e.subscriptionId);
+          if (!subs.delete(e.subscriptionId)) w.subDeletes.push(e.subscriptionId);
           break;
         case 'runService':
-          await repo.upsertJob(c, { id: e.jobId, kind: 'service', instanceId: row.id, activityId: e.activityId, dueAt: ctx.now, payload: { serviceType: e.serviceType, input: e.input }, maxAttempts: this.serviceAttempts });
+          jobs.set(e.jobId, { id: e.jobId, kind: 'service', instanceId: row.id, activityId: e.activityId, dueAt: ctx.now, payload: { serviceType: e.serviceType, input: e.input }, maxAttempts: this.serviceAttempts });
           ctx.jobsDue = true;
           break;
-        case 'throwSignal':
+        case 'throwSignal': {
           // Broadcast after this step commits, by a job: the signal may reach this very instance.
-          await repo.upsertJob(c, { id: randomUUID(), kind: 'signal', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, variables: e.variables, from: row.id } });
+          const id = randomUUID();
+          jobs.set(id, { id, kind: 'signal', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, variables: e.variables, from: row.id } });
           ctx.jobsDue = true;
           break;
-        case 'sendMessage':
-          await repo.upsertJob(c, { id: randomUUID(), kind: 'message', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, correlationKey: e.correlationKey ?? null, variables: e.variables, from: row.id } });
+        }
+        case 'sendMessage': {
+          const id = randomUUID();
+          jobs.set(id, { id, kind: 'message', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, correlationKey: e.correlationKey ?? null, variables: e.variables, from: row.id } });
           ctx.jobsDue = true;
           break;
+        }
         case 'startCall':
-          await this.startCall(ctx, row, e.callId, e.activityId, e.processKey, e.variables);
-          break;
         case 'cancelCall':
-          await this.cancelCall(ctx, row, e.callId);
+          calls.push(e);
           break;
         case 'incident':
-          await repo.insertIncident(c, { id: e.incidentId, instanceId: row.id, activityId: e.activityId, kind: 'engine', message: e.message, now: ctx.now });
+          incidents.set(e.incidentId, { id: e.incidentId, instanceId: row.id, activityId: e.activityId, kind: 'engine', message: e.message });
           break;
-        case 'incidentResolved':
-          await repo.resolveIncident(c, e.incidentId, ctx.now, null);
+        case 'incidentResolved': {
+          const raised = incidents.get(e.incidentId);
+          if (raised) raised.resolved = true;
+          else w.resolveIncidents.push(e.incidentId);
           break;
+        }
         case 'completed':
           if (row.parent_id && row.parent_call_id) {
-            await repo.upsertJob(c, { id: `${row.id}:done`, kind: 'call-completed', instanceId: row.parent_id, activityId: null, dueAt: ctx.now, payload: { callId: row.parent_call_id, variables: variablesOf(state) } });
+            const id = `${row.id}:done`;
+            jobs.set(id, { id, kind: 'call-completed', instanceId: row.parent_id, activityId: null, dueAt: ctx.now, payload: { callId: row.parent_call_id, variables: variablesOf(state) } });
             ctx.jobsDue = true;
           }
           break;
@@ -224,30 +256,47 @@ export class WorkflowRuntime {
           break;
       }
     }
-    if (update) {
-      const ended = (state.status === 'completed' || state.status === 'terminated') && row.status !== state.status;
-      await repo.updateInstance(c, row.id, state, state.status, ctx.now, ended);
+    w.newTasks = [...tasks.values()];
+    w.subInserts = [...subs.values()];
+    for (const [id, j] of jobs) {
+      if (j) w.jobUpserts.push(j);
+      else w.jobDeletes.push(id);
+    }
+    w.incidents = [...incidents.values()];
+    if (audit) w.audit.push(this.auditRow(audit));
+    await writeStep(ctx.client, w);
+    for (const e of calls) {
+      if (e.type === 'startCall') await this.startCall(ctx, row, e.callId, e.processKey, e.variables);
+      else if (e.type === 'cancelCall') await this.cancelCall(ctx, row, e.callId);
     }
   }
 
-  /** A call activity starts the latest version of the called process as a child, in this transaction. */
-  private async startCall(ctx: StepCtx, parent: InstanceRow, callId: string, activityId: string, processKey: string, variables: Record<string, unknown>): Promise<void> {
+  /** An audit row like AuditService.record writes, to go out with the step's statement. */
+  private auditRow(entry: AuditEntry): AuditRow {
+    const ctx = RequestContext.current();
+    return {
+      actor_id: entry.actorId !== undefined ? entry.actorId : (ctx?.principal?.id ?? null),
+      actor_name: entry.actorName !== undefined ? entry.actorName : (ctx?.principal?.username ?? null),
+      action: entry.action,
+      object: entry.object ?? null,
+      record_id: entry.recordId ?? null,
+      ip: ctx?.ip ?? null,
+      request_id: ctx?.requestId ?? null,
+      data: entry.data ?? {},
+    };
+  }
+
+  /**
+   * A call activity starts the latest version of the called process as a child, in this transaction.
+   * The engine raised an incident instead when the process was not deployed (deploys are never undone).
+   */
+  private async startCall(ctx: StepCtx, parent: InstanceRow, callId: string, processKey: string, variables: Record<string, unknown>): Promise<void> {
     const def = await this.defs.latest(ctx.client, processKey);
-    if (!def) {
-      // Not an engine incident: the engine waits for the call; an admin deploys the process and retries.
-      await repo.insertIncident(ctx.client, {
-        id: `${callId}:call`, instanceId: parent.id, activityId, kind: 'call',
-        message: `called process ${processKey} is not deployed`, payload: { callId, processKey, variables }, now: ctx.now,
-      });
-      await ctx.client.query(`UPDATE crm.wf_instances SET status = 'incident' WHERE id = $1`, [parent.id]);
-      parent.status = 'incident';
-      return;
-    }
+    if (!def) throw new Error(`called process ${processKey} is not deployed`);
     await this.start(ctx, def, { variables, initiator: parent.initiator ?? 'system', parent: { id: parent.id, callId } });
   }
 
   private async cancelCall(ctx: StepCtx, parent: InstanceRow, callId: string): Promise<void> {
-    await repo.resolveIncident(ctx.client, `${callId}:call`, ctx.now, null);
     const { rows } = await ctx.client.query<{ id: string }>(
       `SELECT id FROM crm.wf_instances WHERE parent_id = $1 AND parent_call_id = $2 AND status IN ('active', 'incident')`,
       [parent.id, callId],
@@ -256,8 +305,7 @@ export class WorkflowRuntime {
     for (const { id } of rows) {
       const child = await this.lock(ctx, id);
       if (child.status !== 'active' && child.status !== 'incident') continue;
-      await this.advance(ctx, child, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o));
-      await repo.clearRuntime(ctx.client, child.id, ctx.now);
+      await this.advance(ctx, child, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o), { clear: true });
     }
   }
 
@@ -267,21 +315,21 @@ export class WorkflowRuntime {
    * Completes an open user task of a locked instance (the caller checked who may). The task row is
    * closed with the step, so of two concurrent completions the second finds it done.
    */
-  async completeTask(ctx: StepCtx, row: InstanceRow, taskId: string, by: string, variables: Record<string, unknown> | undefined): Promise<StepResult> {
-    const result = await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'completeTask', taskId, by, ...(variables ? { variables } : {}) }, o));
-    await repo.closeTask(ctx.client, taskId, 'completed', ctx.now, by);
-    return result;
+  async completeTask(ctx: StepCtx, row: InstanceRow, taskId: string, by: string, variables: Record<string, unknown> | undefined, audit?: AuditEntry): Promise<StepResult> {
+    return this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'completeTask', taskId, by, ...(variables ? { variables } : {}) }, o), {
+      closeTask: { id: taskId, by },
+      ...(audit ? { audit } : {}),
+    });
   }
 
   async cancel(ctx: StepCtx, instanceId: string): Promise<InstanceRow> {
     const row = await this.lock(ctx, instanceId);
     try {
-      await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o));
+      await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o), { clear: true });
     } catch (err) {
       if (err instanceof WorkflowEventError && err.code === 'NOT_ACTIVE') throw new AppError(409, 'workflow.instance_ended');
       throw err;
     }
-    await repo.clearRuntime(ctx.client, row.id, ctx.now);
     return row;
   }
 
@@ -292,26 +340,15 @@ export class WorkflowRuntime {
     return row;
   }
 
-  /** Retries an incident: an engine incident re-runs its element; a call incident starts the child again. */
+  /** Retries an incident: an engine incident re-runs its element; a parked job runs again. */
   async retryIncident(ctx: StepCtx, incidentId: string, by: string): Promise<{ instanceId: string }> {
-    const { rows } = await ctx.client.query<{ id: string; instance_id: string; kind: string; activity_id: string; job_id: string | null; payload: { callId: string; processKey: string; variables: Record<string, unknown> } | null }>(
-      'SELECT id, instance_id, kind, activity_id, job_id, payload FROM crm.wf_incidents WHERE id = $1 AND resolved_at IS NULL',
+    const { rows } = await ctx.client.query<{ id: string; instance_id: string; kind: string; activity_id: string; job_id: string | null }>(
+      'SELECT id, instance_id, kind, activity_id, job_id FROM crm.wf_incidents WHERE id = $1 AND resolved_at IS NULL',
       [incidentId],
     );
     const inc = rows[0];
     if (!inc) throw new AppError(404, 'workflow.incident_not_found');
     const row = await this.lock(ctx, inc.instance_id);
-    if (inc.kind === 'call') {
-      await repo.resolveIncident(ctx.client, inc.id, ctx.now, by);
-      const p = inc.payload!;
-      if (!row.state.waits[p.callId]) return { instanceId: row.id };
-      const open = await ctx.client.query(`SELECT 1 FROM crm.wf_incidents WHERE instance_id = $1 AND resolved_at IS NULL AND id <> $2 LIMIT 1`, [row.id, inc.id]);
-      const status = Object.keys(row.state.incidents).length || open.rows.length ? 'incident' : row.state.status;
-      await ctx.client.query('UPDATE crm.wf_instances SET status = $2 WHERE id = $1', [row.id, status]);
-      row.status = status as InstanceRow['status'];
-      await this.startCall(ctx, row, p.callId, inc.activity_id, p.processKey, p.variables);
-      return { instanceId: row.id };
-    }
     if (inc.kind === 'job' && inc.job_id && !row.state.incidents[incidentId]) {
       // A job parked after unexpected failures: run it again now.
       await ctx.client.query(`UPDATE crm.wf_jobs SET due_at = $2, attempts = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL WHERE id = $1`, [inc.job_id, ctx.now]);

@@ -140,7 +140,9 @@ export class TasksService {
       await this.checkMay(p, t);
       const values = t.form_key ? await this.validateForm(t.form_key, variables ?? {}) : variables;
       try {
-        await this.runtime.completeTask(ctx, row, id, p.username, values);
+        await this.runtime.completeTask(ctx, row, id, p.username, values, {
+          action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key },
+        });
       } catch (err) {
         if (err instanceof WorkflowEventError) {
           if (err.code === 'EXCLUDED_USER') throw new AppError(403, 'workflow.four_eyes');
@@ -148,7 +150,6 @@ export class TasksService {
         }
         throw err;
       }
-      await this.audit.record({ action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key } }, ctx.client);
       // The instance's open tasks after this step, so a client can go on without searching its inbox.
       const next = openTasks(row.state).map((x) => ({ id: x.taskId, activityId: x.activityId, name: x.name ?? null }));
       return { id, status: 'completed', processInstanceId: row.id, instanceState: row.status, tasks: next };

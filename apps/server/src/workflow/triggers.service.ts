@@ -133,8 +133,9 @@ export class TriggersService implements OnModuleInit {
         this.logger.warn({ trigger: t.id, processKey: t.process_key }, 'trigger names a process that is not deployed');
         continue;
       }
-      const row = await this.runtime.start(ctx, def, { variables, businessKey: e.recordId, initiator: e.by?.username ?? 'system' });
-      await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: row.id, data: { key: def.key, version: def.version, trigger: t.id } }, client);
+      await this.runtime.start(ctx, def, { variables, businessKey: e.recordId, initiator: e.by?.username ?? 'system' }, {
+        action: 'workflow.start', object: 'process_instance', data: { key: def.key, version: def.version, trigger: t.id },
+      });
       started++;
     }
     return started;

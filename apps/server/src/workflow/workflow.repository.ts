@@ -59,80 +59,8 @@ export const repo = {
     return rows[0];
   },
 
-  async insertInstance(c: Queryable, r: Omit<InstanceRow, 'rev' | 'updated_at' | 'ended_at'>, endedAt: string | null): Promise<void> {
-    await c.query(
-      `INSERT INTO crm.wf_instances (id, definition_id, definition_key, version, business_key, status, state, initiator, parent_id, parent_call_id, started_at, updated_at, ended_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12)`,
-      [r.id, r.definition_id, r.definition_key, r.version, r.business_key, r.status, JSON.stringify(r.state), r.initiator, r.parent_id, r.parent_call_id, r.started_at, endedAt],
-    );
-  },
-
-  async updateInstance(c: Queryable, id: string, state: InstanceState, status: string, now: string, ended: boolean): Promise<void> {
-    await c.query(
-      `UPDATE crm.wf_instances SET state = $2, status = $3, rev = rev + 1, updated_at = $4, ended_at = CASE WHEN $5 THEN $4::timestamptz ELSE ended_at END WHERE id = $1`,
-      [id, JSON.stringify(state), status, now, ended],
-    );
-  },
-
-  async insertHistory(c: Queryable, instanceId: string, trace: TraceEntry[]): Promise<void> {
-    if (!trace.length) return;
-    await c.query(
-      `INSERT INTO crm.wf_history (instance_id, element_instance_id, activity_id, type, event, by, at)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
-      [
-        instanceId,
-        trace.map((t) => t.elementInstanceId),
-        trace.map((t) => t.activityId),
-        trace.map((t) => t.type),
-        trace.map((t) => t.event),
-        trace.map((t) => t.by ?? null),
-        trace.map((t) => t.at),
-      ],
-    );
-  },
-
-  async insertTask(c: Queryable, instanceId: string, definitionKey: string, t: TaskInfo, now: string): Promise<void> {
-    await c.query(
-      `INSERT INTO crm.wf_tasks (id, instance_id, definition_key, activity_id, name, assignee, candidate_groups, candidate_org_units, exclude_users, form_key, due_at, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-      [t.taskId, instanceId, definitionKey, t.activityId, t.name ?? null, t.assignee ?? null, t.candidateGroups, t.candidateOrgUnits, t.excludeUsers, t.formKey ?? null, t.dueAt ?? null, now],
-    );
-  },
-
-  async closeTask(c: Queryable, id: string, status: 'completed' | 'cancelled', now: string, by: string | null): Promise<void> {
-    await c.query(`UPDATE crm.wf_tasks SET status = $2, ended_at = $3, completed_by = $4 WHERE id = $1 AND status = 'open'`, [id, status, now, by]);
-  },
-
-  async upsertJob(c: Queryable, j: { id: string; kind: JobRow['kind']; instanceId: string | null; activityId: string | null; dueAt: string; payload: unknown; maxAttempts?: number }): Promise<void> {
-    await c.query(
-      `INSERT INTO crm.wf_jobs (id, kind, instance_id, activity_id, due_at, payload, max_attempts)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, attempts = 0,
-         last_error = NULL, lease_owner = NULL, lease_until = NULL`,
-      [j.id, j.kind, j.instanceId, j.activityId, j.dueAt, JSON.stringify(j.payload ?? {}), j.maxAttempts ?? 3],
-    );
-  },
-
   async deleteJob(c: Queryable, id: string): Promise<void> {
     await c.query('DELETE FROM crm.wf_jobs WHERE id = $1', [id]);
-  },
-
-  async insertSubscription(c: Queryable, s: { id: string; instanceId: string; kind: 'message' | 'signal'; name: string; correlationKey?: string; activityId: string; now: string }): Promise<void> {
-    await c.query(
-      `INSERT INTO crm.wf_subscriptions (id, instance_id, kind, name, correlation_key, activity_id, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [s.id, s.instanceId, s.kind, s.name, s.correlationKey ?? null, s.activityId, s.now],
-    );
-  },
-
-  async deleteSubscription(c: Queryable, id: string): Promise<void> {
-    await c.query('DELETE FROM crm.wf_subscriptions WHERE id = $1', [id]);
-  },
-
-  /** Drops what an ended instance may still hold (a terminate end event closes every wait at once). */
-  async clearRuntime(c: PoolClient, instanceId: string, now: string): Promise<void> {
-    await c.query(`UPDATE crm.wf_tasks SET status = 'cancelled', ended_at = $2 WHERE instance_id = $1 AND status = 'open'`, [instanceId, now]);
-    await c.query('DELETE FROM crm.wf_subscriptions WHERE instance_id = $1', [instanceId]);
-    await c.query(`DELETE FROM crm.wf_jobs WHERE instance_id = $1 AND kind IN ('timer', 'service')`, [instanceId]);
   },
 
   async insertIncident(c: Queryable, i: { id: string; instanceId: string; activityId: string; kind: 'engine' | 'job' | 'call'; message: string; jobId?: string; payload?: unknown; now: string }): Promise<void> {
@@ -148,3 +76,138 @@ export const repo = {
     await c.query('UPDATE crm.wf_incidents SET resolved_at = $2, resolved_by = $3 WHERE id = $1 AND resolved_at IS NULL', [id, now, by]);
   },
 };
+
+// ------------------------------------------------------------------ one statement per step
+
+export interface JobSpec {
+  id: string;
+  kind: JobRow['kind'];
+  instanceId: string | null;
+  activityId: string | null;
+  dueAt: string;
+  payload: unknown;
+  maxAttempts?: number;
+}
+
+export interface IncidentSpec {
+  id: string;
+  instanceId: string;
+  activityId: string;
+  kind: 'engine' | 'job';
+  message: string;
+  resolved?: boolean;
+}
+
+export interface AuditRow {
+  actor_id: string | null;
+  actor_name: string | null;
+  action: string;
+  object: string | null;
+  record_id: string | null;
+  ip: string | null;
+  request_id: string | null;
+  data: Record<string, unknown>;
+}
+
+/**
+ * The net writes of one engine step. Effects are folded first (a task created and cancelled in the
+ * same step is inserted cancelled, a subscription opened and closed is never written), so no row is
+ * touched twice and the whole step goes to the database as one statement of data-modifying CTEs.
+ */
+export interface StepWrite {
+  instance:
+    | { op: 'insert'; row: Omit<InstanceRow, 'rev' | 'updated_at' | 'ended_at'>; endedAt: string | null }
+    | { op: 'update'; id: string; state: InstanceState; status: string; ended: boolean };
+  now: string;
+  history: TraceEntry[];
+  newTasks: { t: TaskInfo; definitionKey: string; status: 'open' | 'cancelled' }[];
+  closeTasks: { id: string; status: 'completed' | 'cancelled'; by: string | null }[];
+  jobUpserts: JobSpec[];
+  jobDeletes: string[];
+  subInserts: { id: string; kind: 'message' | 'signal'; name: string; correlationKey: string | null; activityId: string }[];
+  subDeletes: string[];
+  incidents: IncidentSpec[];
+  resolveIncidents: string[];
+  audit: AuditRow[];
+  /** The instance ended by cancel: drop whatever runtime rows it may still hold. */
+  clear: boolean;
+}
+
+export function emptyWrite(instance: StepWrite['instance'], now: string): StepWrite {
+  return { instance, now, history: [], newTasks: [], closeTasks: [], jobUpserts: [], jobDeletes: [], subInserts: [], subDeletes: [], incidents: [], resolveIncidents: [], audit: [], clear: false };
+}
+
+/** Writes a step in one round trip. Identifiers are constants; every value is bound. */
+export async function writeStep(c: Queryable, w: StepWrite): Promise<void> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const ctes: string[] = [];
+  const instanceId = w.instance.op === 'insert' ? w.instance.row.id : w.instance.id;
+  const iid = p(instanceId);
+  const now = p(w.now);
+  if (w.instance.op === 'insert') {
+    const r = w.instance.row;
+    ctes.push(`i AS (INSERT INTO crm.wf_instances (id, definition_id, definition_key, version, business_key, status, state, initiator, parent_id, parent_call_id, started_at, updated_at, ended_at)
+      VALUES (${iid}::uuid, ${p(r.definition_id)}::uuid, ${p(r.definition_key)}, ${p(r.version)}::int, ${p(r.business_key)}, ${p(r.status)}, ${p(JSON.stringify(r.state))}::jsonb, ${p(r.initiator)}, ${p(r.parent_id)}::uuid, ${p(r.parent_call_id)}, ${now}::timestamptz, ${now}::timestamptz, ${p(w.instance.endedAt)}::timestamptz))`);
+  } else {
+    ctes.push(`i AS (UPDATE crm.wf_instances SET state = ${p(JSON.stringify(w.instance.state))}::jsonb, status = ${p(w.instance.status)}, rev = rev + 1, updated_at = ${now}::timestamptz,
+      ended_at = CASE WHEN ${p(w.instance.ended)}::boolean THEN ${now}::timestamptz ELSE ended_at END WHERE id = ${iid}::uuid)`);
+  }
+  if (w.history.length) {
+    ctes.push(`h AS (INSERT INTO crm.wf_history (instance_id, element_instance_id, activity_id, type, event, by, at)
+      SELECT ${iid}::uuid, x.e, x.a, x.t, x.v, x.b, x.at FROM jsonb_to_recordset(${p(JSON.stringify(w.history.map((t) => ({ e: t.elementInstanceId, a: t.activityId, t: t.type, v: t.event, b: t.by ?? null, at: t.at }))))}::jsonb)
+        AS x(e text, a text, t text, v text, b text, at timestamptz))`);
+  }
+  if (w.newTasks.length) {
+    const rows = w.newTasks.map(({ t, definitionKey, status }) => ({
+      id: t.taskId, k: definitionKey, a: t.activityId, n: t.name ?? null, as: t.assignee ?? null, g: t.candidateGroups, u: t.candidateOrgUnits, x: t.excludeUsers,
+      f: t.formKey ?? null, d: t.dueAt ?? null, s: status,
+    }));
+    ctes.push(`t AS (INSERT INTO crm.wf_tasks (id, instance_id, definition_key, activity_id, name, assignee, candidate_groups, candidate_org_units, exclude_users, form_key, due_at, created_at, status, ended_at)
+      SELECT x.id, ${iid}::uuid, x.k, x.a, x.n, x."as", x.g, x.u, x.x, x.f, x.d, ${now}::timestamptz, x.s, CASE WHEN x.s = 'open' THEN NULL ELSE ${now}::timestamptz END
+      FROM jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb) AS x(id text, k text, a text, n text, "as" text, g text[], u text[], x text[], f text, d timestamptz, s text))`);
+  }
+  if (w.closeTasks.length) {
+    ctes.push(`tc AS (UPDATE crm.wf_tasks o SET status = x.s, ended_at = ${now}::timestamptz, completed_by = x.b
+      FROM jsonb_to_recordset(${p(JSON.stringify(w.closeTasks.map((t) => ({ id: t.id, s: t.status, b: t.by }))))}::jsonb) AS x(id text, s text, b text)
+      WHERE o.id = x.id AND o.status = 'open')`);
+  }
+  if (w.jobDeletes.length) ctes.push(`jd AS (DELETE FROM crm.wf_jobs WHERE id = ANY(${p(w.jobDeletes)}::text[]))`);
+  if (w.jobUpserts.length) {
+    const rows = w.jobUpserts.map((j) => ({ id: j.id, k: j.kind, i: j.instanceId, a: j.activityId, d: j.dueAt, p: j.payload ?? {}, m: j.maxAttempts ?? 3 }));
+    ctes.push(`ju AS (INSERT INTO crm.wf_jobs (id, kind, instance_id, activity_id, due_at, payload, max_attempts)
+      SELECT x.id, x.k, x.i, x.a, x.d, x.p, x.m FROM jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb) AS x(id text, k text, i uuid, a text, d timestamptz, p jsonb, m int)
+      ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, attempts = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL)`);
+  }
+  if (w.subDeletes.length) ctes.push(`sd AS (DELETE FROM crm.wf_subscriptions WHERE id = ANY(${p(w.subDeletes)}::text[]))`);
+  if (w.subInserts.length) {
+    ctes.push(`si AS (INSERT INTO crm.wf_subscriptions (id, instance_id, kind, name, correlation_key, activity_id, created_at)
+      SELECT x.id, ${iid}::uuid, x.k, x.n, x.c, x.a, ${now}::timestamptz FROM jsonb_to_recordset(${p(JSON.stringify(w.subInserts.map((s) => ({ id: s.id, k: s.kind, n: s.name, c: s.correlationKey, a: s.activityId }))))}::jsonb)
+        AS x(id text, k text, n text, c text, a text))`);
+  }
+  if (w.incidents.length) {
+    const rows = w.incidents.map((i) => ({ id: i.id, i: i.instanceId, a: i.activityId, k: i.kind, m: i.message.slice(0, 2000), r: !!i.resolved }));
+    ctes.push(`ii AS (INSERT INTO crm.wf_incidents (id, instance_id, activity_id, kind, message, created_at, resolved_at)
+      SELECT x.id, x.i, x.a, x.k, x.m, ${now}::timestamptz, CASE WHEN x.r THEN ${now}::timestamptz END FROM jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb) AS x(id text, i uuid, a text, k text, m text, r boolean)
+      ON CONFLICT (id) DO UPDATE SET message = EXCLUDED.message, resolved_at = EXCLUDED.resolved_at, resolved_by = NULL)`);
+  }
+  if (w.resolveIncidents.length) {
+    ctes.push(`ir AS (UPDATE crm.wf_incidents SET resolved_at = ${now}::timestamptz WHERE id = ANY(${p(w.resolveIncidents)}::text[]) AND resolved_at IS NULL)`);
+  }
+  if (w.clear) {
+    const keep = p(w.closeTasks.map((t) => t.id));
+    ctes.push(`ct AS (UPDATE crm.wf_tasks SET status = 'cancelled', ended_at = ${now}::timestamptz WHERE instance_id = ${iid}::uuid AND status = 'open' AND id <> ALL(${keep}::text[]))`);
+    ctes.push(`cs AS (DELETE FROM crm.wf_subscriptions WHERE instance_id = ${iid}::uuid AND id <> ALL(${p(w.subDeletes)}::text[]))`);
+    ctes.push(`cj AS (DELETE FROM crm.wf_jobs WHERE instance_id = ${iid}::uuid AND kind IN ('timer', 'service') AND id <> ALL(${p([...w.jobDeletes, ...w.jobUpserts.map((j) => j.id)])}::text[]))`);
+  }
+  if (w.audit.length) {
+    const rows = w.audit.map((a) => ({ ai: a.actor_id, an: a.actor_name, ac: a.action, o: a.object, r: a.record_id, ip: a.ip, q: a.request_id, d: a.data }));
+    ctes.push(`au AS (INSERT INTO crm.audit_log (actor_id, actor_name, action, object, record_id, outcome, ip, request_id, data)
+      SELECT x.ai, x.an, x.ac, x.o, x.r, 'success', x.ip, x.q, x.d FROM jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb)
+        AS x(ai uuid, an text, ac text, o text, r text, ip text, q text, d jsonb))`);
+  }
+  await c.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
+}
