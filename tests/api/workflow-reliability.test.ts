@@ -139,3 +139,30 @@ describe('two server processes on one database', () => {
     expect(fb).toBeGreaterThan(0);
   });
 });
+
+describe('timer start events on two server processes', () => {
+  it('start exactly one instance per firing of a cycle', async () => {
+    const a = await startServer({ env: FAST });
+    servers.push(a);
+    const b = await startServer({ dbUrl: a.dbUrl, env: FAST });
+    servers.push(b);
+    const analyst = await as(b.baseUrl, 'analyst');
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="D" targetNamespace="urn:test">
+  <bpmn:process id="everySecond" isExecutable="true">
+    <bpmn:startEvent id="tick"><bpmn:timerEventDefinition><bpmn:timeCycle>R5/PT1S</bpmn:timeCycle></bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f" sourceRef="tick" targetRef="e"/>
+  </bpmn:process>
+</bpmn:definitions>`;
+    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    const started = () => withClient(a.dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE definition_key = 'everySecond'`)).rows[0].n as number);
+    await waitFor(async () => (await started()) >= 5, 30000, async () => `${await started()} of 5 started`);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await started()).toBe(5);
+    await withClient(a.dbUrl, async (c) => {
+      expect((await c.query(`SELECT count(*)::int AS n FROM crm.wf_jobs`)).rows[0].n).toBe(0);
+      const ends = await c.query(`SELECT count(*)::int AS n FROM crm.wf_history h JOIN crm.wf_instances i ON i.id = h.instance_id WHERE i.definition_key = 'everySecond' AND h.activity_id = 'tick' AND h.event = 'end'`);
+      expect(ends.rows[0].n).toBe(5);
+    });
+  });
+});

@@ -229,3 +229,44 @@ describe('completing a task with a form', () => {
     expect((await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(409);
   });
 });
+
+describe('timer start events', () => {
+  const timerStart = (id: string, timer: string) => definitions(`<bpmn:process id="${id}" isExecutable="true">
+    <bpmn:startEvent id="tick"><bpmn:timerEventDefinition>${timer}</bpmn:timerEventDefinition></bpmn:startEvent>
+    <bpmn:userTask id="work" crm:candidateGroups="rm"/><bpmn:endEvent id="e"/>
+    <bpmn:sequenceFlow id="a" sourceRef="tick" targetRef="work"/><bpmn:sequenceFlow id="b" sourceRef="work" targetRef="e"/>
+  </bpmn:process>`);
+
+  it('starts an instance once when a duration from the deploy or a date falls due', async () => {
+    const d = await deploy(timerStart('afterDeploy', '<bpmn:timeDuration>PT1S</bpmn:timeDuration>'));
+    await deploy(timerStart('atDate', `<bpmn:timeDate>${new Date(Date.now() + 1500).toISOString()}</bpmn:timeDate>`));
+    const [a] = await until(async () => { const l = await instancesOf('afterDeploy'); return l.length > 0 && l; });
+    expect(a).toMatchObject({ initiator: 'system', version: d.version, state: 'active' });
+    expect((await instance(a.id)).activeActivities).toEqual(['work']);
+    await until(async () => (await instancesOf('atDate')).length > 0);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await instancesOf('afterDeploy')).toHaveLength(1);
+    expect(await instancesOf('atDate')).toHaveLength(1);
+    expect(await count(`SELECT count(*)::int AS n FROM crm.wf_jobs WHERE instance_id IS NULL AND payload->>'startKey' IN ('afterDeploy', 'atDate')`)).toBe(0);
+  });
+
+  it('refuses a timer start that is not a time with 400 naming the event', async () => {
+    const r = await analyst.post('/api/process-definitions', { bpmnXml: timerStart('badTimer', '<bpmn:timeCycle>every day</bpmn:timeCycle>') });
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.map((x: any) => x.elementId)).toEqual(['tick']);
+  });
+
+  it('replaces the previous version\'s timers: a new version\'s cycle is the only one that fires', async () => {
+    const v1 = await deploy(timerStart('nightly', '<bpmn:timeCycle>R/P1D</bpmn:timeCycle>'));
+    expect(await count(`SELECT count(*)::int AS n FROM crm.wf_jobs WHERE payload->>'definitionId' = $1`, [v1.id])).toBe(1);
+    const v2 = await deploy(timerStart('nightly', '<bpmn:timeCycle>R2/PT1S</bpmn:timeCycle>'));
+    expect(await count(`SELECT count(*)::int AS n FROM crm.wf_jobs WHERE payload->>'startKey' = 'nightly'`)).toBe(1);
+    const both = await until(async () => { const l = await instancesOf('nightly'); return l.length >= 2 && l; });
+    await new Promise((r) => setTimeout(r, 2000));
+    // R2: two firings, then none; all of version 2.
+    const all = await instancesOf('nightly');
+    expect(all).toHaveLength(2);
+    expect(both.map((i: any) => i.version)).toEqual([v2.version, v2.version]);
+    expect(await count(`SELECT count(*)::int AS n FROM crm.wf_jobs WHERE payload->>'startKey' = 'nightly'`)).toBe(0);
+  });
+});
