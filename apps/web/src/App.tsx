@@ -88,7 +88,7 @@ export function App() {
       locale={lang === 'en' ? enUS : zhCN}
       theme={{
         algorithm: theme.defaultAlgorithm,
-        token: { colorPrimary: '#b4232c', colorLink: '#b4232c', borderRadius: 6, fontFamily: "-apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif" },
+        token: { colorPrimary: '#1f5aa6', colorLink: '#1f5aa6', borderRadius: 6, fontFamily: "-apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif" },
         components: { Layout: { siderBg: '#1f2633', headerBg: '#ffffff' }, Menu: { darkItemBg: '#1f2633', darkSubMenuItemBg: '#181e29' } },
       }}
     >

@@ -136,7 +136,7 @@ export function AppShell() {
               }}
             >
               <Space style={{ cursor: 'pointer' }} data-testid="user-menu">
-                <Avatar size="small" style={{ background: '#b4232c' }} icon={<UserOutlined />} />
+                <Avatar size="small" style={{ background: '#1f5aa6' }} icon={<UserOutlined />} />
                 <span>{user?.displayName || user?.username}</span>
               </Space>
             </Dropdown>

@@ -59,7 +59,7 @@ export function HomePage() {
                   tooltip: { trigger: 'axis' },
                   xAxis: { type: 'category', data: chartData.map((d) => d.name), axisLabel: { rotate: 30 } },
                   yAxis: { type: 'value', minInterval: 1 },
-                  series: [{ type: 'bar', data: chartData.map((d) => d.value), itemStyle: { color: '#b4232c', borderRadius: [4, 4, 0, 0] }, barMaxWidth: 36 }],
+                  series: [{ type: 'bar', data: chartData.map((d) => d.value), itemStyle: { color: '#1f5aa6', borderRadius: [4, 4, 0, 0] }, barMaxWidth: 36 }],
                 }}
                 onEvents={{ click: (p: { dataIndex: number }) => nav(`/records/${objs[p.dataIndex]!.key}`) }}
               />

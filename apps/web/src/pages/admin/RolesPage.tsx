@@ -42,7 +42,7 @@ export function RolesPage() {
         <Col span={5}>
           <Card size="small" styles={{ body: { padding: 0 } }}>
             <List loading={roles.isLoading} dataSource={list} renderItem={(r) => (
-              <List.Item onClick={() => setSelectedKey(r.key)} style={{ cursor: 'pointer', padding: '10px 14px', background: selected?.key === r.key ? '#fbf0f0' : undefined }}>
+              <List.Item onClick={() => setSelectedKey(r.key)} style={{ cursor: 'pointer', padding: '10px 14px', background: selected?.key === r.key ? '#eef4fb' : undefined }}>
                 <List.Item.Meta avatar={<SafetyOutlined />} title={r.name} description={<code>{r.key}</code>} />
               </List.Item>
             )} />

@@ -83,7 +83,7 @@ export function Customer360Page() {
   const churnScore = typeof churn === 'number' ? churn : churn?.score;
   return (
     <div>
-      <PageHeader title={<span><Avatar size="large" style={{ background: '#b4232c', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name}</span>}
+      <PageHeader title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name}</span>}
         sub={<span>{tags.map((x) => <Tag key={x} color="red">{x}</Tag>)}</span>} />
       <Row gutter={16}>
         <Col span={16}>

@@ -70,36 +70,7 @@ export function InstanceViewerPage() {
     onSuccess: (r) => { qc.setQueryData(['instance', id], r); message.success(t('流程已终止', 'Process terminated')); },
     onError: (e) => message.error((e as Error).message),
   });
-  const host = useRef<HTMLDivElement>(null);
-  const viewer = useRef<NavigatedViewer | null>(null);
   const [names, setNames] = useState<Record<string, string>>({});
-  const [viewError, setViewError] = useState<string | null>(null);
-
-  useEffect(() => {
-    viewer.current = new NavigatedViewer({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
-    return () => viewer.current?.destroy();
-  }, []);
-
-  useEffect(() => {
-    const v = viewer.current;
-    if (!v || !xml.data || !inst.data) return;
-    let cancelled = false;
-    v.importXML(xml.data).then(() => {
-      if (cancelled) return;
-      const canvas: any = v.get('canvas');
-      const registry: any = v.get('elementRegistry');
-      canvas.zoom('fit-viewport', 'auto');
-      const n: Record<string, string> = {};
-      for (const el of registry.getAll()) if (el.businessObject?.name) n[el.id] = el.businessObject.name;
-      setNames(n);
-      const active = new Set(inst.data!.activeActivities ?? []);
-      for (const h of inst.data!.history ?? []) {
-        if (registry.get(h.activityId) && !active.has(h.activityId) && h.endedAt !== null) canvas.addMarker(h.activityId, 'marker-done');
-      }
-      for (const a of active) if (registry.get(a)) canvas.addMarker(a, 'marker-active');
-    }, (e: Error) => setViewError(e.message));
-    return () => { cancelled = true; };
-  }, [xml.data, inst.data]);
 
   if (inst.isLoading) return <Loading />;
   if (inst.error) return <ErrorAlert error={inst.error} />;
@@ -117,10 +88,9 @@ export function InstanceViewerPage() {
         ) : null}
       />
       <ErrorAlert error={xml.error} />
-      {viewError && <ErrorAlert error={new Error(viewError)} />}
       <div style={{ display: 'flex', gap: 12 }}>
         <div style={{ flex: 1, minWidth: 0 }}>
-          <div className="bpmn-wrap" ref={host} style={{ height: 'calc(100vh - 260px)' }} data-testid="instance-diagram" />
+          {xml.data ? <InstanceDiagram xml={xml.data} instance={i} onNames={setNames} /> : <div className="bpmn-wrap" style={{ height: 'calc(100vh - 260px)' }} />}
           <div style={{ marginTop: 8, fontSize: 12, color: '#666' }}>
             <Tag color="green">{t('已完成的环节', 'Finished steps')}</Tag><Tag color="orange">{t('当前环节', 'Active steps')}</Tag>
           </div>
@@ -145,5 +115,42 @@ export function InstanceViewerPage() {
         </Card>
       </div>
     </div>
+  );
+}
+
+/** The diagram with finished steps in green and active ones in orange. */
+function InstanceDiagram({ xml, instance, onNames }: { xml: string; instance: ProcessInstance; onNames(n: Record<string, string>): void }) {
+  const host = useRef<HTMLDivElement>(null);
+  const viewer = useRef<NavigatedViewer | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    viewer.current = new NavigatedViewer({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
+    return () => viewer.current?.destroy();
+  }, []);
+  useEffect(() => {
+    const v = viewer.current;
+    if (!v) return;
+    let cancelled = false;
+    v.importXML(xml).then(() => {
+      if (cancelled) return;
+      const canvas: any = v.get('canvas');
+      const registry: any = v.get('elementRegistry');
+      canvas.zoom('fit-viewport', 'auto');
+      const n: Record<string, string> = {};
+      for (const el of registry.getAll()) if (el.businessObject?.name) n[el.id] = el.businessObject.name;
+      onNames(n);
+      const active = new Set(instance.activeActivities ?? []);
+      for (const h of instance.history ?? []) {
+        if (registry.get(h.activityId) && !active.has(h.activityId) && h.endedAt) canvas.addMarker(h.activityId, 'marker-done');
+      }
+      for (const a of active) if (registry.get(a)) canvas.addMarker(a, 'marker-active');
+    }, (e: Error) => setError(e.message));
+    return () => { cancelled = true; };
+  }, [xml, instance, onNames]);
+  return (
+    <>
+      {error && <ErrorAlert error={new Error(error)} />}
+      <div className="bpmn-wrap" ref={host} style={{ height: 'calc(100vh - 260px)' }} data-testid="instance-diagram" />
+    </>
   );
 }

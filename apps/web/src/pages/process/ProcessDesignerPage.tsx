@@ -48,7 +48,7 @@ export function ProcessDesignerPage() {
   });
 
   useEffect(() => {
-    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle }, keyboard: { bindTo: document } } as any);
+    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
     const bus: any = m.get('eventBus');
     bus.on('selection.changed', (e: any) => setSelected(e.newSelection?.[0] ?? null));
     bus.on('elements.changed', () => setTick((n) => n + 1));

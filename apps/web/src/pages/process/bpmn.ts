@@ -5,7 +5,7 @@ import crmModdle from '@engine-specs/bpmn/crm-moddle.json';
 
 export { crmModdle };
 
-export interface CrmProperty { name: string; type: string; isAttr?: boolean; isMany?: boolean }
+export interface CrmProperty { name: string; type: string; isAttr?: boolean; isMany?: boolean; redefines?: string }
 export interface CrmType { name: string; extends?: string[]; superClass?: string[]; properties: CrmProperty[] }
 
 /** The `crm:` attributes that apply to a BPMN type, from the extension's descriptor. */
@@ -13,7 +13,12 @@ export function crmAttributesFor(is: (type: string) => boolean): CrmProperty[] {
   const out: CrmProperty[] = [];
   for (const t of (crmModdle as { types: CrmType[] }).types) {
     if (!t.extends?.some((e) => is(e))) continue;
-    for (const p of t.properties) if (p.isAttr && !out.some((o) => o.name === p.name)) out.push(p);
+    if (t.properties.some((p) => p.redefines)) continue;
+    // moddle qualifies the descriptor's names in place once registered ("crm:assignee"): compare local names.
+    for (const p of t.properties) {
+      const name = p.name.replace(/^crm:/, '');
+      if (p.isAttr && !out.some((o) => o.name === name)) out.push({ ...p, name });
+    }
   }
   return out;
 }

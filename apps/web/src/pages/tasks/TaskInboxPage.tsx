@@ -47,7 +47,7 @@ export function TaskInboxPage() {
               const overdue = task.dueAt && dayjs(task.dueAt).isBefore(dayjs());
               return (
                 <List.Item onClick={() => select(task.id)} data-task={task.id} data-task-name={task.name}
-                  style={{ cursor: 'pointer', padding: '10px 14px', background: task.id === selectedId ? '#fbf0f0' : undefined, borderLeft: task.id === selectedId ? '3px solid #b4232c' : '3px solid transparent' }}>
+                  style={{ cursor: 'pointer', padding: '10px 14px', background: task.id === selectedId ? '#eef4fb' : undefined, borderLeft: task.id === selectedId ? '3px solid #1f5aa6' : '3px solid transparent' }}>
                   <List.Item.Meta
                     title={<span>{task.name || task.activityId} {task.assignee ? null : <Tag color="gold">{t('待认领', 'unclaimed')}</Tag>}</span>}
                     description={
