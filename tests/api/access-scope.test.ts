@@ -152,4 +152,23 @@ describe('row scopes', () => {
     expect((await w.c.security.patch('/api/admin/roles/rm', { permissions: rmRole.permissions })).status).toBe(200);
     expect((await w.c.rm.get('/api/records/client?total=true')).body.total).toBe(9);
   });
+
+  it('with several roles, each field takes the most generous mode any role gives it', async () => {
+    // rm: CRUD, rating hidden; manager: read everything. Together: rating readable, not writable.
+    const rec = made.rm_peer[2];
+    const before = await w.c.rm_peer.get(`/api/records/client/${rec}`);
+    expect(before.body).not.toHaveProperty('rating');
+    expect((await w.c.admin.patch(`/api/admin/users/${w.users.rm_peer.id}`, { roles: ['rm', 'manager'] })).status).toBe(200);
+    const both = await w.c.rm_peer.get(`/api/records/client/${rec}`);
+    expect(both.body).toHaveProperty('rating');
+    const denied = await w.c.rm_peer.patch(`/api/records/client/${rec}`, { rating: 'A', version: both.body.version });
+    expect([denied.status, denied.body.error.code]).toEqual([403, 'records.field_not_writable']);
+    expect((await w.c.rm_peer.patch(`/api/records/client/${rec}`, { note: 'both roles', version: both.body.version })).status).toBe(200);
+    // A read-only role that names a field "write" still gives only read.
+    expect((await w.c.security.patch('/api/admin/roles/manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_subtree', fields: { rating: 'write' } }] })).status).toBe(200);
+    const still = await w.c.rm_peer.get(`/api/records/client/${rec}`);
+    expect((await w.c.rm_peer.patch(`/api/records/client/${rec}`, { rating: 'A', version: still.body.version })).status).toBe(403);
+    expect((await w.c.admin.patch(`/api/admin/users/${w.users.rm_peer.id}`, { roles: ['rm'] })).status).toBe(200);
+    expect((await w.c.rm_peer.get(`/api/records/client/${rec}`)).body).not.toHaveProperty('rating');
+  });
 });

@@ -58,29 +58,29 @@ export class AccessService {
       if (perm.unmask) rules.push({ action: 'unmask', subject: object });
     }
     const ability = createMongoAbility<AppAbility>(rules);
-    const modes = new Map<string, FieldMode>();
-    const defaults: FieldMode[] = [];
-    for (const perm of perms) {
-      if (!perm.actions.includes('read')) continue;
-      const def: FieldMode = perm.actions.includes('update') || perm.actions.includes('create') ? 'write' : 'read';
-      defaults.push(def);
-      for (const [f, m] of Object.entries(perm.fields ?? {})) {
-        const prev = modes.get(f);
-        if (prev === undefined || MODE_RANK[m] > MODE_RANK[prev]) modes.set(f, m);
-      }
-    }
-    // A field named by no role follows the most generous role's actions; named fields take the
-    // most generous explicit mode, but never more than that role allows for unnamed fields.
-    const defaultMode = defaults.reduce<FieldMode>((a, b) => (MODE_RANK[b] > MODE_RANK[a] ? b : a), 'none');
-    const namedByAll = (f: string) => perms.filter((x) => x.actions.includes('read')).every((x) => x.fields && f in x.fields);
+    // Each granting role gives a field its named mode, or else the mode its actions imply; a role
+    // without create/update never gives more than read. Several roles: the most generous wins.
+    const reading = perms.filter((x) => x.actions.includes('read'));
+    const modeIn = (perm: Permission, f: string): FieldMode => {
+      const cap: FieldMode = perm.actions.includes('update') || perm.actions.includes('create') ? 'write' : 'read';
+      const named = perm.fields?.[f];
+      return named === undefined ? cap : MODE_RANK[named] > MODE_RANK[cap] ? cap : named;
+    };
+    const fieldModes = new Map<string, FieldMode>();
     return {
       object,
       can: (action) => ability.can(action, object),
       scopes: (action) => perms.filter((x) => x.actions.includes(action)).map((x) => x.scope),
       fieldMode: (f) => {
-        const explicit = modes.get(f);
-        if (explicit === undefined) return defaultMode;
-        return namedByAll(f) ? explicit : (MODE_RANK[explicit] > MODE_RANK[defaultMode] ? explicit : defaultMode);
+        let mode = fieldModes.get(f);
+        if (mode === undefined) {
+          mode = reading.reduce<FieldMode>((best, perm) => {
+            const m = modeIn(perm, f);
+            return MODE_RANK[m] > MODE_RANK[best] ? m : best;
+          }, 'none');
+          fieldModes.set(f, mode);
+        }
+        return mode;
       },
       unmask: ability.can('unmask', object),
     };
