@@ -235,6 +235,11 @@ describe('customer 360, network and tags', () => {
     expect(seg(all, 'corporate').count).toBeGreaterThan(seg(mine, 'corporate').count);
     const members = await rm.get('/api/segments/private_banking/members?limit=500');
     expect(members.body.items.map((x: any) => x.id)).toContain(c.id);
+    // A segment is a process target: one review per member.
+    const run = await compliance.post('/api/segments/guarantee_circle/start-process', { processKey: 'bank_kyc_review', max: 2 });
+    expect(run.status).toBe(201);
+    expect(run.body.started).toBe(2);
+    expect((await rm.post('/api/segments/guarantee_circle/start-process', { processKey: 'nope', max: 1 })).status).toBe(404);
     const recompute = await analyst.post('/api/customers/tags/recompute');
     expect(recompute.status).toBe(201);
     expect(recompute.body.customers).toBeGreaterThan(400);
