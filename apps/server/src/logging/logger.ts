@@ -13,6 +13,15 @@ export function createLogger(level: string): Logger {
     base: { service: 'bank-crm' },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
+    serializers: {
+      // Query strings carry filter values (ID numbers, phone numbers): log the path only.
+      req: (req: { method?: string; url?: string; id?: unknown; ip?: string }) => ({
+        method: req.method,
+        path: typeof req.url === 'string' ? req.url.split('?')[0] : undefined,
+        ip: req.ip,
+      }),
+      err: pino.stdSerializers.err,
+    },
   });
 }
 
