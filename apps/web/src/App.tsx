@@ -1,3 +1,4 @@
+import { lazy } from 'react';
 import { App as AntApp, ConfigProvider, theme } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
@@ -10,23 +11,28 @@ import { useLang } from './lib/i18n';
 import { useAuth } from './lib/api';
 import { AppShell } from './pages/AppShell';
 import { LoginPage } from './pages/LoginPage';
-import { HomePage } from './pages/HomePage';
 import { NotFound } from './components/common';
-import { ObjectListPage, ObjectDesignerPage } from './pages/objects/ObjectDesigner';
-import { FormListPage } from './pages/forms/FormListPage';
-import { FormDesignerPage } from './pages/forms/designer/FormDesignerPage';
-import { FormFillPage } from './pages/forms/FormFillPage';
-import { RecordListPage } from './pages/records/RecordListPage';
-import { RecordDetailPage } from './pages/records/RecordDetailPage';
-import { ProcessListPage } from './pages/process/ProcessListPage';
-import { ProcessDesignerPage } from './pages/process/ProcessDesignerPage';
-import { InstanceListPage, InstanceViewerPage } from './pages/process/InstanceViewerPage';
-import { TaskInboxPage } from './pages/tasks/TaskInboxPage';
-import { UsersPage } from './pages/admin/UsersPage';
-import { RolesPage } from './pages/admin/RolesPage';
-import { OrgTreePage } from './pages/admin/OrgTreePage';
-import { AuditPage } from './pages/admin/AuditPage';
-import { Customer360Page, CustomerPickPage } from './pages/customers/Customer360Page';
+
+// Screens load on first visit: the modeler, the charts and the designers stay out of the first download.
+const HomePage = lazy(() => import('./pages/HomePage').then((m) => ({ default: m.HomePage })));
+const ObjectListPage = lazy(() => import('./pages/objects/ObjectDesigner').then((m) => ({ default: m.ObjectListPage })));
+const ObjectDesignerPage = lazy(() => import('./pages/objects/ObjectDesigner').then((m) => ({ default: m.ObjectDesignerPage })));
+const FormListPage = lazy(() => import('./pages/forms/FormListPage').then((m) => ({ default: m.FormListPage })));
+const FormDesignerPage = lazy(() => import('./pages/forms/designer/FormDesignerPage').then((m) => ({ default: m.FormDesignerPage })));
+const FormFillPage = lazy(() => import('./pages/forms/FormFillPage').then((m) => ({ default: m.FormFillPage })));
+const RecordListPage = lazy(() => import('./pages/records/RecordListPage').then((m) => ({ default: m.RecordListPage })));
+const RecordDetailPage = lazy(() => import('./pages/records/RecordDetailPage').then((m) => ({ default: m.RecordDetailPage })));
+const ProcessListPage = lazy(() => import('./pages/process/ProcessListPage').then((m) => ({ default: m.ProcessListPage })));
+const ProcessDesignerPage = lazy(() => import('./pages/process/ProcessDesignerPage').then((m) => ({ default: m.ProcessDesignerPage })));
+const InstanceListPage = lazy(() => import('./pages/process/InstanceViewerPage').then((m) => ({ default: m.InstanceListPage })));
+const InstanceViewerPage = lazy(() => import('./pages/process/InstanceViewerPage').then((m) => ({ default: m.InstanceViewerPage })));
+const TaskInboxPage = lazy(() => import('./pages/tasks/TaskInboxPage').then((m) => ({ default: m.TaskInboxPage })));
+const UsersPage = lazy(() => import('./pages/admin/UsersPage').then((m) => ({ default: m.UsersPage })));
+const RolesPage = lazy(() => import('./pages/admin/RolesPage').then((m) => ({ default: m.RolesPage })));
+const OrgTreePage = lazy(() => import('./pages/admin/OrgTreePage').then((m) => ({ default: m.OrgTreePage })));
+const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
+const Customer360Page = lazy(() => import('./pages/customers/Customer360Page').then((m) => ({ default: m.Customer360Page })));
+const CustomerPickPage = lazy(() => import('./pages/customers/Customer360Page').then((m) => ({ default: m.CustomerPickPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {

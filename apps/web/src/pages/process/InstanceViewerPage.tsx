@@ -14,6 +14,14 @@ import { crmModdle } from './bpmn';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 
+const ACTIVITY_TYPES: Record<string, [string, string]> = {
+  startEvent: ['开始', 'start'], endEvent: ['结束', 'end'], userTask: ['人工任务', 'user task'], serviceTask: ['服务任务', 'service task'],
+  scriptTask: ['脚本任务', 'script task'], businessRuleTask: ['规则任务', 'business rule'], sendTask: ['发送任务', 'send task'], receiveTask: ['接收任务', 'receive task'],
+  exclusiveGateway: ['排他网关', 'exclusive gateway'], parallelGateway: ['并行网关', 'parallel gateway'], inclusiveGateway: ['包容网关', 'inclusive gateway'],
+  eventBasedGateway: ['事件网关', 'event gateway'], intermediateCatchEvent: ['中间事件', 'catch event'], intermediateThrowEvent: ['中间事件', 'throw event'],
+  boundaryEvent: ['边界事件', 'boundary event'], subProcess: ['子流程', 'sub-process'], callActivity: ['调用活动', 'call activity'],
+};
+
 export function InstanceListPage() {
   const t = useT();
   const [params, setParams] = useSearchParams();
@@ -41,7 +49,7 @@ export function InstanceListPage() {
           locale={{ emptyText: t('没有流程实例', 'No instances') }}
           columns={[
             { title: t('实例', 'Instance'), render: (_, i) => <Link to={`/instances/${i.id}`}><code>{i.id.slice(0, 8)}</code></Link> },
-            { title: t('流程', 'Process'), render: (_, i) => `${String(i.definitionName ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
+            { title: t('流程', 'Process'), render: (_, i) => `${String(itemsOf(defs.data).find((d) => d.key === i.definitionKey)?.name ?? i.definitionName ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
             { title: t('业务主键', 'Business key'), dataIndex: 'businessKey' },
             { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
             { title: t('当前环节', 'Current step'), render: (_, i) => (i.activeActivities ?? []).join('、') },
@@ -64,6 +72,8 @@ export function InstanceViewerPage() {
     refetchInterval: (q) => (q.state.data?.state === 'active' ? 5000 : false),
   });
   const defKey = inst.data?.definitionKey;
+  const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
+  const procName = defs.data?.find((d) => d.key === defKey)?.name;
   const xml = useQuery({ queryKey: ['process-xml', defKey], queryFn: () => api.processes.xml(defKey!), enabled: !!defKey });
   const cancel = useMutation({
     mutationFn: () => api.instances.cancel(id),
@@ -79,7 +89,7 @@ export function InstanceViewerPage() {
   return (
     <div>
       <PageHeader
-        title={<span>{String(i.definitionName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
+        title={<span>{String(procName ?? i.definitionName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
         sub={<span>{t('实例', 'Instance')} <code>{i.id}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {i.businessKey}</> : null}</span>}
         extra={i.state === 'active' ? (
           <Popconfirm title={t('确定终止这个流程？', 'Terminate this process?')} onConfirm={() => cancel.mutate()}>
@@ -101,7 +111,7 @@ export function InstanceViewerPage() {
               color: h.endedAt ? 'green' : 'orange',
               content: (
                 <div>
-                  <b>{names[h.activityId] ?? h.name ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{h.type}</Typography.Text>
+                  <b>{names[h.activityId] ?? h.name ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{ACTIVITY_TYPES[h.type] ? t(...ACTIVITY_TYPES[h.type]!) : h.type}</Typography.Text>
                   <div style={{ fontSize: 12, color: '#666' }}>
                     {dayjs(h.startedAt).format('MM-DD HH:mm:ss')}{h.endedAt ? ` → ${dayjs(h.endedAt).format('MM-DD HH:mm:ss')}` : ` · ${t('进行中', 'in progress')}`}
                     {h.by ? ` · ${h.by}` : ''}

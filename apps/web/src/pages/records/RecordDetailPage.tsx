@@ -9,6 +9,7 @@ import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
 import { formatValue } from '../../components/form/FieldInput';
@@ -189,8 +190,8 @@ function History({ recordId }: { recordId: string }) {
           color: a.action.includes('delete') ? 'red' : a.action.includes('create') ? 'green' : 'blue',
           content: (
             <div>
-              <b>{t(...(ACTION_LABELS[a.action.split('.').pop() ?? ''] ?? [a.action, a.action]))}</b> · {String(a.actorName ?? a.actor ?? '')} · {a.at ? dayjs(String(a.at)).format('YYYY-MM-DD HH:mm:ss') : ''}
-              {a.changes ? <pre style={{ fontSize: 11, background: '#fafafa', padding: 6, margin: '4px 0 0', whiteSpace: 'pre-wrap' }}>{JSON.stringify(a.changes, null, 1)}</pre> : null}
+              <b>{t(...(AUDIT_ACTIONS[a.action] ?? ACTION_LABELS[a.action.split('.').pop() ?? ''] ?? [a.action, a.action]))}</b> · {String(a.actorName ?? a.actor ?? '')} · {a.at ? dayjs(String(a.at)).format('YYYY-MM-DD HH:mm:ss') : ''}
+              {(a.changes ?? (a.data && Object.keys(a.data as object).length ? a.data : null)) ? <pre style={{ fontSize: 11, background: '#fafafa', padding: 6, margin: '4px 0 0', whiteSpace: 'pre-wrap' }}>{JSON.stringify(a.changes ?? a.data, null, 1)}</pre> : null}
             </div>
           ),
         }))}

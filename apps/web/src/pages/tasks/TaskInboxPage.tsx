@@ -19,6 +19,8 @@ export function TaskInboxPage() {
   const selectedId = params.get('task');
   const q = useQuery({ queryKey: ['tasks', scope], queryFn: () => api.tasks.list(scope), refetchInterval: 15_000 });
   const tasks = q.data?.items ?? [];
+  const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
+  const procName = (task: Task) => String(defs.data?.find((d) => d.key === task.definitionKey)?.name ?? task.definitionName ?? task.definitionKey ?? '');
   const selected = tasks.find((x) => x.id === selectedId) ?? null;
   const select = (id: string | null, s: TaskScope = scope) => {
     const p = new URLSearchParams();
@@ -52,8 +54,8 @@ export function TaskInboxPage() {
                     title={<span>{task.name || task.activityId} {task.assignee ? null : <Tag color="gold">{t('待认领', 'unclaimed')}</Tag>}</span>}
                     description={
                       <span style={{ fontSize: 12 }}>
-                        {String(task.definitionName ?? task.definitionKey ?? '')} {task.dueAt ? <span style={{ color: overdue ? '#cf1322' : undefined }}><ClockCircleOutlined /> {dayjs(task.dueAt).format('MM-DD HH:mm')}</span> : null}
-                        {task.assignee ? <> · {task.assignee}</> : task.candidateGroups?.length ? <> · {task.candidateGroups.join('、')}</> : null}
+                        {procName(task)} {task.dueAt ? <span style={{ color: overdue ? '#cf1322' : undefined }}><ClockCircleOutlined /> {dayjs(task.dueAt).format('MM-DD HH:mm')}</span> : null}
+                        {[procName(task) ? '' : null, task.assignee ?? (task.candidateGroups?.length ? task.candidateGroups.join('、') : null)].filter((x) => x !== null).join(' · ') || null}
                       </span>
                     }
                   />

@@ -1,0 +1,91 @@
+/**
+ * Every screen of the menu opens, in Chinese, without console errors; the language switch turns the
+ * shell English; the audit trail verifies; an unknown customer's 360° page shows an empty state.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { Browser, Page } from 'playwright-core';
+import { launch, newPage, realErrors, serverForTest, shot, signIn, signOut, type Watched } from './browser.js';
+
+const SCREENS: [user: string, path: string, title: string][] = [
+  ['analyst', '/', '好'],
+  ['analyst', '/tasks', '我的待办'],
+  ['analyst', '/customers', '客户360视图'],
+  ['analyst', '/design/objects', '对象设计'],
+  ['analyst', '/design/forms', '表单设计'],
+  ['analyst', '/design/processes', '流程设计'],
+  ['analyst', '/design/processes/new', '新流程'],
+  ['analyst', '/instances', '流程实例'],
+  ['admin', '/admin/users', '用户管理'],
+  ['admin', '/admin/roles', '角色权限'],
+  ['admin', '/admin/org', '组织机构'],
+  ['auditor', '/admin/audit', '审计日志'],
+];
+
+describe('screens', () => {
+  let srv: { baseUrl: string; stop(): Promise<void> };
+  let browser: Browser;
+  let w: Watched;
+  let page: Page;
+  let current = '';
+
+  beforeAll(async () => {
+    srv = await serverForTest();
+    browser = await launch();
+    w = await newPage(browser);
+    page = w.page;
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await srv?.stop();
+  });
+
+  async function as(user: string) {
+    if (current === user) return;
+    if (current) await signOut(page);
+    await signIn(page, srv.baseUrl, user);
+    current = user;
+  }
+
+  it.each(SCREENS)('%s opens %s', async (user, path, title) => {
+    await as(user);
+    w.errors.length = 0;
+    await page.goto(`${srv.baseUrl}${path}`);
+    await page.locator('.page-title', { hasText: title }).first().waitFor();
+    await page.waitForTimeout(800);
+    await shot(page, `screen-${path.replace(/[^a-z0-9]+/gi, '_') || 'home'}`);
+    expect(await page.locator('.ant-layout-sider').textContent()).toContain('设计中心');
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 60_000);
+
+  it('every object of the metadata has its list in the menu', async () => {
+    await as('analyst');
+    await page.goto(`${srv.baseUrl}/`);
+    const links = await page.locator('[data-testid=main-menu] .ant-menu-item').count();
+    expect(links).toBeGreaterThan(10);
+  }, 60_000);
+
+  it('verifies the audit trail', async () => {
+    await as('auditor');
+    await page.goto(`${srv.baseUrl}/admin/audit`);
+    await page.click('[data-testid=verify-audit]');
+    await page.locator('[data-testid=verify-result]').waitFor();
+    await shot(page, 'screen-audit-verified');
+  }, 60_000);
+
+  it('shows an empty 360° view for an unknown customer', async () => {
+    await as('analyst');
+    await page.goto(`${srv.baseUrl}/customers/00000000-0000-4000-8000-000000000000`);
+    await page.locator('[data-testid=c360-empty]').waitFor();
+  }, 60_000);
+
+  it('switches to English', async () => {
+    await as('analyst');
+    await page.goto(`${srv.baseUrl}/`);
+    await page.locator('.ant-segmented-item', { hasText: 'EN' }).first().click();
+    await page.locator('.ant-layout-sider', { hasText: 'Workbench' }).waitFor();
+    await shot(page, 'screen-english');
+    await page.locator('.ant-segmented-item', { hasText: '中文' }).first().click();
+    await page.locator('.ant-layout-sider', { hasText: '工作台' }).waitFor();
+  }, 60_000);
+});
