@@ -343,8 +343,14 @@ describe('processes', () => {
     const cur = (await compliance.get(`/api/records/customer/${c.id}`)).body;
     const p = await compliance.patch(`/api/records/customer/${c.id}`, { kyc_next_review: '2020-01-01', version: cur.version });
     expect(p.status).toBe(200);
-    const s = await analyst.post('/api/customers/kyc-reviews/schedule', { max: 1 });
-    expect(s.body.started).toBe(1);
+    // The daily scheduler process (timer start), started by hand here.
+    const sched = await analyst.post('/api/process-definitions/bank_kyc_scheduler/start', { variables: {} });
+    expect(sched.status).toBe(201);
+    await until(async () => (await instance(sched.body.id)).state === 'completed');
+    expect((await instance(sched.body.id)).variables.started).toBeGreaterThanOrEqual(1);
+    const timerJob = await withClient(srv.dbUrl, (db) => db.query(`SELECT due_at FROM crm.wf_jobs WHERE kind = 'timer' AND instance_id IS NULL AND payload->>'startKey' = 'bank_kyc_scheduler'`));
+    expect(timerJob.rows).toHaveLength(1);
+    expect((await rm.post('/api/customers/kyc-reviews/schedule', { max: 1 })).status).toBe(403);
     const inst = await instanceOf(c.id, 'bank_kyc_review');
     const update = await taskFor(rm, inst.id, 'kycUpdate');
     expect(update.assignee).toBe('rm');

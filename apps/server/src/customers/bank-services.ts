@@ -3,7 +3,7 @@
  * the KYC review scheduler. Sensitive values (ID numbers) are read here on the server and never
  * become process variables: the AML check gets them directly and returns only the verdict.
  */
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Db } from '../database/db.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -25,8 +25,7 @@ function addMonths(d: Date, months: number): string {
 }
 
 @Injectable()
-export class BankServices implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
+export class BankServices implements OnApplicationBootstrap {
   private packObjects: Set<string> | undefined;
 
   constructor(
@@ -45,17 +44,8 @@ export class BankServices implements OnApplicationBootstrap, OnModuleDestroy {
     this.registry.register('bank-aml-screening', (input, ctx) => this.aml(input, ctx));
     this.registry.register('bank-record-patch', (input) => this.recordPatch(input));
     this.registry.register('bank-kyc-complete', (input) => this.kycComplete(input));
-    const every = Number(process.env.CRM_BANK_JOBS_MS ?? 3_600_000);
-    if (Number.isFinite(every) && every > 0) {
-      this.timer = setInterval(() => {
-        this.scheduleKycReviews().catch((err) => this.logger.warn({ err }, 'KYC review scheduling failed'));
-      }, every);
-      this.timer.unref();
-    }
-  }
-
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+    // Run daily by the pack's bank_kyc_scheduler process (timer start event).
+    this.registry.register('bank-kyc-due', async (input) => this.scheduleKycReviews(Number(input.max ?? 200) || 200));
   }
 
   private async customer(id: unknown): Promise<Record<string, unknown>> {
