@@ -36,8 +36,9 @@ async function instancesOf(key: string): Promise<any[]> {
   return r.body.items;
 }
 
+/** Read as rm, who may read every wf_lead record (sensitive fields masked, internal rating hidden). */
 async function instance(id: string) {
-  const r = await admin.get(`/api/process-instances/${id}`);
+  const r = await rm.get(`/api/process-instances/${id}`);
   expect(r.status).toBe(200);
   return r.body;
 }
@@ -125,16 +126,32 @@ describe('process triggers', () => {
     expect(r.body.id_number).toBe('110***********002X');
     const [inst] = await instancesOf('leadCreated');
     expect(inst).toMatchObject({ businessKey: r.body.id, initiator: 'rm', state: 'active' });
-    const v = (await instance(inst.id)).variables;
+    // ...but the process runs as the platform: its stored state holds every field in clear, and
+    // nothing that is not a field (search hashes, ciphertext, soft-delete marks).
+    const stored = await withClient(srv.dbUrl, async (c) => (await c.query('SELECT state FROM crm.wf_instances WHERE id = $1', [inst.id])).rows[0].state);
+    const v = Object.assign({}, ...Object.values(stored.execs as Record<string, { vars?: Record<string, any> }>).map((e) => e.vars ?? {}));
     expect(v).toMatchObject({ initiator: 'rm', object: 'wf_lead', recordId: r.body.id, name: '李雷', status: 'new', amount: 500 });
     expect(v.record).toMatchObject({ id: r.body.id, name: '李雷', owner_id: r.body.owner_id });
-    // ...but the process runs as the platform: it gets every field the platform reads (in clear),
-    // and nothing that is not a field (search hashes, ciphertext, soft-delete marks).
     expect(v).toHaveProperty('internal_rating', null);
     expect(v.id_number).toBe('11010519491231002X');
     expect(v.record.id_number).toBe('11010519491231002X');
     const keys = [...Object.keys(v), ...Object.keys(v.record)];
     expect(keys.filter((k) => k.endsWith('__h') || k === 'deleted_at')).toEqual([]);
+    // People read the variables only as their rights on the record's object allow: rm (initiator)
+    // sees the ID number masked and not the internal rating; admin, with no right on wf_lead, neither.
+    const asRm = (await rm.get(`/api/process-instances/${inst.id}`)).body.variables;
+    expect(asRm).toMatchObject({ name: '李雷', id_number: '110***********002X' });
+    expect(asRm).not.toHaveProperty('internal_rating');
+    expect(asRm.record.id_number).toBe('110***********002X');
+    expect(asRm.record).not.toHaveProperty('internal_rating');
+    const asAdmin = (await admin.get(`/api/process-instances/${inst.id}`)).body.variables;
+    expect(asAdmin).not.toHaveProperty('id_number');
+    expect(asAdmin).not.toHaveProperty('name');
+    expect(asAdmin.object).toBe('wf_lead');
+    expect(JSON.stringify(asAdmin)).not.toContain('11010519491231002X');
+    // The analyst may read wf_lead records, but only its own: this one is not, so no field shows.
+    const asAnalyst = (await analyst.get(`/api/process-instances/${inst.id}`)).body.variables;
+    expect(asAnalyst).not.toHaveProperty('name');
     // rm, the initiator, finds the task the process opened.
     const tasks = (await rm.get('/api/tasks?scope=candidate')).body.items.filter((t: any) => t.processInstanceId === inst.id);
     expect(tasks).toHaveLength(1);

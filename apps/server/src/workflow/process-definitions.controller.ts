@@ -1,4 +1,5 @@
-import { Body, Controller, Get, Header, Param, Post, Query } from '@nestjs/common';
+import { VariablesViewInterceptor } from './variables-view.interceptor.js';
+import { Body, Controller, Get, Header, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { z } from 'zod';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -8,6 +9,7 @@ import { ProcessInstancesService } from './process-instances.service.js';
 import { DeployBody, StartBody } from './workflow.schemas.js';
 
 @Controller('api/process-definitions')
+@UseInterceptors(VariablesViewInterceptor)
 export class ProcessDefinitionsController {
   constructor(
     private readonly defs: DefinitionsService,

@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { VariablesViewInterceptor } from './variables-view.interceptor.js';
+import { Body, Controller, Get, HttpCode, Param, Post, Put, Query, UseInterceptors } from '@nestjs/common';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
@@ -6,6 +7,7 @@ import { ProcessInstancesService } from './process-instances.service.js';
 import { IncidentQuery, InstanceQuery, MessageBody, SignalBody, VariablesBody } from './workflow.schemas.js';
 
 @Controller('api/process-instances')
+@UseInterceptors(VariablesViewInterceptor)
 export class ProcessInstancesController {
   constructor(private readonly instances: ProcessInstancesService) {}
 
@@ -33,6 +35,7 @@ export class ProcessInstancesController {
 }
 
 @Controller('api')
+@UseInterceptors(VariablesViewInterceptor)
 export class WorkflowEventsController {
   constructor(private readonly instances: ProcessInstancesService) {}
 

@@ -1,10 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { VariablesViewInterceptor } from './variables-view.interceptor.js';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } from '@nestjs/common';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { TasksService } from './tasks.service.js';
 import { CompleteBody, TaskQuery } from './workflow.schemas.js';
 
 @Controller('api/tasks')
+@UseInterceptors(VariablesViewInterceptor)
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
