@@ -101,6 +101,15 @@ describe('demo start', () => {
     expect((await auditor.post('/api/records/customer/query', { limit: 1 })).status).toBe(403);
   });
 
+  it("has work in rm's inbox on day one: KYC reviews of their customers that are due", async () => {
+    const task = await until(async () => {
+      const r = await rm.get('/api/tasks?scope=mine');
+      return (r.body.items as any[]).find((t) => t.activityId === 'kycUpdate');
+    });
+    expect(task.assignee).toBe('rm');
+    expect(task.processDefinitionKey).toBe('bank_kyc_review');
+  });
+
   it('loads valid ID numbers (GB 11643) and USCCs (GB 32100)', async () => {
     const people = await compliance.post('/api/records/customer/query', { filter: { customer_type: 'individual' }, limit: 100 });
     const companies = await compliance.post('/api/records/customer/query', { filter: { customer_type: 'corporate' }, limit: 50 });

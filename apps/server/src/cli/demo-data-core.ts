@@ -216,6 +216,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   const res: DemoDataResult = { customers: 0, holdings: 0, relationships: 0, interactions: 0, consents: 0, circles: 0, users, ms: 0 };
   const today = new Date();
   const corporatesSoFar: { id: string; owner: string; unit: string }[] = [];
+  let rmDue = 0;
   const circleTarget = total < 50 ? 0 : Math.max(3, Math.min(300, Math.floor(total / 3000)));
 
   const timing: Record<string, number> = {};
@@ -261,7 +262,10 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
       const id = randomUUID();
       const risk = r() < 0.8 ? 'low' : r() < 0.75 ? 'medium' : 'high';
       const months = risk === 'high' ? 3 : risk === 'medium' ? 12 : 36;
-      const next = new Date(today.getTime() + (r() * months * 30 - (r() < 0.06 ? months * 30 : 0)) * 86400000);
+      // A few of the demo user rm's own customers are due for review, so their inbox has work on day one.
+      const dueNow = owner === rmUser && rmDue < 3;
+      if (dueNow) rmDue++;
+      const next = dueNow ? new Date(today.getTime() - 86400000) : new Date(today.getTime() + (r() * months * 30 - (r() < 0.06 ? months * 30 : 0)) * 86400000);
       const created = new Date(today.getTime() - r() * 5 * 365 * 86400000);
       const c: Row = {
         __id: id, __owner_id: owner, __created_by: owner, __org_unit_id: team.id, __created_at: created.toISOString(),

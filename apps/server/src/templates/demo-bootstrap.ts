@@ -15,6 +15,7 @@ import { FieldCrypto } from '../crypto/field-crypto.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { tableOf } from '../metadata/field-types.js';
 import { CustomersService } from '../customers/customers.service.js';
+import { BankServices } from '../customers/bank-services.js';
 import { loadDemoData } from '../cli/demo-data-core.js';
 import { TemplatesService } from './templates.service.js';
 
@@ -33,6 +34,7 @@ export class DemoBootstrap {
     private readonly templates: TemplatesService,
     private readonly meta: MetadataService,
     private readonly customers: CustomersService,
+    private readonly bank: BankServices,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -59,8 +61,10 @@ export class DemoBootstrap {
       if (any) return lines;
       const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true });
       await this.customers.detectCircles();
+      // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
+      const kyc = await this.bank.scheduleKycReviews(Math.min(200, Math.max(10, Math.floor(n / 100))));
       this.logger.info({ ...res }, 'demo bank loaded');
-      lines.push(`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles) in ${(res.ms / 1000).toFixed(1)} s.`);
+      lines.push(`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles) in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started.`);
     } finally {
       await this.db.query('SELECT pg_advisory_unlock(7240031)');
     }
