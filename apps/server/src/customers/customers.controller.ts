@@ -65,6 +65,7 @@ export class CustomersController {
   }
 
   @Post('segments/:code/start-process')
+  @RequireRight('process.start')
   startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
     const { processKey, max } = parseInput(z.object({ processKey: z.string().min(1).max(200), max: z.number().int().min(1).max(1000).default(100) }), body);
     return this.customers.startForSegment(code, p, processKey, max);
