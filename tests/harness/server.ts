@@ -81,6 +81,8 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     CRM_SECRET: opts.embedded ? undefined : TEST_SECRET,
     CRM_DATA_KEY: opts.embedded ? undefined : TEST_DATA_KEY,
     CRM_DEMO: '1',
+    // A bare platform with the demo users; suites about the bank pack ask for it explicitly.
+    CRM_DEMO_TEMPLATES: 'none',
     LOG_LEVEL: 'warn',
     ...opts.env,
   };

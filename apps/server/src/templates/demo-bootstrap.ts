@@ -1,9 +1,9 @@
 /**
  * Demo mode, first start: installs the bank-crm template (after the demo org and users are seeded),
  * then loads the demo bank (5,000 customers by default) once, while the customer table is empty.
- * Both default on for the embedded database a newcomer gets from `pnpm start`; with DATABASE_URL
- * they run when asked for, so suites that build their own objects on a demo server stay unaffected.
- *   CRM_DEMO_TEMPLATES  templates to install in demo mode (comma list, or "none"; default bank-crm when embedded)
+ * The template is installed in every demo start; the customers load by default only on the embedded
+ * database a newcomer gets from `pnpm start` (test suites set CRM_DEMO_TEMPLATES=none for a bare platform).
+ *   CRM_DEMO_TEMPLATES  templates to install in demo mode (comma list, or "none"; default bank-crm)
  *   CRM_DEMO_CUSTOMERS  demo customers to load on first start (default 5000 when embedded, else 0)
  */
 import { Inject, Injectable } from '@nestjs/common';
@@ -43,7 +43,7 @@ export class DemoBootstrap {
   /** Returns lines to print to the console. */
   async run(): Promise<string[]> {
     if (!this.config.demo) return [];
-    const keys = (process.env.CRM_DEMO_TEMPLATES?.trim() || (this.config.embedded ? 'bank-crm' : 'none')).split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+    const keys = (process.env.CRM_DEMO_TEMPLATES?.trim() || 'bank-crm').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
     const lines: string[] = [];
     for (const key of keys) {
       if (await this.templates.state(key)) continue;
