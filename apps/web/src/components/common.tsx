@@ -84,3 +84,13 @@ export function NotFound() {
   const t = useT();
   return <Result status="404" title="404" subTitle={t('页面不存在', 'This page does not exist')} />;
 }
+
+/** The engine's complaints about a form definition, shown above the form instead of failing silently. */
+export function DefinitionErrors({ issues }: { issues: { path: string; message: string }[] }) {
+  const t = useT();
+  if (!issues.length) return null;
+  return (
+    <Alert type="error" showIcon style={{ marginBottom: 16 }} title={t('表单定义有问题，请联系设计人员', 'The form definition has problems: contact its designer')}
+      description={<ul style={{ margin: 0, paddingLeft: 18 }}>{issues.slice(0, 10).map((d, i) => <li key={i}><code>{d.path || '/'}</code> {d.message}</li>)}</ul>} data-testid="definition-errors" />
+  );
+}

@@ -1,4 +1,4 @@
-import { memo, useState } from 'react';
+import { Fragment, memo, useState } from 'react';
 import { Button, DatePicker, Input, InputNumber, Select, Switch, TreeSelect, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
@@ -129,11 +129,12 @@ export function LightInput({ id, value, onText, disabled, status, placeholder, p
  */
 function LazyWidget({ id, shown, disabled, status, placeholder, lang, children, ...aria }: { id?: string; shown: string; disabled?: boolean; status?: 'error'; placeholder?: string; lang: Lang; children(autoOpen: boolean): React.ReactNode; 'aria-label'?: string }) {
   const [active, setActive] = useState<null | boolean>(null);
-  if (active !== null) return <>{children(active)}</>;
+  // Remounts when a click follows the hover, so that the widget opens (defaultOpen applies at mount).
+  if (active !== null) return <Fragment key={String(active)}>{children(active)}</Fragment>;
   return (
-    <span className={`li li-lazy${status ? ' li-error' : ''}${disabled ? ' li-disabled' : ''}`} onMouseEnter={() => !disabled && setActive(false)}>
+    <span className={`li li-lazy${status ? ' li-error' : ''}${disabled ? ' li-disabled' : ''}`}>
       <input id={id} className="li-input" readOnly value={shown} disabled={disabled} placeholder={placeholder ?? (lang === 'en' ? 'Select' : '请选择')} aria-label={aria['aria-label']} aria-invalid={!!status}
-        onFocus={() => setActive(true)} onMouseDown={(e) => { e.preventDefault(); setActive(true); }} />
+        onFocus={() => setActive(true)} onPointerDown={(e) => { e.preventDefault(); setActive(true); }} />
       <span className="li-arrow" aria-hidden>▾</span>
     </span>
   );

@@ -28,6 +28,8 @@ export class FormController {
   private validator: LiveValidator | null = null;
   readonly fieldMap: Map<string, Field>;
   private setTargets: Set<string>;
+  /** The values the form started with (the stored record, or the defaults of a new one). */
+  private initialValues: Record<string, unknown> = {};
   /** Resolves once fields are fully validated (the data validator of a large form compiles in a worker). */
   readonly ready: Promise<void>;
   /** Problems of the form definition itself, found by the engine. */
@@ -46,6 +48,7 @@ export class FormController {
     if (fields.length <= SYNC_LIMIT) {
       this.validator = createValidator(fields, form, lang, initial);
       this.values = { ...this.validator.initialValues };
+      this.initialValues = { ...this.values };
       this.definitionErrors = this.validator.definitionErrors;
       // Rule state at the start; nothing is validated until the user types or submits.
       this.apply({ errors: [], state: this.validator.initialState }, false);
@@ -53,6 +56,7 @@ export class FormController {
     } else {
       // A large form paints first; the engine compiles right after (its data validator in a worker).
       this.values = withDefaults(fields, initial);
+      this.initialValues = { ...this.values };
       this.apply({ errors: [], state: staticRuleState(fields, form) }, false);
       this.ready = afterFirstPaint().then(() => {
         const v = createValidator(fields, form, lang, this.values);
@@ -129,18 +133,33 @@ export class FormController {
     return result.errors.length > 0 || this.definitionErrors.length > 0;
   }
 
+  /** Errors the user cannot see at a field (a field not on this form, or the record as a whole), as text. */
+  unplacedErrors(result: EngineResult): string[] {
+    const out: string[] = [];
+    for (const e of result.errors) {
+      const f = fieldOfPath(e.path);
+      const snap = this.snaps.get(f);
+      if (!f || !snap || snap.hidden) out.push(`${this.fieldMap.get(f) ? f : e.path || '/'}：${e.message}`);
+    }
+    return [...out, ...this.definitionErrors.map((d) => `${d.path || '/'}：${d.message}`)];
+  }
+
   errorCount(): number {
     let n = 0;
     for (const s of this.snaps.values()) if (s.error && !s.hidden) n++;
     return n;
   }
 
-  /** The values to send: hidden fields dropped. */
+  /**
+   * The values to send: hidden fields dropped, and defaults the user left alone (the server applies
+   * those itself, and the user may not be allowed to write them).
+   */
   submitValues(): Record<string, unknown> {
     const hidden = new Set(this.result.state.hidden);
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(this.values)) {
       if (hidden.has(k) || v === undefined) continue;
+      if (!this.touched.has(k) && !this.setTargets.has(k) && JSON.stringify(v) === JSON.stringify(this.initialValues[k])) continue;
       const f = this.fieldMap.get(k);
       if (f && (f.type === 'computed' || f.type === 'auto_number')) continue;
       out[k] = v;

@@ -50,13 +50,31 @@ export function CustomerPickPage() {
   );
 }
 
-type Section = { title?: unknown; items?: unknown[]; [k: string]: unknown };
+type Section = { title?: unknown; items?: unknown[]; total?: number; nodes?: unknown[]; [k: string]: unknown };
+
+const SECTION_LABELS: Record<string, [string, string]> = {
+  holdings: ['金融资产持有', 'Holdings'], relationships: ['关系网络', 'Relationships'], interactions: ['客户互动', 'Interactions'],
+  consents: ['授权同意', 'Consents'], complaints: ['客户投诉', 'Complaints'], loan_applications: ['贷款申请', 'Loan applications'],
+  processes: ['相关流程', 'Processes'], tasks: ['待办任务', 'Open tasks'], leads: ['销售线索', 'Leads'], campaigns: ['营销活动', 'Campaigns'],
+};
+const METRIC_LABELS: Record<string, [string, string, boolean?]> = {
+  aum: ['资产管理规模', 'AUM', true], depositBalance: ['存款余额', 'Deposits', true], loanBalance: ['贷款余额', 'Loans', true], wealthBalance: ['理财余额', 'Wealth', true],
+  holdings: ['持有产品', 'Products held'], openTasks: ['待办任务', 'Open tasks'], runningProcesses: ['在途流程', 'Running processes'],
+};
+const HIDDEN_PROFILE = /^(id|version|form_key|form_version|created_at|updated_at|created_by|updated_by|owner_id|org_unit_id|deleted_at)$/;
+
+const money = (v: unknown) => {
+  const n = Number(v);
+  return Number.isFinite(n) ? `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(v ?? '—');
+};
 
 export function Customer360Page() {
   const { id = '' } = useParams();
   const t = useT();
+  const l = useL();
   const lang = useLang((s) => s.lang);
   const q = useQuery({ queryKey: ['customer360', id], queryFn: () => api.customers.get360(id) });
+  const objects = useObjects();
   if (q.isLoading) return <Loading />;
   if (q.error) {
     if (q.error instanceof ApiError && q.error.status === 404) {
@@ -71,53 +89,79 @@ export function Customer360Page() {
   }
   const data = q.data!;
   const c = (data.customer ?? {}) as RecordData;
-  const fields = (data.fields as { key: string; label: unknown; type: string }[] | undefined) ?? [];
+  const customerObj = (objects.data ?? []).find((o) => CUSTOMER_OBJECTS.includes(o.key));
+  const fields = customerObj?.fields ?? [];
+  const fieldMap = new Map(fields.map((f) => [f.key, f]));
   const name = String(c.name ?? c.full_name ?? c.customer_name ?? c.id ?? '');
-  const tags = (Array.isArray(c.tags) ? c.tags : Array.isArray(data.tags) ? data.tags : []) as string[];
-  const metrics = (data.metrics ?? data.kpis ?? {}) as Record<string, unknown>;
-  const sections = Object.entries(data).filter(([k, v]) => !['customer', 'fields', 'tags', 'metrics', 'kpis', 'timeline', 'churn', 'assets'].includes(k) && (Array.isArray(v) || (v && typeof v === 'object' && Array.isArray((v as Section).items))));
+  const tags = [...(Array.isArray(c.tags) ? c.tags : []), ...(Array.isArray(c.rule_tags) ? c.rule_tags : []), ...(Array.isArray(data.tags) ? (data.tags as unknown[]).map((x) => (typeof x === 'string' ? x : String((x as { name?: string; label?: string }).name ?? (x as { label?: string }).label ?? ''))) : [])].filter(Boolean) as string[];
+  const metrics = Object.entries((data.metrics ?? {}) as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
+  const kyc = data.kyc as { status?: string; nextReview?: string | null; overdue?: boolean; riskLevel?: string; inGuaranteeCircle?: boolean; guaranteeCircle?: string | null } | undefined;
+  const choice = (key: string, v: unknown) => formatValue(fieldMap.get(key), v, lang) || '—';
+  const sections = Object.entries(data).filter(([k, v]) => !['customer', 'metrics', 'kyc', 'tags', 'timeline', 'churn', 'assets', 'relationships'].includes(k) && (Array.isArray(v) || (v && typeof v === 'object' && Array.isArray((v as Section).items))));
   const timeline = (Array.isArray(data.timeline) ? data.timeline : []) as { at?: string; title?: string; type?: string; [k: string]: unknown }[];
-  const assets = data.assets as { name: string; value: number }[] | Record<string, number> | undefined;
-  const assetData = Array.isArray(assets) ? assets : assets ? Object.entries(assets).map(([name, value]) => ({ name, value: Number(value) })) : [];
-  const churn = data.churn as { score?: number; level?: string } | number | undefined;
+  const rel = data.relationships as Section | undefined;
+  const churn = data.churn as { score?: number } | number | undefined;
   const churnScore = typeof churn === 'number' ? churn : churn?.score;
+  const profileKeys = (fields.length ? fields.map((f) => f.key) : Object.keys(c)).filter((k) => !HIDDEN_PROFILE.test(k));
   return (
     <div>
-      <PageHeader title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name}</span>}
-        sub={<span>{tags.map((x) => <Tag key={x} color="red">{x}</Tag>)}</span>} />
+      <PageHeader
+        title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name} {c.customer_no ? <Typography.Text type="secondary" style={{ fontSize: 13 }}>{String(c.customer_no)}</Typography.Text> : null}</span>}
+        sub={<span>{c.customer_type ? <Tag>{choice('customer_type', c.customer_type)}</Tag> : null}{c.segment ? <Tag color="gold">{choice('segment', c.segment)}</Tag> : null}{tags.map((x) => <Tag key={x} color="blue">{x}</Tag>)}</span>}
+        extra={<Link to={`/records/${customerObj?.key ?? 'customer'}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>}
+      />
+      {metrics.length > 0 && (
+        <Row gutter={12} style={{ marginBottom: 16 }}>
+          {metrics.slice(0, 6).map(([k, v]) => (
+            <Col span={4} key={k}>
+              <Card size="small"><Statistic title={METRIC_LABELS[k] ? t(METRIC_LABELS[k]![0], METRIC_LABELS[k]![1]) : k} value={METRIC_LABELS[k]?.[2] ? money(v) : String(v)} /></Card>
+            </Col>
+          ))}
+        </Row>
+      )}
       <Row gutter={16}>
         <Col span={16}>
-          <Card title={t('基本资料', 'Profile')} style={{ marginBottom: 16 }}>
+          <Card title={t('基本资料', 'Profile')} size="small" style={{ marginBottom: 16 }}>
             <Descriptions size="small" column={2}
-              items={(fields.length ? fields : Object.keys(c).filter((k) => !/^(id|version|.*_at|.*_by|owner_id|org_unit_id|deleted_at)$/.test(k)).map((k) => ({ key: k, label: k, type: 'text' })))
-                .map((f) => ({ key: f.key, label: localize(f.label, lang) || f.key, children: formatValue(f as never, c[f.key], lang) || '—' }))} />
+              items={profileKeys.map((k) => ({ key: k, label: l(fieldMap.get(k)?.label, k), children: formatValue(fieldMap.get(k), c[k], lang) || '—' }))} />
           </Card>
+          {rel && (
+            <Card title={t('关系网络', 'Relationships')} size="small" style={{ marginBottom: 16 }}>
+              <RelationGraph section={rel} />
+            </Card>
+          )}
           {sections.map(([k, v]) => {
             const sec = (Array.isArray(v) ? { items: v } : v) as Section;
             const items = (sec.items ?? []) as Record<string, unknown>[];
-            const cols = [...new Set(items.flatMap((r) => Object.keys(r)))].filter((x) => x !== 'id').slice(0, 6);
+            const obj = (objects.data ?? []).find((o) => o.key === k || o.key === k.replace(/s$/, ''));
+            const cols = [...new Set(items.flatMap((r) => Object.keys(r)))].filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x)).slice(0, 6);
+            const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : l(sec.title) || l(obj?.label) || k;
             return (
-              <Card key={k} title={localize(sec.title, lang) || k} size="small" style={{ marginBottom: 16 }}>
+              <Card key={k} title={<span>{title} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>} size="small" style={{ marginBottom: 16 }}>
                 <Table size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items}
-                  columns={cols.map((cKey) => ({ title: cKey, dataIndex: cKey, render: (x: unknown) => (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x ?? '')) }))} />
+                  locale={{ emptyText: t('暂无', 'None') }}
+                  columns={cols.map((cKey) => {
+                    const f = obj?.fields.find((x) => x.key === cKey);
+                    return { title: l(f?.label, cKey), dataIndex: cKey, render: (x: unknown) => formatValue(f, x, lang) || (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x ?? '')) };
+                  })} />
               </Card>
             );
           })}
         </Col>
         <Col span={8}>
-          {Object.keys(metrics).length > 0 && (
-            <Card style={{ marginBottom: 16 }}>
-              <Row gutter={8}>{Object.entries(metrics).slice(0, 4).map(([k, v]) => <Col span={12} key={k}><Statistic title={k} value={String(v)} /></Col>)}</Row>
+          {kyc && (
+            <Card title={t('尽职调查与风险', 'KYC & risk')} size="small" style={{ marginBottom: 16 }}>
+              <Descriptions size="small" column={1} items={[
+                { key: 's', label: t('KYC 状态', 'KYC status'), children: <>{choice('kyc_status', kyc.status)} {kyc.overdue ? <Tag color="red">{t('已逾期', 'overdue')}</Tag> : null}</> },
+                { key: 'n', label: t('下次复核', 'Next review'), children: kyc.nextReview ?? '—' },
+                { key: 'r', label: t('风险等级', 'Risk level'), children: <Tag color={kyc.riskLevel === 'high' ? 'red' : kyc.riskLevel === 'medium' ? 'orange' : 'green'}>{choice('risk_level', kyc.riskLevel)}</Tag> },
+                { key: 'g', label: t('担保圈', 'Guarantee circle'), children: kyc.inGuaranteeCircle ? <Tag color="volcano">{kyc.guaranteeCircle ?? t('是', 'yes')}</Tag> : t('否', 'No') },
+              ]} />
             </Card>
           )}
           {churnScore !== undefined && (
             <Card title={t('流失预警', 'Churn risk')} size="small" style={{ marginBottom: 16 }}>
-              <ReactECharts style={{ height: 180 }} option={{ series: [{ type: 'gauge', min: 0, max: 100, progress: { show: true }, detail: { formatter: '{value}', fontSize: 20 }, data: [{ value: Math.round(churnScore * (churnScore <= 1 ? 100 : 1)) }], axisLine: { lineStyle: { color: [[0.4, '#52c41a'], [0.7, '#faad14'], [1, '#cf1322']] } } }] }} />
-            </Card>
-          )}
-          {assetData.length > 0 && (
-            <Card title={t('资产分布', 'Assets')} size="small" style={{ marginBottom: 16 }}>
-              <ReactECharts style={{ height: 220 }} option={{ tooltip: {}, series: [{ type: 'pie', radius: ['40%', '70%'], data: assetData }] }} />
+              <ReactECharts style={{ height: 180 }} option={{ series: [{ type: 'gauge', min: 0, max: 100, progress: { show: true }, detail: { formatter: '{value}', fontSize: 20 }, data: [{ value: Math.round(churnScore * (churnScore <= 1 ? 100 : 1)) }] }] }} />
             </Card>
           )}
           <Card title={t('客户动态', 'Timeline')} size="small">
@@ -125,9 +169,30 @@ export function Customer360Page() {
               <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{String(e.title ?? e.type ?? '')}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
             ) : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无动态', 'Nothing yet')} />}
           </Card>
-          <div style={{ marginTop: 12 }}><Link to={`/records/customer/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link></div>
         </Col>
       </Row>
     </div>
+  );
+}
+
+/** The relationship network as a force graph (nodes from the API; links from its items). */
+function RelationGraph({ section }: { section: Section }) {
+  const t = useT();
+  const nodes = (section.nodes ?? []) as { id: string; name?: string; depth?: number; riskLevel?: string; inGuaranteeCircle?: boolean }[];
+  const links = ((section.items ?? []) as Record<string, unknown>[]).map((r) => ({
+    source: String(r.from ?? r.source ?? r.customer ?? r.customer_id ?? r.from_customer ?? ''),
+    target: String(r.to ?? r.target ?? r.related ?? r.related_customer ?? r.to_customer ?? ''),
+    label: String(r.relation_type ?? r.type ?? r.relation ?? ''),
+  })).filter((x) => x.source && x.target);
+  if (nodes.length <= 1 && !links.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无关联客户', 'No related customers')} />;
+  return (
+    <ReactECharts style={{ height: 280 }} option={{
+      tooltip: {},
+      series: [{
+        type: 'graph', layout: 'force', roam: true, label: { show: true }, force: { repulsion: 200, edgeLength: 90 },
+        data: nodes.map((n) => ({ id: n.id, name: n.name ?? n.id, symbolSize: n.depth === 0 ? 46 : 30, itemStyle: { color: n.depth === 0 ? '#1f5aa6' : n.inGuaranteeCircle ? '#d4380d' : '#8c9bb0' } })),
+        links: links.map((x) => ({ source: x.source, target: x.target, label: { show: !!x.label, formatter: x.label } })),
+      }],
+    }} />
   );
 }

@@ -69,7 +69,7 @@ function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field
     setError(null);
     await ctrl.ready;
     const r = ctrl.validateAll();
-    if (ctrl.hasBlockingErrors(r)) { setProblems(Math.max(1, ctrl.errorCount())); return; }
+    if (ctrl.hasBlockingErrors(r)) { setProblems(Math.max(1, ctrl.errorCount())); const u = ctrl.unplacedErrors(r); if (u.length) setError(new Error(u.join('；'))); return; }
     setProblems(0);
     setBusy(true);
     try {

@@ -8,7 +8,7 @@ import { ApiError, itemsOf, type Field, type ObjectDefinition, type ProcessInsta
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
-import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { DefinitionErrors, ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
@@ -41,7 +41,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
     setError(null);
     await ctrl.ready;
     const r = ctrl.validateAll();
-    if (ctrl.hasBlockingErrors(r)) return;
+    if (ctrl.hasBlockingErrors(r)) { const u = ctrl.unplacedErrors(r); if (u.length) setError(new Error(u.join('；'))); return; }
     setBusy(true);
     try {
       const rec = await api.records.create(obj.key, ctrl.submitValues());
@@ -49,7 +49,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
       nav(`/records/${obj.key}/${rec.id}`, { replace: true });
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) { ctrl.setServerErrors(e.fieldErrors); if (ctrl.formErrors.length) setError(e); }
-      else setError(e);
+      else { setError(e); window.scrollTo({ top: 0, behavior: 'smooth' }); }
     } finally { setBusy(false); }
   };
   return (
@@ -57,6 +57,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
       <PageHeader title={`${t('新建', 'New')} · ${l(obj.label, obj.key)}`} />
       <Card style={{ maxWidth: 1000 }}>
         <ErrorAlert error={error} />
+        <DefinitionErrors issues={ctrl.definitionErrors} />
         <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} />
         <Space><Button type="primary" loading={busy} onClick={submit} icon={<SaveOutlined />} data-testid="create-record">{t('保存', 'Save')}</Button><Button onClick={() => nav(-1)}>{t('取消', 'Cancel')}</Button></Space>
       </Card>
@@ -138,7 +139,7 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
     setError(null);
     await ctrl.ready;
     const r = ctrl.validateAll();
-    if (ctrl.hasBlockingErrors(r)) return;
+    if (ctrl.hasBlockingErrors(r)) { const u = ctrl.unplacedErrors(r); if (u.length) setError(new Error(u.join('；'))); return; }
     const values = ctrl.submitValues();
     const changes: Record<string, unknown> = {};
     for (const f of fields) {
@@ -152,7 +153,7 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
       onDone(await api.records.update(obj.key, record.id, { ...changes, version: record.version }));
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) { ctrl.setServerErrors(e.fieldErrors); if (ctrl.formErrors.length) setError(e); }
-      else setError(e);
+      else { setError(e); window.scrollTo({ top: 0, behavior: 'smooth' }); }
     } finally { setBusy(false); }
   };
   const conflict = error instanceof ApiError && error.status === 409;
@@ -163,6 +164,7 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
           description={t('请刷新后重新编辑，您的修改尚未保存。', 'Reload it and edit again; your changes were not saved.')}
           action={<Button size="small" onClick={() => { onReload(); onDone(null); }}>{t('刷新', 'Reload')}</Button>} />
       ) : <ErrorAlert error={error} />}
+      <DefinitionErrors issues={ctrl.definitionErrors} />
       <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} idPrefix="edit" />
       <Space><Button type="primary" loading={busy} icon={<SaveOutlined />} onClick={save} data-testid="save-record">{t('保存', 'Save')}</Button><Button onClick={() => onDone(null)}>{t('取消', 'Cancel')}</Button></Space>
     </Card>

@@ -133,7 +133,7 @@ function TaskForm({ task, onCompleted }: { task: Task; onCompleted(): void }) {
     setError(null);
     await ctrl!.ready;
     const r = ctrl!.validateAll();
-    if (ctrl!.hasBlockingErrors(r)) return;
+    if (ctrl!.hasBlockingErrors(r)) { const u = ctrl!.unplacedErrors(r); if (u.length) setError(new Error(u.join('；'))); return; }
     setBusy(true);
     try {
       await api.tasks.complete(task.id, { variables: ctrl!.submitValues() });
