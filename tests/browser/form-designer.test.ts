@@ -36,7 +36,9 @@ describe('form designer → form runtime → records', () => {
     await choose(page, '.ant-drawer #field-type', typeText);
     if (extra) await extra();
     await page.click('[data-testid=save-field]');
-    await page.locator('.ant-drawer').waitFor({ state: 'hidden' });
+    // The drawer closes with an animation: wait until it is gone before the next click.
+    await waitCount(page.locator('.ant-drawer-open'), 0, 20_000);
+    await waitCount(page.locator('.ant-drawer-mask:visible'), 0, 20_000);
     await page.locator('td code', { hasText: key }).waitFor();
   }
 
