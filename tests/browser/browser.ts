@@ -13,7 +13,8 @@ import { startServer } from '../harness/server.js';
 export async function serverForTest(): Promise<{ baseUrl: string; stop(): Promise<void> }> {
   const given = process.env.BROWSER_TEST_BASE_URL;
   if (given) return { baseUrl: given.replace(/\/$/, ''), stop: async () => undefined };
-  return startServer();
+  // The demo bank as a newcomer sees it: the bank-crm pack with a few hundred customers.
+  return startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '300' } });
 }
 
 export const SHOTS = 'test-results/screenshots';
