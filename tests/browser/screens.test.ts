@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
+import { createClient } from '@crm/shared';
 import { launch, newPage, realErrors, serverForTest, shot, signIn, signOut, type Watched } from './browser.js';
 
 const SCREENS: [user: string, path: string, title: string][] = [
@@ -59,13 +60,27 @@ describe('screens', () => {
   }, 60_000);
 
   it('every object of the metadata has its list in the menu', async () => {
+    // What the menu should show, asked through the same typed client the web app uses.
+    const token = (await createClient({ baseUrl: srv.baseUrl }).login({ username: 'analyst', password: 'Demo@2026' })).accessToken;
+    const api = createClient({ baseUrl: srv.baseUrl, getToken: () => token });
+    let objects = await api.meta.listObjects();
+    if (!objects.length) {
+      await api.meta.createObject({ key: 'smoke_item', label: { 'zh-CN': '冒烟对象', en: 'Smoke item' }, fields: [{ key: 'name', label: '名称', type: 'text' }] });
+      objects = await api.meta.listObjects();
+    }
     await as('analyst');
     await page.goto(`${srv.baseUrl}/`);
-    // The demo installs the bank CRM template: its objects appear in the menu once the metadata has loaded.
-    await page.waitForFunction(() => document.querySelectorAll('[data-testid=main-menu] a, [data-testid=main-menu] .ant-menu-item').length > 10, null, { timeout: 20_000 });
-    await page.locator('[data-testid=main-menu] .ant-menu-item', { hasText: /^客户$/ }).first().click();
-    await page.waitForURL(/\/records\/[a-z0-9_]+$/);
+    for (const o of objects.slice(0, 20)) {
+      const label = typeof o.label === 'string' ? o.label : o.label['zh-CN'] ?? o.key;
+      await page.locator('[data-testid=main-menu] .ant-menu-item', { hasText: label }).first().waitFor();
+    }
+    const first = objects[0]!;
+    await page.goto(`${srv.baseUrl}/`);
+    const firstLabel = typeof first.label === 'string' ? first.label : first.label['zh-CN'] ?? first.key;
+    const exact = new RegExp(`^${firstLabel.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    await page.locator('[data-testid=main-menu] .ant-menu-item', { hasText: exact }).first().click();
     await page.locator('[data-testid=record-list]').waitFor();
+    expect(new URL(page.url()).pathname).toBe(`/records/${first.key}`);
     await shot(page, 'screen-records');
   }, 60_000);
 
