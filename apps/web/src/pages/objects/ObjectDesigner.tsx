@@ -23,6 +23,11 @@ export type ErrorTarget = FormInstance<any>;
 export function applyServerErrors(form: ErrorTarget, e: unknown, known: string[][]): boolean {
   if (!(e instanceof ApiError)) return false;
   const byName = new Map<string, string[]>();
+  // Errors about the key itself come without details: put them at the key.
+  if (!e.fieldErrors.length && /(_exists|duplicate|conflict)$/.test(e.code) && known.some((n) => n.length === 1 && n[0] === 'key')) {
+    form.setFields([{ name: ['key'], errors: [e.message] }]);
+    return true;
+  }
   for (const d of e.fieldErrors) {
     const segs = String(d.path ?? '').replace(/^\//, '').split(/[./]/).filter(Boolean);
     if (!segs.length) continue;
