@@ -153,7 +153,6 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
       customer,
       metrics: {
         aum: assets.toFixed(2),
-        aumField: customer[cfg.aumField] ?? null,
         depositBalance: (byCategory.deposit ?? 0).toFixed(2),
         loanBalance: (byCategory.loan ?? 0).toFixed(2),
         wealthBalance: ((byCategory.wealth ?? 0) + (byCategory.fund ?? 0)).toFixed(2),
