@@ -65,6 +65,10 @@ export interface FieldItem {
   field: string;
   /** Overrides the field's label on this form. */
   label?: LocalizedText;
+  /** Hint shown inside an empty input. */
+  placeholder?: LocalizedText;
+  /** Help text shown under the input. */
+  help?: LocalizedText;
 }
 
 /** A tab or a wizard step: a titled list of items. */

@@ -54,7 +54,12 @@ export const formDefinitionSchema = {
       type: 'object',
       required: ['field'],
       additionalProperties: false,
-      properties: { field: { $ref: '#/$defs/key' }, label: { $ref: '#/$defs/localizedText' } },
+      properties: {
+        field: { $ref: '#/$defs/key' },
+        label: { $ref: '#/$defs/localizedText' },
+        placeholder: { $ref: '#/$defs/localizedText' },
+        help: { $ref: '#/$defs/localizedText' },
+      },
     },
     containerItem: {
       type: 'object',
