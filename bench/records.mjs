@@ -67,10 +67,10 @@ async function firstPage(server, dbUrl) {
     await pool.query(`
       INSERT INTO crm_data.bench_big (created_at, updated_at, created_by, updated_by, owner_id, org_unit_id, name, city, district, age, aum, risk, segment, opened, last_visit, vip, mobile, email, score, occupation, industry, kyc_status, products, balance, channel, remark)
       SELECT now() - (g || ' seconds')::interval, now(), $1, $1, $1, $2, '客户' || g, ${cities}[1 + g % 10], '区' || (g % 17), 18 + g % 60,
-             ((g * 7919) % 5000000)::numeric(20,2), (ARRAY['low','medium','high'])[1 + g % 3], (ARRAY['mass','affluent','private'])[1 + (g / 7) % 3],
+             ((g::bigint * 7919) % 5000000)::numeric(20,2), (ARRAY['low','medium','high'])[1 + g % 3], (ARRAY['mass','affluent','private'])[1 + (g / 7) % 3],
              date '2010-01-01' + (g % 5000), now() - ((g % 1000) || ' days')::interval, g % 9 = 0, '138' || lpad((g % 100000000)::text, 8, '0'),
              'c' || g || '@example.com', (g % 10000) / 100.0, '职业' || (g % 30), '行业' || (g % 20), (ARRAY['valid','pending','expired'])[1 + g % 3],
-             g % 6, ((g * 31) % 1000000)::numeric(20,2), (ARRAY['app','branch','wechat'])[1 + g % 3], NULL
+             g % 6, ((g::bigint * 31) % 1000000)::numeric(20,2), (ARRAY['app','branch','wechat'])[1 + g % 3], NULL
       FROM generate_series($3::int, $4::int - 1) g`, [user.id, user.org_unit_id, from, to]);
     process.stdout.write(`\rloading ${to.toLocaleString()} / ${ROWS.toLocaleString()} rows`);
   }
