@@ -9,7 +9,7 @@ describe('feel', () => {
     expect(compileFeel('a + b').evaluate({ a: 1, b: 2 })).toBe(3);
   });
   it('names the inputs of an expression, not path keys or loop variables', () => {
-    expect(compileFeel('customer.risk = "high" and amount > limit').inputs.sort()).toEqual(['amount', 'customer', 'limit']);
+    expect([...compileFeel('customer.risk = "high" and amount > limit').inputs].sort()).toEqual(['amount', 'customer', 'limit']);
     expect(compileFeel('some x in items satisfies x > 1').inputs).toEqual(['items']);
   });
   it('rejects a malformed expression with a syntax error', () => {

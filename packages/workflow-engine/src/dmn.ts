@@ -37,7 +37,7 @@ export class DecisionEvaluationError extends Error {
   }
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Mod = any;
 
 let moddle: DmnModdle | undefined;

@@ -9,7 +9,7 @@ import { crmModdleDescriptor } from './crm-moddle.js';
 import { BpmnParseError, BpmnValidationError, positionOf, type ValidationProblem } from './errors.js';
 import type { ElementDef, ElementType, EventDef, FlowDef, Mapping, MultiInstanceDef, ProcessModel, ScopeDef } from './model.js';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type Mod = any;
 
 const FLOW_NODE_TYPES: Record<string, ElementType> = {

@@ -28,7 +28,7 @@ const names = readdirSync(dir)
   .map((f) => f.slice(0, -'.script.json'.length))
   .sort();
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 type Any = any;
 
 function subset(actual: unknown, expected: unknown): boolean {

@@ -3,7 +3,6 @@
  * in-memory cache of parsed models (a deployed version never changes, so the cache never goes stale).
  */
 import { Injectable } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import {
   BpmnParseError,
   BpmnValidationError,

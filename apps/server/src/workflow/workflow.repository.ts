@@ -1,5 +1,4 @@
 /** SQL of the workflow runtime tables. Values are always bound; every list is bounded. */
-import type { PoolClient } from 'pg';
 import type { InstanceState, TaskInfo, TraceEntry } from '@crm/workflow-engine';
 import type { Queryable } from '../database/db.js';
 

@@ -1,5 +1,5 @@
 import { Fragment, memo, useState } from 'react';
-import { Button, DatePicker, Input, InputNumber, Select, Switch, TreeSelect, Upload } from 'antd';
+import { Button, DatePicker, Input, Select, TreeSelect, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';

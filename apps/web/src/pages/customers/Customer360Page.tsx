@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import ReactECharts from 'echarts-for-react';
 import dayjs from 'dayjs';
-import { ApiError, localize, type RecordData } from '@crm/shared';
+import { ApiError, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';

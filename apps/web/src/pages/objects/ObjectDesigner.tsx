@@ -17,7 +17,7 @@ import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 const KEY_RE = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** Maps the server's error details (`path` like `/options/choices/0/value`, `fields.0.key` or `key`) onto form fields. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 export type ErrorTarget = FormInstance<any>;
 
 export function applyServerErrors(form: ErrorTarget, e: unknown, known: string[][]): boolean {

@@ -10,7 +10,7 @@ import { useLang, useT } from '../../lib/i18n';
 import { publishedVersionOf } from '../forms/FormListPage';
 import { crmAttributesFor } from './bpmn';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 type El = any;
 
 const PROP_LABELS: Record<string, [string, string, string?, string?]> = {

@@ -12,7 +12,7 @@ import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { STATE_TAGS } from '../records/RecordDetailPage';
 import { crmModdle } from './bpmn';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 const ACTIVITY_TYPES: Record<string, [string, string]> = {
   startEvent: ['开始', 'start'], endEvent: ['结束', 'end'], userTask: ['人工任务', 'user task'], serviceTask: ['服务任务', 'service task'],

@@ -13,7 +13,7 @@ import { crmModdle, newProcessXml, processIdOf } from './bpmn';
 import { CrmPropertiesPanel, validateModel, type Problem } from './CrmPropertiesPanel';
 import { StartProcessModal } from './ProcessListPage';
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
+ 
 
 export function ProcessDesignerPage() {
   const { key } = useParams();

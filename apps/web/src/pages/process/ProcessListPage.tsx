@@ -30,7 +30,7 @@ export function StartProcessModal({ processKey, onClose }: { processKey: string;
   return (
     <Modal open title={`${t('发起流程', 'Start process')} · ${processKey}`} onCancel={onClose} okText={t('发起', 'Start')} confirmLoading={start.isPending}
       onOk={() => {
-        let v: Record<string, unknown> = {};
+        let v: Record<string, unknown>;
         try { v = vars.trim() ? JSON.parse(vars) : {}; setParseError(null); } catch (e) { setParseError((e as Error).message); return; }
         start.mutate(v);
       }}>

@@ -1,7 +1,7 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { DndProvider } from 'react-dnd';
 import { HTML5Backend } from 'react-dnd-html5-backend';
-import { Alert, App, Badge, Button, Form, Input, Modal, Segmented, Select, Space, Tag, Tooltip } from 'antd';
+import { Alert, App, Badge, Button, Form, Input, Modal, Segmented, Space, Tag, Tooltip } from 'antd';
 import { CloudUploadOutlined, EditOutlined, EyeOutlined, RedoOutlined, SaveOutlined, UndoOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
