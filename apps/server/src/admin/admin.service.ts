@@ -10,6 +10,7 @@ import { registerMessages } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
 import { hashPassword } from '../auth/password.js';
 import { AccessService } from '../access/access.service.js';
+import { UserCache } from '../auth/user-cache.js';
 import type { Permission } from '../access/permission.types.js';
 import { RecordsService } from '../records/records.service.js';
 import { compileFilter } from '../records/filter-compiler.js';
@@ -64,6 +65,7 @@ export class AdminService {
     private readonly access: AccessService,
     private readonly records: RecordsService,
     private readonly meta: MetadataService,
+    private readonly userCache: UserCache,
   ) {}
 
   // ---------- users ----------
@@ -117,7 +119,8 @@ export class AdminService {
   async updateUser(id: string, patch: { roles?: string[]; orgUnitId?: string | null; disabled?: boolean; displayName?: string; password?: string }, actorId?: string) {
     // Administrators do not administer themselves: no self-granted roles, no locking oneself out.
     if (actorId === id && (patch.roles !== undefined || patch.disabled !== undefined)) throw new AppError(403, 'admin.self_change');
-    return this.db.tx(async (c) => {
+    // Every process hears of the change through crm_user_changed; this one forgets at once, too.
+    const result = await this.db.tx(async (c) => {
       const before = await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1 FOR UPDATE`, [id]);
       if (!before.rowCount) throw new AppError(404, 'admin.user_not_found');
       if (patch.roles) {
@@ -143,6 +146,8 @@ export class AdminService {
       await this.audit.record({ action: 'admin.user.update', object: 'user', recordId: id, data: { before: before.rows[0], change: { ...logged, passwordReset: !!patch.password } } }, c);
       return after;
     });
+    this.userCache.forget(id);
+    return result;
   }
 
   // ---------- roles ----------

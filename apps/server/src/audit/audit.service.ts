@@ -75,15 +75,25 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   /** Appends an entry in the given transaction (or on its own when no client is given). */
   async record(entry: AuditEntry, client?: Queryable): Promise<void> {
+    const { columns, values, params } = this.insertParts(entry, 1);
+    await (client ?? this.db.pool).query(`INSERT INTO crm.audit_log (${columns}) VALUES (${values})`, params);
+  }
+
+  /**
+   * The columns and values of an entry with its parameters numbered from `first`, for a writer that
+   * folds its change and the entry into one statement (a data-modifying CTE): one round trip, one commit.
+   */
+  insertParts(entry: AuditEntry, first: number): { columns: string; values: string; params: unknown[] } {
     const ctx = RequestContext.current();
     const actorId = entry.actorId !== undefined ? entry.actorId : (ctx?.principal?.id ?? null);
     const actorName = entry.actorName !== undefined ? entry.actorName : (ctx?.principal?.username ?? null);
-    await (client ?? this.db.pool).query(
-      `INSERT INTO crm.audit_log (actor_id, actor_name, action, object, record_id, outcome, ip, request_id, data)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [actorId, actorName, entry.action, entry.object ?? null, entry.recordId ?? null, entry.outcome ?? 'success',
-       ctx?.ip ?? null, ctx?.requestId ?? null, JSON.stringify(entry.data ?? {})],
-    );
+    const n = (i: number) => `$${first + i}`;
+    return {
+      columns: 'actor_id, actor_name, action, object, record_id, outcome, ip, request_id, data',
+      values: `${n(0)}::uuid, ${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}::jsonb`,
+      params: [actorId, actorName, entry.action, entry.object ?? null, entry.recordId ?? null, entry.outcome ?? 'success',
+        ctx?.ip ?? null, ctx?.requestId ?? null, JSON.stringify(entry.data ?? {})],
+    };
   }
 
   /**

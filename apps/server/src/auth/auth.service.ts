@@ -11,6 +11,7 @@ import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { dummyHash, verifyPassword } from './password.js';
 import { TokenService } from './tokens.js';
+import { UserCache } from './user-cache.js';
 import type { Principal } from './principal.js';
 
 export const MAX_FAILURES = 5;
@@ -36,6 +37,7 @@ export class AuthService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    private readonly users: UserCache,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.tokens = new TokenService(config.secret, config.tokenTtlSeconds);
@@ -128,7 +130,7 @@ export class AuthService {
 
   private loadActiveUser(id: string): Promise<UserRow | undefined> {
     if (!/^[0-9a-f-]{36}$/i.test(id)) return Promise.resolve(undefined);
-    return this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [id]);
+    return this.users.get(id, () => this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [id])) as Promise<UserRow | undefined>;
   }
 
   private toPrincipal(u: UserRow, via: Principal['via']): Principal {

@@ -14,16 +14,33 @@ export type DomainEvent =
   | { type: 'form.submitted'; formKey: string; formVersion: number; object: string; recordId: string; record: Record<string, unknown>; by: Principal | null };
 
 export type DomainEventHandler = (event: DomainEvent, client: PoolClient) => Promise<void>;
+/** Whether a handler would act on an event; handlers without one are always interested. */
+export type DomainEventInterest = (event: DomainEvent) => boolean | Promise<boolean>;
 
 @Injectable()
 export class DomainEvents {
-  private readonly handlers: DomainEventHandler[] = [];
+  private readonly handlers: { handle: DomainEventHandler; wants?: DomainEventInterest }[] = [];
 
-  subscribe(handler: DomainEventHandler): void {
-    this.handlers.push(handler);
+  subscribe(handler: DomainEventHandler, wants?: DomainEventInterest): void {
+    this.handlers.push({ handle: handler, wants });
+  }
+
+  /**
+   * Whether any handler would act on these events. A writer with no interested handler may skip the
+   * explicit transaction and write in a single statement.
+   */
+  async interested(events: DomainEvent[]): Promise<boolean> {
+    for (const h of this.handlers) {
+      if (!h.wants) return true;
+      for (const e of events) if (await h.wants(e)) return true;
+    }
+    return false;
   }
 
   async emit(event: DomainEvent, client: PoolClient): Promise<void> {
-    for (const h of this.handlers) await h(event, client);
+    for (const h of this.handlers) {
+      if (h.wants && !(await h.wants(event))) continue;
+      await h.handle(event, client);
+    }
   }
 }

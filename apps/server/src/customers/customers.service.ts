@@ -61,7 +61,13 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
   ) {}
 
   onApplicationBootstrap(): void {
-    this.events.subscribe((e, c) => this.onEvent(e, c));
+    this.events.subscribe(
+      (e, c) => this.onEvent(e, c),
+      (e) => {
+        const cfg = packConfig();
+        return 'object' in e && [cfg.customer, cfg.holding.object, cfg.relationship.object].includes(e.object);
+      },
+    );
     const every = envMs('CRM_BANK_JOBS_MS', 3_600_000);
     if (every > 0) {
       this.timer = setInterval(() => void this.periodic(), every);

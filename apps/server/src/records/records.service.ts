@@ -5,6 +5,7 @@
  * same transaction as the change.
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import { autoNumberPrefix, compileForm, formatAutoNumber, type CompiledForm, type FieldDef, type Lang } from '@crm/form-engine';
 import { Db } from '../database/db.js';
@@ -17,7 +18,7 @@ import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
 import { comparableOf, hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
 import { FieldCrypto } from '../crypto/field-crypto.js';
-import { DomainEvents } from '../common/domain-events.js';
+import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { afterCursor, compileFilter, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
 import { decodeRow, encodeValues, forAudit, hashInput, present, sqlCastFor } from './record-codec.js';
 import './records.messages.js';
@@ -207,18 +208,52 @@ export class RecordsService {
     if (!result.ok) throw this.invalid(result.errors);
     const value = result.value;
 
-    return this.withTx(opts.client, async (c) => {
-      await this.nextAutoNumbers(c, o, value, now);
-      const encoded = encodeValues(o.fields, value, this.crypto);
-      const cols = ['created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version'];
-      const params: unknown[] = [p?.id ?? null, p?.id ?? null, p?.id ?? null, p?.orgUnitId ?? null, opts.form?.key ?? null, opts.form?.version ?? null];
-      const casts = ['uuid', 'uuid', 'uuid', 'uuid', 'text', 'integer'];
+    // The record's id is chosen here so that the audit entry can name it in the same statement.
+    const id = randomUUID();
+    const insert = (values: Record<string, unknown>) => {
+      const encoded = encodeValues(o.fields, values, this.crypto);
+      const cols = ['id', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version'];
+      const params: unknown[] = [id, p?.id ?? null, p?.id ?? null, p?.id ?? null, p?.orgUnitId ?? null, opts.form?.key ?? null, opts.form?.version ?? null];
+      const casts = ['uuid', 'uuid', 'uuid', 'uuid', 'uuid', 'text', 'integer'];
       for (const [col, v] of encoded) {
         const f = o.byKey.get(col.replace(/__h$/, ''))!;
         cols.push(col);
         params.push(v);
         casts.push(sqlCastFor(f, col));
       }
+      return { cols, params, casts };
+    };
+
+    // Fast path: nothing else has to happen in this transaction (no auto number to draw, no handler
+    // interested in the events) — the record and its audit entry go out as one statement.
+    const probe = { object: o.key, recordId: id, record: value, by: p };
+    const events: DomainEvent[] = [{ type: 'record.created', ...probe }];
+    if (opts.form) events.push({ type: 'form.submitted', formKey: opts.form.key, formVersion: opts.form.version, ...probe });
+    if (!opts.client && !o.fields.some((f) => f.type === 'auto_number') && !(await this.events.interested(events))) {
+      const { cols, params, casts } = insert(value);
+      const audit = this.audit.insertParts(
+        { action: 'record.create', object: o.key, recordId: id, data: { after: forAudit(o.fields, { ...value, id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } },
+        params.length + 1,
+      );
+      let row: Record<string, unknown>;
+      try {
+        const res = await this.db.pool.query(
+          `WITH rec AS (INSERT INTO ${tableOf(o.key)} (${cols.map(quoteIdent).join(', ')})
+                        VALUES (${params.map((_, i) => `$${i + 1}::${casts[i]}`).join(', ')}) RETURNING *),
+                aud AS (INSERT INTO crm.audit_log (${audit.columns}) SELECT ${audit.values} FROM rec)
+           SELECT * FROM rec`,
+          [...params, ...audit.params],
+        );
+        row = res.rows[0];
+      } catch (err) {
+        this.mapWriteError(err, o);
+      }
+      return present(o.fields, decodeRow(o.fields, row, this.crypto), acc.fieldMode, acc.unmask).view;
+    }
+
+    return this.withTx(opts.client, async (c) => {
+      await this.nextAutoNumbers(c, o, value, now);
+      const { cols, params, casts } = insert(value);
       const row = await this.guardedWrite(c, !!opts.client, o, () =>
         c.query(
           `INSERT INTO ${tableOf(o.key)} (${cols.map(quoteIdent).join(', ')})

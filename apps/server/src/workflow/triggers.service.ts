@@ -44,6 +44,14 @@ function dto(t: TriggerRow): Record<string, unknown> {
   };
 }
 
+/** Whether a trigger listens to this kind of event on this object or form (its condition aside). */
+function triggerMatches(t: TriggerRow, e: DomainEvent): boolean {
+  if (e.type === 'record.deleted') return false;
+  return e.type === 'form.submitted'
+    ? t.source === 'form' && t.form_key === e.formKey
+    : t.source === 'record' && t.object === e.object && t.on === (e.type === 'record.created' ? 'created' : 'updated');
+}
+
 @Injectable()
 export class TriggersService implements OnModuleInit {
   // A holder object, so the cache is shared (and invalidated) even through a derived instance.
@@ -59,9 +67,12 @@ export class TriggersService implements OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.events.subscribe(async (e, client) => {
-      await this.onEvent(e, client);
-    });
+    this.events.subscribe(
+      async (e, client) => {
+        await this.onEvent(e, client);
+      },
+      async (e) => e.type !== 'record.deleted' && (await this.triggers(this.db.pool)).some((t) => triggerMatches(t, e)),
+    );
   }
 
   async create(p: Principal, t: TriggerInput): Promise<Record<string, unknown>> {
@@ -97,7 +108,7 @@ export class TriggersService implements OnModuleInit {
     this.memo.cache = undefined;
   }
 
-  private async triggers(client: PoolClient): Promise<TriggerRow[]> {
+  private async triggers(client: Pick<PoolClient, 'query'>): Promise<TriggerRow[]> {
     const hit = this.memo.cache;
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
     const { rows } = await client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500');
@@ -109,11 +120,7 @@ export class TriggersService implements OnModuleInit {
   async onEvent(e: DomainEvent, client: PoolClient): Promise<number> {
     if (e.type === 'record.deleted') return 0;
     const all = await this.triggers(client);
-    const matching = all.filter((t) =>
-      e.type === 'form.submitted'
-        ? t.source === 'form' && t.form_key === e.formKey
-        : t.source === 'record' && t.object === e.object && t.on === (e.type === 'record.created' ? 'created' : 'updated'),
-    );
+    const matching = all.filter((t) => triggerMatches(t, e));
     if (!matching.length) return 0;
     const record = e.record;
     const variables: Record<string, unknown> = {
