@@ -3,6 +3,7 @@
  * built server (which serves the web app's production build at "/").
  */
 import { mkdirSync } from 'node:fs';
+import { afterAll, beforeAll } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../harness/server.js';
 
@@ -85,4 +86,30 @@ export async function waitCount(locator: { count(): Promise<number> }, n: number
     c = await locator.count();
   }
   if (c !== n) throw new Error(`expected ${n} elements, found ${c}`);
+}
+
+export interface BrowserSession {
+  srv: { baseUrl: string; stop(): Promise<void> };
+  browser: Browser;
+  w: Watched;
+  page: Page;
+}
+
+/**
+ * One server, one browser and one watched page for a whole test file, opened before its tests and
+ * closed after them. Read the fields inside tests (they are filled by the time tests run).
+ */
+export function browserSession(): BrowserSession {
+  const session = {} as BrowserSession;
+  beforeAll(async () => {
+    session.srv = await serverForTest();
+    session.browser = await launch();
+    session.w = await newPage(session.browser);
+    session.page = session.w.page;
+  }, 120_000);
+  afterAll(async () => {
+    await session.browser?.close();
+    await session.srv?.stop();
+  });
+  return session;
 }

@@ -3,30 +3,22 @@
  * with one FEEL rule, published; then the form is filled in (Chinese error, fixed, submitted) and the
  * record is found in the list with a filter.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
-import { choose, launch, serverForTest, newPage, realErrors, shot, signIn, waitCount, type Watched } from './browser.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, waitCount } from './browser.js';
 
 const suffix = Date.now().toString(36).slice(-5);
 const OBJECT = `complaint_${suffix}`;
 const FORM = `complaint_form_${suffix}`;
 
 describe('form designer → form runtime → records', () => {
-  let srv: { baseUrl: string; stop(): Promise<void> };
-  let browser: Browser;
+  const session = browserSession();
+  let srv: BrowserSession['srv'];
   let w: Watched;
   let page: Page;
 
-  beforeAll(async () => {
-    srv = await serverForTest();
-    browser = await launch();
-    w = await newPage(browser);
-    page = w.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.stop();
+  beforeAll(() => {
+    ({ srv, w, page } = session);
   });
 
   async function addField(label: string, key: string, typeText: string, extra?: () => Promise<void>) {

@@ -3,9 +3,9 @@
  * panel, the process is deployed and started; another user completes the task from the inbox and the
  * instance viewer shows the process finished.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
-import { launch, newPage, serverForTest, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
 
 const KEY = `complaint_review_${Date.now().toString(36).slice(-5)}`;
 
@@ -30,22 +30,14 @@ const BPMN = `<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>`;
 
 describe('process designer → inbox → instance viewer', () => {
-  let srv: { baseUrl: string; stop(): Promise<void> };
-  let browser: Browser;
+  const session = browserSession();
+  let srv: BrowserSession['srv'];
   let w: Watched;
   let page: Page;
   let instanceUrl = '';
 
-  beforeAll(async () => {
-    srv = await serverForTest();
-    browser = await launch();
-    w = await newPage(browser);
-    page = w.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.stop();
+  beforeAll(() => {
+    ({ srv, w, page } = session);
   });
 
   it('imports a BPMN file, sets the assignee in the properties panel and deploys', async () => {

@@ -2,10 +2,10 @@
  * Every screen of the menu opens, in Chinese, without console errors; the language switch turns the
  * shell English; the audit trail verifies; an unknown customer's 360° page shows an empty state.
  */
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Browser, Page } from 'playwright-core';
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
 import { createClient } from '@crm/shared';
-import { launch, newPage, realErrors, serverForTest, shot, signIn, signOut, type Watched } from './browser.js';
+import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
 
 const SCREENS: [user: string, path: string, title: string][] = [
   ['analyst', '/', '好'],
@@ -23,22 +23,14 @@ const SCREENS: [user: string, path: string, title: string][] = [
 ];
 
 describe('screens', () => {
-  let srv: { baseUrl: string; stop(): Promise<void> };
-  let browser: Browser;
+  const session = browserSession();
+  let srv: BrowserSession['srv'];
   let w: Watched;
   let page: Page;
   let current = '';
 
-  beforeAll(async () => {
-    srv = await serverForTest();
-    browser = await launch();
-    w = await newPage(browser);
-    page = w.page;
-  }, 120_000);
-
-  afterAll(async () => {
-    await browser?.close();
-    await srv?.stop();
+  beforeAll(() => {
+    ({ srv, w, page } = session);
   });
 
   async function as(user: string) {
