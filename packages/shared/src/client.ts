@@ -75,6 +75,7 @@ function listQuery(q: ListQuery = {}): Query {
     limit: q.limit,
     cursor: q.cursor ?? undefined,
     fields: q.fields?.length ? q.fields.join(',') : undefined,
+    total: q.total ? 'true' : undefined,
   };
 }
 

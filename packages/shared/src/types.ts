@@ -211,6 +211,8 @@ export interface ListQuery {
   limit?: number;
   cursor?: string | null;
   fields?: string[];
+  /** Ask for the number of matching records the caller may see (`Page.total`). */
+  total?: boolean;
 }
 
 export interface Page<T> {

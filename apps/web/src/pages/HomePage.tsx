@@ -23,7 +23,7 @@ export function HomePage() {
   const totals = useQueries({
     queries: objs.slice(0, 12).map((o) => ({
       queryKey: ['records', o.key, 'total'],
-      queryFn: () => api.records.list(o.key, { limit: 1 }),
+      queryFn: () => api.records.list(o.key, { limit: 1, total: true }),
     })),
   });
   const chartData = objs.slice(0, 12).map((o, i) => ({ name: l(o.label, o.key), value: totals[i]?.data?.total ?? totals[i]?.data?.items.length ?? 0 }));
