@@ -380,6 +380,32 @@ describe('changes apply at once, and a failed change leaves nothing', () => {
   });
 });
 
+describe('single-statement writes', () => {
+  // With no auto number to draw and no handler interested, a created record and its audit entry go
+  // out as one statement: both or neither.
+  it('writes the record and its audit entry together, and neither on a duplicate', async () => {
+    const made = await analyst.post('/api/meta/objects', { key: 'memo', label: '备忘', fields: [
+      { key: 'ref', label: '编号', type: 'text', unique: true, required: true },
+      { key: 'id_number', label: '身份证号', type: 'cn_id_number', sensitivity: 4 },
+    ] });
+    expect(made.status).toBe(201);
+    const first = await analyst.post('/api/records/memo', { ref: 'M-1', id_number: '11010519491231002X' });
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ ref: 'M-1', version: 1, id_number: '110***********002X' });
+    const dup = await analyst.post('/api/records/memo', { ref: 'M-1' });
+    expect(dup.status).toBe(409);
+    expect(dup.body.error.message).toContain('ref');
+    const rows = await withClient(srv.dbUrl, async (c) => ({
+      records: (await c.query('SELECT id FROM crm_data.memo')).rows.map((r) => r.id),
+      audit: (await c.query(`SELECT record_id, data FROM crm.audit_log WHERE action = 'record.create' AND object = 'memo'`)).rows,
+    }));
+    expect(rows.records).toEqual([first.body.id]);
+    expect(rows.audit.map((a) => a.record_id)).toEqual([first.body.id]);
+    expect(JSON.stringify(rows.audit[0].data)).not.toContain('11010519491231002X');
+    expect((await analyst.get(`/api/records/memo/${first.body.id}`)).body.ref).toBe('M-1');
+  });
+});
+
 describe('attachments', () => {
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
   const upload = async (token: string, bytes: Buffer, name: string, type = 'application/octet-stream') => {

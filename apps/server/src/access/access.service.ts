@@ -30,19 +30,29 @@ interface RoleRow {
 
 @Injectable()
 export class AccessService {
-  private cache = new Map<string, { at: number; perms: Permission[] }>();
+  private cache = new Map<string, { at: number; perms: Permission[]; platform: Set<string> }>();
 
   constructor(private readonly db: Db) {}
 
-  /** Permissions of a set of roles; cached for a second (role edits also clear it at once). */
-  async permissionsOf(roles: string[]): Promise<Permission[]> {
+  /** What a set of roles grants, read in one query; cached for a second (role edits clear it at once). */
+  private async grants(roles: string[]): Promise<{ perms: Permission[]; platform: Set<string> }> {
     const key = [...roles].sort().join(',');
     const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < 1000) return hit.perms;
-    const rows = await this.db.query<RoleRow>('SELECT key, permissions FROM crm.roles WHERE key = ANY($1)', [roles]);
-    const perms = rows.flatMap((r) => r.permissions ?? []);
-    this.cache.set(key, { at: Date.now(), perms });
-    return perms;
+    if (hit && Date.now() - hit.at < 1000) return hit;
+    const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
+    const entry = { at: Date.now(), perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
+    this.cache.set(key, entry);
+    return entry;
+  }
+
+  /** Object permissions of a set of roles. */
+  async permissionsOf(roles: string[]): Promise<Permission[]> {
+    return (await this.grants(roles)).perms;
+  }
+
+  /** Platform rights (designer, admin.users, audit.read, …) of a set of roles. */
+  async platformRights(roles: string[]): Promise<Set<string>> {
+    return (await this.grants(roles)).platform;
   }
 
   clearCache(): void {

@@ -10,14 +10,14 @@ import { AppError } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
 import { REQUIRED_RIGHTS, type PlatformRight } from '../access/platform-rights.js';
 import { AuthService } from './auth.service.js';
-import { Db } from '../database/db.js';
+import { AccessService } from '../access/access.service.js';
 
 @Injectable()
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly auth: AuthService,
-    private readonly db: Db,
+    private readonly access: AccessService,
   ) {}
 
   async canActivate(ctx: ExecutionContext): Promise<boolean> {
@@ -35,8 +35,7 @@ export class AuthGuard implements CanActivate {
 
     const needed = this.reflector.getAllAndOverride<PlatformRight[] | undefined>(REQUIRED_RIGHTS, targets);
     if (needed?.length) {
-      const rows = await this.db.query<{ platform: string[] }>('SELECT platform FROM crm.roles WHERE key = ANY($1)', [principal.roles]);
-      const have = new Set(rows.flatMap((r) => r.platform));
+      const have = await this.access.platformRights(principal.roles);
       if (!needed.every((r) => have.has(r))) throw new AppError(403, 'common.forbidden');
     }
     return true;

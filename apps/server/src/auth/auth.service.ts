@@ -12,6 +12,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { dummyHash, verifyPassword } from './password.js';
 import { TokenService } from './tokens.js';
 import { UserCache } from './user-cache.js';
+import { AccessService } from '../access/access.service.js';
 import type { Principal } from './principal.js';
 
 export const MAX_FAILURES = 5;
@@ -38,6 +39,7 @@ export class AuthService {
     private readonly db: Db,
     private readonly audit: AuditService,
     private readonly users: UserCache,
+    private readonly access: AccessService,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.tokens = new TokenService(config.secret, config.tokenTtlSeconds);
@@ -141,7 +143,7 @@ export class AuthService {
     const org = p.orgUnitId
       ? await this.db.one<{ id: string; name: string }>('SELECT id, name FROM crm.org_units WHERE id = $1', [p.orgUnitId])
       : undefined;
-    const rights = await this.db.query<{ platform: string[] }>('SELECT platform FROM crm.roles WHERE key = ANY($1)', [p.roles]);
+    const rights = await this.access.platformRights(p.roles);
     return {
       id: p.id,
       username: p.username,
@@ -149,7 +151,7 @@ export class AuthService {
       roles: p.roles,
       orgUnitId: p.orgUnitId,
       orgUnit: org ?? null,
-      platform: [...new Set(rights.flatMap((r) => r.platform))].sort(),
+      platform: [...rights].sort(),
     };
   }
 

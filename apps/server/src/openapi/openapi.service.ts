@@ -9,7 +9,6 @@ import { MetadataService } from '../metadata/metadata.service.js';
 import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
-import { Db } from '../database/db.js';
 import { STATIC_ROUTES } from './static-routes.js';
 
 const ERROR = { $ref: '#/components/schemas/Error' };
@@ -19,12 +18,11 @@ export class OpenApiService {
   constructor(
     private readonly meta: MetadataService,
     private readonly access: AccessService,
-    private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async document(p: Principal | null): Promise<object> {
-    const rights = p ? new Set((await this.db.query<{ platform: string[] }>('SELECT platform FROM crm.roles WHERE key = ANY($1)', [p.roles])).flatMap((r) => r.platform)) : new Set<string>();
+    const rights = p ? await this.access.platformRights(p.roles) : new Set<string>();
     const paths: Record<string, Record<string, object>> = {};
     for (const r of STATIC_ROUTES) {
       if (r.right && !rights.has(r.right)) continue;

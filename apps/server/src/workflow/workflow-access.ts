@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db.js';
 import type { Principal } from '../auth/principal.js';
 import type { PlatformRight } from '../access/platform-rights.js';
+import { AccessService } from '../access/access.service.js';
 import { AppError } from '../common/app-error.js';
 
 const TTL_MS = 5000;
@@ -19,19 +20,15 @@ export interface TaskAccessRow {
 
 @Injectable()
 export class WorkflowAccess {
-  private readonly rights = new Map<string, { at: number; value: Set<string> }>();
   private readonly units = new Map<string, { at: number; value: string[] }>();
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly access: AccessService,
+  ) {}
 
-  async rightsOf(p: Principal): Promise<Set<string>> {
-    const key = [...p.roles].sort().join(',');
-    const hit = this.rights.get(key);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-    const rows = await this.db.query<{ platform: string[] }>('SELECT platform FROM crm.roles WHERE key = ANY($1)', [p.roles]);
-    const value = new Set(rows.flatMap((r) => r.platform));
-    this.rights.set(key, { at: Date.now(), value });
-    return value;
+  rightsOf(p: Principal): Promise<Set<string>> {
+    return this.access.platformRights(p.roles);
   }
 
   async has(p: Principal, ...any: PlatformRight[]): Promise<boolean> {
