@@ -127,7 +127,9 @@ export function AppShell() {
                 <Button shape="circle" icon={<CheckSquareOutlined />} onClick={() => nav('/tasks')} />
               </Badge>
             </Tooltip>
+            {/* Opens on click, not hover: a menu that opens as the pointer passes covers the page's own buttons. */}
             <Dropdown
+              trigger={['click']}
               menu={{
                 items: [
                   { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
