@@ -6,9 +6,10 @@ const f = (key: string, type: FieldDef['type'], extra: Partial<FieldDef> = {}): 
 
 describe('maskValue', () => {
   it('masks bank identifiers and contacts by type', () => {
-    expect(maskValue(f('id_number', 'cn_id_number'), '110105194912301234')).toBe('110***********1234');
+    // ID numbers keep no region, birth date or sequence digit: only the first and the check character.
+    expect(maskValue(f('id_number', 'cn_id_number'), '110105194912301234')).toBe('1****************4');
     expect(maskValue(f('mobile', 'phone'), '13800138000')).toBe('138****8000');
-    expect(maskValue(f('card', 'bank_card'), '6222021000111234')).toBe('6222 **** **** 1234');
+    expect(maskValue(f('card', 'bank_card'), '6222021000111234')).toBe('**** **** **** 1234');
     expect(maskValue(f('email', 'email'), 'zhang@x.com')).toBe('z***@x.com');
   });
   it('keeps the surname of a person’s name, compound surnames whole', () => {
@@ -37,5 +38,10 @@ describe('maskValue', () => {
     expect(maskValue(f('name', 'text'), null)).toBe(null);
     expect(maskValue(f('name', 'text'), undefined)).toBe(undefined);
     expect(maskValue(f('code', 'text', { options: { mask: 'none' } }), 'ABC')).toBe('ABC');
+  });
+  it('ignores mask: none on identifier types and level ≥ 3 fields (a designer cannot undo masking)', () => {
+    expect(maskValue(f('id_number', 'cn_id_number', { options: { mask: 'none' } }), '110105194912301234')).toBe('1****************4');
+    expect(maskValue(f('card', 'bank_card', { options: { mask: 'none' } }), '6222021000111234')).toBe('**** **** **** 1234');
+    expect(maskValue(f('secret', 'text', { sensitivity: 3, options: { mask: 'none' } }), 'ABCDEF')).toBe('A****F');
   });
 });
