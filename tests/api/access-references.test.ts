@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { startServer, type TestServer } from '../harness/server.js';
 import { call } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
@@ -19,6 +20,16 @@ const VISIT_FIELDS = [
   { key: 'summary', label: { 'zh-CN': '摘要', en: 'Summary' }, type: 'text' },
 ];
 const VISIT_GRANT = { object: 'visit', actions: ['create', 'read', 'update', 'delete'], scope: 'team' };
+interface Allow {
+  relations: string[];
+  files: string[];
+  download: string[];
+}
+const fixture = JSON.parse(readFileSync(new URL('./fixtures/permission-matrix.json', import.meta.url), 'utf8')).references as {
+  relationTargets: string[];
+  fileTargets: string[];
+  allow: Record<string, Allow>;
+};
 const PDF = (tag: string) => Buffer.from(`%PDF-1.4\n% ${tag}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n`);
 
 describe('relation targets and file claims', () => {
@@ -157,5 +168,48 @@ describe('relation targets and file claims', () => {
     expect(r.body.error.details).toEqual([expect.objectContaining({ path: '/client', code: 'reference' })]);
     const mine = await w.c.analyst.post('/api/records/client', { name: '试用客户' });
     expect((await w.c.analyst.post('/api/records/visit', { client: mine.body.id })).status).toBe(201);
+  });
+
+  it('answers every writer × relation target and file as the permission matrix fixture says', async () => {
+    const analystClient = (await w.c.analyst.post('/api/records/client', { name: '分析师客户' })).body.id;
+    const clients: Record<string, string> = { rm_client: own, peer_client: peer, hz_client: foreign, analyst_client: analystClient, deleted_client: deleted };
+    const rmHeld = await upload('rm', PDF('matrix-rm'));
+    const hzHeld = await upload('rm_hz', PDF('matrix-hz'));
+    expect((await w.c.rm.post('/api/records/visit', { client: own, files: [rmHeld] })).status).toBe(201);
+    expect((await w.c.rm_hz.post('/api/records/visit', { client: foreign, files: [hzHeld] })).status).toBe(201);
+    const file = async (target: string): Promise<string> => {
+      if (target === 'rm_free') return upload('rm', PDF(randomUUID()));
+      if (target === 'compliance_free') return upload('compliance', PDF(randomUUID()));
+      return ({ rm_held: rmHeld, hz_held: hzHeld } as Record<string, string>)[target] ?? randomUUID();
+    };
+    const mismatches: string[] = [];
+    for (const [writer, allow] of Object.entries(fixture.allow)) {
+      for (const target of fixture.relationTargets) {
+        const r = await w.c[writer].post('/api/records/visit', { client: clients[target] ?? randomUUID() });
+        const want = allow.relations.includes(target) ? 201 : 400;
+        if (r.status !== want) mismatches.push(`${writer} → client ${target}: expected ${want}, got ${r.status}`);
+      }
+      for (const target of fixture.fileTargets) {
+        const r = await w.c[writer].post('/api/records/visit', { files: [await file(target)] });
+        const want = allow.files.includes(target) ? 201 : 400;
+        if (r.status !== want) mismatches.push(`${writer} → file ${target}: expected ${want}, got ${r.status}`);
+        if (r.status === 400 && r.body.error.details[0]?.path !== '/files') mismatches.push(`${writer} → file ${target}: not refused at /files`);
+      }
+      for (const [target, id] of Object.entries({ rm_held: rmHeld, hz_held: hzHeld })) {
+        const want = allow.download.includes(target) ? 200 : 404;
+        const got = await download(writer, id);
+        if (got !== want) mismatches.push(`${writer} GET file ${target}: expected ${want}, got ${got}`);
+      }
+    }
+    expect(mismatches).toEqual([]);
+  });
+
+  it('reads with roles granting both "own" and "all" (the wider scope wins, no stray parameter)', async () => {
+    const role = (await w.c.security.get('/api/admin/roles/analyst')).body;
+    const wider = [...role.permissions, { object: 'client', actions: ['read'], scope: 'all' }];
+    expect((await w.c.security.patch('/api/admin/roles/analyst', { permissions: wider })).status).toBe(200);
+    expect((await w.c.analyst.get(`/api/records/client/${foreign}`)).status).toBe(200);
+    expect((await w.c.analyst.post('/api/records/visit', { client: foreign })).status).toBe(201);
+    expect((await w.c.analyst.post('/api/records/visit', { client: deleted })).status).toBe(400);
   });
 });

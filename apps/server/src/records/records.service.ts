@@ -113,6 +113,8 @@ export class RecordsService {
     if (!p) return 'TRUE';
     const scopes: Scope[] = acc.scopes(action);
     if (scopes.length === 0) return 'FALSE';
+    // Decided before binding anything: a parameter bound for a dropped part would be left untyped.
+    if (scopes.includes('all')) return 'TRUE';
     const bindv = (v: unknown, cast: string) => {
       params.push(v);
       return `$${params.length}::${cast}`;
