@@ -129,4 +129,22 @@ describe('masked ID numbers cannot be rebuilt from what rm sees', () => {
     // Nothing else in rm's view narrows it: the mask shows one leading and one trailing character.
     for (const c of seen) expect(c.id_number).toMatch(/^\d\*{16}[\dX]$/);
   });
+
+  it('shows audit entries written under the former mask with today’s mask', async () => {
+    // An entry as the trail held it before this policy (insert-only: it cannot be rewritten).
+    const old = { before: { id_number: '310***********1622', mobile: '138****8000' }, after: { id_number: '310***********1622' }, changed: ['note'] };
+    await withClient(srv.dbUrl, (c) => c.query(`INSERT INTO crm.audit_log (actor_name, action, object, record_id, data) VALUES ('rm', 'record.update', 'customer', $1, $2)`, [mine.id, JSON.stringify(old)]));
+    const security = await as(srv.baseUrl, 'security');
+    const auditor = await as(srv.baseUrl, 'auditor');
+    expect((await security.patch('/api/admin/roles/auditor', { permissions: [{ object: 'customer', actions: ['read'], scope: 'all' }] })).status).toBe(200);
+    try {
+      const r = await auditor.get(`/api/audit?object=customer&recordId=${mine.id}&action=record.update`);
+      expect(r.status).toBe(200);
+      const entry = r.body.items.find((i: any) => i.actorName === 'rm' && i.data.changed?.[0] === 'note');
+      expect(entry.data).toMatchObject({ before: { id_number: '3****************2', mobile: '138****8000' }, after: { id_number: '3****************2' } });
+      expect(JSON.stringify(r.body)).not.toContain('310***');
+    } finally {
+      expect((await security.patch('/api/admin/roles/auditor', { permissions: [] })).status).toBe(200);
+    }
+  });
 });

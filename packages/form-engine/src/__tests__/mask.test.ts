@@ -44,4 +44,16 @@ describe('maskValue', () => {
     expect(maskValue(f('card', 'bank_card', { options: { mask: 'none' } }), '6222021000111234')).toBe('**** **** **** 1234');
     expect(maskValue(f('secret', 'text', { sensitivity: 3, options: { mask: 'none' } }), 'ABCDEF')).toBe('A****F');
   });
+  it('re-masking a masked value changes nothing, and lifts a value masked under the former policy', () => {
+    const cases: [FieldDef, unknown][] = [
+      [f('id_number', 'cn_id_number'), '110105194912301234'], [f('mobile', 'phone'), '13800138000'],
+      [f('card', 'bank_card'), '6222021000111234'], [f('uscc', 'cn_uscc'), '91350100M000100Y43'],
+      [f('name', 'text'), '欧阳娜娜'], [f('email', 'email'), 'zhang@x.com'], [f('birth', 'date'), '1990-05-01'],
+      [f('balance', 'money'), '123456.78'], [f('tags', 'tags'), ['高净值', 'vip']], [f('vip', 'boolean'), true],
+    ];
+    for (const [field, v] of cases) expect(maskValue(field, maskValue(field, v))).toEqual(maskValue(field, v));
+    // What the audit trail holds from before: first 3 and last 4 of an ID number, first 4 of a card.
+    expect(maskValue(f('id_number', 'cn_id_number'), '310***********1622')).toBe('3****************2');
+    expect(maskValue(f('card', 'bank_card'), '6222 **** **** 1234')).toBe('**** **** **** 1234');
+  });
 });
