@@ -78,9 +78,10 @@ describe('relation targets and file claims', () => {
       expect(r.body.error).toMatchObject({ code: 'records.bad_reference', details: [{ path: '/client', code: 'reference', message: expect.stringMatching(/[\u4e00-\u9fa5]/) }] });
       answers.push(r.body);
     }
-    // Same body for all three: an attacker learns nothing about which ids exist.
+    // Same body for all three: an attacker learns nothing about which ids exist, nor of the target.
     expect(answers[1]).toEqual(answers[0]);
     expect(answers[2]).toEqual(answers[0]);
+    for (const leak of ['外行客户', '已删客户', foreign, deleted]) expect(JSON.stringify(answers)).not.toContain(leak);
     const en = await call(srv.baseUrl, 'POST', '/api/records/visit', { token: w.tokens.rm, body: { client: foreign }, headers: { 'accept-language': 'en' } });
     expect(en.status).toBe(400);
     expect(en.body.error.message).toBe('client refers to a record or file that does not exist or that you may not read');
