@@ -226,6 +226,12 @@ describe('customer 360, network and tags', () => {
   it('recomputes rule tags on change and counts segments live', async () => {
     const c = await myCustomer();
     const products = await rm.post('/api/records/product/query', { filter: { code: 'D-LDC' }, limit: 1 });
+    // Holdings come from core banking; here the analyst feeds one, and a holding may only point at a
+    // customer and a product its writer may read: the security administrator lets the analyst read them.
+    const security = await as(srv.baseUrl, 'security');
+    const analystRole = (await security.get('/api/admin/roles/analyst')).body;
+    const feed = [{ object: 'customer', actions: ['read'], scope: 'all' }, { object: 'product', actions: ['read'], scope: 'all' }];
+    expect((await security.patch('/api/admin/roles/analyst', { permissions: [...analystRole.permissions, ...feed] })).status).toBe(200);
     const h = await analyst.post('/api/records/holding', { customer: c.id, product: products.body.items[0].id, category: 'deposit', balance: '7000000.00' });
     expect(h.status).toBe(201);
     const after = (await compliance.get(`/api/records/customer/${c.id}`)).body;

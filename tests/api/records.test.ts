@@ -162,7 +162,7 @@ describe('forms and submissions', () => {
     expect(res.body.customer_no).toMatch(/^KH\d{8}000001$/);
     expect(res.body.aum_wan).toBe(123.46);
     // rm has no unmask right: sensitive values come back masked
-    expect(res.body.id_number).toBe('110***********002X');
+    expect(res.body.id_number).toBe('1****************X');
     expect(res.body.mobile).toBe('138****8000');
   });
 
@@ -391,7 +391,7 @@ describe('single-statement writes', () => {
     expect(made.status).toBe(201);
     const first = await analyst.post('/api/records/memo', { ref: 'M-1', id_number: '11010519491231002X' });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ ref: 'M-1', version: 1, id_number: '110***********002X' });
+    expect(first.body).toMatchObject({ ref: 'M-1', version: 1, id_number: '1****************X' });
     const dup = await analyst.post('/api/records/memo', { ref: 'M-1' });
     expect(dup.status).toBe(409);
     expect(dup.body.error.message).toContain('ref');
@@ -456,7 +456,7 @@ describe('export', () => {
     expect(ok.headers.get('content-type')).toContain('text/csv');
     const text = String(ok.body);
     expect(text.split('\n')[0]).toContain('客户名称');
-    expect(text).toContain('110***********002X');
+    expect(text).toContain('1****************X');
     expect(text).not.toContain('11010519491231002X');
     expect(text).toContain(`"'=HYPERLINK(""http://x"")"`);
     const audit = await withClient(srv.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.export' AND object = 'client'`));

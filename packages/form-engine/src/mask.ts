@@ -1,8 +1,15 @@
 /**
- * Masking for callers who may read a field but not unmask it. Rules, by field type:
- * - cn_id_number: first 3 and last 4 kept            110***********1234
- * - phone: first 3 and last 4 kept                   138****8000
- * - bank_card: first 4 and last 4 kept               6222 **** **** 1234
+ * Masking for callers who may read a field but not unmask it — the one masking policy, used by every
+ * path that masks (records, lists, exports, audit views, process variables). A mask must leave enough
+ * unknown even next to the other fields the same viewer sees in clear (birth date, gender, district):
+ * - cn_id_number: first and last character kept     1****************4
+ *   (region 6 digits, birth date 8 and sequence 3 are quasi-identifiers a viewer may already know;
+ *   with them all known, the hidden sequence still leaves about 45 candidates)
+ * - phone: first 3 and last 4 kept                   138****8000   (carrier prefix and line digits: no
+ *   quasi-identifier inside a mainland mobile)
+ * - bank_card: last 4 kept                           **** **** **** 1234   (the issuer's BIN is dropped)
+ * - cn_uscc: first and last character kept           9****************3   (registration code and check
+ *   character; region and organisation code hidden)
  * - email: first character of the name, domain kept  z***@x.com
  * - a person's name (options.mask = 'name', or a text field keyed name/full_name/real_name/
  *   contact_name/customer_name or labelled 姓名): the surname kept, one * per other character
@@ -13,7 +20,9 @@
  *   each character between (a one-character value becomes *)
  * - lists (tags, multiselect): every element masked as text
  * - anything else (boolean, select, ids, json, datetime): ***
- * options.mask = 'none' returns the value unchanged. null and undefined pass through.
+ * options.mask = 'none' returns the value unchanged, except for identifier types and level ≥ 3 fields:
+ * a designer's option never undoes the masking a role or a sensitivity level asks for.
+ * null and undefined pass through.
  */
 import type { FieldDef } from './types.js';
 import { pickText } from './localized-text.js';
@@ -61,8 +70,16 @@ function isPersonName(field: FieldDef): boolean {
   return NAME_KEYS.has(field.key) || pickText(field.label, 'zh-CN').includes('姓名');
 }
 
+/** Types whose mask is fixed by this policy, whatever the field's options say. */
+const IDENTIFIER_TYPES = new Set<FieldDef['type']>(['cn_id_number', 'cn_uscc', 'bank_card', 'phone']);
+
+function maskable(field: FieldDef): boolean {
+  if (field.options?.mask !== 'none') return true;
+  return IDENTIFIER_TYPES.has(field.type) || (field.sensitivity ?? 0) >= 3;
+}
+
 export function maskValue(field: FieldDef, value: unknown): unknown {
-  if (value === null || value === undefined || field.options?.mask === 'none') return value;
+  if (value === null || value === undefined || !maskable(field)) return value;
   if (Array.isArray(value) && (field.type === 'tags' || field.type === 'multiselect')) {
     return value.map((v) => (typeof v === 'string' ? maskGeneric(v) : '***'));
   }
@@ -75,9 +92,9 @@ export function maskValue(field: FieldDef, value: unknown): unknown {
   if (typeof value !== 'string') return '***';
   if (isPersonName(field)) return maskPersonName(value);
   switch (field.type) {
-    case 'cn_id_number': return keepEnds(value, 3, 4);
+    case 'cn_id_number': return maskGeneric(value);
     case 'phone': return keepEnds(value, 3, 4);
-    case 'bank_card': return value.length >= 8 ? `${value.slice(0, 4)} **** **** ${value.slice(-4)}` : maskGeneric(value);
+    case 'bank_card': return value.length >= 8 ? `**** **** **** ${value.slice(-4)}` : maskGeneric(value);
     case 'email': return maskEmail(value);
     case 'select': case 'relation': case 'user': case 'org_unit': case 'datetime': case 'boolean': case 'json':
     case 'attachment': case 'computed':

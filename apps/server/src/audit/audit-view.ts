@@ -62,7 +62,9 @@ export class AuditView {
         for (const [k, v] of Object.entries(rec)) {
           if (RECORD_SYSTEM.has(k)) view[k] = v;
           else if (!visible(k)) continue;
-          else if (acc.fieldMode(k) === 'masked' && v !== null && v !== undefined) {
+          else if ((acc.fieldMode(k) === 'masked' || (fields.get(k)?.sensitivity ?? 0) >= 3) && v !== null && v !== undefined) {
+            // Sensitive values were masked when written; masking again applies today's policy to
+            // entries written under an older, weaker one (re-masking a current mask changes nothing).
             const f = fields.get(k);
             view[k] = f ? maskValue(f, v) : '***';
           } else view[k] = v;

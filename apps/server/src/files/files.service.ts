@@ -1,7 +1,8 @@
 /**
  * Attachments: stored once per content under $CRM_DATA_DIR/files/<sha256>, with a size limit and a
  * content-type allow-list checked against the bytes (not the name or the declared type). A file is
- * served to its uploader, and to callers who may read a record that holds it.
+ * served to its uploader, and to callers who may read a record that holds it (decided by the scoped
+ * record reader, which also decides who may put a file into a record).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
@@ -16,10 +17,7 @@ import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
-import { MetadataService } from '../metadata/metadata.service.js';
 import { RecordsService } from '../records/records.service.js';
-import { quoteIdent, tableOf } from '../metadata/field-types.js';
-import { AccessService } from '../access/access.service.js';
 
 registerMessages({
   'files.too_large': { 'zh-CN': '文件超过大小上限 {limit} MB', en: 'The file exceeds the {limit} MB limit' },
@@ -53,9 +51,7 @@ export class FilesService {
     private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
-    private readonly meta: MetadataService,
     private readonly records: RecordsService,
-    private readonly access: AccessService,
   ) {
     this.dir = path.join(config.dataDir, 'files');
   }
@@ -137,28 +133,9 @@ export class FilesService {
       'SELECT * FROM crm.files WHERE id = $1', [id],
     );
     if (!row) throw new AppError(404, 'files.not_found');
-    if (row.created_by !== p.id && !(await this.readableThroughRecord(id, p))) throw new AppError(404, 'files.not_found');
+    if (!(await this.records.fileReadable(id, p))) throw new AppError(404, 'files.not_found');
     const file: StoredFile = { id: row.id, name: row.name, size: Number(row.size), contentType: row.content_type, sha256: row.sha256 };
     await this.audit.record({ action: 'file.download', object: 'file', recordId: id });
     return { file, stream: createReadStream(path.join(this.dir, row.sha256.slice(0, 2), row.sha256)) };
-  }
-
-  private async readableThroughRecord(fileId: string, p: Principal): Promise<boolean> {
-    for (const o of await this.meta.objects()) {
-      const attach = o.fields.filter((f) => f.type === 'attachment' && (f.sensitivity ?? 0) < 3);
-      if (!attach.length) continue;
-      const acc = await this.access.forObject(p, o.key);
-      if (!acc.can('read')) continue;
-      const readable = attach.filter((f) => acc.fieldMode(f.key) !== 'none');
-      if (!readable.length) continue;
-      const params: unknown[] = [fileId];
-      const scope = this.records.scopeSql(o, acc, 'read', p, params);
-      const hit = await this.db.one(
-        `SELECT 1 FROM ${tableOf(o.key)} t WHERE t.deleted_at IS NULL AND (${readable.map((f) => `$1::uuid = ANY(t.${quoteIdent(f.key)})`).join(' OR ')}) AND ${scope} LIMIT 1`,
-        params,
-      );
-      if (hit) return true;
-    }
-    return false;
   }
 }

@@ -9,7 +9,9 @@ registerMessages({
   'records.stale_version': { 'zh-CN': '记录已被他人修改（当前版本 {current}），请刷新后重试', en: 'The record was changed by someone else (now version {current}); reload and retry' },
   'records.version_required': { 'zh-CN': '修改记录时必须提供 version', en: 'An update must carry the record version' },
   'records.duplicate': { 'zh-CN': '{field} 的值已存在，必须唯一', en: 'The value of {field} already exists; it must be unique' },
-  'records.bad_reference': { 'zh-CN': '{field} 引用的记录不存在', en: '{field} refers to a record that does not exist' },
+  'records.bad_reference': { 'zh-CN': '{field} 引用的记录或附件不存在或无权访问', en: '{field} refers to a record or file that does not exist or that you may not read' },
+  'records.reference_detail': { 'zh-CN': '引用的记录不存在或无权访问', en: 'No such record, or you may not read it' },
+  'records.attachment_detail': { 'zh-CN': '附件不存在或无权使用', en: 'No such file, or you may not use it' },
   'records.forbidden_action': { 'zh-CN': '无权对 {object} 执行 {action}', en: 'You may not {action} {object}' },
   'records.field_not_writable': { 'zh-CN': '无权修改字段：{fields}', en: 'You may not write these fields: {fields}' },
 });

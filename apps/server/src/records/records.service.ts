@@ -21,6 +21,7 @@ import { FieldCrypto } from '../crypto/field-crypto.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { afterCursor, compileFilter, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
 import { decodeRow, encodeValues, forAudit, hashInput, present, sqlCastFor } from './record-codec.js';
+import { assertReferencesReadable, badReference, newReferences, readableFiles, type ReaderDeps } from './reference-guard.js';
 import './records.messages.js';
 
 export const MAX_LIMIT = 500;
@@ -112,6 +113,8 @@ export class RecordsService {
     if (!p) return 'TRUE';
     const scopes: Scope[] = acc.scopes(action);
     if (scopes.length === 0) return 'FALSE';
+    // Decided before binding anything: a parameter bound for a dropped part would be left untyped.
+    if (scopes.includes('all')) return 'TRUE';
     const bindv = (v: unknown, cast: string) => {
       params.push(v);
       return `$${params.length}::${cast}`;
@@ -156,7 +159,7 @@ export class RecordsService {
     }
     if (e.code === '23503') {
       const field = o.fields.find((f) => e.constraint?.includes(f.key))?.key ?? '?';
-      throw new AppError(400, 'records.bad_reference', { field }, [{ path: `/${field}`, code: 'reference', message: 'no such record' }]);
+      throw badReference([{ field, kind: 'reference' }]);
     }
     throw err;
   }
@@ -191,6 +194,15 @@ export class RecordsService {
     }
   }
 
+  private get references(): ReaderDeps {
+    return { reader: this, access: this.access, objects: () => this.meta.objects() };
+  }
+
+  /** Whether the principal may download a file: their own upload, or held by a record they may read. */
+  async fileReadable(fileId: string, p: Principal): Promise<boolean> {
+    return (await readableFiles(this.references, [fileId], p, 'download', this.db.pool)).size > 0;
+  }
+
   private withTx<T>(client: PoolClient | undefined, fn: (c: PoolClient) => Promise<T>): Promise<T> {
     return client ? fn(client) : this.db.tx(fn);
   }
@@ -207,6 +219,7 @@ export class RecordsService {
     const result = compiled.process(given, { lang: opts.lang, now });
     if (!result.ok) throw this.invalid(result.errors);
     const value = result.value;
+    await assertReferencesReadable(this.references, newReferences(o.fields, value), p, opts.client ?? this.db.pool);
 
     // The record's id is chosen here so that the audit entry can name it in the same statement.
     const id = randomUUID();
@@ -292,6 +305,7 @@ export class RecordsService {
       if (!result.ok) throw this.invalid(result.errors);
       const value = result.value;
       for (const f of o.fields) if (f.type === 'auto_number') value[f.key] = previous[f.key];
+      await assertReferencesReadable(this.references, newReferences(o.fields, value, previous), p, c);
       const encoded = encodeValues(o.fields, value, this.crypto);
       const sets = ['version = version + 1', 'updated_at = now()', `updated_by = $2::uuid`];
       const up: unknown[] = [id, p?.id ?? null];

@@ -6,9 +6,10 @@ const f = (key: string, type: FieldDef['type'], extra: Partial<FieldDef> = {}): 
 
 describe('maskValue', () => {
   it('masks bank identifiers and contacts by type', () => {
-    expect(maskValue(f('id_number', 'cn_id_number'), '110105194912301234')).toBe('110***********1234');
+    // ID numbers keep no region, birth date or sequence digit: only the first and the check character.
+    expect(maskValue(f('id_number', 'cn_id_number'), '110105194912301234')).toBe('1****************4');
     expect(maskValue(f('mobile', 'phone'), '13800138000')).toBe('138****8000');
-    expect(maskValue(f('card', 'bank_card'), '6222021000111234')).toBe('6222 **** **** 1234');
+    expect(maskValue(f('card', 'bank_card'), '6222021000111234')).toBe('**** **** **** 1234');
     expect(maskValue(f('email', 'email'), 'zhang@x.com')).toBe('z***@x.com');
   });
   it('keeps the surname of a person’s name, compound surnames whole', () => {
@@ -37,5 +38,22 @@ describe('maskValue', () => {
     expect(maskValue(f('name', 'text'), null)).toBe(null);
     expect(maskValue(f('name', 'text'), undefined)).toBe(undefined);
     expect(maskValue(f('code', 'text', { options: { mask: 'none' } }), 'ABC')).toBe('ABC');
+  });
+  it('ignores mask: none on identifier types and level ≥ 3 fields (a designer cannot undo masking)', () => {
+    expect(maskValue(f('id_number', 'cn_id_number', { options: { mask: 'none' } }), '110105194912301234')).toBe('1****************4');
+    expect(maskValue(f('card', 'bank_card', { options: { mask: 'none' } }), '6222021000111234')).toBe('**** **** **** 1234');
+    expect(maskValue(f('secret', 'text', { sensitivity: 3, options: { mask: 'none' } }), 'ABCDEF')).toBe('A****F');
+  });
+  it('re-masking a masked value changes nothing, and lifts a value masked under the former policy', () => {
+    const cases: [FieldDef, unknown][] = [
+      [f('id_number', 'cn_id_number'), '110105194912301234'], [f('mobile', 'phone'), '13800138000'],
+      [f('card', 'bank_card'), '6222021000111234'], [f('uscc', 'cn_uscc'), '91350100M000100Y43'],
+      [f('name', 'text'), '欧阳娜娜'], [f('email', 'email'), 'zhang@x.com'], [f('birth', 'date'), '1990-05-01'],
+      [f('balance', 'money'), '123456.78'], [f('tags', 'tags'), ['高净值', 'vip']], [f('vip', 'boolean'), true],
+    ];
+    for (const [field, v] of cases) expect(maskValue(field, maskValue(field, v))).toEqual(maskValue(field, v));
+    // What the audit trail holds from before: first 3 and last 4 of an ID number, first 4 of a card.
+    expect(maskValue(f('id_number', 'cn_id_number'), '310***********1622')).toBe('3****************2');
+    expect(maskValue(f('card', 'bank_card'), '6222 **** **** 1234')).toBe('**** **** **** 1234');
   });
 });
