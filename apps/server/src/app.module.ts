@@ -4,6 +4,7 @@ import { CoreModule, type CoreDeps } from './core.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { HealthController } from './health/health.controller.js';
+import { ReadinessController } from './health/readiness.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { SeedService } from './bootstrap/seed.service.js';
@@ -23,7 +24,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule],
-      controllers: [RootController, HealthController, MetricsController],
+      controllers: [RootController, HealthController, ReadinessController, MetricsController],
       providers: [SeedService, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

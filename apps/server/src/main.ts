@@ -30,9 +30,13 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 20000);
+    // The server bounds the drain itself; this only guards against a close that hangs.
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 15000);
     force.unref();
-    void server.close().then(() => process.exit(0));
+    void server.shutdown().then(
+      (clean) => process.exit(clean ? 0 : 1),
+      () => process.exit(1),
+    );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
