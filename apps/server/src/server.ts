@@ -144,11 +144,16 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
           new Promise<boolean>((r) => setTimeout(r, bound, false).unref()),
         ]);
         const [requestsDone, jobsFinished] = await Promise.all([lifecycle.waitIdle(bound), jobsDone]);
-        if (!requestsDone || !jobsFinished) {
-          logger.warn({ requestsInFlight: lifecycle.requestsInFlight, jobsFinished, boundMs: bound }, 'shutdown bound reached with work still running');
+        if (requestsDone && jobsFinished) {
+          await close();
+          return true;
         }
-        await close();
-        return requestsDone && jobsFinished;
+        logger.warn({ requestsInFlight: lifecycle.requestsInFlight, jobsFinished, boundMs: bound }, 'shutdown bound reached with work still running');
+        // Past the bound: cut the open connections; a statement still waiting in PostgreSQL is not waited for.
+        fastify.server.closeAllConnections();
+        const closed = await Promise.race([close().then(() => true), new Promise<boolean>((r) => setTimeout(r, 2000, false).unref())]);
+        if (!closed) await db?.stop().catch(() => undefined);
+        return false;
       },
     };
   } catch (err) {
