@@ -12,7 +12,8 @@ import pg from 'pg';
 import * as tar from 'tar';
 import type { AppConfig } from '../config/config.js';
 import { migrations as knownMigrations } from '../database/migrations/index.js';
-import { dumpDatabase, restoreDatabase, SCHEMA_PART, targetHasData } from './logical-dump.js';
+import { databaseFacts, dumpDatabase, restoreDatabase, SCHEMA_PART, targetHasData, type DumpResult } from './logical-dump.js';
+import { PG_DUMP_PART, pgDumpDatabase, pgRestoreDatabase, pgToolsFromEnv, toolMajor, type PgTools } from './pg-dump.js';
 import { BACKUP_FORMAT, keyFingerprint, MANIFEST_FILE, manifestSchema, sha256File, type Manifest } from './manifest.js';
 
 export const SIGNATURE_FILE = 'manifest.sig';
@@ -49,6 +50,21 @@ export interface BackupOptions {
   databaseUrl: string;
   out: string;
   now?: () => Date;
+  /** pg_dump / pg_restore / psql to use instead of the built-in logical dump (PG_DUMP). */
+  pgTools?: PgTools | null;
+}
+
+/** pg_dump of the server's own major version, or a refusal naming both versions. */
+async function dumpWithPgDump(tools: PgTools, client: pg.Client, url: string, dir: string): Promise<DumpResult> {
+  const facts = await databaseFacts(client);
+  const serverMajor = Math.floor(facts.postgres.versionNum / 10000);
+  const toolsMajor = await toolMajor(tools.pgDump);
+  if (toolsMajor !== serverMajor) {
+    throw new BackupRefused(`PG_DUMP is pg_dump ${toolsMajor} but the server runs PostgreSQL ${serverMajor}: use a pg_dump of the same major version, or unset PG_DUMP for the built-in logical dump`);
+  }
+  mkdirSync(path.join(dir, 'db'));
+  await pgDumpDatabase(tools, url, dir);
+  return { ...facts, tables: [] };
 }
 
 export async function createBackup(opts: BackupOptions): Promise<Manifest> {
@@ -56,7 +72,9 @@ export async function createBackup(opts: BackupOptions): Promise<Manifest> {
   const client = new pg.Client({ connectionString: opts.databaseUrl, application_name: 'bank-crm-backup' });
   try {
     await client.connect();
-    const dump = await dumpDatabase(client, dir);
+    const tools = opts.pgTools === undefined ? pgToolsFromEnv(process.env) : opts.pgTools;
+    const dump = tools ? await dumpWithPgDump(tools, client, opts.databaseUrl, dir) : await dumpDatabase(client, dir);
+    const dbParts = tools ? [PG_DUMP_PART] : [SCHEMA_PART, ...dump.tables.map((t) => t.part)];
     // Files after the database snapshot: every file the snapshot names exists already (files are never changed in place).
     const filesDir = path.join(opts.config.dataDir, 'files');
     const fileParts: string[] = [];
@@ -71,7 +89,7 @@ export async function createBackup(opts: BackupOptions): Promise<Manifest> {
       }
     }
     const parts: Record<string, string> = {};
-    for (const p of [SCHEMA_PART, ...dump.tables.map((t) => t.part), ...fileParts]) parts[p] = await sha256File(path.join(dir, p));
+    for (const p of [...dbParts, ...fileParts]) parts[p] = await sha256File(path.join(dir, p));
     const manifest: Manifest = {
       format: BACKUP_FORMAT,
       formatVersion: 1,
@@ -82,7 +100,7 @@ export async function createBackup(opts: BackupOptions): Promise<Manifest> {
       createdAt: (opts.now?.() ?? new Date()).toISOString(),
       crypto: opts.config.crypto,
       keyFingerprint: keyFingerprint(opts.config.dataKey),
-      database: { kind: 'logical-copy', tables: dump.tables },
+      database: { kind: tools ? 'pg_dump' : 'logical-copy', tables: dump.tables },
       parts,
     };
     const text = JSON.stringify(manifest, null, 2);
@@ -142,7 +160,8 @@ export async function verifyArchive(dir: string, config: AppConfig): Promise<Man
     throw new BackupRefused(`the backup's schema (${manifest.schemaVersion}) is newer than this version knows (unknown migrations: ${unknown.join(', ')}); restore it with the release that made it or a newer one`);
   }
   for (const t of manifest.database.tables) if (!(t.part in manifest.parts)) throw new BackupRefused(`manifest lists ${t.part} without a checksum`);
-  if (!(SCHEMA_PART in manifest.parts)) throw new BackupRefused(`manifest lists no ${SCHEMA_PART}`);
+  const dbPart = manifest.database.kind === 'pg_dump' ? PG_DUMP_PART : SCHEMA_PART;
+  if (!(dbPart in manifest.parts)) throw new BackupRefused(`manifest lists no ${dbPart}`);
   for (const [part, sum] of Object.entries(manifest.parts)) {
     // Attachments are named by their SHA-256: a part elsewhere or under another name is foreign.
     if (part.startsWith('files/') && (!isFilePart(part) || sum !== part.slice(-64))) throw new BackupRefused(`unexpected attachment in the archive: ${part}`);
@@ -158,6 +177,7 @@ export interface RestoreOptions {
   databaseUrl: string;
   file: string;
   force: boolean;
+  pgTools?: PgTools | null;
 }
 
 export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
@@ -166,6 +186,10 @@ export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
   try {
     await extract(opts.file, dir);
     const manifest = await verifyArchive(dir, opts.config);
+    const tools = opts.pgTools === undefined ? pgToolsFromEnv(process.env) : opts.pgTools;
+    if (manifest.database.kind === 'pg_dump' && !tools) {
+      throw new BackupRefused('this backup was made with pg_dump: set PG_DUMP to a pg_dump of that PostgreSQL major version (pg_restore and psql beside it) to restore it');
+    }
     await client.connect();
     const { rows: servers } = await client.query(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bank-crm' AND pid <> pg_backend_pid()`,
@@ -181,7 +205,8 @@ export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
       copyFileSync(path.join(dir, part), tmp);
       renameSync(tmp, target);
     }
-    await restoreDatabase(client, dir, manifest.database.tables, { replace: hasData });
+    if (manifest.database.kind === 'pg_dump') await pgRestoreDatabase(tools!, opts.databaseUrl, dir, hasData);
+    else await restoreDatabase(client, dir, manifest.database.tables, { replace: hasData });
     return manifest;
   } finally {
     await client.end().catch(() => undefined);

@@ -20,11 +20,24 @@ export interface DumpedTable {
   rows: number;
 }
 
-export interface DumpResult {
-  tables: DumpedTable[];
+export interface DatabaseFacts {
   /** Names of the platform migrations applied in the dumped database, oldest first. */
   migrations: string[];
   postgres: { version: string; versionNum: number };
+}
+
+export interface DumpResult extends DatabaseFacts {
+  tables: DumpedTable[];
+}
+
+/** The applied platform migrations and the server's version, for the manifest. */
+export async function databaseFacts(client: pg.ClientBase): Promise<DatabaseFacts> {
+  const { rows: has } = await client.query(`SELECT to_regclass('crm.migrations') IS NOT NULL AS ok`);
+  const migrations = has[0].ok
+    ? (await client.query<{ name: string }>('SELECT name FROM crm.migrations ORDER BY "timestamp", id')).rows.map((r) => r.name)
+    : [];
+  const { rows } = await client.query<{ v: string; n: string }>(`SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n`);
+  return { migrations, postgres: { version: rows[0].v, versionNum: Number(rows[0].n) } };
 }
 
 /** Writes db/schema.json and db/data/NNNN.copy under dir. */
@@ -44,13 +57,9 @@ export async function dumpDatabase(client: pg.ClientBase, dir: string): Promise<
       await pipeline(stream, createWriteStream(path.join(dir, part)));
       tables.push({ schema: t.schema, name: t.name, part, rows: stream.rowCount });
     }
-    const hasMigrations = ddl.tables.some((t) => t.schema === 'crm' && t.name === 'migrations');
-    const migrations = hasMigrations
-      ? (await client.query<{ name: string }>('SELECT name FROM crm.migrations ORDER BY "timestamp", id')).rows.map((r) => r.name)
-      : [];
-    const { rows } = await client.query<{ v: string; n: string }>(`SELECT current_setting('server_version') AS v, current_setting('server_version_num') AS n`);
+    const facts = await databaseFacts(client);
     await client.query('COMMIT');
-    return { tables, migrations, postgres: { version: rows[0].v, versionNum: Number(rows[0].n) } };
+    return { tables, ...facts };
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;
