@@ -174,7 +174,8 @@ export async function verifyArchive(dir: string, config: AppConfig): Promise<Man
 
 export interface RestoreOptions {
   config: AppConfig;
-  databaseUrl: string;
+  /** Opened only once the archive has passed every check (an embedded database is not started for a refusal). */
+  openDatabase: () => Promise<{ url: string; release(): Promise<void> }>;
   file: string;
   force: boolean;
   pgTools?: PgTools | null;
@@ -182,7 +183,6 @@ export interface RestoreOptions {
 
 export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
   const dir = workDir('crm-restore-');
-  const client = new pg.Client({ connectionString: opts.databaseUrl, application_name: 'bank-crm-restore' });
   try {
     await extract(opts.file, dir);
     const manifest = await verifyArchive(dir, opts.config);
@@ -190,26 +190,32 @@ export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
     if (manifest.database.kind === 'pg_dump' && !tools) {
       throw new BackupRefused('this backup was made with pg_dump: set PG_DUMP to a pg_dump of that PostgreSQL major version (pg_restore and psql beside it) to restore it');
     }
-    await client.connect();
-    const { rows: servers } = await client.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bank-crm' AND pid <> pg_backend_pid()`,
-    );
-    if (servers[0].n > 0) throw new BackupRefused('a bank-crm server is connected to the target database: stop every server process first');
-    const hasData = await targetHasData(client);
-    if (hasData && !opts.force) throw new BackupRefused('the target database is not empty (schemas crm / crm_data exist); pass --force to replace it');
-    // Files first: they are content-addressed, so extra ones left by a failed database restore are harmless.
-    for (const part of Object.keys(manifest.parts).filter((p) => p.startsWith('files/'))) {
-      const target = path.join(opts.config.dataDir, part);
-      mkdirSync(path.dirname(target), { recursive: true });
-      const tmp = `${target}.restoring`;
-      copyFileSync(path.join(dir, part), tmp);
-      renameSync(tmp, target);
+    const database = await opts.openDatabase();
+    const client = new pg.Client({ connectionString: database.url, application_name: 'bank-crm-restore' });
+    try {
+      await client.connect();
+      const { rows: servers } = await client.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'bank-crm' AND pid <> pg_backend_pid()`,
+      );
+      if (servers[0].n > 0) throw new BackupRefused('a bank-crm server is connected to the target database: stop every server process first');
+      const hasData = await targetHasData(client);
+      if (hasData && !opts.force) throw new BackupRefused('the target database is not empty (schemas crm / crm_data exist); pass --force to replace it');
+      // Files first: they are content-addressed, so extra ones left by a failed database restore are harmless.
+      for (const part of Object.keys(manifest.parts).filter((p) => p.startsWith('files/'))) {
+        const target = path.join(opts.config.dataDir, part);
+        mkdirSync(path.dirname(target), { recursive: true });
+        const tmp = `${target}.restoring`;
+        copyFileSync(path.join(dir, part), tmp);
+        renameSync(tmp, target);
+      }
+      if (tools && manifest.database.kind === 'pg_dump') await pgRestoreDatabase(tools, database.url, dir, hasData);
+      else await restoreDatabase(client, dir, manifest.database.tables, { replace: hasData });
+      return manifest;
+    } finally {
+      await client.end().catch(() => undefined);
+      await database.release();
     }
-    if (manifest.database.kind === 'pg_dump') await pgRestoreDatabase(tools!, opts.databaseUrl, dir, hasData);
-    else await restoreDatabase(client, dir, manifest.database.tables, { replace: hasData });
-    return manifest;
   } finally {
-    await client.end().catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

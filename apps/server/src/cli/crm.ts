@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   } else if (command === 'restore') {
     if (parsed.positionals.length !== 1 || parsed.values.out) usage('restore needs exactly one FILE');
     const file = parsed.positionals[0];
-    const m = await withDatabase(config, (url) => restoreBackup({ config, databaseUrl: url, file, force: parsed.values.force ?? false }));
+    const m = await restoreBackup({ config, openDatabase: () => openToolDatabase(config), file, force: parsed.values.force ?? false });
     console.log(`恢复完成 / restored ${file} (made ${m.createdAt} by version ${m.productVersion}, schema ${m.schemaVersion}); start the server to apply newer migrations`);
   } else {
     usage(command ? `unknown command: ${command}` : undefined);
