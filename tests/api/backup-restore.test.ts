@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, appendFileSync, rmSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
+import { existsSync, statSync, mkdirSync, mkdtempSync, readFileSync, appendFileSync, rmSync, writeFileSync, chmodSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startServer, TEST_DATA_KEY, type TestServer } from '../harness/server.js';
@@ -95,6 +95,7 @@ describe('backup and restore', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/backup written/);
     expect(existsSync(`${archive}.partial`)).toBe(false);
+    expect(statSync(archive).mode & 0o777).toBe(0o600);
     const listing = execFileSync('tar', ['-tzf', archive]).toString().split('\n');
     expect(listing).toEqual(expect.arrayContaining(['manifest.json', 'manifest.sig', 'db/schema.json']));
     const m = JSON.parse(execFileSync('tar', ['-xzOf', archive, 'manifest.json']).toString());

@@ -5,7 +5,7 @@
  * target and then restores the database in one transaction.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -109,8 +109,14 @@ export async function createBackup(opts: BackupOptions): Promise<Manifest> {
     // Written next to the target and renamed, so a failed backup never leaves a truncated archive under its name.
     const out = path.resolve(opts.out);
     const partial = `${out}.partial`;
-    await tar.c({ gzip: true, file: partial, cwd: dir, portable: true }, [MANIFEST_FILE, SIGNATURE_FILE, 'db', ...(fileParts.length ? ['files'] : [])]);
-    renameSync(partial, out);
+    try {
+      await tar.c({ gzip: true, file: partial, cwd: dir, portable: true }, [MANIFEST_FILE, SIGNATURE_FILE, 'db', ...(fileParts.length ? ['files'] : [])]);
+      chmodSync(partial, 0o600); // personal data: readable by the operator only
+      renameSync(partial, out);
+    } catch (err) {
+      rmSync(partial, { force: true });
+      throw err;
+    }
     return manifest;
   } finally {
     await client.end().catch(() => undefined);
