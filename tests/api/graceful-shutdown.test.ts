@@ -70,7 +70,8 @@ describe('graceful shutdown', () => {
     await new Promise<void>((r) => upstream!.listen(upstreamPort, '127.0.0.1', r));
     const partner = `http://127.0.0.1:${upstreamPort}`;
 
-    const srv = await startServer({ env: { CRM_WORKFLOW_HTTP_ALLOW: partner, CRM_JOB_POLL_MS: '50', CRM_SHUTDOWN_TIMEOUT_MS: '60000' } });
+    // One job per round, so a job that is due but not yet in hand at SIGTERM shows whether new jobs are taken.
+    const srv = await startServer({ env: { CRM_WORKFLOW_HTTP_ALLOW: partner, CRM_JOB_POLL_MS: '50', CRM_JOB_BATCH: '1', CRM_SHUTDOWN_TIMEOUT_MS: '60000' } });
     servers.push(srv);
     const [analyst, rm, admin] = await Promise.all(['analyst', 'rm', 'admin'].map((u) => as(srv.baseUrl, u)));
     const xml = chain('slow_partner', [
@@ -83,6 +84,8 @@ describe('graceful shutdown', () => {
     const started = await rm.post('/api/process-definitions/slow_partner/start', {});
     expect(started.status).toBe(201);
     await until('the job to call the partner', () => held.length === 1);
+    const waiting = await rm.post('/api/process-definitions/slow_partner/start', {});
+    expect(waiting.status).toBe(201);
 
     // A slow request: a login parked on a row lock the test holds.
     const locker = new pg.Client({ connectionString: srv.dbUrl });
@@ -123,6 +126,10 @@ describe('graceful shutdown', () => {
     expect(tasks.rows).toEqual([{ activity_id: 'review' }]);
     const jobs = await withClient(srv.dbUrl, (db) => db.query(`SELECT id FROM crm.wf_jobs WHERE instance_id = $1`, [started.body.id]));
     expect(jobs.rows).toEqual([]);
+    // The job that was only due at SIGTERM was not taken: it waits, unleased, for another process.
+    expect(held.length).toBe(1);
+    const due = await withClient(srv.dbUrl, (db) => db.query(`SELECT attempts, lease_owner FROM crm.wf_jobs WHERE instance_id = $1`, [waiting.body.id]));
+    expect(due.rows).toEqual([{ attempts: 0, lease_owner: null }]);
     await expect(fetch(`${srv.baseUrl}/api/health/live`)).rejects.toThrow();
   });
 
