@@ -4,6 +4,7 @@ import { CoreModule, type CoreDeps } from './core.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { HealthController } from './health/health.controller.js';
+import { ReadinessController } from './health/readiness.controller.js';
 import { MetricsController } from './metrics/metrics.controller.js';
 import { AuthGuard } from './auth/auth.guard.js';
 import { SeedService } from './bootstrap/seed.service.js';
@@ -16,14 +17,15 @@ import { FilesModule } from './files/files.module.js';
 import { OpenApiModule } from './openapi/openapi.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
+import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 
 @Module({})
 export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule],
-      controllers: [RootController, HealthController, MetricsController],
+      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule],
+      controllers: [RootController, HealthController, ReadinessController, MetricsController],
       providers: [SeedService, { provide: APP_GUARD, useClass: AuthGuard }],
     };
   }

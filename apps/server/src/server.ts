@@ -24,11 +24,20 @@ import { Metrics } from './metrics/metrics.js';
 import { SeedService } from './bootstrap/seed.service.js';
 import { DemoBootstrap } from './templates/demo-bootstrap.js';
 import sjson from 'secure-json-parse';
+import { Lifecycle } from './health/lifecycle.js';
+import { installShutdownGate } from './health/shutdown-gate.js';
+import { JobExecutor } from './workflow/job-executor.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
   url: string;
   close(): Promise<void>;
+  /**
+   * Graceful stop (SIGTERM): readiness turns 503 and new requests are refused at once, job polling
+   * stops; in-flight requests and jobs get up to CRM_SHUTDOWN_TIMEOUT_MS; then everything closes.
+   * Resolves false when that bound cut work off.
+   */
+  shutdown(): Promise<boolean>;
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -56,6 +65,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
 
     const spa = new SpaFallback(path.join(WEB_DIST, 'index.html'));
+    const lifecycle = new Lifecycle();
     const adapter = new FastifyAdapter({
       loggerInstance: logger,
       bodyLimit: 1024 * 1024,
@@ -67,7 +77,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       trustProxy: true,
       routerOptions: { maxParamLength: 200 },
     });
-    app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, dataSource, logger, spa }), adapter, {
+    app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, dataSource, logger, spa, lifecycle }), adapter, {
       logger: new NestPinoLogger(logger),
       bufferLogs: false,
       bodyParser: false,
@@ -89,6 +99,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       void reply.header('x-request-id', req.id);
       RequestContext.run({ requestId: String(req.id), ip: req.ip ?? null, lang: langFrom(req.headers['accept-language']) }, done);
     });
+    installShutdownGate(fastify, lifecycle);
     fastify.addHook('onSend', (_req, reply, payload, done) => {
       void reply.header('x-content-type-options', 'nosniff');
       void reply.header('referrer-policy', 'no-referrer');
@@ -116,13 +127,33 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     const db = embedded;
     const ds = dataSource;
     const running = app;
+    const close = async () => {
+      await running.close().catch((e) => logger.warn({ err: e }, 'closing the app failed'));
+      await ds.destroy().catch(() => undefined);
+      await db?.stop().catch(() => undefined);
+    };
     return {
       app: running,
       url: appUrl,
-      async close() {
-        await running.close().catch((e) => logger.warn({ err: e }, 'closing the app failed'));
-        await ds.destroy().catch(() => undefined);
-        await db?.stop().catch(() => undefined);
+      close,
+      async shutdown() {
+        lifecycle.beginShutdown();
+        const bound = config.shutdownTimeoutMs;
+        const jobsDone = Promise.race([
+          running.get(JobExecutor).onModuleDestroy().then(() => true),
+          new Promise<boolean>((r) => setTimeout(r, bound, false).unref()),
+        ]);
+        const [requestsDone, jobsFinished] = await Promise.all([lifecycle.waitIdle(bound), jobsDone]);
+        if (requestsDone && jobsFinished) {
+          await close();
+          return true;
+        }
+        logger.warn({ requestsInFlight: lifecycle.requestsInFlight, jobsFinished, boundMs: bound }, 'shutdown bound reached with work still running');
+        // Past the bound: cut the open connections; a statement still waiting in PostgreSQL is not waited for.
+        fastify.server.closeAllConnections();
+        const closed = await Promise.race([close().then(() => true), new Promise<boolean>((r) => setTimeout(r, 2000, false).unref())]);
+        if (!closed) await db?.stop().catch(() => undefined);
+        return false;
       },
     };
   } catch (err) {

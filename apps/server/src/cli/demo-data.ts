@@ -4,12 +4,10 @@
  * the database the server uses (DATABASE_URL, or the embedded PostgreSQL in CRM_DATA_DIR — the
  * running server's, when it is up). The bank-crm template must be installed (demo mode does it).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
 import pg from 'pg';
-import { loadConfig, loadStoredSecrets } from '../config/config.js';
+import { loadConfig } from '../config/config.js';
 import { FieldCrypto } from '../crypto/field-crypto.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
+import { openToolDatabase } from './database-url.js';
 import { loadDemoData } from './demo-data-core.js';
 
 function arg(name: string): string | undefined {
@@ -40,21 +38,6 @@ function bar(phase: string, done: number, total: number, startedAt: number): str
   return `\r[${'█'.repeat(full)}${'░'.repeat(width - full)}] ${(f * 100).toFixed(1).padStart(5)}% ${phase} ${done.toLocaleString()}/${total.toLocaleString()}  ${rate.toLocaleString()}/s  ${secs.toFixed(0)}s elapsed${eta ? `, ~${eta}s left` : ''}   `;
 }
 
-/** The running embedded server's PostgreSQL port, from its lock file, when it is up. */
-function runningEmbeddedPort(dataDir: string): number | null {
-  const lock = path.join(dataDir, 'pg', 'postmaster.pid');
-  if (!existsSync(lock)) return null;
-  const lines = readFileSync(lock, 'utf8').split('\n');
-  const pid = Number(lines[0]);
-  const port = Number(lines[3]);
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return null;
-  }
-  return Number.isInteger(port) && port > 0 ? port : null;
-}
-
 async function main(): Promise<void> {
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     console.log('usage: pnpm demo:data [--customers 5000] [--batch 5000] [--seed 20260101] [--no-staff] [--drop-indexes | --keep-indexes]');
@@ -64,18 +47,8 @@ async function main(): Promise<void> {
   const batch = intArg('batch', 5000, 100, 50_000);
   const seed = intArg('seed', Date.now() % 1_000_000_007, 0, 2 ** 31);
   const config = loadConfig(process.env);
-  let embedded: EmbeddedDatabase | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    const secrets = loadStoredSecrets(config.dataDir);
-    const port = runningEmbeddedPort(config.dataDir);
-    if (port) url = `postgres://postgres:${encodeURIComponent(secrets.pgPassword)}@127.0.0.1:${port}/postgres`;
-    else {
-      embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, password: secrets.pgPassword });
-      url = embedded.url;
-    }
-  }
-  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  const database = await openToolDatabase(config);
+  const pool = new pg.Pool({ connectionString: database.url, max: 4 });
   const crypto = new FieldCrypto(config.dataKey, config.crypto);
   const startedAt = Date.now();
   try {
@@ -93,7 +66,7 @@ async function main(): Promise<void> {
     );
   } finally {
     await pool.end();
-    await embedded?.stop();
+    await database.release();
   }
 }
 

@@ -25,6 +25,10 @@ export interface AppConfig {
   tokenTtlSeconds: number;
   maxFileBytes: number;
   jobWorkers: boolean;
+  /** How long SIGTERM waits for in-flight requests and jobs before closing anyway (CRM_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  /** Housekeeping: default time-to-live in days per retention target (null = keep forever), pass interval and batch size. */
+  retention: { processInstances: number | null; loginAttempts: number | null; intervalMs: number; batch: number };
   version: string;
 }
 
@@ -64,6 +68,15 @@ function enumVar<T extends string>(env: Env, name: string, def: T, allowed: read
   const v = raw.trim().toLowerCase() as T;
   if (!allowed.includes(v)) throw new ConfigError(name, `must be one of ${allowed.join(', ')} (got "${raw}")`);
   return v;
+}
+
+/** Days 0–36500, or `off` / `never` for keep forever. */
+function daysVar(env: Env, name: string, def: number | null): number | null {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === '') return def;
+  if (raw === 'off' || raw === 'never') return null;
+  if (!/^\d{1,5}$/.test(raw) || Number(raw) > 36500) throw new ConfigError(name, `must be a number of days from 0 to 36500, or off (got "${env[name]}")`);
+  return Number(raw);
 }
 
 function databaseUrlVar(env: Env): string | null {
@@ -130,6 +143,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const tokenTtlSeconds = intVar(env, 'CRM_TOKEN_TTL', 1800, 5, 86400);
   const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
   const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
+  const shutdownTimeoutMs = intVar(env, 'CRM_SHUTDOWN_TIMEOUT_MS', 20000, 0, 600000);
+  const retention = {
+    processInstances: daysVar(env, 'CRM_RETENTION_PROCESS_DAYS', 1825),
+    loginAttempts: daysVar(env, 'CRM_RETENTION_LOGIN_ATTEMPTS_DAYS', 30),
+    intervalMs: intVar(env, 'CRM_HOUSEKEEPING_INTERVAL_MS', 3_600_000, 0, 86_400_000),
+    batch: intVar(env, 'CRM_HOUSEKEEPING_BATCH', 500, 1, 10_000),
+  };
 
   const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
   if (adminPassword !== null && !isStrongPassword(adminPassword)) {
@@ -166,6 +186,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tokenTtlSeconds,
     maxFileBytes: maxFileMb * 1024 * 1024,
     jobWorkers,
+    shutdownTimeoutMs,
+    retention,
     version: readVersion(),
   };
 }

@@ -14,6 +14,8 @@ const str = { type: 'string' };
 
 export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/health', tag: 'platform', summary: '健康检查 / Health', public: true },
+  { method: 'get', path: '/api/health/live', tag: 'platform', summary: '存活探针 / Liveness', public: true },
+  { method: 'get', path: '/api/health/ready', tag: 'platform', summary: '就绪探针 / Readiness', public: true },
   { method: 'get', path: '/api/openapi.json', tag: 'platform', summary: 'OpenAPI 3.1 文档 / This document', public: true },
   { method: 'post', path: '/api/auth/login', tag: 'auth', summary: '登录 / Sign in', public: true, body: obj({ username: str, password: str }, ['username', 'password']) },
   { method: 'get', path: '/api/auth/me', tag: 'auth', summary: '当前用户 / Current user' },
@@ -52,6 +54,10 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'post', path: '/api/decision-definitions', tag: 'workflow', summary: '部署决策表 / Deploy a DMN table', right: 'designer' },
   { method: 'post', path: '/api/decision-definitions/{key}/evaluate', tag: 'workflow', summary: '执行决策 / Evaluate' },
   { method: 'get', path: '/api/incidents', tag: 'workflow', summary: '故障 / Incidents' },
+  { method: 'get', path: '/api/process-definitions/{key}/history-ttl', tag: 'workflow', summary: '历史保留期 / History time-to-live', right: 'process.admin' },
+  { method: 'put', path: '/api/process-definitions/{key}/history-ttl', tag: 'workflow', summary: '设置历史保留期 / Set history time-to-live', right: 'process.admin', body: obj({ days: { type: ['integer', 'null'], minimum: 0, maximum: 36500 } }, ['days']) },
+  { method: 'delete', path: '/api/process-definitions/{key}/history-ttl', tag: 'workflow', summary: '恢复默认保留期 / Back to the default time-to-live', right: 'process.admin' },
+  { method: 'post', path: '/api/admin/housekeeping/run', tag: 'platform', summary: '立即清理过期数据 / Run housekeeping now', right: 'process.admin' },
   { method: 'post', path: '/api/incidents/{id}/retry', tag: 'workflow', summary: '重试 / Retry', right: 'process.admin' },
   { method: 'get', path: '/api/admin/users', tag: 'admin', summary: '用户 / Users', right: 'admin.users' },
   { method: 'post', path: '/api/admin/users', tag: 'admin', summary: '创建用户 / Create a user', right: 'admin.users' },

@@ -1,0 +1,156 @@
+/**
+ * Graceful shutdown and the load-balancer probes: `/api/health/live` (process up) and
+ * `/api/health/ready` (database, migrations, not shutting down). After SIGTERM readiness answers 503
+ * at once and new requests are refused with 503, while a slow request and a running job already in
+ * hand finish; then the process exits 0. Past CRM_SHUTDOWN_TIMEOUT_MS it stops anyway and exits 1.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import pg from 'pg';
+import { freePort, startServer, type TestServer } from '../harness/server.js';
+import { as, call } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+import { chain } from './workflow-bpmn.js';
+
+/** Polls cond until it holds (bounded); waiting on an observable state, not on time. */
+async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 15000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+function exitOf(srv: TestServer): Promise<number | null> {
+  if (srv.proc.exitCode !== null) return Promise.resolve(srv.proc.exitCode);
+  return new Promise((resolve) => srv.proc.once('exit', (code) => resolve(code)));
+}
+
+/** Backends waiting on a lock in the given database: the server's request is parked there. */
+async function lockWaiters(dbUrl: string): Promise<number> {
+  const r = await withClient(dbUrl, (db) =>
+    db.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND application_name = 'bank-crm'`),
+  );
+  return r.rows[0].n;
+}
+
+const servers: TestServer[] = [];
+afterAll(async () => {
+  for (const s of servers) await s.stop().catch(() => undefined);
+});
+
+describe('health probes', () => {
+  it('live says the process is up; ready also needs every migration applied', async () => {
+    const srv = await startServer();
+    servers.push(srv);
+    expect(await call(srv.baseUrl, 'GET', '/api/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
+    const ready = await call(srv.baseUrl, 'GET', '/api/health/ready');
+    expect(ready).toMatchObject({ status: 200, body: { status: 'ready', shuttingDown: false, db: 'ok', migrations: 'ok' } });
+    // A migration this code knows but the database lacks (as when another node has not migrated yet).
+    const removed = await withClient(srv.dbUrl, (db) => db.query(`DELETE FROM crm.migrations WHERE id = (SELECT max(id) FROM crm.migrations) RETURNING *`));
+    const pending = await call(srv.baseUrl, 'GET', '/api/health/ready');
+    expect(pending).toMatchObject({ status: 503, body: { status: 'not_ready', migrations: 'pending' } });
+    expect((await call(srv.baseUrl, 'GET', '/api/health/live')).status).toBe(200);
+    const row = removed.rows[0];
+    await withClient(srv.dbUrl, (db) => db.query(`INSERT INTO crm.migrations (id, "timestamp", name) VALUES ($1, $2, $3)`, [row.id, row.timestamp, row.name]));
+    expect((await call(srv.baseUrl, 'GET', '/api/health/ready')).status).toBe(200);
+  });
+});
+
+describe('graceful shutdown', () => {
+  let upstream: Server | undefined;
+  afterAll(() => upstream?.close());
+
+  it('refuses new requests at once, finishes the slow request and the running job, then exits 0', async () => {
+    // A slow partner system the process's http service task calls; it answers only when told to.
+    const held: ServerResponse[] = [];
+    const upstreamPort = await freePort();
+    upstream = createServer((_req: IncomingMessage, res: ServerResponse) => held.push(res));
+    await new Promise<void>((r) => upstream!.listen(upstreamPort, '127.0.0.1', r));
+    const partner = `http://127.0.0.1:${upstreamPort}`;
+
+    // One job per round, so a job that is due but not yet in hand at SIGTERM shows whether new jobs are taken.
+    const srv = await startServer({ env: { CRM_WORKFLOW_HTTP_ALLOW: partner, CRM_JOB_POLL_MS: '50', CRM_JOB_BATCH: '1', CRM_SHUTDOWN_TIMEOUT_MS: '60000' } });
+    servers.push(srv);
+    const [analyst, rm, admin] = await Promise.all(['analyst', 'rm', 'admin'].map((u) => as(srv.baseUrl, u)));
+    const xml = chain('slow_partner', [
+      '<bpmn:startEvent id="s"/>',
+      `<bpmn:serviceTask id="ask" crm:type="http"><bpmn:extensionElements><crm:ioMapping><crm:input source="=&quot;${partner}/score&quot;" target="url"/><crm:output source="=response.status" target="partnerStatus"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>`,
+      '<bpmn:userTask id="review" crm:candidateGroups="rm"/>',
+      '<bpmn:endEvent id="e"/>',
+    ]);
+    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    const started = await rm.post('/api/process-definitions/slow_partner/start', {});
+    expect(started.status).toBe(201);
+    await until('the job to call the partner', () => held.length === 1);
+    const waiting = await rm.post('/api/process-definitions/slow_partner/start', {});
+    expect(waiting.status).toBe(201);
+
+    // A slow request: a login parked on a row lock the test holds.
+    const locker = new pg.Client({ connectionString: srv.dbUrl });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM crm.users WHERE username = 'manager' FOR UPDATE`);
+    const slow = call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } });
+    await until('the login to wait on the lock', async () => (await lockWaiters(srv.dbUrl)) === 1);
+
+    const exited = exitOf(srv);
+    srv.proc.kill('SIGTERM');
+    await until('readiness to turn 503', async () => (await call(srv.baseUrl, 'GET', '/api/health/ready')).status === 503);
+    const ready = await call(srv.baseUrl, 'GET', '/api/health/ready');
+    expect(ready.body).toMatchObject({ status: 'not_ready', shuttingDown: true });
+    expect((await call(srv.baseUrl, 'GET', '/api/health/live')).status).toBe(200);
+    const refused = await admin.get('/api/auth/me');
+    expect(refused.status).toBe(503);
+    expect(refused.body).toEqual({ error: { code: 'server.shutting_down', message: '服务正在停止，请稍后重试' } });
+    expect(refused.headers.get('connection')).toBe('close');
+    const refusedEn = await call(srv.baseUrl, 'GET', '/api/health', { headers: { 'accept-language': 'en' } });
+    expect(refusedEn.body.error.message).toBe('The server is shutting down; retry shortly');
+    expect(srv.proc.exitCode).toBeNull();
+
+    // The in-flight request finishes once its lock is free.
+    await locker.query('COMMIT');
+    await locker.end();
+    const done = await slow;
+    expect(done.status).toBe(200);
+    expect(done.body.accessToken).toEqual(expect.any(String));
+    expect(srv.proc.exitCode).toBeNull(); // the job is still in hand
+
+    // The job in hand finishes and commits its step; then the process exits cleanly.
+    held[0].writeHead(200, { 'content-type': 'application/json' }).end('{"score":7}');
+    expect(await exited).toBe(0);
+    const inst = await withClient(srv.dbUrl, (db) => db.query(`SELECT status, state FROM crm.wf_instances WHERE id = $1`, [started.body.id]));
+    expect(inst.rows[0].status).toBe('active');
+    const tasks = await withClient(srv.dbUrl, (db) => db.query(`SELECT activity_id FROM crm.wf_tasks WHERE instance_id = $1 AND status = 'open'`, [started.body.id]));
+    expect(tasks.rows).toEqual([{ activity_id: 'review' }]);
+    const jobs = await withClient(srv.dbUrl, (db) => db.query(`SELECT id FROM crm.wf_jobs WHERE instance_id = $1`, [started.body.id]));
+    expect(jobs.rows).toEqual([]);
+    // The job that was only due at SIGTERM was not taken: it waits, unleased, for another process.
+    expect(held.length).toBe(1);
+    const due = await withClient(srv.dbUrl, (db) => db.query(`SELECT attempts, lease_owner FROM crm.wf_jobs WHERE instance_id = $1`, [waiting.body.id]));
+    expect(due.rows).toEqual([{ attempts: 0, lease_owner: null }]);
+    await expect(fetch(`${srv.baseUrl}/api/health/live`)).rejects.toThrow();
+  });
+
+  it('stops waiting after CRM_SHUTDOWN_TIMEOUT_MS and exits 1 when work was cut off', async () => {
+    const srv = await startServer({ env: { CRM_SHUTDOWN_TIMEOUT_MS: '300' } });
+    servers.push(srv);
+    const locker = new pg.Client({ connectionString: srv.dbUrl });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query(`SELECT 1 FROM crm.users WHERE username = 'manager' FOR UPDATE`);
+    const slow = call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } }).catch((e: Error) => e);
+    await until('the login to wait on the lock', async () => (await lockWaiters(srv.dbUrl)) === 1);
+    const exited = exitOf(srv);
+    srv.proc.kill('SIGTERM');
+    const t0 = Date.now();
+    expect(await exited).toBe(1);
+    expect(Date.now() - t0).toBeLessThan(10000); // the bound, not the 15 s safety net in main.ts
+    await locker.query('ROLLBACK');
+    await locker.end();
+    const r = await slow;
+    // Cut off: the connection was closed (a fetch error, which has no status), never a success.
+    expect((r as { status?: number }).status).toBeUndefined();
+  });
+});
