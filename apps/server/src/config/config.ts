@@ -25,6 +25,8 @@ export interface AppConfig {
   tokenTtlSeconds: number;
   maxFileBytes: number;
   jobWorkers: boolean;
+  /** Per FEEL evaluation: iterations and milliseconds (CRM_FEEL_MAX_ITERATIONS, CRM_FEEL_MAX_MS). */
+  feelBudget: { maxIterations: number; maxMs: number };
   version: string;
 }
 
@@ -130,6 +132,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const tokenTtlSeconds = intVar(env, 'CRM_TOKEN_TTL', 1800, 5, 86400);
   const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
   const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
+  const feelBudget = { maxIterations: intVar(env, 'CRM_FEEL_MAX_ITERATIONS', 100_000, 100, 100_000_000), maxMs: intVar(env, 'CRM_FEEL_MAX_MS', 100, 1, 60_000) };
 
   const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
   if (adminPassword !== null && !isStrongPassword(adminPassword)) {
@@ -166,6 +169,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tokenTtlSeconds,
     maxFileBytes: maxFileMb * 1024 * 1024,
     jobWorkers,
+    feelBudget,
     version: readVersion(),
   };
 }

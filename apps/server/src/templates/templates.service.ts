@@ -32,6 +32,10 @@ import { DefinitionsService } from '../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../workflow/runtime.service.js';
 import { TriggersService } from '../workflow/triggers.service.js';
 import { TxDb } from './tx-db.js';
+import { roleDifference, type RoleDifference } from './role-differences.js';
+import { stable } from './stable-json.js';
+
+export { stable } from './stable-json.js';
 import type { TemplateBundle } from './template.types.js';
 
 registerMessages({
@@ -57,6 +61,8 @@ export interface InstallResult {
   version: string;
   changed: boolean;
   changes: string[];
+  /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
+  roleDifferences: RoleDifference[];
 }
 
 export function templateKeys(): string[] {
@@ -80,19 +86,6 @@ export function loadTemplate(key: string, env: NodeJS.ProcessEnv = process.env):
     files.set(rel, readFileSync(file, 'utf8').replace(/\{\{([a-zA-Z][a-zA-Z0-9]*)\}\}/g, (m, n: string) => parameters[n] ?? m));
   }
   return { bundle, files, parameters };
-}
-
-/** JSON with sorted keys, for comparing definitions regardless of key order. */
-export function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
 }
 
 function normalField(f: FieldDef): Record<string, unknown> {
@@ -203,7 +196,8 @@ export class TemplatesService {
           changes.push(`field ${o.key}.${f.key}`);
           continue;
         }
-        const a = normalField(f);
+        // Sensitivity is a security classification: a pack may raise it, never lower what is set.
+        const a = normalField({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
         const b = normalField(cur);
         if (stable(a) === stable(b)) continue;
         const patch: Record<string, unknown> = { ...a };
@@ -242,9 +236,11 @@ export class TemplatesService {
       }
     }
 
-    // ---- roles: the template's objects' permissions replace those a role had on them; others are kept
+    // ---- roles: missing ones are created (assigned to nobody); an existing role is never changed —
+    // what a role may do is the security administrator's decision — its difference is reported instead.
     const admin = this.bound(AdminService, txDb);
     const packObjects = new Set(bundle.objects.map((o) => o.key));
+    const roleDifferences: RoleDifference[] = [];
     for (const r of bundle.roles) {
       const { rows } = await c.query<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
       if (!rows[0]) {
@@ -252,12 +248,8 @@ export class TemplatesService {
         changes.push(`role ${r.key}`);
         continue;
       }
-      const permissions = [...(rows[0].permissions ?? []).filter((x) => !packObjects.has(x.object)), ...r.permissions];
-      const platform = [...new Set([...rows[0].platform, ...r.platform])].sort();
-      if (stable(permissions) !== stable(rows[0].permissions ?? []) || stable(platform) !== stable([...rows[0].platform].sort())) {
-        await admin.updateRole(r.key, { permissions, platform });
-        changes.push(`role ${r.key} (updated)`);
-      }
+      const diff = roleDifference(r, rows[0], packObjects);
+      if (diff) roleDifferences.push(diff);
     }
 
     // ---- seed records, matched on their business key
@@ -328,10 +320,10 @@ export class TemplatesService {
         [`template:${bundle.key}`, JSON.stringify({ version: bundle.version, installedAt: new Date().toISOString() })],
       );
     }
-    if (changes.length) {
-      await this.audit.record({ action: 'template.install', object: 'template', recordId: bundle.key, data: { version: bundle.version, changes } }, c);
-      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length }, 'template installed');
+    if (changes.length || roleDifferences.length) {
+      await this.audit.record({ action: 'template.install', object: 'template', recordId: bundle.key, data: { version: bundle.version, changes, roleDifferences } }, c);
+      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length, roleDifferences: roleDifferences.length }, 'template installed');
     }
-    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes };
+    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes, roleDifferences };
   }
 }
