@@ -36,11 +36,13 @@ import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
 
 export { stable } from './stable-json.js';
-import type { TemplateBundle } from './template.types.js';
+import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
   'template.not_found': { 'zh-CN': '模板不存在：{key}', en: 'No such template: {key}' },
   'template.bad_parameter': { 'zh-CN': '模板参数无效：{name}', en: 'Invalid template parameter: {name}' },
+  'template.unknown_role': { 'zh-CN': '模板中没有这些角色：{roles}', en: 'The template defines no such roles: {roles}' },
+  'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -86,6 +88,14 @@ export function loadTemplate(key: string, env: NodeJS.ProcessEnv = process.env):
     files.set(rel, readFileSync(file, 'utf8').replace(/\{\{([a-zA-Z][a-zA-Z0-9]*)\}\}/g, (m, n: string) => parameters[n] ?? m));
   }
   return { bundle, files, parameters };
+}
+
+/** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */
+function mergedRole(r: TemplateRole, current: { permissions: Permission[] | null; platform: string[] | null }, packObjects: ReadonlySet<string>): { permissions: Permission[]; platform: string[] } {
+  return {
+    permissions: [...(current.permissions ?? []).filter((x) => !packObjects.has(x.object)), ...r.permissions],
+    platform: [...new Set([...(current.platform ?? []), ...r.platform])].sort(),
+  };
 }
 
 function normalField(f: FieldDef): Record<string, unknown> {
@@ -158,18 +168,54 @@ export class TemplatesService {
     return rows[0]?.value ?? null;
   }
 
-  /** Installs or upgrades a template in one transaction; only what differs is changed. */
-  async install(key: string, p: Principal | null, lang: Lang = 'zh-CN'): Promise<InstallResult> {
+  /**
+   * Installs or upgrades a template in one transaction; only what differs is changed. `setUpRoles` is
+   * for the demo's first start only (the platform, not a user): the roles the demo just seeded get the
+   * pack's permissions. Any other install leaves existing roles alone.
+   */
+  async install(key: string, p: Principal | null, lang: Lang = 'zh-CN', opts: { setUpRoles?: boolean } = {}): Promise<InstallResult> {
     const loaded = loadTemplate(key);
     try {
-      return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang)));
+      return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang, opts.setUpRoles === true && p === null)));
     } finally {
       this.meta.invalidate();
       this.access.clearCache();
     }
   }
 
-  private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang): Promise<InstallResult> {
+  /**
+   * The security administrator applies the pack's definition of some roles (the differences an install
+   * reported): the pack's permissions on its own objects replace the role's, its platform rights are added.
+   */
+  async applyRoles(key: string, roles: string[]): Promise<{ applied: string[]; roleDifferences: RoleDifference[] }> {
+    const { bundle } = loadTemplate(key);
+    const unknown = roles.filter((r) => !bundle.roles.some((x) => x.key === r));
+    if (unknown.length) throw new AppError(400, 'template.unknown_role', { roles: unknown.join(', ') });
+    const admin = this.moduleRef.get(AdminService, { strict: false });
+    const packObjects = new Set(bundle.objects.map((o) => o.key));
+    const applied: string[] = [];
+    for (const r of bundle.roles.filter((x) => roles.includes(x.key))) {
+      const current = await this.db.one<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
+      if (!current) throw new AppError(404, 'template.role_missing', { role: r.key });
+      if (!roleDifference(r, current, packObjects)) continue;
+      await admin.updateRole(r.key, mergedRole(r, current, packObjects));
+      applied.push(r.key);
+    }
+    return { applied, roleDifferences: await this.roleDifferences(bundle) };
+  }
+
+  private async roleDifferences(bundle: TemplateBundle, q: Pick<PoolClient, 'query'> = this.db.pool): Promise<RoleDifference[]> {
+    const packObjects = new Set(bundle.objects.map((o) => o.key));
+    const out: RoleDifference[] = [];
+    for (const r of bundle.roles) {
+      const { rows } = await q.query<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
+      const diff = rows[0] ? roleDifference(r, rows[0], packObjects) : null;
+      if (diff) out.push(diff);
+    }
+    return out;
+  }
+
+  private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
     const changes: string[] = [];
     const txDb = new TxDb(c);
@@ -240,17 +286,17 @@ export class TemplatesService {
     // what a role may do is the security administrator's decision — its difference is reported instead.
     const admin = this.bound(AdminService, txDb);
     const packObjects = new Set(bundle.objects.map((o) => o.key));
-    const roleDifferences: RoleDifference[] = [];
     for (const r of bundle.roles) {
       const { rows } = await c.query<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
       if (!rows[0]) {
         await admin.createRole({ key: r.key, name: r.name, description: r.description, permissions: r.permissions, platform: r.platform });
         changes.push(`role ${r.key}`);
-        continue;
+      } else if (setUpRoles && roleDifference(r, rows[0], packObjects)) {
+        await admin.updateRole(r.key, mergedRole(r, rows[0], packObjects));
+        changes.push(`role ${r.key} (set up)`);
       }
-      const diff = roleDifference(r, rows[0], packObjects);
-      if (diff) roleDifferences.push(diff);
     }
+    const roleDifferences = await this.roleDifferences(bundle, c);
 
     // ---- seed records, matched on their business key
     const records = this.bound(RecordsService, txDb);
