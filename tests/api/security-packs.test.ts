@@ -355,6 +355,28 @@ describe('item 8: bounded FEEL', () => {
   });
 });
 
+describe('item 7, stored before: segments saved in clear are hashed when the server starts', () => {
+  it('rewrites such a filter in place, keeps what it selects, and audits only the ids', async () => {
+    const target = await customerWithIdNumber(5);
+    const clear = JSON.stringify({ $or: [{ id_number: target.id_number }, { risk_level: 'never' }] });
+    await db((c) => c.query(`INSERT INTO crm_data.segment (id, code, name, target_object, filter) VALUES (gen_random_uuid(), 'legacy', '旧客群', 'customer', $1::jsonb)`, [clear]));
+    await srv.stop({ keepDatabase: true });
+    srv = await startServer({ dbUrl: srv.dbUrl, env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '40', CRM_BANK_JOBS_MS: '0' }, timeoutMs: 120000 });
+    compliance = await as(srv.baseUrl, 'compliance');
+    auditor = await as(srv.baseUrl, 'auditor');
+    const stored = async () => db(async (c) => (await c.query(`SELECT filter::text AS f FROM crm_data.segment WHERE code = 'legacy'`)).rows[0].f as string);
+    const deadline = Date.now() + 20000;
+    while ((await stored()).includes(target.id_number) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(await stored()).not.toContain(target.id_number);
+    expect(await stored()).toContain('$hash');
+    const members = await compliance.get('/api/segments/legacy/members');
+    expect(members.body.items.map((x: any) => x.id)).toEqual([target.id]);
+    const entry = (await auditItems('customers.segments_protected'))[0];
+    expect(entry.data.ids).toHaveLength(1);
+    expect(JSON.stringify(entry)).not.toContain(target.id_number);
+  }, 180000);
+});
+
 // ---------------------------------------------------------------- helpers
 
 const tokens = new Map<string, string>();

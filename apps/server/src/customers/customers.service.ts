@@ -76,6 +76,10 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
         return 'object' in e && [cfg.customer, cfg.holding.object, cfg.relationship.object, cfg.tags.object, cfg.segment.object].includes(e.object);
       },
     );
+    // Segments saved in clear by an earlier version are hashed once the server is up.
+    void (async () => {
+      if (await isInstalled(this.meta)) await this.segmentDefs.protectStored();
+    })().catch((err) => this.logger.warn({ err }, 'protecting stored segment filters failed'));
     const every = envMs('CRM_BANK_JOBS_MS', 3_600_000);
     if (every > 0) {
       this.timer = setInterval(() => void this.periodic(), every);
@@ -496,7 +500,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     if (e.type !== 'record.created' && e.type !== 'record.updated' && e.type !== 'record.deleted') return;
     const cfg = packConfig();
     if (e.type !== 'record.deleted' && (e.object === cfg.tags.object || e.object === cfg.segment.object)) {
-      await this.checkDefinition(e.object, e.record);
+      await this.checkDefinition(e);
     } else if (e.object === cfg.customer && e.type !== 'record.deleted') {
       if (e.type === 'record.updated' && e.changed.every((f) => f === cfg.tags.ruleField || f === cfg.aumField)) return;
       await this.recomputeTags([e.recordId], c);
@@ -508,10 +512,19 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
-  /** Rule tags and segments are checked when written by any path; a bad one rolls the write back (400). */
-  private async checkDefinition(object: string, record: Record<string, unknown>): Promise<void> {
+  /**
+   * Rule tags and segments are checked when written by any path; a bad one rolls the write back (400).
+   * Only what the write changes is checked, so an old definition can still be renamed or switched off.
+   */
+  private async checkDefinition(e: Extract<DomainEvent, { type: 'record.created' | 'record.updated' }>): Promise<void> {
     const cfg = packConfig();
-    if (object === cfg.segment.object) return this.segmentDefs.assertStorable(record);
+    const record = e.record;
+    const touches = (...keys: string[]) => e.type === 'record.created' || keys.some((k) => e.changed.includes(k));
+    if (e.object === cfg.segment.object) {
+      if (touches('filter', 'target_object')) await this.segmentDefs.assertStorable(record);
+      return;
+    }
+    if (!touches('rule', 'kind', 'active') || record.active === false) return;
     if (record.kind !== 'rule' || typeof record.rule !== 'string' || !record.rule.trim()) return;
     const objects = (await this.meta.current()).objects;
     assertRuleTagValid(String(record.code), record.rule, objects.get(cfg.customer)?.fields ?? [], objects.get(cfg.holding.object)?.fields ?? []);

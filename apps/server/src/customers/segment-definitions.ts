@@ -12,6 +12,9 @@ import type { Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { MetadataService } from '../metadata/metadata.service.js';
+import { quoteIdent, tableOf } from '../metadata/field-types.js';
+import { Db } from '../database/db.js';
+import { AuditService } from '../audit/audit.service.js';
 import { filterForReader, hasClearSecrets, protectFilter } from '../records/filter-secrets.js';
 import { hashInput } from '../records/record-codec.js';
 import { RecordsService } from '../records/records.service.js';
@@ -42,9 +45,11 @@ export interface SegmentChange {
 @Injectable()
 export class SegmentDefinitions {
   constructor(
+    private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly records: RecordsService,
     private readonly access: AccessService,
+    private readonly audit: AuditService,
   ) {}
 
   private async fieldsOf(object: string): Promise<Map<string, FieldDef>> {
@@ -92,5 +97,29 @@ export class SegmentDefinitions {
   async assertStorable(record: Record<string, unknown>): Promise<void> {
     const target = String(record.target_object ?? packConfig().customer);
     if (hasClearSecrets(record.filter, await this.fieldsOf(target))) throw new AppError(400, 'customers.segment_clear_secret');
+  }
+
+  /**
+   * Segments saved before sensitive values were hashed: their filters are rewritten in place (the
+   * platform's own write, like derived columns: a records update would copy the clear value into
+   * the audit entry's "before"). Returns how many were rewritten; the audit entry names them only.
+   */
+  async protectStored(): Promise<number> {
+    const cfg = packConfig();
+    const seg = (await this.meta.current()).objects.get(cfg.segment.object);
+    if (!seg?.byKey.has('filter')) return 0;
+    const page = await this.records.query(seg.key, { sort: 'code', limit: 500 }, null);
+    const ids: string[] = [];
+    await this.db.tx(async (c) => {
+      for (const s of page.items) {
+        const fields = await this.fieldsOf(String(s.target_object ?? cfg.customer));
+        if (!hasClearSecrets(s.filter, fields)) continue;
+        const filter = protectFilter(s.filter, fields, (v) => this.records.crypto.searchHash(hashInput(v)));
+        await c.query(`UPDATE ${tableOf(seg.key)} SET ${quoteIdent('filter')} = $2::jsonb, version = version + 1, updated_at = now() WHERE id = $1::uuid`, [s.id, JSON.stringify(filter)]);
+        ids.push(String(s.id));
+      }
+      if (ids.length) await this.audit.record({ action: 'customers.segments_protected', object: seg.key, actorId: null, data: { ids } }, c);
+    });
+    return ids.length;
   }
 }
