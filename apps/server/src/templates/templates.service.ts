@@ -3,7 +3,8 @@
  * tables, processes and triggers, installed through the same services a designer uses — all inside
  * ONE transaction, so a failed install leaves nothing behind. Installing compares every part with
  * what is there and changes only what differs: installing the same bundle twice changes nothing
- * (no new versions, no rows, no audit entries).
+ * (no new versions, no rows, no audit entries — except the audited report of roles that differ from
+ * the pack, since an install never changes an existing role).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';

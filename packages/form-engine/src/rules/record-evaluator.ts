@@ -31,7 +31,7 @@ export class RecordEvaluator {
   readonly active: boolean[];
   evaluations = 0;
   converged = true;
-  /** The first evaluation stopped by the FEEL budget; later ones are skipped (each would burn the budget again). */
+  /** The first evaluation of this pass stopped by the FEEL budget; the pass skips the rest (each would burn the budget again). */
   overBudget: FeelBudgetError | null = null;
 
   constructor(
@@ -53,6 +53,8 @@ export class RecordEvaluator {
 
   /** Sets a field (as the user would) and re-runs what depends on it; returns the changed fields. */
   change(key: string, value: unknown): string[] {
+    // Each change gets a fresh chance: a budget overrun stops the evaluations of one pass only.
+    this.overBudget = null;
     if (!this.assign(key, value)) return [];
     return this.propagate([key]);
   }
