@@ -276,6 +276,17 @@ describe('item 8: bounded FEEL', () => {
     const deploy = await analyst.post('/api/process-definitions', { bpmnXml: bpmn });
     expect(deploy.status).toBe(400);
     expect(deploy.body.error.message).toContain('超过上限');
+    const dmn = `<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="loopyDefs" name="Loopy" namespace="urn:test">
+  <decision id="loopy" name="循环"><decisionTable id="dt" hitPolicy="FIRST">
+    <input id="i1"><inputExpression id="ie1" typeRef="number"><text>amount</text></inputExpression></input>
+    <output id="o1" name="ok" typeRef="boolean"/>
+    <rule id="r1"><inputEntry id="e1"><text>-</text></inputEntry><outputEntry id="x1"><text>${HUGE_LOOP}</text></outputEntry></rule>
+  </decisionTable></decision>
+</definitions>`;
+    const decision = await analyst.post('/api/decision-definitions', { dmnXml: dmn });
+    expect(decision.status).toBe(400);
+    expect(JSON.stringify(decision.body)).toContain('超过上限');
     const trigger = await analyst.post('/api/process-triggers', { processKey: 'bank_complaint', object: 'budget_probe', on: 'created', condition: HUGE_LOOP });
     expect(trigger.status).toBe(400);
     expect(trigger.body.error.message).toContain('超过上限');

@@ -169,6 +169,11 @@ export function compileFeelUnaryTests(expression: string): CompiledUnaryTests {
   return remember(testCache, source, result);
 }
 
+/** One line for a model's problem list (BPMN, DMN): why an expression cannot be saved. */
+export function feelProblem(err: FeelSyntaxError): string {
+  return err instanceof FeelShapeError ? `${err.localized('zh-CN')} (${err.message})` : `FEEL does not parse (${err.message})`;
+}
+
 /** Evaluates once (cached compile). */
 export function evaluateFeel(expression: string, context: Record<string, unknown> = {}): unknown {
   return compileFeel(expression).evaluate(context);

@@ -1,14 +1,18 @@
 /**
  * Customer 360°, relationship network, guarantee circles, rule tags and segments over the bank-crm
- * pack's objects. Everything a caller sees goes through RecordsService (their actions, row scope,
+ * pack's objects (segment writes and the checks of rule tags live in segment-definitions and
+ * rule-tag-validation). Everything a caller sees goes through RecordsService (their actions, row scope,
  * field masks, audit of unmasked reads); the derived columns (rule tags, AUM, circle flags) are
  * written by the platform with identifiers from metadata and bound values, in bounded batches.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import type { FeelBudgetError } from '@crm/feel';
+import type { FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
+import { RequestContext } from '../common/request-context.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService } from '../access/access.service.js';
@@ -26,9 +30,6 @@ import { aggregates, circleId, compileRules, evaluateRuleTags, type RuleTag } fr
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
 import { assertRuleTagValid } from './rule-tag-validation.js';
 import { SegmentDefinitions } from './segment-definitions.js';
-import { RequestContext } from '../common/request-context.js';
-import type { FeelBudgetError } from '@crm/feel';
-import type { FieldDef } from '@crm/form-engine';
 
 export const MAX_DEPTH = 4;
 export const MAX_NODES = 300;
