@@ -255,6 +255,10 @@ describe('item 8: bounded FEEL', () => {
     expect(tag.body.error.message).toContain('超过上限 100000 次');
     const en = await call(srv.baseUrl, 'POST', '/api/records/customer_tag', { token: await tokenOf('compliance'), body: { code: 'loop', name: 'x', kind: 'rule', rule: HUGE_LOOP }, headers: { 'accept-language': 'en' } });
     expect(en.body.error.message).toContain('more than the limit of 100000');
+    // A regular expression that could backtrack without end cannot be interrupted by any budget: refused.
+    const redos = await compliance.post('/api/records/customer_tag', { code: 'redos', name: 'x', kind: 'rule', rule: 'matches(name, "^(a+)+$")' });
+    expect(redos.status).toBe(400);
+    expect(redos.body.error.message).toContain('可能无限回溯');
     // Names a rule may not read: unknown ones (they would silently be null) and encrypted fields.
     for (const rule of ['foo > 1', 'id_number = "310101199001011234"']) {
       const r = await compliance.post('/api/records/customer_tag', { code: 'bad_names', name: 'x', kind: 'rule', rule });

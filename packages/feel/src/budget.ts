@@ -36,7 +36,12 @@ export function feelBudget(): Readonly<FeelBudget> {
 type Lang = 'zh-CN' | 'en';
 
 /** Messages of budget errors in both languages (the packages carry no i18n of their own). */
-export function budgetText(kind: 'iterations' | 'time' | 'shape', limit: number, lang: Lang, estimate?: number): string {
+export function budgetText(kind: 'iterations' | 'time' | 'shape' | 'pattern', limit: number, lang: Lang, estimate?: number, pattern?: string): string {
+  if (kind === 'pattern') {
+    return lang === 'en'
+      ? `the regular expression ${JSON.stringify(pattern)} could backtrack without end and is not allowed`
+      : `正则表达式 ${JSON.stringify(pattern)} 可能无限回溯，不允许使用`;
+  }
   if (kind === 'shape') {
     return lang === 'en'
       ? `the expression would iterate about ${estimate} times, more than the limit of ${limit}`

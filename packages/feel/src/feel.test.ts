@@ -104,6 +104,26 @@ describe('feel budgets', () => {
     }
   });
 
+  it('refuses a regular expression that could backtrack without end: at save time when written, before it runs otherwise', () => {
+    const saved = checkFeel('matches(name, "(a+)+$")');
+    expect(saved).toBeInstanceOf(FeelShapeError);
+    expect((saved as FeelShapeError).localized('zh-CN')).toContain('可能无限回溯');
+    const t0 = performance.now();
+    let caught: unknown;
+    try {
+      evaluateFeel('matches(s, p)', { s: 'a'.repeat(40) + '!', p: '(a+)+$' });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toBeInstanceOf(FeelBudgetError);
+    expect((caught as FeelBudgetError).kind).toBe('pattern');
+    expect(performance.now() - t0).toBeLessThan(1000);
+    // Ordinary patterns work as before.
+    expect(evaluateFeel('matches(m, "^1[3-9]\\d{9}$")', { m: '13800138000' })).toBe(true);
+    expect(evaluateFeel('replace("a-b-c", "-", "+")')).toBe('a+b+c');
+    expect(evaluateFeel('split("a,b", ",")')).toEqual(['a', 'b']);
+  });
+
   it('reads built-in functions as functions, not as input variables', () => {
     const e = compileFeel('count(holdings) >= 2 and sum(holdings.balance) > 1000 and string length(name) > 1');
     expect([...e.inputs].sort()).toEqual(['holdings', 'name']);

@@ -5,6 +5,7 @@
  */
 import { compileExpression, compileUnaryTests, EvaluationBudgetExceeded, parseExpression } from 'feelin';
 import { budgetText, estimateIterations, feelBudget } from './budget.js';
+import { UnsafePatternError, unsafeLiteralPattern } from './regex-guard.js';
 
 export { configureFeelBudget, DEFAULT_FEEL_BUDGET, estimateIterations, feelBudget, type FeelBudget } from './budget.js';
 
@@ -50,13 +51,15 @@ export class FeelShapeError extends FeelSyntaxError {
     expression: string,
     readonly estimate: number,
     readonly limit: number,
+    /** Set when what is refused is a regular expression that could backtrack without end. */
+    readonly pattern?: string,
   ) {
-    super(expression, budgetText('shape', limit, 'en', estimate));
+    super(expression, pattern === undefined ? budgetText('shape', limit, 'en', estimate) : budgetText('pattern', 0, 'en', undefined, pattern));
     this.name = 'FeelShapeError';
   }
 
   localized(lang: 'zh-CN' | 'en'): string {
-    return budgetText('shape', this.limit, lang, this.estimate);
+    return this.pattern === undefined ? budgetText('shape', this.limit, lang, this.estimate) : budgetText('pattern', 0, lang, undefined, this.pattern);
   }
 }
 
@@ -64,21 +67,23 @@ export class FeelShapeError extends FeelSyntaxError {
 export class FeelBudgetError extends FeelEvaluationError {
   constructor(
     expression: string,
-    readonly kind: 'iterations' | 'time',
+    readonly kind: 'iterations' | 'time' | 'pattern',
     readonly limit: number,
+    readonly pattern?: string,
   ) {
-    super(expression, budgetText(kind, limit, 'en'));
+    super(expression, budgetText(kind, limit, 'en', undefined, pattern));
     this.name = 'FeelBudgetError';
   }
 
   localized(lang: 'zh-CN' | 'en'): string {
-    return budgetText(this.kind, this.limit, lang);
+    return budgetText(this.kind, this.limit, lang, undefined, this.pattern);
   }
 }
 
 /** Budget errors keep their kind; any other failure becomes a FeelEvaluationError. */
 function evaluationError(source: string, err: unknown): FeelEvaluationError {
   if (err instanceof EvaluationBudgetExceeded) return new FeelBudgetError(source, err.kind, err.limit);
+  if (err instanceof UnsafePatternError) return new FeelBudgetError(source, 'pattern', 0, err.pattern);
   return new FeelEvaluationError(source, (err as Error).message ?? String(err));
 }
 
@@ -130,6 +135,8 @@ export function compileFeel(expression: string): CompiledFeel {
   const estimate = estimateIterations(source);
   const { maxIterations } = feelBudget();
   if (estimate > maxIterations) throw new FeelShapeError(source, estimate, maxIterations);
+  const unsafe = unsafeLiteralPattern(source);
+  if (unsafe !== null) throw new FeelShapeError(source, estimate, maxIterations, unsafe);
   const inputs = collectInputs(source);
   const result: CompiledFeel = {
     source,
