@@ -101,6 +101,29 @@ describe('audit trail', () => {
     for (const secret of [wrong, pw, 'Other#Pass-2026y', idn, 'Demo@2026']) expect([secret, everything.includes(secret)]).toEqual([secret, false]);
   });
 
+  it('keeps an export filter\'s sensitive value only as its keyed hash, and shows filter values as the reader may see them', async () => {
+    const [idn] = idNumbersEnding1234(1);
+    expect((await c.security.patch('/api/admin/roles/compliance', { permissions: [{ object: 'ledger', actions: ['read', 'export'], scope: 'all', unmask: true }] })).status).toBe(200);
+    const filter = { $or: [{ id_number: idn }, { name: 'L1', id_number: { $in: [idn] } }] };
+    const exp = await call(srv.baseUrl, 'GET', `/api/records/ledger/export?format=csv&filter=${encodeURIComponent(JSON.stringify(filter))}`, { token: tokens.compliance });
+    expect(exp.status).toBe(200);
+    expect(String(exp.body)).toContain(idn); // compliance exports it in clear: the export itself is not the leak
+    const stored = await sql(`SELECT data FROM crm.audit_log WHERE action = 'record.export' AND object = 'ledger'`);
+    expect(stored.rows).toHaveLength(1);
+    expect(JSON.stringify(stored.rows)).not.toContain(idn);
+    expect(stored.rows[0].data.filter.$or[0].id_number.$eq).toEqual({ $hash: expect.stringMatching(/^[0-9a-f]{64}$/), mask: '110***********1234' });
+    expect(stored.rows[0].data.filter.$or[1].name).toBe('L1');
+
+    // The auditor may read nothing of ledger: every filter value is hidden, the field names stay.
+    const [blind] = await audit('action=record.export&object=ledger');
+    expect(blind.data.filter).toEqual({ $or: [{ id_number: { $eq: '***' } }, { name: { $eq: '***' }, id_number: { $in: '***' } }] });
+    // Granted a masked read, they see the plain value and the mask, never the number nor its hash.
+    expect((await c.security.patch('/api/admin/roles/auditor', { permissions: [{ object: 'ledger', actions: ['read'], scope: 'all' }] })).status).toBe(200);
+    const [seen] = await audit('action=record.export&object=ledger');
+    expect(seen.data.filter).toEqual({ $or: [{ id_number: { $eq: '110***********1234' } }, { name: 'L1', id_number: { $in: ['110***********1234'] } }] });
+    expect((await c.security.patch('/api/admin/roles/auditor', { permissions: [] })).status).toBe(200);
+  });
+
   it('writes the entry in the transaction of the change: no change without its entry, no entry without its change', async () => {
     const count = async (q: string, p: unknown[] = []) => Number((await sql(q, p)).rows[0].n);
     // The change fails at commit, after its entry was written: neither remains.

@@ -61,4 +61,20 @@ describe('installing bank-crm', () => {
     expect(second.body).toMatchObject({ changed: false, changes: [] });
     expect(await counts()).toEqual(mid);
   });
+
+  it('an install by a designer changes no existing role: the demo roles get nothing until security applies the pack', async () => {
+    const security = await as(srv.baseUrl, 'security');
+    const rm = await as(srv.baseUrl, 'rm');
+    const roles = () => withClient(srv.dbUrl, async (c) => (await c.query(`SELECT key, permissions, platform FROM crm.roles ORDER BY key`)).rows);
+    const before = await roles();
+    const r = await analyst.post('/api/templates/bank-crm/install');
+    expect(r.body.changed).toBe(false);
+    expect(r.body.roleDifferences.map((d: any) => d.role).sort()).toEqual(['compliance', 'manager', 'rm']);
+    expect(await roles()).toEqual(before);
+    // rm holds the role "rm", but the pack did not give it customers: the security administrator decides.
+    expect((await rm.get('/api/records/customer')).status).toBe(403);
+    const applied = await security.post('/api/templates/bank-crm/roles/apply', { roles: ['rm'] });
+    expect(applied.body.applied).toEqual(['rm']);
+    expect((await rm.get('/api/records/customer')).status).toBe(200);
+  });
 });

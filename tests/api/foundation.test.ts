@@ -20,6 +20,8 @@ describe('configuration errors stop the process with one line naming the variabl
     ['CRM_ADMIN_PASSWORD', { CRM_ADMIN_PASSWORD: 'weak' }],
     ['CRM_CRYPTO', { CRM_CRYPTO: 'des' }],
     ['CRM_TOKEN_TTL', { CRM_TOKEN_TTL: '0' }],
+    ['CRM_FEEL_MAX_ITERATIONS', { CRM_FEEL_MAX_ITERATIONS: '10' }],
+    ['CRM_FEEL_MAX_MS', { CRM_FEEL_MAX_MS: 'fast' }],
   ];
   it.each(cases)('%s %j', (variable, env) => {
     const res = spawnSync(process.execPath, [SERVER_MAIN], {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
+import { configureFeelBudget } from '@crm/feel';
 import { loadStoredSecrets, type AppConfig } from './config/config.js';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
 import { createDataSource, initialiseDatabase } from './database/data-source.js';
@@ -48,6 +49,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
   let embedded: EmbeddedDatabase | undefined;
   let dataSource: DataSource | undefined;
   let app: NestFastifyApplication | undefined;
+  configureFeelBudget(config.feelBudget);
   try {
     let url = config.databaseUrl;
     if (!url) {

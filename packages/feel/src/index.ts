@@ -3,7 +3,11 @@
  * times. `feelin` (patched to expose its execution tree) does all parsing and evaluation; this module
  * adds the cache, the leading "=" convention of Camunda/Zeebe, error shaping and input discovery.
  */
-import { compileExpression, compileUnaryTests, parseExpression } from 'feelin';
+import { compileExpression, compileUnaryTests, EvaluationBudgetExceeded, parseExpression } from 'feelin';
+import { budgetText, estimateIterations, feelBudget } from './budget.js';
+import { UnsafePatternError, unsafeLiteralPattern } from './regex-guard.js';
+
+export { configureFeelBudget, DEFAULT_FEEL_BUDGET, estimateIterations, feelBudget, type FeelBudget } from './budget.js';
 
 export interface CompiledFeel {
   /** The expression as written, without a leading "=". */
@@ -41,6 +45,53 @@ export class FeelEvaluationError extends Error {
   }
 }
 
+/** Saving an expression whose static shape certainly exceeds the iteration budget (a kind of syntax error: refused wherever FEEL is checked). */
+export class FeelShapeError extends FeelSyntaxError {
+  constructor(
+    expression: string,
+    readonly estimate: number,
+    readonly limit: number,
+    /** Set when what is refused is a regular expression that could backtrack without end. */
+    readonly pattern?: string,
+  ) {
+    super(expression, pattern === undefined ? budgetText('shape', limit, 'en', estimate) : budgetText('pattern', 0, 'en', undefined, pattern));
+    this.name = 'FeelShapeError';
+  }
+
+  localized(lang: 'zh-CN' | 'en'): string {
+    return this.pattern === undefined ? budgetText('shape', this.limit, lang, this.estimate) : budgetText('pattern', 0, lang, undefined, this.pattern);
+  }
+}
+
+/** An evaluation stopped by its iteration or time budget: that evaluation fails, nothing else. */
+export class FeelBudgetError extends FeelEvaluationError {
+  constructor(
+    expression: string,
+    readonly kind: 'iterations' | 'time' | 'pattern',
+    readonly limit: number,
+    readonly pattern?: string,
+  ) {
+    super(expression, budgetText(kind, limit, 'en', undefined, pattern));
+    this.name = 'FeelBudgetError';
+  }
+
+  localized(lang: 'zh-CN' | 'en'): string {
+    return budgetText(this.kind, this.limit, lang, undefined, this.pattern);
+  }
+}
+
+/** Budget errors keep their kind; any other failure becomes a FeelEvaluationError. */
+function evaluationError(source: string, err: unknown): FeelEvaluationError {
+  if (err instanceof EvaluationBudgetExceeded) return new FeelBudgetError(source, err.kind, err.limit);
+  if (err instanceof UnsafePatternError) return new FeelBudgetError(source, 'pattern', 0, err.pattern);
+  return new FeelEvaluationError(source, (err as Error).message ?? String(err));
+}
+
+function limits(): { maxSteps: number; maxMs: number } {
+  const b = feelBudget();
+  return { maxSteps: b.maxIterations, maxMs: b.maxMs };
+}
+
 const MAX_CACHE = 5000;
 const exprCache = new Map<string, CompiledFeel>();
 const testCache = new Map<string, CompiledUnaryTests>();
@@ -66,7 +117,10 @@ function syntaxError(source: string, err: unknown): FeelSyntaxError {
   return new FeelSyntaxError(source, e.message ?? String(err), e.position?.from);
 }
 
-/** Compiles (or returns the cached) expression. Throws FeelSyntaxError when it does not parse. */
+/**
+ * Compiles (or returns the cached) expression. Throws FeelSyntaxError when it does not parse, and
+ * FeelShapeError when its loops over literal ranges certainly exceed the iteration budget.
+ */
 export function compileFeel(expression: string): CompiledFeel {
   const source = stripEquals(expression);
   const hit = exprCache.get(source);
@@ -78,15 +132,20 @@ export function compileFeel(expression: string): CompiledFeel {
   } catch (err) {
     throw syntaxError(source, err);
   }
+  const estimate = estimateIterations(source);
+  const { maxIterations } = feelBudget();
+  if (estimate > maxIterations) throw new FeelShapeError(source, estimate, maxIterations);
+  const unsafe = unsafeLiteralPattern(source);
+  if (unsafe !== null) throw new FeelShapeError(source, estimate, maxIterations, unsafe);
   const inputs = collectInputs(source);
   const result: CompiledFeel = {
     source,
     inputs,
     evaluate(context = {}) {
       try {
-        return normalize(compiled.evaluate(context));
+        return normalize(compiled.evaluate(context, limits()));
       } catch (err) {
-        throw new FeelEvaluationError(source, (err as Error).message ?? String(err));
+        throw evaluationError(source, err);
       }
     },
   };
@@ -108,13 +167,18 @@ export function compileFeelUnaryTests(expression: string): CompiledUnaryTests {
     source,
     test(value, context = {}) {
       try {
-        return compiled.test(value, context);
+        return compiled.test(value, context, limits());
       } catch (err) {
-        throw new FeelEvaluationError(source, (err as Error).message ?? String(err));
+        throw evaluationError(source, err);
       }
     },
   };
   return remember(testCache, source, result);
+}
+
+/** One line for a model's problem list (BPMN, DMN): why an expression cannot be saved. */
+export function feelProblem(err: FeelSyntaxError): string {
+  return err instanceof FeelShapeError ? `${err.localized('zh-CN')} (${err.message})` : `FEEL does not parse (${err.message})`;
 }
 
 /** Evaluates once (cached compile). */
@@ -156,7 +220,26 @@ function normalize(value: unknown): unknown {
   return value;
 }
 
-/** Variable names read by an expression: the first segment of every VariableName outside a path tail. */
+const builtinNames = new Map<string, boolean>();
+
+/** Whether a name is one of FEEL's built-in functions (`count`, `sum`, `string length` …) when nothing shadows it. */
+function isBuiltinFunction(name: string): boolean {
+  let known = builtinNames.get(name);
+  if (known === undefined) {
+    try {
+      known = typeof compileExpression(name).evaluate({}) === 'function';
+    } catch {
+      known = false;
+    }
+    if (builtinNames.size < MAX_CACHE) builtinNames.set(name, known);
+  }
+  return known;
+}
+
+/**
+ * Variable names read by an expression: the first segment of every VariableName outside a path tail.
+ * A built-in function named in a call is not a variable: passing it as one (null) would hide the function.
+ */
 function collectInputs(source: string): string[] {
   const names = new Set<string>();
   const tree = parseExpression(source, {}, undefined);
@@ -171,7 +254,9 @@ function collectInputs(source: string): string[] {
         const parent = node.node.parent;
         // In `a.b`, only `a` is an input; the `b` of a PathExpression is a key, not a variable.
         if (parent?.name === 'PathExpression' && parent.firstChild && parent.firstChild.from !== node.from) return;
-        names.add(source.slice(node.from, node.to).trim());
+        const name = source.slice(node.from, node.to).trim();
+        if (parent?.name === 'FunctionInvocation' && parent.firstChild?.from === node.from && isBuiltinFunction(name)) return;
+        names.add(name);
       }
     },
   });

@@ -141,6 +141,10 @@ function build(fields: FieldDef[], form: FormDefinition | null, given?: DataVali
     const state = evaluator.counters.snapshot();
     dropHidden(evaluator.values, state.hidden);
     const errors = check(evaluator.values, state.required, lang, ctx.now);
+    if (evaluator.overBudget) {
+      const reason = evaluator.overBudget.localized(lang);
+      errors.push({ path: '', code: 'feel_budget', message: lang === 'en' ? `A form rule or computed field was stopped: ${reason}` : `表单规则或计算字段被中止：${reason}` });
+    }
     if (!evaluator.converged) {
       errors.push({
         path: '',

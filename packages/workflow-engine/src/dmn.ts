@@ -3,7 +3,7 @@
  * One output column yields its value, several a context (as Camunda 8 does); no match yields null.
  */
 import { DmnModdle } from 'dmn-moddle';
-import { checkFeel, compileFeel, compileFeelUnaryTests, FeelSyntaxError } from '@crm/feel';
+import { checkFeel, compileFeel, compileFeelUnaryTests, feelProblem, FeelSyntaxError } from '@crm/feel';
 import { BpmnParseError, BpmnValidationError, positionOf, type ValidationProblem } from './errors.js';
 
 export type HitPolicy = 'UNIQUE' | 'FIRST' | 'PRIORITY' | 'ANY' | 'COLLECT' | 'RULE ORDER' | 'OUTPUT ORDER';
@@ -89,7 +89,7 @@ function table2def(d: Mod, t: Mod, problems: ValidationProblem[]): DecisionTable
         if (e) throw e;
       }
     } catch (err) {
-      if (err instanceof FeelSyntaxError) problems.push({ elementId: where, message: `FEEL does not parse (${err.message}): ${expr}` });
+      if (err instanceof FeelSyntaxError) problems.push({ elementId: where, message: `${feelProblem(err)}: ${expr}` });
       else throw err;
     }
   };

@@ -4,7 +4,7 @@
  * before failing, so a designer sees them all at once.
  */
 import { BpmnModdle } from 'bpmn-moddle';
-import { checkFeel } from '@crm/feel';
+import { checkFeel, feelProblem } from '@crm/feel';
 import { crmModdleDescriptor } from './crm-moddle.js';
 import { BpmnParseError, BpmnValidationError, positionOf, type ValidationProblem } from './errors.js';
 import type { ElementDef, ElementType, EventDef, FlowDef, Mapping, MultiInstanceDef, ProcessModel, ScopeDef } from './model.js';
@@ -137,7 +137,7 @@ class ModelBuilder {
   private feel(elementId: string, what: string, expr: string | undefined): string | undefined {
     if (expr === undefined) return undefined;
     const err = checkFeel(expr);
-    if (err) this.problem(elementId, `${what}: FEEL does not parse (${err.message}): ${expr}`);
+    if (err) this.problem(elementId, `${what}: ${feelProblem(err)}: ${expr}`);
     return expr;
   }
 

@@ -4,7 +4,8 @@
  * a field the reader may not read is left out, a field they see masked is masked. The audit trail thus
  * shows who did what and when to everyone holding `audit.read`, but no value the reader could not see
  * through the records API (the security administrator can grant auditors read rights on objects).
- * Field names (which fields changed, which were read unmasked) stay: they are metadata, not values.
+ * Field names (which fields changed, which were read unmasked) stay: they are metadata, not values;
+ * so do the field names of an export's filter, whose values pass through the same rights.
  */
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -12,6 +13,7 @@ import { maskValue, type FieldDef } from '@crm/form-engine';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
+import { filterForReader } from '../records/filter-secrets.js';
 
 const RECORD_SYSTEM = new Set(['id', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version']);
 
@@ -73,6 +75,8 @@ export class AuditView {
       };
       const next: Record<string, unknown> = { ...data };
       for (const k of ['before', 'after']) if (isPlain(data[k])) next[k] = strip(data[k] as Record<string, unknown>);
+      // An export's filter: its values follow the same field rights (sensitive ones are stored hashed already).
+      if (isPlain(data.filter)) next.filter = filterForReader(data.filter, fields, (k) => acc.fieldMode(k), acc.unmask);
       out.push({ ...item, data: next });
     }
     return out;

@@ -29,6 +29,8 @@ export interface AppConfig {
   shutdownTimeoutMs: number;
   /** Housekeeping: default time-to-live in days per retention target (null = keep forever), pass interval and batch size. */
   retention: { processInstances: number | null; loginAttempts: number | null; intervalMs: number; batch: number };
+  /** Per FEEL evaluation: iterations and milliseconds (CRM_FEEL_MAX_ITERATIONS, CRM_FEEL_MAX_MS). */
+  feelBudget: { maxIterations: number; maxMs: number };
   version: string;
 }
 
@@ -150,6 +152,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     intervalMs: intVar(env, 'CRM_HOUSEKEEPING_INTERVAL_MS', 3_600_000, 0, 86_400_000),
     batch: intVar(env, 'CRM_HOUSEKEEPING_BATCH', 500, 1, 10_000),
   };
+  const feelBudget = { maxIterations: intVar(env, 'CRM_FEEL_MAX_ITERATIONS', 100_000, 100, 100_000_000), maxMs: intVar(env, 'CRM_FEEL_MAX_MS', 100, 1, 60_000) };
 
   const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
   if (adminPassword !== null && !isStrongPassword(adminPassword)) {
@@ -188,6 +191,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jobWorkers,
     shutdownTimeoutMs,
     retention,
+    feelBudget,
     version: readVersion(),
   };
 }

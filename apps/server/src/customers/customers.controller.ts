@@ -1,16 +1,36 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { CustomersService, MAX_DEPTH } from './customers.service.js';
 import { BankServices } from './bank-services.js';
+import { SegmentDefinitions } from './segment-definitions.js';
+import { RequestContext } from '../common/request-context.js';
+
+const segmentFilter = z.record(z.string(), z.unknown()).refine((f) => Object.keys(f).length > 0 && JSON.stringify(f).length <= 20_000, 'a non-empty filter object of at most 20000 characters');
+const segmentInput = z.object({
+  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+  name: z.string().trim().min(1).max(200),
+  targetObject: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/).optional(),
+  filter: segmentFilter,
+  description: z.string().max(2000).optional(),
+}).strict();
+const segmentChange = z.object({
+  version: z.number().int().min(1),
+  name: z.string().trim().min(1).max(200).optional(),
+  filter: segmentFilter.optional(),
+  description: z.string().max(2000).nullable().optional(),
+}).strict();
+
+const lang = () => RequestContext.current()?.lang ?? 'zh-CN';
 
 @Controller('api')
 export class CustomersController {
   constructor(
     private readonly customers: CustomersService,
     private readonly bank: BankServices,
+    private readonly segmentDefs: SegmentDefinitions,
   ) {}
 
   @Get('customers/guarantee-circles')
@@ -51,6 +71,17 @@ export class CustomersController {
   @Get('segments')
   segments(@CurrentUser() p: Principal) {
     return this.customers.segments(p);
+  }
+
+  /** Saves a segment; values on sensitive fields are kept only as keyed hashes (record rights of the segment object apply). */
+  @Post('segments')
+  createSegment(@CurrentUser() p: Principal, @Body() body: unknown) {
+    return this.segmentDefs.create(p, parseInput(segmentInput, body), lang());
+  }
+
+  @Patch('segments/:code')
+  updateSegment(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+    return this.segmentDefs.update(p, code, parseInput(segmentChange, body), lang());
   }
 
   @Get('segments/:code')

@@ -5,10 +5,11 @@ import { WorkflowModule } from '../workflow/workflow.module.js';
 import { CustomersController } from './customers.controller.js';
 import { CustomersService } from './customers.service.js';
 import { BankServices } from './bank-services.js';
+import { SegmentDefinitions } from './segment-definitions.js';
 
 @Module({
   imports: [AuditModule, WorkflowModule],
-  providers: [CustomersService, BankServices],
+  providers: [CustomersService, BankServices, SegmentDefinitions],
   controllers: [CustomersController],
   exports: [CustomersService, BankServices],
 })

@@ -1,14 +1,18 @@
 /**
  * Customer 360°, relationship network, guarantee circles, rule tags and segments over the bank-crm
- * pack's objects. Everything a caller sees goes through RecordsService (their actions, row scope,
+ * pack's objects (segment writes and the checks of rule tags live in segment-definitions and
+ * rule-tag-validation). Everything a caller sees goes through RecordsService (their actions, row scope,
  * field masks, audit of unmasked reads); the derived columns (rule tags, AUM, circle flags) are
  * written by the platform with identifiers from metadata and bound values, in bounded batches.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import type { FeelBudgetError } from '@crm/feel';
+import type { FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
+import { RequestContext } from '../common/request-context.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService } from '../access/access.service.js';
@@ -16,6 +20,7 @@ import type { Principal } from '../auth/principal.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
+import type { ObjectMeta } from '../metadata/metadata.types.js';
 import { RecordsService } from '../records/records.service.js';
 import { decodeRow } from '../records/record-codec.js';
 import { ProcessInstancesService } from '../workflow/process-instances.service.js';
@@ -23,6 +28,8 @@ import { TasksService } from '../workflow/tasks.service.js';
 import { cyclicComponents } from './graph.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags, type RuleTag } from './rule-tags.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
+import { assertRuleTagValid } from './rule-tag-validation.js';
+import { SegmentDefinitions } from './segment-definitions.js';
 
 export const MAX_DEPTH = 4;
 export const MAX_NODES = 300;
@@ -30,6 +37,7 @@ const MAX_EDGES = 2000;
 const BATCH = 2000;
 /** Guarantee edges read for circle detection, at most (a bank has far fewer guarantee links than this). */
 const MAX_GUARANTEE_EDGES = 2_000_000;
+const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent', 'integer']);
 
 type Section = { items: Record<string, unknown>[]; restricted?: boolean; total?: number };
 
@@ -57,6 +65,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly events: DomainEvents,
     private readonly instances: ProcessInstancesService,
     private readonly tasks: TasksService,
+    private readonly segmentDefs: SegmentDefinitions,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -65,9 +74,13 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
       (e, c) => this.onEvent(e, c),
       (e) => {
         const cfg = packConfig();
-        return 'object' in e && [cfg.customer, cfg.holding.object, cfg.relationship.object].includes(e.object);
+        return 'object' in e && [cfg.customer, cfg.holding.object, cfg.relationship.object, cfg.tags.object, cfg.segment.object].includes(e.object);
       },
     );
+    // Segments saved in clear by an earlier version are hashed once the server is up.
+    void (async () => {
+      if (await isInstalled(this.meta)) await this.segmentDefs.protectStored();
+    })().catch((err) => this.logger.warn({ err }, 'protecting stored segment filters failed'));
     const every = envMs('CRM_BANK_JOBS_MS', 3_600_000);
     if (every > 0) {
       this.timer = setInterval(() => void this.periodic(), every);
@@ -381,14 +394,24 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
   /**
    * Recomputes rule tags and AUM of the given customers (all when ids is undefined), in batches.
    * Each rule is FEEL over the customer's fields and holdings aggregates: aum, deposit_balance,
-   * loan_balance, wealth_balance, insurance_balance, holding_count.
+   * loan_balance, wealth_balance, insurance_balance, holding_count, and the list `holdings`.
+   * A rule stopped by the FEEL budget fails a customer's own write (400); in a full run it is
+   * recorded, keeps the tags it gave before, and is skipped for the rest of the run.
    */
-  async recomputeTags(ids?: string[], client?: PoolClient): Promise<{ customers: number; changed: number }> {
+  async recomputeTags(ids?: string[], client?: PoolClient): Promise<{ customers: number; changed: number; failed: { tag: string; reason: string }[] }> {
     const cfg = packConfig();
     const cust = await packObject(this.meta, cfg.customer, [cfg.tags.ruleField, cfg.aumField]);
     const h = cfg.holding;
     const hold = await packObject(this.meta, h.object, [h.customer, h.category, h.balance, h.status]);
-    const rules = await this.ruleSet();
+    let rules = await this.ruleSet();
+    const failed: { tag: string; reason: string }[] = [];
+    const onBudget = (r: RuleTag, err: FeelBudgetError) => {
+      if (ids) throw new AppError(400, 'customers.rule_budget', { code: r.code, reason: err.localized(RequestContext.current()?.lang ?? 'zh-CN') });
+      failed.push({ tag: r.code, reason: err.message });
+      rules = rules.filter((x) => x !== r);
+      this.logger.warn({ tag: r.code, reason: err.message }, 'rule tag stopped by the FEEL budget; skipped for the rest of this run');
+    };
+    const wantsHoldings = rules.some((r) => r.feel.inputs.includes('holdings'));
     const plainFields = cust.fields.filter((f) => !isEncrypted(f));
     const C = tableOf(cust.key);
     const H = tableOf(hold.key);
@@ -415,6 +438,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
         m.__n = (m.__n ?? 0) + Number(a.n);
         sums.set(a.c, m);
       }
+      const lists = wantsHoldings ? await this.holdingLists(q, hold, batch) : undefined;
       const upIds: string[] = [];
       const upTags: string[] = [];
       const upAum: string[] = [];
@@ -423,8 +447,10 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
         const m = sums.get(String(row.id)) ?? {};
         const ag = aggregates(m, m.__n ?? 0);
         const aum = ag.aum!;
-        const tags = evaluateRuleTags(rules, { ...rec, ...ag });
         const before = ((rec[cfg.tags.ruleField] as string[] | null) ?? []).slice().sort();
+        const evaluated = evaluateRuleTags(rules, { ...rec, ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
+        // A rule that failed in this run keeps what it said before.
+        const tags = [...new Set([...evaluated, ...before.filter((t) => failed.some((f) => f.tag === t))])].sort();
         if (before.join(',') !== tags.join(',') || num(rec[cfg.aumField]).toFixed(2) !== aum.toFixed(2)) {
           upIds.push(String(row.id));
           upTags.push(JSON.stringify(tags));
@@ -444,15 +470,39 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
       if (ids || rows.length < BATCH) break;
       after = String(rows[rows.length - 1]!.id);
     }
-    if (!ids && changed) await this.audit.record({ action: 'customers.rule_tags', object: cust.key, actorId: null, data: { customers: seen, changed } });
-    return { customers: seen, changed };
+    if (!ids && (changed || failed.length)) await this.audit.record({ action: 'customers.rule_tags', object: cust.key, actorId: null, data: { customers: seen, changed, failed } });
+    return { customers: seen, changed, failed };
+  }
+
+  /** Open holdings of a batch of customers, per customer, as rules see them (plain fields; amounts as numbers like the aggregates). */
+  private async holdingLists(q: Pick<PoolClient, 'query'>, hold: ObjectMeta, customers: string[]): Promise<Map<string, Record<string, unknown>[]>> {
+    const h = packConfig().holding;
+    const plain = hold.fields.filter((f) => !isEncrypted(f));
+    const { rows } = await q.query(
+      `SELECT t.* FROM ${tableOf(hold.key)} t WHERE t.${quoteIdent(h.customer)} = ANY($1::uuid[]) AND t.deleted_at IS NULL
+         AND t.${quoteIdent(h.status)} IS DISTINCT FROM 'closed' ORDER BY t.id`,
+      [customers],
+    );
+    const out = new Map<string, Record<string, unknown>[]>();
+    for (const row of rows) {
+      const rec = decodeRow(plain, row, this.records.crypto);
+      const item: Record<string, unknown> = {};
+      for (const f of plain) item[f.key] = AMOUNT_TYPES.has(f.type) && rec[f.key] !== null ? num(rec[f.key]) : rec[f.key];
+      const key = String(rec[h.customer]);
+      const list = out.get(key);
+      if (list) list.push(item);
+      else out.set(key, [item]);
+    }
+    return out;
   }
 
   /** Domain events: a customer or holding change recomputes that customer's rule tags in the writer's transaction. */
   private async onEvent(e: DomainEvent, c: PoolClient): Promise<void> {
     if (e.type !== 'record.created' && e.type !== 'record.updated' && e.type !== 'record.deleted') return;
     const cfg = packConfig();
-    if (e.object === cfg.customer && e.type !== 'record.deleted') {
+    if (e.type !== 'record.deleted' && (e.object === cfg.tags.object || e.object === cfg.segment.object)) {
+      await this.checkDefinition(e);
+    } else if (e.object === cfg.customer && e.type !== 'record.deleted') {
       if (e.type === 'record.updated' && e.changed.every((f) => f === cfg.tags.ruleField || f === cfg.aumField)) return;
       await this.recomputeTags([e.recordId], c);
     } else if (e.object === cfg.holding.object && e.type !== 'record.deleted') {
@@ -463,13 +513,31 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     }
   }
 
+  /**
+   * Rule tags and segments are checked when written by any path; a bad one rolls the write back (400).
+   * Only what the write changes is checked, so an old definition can still be renamed or switched off.
+   */
+  private async checkDefinition(e: Extract<DomainEvent, { type: 'record.created' | 'record.updated' }>): Promise<void> {
+    const cfg = packConfig();
+    const record = e.record;
+    const touches = (...keys: string[]) => e.type === 'record.created' || keys.some((k) => e.changed.includes(k));
+    if (e.object === cfg.segment.object) {
+      if (touches('filter', 'target_object')) await this.segmentDefs.assertStorable(record);
+      return;
+    }
+    if (!touches('rule', 'kind', 'active') || record.active === false) return;
+    if (record.kind !== 'rule' || typeof record.rule !== 'string' || !record.rule.trim()) return;
+    const objects = (await this.meta.current()).objects;
+    assertRuleTagValid(String(record.code), record.rule, objects.get(cfg.customer)?.fields ?? [], objects.get(cfg.holding.object)?.fields ?? []);
+  }
+
   // ------------------------------------------------------------------ segments
 
   async segments(p: Principal): Promise<{ items: Record<string, unknown>[] }> {
     const cfg = packConfig();
     const page = await this.records.query(cfg.segment.object, { sort: 'code', limit: 200 }, p);
     const items: Record<string, unknown>[] = [];
-    for (const s of page.items) items.push({ ...s, ...(await this.count(s, p)) });
+    for (const s of page.items) items.push({ ...(await this.segmentDefs.forReader(s, p)), ...(await this.count(s, p)) });
     return { items };
   }
 
@@ -493,7 +561,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
 
   async segmentWithCount(code: string, p: Principal): Promise<Record<string, unknown>> {
     const s = await this.segment(code, p);
-    return { ...s, ...(await this.count(s, p)) };
+    return { ...(await this.segmentDefs.forReader(s, p)), ...(await this.count(s, p)) };
   }
 
   async members(code: string, p: Principal, q: { limit: number; cursor?: string }): Promise<Record<string, unknown>> {

@@ -1,5 +1,5 @@
 /** Rule tags: FEEL conditions over a customer's fields and holdings aggregates. Shared by the server job and the demo loader. */
-import { compileFeel, type CompiledFeel } from '@crm/feel';
+import { compileFeel, FeelBudgetError, type CompiledFeel } from '@crm/feel';
 import { createHash } from 'node:crypto';
 
 export interface RuleTag {
@@ -20,6 +20,12 @@ export function compileRules(defs: { code: string; rule: string | null; kind: st
   return out;
 }
 
+/**
+ * Names a rule may read besides the customer's own (not encrypted) fields: the holdings aggregates,
+ * the list of open holdings (for `count(holdings)`, `sum(holdings[category = "loan"].balance)` …) and today.
+ */
+export const RULE_VARIABLES = ['aum', 'deposit_balance', 'loan_balance', 'wealth_balance', 'insurance_balance', 'holding_count', 'holdings', 'as_of'] as const;
+
 /** Holdings balances by category → the aggregate variables rules may use. */
 export function aggregates(byCategory: Record<string, number>, count: number): Record<string, number> {
   const g = (k: string) => byCategory[k] ?? 0;
@@ -37,15 +43,21 @@ export function aggregates(byCategory: Record<string, number>, count: number): R
  * The rule tags that hold for one customer. `as_of` (today, YYYY-MM-DD) is there for date rules:
  * ISO dates compare as text. Each rule gets only the names it reads (FEEL's cost grows with context size).
  */
-export function evaluateRuleTags(rules: RuleTag[], ctx: Record<string, unknown>, asOf = new Date().toISOString().slice(0, 10)): string[] {
+export function evaluateRuleTags(
+  rules: RuleTag[],
+  ctx: Record<string, unknown>,
+  asOf = new Date().toISOString().slice(0, 10),
+  onBudget?: (rule: RuleTag, err: FeelBudgetError) => void,
+): string[] {
   const tags: string[] = [];
   for (const r of rules) {
     const sub: Record<string, unknown> = {};
     for (const k of r.feel.inputs) sub[k] = k === 'as_of' ? asOf : (ctx[k] ?? null);
     try {
       if (r.feel.evaluate(sub) === true) tags.push(r.code);
-    } catch {
-      /* a rule that cannot be evaluated for this customer does not tag it */
+    } catch (err) {
+      // A rule stopped by the FEEL budget is the caller's to report; any other failure just does not tag.
+      if (err instanceof FeelBudgetError && onBudget) onBudget(r, err);
     }
   }
   return tags.sort();

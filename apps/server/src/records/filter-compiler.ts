@@ -5,6 +5,7 @@
  */
 import { AppError, type ErrorDetail } from '../common/app-error.js';
 import type { Comparable } from '../metadata/field-types.js';
+import { isHashedValue } from './filter-secrets.js';
 
 export interface ColumnInfo {
   key: string;
@@ -157,6 +158,8 @@ function compileOp(col: ColumnInfo, op: string, operand: unknown, ctx: FilterCon
     // Ciphertext is random: only equality through the keyed hash is possible.
     const enc = col.encrypted;
     const h = (v: unknown) => {
+      // A stored filter (segment) keeps the value only as its keyed hash: compare with it as is.
+      if (isHashedValue(v)) return v.$hash;
       const r = resolve(v, ctx, path);
       if (typeof r !== 'string' && typeof r !== 'number' && typeof r !== 'boolean') throw new FilterProblem(path, 'type', `${col.key} needs a value`);
       return enc.hash(r);

@@ -13,6 +13,8 @@ import { MetadataService } from '../metadata/metadata.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../common/app-error.js';
 import type { Principal } from '../auth/principal.js';
+import { protectFilter } from './filter-secrets.js';
+import { hashInput } from './record-codec.js';
 
 export const EXPORT_MAX_ROWS = 100_000;
 
@@ -39,7 +41,9 @@ export class RecordsExportService {
     const fields = o.fields.filter((f) => acc.fieldMode(f.key) !== 'none' && (!q.fields || q.fields.includes(f.key)));
     // Validate the query before answering 200: a bad filter must still be a 400.
     const first = await this.records.query(objectKey, { ...q, limit: 500 }, p);
-    await this.audit.record({ action: 'record.export', object: objectKey, data: { filter: q.filter ?? null, sort: q.sort ?? null, fields: fields.map((f) => f.key) } });
+    // The entry keeps a value on an encrypted field only as its keyed hash (and mask): the trail must not become a copy of it.
+    const filter = q.filter === undefined || q.filter === null ? null : protectFilter(q.filter, o.byKey, (v) => this.records.crypto.searchHash(hashInput(v)));
+    await this.audit.record({ action: 'record.export', object: objectKey, data: { filter, sort: q.sort ?? null, fields: fields.map((f) => f.key) } });
     const out = stringify({ bom: true });
     out.write(['id', ...fields.map((f) => pickText(f.label, lang) || f.key), lang === 'en' ? 'updated at' : '更新时间']);
     void (async () => {

@@ -47,7 +47,8 @@ export class DemoBootstrap {
     const lines: string[] = [];
     for (const key of keys) {
       if (await this.templates.state(key)) continue;
-      const res = await this.templates.install(key, null);
+      // First start of the demo: the demo roles seeded a moment ago get the pack's permissions.
+      const res = await this.templates.install(key, null, 'zh-CN', { setUpRoles: true });
       lines.push(`Demo mode: installed the ${key} template v${res.version} (${res.changes.length} parts).`);
     }
     const n = demoCustomers(this.config);

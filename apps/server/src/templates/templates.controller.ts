@@ -1,4 +1,6 @@
-import { Controller, Get, Param, Post } from '@nestjs/common';
+import { Body, Controller, Get, Param, Post } from '@nestjs/common';
+import { z } from 'zod';
+import { parseInput } from '../common/validation.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { RequestContext } from '../common/request-context.js';
@@ -22,5 +24,13 @@ export class TemplatesController {
   @RequireRight('designer')
   install(@CurrentUser() p: Principal, @Param('key') key: string) {
     return this.templates.install(key, p, RequestContext.current()?.lang ?? 'zh-CN');
+  }
+
+  /** The security administrator applies the pack's definition of the named roles (what an install reported as differences). */
+  @Post(':key/roles/apply')
+  @RequireRight('admin.roles')
+  applyRoles(@Param('key') key: string, @Body() body: unknown) {
+    const { roles } = parseInput(z.object({ roles: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/)).min(1).max(50) }).strict(), body);
+    return this.templates.applyRoles(key, roles);
   }
 }

@@ -3,7 +3,8 @@
  * tables, processes and triggers, installed through the same services a designer uses — all inside
  * ONE transaction, so a failed install leaves nothing behind. Installing compares every part with
  * what is there and changes only what differs: installing the same bundle twice changes nothing
- * (no new versions, no rows, no audit entries).
+ * (no new versions, no rows, no audit entries — except the audited report of roles that differ from
+ * the pack, since an install never changes an existing role).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
@@ -32,11 +33,17 @@ import { DefinitionsService } from '../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../workflow/runtime.service.js';
 import { TriggersService } from '../workflow/triggers.service.js';
 import { TxDb } from './tx-db.js';
-import type { TemplateBundle } from './template.types.js';
+import { roleDifference, type RoleDifference } from './role-differences.js';
+import { stable } from './stable-json.js';
+
+export { stable } from './stable-json.js';
+import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
   'template.not_found': { 'zh-CN': '模板不存在：{key}', en: 'No such template: {key}' },
   'template.bad_parameter': { 'zh-CN': '模板参数无效：{name}', en: 'Invalid template parameter: {name}' },
+  'template.unknown_role': { 'zh-CN': '模板中没有这些角色：{roles}', en: 'The template defines no such roles: {roles}' },
+  'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -57,6 +64,8 @@ export interface InstallResult {
   version: string;
   changed: boolean;
   changes: string[];
+  /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
+  roleDifferences: RoleDifference[];
 }
 
 export function templateKeys(): string[] {
@@ -82,17 +91,12 @@ export function loadTemplate(key: string, env: NodeJS.ProcessEnv = process.env):
   return { bundle, files, parameters };
 }
 
-/** JSON with sorted keys, for comparing definitions regardless of key order. */
-export function stable(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stable).join(',')}]`;
-  if (v && typeof v === 'object') {
-    return `{${Object.keys(v)
-      .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${stable((v as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  }
-  return JSON.stringify(v ?? null);
+/** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */
+function mergedRole(r: TemplateRole, current: { permissions: Permission[] | null; platform: string[] | null }, packObjects: ReadonlySet<string>): { permissions: Permission[]; platform: string[] } {
+  return {
+    permissions: [...(current.permissions ?? []).filter((x) => !packObjects.has(x.object)), ...r.permissions],
+    platform: [...new Set([...(current.platform ?? []), ...r.platform])].sort(),
+  };
 }
 
 function normalField(f: FieldDef): Record<string, unknown> {
@@ -165,18 +169,54 @@ export class TemplatesService {
     return rows[0]?.value ?? null;
   }
 
-  /** Installs or upgrades a template in one transaction; only what differs is changed. */
-  async install(key: string, p: Principal | null, lang: Lang = 'zh-CN'): Promise<InstallResult> {
+  /**
+   * Installs or upgrades a template in one transaction; only what differs is changed. `setUpRoles` is
+   * for the demo's first start only (the platform, not a user): the roles the demo just seeded get the
+   * pack's permissions. Any other install leaves existing roles alone.
+   */
+  async install(key: string, p: Principal | null, lang: Lang = 'zh-CN', opts: { setUpRoles?: boolean } = {}): Promise<InstallResult> {
     const loaded = loadTemplate(key);
     try {
-      return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang)));
+      return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang, opts.setUpRoles === true && p === null)));
     } finally {
       this.meta.invalidate();
       this.access.clearCache();
     }
   }
 
-  private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang): Promise<InstallResult> {
+  /**
+   * The security administrator applies the pack's definition of some roles (the differences an install
+   * reported): the pack's permissions on its own objects replace the role's, its platform rights are added.
+   */
+  async applyRoles(key: string, roles: string[]): Promise<{ applied: string[]; roleDifferences: RoleDifference[] }> {
+    const { bundle } = loadTemplate(key);
+    const unknown = roles.filter((r) => !bundle.roles.some((x) => x.key === r));
+    if (unknown.length) throw new AppError(400, 'template.unknown_role', { roles: unknown.join(', ') });
+    const admin = this.moduleRef.get(AdminService, { strict: false });
+    const packObjects = new Set(bundle.objects.map((o) => o.key));
+    const applied: string[] = [];
+    for (const r of bundle.roles.filter((x) => roles.includes(x.key))) {
+      const current = await this.db.one<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
+      if (!current) throw new AppError(404, 'template.role_missing', { role: r.key });
+      if (!roleDifference(r, current, packObjects)) continue;
+      await admin.updateRole(r.key, mergedRole(r, current, packObjects));
+      applied.push(r.key);
+    }
+    return { applied, roleDifferences: await this.roleDifferences(bundle) };
+  }
+
+  private async roleDifferences(bundle: TemplateBundle, q: Pick<PoolClient, 'query'> = this.db.pool): Promise<RoleDifference[]> {
+    const packObjects = new Set(bundle.objects.map((o) => o.key));
+    const out: RoleDifference[] = [];
+    for (const r of bundle.roles) {
+      const { rows } = await q.query<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
+      const diff = rows[0] ? roleDifference(r, rows[0], packObjects) : null;
+      if (diff) out.push(diff);
+    }
+    return out;
+  }
+
+  private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
     const changes: string[] = [];
     const txDb = new TxDb(c);
@@ -203,7 +243,8 @@ export class TemplatesService {
           changes.push(`field ${o.key}.${f.key}`);
           continue;
         }
-        const a = normalField(f);
+        // Sensitivity is a security classification: a pack may raise it, never lower what is set.
+        const a = normalField({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
         const b = normalField(cur);
         if (stable(a) === stable(b)) continue;
         const patch: Record<string, unknown> = { ...a };
@@ -242,7 +283,8 @@ export class TemplatesService {
       }
     }
 
-    // ---- roles: the template's objects' permissions replace those a role had on them; others are kept
+    // ---- roles: missing ones are created (assigned to nobody); an existing role is never changed —
+    // what a role may do is the security administrator's decision — its difference is reported instead.
     const admin = this.bound(AdminService, txDb);
     const packObjects = new Set(bundle.objects.map((o) => o.key));
     for (const r of bundle.roles) {
@@ -250,15 +292,12 @@ export class TemplatesService {
       if (!rows[0]) {
         await admin.createRole({ key: r.key, name: r.name, description: r.description, permissions: r.permissions, platform: r.platform });
         changes.push(`role ${r.key}`);
-        continue;
-      }
-      const permissions = [...(rows[0].permissions ?? []).filter((x) => !packObjects.has(x.object)), ...r.permissions];
-      const platform = [...new Set([...rows[0].platform, ...r.platform])].sort();
-      if (stable(permissions) !== stable(rows[0].permissions ?? []) || stable(platform) !== stable([...rows[0].platform].sort())) {
-        await admin.updateRole(r.key, { permissions, platform });
-        changes.push(`role ${r.key} (updated)`);
+      } else if (setUpRoles && roleDifference(r, rows[0], packObjects)) {
+        await admin.updateRole(r.key, mergedRole(r, rows[0], packObjects));
+        changes.push(`role ${r.key} (set up)`);
       }
     }
+    const roleDifferences = await this.roleDifferences(bundle, c);
 
     // ---- seed records, matched on their business key
     const records = this.bound(RecordsService, txDb);
@@ -328,10 +367,10 @@ export class TemplatesService {
         [`template:${bundle.key}`, JSON.stringify({ version: bundle.version, installedAt: new Date().toISOString() })],
       );
     }
-    if (changes.length) {
-      await this.audit.record({ action: 'template.install', object: 'template', recordId: bundle.key, data: { version: bundle.version, changes } }, c);
-      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length }, 'template installed');
+    if (changes.length || roleDifferences.length) {
+      await this.audit.record({ action: 'template.install', object: 'template', recordId: bundle.key, data: { version: bundle.version, changes, roleDifferences } }, c);
+      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length, roleDifferences: roleDifferences.length }, 'template installed');
     }
-    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes };
+    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes, roleDifferences };
   }
 }

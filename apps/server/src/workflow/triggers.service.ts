@@ -6,10 +6,11 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { checkFeel, compileFeel } from '@crm/feel';
+import { checkFeel, compileFeel, FeelShapeError } from '@crm/feel';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
+import { RequestContext } from '../common/request-context.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
@@ -78,7 +79,7 @@ export class TriggersService implements OnModuleInit {
   async create(p: Principal, t: TriggerInput): Promise<Record<string, unknown>> {
     if (t.condition) {
       const bad = checkFeel(t.condition);
-      if (bad) throw new AppError(400, 'workflow.bad_condition', { reason: bad.message });
+      if (bad) throw new AppError(400, 'workflow.bad_condition', { reason: bad instanceof FeelShapeError ? bad.localized(RequestContext.current()?.lang ?? 'zh-CN') : bad.message });
     }
     await this.defs.latestOrFail(this.db.pool, t.processKey);
     return this.db.tx(async (c) => {

@@ -143,3 +143,29 @@ describe('createFormRuntime on a 500-field form', () => {
     expect(compileForm(fields, form, { cacheKey: 'big@2' })).not.toBe(compiled);
   });
 });
+
+describe('FEEL budget in forms', () => {
+  const fields: FieldDef[] = [
+    { key: 'n', label: 'n', type: 'integer' },
+    { key: 'c', label: 'c', type: 'computed', options: { expression: 'count(for i in 1..n return i)' } },
+  ];
+
+  it('refuses a submission whose computed field overruns the budget, and computes the next one', () => {
+    const form = compileForm(fields, null);
+    const bad = form.process({ n: 50_000_000 }, { lang: 'zh-CN' });
+    expect(bad.ok).toBe(false);
+    // Whichever budget runs out first (iterations, or time on a busy machine) stops it.
+    expect(bad.errors).toEqual([expect.objectContaining({ path: '', code: 'feel_budget', message: expect.stringMatching(/^表单规则或计算字段被中止：表达式(的循环次数超过上限|运行超过)/) })]);
+    const good = form.process({ n: 3 });
+    expect(good.ok).toBe(true);
+    expect(good.value.c).toBe(3);
+  });
+
+  it('in the browser runtime, an overrun stops one change only', () => {
+    const rt = createFormRuntime(compileForm(fields, null));
+    rt.setValue('n', 50_000_000);
+    expect(rt.values.c).toBeUndefined();
+    rt.setValue('n', 4);
+    expect(rt.values.c).toBe(4);
+  });
+});

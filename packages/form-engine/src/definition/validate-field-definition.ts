@@ -3,7 +3,7 @@
  * reserved keys, unique choices, scale ≤ precision, patterns that compile, auto-number patterns,
  * FEEL that parses, and a default the field itself would accept.
  */
-import { checkFeel } from '@crm/feel';
+import { checkFeel, FeelShapeError } from '@crm/feel';
 import type { FieldDef, Lang, ValidationIssue } from '../types.js';
 import { schemaIssuesOfField, t } from './definition-ajv.js';
 import { AutoNumberPatternError, parseAutoNumberPattern } from '../bank/auto-number.js';
@@ -66,7 +66,8 @@ export function fieldSemanticIssues(raw: unknown, lang: Lang, base = ''): Valida
   }
   if (raw.type === 'computed' && typeof o.expression === 'string') {
     const e = checkFeel(o.expression);
-    if (e) add('/options/expression', 'feel_syntax', t(lang, `计算表达式 FEEL 语法错误：${e.message}`, `FEEL syntax error in the expression: ${e.message}`));
+    if (e instanceof FeelShapeError) add('/options/expression', 'feel_budget', t(lang, `计算表达式过于复杂：${e.localized('zh-CN')}`, `The expression is too expensive: ${e.localized('en')}`));
+    else if (e) add('/options/expression', 'feel_syntax', t(lang, `计算表达式 FEEL 语法错误：${e.message}`, `FEEL syntax error in the expression: ${e.message}`));
   }
   if ('default' in raw && raw.default !== undefined && out.length === 0) {
     if (raw.type === 'auto_number' || raw.type === 'computed') {

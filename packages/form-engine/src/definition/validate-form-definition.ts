@@ -3,7 +3,7 @@
  * at once), then meaning: placed fields exist and appear once, repeating groups bind json fields,
  * rule and computed targets exist, and every FEEL expression parses (the issue names the rule).
  */
-import { checkFeel } from '@crm/feel';
+import { checkFeel, FeelShapeError } from '@crm/feel';
 import type { FieldDef, Lang, ValidationIssue } from '../types.js';
 import { schemaIssuesOfForm, t } from './definition-ajv.js';
 import { walkLayout } from './layout-walk.js';
@@ -81,7 +81,8 @@ export function validateFormDefinition(def: unknown, fields: FieldDef[], lang: L
   const feel = (path: string, expr: unknown, what: { zh: string; en: string }) => {
     if (typeof expr !== 'string' || expr.trim() === '') return;
     const e = checkFeel(expr);
-    if (e) add(path, 'feel_syntax', t(lang, `${what.zh} FEEL 语法错误：${e.message}`, `FEEL syntax error in ${what.en}: ${e.message}`));
+    if (e instanceof FeelShapeError) add(path, 'feel_budget', t(lang, `${what.zh}过于复杂：${e.localized('zh-CN')}`, `${what.en} is too expensive: ${e.localized('en')}`));
+    else if (e) add(path, 'feel_syntax', t(lang, `${what.zh} FEEL 语法错误：${e.message}`, `FEEL syntax error in ${what.en}: ${e.message}`));
   };
 
   (Array.isArray(def.rules) ? def.rules : []).forEach((rule: unknown, i) => {

@@ -6,7 +6,7 @@
  *
  * FEEL sees hidden fields as null, since a hidden field is never stored.
  */
-import { isTrue } from '@crm/feel';
+import { isTrue, type FeelBudgetError } from '@crm/feel';
 import type { FormModel } from '../definition/form-model.js';
 import type { CompiledComputed, CompiledRule, RulePlan } from './rule-plan.js';
 import { evaluate } from './rule-plan.js';
@@ -31,6 +31,8 @@ export class RecordEvaluator {
   readonly active: boolean[];
   evaluations = 0;
   converged = true;
+  /** The first evaluation of this pass stopped by the FEEL budget; the pass skips the rest (each would burn the budget again). */
+  overBudget: FeelBudgetError | null = null;
 
   constructor(
     private readonly model: FormModel,
@@ -51,6 +53,8 @@ export class RecordEvaluator {
 
   /** Sets a field (as the user would) and re-runs what depends on it; returns the changed fields. */
   change(key: string, value: unknown): string[] {
+    // Each change gets a fresh chance: a budget overrun stops the evaluations of one pass only.
+    this.overBudget = null;
     if (!this.assign(key, value)) return [];
     return this.propagate([key]);
   }
@@ -89,11 +93,12 @@ export class RecordEvaluator {
   }
 
   private run(expr: CompiledRule['when']): unknown {
+    if (this.overBudget) return null;
     this.evaluations++;
     // feelin's cost grows with the size of the context it is given, so hand it only what it reads.
     const context: Record<string, unknown> = {};
     for (const name of expr.inputs) if (name in this.feel) context[name] = this.feel[name];
-    return evaluate(expr, context);
+    return evaluate(expr, context, (err) => (this.overBudget = err));
   }
 
   private restoreRows(group: string, sub: string): boolean {

@@ -3,7 +3,7 @@
  * and indexes from a field to the expressions that read it (what the browser runtime re-runs on a
  * keystroke).
  */
-import { compileFeel, type CompiledFeel } from '@crm/feel';
+import { compileFeel, FeelBudgetError, type CompiledFeel } from '@crm/feel';
 import type { FormModel } from '../definition/form-model.js';
 import { orderComputed } from './computed-order.js';
 
@@ -81,11 +81,15 @@ export function buildRulePlan(model: FormModel): RulePlan {
   return plan;
 }
 
-/** Evaluates without throwing: a FEEL runtime failure counts as null, like a missing value. */
-export function evaluate(expr: CompiledFeel, context: Record<string, unknown>): unknown {
+/**
+ * Evaluates without throwing: a FEEL runtime failure counts as null, like a missing value. An
+ * evaluation stopped by its budget is reported to `onBudget` too, so a write can refuse it.
+ */
+export function evaluate(expr: CompiledFeel, context: Record<string, unknown>, onBudget?: (err: FeelBudgetError) => void): unknown {
   try {
     return expr.evaluate(context);
-  } catch {
+  } catch (err) {
+    if (err instanceof FeelBudgetError) onBudget?.(err);
     return null;
   }
 }
