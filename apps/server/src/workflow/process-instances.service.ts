@@ -198,6 +198,7 @@ export class ProcessInstancesService {
     await this.access.require(p, 'process.start', 'process.admin');
     const admin = await this.access.has(p, 'process.admin');
     if (body.correlationKey === undefined && !admin) throw new AppError(403, 'workflow.message_needs_key');
+    this.inputs.assertNotReserved(body.variables);
     const guard = this.guard(p, admin);
     const correlated = await this.runtime.tx((ctx) => this.runtime.correlateMessage(ctx, body.name, body.correlationKey ?? null, body.variables, p.username, guard));
     return { correlated };
@@ -205,6 +206,7 @@ export class ProcessInstancesService {
 
   async signal(p: Principal, body: { name: string; variables?: Record<string, unknown> }): Promise<{ triggered: number }> {
     await this.access.require(p, 'process.start', 'process.admin');
+    this.inputs.assertNotReserved(body.variables);
     const guard = this.guard(p, await this.access.has(p, 'process.admin'));
     const triggered = await this.runtime.tx((ctx) => this.runtime.broadcastSignal(ctx, body.name, body.variables, p.username, guard));
     return { triggered };

@@ -32,12 +32,17 @@ export class RequestVariables {
     return r;
   }
 
+  /** Refuses names the engine owns (and, given a model, names its assignments read). */
+  assertNotReserved(given: Vars | undefined, model?: ProcessModel): void {
+    const routing = model ? this.routingOf(model) : new Set<string>();
+    const reserved = Object.keys(given ?? {}).filter((n) => isReservedVariable(n) || routing.has(n));
+    if (reserved.length) throw new AppError(400, 'workflow.reserved_variables', { names: reserved.join(', ') }, reserved.map((n) => ({ path: `/variables/${n}`, code: 'reserved', message: n })));
+  }
+
   /** Refuses names the engine owns or routing reads, then names the element does not declare (besides `also`). */
   assertDeclared(model: ProcessModel, el: ElementDef | undefined, given: Vars, also: readonly string[] = []): void {
     const names = Object.keys(given);
-    const routing = this.routingOf(model);
-    const reserved = names.filter((n) => isReservedVariable(n) || routing.has(n));
-    if (reserved.length) throw new AppError(400, 'workflow.reserved_variables', { names: reserved.join(', ') }, reserved.map((n) => ({ path: `/variables/${n}`, code: 'reserved', message: n })));
+    this.assertNotReserved(given, model);
     const allowed = new Set([...declaredNames(el), ...also]);
     const undeclared = names.filter((n) => !allowed.has(n));
     if (undeclared.length) throw new AppError(400, 'workflow.undeclared_variables', { names: undeclared.join(', ') }, undeclared.map((n) => ({ path: `/variables/${n}`, code: 'undeclared', message: n })));
