@@ -11,7 +11,7 @@ import { withClient } from '../harness/db.js';
 type Client = ReturnType<typeof client>;
 
 let srv: TestServer;
-let analyst: Client, rm: Client, manager: Client, compliance: Client, auditor: Client, approver: Client;
+let analyst: Client, rm: Client, manager: Client, compliance: Client, auditor: Client, approver: Client, admin: Client;
 
 async function until<T>(fn: () => Promise<T | undefined | false | null>, ms = 20000): Promise<T> {
   const end = Date.now() + ms;
@@ -39,7 +39,8 @@ async function instanceOf(businessKey: string, definitionKey: string) {
 }
 
 async function instance(id: string) {
-  const r = await analyst.get(`/api/process-instances/${id}`);
+  // Read by a process administrator: a designer who takes no part sees no variables of an instance.
+  const r = await admin.get(`/api/process-instances/${id}`);
   expect(r.status).toBe(200);
   return r.body;
 }
@@ -62,8 +63,8 @@ beforeAll(async () => {
     env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '400', CRM_JOB_POLL_MS: '100', CRM_JOB_BACKOFF_MS: '100' },
     timeoutMs: 120000,
   });
-  [analyst, rm, manager, compliance, auditor, approver] = await Promise.all(
-    ['analyst', 'rm', 'manager', 'compliance', 'auditor', 'approver'].map((u) => as(srv.baseUrl, u)),
+  [analyst, rm, manager, compliance, auditor, approver, admin] = await Promise.all(
+    ['analyst', 'rm', 'manager', 'compliance', 'auditor', 'approver', 'admin'].map((u) => as(srv.baseUrl, u)),
   );
 }, 150000);
 
@@ -364,7 +365,8 @@ describe('processes', () => {
     const update = await taskFor(rm, inst.id, 'kycUpdate');
     expect(update.assignee).toBe('rm');
     expect((await rm.get(`/api/records/customer/${c.id}`)).body.kyc_status).toBe('reviewing');
-    await complete(rm, update.id, { riskLevel: 'high' });
+    // rm proposes a risk level (the kycUpdate task declares `proposedRiskLevel`); a change goes to compliance.
+    await complete(rm, update.id, { proposedRiskLevel: 'high' });
     const cr = await taskFor(compliance, inst.id, 'complianceReview');
     await complete(compliance, cr.id, { approved: true });
     await until(async () => (await instance(inst.id)).state === 'completed');

@@ -94,9 +94,14 @@ describe('task and start inputs are declared; identities come from the engine', 
   });
 
   it('KYC: rm can neither start a review of another branch\'s customer nor rewrite one through kycUpdate', async () => {
+    // The review's start declares `customerId:customer`: a customer the starter may read, nothing else.
     const start = await rm.post('/api/process-definitions/bank_kyc_review/start', { variables: { customerId: others.id } });
     expect(start.status).toBe(400);
-    expect(start.body.error.code).toBe('workflow.undeclared_variables');
+    expect(start.body.error).toMatchObject({ code: 'workflow.unreadable_reference', details: [expect.objectContaining({ path: '/variables/customerId' })] });
+    const lowered = await rm.post('/api/process-definitions/bank_kyc_review/start', { variables: { customerId: mine.id, riskLevel: 'low' } });
+    expect(lowered.status).toBe(400);
+    expect(lowered.body.error.code).toBe('workflow.undeclared_variables');
+    expect(await row(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE definition_key = 'bank_kyc_review' AND business_key IS NULL`, [])).toEqual({ n: 0 });
     const asSomeoneElse = await rm.post('/api/process-definitions/bank_kyc_review/start', { variables: { initiator: 'compliance' } });
     expect(asSomeoneElse.status).toBe(400);
     expect(asSomeoneElse.body.error.code).toBe('workflow.reserved_variables');

@@ -9,6 +9,7 @@ import { compileFeel } from '@crm/feel';
 import type { ElementDef, ProcessModel } from './model.js';
 
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
+export const OBJECT_KEY = /^[a-z][a-z0-9_]{0,62}$/;
 /** Technical roles a service task may act as (`crm:runAs`); defined like any role by the security administrator. */
 export const TECHNICAL_ROLE = /^workflow_[a-z0-9_]{1,56}$/;
 

@@ -7,7 +7,7 @@ import { BpmnModdle } from 'bpmn-moddle';
 import { checkFeel } from '@crm/feel';
 import { crmModdleDescriptor } from './crm-moddle.js';
 import { BpmnParseError, BpmnValidationError, positionOf, type ValidationProblem } from './errors.js';
-import { isReservedVariable, routingVariables, TECHNICAL_ROLE, VARIABLE_NAME } from './declared.js';
+import { isReservedVariable, OBJECT_KEY, routingVariables, TECHNICAL_ROLE, VARIABLE_NAME } from './declared.js';
 import type { ElementDef, ElementType, EventDef, FlowDef, Mapping, MultiInstanceDef, ProcessModel, ScopeDef } from './model.js';
 
  
@@ -237,12 +237,12 @@ class ModelBuilder {
 
     if (type === 'startEvent') {
       def.formKey = el.formKey;
-      def.declared = this.names(id, 'crm:inputs', el.inputs);
+      def.declared = this.names(def, 'crm:inputs', el.inputs);
     }
-    if (type === 'intermediateCatchEvent' || type === 'boundaryEvent' || type === 'receiveTask') def.declared = this.names(id, 'crm:inputs', el.inputs);
+    if (type === 'intermediateCatchEvent' || type === 'boundaryEvent' || type === 'receiveTask') def.declared = this.names(def, 'crm:inputs', el.inputs);
     switch (type) {
       case 'userTask':
-        def.declared = this.names(id, 'crm:outputs', el.outputs);
+        def.declared = this.names(def, 'crm:outputs', el.outputs);
         def.assignee = this.maybeFeel(id, 'crm:assignee', el.assignee);
         def.candidateGroups = this.maybeFeel(id, 'crm:candidateGroups', el.candidateGroups);
         def.candidateOrgUnits = this.maybeFeel(id, 'crm:candidateOrgUnits', el.candidateOrgUnits);
@@ -287,15 +287,24 @@ class ModelBuilder {
     return def;
   }
 
-  /** A comma separated list of variable names a request may set; engine-set identities may not be among them. */
-  private names(id: string, what: string, raw: string | undefined): string[] | undefined {
+  /**
+   * A comma separated list of variable names a request may set (`name`, or `name:object` for the id
+   * of a record of that object); engine-set identities may not be among them.
+   */
+  private names(def: ElementDef, what: string, raw: string | undefined): string[] | undefined {
     if (raw === undefined) return undefined;
-    const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
-    for (const n of list) {
-      if (!VARIABLE_NAME.test(n)) this.problem(id, `${what}: "${n}" is not a variable name`);
-      else if (isReservedVariable(n)) this.problem(id, `${what}: "${n}" is set by the engine and may not come from a request`);
+    const list: string[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [n = '', object] = entry.split(':').map((s) => s.trim());
+      if (!VARIABLE_NAME.test(n)) this.problem(def.id, `${what}: "${n}" is not a variable name`);
+      else if (isReservedVariable(n)) this.problem(def.id, `${what}: "${n}" is set by the engine and may not come from a request`);
+      if (object !== undefined) {
+        if (!OBJECT_KEY.test(object)) this.problem(def.id, `${what}: "${object}" is not an object key`);
+        else (def.declaredRefs ??= {})[n] = object;
+      }
+      if (!list.includes(n)) list.push(n);
     }
-    return [...new Set(list)];
+    return list;
   }
 
   private runAs(id: string, role: string | undefined): string | undefined {

@@ -2,7 +2,8 @@
  * What a request may put into a process: only the variables its element declares (`crm:inputs` on
  * a start or catch event, `crm:outputs` on a user task) or its form names; never an identity the
  * engine sets (`initiator`, `…By`) nor a variable an assignment reads (who works a task). A record
- * id in a relation field of the form must name a record the caller may read.
+ * id in a relation field of the form, or in a name declared `name:object`, must name a record the
+ * caller may read (through the scoped record reader).
  */
 import { Injectable } from '@nestjs/common';
 import { declaredNames, isReservedVariable, routingVariables, type ElementDef, type ProcessModel } from '@crm/workflow-engine';
@@ -57,6 +58,8 @@ export class RequestVariables {
     const form = formKey ? await this.forms.version(formKey, 'latest') : undefined;
     const formFields = new Set((form?.fields ?? []).map((f) => f.key));
     this.assertDeclared(model, el, given, [...formFields]);
+    const refs = Object.entries(el?.declaredRefs ?? {}).map(([key, target]) => ({ key, type: 'relation', target }));
+    await this.assertReadableReferences(p, refs, given);
     if (!form) return Object.keys(given).length ? given : variables;
     const formPart: Vars = {};
     const rest: Vars = {};
