@@ -91,13 +91,15 @@ export class TasksService {
     const allowed =
       this.access.isMe(p, t.completed_by) || (await this.access.mayWork(p, t)) || (await this.access.has(p, 'process.admin'));
     if (!allowed) throw new AppError(404, 'workflow.task_not_found');
-    const inst = await this.db.one<{ state: InstanceState; status: string; business_key: string | null }>(
-      'SELECT state, status, business_key FROM crm.wf_instances WHERE id = $1',
+    const inst = await this.db.one<{ state: InstanceState; status: string; business_key: string | null; definition_id: string }>(
+      'SELECT state, status, business_key, definition_id FROM crm.wf_instances WHERE id = $1',
       [t.instance_id],
     );
+    const model = inst ? await this.defs.model(this.db.pool, inst.definition_id) : undefined;
     return {
       ...taskDto(t),
       excludeUsers: t.exclude_users,
+      outputs: model?.elements[t.activity_id]?.declared ?? [],
       businessKey: inst?.business_key ?? null,
       variables: inst ? taskVariables(inst.state, t.id) : {},
       canComplete: t.status === 'open' && (await this.access.mayWork(p, t)) && !this.access.excluded(p, t),
