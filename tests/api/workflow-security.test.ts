@@ -85,6 +85,10 @@ describe('task and start inputs are declared; identities come from the engine', 
     const review = await taskFor(manager, inst.id, 'review');
     expect(review.assignee).toBe('manager');
     expect((await rm.post(`/api/tasks/${review.id}/complete`, { variables: { reviewDecision: 'ok' } })).status).toBe(403);
+    // Not even the process administrator's data fix may pick the reviewer.
+    const fix = await admin.put(`/api/process-instances/${inst.id}/variables`, { variables: { branchManager: 'admin' } });
+    expect(fix.status).toBe(400);
+    expect(fix.body.error.code).toBe('workflow.reserved_variables');
     // (read by the branch manager: `resolution` is also a complaint field, shown only with rights on the complaint)
     const v = (await view(inst.id, manager)).variables;
     expect(v).toMatchObject({ handleBy: 'rm', branchManager: 'manager', resolution: '已退还年费' });
@@ -174,6 +178,26 @@ describe('a service task that writes acts for the user whose step triggered it',
     const c = await rm.post('/api/process-definitions/closeAsRole/start', { variables: { complaintId: own.body.id } });
     await until(async () => (await view(c.body.id)).state === 'completed');
     expect(await row('SELECT status, updated_by::text AS by FROM crm_data.complaint WHERE id = $1', [own.body.id])).toEqual({ status: 'closed', by: ids.rm });
+  });
+});
+
+describe('a process never carries another branch\'s customer to the user who triggered it', () => {
+  it('a loan naming a customer rm may not read gets no customer context and no task in that branch', async () => {
+    // Refusing such a relation at the record write is the records module's part; whether or not it
+    // is refused there, the process must not read the customer for rm.
+    const loan = await rm.post('/api/records/loan_application', { customer: others.id, amount: '100000.00', term_months: 12, purpose: '经营' });
+    if (loan.status !== 201) {
+      expect(loan.status).toBeGreaterThanOrEqual(400);
+      return;
+    }
+    const inst = await instanceByKey('bank_loan_application', loan.body.id);
+    const stuck = await until(async () => { const v = await view(inst.id); return v.state === 'incident' && v; });
+    expect(stuck.incidents[0].message).toContain('CUSTOMER_OUT_OF_SCOPE');
+    expect(stuck.tasks).toEqual([]);
+    const asRm = JSON.stringify(await view(inst.id, rm));
+    expect(asRm).not.toContain(others.name);
+    expect(asRm).not.toContain('customerName');
+    expect(await row(`SELECT count(*)::int AS n FROM crm.wf_tasks WHERE instance_id = $1`, [inst.id])).toEqual({ n: 0 });
   });
 });
 

@@ -53,7 +53,7 @@ export class BankServices implements OnApplicationBootstrap {
   ) {}
 
   onApplicationBootstrap(): void {
-    this.registry.register('bank-customer-context', (input) => this.customerContext(input));
+    this.registry.register('bank-customer-context', (input, ctx) => this.customerContext(input, ctx));
     this.registry.register('bank-aml-screening', (input, ctx) => this.aml(input, ctx));
     this.registry.register('bank-record-patch', (input, ctx) => this.recordPatch(input, ctx));
     this.registry.register('bank-kyc-complete', (input, ctx) => this.kycComplete(input, ctx));
@@ -64,16 +64,25 @@ export class BankServices implements OnApplicationBootstrap {
     });
   }
 
-  private async customer(id: unknown): Promise<Record<string, unknown>> {
+  /**
+   * The customer a step is about, read on the server for its decisions. When a user's step triggered
+   * it, that user must be able to read the customer: a process never carries another branch's
+   * customer (its name, risk, owner, a task in that branch) to someone who may not see it.
+   */
+  private async customer(id: unknown, ctx?: ServiceContext): Promise<Record<string, unknown>> {
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new BpmnError('CUSTOMER_REQUIRED', 'customerId is not a record id');
+    if (ctx?.actor) {
+      const user = await this.principalOf(ctx.actor.id);
+      if (!user || !(await this.inputs.mayRead(user, packConfig().customer, id))) throw new BpmnError('CUSTOMER_OUT_OF_SCOPE', `${ctx.actor.username} may not read customer ${id}`);
+    }
     const rec = await this.records.loadInternal(packConfig().customer, id);
     if (!rec) throw new BpmnError('CUSTOMER_NOT_FOUND', `no customer ${id}`);
     return rec;
   }
 
   /** Who looks after the customer and where: owner (the customer manager), sub-branch and branch codes. */
-  private async customerContext(input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const c = await this.customer(input.customerId);
+  private async customerContext(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId, ctx);
     const owner = c.owner_id ? await this.db.one<{ username: string }>('SELECT username FROM crm.users WHERE id = $1', [c.owner_id]) : undefined;
     const units = c.org_unit_id
       ? await this.db.query<{ code: string | null; id: string; kind: string }>(
@@ -97,8 +106,8 @@ export class BankServices implements OnApplicationBootstrap {
   }
 
   /** Screens the customer's name and ID number / USCC against the local lists; only the verdict leaves. */
-  private async aml(input: Record<string, unknown>, ctx: Parameters<Parameters<ServiceTaskRegistry['register']>[1]>[1]): Promise<Record<string, unknown>> {
-    const c = await this.customer(input.customerId);
+  private async aml(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId, ctx);
     const screen = this.registry.get('aml-screening');
     if (!screen) throw new Error('the aml-screening service is not available');
     const idNumber = (c.id_number as string | null) ?? (c.uscc as string | null) ?? undefined;

@@ -14,6 +14,7 @@ import { handleEvent, nextTimerStart, type TimerRepeat } from '@crm/workflow-eng
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LOGGER } from '../logging/logger.token.js';
+import { RequestContext } from '../common/request-context.js';
 import { Metrics } from '../metrics/metrics.js';
 import { WorkflowRuntime, type Actor, type StepCtx } from './runtime.service.js';
 import { DefinitionsService } from './definitions.service.js';
@@ -88,7 +89,8 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    // Woken from a request, the timer would inherit its context: jobs act as their own actor, never as that caller.
+    this.timer = setTimeout(() => RequestContext.outside(() => {
       this.timer = undefined;
       this.running = this.tick().finally(() => {
         this.running = undefined;
@@ -96,7 +98,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         this.again = false;
         this.schedule(more ? 0 : this.pollMs);
       });
-    }, ms);
+    }), ms);
     this.timer.unref();
   }
 
