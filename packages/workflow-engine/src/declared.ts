@@ -6,6 +6,7 @@
  * so a reader sees a derived value only as they may see its sources.
  */
 import { compileFeel } from '@crm/feel';
+import type { DecisionModel } from './dmn.js';
 import type { ElementDef, ProcessModel } from './model.js';
 
 export const VARIABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,99}$/;
@@ -55,11 +56,11 @@ export function declaredNames(el: ElementDef | undefined): readonly string[] {
 }
 
 /**
- * For each variable an expression of the model writes (script results, input and output mappings,
- * multi-instance outputs), the variables it is computed from. Conservative: an output mapping of an
+ * For each variable an expression of the model writes (script results, decision results, input and
+ * output mappings, multi-instance outputs), the variables it is computed from. Conservative: an output mapping of an
  * element also depends on what the element's inputs read (a service computes from its inputs).
  */
-export function derivedFrom(model: ProcessModel): Map<string, Set<string>> {
+export function derivedFrom(model: ProcessModel, resolveDecision?: (ref: string) => DecisionModel | undefined): Map<string, Set<string>> {
   const out = new Map<string, Set<string>>();
   const add = (target: string, sources: Iterable<string>) => {
     const s = out.get(target) ?? new Set<string>();
@@ -71,6 +72,12 @@ export function derivedFrom(model: ProcessModel): Map<string, Set<string>> {
     for (const m of el.inputs ?? []) add(m.target, feelInputs(m.source, true));
     for (const m of el.outputs ?? []) add(m.target, [...feelInputs(m.source, true), ...inputReads]);
     if (el.type === 'scriptTask' && el.resultVariable) add(el.resultVariable, [...feelInputs(el.script, true), ...inputReads]);
+    if (el.type === 'businessRuleTask' && el.decisionRef) {
+      // A decision reads its tables' input expressions; one that cannot be resolved may read anything ('*').
+      const dm = resolveDecision?.(el.decisionRef);
+      const reads = dm ? Object.values(dm.decisions).flatMap((t) => t.inputs.flatMap((i) => feelInputs(i.expression, true))) : ['*'];
+      add(el.resultVariable ?? el.decisionRef, [...reads, ...inputReads]);
+    }
     const mi = el.multiInstance;
     if (mi?.outputCollection) add(mi.outputCollection, [...feelInputs(mi.outputElement, true), ...feelInputs(mi.collection, true)]);
   }

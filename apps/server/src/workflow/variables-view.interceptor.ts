@@ -1,8 +1,8 @@
 /**
  * Process variables leave the server only as the reader may see them. A process started from a
  * record (trigger) holds the record in clear; when a person reads the instance or a task, the
- * record's fields — and every variable an expression of the model computed from them (script
- * results, mappings) — are hidden or masked by the reader's own rights on that record: a derived
+ * record's fields — and every variable an expression of the model computed from them (script and
+ * decision results, mappings) — are hidden or masked by the reader's own rights on that record: a derived
  * value takes the strictest rule of the fields it was computed from. Shown sensitive values (level
  * ≥ 3, in clear) are audited like any unmasked read.
  */
@@ -63,13 +63,14 @@ export class VariablesViewInterceptor implements NestInterceptor {
     return defId ? this.defs.model(this.db.pool, defId) : undefined;
   }
 
-  private graphOf(model: ProcessModel | undefined): Map<string, Set<string>> {
+  /** What each variable is computed from; decisions as currently deployed (so not cached when the model has any). */
+  private async graphOf(model: ProcessModel | undefined): Promise<Map<string, Set<string>>> {
     if (!model) return new Map();
-    let g = this.graphs.get(model);
-    if (!g) {
-      g = derivedFrom(model);
-      this.graphs.set(model, g);
-    }
+    const cached = this.graphs.get(model);
+    if (cached) return cached;
+    const resolve = await this.defs.resolverFor(this.db.pool, model);
+    const g = derivedFrom(model, resolve);
+    if (!resolve) this.graphs.set(model, g);
     return g;
   }
 
@@ -100,12 +101,12 @@ export class VariablesViewInterceptor implements NestInterceptor {
     const out = filter(vars);
     for (const nested of ['record', 'previous']) if (isVars(out[nested])) out[nested] = filter(out[nested] as Vars);
     // Values computed from the record's fields: the strictest rule among their sources.
-    const graph = this.graphOf(model);
+    const graph = await this.graphOf(model);
     const byKey = new Map(fields.map((f) => [f.key, f]));
     for (const name of Object.keys(out)) {
       if (byKey.has(name) || ORIGIN.has(name)) continue;
       const sources = sourcesOf(graph, name);
-      const all = sources.has('record') || sources.has('previous');
+      const all = sources.has('record') || sources.has('previous') || sources.has('*');
       const from = all ? fields : fields.filter((f) => sources.has(f.key));
       if (!from.length || out[name] === null || out[name] === undefined) continue;
       if (from.some((f) => modeOf(f.key) === 'none')) delete out[name];

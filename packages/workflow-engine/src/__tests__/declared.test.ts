@@ -62,6 +62,12 @@ describe('declared inputs and engine-set identities', () => {
     expect([...sourcesOf(derivedFrom(m), 'contact')].sort()).toEqual(['contact', 'id_number', 'mobile']);
     expect(namesRead(m).has('id_number')).toBe(true);
     expect(isReservedVariable('completedBy')).toBe(true);
+    // A decision result is derived from what its tables read; an unresolved one from anything.
+    const rated = await parseBpmn(wrap(`<bpmn:startEvent id="s"/><bpmn:businessRuleTask id="r" crm:decisionRef="lvl" crm:resultVariable="level"/><bpmn:endEvent id="e"/>
+      <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="r"/><bpmn:sequenceFlow id="f2" sourceRef="r" targetRef="e"/>`));
+    const table = { id: 'lvl', hitPolicy: 'FIRST' as const, inputs: [{ expression: 'amount' }], outputs: [{ name: 'level' }], rules: [] };
+    expect([...sourcesOf(derivedFrom(rated, () => ({ id: 'd', decisions: { lvl: table } })), 'level')].sort()).toEqual(['amount', 'level']);
+    expect(sourcesOf(derivedFrom(rated), 'level').has('*')).toBe(true);
     expect(isReservedVariable('amount')).toBe(false);
   });
 });
