@@ -226,6 +226,22 @@ describe('messages reach only what the sender may see', () => {
     expect((await admin.post('/api/messages', { name: 'loanPaid' })).body.correlated).toBeGreaterThanOrEqual(1);
     expect((await view(second.id)).state).toBe('completed');
   });
+
+  it('a signal from rm reaches only rm\'s own instances and sets only declared variables', async () => {
+    await deploy(chain('marketWait', [
+      '<bpmn:startEvent id="s"/>',
+      '<bpmn:intermediateCatchEvent id="closed" crm:inputs="closingPrice"><bpmn:signalEventDefinition signalRef="Sig_close"/></bpmn:intermediateCatchEvent>',
+      '<bpmn:endEvent id="e"/>',
+    ], { extra: '<bpmn:signal id="Sig_close" name="marketClosedSec"/>' }));
+    const theirs = (await manager.post('/api/process-definitions/marketWait/start', {})).body;
+    const own = (await rm.post('/api/process-definitions/marketWait/start', {})).body;
+    const injected = await rm.post('/api/signals', { name: 'marketClosedSec', variables: { approved: true } });
+    expect(injected.status).toBe(400);
+    expect(injected.body.error.code).toBe('workflow.undeclared_variables');
+    expect((await rm.post('/api/signals', { name: 'marketClosedSec', variables: { closingPrice: '3.21' } })).body).toEqual({ triggered: 1 });
+    expect(await view(own.id)).toMatchObject({ state: 'completed', variables: { closingPrice: '3.21' } });
+    expect((await view(theirs.id)).state).toBe('active');
+  });
 });
 
 describe('claims, BPMN XML and decision tables', () => {

@@ -427,6 +427,7 @@ export class WorkflowRuntime {
     let n = 0;
     for (const [instanceId, subs] of groupBy(rows)) {
       const row = await this.lock(ctx, instanceId);
+      if (guard && !(await guard.reach(row))) continue;
       for (const sub of subs) {
         if (row.status !== 'active' && row.status !== 'incident') break;
         if (!row.state.waits[sub]) continue;
