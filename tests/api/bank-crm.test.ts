@@ -346,6 +346,10 @@ describe('processes', () => {
     const inst = await instanceOf(loan.body.id, 'bank_loan_application');
     const review = await taskFor(compliance, inst.id, 'amlReview');
     expect((await instance(inst.id)).variables.amlHit).toBe(true);
+    // The screening read the ID number in clear inside the process: audited, for the user who triggered it.
+    const read = await withClient(srv.dbUrl, (db) => db.query(
+      `SELECT actor_name FROM crm.audit_log WHERE action = 'record.read_unmasked' AND record_id = $1 AND data->>'service' = 'bank-aml-screening'`, [cust.body.id]));
+    expect(read.rows.map((r: any) => r.actor_name)).toContain('rm');
     await complete(compliance, review.id, { decision: 'reject' });
     await until(async () => (await instance(inst.id)).state === 'completed');
     expect((await rm.get(`/api/records/loan_application/${loan.body.id}`)).body.status).toBe('rejected');

@@ -111,6 +111,14 @@ export class BankServices implements OnApplicationBootstrap {
     const screen = this.registry.get('aml-screening');
     if (!screen) throw new Error('the aml-screening service is not available');
     const idNumber = (c.id_number as string | null) ?? (c.uscc as string | null) ?? undefined;
+    if (c.id_number) {
+      // The process reads a level-3 value in clear (never into its variables): audited like any such read.
+      await this.audit.record({
+        action: 'record.read_unmasked', object: packConfig().customer, recordId: String(c.id),
+        actorId: ctx.actor?.id ?? null, actorName: ctx.actor?.username ?? 'system',
+        data: { fields: ['id_number'], via: 'process', service: 'bank-aml-screening', instanceId: ctx.instanceId },
+      });
+    }
     const out = await screen({ name: c.name, ...(idNumber ? { idNumber } : {}) }, ctx);
     const matches = (out.amlMatches as { list: string; matchedOn: string }[] | undefined) ?? [];
     return { amlHit: out.amlHit === true, amlMatches: matches.map((m) => ({ list: m.list, matchedOn: m.matchedOn })) };
