@@ -11,7 +11,7 @@ import { withClient } from '../harness/db.js';
 type Client = ReturnType<typeof client>;
 
 let srv: TestServer;
-let analyst: Client, rm: Client, manager: Client, compliance: Client, auditor: Client, approver: Client;
+let analyst: Client, rm: Client, manager: Client, compliance: Client, auditor: Client, approver: Client, admin: Client;
 
 async function until<T>(fn: () => Promise<T | undefined | false | null>, ms = 20000): Promise<T> {
   const end = Date.now() + ms;
@@ -39,7 +39,8 @@ async function instanceOf(businessKey: string, definitionKey: string) {
 }
 
 async function instance(id: string) {
-  const r = await analyst.get(`/api/process-instances/${id}`);
+  // Read by a process administrator: a designer who takes no part sees no variables of an instance.
+  const r = await admin.get(`/api/process-instances/${id}`);
   expect(r.status).toBe(200);
   return r.body;
 }
@@ -62,8 +63,8 @@ beforeAll(async () => {
     env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '400', CRM_JOB_POLL_MS: '100', CRM_JOB_BACKOFF_MS: '100' },
     timeoutMs: 120000,
   });
-  [analyst, rm, manager, compliance, auditor, approver] = await Promise.all(
-    ['analyst', 'rm', 'manager', 'compliance', 'auditor', 'approver'].map((u) => as(srv.baseUrl, u)),
+  [analyst, rm, manager, compliance, auditor, approver, admin] = await Promise.all(
+    ['analyst', 'rm', 'manager', 'compliance', 'auditor', 'approver', 'admin'].map((u) => as(srv.baseUrl, u)),
   );
 }, 150000);
 
@@ -326,8 +327,11 @@ describe('processes', () => {
       await complete(manager, review.id, { decision: 'approve' });
     }
     await until(async () => (await instance(si.id)).state === 'completed');
-    const sv = await instance(si.id);
+    // The decision result is computed from the loan's amount: shown to the branch manager, who may
+    // read the loan, and not to the process administrator, who may not.
+    const sv = (await manager.get(`/api/process-instances/${si.id}`)).body;
     expect(sv.variables.approval.level).toBe('branch');
+    expect((await instance(si.id)).variables).not.toHaveProperty('approval');
     expect(sv.variables.amlHit).toBe(false);
     expect((await rm.get(`/api/records/loan_application/${small.body.id}`)).body.status).toBe('approved');
 
@@ -336,7 +340,7 @@ describe('processes', () => {
     expect((await manager.post(`/api/tasks/${ho.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(403);
     await complete(approver, ho.id, { decision: 'approve' });
     await until(async () => (await instance(bi.id)).state === 'completed');
-    const bv = await instance(bi.id);
+    const bv = (await manager.get(`/api/process-instances/${bi.id}`)).body;
     expect(bv.variables).toMatchObject({ approval: { level: 'head_office' }, firstApprover: 'manager', secondApprover: 'approver' });
     expect((await rm.get(`/api/records/loan_application/${big.body.id}`)).body.status).toBe('approved');
   });
@@ -348,6 +352,10 @@ describe('processes', () => {
     const inst = await instanceOf(loan.body.id, 'bank_loan_application');
     const review = await taskFor(compliance, inst.id, 'amlReview');
     expect((await instance(inst.id)).variables.amlHit).toBe(true);
+    // The screening read the ID number in clear inside the process: audited, for the user who triggered it.
+    const read = await withClient(srv.dbUrl, (db) => db.query(
+      `SELECT actor_name FROM crm.audit_log WHERE action = 'record.read_unmasked' AND record_id = $1 AND data->>'service' = 'bank-aml-screening'`, [cust.body.id]));
+    expect(read.rows.map((r: any) => r.actor_name)).toContain('rm');
     await complete(compliance, review.id, { decision: 'reject' });
     await until(async () => (await instance(inst.id)).state === 'completed');
     expect((await rm.get(`/api/records/loan_application/${loan.body.id}`)).body.status).toBe('rejected');
@@ -370,7 +378,8 @@ describe('processes', () => {
     const update = await taskFor(rm, inst.id, 'kycUpdate');
     expect(update.assignee).toBe('rm');
     expect((await rm.get(`/api/records/customer/${c.id}`)).body.kyc_status).toBe('reviewing');
-    await complete(rm, update.id, { riskLevel: 'high' });
+    // rm proposes a risk level (the kycUpdate task declares `proposedRiskLevel`); a change goes to compliance.
+    await complete(rm, update.id, { proposedRiskLevel: 'high' });
     const cr = await taskFor(compliance, inst.id, 'complianceReview');
     await complete(compliance, cr.id, { approved: true });
     await until(async () => (await instance(inst.id)).state === 'completed');

@@ -21,12 +21,12 @@ ${flows.join('\n')}
 
 /** Loan approval: review by a manager or compliance officer; above 1,000,000 a second approver who is not the first. */
 export const LOAN_APPROVAL = definitions(`<bpmn:process id="loanApprovalDemo" name="贷款审批" isExecutable="true">
-  <bpmn:startEvent id="start"/>
-  <bpmn:userTask id="review" name="初审" crm:candidateGroups="manager,compliance">
+  <bpmn:startEvent id="start" crm:inputs="amount,customer"/>
+  <bpmn:userTask id="review" name="初审" crm:candidateGroups="manager,compliance" crm:outputs="decision">
     <bpmn:extensionElements><crm:ioMapping><crm:output source="=completedBy" target="firstApprover"/></crm:ioMapping></bpmn:extensionElements>
   </bpmn:userTask>
   <bpmn:exclusiveGateway id="big" default="toEnd"/>
-  <bpmn:userTask id="second" name="复审" crm:candidateGroups="manager,compliance" crm:excludeUsers="=[firstApprover]"/>
+  <bpmn:userTask id="second" name="复审" crm:candidateGroups="manager,compliance" crm:excludeUsers="=[firstApprover]" crm:outputs="finalDecision"/>
   <bpmn:exclusiveGateway id="merge"/>
   <bpmn:endEvent id="done"/>
   <bpmn:sequenceFlow id="s1" sourceRef="start" targetRef="review"/>

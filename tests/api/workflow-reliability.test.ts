@@ -47,7 +47,7 @@ describe('kill -9 under load', () => {
     servers.push(a);
     const analyst = await as(a.baseUrl, 'analyst');
     const xml = chain('crashy', [
-      '<bpmn:startEvent id="s"/>',
+      '<bpmn:startEvent id="s" crm:inputs="n"/>',
       '<bpmn:serviceTask id="prepare" crm:type="set-variables"><bpmn:extensionElements><crm:ioMapping><crm:input source="=n + 1" target="next"/><crm:output source="=next" target="n"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>',
       '<bpmn:intermediateCatchEvent id="wait"><bpmn:timerEventDefinition><bpmn:timeDuration>PT0.5S</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
       '<bpmn:scriptTask id="count" scriptFormat="feel" crm:resultVariable="n"><bpmn:script>=n + 10</bpmn:script></bpmn:scriptTask>',
@@ -106,7 +106,7 @@ describe('two server processes on one database', () => {
     servers.push(b);
     const analyst = await as(a.baseUrl, 'analyst');
     const xml = chain('tick', [
-      '<bpmn:startEvent id="s"/>',
+      '<bpmn:startEvent id="s" crm:inputs="fireAt"/>',
       '<bpmn:intermediateCatchEvent id="alarm"><bpmn:timerEventDefinition><bpmn:timeDate>=fireAt</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
       '<bpmn:endEvent id="e"/>',
     ]);

@@ -100,6 +100,10 @@ describe('deploying', () => {
     const r = await rm.get('/api/process-definitions/versioned/xml');
     expect(r.status).toBe(200);
     expect(String(r.body)).toContain('id="t2"');
+    // Not to those who neither design, run nor start processes.
+    const denied = await auditor.get('/api/process-definitions/versioned/xml');
+    expect(denied.status).toBe(403);
+    expect(String(JSON.stringify(denied.body))).not.toContain('t2');
   });
 
   it('refuses to start without process.start or designer', async () => {
@@ -203,7 +207,8 @@ describe('the inbox', () => {
     const t = await taskOf(rm, s.body.id, 'branchTask', 'candidate');
     expect(t).toBeDefined();
     expect(await taskOf(compliance, s.body.id, 'branchTask')).toBeUndefined();
-    expect((await compliance.post(`/api/tasks/${t.id}/claim`)).status).toBe(403);
+    // A task compliance may not see answers claim as GET does: 404, nothing about it told.
+    expect((await compliance.post(`/api/tasks/${t.id}/claim`)).status).toBe(404);
     const claimed = await rm.post(`/api/tasks/${t.id}/claim`);
     expect(claimed.status).toBe(200);
     expect(claimed.body.assignee).toBe('rm');
@@ -224,8 +229,8 @@ describe('the inbox', () => {
 describe('events', () => {
   it('correlates messages by name and correlation key', async () => {
     const xml = chain('waitPayment', [
-      '<bpmn:startEvent id="s"/>',
-      '<bpmn:intermediateCatchEvent id="paid"><bpmn:messageEventDefinition messageRef="Msg_paid"/></bpmn:intermediateCatchEvent>',
+      '<bpmn:startEvent id="s" crm:inputs="orderId"/>',
+      '<bpmn:intermediateCatchEvent id="paid" crm:inputs="paidAmount"><bpmn:messageEventDefinition messageRef="Msg_paid"/></bpmn:intermediateCatchEvent>',
       '<bpmn:endEvent id="e"/>',
     ], { extra: '<bpmn:message id="Msg_paid" name="paymentReceived" crm:correlationKey="=orderId"/>' });
     await deploy(xml);
@@ -287,7 +292,7 @@ describe('events', () => {
 describe('service tasks and incidents', () => {
   it('runs aml-screening against the sanctions list and round-robin-assign', async () => {
     const xml = chain('kycAuto', [
-      '<bpmn:startEvent id="s"/>',
+      '<bpmn:startEvent id="s" crm:inputs="customerName,idNo"/>',
       '<bpmn:serviceTask id="screen" crm:type="aml-screening"><bpmn:extensionElements><crm:ioMapping><crm:input source="=customerName" target="name"/><crm:input source="=idNo" target="idNumber"/><crm:output source="=amlHit" target="hit"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>',
       '<bpmn:serviceTask id="pick" crm:type="round-robin-assign"><bpmn:extensionElements><crm:ioMapping><crm:input source="=&quot;rm&quot;" target="role"/><crm:input source="=&quot;SH&quot;" target="orgUnit"/><crm:output source="=assignee" target="owner"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>',
       '<bpmn:userTask id="review" crm:assignee="=owner"/>',
@@ -304,7 +309,7 @@ describe('service tasks and incidents', () => {
 
   it('retries a failing service with back-off, raises an incident, and an admin retries it', async () => {
     const xml = chain('flaky', [
-      '<bpmn:startEvent id="s"/>',
+      '<bpmn:startEvent id="s" crm:inputs="message"/>',
       '<bpmn:serviceTask id="call" crm:type="fail"/>',
       '<bpmn:endEvent id="e"/>',
     ]);
@@ -346,7 +351,7 @@ describe('call activities, decisions, cancel', () => {
   it('starts a child instance and resumes the parent when it completes', async () => {
     await deploy(chain('childProc', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="childTask" crm:candidateGroups="rm"/>', '<bpmn:scriptTask id="calc" scriptFormat="feel" crm:resultVariable="result"><bpmn:script>=level + "-ok"</bpmn:script></bpmn:scriptTask>', '<bpmn:endEvent id="e"/>']));
     await deploy(chain('parentProc', [
-      '<bpmn:startEvent id="s"/>',
+      '<bpmn:startEvent id="s" crm:inputs="lvl"/>',
       '<bpmn:callActivity id="call" crm:calledElement="childProc"><bpmn:extensionElements><crm:ioMapping><crm:input source="=lvl" target="level"/><crm:output source="=result" target="childResult"/></crm:ioMapping></bpmn:extensionElements></bpmn:callActivity>',
       '<bpmn:endEvent id="e"/>',
     ]));
@@ -391,9 +396,12 @@ describe('call activities, decisions, cancel', () => {
     const d = await analyst.post('/api/decision-definitions', { dmnXml: dmn });
     expect(d.status).toBe(201);
     expect(d.body).toMatchObject({ key: 'riskLevel', version: 1 });
-    const ev = await rm.post('/api/decision-definitions/riskLevel/evaluate', { variables: { amount: 2000000 } });
+    const ev = await analyst.post('/api/decision-definitions/riskLevel/evaluate', { variables: { amount: 2000000 } });
     expect(ev.body).toEqual({ result: 'high' });
-    await deploy(chain('rated', ['<bpmn:startEvent id="s"/>', '<bpmn:businessRuleTask id="rate" crm:decisionRef="riskLevel" crm:resultVariable="risk"/>', '<bpmn:endEvent id="e"/>']));
+    // Trying out the bank's thresholds is design work: neither rm nor the auditor may.
+    expect((await rm.post('/api/decision-definitions/riskLevel/evaluate', { variables: { amount: 1 } })).status).toBe(403);
+    expect((await auditor.post('/api/decision-definitions/riskLevel/evaluate', { variables: { amount: 1 } })).status).toBe(403);
+    await deploy(chain('rated', ['<bpmn:startEvent id="s" crm:inputs="amount"/>', '<bpmn:businessRuleTask id="rate" crm:decisionRef="riskLevel" crm:resultVariable="risk"/>', '<bpmn:endEvent id="e"/>']));
     const s = await rm.post('/api/process-definitions/rated/start', { variables: { amount: 5 } });
     expect(s.body).toMatchObject({ state: 'completed', variables: { risk: 'low' } });
     expect((await analyst.post('/api/decision-definitions', { dmnXml: '<definitions' })).status).toBe(400);

@@ -299,6 +299,8 @@ export interface Task {
   createdAt?: string;
   definitionKey?: string;
   variables?: Record<string, unknown>;
+  /** Detail only: the variables completing it may set besides its form (`crm:outputs`). */
+  outputs?: string[];
   [key: string]: unknown;
 }
 

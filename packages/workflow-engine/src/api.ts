@@ -17,7 +17,7 @@ export interface StepOptions {
 export interface StartOptions extends StepOptions {
   instanceId: string;
   variables?: Record<string, unknown>;
-  /** The starting user; also set as variable `initiator` (unless the variables carry one). */
+  /** The starting user; also set as variable `initiator` (over any variable of that name). */
   initiator: string;
   businessKey?: string;
   /** Which start event of the process (a message or timer start, say); default: its none start event. */
@@ -59,7 +59,8 @@ export function startInstance(model: ProcessModel, opts: StartOptions): StepResu
     kind: 'process',
     startedAt: '',
     startId,
-    vars: { initiator: opts.initiator, ...(opts.businessKey !== undefined ? { businessKey: opts.businessKey } : {}), ...(opts.variables ?? {}) },
+    // The engine's identities win over any variable of the same name.
+    vars: { ...(opts.variables ?? {}), initiator: opts.initiator, ...(opts.businessKey !== undefined ? { businessKey: opts.businessKey } : {}) },
   };
   const state: InstanceState = {
     instanceId: opts.instanceId,

@@ -43,6 +43,44 @@ export const crmModdleDescriptor = {
           "name": "excludeUsers",
           "isAttr": true,
           "type": "String"
+        },
+        {
+          "name": "outputs",
+          "isAttr": true,
+          "type": "String"
+        }
+      ]
+    },
+    {
+      "name": "StartEventProps",
+      "extends": [
+        "bpmn:StartEvent"
+      ],
+      "properties": [
+        {
+          "name": "formKey",
+          "isAttr": true,
+          "type": "String"
+        },
+        {
+          "name": "inputs",
+          "isAttr": true,
+          "type": "String"
+        }
+      ]
+    },
+    {
+      "name": "CatchEventProps",
+      "extends": [
+        "bpmn:IntermediateCatchEvent",
+        "bpmn:BoundaryEvent",
+        "bpmn:ReceiveTask"
+      ],
+      "properties": [
+        {
+          "name": "inputs",
+          "isAttr": true,
+          "type": "String"
         }
       ]
     },
@@ -55,6 +93,11 @@ export const crmModdleDescriptor = {
       "properties": [
         {
           "name": "type",
+          "isAttr": true,
+          "type": "String"
+        },
+        {
+          "name": "runAs",
           "isAttr": true,
           "type": "String"
         }

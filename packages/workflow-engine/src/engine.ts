@@ -9,6 +9,7 @@ import { evaluateDecision, type DecisionModel } from './dmn.js';
 import { WorkflowEventError } from './errors.js';
 import type { ElementDef, ProcessModel } from './model.js';
 import { canReach } from './reachability.js';
+import { completerVariable } from './declared.js';
 import type { Effect, Execution, InstanceState, StepResult, TaskInfo, TraceEntry, Wait } from './state.js';
 
 export interface RunOptions {
@@ -331,7 +332,7 @@ export class Run {
   private runService(exec: Execution, el: ElementDef): void {
     const jobId = this.newId();
     this.state.waits[jobId] = { id: jobId, kind: 'job', execId: exec.id, elementId: el.id, role: 'activity' };
-    this.effects.push({ type: 'runService', jobId, activityId: el.id, serviceType: el.serviceType!, input: this.payload(exec, el) });
+    this.effects.push({ type: 'runService', jobId, activityId: el.id, serviceType: el.serviceType!, input: this.payload(exec, el), ...(el.runAs ? { runAs: el.runAs } : {}) });
   }
 
   private evaluateRule(exec: Execution, el: ElementDef): void {
@@ -800,6 +801,8 @@ export class Run {
     const exec = this.state.execs[w.execId]!;
     // Local to the task: readable by its output mappings (e.g. firstApprover = completedBy), gone after.
     exec.vars = { ...(exec.vars ?? {}), completedBy: by };
+    // Who completed it, for later four-eyes rules (`crm:excludeUsers="=[reviewBy]"`): set by the engine only.
+    this.setVariable(exec.parent!, completerVariable(exec.elementId), by);
     this.complete(exec, variables ?? {});
   }
 

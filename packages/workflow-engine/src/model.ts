@@ -93,8 +93,17 @@ export interface ElementDef {
   formKey?: string;
   dueDate?: string;
   excludeUsers?: string;
+  /**
+   * Declared inputs: the only variables a request may set — on a user task the names it outputs
+   * (`crm:outputs`), on a start event or catch event the names it accepts (`crm:inputs`).
+   */
+  declared?: string[];
+  /** Declared names that carry a record id (`crm:inputs="customerId:customer"`): the request's caller must be able to read it. */
+  declaredRefs?: Record<string, string>;
   // service / send task
   serviceType?: string;
+  /** A technical role (`workflow_*`) the service acts as, instead of the user whose step triggered it. */
+  runAs?: string;
   // script / business-rule task
   script?: string;
   resultVariable?: string;

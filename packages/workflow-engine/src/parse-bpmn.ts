@@ -7,6 +7,7 @@ import { BpmnModdle } from 'bpmn-moddle';
 import { checkFeel, feelProblem } from '@crm/feel';
 import { crmModdleDescriptor } from './crm-moddle.js';
 import { BpmnParseError, BpmnValidationError, positionOf, type ValidationProblem } from './errors.js';
+import { isReservedVariable, OBJECT_KEY, routingVariables, TECHNICAL_ROLE, VARIABLE_NAME } from './declared.js';
 import type { ElementDef, ElementType, EventDef, FlowDef, Mapping, MultiInstanceDef, ProcessModel, ScopeDef } from './model.js';
 
  
@@ -102,6 +103,12 @@ export async function parseBpmn(xml: string): Promise<ProcessModel> {
   const main = processes.find((p) => p.isExecutable) ?? processes[0];
   const builder = new ModelBuilder(problems);
   const model = builder.build(main, processes.map((p) => p.id));
+  // Who works a task is decided by the engine: no request may set a variable an assignment reads.
+  const routing = routingVariables(model);
+  for (const el of Object.values(model.elements)) {
+    const bad = (el.declared ?? []).filter((n) => routing.has(n));
+    if (bad.length) problems.push({ elementId: el.id, message: `${bad.join(', ')} decide(s) who works a task and may not be set by a request` });
+  }
   if (problems.length) throw new BpmnValidationError(problems);
   return model;
 }
@@ -228,8 +235,14 @@ class ModelBuilder {
     }
     if (el.loopCharacteristics) def.multiInstance = this.multiInstance(id, el.loopCharacteristics);
 
+    if (type === 'startEvent') {
+      def.formKey = el.formKey;
+      def.declared = this.names(def, 'crm:inputs', el.inputs);
+    }
+    if (type === 'intermediateCatchEvent' || type === 'boundaryEvent' || type === 'receiveTask') def.declared = this.names(def, 'crm:inputs', el.inputs);
     switch (type) {
       case 'userTask':
+        def.declared = this.names(def, 'crm:outputs', el.outputs);
         def.assignee = this.maybeFeel(id, 'crm:assignee', el.assignee);
         def.candidateGroups = this.maybeFeel(id, 'crm:candidateGroups', el.candidateGroups);
         def.candidateOrgUnits = this.maybeFeel(id, 'crm:candidateOrgUnits', el.candidateOrgUnits);
@@ -239,10 +252,12 @@ class ModelBuilder {
         break;
       case 'serviceTask':
         def.serviceType = el.type;
+        def.runAs = this.runAs(id, el.runAs);
         if (!el.type) this.problem(id, 'service task needs crm:type');
         break;
       case 'sendTask':
         def.serviceType = el.type;
+        def.runAs = this.runAs(id, el.runAs);
         this.messageRef(el, def, !el.type);
         break;
       case 'receiveTask':
@@ -270,6 +285,31 @@ class ModelBuilder {
     }
     for (const k of Object.keys(def) as (keyof ElementDef)[]) if (def[k] === undefined) delete def[k];
     return def;
+  }
+
+  /**
+   * A comma separated list of variable names a request may set (`name`, or `name:object` for the id
+   * of a record of that object); engine-set identities may not be among them.
+   */
+  private names(def: ElementDef, what: string, raw: string | undefined): string[] | undefined {
+    if (raw === undefined) return undefined;
+    const list: string[] = [];
+    for (const entry of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const [n = '', object] = entry.split(':').map((s) => s.trim());
+      if (!VARIABLE_NAME.test(n)) this.problem(def.id, `${what}: "${n}" is not a variable name`);
+      else if (isReservedVariable(n)) this.problem(def.id, `${what}: "${n}" is set by the engine and may not come from a request`);
+      if (object !== undefined) {
+        if (!OBJECT_KEY.test(object)) this.problem(def.id, `${what}: "${object}" is not an object key`);
+        else (def.declaredRefs ??= {})[n] = object;
+      }
+      if (!list.includes(n)) list.push(n);
+    }
+    return list;
+  }
+
+  private runAs(id: string, role: string | undefined): string | undefined {
+    if (role !== undefined && !TECHNICAL_ROLE.test(role)) this.problem(id, `crm:runAs: "${role}" is not a technical role (workflow_…)`);
+    return role;
   }
 
   private messageRef(el: Mod, def: ElementDef, required: boolean): void {

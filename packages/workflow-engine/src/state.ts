@@ -103,7 +103,7 @@ export type Effect =
   | { type: 'subscribeMessage'; subscriptionId: string; name: string; correlationKey?: string; activityId: string }
   | { type: 'subscribeSignal'; subscriptionId: string; name: string; activityId: string }
   | { type: 'unsubscribe'; subscriptionId: string }
-  | { type: 'runService'; jobId: string; activityId: string; serviceType: string; input: Record<string, unknown> }
+  | { type: 'runService'; jobId: string; activityId: string; serviceType: string; input: Record<string, unknown>; runAs?: string }
   | { type: 'cancelJob'; jobId: string }
   | { type: 'throwSignal'; name: string; variables: Record<string, unknown> }
   | { type: 'sendMessage'; name: string; correlationKey?: string; variables: Record<string, unknown> }

@@ -19,4 +19,8 @@ export const RequestContext = {
   current(): RequestFacts | undefined {
     return storage.getStore();
   },
+  /** Runs fn outside any request (background work woken from a request must not act as its caller). */
+  outside<T>(fn: () => T): T {
+    return storage.exit(fn);
+  },
 };

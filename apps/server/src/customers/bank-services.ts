@@ -11,13 +11,25 @@ import { LOGGER } from '../logging/logger.token.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { quoteIdent, tableOf } from '../metadata/field-types.js';
 import { RecordsService } from '../records/records.service.js';
-import { BpmnError, ServiceTaskRegistry } from '../workflow/service-tasks.js';
+import { BpmnError, ServiceTaskRegistry, type ServiceContext } from '../workflow/service-tasks.js';
+import { RequestVariables } from '../workflow/request-variables.js';
+import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from '../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../workflow/runtime.service.js';
 import { loadTemplate } from '../templates/templates.service.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
 
 const KYC_PROCESS = 'bank_kyc_review';
+/** The pack's technical role (template.json): writes only status fields, declared by the models' crm:runAs. */
+const KYC_ROLE = 'workflow_bank';
+
+/**
+ * A technical role acting for `user` (its id goes to updated_by and the audit trail) or for the
+ * platform's schedule (no user: updated_by stays empty). Its rights are the role's, nothing more.
+ */
+function technicalPrincipal(role: string, user: Principal | null): Principal {
+  return { id: user?.id ?? (null as unknown as string), username: user?.username ?? role, displayName: null, roles: [role], orgUnitId: null, via: 'token' };
+}
 
 function addMonths(d: Date, months: number): string {
   const x = new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + months, d.getUTCDate()));
@@ -36,28 +48,41 @@ export class BankServices implements OnApplicationBootstrap {
     private readonly defs: DefinitionsService,
     private readonly runtime: WorkflowRuntime,
     private readonly audit: AuditService,
+    private readonly inputs: RequestVariables,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.registry.register('bank-customer-context', (input) => this.customerContext(input));
+    this.registry.register('bank-customer-context', (input, ctx) => this.customerContext(input, ctx));
     this.registry.register('bank-aml-screening', (input, ctx) => this.aml(input, ctx));
-    this.registry.register('bank-record-patch', (input) => this.recordPatch(input));
-    this.registry.register('bank-kyc-complete', (input) => this.kycComplete(input));
-    // Run daily by the pack's bank_kyc_scheduler process (timer start event).
-    this.registry.register('bank-kyc-due', async (input) => this.scheduleKycReviews(Number(input.max ?? 200) || 200));
+    this.registry.register('bank-record-patch', (input, ctx) => this.recordPatch(input, ctx));
+    this.registry.register('bank-kyc-complete', (input, ctx) => this.kycComplete(input, ctx));
+    // Run daily by the pack's bank_kyc_scheduler process (timer start event), as its technical role.
+    this.registry.register('bank-kyc-due', async (input, ctx) => {
+      if (!ctx.runAs) throw new BpmnError('RUN_AS_REQUIRED', 'bank-kyc-due writes customers: declare crm:runAs');
+      return this.scheduleKycReviews(Number(input.max ?? 200) || 200, technicalPrincipal(ctx.runAs, null));
+    });
   }
 
-  private async customer(id: unknown): Promise<Record<string, unknown>> {
+  /**
+   * The customer a step is about, read on the server for its decisions. When a user's step triggered
+   * it, that user must be able to read the customer: a process never carries another branch's
+   * customer (its name, risk, owner, a task in that branch) to someone who may not see it.
+   */
+  private async customer(id: unknown, ctx?: ServiceContext): Promise<Record<string, unknown>> {
     if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) throw new BpmnError('CUSTOMER_REQUIRED', 'customerId is not a record id');
+    if (ctx?.actor) {
+      const user = await this.principalOf(ctx.actor.id);
+      if (!user || !(await this.inputs.mayRead(user, packConfig().customer, id))) throw new BpmnError('CUSTOMER_OUT_OF_SCOPE', `${ctx.actor.username} may not read customer ${id}`);
+    }
     const rec = await this.records.loadInternal(packConfig().customer, id);
     if (!rec) throw new BpmnError('CUSTOMER_NOT_FOUND', `no customer ${id}`);
     return rec;
   }
 
   /** Who looks after the customer and where: owner (the customer manager), sub-branch and branch codes. */
-  private async customerContext(input: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const c = await this.customer(input.customerId);
+  private async customerContext(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId, ctx);
     const owner = c.owner_id ? await this.db.one<{ username: string }>('SELECT username FROM crm.users WHERE id = $1', [c.owner_id]) : undefined;
     const units = c.org_unit_id
       ? await this.db.query<{ code: string | null; id: string; kind: string }>(
@@ -81,43 +106,77 @@ export class BankServices implements OnApplicationBootstrap {
   }
 
   /** Screens the customer's name and ID number / USCC against the local lists; only the verdict leaves. */
-  private async aml(input: Record<string, unknown>, ctx: Parameters<Parameters<ServiceTaskRegistry['register']>[1]>[1]): Promise<Record<string, unknown>> {
-    const c = await this.customer(input.customerId);
+  private async aml(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
+    const c = await this.customer(input.customerId, ctx);
     const screen = this.registry.get('aml-screening');
     if (!screen) throw new Error('the aml-screening service is not available');
     const idNumber = (c.id_number as string | null) ?? (c.uscc as string | null) ?? undefined;
+    if (c.id_number) {
+      // The process reads a level-3 value in clear (never into its variables): audited like any such read.
+      await this.audit.record({
+        action: 'record.read_unmasked', object: packConfig().customer, recordId: String(c.id),
+        actorId: ctx.actor?.id ?? null, actorName: ctx.actor?.username ?? 'system',
+        data: { fields: ['id_number'], via: 'process', service: 'bank-aml-screening', instanceId: ctx.instanceId },
+      });
+    }
     const out = await screen({ name: c.name, ...(idNumber ? { idNumber } : {}) }, ctx);
     const matches = (out.amlMatches as { list: string; matchedOn: string }[] | undefined) ?? [];
     return { amlHit: out.amlHit === true, amlMatches: matches.map((m) => ({ list: m.list, matchedOn: m.matchedOn })) };
   }
 
-  /** Sets fields of a record of one of the pack's objects, as the platform (status write-backs). */
-  private async recordPatch(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /**
+   * Sets fields of a record of one of the pack's objects (status write-backs) as the user whose step
+   * triggered the service — or, when the model declares `crm:runAs`, as that technical role, and then
+   * only on a record that user may read. Never as the unscoped platform.
+   */
+  private async recordPatch(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
     this.packObjects ??= new Set(loadTemplate('bank-crm').bundle.objects.map((o) => o.key));
     const object = String(input.object ?? '');
     if (!this.packObjects.has(object)) throw new BpmnError('RECORD_PATCH_REFUSED', `bank-record-patch does not write ${object}`);
     const id = String(input.id ?? '');
     const values = input.values && typeof input.values === 'object' ? (input.values as Record<string, unknown>) : {};
+    const writer = await this.writer(ctx, object, id);
     for (let attempt = 0; attempt < 3; attempt++) {
       const cur = await this.records.loadInternal(object, id);
       if (!cur) throw new BpmnError('RECORD_NOT_FOUND', `no ${object} ${id}`);
       if (Object.entries(values).every(([k, v]) => cur[k] === v)) return {};
       try {
-        await this.records.patch(object, id, { ...values, version: cur.version }, null, { lang: 'zh-CN' });
+        await this.records.patch(object, id, { ...values, version: cur.version }, writer, { lang: 'zh-CN' });
         return {};
       } catch (err) {
-        if ((err as { status?: number }).status !== 409) throw err;
+        const status = (err as { status?: number }).status;
+        if (status === 403 || status === 404) throw new BpmnError('RECORD_WRITE_REFUSED', `${writer.username} may not write ${object} ${id}`);
+        if (status !== 409) throw err;
       }
     }
     throw new Error(`${object} ${id} kept changing`);
   }
 
-  private async kycComplete(input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** Who a service writes as: the triggering user, or the declared technical role if that user may read the record. */
+  private async writer(ctx: ServiceContext, object: string, id: string): Promise<Principal> {
+    const user = ctx.actor ? await this.principalOf(ctx.actor.id) : null;
+    if (ctx.actor && !user) throw new BpmnError('ACTOR_DISABLED', `${ctx.actor.username} can no longer act`);
+    if (user && !(await this.inputs.mayRead(user, object, id))) throw new BpmnError('RECORD_OUT_OF_SCOPE', `${user.username} may not read ${object} ${id}`);
+    if (ctx.runAs) return technicalPrincipal(ctx.runAs, user);
+    if (!user) throw new BpmnError('NO_ACTOR', 'a service that writes records needs the user whose step triggered it or crm:runAs');
+    return user;
+  }
+
+  private async principalOf(id: string): Promise<Principal | null> {
+    const u = await this.db.one<{ id: string; username: string; display_name: string | null; roles: string[]; org_unit_id: string | null; disabled: boolean }>(
+      'SELECT id::text AS id, username, display_name, roles, org_unit_id::text AS org_unit_id, disabled FROM crm.users WHERE id = $1::uuid',
+      [id],
+    );
+    if (!u || u.disabled) return null;
+    return { id: u.id, username: u.username, displayName: u.display_name, roles: u.roles, orgUnitId: u.org_unit_id, via: 'token' };
+  }
+
+  private async kycComplete(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
     const c = await this.customer(input.customerId);
     const months = Number(input.months ?? 12);
     const riskLevel = ['low', 'medium', 'high'].includes(String(input.riskLevel)) ? String(input.riskLevel) : (c.risk_level ?? 'low');
     const next = addMonths(new Date(), Number.isFinite(months) && months > 0 ? months : 12);
-    await this.recordPatch({ object: packConfig().customer, id: c.id, values: { kyc_status: 'verified', risk_level: riskLevel, kyc_next_review: next } });
+    await this.recordPatch({ object: packConfig().customer, id: c.id, values: { kyc_status: 'verified', risk_level: riskLevel, kyc_next_review: next } }, ctx);
     return { kycNextReview: next };
   }
 
@@ -126,7 +185,7 @@ export class BankServices implements OnApplicationBootstrap {
    * kycReviewInterval decision: high quarterly, medium yearly, low every three years), at most `max`
    * per run; each customer is marked "reviewing" in the same transaction, so a review starts once.
    */
-  async scheduleKycReviews(max = Number(process.env.CRM_KYC_BATCH ?? 200)): Promise<{ started: number }> {
+  async scheduleKycReviews(max = Number(process.env.CRM_KYC_BATCH ?? 200), as: Principal = technicalPrincipal(KYC_ROLE, null)): Promise<{ started: number }> {
     if (!(await isInstalled(this.meta))) return { started: 0 };
     const cfg = packConfig();
     const o = await packObject(this.meta, cfg.customer, ['kyc_next_review', 'kyc_status']);
@@ -143,7 +202,7 @@ export class BankServices implements OnApplicationBootstrap {
       await this.runtime.tx(async (ctx) => {
         const cur = await this.records.loadInternal(o.key, id, ctx.client);
         if (!cur || cur.kyc_status === 'reviewing') return;
-        await this.records.patch(o.key, id, { kyc_status: 'reviewing', version: cur.version }, null, { lang: 'zh-CN', client: ctx.client });
+        await this.records.patch(o.key, id, { kyc_status: 'reviewing', version: cur.version }, as, { lang: 'zh-CN', client: ctx.client });
         const row = await this.runtime.start(ctx, def, { variables: { customerId: id, riskLevel: cur.risk_level ?? 'low' }, businessKey: id, initiator: 'system' });
         await this.audit.record({ action: 'workflow.start', object: 'process_instance', recordId: row.id, actorId: null, data: { key: def.key, version: def.version, reason: 'kyc_due' } }, ctx.client);
         started++;

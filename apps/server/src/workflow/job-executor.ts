@@ -14,8 +14,9 @@ import { handleEvent, nextTimerStart, type TimerRepeat } from '@crm/workflow-eng
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LOGGER } from '../logging/logger.token.js';
+import { RequestContext } from '../common/request-context.js';
 import { Metrics } from '../metrics/metrics.js';
-import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
+import { WorkflowRuntime, type Actor, type StepCtx } from './runtime.service.js';
 import { DefinitionsService } from './definitions.service.js';
 import { BpmnError, ServiceTaskRegistry } from './service-tasks.js';
 import { repo, type JobRow } from './workflow.repository.js';
@@ -29,6 +30,12 @@ function envInt(name: string, def: number): number {
 }
 
 type Outcome = 'done' | 'retry' | 'incident' | 'skipped' | 'error';
+
+/** The user whose step scheduled a job (null: the platform, e.g. a timer start). */
+function actorOf(job: JobRow): Actor | null {
+  const a = (job.payload as { actor?: Actor } | null)?.actor;
+  return a && typeof a.id === 'string' && typeof a.username === 'string' ? { id: a.id, username: a.username } : null;
+}
 
 @Injectable()
 export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
@@ -82,7 +89,8 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   private schedule(ms: number): void {
     if (this.stopped) return;
     if (this.timer) clearTimeout(this.timer);
-    this.timer = setTimeout(() => {
+    // Woken from a request, the timer would inherit its context: jobs act as their own actor, never as that caller.
+    this.timer = setTimeout(() => RequestContext.outside(() => {
       this.timer = undefined;
       this.running = this.tick().finally(() => {
         this.running = undefined;
@@ -90,7 +98,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         this.again = false;
         this.schedule(more ? 0 : this.pollMs);
       });
-    }, ms);
+    }), ms);
     this.timer.unref();
   }
 
@@ -165,7 +173,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
           if (job.kind === 'message') await this.runtime.correlateMessage(ctx, p.name, p.correlationKey ?? null, p.variables, 'system');
           else await this.runtime.broadcastSignal(ctx, p.name, p.variables, 'system');
           return 'done';
-        });
+        }, undefined, actorOf(job));
       }
       case 'service':
         return this.runService(job);
@@ -196,7 +204,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         action: 'workflow.start', object: 'process_instance', actorId: null, actorName: 'system', data: { key: def.key, version: def.version, timer: job.activity_id },
       });
       return 'done';
-    });
+    }, undefined, null);
   }
 
   /** Locks the job's instance, then the job (always in that order), and deletes the job with the step. */
@@ -206,7 +214,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       if (!(await this.takeJob(ctx, job))) return 'skipped';
       if (row.status !== 'active' && row.status !== 'incident') return 'skipped';
       return fn(ctx, row);
-    });
+    }, undefined, actorOf(job));
   }
 
   /** True when the job still exists under our lease; deletes it (the caller's step commits with this). */
@@ -216,7 +224,8 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async runService(job: JobRow): Promise<Outcome> {
-    const p = job.payload as { serviceType: string; input: Record<string, unknown> };
+    const p = job.payload as { serviceType: string; input: Record<string, unknown>; runAs?: string };
+    const actor = actorOf(job);
     const handler = this.services.get(p.serviceType);
     let result: Record<string, unknown> | undefined;
     let failure: Error | undefined;
@@ -226,7 +235,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       final = true;
     } else {
       try {
-        result = await handler(p.input ?? {}, { instanceId: job.instance_id!, activityId: job.activity_id!, jobId: job.id, db: this.db });
+        result = await handler(p.input ?? {}, { instanceId: job.instance_id!, activityId: job.activity_id!, jobId: job.id, db: this.db, actor, ...(p.runAs ? { runAs: p.runAs } : {}) });
       } catch (err) {
         failure = err as Error;
       }
@@ -266,7 +275,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
         if (e.type === 'incident') await ctx.client.query(`UPDATE crm.wf_incidents SET kind = 'job', job_id = $2 WHERE id = $1`, [e.incidentId, job.id]);
       }
       return 'incident';
-    });
+    }, undefined, actor);
   }
 
   /** An unexpected failure (not a service's own): back off, and after the last attempt park the job as an incident. */

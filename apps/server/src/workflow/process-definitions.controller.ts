@@ -6,6 +6,7 @@ import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { DefinitionsService } from './definitions.service.js';
 import { ProcessInstancesService } from './process-instances.service.js';
+import { WorkflowAccess } from './workflow-access.js';
 import { DeployBody, StartBody } from './workflow.schemas.js';
 
 @Controller('api/process-definitions')
@@ -14,6 +15,7 @@ export class ProcessDefinitionsController {
   constructor(
     private readonly defs: DefinitionsService,
     private readonly instances: ProcessInstancesService,
+    private readonly access: WorkflowAccess,
   ) {}
 
   @Post()
@@ -34,7 +36,9 @@ export class ProcessDefinitionsController {
 
   @Get(':key/xml')
   @Header('content-type', 'application/xml; charset=utf-8')
-  xml(@Param('key') key: string, @Query() q: unknown) {
+  async xml(@CurrentUser() p: Principal, @Param('key') key: string, @Query() q: unknown) {
+    // The model shows who approves what and every rule: for those who design, run or start processes.
+    await this.access.require(p, 'designer', 'process.admin', 'process.start');
     const { version } = parseInput(z.object({ version: z.coerce.number().int().min(1).optional() }), q);
     return this.defs.xml(key, version);
   }

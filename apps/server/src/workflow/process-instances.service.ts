@@ -1,12 +1,13 @@
 /** Starting, viewing, listing and cancelling process instances; messages, signals and incidents. */
 import { Injectable } from '@nestjs/common';
-import { activeActivities, openTasks, variablesOf } from '@crm/workflow-engine';
+import { activeActivities, openTasks, variablesOf, type ElementDef, type ProcessModel } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
-import { WorkflowRuntime } from './runtime.service.js';
+import { WorkflowRuntime, type EventGuard } from './runtime.service.js';
+import { RequestVariables } from './request-variables.js';
 import { WorkflowAccess } from './workflow-access.js';
 import type { InstanceRow } from './workflow.repository.js';
 
@@ -46,6 +47,12 @@ export function foldHistory(rows: HistoryRow[]): HistoryItem[] {
   return [...byId.values()];
 }
 
+/** The none start event a plain start begins at. */
+function noneStartOf(model: ProcessModel): ElementDef | undefined {
+  const id = model.scopes[model.id]?.startEvents.find((s) => model.elements[s]?.event?.kind === 'none');
+  return id ? model.elements[id] : undefined;
+}
+
 function summary(r: InstanceRow): Record<string, unknown> {
   return {
     id: r.id,
@@ -70,16 +77,20 @@ export class ProcessInstancesService {
     private readonly runtime: WorkflowRuntime,
     private readonly access: WorkflowAccess,
     private readonly audit: AuditService,
+    private readonly inputs: RequestVariables,
   ) {}
 
   async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Record<string, unknown>> {
     await this.access.require(p, 'process.start', 'designer');
     const row = await this.runtime.tx(async (ctx) => {
       const def = await this.defs.latestOrFail(ctx.client, key);
+      const model = await this.defs.model(ctx.client, def.id);
+      const start = noneStartOf(model);
+      const variables = await this.inputs.accept(p, model, start, body.variables, start?.formKey);
       return this.runtime.start(
         ctx,
         def,
-        { initiator: p.username, ...(body.variables ? { variables: body.variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) },
+        { initiator: p.username, ...(variables ? { variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) },
         { action: 'workflow.start', object: 'process_instance', data: { key, version: def.version } },
       );
     });
@@ -89,24 +100,18 @@ export class ProcessInstancesService {
     return this.render(row, history, []);
   }
 
-  private async mayRead(p: Principal, r: InstanceRow): Promise<boolean> {
-    if (this.access.isMe(p, r.initiator)) return true;
-    if (await this.access.has(p, 'process.admin', 'designer')) return true;
-    const tasks = await this.db.query<{ assignee: string | null; candidate_groups: string[]; candidate_org_units: string[]; exclude_users: string[]; completed_by: string | null; status: string }>(
-      'SELECT assignee, candidate_groups, candidate_org_units, exclude_users, completed_by, status FROM crm.wf_tasks WHERE instance_id = $1 LIMIT 500',
-      [r.id],
-    );
-    for (const t of tasks) {
-      if (this.access.isMe(p, t.completed_by)) return true;
-      if (t.status === 'open' && (await this.access.mayWork(p, t))) return true;
-    }
-    return false;
-  }
-
   async get(p: Principal, id: string): Promise<Record<string, unknown>> {
     const r = await this.row(id);
-    if (!(await this.mayRead(p, r))) throw new AppError(404, 'workflow.instance_not_found');
-    return this.view(id, r);
+    const involved = await this.access.involved(p, r);
+    const admin = await this.access.has(p, 'process.admin');
+    if (!involved && !admin && !(await this.access.has(p, 'designer'))) throw new AppError(404, 'workflow.instance_not_found');
+    const out = await this.view(id, r);
+    // A designer who is not part of the instance sees its variables only with the rights on its record.
+    if (!involved && !admin) {
+      const v = out.variables as Record<string, unknown>;
+      if (!(typeof v.object === 'string' && (await this.inputs.mayRead(p, v.object, v.recordId)))) out.variables = {};
+    }
+    return out;
   }
 
   private async row(id: string): Promise<InstanceRow> {
@@ -177,6 +182,9 @@ export class ProcessInstancesService {
 
   async setVariables(p: Principal, id: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
     await this.access.require(p, 'process.admin');
+    const r = await this.row(id);
+    // Fixing data is not choosing who approves: identities and routing stay the engine's.
+    this.inputs.assertNotReserved(variables, await this.defs.model(this.db.pool, r.definition_id));
     await this.runtime.tx(async (ctx) => {
       await this.runtime.setVariables(ctx, id, variables);
       await this.audit.record({ action: 'workflow.set_variables', object: 'process_instance', recordId: id, data: { names: Object.keys(variables) } }, ctx.client);
@@ -184,16 +192,34 @@ export class ProcessInstancesService {
     return this.view(id);
   }
 
+  /**
+   * A message without a correlation key reaches every waiting instance: process administrators only.
+   * With a key it reaches only instances the sender is part of; its variables must be declared by
+   * the element that receives them.
+   */
   async message(p: Principal, body: { name: string; correlationKey?: string; variables?: Record<string, unknown> }): Promise<{ correlated: number }> {
     await this.access.require(p, 'process.start', 'process.admin');
-    const correlated = await this.runtime.tx((ctx) => this.runtime.correlateMessage(ctx, body.name, body.correlationKey ?? null, body.variables, p.username));
+    const admin = await this.access.has(p, 'process.admin');
+    if (body.correlationKey === undefined && !admin) throw new AppError(403, 'workflow.message_needs_key');
+    this.inputs.assertNotReserved(body.variables);
+    const guard = this.guard(p, admin);
+    const correlated = await this.runtime.tx((ctx) => this.runtime.correlateMessage(ctx, body.name, body.correlationKey ?? null, body.variables, p.username, guard));
     return { correlated };
   }
 
   async signal(p: Principal, body: { name: string; variables?: Record<string, unknown> }): Promise<{ triggered: number }> {
     await this.access.require(p, 'process.start', 'process.admin');
-    const triggered = await this.runtime.tx((ctx) => this.runtime.broadcastSignal(ctx, body.name, body.variables, p.username));
+    this.inputs.assertNotReserved(body.variables);
+    const guard = this.guard(p, await this.access.has(p, 'process.admin'));
+    const triggered = await this.runtime.tx((ctx) => this.runtime.broadcastSignal(ctx, body.name, body.variables, p.username, guard));
     return { triggered };
+  }
+
+  private guard(p: Principal, admin: boolean): EventGuard {
+    return {
+      reach: async (row) => admin || this.access.involved(p, row),
+      accept: (model, elementId, variables) => this.inputs.assertDeclared(model, model.elements[elementId], variables),
+    };
   }
 
   async incidents(p: Principal, q: { instanceId?: string; limit: number }): Promise<{ items: Record<string, unknown>[] }> {

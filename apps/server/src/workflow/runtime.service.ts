@@ -38,6 +38,16 @@ export interface StepCtx {
   now: string;
   /** Set when a job became due at once, so the executor is woken after COMMIT. */
   jobsDue: boolean;
+  /**
+   * The user whose request this step serves (or whose earlier step scheduled the job it runs); null
+   * for the platform (timer starts). Jobs the step schedules carry it, so a service task acts as them.
+   */
+  actor?: Actor | null;
+}
+
+export interface Actor {
+  id: string;
+  username: string;
 }
 
 export interface StartRequest {
@@ -46,6 +56,15 @@ export interface StartRequest {
   initiator: string;
   startEventId?: string;
   parent?: { id: string; callId: string };
+}
+
+/**
+ * Limits on a message or signal sent through the API: which waiting instances the sender may reach,
+ * and a check (throwing) that the variables are declared by the element that receives them.
+ */
+export interface EventGuard {
+  reach(row: InstanceRow): Promise<boolean>;
+  accept(model: ProcessModel, elementId: string, variables: Record<string, unknown>): void;
 }
 
 /** What a step writes besides the engine's effects. */
@@ -78,9 +97,11 @@ export class WorkflowRuntime {
   }
 
   /** Runs fn in a transaction; retries on deadlock / serialization failure; wakes the executor after COMMIT. */
-  async tx<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string): Promise<T> {
+  async tx<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
+    const p = RequestContext.current()?.principal;
+    const who = actor !== undefined ? actor : p ? { id: p.id, username: p.username } : null;
     for (let attempt = 1; ; attempt++) {
-      const ctx: Partial<StepCtx> = { jobsDue: false };
+      const ctx: Partial<StepCtx> = { jobsDue: false, actor: who };
       try {
         const out = await this.db.tx(async (client) => {
           ctx.client = client;
@@ -183,6 +204,7 @@ export class WorkflowRuntime {
     const jobs = new Map<string, JobSpec | null>();
     const incidents = new Map<string, IncidentSpec>();
     const calls: Effect[] = [];
+    const actor = ctx.actor ? { actor: ctx.actor } : {};
     for (const e of result.effects) {
       switch (e.type) {
         case 'createTask': {
@@ -197,7 +219,7 @@ export class WorkflowRuntime {
           break;
         }
         case 'scheduleTimer':
-          jobs.set(e.timerId, { id: e.timerId, kind: 'timer', instanceId: row.id, activityId: e.activityId, dueAt: e.dueAt, payload: e.repeat ? { repeat: e.repeat } : {} });
+          jobs.set(e.timerId, { id: e.timerId, kind: 'timer', instanceId: row.id, activityId: e.activityId, dueAt: e.dueAt, payload: { ...actor, ...(e.repeat ? { repeat: e.repeat } : {}) } });
           if (Date.parse(e.dueAt) <= Date.now()) ctx.jobsDue = true;
           break;
         case 'cancelTimer':
@@ -216,19 +238,19 @@ export class WorkflowRuntime {
           if (!subs.delete(e.subscriptionId)) w.subDeletes.push(e.subscriptionId);
           break;
         case 'runService':
-          jobs.set(e.jobId, { id: e.jobId, kind: 'service', instanceId: row.id, activityId: e.activityId, dueAt: ctx.now, payload: { serviceType: e.serviceType, input: e.input }, maxAttempts: this.serviceAttempts });
+          jobs.set(e.jobId, { id: e.jobId, kind: 'service', instanceId: row.id, activityId: e.activityId, dueAt: ctx.now, payload: { serviceType: e.serviceType, input: e.input, ...actor, ...(e.runAs ? { runAs: e.runAs } : {}) }, maxAttempts: this.serviceAttempts });
           ctx.jobsDue = true;
           break;
         case 'throwSignal': {
           // Broadcast after this step commits, by a job: the signal may reach this very instance.
           const id = randomUUID();
-          jobs.set(id, { id, kind: 'signal', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, variables: e.variables, from: row.id } });
+          jobs.set(id, { id, kind: 'signal', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, variables: e.variables, from: row.id, ...actor } });
           ctx.jobsDue = true;
           break;
         }
         case 'sendMessage': {
           const id = randomUUID();
-          jobs.set(id, { id, kind: 'message', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, correlationKey: e.correlationKey ?? null, variables: e.variables, from: row.id } });
+          jobs.set(id, { id, kind: 'message', instanceId: null, activityId: null, dueAt: ctx.now, payload: { name: e.name, correlationKey: e.correlationKey ?? null, variables: e.variables, from: row.id, ...actor } });
           ctx.jobsDue = true;
           break;
         }
@@ -248,7 +270,7 @@ export class WorkflowRuntime {
         case 'completed':
           if (row.parent_id && row.parent_call_id) {
             const id = `${row.id}:done`;
-            jobs.set(id, { id, kind: 'call-completed', instanceId: row.parent_id, activityId: null, dueAt: ctx.now, payload: { callId: row.parent_call_id, variables: variablesOf(state) } });
+            jobs.set(id, { id, kind: 'call-completed', instanceId: row.parent_id, activityId: null, dueAt: ctx.now, payload: { callId: row.parent_call_id, variables: variablesOf(state), ...actor } });
             ctx.jobsDue = true;
           }
           break;
@@ -370,7 +392,7 @@ export class WorkflowRuntime {
    * Delivers a message to every instance waiting for it (by name, and correlation key when given)
    * and starts every process whose start event catches it. Instances are locked in id order.
    */
-  async correlateMessage(ctx: StepCtx, name: string, correlationKey: string | null, variables: Record<string, unknown> | undefined, initiator: string): Promise<number> {
+  async correlateMessage(ctx: StepCtx, name: string, correlationKey: string | null, variables: Record<string, unknown> | undefined, initiator: string, guard?: EventGuard): Promise<number> {
     const { rows } = await ctx.client.query<{ id: string; instance_id: string }>(
       `SELECT id, instance_id FROM crm.wf_subscriptions
        WHERE kind = 'message' AND name = $1 AND ($2::text IS NULL OR correlation_key = $2)
@@ -383,10 +405,13 @@ export class WorkflowRuntime {
       if (row.status !== 'active' && row.status !== 'incident') continue;
       const sub = subs.find((s) => row.state.waits[s]);
       if (!sub) continue;
+      if (guard && !(await guard.reach(row))) continue;
+      if (guard && variables) guard.accept(await this.defs.model(ctx.client, row.definition_id), row.state.waits[sub]!.elementId, variables);
       await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'message', subscriptionId: sub, name, ...(variables ? { variables } : {}) }, o));
       n++;
     }
     for (const { def, startEventId } of await this.defs.startsFor(ctx.client, 'message', name)) {
+      if (guard && variables) guard.accept(await this.defs.model(ctx.client, def.id), startEventId, variables);
       await this.start(ctx, def, { startEventId, initiator, ...(variables ? { variables } : {}), ...(correlationKey !== null ? { businessKey: correlationKey } : {}) });
       n++;
     }
@@ -394,7 +419,7 @@ export class WorkflowRuntime {
   }
 
   /** Broadcasts a signal: every open subscription of that name, and every signal start event. */
-  async broadcastSignal(ctx: StepCtx, name: string, variables: Record<string, unknown> | undefined, initiator: string): Promise<number> {
+  async broadcastSignal(ctx: StepCtx, name: string, variables: Record<string, unknown> | undefined, initiator: string, guard?: EventGuard): Promise<number> {
     const { rows } = await ctx.client.query<{ id: string; instance_id: string }>(
       `SELECT id, instance_id FROM crm.wf_subscriptions WHERE kind = 'signal' AND name = $1 ORDER BY instance_id, created_at, id LIMIT 500`,
       [name],
@@ -402,14 +427,17 @@ export class WorkflowRuntime {
     let n = 0;
     for (const [instanceId, subs] of groupBy(rows)) {
       const row = await this.lock(ctx, instanceId);
+      if (guard && !(await guard.reach(row))) continue;
       for (const sub of subs) {
         if (row.status !== 'active' && row.status !== 'incident') break;
         if (!row.state.waits[sub]) continue;
+        if (guard && variables) guard.accept(await this.defs.model(ctx.client, row.definition_id), row.state.waits[sub]!.elementId, variables);
         await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'signal', subscriptionId: sub, name, ...(variables ? { variables } : {}) }, o));
         n++;
       }
     }
     for (const { def, startEventId } of await this.defs.startsFor(ctx.client, 'signal', name)) {
+      if (guard && variables) guard.accept(await this.defs.model(ctx.client, def.id), startEventId, variables);
       await this.start(ctx, def, { startEventId, initiator, ...(variables ? { variables } : {}) });
       n++;
     }

@@ -22,6 +22,10 @@ export interface ServiceContext {
   activityId: string;
   jobId: string;
   db: Db;
+  /** The user whose step triggered this service (null: the platform); a service that writes records acts as them. */
+  actor: { id: string; username: string } | null;
+  /** The technical role (`crm:runAs`) the model declares for this service, if any. */
+  runAs?: string;
 }
 
 export type ServiceHandler = (input: Record<string, unknown>, ctx: ServiceContext) => Promise<Record<string, unknown>>;

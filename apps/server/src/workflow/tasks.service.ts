@@ -7,10 +7,10 @@
 import { Injectable } from '@nestjs/common';
 import { openTasks, WorkflowEventError, type InstanceState } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
-import { AppError, type ErrorDetail } from '../common/app-error.js';
-import { RequestContext } from '../common/request-context.js';
+import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
-import { FormsService } from '../metadata/forms.service.js';
+import { DefinitionsService } from './definitions.service.js';
+import { RequestVariables } from './request-variables.js';
 import type { Principal } from '../auth/principal.js';
 import { WorkflowAccess } from './workflow-access.js';
 import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
@@ -58,7 +58,8 @@ export class TasksService {
     private readonly runtime: WorkflowRuntime,
     private readonly access: WorkflowAccess,
     private readonly audit: AuditService,
-    private readonly forms: FormsService,
+    private readonly defs: DefinitionsService,
+    private readonly inputs: RequestVariables,
   ) {}
 
   async list(p: Principal, scope: TaskScope, limit: number): Promise<{ items: Record<string, unknown>[] }> {
@@ -90,13 +91,15 @@ export class TasksService {
     const allowed =
       this.access.isMe(p, t.completed_by) || (await this.access.mayWork(p, t)) || (await this.access.has(p, 'process.admin'));
     if (!allowed) throw new AppError(404, 'workflow.task_not_found');
-    const inst = await this.db.one<{ state: InstanceState; status: string; business_key: string | null }>(
-      'SELECT state, status, business_key FROM crm.wf_instances WHERE id = $1',
+    const inst = await this.db.one<{ state: InstanceState; status: string; business_key: string | null; definition_id: string }>(
+      'SELECT state, status, business_key, definition_id FROM crm.wf_instances WHERE id = $1',
       [t.instance_id],
     );
+    const model = inst ? await this.defs.model(this.db.pool, inst.definition_id) : undefined;
     return {
       ...taskDto(t),
       excludeUsers: t.exclude_users,
+      outputs: model?.elements[t.activity_id]?.declared ?? [],
       businessKey: inst?.business_key ?? null,
       variables: inst ? taskVariables(inst.state, t.id) : {},
       canComplete: t.status === 'open' && (await this.access.mayWork(p, t)) && !this.access.excluded(p, t),
@@ -122,6 +125,9 @@ export class TasksService {
   async claim(p: Principal, id: string): Promise<Record<string, unknown>> {
     return this.runtime.tx(async (ctx) => {
       const { task: t } = await this.lockTask(ctx, id);
+      // Like GET: a task one may neither work nor has worked does not exist for the caller (no assignee named).
+      const visible = this.access.isMe(p, t.completed_by) || this.access.isMe(p, t.assignee) || (await this.access.isCandidate(p, t)) || (await this.access.has(p, 'process.admin'));
+      if (!visible) throw new AppError(404, 'workflow.task_not_found');
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
       if (t.assignee && this.access.isMe(p, t.assignee)) return taskDto(t);
       if (t.assignee) throw new AppError(409, 'workflow.task_claimed', { assignee: t.assignee });
@@ -138,7 +144,8 @@ export class TasksService {
       const { row, task: t } = await this.lockTask(ctx, id);
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
       await this.checkMay(p, t);
-      const values = t.form_key ? await this.validateForm(t.form_key, variables ?? {}) : variables;
+      const model = await this.defs.model(ctx.client, row.definition_id);
+      const values = await this.inputs.accept(p, model, model.elements[t.activity_id], variables, t.form_key);
       try {
         await this.runtime.completeTask(ctx, row, id, p.username, values, {
           action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key },
@@ -159,16 +166,5 @@ export class TasksService {
   private async checkMay(p: Principal, t: TaskRow): Promise<void> {
     if (!(await this.access.mayWork(p, t))) throw new AppError(403, 'workflow.task_not_yours');
     if (this.access.excluded(p, t)) throw new AppError(403, 'workflow.four_eyes');
-  }
-
-  private async validateForm(formKey: string, values: Record<string, unknown>): Promise<Record<string, unknown>> {
-    const lang = RequestContext.current()?.lang ?? 'zh-CN';
-    const res = await this.forms.validateSubmission(formKey, values, lang);
-    if (!res.ok) {
-      const details: ErrorDetail[] = res.errors.map((e) => ({ path: e.path, code: e.code, message: e.message }));
-      throw new AppError(400, 'workflow.form_invalid', {}, details);
-    }
-    // Only what the form accepts becomes process variables (hidden fields dropped, computed ones set).
-    return res.value;
   }
 }

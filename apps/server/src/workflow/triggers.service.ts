@@ -7,6 +7,8 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { checkFeel, compileFeel, FeelShapeError } from '@crm/feel';
+import { namesRead } from '@crm/workflow-engine';
+import { MetadataService } from '../metadata/metadata.service.js';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
@@ -64,6 +66,7 @@ export class TriggersService implements OnModuleInit {
     private readonly runtime: WorkflowRuntime,
     private readonly events: DomainEvents,
     private readonly audit: AuditService,
+    private readonly meta: MetadataService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -133,7 +136,7 @@ export class TriggersService implements OnModuleInit {
       ...(e.type === 'form.submitted' ? { formKey: e.formKey } : {}),
     };
     let started = 0;
-    const ctx = { client, now: new Date().toISOString(), jobsDue: false };
+    const ctx = { client, now: new Date().toISOString(), jobsDue: false, actor: e.by ? { id: e.by.id, username: e.by.username } : null };
     for (const t of matching) {
       if (t.condition && !this.holds(t, variables)) continue;
       const def = await this.defs.latest(client, t.process_key);
@@ -141,12 +144,26 @@ export class TriggersService implements OnModuleInit {
         this.logger.warn({ trigger: t.id, processKey: t.process_key }, 'trigger names a process that is not deployed');
         continue;
       }
-      await this.runtime.start(ctx, def, { variables, businessKey: e.recordId, initiator: e.by?.username ?? 'system' }, {
+      const inst = await this.runtime.start(ctx, def, { variables, businessKey: e.recordId, initiator: e.by?.username ?? 'system' }, {
         action: 'workflow.start', object: 'process_instance', data: { key: def.key, version: def.version, trigger: t.id },
       });
+      await this.auditSensitiveReads(client, def.id, e.object, e.recordId, inst.id);
       started++;
     }
     return started;
+  }
+
+  /**
+   * The process holds the record in clear and its expressions may read level ≥ 3 fields (a script
+   * `id_number + " / " + mobile`): that is an unmasked read by the process, audited like any other.
+   */
+  private async auditSensitiveReads(client: PoolClient, definitionId: string, object: string, recordId: string, instanceId: string): Promise<void> {
+    const model = await this.defs.model(client, definitionId);
+    const read = namesRead(model);
+    const all = read.has('*') || read.has('record') || read.has('previous');
+    const fields = (await this.meta.object(object)).fields.filter((f) => (f.sensitivity ?? 0) >= 3 && (all || read.has(f.key))).map((f) => f.key);
+    if (!fields.length) return;
+    await this.audit.record({ action: 'record.read_unmasked', object, recordId, data: { fields, via: 'process', processKey: model.id, instanceId } }, client);
   }
 
   private holds(t: TriggerRow, vars: Record<string, unknown>): boolean {

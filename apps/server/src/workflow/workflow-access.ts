@@ -61,6 +61,11 @@ export class WorkflowAccess {
   /** Assignee, or (unassigned) a candidate by role or org unit. Four-eyes is checked separately. */
   async mayWork(p: Principal, t: TaskAccessRow): Promise<boolean> {
     if (t.assignee) return this.isMe(p, t.assignee);
+    return this.isCandidate(p, t);
+  }
+
+  /** A candidate by role or org unit, whether or not someone has claimed the task since. */
+  async isCandidate(p: Principal, t: TaskAccessRow): Promise<boolean> {
     if (t.candidate_groups.some((g) => p.roles.includes(g))) return true;
     if (t.candidate_org_units.length) {
       const mine = await this.unitKeysOf(p);
@@ -68,6 +73,20 @@ export class WorkflowAccess {
     }
     // A task nobody is named for is left to process administrators.
     if (!t.candidate_groups.length && !t.candidate_org_units.length) return this.has(p, 'process.admin');
+    return false;
+  }
+
+  /** Whether the caller started the instance, or works or worked one of its tasks. */
+  async involved(p: Principal, instance: { id: string; initiator: string | null }): Promise<boolean> {
+    if (this.isMe(p, instance.initiator)) return true;
+    const tasks = await this.db.query<TaskAccessRow & { completed_by: string | null; status: string }>(
+      'SELECT assignee, candidate_groups, candidate_org_units, exclude_users, completed_by, status FROM crm.wf_tasks WHERE instance_id = $1 LIMIT 500',
+      [instance.id],
+    );
+    for (const t of tasks) {
+      if (this.isMe(p, t.completed_by)) return true;
+      if (t.status === 'open' && (await this.mayWork(p, t))) return true;
+    }
     return false;
   }
 

@@ -21,5 +21,9 @@ registerMessages({
   'workflow.incident_not_found': { 'zh-CN': '事件（故障）不存在或已处理', en: 'No such open incident' },
   'workflow.trigger_not_found': { 'zh-CN': '触发器不存在', en: 'No such trigger' },
   'workflow.bad_condition': { 'zh-CN': '条件表达式无效：{reason}', en: 'The condition is not valid FEEL: {reason}' },
+  'workflow.undeclared_variables': { 'zh-CN': '以下变量未在流程模型中声明，不能由请求设置：{names}', en: 'These variables are not declared by the process model and may not be set by a request: {names}' },
+  'workflow.reserved_variables': { 'zh-CN': '以下变量由流程引擎设置（身份或任务分派），不能由请求设置：{names}', en: 'These variables are set by the engine (identities or task routing) and may not be set by a request: {names}' },
+  'workflow.unreadable_reference': { 'zh-CN': '字段 {field} 引用的记录不存在或您无权查看', en: 'The record field {field} refers to does not exist or you may not read it' },
+  'workflow.message_needs_key': { 'zh-CN': '未提供关联键的消息仅流程管理员可发送', en: 'Only process administrators may send a message without a correlation key' },
   'workflow.busy': { 'zh-CN': '流程实例正忙，请稍后重试', en: 'The process instance is busy; try again' },
 });

@@ -29,6 +29,9 @@ const PROP_LABELS: Record<string, [string, string, string?, string?]> = {
   outputCollection: ['输出集合', 'Output collection'],
   outputElement: ['输出元素（FEEL）', 'Output element (FEEL)'],
   calledElement: ['被调用流程', 'Called process'],
+  outputs: ['办理人可提交的变量', 'Variables the completer may set', '逗号分隔，如 decision,comment；其余变量一律拒绝', 'Comma separated, e.g. decision,comment; any other variable is refused'],
+  inputs: ['请求可提交的变量', 'Variables a request may set', '逗号分隔；记录 id 写作 customerId:customer（须为发起人可读的记录）', 'Comma separated; a record id as customerId:customer (a record the caller may read)'],
+  runAs: ['以技术角色执行', 'Run as technical role', 'workflow_ 开头的角色；记录须为触发人可读', 'A workflow_ role; the record must be readable by the triggering user'],
 };
 
 const LIST_PROPS = new Set(['candidateGroups', 'candidateOrgUnits', 'excludeUsers']);

@@ -168,15 +168,17 @@ function PlainComplete({ task, onCompleted }: { task: Task; onCompleted(): void 
       onCompleted();
     } catch (e) { setError(completeError(e, t)); } finally { setBusy(null); }
   };
+  // The server accepts only the variables the task declares (crm:outputs): offer just those.
+  const outputs = task.outputs ?? [];
   return (
     <div>
       <ErrorAlert error={error} />
-      <Typography.Paragraph type="secondary">{t('该任务没有配置表单。可填写意见后办结。', 'This task has no form: add a comment and complete it.')}</Typography.Paragraph>
-      <Input.TextArea rows={3} placeholder={t('办理意见', 'Comment')} value={comment} onChange={(e) => setComment(e.target.value)} style={{ marginBottom: 12 }} />
+      <Typography.Paragraph type="secondary">{t('该任务没有配置表单。', 'This task has no form.')}</Typography.Paragraph>
+      {outputs.includes('comment') && <Input.TextArea rows={3} placeholder={t('办理意见', 'Comment')} value={comment} onChange={(e) => setComment(e.target.value)} style={{ marginBottom: 12 }} />}
       <Space>
         <Button type="primary" icon={<CheckOutlined />} loading={busy === 'null'} onClick={() => complete(null)} data-testid="complete-task">{t('完成', 'Complete')}</Button>
-        <Button loading={busy === 'true'} onClick={() => complete(true)}>{t('同意', 'Approve')}</Button>
-        <Button danger loading={busy === 'false'} onClick={() => complete(false)}>{t('驳回', 'Reject')}</Button>
+        {outputs.includes('approved') && <Button loading={busy === 'true'} onClick={() => complete(true)}>{t('同意', 'Approve')}</Button>}
+        {outputs.includes('approved') && <Button danger loading={busy === 'false'} onClick={() => complete(false)}>{t('驳回', 'Reject')}</Button>}
       </Space>
     </div>
   );
