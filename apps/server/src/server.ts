@@ -24,6 +24,7 @@ import { Metrics } from './metrics/metrics.js';
 import { SeedService } from './bootstrap/seed.service.js';
 import { DemoBootstrap } from './templates/demo-bootstrap.js';
 import sjson from 'secure-json-parse';
+import { installRateLimits } from './auth/rate-limits.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -96,6 +97,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       done(null, payload);
     });
     app.get(Metrics).install(fastify);
+    await installRateLimits(fastify, config.rateLimits);
     const multipart = (await import('@fastify/multipart')).default;
     await app.register(multipart, { limits: { fileSize: config.maxFileBytes, files: 1, fields: 5, parts: 6 } });
     const swaggerDir = (await import('swagger-ui-dist')).getAbsoluteFSPath();

@@ -26,6 +26,15 @@ export interface AppConfig {
   maxFileBytes: number;
   jobWorkers: boolean;
   version: string;
+  rateLimits: RateLimits;
+}
+
+/** Requests per minute; 0 turns a limit off. */
+export interface RateLimits {
+  ip: number;
+  credential: number;
+  loginIp: number;
+  loginUser: number;
 }
 
 export class ConfigError extends Error {
@@ -130,6 +139,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const tokenTtlSeconds = intVar(env, 'CRM_TOKEN_TTL', 1800, 5, 86400);
   const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
   const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
+  const rateLimits: RateLimits = {
+    ip: intVar(env, 'CRM_RATE_LIMIT_IP', 60000, 0, 10_000_000),
+    credential: intVar(env, 'CRM_RATE_LIMIT_USER', 30000, 0, 10_000_000),
+    loginIp: intVar(env, 'CRM_LOGIN_RATE_IP', 120, 0, 1_000_000),
+    loginUser: intVar(env, 'CRM_LOGIN_RATE_USER', 10, 0, 1_000_000),
+  };
 
   const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
   if (adminPassword !== null && !isStrongPassword(adminPassword)) {
@@ -167,6 +182,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     maxFileBytes: maxFileMb * 1024 * 1024,
     jobWorkers,
     version: readVersion(),
+    rateLimits,
   };
 }
 

@@ -4,5 +4,6 @@ import { Audit0002 } from './0002-audit.js';
 import { Metadata1764300000003 } from './0003-metadata.js';
 import { Workflow0005 } from './0005-workflow.js';
 import { UserChangeNotify1764300000006 } from './0006-user-change-notify.js';
+import { AuthDuties1764300000071 } from './0007-auth-duties.js';
 
-export const migrations = [Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006];
+export const migrations = [Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, AuthDuties1764300000071];
