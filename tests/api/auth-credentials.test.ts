@@ -251,6 +251,25 @@ describe('credentials nobody can take over', () => {
     expect((await w.c.admin.patch(`/api/admin/users/${id}`, { roles: ['rm'] })).status).toBe(200);
   });
 
+  it('nor clear personal data: a role that unmasks (compliance) is a four-eyes grant, for people and service accounts, and so is its holder\'s reset', async () => {
+    const svc = await w.c.admin.post('/api/admin/users', { username: 'clear_svc', serviceAccount: true, roles: ['compliance'] });
+    expect([svc.status, svc.body.error.code]).toEqual([403, 'admin.duty_grant_on_create']);
+    const made = await w.c.admin.post('/api/admin/users', { username: 'clear_svc', serviceAccount: true, roles: [] });
+    expect(made.status).toBe(201);
+    const asked = await w.c.admin.patch(`/api/admin/users/${made.body.id}`, { roles: ['compliance'] });
+    expect(asked.status).toBe(202);
+    expect((await sql('SELECT roles FROM crm.users WHERE id = $1', [made.body.id])).rows[0].roles).toEqual([]);
+    // Adding a role that does not unmask to a holder of one needs no second person; adding one that does, does.
+    const rmId = await mkUser('clear_rm', ['rm']);
+    expect((await w.c.admin.patch(`/api/admin/users/${rmId}`, { roles: ['rm', 'compliance'] })).status).toBe(202);
+    const reset = await w.c.admin.post(`/api/admin/users/${w.users.compliance.id}/reset-password`);
+    expect(reset.status).toBe(202);
+    expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: w.tokens.compliance })).status).toBe(200);
+    const approved = await w.c.security.post(`/api/admin/role-grants/${asked.body.approval.id}/approve`);
+    expect(approved.status).toBe(200);
+    expect(approved.body.user.roles).toEqual(['compliance']);
+  });
+
   it('control characters in names are a 400 on login, user creation and every auth/admin text input — never a 500', async () => {
     for (const username of ['\u0000', 'ad\u0000min', 'rm\u0007', 'a\nb']) {
       const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username, password: 'x' } });

@@ -38,8 +38,8 @@ registerMessages({
   'admin.service_account_no_password': { 'zh-CN': '技术账号没有密码，不能登录；请为其创建 API 密钥', en: 'A service account has no password and cannot sign in; give it an API key' },
   'admin.password_not_patchable': { 'zh-CN': '不能直接设置他人的密码，请使用“重置密码”', en: 'Another person\'s password cannot be set; use the password reset' },
   'admin.duty_grant_on_create': {
-    'zh-CN': '授予授权管理或审计职责需另一职责人员复核：请先创建用户，再为其申请该角色',
-    en: 'Granting the authorisation or audit duty needs a second approver: create the user first, then request the role',
+    'zh-CN': '授予授权管理、审计职责或明文查看敏感数据的角色需另一职责人员复核：请先创建用户，再为其申请该角色',
+    en: 'Granting the authorisation or audit duty, or clear reading of sensitive data, needs a second approver: create the user first, then request the role',
   },
 });
 
@@ -104,10 +104,25 @@ export class AdminService {
     return rows.flatMap((r) => r.platform);
   }
 
-  /** Guarded duties (authorisation, audit) that `roles` would give a user who holds `current` now. */
-  private async newGuardedDuties(c: PoolClient, roles: string[], current: string[]): Promise<string[]> {
-    const before = dutiesOf(await this.rightsOf(c, current));
-    return [...dutiesOf(await this.rightsOf(c, roles))].filter((d) => GUARDED_DUTIES.includes(d) && !before.has(d));
+  /**
+   * What a set of roles gives that no user administrator hands out alone: the authorisation or audit
+   * duty, or reading sensitive fields in clear (`unmask`) — the ways to reach permissions, the trail
+   * or clear personal data through an account the administrator controls.
+   */
+  private async guardedBy(c: PoolClient, roles: string[]): Promise<Set<string>> {
+    const { rows } = await c.query<{ platform: string[]; unmask: boolean }>(
+      `SELECT platform, permissions @> '[{"unmask": true}]'::jsonb AS unmask FROM crm.roles WHERE key = ANY($1)`, [roles]);
+    const out = new Set<string>([...dutiesOf(rows.flatMap((r) => r.platform))].filter((d) => GUARDED_DUTIES.includes(d)));
+    if (rows.some((r) => r.unmask)) out.add('unmask');
+    return out;
+  }
+
+  /** Whether giving `roles` to a user who holds `current` needs a second approver. */
+  private async grantNeedsApproval(c: PoolClient, roles: string[], current: string[]): Promise<boolean> {
+    const added = roles.filter((r) => !current.includes(r));
+    if (!added.length) return false;
+    const [held, gained] = await Promise.all([this.guardedBy(c, current), this.guardedBy(c, added)]);
+    return [...gained].some((g) => g === 'unmask' || !held.has(g));
   }
 
   async createUser(input: { username: string; password?: string; serviceAccount?: boolean; displayName?: string; roles: string[]; orgUnitId?: string | null }) {
@@ -116,7 +131,7 @@ export class AdminService {
       await this.assertSeparated(c, input.roles);
       if (input.serviceAccount) assertNoDuty(await this.rightsOf(c, input.roles));
       // Nobody is created straight into the authorisation or audit duty: that grant needs a second person.
-      else if ((await this.newGuardedDuties(c, input.roles, [])).length) throw new AppError(403, 'admin.duty_grant_on_create');
+      if (await this.grantNeedsApproval(c, input.roles, [])) throw new AppError(403, 'admin.duty_grant_on_create');
       await this.assertOrg(c, input.orgUnitId);
       const exists = await c.query('SELECT 1 FROM crm.users WHERE lower(username) = lower($1)', [input.username]);
       if (exists.rowCount) throw new AppError(409, 'admin.user_exists', { username: input.username });
@@ -132,7 +147,8 @@ export class AdminService {
   }
 
   /**
-   * Changes a user. A change that would give the user the authorisation or audit duty is not applied:
+   * Changes a user. A change that would give the user the authorisation or audit duty, or clear reading
+   * of sensitive data, is not applied:
    * it becomes a pending request that a second person of another duty approves.
    */
   async updateUser(id: string, patch: UserPatch, actorId: string): Promise<{ user: Record<string, unknown> } | { pending: Approval }> {
@@ -145,8 +161,7 @@ export class AdminService {
         await this.assertRoles(c, patch.roles);
         await this.assertSeparated(c, patch.roles);
         if (current.rows[0].service_account) assertNoDuty(await this.rightsOf(c, patch.roles));
-        const guarded = await this.newGuardedDuties(c, patch.roles, current.rows[0].roles);
-        if (guarded.length) return { pending: await this.approvals.request(c, 'role_grant', id, actorId, { ...patch }) };
+        if (await this.grantNeedsApproval(c, patch.roles, current.rows[0].roles)) return { pending: await this.approvals.request(c, 'role_grant', id, actorId, { ...patch }) };
       }
       return { user: await this.applyUserPatch(c, id, patch) };
     });
@@ -182,7 +197,8 @@ export class AdminService {
   /**
    * An administrator's password reset: a one-time temporary password, shown once, that must be changed
    * at the next sign-in; every token and API key of the user stops at once. Resetting a holder of the
-   * authorisation or audit duty only files a request that a second person of another duty approves.
+   * authorisation or audit duty or of clear reading (`unmask`) only files a request that a second person
+   * of another duty approves.
    */
   async resetPassword(id: string, actorId: string): Promise<{ userId: string; temporaryPassword: string; revokedApiKeys: number } | { pending: Approval }> {
     if (id === actorId) throw new AppError(403, 'admin.self_change');
@@ -190,8 +206,7 @@ export class AdminService {
       const target = await c.query<{ roles: string[]; service_account: boolean }>('SELECT roles, service_account FROM crm.users WHERE id = $1 FOR UPDATE', [id]);
       if (!target.rowCount) throw new AppError(404, 'admin.user_not_found');
       if (target.rows[0].service_account) throw new AppError(400, 'admin.service_account_no_password');
-      const duties = dutiesOf(await this.rightsOf(c, target.rows[0].roles));
-      if (GUARDED_DUTIES.some((d) => duties.has(d))) return { pending: await this.approvals.request(c, 'password_reset', id, actorId, {}) };
+      if ((await this.guardedBy(c, target.rows[0].roles)).size) return { pending: await this.approvals.request(c, 'password_reset', id, actorId, {}) };
       return this.resetNow(c, id);
     });
     this.userCache.forget(id);

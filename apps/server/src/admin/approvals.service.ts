@@ -17,7 +17,10 @@ import { AdminService, type UserPatch } from './admin.service.js';
 import { ApprovalsRepository, type Approval, type ApprovalKind } from './approvals.repository.js';
 
 registerMessages({
-  'admin.approval_pending': { 'zh-CN': '该操作涉及授权管理或审计职责，已提交复核，待另一职责人员批准后生效', en: 'This touches the authorisation or audit duty: it waits for a second person of another duty to approve' },
+  'admin.approval_pending': {
+    'zh-CN': '该操作涉及授权管理、审计职责或敏感数据明文查看，已提交复核，待另一职责人员批准后生效',
+    en: 'This touches the authorisation or audit duty or clear reading of sensitive data: it waits for a second person of another duty to approve',
+  },
   'admin.approval_exists': { 'zh-CN': '该用户已有待复核的同类申请', en: 'A request of this kind is already pending for this user' },
   'admin.approval_not_found': { 'zh-CN': '复核申请不存在', en: 'No such request' },
   'admin.approval_decided': { 'zh-CN': '该申请已处理', en: 'This request has already been decided' },

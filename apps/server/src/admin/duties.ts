@@ -1,8 +1,8 @@
 /**
  * The three separated duties (等保 three-administrator model): user administration, authorisation and
  * audit. No role, and no user through their roles, may hold rights of two of them; service accounts
- * hold none; granting the authorisation or audit duty, or resetting the password of its holder, needs
- * a second person of another duty.
+ * hold none; granting the authorisation or audit duty (or clear reading of sensitive data), or resetting
+ * the password of its holder, needs a second person of another duty (admin.service.ts).
  */
 import { AppError } from '../common/app-error.js';
 
