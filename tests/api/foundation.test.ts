@@ -20,6 +20,8 @@ describe('configuration errors stop the process with one line naming the variabl
     ['CRM_ADMIN_PASSWORD', { CRM_ADMIN_PASSWORD: 'weak' }],
     ['CRM_CRYPTO', { CRM_CRYPTO: 'des' }],
     ['CRM_TOKEN_TTL', { CRM_TOKEN_TTL: '0' }],
+    ['CRM_LOGIN_RATE_USER', { CRM_LOGIN_RATE_USER: 'ten' }],
+    ['CRM_RATE_LIMIT_IP', { CRM_RATE_LIMIT_IP: '-1' }],
   ];
   it.each(cases)('%s %j', (variable, env) => {
     const res = spawnSync(process.execPath, [SERVER_MAIN], {

@@ -140,8 +140,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
   const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
   const rateLimits: RateLimits = {
-    ip: intVar(env, 'CRM_RATE_LIMIT_IP', 60000, 0, 10_000_000),
-    credential: intVar(env, 'CRM_RATE_LIMIT_USER', 30000, 0, 10_000_000),
+    ip: intVar(env, 'CRM_RATE_LIMIT_IP', 120000, 0, 10_000_000),
+    credential: intVar(env, 'CRM_RATE_LIMIT_USER', 60000, 0, 10_000_000),
     loginIp: intVar(env, 'CRM_LOGIN_RATE_IP', 120, 0, 1_000_000),
     loginUser: intVar(env, 'CRM_LOGIN_RATE_USER', 10, 0, 1_000_000),
   };
