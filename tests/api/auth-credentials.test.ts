@@ -288,6 +288,7 @@ describe('credentials nobody can take over', () => {
       ['POST', '/api/admin/org-units', w.c.admin, { name: '\u0000', parentId: w.units.HO }],
       ['PATCH', `/api/admin/org-units/${w.units.HO}`, w.c.admin, { code: 'H\u0000' }],
       ['POST', '/api/auth/change-password', w.c.rm, { currentPassword: 'Demo@2026', newPassword: '\u0000' }],
+      ['POST', '/api/admin/roles', w.c.security, { key: 'ctl', name: 'n', permissions: [{ object: 'client', actions: ['read'], scope: { filter: { name: 'a\u0000' } } }] }],
     ] as const;
     for (const [method, path, c, body] of bad) {
       const r = method === 'GET' ? await c.get(path) : method === 'POST' ? await c.post(path, body) : await c.patch(path, body);

@@ -9,13 +9,13 @@ import { isStrongPassword } from '../config/config.js';
 import { OBJECT_ACTIONS } from '../access/permission.types.js';
 import type { Permission } from '../access/permission.types.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
-import { plainText } from '../common/plain-text.js';
+import { plainText, withoutNul } from '../common/plain-text.js';
 import { translate, langFrom } from '../common/i18n.js';
 import type { Approval } from './approvals.repository.js';
 
 const RoleKey = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
 const Password = z.string().max(256).refine(isStrongPassword, { message: 'at least 8 characters with upper and lower case, a digit and a symbol' });
-const Scope = z.union([z.enum(['own', 'team', 'org_unit', 'org_subtree', 'all']), z.object({ filter: z.record(z.string(), z.unknown()) }).strict()]);
+const Scope = z.union([z.enum(['own', 'team', 'org_unit', 'org_subtree', 'all']), z.object({ filter: withoutNul(z.record(z.string(), z.unknown())) }).strict()]);
 const PermissionShape = z.object({
   object: z.union([RoleKey, z.literal('*')]),
   actions: z.array(z.enum(OBJECT_ACTIONS)).max(5),
