@@ -45,6 +45,9 @@ interface UserRow {
   password_change_required: boolean;
 }
 
+/** Locked, or more attempts in flight than failures allowed: refused before any password is checked. */
+const refused = (a: { failures: number; locked_until: Date | null }): boolean => (!!a.locked_until && a.locked_until > new Date()) || a.failures > MAX_FAILURES;
+
 const API_KEY_RE = /^crmk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 @Injectable()
@@ -67,7 +70,7 @@ export class AuthService {
     // at once, no more than MAX_FAILURES of them are ever verified before the lock.
     const attempt = await this.reserveAttempt(username);
     const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE lower(username) = $1', [username]);
-    if ((attempt.locked_until && attempt.locked_until > new Date()) || attempt.failures > MAX_FAILURES) {
+    if (refused(attempt)) {
       const until = attempt.locked_until && attempt.locked_until > new Date() ? attempt.locked_until.getTime() : Date.now() + LOCK_MINUTES * 60000;
       await this.audit.record({ action: 'auth.login', outcome: 'denied', actorId: user?.id ?? null, actorName: username, data: { reason: 'locked' } });
       throw new AppError(423, 'auth.locked', { minutes: Math.ceil((until - Date.now()) / 60000) });
@@ -76,9 +79,7 @@ export class AuthService {
     const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
     if (!user || !valid || user.service_account) {
       const failures = attempt.failures;
-      if (failures >= MAX_FAILURES) {
-        await this.db.query(`UPDATE crm.login_attempts SET locked_until = now() + make_interval(mins => $2) WHERE username = $1 AND locked_until IS NULL`, [username, LOCK_MINUTES]);
-      }
+      await this.lockWhenExhausted(username, failures);
       await this.audit.record({
         action: 'auth.login', outcome: 'failure', actorId: user?.id ?? null, actorName: username,
         data: { reason: 'invalid_credentials', failures },
@@ -120,20 +121,25 @@ export class AuthService {
     return row ?? { failures: 1, locked_until: null };
   }
 
+  /** A failed attempt that used up the allowance locks the name (once: a later one does not extend it). */
+  private async lockWhenExhausted(username: string, failures: number): Promise<void> {
+    if (failures < MAX_FAILURES) return;
+    await this.db.query(`UPDATE crm.login_attempts SET locked_until = now() + make_interval(mins => $2) WHERE username = $1 AND locked_until IS NULL`, [username, LOCK_MINUTES]);
+  }
+
   /** The caller replaces their own password (the only thing a temporary password allows). */
   async changePassword(p: Principal, current: string, next: string): Promise<{ accessToken: string; expiresAt: string }> {
     const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [p.id]);
     if (!user || user.service_account) throw new AppError(403, 'common.forbidden');
+    if (current === next) throw new AppError(400, 'auth.same_password', {}, [{ path: '/newPassword', code: 'same_password', message: 'same as the current password' }]);
+    // A wrong current password counts like a failed login (same lockout), so a stolen session cannot guess it.
     const attempt = await this.reserveAttempt(user.username.toLowerCase());
-    if ((attempt.locked_until && attempt.locked_until > new Date()) || attempt.failures > MAX_FAILURES) throw new AppError(423, 'auth.locked', { minutes: LOCK_MINUTES });
+    if (refused(attempt)) throw new AppError(423, 'auth.locked', { minutes: LOCK_MINUTES });
     if (!(await verifyPassword(user.password_hash, current))) {
-      if (attempt.failures >= MAX_FAILURES) {
-        await this.db.query(`UPDATE crm.login_attempts SET locked_until = now() + make_interval(mins => $2) WHERE username = $1 AND locked_until IS NULL`, [user.username.toLowerCase(), LOCK_MINUTES]);
-      }
+      await this.lockWhenExhausted(user.username.toLowerCase(), attempt.failures);
       await this.audit.record({ action: 'auth.password.change', outcome: 'failure', object: 'user', recordId: user.id, data: { reason: 'invalid_credentials' } });
       throw new AppError(400, 'auth.wrong_current_password', {}, [{ path: '/currentPassword', code: 'wrong_password', message: 'wrong current password' }]);
     }
-    if (current === next) throw new AppError(400, 'auth.same_password', {}, [{ path: '/newPassword', code: 'same_password', message: 'same as the current password' }]);
     const version = await this.db.tx(async (c) => {
       await c.query('DELETE FROM crm.login_attempts WHERE username = $1', [user.username.toLowerCase()]);
       const done = await replacePassword(c, user.id, next, false);
