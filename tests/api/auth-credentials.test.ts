@@ -266,6 +266,21 @@ describe('credentials nobody can take over', () => {
     const reset = await w.c.admin.post(`/api/admin/users/${w.users.compliance.id}/reset-password`);
     expect(reset.status).toBe(202);
     expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: w.tokens.compliance })).status).toBe(200);
+    // A request is withdrawn by its requester or declined by a possible approver — never by anyone else — and nothing is applied.
+    const resetId = reset.body.approval.id as string;
+    for (const [who, c] of [['rm', w.c.rm], ['compliance', w.c.compliance]] as const) {
+      const r = await c.post(`/api/admin/password-resets/${resetId}/reject`);
+      expect([who, r.status]).toEqual([who, 403]);
+    }
+    expect((await w.c.auditor.post(`/api/admin/password-resets/${resetId}/reject`)).body).toEqual({ id: resetId, status: 'rejected' });
+    expect((await w.c.security.post(`/api/admin/password-resets/${resetId}/approve`)).status).toBe(409);
+    expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: w.tokens.compliance })).status).toBe(200);
+    const again = await w.c.admin.post(`/api/admin/users/${w.users.compliance.id}/reset-password`);
+    expect(again.status).toBe(202);
+    expect((await w.c.admin.post(`/api/admin/password-resets/${again.body.approval.id}/reject`)).status).toBe(200);
+    expect((await w.c.security.get('/api/admin/password-resets')).body.items).toEqual([]);
+    const decided = await sql(`SELECT a.status, u.username FROM crm.admin_approvals a JOIN crm.users u ON u.id = a.decided_by WHERE a.kind = 'password_reset' AND a.target_user_id = $1 ORDER BY a.decided_at`, [w.users.compliance.id]);
+    expect(decided.rows).toEqual([{ status: 'rejected', username: 'auditor' }, { status: 'rejected', username: 'admin' }]);
     const approved = await w.c.security.post(`/api/admin/role-grants/${asked.body.approval.id}/approve`);
     expect(approved.status).toBe(200);
     expect(approved.body.user.roles).toEqual(['compliance']);

@@ -250,6 +250,9 @@ export function createClient(options: ClientOptions) {
       approvePasswordReset: (id: string) => post<PasswordResetResult>(`/api/admin/password-resets/${enc(id)}/approve`),
       listRoleGrants: async () => itemsOf(await get<{ items: PendingApproval[] }>('/api/admin/role-grants')),
       approveRoleGrant: (id: string) => post<{ user: AdminUser }>(`/api/admin/role-grants/${enc(id)}/approve`),
+      /** Withdraws (the requester) or declines (a possible approver) a pending request; nothing is applied. */
+      rejectApproval: (a: { id: string; kind: 'password_reset' | 'role_grant' }) =>
+        post<{ id: string; status: 'rejected' }>(`/api/admin/${a.kind === 'password_reset' ? 'password-resets' : 'role-grants'}/${enc(a.id)}/reject`),
       listRoles: async () => itemsOf(await get<Role[] | { items: Role[] }>('/api/admin/roles')),
       createRole: (body: CreateRoleRequest) => post<Role>('/api/admin/roles', body),
       getRole: (key: string) => get<Role>(`/api/admin/roles/${enc(key)}`),

@@ -403,7 +403,7 @@ export interface PendingApproval {
   requestedBy: string;
   requestedByName: string;
   requestedAt: string;
-  status: 'pending' | 'approved';
+  status: 'pending' | 'approved' | 'rejected';
   change?: UserPatch;
 }
 

@@ -22,6 +22,13 @@ export class PasswordResetsController {
   approve(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
     return this.approvals.approve('password_reset', id, p);
   }
+
+  /** Withdrawn by the requester or declined by a possible approver. */
+  @Post(':id/reject')
+  @HttpCode(200)
+  reject(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
+    return this.approvals.reject('password_reset', id, p);
+  }
 }
 
 @Controller('api/admin/role-grants')
@@ -37,5 +44,11 @@ export class RoleGrantsController {
   @HttpCode(200)
   approve(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
     return this.approvals.approve('role_grant', id, p);
+  }
+
+  @Post(':id/reject')
+  @HttpCode(200)
+  reject(@Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
+    return this.approvals.reject('role_grant', id, p);
   }
 }

@@ -15,7 +15,7 @@ export interface Approval {
   requestedBy: string;
   requestedByName: string;
   requestedAt: Date;
-  status: 'pending' | 'approved';
+  status: 'pending' | 'approved' | 'rejected';
   /** role_grant: the user change waiting for approval (roles and the other fields sent with them). */
   change?: Record<string, unknown>;
 }
@@ -53,7 +53,7 @@ export class ApprovalsRepository {
     return rows[0];
   }
 
-  async markApproved(c: PoolClient, id: string, by: string): Promise<void> {
-    await c.query(`UPDATE crm.admin_approvals SET status = 'approved', decided_by = $2, decided_at = now() WHERE id = $1`, [id, by]);
+  async decide(c: PoolClient, id: string, by: string, status: 'approved' | 'rejected'): Promise<void> {
+    await c.query(`UPDATE crm.admin_approvals SET status = $3, decided_by = $2, decided_at = now() WHERE id = $1`, [id, by, status]);
   }
 }

@@ -12,7 +12,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { AccessService } from '../access/access.service.js';
 import { UserCache } from '../auth/user-cache.js';
 import type { Principal } from '../auth/principal.js';
-import { dutiesOf, type Duty } from './duties.js';
+import { dutiesOf } from './duties.js';
 import { AdminService, type UserPatch } from './admin.service.js';
 import { ApprovalsRepository, type Approval, type ApprovalKind } from './approvals.repository.js';
 
@@ -50,16 +50,12 @@ export class ApprovalsService {
   }
 
   async approve(kind: ApprovalKind, id: string, p: Principal): Promise<Record<string, unknown>> {
-    const mine = await this.dutiesOfRoles(p.roles);
-    if (!mine.size) throw new AppError(403, 'admin.approval_no_duty');
     let target = '';
     const result = await this.db.tx(async (c) => {
-      const req = await this.repo.lock(c, id, kind);
-      if (!req) throw new AppError(404, 'admin.approval_not_found');
-      if (req.status !== 'pending') throw new AppError(409, 'admin.approval_decided');
-      await this.assertApprover(c, req, p, mine);
+      const req = await this.openRequest(c, kind, id, p);
+      await this.assertApprover(c, req, p);
       target = req.userId;
-      await this.repo.markApproved(c, id, p.id);
+      await this.repo.decide(c, id, p.id, 'approved');
       await this.audit.record({ action: 'admin.approval.approve', object: 'user', recordId: req.userId, data: { approvalId: id, kind, requestedBy: req.requestedByName } }, c);
       if (kind === 'password_reset') return { id, status: 'approved', ...(await this.admin.resetNow(c, req.userId)) };
       return { id, status: 'approved', user: await this.admin.applyUserPatch(c, req.userId, (req.change ?? {}) as UserPatch) };
@@ -68,8 +64,29 @@ export class ApprovalsService {
     return result;
   }
 
-  private async assertApprover(c: PoolClient, req: Approval, p: Principal, mine: Set<Duty>): Promise<void> {
+  /** Withdrawn by its requester or declined by someone who could approve it; nothing is applied. */
+  async reject(kind: ApprovalKind, id: string, p: Principal): Promise<Record<string, unknown>> {
+    return this.db.tx(async (c) => {
+      const req = await this.openRequest(c, kind, id, p);
+      if (p.id !== req.requestedBy) await this.assertApprover(c, req, p);
+      await this.repo.decide(c, id, p.id, 'rejected');
+      await this.audit.record({ action: 'admin.approval.reject', object: 'user', recordId: req.userId, data: { approvalId: id, kind, requestedBy: req.requestedByName } }, c);
+      return { id, status: 'rejected' };
+    });
+  }
+
+  /** The pending request, locked; the caller must hold a duty. */
+  private async openRequest(c: PoolClient, kind: ApprovalKind, id: string, p: Principal): Promise<Approval> {
+    if (!(await this.dutiesOfRoles(p.roles)).size) throw new AppError(403, 'admin.approval_no_duty');
+    const req = await this.repo.lock(c, id, kind);
+    if (!req) throw new AppError(404, 'admin.approval_not_found');
+    if (req.status !== 'pending') throw new AppError(409, 'admin.approval_decided');
+    return req;
+  }
+
+  private async assertApprover(c: PoolClient, req: Approval, p: Principal): Promise<void> {
     if (p.id === req.requestedBy || p.id === req.userId) throw new AppError(403, 'admin.approval_self');
+    const mine = await this.dutiesOfRoles(p.roles);
     // The requester's duties as they are now (a requester who has since changed duty changes nothing).
     const { rows } = await c.query<{ roles: string[] }>('SELECT roles FROM crm.users WHERE id = $1', [req.requestedBy]);
     const theirs = await this.dutiesOfRoles(rows[0]?.roles ?? []);

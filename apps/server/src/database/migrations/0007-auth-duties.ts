@@ -24,7 +24,7 @@ export class AuthDuties1764300000071 implements MigrationInterface {
         payload jsonb NOT NULL DEFAULT '{}',
         requested_by uuid NOT NULL REFERENCES crm.users(id),
         requested_at timestamptz NOT NULL DEFAULT now(),
-        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved')),
+        status text NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
         decided_by uuid REFERENCES crm.users(id),
         decided_at timestamptz
       )`);

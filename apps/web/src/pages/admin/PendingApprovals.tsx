@@ -4,7 +4,7 @@
  * another duty than the requester's (the server checks the same rule). An approved reset shows the
  * temporary password once.
  */
-import { App, Button, Card, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Space, Table, Tag, Typography } from 'antd';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import type { AdminUser, PasswordResetResult, PendingApproval } from '@crm/shared';
@@ -48,6 +48,10 @@ export function PendingApprovals() {
       qc.invalidateQueries({ queryKey: ['admin'] });
     },
   });
+  const reject = useMutation({
+    mutationFn: (a: PendingApproval) => api.admin.rejectApproval(a),
+    onSuccess: () => { message.success(t('已撤回或驳回', 'Withdrawn or declined')); qc.invalidateQueries({ queryKey: ['admin'] }); },
+  });
   const rows = [...(resets.data ?? []), ...(grants.data ?? [])];
   if (!isDutyHolder || !rows.length) return null;
   // A user administrator's requests are approved by the authorisation or audit duty, never by another user administrator.
@@ -55,7 +59,7 @@ export function PendingApprovals() {
     !!me && a.requestedBy !== me.id && a.userId !== me.id && OTHER_DUTIES.some((r) => rights.includes(r)) && !USER_ADMIN.some((r) => rights.includes(r));
   return (
     <Card title={t('待复核的申请（四眼原则）', 'Requests awaiting a second approver')} style={{ marginBottom: 16 }} data-testid="pending-approvals">
-      <ErrorAlert error={approve.error ?? resets.error ?? grants.error} />
+      <ErrorAlert error={approve.error ?? reject.error ?? resets.error ?? grants.error} />
       <Table<PendingApproval>
         rowKey="id"
         size="small"
@@ -69,12 +73,20 @@ export function PendingApprovals() {
           { title: t('申请时间', 'Requested at'), render: (_, a) => dayjs(a.requestedAt).format('YYYY-MM-DD HH:mm') },
           {
             title: t('操作', 'Actions'),
-            render: (_, a) =>
-              mayApprove(a) ? (
-                <Button size="small" type="primary" loading={approve.isPending} onClick={() => approve.mutate(a)} data-testid={`approve-${a.username}`}>{t('批准', 'Approve')}</Button>
-              ) : (
-                <Typography.Text type="secondary">{t('待其他职责人员批准', 'Awaiting another duty')}</Typography.Text>
-              ),
+            render: (_, a) => (
+              <Space>
+                {mayApprove(a) ? (
+                  <Button size="small" type="primary" loading={approve.isPending} onClick={() => approve.mutate(a)} data-testid={`approve-${a.username}`}>{t('批准', 'Approve')}</Button>
+                ) : (
+                  <Typography.Text type="secondary">{t('待其他职责人员批准', 'Awaiting another duty')}</Typography.Text>
+                )}
+                {(mayApprove(a) || a.requestedBy === me?.id) && (
+                  <Button size="small" danger loading={reject.isPending} onClick={() => reject.mutate(a)} data-testid={`reject-${a.username}`}>
+                    {a.requestedBy === me?.id ? t('撤回', 'Withdraw') : t('驳回', 'Decline')}
+                  </Button>
+                )}
+              </Space>
+            ),
           },
         ]}
       />
