@@ -121,7 +121,8 @@ export class AdminService {
   private async grantNeedsApproval(c: PoolClient, roles: string[], current: string[]): Promise<boolean> {
     const added = roles.filter((r) => !current.includes(r));
     if (!added.length) return false;
-    const [held, gained] = await Promise.all([this.guardedBy(c, current), this.guardedBy(c, added)]);
+    const held = await this.guardedBy(c, current);
+    const gained = await this.guardedBy(c, added);
     return [...gained].some((g) => g === 'unmask' || !held.has(g));
   }
 
@@ -148,12 +149,13 @@ export class AdminService {
 
   /**
    * Changes a user. A change that would give the user the authorisation or audit duty, or clear reading
-   * of sensitive data, is not applied:
-   * it becomes a pending request that a second person of another duty approves.
+   * of sensitive data, is not applied: it becomes a pending request that a second person of another
+   * duty approves.
    */
   async updateUser(id: string, patch: UserPatch, actorId: string): Promise<{ user: Record<string, unknown> } | { pending: Approval }> {
     // Administrators do not administer themselves: no self-granted roles, no locking oneself out.
     if (actorId === id && (patch.roles !== undefined || patch.disabled !== undefined)) throw new AppError(403, 'admin.self_change');
+    // Every process hears of the change through crm_user_changed; this one forgets at once, too.
     const result = await this.db.tx(async (c) => {
       const current = await c.query<{ roles: string[]; service_account: boolean }>('SELECT roles, service_account FROM crm.users WHERE id = $1 FOR UPDATE', [id]);
       if (!current.rowCount) throw new AppError(404, 'admin.user_not_found');
