@@ -54,6 +54,18 @@ describe('login flood and rate limits', () => {
     expect((await call(flood.baseUrl, 'GET', '/api/auth/me', { token: analyst })).status).toBe(200);
   });
 
+  it('per-IP limits follow X-Forwarded-For only as far as CRM_TRUST_PROXY allows', async () => {
+    // Trusting no proxy, a client cannot dodge the per-IP login limit by inventing addresses.
+    const strict = await startServer({ env: { CRM_TRUST_PROXY: 'false', CRM_LOGIN_RATE_IP: '3', CRM_LOGIN_RATE_USER: '0' } });
+    try {
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await loginAs(strict, 'rm', 'Demo@2026', { 'x-forwarded-for': `10.1.0.${i}` })).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    } finally {
+      await strict.stop();
+    }
+  });
+
   it('with the default limits a user name gets 10 login attempts a minute, right password or not; health stays open', async () => {
     const replies: Reply[] = [];
     for (let i = 0; i < 12; i++) replies.push(await loginAs(plain, 'analyst', 'Demo@2026'));

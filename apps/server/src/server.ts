@@ -65,7 +65,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
         const given = req.headers['x-request-id'];
         return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
       },
-      trustProxy: true,
+      trustProxy: config.trustProxy,
       routerOptions: { maxParamLength: 200 },
     });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, dataSource, logger, spa }), adapter, {

@@ -27,6 +27,8 @@ export interface AppConfig {
   jobWorkers: boolean;
   version: string;
   rateLimits: RateLimits;
+  /** Which X-Forwarded-For hops are believed for the client address (Fastify `trustProxy`). */
+  trustProxy: boolean | number | string[];
 }
 
 /** Requests per minute; 0 turns a limit off. */
@@ -139,6 +141,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const tokenTtlSeconds = intVar(env, 'CRM_TOKEN_TTL', 1800, 5, 86400);
   const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
   const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
+  const trustProxy = trustProxyVar(env);
   const rateLimits: RateLimits = {
     ip: intVar(env, 'CRM_RATE_LIMIT_IP', 120000, 0, 10_000_000),
     credential: intVar(env, 'CRM_RATE_LIMIT_USER', 60000, 0, 10_000_000),
@@ -183,7 +186,24 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jobWorkers,
     version: readVersion(),
     rateLimits,
+    trustProxy,
   };
+}
+
+/**
+ * CRM_TRUST_PROXY: `true` (every hop: only behind a proxy that overwrites X-Forwarded-For), `false`
+ * (the socket address), a number of proxy hops, or a comma list of proxy addresses / CIDRs.
+ */
+function trustProxyVar(env: Env): boolean | number | string[] {
+  const raw = env.CRM_TRUST_PROXY?.trim();
+  if (!raw) return true;
+  const v = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  if (['false', 'no', 'off'].includes(v)) return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list.length && list.every((x) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x))) return list;
+  throw new ConfigError('CRM_TRUST_PROXY', `must be true, false, a number of proxy hops or a comma list of proxy addresses/CIDRs (got "${raw}")`);
 }
 
 export function isStrongPassword(pw: string): boolean {
