@@ -101,9 +101,13 @@ describe('users, roles and separation of duties', () => {
     expect((await w.c.admin.patch(`/api/admin/users/${w.users.admin.id}`, { displayName: '王管理员' })).status).toBe(200);
     const admin = await withClient(srv.dbUrl, (c) => c.query(`SELECT roles, disabled FROM crm.users WHERE username = 'admin'`));
     expect(admin.rows[0]).toEqual({ roles: ['admin'], disabled: false });
-    // A second administrator may assign the auditor role to another person.
-    expect((await w.c.admin.patch(`/api/admin/users/${u.body.id}`, { roles: ['auditor'] })).status).toBe(200);
+    // The administrator may ask for the auditor role for another person (whose password he set), but it
+    // takes effect only once a second person of another duty approves it.
+    const asked = await w.c.admin.patch(`/api/admin/users/${u.body.id}`, { roles: ['auditor'] });
+    expect(asked.status).toBe(202);
     const auditor2 = client(srv.baseUrl, await login(srv.baseUrl, 'opsuser', 'Teller#2026a'));
+    expect((await auditor2.get('/api/audit?limit=1')).status).toBe(403);
+    expect((await w.c.security.post(`/api/admin/role-grants/${asked.body.approval.id}/approve`)).status).toBe(200);
     expect((await auditor2.get('/api/audit?limit=1')).status).toBe(200);
     expect((await auditor2.get('/api/admin/users')).status).toBe(403);
   });

@@ -73,10 +73,15 @@ describe('audit trail', () => {
     const pw = 'Fresh#User-2026x';
     const made = await c.admin.post('/api/admin/users', { username: 'teller1', password: pw, roles: ['rm'] });
     expect(made.status).toBe(201);
-    expect((await c.admin.patch(`/api/admin/users/${made.body.id}`, { roles: ['rm', 'manager'], password: 'Other#Pass-2026y' })).status).toBe(200);
+    expect((await c.admin.patch(`/api/admin/users/${made.body.id}`, { roles: ['rm', 'manager'] })).status).toBe(200);
+    // Passwords are reset (a temporary one), never set by an administrator.
+    const reset = await c.admin.post(`/api/admin/users/${made.body.id}/reset-password`);
+    expect(reset.status).toBe(200);
+    const temp: string = reset.body.temporaryPassword;
     const userEntries = await audit(`object=user&recordId=${made.body.id}`);
-    expect(userEntries.map((e) => e.action)).toEqual(['admin.user.update', 'admin.user.create']);
-    expect(userEntries[0]).toMatchObject({ actorName: 'admin', data: { change: { roles: ['rm', 'manager'], passwordReset: true } } });
+    expect(userEntries.map((e) => e.action)).toEqual(['admin.user.password_reset', 'admin.user.update', 'admin.user.create']);
+    expect(userEntries[1]).toMatchObject({ actorName: 'admin', data: { change: { roles: ['rm', 'manager'] } } });
+    expect(userEntries[0]).toMatchObject({ actorName: 'admin', data: { revokedApiKeys: 0 } });
 
     expect((await c.security.patch('/api/admin/roles/manager', { platform: ['process.start', 'designer'] })).status).toBe(200);
     const roleEntry = (await audit('action=admin.role.update&recordId=manager'))[0];
@@ -98,7 +103,7 @@ describe('audit trail', () => {
     expect(reads).toEqual([expect.objectContaining({ actorName: 'compliance', object: 'ledger', data: { fields: ['id_number'] } })]);
 
     const everything = JSON.stringify(await sql(`SELECT * FROM crm.audit_log`).then((r) => r.rows));
-    for (const secret of [wrong, pw, 'Other#Pass-2026y', idn, 'Demo@2026']) expect([secret, everything.includes(secret)]).toEqual([secret, false]);
+    for (const secret of [wrong, pw, temp, idn, 'Demo@2026']) expect([secret, everything.includes(secret)]).toEqual([secret, false]);
   });
 
   it('keeps an export filter\'s sensitive value only as its keyed hash, and shows filter values as the reader may see them', async () => {

@@ -22,6 +22,9 @@ describe('configuration errors stop the process with one line naming the variabl
     ['CRM_TOKEN_TTL', { CRM_TOKEN_TTL: '0' }],
     ['CRM_FEEL_MAX_ITERATIONS', { CRM_FEEL_MAX_ITERATIONS: '10' }],
     ['CRM_FEEL_MAX_MS', { CRM_FEEL_MAX_MS: 'fast' }],
+    ['CRM_LOGIN_RATE_USER', { CRM_LOGIN_RATE_USER: 'ten' }],
+    ['CRM_RATE_LIMIT_IP', { CRM_RATE_LIMIT_IP: '-1' }],
+    ['CRM_TRUST_PROXY', { CRM_TRUST_PROXY: 'proxy.example' }],
   ];
   it.each(cases)('%s %j', (variable, env) => {
     const res = spawnSync(process.execPath, [SERVER_MAIN], {

@@ -28,6 +28,7 @@ import sjson from 'secure-json-parse';
 import { Lifecycle } from './health/lifecycle.js';
 import { installShutdownGate } from './health/shutdown-gate.js';
 import { JobExecutor } from './workflow/job-executor.js';
+import { installRateLimits } from './auth/rate-limits.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -76,7 +77,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
         const given = req.headers['x-request-id'];
         return typeof given === 'string' && REQUEST_ID_RE.test(given) ? given : randomUUID();
       },
-      trustProxy: true,
+      trustProxy: config.trustProxy,
       routerOptions: { maxParamLength: 200 },
     });
     app = await NestFactory.create<NestFastifyApplication>(AppModule.register({ config, dataSource, logger, spa, lifecycle }), adapter, {
@@ -109,6 +110,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       done(null, payload);
     });
     app.get(Metrics).install(fastify);
+    await installRateLimits(fastify, config.rateLimits);
     const multipart = (await import('@fastify/multipart')).default;
     await app.register(multipart, { limits: { fileSize: config.maxFileBytes, files: 1, fields: 5, parts: 6 } });
     const swaggerDir = (await import('swagger-ui-dist')).getAbsoluteFSPath();

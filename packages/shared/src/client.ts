@@ -3,7 +3,7 @@
  * (browsers, Node 20+), has no dependencies, and throws `ApiError` for every non-2xx answer.
  */
 import type {
-  AdminUser, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
+  AdminUser, ChangePasswordRequest, PasswordResetResult, PendingApproval, PendingReply, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
   CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360, DecisionDefinition,
   DeployProcessRequest, ErrorDetail, Field, FieldPatch, FormDefinitionInput, FormDraft, HealthStatus,
   Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
@@ -148,6 +148,7 @@ export function createClient(options: ClientOptions) {
     openapi: () => get<Record<string, unknown>>('/api/openapi.json'),
     login: (body: LoginRequest) => post<LoginResponse>('/api/auth/login', body),
     me: () => get<CurrentUser>('/api/auth/me'),
+    changePassword: (body: ChangePasswordRequest) => post<{ accessToken: string; expiresAt: string }>('/api/auth/change-password', body),
 
     // ------------------------------------------------------------ metadata
     meta: {
@@ -242,7 +243,16 @@ export function createClient(options: ClientOptions) {
     admin: {
       listUsers: async () => itemsOf(await get<AdminUser[] | { items: AdminUser[] }>('/api/admin/users')),
       createUser: (body: CreateUserRequest) => post<AdminUser>('/api/admin/users', body),
-      updateUser: (id: string, body: UserPatch) => patch<AdminUser>(`/api/admin/users/${enc(id)}`, body),
+      /** The user, or a PendingReply when the change grants the authorisation or audit duty. */
+      updateUser: (id: string, body: UserPatch) => patch<AdminUser | PendingReply>(`/api/admin/users/${enc(id)}`, body),
+      resetPassword: (id: string) => post<PasswordResetResult | PendingReply>(`/api/admin/users/${enc(id)}/reset-password`),
+      listPasswordResets: async () => itemsOf(await get<{ items: PendingApproval[] }>('/api/admin/password-resets')),
+      approvePasswordReset: (id: string) => post<PasswordResetResult>(`/api/admin/password-resets/${enc(id)}/approve`),
+      listRoleGrants: async () => itemsOf(await get<{ items: PendingApproval[] }>('/api/admin/role-grants')),
+      approveRoleGrant: (id: string) => post<{ user: AdminUser }>(`/api/admin/role-grants/${enc(id)}/approve`),
+      /** Withdraws (the requester) or declines (a possible approver) a pending request; nothing is applied. */
+      rejectApproval: (a: { id: string; kind: 'password_reset' | 'role_grant' }) =>
+        post<{ id: string; status: 'rejected' }>(`/api/admin/${a.kind === 'password_reset' ? 'password-resets' : 'role-grants'}/${enc(a.id)}/reject`),
       listRoles: async () => itemsOf(await get<Role[] | { items: Role[] }>('/api/admin/roles')),
       createRole: (body: CreateRoleRequest) => post<Role>('/api/admin/roles', body),
       getRole: (key: string) => get<Role>(`/api/admin/roles/${enc(key)}`),

@@ -33,6 +33,13 @@ export interface UserSummary {
 export interface LoginResponse {
   accessToken: string;
   user: UserSummary;
+  /** Signed in with a temporary password: the token only allows POST /api/auth/change-password. */
+  passwordChangeRequired?: boolean;
+}
+
+export interface ChangePasswordRequest {
+  currentPassword: string;
+  newPassword: string;
 }
 
 export interface OrgUnitRef {
@@ -380,14 +387,47 @@ export interface AdminUser {
   roles: string[];
   orgUnitId?: string | null;
   disabled?: boolean;
+  /** A technical account for systems: API keys only, never a password sign-in, no duty. */
+  serviceAccount?: boolean;
+  /** Holds a temporary password that must be changed at the next sign-in. */
+  changeOnNextLogin?: boolean;
   createdAt?: string;
   lastLoginAt?: string | null;
   [key: string]: unknown;
 }
 
+/** A four-eyes request: a reset of, or a duty grant to, an authorisation or audit duty holder. */
+export interface PendingApproval {
+  id: string;
+  kind: 'password_reset' | 'role_grant';
+  userId: string;
+  username: string;
+  requestedBy: string;
+  requestedByName: string;
+  requestedAt: string;
+  status: 'pending' | 'approved' | 'rejected';
+  change?: UserPatch;
+}
+
+/** 202: the change waits for a second person of another duty. */
+export interface PendingReply {
+  status: 'pending';
+  message: string;
+  approval: PendingApproval;
+}
+
+export interface PasswordResetResult {
+  userId: string;
+  /** Shown once; never stored in clear. */
+  temporaryPassword: string;
+  revokedApiKeys: number;
+}
+
 export interface CreateUserRequest {
   username: string;
-  password: string;
+  /** Required for people; absent for a service account. */
+  password?: string;
+  serviceAccount?: boolean;
   displayName?: string;
   roles: string[];
   orgUnitId?: string;

@@ -9,6 +9,10 @@ import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
 import { hashPassword } from '../auth/password.js';
+import { assertNoDuty, assertOneDuty, dutiesOf, GUARDED_DUTIES } from './duties.js';
+import { temporaryPassword } from '../auth/temporary-password.js';
+import { replacePassword } from '../auth/credentials.js';
+import { ApprovalsRepository, type Approval } from './approvals.repository.js';
 import { AccessService } from '../access/access.service.js';
 import { UserCache } from '../auth/user-cache.js';
 import type { Permission } from '../access/permission.types.js';
@@ -30,32 +34,25 @@ registerMessages({
   'admin.duty_conflict': { 'zh-CN': '职责分离：同一用户或角色不能同时具有{duties}职责', en: 'Separation of duties: one user or role cannot combine {duties}' },
   'admin.self_change': { 'zh-CN': '不能修改自己的角色或停用自己', en: 'You cannot change your own roles or disable yourself' },
   'admin.invalid_scope': { 'zh-CN': '对象 {object} 的行范围条件无效', en: 'The row scope filter for {object} is not valid' },
+  'admin.service_account_duty': { 'zh-CN': '技术账号不能具有{duties}职责', en: 'A service account cannot hold the duty of {duties}' },
+  'admin.service_account_no_password': { 'zh-CN': '技术账号没有密码，不能登录；请为其创建 API 密钥', en: 'A service account has no password and cannot sign in; give it an API key' },
+  'admin.password_not_patchable': { 'zh-CN': '不能直接设置他人的密码，请使用“重置密码”', en: 'Another person\'s password cannot be set; use the password reset' },
+  'admin.duty_grant_on_create': {
+    'zh-CN': '授予授权管理、审计职责或明文查看敏感数据的角色需另一职责人员复核：请先创建用户，再为其申请该角色',
+    en: 'Granting the authorisation or audit duty, or clear reading of sensitive data, needs a second approver: create the user first, then request the role',
+  },
 });
 
-/**
- * The three separated duties (等保 three-administrator model): user administration, authorisation and
- * audit. No role, and no user through their roles, may hold rights of two of them.
- */
-const DUTY_OF: Record<string, { 'zh-CN': string; en: string }> = {
-  'admin.users': { 'zh-CN': '用户管理', en: 'user administration' },
-  'admin.org': { 'zh-CN': '用户管理', en: 'user administration' },
-  'admin.roles': { 'zh-CN': '授权管理', en: 'authorisation' },
-  'audit.read': { 'zh-CN': '审计', en: 'audit' },
-  'audit.verify': { 'zh-CN': '审计', en: 'audit' },
-};
-
-function assertOneDuty(rights: Iterable<string>): void {
-  const duties = new Map<string, { 'zh-CN': string; en: string }>();
-  for (const r of rights) if (DUTY_OF[r]) duties.set(DUTY_OF[r].en, DUTY_OF[r]);
-  if (duties.size > 1) {
-    const list = [...duties.values()];
-    throw new AppError(400, 'admin.duty_conflict', { duties: list.map((d) => d['zh-CN']).join('、') }, (lang) =>
-      [{ path: '/roles', code: 'duty_conflict', message: list.map((d) => d[lang]).join(' + ') }]);
-  }
-}
-
 const USER_COLUMNS = `u.id, u.username, u.display_name AS "displayName", u.org_unit_id AS "orgUnitId", u.roles, u.disabled,
+  u.service_account AS "serviceAccount", u.password_change_required AS "changeOnNextLogin",
   u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
+
+export interface UserPatch {
+  roles?: string[];
+  orgUnitId?: string | null;
+  disabled?: boolean;
+  displayName?: string;
+}
 
 @Injectable()
 export class AdminService {
@@ -66,6 +63,7 @@ export class AdminService {
     private readonly records: RecordsService,
     private readonly meta: MetadataService,
     private readonly userCache: UserCache,
+    private readonly approvals: ApprovalsRepository,
   ) {}
 
   // ---------- users ----------
@@ -100,54 +98,130 @@ export class AdminService {
     if (!found.rowCount) throw new AppError(400, 'admin.org_not_found');
   }
 
-  async createUser(input: { username: string; password: string; displayName?: string; roles: string[]; orgUnitId?: string | null }) {
+  /** The platform rights a set of roles grants (read in the caller's transaction). */
+  private async rightsOf(c: PoolClient, roles: string[]): Promise<string[]> {
+    const { rows } = await c.query<{ platform: string[] }>('SELECT platform FROM crm.roles WHERE key = ANY($1)', [roles]);
+    return rows.flatMap((r) => r.platform);
+  }
+
+  /**
+   * What a set of roles gives that no user administrator hands out alone: the authorisation or audit
+   * duty, or reading sensitive fields in clear (`unmask`) — the ways to reach permissions, the trail
+   * or clear personal data through an account the administrator controls.
+   */
+  private async guardedBy(c: PoolClient, roles: string[]): Promise<Set<string>> {
+    const { rows } = await c.query<{ platform: string[]; unmask: boolean }>(
+      `SELECT platform, permissions @> '[{"unmask": true}]'::jsonb AS unmask FROM crm.roles WHERE key = ANY($1)`, [roles]);
+    const out = new Set<string>([...dutiesOf(rows.flatMap((r) => r.platform))].filter((d) => GUARDED_DUTIES.includes(d)));
+    if (rows.some((r) => r.unmask)) out.add('unmask');
+    return out;
+  }
+
+  /** Whether giving `roles` to a user who holds `current` needs a second approver. */
+  private async grantNeedsApproval(c: PoolClient, roles: string[], current: string[]): Promise<boolean> {
+    const added = roles.filter((r) => !current.includes(r));
+    if (!added.length) return false;
+    const held = await this.guardedBy(c, current);
+    const gained = await this.guardedBy(c, added);
+    return [...gained].some((g) => g === 'unmask' || !held.has(g));
+  }
+
+  async createUser(input: { username: string; password?: string; serviceAccount?: boolean; displayName?: string; roles: string[]; orgUnitId?: string | null }) {
     return this.db.tx(async (c) => {
       await this.assertRoles(c, input.roles);
       await this.assertSeparated(c, input.roles);
+      if (input.serviceAccount) assertNoDuty(await this.rightsOf(c, input.roles));
+      // Nobody is created straight into the authorisation or audit duty: that grant needs a second person.
+      if (await this.grantNeedsApproval(c, input.roles, [])) throw new AppError(403, 'admin.duty_grant_on_create');
       await this.assertOrg(c, input.orgUnitId);
       const exists = await c.query('SELECT 1 FROM crm.users WHERE lower(username) = lower($1)', [input.username]);
       if (exists.rowCount) throw new AppError(409, 'admin.user_exists', { username: input.username });
+      // A service account has no usable password: '!' is no argon2 hash, so no password ever verifies.
+      const hash = input.serviceAccount ? '!' : await hashPassword(input.password ?? '');
       const { rows } = await c.query<{ id: string }>(
-        `INSERT INTO crm.users (username, display_name, password_hash, org_unit_id, roles) VALUES ($1, $2, $3, $4, $5) RETURNING id`,
-        [input.username, input.displayName ?? null, await hashPassword(input.password), input.orgUnitId ?? null, input.roles],
+        `INSERT INTO crm.users (username, display_name, password_hash, org_unit_id, roles, service_account) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+        [input.username, input.displayName ?? null, hash, input.orgUnitId ?? null, input.roles, !!input.serviceAccount],
       );
-      await this.audit.record({ action: 'admin.user.create', object: 'user', recordId: rows[0].id, data: { username: input.username, roles: input.roles, orgUnitId: input.orgUnitId ?? null } }, c);
+      await this.audit.record({ action: 'admin.user.create', object: 'user', recordId: rows[0].id, data: { username: input.username, roles: input.roles, orgUnitId: input.orgUnitId ?? null, serviceAccount: !!input.serviceAccount } }, c);
       return (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [rows[0].id])).rows[0];
     });
   }
 
-  async updateUser(id: string, patch: { roles?: string[]; orgUnitId?: string | null; disabled?: boolean; displayName?: string; password?: string }, actorId?: string) {
+  /**
+   * Changes a user. A change that would give the user the authorisation or audit duty, or clear reading
+   * of sensitive data, is not applied: it becomes a pending request that a second person of another
+   * duty approves.
+   */
+  async updateUser(id: string, patch: UserPatch, actorId: string): Promise<{ user: Record<string, unknown> } | { pending: Approval }> {
     // Administrators do not administer themselves: no self-granted roles, no locking oneself out.
     if (actorId === id && (patch.roles !== undefined || patch.disabled !== undefined)) throw new AppError(403, 'admin.self_change');
     // Every process hears of the change through crm_user_changed; this one forgets at once, too.
     const result = await this.db.tx(async (c) => {
-      const before = await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1 FOR UPDATE`, [id]);
-      if (!before.rowCount) throw new AppError(404, 'admin.user_not_found');
+      const current = await c.query<{ roles: string[]; service_account: boolean }>('SELECT roles, service_account FROM crm.users WHERE id = $1 FOR UPDATE', [id]);
+      if (!current.rowCount) throw new AppError(404, 'admin.user_not_found');
       if (patch.roles) {
         await this.assertRoles(c, patch.roles);
         await this.assertSeparated(c, patch.roles);
+        if (current.rows[0].service_account) assertNoDuty(await this.rightsOf(c, patch.roles));
+        if (await this.grantNeedsApproval(c, patch.roles, current.rows[0].roles)) return { pending: await this.approvals.request(c, 'role_grant', id, actorId, { ...patch }) };
       }
-      if (patch.orgUnitId !== undefined) await this.assertOrg(c, patch.orgUnitId);
-      await c.query(
-        `UPDATE crm.users SET
-           roles = COALESCE($2, roles),
-           org_unit_id = CASE WHEN $3::boolean THEN $4::uuid ELSE org_unit_id END,
-           disabled = COALESCE($5, disabled),
-           display_name = COALESCE($6, display_name),
-           password_hash = COALESCE($7, password_hash),
-           password_changed_at = CASE WHEN $7::text IS NULL THEN password_changed_at ELSE now() END,
-           updated_at = now()
-         WHERE id = $1`,
-        [id, patch.roles ?? null, patch.orgUnitId !== undefined, patch.orgUnitId ?? null, patch.disabled ?? null, patch.displayName ?? null,
-         patch.password ? await hashPassword(patch.password) : null],
-      );
-      const after = (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [id])).rows[0];
-      const { password: _pw, ...logged } = patch;
-      await this.audit.record({ action: 'admin.user.update', object: 'user', recordId: id, data: { before: before.rows[0], change: { ...logged, passwordReset: !!patch.password } } }, c);
-      return after;
+      return { user: await this.applyUserPatch(c, id, patch) };
     });
     this.userCache.forget(id);
     return result;
+  }
+
+  /** Applies a checked change in the caller's transaction (also the approval of a pending grant). */
+  async applyUserPatch(c: PoolClient, id: string, patch: UserPatch): Promise<Record<string, unknown>> {
+    const before = await c.query<{ serviceAccount: boolean }>(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1 FOR UPDATE`, [id]);
+    if (!before.rowCount) throw new AppError(404, 'admin.user_not_found');
+    if (patch.roles) {
+      await this.assertRoles(c, patch.roles);
+      await this.assertSeparated(c, patch.roles);
+      if (before.rows[0].serviceAccount) assertNoDuty(await this.rightsOf(c, patch.roles));
+    }
+    if (patch.orgUnitId !== undefined) await this.assertOrg(c, patch.orgUnitId);
+    await c.query(
+      `UPDATE crm.users SET
+         roles = COALESCE($2, roles),
+         org_unit_id = CASE WHEN $3::boolean THEN $4::uuid ELSE org_unit_id END,
+         disabled = COALESCE($5, disabled),
+         display_name = COALESCE($6, display_name),
+         updated_at = now()
+       WHERE id = $1`,
+      [id, patch.roles ?? null, patch.orgUnitId !== undefined, patch.orgUnitId ?? null, patch.disabled ?? null, patch.displayName ?? null],
+    );
+    const after = (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [id])).rows[0];
+    await this.audit.record({ action: 'admin.user.update', object: 'user', recordId: id, data: { before: before.rows[0], change: patch } }, c);
+    return after;
+  }
+
+  /**
+   * An administrator's password reset: a one-time temporary password, shown once, that must be changed
+   * at the next sign-in; every token and API key of the user stops at once. Resetting a holder of the
+   * authorisation or audit duty or of clear reading (`unmask`) only files a request that a second person
+   * of another duty approves.
+   */
+  async resetPassword(id: string, actorId: string): Promise<{ userId: string; temporaryPassword: string; revokedApiKeys: number } | { pending: Approval }> {
+    if (id === actorId) throw new AppError(403, 'admin.self_change');
+    const result = await this.db.tx(async (c) => {
+      const target = await c.query<{ roles: string[]; service_account: boolean }>('SELECT roles, service_account FROM crm.users WHERE id = $1 FOR UPDATE', [id]);
+      if (!target.rowCount) throw new AppError(404, 'admin.user_not_found');
+      if (target.rows[0].service_account) throw new AppError(400, 'admin.service_account_no_password');
+      if ((await this.guardedBy(c, target.rows[0].roles)).size) return { pending: await this.approvals.request(c, 'password_reset', id, actorId, {}) };
+      return this.resetNow(c, id);
+    });
+    this.userCache.forget(id);
+    return result;
+  }
+
+  /** Sets a fresh temporary password in the caller's transaction (also the approval of a pending reset). */
+  async resetNow(c: PoolClient, id: string): Promise<{ userId: string; temporaryPassword: string; revokedApiKeys: number }> {
+    const temp = temporaryPassword();
+    const done = await replacePassword(c, id, temp, true);
+    await c.query('DELETE FROM crm.login_attempts WHERE username = (SELECT lower(username) FROM crm.users WHERE id = $1)', [id]);
+    await this.audit.record({ action: 'admin.user.password_reset', object: 'user', recordId: id, data: { revokedApiKeys: done.revokedKeys } }, c);
+    return { userId: id, temporaryPassword: temp, revokedApiKeys: done.revokedKeys };
   }
 
   // ---------- roles ----------
@@ -214,6 +288,8 @@ export class AdminService {
         // Nor may the change give a user holding this role two duties through their other roles.
         const holders = await c.query<{ roles: string[] }>('SELECT DISTINCT roles FROM crm.users WHERE $1 = ANY(roles) AND NOT disabled', [key]);
         for (const h of holders.rows) await this.assertSeparated(c, h.roles, { key, platform: patch.platform });
+        const services = await c.query('SELECT 1 FROM crm.users WHERE $1 = ANY(roles) AND service_account LIMIT 1', [key]);
+        if (services.rowCount) assertNoDuty(patch.platform);
       }
       await c.query(
         `UPDATE crm.roles SET name = COALESCE($2, name), description = COALESCE($3, description),

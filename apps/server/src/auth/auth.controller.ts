@@ -5,14 +5,22 @@ import { parseInput } from '../common/validation.js';
 import { AuthService } from './auth.service.js';
 import { CurrentUser, type Principal } from './principal.js';
 import { RequireRight } from '../access/platform-rights.js';
+import { plainText } from '../common/plain-text.js';
+import { isStrongPassword } from '../config/config.js';
+import { AllowWhilePasswordChange } from './password-change.decorator.js';
 
 const LoginBody = z.object({
-  username: z.string().min(1).max(64),
+  username: plainText().min(1).max(64),
   password: z.string().min(1).max(256),
 });
 
+const ChangePasswordBody = z.object({
+  currentPassword: z.string().min(1).max(256),
+  newPassword: z.string().max(256).refine(isStrongPassword, { message: 'at least 8 characters with upper and lower case, a digit and a symbol' }),
+}).strict();
+
 const ApiKeyBody = z.object({
-  name: z.string().trim().min(1).max(100),
+  name: plainText().trim().min(1).max(100),
   userId: z.string().uuid().optional(),
   expiresInDays: z.number().int().min(1).max(3650).optional(),
 });
@@ -27,6 +35,15 @@ export class AuthController {
   login(@Body() body: unknown) {
     const { username, password } = parseInput(LoginBody, body);
     return this.auth.login(username, password);
+  }
+
+  /** Replaces the caller's password; every earlier token and API key of theirs stops working. */
+  @Post('change-password')
+  @HttpCode(200)
+  @AllowWhilePasswordChange()
+  changePassword(@CurrentUser() p: Principal, @Body() body: unknown) {
+    const input = parseInput(ChangePasswordBody, body);
+    return this.auth.changePassword(p, input.currentPassword, input.newPassword);
   }
 
   @Get('me')
@@ -54,7 +71,7 @@ export class AuthController {
   }
 }
 
-/** Keys for system accounts, managed by user administrators. */
+/** Keys for service accounts (never for another person), managed by user administrators. */
 @Controller('api/admin/api-keys')
 @RequireRight('admin.users')
 export class AdminApiKeysController {

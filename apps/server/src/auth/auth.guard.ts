@@ -6,6 +6,7 @@ import { type CanActivate, type ExecutionContext, Injectable } from '@nestjs/com
 import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { IS_PUBLIC } from '../common/public.decorator.js';
+import { WHILE_PASSWORD_CHANGE } from './password-change.decorator.js';
 import { AppError } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
 import { REQUIRED_RIGHTS, type PlatformRight } from '../access/platform-rights.js';
@@ -29,6 +30,10 @@ export class AuthGuard implements CanActivate {
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     const principal = m ? await this.auth.authenticate(m[1]) : null;
     if (!principal) throw new AppError(401, 'auth.invalid_token', {}, undefined, { 'www-authenticate': 'Bearer error="invalid_token"' });
+    // A temporary password opens one door only: choosing a new password.
+    if (principal.passwordChangeRequired && !this.reflector.getAllAndOverride<boolean>(WHILE_PASSWORD_CHANGE, targets)) {
+      throw new AppError(403, 'auth.password_change_required');
+    }
     req.principal = principal;
     const facts = RequestContext.current();
     if (facts) facts.principal = principal;

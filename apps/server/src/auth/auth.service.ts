@@ -10,10 +10,23 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { dummyHash, verifyPassword } from './password.js';
+import { replacePassword } from './credentials.js';
+import { registerMessages } from '../common/i18n.js';
 import { TokenService } from './tokens.js';
 import { UserCache } from './user-cache.js';
 import { AccessService } from '../access/access.service.js';
 import type { Principal } from './principal.js';
+
+registerMessages({
+  'auth.password_change_required': { 'zh-CN': '请先修改临时密码，再使用系统', en: 'Change your temporary password first' },
+  'auth.wrong_current_password': { 'zh-CN': '当前密码错误', en: 'The current password is wrong' },
+  'auth.same_password': { 'zh-CN': '新密码不能与当前密码相同', en: 'The new password must differ from the current one' },
+  'auth.api_key_for_person': {
+    'zh-CN': '不能为他人（自然人用户）创建或吊销 API 密钥：系统对接请使用技术账号，个人请在“我的 API 密钥”中自行创建',
+    en: 'API keys cannot be created or revoked for another person: use a service account for systems; people create their own keys',
+  },
+  'auth.rate_limited': { 'zh-CN': '请求过于频繁，请 {seconds} 秒后再试', en: 'Too many requests; try again in {seconds} seconds' },
+});
 
 export const MAX_FAILURES = 5;
 export const LOCK_MINUTES = 15;
@@ -27,7 +40,13 @@ interface UserRow {
   roles: string[];
   disabled: boolean;
   password_changed_at: Date;
+  service_account: boolean;
+  token_version: number;
+  password_change_required: boolean;
 }
+
+/** Locked, or more attempts in flight than failures allowed: refused before any password is checked. */
+const refused = (a: { failures: number; locked_until: Date | null }): boolean => (!!a.locked_until && a.locked_until > new Date()) || a.failures > MAX_FAILURES;
 
 const API_KEY_RE = /^crmk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
@@ -45,23 +64,22 @@ export class AuthService {
     this.tokens = new TokenService(config.secret, config.tokenTtlSeconds);
   }
 
-  async login(usernameRaw: string, password: string): Promise<{ accessToken: string; expiresAt: string; user: Record<string, unknown> }> {
+  async login(usernameRaw: string, password: string): Promise<{ accessToken: string; expiresAt: string; passwordChangeRequired?: true; user: Record<string, unknown> }> {
     const username = usernameRaw.trim().toLowerCase();
-    const attempt = await this.db.one<{ failures: number; locked_until: Date | null }>(
-      'SELECT failures, locked_until FROM crm.login_attempts WHERE username = $1',
-      [username],
-    );
+    // The attempt is counted before the password is checked, in one statement: however many arrive
+    // at once, no more than MAX_FAILURES of them are ever verified before the lock.
+    const attempt = await this.reserveAttempt(username);
     const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE lower(username) = $1', [username]);
-    // Always pay for one argon2 verification, whatever the outcome.
-    const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
-
-    if (attempt?.locked_until && attempt.locked_until > new Date()) {
-      const minutes = Math.ceil((attempt.locked_until.getTime() - Date.now()) / 60000);
+    if (refused(attempt)) {
+      const until = attempt.locked_until && attempt.locked_until > new Date() ? attempt.locked_until.getTime() : Date.now() + LOCK_MINUTES * 60000;
       await this.audit.record({ action: 'auth.login', outcome: 'denied', actorId: user?.id ?? null, actorName: username, data: { reason: 'locked' } });
-      throw new AppError(423, 'auth.locked', { minutes });
+      throw new AppError(423, 'auth.locked', { minutes: Math.ceil((until - Date.now()) / 60000) });
     }
-    if (!user || !valid) {
-      const failures = await this.countFailure(username);
+    // Always pay for one argon2 verification, whatever the outcome. Service accounts never log in.
+    const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
+    if (!user || !valid || user.service_account) {
+      const failures = attempt.failures;
+      await this.lockWhenExhausted(username, failures);
       await this.audit.record({
         action: 'auth.login', outcome: 'failure', actorId: user?.id ?? null, actorName: username,
         data: { reason: 'invalid_credentials', failures },
@@ -76,29 +94,61 @@ export class AuthService {
     await this.db.tx(async (c) => {
       await c.query('DELETE FROM crm.login_attempts WHERE username = $1', [username]);
       await c.query('UPDATE crm.users SET last_login_at = now() WHERE id = $1', [user.id]);
-      await this.audit.record({ action: 'auth.login', actorId: user.id, actorName: user.username }, c);
+      await this.audit.record({ action: 'auth.login', actorId: user.id, actorName: user.username, data: user.password_change_required ? { passwordChangeRequired: true } : undefined }, c);
     });
-    const { token, expiresAt } = await this.tokens.issue(user.id);
-    return { accessToken: token, expiresAt: expiresAt.toISOString(), user: { id: user.id, username: user.username, roles: user.roles } };
+    const { token, expiresAt } = await this.tokens.issue(user.id, user.token_version);
+    return {
+      accessToken: token,
+      expiresAt: expiresAt.toISOString(),
+      // A temporary password: the token only lets its holder choose a new password.
+      ...(user.password_change_required ? { passwordChangeRequired: true as const } : {}),
+      user: { id: user.id, username: user.username, roles: user.roles },
+    };
   }
 
-  private async countFailure(username: string): Promise<number> {
-    const row = await this.db.one<{ failures: number }>(
-      `INSERT INTO crm.login_attempts (username, failures, locked_until, updated_at)
+  /** Counts one more attempt (a lapsed lock starts the count again) and returns the count and lock. */
+  private async reserveAttempt(username: string): Promise<{ failures: number; locked_until: Date | null }> {
+    const row = await this.db.one<{ failures: number; locked_until: Date | null }>(
+      `INSERT INTO crm.login_attempts AS a (username, failures, locked_until, updated_at)
        VALUES ($1, 1, NULL, now())
        ON CONFLICT (username) DO UPDATE SET
-         failures = CASE WHEN crm.login_attempts.locked_until IS NOT NULL AND crm.login_attempts.locked_until <= now()
-                         THEN 1 ELSE crm.login_attempts.failures + 1 END,
-         locked_until = NULL,
+         failures = CASE WHEN a.locked_until IS NOT NULL AND a.locked_until <= now() THEN 1 ELSE a.failures + 1 END,
+         locked_until = CASE WHEN a.locked_until IS NOT NULL AND a.locked_until <= now() THEN NULL ELSE a.locked_until END,
          updated_at = now()
-       RETURNING failures`,
+       RETURNING failures, locked_until`,
       [username],
     );
-    const failures = row?.failures ?? 1;
-    if (failures >= MAX_FAILURES) {
-      await this.db.query(`UPDATE crm.login_attempts SET locked_until = now() + make_interval(mins => $2) WHERE username = $1`, [username, LOCK_MINUTES]);
+    return row ?? { failures: 1, locked_until: null };
+  }
+
+  /** A failed attempt that used up the allowance locks the name (once: a later one does not extend it). */
+  private async lockWhenExhausted(username: string, failures: number): Promise<void> {
+    if (failures < MAX_FAILURES) return;
+    await this.db.query(`UPDATE crm.login_attempts SET locked_until = now() + make_interval(mins => $2) WHERE username = $1 AND locked_until IS NULL`, [username, LOCK_MINUTES]);
+  }
+
+  /** The caller replaces their own password (the only thing a temporary password allows). */
+  async changePassword(p: Principal, current: string, next: string): Promise<{ accessToken: string; expiresAt: string }> {
+    const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [p.id]);
+    if (!user || user.service_account) throw new AppError(403, 'common.forbidden');
+    if (current === next) throw new AppError(400, 'auth.same_password', {}, [{ path: '/newPassword', code: 'same_password', message: 'same as the current password' }]);
+    // A wrong current password counts like a failed login (same lockout), so a stolen session cannot guess it.
+    const attempt = await this.reserveAttempt(user.username.toLowerCase());
+    if (refused(attempt)) throw new AppError(423, 'auth.locked', { minutes: LOCK_MINUTES });
+    if (!(await verifyPassword(user.password_hash, current))) {
+      await this.lockWhenExhausted(user.username.toLowerCase(), attempt.failures);
+      await this.audit.record({ action: 'auth.password.change', outcome: 'failure', object: 'user', recordId: user.id, data: { reason: 'invalid_credentials' } });
+      throw new AppError(400, 'auth.wrong_current_password', {}, [{ path: '/currentPassword', code: 'wrong_password', message: 'wrong current password' }]);
     }
-    return failures;
+    const version = await this.db.tx(async (c) => {
+      await c.query('DELETE FROM crm.login_attempts WHERE username = $1', [user.username.toLowerCase()]);
+      const done = await replacePassword(c, user.id, next, false);
+      await this.audit.record({ action: 'auth.password.change', object: 'user', recordId: user.id, data: { revokedApiKeys: done.revokedKeys } }, c);
+      return done.tokenVersion;
+    });
+    this.users.forget(user.id);
+    const { token, expiresAt } = await this.tokens.issue(user.id, version);
+    return { accessToken: token, expiresAt: expiresAt.toISOString() };
   }
 
   /** Resolves a bearer credential (JWT or API key) to a principal; null when it is not valid now. */
@@ -108,8 +158,8 @@ export class AuthService {
     const claims = await this.tokens.verify(credential);
     if (!claims) return null;
     const user = await this.loadActiveUser(claims.sub);
-    // A password change (or reset) revokes every token issued before it.
-    if (!user || claims.iat * 1000 < Math.floor(user.password_changed_at.getTime() / 1000) * 1000) return null;
+    // A password change (or reset) moves the user's token generation on: every earlier token dies.
+    if (!user || claims.ver !== user.token_version) return null;
     return this.toPrincipal(user, 'token');
   }
 
@@ -136,7 +186,10 @@ export class AuthService {
   }
 
   private toPrincipal(u: UserRow, via: Principal['via']): Principal {
-    return { id: u.id, username: u.username, displayName: u.display_name, roles: u.roles, orgUnitId: u.org_unit_id, via };
+    return {
+      id: u.id, username: u.username, displayName: u.display_name, roles: u.roles, orgUnitId: u.org_unit_id, via,
+      ...(u.password_change_required ? { passwordChangeRequired: true } : {}),
+    };
   }
 
   async me(p: Principal): Promise<Record<string, unknown>> {
@@ -155,12 +208,19 @@ export class AuthService {
     };
   }
 
-  /** Creates an API key acting as `userId`; the secret is returned once and stored only as a hash. */
+  /**
+   * Creates an API key acting as `userId`, which is the caller or a service account: nobody holds
+   * credentials of another person. The secret is returned once and stored only as a hash.
+   */
   async createApiKey(p: Principal, name: string, userId: string, expiresInDays?: number): Promise<Record<string, unknown>> {
     const secret = randomBytes(32).toString('base64url');
     return this.db.tx(async (c) => {
-      const target = await c.query('SELECT id FROM crm.users WHERE id = $1', [userId]);
+      const target = await c.query<{ service_account: boolean }>('SELECT service_account FROM crm.users WHERE id = $1', [userId]);
       if (target.rowCount === 0) throw new AppError(404, 'common.not_found');
+      if (userId !== p.id && !target.rows[0].service_account) {
+        await this.audit.record({ action: 'auth.api_key.create', outcome: 'denied', object: 'user', recordId: userId, data: { name, reason: 'not_a_service_account' } });
+        throw new AppError(403, 'auth.api_key_for_person');
+      }
       const { rows } = await c.query<{ id: string; created_at: Date; expires_at: Date | null }>(
         `INSERT INTO crm.api_keys (name, user_id, secret_hash, created_by, expires_at)
          VALUES ($1, $2, $3, $4, CASE WHEN $5::int IS NULL THEN NULL ELSE now() + make_interval(days => $5::int) END)
@@ -175,19 +235,25 @@ export class AuthService {
 
   async listApiKeys(userId: string | null): Promise<Record<string, unknown>[]> {
     return this.db.query(
-      `SELECT id, name, user_id AS "userId", created_at AS "createdAt", expires_at AS "expiresAt", last_used_at AS "lastUsedAt", revoked_at AS "revokedAt"
-       FROM crm.api_keys ${userId ? 'WHERE user_id = $1' : ''} ORDER BY created_at DESC LIMIT 500`,
+      `SELECT k.id, k.name, k.user_id AS "userId", u.username, u.service_account AS "serviceAccount", k.created_at AS "createdAt",
+         k.expires_at AS "expiresAt", k.last_used_at AS "lastUsedAt", k.revoked_at AS "revokedAt"
+       FROM crm.api_keys k JOIN crm.users u ON u.id = k.user_id ${userId ? 'WHERE k.user_id = $1' : ''} ORDER BY k.created_at DESC LIMIT 500`,
       userId ? [userId] : [],
     );
   }
 
+  /** Revokes one of the caller's keys, or (administrators: `onlyOwnedBy` null) a key of a service account. */
   async revokeApiKey(id: string, onlyOwnedBy: string | null): Promise<void> {
     await this.db.tx(async (c) => {
       const res = await c.query(
-        `UPDATE crm.api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL ${onlyOwnedBy ? 'AND user_id = $2' : ''}`,
+        `UPDATE crm.api_keys k SET revoked_at = now() FROM crm.users u
+         WHERE k.id = $1 AND k.revoked_at IS NULL AND u.id = k.user_id AND ${onlyOwnedBy ? 'k.user_id = $2' : 'u.service_account'}`,
         onlyOwnedBy ? [id, onlyOwnedBy] : [id],
       );
-      if (res.rowCount === 0) throw new AppError(404, 'auth.api_key_not_found');
+      if (res.rowCount === 0) {
+        const other = onlyOwnedBy ? { rowCount: 0 } : await c.query('SELECT 1 FROM crm.api_keys WHERE id = $1 AND revoked_at IS NULL', [id]);
+        throw other.rowCount ? new AppError(403, 'auth.api_key_for_person') : new AppError(404, 'auth.api_key_not_found');
+      }
       await this.audit.record({ action: 'auth.api_key.revoke', object: 'api_key', recordId: id }, c);
     });
   }

@@ -9,6 +9,8 @@ export interface Principal {
   roles: string[];
   orgUnitId: string | null;
   via: 'token' | 'api_key';
+  /** Signed in with a temporary password: may only change it. */
+  passwordChangeRequired?: boolean;
 }
 
 declare module 'fastify' {

@@ -6,6 +6,8 @@ export interface AccessClaims {
   sub: string;
   iat: number;
   exp: number;
+  /** The user's token generation when issued: a password reset or change bumps it (no second rounding). */
+  ver: number;
 }
 
 export class TokenService {
@@ -19,9 +21,9 @@ export class TokenService {
     this.key = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
-  async issue(userId: string): Promise<{ token: string; expiresAt: Date }> {
+  async issue(userId: string, version: number): Promise<{ token: string; expiresAt: Date }> {
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({})
+    const token = await new SignJWT({ ver: version })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
       .setIssuedAt(now)
@@ -37,7 +39,10 @@ export class TokenService {
     try {
       const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: 'bank-crm' });
       if (typeof payload.sub !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') return null;
-      return { sub: payload.sub, iat: payload.iat, exp: payload.exp };
+      // Tokens from before generations existed carry none: they belong to generation 0.
+      const ver = payload.ver === undefined ? 0 : payload.ver;
+      if (typeof ver !== 'number' || !Number.isInteger(ver)) return null;
+      return { sub: payload.sub, iat: payload.iat, exp: payload.exp, ver };
     } catch (err) {
       if (err instanceof errors.JOSEError) return null;
       throw err;

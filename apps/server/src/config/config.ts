@@ -32,6 +32,17 @@ export interface AppConfig {
   /** Per FEEL evaluation: iterations and milliseconds (CRM_FEEL_MAX_ITERATIONS, CRM_FEEL_MAX_MS). */
   feelBudget: { maxIterations: number; maxMs: number };
   version: string;
+  rateLimits: RateLimits;
+  /** Which X-Forwarded-For hops are believed for the client address (Fastify `trustProxy`). */
+  trustProxy: boolean | number | string[];
+}
+
+/** Requests per minute; 0 turns a limit off. */
+export interface RateLimits {
+  ip: number;
+  credential: number;
+  loginIp: number;
+  loginUser: number;
 }
 
 export class ConfigError extends Error {
@@ -153,6 +164,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     batch: intVar(env, 'CRM_HOUSEKEEPING_BATCH', 500, 1, 10_000),
   };
   const feelBudget = { maxIterations: intVar(env, 'CRM_FEEL_MAX_ITERATIONS', 100_000, 100, 100_000_000), maxMs: intVar(env, 'CRM_FEEL_MAX_MS', 100, 1, 60_000) };
+  const trustProxy = trustProxyVar(env);
+  const rateLimits: RateLimits = {
+    ip: intVar(env, 'CRM_RATE_LIMIT_IP', 120000, 0, 10_000_000),
+    credential: intVar(env, 'CRM_RATE_LIMIT_USER', 60000, 0, 10_000_000),
+    loginIp: intVar(env, 'CRM_LOGIN_RATE_IP', 120, 0, 1_000_000),
+    loginUser: intVar(env, 'CRM_LOGIN_RATE_USER', 10, 0, 1_000_000),
+  };
 
   const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
   if (adminPassword !== null && !isStrongPassword(adminPassword)) {
@@ -193,7 +211,26 @@ export function loadConfig(env: Env = process.env): AppConfig {
     retention,
     feelBudget,
     version: readVersion(),
+    rateLimits,
+    trustProxy,
   };
+}
+
+/**
+ * CRM_TRUST_PROXY: `true` (every hop: only behind a proxy that overwrites X-Forwarded-For), `false`
+ * (the socket address), a number of proxy hops, or a comma list of proxy addresses / CIDRs.
+ */
+function trustProxyVar(env: Env): boolean | number | string[] {
+  const raw = env.CRM_TRUST_PROXY?.trim();
+  // Default: believe no proxy, so a client cannot choose the IP that rate limits and the audit trail see.
+  if (!raw) return false;
+  const v = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(v)) return true;
+  if (['false', 'no', 'off'].includes(v)) return false;
+  if (/^\d{1,2}$/.test(v)) return Number(v);
+  const list = raw.split(',').map((x) => x.trim()).filter(Boolean);
+  if (list.length && list.every((x) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(x))) return list;
+  throw new ConfigError('CRM_TRUST_PROXY', `must be true, false, a number of proxy hops or a comma list of proxy addresses/CIDRs (got "${raw}")`);
 }
 
 export function isStrongPassword(pw: string): boolean {

@@ -5,6 +5,7 @@ import type { LoggerService } from '@nestjs/common';
 export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'headers.authorization',
   '*.password', '*.accessToken', '*.token', '*.secret', '*.key', 'password', 'accessToken', 'secret',
+  '*.temporaryPassword', '*.currentPassword', '*.newPassword', 'temporaryPassword',
 ];
 
 export function createLogger(level: string): Logger {

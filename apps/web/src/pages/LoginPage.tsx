@@ -2,9 +2,11 @@ import { useState } from 'react';
 import { Button, Card, Form, Input, Segmented, Alert, Typography } from 'antd';
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { useNavigate, useSearchParams } from 'react-router';
+import { createClient, type UserSummary } from '@crm/shared';
 import { api, useAuth } from '../lib/api';
-import { useLang, useT } from '../lib/i18n';
+import { currentLang, useLang, useT } from '../lib/i18n';
 import { errorText } from '../components/common';
+import { ChangePasswordForm } from './ChangePasswordForm';
 
 export function LoginPage() {
   const t = useT();
@@ -15,15 +17,37 @@ export function LoginPage() {
   const { lang, setLang } = useLang();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Signed in with a temporary password: the token (kept here, not stored) only allows changing it.
+  const [mustChange, setMustChange] = useState<{ token: string; user: UserSummary; current: string } | null>(null);
+
+  function enter(token: string, user: UserSummary) {
+    signIn(token, user);
+    api.me().then(setUser, () => undefined);
+    nav(params.get('next') || '/', { replace: true });
+  }
 
   async function submit(values: { username: string; password: string }) {
     setBusy(true);
     setError(null);
     try {
       const res = await api.login(values);
-      signIn(res.accessToken, res.user);
-      api.me().then(setUser, () => undefined);
-      nav(params.get('next') || '/', { replace: true });
+      if (res.passwordChangeRequired) setMustChange({ token: res.accessToken, user: res.user, current: values.password });
+      else enter(res.accessToken, res.user);
+    } catch (e) {
+      setError(errorText(e, t));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  async function changePassword(values: { newPassword: string; confirm: string }) {
+    if (!mustChange) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const restricted = createClient({ baseUrl: '', getToken: () => mustChange.token, getLanguage: () => currentLang() });
+      const res = await restricted.changePassword({ currentPassword: mustChange.current, newPassword: values.newPassword });
+      enter(res.accessToken, mustChange.user);
     } catch (e) {
       setError(errorText(e, t));
     } finally {
@@ -47,17 +71,21 @@ export function LoginPage() {
         <Segmented size="small" value={lang} onChange={(v) => setLang(v as 'zh-CN' | 'en')} options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]} />
       }>
         {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
-        <Form layout="vertical" onFinish={submit} requiredMark={false} size="large">
-          <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter your username') }]}>
-            <Input prefix={<UserOutlined />} autoComplete="username" autoFocus id="login-username" />
-          </Form.Item>
-          <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}>
-            <Input.Password prefix={<LockOutlined />} autoComplete="current-password" id="login-password" />
-          </Form.Item>
-          <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">
-            {t('登录', 'Sign in')}
-          </Button>
-        </Form>
+        {mustChange ? (
+          <ChangePasswordForm busy={busy} onFinish={changePassword} />
+        ) : (
+          <Form layout="vertical" onFinish={submit} requiredMark={false} size="large">
+            <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请输入用户名', 'Enter your username') }]}>
+              <Input prefix={<UserOutlined />} autoComplete="username" autoFocus id="login-username" />
+            </Form.Item>
+            <Form.Item name="password" label={t('密码', 'Password')} rules={[{ required: true, message: t('请输入密码', 'Enter your password') }]}>
+              <Input.Password prefix={<LockOutlined />} autoComplete="current-password" id="login-password" />
+            </Form.Item>
+            <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">
+              {t('登录', 'Sign in')}
+            </Button>
+          </Form>
+        )}
         <Typography.Paragraph type="secondary" style={{ marginTop: 16, marginBottom: 0, fontSize: 12 }}>
           {t('连续多次输入错误密码，账户将被临时锁定。', 'After repeated wrong passwords the account is locked for a while.')}
         </Typography.Paragraph>

@@ -7,6 +7,7 @@ import type { AuditEntry, AuditQuery } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
+import { PendingApprovals } from './PendingApprovals';
 
 export const AUDIT_ACTIONS: Record<string, [string, string]> = {
   'auth.login': ['登录', 'Sign-in'], 'auth.login_failed': ['登录失败', 'Failed sign-in'], 'auth.locked': ['账户锁定', 'Account locked'], 'auth.logout': ['退出', 'Sign-out'],
@@ -39,6 +40,7 @@ export function AuditPage() {
     <div>
       <PageHeader title={t('审计日志', 'Audit trail')} sub={t('每一次写入、登录、导出与明文查看都记录在案，哈希链防篡改', 'Every write, login, export and unmasked read, hash-chained against tampering')}
         extra={<Button type="primary" icon={<SafetyCertificateOutlined />} loading={verify.isPending} onClick={() => verify.mutate()} data-testid="verify-audit">{t('校验完整性', 'Verify integrity')}</Button>} />
+      <PendingApprovals />
       {verify.data && (verify.data.ok
         ? <Alert type="success" showIcon style={{ marginBottom: 12 }} title={t(`完整性校验通过：已检查 ${verify.data.checked} 条记录，未发现篡改或删除。`, `Verified: ${verify.data.checked} entries checked, nothing altered or deleted.`)} data-testid="verify-result" />
         : <Alert type="error" showIcon style={{ marginBottom: 12 }} title={t(`校验未通过：从第 ${verify.data.firstBrokenSeq} 条起哈希链断裂。`, `Verification failed: the chain breaks at entry ${verify.data.firstBrokenSeq}.`)}

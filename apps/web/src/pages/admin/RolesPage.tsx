@@ -7,6 +7,7 @@ import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
 import { ErrorAlert, PageHeader } from '../../components/common';
+import { PendingApprovals } from './PendingApprovals';
 import { applyServerErrors } from '../objects/ObjectDesigner';
 
 const ACTION_LABELS: Record<ObjectAction, [string, string]> = { create: ['新建', 'Create'], read: ['查看', 'Read'], update: ['修改', 'Update'], delete: ['删除', 'Delete'], export: ['导出', 'Export'] };
@@ -38,6 +39,7 @@ export function RolesPage() {
       <PageHeader title={t('角色权限', 'Roles & permissions')} sub={t('默认拒绝：按对象授予操作与数据范围，按字段授予读写、脱敏或隐藏', 'Deny by default: grant actions and row scopes per object, and write / read / masked / hidden per field')}
         extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); setCreating(true); }}>{t('新建角色', 'New role')}</Button>} />
       <ErrorAlert error={roles.error} />
+      <PendingApprovals />
       <Row gutter={16}>
         <Col span={5}>
           <Card size="small" styles={{ body: { padding: 0 } }}>

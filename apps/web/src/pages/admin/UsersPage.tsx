@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { App, Button, Card, Drawer, Form, Input, Select, Space, Switch, Table, Tag, TreeSelect } from 'antd';
-import { EditOutlined, PlusOutlined } from '@ant-design/icons';
+import { App, Button, Card, Drawer, Form, Input, Popconfirm, Select, Space, Switch, Table, Tag, TreeSelect } from 'antd';
+import { EditOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import { itemsOf, type AdminUser } from '@crm/shared';
@@ -9,11 +9,14 @@ import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
 import { orgTree } from '../../components/form/FieldInput';
 import { applyServerErrors } from '../objects/ObjectDesigner';
+import { PendingApprovals, showTemporaryPassword } from './PendingApprovals';
+import { useAuth } from '../../lib/api';
 
 export function UsersPage() {
   const t = useT();
   const qc = useQueryClient();
-  const { message } = App.useApp();
+  const { message, modal } = App.useApp();
+  const meId = useAuth((s) => s.user?.id);
   const users = useQuery({ queryKey: ['admin', 'users'], queryFn: () => api.admin.listUsers() });
   const roles = useQuery({ queryKey: ['admin', 'roles'], queryFn: () => api.admin.listRoles() });
   const orgs = useQuery({ queryKey: ['admin', 'org-units'], queryFn: () => api.admin.listOrgUnits() });
@@ -24,13 +27,32 @@ export function UsersPage() {
   const orgName = new Map(itemsOf(orgs.data).map((o) => [o.id, o.name]));
   const roleName = new Map(itemsOf(roles.data).map((r) => [r.key, r.name]));
   const save = useMutation({
-    mutationFn: async (v: { username: string; password?: string; displayName?: string; roles: string[]; orgUnitId?: string; disabled?: boolean }) => {
-      if (editing === 'new') return api.admin.createUser({ username: v.username, password: v.password!, displayName: v.displayName, roles: v.roles ?? [], orgUnitId: v.orgUnitId });
+    mutationFn: async (v: { username: string; password?: string; serviceAccount?: boolean; displayName?: string; roles: string[]; orgUnitId?: string; disabled?: boolean }) => {
+      if (editing === 'new') {
+        const who = v.serviceAccount ? { serviceAccount: true } : { password: v.password! };
+        return api.admin.createUser({ username: v.username, ...who, displayName: v.displayName, roles: v.roles ?? [], orgUnitId: v.orgUnitId });
+      }
       return api.admin.updateUser((editing as AdminUser).id, { roles: v.roles, orgUnitId: v.orgUnitId ?? null, disabled: !!v.disabled, displayName: v.displayName });
     },
-    onSuccess: () => { message.success(t('已保存', 'Saved')); setEditing(null); qc.invalidateQueries({ queryKey: ['admin', 'users'] }); },
+    onSuccess: (res) => {
+      // A grant of the authorisation or audit duty waits for a second approver.
+      if (res && 'status' in res && res.status === 'pending') message.info(String(res.message));
+      else message.success(t('已保存', 'Saved'));
+      setEditing(null);
+      qc.invalidateQueries({ queryKey: ['admin'] });
+    },
     onError: (e) => { if (!applyServerErrors(form, e, [['username'], ['password'], ['roles'], ['orgUnitId'], ['displayName']])) setError(e); },
   });
+  const reset = useMutation({
+    mutationFn: (u: AdminUser) => api.admin.resetPassword(u.id),
+    onSuccess: (res, u) => {
+      if ('temporaryPassword' in res) showTemporaryPassword(modal, t, u.username, res.temporaryPassword);
+      else message.info(res.message);
+      qc.invalidateQueries({ queryKey: ['admin'] });
+    },
+    onError: (e) => setError(e),
+  });
+  const serviceAccount = Form.useWatch('serviceAccount', form);
   const open = (u: AdminUser | 'new') => {
     setError(null);
     setEditing(u);
@@ -43,6 +65,8 @@ export function UsersPage() {
       <PageHeader title={t('用户管理', 'Users')} sub={t('账号、角色与所属机构', 'Accounts, roles and org units')}
         extra={<><Input.Search placeholder={t('搜索用户', 'Search')} allowClear onSearch={setSearch} style={{ width: 200 }} /><Button type="primary" icon={<PlusOutlined />} onClick={() => open('new')} data-testid="new-user">{t('新建用户', 'New user')}</Button></>} />
       <ErrorAlert error={users.error} />
+      {!editing && <ErrorAlert error={error} />}
+      <PendingApprovals />
       <Card>
         <Table<AdminUser>
           rowKey="id"
@@ -53,9 +77,20 @@ export function UsersPage() {
             { title: t('用户名', 'Username'), dataIndex: 'username', render: (v) => <code>{v}</code> },
             { title: t('角色', 'Roles'), render: (_, u) => (u.roles ?? []).map((r) => <Tag key={r} color="red">{roleName.get(r) ?? r}</Tag>) },
             { title: t('所属机构', 'Org unit'), render: (_, u) => (u.orgUnitId ? orgName.get(u.orgUnitId) ?? u.orgUnitId : '—') },
-            { title: t('状态', 'Status'), render: (_, u) => (u.disabled ? <Tag>{t('已停用', 'Disabled')}</Tag> : <Tag color="green">{t('正常', 'Active')}</Tag>) },
+            { title: t('状态', 'Status'), render: (_, u) => (<>
+              {u.disabled ? <Tag>{t('已停用', 'Disabled')}</Tag> : <Tag color="green">{t('正常', 'Active')}</Tag>}
+              {u.serviceAccount && <Tag color="blue">{t('技术账号', 'Service account')}</Tag>}
+              {u.changeOnNextLogin && <Tag color="orange">{t('待修改临时密码', 'Must change password')}</Tag>}
+            </>) },
             { title: t('最近登录', 'Last login'), render: (_, u) => (u.lastLoginAt ? dayjs(String(u.lastLoginAt)).format('YYYY-MM-DD HH:mm') : '—') },
-            { title: t('操作', 'Actions'), render: (_, u) => <Button type="link" size="small" icon={<EditOutlined />} onClick={() => open(u)}>{t('编辑', 'Edit')}</Button> },
+            { title: t('操作', 'Actions'), render: (_, u) => (<Space size={0}>
+              <Button type="link" size="small" icon={<EditOutlined />} onClick={() => open(u)}>{t('编辑', 'Edit')}</Button>
+              {!u.serviceAccount && u.id !== meId && (
+                <Popconfirm title={t('重置该用户的密码？其现有登录和 API 密钥将立即失效。', 'Reset this password? Their sessions and API keys stop at once.')} onConfirm={() => reset.mutate(u)}>
+                  <Button type="link" size="small" icon={<KeyOutlined />} data-testid={`reset-${u.username}`}>{t('重置密码', 'Reset password')}</Button>
+                </Popconfirm>
+              )}
+            </Space>) },
           ]}
         />
       </Card>
@@ -65,6 +100,9 @@ export function UsersPage() {
         <Form form={form} layout="vertical" onFinish={(v) => save.mutate(v)}>
           <Form.Item name="username" label={t('用户名', 'Username')} rules={[{ required: true, message: t('请填写用户名', 'Enter a username') }]}><Input disabled={editing !== 'new'} /></Form.Item>
           {editing === 'new' && (
+            <Form.Item name="serviceAccount" label={t('技术账号（系统对接，只用 API 密钥，不能登录）', 'Service account (systems: API keys only, no sign-in)')} valuePropName="checked"><Switch /></Form.Item>
+          )}
+          {editing === 'new' && !serviceAccount && (
             <Form.Item name="password" label={t('初始密码', 'Initial password')} rules={[{ required: true, message: t('请填写密码', 'Enter a password') }, { min: 8, message: t('至少 8 位', 'At least 8 characters') }]}><Input.Password /></Form.Item>
           )}
           <Form.Item name="displayName" label={t('姓名', 'Display name')}><Input /></Form.Item>
