@@ -49,7 +49,10 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
         log: (m) => logger.debug({ component: 'postgres' }, m),
       });
       url = embedded.url;
-      logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
+      logger.info({ port: embedded.port, dataDir: config.dataDir, pgData: embedded.pgDir, pgBinaries: embedded.binDir }, 'embedded PostgreSQL started');
+      if (!embedded.pgDir.startsWith(config.dataDir + path.sep)) {
+        print(`Embedded PostgreSQL runs as user "postgres", which cannot enter ${config.dataDir}: its data is in ${embedded.pgDir}, its binaries in ${embedded.binDir}`);
+      }
     }
     dataSource = createDataSource({ url });
     const ran = await initialiseDatabase(dataSource);

@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { loadConfig, loadStoredSecrets } from '../config/config.js';
 import { FieldCrypto } from '../crypto/field-crypto.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
+import { pgDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 import { loadDemoData } from './demo-data-core.js';
 
 function arg(name: string): string | undefined {
@@ -42,7 +42,7 @@ function bar(phase: string, done: number, total: number, startedAt: number): str
 
 /** The running embedded server's PostgreSQL port, from its lock file, when it is up. */
 function runningEmbeddedPort(dataDir: string): number | null {
-  const lock = path.join(dataDir, 'pg', 'postmaster.pid');
+  const lock = path.join(pgDataDir(dataDir), 'postmaster.pid');
   if (!existsSync(lock)) return null;
   const lines = readFileSync(lock, 'utf8').split('\n');
   const pid = Number(lines[0]);
