@@ -1,6 +1,7 @@
 /** Process entry: validate configuration (exit 2 on a bad value), start, stop cleanly on signals. */
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
+import { StartupRefusal } from './database/schema-check.js';
 
 async function main(): Promise<void> {
   let config;
@@ -20,6 +21,12 @@ async function main(): Promise<void> {
   try {
     server = await startServer(config, logger, (line) => process.stdout.write(line + '\n'));
   } catch (err) {
+    if (err instanceof StartupRefusal) {
+      // A refusal is an expected outcome with its own exit code and a message that says what to do.
+      logger.fatal({ exitCode: err.exitCode }, err.message);
+      process.stderr.write(`Startup refused: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
     logger.fatal({ err }, 'startup failed');
     process.stderr.write(`Startup failed: ${(err as Error).message.split('\n')[0]}\n`);
     process.exit(1);

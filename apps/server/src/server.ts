@@ -55,7 +55,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       }
     }
     dataSource = createDataSource({ url });
-    const ran = await initialiseDatabase(dataSource);
+    const ran = await initialiseDatabase(dataSource, config.version);
     if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
 
     const spa = new SpaFallback(path.join(WEB_DIST, 'index.html'));
