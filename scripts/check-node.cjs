@@ -1,6 +1,7 @@
 // Stops early, with a clear message, on a Node.js older than package.json's engines field.
 // Old syntax on purpose: it must run, and explain, on the old Node it refuses.
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- CommonJS on purpose: it must load on the old Node it refuses */
 var fs = require('fs');
 var path = require('path');
 
