@@ -13,22 +13,13 @@ import { gunzipSync } from 'node:zlib';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, client } from '../harness/http.js';
 import { createTestDatabase, withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 
 type Client = ReturnType<typeof client>;
 const here = path.dirname(fileURLToPath(import.meta.url));
 const DUMPS = path.join(here, 'dumps');
 const releases = readdirSync(DUMPS).filter((f) => f.endsWith('.sql.gz')).map((f) => f.slice(0, -'.sql.gz'.length)).sort();
 const serverVersion = JSON.parse(readFileSync(path.join(here, '../../apps/server/package.json'), 'utf8')).version as string;
-
-async function until<T>(fn: () => Promise<T | undefined | false | null>, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 it('has a dump of the previous release at least', () => {
   expect(releases).toContain('1.0.0');
