@@ -32,12 +32,19 @@ describe('Node.js version check', () => {
     expect(r.status).toBe(0);
   });
 
-  it('runs first in the build that pnpm start and pnpm test run, and in .ci/run', () => {
+  it('stops the build that pnpm start and pnpm test run before it compiles anything', () => {
     expect(pkg.scripts.start).toMatch(/^node scripts\/build\.mjs && /);
     expect(pkg.scripts.test).toMatch(/^node scripts\/build\.mjs && /);
-    const build = readFileSync(path.join(repo, 'scripts/build.mjs'), 'utf8');
-    expect(build.indexOf("step(path.join(repo, 'scripts/check-node.cjs'))")).toBeLessThan(build.indexOf('typescript/bin/tsc'));
+    const code = `Object.defineProperty(process, 'version', { value: 'v18.20.4' }); import('./scripts/build.mjs');`;
+    const r = spawnSync(process.execPath, ['-e', code], { cwd: repo, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('This project needs Node.js >=20.19');
+    expect(r.stdout).not.toContain('web:'); // nothing after the check ran
+  });
+
+  it('runs first in .ci/run, before anything is installed', () => {
     const ci = readFileSync(path.join(repo, '.ci/run'), 'utf8');
+    expect(ci.indexOf('node scripts/check-node.cjs')).toBeGreaterThan(0);
     expect(ci.indexOf('node scripts/check-node.cjs')).toBeLessThan(ci.indexOf('pnpm install'));
   });
 });

@@ -36,8 +36,8 @@ const hash = inputsHash();
 const built = existsSync(path.join(web, 'dist', 'index.html')) && existsSync(HASH_FILE) && readFileSync(HASH_FILE, 'utf8').trim() === hash;
 if (built && !process.argv.includes('--force')) {
   console.log('web: sources unchanged since the last build, skipping vite build');
-  process.exit(0);
+} else {
+  const { build } = await import('vite');
+  await build({ root: web, configFile: path.join(web, 'vite.config.ts') });
+  writeFileSync(HASH_FILE, `${hash}\n`);
 }
-const { build } = await import('vite');
-await build({ root: web, configFile: path.join(web, 'vite.config.ts') });
-writeFileSync(HASH_FILE, `${hash}\n`);
