@@ -2,6 +2,7 @@
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
 import { StartupRefusal } from './database/schema-check.js';
+import { startEmbeddedFor } from './database/embedded-start.js';
 
 async function main(): Promise<void> {
   let config;
@@ -15,11 +16,16 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  const print = (line: string) => process.stdout.write(line + '\n');
+  // The embedded PostgreSQL starts while the server's modules load (most of a restart's time);
+  // startServer awaits it and reports its failure. The no-op catch only marks it as handled meanwhile.
+  const embedded = config.embedded ? startEmbeddedFor(config, logger, print) : undefined;
+  embedded?.catch(() => undefined);
   // Loaded only after the configuration is known to be good, so a bad value fails fast.
   const { startServer } = await import('./server.js');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, logger, (line) => process.stdout.write(line + '\n'));
+    server = await startServer(config, logger, print, { embedded });
   } catch (err) {
     if (err instanceof StartupRefusal) {
       // A refusal is an expected outcome with its own exit code and a message that says what to do.

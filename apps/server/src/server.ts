@@ -11,8 +11,9 @@ import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { loadStoredSecrets, type AppConfig } from './config/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { AppConfig } from './config/config.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
+import { startEmbeddedFor } from './database/embedded-start.js';
 import { createDataSource, initialiseDatabase } from './database/data-source.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -35,24 +36,20 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.resolve(here, '../../web/dist');
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{8,64}$/;
 
-export async function startServer(config: AppConfig, logger: Logger, print: (line: string) => void = console.log): Promise<RunningServer> {
+export interface StartOptions {
+  /** An embedded PostgreSQL main.ts already started (while this module loaded); stopped with the server. */
+  embedded?: Promise<EmbeddedDatabase>;
+}
+
+export async function startServer(config: AppConfig, logger: Logger, print: (line: string) => void = console.log, opts: StartOptions = {}): Promise<RunningServer> {
   let embedded: EmbeddedDatabase | undefined;
   let dataSource: DataSource | undefined;
   let app: NestFastifyApplication | undefined;
   try {
     let url = config.databaseUrl;
     if (!url) {
-      const secrets = loadStoredSecrets(config.dataDir);
-      embedded = await startEmbeddedPostgres({
-        dataDir: config.dataDir,
-        password: secrets.pgPassword,
-        log: (m) => logger.debug({ component: 'postgres' }, m),
-      });
+      embedded = await (opts.embedded ?? startEmbeddedFor(config, logger, print));
       url = embedded.url;
-      logger.info({ port: embedded.port, dataDir: config.dataDir, pgData: embedded.pgDir, pgBinaries: embedded.binDir }, 'embedded PostgreSQL started');
-      if (!embedded.pgDir.startsWith(config.dataDir + path.sep)) {
-        print(`Embedded PostgreSQL runs as user "postgres", which cannot enter ${config.dataDir}: its data is in ${embedded.pgDir}, its binaries in ${embedded.binDir}`);
-      }
     }
     dataSource = createDataSource({ url });
     const ran = await initialiseDatabase(dataSource, config.version);
