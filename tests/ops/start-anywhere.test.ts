@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,12 +30,12 @@ function privateCopy(): { privateDir: string; checkout: string } {
   return { privateDir, checkout };
 }
 
-async function runServer(checkout: string) {
+async function runServer(checkout: string, extraEnv: Record<string, string> = {}) {
   const port = await freePort();
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('CRM_') && k !== 'DATABASE_URL') env[k] = v;
   // The README's defaults: no DATABASE_URL, CRM_DATA_DIR = ./.data inside the private checkout.
-  Object.assign(env, { PORT: String(port), CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'info' });
+  Object.assign(env, { PORT: String(port), CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'info', ...extraEnv });
   const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'apps/server/dist/main.js'], { cwd: checkout, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   proc.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -46,15 +46,21 @@ async function runServer(checkout: string) {
     proc.kill('SIGKILL');
     throw err;
   });
-  return {
+  const server = {
     baseUrl,
     output: () => out,
     async stop() {
-      proc.kill('SIGTERM');
+      running.delete(server);
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       await exited;
     },
   };
+  running.add(server);
+  return server;
 }
+
+/** Servers still up when a test fails half-way; afterAll stops them. */
+const running = new Set<{ stop(): Promise<void> }>();
 
 (asRoot ? describe : describe.skip)('a checkout in a 0700 folder, as root', () => {
   let privateDir: string;
@@ -65,13 +71,15 @@ async function runServer(checkout: string) {
     ({ privateDir, checkout } = privateCopy());
   }, 120000);
 
-  afterAll(() => {
+  afterAll(async () => {
+    for (const server of [...running]) await server.stop();
     if (relocated) rmSync(path.dirname(relocated), { recursive: true, force: true });
     if (privateDir) rmSync(privateDir, { recursive: true, force: true });
   });
 
   it('starts the server with the embedded PostgreSQL, says where its data went, and keeps it across a restart', async () => {
-    const first = await runServer(checkout);
+    const dataKey = 'c0ffee'.repeat(10) + 'beef';
+    const first = await runServer(checkout, { CRM_DATA_KEY: dataKey });
     const line = /its data is in (\S+), its binaries in (\S+)/.exec(first.output());
     expect(line).not.toBeNull();
     relocated = line![1]!;
@@ -86,11 +94,17 @@ async function runServer(checkout: string) {
     expect(binStat.uid).toBe(0);
     expect(binStat.mode & 0o022).toBe(0);
     expect(existsSync(path.join(checkout, '.data', 'secrets.json'))).toBe(true);
+    // PostgreSQL's environment (which a database superuser can read through /proc) holds none of our keys.
+    const postmaster = Number(readFileSync(path.join(relocated, 'postmaster.pid'), 'utf8').split('\n')[0]);
+    const environ = readFileSync(`/proc/${postmaster}/environ`, 'utf8');
+    expect(environ).toContain('LC_ALL=C');
+    expect(environ).not.toContain(dataKey);
+    expect(environ).not.toContain('CRM_');
     const analyst = await as(first.baseUrl, 'analyst');
     expect((await analyst.post('/api/meta/objects', { key: 'anywhere_probe', label: '探针' })).status).toBe(201);
     await first.stop();
 
-    const second = await runServer(checkout);
+    const second = await runServer(checkout, { CRM_DATA_KEY: dataKey });
     expect(second.output()).toContain(`its data is in ${relocated}`);
     const again = await as(second.baseUrl, 'analyst');
     expect((await again.get('/api/meta/objects/anywhere_probe')).status).toBe(200);

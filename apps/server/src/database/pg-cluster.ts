@@ -23,8 +23,11 @@ export interface RunningCluster {
   stop(): Promise<void>;
 }
 
-// Messages in English whatever the machine's locale: readiness is recognised by its log line.
-const ENV = { ...process.env, LC_MESSAGES: 'C', LC_ALL: 'C' };
+// PostgreSQL gets a minimal environment: never our secrets (CRM_DATA_KEY must stay out of reach of
+// a database superuser, who can read /proc/self/environ), and messages in English whatever the
+// machine's locale, since readiness is recognised by its log line.
+const ENV: NodeJS.ProcessEnv = { LC_MESSAGES: 'C', LC_ALL: 'C' };
+for (const name of ['PATH', 'TZ', 'TMPDIR']) if (process.env[name]) ENV[name] = process.env[name];
 
 function run(file: string, args: string[], as: RunAs | undefined, cwd: string, log: (m: string) => void): Promise<void> {
   return new Promise((resolve, reject) => {
