@@ -53,7 +53,7 @@ describe('a running server', () => {
   it('answers health without a token', async () => {
     const r = await call(srv.baseUrl, 'GET', '/api/health');
     expect(r.status).toBe(200);
-    expect(r.body).toEqual({ status: 'ok', db: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/) });
+    expect(r.body).toEqual({ status: 'ok', db: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), schemaVersion: expect.stringMatching(/^[A-Za-z]+\d{13}$/) });
     expect(r.headers.get('x-request-id')).toBeTruthy();
   });
 

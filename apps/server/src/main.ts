@@ -1,6 +1,8 @@
 /** Process entry: validate configuration (exit 2 on a bad value), start, stop cleanly on signals. */
 import { ConfigError, loadConfig } from './config/config.js';
 import { createLogger } from './logging/logger.js';
+import { StartupRefusal } from './database/schema-check.js';
+import { startEmbeddedFor } from './database/embedded-start.js';
 
 async function main(): Promise<void> {
   let config;
@@ -14,12 +16,23 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel);
+  const print = (line: string) => process.stdout.write(line + '\n');
+  // The embedded PostgreSQL starts while the server's modules load (most of a restart's time);
+  // startServer awaits it and reports its failure. The no-op catch only marks it as handled meanwhile.
+  const embedded = config.embedded ? startEmbeddedFor(config, logger, print) : undefined;
+  embedded?.catch(() => undefined);
   // Loaded only after the configuration is known to be good, so a bad value fails fast.
   const { startServer } = await import('./server.js');
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
-    server = await startServer(config, logger, (line) => process.stdout.write(line + '\n'));
+    server = await startServer(config, logger, print, { embedded });
   } catch (err) {
+    if (err instanceof StartupRefusal) {
+      // A refusal is an expected outcome with its own exit code and a message that says what to do.
+      logger.fatal({ exitCode: err.exitCode }, err.message);
+      process.stderr.write(`Startup refused: ${err.message}\n`);
+      process.exit(err.exitCode);
+    }
     logger.fatal({ err }, 'startup failed');
     process.stderr.write(`Startup failed: ${(err as Error).message.split('\n')[0]}\n`);
     process.exit(1);

@@ -12,8 +12,9 @@ import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { configureFeelBudget } from '@crm/feel';
-import { loadStoredSecrets, type AppConfig } from './config/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from './database/embedded-postgres.js';
+import type { AppConfig } from './config/config.js';
+import type { EmbeddedDatabase } from './database/embedded-postgres.js';
+import { startEmbeddedFor } from './database/embedded-start.js';
 import { createDataSource, initialiseDatabase } from './database/data-source.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
@@ -46,7 +47,12 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 export const WEB_DIST = path.resolve(here, '../../web/dist');
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{8,64}$/;
 
-export async function startServer(config: AppConfig, logger: Logger, print: (line: string) => void = console.log): Promise<RunningServer> {
+export interface StartOptions {
+  /** An embedded PostgreSQL main.ts already started (while this module loaded); stopped with the server. */
+  embedded?: Promise<EmbeddedDatabase>;
+}
+
+export async function startServer(config: AppConfig, logger: Logger, print: (line: string) => void = console.log, opts: StartOptions = {}): Promise<RunningServer> {
   let embedded: EmbeddedDatabase | undefined;
   let dataSource: DataSource | undefined;
   let app: NestFastifyApplication | undefined;
@@ -54,17 +60,11 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
   try {
     let url = config.databaseUrl;
     if (!url) {
-      const secrets = loadStoredSecrets(config.dataDir);
-      embedded = await startEmbeddedPostgres({
-        dataDir: config.dataDir,
-        password: secrets.pgPassword,
-        log: (m) => logger.debug({ component: 'postgres' }, m),
-      });
+      embedded = await (opts.embedded ?? startEmbeddedFor(config, logger, print));
       url = embedded.url;
-      logger.info({ port: embedded.port, dataDir: config.dataDir }, 'embedded PostgreSQL started');
     }
     dataSource = createDataSource({ url });
-    const ran = await initialiseDatabase(dataSource);
+    const ran = await initialiseDatabase(dataSource, config.version);
     if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
 
     const spa = new SpaFallback(path.join(WEB_DIST, 'index.html'));

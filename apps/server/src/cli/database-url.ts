@@ -6,11 +6,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadStoredSecrets, type AppConfig } from '../config/config.js';
-import { startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
+import { pgDataDir, startEmbeddedPostgres, type EmbeddedDatabase } from '../database/embedded-postgres.js';
 
 /** The running embedded server's PostgreSQL port, from its lock file, when it is up. */
 export function runningEmbeddedPort(dataDir: string): number | null {
-  const lock = path.join(dataDir, 'pg', 'postmaster.pid');
+  // Where the cluster really lives: as root it may be relocated out of a folder postgres cannot enter.
+  const lock = path.join(pgDataDir(dataDir), 'postmaster.pid');
   if (!existsSync(lock)) return null;
   const lines = readFileSync(lock, 'utf8').split('\n');
   const pid = Number(lines[0]);

@@ -12,6 +12,7 @@ pg.types.setTypeParser(20, (v: string) => {
   return Number.isSafeInteger(n) ? n : v;
 });
 import { migrations } from './migrations/index.js';
+import { appliedMigrations, assertSchemaNotNewer, migrationFailed } from './schema-check.js';
 
 const MIGRATION_LOCK = 7_240_001;
 
@@ -46,7 +47,11 @@ export function poolOf(ds: DataSource): pg.Pool {
   return (ds.driver as unknown as { master: pg.Pool }).master;
 }
 
-export async function initialiseDatabase(ds: DataSource): Promise<string[]> {
+/**
+ * Runs the pending migrations, forward only, each in its own transaction. Refuses (StartupRefusal)
+ * a schema newer than this code and reports a failed migration with what to do.
+ */
+export async function initialiseDatabase(ds: DataSource, version = '0.0.0'): Promise<string[]> {
   await ds.initialize();
   const runner = ds.createQueryRunner();
   await runner.connect();
@@ -56,9 +61,19 @@ export async function initialiseDatabase(ds: DataSource): Promise<string[]> {
     if (Number(server_version_num) < 140000) {
       throw new Error(`PostgreSQL 14 or newer is required (this server is ${server_version_num})`);
     }
+    const known = migrations.map((M) => new M().name ?? M.name);
+    const applied = await appliedMigrations(runner);
+    assertSchemaNotNewer(applied, known, version);
     await runner.query('CREATE SCHEMA IF NOT EXISTS crm');
-    const ran = await ds.runMigrations({ transaction: 'each' });
-    return ran.map((m) => m.name);
+    try {
+      const ran = await ds.runMigrations({ transaction: 'each' });
+      return ran.map((m) => m.name);
+    } catch (err) {
+      // TypeORM ran each pending migration in its own transaction: the failed one left nothing behind.
+      const now = await appliedMigrations(runner);
+      const failed = known.find((name) => !now.includes(name)) ?? 'unknown';
+      throw migrationFailed(failed, now.at(-1), err);
+    }
   } finally {
     await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
     await runner.release();

