@@ -70,7 +70,7 @@ describe('backup and restore', () => {
     const up = await fetch(`${srv.baseUrl}/api/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: fd });
     expect(up.status).toBe(201);
     fileId = ((await up.json()) as { id: string }).id;
-    const xml = chain('backup_check', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="review" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
+    const xml = chain('backup_check', ['<bpmn:startEvent id="s" crm:inputs="amount"/>', '<bpmn:userTask id="review" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
     expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
     const started = await rm.post('/api/process-definitions/backup_check/start', { variables: { amount: '1234.56' } });
     expect(started.status).toBe(201);

@@ -161,8 +161,10 @@ describe('a service task that writes acts for the user whose step triggered it',
   it('writes another branch\'s record neither through a technical role nor without one', async () => {
     await deploy(patcher('closeAsRole', ' crm:runAs="workflow_bank"'));
     await deploy(patcher('closePlain', ''));
-    // A complaint rm may not read (the analyst's own), and one of rm's.
-    const foreign = await analyst.post('/api/records/complaint', { customer: mine.id, channel: 'branch', category: 'fees', description: '他人投诉' });
+    // A complaint rm may not read (the analyst's own, about a customer the analyst created), and one of rm's.
+    const theirs = await analyst.post('/api/records/customer', { customer_type: 'individual', name: '分析师试用客户' });
+    expect(theirs.status).toBe(201);
+    const foreign = await analyst.post('/api/records/complaint', { customer: theirs.body.id, channel: 'branch', category: 'fees', description: '他人投诉' });
     const own = await rm.post('/api/records/complaint', { customer: mine.id, channel: 'branch', category: 'fees', description: '本人投诉' });
     expect([foreign.status, own.status]).toEqual([201, 201]);
     expect((await rm.get(`/api/records/complaint/${foreign.body.id}`)).status).toBe(404);
