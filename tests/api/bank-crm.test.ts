@@ -76,7 +76,7 @@ describe('demo start', () => {
   it('installs the pack and loads the demo bank', async () => {
     const t = await analyst.get('/api/templates');
     expect(t.status).toBe(200);
-    expect(t.body.items[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.1.0' } });
+    expect(t.body.items[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.2.0' } });
     const objects = (await analyst.get('/api/meta/objects')).body;
     const keys = (Array.isArray(objects) ? objects : objects.items).map((o: any) => o.key);
     expect(keys).toEqual(expect.arrayContaining(['customer', 'holding', 'relationship', 'interaction', 'consent', 'product', 'complaint', 'loan_application', 'lead', 'customer_tag', 'segment']));

@@ -25,6 +25,7 @@ import { langFrom } from './common/i18n.js';
 import { Metrics } from './metrics/metrics.js';
 import { SeedService } from './bootstrap/seed.service.js';
 import { DemoBootstrap } from './templates/demo-bootstrap.js';
+import { TemplatesService } from './templates/templates.service.js';
 import sjson from 'secure-json-parse';
 import { Lifecycle } from './health/lifecycle.js';
 import { installShutdownGate } from './health/shutdown-gate.js';
@@ -122,6 +123,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     }
     await app.init();
     for (const line of await app.get(SeedService).run()) print(line);
+    for (const line of await app.get(TemplatesService).upgradeInstalled()) print(line);
     for (const line of await app.get(DemoBootstrap).run()) print(line);
     await app.listen({ port: config.port, host: config.host });
     const addr = fastify.server.address();

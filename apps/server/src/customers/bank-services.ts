@@ -21,7 +21,7 @@ import { isInstalled, packConfig, packObject } from './bank-pack.js';
 
 const KYC_PROCESS = 'bank_kyc_review';
 /** The pack's technical role (template.json): writes only status fields, declared by the models' crm:runAs. */
-const KYC_ROLE = 'workflow_bank';
+const PACK_ROLE = 'workflow_bank';
 
 /**
  * A technical role acting for `user` (its id goes to updated_by and the audit trail) or for the
@@ -39,6 +39,7 @@ function addMonths(d: Date, months: number): string {
 @Injectable()
 export class BankServices implements OnApplicationBootstrap {
   private packObjects: Set<string> | undefined;
+  private packProcesses: Set<string> | undefined;
 
   constructor(
     private readonly db: Db,
@@ -157,9 +158,22 @@ export class BankServices implements OnApplicationBootstrap {
     const user = ctx.actor ? await this.principalOf(ctx.actor.id) : null;
     if (ctx.actor && !user) throw new BpmnError('ACTOR_DISABLED', `${ctx.actor.username} can no longer act`);
     if (user && !(await this.inputs.mayRead(user, object, id))) throw new BpmnError('RECORD_OUT_OF_SCOPE', `${user.username} may not read ${object} ${id}`);
-    if (ctx.runAs) return technicalPrincipal(ctx.runAs, user);
+    const runAs = ctx.runAs ?? (await this.legacyRunAs(ctx.instanceId));
+    if (runAs) return technicalPrincipal(runAs, user);
     if (!user) throw new BpmnError('NO_ACTOR', 'a service that writes records needs the user whose step triggered it or crm:runAs');
     return user;
+  }
+
+  /**
+   * Instances started on a pack model from before its services declared `crm:runAs` (pack 1.1 and
+   * older) keep running after an upgrade: their status write-backs act as the pack's own technical
+   * role, as the new models declare (for the triggering user, who must still read the record) —
+   * never as the unscoped platform.
+   */
+  private async legacyRunAs(instanceId: string): Promise<string | undefined> {
+    const row = await this.db.one<{ key: string }>('SELECT definition_key AS key FROM crm.wf_instances WHERE id = $1', [instanceId]);
+    this.packProcesses ??= new Set(loadTemplate('bank-crm').bundle.processes.map((p) => p.key));
+    return row && this.packProcesses.has(row.key) ? PACK_ROLE : undefined;
   }
 
   private async principalOf(id: string): Promise<Principal | null> {
@@ -185,7 +199,7 @@ export class BankServices implements OnApplicationBootstrap {
    * kycReviewInterval decision: high quarterly, medium yearly, low every three years), at most `max`
    * per run; each customer is marked "reviewing" in the same transaction, so a review starts once.
    */
-  async scheduleKycReviews(max = Number(process.env.CRM_KYC_BATCH ?? 200), as: Principal = technicalPrincipal(KYC_ROLE, null)): Promise<{ started: number }> {
+  async scheduleKycReviews(max = Number(process.env.CRM_KYC_BATCH ?? 200), as: Principal = technicalPrincipal(PACK_ROLE, null)): Promise<{ started: number }> {
     if (!(await isInstalled(this.meta))) return { started: 0 };
     const cfg = packConfig();
     const o = await packObject(this.meta, cfg.customer, ['kyc_next_review', 'kyc_status']);

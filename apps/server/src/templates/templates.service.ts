@@ -145,6 +145,23 @@ export class TemplatesService {
     return Object.create(real, props) as T;
   }
 
+  /**
+   * At start-up: every pack installed at another version than the one this release bundles is
+   * upgraded in place, as the platform. Like any install it never changes an existing role (the
+   * differences go to the audit entry for the security administrator) and keeps the bank's own changes.
+   */
+  async upgradeInstalled(): Promise<string[]> {
+    const lines: string[] = [];
+    for (const key of templateKeys()) {
+      const state = await this.state(key);
+      const { bundle } = loadTemplate(key);
+      if (!state || state.version === bundle.version) continue;
+      const res = await this.install(key, null, 'zh-CN');
+      lines.push(`Upgraded the ${key} template from v${state.version} to v${res.version} (${res.changes.length} parts).`);
+    }
+    return lines;
+  }
+
   async list(): Promise<Record<string, unknown>[]> {
     const out: Record<string, unknown>[] = [];
     for (const key of templateKeys()) {

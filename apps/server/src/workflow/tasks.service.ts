@@ -5,7 +5,7 @@
  * wins and the other gets 409.
  */
 import { Injectable } from '@nestjs/common';
-import { openTasks, WorkflowEventError, type InstanceState } from '@crm/workflow-engine';
+import { declaredNames, openTasks, WorkflowEventError, type ElementDef, type InstanceState, type ProcessModel } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -139,13 +139,28 @@ export class TasksService {
     });
   }
 
+  /**
+   * The element whose declarations a completion is checked against. A task of a model deployed before
+   * models declared their outputs (release 1.0) takes them from the same activity of the latest version
+   * of its process: instances started before an upgrade keep running, and still take only declared
+   * variables (deploying needs the designer right, so this grants nothing a designer could not declare).
+   */
+  private async declaringElement(ctx: StepCtx, row: InstanceRow, model: ProcessModel, activityId: string, formKey: string | null): Promise<ElementDef | undefined> {
+    const el = model.elements[activityId];
+    if (declaredNames(el).length || formKey) return el;
+    const { rows } = await ctx.client.query<{ id: string }>('SELECT id FROM crm.wf_definitions WHERE key = $1 ORDER BY version DESC LIMIT 1', [row.definition_key]);
+    if (!rows[0] || rows[0].id === row.definition_id) return el;
+    return (await this.defs.model(ctx.client, rows[0].id)).elements[activityId] ?? el;
+  }
+
   async complete(p: Principal, id: string, variables: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
     return this.runtime.tx(async (ctx) => {
       const { row, task: t } = await this.lockTask(ctx, id);
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
       await this.checkMay(p, t);
       const model = await this.defs.model(ctx.client, row.definition_id);
-      const values = await this.inputs.accept(p, model, model.elements[t.activity_id], variables, t.form_key);
+      const el = await this.declaringElement(ctx, row, model, t.activity_id, t.form_key);
+      const values = await this.inputs.accept(p, model, el, variables, t.form_key);
       try {
         await this.runtime.completeTask(ctx, row, id, p.username, values, {
           action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key },
