@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createClient } from '@crm/shared';
-import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut, waitCount } from './browser.js';
 
 describe('password reset screens', () => {
   const session = browserSession();
@@ -27,8 +27,10 @@ describe('password reset screens', () => {
     // The list pages: find the user by name first.
     await page.locator('input[placeholder="搜索用户"]').fill(username);
     await page.locator('input[placeholder="搜索用户"]').press('Enter');
+    // Wait for the searched list: a click on the first list's row is lost when the table re-renders.
+    await waitCount(page.locator('.ant-table-tbody tr.ant-table-row'), 1, 20_000);
     await page.locator(`[data-testid=reset-${username}]`).click();
-    await page.locator('.ant-popconfirm .ant-btn-primary').click();
+    await page.locator('.ant-popconfirm:visible .ant-btn-primary').click();
     const shown = page.locator('[data-testid=temporary-password] code');
     const pending = page.locator('.ant-message', { hasText: '复核' });
     await Promise.race([shown.waitFor(), pending.waitFor()]);
