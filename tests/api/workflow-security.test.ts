@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
-import { until } from '../harness/poll.js';
+import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
 
 type Client = ReturnType<typeof client>;
