@@ -143,11 +143,14 @@ describe('a running server', () => {
     const created = await api.post('/api/auth/api-keys', { name: '核心系统对接' });
     expect(created.status).toBe(201);
     const key: string = created.body.key;
-    expect(key).toMatch(/^crmk_[0-9a-f]{32}_/);
+    expect(key).toMatch(/^crmk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
+    // The secret is base64url and may itself contain '_': take it by position, not by split.
+    const secret = key.slice('crmk_'.length + 33);
+    expect(secret).toHaveLength(43);
     const listed = await api.get('/api/auth/api-keys');
-    expect(JSON.stringify(listed.body)).not.toContain(key.split('_')[2]);
+    expect(JSON.stringify(listed.body)).not.toContain(secret);
     const stored = await withClient(srv.dbUrl, (c) => c.query('SELECT secret_hash FROM crm.api_keys WHERE id = $1', [created.body.id]));
-    expect(stored.rows[0].secret_hash).not.toContain(key.split('_')[2]);
+    expect(stored.rows[0].secret_hash).not.toContain(secret);
     const me = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key });
     expect(me.status).toBe(200);
     expect(me.body.username).toBe('analyst');
