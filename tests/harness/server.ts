@@ -83,7 +83,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     CRM_DEMO: '1',
     // A bare platform with the demo users; suites about the bank pack ask for it explicitly.
     CRM_DEMO_TEMPLATES: 'none',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...opts.env,
   };
   const proc = spawnServer(env);

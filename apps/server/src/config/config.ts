@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { ldapConfig, type LdapConfig } from './ldap-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CryptoSuite = 'aes' | 'sm';
@@ -35,6 +36,8 @@ export interface AppConfig {
   rateLimits: RateLimits;
   /** Which X-Forwarded-For hops are believed for the client address (Fastify `trustProxy`). */
   trustProxy: boolean | number | string[];
+  /** LDAP / Active Directory login (CRM_LDAP_*), or null when not configured. */
+  ldap: LdapConfig | null;
 }
 
 /** Requests per minute; 0 turns a limit off. */
@@ -55,9 +58,9 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+export function intVar(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
@@ -213,6 +216,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     version: readVersion(),
     rateLimits,
     trustProxy,
+    ldap: ldapConfig(env),
   };
 }
 
