@@ -121,3 +121,15 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     },
   };
 }
+
+/** Runs the built server with env until it exits (killed after timeoutMs); its exit code and output. */
+export async function runServerToExit(env: Record<string, string | undefined>, timeoutMs = 60000): Promise<{ code: number | null; out: string }> {
+  const proc = spawnServer(env);
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  clearTimeout(t);
+  return { code, out };
+}
