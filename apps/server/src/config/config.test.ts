@@ -58,6 +58,8 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     expect(c.packParameters).toEqual({ CRM_BANK_COMPLAINT_SLA: 'P2D' });
     expect(c.pgTools).toEqual({ pgDump: '/usr/lib/postgresql/17/bin/pg_dump', pgRestore: '/usr/lib/postgresql/17/bin/pg_restore', psql: '/opt/psql' });
     expect(load({ CRM_DEMO_TEMPLATES: 'bank-crm, other-pack' }).demoTemplates).toEqual(['bank-crm', 'other-pack']);
+    expect(load({ CRM_DEMO_TEMPLATES: 'NONE' }).demoTemplates).toEqual([]);
+    expect(load({ CRM_DEMO_TEMPLATES: 'bank-crm,none' }).demoTemplates).toEqual(['bank-crm']);
   });
 
   it('defaults the demo customers by database: 5000 embedded', () => {

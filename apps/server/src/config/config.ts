@@ -292,10 +292,11 @@ function originListVar(env: Env, name: string): string[] {
 function templateListVar(env: Env, name: string, def: string[]): string[] {
   const raw = env[name]?.trim();
   if (!raw) return def;
-  const keys = raw.split(',').map((s) => s.trim()).filter(Boolean);
-  if (keys.length === 1 && keys[0].toLowerCase() === 'none') return [];
-  const bad = keys.find((k) => !/^[a-z][a-z0-9-]{0,62}$/.test(k));
-  if (bad !== undefined || !keys.length) throw new ConfigError(name, `must be a comma list of template keys (like bank-crm) or none (got "${raw}")`);
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const keys = items.filter((k) => k.toLowerCase() !== 'none');
+  if (!items.length || keys.some((k) => !/^[a-z][a-z0-9-]{0,62}$/.test(k))) {
+    throw new ConfigError(name, `must be a comma list of template keys (like bank-crm) or none (got "${raw}")`);
+  }
   return keys;
 }
 
