@@ -28,6 +28,7 @@ import { TasksService } from '../workflow/tasks.service.js';
 import { cyclicComponents } from './graph.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags, type RuleTag } from './rule-tags.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { assertRuleTagValid } from './rule-tag-validation.js';
 import { SegmentDefinitions } from './segment-definitions.js';
 
@@ -40,11 +41,6 @@ const MAX_GUARANTEE_EDGES = 2_000_000;
 const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent', 'integer']);
 
 type Section = { items: Record<string, unknown>[]; restricted?: boolean; total?: number };
-
-function envMs(name: string, def: number): number {
-  const n = Number(process.env[name] ?? def);
-  return Number.isFinite(n) && n >= 0 ? n : def;
-}
 
 function num(v: unknown): number {
   const n = Number(v ?? 0);
@@ -67,6 +63,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly tasks: TasksService,
     private readonly segmentDefs: SegmentDefinitions,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,7 +78,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     void (async () => {
       if (await isInstalled(this.meta)) await this.segmentDefs.protectStored();
     })().catch((err) => this.logger.warn({ err }, 'protecting stored segment filters failed'));
-    const every = envMs('CRM_BANK_JOBS_MS', 3_600_000);
+    const every = this.config.bankJobsMs;
     if (every > 0) {
       this.timer = setInterval(() => void this.periodic(), every);
       this.timer.unref();
