@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { chain } from './workflow-bpmn.js';
 
 type Api = Awaited<ReturnType<typeof as>>;
 let srv: TestServer;
@@ -95,6 +96,21 @@ describe('money end to end', () => {
     const patched = await rm.patch(`/api/records/ledger/${res.body.id}`, { b: '0.01', version: read.body.version });
     expect(patched.status).toBe(200);
     expect(patched.body).toMatchObject({ a: BIG, b: '0.01', echo: '9007199254740993.02' });
+  });
+
+  it('starts a process only when the trigger condition holds on the decimal amount', async () => {
+    const xml = chain('bigLedger', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="look" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
+    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    const trigger = { processKey: 'bigLedger', object: 'ledger', on: 'created', condition: 'a > 9007199254740993 and record.total = 9007199254740993.01' };
+    expect((await analyst.post('/api/process-triggers', trigger)).status).toBe(201);
+    const started = async (id: string) =>
+      (await withClient(srv.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE definition_key = 'bigLedger' AND business_key = $1`, [id]))).rows[0].n;
+    const big = await submit({ a: BIG, b: '0' });
+    expect(big.status).toBe(201);
+    expect(await started(big.body.id)).toBe(1);
+    const below = await submit({ a: '9007199254740993.00', b: '0.01' });
+    expect(below.body.total).toBe('9007199254740993.01');
+    expect(await started(below.body.id)).toBe(0);
   });
 
   it('refuses amounts that are not decimal strings at the money scale, writing nothing', async () => {

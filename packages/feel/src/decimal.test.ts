@@ -72,6 +72,10 @@ describe('FEEL numbers are decimals', () => {
     expect(evaluateFeel('number("1.5", null, null)')).toBe(1.5);
     expect(evaluateFeel('-x', { x: big('0.5') })).toBe(-0.5);
     expect(evaluateFeel('x + 1', { x: 'text' })).toBeNull();
+    // Text against a decimal does not throw, and is never equal to it.
+    expect(evaluateFeel('x > 9007199254740993', { x: 'text' })).toBe(false);
+    expect(evaluateFeel('x = 0.5', { x: '0.5' })).toBeNull();
+    expect(evaluateFeel('list contains(["0.5"], 0.5)')).toBe(false);
     expect(evaluateFeel('distinct values([0.5, x, 1])', { x: big('0.5') })).toEqual([0.5, 1]);
   });
 

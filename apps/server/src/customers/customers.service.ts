@@ -9,7 +9,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { toScaledDecimal, type FeelBudgetError } from '@crm/feel';
-import { decimalToFeel, type FieldDef } from '@crm/form-engine';
+import { amountsToFeel, decimalToFeel, type FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
@@ -26,7 +26,7 @@ import { decodeRow } from '../records/record-codec.js';
 import { ProcessInstancesService } from '../workflow/process-instances.service.js';
 import { TasksService } from '../workflow/tasks.service.js';
 import { cyclicComponents } from './graph.js';
-import { aggregates, circleId, compileRules, evaluateRuleTags, ruleValues, type RuleTag } from './rule-tags.js';
+import { aggregates, circleId, compileRules, evaluateRuleTags, type RuleTag } from './rule-tags.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
 import { assertRuleTagValid } from './rule-tag-validation.js';
 import { SegmentDefinitions } from './segment-definitions.js';
@@ -449,7 +449,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
         const ag = aggregates(m.totals, m.n);
         const aum = ag.aum;
         const before = ((rec[cfg.tags.ruleField] as string[] | null) ?? []).slice().sort();
-        const evaluated = evaluateRuleTags(rules, { ...ruleValues(plainFields, rec), ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
+        const evaluated = evaluateRuleTags(rules, { ...amountsToFeel(plainFields, rec), ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
         // A rule that failed in this run keeps what it said before.
         const tags = [...new Set([...evaluated, ...before.filter((t) => failed.some((f) => f.tag === t))])].sort();
         if (before.join(',') !== tags.join(',') || toScaledDecimal(rec[cfg.aumField] ?? 0, 2) !== aum.toFixed(2)) {

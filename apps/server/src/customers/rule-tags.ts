@@ -1,6 +1,5 @@
 /** Rule tags: FEEL conditions over a customer's fields and holdings aggregates. Shared by the server job and the demo loader. */
 import { compileFeel, FeelBudgetError, FeelDecimal, feelNumber, type CompiledFeel } from '@crm/feel';
-import { decimalToFeel, type FieldDef } from '@crm/form-engine';
 import { createHash } from 'node:crypto';
 
 export interface RuleTag {
@@ -61,21 +60,6 @@ export function aggregates(byCategory: Record<string, string>, count: number): R
     insurance_balance: g('insurance'),
     holding_count: count,
   };
-}
-
-const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent']);
-
-/**
- * A record's values as rules read them: money, decimal and percent fields (decimal strings on the
- * wire) become FEEL decimals, so `annual_income > 500000` compares amounts exactly; other values as they are.
- */
-export function ruleValues(fields: readonly FieldDef[], record: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...record };
-  for (const f of fields) {
-    const v = record[f.key];
-    if (AMOUNT_TYPES.has(f.type) && typeof v === 'string') out[f.key] = decimalToFeel(v);
-  }
-  return out;
 }
 
 /**

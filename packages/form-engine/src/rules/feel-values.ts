@@ -35,6 +35,20 @@ export function decimalToFeel(value: string): unknown {
   return feelNumber(value) ?? value;
 }
 
+/**
+ * A record's values with its money, decimal and percent fields as FEEL decimals and everything else
+ * as it is (dates stay ISO text): for server-side conditions over stored records (rule tags,
+ * process triggers), where `amount > 50000` must compare amounts, not text with a number.
+ */
+export function amountsToFeel(fields: readonly FieldDef[], record: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...record };
+  for (const f of fields) {
+    const v = record[f.key];
+    if (DECIMAL_TYPES.has(f.type) && typeof v === 'string') out[f.key] = decimalToFeel(v);
+  }
+  return out;
+}
+
 /** Wire value → FEEL value. `subFields` lifts the rows of a repeating group. */
 export function toFeelValue(field: FieldDef | undefined, value: unknown, subFields?: ReadonlyMap<string, FieldDef>): unknown {
   if (value === undefined || value === null || !field) return value ?? null;
