@@ -5,7 +5,7 @@
  * to the field's scale, ISO dates). The FEEL date constructors come from feelin itself (the library
  * @crm/feel wraps); nothing is parsed here.
  */
-import { feelNumber, isFeelDecimal } from '@crm/feel';
+import { feelNumber, isFeelDecimal, type FeelDecimal } from '@crm/feel';
 import { date as feelDate, dateAndTime as feelDateTime } from 'feelin';
 import type { FieldDef } from '../types.js';
 import { MONEY_SCALE, PERCENT_SCALE, toDecimalString } from '../bank/decimal.js';
@@ -31,7 +31,7 @@ function liftTemporal(make: (s: string) => unknown, s: string): unknown {
  * number when it is a safe integer. Text that is no decimal stays text (validation reports it).
  * Exported for the field types whose FEEL value is a decimal.
  */
-export function decimalToFeel(value: string): unknown {
+export function decimalToFeel(value: string): number | FeelDecimal | string {
   return feelNumber(value) ?? value;
 }
 
