@@ -8,8 +8,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import type { FeelBudgetError } from '@crm/feel';
-import type { FieldDef } from '@crm/form-engine';
+import { toScaledDecimal, type FeelBudgetError } from '@crm/feel';
+import { amountsToFeel, decimalToFeel, type FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
@@ -428,11 +428,12 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
          GROUP BY 1, 2`,
         [batch],
       );
-      const sums = new Map<string, Record<string, number>>();
+      // Balances stay decimal strings (numeric sums): rule-tags adds them as decimals.
+      const sums = new Map<string, { totals: Record<string, string>; n: number }>();
       for (const a of agg.rows) {
-        const m = sums.get(a.c) ?? {};
-        m[a.cat] = num(a.total);
-        m.__n = (m.__n ?? 0) + Number(a.n);
+        const m = sums.get(a.c) ?? { totals: {}, n: 0 };
+        m.totals[a.cat] = a.total;
+        m.n += Number(a.n);
         sums.set(a.c, m);
       }
       const lists = wantsHoldings ? await this.holdingLists(q, hold, batch) : undefined;
@@ -441,14 +442,14 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
       const upAum: string[] = [];
       for (const row of rows) {
         const rec = decodeRow(plainFields, row, this.records.crypto);
-        const m = sums.get(String(row.id)) ?? {};
-        const ag = aggregates(m, m.__n ?? 0);
-        const aum = ag.aum!;
+        const m = sums.get(String(row.id)) ?? { totals: {}, n: 0 };
+        const ag = aggregates(m.totals, m.n);
+        const aum = ag.aum;
         const before = ((rec[cfg.tags.ruleField] as string[] | null) ?? []).slice().sort();
-        const evaluated = evaluateRuleTags(rules, { ...rec, ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
+        const evaluated = evaluateRuleTags(rules, { ...amountsToFeel(plainFields, rec), ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
         // A rule that failed in this run keeps what it said before.
         const tags = [...new Set([...evaluated, ...before.filter((t) => failed.some((f) => f.tag === t))])].sort();
-        if (before.join(',') !== tags.join(',') || num(rec[cfg.aumField]).toFixed(2) !== aum.toFixed(2)) {
+        if (before.join(',') !== tags.join(',') || toScaledDecimal(rec[cfg.aumField] ?? 0, 2) !== aum.toFixed(2)) {
           upIds.push(String(row.id));
           upTags.push(JSON.stringify(tags));
           upAum.push(aum.toFixed(2));
@@ -484,7 +485,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     for (const row of rows) {
       const rec = decodeRow(plain, row, this.records.crypto);
       const item: Record<string, unknown> = {};
-      for (const f of plain) item[f.key] = AMOUNT_TYPES.has(f.type) && rec[f.key] !== null ? num(rec[f.key]) : rec[f.key];
+      for (const f of plain) item[f.key] = AMOUNT_TYPES.has(f.type) && typeof rec[f.key] === 'string' ? decimalToFeel(rec[f.key] as string) : rec[f.key];
       const key = String(rec[h.customer]);
       const list = out.get(key);
       if (list) list.push(item);

@@ -11,6 +11,7 @@ import { ModuleRef } from '@nestjs/core';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { parseDmn } from '@crm/workflow-engine';
@@ -116,7 +117,12 @@ const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent']);
 
 function sameValue(f: FieldDef | undefined, a: unknown, b: unknown): boolean {
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
-  if (f && NUMERIC.has(f.type)) return Number(a) === Number(b);
+  if (f && NUMERIC.has(f.type)) {
+    // "1.50" and "1.5" are the same amount; compared as decimals, never as doubles (which merge cents above 2^53).
+    const x = feelNumber(a);
+    const y = feelNumber(b);
+    return x !== null && y !== null ? new FeelDecimal(x).eq(y) : String(a) === String(b);
+  }
   if (typeof a === 'object' || typeof b === 'object') return stable(a) === stable(b);
   return String(a) === String(b);
 }
