@@ -6,6 +6,7 @@ import { Workflow0005 } from './0005-workflow.js';
 import { UserChangeNotify1764300000006 } from './0006-user-change-notify.js';
 import { Retention1764300000014 } from './0014-retention.js';
 import { AuthDuties1764300000071 } from './0007-auth-duties.js';
+import { PackMigrations1764300000090 } from './0015-pack-migrations.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
-export const migrations = [Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, Retention1764300000014, AuthDuties1764300000071];
+export const migrations = [Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, Retention1764300000014, AuthDuties1764300000071, PackMigrations1764300000090];

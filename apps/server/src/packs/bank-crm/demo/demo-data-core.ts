@@ -8,10 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import type { FieldDef } from '@crm/form-engine';
-import type { FieldCrypto } from '../crypto/field-crypto.js';
-import { hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
-import { encodeValues, sqlCastFor } from '../records/record-codec.js';
-import { hashPassword } from '../auth/password.js';
+import type { FieldCrypto } from '../../../crypto/field-crypto.js';
+import { hashColumn, isEncrypted, quoteIdent, tableOf } from '../../../metadata/field-types.js';
+import { encodeValues, sqlCastFor } from '../../../records/record-codec.js';
+import { hashPassword } from '../../../auth/password.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags } from '../customers/rule-tags.js';
 import { idNumber, uscc } from './cn-ids.js';
 import { COMPANY_BIZ, COMPANY_PREFIX, COMPANY_SUFFIX, GIVEN, GIVEN1, INDUSTRIES, OCCUPATIONS, PLACES, STREETS, SURNAMES } from './names.js';
@@ -323,7 +323,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
       if (r() < 0.15) hold('fund', Math.exp(8 + r() * 4));
       if (!corporate && r() < 0.1) hold('insurance', Math.exp(9 + r() * 3));
       if (r() < (corporate ? 0.5 : 0.2)) hold('loan', scale * Math.exp(11 + r() * 3));
-      const ag = aggregates(sums, count);
+      const ag = aggregates(Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, money(v)])), count);
       c.aum = money(ag.aum!);
       c.segment ??= ag.aum! >= 6e6 ? 'private' : ag.aum! >= 5e5 ? 'affluent' : 'mass';
       c.rule_tags = evaluateRuleTags(rules, { ...c, ...ag });

@@ -26,9 +26,9 @@ export function compileRules(defs: { code: string; rule: string | null; kind: st
  */
 export const RULE_VARIABLES = ['aum', 'deposit_balance', 'loan_balance', 'wealth_balance', 'insurance_balance', 'holding_count', 'holdings', 'as_of'] as const;
 
-/** Holdings balances by category → the aggregate variables rules may use. */
-export function aggregates(byCategory: Record<string, number>, count: number): Record<string, number> {
-  const g = (k: string) => byCategory[k] ?? 0;
+/** Holdings balances by category (decimal strings, summed in SQL numeric) → the aggregate variables rules may use. */
+export function aggregates(byCategory: Record<string, string>, count: number): Record<string, number> {
+  const g = (k: string) => Number(byCategory[k] ?? 0);
   return {
     aum: g('deposit') + g('wealth') + g('fund') + g('insurance'),
     deposit_balance: g('deposit'),
