@@ -11,7 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase, dropTestDatabase } from './db.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SERVER_MAIN = path.join(repo, 'apps/server/dist/main.js');
+/** The built server; the build without solution packs (scripts/build-without-packs.mjs) points CRM_TEST_SERVER_MAIN at its own. */
+export const SERVER_MAIN = path.resolve(repo, process.env.CRM_TEST_SERVER_MAIN || 'apps/server/dist/main.js');
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 export const TEST_DATA_KEY = 'a'.repeat(64);
 

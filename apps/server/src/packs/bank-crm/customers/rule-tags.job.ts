@@ -144,7 +144,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
       // Totals stay SQL numeric: per category, and the AUM (the asset categories) per customer, as decimal text.
       const agg = await q.query<{ c: string; cat: string; total: string; n: string; aum: string | null }>(
         `SELECT t.${quoteIdent(h.customer)}::text AS c, t.${quoteIdent(h.category)} AS cat, sum(t.${quoteIdent(h.balance)})::text AS total, count(*)::text AS n,
-                (sum(sum(t.${quoteIdent(h.balance)})) FILTER (WHERE t.${quoteIdent(h.category)} = ANY($2::text[])) OVER (PARTITION BY t.${quoteIdent(h.customer)}))::text AS aum
+                (sum(sum(t.${quoteIdent(h.balance)})) FILTER (WHERE t.${quoteIdent(h.category)} = ANY($2::text[])) OVER (PARTITION BY t.${quoteIdent(h.customer)}::text))::text AS aum
          FROM ${H} t WHERE t.${quoteIdent(h.customer)} = ANY($1::uuid[]) AND t.deleted_at IS NULL AND t.${quoteIdent(h.status)} IS DISTINCT FROM 'closed'
          GROUP BY 1, 2`,
         [batch, AUM_CATEGORIES],

@@ -14,6 +14,8 @@ export const sanctionsMigration: PackMigration = {
       await c.query('ALTER TABLE crm.wf_sanctions RENAME TO bank_sanctions');
       await c.query('ALTER INDEX IF EXISTS crm.wf_sanctions_name RENAME TO bank_sanctions_name');
       await c.query('ALTER INDEX IF EXISTS crm.wf_sanctions_id_number RENAME TO bank_sanctions_id_number');
+      const pkey = await c.query(`SELECT 1 FROM pg_constraint WHERE conname = 'wf_sanctions_pkey' AND conrelid = 'crm.bank_sanctions'::regclass`);
+      if (pkey.rowCount) await c.query('ALTER TABLE crm.bank_sanctions RENAME CONSTRAINT wf_sanctions_pkey TO bank_sanctions_pkey');
       return;
     }
     await c.query(`
