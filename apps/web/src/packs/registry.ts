@@ -3,7 +3,7 @@
  * only. A build without packs (CRM_WEB_PACKS=none, see vite.config.ts) swaps `./installed` for `./none`.
  */
 import { WEB_PACKS } from './installed';
-import type { PackMenuItem, WebPack } from './web-pack';
+import type { PackMenuItem, PackRecordLink, WebPack } from './web-pack';
 
 export function webPacks(): readonly WebPack[] {
   return WEB_PACKS;
@@ -11,4 +11,9 @@ export function webPacks(): readonly WebPack[] {
 
 export function packMenu(): PackMenuItem[] {
   return WEB_PACKS.flatMap((p) => p.menu);
+}
+
+/** The pack buttons for a record of `objectKey`. */
+export function packRecordLinks(objectKey: string): PackRecordLink[] {
+  return WEB_PACKS.flatMap((p) => p.recordLinks ?? []).filter((l) => l.appliesTo(objectKey));
 }

@@ -9,10 +9,19 @@ export interface PackMenuItem {
   label: { 'zh-CN': string; en: string };
 }
 
+/** A button on a record's page leading to a pack page about that record. */
+export interface PackRecordLink {
+  appliesTo(objectKey: string): boolean;
+  to(recordId: string): string;
+  icon: ReactNode;
+  label: { 'zh-CN': string; en: string };
+}
+
 export interface WebPack {
   key: string;
   /** Child routes of the shell (relative paths, e.g. `customers/:id`). */
   routes: RouteObject[];
   /** Entries shown after "My tasks". */
   menu: PackMenuItem[];
+  recordLinks?: PackRecordLink[];
 }
