@@ -6,7 +6,7 @@
  * database already has from the platform migration of earlier releases — the bank's entries kept.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { startServer, type TestServer } from '../harness/server.js';
+import { runToExit, startServer, type TestServer } from '../harness/server.js';
 import { as } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
@@ -124,5 +124,24 @@ describe(`the platform with the packs of this build (${PACKS.join(', ') || 'none
       return v.state === 'completed' && v;
     });
     expect(inst.variables).toMatchObject({ hit: true });
+  });
+  it('rolls a failed pack step back whole and refuses to start (exit 4), then runs it once the cause is gone', async () => {
+    await srv.stop({ keepDatabase: true });
+    await withClient(srv.dbUrl, async (c) => {
+      await c.query('DROP TABLE crm.bank_sanctions');
+      await c.query('DELETE FROM crm.pack_migrations');
+      // In the way of the step's second index, after its table and first index were created.
+      await c.query('CREATE TABLE crm.bank_sanctions_id_number (x int)');
+    });
+    const { code, out } = await runToExit(srv.dbUrl);
+    expect(code).toBe(4);
+    expect(out).toContain('Migration 0001-sanctions of the bank-crm pack failed and was rolled back');
+    expect(out).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await packSteps()).toEqual([]);
+    expect(await tables()).toEqual({ bank: null, old: null });
+    await withClient(srv.dbUrl, (c) => c.query('DROP TABLE crm.bank_sanctions_id_number'));
+    await restart();
+    expect(await packSteps()).toEqual([{ pack: 'bank-crm', id: '0001-sanctions' }]);
+    expect(await withClient(srv.dbUrl, async (c) => (await c.query('SELECT count(*)::int AS n FROM crm.bank_sanctions')).rows[0].n)).toBe(5);
   });
 });

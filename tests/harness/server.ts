@@ -55,6 +55,21 @@ export function spawnServer(env: Record<string, string | undefined>): ChildProce
   return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVER_MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** Starts the server on a database and waits for it to exit (a start that must be refused); its exit code and output. */
+export async function runToExit(dbUrl: string): Promise<{ code: number | null; out: string }> {
+  const proc = spawnServer({
+    PORT: String(await freePort()), DATABASE_URL: dbUrl, CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY,
+    CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'warn',
+  });
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const t = setTimeout(() => proc.kill('SIGKILL'), 60000);
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  clearTimeout(t);
+  return { code, out };
+}
+
 export async function waitHealthy(baseUrl: string, proc: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
