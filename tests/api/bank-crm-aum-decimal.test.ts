@@ -1,8 +1,8 @@
 /**
  * Holdings totals and AUM stay SQL numeric end to end: amounts past 2^53 and tenths that floats
  * round keep every cent, in the stored AUM (recomputed in the writer's transaction and by the
- * periodic job) and in the 360° view's totals. The periodic job takes its lock inside its own
- * transaction, so no connection is ever left holding it.
+ * periodic job) and in the 360° view's totals. The periodic job takes its lock inside a transaction,
+ * so no connection is ever left holding it after a run.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';

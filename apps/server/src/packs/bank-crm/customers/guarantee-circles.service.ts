@@ -4,7 +4,6 @@
  * circles as far as the caller may see their members.
  */
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { Db } from '../../../database/db.js';
 import { AuditService } from '../../../audit/audit.service.js';
@@ -42,7 +41,7 @@ export class GuaranteeCircles implements OnModuleDestroy {
    * Finds every guarantee circle (a cycle in the guarantor links) over all customers and flags each
    * member with the circle's id; customers no longer in one are cleared. Returns the circles found.
    */
-  async detectCircles(client?: PoolClient): Promise<{ circles: number; customers: number }> {
+  async detectCircles(): Promise<{ circles: number; customers: number }> {
     const cfg = packConfig();
     const r = cfg.relationship;
     const rel = await packObject(this.meta, r.object, [r.from, r.to, r.type]);
@@ -51,11 +50,10 @@ export class GuaranteeCircles implements OnModuleDestroy {
     const A = quoteIdent(r.from);
     const B = quoteIdent(r.to);
     const K = quoteIdent(r.type);
-    const q = client ?? this.db.pool;
     const edges: [string, string][] = [];
     let after = '00000000-0000-0000-0000-000000000000';
     while (edges.length < MAX_GUARANTEE_EDGES) {
-      const { rows } = await q.query<{ id: string; a: string; b: string }>(
+      const rows = await this.db.query<{ id: string; a: string; b: string }>(
         `SELECT t.id::text AS id, t.${A}::text AS a, t.${B}::text AS b FROM ${T} t
          WHERE t.deleted_at IS NULL AND t.${K} = $1 AND t.id > $2::uuid ORDER BY t.id LIMIT $3`,
         [r.guarantor, after, 50_000],
@@ -78,7 +76,7 @@ export class GuaranteeCircles implements OnModuleDestroy {
     const F = quoteIdent(cfg.circle.flag);
     const I = quoteIdent(cfg.circle.id);
     let changed = 0;
-    const write = async (c: PoolClient) => {
+    await this.db.tx(async (c) => {
       for (let i = 0; i < ids.length; i += BATCH) {
         const res = await c.query(
           `UPDATE ${C} t SET ${F} = true, ${I} = v.c FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS c) v
@@ -90,9 +88,7 @@ export class GuaranteeCircles implements OnModuleDestroy {
       const cleared = await c.query(`UPDATE ${C} t SET ${F} = false, ${I} = NULL WHERE t.${F} = true AND NOT (t.id = ANY($1::uuid[]))`, [ids]);
       changed += cleared.rowCount ?? 0;
       if (changed) await this.audit.record({ action: 'customers.guarantee_circles', object: cust.key, actorId: null, data: { circles: comps.length, members: ids.length, changed } }, c);
-    };
-    // Inside the caller's transaction (the periodic job's) when given, else in one of its own.
-    await (client ? write(client) : this.db.tx(write));
+    });
     return { circles: comps.length, customers: ids.length };
   }
 

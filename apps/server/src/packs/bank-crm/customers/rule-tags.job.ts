@@ -2,7 +2,7 @@
  * The bank pack's rule tags job: FEEL rules over each customer's fields and holdings aggregates give
  * its rule tags and AUM (derived columns written by the platform in bounded batches). It runs for one
  * customer in the writer's transaction when a customer or holding changes, and over every customer
- * periodically (with guarantee-circle detection) inside one transaction holding the job's lock.
+ * periodically (with guarantee-circle detection), one runner at a time across server processes.
  * Writes of tag and segment definitions are checked here, by any path.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
@@ -27,12 +27,13 @@ import { assertRuleTagValid } from './rule-tag-validation.js';
 import { SegmentDefinitions } from './segment-definitions.js';
 import { tagDefinitions } from './customer-reads.js';
 import { GuaranteeCircles } from './guarantee-circles.service.js';
+import { whileHoldingJobLock } from '../job-lock.js';
 
 const BATCH = 2000;
 const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent', 'integer']);
 /** Holding categories that count as the customer's assets under management (as `aggregates` counts them). */
 const AUM_CATEGORIES = ['deposit', 'wealth', 'fund', 'insurance'];
-/** The periodic job's transaction-level lock: one runner at a time across server processes. */
+/** The periodic job's lock (see job-lock.ts). */
 const BANK_JOBS_LOCK = 7_240_030;
 
 function envMs(name: string, def: number): number {
@@ -83,18 +84,13 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /**
-   * The periodic job: rule tags and guarantee circles (KYC reviews are scheduled by KycScheduler), in
-   * one transaction whose lock is released with it — on the connection that took it — whatever happens.
-   */
+  /** The periodic job: rule tags and guarantee circles (KYC reviews are scheduled by KycScheduler), one runner at a time. */
   private async periodic(): Promise<void> {
     try {
       if (!(await isInstalled(this.meta))) return;
-      await this.db.tx(async (c) => {
-        const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [BANK_JOBS_LOCK]);
-        if (!rows[0]?.ok) return;
-        await this.recomputeTags(undefined, c);
-        await this.circles.detectCircles(c);
+      await whileHoldingJobLock(this.db, BANK_JOBS_LOCK, async () => {
+        await this.recomputeTags();
+        await this.circles.detectCircles();
       });
     } catch (err) {
       this.logger.warn({ err }, 'bank-crm periodic job failed');
@@ -187,7 +183,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
       if (ids || rows.length < BATCH) break;
       after = String(rows[rows.length - 1]!.id);
     }
-    if (!ids && (changed || failed.length)) await this.audit.record({ action: 'customers.rule_tags', object: cust.key, actorId: null, data: { customers: seen, changed, failed } }, client);
+    if (!ids && (changed || failed.length)) await this.audit.record({ action: 'customers.rule_tags', object: cust.key, actorId: null, data: { customers: seen, changed, failed } });
     return { customers: seen, changed, failed };
   }
 

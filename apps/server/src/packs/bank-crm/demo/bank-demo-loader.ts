@@ -16,8 +16,9 @@ import type { PackDemoLoader } from '../../solution-pack.js';
 import { GuaranteeCircles } from '../customers/guarantee-circles.service.js';
 import { BankServices } from '../bank-services.js';
 import { loadDemoData } from './demo-data-core.js';
+import { whileHoldingJobLock } from '../job-lock.js';
 
-/** Held in the loader's transaction, so two processes starting at once load the demo bank once. */
+/** Two processes starting at once load the demo bank once (see job-lock.ts). */
 const DEMO_LOAD_LOCK = 7_240_031;
 
 function demoCustomers(config: AppConfig): number {
@@ -45,15 +46,9 @@ export class BankDemoLoader implements PackDemoLoader {
     if (!n) return [];
     const obj = (await this.meta.current()).objects.get('customer');
     if (!obj) return [];
-    // The lock lives in this transaction (on its one connection) and ends with it; the load itself
-    // writes through the pool in batches of its own.
-    return this.db.tx(async (c) => {
-      const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [DEMO_LOAD_LOCK]);
-      if (!rows[0]?.ok) return [];
-      // A large load outlasts the idle-in-transaction limit of this otherwise idle connection.
-      await c.query('SET LOCAL idle_in_transaction_session_timeout = 0');
-      const any = await c.query(`SELECT 1 AS one FROM ${tableOf('customer')} LIMIT 1`);
-      if (any.rowCount) return [];
+    const lines = await whileHoldingJobLock(this.db, DEMO_LOAD_LOCK, async () => {
+      const any = await this.db.one(`SELECT 1 AS one FROM ${tableOf('customer')} LIMIT 1`);
+      if (any) return [];
       const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true });
       await this.circles.detectCircles();
       // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
@@ -61,5 +56,6 @@ export class BankDemoLoader implements PackDemoLoader {
       this.logger.info({ ...res }, 'demo bank loaded');
       return [`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles) in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started.`];
     });
+    return lines ?? [];
   }
 }
