@@ -4,21 +4,31 @@
  * two processes starting at once run every step exactly once.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { PoolClient } from 'pg';
-import type pg from 'pg';
+import { randomUUID } from 'node:crypto';
+import pg, { type PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { createDataSource, initialiseDatabase, poolOf } from '../database/data-source.js';
 import { EXIT_MIGRATION_FAILED, StartupRefusal } from '../database/schema-check.js';
-import { createTestDatabase, dropTestDatabase } from '../../../../tests/harness/db.js';
 import { runPackMigrations } from './pack-migrations.js';
 import type { PackMigration, SolutionPack } from './solution-pack.js';
 
 let url: string;
 let ds: DataSource;
 let pool: pg.Pool;
+const dbName = `packmig_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+
+/** A statement on the test server's maintenance database (TEST_DATABASE_URL, set by the jest global setup). */
+async function onServer(sql: string): Promise<void> {
+  const c = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await c.connect();
+  await c.query(sql).finally(() => c.end());
+}
 
 beforeAll(async () => {
-  url = await createTestDatabase('packmig');
+  await onServer(`CREATE DATABASE ${dbName}`);
+  const u = new URL(process.env.TEST_DATABASE_URL!);
+  u.pathname = `/${dbName}`;
+  url = u.toString();
   ds = createDataSource({ url, poolSize: 6 });
   await initialiseDatabase(ds);
   pool = poolOf(ds);
@@ -27,7 +37,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await ds?.destroy();
-  if (url) await dropTestDatabase(url);
+  if (url) await onServer(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
 });
 
 /** A pack whose steps log themselves (and may fail after doing some work). */
