@@ -46,7 +46,6 @@ export class Customer360Service {
     }
   }
 
-
   async view360(id: string, p: Principal): Promise<Record<string, unknown>> {
     const cfg = packConfig();
     await packObject(this.meta, cfg.customer);
@@ -115,7 +114,6 @@ export class Customer360Service {
       timeline,
     };
   }
-
 
   /** Sums [category, balance] pairs in SQL numeric; a balance the caller sees masked (not a decimal) counts as nothing. */
   private async holdingTotals(pairs: [string, unknown][]): Promise<HoldingTotals> {

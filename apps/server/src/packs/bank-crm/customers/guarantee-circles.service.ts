@@ -36,7 +36,6 @@ export class GuaranteeCircles implements OnModuleDestroy {
     if (this.circleTimer) clearTimeout(this.circleTimer);
   }
 
-
   /**
    * Finds every guarantee circle (a cycle in the guarantor links) over all customers and flags each
    * member with the circle's id; customers no longer in one are cleared. Returns the circles found.
