@@ -36,7 +36,6 @@ import { loadTemplate, type LoadedTemplate } from './template-loader.js';
 import { templateKeys } from '../packs/pack-registry.js';
 
 export { stable } from './stable-json.js';
-export { loadTemplate, type LoadedTemplate } from './template-loader.js';
 import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
