@@ -45,7 +45,8 @@ export interface AppConfig {
   /** Registers the `fail` service task, for trying out retries and incidents (CRM_WORKFLOW_TEST_SERVICES). */
   workflowTestServices: boolean;
   /** Demo mode, first start: templates to install (CRM_DEMO_TEMPLATES) and demo customers to load (CRM_DEMO_CUSTOMERS). */
-  demoTemplates: string[];
+  /** null: every solution pack in this build. */
+  demoTemplates: string[] | null;
   demoCustomers: number;
   /** Prints the phase timings of a demo data load on stderr (CRM_DEMO_TIMING). */
   demoTiming: boolean;
@@ -263,7 +264,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jobs,
     workflowHttpAllow: originListVar(env, 'CRM_WORKFLOW_HTTP_ALLOW'),
     workflowTestServices: boolVar(env, 'CRM_WORKFLOW_TEST_SERVICES', false),
-    demoTemplates: templateListVar(env, 'CRM_DEMO_TEMPLATES', ['bank-crm']),
+    demoTemplates: templateListVar(env, 'CRM_DEMO_TEMPLATES', null),
     demoCustomers: intVar(env, 'CRM_DEMO_CUSTOMERS', embedded ? 5000 : 0, 0, 2_000_000),
     demoTiming: boolVar(env, 'CRM_DEMO_TIMING', false),
     // setInterval's largest delay: a longer one would fire at once, over and over.
@@ -293,7 +294,7 @@ function originListVar(env: Env, name: string): string[] {
 }
 
 /** A comma list of template keys, or `none`. */
-function templateListVar(env: Env, name: string, def: string[]): string[] {
+function templateListVar(env: Env, name: string, def: string[] | null): string[] | null {
   const raw = env[name]?.trim();
   if (!raw) return def;
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);

@@ -10,6 +10,7 @@ import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { STATIC_ROUTES } from './static-routes.js';
+import { solutionPacks } from '../packs/pack-registry.js';
 
 const ERROR = { $ref: '#/components/schemas/Error' };
 
@@ -24,7 +25,7 @@ export class OpenApiService {
   async document(p: Principal | null): Promise<object> {
     const rights = p ? await this.access.platformRights(p.roles) : new Set<string>();
     const paths: Record<string, Record<string, object>> = {};
-    for (const r of STATIC_ROUTES) {
+    for (const r of [...STATIC_ROUTES, ...solutionPacks().flatMap((pack) => pack.openApiRoutes ?? [])]) {
       if (r.right && !rights.has(r.right)) continue;
       const op: Record<string, unknown> = {
         tags: [r.tag],

@@ -8,9 +8,6 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
@@ -37,29 +34,21 @@ import { TriggersService } from '../workflow/triggers.service.js';
 import { TxDb } from './tx-db.js';
 import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
+import { loadTemplate, type LoadedTemplate } from './template-loader.js';
+import { templateKeys } from '../packs/pack-registry.js';
 
 export { stable } from './stable-json.js';
 import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
-  'template.not_found': { 'zh-CN': '模板不存在：{key}', en: 'No such template: {key}' },
-  'template.bad_parameter': { 'zh-CN': '模板参数无效：{name}', en: 'Invalid template parameter: {name}' },
   'template.unknown_role': { 'zh-CN': '模板中没有这些角色：{roles}', en: 'The template defines no such roles: {roles}' },
   'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const INSTALL_LOCK = 7_240_020;
 
 /** The platform itself, for deploys and triggers made by an install at start-up. */
 export const SYSTEM_PRINCIPAL: Principal = { id: null as unknown as string, username: 'system', displayName: '系统', roles: [], orgUnitId: null, via: 'token' };
-
-export interface LoadedTemplate {
-  bundle: TemplateBundle;
-  /** Bundle-relative path → file text (BPMN, DMN), with parameters substituted. */
-  files: Map<string, string>;
-  parameters: Record<string, string>;
-}
 
 export interface InstallResult {
   key: string;
@@ -68,30 +57,6 @@ export interface InstallResult {
   changes: string[];
   /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
   roleDifferences: RoleDifference[];
-}
-
-export function templateKeys(): string[] {
-  return ['bank-crm'].filter((k) => existsSync(path.join(here, k, 'template.json')));
-}
-
-/** `env`: the values of the variables the bundle's parameters name (AppConfig.packParameters); unset ones take the default. */
-export function loadTemplate(key: string, env: Readonly<Record<string, string | undefined>> = {}): LoadedTemplate {
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(key) || !existsSync(path.join(here, key, 'template.json'))) throw new AppError(404, 'template.not_found', { key });
-  const dir = path.join(here, key);
-  const bundle = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as TemplateBundle;
-  const parameters: Record<string, string> = {};
-  for (const [name, p] of Object.entries(bundle.parameters ?? {})) {
-    const value = (p.env ? env[p.env]?.trim() : undefined) || p.default;
-    if (p.pattern && !new RegExp(p.pattern).test(value)) throw new AppError(400, 'template.bad_parameter', { name });
-    parameters[name] = value;
-  }
-  const files = new Map<string, string>();
-  for (const rel of [...bundle.decisions, ...bundle.processes.map((p) => p.file)]) {
-    const file = path.resolve(dir, rel);
-    if (!file.startsWith(dir + path.sep)) throw new Error(`template file outside the bundle: ${rel}`);
-    files.set(rel, readFileSync(file, 'utf8').replace(/\{\{([a-zA-Z][a-zA-Z0-9]*)\}\}/g, (m, n: string) => parameters[n] ?? m));
-  }
-  return { bundle, files, parameters };
 }
 
 /** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */

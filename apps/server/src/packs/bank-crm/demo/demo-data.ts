@@ -5,9 +5,9 @@
  * running server's, when it is up). The bank-crm template must be installed (demo mode does it).
  */
 import pg from 'pg';
-import { loadConfig } from '../config/config.js';
-import { FieldCrypto } from '../crypto/field-crypto.js';
-import { openToolDatabase } from './database-url.js';
+import { loadConfig } from '../../../config/config.js';
+import { FieldCrypto } from '../../../crypto/field-crypto.js';
+import { openToolDatabase } from '../../../cli/database-url.js';
 import { loadDemoData } from './demo-data-core.js';
 
 function arg(name: string): string | undefined {

@@ -7,17 +7,17 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { FieldDef, Lang } from '@crm/form-engine';
-import { AccessService } from '../access/access.service.js';
-import type { Principal } from '../auth/principal.js';
-import { AppError } from '../common/app-error.js';
-import { registerMessages } from '../common/i18n.js';
-import { MetadataService } from '../metadata/metadata.service.js';
-import { quoteIdent, tableOf } from '../metadata/field-types.js';
-import { Db } from '../database/db.js';
-import { AuditService } from '../audit/audit.service.js';
-import { filterForReader, hasClearSecrets, protectFilter } from '../records/filter-secrets.js';
-import { hashInput } from '../records/record-codec.js';
-import { RecordsService } from '../records/records.service.js';
+import { AccessService } from '../../../access/access.service.js';
+import type { Principal } from '../../../auth/principal.js';
+import { AppError } from '../../../common/app-error.js';
+import { registerMessages } from '../../../common/i18n.js';
+import { MetadataService } from '../../../metadata/metadata.service.js';
+import { quoteIdent, tableOf } from '../../../metadata/field-types.js';
+import { Db } from '../../../database/db.js';
+import { AuditService } from '../../../audit/audit.service.js';
+import { filterForReader, hasClearSecrets, protectFilter } from '../../../records/filter-secrets.js';
+import { hashInput } from '../../../records/record-codec.js';
+import { RecordsService } from '../../../records/records.service.js';
 import { packConfig, packObject } from './bank-pack.js';
 
 registerMessages({

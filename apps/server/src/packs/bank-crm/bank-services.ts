@@ -1,24 +1,25 @@
 /**
- * Service task types of the bank-crm pack (registered with the workflow's ServiceTaskRegistry) and
+ * Service task types of the bank-crm pack (handed to the workflow's ServiceTaskRegistry by the pack registry) and
  * the KYC review scheduler. Sensitive values (ID numbers) are read here on the server and never
  * become process variables: the AML check gets them directly and returns only the verdict.
  */
-import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { Db } from '../database/db.js';
-import { AuditService } from '../audit/audit.service.js';
-import { LOGGER } from '../logging/logger.token.js';
-import { MetadataService } from '../metadata/metadata.service.js';
-import { quoteIdent, tableOf } from '../metadata/field-types.js';
-import { RecordsService } from '../records/records.service.js';
-import { BpmnError, ServiceTaskRegistry, type ServiceContext } from '../workflow/service-tasks.js';
-import { RequestVariables } from '../workflow/request-variables.js';
-import type { Principal } from '../auth/principal.js';
-import { DefinitionsService } from '../workflow/definitions.service.js';
-import { WorkflowRuntime } from '../workflow/runtime.service.js';
-import { loadTemplate } from '../templates/templates.service.js';
-import { isInstalled, packConfig, packObject } from './bank-pack.js';
-import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Db } from '../../database/db.js';
+import { AuditService } from '../../audit/audit.service.js';
+import { LOGGER } from '../../logging/logger.token.js';
+import { MetadataService } from '../../metadata/metadata.service.js';
+import { quoteIdent, tableOf } from '../../metadata/field-types.js';
+import { RecordsService } from '../../records/records.service.js';
+import { BpmnError, type ServiceContext, type ServiceHandler } from '../../workflow/service-tasks.js';
+import type { PackServiceTasks } from '../solution-pack.js';
+import { amlScreening } from './aml-screening.js';
+import { RequestVariables } from '../../workflow/request-variables.js';
+import type { Principal } from '../../auth/principal.js';
+import { DefinitionsService } from '../../workflow/definitions.service.js';
+import { WorkflowRuntime } from '../../workflow/runtime.service.js';
+import { bankBundle, isInstalled, packConfig, packObject } from './customers/bank-pack.js';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 
 const KYC_PROCESS = 'bank_kyc_review';
 /** The pack's technical role (template.json): writes only status fields, declared by the models' crm:runAs. */
@@ -38,7 +39,7 @@ function addMonths(d: Date, months: number): string {
 }
 
 @Injectable()
-export class BankServices implements OnApplicationBootstrap {
+export class BankServices implements PackServiceTasks {
   private packObjects: Set<string> | undefined;
   private packProcesses: Set<string> | undefined;
 
@@ -46,7 +47,6 @@ export class BankServices implements OnApplicationBootstrap {
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly records: RecordsService,
-    private readonly registry: ServiceTaskRegistry,
     private readonly defs: DefinitionsService,
     private readonly runtime: WorkflowRuntime,
     private readonly audit: AuditService,
@@ -55,16 +55,20 @@ export class BankServices implements OnApplicationBootstrap {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  onApplicationBootstrap(): void {
-    this.registry.register('bank-customer-context', (input, ctx) => this.customerContext(input, ctx));
-    this.registry.register('bank-aml-screening', (input, ctx) => this.aml(input, ctx));
-    this.registry.register('bank-record-patch', (input, ctx) => this.recordPatch(input, ctx));
-    this.registry.register('bank-kyc-complete', (input, ctx) => this.kycComplete(input, ctx));
-    // Run daily by the pack's bank_kyc_scheduler process (timer start event), as its technical role.
-    this.registry.register('bank-kyc-due', async (input, ctx) => {
-      if (!ctx.runAs) throw new BpmnError('RUN_AS_REQUIRED', 'bank-kyc-due writes customers: declare crm:runAs');
-      return this.scheduleKycReviews(Number(input.max ?? 200) || 200, technicalPrincipal(ctx.runAs, null));
-    });
+  /** The pack's service-task types, registered with the workflow by the pack registry at start-up. */
+  serviceTasks(): Record<string, ServiceHandler> {
+    return {
+      'aml-screening': (input) => amlScreening(this.db, input),
+      'bank-customer-context': (input, ctx) => this.customerContext(input, ctx),
+      'bank-aml-screening': (input, ctx) => this.aml(input, ctx),
+      'bank-record-patch': (input, ctx) => this.recordPatch(input, ctx),
+      'bank-kyc-complete': (input, ctx) => this.kycComplete(input, ctx),
+      // Run daily by the pack's bank_kyc_scheduler process (timer start event), as its technical role.
+      'bank-kyc-due': async (input, ctx) => {
+        if (!ctx.runAs) throw new BpmnError('RUN_AS_REQUIRED', 'bank-kyc-due writes customers: declare crm:runAs');
+        return this.scheduleKycReviews(Number(input.max ?? 200) || 200, technicalPrincipal(ctx.runAs, null));
+      },
+    };
   }
 
   /**
@@ -111,8 +115,6 @@ export class BankServices implements OnApplicationBootstrap {
   /** Screens the customer's name and ID number / USCC against the local lists; only the verdict leaves. */
   private async aml(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
     const c = await this.customer(input.customerId, ctx);
-    const screen = this.registry.get('aml-screening');
-    if (!screen) throw new Error('the aml-screening service is not available');
     const idNumber = (c.id_number as string | null) ?? (c.uscc as string | null) ?? undefined;
     if (c.id_number) {
       // The process reads a level-3 value in clear (never into its variables): audited like any such read.
@@ -122,7 +124,7 @@ export class BankServices implements OnApplicationBootstrap {
         data: { fields: ['id_number'], via: 'process', service: 'bank-aml-screening', instanceId: ctx.instanceId },
       });
     }
-    const out = await screen({ name: c.name, ...(idNumber ? { idNumber } : {}) }, ctx);
+    const out = await amlScreening(this.db, { name: c.name, ...(idNumber ? { idNumber } : {}) });
     const matches = (out.amlMatches as { list: string; matchedOn: string }[] | undefined) ?? [];
     return { amlHit: out.amlHit === true, amlMatches: matches.map((m) => ({ list: m.list, matchedOn: m.matchedOn })) };
   }
@@ -133,7 +135,7 @@ export class BankServices implements OnApplicationBootstrap {
    * only on a record that user may read. Never as the unscoped platform.
    */
   private async recordPatch(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
-    this.packObjects ??= new Set(loadTemplate('bank-crm').bundle.objects.map((o) => o.key));
+    this.packObjects ??= new Set(bankBundle().objects.map((o) => o.key));
     const object = String(input.object ?? '');
     if (!this.packObjects.has(object)) throw new BpmnError('RECORD_PATCH_REFUSED', `bank-record-patch does not write ${object}`);
     const id = String(input.id ?? '');
@@ -174,7 +176,7 @@ export class BankServices implements OnApplicationBootstrap {
    */
   private async legacyRunAs(instanceId: string): Promise<string | undefined> {
     const row = await this.db.one<{ key: string }>('SELECT definition_key AS key FROM crm.wf_instances WHERE id = $1', [instanceId]);
-    this.packProcesses ??= new Set(loadTemplate('bank-crm').bundle.processes.map((p) => p.key));
+    this.packProcesses ??= new Set(bankBundle().processes.map((p) => p.key));
     return row && this.packProcesses.has(row.key) ? PACK_ROLE : undefined;
   }
 

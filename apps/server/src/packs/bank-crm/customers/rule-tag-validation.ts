@@ -6,10 +6,10 @@
  */
 import { checkFeel, compileFeel, FeelShapeError } from '@crm/feel';
 import type { FieldDef } from '@crm/form-engine';
-import { AppError } from '../common/app-error.js';
-import { registerMessages } from '../common/i18n.js';
-import { RequestContext } from '../common/request-context.js';
-import { isEncrypted } from '../metadata/field-types.js';
+import { AppError } from '../../../common/app-error.js';
+import { registerMessages } from '../../../common/i18n.js';
+import { RequestContext } from '../../../common/request-context.js';
+import { isEncrypted } from '../../../metadata/field-types.js';
 import { RULE_VARIABLES } from './rule-tags.js';
 
 registerMessages({
