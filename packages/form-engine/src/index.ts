@@ -25,6 +25,16 @@ export { isMoney, isDecimalString, decimalPattern } from './bank/decimal.js';
 export { formatAutoNumber, autoNumberPrefix, parseAutoNumberPattern, AutoNumberPatternError } from './bank/auto-number.js';
 
 export { maskValue } from './mask.js';
+
+// The field-type registry: one folder per type (field-types/<type>), looked up by every part.
+export {
+  registerFieldType, fieldType, fieldTypes, fieldTypeNames, isFieldType, registryVersion, UnknownFieldTypeError,
+  BUILTIN_FIELD_TYPES,
+} from './field-types/index.js';
+export type {
+  FieldTypeDescriptor, EngineDescriptor, ServerDescriptor, WebDescriptor, MaskPolicy, FeelKind, Comparable, CodecKey,
+  FilterOperator, DesignerProperty, JsonSchema, Text as FieldTypeText, MessageInput,
+} from './field-types/descriptor.js';
 export { generateStandaloneValidatorModule } from './standalone.js';
 export type { StandaloneOptions } from './standalone.js';
 export { toIssues } from './validation/issues.js';

@@ -7,15 +7,24 @@ import { createAjv } from '../validation/ajv-factory.js';
 import { ajvMessage, escapePointer } from '../validation/issues.js';
 import type { Lang, ValidationIssue } from '../types.js';
 import { FORM_DEFINITION_SCHEMA_ID, formDefinitionSchema } from './form-definition.schema.js';
+import { fieldTypeNames, registryVersion } from '../field-types/index.js';
 
-let validators: { form: ValidateFunction; field: ValidateFunction } | undefined;
+let validators: { form: ValidateFunction; field: ValidateFunction; registry: number } | undefined;
+
+/** The published schema, with the field types registered in this process as the allowed `type`s. */
+function withRegisteredTypes(): typeof formDefinitionSchema {
+  const schema = structuredClone(formDefinitionSchema) as unknown as { $defs: { field: { properties: { type: { enum: string[] } } } } };
+  schema.$defs.field.properties.type.enum = fieldTypeNames();
+  return schema as unknown as typeof formDefinitionSchema;
+}
 
 function compiled() {
-  if (!validators) {
+  if (!validators || validators.registry !== registryVersion()) {
     // strictRequired/strictTypes would reject the `if: { required: [...] }` discriminators.
     const ajv = createAjv({ strictTypes: false, strictRequired: false });
-    ajv.addSchema(formDefinitionSchema);
+    ajv.addSchema(withRegisteredTypes());
     validators = {
+      registry: registryVersion(),
       form: ajv.getSchema(FORM_DEFINITION_SCHEMA_ID)!,
       field: ajv.compile({ $ref: `${FORM_DEFINITION_SCHEMA_ID}#/$defs/field` }),
     };

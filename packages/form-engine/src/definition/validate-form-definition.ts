@@ -10,8 +10,8 @@ import { walkLayout } from './layout-walk.js';
 import { fieldSemanticIssues } from './validate-field-definition.js';
 import { orderComputed } from '../rules/computed-order.js';
 import { escapePointer } from '../validation/issues.js';
+import { fieldType, isFieldType } from '../field-types/index.js';
 
-const GROUP_UNSUPPORTED = new Set(['auto_number', 'computed', 'json']);
 const RULE_LISTS = ['show', 'hide', 'require', 'readOnly'] as const;
 
 type Obj = Record<string, unknown>;
@@ -55,7 +55,7 @@ export function validateFormDefinition(def: unknown, fields: FieldDef[], lang: L
         const sp = `${at}/fields/${j}`;
         issues.push(...fieldSemanticIssues(sub, lang, sp));
         if (!isObject(sub)) return;
-        if (typeof sub.type === 'string' && GROUP_UNSUPPORTED.has(sub.type)) {
+        if (isFieldType(sub.type) && !fieldType(sub.type).engine.inGroup) {
           add(`${sp}/type`, 'unsupported_in_group', t(lang, `重复组中不支持 ${sub.type} 类型的字段`, `A repeating group cannot hold ${sub.type} fields`));
         }
         if (typeof sub.key === 'string') {

@@ -1,0 +1,17 @@
+/** A decimal string with the field's precision and scale (never a binary float). */
+import type { FieldTypeDescriptor } from '../descriptor.js';
+import { decimalSchema, decimalText, num, NUMERIC_COLUMN, ORDERED_OPS } from '../common.js';
+
+export const decimal: FieldTypeDescriptor = {
+  type: 'decimal',
+  label: { zh: '小数', en: 'Decimal' },
+  engine: {
+    schema: (field) => decimalSchema('decimal', num(field.options?.precision) ?? 18, num(field.options?.scale) ?? 0),
+    messages: { decimal: ({ field }) => decimalText(Number(field?.options?.precision ?? 18), Number(field?.options?.scale ?? 0)) },
+    mask: 'amount',
+    feel: 'decimal',
+    inGroup: true,
+  },
+  server: { ...NUMERIC_COLUMN, column: 'numeric', numericFromOptions: { precision: 18, scale: 2 } },
+  web: { widget: 'decimal', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['precision', 'unique'], defaultOptions: { precision: 18, scale: 2 } } },
+};
