@@ -7,11 +7,11 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient } from 'pg';
-import { validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
+import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
-import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, tableOf } from './field-types.js';
+import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, referencesOf, tableOf } from './field-types.js';
 import type { MetaSnapshot, ObjectMeta } from './metadata.types.js';
 import './metadata.messages.js';
 
@@ -307,19 +307,15 @@ export class MetadataService {
   private async addColumn(c: PoolClient, objectKey: string, f: FieldDef): Promise<void> {
     const t = tableOf(objectKey);
     const col = quoteIdent(f.key);
-    let type = columnType(f);
-    if (!isEncrypted(f)) {
-      if (f.type === 'relation') type += ` REFERENCES ${tableOf(f.target!)}(id)`;
-      if (f.type === 'user') type += ' REFERENCES crm.users(id)';
-      if (f.type === 'org_unit') type += ' REFERENCES crm.org_units(id)';
-    }
-    await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${type}`);
+    await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${columnType(f)}${referencesOf(f)}`);
+    const index = fieldType(f.type).server.index;
     if (isEncrypted(f)) {
       await c.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(hashColumn(f.key))} text`);
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'h')} ON ${t} (${quoteIdent(hashColumn(f.key))})`);
-    } else if (['relation', 'user', 'org_unit'].includes(f.type)) {
+    } else if (index === 'btree') {
+      // The index name keeps its historic suffix: btree indexes so far are the foreign keys'.
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'fk')} ON ${t} (${col})`);
-    } else if (f.type === 'multiselect' || f.type === 'tags') {
+    } else if (index === 'gin') {
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'gin')} ON ${t} USING gin (${col})`);
     }
     if (f.unique) await this.createUnique(c, objectKey, f);

@@ -73,6 +73,8 @@ export interface ServerDescriptor {
   /** Foreign key: the relation's target object, or a platform table. */
   references?: 'target' | 'crm.users' | 'crm.org_units';
   codec: CodecKey;
+  /** An empty list is a value to store (a repeating group with no rows), not "no value". */
+  keepsEmptyList?: boolean;
 }
 
 /** Operators of the web's filter builder (apps/web/src/pages/records/filters.ts). */

@@ -7,6 +7,8 @@ import { formats } from '../validation/formats.js';
 import type { FieldTypeDescriptor, MessageInput, Text } from './descriptor.js';
 
 const TYPE_NAME = /^[a-z][a-z0-9_]{0,39}$/;
+// Column types and casts are written into DDL and SQL: only plain type names, numeric(p,s) and arrays.
+const SQL_TYPE = /^[a-z][a-z0-9_.]*(\(\d{1,2},\d{1,2}\))?(\[\])?$/;
 const types = new Map<string, FieldTypeDescriptor>();
 const messages = new Map<string, (input: MessageInput) => Text>();
 let version = 0;
@@ -21,6 +23,9 @@ export class UnknownFieldTypeError extends Error {
 export function registerFieldType(d: FieldTypeDescriptor): void {
   if (!TYPE_NAME.test(d.type)) throw new Error(`field type name ${JSON.stringify(d.type)} must match ${TYPE_NAME}`);
   if (types.has(d.type)) throw new Error(`field type ${d.type} is already registered`);
+  for (const sql of [d.server.column, d.server.cast]) {
+    if (!SQL_TYPE.test(sql)) throw new Error(`field type ${d.type}: ${JSON.stringify(sql)} is not a column type`);
+  }
   for (const [name, f] of Object.entries(d.engine.formats ?? {})) {
     if (name in formats && formats[name] !== f) throw new Error(`field type ${d.type}: format ${name} is already defined differently`);
   }
