@@ -148,17 +148,20 @@ function compileOp(col: ColumnInfo, op: string, operand: unknown, ctx: FilterCon
   }
   if (col.comparable === 'json') throw new FilterProblem(path, 'not_filterable', `${col.key} can only be tested with $null`);
   if (col.comparable === 'array') {
+    // Operands are text: a uuid[] column (attachments) is compared as text[] (on a text[] column the
+    // cast is no cast at all, so its GIN index still serves).
+    const sql = `${col.sql}::text[]`;
     switch (op) {
       case '$contains':
       case '$eq':
-        if (Array.isArray(operand)) return `${col.sql} @> ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
-        return `${col.sql} @> ARRAY[${scalar(col, operand, ctx, path)}]`;
+        if (Array.isArray(operand)) return `${sql} @> ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
+        return `${sql} @> ARRAY[${scalar(col, operand, ctx, path)}]`;
       case '$in':
-        return `${col.sql} && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
+        return `${sql} && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
       case '$nin':
-        return `NOT (coalesce(${col.sql}, '{}') && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')})`;
+        return `NOT (coalesce(${sql}, '{}') && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')})`;
       case '$ne':
-        return `NOT (coalesce(${col.sql}, '{}') @> ARRAY[${scalar(col, operand, ctx, path)}])`;
+        return `NOT (coalesce(${sql}, '{}') @> ARRAY[${scalar(col, operand, ctx, path)}])`;
       default:
         throw new FilterProblem(path, 'not_supported', `${op} does not apply to the list field ${col.key}`);
     }
