@@ -12,7 +12,15 @@ import { FieldCrypto } from '../crypto/field-crypto.js';
 import { columnType, comparableOf, hashColumn, isEncrypted, quoteIdent } from '../metadata/field-types.js';
 import { decodeField, decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record-codec.js';
 import { compileFilter, type ColumnInfo } from './filter-compiler.js';
-import { createTestDatabase, dropTestDatabase } from '../../../../tests/harness/db.js';
+import { randomUUID } from 'node:crypto';
+
+/** A database of its own on the test server (TEST_DATABASE_URL, set by the jest global setup). */
+async function onTestServer(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(sql).finally(() => admin.end());
+}
+const dbName = `codec_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
 
 const crypto = new FieldCrypto(Buffer.alloc(32, 7), 'aes');
 const f = (key: string, type: string, extra: Partial<FieldDef> = {}): FieldDef => ({ key, label: key, type, ...extra }) as FieldDef;
@@ -128,7 +136,6 @@ describe('decoding and presenting', () => {
 });
 
 describe('against PostgreSQL', () => {
-  let url: string;
   let client: pg.Client;
   const fields = [...ALL.map(([x]) => x), secret];
   const columns = new Map<string, ColumnInfo>();
@@ -149,8 +156,10 @@ describe('against PostgreSQL', () => {
   });
 
   beforeAll(async () => {
-    url = await createTestDatabase('codec');
-    client = new pg.Client({ connectionString: url });
+    await onTestServer(`CREATE DATABASE ${dbName}`);
+    const url = new URL(process.env.TEST_DATABASE_URL!);
+    url.pathname = `/${dbName}`;
+    client = new pg.Client({ connectionString: url.toString() });
     await client.connect();
     const cols = fields.flatMap((x) => [`${quoteIdent(x.key)} ${columnType(x)}`, ...(isEncrypted(x) ? [`${quoteIdent(hashColumn(x.key))} text`] : [])]);
     await client.query(`CREATE TABLE rec (id int PRIMARY KEY, ${cols.join(', ')})`);
@@ -163,7 +172,7 @@ describe('against PostgreSQL', () => {
   });
   afterAll(async () => {
     await client?.end();
-    if (url) await dropTestDatabase(url);
+    await onTestServer(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   });
 
   it('reads back exactly the wire values written, money beyond 2^53 to the cent', async () => {

@@ -81,7 +81,7 @@ export interface ServerDescriptor {
 export type FilterOperator = 'eq' | 'ne' | 'contains' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'empty' | 'notEmpty';
 
 /** Properties the designers edit for a field of this type (beyond key, label, required, sensitivity). */
-export type DesignerProperty = 'choices' | 'precision' | 'text_limits' | 'target' | 'number_pattern' | 'expression' | 'unique';
+export type DesignerProperty = 'choices' | 'precision' | 'text_limits' | 'target' | 'number_pattern' | 'expression' | 'default';
 
 export interface WebDescriptor {
   /** Key of the input component in the web's widget registry. */
@@ -91,6 +91,8 @@ export interface WebDescriptor {
     /** Palette group of the form designer. */
     group: 'basic' | 'banking' | 'system';
     properties: DesignerProperty[];
+    /** Offered for a repeating group's row fields (default: engine.inGroup). */
+    rowField?: boolean;
     /** Options a new field of this type starts with. */
     defaultOptions?: Record<string, unknown>;
   };

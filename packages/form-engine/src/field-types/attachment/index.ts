@@ -18,5 +18,5 @@ export const attachment: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: { column: 'uuid[]', cast: 'uuid[]', comparable: 'array', index: 'none', codec: 'plain' },
-  web: { widget: 'attachment', filterOperators: TEXT_OPS, designer: { group: 'system', properties: [] } },
+  web: { widget: 'attachment', filterOperators: TEXT_OPS, designer: { group: 'system', rowField: false, properties: [] } },
 };

@@ -24,5 +24,5 @@ export const cn_id_number: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['unique'] } },
+  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['default'] } },
 };

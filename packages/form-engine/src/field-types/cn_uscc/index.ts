@@ -21,5 +21,5 @@ export const cn_uscc: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['unique'] } },
+  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['default'] } },
 };

@@ -13,5 +13,5 @@ export const date: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: { column: 'date', cast: 'date', comparable: 'date', index: 'none', codec: 'plain' },
-  web: { widget: 'date', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['unique'] } },
+  web: { widget: 'date', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
 };

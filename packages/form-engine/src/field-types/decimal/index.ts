@@ -13,5 +13,5 @@ export const decimal: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: { ...NUMERIC_COLUMN, column: 'numeric', numericFromOptions: { precision: 18, scale: 2 } },
-  web: { widget: 'decimal', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['precision', 'unique'], defaultOptions: { precision: 18, scale: 2 } } },
+  web: { widget: 'decimal', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['precision', 'default'], defaultOptions: { precision: 18, scale: 2 } } },
 };

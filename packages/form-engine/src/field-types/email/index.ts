@@ -13,5 +13,5 @@ export const email: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'email', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['unique'] } },
+  web: { widget: 'email', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['default'] } },
 };

@@ -18,5 +18,5 @@ export const integer: FieldTypeDescriptor = {
   },
   // pg returns bigint as text: the codec turns it back into a number.
   server: { column: 'bigint', cast: 'bigint', comparable: 'number', index: 'none', codec: 'integer' },
-  web: { widget: 'integer', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['unique'] } },
+  web: { widget: 'integer', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
 };

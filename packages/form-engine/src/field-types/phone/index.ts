@@ -23,5 +23,5 @@ export const phone: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'phone', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['unique'] } },
+  web: { widget: 'phone', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['default'] } },
 };

@@ -7,5 +7,5 @@ export const relation: FieldTypeDescriptor = {
   label: { zh: '关联对象', en: 'Relation' },
   engine: { schema: idSchema, messages: { id: idMessage }, mask: 'opaque', feel: 'value', inGroup: true },
   server: { ...UUID_COLUMN, references: 'target' },
-  web: { widget: 'relation', filterOperators: TEXT_OPS, designer: { group: 'system', properties: ['target'] } },
+  web: { widget: 'relation', filterOperators: TEXT_OPS, designer: { group: 'system', rowField: false, properties: ['target'] } },
 };

@@ -15,5 +15,5 @@ export const text: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'basic', properties: ['text_limits', 'unique'] } },
+  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'basic', properties: ['text_limits', 'default'] } },
 };

@@ -12,5 +12,5 @@ export const textarea: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'textarea', filterOperators: TEXT_OPS, designer: { group: 'basic', properties: ['text_limits', 'unique'] } },
+  web: { widget: 'textarea', filterOperators: TEXT_OPS, designer: { group: 'basic', properties: ['text_limits', 'default'] } },
 };

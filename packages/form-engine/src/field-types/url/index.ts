@@ -13,5 +13,5 @@ export const url: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['unique'] } },
+  web: { widget: 'text', filterOperators: TEXT_OPS, designer: { group: 'banking', properties: ['default'] } },
 };
