@@ -10,7 +10,7 @@ import { walkLayout } from './layout-walk.js';
 import { fieldSemanticIssues } from './validate-field-definition.js';
 import { orderComputed } from '../rules/computed-order.js';
 import { escapePointer } from '../validation/issues.js';
-import { fieldType, isFieldType } from '../field-types/index.js';
+import { fieldType, isFieldType, isServerOwned } from '../field-types/index.js';
 
 const RULE_LISTS = ['show', 'hide', 'require', 'readOnly'] as const;
 
@@ -101,7 +101,7 @@ export function validateFormDefinition(def: unknown, fields: FieldDef[], lang: L
         const p = `${at}/set/${escapePointer(key)}`;
         const f = byKey.get(key);
         if (!f) unknown(p, key);
-        else if (f.type === 'auto_number' || f.type === 'computed') {
+        else if (isServerOwned(f.type)) {
           add(p, 'server_owned_field', t(lang, `字段 "${key}" 由系统赋值，规则不能设置`, `Field "${key}" is set by the system and cannot be set by a rule`));
         }
         feel(p, expr, { zh: `规则 ${i} 对 "${key}" 的赋值`, en: `rule ${i}'s value for "${key}"` });

@@ -5,7 +5,7 @@
  */
 import { decimalPattern } from '../bank/decimal.js';
 import type { FieldDef } from '../types.js';
-import type { FilterOperator, JsonSchema, MessageInput, Text } from './descriptor.js';
+import type { DefinitionProblem, FilterOperator, JsonSchema, MessageInput, Text } from './descriptor.js';
 
 export const t = (zh: string, en: string): Text => ({ zh, en });
 
@@ -36,6 +36,18 @@ export function textSchema(field: FieldDef, maxLength: number): JsonSchema {
   if (num(o.minLength) !== undefined) schema.minLength = o.minLength;
   if (typeof o.pattern === 'string') schema.pattern = o.pattern;
   return schema;
+}
+
+/** options.pattern must compile as a Unicode regular expression. */
+export function patternProblems(o: Record<string, unknown>): DefinitionProblem[] {
+  if (typeof o.pattern !== 'string') return [];
+  try {
+    new RegExp(o.pattern, 'u');
+    return [];
+  } catch (err) {
+    const m = (err as Error).message;
+    return [{ path: '/options/pattern', code: 'invalid_pattern', text: t(`正则表达式无效：${m}`, `Invalid regular expression: ${m}`) }];
+  }
 }
 
 export const idSchema = (): JsonSchema => coded('id', { type: 'string', format: 'uuid' }, ['type', 'format']);

@@ -33,6 +33,13 @@ export type MaskPolicy = 'amount' | 'year' | 'generic' | 'phone' | 'bank_card' |
 /** How a wire value is seen by FEEL (rules/feel-values.ts converts). */
 export type FeelKind = 'decimal' | 'date' | 'datetime' | 'text' | 'value';
 
+/** A problem with a field's settings, at a JSON Pointer inside the field definition. */
+export interface DefinitionProblem {
+  path: string;
+  code: string;
+  text: Text;
+}
+
 export interface EngineDescriptor {
   /** JSON Schema of one value; `groupRows` is the row schema when a repeating group binds the field. */
   schema(field: FieldDef, groupRows?: JsonSchema): JsonSchema;
@@ -42,14 +49,16 @@ export interface EngineDescriptor {
   formats?: Record<string, Format>;
   /** Domain error codes the schema's `errorMessage` raises, phrased in both languages. */
   messages?: Record<string, (input: MessageInput) => Text>;
+  /** Checks of the field's options a JSON Schema cannot express (a pattern that compiles, FEEL that parses …). */
+  checkOptions?(options: Record<string, unknown>): DefinitionProblem[];
+  /** The server assigns the value (auto numbers, computed fields): a field of this type has no default. */
+  serverOwned?: boolean;
   mask: MaskPolicy;
   /** Identifier types: `options.mask: 'none'` never turns their masking off. */
   maskFixed?: boolean;
   /** A field of this type keyed or labelled as a person's name is masked as a name (张*). */
   personName?: boolean;
   feel: FeelKind;
-  /** The server assigns the value (auto numbers, computed fields): callers never write it. */
-  serverOwned?: boolean;
   /** May be a column of a repeating group's rows. */
   inGroup: boolean;
 }

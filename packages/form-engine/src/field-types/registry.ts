@@ -59,6 +59,11 @@ export function fieldTypeNames(): string[] {
   return [...types.keys()];
 }
 
+/** The server assigns values of this type (auto numbers, computed fields); false for unknown types. */
+export function isServerOwned(type: unknown): boolean {
+  return typeof type === 'string' && types.get(type)?.engine.serverOwned === true;
+}
+
 /** The message of a domain error code some type declares, or undefined. */
 export function typeMessage(code: string): ((input: MessageInput) => Text) | undefined {
   return messages.get(code);

@@ -1,6 +1,6 @@
 /** A decimal string with the field's precision and scale (never a binary float). */
 import type { FieldTypeDescriptor } from '../descriptor.js';
-import { decimalSchema, decimalText, num, NUMERIC_COLUMN, ORDERED_OPS } from '../common.js';
+import { decimalSchema, decimalText, num, NUMERIC_COLUMN, ORDERED_OPS, t } from '../common.js';
 
 export const decimal: FieldTypeDescriptor = {
   type: 'decimal',
@@ -8,6 +8,10 @@ export const decimal: FieldTypeDescriptor = {
   engine: {
     schema: (field) => decimalSchema('decimal', num(field.options?.precision) ?? 18, num(field.options?.scale) ?? 0),
     messages: { decimal: ({ field }) => decimalText(Number(field?.options?.precision ?? 18), Number(field?.options?.scale ?? 0)) },
+    checkOptions: (o) =>
+      typeof o.precision === 'number' && typeof o.scale === 'number' && o.scale > o.precision
+        ? [{ path: '/options/scale', code: 'scale_exceeds_precision', text: t(`小数位数 ${o.scale} 不能大于精度 ${o.precision}`, `Scale ${o.scale} cannot exceed precision ${o.precision}`) }]
+        : [],
     mask: 'amount',
     feel: 'decimal',
     inGroup: true,
