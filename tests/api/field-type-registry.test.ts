@@ -7,13 +7,14 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { fieldType, fieldTypeNames, registerFieldType } from '@crm/form-engine';
+import { fieldType, fieldTypeNames, fieldTypes, registerFieldType } from '@crm/form-engine';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { cn_postcode } from '../fixtures/field-types/cn_postcode/index.mjs';
 import { hasProperty, paletteGroups, rowFieldTypes, typeLabel } from '../../apps/web/src/lib/fieldTypes.js';
 import { opsFor, toFilter } from '../../apps/web/src/pages/records/filters.js';
+import { WIDGET_KEYS } from '../../apps/web/src/components/form/widget-keys.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const REGISTER = pathToFileURL(path.join(here, '../fixtures/field-types/register-in-server.mjs')).href;
@@ -48,6 +49,10 @@ describe('in the web app’s designers and filters', () => {
     expect(paletteGroups().flatMap((g) => g.types).sort()).toEqual(fieldTypeNames().sort());
     expect(typeLabel('cn_postcode')).toEqual(['邮政编码', 'Postcode']);
     expect(rowFieldTypes()).toContain('cn_postcode');
+  });
+
+  it('has an input widget the web app knows, as every registered type has', () => {
+    for (const d of fieldTypes()) expect({ type: d.type, widget: WIDGET_KEYS.includes(d.web.widget as never) }).toEqual({ type: d.type, widget: true });
   });
 
   it('has the designer properties and filter operators its descriptor names', () => {

@@ -291,7 +291,7 @@ export class MetadataService {
     if (existing.rows[0]) {
       throw new AppError(409, existing.rows[0].deleted_at ? 'meta.field_deleted_exists' : 'meta.field_exists', { field: f.key });
     }
-    if (f.type === 'relation') {
+    if (fieldType(f.type).server.references === 'target') {
       const target = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [f.target]);
       if (!target.rowCount) throw new AppError(400, 'meta.relation_target_missing', { target: f.target }, [{ path: '/target', code: 'not_found', message: lang === 'en' ? 'no such object' : '目标对象不存在' }]);
     }
@@ -359,7 +359,9 @@ export class MetadataService {
         await this.addColumn(c, objectKey, after);
       } else if (columnType(before) !== columnType(after) || before.target !== after.target) {
         const using = conversionUsing(before, after, col);
-        if (using === null || before.type === 'relation' || after.type === 'relation') {
+        // A relation's column carries a foreign key to its target: converting it is refused.
+        const relates = (f: FieldDef) => fieldType(f.type).server.references === 'target';
+        if (using === null || relates(before) || relates(after)) {
           throw new AppError(409, 'meta.type_change_refused', { field: fieldKey, from: before.type, to: after.type, reason: lang === 'en' ? 'the data cannot be converted' : '现有数据无法转换' });
         }
         try {

@@ -6,12 +6,13 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
-import { BUILTIN_FIELD_TYPES, UnknownFieldTypeError, type FieldDef } from '@crm/form-engine';
+import { BUILTIN_FIELD_TYPES, fieldTypes, UnknownFieldTypeError, type FieldDef } from '@crm/form-engine';
 import '../database/data-source.js'; // the server's pg type parsers (dates as text, safe bigints as numbers)
 import { FieldCrypto } from '../crypto/field-crypto.js';
 import { columnType, comparableOf, hashColumn, isEncrypted, quoteIdent } from '../metadata/field-types.js';
 import { decodeField, decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record-codec.js';
 import { compileFilter, type ColumnInfo } from './filter-compiler.js';
+import { FIELD_CODECS } from './field-codecs.js';
 import { randomUUID } from 'node:crypto';
 
 /** A database of its own on the test server (TEST_DATABASE_URL, set by the jest global setup). */
@@ -94,6 +95,10 @@ describe('encoding', () => {
     });
     expect(sqlCastFor(f('n', 'integer', { sensitivity: 3 }), 'n')).toBe('text');
     expect(sqlCastFor(f('n', 'integer'), 'n__h')).toBe('text');
+  });
+
+  it('has a server codec for every registered type', () => {
+    for (const d of fieldTypes()) expect({ type: d.type, codec: d.server.codec in FIELD_CODECS }).toEqual({ type: d.type, codec: true });
   });
 
   it('refuses a field of an unregistered type instead of storing it as text', () => {

@@ -6,6 +6,7 @@ import dayjs from 'dayjs';
 import { itemsOf, localize, type Field, type Lang, type OrgUnit } from '@crm/shared';
 import { api } from '../../lib/api';
 import { fieldType, isFieldType } from '@crm/form-engine';
+import { isWidgetKey, type WidgetKey } from './widget-keys';
 
 export interface FieldInputProps {
   field: Field;
@@ -37,7 +38,7 @@ interface WidgetProps {
  * The input components by widget key. A field type's web descriptor (@crm/form-engine field-types)
  * names its widget; a new kind of input is one entry here.
  */
-const WIDGETS: Record<string, (p: WidgetProps) => React.ReactNode> = {
+const WIDGETS: Record<WidgetKey, (p: WidgetProps) => React.ReactNode> = {
   text: ({ field, value, common, text }) => <LightInput {...common} value={str(value)} maxLength={field.options?.maxLength} onText={text} />,
   textarea: ({ field, value, common, text }) => <LightInput {...common} multiline value={str(value)} maxLength={field.options?.maxLength} onText={text} />,
   // Anything typed is passed on: the engine says, in the user's language, when it is not a whole number.
@@ -77,7 +78,8 @@ const WIDGETS: Record<string, (p: WidgetProps) => React.ReactNode> = {
 
 /** The widget of a field's type; a type this build does not know is shown, never edited. */
 function widgetOf(type: string): (p: WidgetProps) => React.ReactNode {
-  return (isFieldType(type) && WIDGETS[fieldType(type).web.widget]) || WIDGETS.readonly!;
+  const key = isFieldType(type) ? fieldType(type).web.widget : 'readonly';
+  return WIDGETS[isWidgetKey(key) ? key : 'readonly'];
 }
 
 /** One input per field type; values in the API's wire format (money as strings, dates as YYYY-MM-DD, …). */
