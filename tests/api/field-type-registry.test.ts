@@ -84,6 +84,8 @@ describe('in the API', () => {
     const res = await analyst.post('/api/meta/objects', { key: 'odd', label: 'Odd', fields: [{ key: 'x', label: 'X', type: 'zip_code' }] });
     expect(res.status).toBe(400);
     expect(res.body.error.details).toEqual([expect.objectContaining({ path: '/fields/0/type', code: 'enum' })]);
+    // The known types the message lists are the server's registry: the fixture type among them.
+    expect(res.body.error.details[0].message).toMatch(/^未知的字段类型；可用的类型：text, .*, json, cn_postcode$/);
     const added = await analyst.post('/api/meta/objects/outlet/fields', { key: 'y', label: 'Y', type: 'zip_code' });
     expect(added.status).toBe(400);
     expect((await analyst.get('/api/meta/objects/odd')).status).toBe(404);

@@ -105,7 +105,8 @@ describe('field-type registry', () => {
     expect(() => fieldType(undefined)).toThrow(UnknownFieldTypeError);
     const f = { key: 'x', label: 'X', type: 'no_such_type' } as unknown as FieldDef;
     expect(() => maskValue(f, 'secret')).toThrow(UnknownFieldTypeError);
-    expect(validateFieldDefinition(f, 'en')).toEqual([expect.objectContaining({ path: '/type', code: 'enum' })]);
+    expect(validateFieldDefinition(f, 'en')).toEqual([{ path: '/type', code: 'enum', message: `Unknown field type; the known types are: ${FIELD_TYPES.join(', ')}` }]);
+    expect(validateFieldDefinition(f)[0]!.message).toMatch(/^未知的字段类型；可用的类型：text, textarea/);
     expect(() => compileForm([f], null)).toThrow();
   });
 
