@@ -33,7 +33,7 @@ export {
 } from './field-types/index.js';
 export type {
   FieldTypeDescriptor, EngineDescriptor, ServerDescriptor, WebDescriptor, MaskPolicy, FeelKind, Comparable, CodecKey,
-  FilterOperator, DesignerProperty, JsonSchema, Text as FieldTypeText, MessageInput,
+  FilterOperator, DesignerProperty, DisplayKey, JsonSchema, Text as FieldTypeText, MessageInput,
 } from './field-types/descriptor.js';
 export { generateStandaloneValidatorModule } from './standalone.js';
 export type { StandaloneOptions } from './standalone.js';

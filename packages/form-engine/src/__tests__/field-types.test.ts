@@ -67,6 +67,7 @@ function checkComplete(d: FieldTypeDescriptor): void {
   expect(d.web.filterOperators.length).toBeGreaterThan(0);
   for (const op of d.web.filterOperators) expect(OPS).toContain(op);
   expect(['basic', 'banking', 'system']).toContain(d.web.designer.group);
+  expect([undefined, 'plain', 'yes_no', 'choice', 'choices', 'money', 'percent', 'datetime', 'json']).toContain(d.web.display);
 }
 
 describe('field-type registry', () => {

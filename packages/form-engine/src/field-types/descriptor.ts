@@ -92,9 +92,14 @@ export type FilterOperator = 'eq' | 'ne' | 'contains' | 'gt' | 'gte' | 'lt' | 'l
 /** Properties the designers edit for a field of this type (beyond key, label, required, sensitivity). */
 export type DesignerProperty = 'choices' | 'precision' | 'text_limits' | 'target' | 'number_pattern' | 'expression' | 'default';
 
+/** How the web app shows a stored value as text (lists, read-only views). */
+export type DisplayKey = 'plain' | 'yes_no' | 'choice' | 'choices' | 'money' | 'percent' | 'datetime' | 'json';
+
 export interface WebDescriptor {
   /** Key of the input component in the web's widget registry. */
   widget: string;
+  /** How a stored value is shown as text (default: plain). */
+  display?: DisplayKey;
   filterOperators: FilterOperator[];
   designer: {
     /** Palette group of the form designer. */

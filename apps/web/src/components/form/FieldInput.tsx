@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import { itemsOf, localize, type Field, type Lang, type OrgUnit } from '@crm/shared';
 import { api } from '../../lib/api';
-import { fieldType, isFieldType } from '@crm/form-engine';
+import { fieldType, isFieldType, type DisplayKey } from '@crm/form-engine';
 import { isWidgetKey, type WidgetKey } from './widget-keys';
 
 export interface FieldInputProps {
@@ -241,31 +241,30 @@ function JsonInput({ value, onChange, ...rest }: { value: unknown; onChange(v: u
   );
 }
 
+const asText = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/** Text renderings of stored values, by the display key of the field type's web descriptor. */
+const DISPLAYS: Record<DisplayKey, (field: Field, value: unknown, lang: Lang) => string> = {
+  plain: (_f, value) => asText(value),
+  yes_no: (_f, value, lang) => (value ? (lang === 'en' ? 'Yes' : '是') : (lang === 'en' ? 'No' : '否')),
+  choice: (field, value, lang) => {
+    const c = field.options?.choices?.find((x) => x.value === value);
+    return c ? localize(c.label, lang) : String(value);
+  },
+  choices: (field, value, lang) =>
+    (Array.isArray(value) ? value : [value]).map((v) => localize(field.options?.choices?.find((x) => x.value === v)?.label, lang) || String(v)).join('、'),
+  money: (_f, value) => {
+    const n = Number(value);
+    return Number.isFinite(n) ? `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(value);
+  },
+  percent: (_f, value) => `${String(value)}%`,
+  datetime: (_f, value) => dayjs(String(value)).format('YYYY-MM-DD HH:mm'),
+  json: (_f, value) => JSON.stringify(value),
+};
+
 /** A read-only rendering of a stored value. */
 export function formatValue(field: Field | undefined, value: unknown, lang: Lang): string {
   if (value === undefined || value === null || value === '') return '';
-  if (!field) return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  switch (field.type) {
-    case 'boolean':
-      return value ? (lang === 'en' ? 'Yes' : '是') : (lang === 'en' ? 'No' : '否');
-    case 'select': {
-      const c = field.options?.choices?.find((x) => x.value === value);
-      return c ? localize(c.label, lang) : String(value);
-    }
-    case 'multiselect':
-    case 'tags':
-      return (Array.isArray(value) ? value : [value]).map((v) => localize(field.options?.choices?.find((x) => x.value === v)?.label, lang) || String(v)).join('、');
-    case 'money': {
-      const n = Number(value);
-      return Number.isFinite(n) ? `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(value);
-    }
-    case 'percent':
-      return `${value}%`;
-    case 'datetime':
-      return dayjs(String(value)).format('YYYY-MM-DD HH:mm');
-    case 'json':
-      return JSON.stringify(value);
-    default:
-      return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
+  if (!field || !isFieldType(field.type)) return asText(value);
+  return DISPLAYS[fieldType(field.type).web.display ?? 'plain'](field, value, lang);
 }

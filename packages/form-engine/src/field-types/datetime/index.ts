@@ -13,5 +13,5 @@ export const datetime: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: { column: 'timestamptz', cast: 'timestamptz', comparable: 'timestamp', index: 'none', codec: 'timestamp' },
-  web: { widget: 'date', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
+  web: { widget: 'date', display: 'datetime', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
 };

@@ -7,5 +7,5 @@ export const json: FieldTypeDescriptor = {
   label: { zh: 'JSON', en: 'JSON' },
   engine: { schema: (_field, groupRows) => (groupRows ? { type: 'array', items: groupRows } : {}), mask: 'opaque', feel: 'value', inGroup: false },
   server: { ...JSON_COLUMN, keepsEmptyList: true },
-  web: { widget: 'json', filterOperators: TEXT_OPS, designer: { group: 'system', properties: [] } },
+  web: { widget: 'json', display: 'json', filterOperators: TEXT_OPS, designer: { group: 'system', properties: [] } },
 };

@@ -19,5 +19,5 @@ export const money: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: { ...NUMERIC_COLUMN, column: 'numeric(20,2)' },
-  web: { widget: 'decimal', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
+  web: { widget: 'decimal', display: 'money', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
 };

@@ -14,5 +14,5 @@ export const multiselect: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_ARRAY_COLUMN,
-  web: { widget: 'multiselect', filterOperators: LIST_OPS, designer: { group: 'basic', properties: ['choices'] } },
+  web: { widget: 'multiselect', display: 'choices', filterOperators: LIST_OPS, designer: { group: 'basic', properties: ['choices'] } },
 };

@@ -14,5 +14,5 @@ export const percent: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: { ...NUMERIC_COLUMN, column: 'numeric(12,4)' },
-  web: { widget: 'decimal', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
+  web: { widget: 'decimal', display: 'percent', filterOperators: ORDERED_OPS, designer: { group: 'basic', properties: ['default'] } },
 };

@@ -13,5 +13,5 @@ export const select: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_COLUMN,
-  web: { widget: 'select', filterOperators: ID_OPS, designer: { group: 'basic', properties: ['choices', 'default'] } },
+  web: { widget: 'select', display: 'choice', filterOperators: ID_OPS, designer: { group: 'basic', properties: ['choices', 'default'] } },
 };

@@ -15,5 +15,5 @@ export const tags: FieldTypeDescriptor = {
     inGroup: true,
   },
   server: TEXT_ARRAY_COLUMN,
-  web: { widget: 'tags', filterOperators: LIST_OPS, designer: { group: 'basic', properties: [] } },
+  web: { widget: 'tags', display: 'choices', filterOperators: LIST_OPS, designer: { group: 'basic', properties: [] } },
 };
