@@ -308,14 +308,13 @@ export class MetadataService {
     const t = tableOf(objectKey);
     const col = quoteIdent(f.key);
     await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${columnType(f)}${referencesOf(f)}`);
-    const index = fieldType(f.type).server.index;
+    const server = fieldType(f.type).server;
     if (isEncrypted(f)) {
       await c.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(hashColumn(f.key))} text`);
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'h')} ON ${t} (${quoteIdent(hashColumn(f.key))})`);
-    } else if (index === 'btree') {
-      // The index name keeps its historic suffix: btree indexes so far are the foreign keys'.
-      await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'fk')} ON ${t} (${col})`);
-    } else if (index === 'gin') {
+    } else if (server.index === 'btree') {
+      await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, server.references ? 'fk' : 'ix')} ON ${t} (${col})`);
+    } else if (server.index === 'gin') {
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'gin')} ON ${t} USING gin (${col})`);
     }
     if (f.unique) await this.createUnique(c, objectKey, f);

@@ -1,7 +1,8 @@
 /**
  * Our own messages, in both languages, for the codes Ajv cannot phrase well: required/unknown
  * fields, and every domain code a field type declares (money, dates, bank identifiers…, phrased in
- * the type's folder). Messages never quote the value, so a hidden or sensitive field's content cannot leak through an error.
+ * the type's folder). Messages never quote the value, so a hidden or sensitive field's content
+ * cannot leak through an error.
  */
 import type { Lang } from '../types.js';
 import { typeMessage } from '../field-types/index.js';
