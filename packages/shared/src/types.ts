@@ -57,33 +57,10 @@ export interface CurrentUser extends UserSummary {
 
 // ---------------------------------------------------------------- metadata
 
-export const FIELD_TYPES = [
-  'text', 'textarea', 'integer', 'decimal', 'money', 'percent', 'boolean', 'date', 'datetime',
-  'select', 'multiselect', 'email', 'phone', 'cn_id_number', 'cn_uscc', 'bank_card', 'url',
-  'relation', 'user', 'org_unit', 'attachment', 'auto_number', 'tags', 'computed', 'json',
-] as const;
-
-export type FieldType = (typeof FIELD_TYPES)[number];
-
-export interface Choice {
-  value: string;
-  label: LocalizedText;
-}
-
-export interface FieldOptions {
-  /** select, multiselect */
-  choices?: Choice[];
-  /** decimal */
-  precision?: number;
-  scale?: number;
-  /** text, textarea */
-  maxLength?: number;
-  /** text, textarea: a regular expression; auto_number: the numbering pattern (`KH{yyyyMMdd}{seq:6}`) */
-  pattern?: string;
-  /** computed: a FEEL expression */
-  expression?: string;
-  [key: string]: unknown;
-}
+// Field types and their settings are the form engine's own (one folder per type there), not a copy.
+export { FIELD_TYPES } from '@crm/form-engine';
+export type { FieldType, Choice, FieldOptions } from '@crm/form-engine';
+import type { FieldType, FieldOptions } from '@crm/form-engine';
 
 /** JR/T 0197 data classification level; 3 and up are masked and encrypted. */
 export type Sensitivity = 1 | 2 | 3 | 4 | 5;

@@ -7,11 +7,11 @@
 import { Injectable } from '@nestjs/common';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient } from 'pg';
-import { validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
+import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
-import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, tableOf } from './field-types.js';
+import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, referencesOf, tableOf } from './field-types.js';
 import type { MetaSnapshot, ObjectMeta } from './metadata.types.js';
 import './metadata.messages.js';
 
@@ -297,7 +297,7 @@ export class MetadataService {
     if (existing.rows[0]) {
       throw new AppError(409, existing.rows[0].deleted_at ? 'meta.field_deleted_exists' : 'meta.field_exists', { field: f.key });
     }
-    if (f.type === 'relation') {
+    if (fieldType(f.type).server.references === 'target') {
       const target = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [f.target]);
       if (!target.rowCount) throw new AppError(400, 'meta.relation_target_missing', { target: f.target }, [{ path: '/target', code: 'not_found', message: lang === 'en' ? 'no such object' : '目标对象不存在' }]);
     }
@@ -313,19 +313,14 @@ export class MetadataService {
   private async addColumn(c: PoolClient, objectKey: string, f: FieldDef): Promise<void> {
     const t = tableOf(objectKey);
     const col = quoteIdent(f.key);
-    let type = columnType(f);
-    if (!isEncrypted(f)) {
-      if (f.type === 'relation') type += ` REFERENCES ${tableOf(f.target!)}(id)`;
-      if (f.type === 'user') type += ' REFERENCES crm.users(id)';
-      if (f.type === 'org_unit') type += ' REFERENCES crm.org_units(id)';
-    }
-    await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${type}`);
+    await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${columnType(f)}${referencesOf(f)}`);
+    const server = fieldType(f.type).server;
     if (isEncrypted(f)) {
       await c.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(hashColumn(f.key))} text`);
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'h')} ON ${t} (${quoteIdent(hashColumn(f.key))})`);
-    } else if (['relation', 'user', 'org_unit'].includes(f.type)) {
-      await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'fk')} ON ${t} (${col})`);
-    } else if (f.type === 'multiselect' || f.type === 'tags') {
+    } else if (server.index === 'btree') {
+      await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, server.references ? 'fk' : 'ix')} ON ${t} (${col})`);
+    } else if (server.index === 'gin') {
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'gin')} ON ${t} USING gin (${col})`);
     }
     if (f.unique) await this.createUnique(c, objectKey, f);
@@ -369,7 +364,9 @@ export class MetadataService {
         await this.addColumn(c, objectKey, after);
       } else if (columnType(before) !== columnType(after) || before.target !== after.target) {
         const using = conversionUsing(before, after, col);
-        if (using === null || before.type === 'relation' || after.type === 'relation') {
+        // A relation's column carries a foreign key to its target: converting it is refused.
+        const relates = (f: FieldDef) => fieldType(f.type).server.references === 'target';
+        if (using === null || relates(before) || relates(after)) {
           throw new AppError(409, 'meta.type_change_refused', { field: fieldKey, from: before.type, to: after.type, reason: lang === 'en' ? 'the data cannot be converted' : '现有数据无法转换' });
         }
         try {
