@@ -13,6 +13,7 @@ import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, tableOf } from './field-types.js';
 import type { MetaSnapshot, ObjectMeta } from './metadata.types.js';
+import { hasAnyRow, systemRead } from '../records/system-reads.js';
 import './metadata.messages.js';
 
 const FRESH_MS = 500;
@@ -264,8 +265,7 @@ export class MetadataService {
       if (refs.rowCount) throw new AppError(409, 'meta.object_in_use', { object: key, by: refs.rows.map((r) => `${r.object_key}.${r.key}`).join(', ') });
       const forms = await c.query<{ key: string }>('SELECT key FROM crm.forms WHERE object_key = $1', [key]);
       if (forms.rowCount) throw new AppError(409, 'meta.object_in_use', { object: key, by: forms.rows.map((r) => r.key).join(', ') });
-      const rows = await c.query(`SELECT 1 FROM ${tableOf(key)} LIMIT 1`);
-      if (rows.rowCount && !purge) throw new AppError(409, 'meta.object_has_records', { object: key });
+      if (!purge && (await hasAnyRow(c, systemRead('metadata: drop an object only when its table is empty'), key))) throw new AppError(409, 'meta.object_has_records', { object: key });
       await c.query(`DROP TABLE ${tableOf(key)}`);
       await c.query('DELETE FROM crm.fields WHERE object_key = $1', [key]);
       await c.query('DELETE FROM crm.objects WHERE key = $1', [key]);
@@ -355,7 +355,7 @@ export class MetadataService {
       if (problems.length) throw new AppError(400, 'meta.invalid_field', {}, problems);
       const t = tableOf(objectKey);
       const col = quoteIdent(fieldKey);
-      const hasRows = (await c.query(`SELECT 1 FROM ${t} LIMIT 1`)).rowCount! > 0;
+      const hasRows = await hasAnyRow(c, systemRead('metadata: retype a column only when no row holds data'), objectKey);
 
       if (isEncrypted(before) !== isEncrypted(after)) {
         if (hasRows) throw new AppError(409, 'meta.sensitivity_change_refused', { field: fieldKey });
