@@ -5,7 +5,6 @@
  * servers pick changes up without a restart.
  */
 import { Injectable } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient } from 'pg';
 import { validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
@@ -15,19 +14,21 @@ import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, table
 import type { MetaSnapshot, ObjectMeta } from './metadata.types.js';
 import { hasAnyRow, systemRead } from '../records/system-reads.js';
 import './metadata.messages.js';
+import { advisoryXactLock } from '../database/advisory-locks.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 
 const FRESH_MS = 500;
 
 /**
- * A caller's open transaction (templates install many changes in one): while it is in scope, every
- * metadata read — including those of other services, e.g. records written in the same transaction —
- * sees its uncommitted objects and fields. Such snapshots are never shared nor cached past the scope.
+ * A transaction that changes metadata (templates install many changes in one) keeps its own
+ * snapshot in its unit of work: from then on every metadata read in it — including those of other
+ * services, e.g. records written in the same transaction — sees its uncommitted objects and fields.
+ * Such snapshots are never shared nor cached past the transaction.
  */
 interface TxScope {
-  client: PoolClient;
   snapshot: MetaSnapshot | null;
 }
-const txScope = new AsyncLocalStorage<TxScope>();
+const TX_SNAPSHOT = Symbol('metadata snapshot of this transaction');
 /** Versions of in-transaction snapshots: negative and unique, so caches keyed by version never mix them with committed ones. */
 let txSnapshotSeq = 0;
 
@@ -89,14 +90,16 @@ export class MetadataService {
   // ---------- reading (cached) ----------
 
   async current(): Promise<MetaSnapshot> {
-    const scoped = txScope.getStore();
-    if (scoped) {
-      scoped.snapshot ??= await this.load(-(++txSnapshotSeq), scoped.client);
+    const uow = UnitOfWork.current();
+    const scoped = uow?.slots.get(TX_SNAPSHOT) as TxScope | undefined;
+    if (uow && scoped) {
+      scoped.snapshot ??= await this.load(-(++txSnapshotSeq), uow.client);
       return scoped.snapshot;
     }
     const now = Date.now();
     if (this.snapshot && now - this.checkedAt < FRESH_MS) return this.snapshot;
-    const row = await this.db.one<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
+    // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
+    const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
     this.checkedAt = now;
     const version = Number(row?.value ?? 0);
     if (this.snapshot && this.snapshot.version === version) return this.snapshot;
@@ -112,14 +115,25 @@ export class MetadataService {
   }
 
   /**
-   * Runs fn with `client`'s transaction as the source of metadata: reads inside (of this service and
-   * of services calling it) see the transaction's uncommitted changes. Without a client, just runs fn.
+   * Runs fn in `client`'s transaction (its unit of work) with that transaction as the source of
+   * metadata: reads inside (of this service and of services calling it) see its uncommitted changes.
+   * Without a client, just runs fn.
    */
   async within<T>(client: PoolClient | undefined, fn: () => Promise<T>): Promise<T> {
     if (!client) return fn();
-    const cur = txScope.getStore();
-    if (cur && cur.client === client) return fn();
-    return txScope.run({ client, snapshot: null }, fn);
+    return UnitOfWork.run(client, () => {
+      this.scopeToTransaction();
+      return fn();
+    });
+  }
+
+  /** From now on, metadata reads in the ambient transaction see its own (uncommitted) state. */
+  private scopeToTransaction(): void {
+    const uow = UnitOfWork.current();
+    if (!uow) return;
+    const scoped = uow.slots.get(TX_SNAPSHOT) as TxScope | undefined;
+    if (scoped) scoped.snapshot = null;
+    else uow.slots.set(TX_SNAPSHOT, { snapshot: null } satisfies TxScope);
   }
 
   private async load(version: number, client?: PoolClient): Promise<MetaSnapshot> {
@@ -162,31 +176,24 @@ export class MetadataService {
   }
 
   /**
-   * Runs a metadata change: one transaction for rows + DDL, then the cache is dropped. With `client`,
-   * the change joins the caller's transaction (which commits or rolls back everything together).
+   * Runs a metadata change: one transaction for rows + DDL, then the cache is dropped. Inside an open
+   * unit of work (or `client`'s, for callers that pass theirs) the change joins it, and the rest of
+   * that transaction reads its uncommitted metadata; everything commits or rolls back together.
    */
   private async change<T>(fn: (c: PoolClient) => Promise<T>, client?: PoolClient): Promise<T> {
-    const run = async (c: PoolClient) => {
-      // Metadata changes are rare: serialize them so two designers cannot interleave DDL.
-      await c.query('SELECT pg_advisory_xact_lock(7240010)');
-      const out = await fn(c);
-      await this.bump(c);
-      return out;
-    };
-    if (client) {
-      return this.within(client, async () => {
-        try {
-          return await run(client);
-        } finally {
-          const scoped = txScope.getStore();
-          if (scoped) scoped.snapshot = null;
-          this.invalidate();
-        }
-      });
-    }
+    if (client) return UnitOfWork.run(client, () => this.change(fn));
+    const joined = this.db.inTransaction();
     try {
-      return await this.db.tx(run);
+      return await this.db.tx(async (c) => {
+        // Metadata changes are rare: serialize them so two designers cannot interleave DDL.
+        await advisoryXactLock(c, 'metadata.change');
+        if (joined) this.scopeToTransaction();
+        const out = await fn(c);
+        await this.bump(c);
+        return out;
+      });
     } finally {
+      if (joined) this.scopeToTransaction();
       this.invalidate();
     }
   }
