@@ -10,12 +10,12 @@ import type pg from 'pg';
 import type { FieldDef } from '@crm/form-engine';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
-import { systemLiveRows, systemRead, systemRowCount } from '../records/system-reads.js';
 import { encodeValues, sqlCastFor } from '../records/record-codec.js';
 import { hashPassword } from '../auth/password.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags } from '../customers/rule-tags.js';
 import { idNumber, uscc } from './cn-ids.js';
 import { COMPANY_BIZ, COMPANY_PREFIX, COMPANY_SUFFIX, GIVEN, GIVEN1, INDUSTRIES, OCCUPATIONS, PLACES, STREETS, SURNAMES } from './names.js';
+import { systemLiveRows, systemRead, systemRowCount } from '../records/system-reads.js';
 
 export interface DemoDataOptions {
   customers: number;

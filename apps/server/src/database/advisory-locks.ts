@@ -24,6 +24,8 @@ export const ADVISORY_LOCKS = {
   'bank.jobs': 7_240_030,
   /** Loading the demo bank's customers on a first start. */
   'demo.load': 7_240_031,
+  /** Solution packs' own migrations. */
+  'pack.migrations': 7_240_040,
 } as const;
 
 /** Locks per key (one lock per process-definition key): `hashtext(prefix || key)`. */

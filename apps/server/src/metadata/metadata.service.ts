@@ -241,7 +241,7 @@ export class MetadataService {
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_org`.slice(0, 63))} ON ${t} (org_unit_id)`);
       let position = 0;
       for (const f of input.fields ?? []) await this.addFieldIn(c, input.key, f, position++, lang);
-      await this.audit.record({ action: 'meta.object.create', object: input.key, data: { label: input.label, fields: (input.fields ?? []).map((f) => f.key) } }, c);
+      await this.audit.record({ action: 'meta.object.create', object: input.key, data: { label: input.label, fields: (input.fields ?? []).map((f) => f.key) } });
     }, client);
     return this.read(client, () => this.object(input.key));
   }
@@ -257,7 +257,7 @@ export class MetadataService {
         [key, patch.label === undefined ? null : JSON.stringify(patch.label), patch.description !== undefined, patch.description ?? null,
          patch.app !== undefined, patch.app ?? null, patch.icon !== undefined, patch.icon ?? null, patch.titleField !== undefined, patch.titleField ?? null],
       );
-      await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } }, c);
+      await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } });
     }, client);
     return this.read(client, () => this.object(key));
   }
@@ -276,7 +276,7 @@ export class MetadataService {
       await c.query(`DROP TABLE ${tableOf(key)}`);
       await c.query('DELETE FROM crm.fields WHERE object_key = $1', [key]);
       await c.query('DELETE FROM crm.objects WHERE key = $1', [key]);
-      await this.audit.record({ action: 'meta.object.delete', object: key, data: { purge } }, c);
+      await this.audit.record({ action: 'meta.object.delete', object: key, data: { purge } });
     }, client);
   }
 
@@ -288,7 +288,7 @@ export class MetadataService {
       if (!o.rowCount) throw new AppError(404, 'meta.object_not_found', { object: objectKey });
       const { rows } = await c.query<{ n: number }>('SELECT coalesce(max(position), -1) + 1 AS n FROM crm.fields WHERE object_key = $1', [objectKey]);
       await this.addFieldIn(c, objectKey, field, rows[0].n, lang);
-      await this.audit.record({ action: 'meta.field.create', object: objectKey, recordId: field.key, data: { field } }, c);
+      await this.audit.record({ action: 'meta.field.create', object: objectKey, recordId: field.key, data: { field } });
     }, client);
     return this.read(client, async () => (await this.object(objectKey)).byKey.get(field.key)!);
   }
@@ -392,7 +392,7 @@ export class MetadataService {
         [objectKey, fieldKey, JSON.stringify(after.label), after.type, !!after.required, !!after.unique, JSON.stringify(after.options ?? {}),
          after.default === undefined ? null : JSON.stringify(after.default), after.sensitivity ?? null, after.target ?? null],
       );
-      await this.audit.record({ action: 'meta.field.update', object: objectKey, recordId: fieldKey, data: { before, after } }, c);
+      await this.audit.record({ action: 'meta.field.update', object: objectKey, recordId: fieldKey, data: { before, after } });
     }, client);
     return this.read(client, async () => (await this.object(objectKey)).byKey.get(fieldKey)!);
   }
@@ -421,7 +421,7 @@ export class MetadataService {
       } else {
         await c.query('UPDATE crm.fields SET deleted_at = now(), updated_at = now() WHERE object_key = $1 AND key = $2', [objectKey, fieldKey]);
       }
-      await this.audit.record({ action: purge ? 'meta.field.purge' : 'meta.field.delete', object: objectKey, recordId: fieldKey }, c);
+      await this.audit.record({ action: purge ? 'meta.field.purge' : 'meta.field.delete', object: objectKey, recordId: fieldKey });
     }, client);
   }
 }

@@ -12,7 +12,7 @@ import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
-import type { ObjectAction, Scope } from '../access/permission.types.js';
+import type { ObjectAction } from '../access/permission.types.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
@@ -221,7 +221,7 @@ export class RecordsService {
           params,
         ));
       const record = decodeRow(o.fields, row, this.crypto);
-      await this.audit.record({ action: 'record.create', object: o.key, recordId: String(record.id), data: { after: forAudit(o.fields, record), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }, c);
+      await this.audit.record({ action: 'record.create', object: o.key, recordId: String(record.id), data: { after: forAudit(o.fields, record), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } });
       await this.events.emit({ type: 'record.created', object: o.key, recordId: String(record.id), record, by: p }, c);
       if (opts.form) {
         await this.events.emit({ type: 'form.submitted', formKey: opts.form.key, formVersion: opts.form.version, object: o.key, recordId: String(record.id), record, by: p }, c);
@@ -260,7 +260,7 @@ export class RecordsService {
         c.query(`UPDATE ${tableOf(o.key)} SET ${sets.join(', ')} WHERE id = $1::uuid RETURNING *`, up));
       const record = decodeRow(o.fields, row, this.crypto);
       const changed = o.fields.filter((f) => JSON.stringify(previous[f.key] ?? null) !== JSON.stringify(record[f.key] ?? null)).map((f) => f.key);
-      await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed } }, c);
+      await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed } });
       await this.events.emit({ type: 'record.updated', object: o.key, recordId: id, record, previous, changed, by: p }, c);
       return present(o.fields, record, acc.fieldMode, acc.unmask).view;
     });
@@ -277,7 +277,7 @@ export class RecordsService {
         params,
       );
       if (!res.rowCount) throw new AppError(404, 'records.not_found');
-      await this.audit.record({ action: 'record.delete', object: o.key, recordId: id }, c);
+      await this.audit.record({ action: 'record.delete', object: o.key, recordId: id });
       await this.events.emit({ type: 'record.deleted', object: o.key, recordId: id, by: p }, c);
     });
   }

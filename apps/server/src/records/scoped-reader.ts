@@ -8,7 +8,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { FieldDef } from '@crm/form-engine';
-import { Db, type Queryable } from '../database/db.js';
+import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';

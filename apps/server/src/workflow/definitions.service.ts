@@ -92,7 +92,7 @@ export class DefinitionsService {
         );
       }
       this.models.set(row.id, model);
-      await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } }, c);
+      await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } });
       return { key, version: row.version, id: row.id, name };
     });
     this.deployedKeys.add(key);
@@ -181,7 +181,7 @@ export class DefinitionsService {
       );
       const row = rows[0]!;
       this.decisions.set(row.id, model);
-      await this.audit.record({ action: 'workflow.deploy_decision', object: 'decision_definition', recordId: row.id, data: { key, version: row.version } }, c);
+      await this.audit.record({ action: 'workflow.deploy_decision', object: 'decision_definition', recordId: row.id, data: { key, version: row.version } });
       return { key, version: row.version, id: row.id };
     });
   }

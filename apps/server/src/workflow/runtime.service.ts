@@ -32,7 +32,11 @@ import { auditRow, type AuditEntry } from '../audit/audit-writer.js';
 import { emptyWrite, repo, writeStep, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
 import './workflow.messages.js';
 
-/** One transaction of workflow work. `now` is the step time the engine sees (tests may set it). */
+/**
+ * One transaction of workflow work. `now` is the step time the engine sees (tests may set it).
+ * `client` is the connection of the step's unit of work (the ambient transaction `tx` opens or
+ * joins): services called during the step join it without being handed it.
+ */
 export interface StepCtx {
   client: PoolClient;
   now: string;
@@ -100,6 +104,7 @@ export class WorkflowRuntime {
   async tx<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
     const p = RequestContext.current()?.principal;
     const who = actor !== undefined ? actor : p ? { id: p.id, username: p.username } : null;
+    const joined = this.db.inTransaction();
     for (let attempt = 1; ; attempt++) {
       const ctx: Partial<StepCtx> = { jobsDue: false, actor: who };
       try {
@@ -112,7 +117,8 @@ export class WorkflowRuntime {
         return out;
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code && RETRYABLE.has(code) && attempt < 4) continue;
+        // Only a transaction of our own can be run again; a joined one is the outer writer's to retry.
+        if (code && RETRYABLE.has(code) && attempt < 4 && !joined) continue;
         throw err;
       }
     }
