@@ -5,8 +5,6 @@
  * transaction that then rolls back stays; a transaction-scoped lock ends with its transaction.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import type { DataSource } from 'typeorm';
-import { createDataSource, initialiseDatabase, poolOf } from './data-source.js';
 import { Db } from './db.js';
 import { UnitOfWork } from './unit-of-work.js';
 import { ADVISORY_LOCKS, KEYED_ADVISORY_LOCKS, advisoryXactLock, tryAdvisoryXactLock } from './advisory-locks.js';
@@ -17,7 +15,6 @@ import { scratchDatabase } from './scratch-database.test-util.js';
 const config = { crypto: 'aes', dataKey: Buffer.alloc(32, 7) } as AppConfig;
 
 let drop: (() => Promise<void>) | undefined;
-let ds: DataSource;
 let db: Db;
 let audit: AuditService;
 
@@ -25,17 +22,12 @@ const names = async () => (await db.pool.query<{ name: string }>('SELECT name FR
 const refusals = async (action: string) => Number((await db.pool.query<{ n: string }>('SELECT count(*)::text AS n FROM crm.audit_log WHERE action = $1', [action])).rows[0]!.n);
 
 beforeAll(async () => {
-  const scratch = await scratchDatabase('uow');
-  drop = scratch.drop;
-  ds = createDataSource({ url: scratch.url, poolSize: 6 });
-  await initialiseDatabase(ds);
-  db = new Db(poolOf(ds));
+  ({ db, drop } = await scratchDatabase('uow'));
   audit = new AuditService(db, config);
   await db.query('CREATE TABLE uow_probe (name text PRIMARY KEY)');
 });
 
 afterAll(async () => {
-  await ds?.destroy();
   await drop?.();
 });
 

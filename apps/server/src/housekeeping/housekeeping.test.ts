@@ -6,8 +6,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { createDataSource, initialiseDatabase, poolOf } from '../database/data-source.js';
 import { Db } from '../database/db.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AppConfig } from '../config/config.js';
@@ -20,7 +18,6 @@ const CUTOFF = NOW.getTime() - 30 * DAY;
 const config = { crypto: 'aes', dataKey: Buffer.alloc(32, 9), jobWorkers: false, retention: { processInstances: 30, loginAttempts: 7, intervalMs: 0, batch: 2 } } as AppConfig;
 
 let drop: (() => Promise<void>) | undefined;
-let ds: DataSource;
 let db: Db;
 let audit: AuditService;
 let definitionId: string;
@@ -41,18 +38,13 @@ async function instance(status: 'active' | 'completed' | 'terminated', endedAt: 
 const left = async (ids: string[]) => (await db.query<{ id: string }>(`SELECT id FROM crm.wf_instances WHERE id = ANY($1::uuid[])`, [ids])).map((r) => r.id).sort();
 
 beforeAll(async () => {
-  const scratch = await scratchDatabase('hk');
-  drop = scratch.drop;
-  ds = createDataSource({ url: scratch.url, poolSize: 6 });
-  await initialiseDatabase(ds);
-  db = new Db(poolOf(ds));
+  ({ db, drop } = await scratchDatabase('hk'));
   audit = new AuditService(db, config);
   const def = await db.one<{ id: string }>(`INSERT INTO crm.wf_definitions (key, version, xml, model) VALUES ('p', 1, '<x/>', '{}') RETURNING id`);
   definitionId = def!.id;
 });
 
 afterAll(async () => {
-  await ds?.destroy();
   await drop?.();
 });
 
