@@ -73,7 +73,7 @@ export class RecordsService {
     return this.reader.columns(o, acc);
   }
 
-  /** The row scope of an action as SQL (the scoped reader's). */
+  /** The row scope of an action as SQL (the scoped reader's; writers scope their UPDATEs with it). */
   scopeSql(o: ObjectMeta, acc: ObjectAccess, action: ObjectAction, p: Principal | null, params: unknown[]): string {
     return this.reader.scopeSql(o, acc, action, p, params);
   }
@@ -135,11 +135,6 @@ export class RecordsService {
       );
       value[f.key] = formatAutoNumber(f.options.pattern, now, Number(rows[0].last_value));
     }
-  }
-
-  /** Whether the principal may download a file: their own upload, or held by a record they may read. */
-  async fileReadable(fileId: string, p: Principal): Promise<boolean> {
-    return (await this.reader.readableFiles([fileId], p, 'download')).size > 0;
   }
 
   /** Runs fn in `client`'s transaction when a caller passes one, else as is (ambient or pool). */
