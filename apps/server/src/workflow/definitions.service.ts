@@ -195,7 +195,7 @@ export class DefinitionsService {
 
   /** Evaluates a decision by its key (the definition key or a decision id inside the latest file). */
   async evaluate(key: string, variables: Record<string, unknown>): Promise<{ result: unknown }> {
-    const found = await this.findDecision(this.db.pool, key);
+    const found = await this.findDecision(this.db.q, key);
     if (!found) throw new AppError(404, 'workflow.decision_not_found', { key });
     try {
       return { result: evaluateDecision(found, found.decisions[key] ? key : undefined, variables) };

@@ -184,7 +184,7 @@ export class ProcessInstancesService {
     await this.access.require(p, 'process.admin');
     const r = await this.row(id);
     // Fixing data is not choosing who approves: identities and routing stay the engine's.
-    this.inputs.assertNotReserved(variables, await this.defs.model(this.db.pool, r.definition_id));
+    this.inputs.assertNotReserved(variables, await this.defs.model(this.db.q, r.definition_id));
     await this.runtime.tx(async (ctx) => {
       await this.runtime.setVariables(ctx, id, variables);
       await this.audit.record({ action: 'workflow.set_variables', object: 'process_instance', recordId: id, data: { names: Object.keys(variables) } });

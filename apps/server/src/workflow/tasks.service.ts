@@ -95,7 +95,7 @@ export class TasksService {
       'SELECT state, status, business_key, definition_id FROM crm.wf_instances WHERE id = $1',
       [t.instance_id],
     );
-    const model = inst ? await this.defs.model(this.db.pool, inst.definition_id) : undefined;
+    const model = inst ? await this.defs.model(this.db.q, inst.definition_id) : undefined;
     return {
       ...taskDto(t),
       excludeUsers: t.exclude_users,

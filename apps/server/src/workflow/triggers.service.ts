@@ -75,7 +75,7 @@ export class TriggersService implements OnModuleInit {
       async (e, client) => {
         await this.onEvent(e, client);
       },
-      async (e) => e.type !== 'record.deleted' && (await this.triggers(this.db.pool)).some((t) => triggerMatches(t, e)),
+      async (e) => e.type !== 'record.deleted' && (await this.triggers(this.db.q)).some((t) => triggerMatches(t, e)),
     );
   }
 
@@ -84,7 +84,7 @@ export class TriggersService implements OnModuleInit {
       const bad = checkFeel(t.condition);
       if (bad) throw new AppError(400, 'workflow.bad_condition', { reason: bad instanceof FeelShapeError ? bad.localized(RequestContext.current()?.lang ?? 'zh-CN') : bad.message });
     }
-    await this.defs.latestOrFail(this.db.pool, t.processKey);
+    await this.defs.latestOrFail(this.db.q, t.processKey);
     return this.db.tx(async (c) => {
       const { rows } = await c.query<TriggerRow>(
         `INSERT INTO crm.wf_triggers (process_key, source, object, form_key, "on", condition, created_by)
