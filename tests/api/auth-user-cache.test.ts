@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, call, login } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 
 let a: TestServer;
 let b: TestServer;
@@ -20,14 +21,11 @@ afterAll(async () => {
   await a?.stop();
 });
 
-/** Milliseconds until `fn` answers `status`, or -1 after `ms`. */
-async function until(fn: () => Promise<number>, status: number, ms = 3000): Promise<number> {
+/** Milliseconds until `fn` answers `status` (throws after 3 s). */
+async function msUntil(fn: () => Promise<number>, status: number): Promise<number> {
   const t0 = Date.now();
-  while (Date.now() - t0 < ms) {
-    if ((await fn()) === status) return Date.now() - t0;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return -1;
+  await until(async () => (await fn()) === status, { ms: 3000, everyMs: 20, what: `HTTP ${status}` });
+  return Date.now() - t0;
 }
 
 describe('user cache across server processes', () => {
@@ -41,11 +39,11 @@ describe('user cache across server processes', () => {
     expect((await admin.patch(`/api/admin/users/${rmId}`, { disabled: true })).status).toBe(200);
     // Process A made the change: refused on the very next request.
     expect((await call(a.baseUrl, 'GET', '/api/auth/me', { token })).status).toBe(401);
-    const waited = await until(onB, 401);
+    const waited = await msUntil(onB, 401);
     expect(waited).toBeGreaterThanOrEqual(0);
     expect(waited).toBeLessThan(1000);
     expect((await admin.patch(`/api/admin/users/${rmId}`, { disabled: false })).status).toBe(200);
-    expect(await until(onB, 200)).toBeGreaterThanOrEqual(0);
+    expect(await msUntil(onB, 200)).toBeGreaterThanOrEqual(0);
   });
 
   it('a change made by SQL in the database reaches every process too', async () => {
@@ -56,7 +54,7 @@ describe('user cache across server processes', () => {
     expect(await onB()).toBe(200);
     await withClient(a.dbUrl, (c) => c.query(`UPDATE crm.users SET disabled = true WHERE username = 'manager'`));
     for (const f of [onA, onB]) {
-      const waited = await until(f, 401);
+      const waited = await msUntil(f, 401);
       expect(waited).toBeGreaterThanOrEqual(0);
       expect(waited).toBeLessThan(1000);
     }
@@ -71,7 +69,7 @@ describe('user cache across server processes', () => {
     const admin = await as(a.baseUrl, 'admin');
     const id = (await call(b.baseUrl, 'GET', '/api/auth/me', { token })).body.id;
     expect((await admin.patch(`/api/admin/users/${id}`, { roles: ['rm'] })).status).toBe(200);
-    const waited = await until(designer, 403);
+    const waited = await msUntil(designer, 403);
     expect(waited).toBeGreaterThanOrEqual(0);
     expect(waited).toBeLessThan(1000);
   });

@@ -13,7 +13,7 @@ let srv: TestServer;
 let analyst: Client;
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'none', CRM_DEMO_CUSTOMERS: '0' } });
+  srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'none', CRM_DEMO_CUSTOMERS: '0', CRM_BANK_COMPLAINT_SLA: 'PT36H' } });
   analyst = await as(srv.baseUrl, 'analyst');
 }, 90000);
 
@@ -60,6 +60,13 @@ describe('installing bank-crm', () => {
     const second = await analyst.post('/api/templates/bank-crm/install');
     expect(second.body).toMatchObject({ changed: false, changes: [] });
     expect(await counts()).toEqual(mid);
+  });
+
+  it('takes its parameters from the configuration (CRM_BANK_COMPLAINT_SLA), not the default', async () => {
+    expect((await analyst.get('/api/templates/bank-crm')).body.parameters).toEqual({ complaintSla: 'PT36H' });
+    const xml = await withClient(srv.dbUrl, async (c) => (await c.query(`SELECT xml FROM crm.wf_definitions WHERE key = 'bank_complaint' ORDER BY version DESC LIMIT 1`)).rows[0].xml as string);
+    expect(xml).toContain('<bpmn:timeDuration xsi:type="bpmn:tFormalExpression">PT36H</bpmn:timeDuration>');
+    expect(xml).not.toContain('PT48H');
   });
 
   it('an install by a designer changes no existing role: the demo roles get nothing until security applies the pack', async () => {

@@ -7,21 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 
 type Client = ReturnType<typeof client>;
 
 let srv: TestServer;
 let analyst: Client, rm: Client, manager: Client, compliance: Client, auditor: Client, approver: Client, admin: Client;
-
-async function until<T>(fn: () => Promise<T | undefined | false | null>, ms = 20000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 async function taskFor(c: Client, instanceId: string, activityId: string) {
   return until(async () => {

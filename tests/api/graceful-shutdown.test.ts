@@ -10,17 +10,8 @@ import pg from 'pg';
 import { freePort, startServer, type TestServer } from '../harness/server.js';
 import { as, call } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
-
-/** Polls cond until it holds (bounded); waiting on an observable state, not on time. */
-async function until(what: string, cond: () => Promise<boolean> | boolean, ms = 15000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 function exitOf(srv: TestServer): Promise<number | null> {
   if (srv.proc.exitCode !== null) return Promise.resolve(srv.proc.exitCode);
@@ -83,7 +74,7 @@ describe('graceful shutdown', () => {
     expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
     const started = await rm.post('/api/process-definitions/slow_partner/start', {});
     expect(started.status).toBe(201);
-    await until('the job to call the partner', () => held.length === 1);
+    await until(() => held.length === 1, { what: 'the job to call the partner', everyMs: 50 });
     const waiting = await rm.post('/api/process-definitions/slow_partner/start', {});
     expect(waiting.status).toBe(201);
 
@@ -93,11 +84,11 @@ describe('graceful shutdown', () => {
     await locker.query('BEGIN');
     await locker.query(`SELECT 1 FROM crm.users WHERE username = 'manager' FOR UPDATE`);
     const slow = call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } });
-    await until('the login to wait on the lock', async () => (await lockWaiters(srv.dbUrl)) === 1);
+    await until(async () => (await lockWaiters(srv.dbUrl)) === 1, { what: 'the login to wait on the lock', everyMs: 50 });
 
     const exited = exitOf(srv);
     srv.proc.kill('SIGTERM');
-    await until('readiness to turn 503', async () => (await call(srv.baseUrl, 'GET', '/api/health/ready')).status === 503);
+    await until(async () => (await call(srv.baseUrl, 'GET', '/api/health/ready')).status === 503, { what: 'readiness to turn 503', everyMs: 50 });
     const ready = await call(srv.baseUrl, 'GET', '/api/health/ready');
     expect(ready.body).toMatchObject({ status: 'not_ready', shuttingDown: true });
     expect((await call(srv.baseUrl, 'GET', '/api/health/live')).status).toBe(200);
@@ -141,7 +132,7 @@ describe('graceful shutdown', () => {
     await locker.query('BEGIN');
     await locker.query(`SELECT 1 FROM crm.users WHERE username = 'manager' FOR UPDATE`);
     const slow = call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } }).catch((e: Error) => e);
-    await until('the login to wait on the lock', async () => (await lockWaiters(srv.dbUrl)) === 1);
+    await until(async () => (await lockWaiters(srv.dbUrl)) === 1, { what: 'the login to wait on the lock', everyMs: 50 });
     const exited = exitOf(srv);
     srv.proc.kill('SIGTERM');
     const t0 = Date.now();

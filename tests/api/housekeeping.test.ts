@@ -10,21 +10,13 @@ import pg from 'pg';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, call, type client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
 
 type Client = ReturnType<typeof client>;
 const DAY_MS = 86_400_000;
 const MINUTE_MS = 60_000;
 const HOUSEKEEPING_LOCK = 7_240_014;
-
-async function until(what: string, cond: () => Promise<boolean>, ms = 15000): Promise<void> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await cond()) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('retention and housekeeping', () => {
   let srv: TestServer;
@@ -119,10 +111,10 @@ describe('retention and housekeeping', () => {
     const purge = await sql(`SELECT actor_name, data FROM crm.audit_log WHERE action = 'housekeeping.purge'`);
     expect(purge.rows).toEqual([{ actor_name: 'housekeeping', data: { deleted: { process_instances: 3, login_attempts: 0 }, asOf: expect.any(String) } }]);
     const auditor = await as(srv.baseUrl, 'auditor');
-    await until('the audit chain to seal and verify', async () => {
+    await until(async () => {
       const v = await auditor.get('/api/audit/verify');
       return v.body.ok === true && v.body.checked >= auditBefore.n + 1;
-    });
+    }, { what: 'the audit chain to seal and verify' });
 
     expect(await run()).toEqual({ deleted: { process_instances: 0, login_attempts: 0 }, busy: false });
 
@@ -138,15 +130,15 @@ describe('retention and housekeeping', () => {
   it('keeps a finished child while its parent runs, then removes both', async () => {
     const parent = (await rm.post('/api/process-definitions/hk_parent/start', {})).body.id as string;
     let child = '';
-    await until('the child instance', async () => {
+    await until(async () => {
       const r = await sql(`SELECT id FROM crm.wf_instances WHERE parent_id = $1`, [parent]);
       child = r.rows[0]?.id ?? '';
       return child !== '';
-    });
+    }, { what: 'the child instance' });
     const tasks = await rm.get('/api/tasks?scope=all');
     const childTask = (tasks.body.items as any[]).find((x) => x.processInstanceId === child);
     expect((await rm.post(`/api/tasks/${childTask.id}/complete`, {})).status).toBe(200);
-    await until('the parent to reach its next task', async () => (await sql(`SELECT 1 FROM crm.wf_tasks WHERE instance_id = $1 AND activity_id = 'after' AND status = 'open'`, [parent])).rows.length === 1);
+    await until(async () => (await sql(`SELECT 1 FROM crm.wf_tasks WHERE instance_id = $1 AND activity_id = 'after' AND status = 'open'`, [parent])).rows.length === 1, { what: 'the parent to reach its next task' });
     await endedAgo(child, 31 * DAY_MS);
     expect((await run()).deleted.process_instances).toBe(0);
     expect(await remaining([child, parent])).toEqual([child, parent].sort());

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, call, client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
 
 type Client = ReturnType<typeof client>;
@@ -380,8 +381,7 @@ describe('item 7, stored before: segments saved in clear are hashed when the ser
     compliance = await as(srv.baseUrl, 'compliance');
     auditor = await as(srv.baseUrl, 'auditor');
     const stored = async () => db(async (c) => (await c.query(`SELECT filter::text AS f FROM crm_data.segment WHERE code = 'legacy'`)).rows[0].f as string);
-    const deadline = Date.now() + 20000;
-    while ((await stored()).includes(target.id_number) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    await until(async () => !(await stored()).includes(target.id_number), { what: 'the stored filter to be hashed' });
     expect(await stored()).not.toContain(target.id_number);
     expect(await stored()).toContain('$hash');
     const members = await compliance.get('/api/segments/legacy/members');

@@ -7,22 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 import { chain, definitions, LOAN_APPROVAL } from './workflow-bpmn.js';
 
 type Client = ReturnType<typeof client>;
 
 let srv: TestServer;
 let analyst: Client, rm: Client, manager: Client, compliance: Client, admin: Client, auditor: Client;
-
-async function until<T>(fn: () => Promise<T | undefined | false>, ms = 15000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function deploy(xml: string, key?: string) {
   const r = await analyst.post('/api/process-definitions', { bpmnXml: xml, ...(key ? { key } : {}) });

@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startServer } from '../harness/server.js';
+import { until } from '../harness/until.js';
 
 /**
  * The server under test: a fresh one from the harness, or (for working on the UI) one already running
@@ -79,13 +80,8 @@ export function realErrors(errors: string[]): string[] {
 
 /** Waits until a locator matches exactly n elements. */
 export async function waitCount(locator: { count(): Promise<number> }, n: number, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  let c = await locator.count();
-  while (c !== n && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 100));
-    c = await locator.count();
-  }
-  if (c !== n) throw new Error(`expected ${n} elements, found ${c}`);
+  let c = -1;
+  await until(async () => (c = await locator.count()) === n, { ms: timeoutMs, everyMs: 100, what: () => `${n} elements (found ${c})` });
 }
 
 export interface BrowserSession {

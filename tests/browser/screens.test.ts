@@ -5,7 +5,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createClient } from '@crm/shared';
-import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut, waitCount } from './browser.js';
 
 const SCREENS: [user: string, path: string, title: string][] = [
   ['analyst', '/', '好'],
@@ -45,7 +45,9 @@ describe('screens', () => {
     w.errors.length = 0;
     await page.goto(`${srv.baseUrl}${path}`);
     await page.locator('.page-title', { hasText: title }).first().waitFor();
-    await page.waitForTimeout(800);
+    // The screen's data has arrived (and any error it causes has been logged): no request in flight, no spinner.
+    await page.waitForLoadState('networkidle');
+    await waitCount(page.locator('.ant-spin-spinning'), 0);
     await shot(page, `screen-${path.replace(/[^a-z0-9]+/gi, '_') || 'home'}`);
     expect(await page.locator('.ant-layout-sider').textContent()).toContain('设计中心');
     expect(realErrors(w.errors)).toEqual([]);

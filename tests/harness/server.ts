@@ -9,6 +9,7 @@ import path from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, dropTestDatabase } from './db.js';
+import { until } from './until.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const SERVER_MAIN = path.join(repo, 'apps/server/dist/main.js');
@@ -55,18 +56,13 @@ export function spawnServer(env: Record<string, string | undefined>): ChildProce
 }
 
 export async function waitHealthy(baseUrl: string, proc: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (Date.now() < until) {
-    if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${output()}`);
-    try {
-      const res = await fetch(`${baseUrl}/api/health`);
-      if (res.status === 200) return;
-    } catch {
-      /* not listening yet */
-    }
-    await new Promise((r) => setTimeout(r, 150));
-  }
-  throw new Error(`server did not become healthy in ${timeoutMs} ms:\n${output()}`);
+  await until(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}:\n${output()}`);
+      return fetch(`${baseUrl}/api/health`).then((res) => res.status === 200, () => false); // refused: not listening yet
+    },
+    { ms: timeoutMs, what: () => `the server to become healthy in ${timeoutMs} ms:\n${output()}` },
+  );
 }
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
@@ -83,7 +79,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     CRM_DEMO: '1',
     // A bare platform with the demo users; suites about the bank pack ask for it explicitly.
     CRM_DEMO_TEMPLATES: 'none',
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'warn',
     ...opts.env,
   };
   const proc = spawnServer(env);
@@ -120,4 +116,16 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
       if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Runs the built server with env until it exits (killed after timeoutMs); its exit code and output. */
+export async function runServerToExit(env: Record<string, string | undefined>, timeoutMs = 60000): Promise<{ code: number | null; out: string }> {
+  const proc = spawnServer(env);
+  let out = '';
+  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const t = setTimeout(() => proc.kill('SIGKILL'), timeoutMs);
+  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
+  clearTimeout(t);
+  return { code, out };
 }

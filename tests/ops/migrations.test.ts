@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnServer, startServer, freePort, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
+import { runServerToExit, startServer, freePort, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
 import { createTestDatabase, dropTestDatabase, withClient } from '../harness/db.js';
 import { rowFingerprints, schemaDdl } from '../upgrade/sql-dump.mjs';
 
@@ -21,17 +21,10 @@ afterEach(async () => {
 
 /** Runs the built server on dbUrl until it exits; resolves with its exit code and output. */
 async function runToExit(dbUrl: string): Promise<{ code: number | null; out: string }> {
-  const proc = spawnServer({
+  return runServerToExit({
     PORT: String(await freePort()), DATABASE_URL: dbUrl, CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY,
     CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'warn',
   });
-  let out = '';
-  proc.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-  proc.stderr?.on('data', (d: Buffer) => (out += d.toString()));
-  const t = setTimeout(() => proc.kill('SIGKILL'), 60000);
-  const code = await new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  clearTimeout(t);
-  return { code, out };
 }
 
 const snapshot = (url: string) => withClient(url, async (c) => JSON.stringify([await schemaDdl(c), await rowFingerprints(c)]));

@@ -3,8 +3,9 @@
 // a newer server. The DDL comes from PostgreSQL's own deparsers (format_type, pg_get_expr,
 // pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef, pg_get_functiondef); the rows travel
 // as json_agg text and are loaded with json_populate_recordset, so no value passes through
-// JavaScript (numeric stays exact). Anything this dumper does not know (views, types, policies,
-// partitions, identity or generated columns, extensions) makes it refuse instead of dropping it.
+// JavaScript (numeric stays exact). Partitioned tables come back as parents with their partitions.
+// Anything this dumper does not know (views, types, policies, identity or generated columns,
+// extensions) makes it refuse instead of dropping it.
 import { randomBytes } from 'node:crypto';
 
 const SCHEMAS = ['crm', 'crm_data'];
@@ -13,7 +14,7 @@ const qname = (schema, name) => `${ident(schema)}.${ident(name)}`;
 
 async function refuseUnknown(c) {
   const checks = {
-    'views or materialized views': `SELECT count(*)::int n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND c.relkind IN ('v','m','p','f')`,
+    'views or materialized views': `SELECT count(*)::int n FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND c.relkind IN ('v','m','f')`,
     'types or domains': `SELECT count(*)::int n FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace WHERE n.nspname = ANY($1) AND t.typtype IN ('d','e','r','m') `,
     'row-level policies or rules': `SELECT (SELECT count(*) FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1)) + (SELECT count(*) FROM pg_rewrite r JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND c.relkind = 'r')::int AS n`,
     'identity or generated columns': `SELECT count(*)::int n FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1) AND a.attnum > 0 AND (a.attidentity <> '' OR a.attgenerated <> '')`,
@@ -41,15 +42,22 @@ export async function schemaDdl(c) {
   const fns = await c.query(
     `SELECT pg_get_functiondef(p.oid) d FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = ANY($1) ORDER BY n.nspname, p.proname, p.oid::regprocedure::text`, [SCHEMAS]);
   for (const f of fns.rows) pre.push(`${f.d.trim()};`);
-  const tables = await tableList(c);
+  const tables = await tableList(c, true);
   for (const t of tables) {
+    if (t.parent) {
+      // A partition takes its columns, keys, indexes and row triggers from its parent (created before it).
+      pre.push(`CREATE TABLE ${qname(t.s, t.r)} PARTITION OF ${t.parent} ${t.bound};`);
+      const own = await c.query(`SELECT pg_get_triggerdef(oid) d FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal AND tgparentid = 0 ORDER BY tgname`, [t.oid]);
+      for (const g of own.rows) post.push(`${g.d};`);
+      continue;
+    }
     const cols = await c.query(
       `SELECT a.attname n, format_type(a.atttypid, a.atttypmod) t, a.attnotnull nn, pg_get_expr(d.adbin, d.adrelid) def,
               CASE WHEN a.attcollation <> 0 AND a.attcollation <> ty.typcollation THEN (SELECT quote_ident(collname) FROM pg_collation WHERE oid = a.attcollation) END coll
          FROM pg_attribute a JOIN pg_type ty ON ty.oid = a.atttypid LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
         WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum`, [t.oid]);
     const body = cols.rows.map((col) => `  ${ident(col.n)} ${col.t}${col.coll ? ` COLLATE ${col.coll}` : ''}${col.def ? ` DEFAULT ${col.def}` : ''}${col.nn ? ' NOT NULL' : ''}`);
-    pre.push(`CREATE TABLE ${qname(t.s, t.r)} (\n${body.join(',\n')}\n);`);
+    pre.push(`CREATE TABLE ${qname(t.s, t.r)} (\n${body.join(',\n')}\n)${t.partkey ? ` PARTITION BY ${t.partkey}` : ''};`);
     const cons = await c.query(
       `SELECT conname n, contype k, pg_get_constraintdef(oid) d FROM pg_constraint WHERE conrelid = $1 ORDER BY contype = 'f', conname`, [t.oid]);
     for (const k of cons.rows) {
@@ -59,7 +67,7 @@ export async function schemaDdl(c) {
       `SELECT pg_get_indexdef(i.indexrelid) d FROM pg_index i JOIN pg_class x ON x.oid = i.indexrelid WHERE i.indrelid = $1
           AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.conrelid = i.indrelid AND k.contype IN ('p','u','x'))
         ORDER BY x.relname`, [t.oid]);
-    for (const i of idx.rows) post.push(`${i.d};`);
+    for (const i of idx.rows) post.push(`${i.d.replace(' ON ONLY ', ' ON ')};`);
     const trg = await c.query(`SELECT pg_get_triggerdef(oid) d, tgenabled e FROM pg_trigger WHERE tgrelid = $1 AND NOT tgisinternal ORDER BY tgname`, [t.oid]);
     for (const g of trg.rows) {
       if (g.e !== 'O') throw new Error(`sql-dump does not handle disabled triggers (${t.s}.${t.r})`);
@@ -76,10 +84,15 @@ export async function schemaDdl(c) {
   return { pre, post };
 }
 
-async function tableList(c) {
+/** Tables with rows (partitions included); with `ddl`, partitioned parents too, parents before their partitions. */
+async function tableList(c, ddl = false) {
   const { rows } = await c.query(
-    `SELECT c.oid, n.nspname s, c.relname r FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1) AND c.relkind = 'r' ORDER BY 2, 3`, [SCHEMAS]);
+    `SELECT c.oid, n.nspname s, c.relname r,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END partkey,
+            CASE WHEN c.relispartition THEN (SELECT ih.inhparent::regclass::text FROM pg_inherits ih WHERE ih.inhrelid = c.oid) END parent,
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END bound
+       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = ANY($1) AND c.relkind = ANY($2) ORDER BY c.relispartition, 2, 3`, [SCHEMAS, ddl ? ['r', 'p'] : ['r']]);
   return rows;
 }
 

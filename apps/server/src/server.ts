@@ -73,6 +73,9 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     const adapter = new FastifyAdapter({
       loggerInstance: logger,
       bodyLimit: 1024 * 1024,
+      // Our shutdown gate answers requests during a drain (and after close) with the platform's own
+      // error body in the caller's language; Fastify's built-in 503 would bypass that contract.
+      return503OnClosing: false,
       requestIdHeader: false,
       genReqId: (req: import('node:http').IncomingMessage) => {
         const given = req.headers['x-request-id'];

@@ -6,7 +6,9 @@
 import { compileExpression, compileUnaryTests, EvaluationBudgetExceeded, parseExpression } from 'feelin';
 import { budgetText, estimateIterations, feelBudget } from './budget.js';
 import { UnsafePatternError, unsafeLiteralPattern } from './regex-guard.js';
+import { isFeelDecimal, plainIfExact } from './decimal.js';
 
+export { FeelDecimal, feelNumber, isFeelDecimal, toScaledDecimal } from './decimal.js';
 export { configureFeelBudget, DEFAULT_FEEL_BUDGET, estimateIterations, feelBudget, type FeelBudget } from './budget.js';
 
 export interface CompiledFeel {
@@ -203,9 +205,11 @@ export function isTrue(value: unknown): boolean {
 }
 
 // FEEL temporal values come back as wrapper objects; give callers plain JSON-friendly values.
+// A decimal comes back as a plain number only when a double holds it unchanged (see decimal.ts).
 function normalize(value: unknown): unknown {
   if (value === null || value === undefined) return null;
   if (typeof value !== 'object') return value;
+  if (isFeelDecimal(value)) return plainIfExact(value);
   if (Array.isArray(value)) return value.map(normalize);
   const v = value as { toString?: () => string; constructor?: { name?: string } };
   const ctor = v.constructor?.name ?? '';

@@ -25,6 +25,7 @@ export { isMoney, isDecimalString, decimalPattern } from './bank/decimal.js';
 export { formatAutoNumber, autoNumberPrefix, parseAutoNumberPattern, AutoNumberPatternError } from './bank/auto-number.js';
 
 export { maskValue } from './mask.js';
+export { amountsToFeel, decimalToFeel } from './rules/feel-values.js';
 export { generateStandaloneValidatorModule } from './standalone.js';
 export type { StandaloneOptions } from './standalone.js';
 export { toIssues } from './validation/issues.js';

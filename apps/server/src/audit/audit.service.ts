@@ -10,6 +10,7 @@ import { chainKey, GENESIS, VERIFIABLE_ALGORITHMS, hashAuditRow, type AuditRowFo
 import { auditInsertParts, type AuditEntry } from './audit-writer.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { advisoryXactLock, tryAdvisoryXactLock } from '../database/advisory-locks.js';
+import { archiveMac, ensureAuditPartitions, selectForHash } from './audit-archive.js';
 
 export type { AuditEntry } from './audit-writer.js';
 
@@ -29,12 +30,6 @@ const SEAL_BATCH = 2000;
  *  every few minutes and before every verify catches anything older that committed late. */
 const RECENT_WINDOW = 5000;
 const FULL_PASS_MS = 5 * 60 * 1000;
-/** The columns that are hashed, in a text form that does not depend on the session's time zone. */
-function selectForHash(a: string): string {
-  return `${a}.seq::text AS seq, to_char(${a}.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at,
-    ${a}.actor_id::text AS actor_id, ${a}.actor_name, ${a}.action, ${a}.object, ${a}.record_id, ${a}.outcome,
-    ${a}.ip, ${a}.request_id, ${a}.data`;
-}
 
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
@@ -52,7 +47,9 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
 
   private lastFullPass = 0;
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
+    // The months ahead exist before any entry needs them (housekeeping keeps them ahead while running).
+    await ensureAuditPartitions(this.db.pool);
     this.timer = setInterval(() => {
       const full = Date.now() - this.lastFullPass > FULL_PASS_MS;
       if (full) this.lastFullPass = Date.now();
@@ -132,16 +129,28 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   /**
    * Recomputes the chain; names the first entry whose content or place no longer matches, and why:
    * `altered` (content or link changed), `missing` (the entry was deleted), `gap` (an entry and its link
-   * were deleted before this one), `algorithm` (a link not made with the chain key).
+   * were deleted before this one), `algorithm` (a link not made with the chain key), `archive` (a
+   * record of an archived month was altered or forged). An entry of an archived month is not in the
+   * database: its link is taken as recorded (the next online entry's link proves it) and counted.
    */
-  async verify(): Promise<{ ok: true; checked: number } | { ok: false; firstBrokenSeq: number; checked: number; reason: string }> {
+  async verify(): Promise<
+    { ok: true; checked: number; archived: number } | { ok: false; firstBrokenSeq: number; checked: number; archived: number; reason: string }
+  > {
     await this.sealPending(true, true);
+    const records = await this.db.query<{ month: string; rows: string; positions: string; last_hash: string; file_sha256: string; mac: string }>(
+      `SELECT to_char(month, 'YYYY-MM-DD') AS month, rows::text, positions::text, last_hash, file_sha256, mac FROM crm.audit_archives ORDER BY month`,
+    );
+    const keys = { keys: this.keys };
+    const forged = records.find((r) => archiveMac(keys, r) !== r.mac);
+    if (forged) return { ok: false, firstBrokenSeq: 0, checked: 0, archived: 0, reason: 'archive' };
     let prev = GENESIS;
     let after = 0n;
     let checked = 0;
+    let archived = 0;
     for (;;) {
-      const rows = await this.db.query<AuditRowForHash & { position: string; chain_seq: string; hash: string; algorithm: string; present: boolean }>(
+      const rows = await this.db.query<AuditRowForHash & { position: string; chain_seq: string; hash: string; algorithm: string; present: boolean; in_archive: boolean }>(
         `SELECT ch.position::text, ch.seq::text AS chain_seq, ch.hash, ch.algorithm, l.seq IS NOT NULL AS present,
+                EXISTS (SELECT 1 FROM crm.audit_archives a WHERE ch.position <@ a.positions) AS in_archive,
                 ${selectForHash('l')}
          FROM crm.audit_chain ch LEFT JOIN crm.audit_log l ON l.seq = ch.seq
          WHERE ch.position > $1 ORDER BY ch.position LIMIT 5000`,
@@ -149,20 +158,26 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
       );
       if (rows.length === 0) break;
       for (const r of rows) {
-        checked++;
         const position = BigInt(r.position);
+        if (position !== after + 1n) return { ok: false, firstBrokenSeq: Number(r.chain_seq), checked: checked + 1, archived, reason: 'gap' };
+        if (!r.present && r.in_archive) {
+          archived++;
+          prev = r.hash;
+          after = position;
+          continue;
+        }
+        checked++;
         const reason =
-          position !== after + 1n ? 'gap'
-          : !r.present ? 'missing'
+          !r.present ? 'missing'
           : !VERIFIABLE_ALGORITHMS.includes(r.algorithm) ? 'algorithm'
           : hashAuditRow(r.algorithm as KeyedAlgorithm, prev, { ...r, seq: r.chain_seq }, this.keys[r.algorithm as KeyedAlgorithm]) !== r.hash ? 'altered'
           : null;
-        if (reason) return { ok: false, firstBrokenSeq: Number(r.chain_seq), checked, reason };
+        if (reason) return { ok: false, firstBrokenSeq: Number(r.chain_seq), checked, archived, reason };
         prev = r.hash;
         after = position;
       }
     }
-    return { ok: true, checked };
+    return { ok: true, checked, archived };
   }
 
   async list(q: AuditQuery): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {

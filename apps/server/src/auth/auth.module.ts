@@ -3,11 +3,13 @@ import { AuthService } from './auth.service.js';
 import { UserCache } from './user-cache.js';
 import { AdminApiKeysController, AuthController } from './auth.controller.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { DirectoryAccounts } from './directory/directory-accounts.js';
+import { DirectorySyncController } from './directory/directory-sync.controller.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [AuthService, UserCache],
-  controllers: [AuthController, AdminApiKeysController],
+  providers: [AuthService, UserCache, DirectoryAccounts],
+  controllers: [AuthController, AdminApiKeysController, DirectorySyncController],
   exports: [AuthService, UserCache],
 })
 export class AuthModule {}

@@ -16,6 +16,7 @@ import { TokenService } from './tokens.js';
 import { UserCache } from './user-cache.js';
 import { AccessService } from '../access/access.service.js';
 import type { Principal } from './principal.js';
+import { DirectoryAccounts } from './directory/directory-accounts.js';
 
 registerMessages({
   'auth.password_change_required': { 'zh-CN': '请先修改临时密码，再使用系统', en: 'Change your temporary password first' },
@@ -43,6 +44,7 @@ interface UserRow {
   service_account: boolean;
   token_version: number;
   password_change_required: boolean;
+  auth_source: string;
 }
 
 /** Locked, or more attempts in flight than failures allowed: refused before any password is checked. */
@@ -59,6 +61,7 @@ export class AuthService {
     private readonly audit: AuditService,
     private readonly users: UserCache,
     private readonly access: AccessService,
+    private readonly directory: DirectoryAccounts,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.tokens = new TokenService(config.secret, config.tokenTtlSeconds);
@@ -75,6 +78,7 @@ export class AuthService {
       await this.audit.record({ action: 'auth.login', outcome: 'denied', actorId: user?.id ?? null, actorName: username, data: { reason: 'locked' } });
       throw new AppError(423, 'auth.locked', { minutes: Math.ceil((until - Date.now()) / 60000) });
     }
+    if (this.directory.handles(user)) return this.loginThroughDirectory(username, password, attempt.failures);
     // Always pay for one argon2 verification, whatever the outcome. Service accounts never log in.
     const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
     if (!user || !valid || user.service_account) {
@@ -104,6 +108,40 @@ export class AuthService {
       ...(user.password_change_required ? { passwordChangeRequired: true as const } : {}),
       user: { id: user.id, username: user.username, roles: user.roles },
     };
+  }
+
+  /**
+   * A name with no local account, or one that came from the directory: the directory decides. The
+   * same lockout and audit as a local login; a directory that does not answer is 503 and not counted.
+   */
+  private async loginThroughDirectory(username: string, password: string, failures: number): Promise<Awaited<ReturnType<AuthService['login']>>> {
+    // Local names pay one argon2 verification; so does this path, so timing does not tell them apart.
+    await verifyPassword(await dummyHash(), password);
+    const r = await this.directory.login(username, password);
+    if (r.outcome === 'unavailable') {
+      await this.db.query('UPDATE crm.login_attempts SET failures = greatest(failures - 1, 0) WHERE username = $1', [username]);
+      await this.audit.record({ action: 'auth.login', outcome: 'failure', actorId: null, actorName: username, data: { method: 'ldap', reason: 'directory_unavailable' } });
+      throw new AppError(503, 'auth.directory_unavailable');
+    }
+    if (r.outcome === 'invalid') {
+      await this.lockWhenExhausted(username, failures);
+      await this.audit.record({ action: 'auth.login', outcome: 'failure', actorId: null, actorName: username, data: { method: 'ldap', reason: 'invalid_credentials', failures } });
+      if (failures >= MAX_FAILURES) throw new AppError(423, 'auth.locked', { minutes: LOCK_MINUTES });
+      throw new AppError(401, 'auth.invalid_credentials');
+    }
+    if (r.outcome === 'no_role' || r.outcome === 'disabled') {
+      await this.audit.record({ action: 'auth.login', outcome: 'denied', actorId: r.outcome === 'disabled' ? r.userId : null, actorName: username, data: { method: 'ldap', reason: r.outcome } });
+      throw r.outcome === 'no_role' ? new AppError(403, 'auth.no_role') : new AppError(401, 'auth.disabled');
+    }
+    const user = (await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1', [r.userId]))!;
+    await this.db.tx(async (c) => {
+      await c.query('DELETE FROM crm.login_attempts WHERE username = $1', [username]);
+      await c.query('UPDATE crm.users SET last_login_at = now() WHERE id = $1', [user.id]);
+      await this.audit.record({ action: 'auth.login', actorId: user.id, actorName: user.username, data: { method: 'ldap', ...(r.created ? { provisioned: true } : {}) } }, c);
+    });
+    this.users.forget(user.id);
+    const { token, expiresAt } = await this.tokens.issue(user.id, user.token_version);
+    return { accessToken: token, expiresAt: expiresAt.toISOString(), user: { id: user.id, username: user.username, roles: user.roles } };
   }
 
   /** Counts one more attempt (a lapsed lock starts the count again) and returns the count and lock. */

@@ -5,8 +5,12 @@
  */
 import type { PoolClient } from 'pg';
 import { hashPassword } from './password.js';
+import { AppError } from '../common/app-error.js';
 
 export async function replacePassword(c: PoolClient, userId: string, plain: string, mustChange: boolean): Promise<{ revokedKeys: number; tokenVersion: number }> {
+  // A directory account's password lives in the directory: nobody sets or resets one here.
+  const { rows: src } = await c.query<{ auth_source: string }>('SELECT auth_source FROM crm.users WHERE id = $1', [userId]);
+  if (src[0] && src[0].auth_source !== 'local') throw new AppError(400, 'auth.directory_account');
   const hash = await hashPassword(plain);
   const { rows } = await c.query<{ token_version: number }>(
     `UPDATE crm.users SET password_hash = $2, password_change_required = $3, token_version = token_version + 1,

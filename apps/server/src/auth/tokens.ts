@@ -17,12 +17,14 @@ export class TokenService {
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
+    /** Injectable so expiry is tested by moving the clock, not by waiting. */
+    private readonly now: () => Date = () => new Date(),
   ) {
     this.key = webcrypto.subtle.importKey('raw', Buffer.from(secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   }
 
   async issue(userId: string, version: number): Promise<{ token: string; expiresAt: Date }> {
-    const now = Math.floor(Date.now() / 1000);
+    const now = Math.floor(this.now().getTime() / 1000);
     const token = await new SignJWT({ ver: version })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setSubject(userId)
@@ -37,7 +39,7 @@ export class TokenService {
   /** Returns the claims, or null for any invalid, tampered or expired token. */
   async verify(token: string): Promise<AccessClaims | null> {
     try {
-      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: 'bank-crm' });
+      const { payload } = await jwtVerify(token, await this.key, { algorithms: ['HS256'], issuer: 'bank-crm', currentDate: this.now() });
       if (typeof payload.sub !== 'string' || typeof payload.iat !== 'number' || typeof payload.exp !== 'number') return null;
       // Tokens from before generations existed carry none: they belong to generation 0.
       const ver = payload.ver === undefined ? 0 : payload.ver;

@@ -13,7 +13,7 @@ import * as tar from 'tar';
 import type { AppConfig } from '../config/config.js';
 import { migrations as knownMigrations } from '../database/migrations/index.js';
 import { databaseFacts, dumpDatabase, restoreDatabase, SCHEMA_PART, targetHasData, type DumpResult } from './logical-dump.js';
-import { PG_DUMP_PART, pgDumpDatabase, pgRestoreDatabase, pgToolsFromEnv, toolMajor, type PgTools } from './pg-dump.js';
+import { PG_DUMP_PART, pgDumpDatabase, pgRestoreDatabase, toolMajor, type PgTools } from './pg-dump.js';
 import { BACKUP_FORMAT, keyFingerprint, MANIFEST_FILE, manifestSchema, sha256File, type Manifest } from './manifest.js';
 
 export const SIGNATURE_FILE = 'manifest.sig';
@@ -72,7 +72,7 @@ export async function createBackup(opts: BackupOptions): Promise<Manifest> {
   const client = new pg.Client({ connectionString: opts.databaseUrl, application_name: 'bank-crm-backup' });
   try {
     await client.connect();
-    const tools = opts.pgTools === undefined ? pgToolsFromEnv(process.env) : opts.pgTools;
+    const tools = opts.pgTools === undefined ? opts.config.pgTools : opts.pgTools;
     const dump = tools ? await dumpWithPgDump(tools, client, opts.databaseUrl, dir) : await dumpDatabase(client, dir);
     const dbParts = tools ? [PG_DUMP_PART] : [SCHEMA_PART, ...dump.tables.map((t) => t.part)];
     // Files after the database snapshot: every file the snapshot names exists already (files are never changed in place).
@@ -192,7 +192,7 @@ export async function restoreBackup(opts: RestoreOptions): Promise<Manifest> {
   try {
     await extract(opts.file, dir);
     const manifest = await verifyArchive(dir, opts.config);
-    const tools = opts.pgTools === undefined ? pgToolsFromEnv(process.env) : opts.pgTools;
+    const tools = opts.pgTools === undefined ? opts.config.pgTools : opts.pgTools;
     if (manifest.database.kind === 'pg_dump' && !tools) {
       throw new BackupRefused('this backup was made with pg_dump: set PG_DUMP to a pg_dump of that PostgreSQL major version (pg_restore and psql beside it) to restore it');
     }

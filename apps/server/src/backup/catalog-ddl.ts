@@ -2,8 +2,8 @@
  * Reads the DDL of the platform's schemas (crm, crm_data) from PostgreSQL's own catalog functions
  * (pg_get_functiondef, pg_get_constraintdef, pg_get_indexdef, pg_get_triggerdef, format_type), so the
  * logical dump recreates exactly what is there: tables, defaults, sequences, constraints, indexes,
- * triggers and their functions. Objects it cannot recreate faithfully (views, user types, identity
- * columns, partitions) stop the backup with a clear message instead of being silently left out.
+ * triggers and their functions, partitioned tables and their partitions. Objects it cannot recreate
+ * faithfully (views, user types, identity columns) stop the backup with a clear message instead of being silently left out.
  */
 import type { Queryable } from '../database/db.js';
 
@@ -16,6 +16,8 @@ export interface TableDdl {
   create: string;
   /** Columns COPY reads and writes (generated columns are left to the database). */
   copyColumns: string[];
+  /** A partitioned parent holds no rows itself: its partitions are dumped and restored as tables. */
+  partitioned?: boolean;
 }
 
 export interface SequenceDdl {
@@ -41,9 +43,9 @@ export const qualified = (schema: string, name: string): string => `${q(schema)}
 
 async function refuseUnsupported(db: Queryable): Promise<void> {
   const { rows } = await db.query<{ what: string }>(
-    `SELECT format('%s %I.%I', CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' WHEN 'p' THEN 'partitioned table' ELSE 'foreign table' END, n.nspname, c.relname) AS what
+    `SELECT format('%s %I.%I', CASE c.relkind WHEN 'v' THEN 'view' WHEN 'm' THEN 'materialized view' ELSE 'foreign table' END, n.nspname, c.relname) AS what
        FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1) AND c.relkind IN ('v','m','p','f')
+      WHERE n.nspname = ANY($1) AND c.relkind IN ('v','m','f')
      UNION ALL
      SELECT format('identity column %I.%I.%I', n.nspname, c.relname, a.attname)
        FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -60,8 +62,14 @@ async function refuseUnsupported(db: Queryable): Promise<void> {
 }
 
 async function tables(db: Queryable): Promise<TableDdl[]> {
-  const { rows } = await db.query<{ schema: string; name: string; cols: { name: string; type: string; notnull: boolean; def: string | null; generated: string; collation: string | null }[] }>(
+  const { rows } = await db.query<{
+    schema: string; name: string; partkey: string | null; parent: string | null; bound: string | null;
+    cols: { name: string; type: string; notnull: boolean; def: string | null; generated: string; collation: string | null }[];
+  }>(
     `SELECT n.nspname AS schema, c.relname AS name,
+            CASE WHEN c.relkind = 'p' THEN pg_get_partkeydef(c.oid) END AS partkey,
+            CASE WHEN c.relispartition THEN (SELECT ih.inhparent::regclass::text FROM pg_inherits ih WHERE ih.inhrelid = c.oid) END AS parent,
+            CASE WHEN c.relispartition THEN pg_get_expr(c.relpartbound, c.oid) END AS bound,
             json_agg(json_build_object('name', a.attname, 'type', format_type(a.atttypid, a.atttypmod), 'notnull', a.attnotnull,
                      'def', pg_get_expr(d.adbin, d.adrelid), 'generated', a.attgenerated,
                      'collation', CASE WHEN a.attcollation <> t.typcollation THEN (SELECT format('%I.%I', cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace WHERE co.oid = a.attcollation) END)
@@ -71,9 +79,9 @@ async function tables(db: Queryable): Promise<TableDdl[]> {
        JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
        JOIN pg_type t ON t.oid = a.atttypid
        LEFT JOIN pg_attrdef d ON d.adrelid = c.oid AND d.adnum = a.attnum
-      WHERE n.nspname = ANY($1) AND c.relkind = 'r'
+      WHERE n.nspname = ANY($1) AND c.relkind IN ('r','p')
       GROUP BY n.nspname, c.relname, c.oid
-      ORDER BY array_position($1::text[], n.nspname::text), c.oid`,
+      ORDER BY c.relispartition, array_position($1::text[], n.nspname::text), c.oid`,
     [DUMP_SCHEMAS],
   );
   return rows.map((t) => {
@@ -85,12 +93,11 @@ async function tables(db: Queryable): Promise<TableDdl[]> {
       if (c.notnull) line += ' NOT NULL';
       return line;
     });
-    return {
-      schema: t.schema,
-      name: t.name,
-      create: `CREATE TABLE ${qualified(t.schema, t.name)} (\n  ${cols.join(',\n  ')}\n)`,
-      copyColumns: t.cols.filter((c) => c.generated !== 's').map((c) => c.name),
-    };
+    const copyColumns = t.cols.filter((c) => c.generated !== 's').map((c) => c.name);
+    // A partition takes its columns from its parent (created first: partitions sort last).
+    if (t.parent) return { schema: t.schema, name: t.name, create: `CREATE TABLE ${qualified(t.schema, t.name)} PARTITION OF ${t.parent} ${t.bound}`, copyColumns };
+    const create = `CREATE TABLE ${qualified(t.schema, t.name)} (\n  ${cols.join(',\n  ')}\n)${t.partkey ? ` PARTITION BY ${t.partkey}` : ''}`;
+    return { schema: t.schema, name: t.name, create, copyColumns, ...(t.partkey ? { partitioned: true } : {}) };
   });
 }
 
@@ -133,21 +140,24 @@ export async function readSchemaDdl(db: Queryable): Promise<SchemaDdl> {
   const constraints = await db.query<{ def: string }>(
     `SELECT format('ALTER TABLE %s ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid)) AS def
        FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
-      WHERE n.nspname = ANY($1) AND c.conrelid <> 0 AND c.contype IN ('p','u','c','x','f')
+      WHERE n.nspname = ANY($1) AND c.conrelid <> 0 AND c.conparentid = 0 AND c.contype IN ('p','u','c','x','f')
       ORDER BY CASE c.contype WHEN 'p' THEN 0 WHEN 'u' THEN 1 WHEN 'x' THEN 2 WHEN 'c' THEN 3 ELSE 4 END, c.oid`,
     schemas,
   );
   const indexes = await db.query<{ def: string }>(
-    `SELECT pg_get_indexdef(i.indexrelid) AS def
+    // An index on a partitioned table is created on its partitions too ("ON ONLY" would not); the
+    // partitions' own copies of it are left out.
+    `SELECT replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ') AS def
        FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid JOIN pg_namespace n ON n.oid = c.relnamespace
       WHERE n.nspname = ANY($1) AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid AND k.contype IN ('p','u','x'))
+        AND NOT EXISTS (SELECT 1 FROM pg_inherits ih WHERE ih.inhrelid = i.indexrelid)
       ORDER BY i.indexrelid`,
     schemas,
   );
   const triggers = await db.query<{ def: string; enabled: string; rel: string; name: string }>(
     `SELECT pg_get_triggerdef(t.oid) AS def, t.tgenabled AS enabled, t.tgrelid::regclass::text AS rel, t.tgname AS name
        FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-      WHERE n.nspname = ANY($1) AND NOT t.tgisinternal ORDER BY t.oid`,
+      WHERE n.nspname = ANY($1) AND NOT t.tgisinternal AND t.tgparentid = 0 ORDER BY t.oid`,
     schemas,
   );
   return {

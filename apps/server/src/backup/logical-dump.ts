@@ -56,6 +56,7 @@ export async function dumpDatabase(client: pg.ClientBase, dir: string): Promise<
     writeFileSync(path.join(dir, SCHEMA_PART), JSON.stringify(ddl, null, 1));
     const tables: DumpedTable[] = [];
     for (const [i, t] of ddl.tables.entries()) {
+      if (t.partitioned) continue; // its rows are dumped from its partitions
       const part = `db/data/${String(i + 1).padStart(4, '0')}.copy`;
       const cols = t.copyColumns.map(q).join(', ');
       const stream = client.query(copyTo(`COPY ${qualified(t.schema, t.name)} (${cols}) TO STDOUT`));

@@ -9,23 +9,13 @@ import { execFile } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import type { PgTools } from '../config/config.js';
 
 const run = promisify(execFile);
 export const PG_DUMP_PART = 'db/database.dump';
 
-export interface PgTools {
-  pgDump: string;
-  pgRestore: string;
-  psql: string;
-}
-
-/** PG_DUMP, with pg_restore and psql from the same folder (or PG_RESTORE / PSQL). */
-export function pgToolsFromEnv(env: NodeJS.ProcessEnv): PgTools | null {
-  const pgDump = env.PG_DUMP?.trim();
-  if (!pgDump) return null;
-  const dir = path.dirname(pgDump);
-  return { pgDump, pgRestore: env.PG_RESTORE?.trim() || path.join(dir, 'pg_restore'), psql: env.PSQL?.trim() || path.join(dir, 'psql') };
-}
+// Which tools (PG_DUMP / PG_RESTORE / PSQL) is part of the validated configuration.
+export type { PgTools };
 
 export async function toolMajor(bin: string): Promise<number> {
   if (!existsSync(bin)) throw new Error(`${bin} does not exist`);

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { FeelDecimal } from '@crm/feel';
 import type { FieldDef } from '@crm/form-engine';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
@@ -26,6 +27,8 @@ export interface DemoDataOptions {
   /** Drops the secondary indexes of the tables loaded and rebuilds them at the end (fast for big loads). */
   dropIndexes?: boolean;
   progress?: (phase: string, done: number, total: number) => void;
+  /** Prints the time spent per phase on stderr (CRM_DEMO_TIMING). */
+  timing?: boolean;
 }
 
 export interface DemoDataResult {
@@ -299,7 +302,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
         indivInBatch.push({ id, owner, unit: team.id, name: String(c.name) });
       }
       // Holdings: a current account for everyone, then deposits, wealth, funds, insurance and loans by chance.
-      const sums: Record<string, number> = {};
+      const sums: Record<string, string> = {};
       let count = 0;
       const hold = (cat: keyof typeof prodCats, amount: number) => {
         const list = prodCats[cat];
@@ -312,7 +315,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
           balance: money(amount), opened_at: isoDate(opened), status: 'active',
           ...(cat === 'loan' || cat === 'wealth' ? { maturity_date: isoDate(new Date(opened.getTime() + (180 + r() * 3000) * 86400000)) } : {}),
         });
-        sums[cat] = (sums[cat] ?? 0) + Number(money(amount));
+        sums[cat] = new FeelDecimal(sums[cat] ?? 0).plus(money(amount)).toFixed(2);
         count++;
       };
       const scale = corporate ? 20 : 1;
@@ -323,8 +326,8 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
       if (!corporate && r() < 0.1) hold('insurance', Math.exp(9 + r() * 3));
       if (r() < (corporate ? 0.5 : 0.2)) hold('loan', scale * Math.exp(11 + r() * 3));
       const ag = aggregates(sums, count);
-      c.aum = money(ag.aum!);
-      c.segment ??= ag.aum! >= 6e6 ? 'private' : ag.aum! >= 5e5 ? 'affluent' : 'mass';
+      c.aum = ag.aum.toFixed(2);
+      c.segment ??= ag.aum.gte(6e6) ? 'private' : ag.aum.gte(5e5) ? 'affluent' : 'mass';
       c.rule_tags = evaluateRuleTags(rules, { ...c, ...ag });
       if (r() < 0.05) c.tags = ['vip'];
       custRows.push(c);
@@ -399,6 +402,6 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   if (opts.dropIndexes) await restoreIndexes(pool, progress);
   for (const o of ['customer', 'holding', 'relationship', 'interaction', 'consent']) await pool.query(`ANALYZE ${tableOf(o)}`);
   res.ms = Date.now() - started;
-  if (process.env.CRM_DEMO_TIMING) console.error(JSON.stringify(timing));
+  if (opts.timing) console.error(JSON.stringify(timing));
   return res;
 }

@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   try {
     const res = await loadDemoData(pool, crypto, {
-      customers, batch, seed, staff: !process.argv.includes('--no-staff'),
+      customers, batch, seed, staff: !process.argv.includes('--no-staff'), timing: config.demoTiming,
       // Big loads drop the secondary indexes and rebuild them once at the end.
       dropIndexes: process.argv.includes('--drop-indexes') || (customers >= 200_000 && !process.argv.includes('--keep-indexes')),
       progress: (phase, done, total) => process.stderr.write(bar(phase, done, total, startedAt)),

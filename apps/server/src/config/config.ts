@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { ldapConfig, type LdapConfig } from './ldap-config.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CryptoSuite = 'aes' | 'sm';
@@ -35,6 +36,42 @@ export interface AppConfig {
   rateLimits: RateLimits;
   /** Which X-Forwarded-For hops are believed for the client address (Fastify `trustProxy`). */
   trustProxy: boolean | number | string[];
+  /** LDAP / Active Directory login (CRM_LDAP_*), or null when not configured. */
+  ldap: LdapConfig | null;
+  /** The workflow job executor (CRM_JOB_*). */
+  jobs: JobSettings;
+  /** Origins the `http` service task may call (CRM_WORKFLOW_HTTP_ALLOW); empty: none. */
+  workflowHttpAllow: string[];
+  /** Registers the `fail` service task, for trying out retries and incidents (CRM_WORKFLOW_TEST_SERVICES). */
+  workflowTestServices: boolean;
+  /** Demo mode, first start: templates to install (CRM_DEMO_TEMPLATES) and demo customers to load (CRM_DEMO_CUSTOMERS). */
+  demoTemplates: string[];
+  demoCustomers: number;
+  /** Prints the phase timings of a demo data load on stderr (CRM_DEMO_TIMING). */
+  demoTiming: boolean;
+  /** Bank pack: how often rule tags and guarantee circles are recomputed (CRM_BANK_JOBS_MS, 0 = never) and KYC reviews started per run (CRM_KYC_BATCH). */
+  bankJobsMs: number;
+  kycBatch: number;
+  /** Values of the environment variables that solution-pack parameters name (template.json `parameters[].env`). */
+  packParameters: Readonly<Record<string, string>>;
+  /** PostgreSQL's own tools for backup/restore (PG_DUMP, PG_RESTORE, PSQL); null: the built-in logical dump. */
+  pgTools: PgTools | null;
+}
+
+export interface JobSettings {
+  pollMs: number;
+  leaseMs: number;
+  backoffMs: number;
+  batch: number;
+  concurrency: number;
+  /** Attempts of a service job before an incident (1 = no retry). */
+  maxAttempts: number;
+}
+
+export interface PgTools {
+  pgDump: string;
+  pgRestore: string;
+  psql: string;
 }
 
 /** Requests per minute; 0 turns a limit off. */
@@ -55,9 +92,9 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
+export type Env = Record<string, string | undefined>;
 
-function intVar(env: Env, name: string, def: number, min: number, max: number): number {
+export function intVar(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return def;
   if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `must be an integer from ${min} to ${max} (got "${raw}")`);
@@ -172,6 +209,15 @@ export function loadConfig(env: Env = process.env): AppConfig {
     loginUser: intVar(env, 'CRM_LOGIN_RATE_USER', 10, 0, 1_000_000),
   };
 
+  const jobs: JobSettings = {
+    pollMs: intVar(env, 'CRM_JOB_POLL_MS', 200, 1, 3_600_000),
+    leaseMs: intVar(env, 'CRM_JOB_LEASE_MS', 30_000, 100, 86_400_000),
+    backoffMs: intVar(env, 'CRM_JOB_BACKOFF_MS', 1000, 0, 86_400_000),
+    batch: intVar(env, 'CRM_JOB_BATCH', 32, 1, 10_000),
+    concurrency: intVar(env, 'CRM_JOB_CONCURRENCY', 4, 1, 256),
+    maxAttempts: intVar(env, 'CRM_JOB_MAX_ATTEMPTS', 3, 1, 100),
+  };
+
   const adminPassword = env.CRM_ADMIN_PASSWORD?.length ? env.CRM_ADMIN_PASSWORD : null;
   if (adminPassword !== null && !isStrongPassword(adminPassword)) {
     throw new ConfigError('CRM_ADMIN_PASSWORD', 'must be at least 8 characters with upper case, lower case, a digit and a symbol');
@@ -213,7 +259,89 @@ export function loadConfig(env: Env = process.env): AppConfig {
     version: readVersion(),
     rateLimits,
     trustProxy,
+    ldap: ldapConfig(env),
+    jobs,
+    workflowHttpAllow: originListVar(env, 'CRM_WORKFLOW_HTTP_ALLOW'),
+    workflowTestServices: boolVar(env, 'CRM_WORKFLOW_TEST_SERVICES', false),
+    demoTemplates: templateListVar(env, 'CRM_DEMO_TEMPLATES', ['bank-crm']),
+    demoCustomers: intVar(env, 'CRM_DEMO_CUSTOMERS', embedded ? 5000 : 0, 0, 2_000_000),
+    demoTiming: boolVar(env, 'CRM_DEMO_TIMING', false),
+    // setInterval's largest delay: a longer one would fire at once, over and over.
+    bankJobsMs: intVar(env, 'CRM_BANK_JOBS_MS', 3_600_000, 0, 2_147_483_647),
+    kycBatch: intVar(env, 'CRM_KYC_BATCH', 200, 1, 100_000),
+    packParameters: packParametersVar(env),
+    pgTools: pgToolsVar(env),
   };
+}
+
+/** A comma list of URL origins (`https://host:port`); anything with a path, query or credentials is refused. */
+function originListVar(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((s) => s.trim()).filter(Boolean).map((s) => {
+    let url: URL | null = null;
+    try {
+      url = new URL(s);
+    } catch {
+      /* refused below */
+    }
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.username || url.password || url.search || url.hash || url.pathname !== '/') {
+      throw new ConfigError(name, `must be a comma list of origins like https://partner.example:8443 (got "${s}")`);
+    }
+    return url.origin;
+  });
+}
+
+/** A comma list of template keys, or `none`. */
+function templateListVar(env: Env, name: string, def: string[]): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return def;
+  const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const keys = items.filter((k) => k.toLowerCase() !== 'none');
+  if (!items.length || keys.some((k) => !/^[a-z][a-z0-9-]{0,62}$/.test(k))) {
+    throw new ConfigError(name, `must be a comma list of template keys (like bank-crm) or none (got "${raw}")`);
+  }
+  return keys;
+}
+
+/**
+ * Environment variables that solution-pack parameters read, with what each accepts. Checked here so a bad
+ * value stops the start instead of failing the pack's install later.
+ */
+const PACK_PARAMETER_VARS: Record<string, { pattern: RegExp; accepts: string }> = {
+  CRM_BANK_COMPLAINT_SLA: { pattern: /^P(T?[0-9]+[DHMS])+$/, accepts: 'must be an ISO 8601 duration like PT48H or P2D' },
+};
+
+function packParametersVar(env: Env): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, rule] of Object.entries(PACK_PARAMETER_VARS)) {
+    const raw = env[name]?.trim();
+    if (!raw) continue;
+    if (!rule.pattern.test(raw)) throw new ConfigError(name, `${rule.accepts} (got "${raw}")`);
+    out[name] = raw;
+  }
+  return out;
+}
+
+/** PG_DUMP, with pg_restore and psql from the same folder unless PG_RESTORE / PSQL name them. */
+function pgToolsVar(env: Env): PgTools | null {
+  const tool = (name: string): string | undefined => {
+    const raw = env[name]?.trim();
+    if (raw === undefined || raw === '') return undefined;
+    if (raw.includes('\0')) throw new ConfigError(name, 'must be the path of an executable');
+    return raw;
+  };
+  const pgDump = tool('PG_DUMP');
+  const pgRestore = tool('PG_RESTORE');
+  const psql = tool('PSQL');
+  if (!pgDump) {
+    // Without PG_DUMP the built-in dump is used: a lone PG_RESTORE or PSQL would be ignored without a word.
+    if (pgRestore) throw new ConfigError('PG_RESTORE', 'is used only with PG_DUMP: set PG_DUMP too, or unset PG_RESTORE');
+    if (psql) throw new ConfigError('PSQL', 'is used only with PG_DUMP: set PG_DUMP too, or unset PSQL');
+    return null;
+  }
+  const dir = path.dirname(pgDump);
+  return { pgDump, pgRestore: pgRestore ?? path.join(dir, 'pg_restore'), psql: psql ?? path.join(dir, 'psql') };
 }
 
 /**

@@ -18,6 +18,7 @@ import { DefinitionsService } from '../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../workflow/runtime.service.js';
 import { loadTemplate } from '../templates/templates.service.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 const KYC_PROCESS = 'bank_kyc_review';
 /** The pack's technical role (template.json): writes only status fields, declared by the models' crm:runAs. */
@@ -51,6 +52,7 @@ export class BankServices implements OnApplicationBootstrap {
     private readonly audit: AuditService,
     private readonly inputs: RequestVariables,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -199,7 +201,7 @@ export class BankServices implements OnApplicationBootstrap {
    * kycReviewInterval decision: high quarterly, medium yearly, low every three years), at most `max`
    * per run; each customer is marked "reviewing" in the same transaction, so a review starts once.
    */
-  async scheduleKycReviews(max = Number(process.env.CRM_KYC_BATCH ?? 200), as: Principal = technicalPrincipal(PACK_ROLE, null)): Promise<{ started: number }> {
+  async scheduleKycReviews(max = this.config.kycBatch, as: Principal = technicalPrincipal(PACK_ROLE, null)): Promise<{ started: number }> {
     if (!(await isInstalled(this.meta))) return { started: 0 };
     const cfg = packConfig();
     const o = await packObject(this.meta, cfg.customer, ['kyc_next_review', 'kyc_status']);

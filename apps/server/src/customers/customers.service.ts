@@ -8,8 +8,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import type { FeelBudgetError } from '@crm/feel';
-import type { FieldDef } from '@crm/form-engine';
+import { toScaledDecimal, type FeelBudgetError } from '@crm/feel';
+import { amountsToFeel, decimalToFeel, type FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
@@ -28,6 +28,7 @@ import { TasksService } from '../workflow/tasks.service.js';
 import { cyclicComponents } from './graph.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags, type RuleTag } from './rule-tags.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { assertRuleTagValid } from './rule-tag-validation.js';
 import { SegmentDefinitions } from './segment-definitions.js';
 
@@ -40,11 +41,6 @@ const MAX_GUARANTEE_EDGES = 2_000_000;
 const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent', 'integer']);
 
 type Section = { items: Record<string, unknown>[]; restricted?: boolean; total?: number };
-
-function envMs(name: string, def: number): number {
-  const n = Number(process.env[name] ?? def);
-  return Number.isFinite(n) && n >= 0 ? n : def;
-}
 
 function num(v: unknown): number {
   const n = Number(v ?? 0);
@@ -67,6 +63,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     private readonly tasks: TasksService,
     private readonly segmentDefs: SegmentDefinitions,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -81,7 +78,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     void (async () => {
       if (await isInstalled(this.meta)) await this.segmentDefs.protectStored();
     })().catch((err) => this.logger.warn({ err }, 'protecting stored segment filters failed'));
-    const every = envMs('CRM_BANK_JOBS_MS', 3_600_000);
+    const every = this.config.bankJobsMs;
     if (every > 0) {
       this.timer = setInterval(() => void this.periodic(), every);
       this.timer.unref();
@@ -431,11 +428,12 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
          GROUP BY 1, 2`,
         [batch],
       );
-      const sums = new Map<string, Record<string, number>>();
+      // Balances stay decimal strings (numeric sums): rule-tags adds them as decimals.
+      const sums = new Map<string, { totals: Record<string, string>; n: number }>();
       for (const a of agg.rows) {
-        const m = sums.get(a.c) ?? {};
-        m[a.cat] = num(a.total);
-        m.__n = (m.__n ?? 0) + Number(a.n);
+        const m = sums.get(a.c) ?? { totals: {}, n: 0 };
+        m.totals[a.cat] = a.total;
+        m.n += Number(a.n);
         sums.set(a.c, m);
       }
       const lists = wantsHoldings ? await this.holdingLists(q, hold, batch) : undefined;
@@ -444,14 +442,14 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
       const upAum: string[] = [];
       for (const row of rows) {
         const rec = decodeRow(plainFields, row, this.records.crypto);
-        const m = sums.get(String(row.id)) ?? {};
-        const ag = aggregates(m, m.__n ?? 0);
-        const aum = ag.aum!;
+        const m = sums.get(String(row.id)) ?? { totals: {}, n: 0 };
+        const ag = aggregates(m.totals, m.n);
+        const aum = ag.aum;
         const before = ((rec[cfg.tags.ruleField] as string[] | null) ?? []).slice().sort();
-        const evaluated = evaluateRuleTags(rules, { ...rec, ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
+        const evaluated = evaluateRuleTags(rules, { ...amountsToFeel(plainFields, rec), ...ag, holdings: lists?.get(String(row.id)) ?? [] }, undefined, onBudget);
         // A rule that failed in this run keeps what it said before.
         const tags = [...new Set([...evaluated, ...before.filter((t) => failed.some((f) => f.tag === t))])].sort();
-        if (before.join(',') !== tags.join(',') || num(rec[cfg.aumField]).toFixed(2) !== aum.toFixed(2)) {
+        if (before.join(',') !== tags.join(',') || toScaledDecimal(rec[cfg.aumField] ?? 0, 2) !== aum.toFixed(2)) {
           upIds.push(String(row.id));
           upTags.push(JSON.stringify(tags));
           upAum.push(aum.toFixed(2));
@@ -487,7 +485,7 @@ export class CustomersService implements OnApplicationBootstrap, OnModuleDestroy
     for (const row of rows) {
       const rec = decodeRow(plain, row, this.records.crypto);
       const item: Record<string, unknown> = {};
-      for (const f of plain) item[f.key] = AMOUNT_TYPES.has(f.type) && rec[f.key] !== null ? num(rec[f.key]) : rec[f.key];
+      for (const f of plain) item[f.key] = AMOUNT_TYPES.has(f.type) && typeof rec[f.key] === 'string' ? decimalToFeel(rec[f.key] as string) : rec[f.key];
       const key = String(rec[h.customer]);
       const list = out.get(key);
       if (list) list.push(item);

@@ -1,5 +1,5 @@
 /** Rule tags: FEEL conditions over a customer's fields and holdings aggregates. Shared by the server job and the demo loader. */
-import { compileFeel, FeelBudgetError, type CompiledFeel } from '@crm/feel';
+import { compileFeel, FeelBudgetError, FeelDecimal, feelNumber, type CompiledFeel } from '@crm/feel';
 import { createHash } from 'node:crypto';
 
 export interface RuleTag {
@@ -26,14 +26,37 @@ export function compileRules(defs: { code: string; rule: string | null; kind: st
  */
 export const RULE_VARIABLES = ['aum', 'deposit_balance', 'loan_balance', 'wealth_balance', 'insurance_balance', 'holding_count', 'holdings', 'as_of'] as const;
 
-/** Holdings balances by category → the aggregate variables rules may use. */
-export function aggregates(byCategory: Record<string, number>, count: number): Record<string, number> {
-  const g = (k: string) => byCategory[k] ?? 0;
+/** The aggregate variables rules may use: balances as FEEL decimals (never doubles), the count as a number. */
+export interface RuleAggregates {
+  aum: FeelDecimal;
+  deposit_balance: FeelDecimal;
+  loan_balance: FeelDecimal;
+  wealth_balance: FeelDecimal;
+  insurance_balance: FeelDecimal;
+  holding_count: number;
+}
+
+/** A balance sum as PostgreSQL's numeric gives it ("123.45"); anything else is a bug upstream, not a zero. */
+function balance(byCategory: Record<string, string>, category: string): FeelDecimal {
+  const text = byCategory[category];
+  if (text === undefined) return new FeelDecimal(0);
+  const n = feelNumber(text);
+  if (n === null) throw new RangeError(`holdings sum of ${category} is not a decimal: ${JSON.stringify(text).slice(0, 40)}`);
+  return new FeelDecimal(n);
+}
+
+/**
+ * Holdings balances by category (decimal strings, summed in SQL numeric) → the aggregate variables
+ * rules may use. Added as decimals, so an AUM of 9007199254740993.01 keeps its cents; `aum.toFixed(2)`
+ * gives the stored form.
+ */
+export function aggregates(byCategory: Record<string, string>, count: number): RuleAggregates {
+  const g = (k: string) => balance(byCategory, k);
   return {
-    aum: g('deposit') + g('wealth') + g('fund') + g('insurance'),
+    aum: g('deposit').plus(g('wealth')).plus(g('fund')).plus(g('insurance')),
     deposit_balance: g('deposit'),
     loan_balance: g('loan'),
-    wealth_balance: g('wealth') + g('fund'),
+    wealth_balance: g('wealth').plus(g('fund')),
     insurance_balance: g('insurance'),
     holding_count: count,
   };

@@ -26,6 +26,8 @@ export const ADVISORY_LOCKS = {
   'demo.load': 7_240_031,
   /** Solution packs' own migrations. */
   'pack.migrations': 7_240_040,
+  /** Directory (LDAP / AD) sync: one runner at a time (auth/directory/directory-accounts.ts). */
+  'directory.sync': 7_240_081,
 } as const;
 
 /** Locks per key (one lock per process-definition key): `hashtext(prefix || key)`. */

@@ -10,6 +10,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { Db } from '../database/db.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { AuditService } from '../audit/audit.service.js';
+import { ensureAuditPartitions } from '../audit/audit-archive.js';
 import { RETENTION_TARGETS, type Policies, type RetentionTarget } from './retention-targets.js';
 import { tryAdvisoryXactLock } from '../database/advisory-locks.js';
 
@@ -106,6 +107,9 @@ export class HousekeepingService implements OnApplicationBootstrap, OnModuleDest
         break;
       }
     }
+    // The audit trail's monthly partitions are kept three months ahead (never deleted here).
+    const partitions = await ensureAuditPartitions(this.db.pool);
+    if (partitions > 0) this.logger.info({ partitions }, 'housekeeping created audit partitions ahead');
     const total = Object.values(deleted).reduce((a, b) => a + b, 0);
     if (total > 0) {
       this.logger.info({ deleted, asOf: now.toISOString() }, 'housekeeping removed expired rows');

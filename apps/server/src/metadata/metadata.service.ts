@@ -160,7 +160,13 @@ export class MetadataService {
   }
 
   async object(key: string): Promise<ObjectMeta> {
-    const o = (await this.current()).objects.get(key);
+    let o = (await this.current()).objects.get(key);
+    if (!o && !UnitOfWork.slot(TX_SNAPSHOT)) {
+      // A miss may be an object another process created in the last moments: check the version now
+      // rather than answer 404 from a cache up to FRESH_MS old (one extra query, only on a miss).
+      this.checkedAt = 0;
+      o = (await this.current()).objects.get(key);
+    }
     if (!o) throw new AppError(404, 'meta.object_not_found', { object: key });
     return o;
   }

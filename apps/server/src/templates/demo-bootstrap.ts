@@ -19,14 +19,6 @@ import { BankServices } from '../customers/bank-services.js';
 import { loadDemoData } from '../cli/demo-data-core.js';
 import { TemplatesService } from './templates.service.js';
 
-function demoCustomers(config: AppConfig): number {
-  const raw = process.env.CRM_DEMO_CUSTOMERS?.trim();
-  if (!raw) return config.embedded ? 5000 : 0;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0 || n > 2_000_000) throw new Error(`Invalid configuration: CRM_DEMO_CUSTOMERS must be an integer from 0 to 2000000 (got "${raw}")`);
-  return n;
-}
-
 @Injectable()
 export class DemoBootstrap {
   constructor(
@@ -43,7 +35,7 @@ export class DemoBootstrap {
   /** Returns lines to print to the console. */
   async run(): Promise<string[]> {
     if (!this.config.demo) return [];
-    const keys = (process.env.CRM_DEMO_TEMPLATES?.trim() || 'bank-crm').split(',').map((s) => s.trim()).filter((s) => s && s !== 'none');
+    const keys = this.config.demoTemplates;
     const lines: string[] = [];
     for (const key of keys) {
       if (await this.templates.state(key)) continue;
@@ -51,7 +43,7 @@ export class DemoBootstrap {
       const res = await this.templates.install(key, null, 'zh-CN', { setUpRoles: true });
       lines.push(`Demo mode: installed the ${key} template v${res.version} (${res.changes.length} parts).`);
     }
-    const n = demoCustomers(this.config);
+    const n = this.config.demoCustomers;
     if (!n || !keys.includes('bank-crm')) return lines;
     const obj = (await this.meta.current()).objects.get('customer');
     if (!obj) return lines;
@@ -60,7 +52,7 @@ export class DemoBootstrap {
     try {
       const any = await this.db.one(`SELECT 1 AS one FROM ${tableOf('customer')} LIMIT 1`);
       if (any) return lines;
-      const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true });
+      const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true, timing: this.config.demoTiming });
       await this.customers.detectCircles();
       // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
       const kyc = await this.bank.scheduleKycReviews(Math.min(200, Math.max(10, Math.floor(n / 100))));

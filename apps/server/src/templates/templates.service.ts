@@ -11,6 +11,7 @@ import { ModuleRef } from '@nestjs/core';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { parseDmn } from '@crm/workflow-engine';
@@ -26,6 +27,7 @@ import { AdminService } from '../admin/admin.service.js';
 import type { Principal } from '../auth/principal.js';
 import { FieldCrypto } from '../crypto/field-crypto.js';
 import { LOGGER } from '../logging/logger.token.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { FormsService } from '../metadata/forms.service.js';
 import { RecordsService } from '../records/records.service.js';
@@ -71,7 +73,8 @@ export function templateKeys(): string[] {
   return ['bank-crm'].filter((k) => existsSync(path.join(here, k, 'template.json')));
 }
 
-export function loadTemplate(key: string, env: NodeJS.ProcessEnv = process.env): LoadedTemplate {
+/** `env`: the values of the variables the bundle's parameters name (AppConfig.packParameters); unset ones take the default. */
+export function loadTemplate(key: string, env: Readonly<Record<string, string | undefined>> = {}): LoadedTemplate {
   if (!/^[a-z][a-z0-9-]{0,62}$/.test(key) || !existsSync(path.join(here, key, 'template.json'))) throw new AppError(404, 'template.not_found', { key });
   const dir = path.join(here, key);
   const bundle = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as TemplateBundle;
@@ -113,7 +116,12 @@ const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent']);
 
 function sameValue(f: FieldDef | undefined, a: unknown, b: unknown): boolean {
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
-  if (f && NUMERIC.has(f.type)) return Number(a) === Number(b);
+  if (f && NUMERIC.has(f.type)) {
+    // "1.50" and "1.5" are the same amount; compared as decimals, never as doubles (which merge cents above 2^53).
+    const x = feelNumber(a);
+    const y = feelNumber(b);
+    return x !== null && y !== null ? new FeelDecimal(x).eq(y) : String(a) === String(b);
+  }
   if (typeof a === 'object' || typeof b === 'object') return stable(a) === stable(b);
   return String(a) === String(b);
 }
@@ -131,6 +139,7 @@ export class TemplatesService {
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly moduleRef: ModuleRef,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   /**
@@ -169,7 +178,7 @@ export class TemplatesService {
   }
 
   async get(key: string): Promise<Record<string, unknown>> {
-    const { bundle, parameters } = loadTemplate(key);
+    const { bundle, parameters } = loadTemplate(key, this.config.packParameters);
     return {
       key, version: bundle.version, name: bundle.name, description: bundle.description ?? null, parameters,
       objects: bundle.objects.map((o) => o.key), forms: bundle.forms.map((f) => f.key), roles: bundle.roles.map((r) => r.key),
@@ -188,7 +197,7 @@ export class TemplatesService {
    * pack's permissions. Any other install leaves existing roles alone.
    */
   async install(key: string, p: Principal | null, lang: Lang = 'zh-CN', opts: { setUpRoles?: boolean } = {}): Promise<InstallResult> {
-    const loaded = loadTemplate(key);
+    const loaded = loadTemplate(key, this.config.packParameters);
     try {
       return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang, opts.setUpRoles === true && p === null)));
     } finally {

@@ -21,14 +21,6 @@ import { DefinitionsService } from './definitions.service.js';
 import { BpmnError, ServiceTaskRegistry } from './service-tasks.js';
 import { repo, type JobRow } from './workflow.repository.js';
 
-function envInt(name: string, def: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === '') return def;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`Invalid configuration: ${name} must be a non-negative integer (got "${raw}")`);
-  return n;
-}
-
 type Outcome = 'done' | 'retry' | 'incident' | 'skipped' | 'error';
 
 /** The user whose step scheduled a job (null: the platform, e.g. a timer start). */
@@ -40,11 +32,11 @@ function actorOf(job: JobRow): Actor | null {
 @Injectable()
 export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
   readonly owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  private readonly pollMs = envInt('CRM_JOB_POLL_MS', 200);
-  private readonly leaseMs = envInt('CRM_JOB_LEASE_MS', 30000);
-  private readonly backoffMs = envInt('CRM_JOB_BACKOFF_MS', 1000);
-  private readonly batch = envInt('CRM_JOB_BATCH', 32);
-  private readonly concurrency = Math.max(1, envInt('CRM_JOB_CONCURRENCY', 4));
+  private readonly pollMs: number;
+  private readonly leaseMs: number;
+  private readonly backoffMs: number;
+  private readonly batch: number;
+  private readonly concurrency: number;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -60,6 +52,7 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(LOGGER) private readonly logger: Logger,
     metrics: Metrics,
   ) {
+    ({ pollMs: this.pollMs, leaseMs: this.leaseMs, backoffMs: this.backoffMs, batch: this.batch, concurrency: this.concurrency } = config.jobs);
     this.counter = new Counter({ name: 'crm_workflow_jobs_total', help: 'Workflow jobs run by this process, by kind and outcome', labelNames: ['kind', 'outcome'] as const, registers: [metrics.registry] });
   }
 

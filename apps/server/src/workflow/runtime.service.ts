@@ -4,7 +4,7 @@
  * tables (tasks, jobs, subscriptions, incidents) in that same transaction, with the trace appended
  * to the history. A crash before COMMIT leaves the previous wait state; after it, the new one.
  */
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
@@ -24,6 +24,7 @@ import {
   type WorkflowEvent,
 } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { AppError } from '../common/app-error.js';
 import { DefinitionsService, type DefinitionRow } from './definitions.service.js';
@@ -88,13 +89,17 @@ const RETRYABLE = new Set(['40P01', '40001']);
 export class WorkflowRuntime {
   private readonly wakeups: (() => void)[] = [];
   /** Attempts of service jobs before an incident (1 = no retry). */
-  serviceAttempts = Number(process.env.CRM_JOB_MAX_ATTEMPTS ?? 3) || 3;
+  serviceAttempts: number;
 
   constructor(
     private readonly db: Db,
     private readonly defs: DefinitionsService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    // Optional so the engine can run without the server's configuration (conformance tests).
+    @Optional() @Inject(APP_CONFIG) config?: AppConfig,
+  ) {
+    this.serviceAttempts = config?.jobs.maxAttempts ?? 3;
+  }
 
   onJobsDue(fn: () => void): void {
     this.wakeups.push(fn);

@@ -4,8 +4,9 @@
  * the model may catch, any other error is a technical failure that is retried and then an incident.
  * More types are added with `register`.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 
 export class BpmnError extends Error {
   constructor(
@@ -38,15 +39,18 @@ export class ServiceTaskRegistry {
   /** Origins the `http` type may call (CRM_WORKFLOW_HTTP_ALLOW, comma separated); empty: none. */
   readonly httpAllow: string[];
 
-  constructor(private readonly db: Db) {
-    this.httpAllow = parseAllowList(process.env.CRM_WORKFLOW_HTTP_ALLOW ?? '');
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.httpAllow = config.workflowHttpAllow;
     this.register('noop', async () => ({}));
     this.register('set-variables', async (input) => ({ ...input }));
     this.register('aml-screening', (input) => amlScreening(this.db, input));
     this.register('round-robin-assign', (input) => roundRobin(this.db, input));
     this.register('http', (input) => this.http(input));
     // For trying out retries, incidents and error boundaries; off unless CRM_WORKFLOW_TEST_SERVICES=1.
-    if (process.env.CRM_WORKFLOW_TEST_SERVICES === '1') this.register('fail', async (input) => {
+    if (config.workflowTestServices) this.register('fail', async (input) => {
       if (input.shouldFail === false) return {};
       if (typeof input.errorCode === 'string') throw new BpmnError(input.errorCode, String(input.message ?? input.errorCode));
       throw new Error(String(input.message ?? 'service failed'));
@@ -92,20 +96,6 @@ export class ServiceTaskRegistry {
     if (res.status >= 500) throw new Error(`HTTP ${res.status} from ${url.origin}`);
     return { [String(input.resultVariable ?? 'response')]: { status: res.status, body } };
   }
-}
-
-function parseAllowList(raw: string): string[] {
-  return raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .map((s) => {
-      try {
-        return new URL(s).origin;
-      } catch {
-        throw new Error(`CRM_WORKFLOW_HTTP_ALLOW: "${s}" is not a URL origin`);
-      }
-    });
 }
 
 /** Name (spaces and case ignored) or ID number against the local sanctions list. */

@@ -7,6 +7,7 @@ import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { checkFeel, compileFeel, FeelShapeError } from '@crm/feel';
+import { amountsToFeel } from '@crm/form-engine';
 import { namesRead } from '@crm/workflow-engine';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { Db } from '../database/db.js';
@@ -135,10 +136,11 @@ export class TriggersService implements OnModuleInit {
       ...(e.type === 'record.updated' ? { previous: e.previous, changed: e.changed } : {}),
       ...(e.type === 'form.submitted' ? { formKey: e.formKey } : {}),
     };
+    const condition = await this.conditionContext(e.object, variables);
     let started = 0;
     const ctx = { client, now: new Date().toISOString(), jobsDue: false, actor: e.by ? { id: e.by.id, username: e.by.username } : null };
     for (const t of matching) {
-      if (t.condition && !this.holds(t, variables)) continue;
+      if (t.condition && !this.holds(t, condition)) continue;
       const def = await this.defs.latest(client, t.process_key);
       if (!def) {
         this.logger.warn({ trigger: t.id, processKey: t.process_key }, 'trigger names a process that is not deployed');
@@ -164,6 +166,17 @@ export class TriggersService implements OnModuleInit {
     const fields = (await this.meta.object(object)).fields.filter((f) => (f.sensitivity ?? 0) >= 3 && (all || read.has(f.key))).map((f) => f.key);
     if (!fields.length) return;
     await this.audit.record({ action: 'record.read_unmasked', object, recordId, data: { fields, via: 'process', processKey: model.id, instanceId } });
+  }
+
+  /** What a condition reads: the variables, with the record's amounts (and its previous ones) as FEEL decimals, not text. */
+  private async conditionContext(object: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const fields = (await this.meta.object(object)).fields;
+    const out = amountsToFeel(fields, variables);
+    for (const k of ['record', 'previous']) {
+      const r = variables[k];
+      if (r && typeof r === 'object') out[k] = amountsToFeel(fields, r as Record<string, unknown>);
+    }
+    return out;
   }
 
   private holds(t: TriggerRow, vars: Record<string, unknown>): boolean {

@@ -2,6 +2,8 @@
  * Money and decimals travel as decimal strings ("123456.78") so no amount ever passes through a
  * binary float. The patterns bound the magnitude to what the numeric(p, s) column can hold.
  */
+import { toScaledDecimal, type FeelDecimal } from '@crm/feel';
+
 export const MONEY_PRECISION = 18;
 export const MONEY_SCALE = 2;
 export const PERCENT_PRECISION = 9;
@@ -27,9 +29,10 @@ export function isDecimalString(value: unknown, precision: number, scale: number
 }
 
 /**
- * Writes a FEEL/JS number back as a decimal string with at most `scale` decimals (trailing zeros
- * kept to the scale, as the numeric column would return them). Used for computed and `set` results.
+ * Writes a FEEL number (a decimal, or a JS number read as its shortest decimal text) back as a
+ * decimal string with exactly `scale` decimals, rounded half up (away from zero): 2.675 → "2.68",
+ * as the numeric column would store it. Used for computed and `set` results; never goes through a double.
  */
-export function toDecimalString(value: number, scale: number): string {
-  return value.toFixed(scale);
+export function toDecimalString(value: number | string | FeelDecimal, scale: number): string | null {
+  return toScaledDecimal(value, scale);
 }

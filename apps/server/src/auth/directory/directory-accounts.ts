@@ -1,0 +1,157 @@
+/**
+ * Accounts that come from the bank's directory. A login name with no local account (or one that came
+ * from the directory) is checked against the directory: the account is provisioned on its first
+ * login, and at every login its display name, org unit and roles follow the directory (roles through
+ * CRM_LDAP_GROUP_ROLES; a user in no mapped group may not log in). A sync pass (every
+ * CRM_LDAP_SYNC_INTERVAL_MS, and POST /api/admin/directory/sync) disables the accounts that are gone
+ * from the directory and ends their sessions. Local accounts are never looked up in the directory:
+ * they stay for break-glass administrators.
+ */
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import { APP_CONFIG, type AppConfig } from '../../config/config.js';
+import { Db } from '../../database/db.js';
+import { AuditService } from '../../audit/audit.service.js';
+import { LOGGER } from '../../logging/logger.token.js';
+import { UserCache } from '../user-cache.js';
+import { registerMessages } from '../../common/i18n.js';
+import { DirectoryUnavailable, LdapDirectory, type DirectoryUser } from './ldap-directory.js';
+
+registerMessages({
+  'auth.directory_unavailable': { 'zh-CN': '统一身份认证目录暂时不可用，请稍后再试（本地应急账号不受影响）', en: 'The directory is unavailable; try again shortly (local break-glass accounts still work)' },
+  'auth.no_role': { 'zh-CN': '您的目录账号未分配本系统的任何角色，请联系管理员', en: 'Your directory account has no role in this system; contact the administrator' },
+  'auth.directory_account': { 'zh-CN': '该账号由统一身份认证目录管理，请在目录中修改密码', en: 'This account is managed by the directory; change its password there' },
+});
+
+/** A password hash no password verifies against (argon2 refuses to parse it). */
+export const NO_LOCAL_PASSWORD = '!directory';
+const SYNC_LOCK = 7_240_081;
+
+export type DirectoryLogin =
+  | { outcome: 'ok'; userId: string; created: boolean; roles: string[] }
+  | { outcome: 'invalid' }
+  | { outcome: 'no_role' }
+  | { outcome: 'disabled'; userId: string }
+  | { outcome: 'unavailable' };
+
+@Injectable()
+export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestroy {
+  readonly directory: LdapDirectory | null;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly db: Db,
+    private readonly audit: AuditService,
+    private readonly users: UserCache,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    this.directory = config.ldap ? new LdapDirectory(config.ldap) : null;
+  }
+
+  onApplicationBootstrap(): void {
+    const every = this.config.ldap?.syncIntervalMs ?? 0;
+    if (!this.directory || !this.config.jobWorkers || every === 0) return;
+    this.timer = setInterval(() => {
+      void this.sync().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'directory sync failed'));
+    }, every);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  /** Whether a login name goes to the directory: no local account, or an account that came from it. */
+  handles(user: { auth_source?: string } | null | undefined): boolean {
+    return !!this.directory && (!user || user.auth_source === 'ldap');
+  }
+
+  async login(username: string, password: string): Promise<DirectoryLogin> {
+    let found: DirectoryUser | null;
+    try {
+      found = await this.directory!.authenticate(username, password);
+    } catch (err) {
+      if (!(err instanceof DirectoryUnavailable)) throw err;
+      this.logger.warn({ reason: err.message }, 'directory unavailable at login');
+      return { outcome: 'unavailable' };
+    }
+    if (!found) return { outcome: 'invalid' };
+    const wanted = this.directory!.rolesOf(found);
+    return this.db.tx(async (c) => {
+      // Only roles that exist here (a mapping may name a role not created yet).
+      const { rows: known } = await c.query<{ key: string }>('SELECT key FROM crm.roles WHERE key = ANY($1)', [wanted]);
+      const roles = known.map((r) => r.key).sort();
+      if (!roles.length) return { outcome: 'no_role' as const };
+      const org = found.orgCode ? (await c.query<{ id: string }>('SELECT id FROM crm.org_units WHERE code = $1', [found.orgCode])).rows[0]?.id ?? null : null;
+      return this.provision(c, username, found, roles, org);
+    });
+  }
+
+  private async provision(c: PoolClient, username: string, found: DirectoryUser, roles: string[], org: string | null): Promise<DirectoryLogin> {
+    const { rows } = await c.query<{ id: string; roles: string[]; disabled: boolean; org_unit_id: string | null; auth_source: string }>(
+      `SELECT id, roles, disabled, org_unit_id, auth_source FROM crm.users WHERE lower(username) = $1 FOR UPDATE`,
+      [username],
+    );
+    const cur = rows[0];
+    if (cur && cur.auth_source !== 'ldap') return { outcome: 'invalid' }; // a local name is never taken over
+    if (cur?.disabled) return { outcome: 'disabled', userId: cur.id };
+    if (!cur) {
+      const { rows: made } = await c.query<{ id: string }>(
+        `INSERT INTO crm.users (username, display_name, password_hash, org_unit_id, roles, auth_source, external_id, external_dn)
+         VALUES ($1, $2, $3, $4, $5, 'ldap', $6, $7) RETURNING id`,
+        [username, found.displayName, NO_LOCAL_PASSWORD, org, roles, found.externalId, found.dn],
+      );
+      await this.audit.record({ action: 'user.provisioned', object: 'user', recordId: made[0]!.id, actorName: 'directory', actorId: null, data: { source: 'ldap', roles, orgUnit: org } }, c);
+      return { outcome: 'ok', userId: made[0]!.id, created: true, roles };
+    }
+    await c.query(
+      `UPDATE crm.users SET display_name = $2, org_unit_id = coalesce($3, org_unit_id), roles = $4, external_id = $5, external_dn = $6, updated_at = now() WHERE id = $1`,
+      [cur.id, found.displayName, org, roles, found.externalId, found.dn],
+    );
+    const before = [...cur.roles].sort();
+    if (before.join(',') !== roles.join(',') || (org && org !== cur.org_unit_id)) {
+      await this.audit.record({ action: 'user.directory_synced', object: 'user', recordId: cur.id, actorName: 'directory', actorId: null, data: { roles: { from: before, to: roles }, orgUnit: org ?? cur.org_unit_id } }, c);
+    }
+    return { outcome: 'ok', userId: cur.id, created: false, roles };
+  }
+
+  /**
+   * Disables every enabled directory account that is gone from the directory, and ends its sessions and
+   * keys. One runner at a time across processes; a directory that does not answer changes nothing.
+   */
+  async sync(): Promise<{ checked: number; disabled: string[]; busy: boolean }> {
+    if (!this.directory) return { checked: 0, disabled: [], busy: false };
+    // A directory that does not answer must never look like one where everybody is gone.
+    await this.directory.ping();
+    // The session lock is held on one dedicated connection (taken and released on the same one).
+    const holder = await this.db.pool.connect();
+    const { rows: got } = await holder.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SYNC_LOCK]);
+    if (!got[0]?.ok) {
+      holder.release();
+      return { checked: 0, disabled: [], busy: true };
+    }
+    try {
+      const users = await this.db.query<{ id: string; username: string; external_id: string | null; external_dn: string | null }>(
+        `SELECT id, username, external_id, external_dn FROM crm.users WHERE auth_source = 'ldap' AND NOT disabled ORDER BY username LIMIT 100000`,
+      );
+      const disabled: string[] = [];
+      for (const u of users) {
+        if (await this.directory.exists(u.external_id ?? u.external_dn ?? '', u.external_dn)) continue;
+        await this.db.tx(async (c) => {
+          await c.query(`UPDATE crm.users SET disabled = true, token_version = token_version + 1, updated_at = now() WHERE id = $1`, [u.id]);
+          await c.query('UPDATE crm.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [u.id]);
+          await this.audit.record({ action: 'user.disabled', object: 'user', recordId: u.id, actorName: 'directory', actorId: null, data: { reason: 'gone_from_directory' } }, c);
+        });
+        // This process forgets the account now; the others hear of it through the users table's NOTIFY.
+        this.users.forget(u.id);
+        disabled.push(u.username);
+      }
+      return { checked: users.length, disabled, busy: false };
+    } finally {
+      await holder.query('SELECT pg_advisory_unlock($1)', [SYNC_LOCK]).catch(() => undefined);
+      holder.release();
+    }
+  }
+}
