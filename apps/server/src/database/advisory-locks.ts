@@ -2,7 +2,9 @@
  * Every PostgreSQL advisory lock the server takes, by name: one list, so two features never pick the
  * same key and a reader sees what serializes what. Locks are transaction-scoped
  * (pg_advisory_xact_lock): taken on the transaction's own connection and released by its COMMIT or
- * ROLLBACK, so none can leak to a pooled connection nor be released on another one. The keys are
+ * ROLLBACK, so none can leak to a pooled connection nor be released on another one — except the
+ * migration and directory-sync locks, session-scoped on one dedicated connection that takes and
+ * releases them (their work commits in several transactions). The keys are
  * the ones earlier releases used, so processes of both releases exclude each other during a rolling upgrade.
  */
 import type { Queryable } from './db.js';
