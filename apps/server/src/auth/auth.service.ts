@@ -256,7 +256,7 @@ export class AuthService {
       const target = await c.query<{ service_account: boolean }>('SELECT service_account FROM crm.users WHERE id = $1', [userId]);
       if (target.rowCount === 0) throw new AppError(404, 'common.not_found');
       if (userId !== p.id && !target.rows[0].service_account) {
-        await this.audit.record({ action: 'auth.api_key.create', outcome: 'denied', object: 'user', recordId: userId, data: { name, reason: 'not_a_service_account' } });
+        await this.audit.recordRefusal({ action: 'auth.api_key.create', outcome: 'denied', object: 'user', recordId: userId, data: { name, reason: 'not_a_service_account' } });
         throw new AppError(403, 'auth.api_key_for_person');
       }
       const { rows } = await c.query<{ id: string; created_at: Date; expires_at: Date | null }>(

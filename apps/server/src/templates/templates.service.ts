@@ -31,7 +31,6 @@ import { RecordsService } from '../records/records.service.js';
 import { DefinitionsService } from '../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../workflow/runtime.service.js';
 import { TriggersService } from '../workflow/triggers.service.js';
-import { TxDb } from './tx-db.js';
 import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
 import { loadTemplate, type LoadedTemplate } from './template-loader.js';
@@ -109,14 +108,11 @@ export class TemplatesService {
   ) {}
 
   /**
-   * Another module's service, bound to this transaction: the real instance (with all its own
-   * dependencies) as prototype, with its `db` (and the given fields) replaced by ones joined to `c`.
+   * Another module's service. Called inside install's transaction it joins that unit of work
+   * (database/unit-of-work.ts), so everything it writes commits or rolls back with the install.
    */
-  private bound<T extends object>(type: abstract new (...args: never[]) => T, txDb: TxDb, extra: Record<string, unknown> = {}): T {
-    const real = this.moduleRef.get(type as never, { strict: false }) as T;
-    const props: PropertyDescriptorMap = { db: { value: txDb, writable: true } };
-    for (const [k, v] of Object.entries(extra)) props[k] = { value: v, writable: true };
-    return Object.create(real, props) as T;
+  private service<T extends object>(type: abstract new (...args: never[]) => T): T {
+    return this.moduleRef.get(type as never, { strict: false }) as T;
   }
 
   /**
@@ -210,7 +206,6 @@ export class TemplatesService {
   private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
     await c.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
     const changes: string[] = [];
-    const txDb = new TxDb(c);
     const who = p ?? SYSTEM_PRINCIPAL;
 
     // ---- objects and fields (in bundle order: relation targets come first)
@@ -276,7 +271,7 @@ export class TemplatesService {
 
     // ---- roles: missing ones are created (assigned to nobody); an existing role is never changed —
     // what a role may do is the security administrator's decision — its difference is reported instead.
-    const admin = this.bound(AdminService, txDb);
+    const admin = this.service(AdminService);
     const packObjects = new Set(bundle.objects.map((o) => o.key));
     for (const r of bundle.roles) {
       const { rows } = await c.query<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
@@ -291,7 +286,7 @@ export class TemplatesService {
     const roleDifferences = await this.roleDifferences(bundle, c);
 
     // ---- seed records, matched on their business key
-    const records = this.bound(RecordsService, txDb);
+    const records = this.service(RecordsService);
     for (const group of bundle.records) {
       const o = await this.meta.object(group.object);
       for (const item of group.items) {
@@ -315,7 +310,7 @@ export class TemplatesService {
     }
 
     // ---- decision tables and processes: a new version only when the file differs from the latest
-    const defs = this.bound(DefinitionsService, txDb);
+    const defs = this.service(DefinitionsService);
     for (const rel of bundle.decisions) {
       const xml = files.get(rel)!;
       const model = await parseDmn(xml);
@@ -341,7 +336,7 @@ export class TemplatesService {
     }
 
     // ---- triggers
-    const triggers = this.bound(TriggersService, txDb, { defs, cache: undefined });
+    const triggers = this.service(TriggersService);
     const have = (await triggers.list()).items;
     for (const t of bundle.triggers) {
       const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === (t.condition ?? null));

@@ -17,6 +17,7 @@ import { LOGGER } from '../../logging/logger.token.js';
 import { UserCache } from '../user-cache.js';
 import { registerMessages } from '../../common/i18n.js';
 import { DirectoryUnavailable, LdapDirectory, type DirectoryUser } from './ldap-directory.js';
+import { ADVISORY_LOCKS } from '../../database/advisory-locks.js';
 
 registerMessages({
   'auth.directory_unavailable': { 'zh-CN': '统一身份认证目录暂时不可用，请稍后再试（本地应急账号不受影响）', en: 'The directory is unavailable; try again shortly (local break-glass accounts still work)' },
@@ -26,7 +27,7 @@ registerMessages({
 
 /** A password hash no password verifies against (argon2 refuses to parse it). */
 export const NO_LOCAL_PASSWORD = '!directory';
-const SYNC_LOCK = 7_240_081;
+const SYNC_LOCK = ADVISORY_LOCKS['directory.sync'];
 
 export type DirectoryLogin =
   | { outcome: 'ok'; userId: string; created: boolean; roles: string[] }

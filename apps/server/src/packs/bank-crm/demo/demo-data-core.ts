@@ -16,6 +16,7 @@ import { hashPassword } from '../../../auth/password.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags } from '../customers/rule-tags.js';
 import { idNumber, uscc } from './cn-ids.js';
 import { COMPANY_BIZ, COMPANY_PREFIX, COMPANY_SUFFIX, GIVEN, GIVEN1, INDUSTRIES, OCCUPATIONS, PLACES, STREETS, SURNAMES } from './names.js';
+import { systemLiveRows, systemRead, systemRowCount } from '../records/system-reads.js';
 
 export interface DemoDataOptions {
   customers: number;
@@ -205,16 +206,14 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   const rmUser = (await pool.query<{ id: string }>(`SELECT id FROM crm.users WHERE username = 'rm'`)).rows[0]?.id;
   const rmTeam = teams.find((t) => rmUser && t.rms.includes(rmUser));
 
-  const { rows: products } = await pool.query<{ id: string; category: string; code: string }>(
-    `SELECT t.id::text AS id, t."category" AS category, t."code" AS code FROM ${tableOf('product')} t WHERE t.deleted_at IS NULL`,
-  );
+  const loader = systemRead('demo-data loader: reference data and counts of the demo bank');
+  const products = await systemLiveRows<{ id: string; category: string; code: string }>(pool, loader, 'product', ['id', 'category', 'code']);
   const byCat = (cat: string) => products.filter((p) => p.category === cat);
   const prodCats = { deposit: byCat('deposit'), loan: byCat('loan'), wealth: byCat('wealth'), fund: byCat('fund'), insurance: byCat('insurance') };
-  const { rows: tagDefs } = await pool.query<{ code: string; rule: string | null; kind: string }>(
-    `SELECT t."code" AS code, t."rule" AS rule, t."kind" AS kind FROM ${tableOf('customer_tag')} t WHERE t.deleted_at IS NULL AND t."active" IS NOT FALSE`,
-  );
+  const tagDefs = (await systemLiveRows<{ code: string; rule: string | null; kind: string; active: boolean | null }>(pool, loader, 'customer_tag', ['code', 'rule', 'kind', 'active']))
+    .filter((t) => t.active !== false);
   const rules = compileRules(tagDefs);
-  const existing = Number((await pool.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf('customer')}`)).rows[0]!.n);
+  const existing = await systemRowCount(pool, loader, 'customer');
 
   const res: DemoDataResult = { customers: 0, holdings: 0, relationships: 0, interactions: 0, consents: 0, circles: 0, users, ms: 0 };
   const today = new Date();
