@@ -28,6 +28,8 @@ export const ADVISORY_LOCKS = {
   'demo.load': 7_240_031,
   /** Solution packs' own migrations. */
   'pack.migrations': 7_240_040,
+  /** Creating the audit trail's monthly partitions (taken inside crm.audit_ensure_partitions, migration 0015). */
+  'audit.partitions': 7_240_080,
   /** Directory (LDAP / AD) sync: one runner at a time (auth/directory/directory-accounts.ts). */
   'directory.sync': 7_240_081,
 } as const;

@@ -4,10 +4,10 @@
  * back whole and stops the start. Concurrent starts are serialized by a transaction-level lock.
  */
 import type pg from 'pg';
+import { advisoryXactLock } from '../database/advisory-locks.js';
 import { EXIT_MIGRATION_FAILED, StartupRefusal } from '../database/schema-check.js';
 import type { SolutionPack } from './solution-pack.js';
 
-const PACK_MIGRATION_LOCK = 7_240_040;
 
 export async function runPackMigrations(pool: pg.Pool, packs: readonly SolutionPack[]): Promise<string[]> {
   const ran: string[] = [];
@@ -17,7 +17,7 @@ export async function runPackMigrations(pool: pg.Pool, packs: readonly SolutionP
       const client = await pool.connect();
       try {
         await client.query('BEGIN');
-        await client.query('SELECT pg_advisory_xact_lock($1)', [PACK_MIGRATION_LOCK]);
+        await advisoryXactLock(client, 'pack.migrations');
         const done = await client.query('SELECT 1 FROM crm.pack_migrations WHERE pack = $1 AND id = $2', [pack.key, step.id]);
         if (!done.rowCount) {
           await step.up(client);

@@ -35,6 +35,7 @@ import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
 import { loadTemplate, type LoadedTemplate } from './template-loader.js';
 import { templateKeys } from '../packs/pack-registry.js';
+import { advisoryXactLock } from '../database/advisory-locks.js';
 
 export { stable } from './stable-json.js';
 import type { TemplateBundle, TemplateRole } from './template.types.js';
@@ -44,7 +45,6 @@ registerMessages({
   'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
-const INSTALL_LOCK = 7_240_020;
 
 /** The platform itself, for deploys and triggers made by an install at start-up. */
 export const SYSTEM_PRINCIPAL: Principal = { id: null as unknown as string, username: 'system', displayName: '系统', roles: [], orgUnitId: null, via: 'token' };
@@ -204,7 +204,7 @@ export class TemplatesService {
   }
 
   private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
-    await c.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
+    await advisoryXactLock(c, 'template.install');
     const changes: string[] = [];
     const who = p ?? SYSTEM_PRINCIPAL;
 

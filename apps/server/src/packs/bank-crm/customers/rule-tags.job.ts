@@ -34,8 +34,6 @@ const BATCH = 2000;
 const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent', 'integer']);
 /** Holding categories that count as the customer's assets under management (as `aggregates` counts them). */
 const AUM_CATEGORIES = ['deposit', 'wealth', 'fund', 'insurance'];
-/** The periodic job's lock (see job-lock.ts). */
-const BANK_JOBS_LOCK = 7_240_030;
 
 
 @Injectable()
@@ -81,7 +79,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
   private async periodic(): Promise<void> {
     try {
       if (!(await isInstalled(this.meta))) return;
-      await whileHoldingJobLock(this.db, BANK_JOBS_LOCK, async () => {
+      await whileHoldingJobLock(this.db, 'bank.jobs', async () => {
         await this.recomputeTags();
         await this.circles.detectCircles();
       });

@@ -18,8 +18,6 @@ import { BankServices } from '../bank-services.js';
 import { loadDemoData } from './demo-data-core.js';
 import { whileHoldingJobLock } from '../job-lock.js';
 
-/** Two processes starting at once load the demo bank once (see job-lock.ts). */
-const DEMO_LOAD_LOCK = 7_240_031;
 
 @Injectable()
 export class BankDemoLoader implements PackDemoLoader {
@@ -38,7 +36,7 @@ export class BankDemoLoader implements PackDemoLoader {
     if (!n) return [];
     const obj = (await this.meta.current()).objects.get('customer');
     if (!obj) return [];
-    const lines = await whileHoldingJobLock(this.db, DEMO_LOAD_LOCK, async () => {
+    const lines = await whileHoldingJobLock(this.db, 'demo.load', async () => {
       const any = await this.db.one(`SELECT 1 AS one FROM ${tableOf('customer')} LIMIT 1`);
       if (any) return [];
       const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true, timing: this.config.demoTiming });

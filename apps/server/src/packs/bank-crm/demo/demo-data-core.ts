@@ -16,7 +16,7 @@ import { hashPassword } from '../../../auth/password.js';
 import { aggregates, circleId, compileRules, evaluateRuleTags } from '../customers/rule-tags.js';
 import { idNumber, uscc } from './cn-ids.js';
 import { COMPANY_BIZ, COMPANY_PREFIX, COMPANY_SUFFIX, GIVEN, GIVEN1, INDUSTRIES, OCCUPATIONS, PLACES, STREETS, SURNAMES } from './names.js';
-import { systemLiveRows, systemRead, systemRowCount } from '../records/system-reads.js';
+import { systemLiveRows, systemRead, systemRowCount } from '../../../records/system-reads.js';
 
 export interface DemoDataOptions {
   customers: number;
