@@ -1,8 +1,15 @@
 /**
- * Data transfer objects of the HTTP API (v1). These mirror the public contract: the server, the web app,
- * the tests and integrators all speak these shapes. Fields the contract leaves open are typed loosely
+ * Data transfer objects of the HTTP API (v1). Request types are inferred from the zod schemas the server
+ * validates with (schemas/); the answers' types are declared here. Fields the contract leaves open are typed loosely
  * (`[key: string]: unknown`) so that additions on the server do not break older clients.
  */
+
+import type { z } from 'zod';
+import type { PlatformRight } from './rights.js';
+import type {
+  AuditListQuery, AuditVerifySchema, ChangePasswordBody, CompleteBody, CreateRoleBody, CreateUserBody, DeployBody, FIELD_ACCESS_MODES,
+  LoginBody, MessageBody, PermissionSchema, PROCESS_STATES, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, UpdateRoleBody, UpdateUserBody,
+} from './schemas/index.js';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -17,10 +24,7 @@ export interface HealthStatus {
   version: string;
 }
 
-export interface LoginRequest {
-  username: string;
-  password: string;
-}
+export type LoginRequest = z.input<typeof LoginBody>;
 
 export interface UserSummary {
   id: string;
@@ -37,10 +41,7 @@ export interface LoginResponse {
   passwordChangeRequired?: boolean;
 }
 
-export interface ChangePasswordRequest {
-  currentPassword: string;
-  newPassword: string;
-}
+export type ChangePasswordRequest = z.input<typeof ChangePasswordBody>;
 
 export interface OrgUnitRef {
   id: string;
@@ -238,11 +239,7 @@ export interface UploadedFile {
 
 // ---------------------------------------------------------------- workflow
 
-export interface DeployProcessRequest {
-  key?: string;
-  name?: string;
-  bpmnXml: string;
-}
+export type DeployProcessRequest = z.input<typeof DeployBody>;
 
 export interface ProcessDefinition {
   id: string;
@@ -253,12 +250,9 @@ export interface ProcessDefinition {
   [key: string]: unknown;
 }
 
-export interface StartProcessRequest {
-  variables?: Record<string, unknown>;
-  businessKey?: string;
-}
+export type StartProcessRequest = z.input<typeof StartBody>;
 
-export type ProcessInstanceState = 'active' | 'completed' | 'terminated' | 'incident';
+export type ProcessInstanceState = (typeof PROCESS_STATES)[number];
 
 export interface HistoryEntry {
   activityId: string;
@@ -292,7 +286,7 @@ export interface ProcessInstanceQuery {
   [key: string]: string | undefined;
 }
 
-export type TaskScope = 'mine' | 'candidate' | 'all';
+export type TaskScope = (typeof TASK_SCOPES)[number];
 
 export interface Task {
   id: string;
@@ -311,20 +305,11 @@ export interface Task {
   [key: string]: unknown;
 }
 
-export interface CompleteTaskRequest {
-  variables?: Record<string, unknown>;
-}
+export type CompleteTaskRequest = z.input<typeof CompleteBody>;
 
-export interface MessageRequest {
-  name: string;
-  correlationKey?: string;
-  variables?: Record<string, unknown>;
-}
+export type MessageRequest = z.input<typeof MessageBody>;
 
-export interface SignalRequest {
-  name: string;
-  variables?: Record<string, unknown>;
-}
+export type SignalRequest = z.input<typeof SignalBody>;
 
 export interface Incident {
   id: string;
@@ -337,27 +322,11 @@ export interface Incident {
 
 // ---------------------------------------------------------------- administration
 
-export type PlatformRight = 'designer' | 'admin.users' | 'admin.roles' | 'audit.read' | 'audit.verify' | (string & {});
+export type FieldAccess = (typeof FIELD_ACCESS_MODES)[number];
 
-export const PLATFORM_RIGHTS: readonly PlatformRight[] = [
-  'designer', 'admin.users', 'admin.roles', 'audit.read', 'audit.verify',
-];
+export type RowScope = z.infer<typeof ScopeSchema>;
 
-export type ObjectAction = 'create' | 'read' | 'update' | 'delete' | 'export';
-
-export const OBJECT_ACTIONS: readonly ObjectAction[] = ['create', 'read', 'update', 'delete', 'export'];
-
-export type FieldAccess = 'write' | 'read' | 'masked' | 'none';
-
-export type RowScope = 'own' | 'team' | 'org_unit' | 'org_subtree' | 'all' | { filter: Filter };
-
-export interface Permission {
-  object: string;
-  actions: ObjectAction[];
-  scope: RowScope;
-  fields?: Record<string, FieldAccess>;
-  unmask?: boolean;
-}
+export type Permission = z.infer<typeof PermissionSchema>;
 
 export interface Role {
   key: string;
@@ -367,18 +336,9 @@ export interface Role {
   [key: string]: unknown;
 }
 
-export interface CreateRoleRequest {
-  key: string;
-  name: string;
-  permissions: Permission[];
-  platform?: PlatformRight[];
-}
+export type CreateRoleRequest = z.input<typeof CreateRoleBody>;
 
-export interface RolePatch {
-  name?: string;
-  permissions?: Permission[];
-  platform?: PlatformRight[];
-}
+export type RolePatch = z.input<typeof UpdateRoleBody>;
 
 export interface AdminUser {
   id: string;
@@ -423,22 +383,9 @@ export interface PasswordResetResult {
   revokedApiKeys: number;
 }
 
-export interface CreateUserRequest {
-  username: string;
-  /** Required for people; absent for a service account. */
-  password?: string;
-  serviceAccount?: boolean;
-  displayName?: string;
-  roles: string[];
-  orgUnitId?: string;
-}
+export type CreateUserRequest = z.input<typeof CreateUserBody>;
 
-export interface UserPatch {
-  roles?: string[];
-  orgUnitId?: string | null;
-  disabled?: boolean;
-  displayName?: string;
-}
+export type UserPatch = z.input<typeof UpdateUserBody>;
 
 export interface OrgUnit {
   id: string;
@@ -455,16 +402,7 @@ export interface OrgUnitInput {
   [key: string]: unknown;
 }
 
-export interface AuditQuery {
-  actor?: string;
-  object?: string;
-  recordId?: string;
-  action?: string;
-  from?: string;
-  to?: string;
-  cursor?: string;
-  limit?: number;
-}
+export type AuditQuery = z.input<typeof AuditListQuery>;
 
 export interface AuditEntry {
   seq?: number;
@@ -479,7 +417,7 @@ export interface AuditEntry {
   [key: string]: unknown;
 }
 
-export type AuditVerifyResult = { ok: true; checked: number } | { ok: false; firstBrokenSeq: number; checked?: number };
+export type AuditVerifyResult = z.infer<typeof AuditVerifySchema>;
 
 // ---------------------------------------------------------------- decisions
 

@@ -23,8 +23,9 @@ import { afterCursor, compileFilter, orderBy, parseSort, type ColumnInfo, type F
 import { decodeRow, encodeValues, forAudit, hashInput, present, sqlCastFor } from './record-codec.js';
 import { assertReferencesReadable, badReference, newReferences, readableFiles, type ReaderDeps } from './reference-guard.js';
 import './records.messages.js';
+import { MAX_PAGE_LIMIT } from '@crm/shared';
 
-export const MAX_LIMIT = 500;
+export const MAX_LIMIT = MAX_PAGE_LIMIT;
 
 export interface QueryInput {
   filter?: unknown;
