@@ -113,6 +113,10 @@ export interface ObjectDefinition {
   app?: string | { key: string; label?: LocalizedText; [key: string]: unknown };
   icon?: string;
   description?: LocalizedText;
+  /** The field that names a record (its title in lists, links and the 360° view). */
+  titleField?: string | null;
+  /** Keys of deleted fields whose data is kept until purged. */
+  deletedFields?: string[];
   [key: string]: unknown;
 }
 
@@ -172,24 +176,28 @@ export interface FormDefinitionInput {
 }
 
 export interface FormDraft extends FormDefinitionInput {
-  /** The latest published version, if any. */
-  version?: number | null;
-  latestVersion?: number | null;
-  publishedVersion?: number | null;
-  status?: string;
-  updatedAt?: string;
-  [key: string]: unknown;
+  /** The latest published version; 0 while the form has never been published. */
+  latestVersion: number;
+  updatedAt: string;
+}
+
+/** A form in the list of forms (`GET /api/meta/forms`). */
+export interface FormSummary {
+  key: string;
+  object: string;
+  title: LocalizedText;
+  /** The latest published version; 0 while the form has never been published. */
+  latestVersion: number;
+  updatedAt: string;
 }
 
 export interface PublishedForm extends FormDefinitionInput {
   version: number;
   /** The JSON Schema (2020-12) derived from the object's fields and the form's constraints. */
-  schema?: Record<string, unknown>;
-  jsonSchema?: Record<string, unknown>;
-  /** The object's fields as of publication, when the server includes them. */
-  fields?: Field[];
-  publishedAt?: string;
-  [key: string]: unknown;
+  schema: Record<string, unknown>;
+  /** The object's fields as of publication. */
+  fields: Field[];
+  publishedAt: string;
 }
 
 // ---------------------------------------------------------------- records
@@ -429,9 +437,105 @@ export interface DecisionDefinition {
 
 // ---------------------------------------------------------------- customer 360
 
+/** One customer of a relationship network, as the caller may see it. */
+export interface NetworkNode {
+  id: string;
+  /** Hops from the customer the network was asked for (0 = that customer). */
+  depth: number;
+  name: string | null;
+  customerType?: string | null;
+  riskLevel?: string | null;
+  inGuaranteeCircle?: boolean | null;
+  guaranteeCircle?: string | null;
+}
+
+/** One relationship; `from`, `to` and `type` are absent when the caller's role hides those fields. */
+export interface NetworkEdge {
+  id: string;
+  from?: string | null;
+  to?: string | null;
+  type?: string | null;
+  [field: string]: unknown;
+}
+
+export interface CustomerNetwork {
+  root: string;
+  depth: number;
+  nodes: NetworkNode[];
+  edges: NetworkEdge[];
+  truncated: boolean;
+}
+
+/** Records of one object about the customer; `restricted` when the caller may not read that object. */
+export interface Customer360Section {
+  items: RecordData[];
+  total?: number;
+  restricted?: boolean;
+}
+
+export interface Customer360Tag {
+  code: string;
+  kind: 'manual' | 'rule';
+  name: string;
+  color: string | null;
+}
+
+export interface Customer360TimelineEntry {
+  at: string;
+  kind: string;
+  title: unknown;
+  status?: unknown;
+  id: string;
+  object?: string;
+}
+
 export interface Customer360 {
   customer: RecordData;
-  [section: string]: unknown;
+  /** Money as decimal strings, counts as numbers. */
+  metrics: {
+    aum: string;
+    depositBalance: string;
+    loanBalance: string;
+    wealthBalance: string;
+    holdings: number;
+    openTasks: number;
+    runningProcesses: number;
+  };
+  kyc: {
+    status: string | null;
+    nextReview: string | null;
+    overdue: boolean;
+    riskLevel: string | null;
+    inGuaranteeCircle: boolean | null;
+    guaranteeCircle: string | null;
+  };
+  tags: Customer360Tag[];
+  holdings: Customer360Section;
+  relationships: { items: NetworkEdge[]; nodes: NetworkNode[] };
+  interactions: Customer360Section;
+  consents: Customer360Section;
+  processes: { items: ProcessInstance[] };
+  tasks: { items: Task[] };
+  timeline: Customer360TimelineEntry[];
+  /** The pack's linked objects, keyed by object key + "s" (e.g. `complaints`, `loan_applications`). */
+  [linked: string]: unknown;
+}
+
+/** A list in a 360° answer: records of one object, processes or tasks. */
+export interface Customer360List {
+  items: Record<string, unknown>[];
+  total?: number;
+  restricted?: boolean;
+}
+
+/** The lists of a 360° answer (holdings, interactions, consents, the pack's linked objects, processes, tasks), by key. */
+export function customer360Lists(view: Customer360): [string, Customer360List][] {
+  const notLists = new Set(['customer', 'metrics', 'kyc', 'tags', 'relationships', 'timeline']);
+  return Object.entries(view).filter((e): e is [string, Customer360List] => !notLists.has(e[0]) && isList(e[1]));
+}
+
+function isList(v: unknown): v is Customer360List {
+  return typeof v === 'object' && v !== null && Array.isArray((v as Customer360List).items);
 }
 
 // ---------------------------------------------------------------- errors

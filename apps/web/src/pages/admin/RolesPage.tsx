@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { App, Button, Card, Checkbox, Col, Empty, Form, Input, List, Modal, Row, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { PlusOutlined, SaveOutlined, SafetyOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { itemsOf, OBJECT_ACTIONS, PLATFORM_RIGHTS, PLATFORM_RIGHT_LABELS, type FieldAccess, type PlatformRight, type ObjectAction, type Permission, type Role, type RowScope } from '@crm/shared';
+import { OBJECT_ACTIONS, PLATFORM_RIGHTS, PLATFORM_RIGHT_LABELS, type FieldAccess, type PlatformRight, type ObjectAction, type Permission, type Role, type RowScope } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
@@ -23,7 +23,7 @@ export function RolesPage() {
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm();
-  const list = itemsOf(roles.data);
+  const list = (roles.data ?? []);
   const selected = list.find((r) => r.key === selectedKey) ?? list[0] ?? null;
   const create = useMutation({
     mutationFn: (v: { key: string; name: string }) => api.admin.createRole({ key: v.key, name: v.name, permissions: [], platform: [] }),

@@ -4,7 +4,7 @@ import { DeleteOutlined, EditOutlined, IdcardOutlined, SaveOutlined } from '@ant
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, itemsOf, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
+import { ApiError, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
@@ -213,7 +213,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
   const t = useT();
   const q = useQuery({ queryKey: ['instances', 'business', recordId], queryFn: () => api.instances.list({ businessKey: recordId }) });
   if (q.error) return <ErrorAlert error={q.error} />;
-  const rows = itemsOf(q.data as ProcessInstance[] | { items: ProcessInstance[] } | undefined).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
+  const rows = (q.data ?? []).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
   return (
     <Card>
       <Table<ProcessInstance>
