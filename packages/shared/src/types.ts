@@ -305,8 +305,10 @@ export interface Task {
   candidateGroups: string[];
   dueAt: string | null;
   formKey: string | null;
+  processDefinitionKey: string;
+  candidateOrgUnits?: string[];
+  status?: 'open' | 'completed' | 'cancelled' | (string & {});
   createdAt?: string;
-  definitionKey?: string;
   variables?: Record<string, unknown>;
   /** Detail only: the variables completing it may set besides its form (`crm:outputs`). */
   outputs?: string[];
@@ -322,6 +324,9 @@ export type SignalRequest = z.input<typeof SignalBody>;
 export interface Incident {
   id: string;
   processInstanceId?: string;
+  processDefinitionKey?: string;
+  kind?: string;
+  jobId?: string | null;
   activityId?: string;
   message?: string;
   createdAt?: string;

@@ -49,7 +49,7 @@ export function InstanceListPage() {
           locale={{ emptyText: t('没有流程实例', 'No instances') }}
           columns={[
             { title: t('实例', 'Instance'), render: (_, i) => <Link to={`/instances/${i.id}`}><code>{i.id.slice(0, 8)}</code></Link> },
-            { title: t('流程', 'Process'), render: (_, i) => `${String((defs.data ?? []).find((d) => d.key === i.definitionKey)?.name ?? i.definitionName ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
+            { title: t('流程', 'Process'), render: (_, i) => `${String((defs.data ?? []).find((d) => d.key === i.definitionKey)?.name ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
             { title: t('业务主键', 'Business key'), dataIndex: 'businessKey' },
             { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
             { title: t('当前环节', 'Current step'), render: (_, i) => (i.activeActivities ?? []).join('、') },
@@ -89,7 +89,7 @@ export function InstanceViewerPage() {
   return (
     <div>
       <PageHeader
-        title={<span>{String(procName ?? i.definitionName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
+        title={<span>{String(procName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
         sub={<span>{t('实例', 'Instance')} <code>{i.id}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {i.businessKey}</> : null}</span>}
         extra={i.state === 'active' ? (
           <Popconfirm title={t('确定终止这个流程？', 'Terminate this process?')} onConfirm={() => cancel.mutate()}>

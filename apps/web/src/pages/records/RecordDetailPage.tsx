@@ -223,7 +223,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
         pagination={false}
         locale={{ emptyText: t('没有涉及这条记录的流程', 'No process involves this record') }}
         columns={[
-          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionName ?? i.definitionKey ?? i.id)}</Link> },
+          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionKey ?? i.id)}</Link> },
           { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
           { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
         ]}
