@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type { PlatformRight } from './rights.js';
 import type {
-  AuditListQuery, AuditVerifySchema, ChangePasswordBody, CompleteBody, CreateRoleBody, CreateUserBody, DeployBody, FIELD_ACCESS_MODES,
+  AuditListQuery, AuditVerifySchema, SegmentBody, SegmentPatchBody, TriggerBody, ChangePasswordBody, CompleteBody, CreateRoleBody, CreateUserBody, DeployBody, FIELD_ACCESS_MODES,
   LoginBody, MessageBody, PermissionSchema, PROCESS_STATES, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, UpdateRoleBody, UpdateUserBody,
 } from './schemas/index.js';
 
@@ -555,3 +555,20 @@ export interface ErrorDetail {
 export interface ErrorBody {
   error: { code: string; message: string; details?: ErrorDetail[] | unknown };
 }
+
+// ---------------------------------------------------------------- workflow settings and packs
+
+/** A new process trigger: on a record event of an object, or on a form submission. */
+export type TriggerInput = z.output<typeof TriggerBody>;
+
+/** `GET/PUT/DELETE /api/process-definitions/:key/history-ttl`. */
+export interface HistoryTtl {
+  key: string;
+  /** Days after the end of an instance before it is deleted; null = kept forever. */
+  days: number | null;
+  /** `definition` when this key has its own setting, `default` when the `*` policy or CRM_RETENTION_PROCESS_DAYS applies. */
+  source: 'definition' | 'default';
+}
+
+export type SegmentInput = z.output<typeof SegmentBody>;
+export type SegmentChange = z.output<typeof SegmentPatchBody>;
