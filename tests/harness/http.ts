@@ -3,7 +3,7 @@
  * typed as the contract says, an `ApiError` for every non-2xx. The raw helpers (JSON in, `{ status, body,
  * headers }` out) stay for what a typed client cannot send: malformed bodies, forged headers, status checks.
  */
-import { createClient, type ApiClient } from '@crm/shared';
+import { createClient, isApiError, type ApiClient, type ApiError } from '@crm/shared';
 
 export interface Reply<T = any> {
   status: number;
@@ -48,6 +48,16 @@ export async function login(baseUrl: string, username: string, password = 'Demo@
 /** The typed client bound to one server and (optionally) one bearer token. */
 export function typed(baseUrl: string, token?: string): ApiClient {
   return createClient({ baseUrl, getToken: () => token });
+}
+
+/** The ApiError a typed call ends with; fails the test when the call succeeds or fails otherwise. */
+export async function refused(call: Promise<unknown>): Promise<ApiError> {
+  const outcome = await call.then(
+    (value) => new Error(`expected an error answer, got ${JSON.stringify(value)?.slice(0, 200)}`),
+    (e: unknown) => e,
+  );
+  if (isApiError(outcome)) return outcome;
+  throw outcome;
 }
 
 /** A client bound to one server and (optionally) one user: raw helpers plus the typed client as `api`. */
