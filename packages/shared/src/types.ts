@@ -30,8 +30,7 @@ export interface UserSummary {
   id: string;
   username: string;
   roles: string[];
-  displayName?: string;
-  [key: string]: unknown;
+  displayName?: string | null;
 }
 
 export interface LoginResponse {
@@ -46,14 +45,13 @@ export type ChangePasswordRequest = z.input<typeof ChangePasswordBody>;
 export interface OrgUnitRef {
   id: string;
   name: string;
-  [key: string]: unknown;
 }
 
 export interface CurrentUser extends UserSummary {
   orgUnitId?: string | null;
   orgUnit?: OrgUnitRef | null;
-  /** Platform rights granted by the user's roles (`designer`, `admin.users`, …), when the server says. */
-  platform?: PlatformRight[];
+  /** Platform rights granted by the user's roles (`designer`, `admin.users`, …). */
+  platform: PlatformRight[];
 }
 
 // ---------------------------------------------------------------- metadata
@@ -109,15 +107,14 @@ export interface ObjectDefinition {
   key: string;
   label: LocalizedText;
   fields: Field[];
-  /** The application (menu group) the object belongs to, when the server groups objects. */
-  app?: string | { key: string; label?: LocalizedText; [key: string]: unknown };
-  icon?: string;
-  description?: LocalizedText;
+  /** The application (menu group) the object belongs to. */
+  app?: string | null;
+  icon?: string | null;
+  description?: string | null;
   /** The field that names a record (its title in lists, links and the 360° view). */
   titleField?: string | null;
   /** Keys of deleted fields whose data is kept until purged. */
-  deletedFields?: string[];
-  [key: string]: unknown;
+  deletedFields: string[];
 }
 
 export interface CreateObjectRequest {
@@ -253,23 +250,26 @@ export interface ProcessDefinition {
   id: string;
   key: string;
   version: number;
-  name?: string;
-  deployedAt?: string;
-  [key: string]: unknown;
+  name: string | null;
+  deployedAt: string;
+  deployedBy?: string | null;
+  startEvents?: { id: string; kind: 'message' | 'signal' | 'timer'; name?: string }[];
+  /** `GET /api/process-definitions/:key/versions` only: instances started on this version. */
+  instances?: number;
 }
 
 export type StartProcessRequest = z.input<typeof StartBody>;
 
 export type ProcessInstanceState = (typeof PROCESS_STATES)[number];
 
+/** One element instance of a process run: who did it, when, and how it ended. */
 export interface HistoryEntry {
   activityId: string;
   type: string;
-  startedAt: string;
-  endedAt?: string | null;
-  by?: string | null;
-  name?: string;
-  [key: string]: unknown;
+  startedAt: string | null;
+  endedAt: string | null;
+  by?: string;
+  outcome: 'active' | 'completed' | 'cancelled' | 'incident';
 }
 
 export interface ProcessInstance {
@@ -282,9 +282,11 @@ export interface ProcessInstance {
   definitionId?: string;
   definitionVersion?: number;
   businessKey?: string | null;
+  version?: number;
+  initiator?: string | null;
+  parentId?: string | null;
   startedAt?: string;
   endedAt?: string | null;
-  [key: string]: unknown;
 }
 
 export interface ProcessInstanceQuery {
@@ -312,7 +314,6 @@ export interface Task {
   variables?: Record<string, unknown>;
   /** Detail only: the variables completing it may set besides its form (`crm:outputs`). */
   outputs?: string[];
-  [key: string]: unknown;
 }
 
 export type CompleteTaskRequest = z.input<typeof CompleteBody>;
@@ -346,7 +347,6 @@ export interface Role {
   name: string;
   permissions: Permission[];
   platform?: PlatformRight[];
-  [key: string]: unknown;
 }
 
 export type CreateRoleRequest = z.input<typeof CreateRoleBody>;
@@ -366,7 +366,6 @@ export interface AdminUser {
   changeOnNextLogin?: boolean;
   createdAt?: string;
   lastLoginAt?: string | null;
-  [key: string]: unknown;
 }
 
 /** A four-eyes request: a reset of, or a duty grant to, an authorisation or audit duty holder. */
@@ -406,7 +405,6 @@ export interface OrgUnit {
   parentId: string | null;
   kind?: string;
   code?: string;
-  [key: string]: unknown;
 }
 
 export interface OrgUnitInput {

@@ -111,7 +111,7 @@ export function InstanceViewerPage() {
               color: h.endedAt ? 'green' : 'orange',
               content: (
                 <div>
-                  <b>{names[h.activityId] ?? h.name ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{ACTIVITY_TYPES[h.type] ? t(...ACTIVITY_TYPES[h.type]!) : h.type}</Typography.Text>
+                  <b>{names[h.activityId] ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{ACTIVITY_TYPES[h.type] ? t(...ACTIVITY_TYPES[h.type]!) : h.type}</Typography.Text>
                   <div style={{ fontSize: 12, color: '#666' }}>
                     {dayjs(h.startedAt).format('MM-DD HH:mm:ss')}{h.endedAt ? ` → ${dayjs(h.endedAt).format('MM-DD HH:mm:ss')}` : ` · ${t('进行中', 'in progress')}`}
                     {h.by ? ` · ${h.by}` : ''}
