@@ -1,11 +1,16 @@
 /**
  * The OpenAPI document lists every /api route the server registered, described from the shared zod
  * schemas: no registered route is undocumented (a new controller route without a description fails
- * here), the routes the old hand-kept list missed are present, and a documented limit is the one the
- * server enforces.
+ * here), the routes the old hand-kept list missed are present, a documented limit is the one the
+ * server enforces, and real answers parse with the response schemas the document shows.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createClient, isApiError, PLATFORM_RIGHTS, type ApiClient } from '@crm/shared';
+import {
+  AuditVerifySchema, createClient, DeployResponseSchema, isApiError, itemsOfSchema, LoginResponseSchema, ObjectSchema, PLATFORM_RIGHTS,
+  ProcessInstanceSchema, RecordPageSchema, RecordSchema, RoleSchema, TaskSchema, type ApiClient,
+} from '@crm/shared';
+import { client } from '../harness/http.js';
+import { chain } from './workflow-bpmn.js';
 import { startServer, type TestServer } from '../harness/server.js';
 
 interface Operation { summary: string; tags: string[]; 'x-undocumented'?: boolean; 'x-required-right'?: string; requestBody?: { content: { 'application/json': { schema: Record<string, any> } } }; parameters?: { name: string; in: string }[] }
@@ -76,4 +81,38 @@ describe('OpenAPI document covers the registered routes', () => {
     expect(users.additionalProperties).toBe(false);
     expect(users.properties.roles.maxItems).toBe(50);
   });
+
+  it('the answers match the response schemas the document shows', async () => {
+    const login = await client(srv.baseUrl).post('/api/auth/login', { username: 'analyst', password: 'Demo@2026' });
+    LoginResponseSchema.parse(login.body);
+    const analyst = client(srv.baseUrl, login.body.accessToken);
+    const made = await analyst.post('/api/meta/objects', { key: 'doc_probe', label: '探针', fields: [{ key: 'name', label: '名称', type: 'text' }] });
+    expect(made.status).toBe(201);
+    ObjectSchema.parse(made.body);
+    itemsOfSchema(ObjectSchema).parse((await analyst.get('/api/meta/objects')).body);
+    const xml = chain('doc_probe', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="u" name="看一看" crm:candidateGroups="analyst"/>', '<bpmn:endEvent id="e"/>']);
+    const deployed = await analyst.post('/api/process-definitions', { bpmnXml: xml });
+    expect(deployed.status).toBe(201);
+    DeployResponseSchema.parse(deployed.body);
+    const started = await analyst.post('/api/process-definitions/doc_probe/start', {});
+    expect(started.status).toBe(201);
+    ProcessInstanceSchema.parse(started.body);
+    const tasks = itemsOfSchema(TaskSchema).parse((await analyst.get('/api/tasks?scope=all')).body);
+    expect(tasks.items.map((t) => t.name)).toContain('看一看');
+
+    // Records need a grant (deny by default): the security administrator gives the analyst's role the new object.
+    const security = await as('security');
+    const role = RoleSchema.parse(await security.admin.getRole('analyst'));
+    await security.admin.updateRole('analyst', { permissions: [...role.permissions, { object: 'doc_probe', actions: ['create', 'read'], scope: 'all' }] });
+    const rec = await analyst.post('/api/records/doc_probe', { name: '甲' });
+    expect(rec.status).toBe(201);
+    RecordSchema.parse(rec.body);
+    RecordPageSchema.parse((await analyst.get('/api/records/doc_probe')).body);
+    const auditor = await as('auditor');
+    AuditVerifySchema.parse(await auditor.audit.verify());
+    // A drifted answer would fail: the schemas are not mere documentation.
+    expect(RecordSchema.safeParse({ id: 'not-a-uuid', version: 1 }).success).toBe(false);
+    expect(TaskSchema.safeParse({ ...tasks.items[0], candidateGroups: 'analyst' }).success).toBe(false);
+  });
 });
+
