@@ -33,6 +33,7 @@ import { Lifecycle } from './health/lifecycle.js';
 import { installShutdownGate } from './health/shutdown-gate.js';
 import { JobExecutor } from './workflow/job-executor.js';
 import { installRateLimits } from './auth/rate-limits.js';
+import { RegisteredRoutes } from './openapi/registered-routes.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -94,6 +95,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    app.get(RegisteredRoutes).install(fastify);
     // JSON bodies: an empty body is "no body" (POST /publish from a client that always sends the
     // content type), a malformed one a 400; prototype poisoning is refused as Fastify does by default.
     fastify.removeContentTypeParser('application/json');

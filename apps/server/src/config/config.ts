@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
+import { isStrongPassword } from '@crm/shared';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CryptoSuite = 'aes' | 'sm';
@@ -362,9 +363,8 @@ function trustProxyVar(env: Env): boolean | number | string[] {
   throw new ConfigError('CRM_TRUST_PROXY', `must be true, false, a number of proxy hops or a comma list of proxy addresses/CIDRs (got "${raw}")`);
 }
 
-export function isStrongPassword(pw: string): boolean {
-  return pw.length >= 8 && /[a-z]/.test(pw) && /[A-Z]/.test(pw) && /\d/.test(pw) && /[^A-Za-z0-9]/.test(pw);
-}
+/** The password policy is part of the API contract (the same rule checks request bodies). */
+export { isStrongPassword };
 
 /** Nest injection token for the config object. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -6,6 +6,7 @@
  * demo loader, jobs, metadata checks), with an explicit `systemRead(reason)` that names why it may
  * see every row. Statements run on the ambient unit of work when one is open.
  */
+import { MAX_PAGE_LIMIT } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
@@ -25,7 +26,8 @@ import './records.messages.js';
 
 export { hasAnyRow, isSystemRead, systemLiveRows, systemRead, systemRowCount, type SystemRead } from './system-reads.js';
 
-export const MAX_LIMIT = 500;
+/** The largest page, as the shared contract says (one number for the API, the document and the reader). */
+export const MAX_LIMIT = MAX_PAGE_LIMIT;
 
 export interface QueryInput {
   filter?: unknown;

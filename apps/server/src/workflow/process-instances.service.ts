@@ -10,6 +10,7 @@ import { WorkflowRuntime, type EventGuard } from './runtime.service.js';
 import { RequestVariables } from './request-variables.js';
 import { WorkflowAccess } from './workflow-access.js';
 import type { InstanceRow } from './workflow.repository.js';
+import type { HistoryEntry as HistoryItem } from '@crm/shared';
 
 interface HistoryRow {
   element_instance_id: string;
@@ -20,14 +21,6 @@ interface HistoryRow {
   at: Date;
 }
 
-export interface HistoryItem {
-  activityId: string;
-  type: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  by?: string;
-  outcome: 'active' | 'completed' | 'cancelled' | 'incident';
-}
 
 /** Folds the step log into one entry per element instance (who, when, what). */
 export function foldHistory(rows: HistoryRow[]): HistoryItem[] {

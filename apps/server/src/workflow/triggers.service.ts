@@ -19,10 +19,8 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime } from './runtime.service.js';
+import type { TriggerInput } from '@crm/shared';
 
-export type TriggerInput =
-  | { processKey: string; object: string; on: 'created' | 'updated'; condition?: string }
-  | { processKey: string; formKey: string; on: 'submitted'; condition?: string };
 
 interface TriggerRow {
   id: string;

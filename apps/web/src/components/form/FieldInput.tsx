@@ -3,7 +3,7 @@ import { Button, DatePicker, Input, Select, TreeSelect, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
-import { itemsOf, localize, type Field, type Lang, type OrgUnit } from '@crm/shared';
+import { localize, type Field, type Lang, type OrgUnit } from '@crm/shared';
 import { api } from '../../lib/api';
 import { fieldType, isFieldType, type DisplayKey } from '@crm/form-engine';
 import { isWidgetKey, type WidgetKey } from './widget-keys';
@@ -175,7 +175,7 @@ function UserInput({ value, onChange, ...rest }: { value: unknown; onChange(v: u
   if (q.error) return <Input {...rest} value={str(value)} onChange={(e) => onChange(e.target.value || undefined)} />;
   return (
     <Select {...rest} showSearch optionFilterProp="label" allowClear style={{ width: '100%' }} loading={q.isLoading} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}
-      options={itemsOf(q.data).map((u) => ({ value: u.id, label: u.displayName ? `${u.displayName} (${u.username})` : u.username }))} />
+      options={(q.data ?? []).map((u) => ({ value: u.id, label: u.displayName ? `${u.displayName} (${u.username})` : u.username }))} />
   );
 }
 
@@ -195,7 +195,7 @@ export function orgTree(units: OrgUnit[]) {
 function OrgUnitInput({ value, onChange, ...rest }: { value: unknown; onChange(v: unknown): void; id?: string; disabled?: boolean; status?: 'error'; placeholder?: string }) {
   const q = useQuery({ queryKey: ['admin', 'org-units'], queryFn: () => api.admin.listOrgUnits() });
   if (q.error) return <Input {...rest} value={str(value)} onChange={(e) => onChange(e.target.value || undefined)} />;
-  return <TreeSelect {...rest} allowClear treeDefaultExpandAll style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)} treeData={orgTree(itemsOf(q.data))} />;
+  return <TreeSelect {...rest} allowClear treeDefaultExpandAll style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)} treeData={orgTree((q.data ?? []))} />;
 }
 
 function AttachmentInput({ value, onChange, disabled, lang }: { value: unknown; onChange(v: unknown): void; disabled?: boolean; lang: Lang }) {

@@ -5,7 +5,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import ReactECharts from 'echarts-for-react';
 import dayjs from 'dayjs';
-import { ApiError, type RecordData } from '@crm/shared';
+import { ApiError, customer360Lists, type Customer360List, type NetworkEdge, type NetworkNode } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
@@ -50,8 +50,6 @@ export function CustomerPickPage() {
   );
 }
 
-type Section = { title?: unknown; items?: unknown[]; total?: number; nodes?: unknown[]; [k: string]: unknown };
-
 const SECTION_LABELS: Record<string, [string, string]> = {
   holdings: ['金融资产持有', 'Holdings'], relationships: ['关系网络', 'Relationships'], interactions: ['客户互动', 'Interactions'],
   consents: ['授权同意', 'Consents'], complaints: ['客户投诉', 'Complaints'], loan_applications: ['贷款申请', 'Loan applications'],
@@ -88,26 +86,24 @@ export function Customer360Page() {
     return <ErrorAlert error={q.error} />;
   }
   const data = q.data!;
-  const c = (data.customer ?? {}) as RecordData;
+  const c = data.customer;
   const customerObj = (objects.data ?? []).find((o) => CUSTOMER_OBJECTS.includes(o.key));
   const fields = customerObj?.fields ?? [];
   const fieldMap = new Map(fields.map((f) => [f.key, f]));
-  const name = String(c.name ?? c.full_name ?? c.customer_name ?? c.id ?? '');
-  const tags = [...(Array.isArray(c.tags) ? c.tags : []), ...(Array.isArray(c.rule_tags) ? c.rule_tags : []), ...(Array.isArray(data.tags) ? (data.tags as unknown[]).map((x) => (typeof x === 'string' ? x : String((x as { name?: string; label?: string }).name ?? (x as { label?: string }).label ?? ''))) : [])].filter(Boolean) as string[];
-  const metrics = Object.entries((data.metrics ?? {}) as Record<string, unknown>).filter(([, v]) => v !== null && v !== undefined);
-  const kyc = data.kyc as { status?: string; nextReview?: string | null; overdue?: boolean; riskLevel?: string; inGuaranteeCircle?: boolean; guaranteeCircle?: string | null } | undefined;
+  const name = String((customerObj?.titleField ? c[customerObj.titleField] : null) ?? c.id);
+  const tags = data.tags;
+  const metrics = Object.entries(data.metrics);
+  const kyc = data.kyc;
   const choice = (key: string, v: unknown) => formatValue(fieldMap.get(key), v, lang) || '—';
-  const sections = Object.entries(data).filter(([k, v]) => !['customer', 'metrics', 'kyc', 'tags', 'timeline', 'churn', 'assets', 'relationships'].includes(k) && (Array.isArray(v) || (v && typeof v === 'object' && Array.isArray((v as Section).items))));
-  const timeline = (Array.isArray(data.timeline) ? data.timeline : []) as { at?: string; title?: string; type?: string; [k: string]: unknown }[];
-  const rel = data.relationships as Section | undefined;
-  const churn = data.churn as { score?: number } | number | undefined;
-  const churnScore = typeof churn === 'number' ? churn : churn?.score;
+  const sections = customer360Lists(data);
+  const timeline = data.timeline;
+  const rel = data.relationships;
   const profileKeys = (fields.length ? fields.map((f) => f.key) : Object.keys(c)).filter((k) => !HIDDEN_PROFILE.test(k));
   return (
     <div>
       <PageHeader
         title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name} {c.customer_no ? <Typography.Text type="secondary" style={{ fontSize: 13 }}>{String(c.customer_no)}</Typography.Text> : null}</span>}
-        sub={<span>{c.customer_type ? <Tag>{choice('customer_type', c.customer_type)}</Tag> : null}{c.segment ? <Tag color="gold">{choice('segment', c.segment)}</Tag> : null}{tags.map((x) => <Tag key={x} color="blue">{x}</Tag>)}</span>}
+        sub={<span>{c.customer_type ? <Tag>{choice('customer_type', c.customer_type)}</Tag> : null}{c.segment ? <Tag color="gold">{choice('segment', c.segment)}</Tag> : null}{tags.map((x) => <Tag key={`${x.kind}:${x.code}`} color={x.color ?? 'blue'}>{x.name}</Tag>)}</span>}
         extra={<Link to={`/records/${customerObj?.key ?? 'customer'}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>}
       />
       {metrics.length > 0 && (
@@ -127,15 +123,14 @@ export function Customer360Page() {
           </Card>
           {rel && (
             <Card title={t('关系网络', 'Relationships')} size="small" style={{ marginBottom: 16 }}>
-              <RelationGraph section={rel} />
+              <RelationGraph nodes={rel.nodes} edges={rel.items} />
             </Card>
           )}
-          {sections.map(([k, v]) => {
-            const sec = (Array.isArray(v) ? { items: v } : v) as Section;
-            const items = (sec.items ?? []) as Record<string, unknown>[];
+          {sections.map(([k, sec]: [string, Customer360List]) => {
+            const items = sec.items;
             const obj = (objects.data ?? []).find((o) => o.key === k || o.key === k.replace(/s$/, ''));
             const cols = [...new Set(items.flatMap((r) => Object.keys(r)))].filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x)).slice(0, 6);
-            const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : l(sec.title) || l(obj?.label) || k;
+            const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : l(obj?.label) || k;
             return (
               <Card key={k} title={<span>{title} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>} size="small" style={{ marginBottom: 16 }}>
                 <Table size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items}
@@ -159,14 +154,9 @@ export function Customer360Page() {
               ]} />
             </Card>
           )}
-          {churnScore !== undefined && (
-            <Card title={t('流失预警', 'Churn risk')} size="small" style={{ marginBottom: 16 }}>
-              <ReactECharts style={{ height: 180 }} option={{ series: [{ type: 'gauge', min: 0, max: 100, progress: { show: true }, detail: { formatter: '{value}', fontSize: 20 }, data: [{ value: Math.round(churnScore * (churnScore <= 1 ? 100 : 1)) }] }] }} />
-            </Card>
-          )}
           <Card title={t('客户动态', 'Timeline')} size="small">
             {timeline.length ? (
-              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{String(e.title ?? e.type ?? '')}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
+              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{String(e.title ?? e.kind)}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
             ) : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无动态', 'Nothing yet')} />}
           </Card>
         </Col>
@@ -175,15 +165,10 @@ export function Customer360Page() {
   );
 }
 
-/** The relationship network as a force graph (nodes from the API; links from its items). */
-function RelationGraph({ section }: { section: Section }) {
+/** The relationship network as a force graph; an edge whose ends the caller may not see is not drawn. */
+function RelationGraph({ nodes, edges }: { nodes: NetworkNode[]; edges: NetworkEdge[] }) {
   const t = useT();
-  const nodes = (section.nodes ?? []) as { id: string; name?: string; depth?: number; riskLevel?: string; inGuaranteeCircle?: boolean }[];
-  const links = ((section.items ?? []) as Record<string, unknown>[]).map((r) => ({
-    source: String(r.from ?? r.source ?? r.customer ?? r.customer_id ?? r.from_customer ?? ''),
-    target: String(r.to ?? r.target ?? r.related ?? r.related_customer ?? r.to_customer ?? ''),
-    label: String(r.relation_type ?? r.type ?? r.relation ?? ''),
-  })).filter((x) => x.source && x.target);
+  const links = edges.map((r) => ({ source: r.from ?? '', target: r.to ?? '', label: r.type ?? '' })).filter((x) => x.source && x.target);
   if (nodes.length <= 1 && !links.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无关联客户', 'No related customers')} />;
   return (
     <ReactECharts style={{ height: 280 }} option={{

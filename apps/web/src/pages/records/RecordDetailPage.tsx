@@ -4,7 +4,7 @@ import { DeleteOutlined, EditOutlined, SaveOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, itemsOf, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
+import { ApiError, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
@@ -213,7 +213,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
   const t = useT();
   const q = useQuery({ queryKey: ['instances', 'business', recordId], queryFn: () => api.instances.list({ businessKey: recordId }) });
   if (q.error) return <ErrorAlert error={q.error} />;
-  const rows = itemsOf(q.data as ProcessInstance[] | { items: ProcessInstance[] } | undefined).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
+  const rows = (q.data ?? []).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
   return (
     <Card>
       <Table<ProcessInstance>
@@ -223,7 +223,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
         pagination={false}
         locale={{ emptyText: t('没有涉及这条记录的流程', 'No process involves this record') }}
         columns={[
-          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionName ?? i.definitionKey ?? i.id)}</Link> },
+          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionKey ?? i.id)}</Link> },
           { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
           { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
         ]}

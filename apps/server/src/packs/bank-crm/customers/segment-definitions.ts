@@ -19,6 +19,7 @@ import { filterForReader, hasClearSecrets, protectFilter } from '../../../record
 import { hashInput } from '../../../records/record-codec.js';
 import { RecordsService } from '../../../records/records.service.js';
 import { packConfig, packObject } from './bank-pack.js';
+import type { SegmentChange, SegmentInput } from '@crm/shared';
 
 registerMessages({
   'customers.segment_clear_secret': {
@@ -27,20 +28,6 @@ registerMessages({
   },
 });
 
-export interface SegmentInput {
-  code: string;
-  name: string;
-  targetObject?: string;
-  filter: Record<string, unknown>;
-  description?: string;
-}
-
-export interface SegmentChange {
-  version: number;
-  name?: string;
-  filter?: Record<string, unknown>;
-  description?: string | null;
-}
 
 @Injectable()
 export class SegmentDefinitions {

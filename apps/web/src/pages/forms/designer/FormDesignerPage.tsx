@@ -44,7 +44,7 @@ export function FormDesignerPage() {
 
   useEffect(() => {
     if (draft.data && useDesigner.getState().meta.key !== draft.data.key) useDesigner.getState().load(draft.data);
-    if (draft.data) setPublished((draft.data.publishedVersion ?? draft.data.latestVersion ?? draft.data.version ?? null) as number | null);
+    if (draft.data) setPublished(draft.data.latestVersion || null);
   }, [draft.data]);
   useEffect(() => () => useDesigner.getState().load({ key: '', object: '', title: '', layout: [] }), []);
 
