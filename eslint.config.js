@@ -6,7 +6,7 @@ import reactHooks from 'eslint-plugin-react-hooks';
 
 export default tseslint.config(
   {
-    ignores: ['**/dist/**', '**/node_modules/**', 'test-results/**', 'coverage/**', '**/.scratch/**', 'apps/web/public/**'],
+    ignores: ['**/dist/**', '**/dist-no-packs/**', 'apps/server/.no-packs/**', '**/node_modules/**', 'test-results/**', 'coverage/**', '**/.scratch/**', 'apps/web/public/**'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

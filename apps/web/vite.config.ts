@@ -1,12 +1,27 @@
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { fileURLToPath } from 'node:url';
 
 const root = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
+/**
+ * CRM_WEB_PACKS=none builds the web app without any solution pack: the pack registry's list
+ * (src/packs/installed.ts) is swapped for the empty one, so no pack's code reaches the bundle.
+ */
+function withoutPacks(): Plugin {
+  return {
+    name: 'crm-without-packs',
+    enforce: 'pre',
+    resolveId(source, importer) {
+      if (source === './installed' && importer?.replace(/\\/g, '/').endsWith('/src/packs/registry.ts')) return root('./src/packs/none.ts');
+      return null;
+    },
+  };
+}
+
 // Workspace packages are compiled from their sources: no pre-build of a sibling is needed.
 export default defineConfig({
-  plugins: [react()],
+  plugins: [react(), ...(process.env.CRM_WEB_PACKS === 'none' ? [withoutPacks()] : [])],
   resolve: {
     alias: {
       '@crm/shared': root('../../packages/shared/src/index.ts'),

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { call, client, login } from '../harness/http.js';
+import { call, client, login, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { setupWorld, type World } from './access-setup.js';
 
@@ -22,37 +22,38 @@ describe('users, roles and separation of duties', () => {
   });
 
   it('the administrator creates, changes and disables users; a disabled user\'s token stops at once', async () => {
-    const made = await w.c.admin.post('/api/admin/users', { username: 'teller', password: 'Teller#2026a', displayName: '柜员', roles: ['rm'], orgUnitId: w.units['SH-PD-T2'] });
-    expect(made.status).toBe(201);
-    expect(made.body).toMatchObject({ username: 'teller', roles: ['rm'], orgUnitId: w.units['SH-PD-T2'], disabled: false });
-    expect(JSON.stringify(made.body)).not.toMatch(/password|Teller#2026a|hash/i);
-    expect((await w.c.admin.post('/api/admin/users', { username: 'TELLER', password: 'Teller#2026a', roles: [] })).status).toBe(409);
-    expect((await w.c.admin.post('/api/admin/users', { username: 'weak', password: 'weakpass', roles: [] })).status).toBe(400);
-    expect((await w.c.admin.post('/api/admin/users', { username: 'ghost', password: 'Teller#2026a', roles: ['no_such_role'] })).status).toBe(400);
+    const admin = w.c.admin.api.admin;
+    const made = await admin.createUser({ username: 'teller', password: 'Teller#2026a', displayName: '柜员', roles: ['rm'], orgUnitId: w.units['SH-PD-T2'] });
+    expect(made).toMatchObject({ username: 'teller', roles: ['rm'], orgUnitId: w.units['SH-PD-T2'], disabled: false });
+    expect(JSON.stringify(made)).not.toMatch(/password|Teller#2026a|hash/i);
+    expect((await refused(admin.createUser({ username: 'TELLER', password: 'Teller#2026a', roles: [] }))).status).toBe(409);
+    const weak = await refused(admin.createUser({ username: 'weak', password: 'weakpass', roles: [] }));
+    expect([weak.status, weak.fieldErrors.map((d) => d.path)]).toEqual([400, ['/password']]);
+    expect((await refused(admin.createUser({ username: 'ghost', password: 'Teller#2026a', roles: ['no_such_role'] }))).status).toBe(400);
 
     const token = await login(srv.baseUrl, 'teller', 'Teller#2026a');
     const teller = client(srv.baseUrl, token);
-    expect((await teller.get('/api/auth/me')).body).toMatchObject({ username: 'teller', roles: ['rm'] });
-    expect((await teller.post('/api/records/client', { name: '客户甲' })).status).toBe(201);
+    expect(await teller.api.me()).toMatchObject({ username: 'teller', roles: ['rm'] });
+    expect((await teller.api.records.create('client', { name: '客户甲' })).version).toBe(1);
 
     // Roles assigned by the administrator apply on the next request.
-    expect((await w.c.admin.patch(`/api/admin/users/${made.body.id}`, { roles: ['manager'] })).status).toBe(200);
+    expect((await w.c.admin.patch(`/api/admin/users/${made.id}`, { roles: ['manager'] })).status).toBe(200);
     expect((await teller.post('/api/records/client', { name: '客户乙' })).status).toBe(403);
     expect((await teller.get('/api/records/client')).status).toBe(200);
 
-    expect((await w.c.admin.patch(`/api/admin/users/${made.body.id}`, { disabled: true })).status).toBe(200);
+    expect((await w.c.admin.patch(`/api/admin/users/${made.id}`, { disabled: true })).status).toBe(200);
     const after = await teller.get('/api/auth/me');
     expect(after.status).toBe(401);
     expect(after.body.error.code).toBeDefined();
     expect((await teller.get('/api/records/client')).status).toBe(401);
     expect((await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'teller', password: 'Teller#2026a' } })).status).toBe(401);
     // API keys of a disabled user stop too.
-    expect((await w.c.admin.patch(`/api/admin/users/${made.body.id}`, { disabled: false })).status).toBe(200);
+    expect((await w.c.admin.patch(`/api/admin/users/${made.id}`, { disabled: false })).status).toBe(200);
     const again = client(srv.baseUrl, await login(srv.baseUrl, 'teller', 'Teller#2026a'));
     const key = await again.post('/api/auth/api-keys', { name: 'script' });
     expect(key.status).toBe(201);
     expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key.body.key })).status).toBe(200);
-    expect((await w.c.admin.patch(`/api/admin/users/${made.body.id}`, { disabled: true })).status).toBe(200);
+    expect((await w.c.admin.patch(`/api/admin/users/${made.id}`, { disabled: true })).status).toBe(200);
     expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key.body.key })).status).toBe(401);
   });
 

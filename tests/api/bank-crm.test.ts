@@ -68,11 +68,10 @@ describe('demo start', () => {
     const t = await analyst.get('/api/templates');
     expect(t.status).toBe(200);
     expect(t.body.items[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.2.0' } });
-    const objects = (await analyst.get('/api/meta/objects')).body;
-    const keys = (Array.isArray(objects) ? objects : objects.items).map((o: any) => o.key);
+    const keys = (await analyst.api.meta.listObjects()).map((o) => o.key);
     expect(keys).toEqual(expect.arrayContaining(['customer', 'holding', 'relationship', 'interaction', 'consent', 'product', 'complaint', 'loan_application', 'lead', 'customer_tag', 'segment']));
-    const defs = (await analyst.get('/api/process-definitions')).body;
-    expect((Array.isArray(defs) ? defs : defs.items).map((d: any) => d.key)).toEqual(expect.arrayContaining(['bank_complaint', 'bank_loan_application', 'bank_kyc_review', 'bank_lead_assignment']));
+    const defs = await analyst.api.processes.list();
+    expect(defs.map((d) => d.key)).toEqual(expect.arrayContaining(['bank_complaint', 'bank_loan_application', 'bank_kyc_review', 'bank_lead_assignment']));
   });
 
   it('shows rm the customers of their own team, ID numbers masked', async () => {

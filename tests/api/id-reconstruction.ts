@@ -4,7 +4,7 @@
  * consistent with all of it. 18 characters: region (6) + birth date (8) + sequence (3, odd = male) +
  * check character. A mask holds only when every record keeps many candidates.
  */
-import { PLACES } from '../../apps/server/src/cli/names.js';
+import { PLACES } from '../../apps/server/src/packs/bank-crm/demo/names.js';
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';

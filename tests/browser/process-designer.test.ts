@@ -80,6 +80,8 @@ describe('process designer → inbox → instance viewer', () => {
     await page.goto(`${srv.baseUrl}/tasks?scope=mine`);
     const item = page.locator('[data-task-name="主管复核"]').first();
     await item.waitFor();
+    // The inbox names the task's process (from `processDefinitionKey`, the key the server sends).
+    await item.getByText('投诉复核').waitFor();
     await item.click();
     await shot(page, 'flow2-04-inbox');
     await page.click('[data-testid=complete-task]');

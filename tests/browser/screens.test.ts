@@ -1,6 +1,7 @@
 /**
  * Every screen of the menu opens, in Chinese, without console errors; the language switch turns the
- * shell English; the audit trail verifies; an unknown customer's 360° page shows an empty state.
+ * shell English; the audit trail verifies; an unknown customer's 360° page shows an empty state, and a
+ * customer's record page opens its 360° view (a button the bank pack adds to record pages).
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
@@ -90,6 +91,16 @@ describe('screens', () => {
     await as('analyst');
     await page.goto(`${srv.baseUrl}/customers/00000000-0000-4000-8000-000000000000`);
     await page.locator('[data-testid=c360-empty]').waitFor();
+  }, 60_000);
+
+  it("opens a customer's 360° view from its record page (the bank pack's record link)", async () => {
+    const token = (await createClient({ baseUrl: srv.baseUrl }).login({ username: 'rm', password: 'Demo@2026' })).accessToken;
+    const customer = (await createClient({ baseUrl: srv.baseUrl, getToken: () => token }).records.list('customer', { limit: 1 })).items[0]!;
+    await as('rm');
+    await page.goto(`${srv.baseUrl}/records/customer/${customer.id}`);
+    await page.getByRole('button', { name: /客户360视图/ }).click();
+    await page.waitForURL(`**/customers/${customer.id}`);
+    await page.locator('.ant-statistic').first().waitFor();
   }, 60_000);
 
   it('switches to English', async () => {

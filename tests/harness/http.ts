@@ -1,4 +1,10 @@
-/** Minimal HTTP helpers for API tests: JSON in, `{ status, body, headers }` out. */
+/**
+ * HTTP helpers for API tests. `client(...).api` is the platform's typed client (@crm/shared): answers
+ * typed as the contract says, an `ApiError` for every non-2xx. The raw helpers (JSON in, `{ status, body,
+ * headers }` out) stay for what a typed client cannot send: malformed bodies, forged headers, status checks.
+ */
+import { createClient, isApiError, type ApiClient, type ApiError } from '@crm/shared';
+
 export interface Reply<T = any> {
   status: number;
   body: T;
@@ -33,14 +39,31 @@ export async function call<T = any>(
 }
 
 export async function login(baseUrl: string, username: string, password = 'Demo@2026'): Promise<string> {
-  const r = await call<{ accessToken: string }>(baseUrl, 'POST', '/api/auth/login', { body: { username, password } });
-  if (r.status !== 200) throw new Error(`login ${username} failed: ${r.status} ${JSON.stringify(r.body)}`);
-  return r.body.accessToken;
+  const r = await typed(baseUrl).login({ username, password }).catch((e: Error) => {
+    throw new Error(`login ${username} failed: ${e.message}`);
+  });
+  return r.accessToken;
 }
 
-/** A client bound to one server and (optionally) one user. */
+/** The typed client bound to one server and (optionally) one bearer token. */
+export function typed(baseUrl: string, token?: string): ApiClient {
+  return createClient({ baseUrl, getToken: () => token });
+}
+
+/** The ApiError a typed call ends with; fails the test when the call succeeds or fails otherwise. */
+export async function refused(call: Promise<unknown>): Promise<ApiError> {
+  const outcome = await call.then(
+    (value) => new Error(`expected an error answer, got ${JSON.stringify(value)?.slice(0, 200)}`),
+    (e: unknown) => e,
+  );
+  if (isApiError(outcome)) return outcome;
+  throw outcome;
+}
+
+/** A client bound to one server and (optionally) one user: raw helpers plus the typed client as `api`. */
 export function client(baseUrl: string, token?: string) {
   return {
+    api: typed(baseUrl, token),
     get: <T = any>(p: string, h?: Record<string, string>) => call<T>(baseUrl, 'GET', p, { token, headers: h }),
     post: <T = any>(p: string, body?: unknown, h?: Record<string, string>) => call<T>(baseUrl, 'POST', p, { token, body, headers: h }),
     put: <T = any>(p: string, body?: unknown) => call<T>(baseUrl, 'PUT', p, { token, body }),

@@ -12,7 +12,8 @@ import { createTestDatabase, dropTestDatabase } from './db.js';
 import { until } from './until.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const SERVER_MAIN = path.join(repo, 'apps/server/dist/main.js');
+/** The built server; the build without solution packs (scripts/build-without-packs.mjs) points CRM_TEST_SERVER_MAIN at its own. */
+export const SERVER_MAIN = path.resolve(repo, process.env.CRM_TEST_SERVER_MAIN || 'apps/server/dist/main.js');
 export const TEST_SECRET = 'test-secret-test-secret-test-secret-0123456789';
 export const TEST_DATA_KEY = 'a'.repeat(64);
 
@@ -53,6 +54,15 @@ export function spawnServer(env: Record<string, string | undefined>): ChildProce
   const clean: Record<string, string> = {};
   for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) clean[k] = v;
   return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVER_MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/** Starts the server on a database and waits for it to exit (a start that must be refused); its exit code and output. */
+/** Runs the built server on dbUrl (a bare platform) until it exits: its exit code and output. */
+export async function runToExit(dbUrl: string): Promise<{ code: number | null; out: string }> {
+  return runServerToExit({
+    PORT: String(await freePort()), DATABASE_URL: dbUrl, CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY,
+    CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'warn',
+  });
 }
 
 export async function waitHealthy(baseUrl: string, proc: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runServerToExit, startServer, freePort, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
+import { runToExit, startServer, type TestServer } from '../harness/server.js';
 import { createTestDatabase, dropTestDatabase, withClient } from '../harness/db.js';
 import { rowFingerprints, schemaDdl } from '../upgrade/sql-dump.mjs';
 
@@ -18,14 +18,6 @@ const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!().catch(() => undefined);
 });
-
-/** Runs the built server on dbUrl until it exits; resolves with its exit code and output. */
-async function runToExit(dbUrl: string): Promise<{ code: number | null; out: string }> {
-  return runServerToExit({
-    PORT: String(await freePort()), DATABASE_URL: dbUrl, CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY,
-    CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'warn',
-  });
-}
 
 const snapshot = (url: string) => withClient(url, async (c) => JSON.stringify([await schemaDdl(c), await rowFingerprints(c)]));
 

@@ -1,4 +1,4 @@
-// Copies the non-TypeScript assets of the server (solution template bundles: JSON, BPMN, DMN) into dist.
+// Copies the non-TypeScript assets of the server (the solution packs' template bundles: JSON, BPMN, DMN) into dist.
 import { cpSync, existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,5 +21,5 @@ function copyAssets(fromDir, toDir) {
   return n;
 }
 
-const n = copyAssets(path.join(root, 'src/templates'), path.join(root, 'dist/templates'));
+const n = copyAssets(path.join(root, 'src/packs'), path.join(root, 'dist/packs'));
 if (process.env.CRM_BUILD_VERBOSE) console.log(`copied ${n} template assets`);

@@ -18,13 +18,14 @@ import { OpenApiModule } from './openapi/openapi.module.js';
 import { AdminModule } from './admin/admin.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
+import { PacksModule } from './packs/packs.module.js';
 
 @Module({})
 export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule],
+      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, PacksModule.register()],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],
       providers: [SeedService, { provide: APP_GUARD, useClass: AuthGuard }],
     };

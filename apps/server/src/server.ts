@@ -15,7 +15,9 @@ import { configureFeelBudget } from '@crm/feel';
 import type { AppConfig } from './config/config.js';
 import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { startEmbeddedFor } from './database/embedded-start.js';
-import { createDataSource, initialiseDatabase } from './database/data-source.js';
+import { createDataSource, initialiseDatabase, poolOf } from './database/data-source.js';
+import { runPackMigrations } from './packs/pack-migrations.js';
+import { solutionPacks } from './packs/pack-registry.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { SpaFallback } from './common/spa-fallback.js';
@@ -31,6 +33,7 @@ import { Lifecycle } from './health/lifecycle.js';
 import { installShutdownGate } from './health/shutdown-gate.js';
 import { JobExecutor } from './workflow/job-executor.js';
 import { installRateLimits } from './auth/rate-limits.js';
+import { RegisteredRoutes } from './openapi/registered-routes.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -67,6 +70,8 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     dataSource = createDataSource({ url });
     const ran = await initialiseDatabase(dataSource, config.version);
     if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
+    const packsRan = await runPackMigrations(poolOf(dataSource), solutionPacks());
+    if (packsRan.length) logger.info({ migrations: packsRan }, 'solution pack migrations applied');
 
     const spa = new SpaFallback(path.join(WEB_DIST, 'index.html'));
     const lifecycle = new Lifecycle();
@@ -90,6 +95,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       bodyParser: false,
     });
     const fastify = app.getHttpAdapter().getInstance();
+    app.get(RegisteredRoutes).install(fastify);
     // JSON bodies: an empty body is "no body" (POST /publish from a client that always sends the
     // content type), a malformed one a 400; prototype poisoning is refused as Fastify does by default.
     fastify.removeContentTypeParser('application/json');

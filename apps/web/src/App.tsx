@@ -12,6 +12,7 @@ import { useAuth } from './lib/api';
 import { AppShell } from './pages/AppShell';
 import { LoginPage } from './pages/LoginPage';
 import { NotFound } from './components/common';
+import { webPacks } from './packs/registry';
 
 // Screens load on first visit: the modeler, the charts and the designers stay out of the first download.
 const HomePage = lazy(() => import('./pages/HomePage').then((m) => ({ default: m.HomePage })));
@@ -31,8 +32,6 @@ const UsersPage = lazy(() => import('./pages/admin/UsersPage').then((m) => ({ de
 const RolesPage = lazy(() => import('./pages/admin/RolesPage').then((m) => ({ default: m.RolesPage })));
 const OrgTreePage = lazy(() => import('./pages/admin/OrgTreePage').then((m) => ({ default: m.OrgTreePage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
-const Customer360Page = lazy(() => import('./pages/customers/Customer360Page').then((m) => ({ default: m.Customer360Page })));
-const CustomerPickPage = lazy(() => import('./pages/customers/Customer360Page').then((m) => ({ default: m.CustomerPickPage })));
 
 const queryClient = new QueryClient({
   defaultOptions: {
@@ -66,8 +65,7 @@ const router = createBrowserRouter([
       { path: 'records/:object/new', element: <RecordDetailPage create /> },
       { path: 'records/:object/:id', element: <RecordDetailPage /> },
       { path: 'fill/:formKey', element: <FormFillPage /> },
-      { path: 'customers', element: <CustomerPickPage /> },
-      { path: 'customers/:id', element: <Customer360Page /> },
+      ...webPacks().flatMap((p) => p.routes),
       { path: 'design/objects', element: <ObjectListPage /> },
       { path: 'design/objects/:object', element: <ObjectDesignerPage /> },
       { path: 'design/forms', element: <FormListPage /> },

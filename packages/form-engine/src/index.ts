@@ -26,6 +26,16 @@ export { formatAutoNumber, autoNumberPrefix, parseAutoNumberPattern, AutoNumberP
 
 export { maskValue } from './mask.js';
 export { amountsToFeel, decimalToFeel } from './rules/feel-values.js';
+
+// The field-type registry: one folder per type (field-types/<type>), looked up by every part.
+export {
+  registerFieldType, fieldType, fieldTypes, fieldTypeNames, isFieldType, registryVersion, UnknownFieldTypeError,
+  BUILTIN_FIELD_TYPES,
+} from './field-types/index.js';
+export type {
+  FieldTypeDescriptor, EngineDescriptor, ServerDescriptor, WebDescriptor, MaskPolicy, FeelKind, Comparable, CodecKey,
+  FilterOperator, DesignerProperty, DisplayKey, JsonSchema, Text as FieldTypeText, MessageInput,
+} from './field-types/descriptor.js';
 export { generateStandaloneValidatorModule } from './standalone.js';
 export type { StandaloneOptions } from './standalone.js';
 export { toIssues } from './validation/issues.js';

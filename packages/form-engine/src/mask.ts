@@ -1,7 +1,8 @@
 /**
  * Masking for callers who may read a field but not unmask it — the one masking policy, used by every
- * path that masks (records, lists, exports, audit views, process variables). A mask must leave enough
- * unknown even next to the other fields the same viewer sees in clear (birth date, gender, district):
+ * path that masks (records, lists, exports, audit views, process variables). Each field type names its
+ * policy (`engine.mask` in field-types/<type>). A mask must leave enough unknown even next to the other
+ * fields the same viewer sees in clear (birth date, gender, district):
  * - cn_id_number: first and last character kept     1****************4
  *   (region 6 digits, birth date 8 and sequence 3 are quasi-identifiers a viewer may already know;
  *   with them all known, the hidden sequence still leaves about 45 candidates)
@@ -26,6 +27,8 @@
  */
 import type { FieldDef } from './types.js';
 import { pickText } from './localized-text.js';
+import { fieldType } from './field-types/index.js';
+import type { MaskPolicy } from './field-types/descriptor.js';
 
 const COMPOUND_SURNAMES = new Set([
   '欧阳', '司马', '上官', '诸葛', '东方', '皇甫', '尉迟', '公孙', '慕容', '长孙', '宇文', '司徒', '司空',
@@ -64,41 +67,30 @@ export function maskEmail(s: string): string {
   return chars(s.slice(0, at))[0] + '***' + s.slice(at);
 }
 
-function isPersonName(field: FieldDef): boolean {
+function isPersonName(field: FieldDef, personNameType: boolean): boolean {
   if (field.options?.mask === 'name') return true;
-  if (field.type !== 'text') return false;
+  if (!personNameType) return false;
   return NAME_KEYS.has(field.key) || pickText(field.label, 'zh-CN').includes('姓名');
 }
 
-/** Types whose mask is fixed by this policy, whatever the field's options say. */
-const IDENTIFIER_TYPES = new Set<FieldDef['type']>(['cn_id_number', 'cn_uscc', 'bank_card', 'phone']);
-
-function maskable(field: FieldDef): boolean {
-  if (field.options?.mask !== 'none') return true;
-  return IDENTIFIER_TYPES.has(field.type) || (field.sensitivity ?? 0) >= 3;
-}
+/** The policies for string values (the field type's `mask` names one). */
+const STRING_MASKS: Record<Exclude<MaskPolicy, 'amount' | 'year' | 'list'>, (s: string) => string> = {
+  generic: maskGeneric,
+  phone: (s) => keepEnds(s, 3, 4),
+  bank_card: (s) => (s.length >= 8 ? `**** **** **** ${s.slice(-4)}` : maskGeneric(s)),
+  email: maskEmail,
+  opaque: () => '***',
+};
 
 export function maskValue(field: FieldDef, value: unknown): unknown {
-  if (value === null || value === undefined || !maskable(field)) return value;
-  if (Array.isArray(value) && (field.type === 'tags' || field.type === 'multiselect')) {
-    return value.map((v) => (typeof v === 'string' ? maskGeneric(v) : '***'));
-  }
-  switch (field.type) {
-    case 'money': case 'decimal': case 'percent': case 'integer':
-      return '****';
-    case 'date':
-      return typeof value === 'string' && value.length >= 4 ? `${value.slice(0, 4)}-**-**` : '***';
-  }
+  if (value === null || value === undefined) return value;
+  const type = fieldType(field.type).engine;
+  // Identifier types and level ≥ 3 fields: a designer's option never undoes the masking.
+  if (field.options?.mask === 'none' && !type.maskFixed && (field.sensitivity ?? 0) < 3) return value;
+  if (type.mask === 'list' && Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? maskGeneric(v) : '***'));
+  if (type.mask === 'amount') return '****';
+  if (type.mask === 'year') return typeof value === 'string' && value.length >= 4 ? `${value.slice(0, 4)}-**-**` : '***';
   if (typeof value !== 'string') return '***';
-  if (isPersonName(field)) return maskPersonName(value);
-  switch (field.type) {
-    case 'cn_id_number': return maskGeneric(value);
-    case 'phone': return keepEnds(value, 3, 4);
-    case 'bank_card': return value.length >= 8 ? `**** **** **** ${value.slice(-4)}` : maskGeneric(value);
-    case 'email': return maskEmail(value);
-    case 'select': case 'relation': case 'user': case 'org_unit': case 'datetime': case 'boolean': case 'json':
-    case 'attachment': case 'computed':
-      return '***';
-    default: return maskGeneric(value);
-  }
+  if (isPersonName(field, type.personName === true)) return maskPersonName(value);
+  return type.mask === 'list' ? maskGeneric(value) : STRING_MASKS[type.mask](value);
 }

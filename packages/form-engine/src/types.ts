@@ -4,14 +4,17 @@
  * definition runs on the server and in the browser.
  */
 
-/** Every field type of the metadata API, in the order the API documents them. */
+/** The built-in field types of the metadata API, in the order the API documents them. */
 export const FIELD_TYPES = [
   'text', 'textarea', 'integer', 'decimal', 'money', 'percent', 'boolean', 'date', 'datetime',
   'select', 'multiselect', 'email', 'phone', 'cn_id_number', 'cn_uscc', 'bank_card', 'url',
   'relation', 'user', 'org_unit', 'attachment', 'auto_number', 'tags', 'computed', 'json',
 ] as const;
 
-export type FieldType = (typeof FIELD_TYPES)[number];
+export type BuiltinFieldType = (typeof FIELD_TYPES)[number];
+
+/** A field type's name: a built-in one, or one an extension registered (field-types/registry.ts). */
+export type FieldType = BuiltinFieldType | (string & {});
 
 export type Lang = 'zh-CN' | 'en';
 

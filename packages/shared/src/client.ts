@@ -3,7 +3,7 @@
  * (browsers, Node 20+), has no dependencies, and throws `ApiError` for every non-2xx answer.
  */
 import type {
-  AdminUser, ChangePasswordRequest, PasswordResetResult, PendingApproval, PendingReply, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
+  AdminUser, AuthProviders, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
   CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360, DecisionDefinition,
   DeployProcessRequest, ErrorDetail, Field, FieldPatch, FormDefinitionInput, FormDraft, HealthStatus,
   Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
@@ -138,9 +138,11 @@ export function createClient(options: ClientOptions) {
   const put = <T>(path: string, body: unknown) => request<T>('PUT', path, { body });
   const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, { body });
   const del = <T>(path: string) => request<T>('DELETE', path);
+  /** A list route: the server answers `{ items }`. */
+  const items = async <T>(path: string, query?: Query) => (await get<{ items: T[] }>(path, query)).items;
 
   return {
-    /** Low-level access for routes added after this client. List methods below return plain arrays, whichever shape the server answers. */
+    /** Low-level access for routes added after this client. List methods below unwrap the server's `{ items }` into arrays. */
     request,
 
     // ------------------------------------------------------------ platform
@@ -148,11 +150,15 @@ export function createClient(options: ClientOptions) {
     openapi: () => get<Record<string, unknown>>('/api/openapi.json'),
     login: (body: LoginRequest) => post<LoginResponse>('/api/auth/login', body),
     me: () => get<CurrentUser>('/api/auth/me'),
+    /** How users sign in here (password, single sign-on, directory). */
+    authProviders: () => get<AuthProviders>('/api/auth/providers'),
+    /** The one-time code single sign-on hands the browser → a token, like a password login. */
+    oidcExchange: (code: string) => post<LoginResponse & { returnTo: string }>('/api/auth/oidc/exchange', { code }),
     changePassword: (body: ChangePasswordRequest) => post<{ accessToken: string; expiresAt: string }>('/api/auth/change-password', body),
 
     // ------------------------------------------------------------ metadata
     meta: {
-      listObjects: async () => itemsOf(await get<ObjectDefinition[] | { items: ObjectDefinition[] }>('/api/meta/objects')),
+      listObjects: () => items<ObjectDefinition>('/api/meta/objects'),
       createObject: (body: CreateObjectRequest) => post<ObjectDefinition>('/api/meta/objects', body),
       getObject: (object: string) => get<ObjectDefinition>(`/api/meta/objects/${enc(object)}`),
       updateObject: (object: string, body: ObjectPatch) => patch<ObjectDefinition>(`/api/meta/objects/${enc(object)}`, body),
@@ -162,13 +168,15 @@ export function createClient(options: ClientOptions) {
         patch<Field>(`/api/meta/objects/${enc(object)}/fields/${enc(field)}`, body),
       deleteField: (object: string, field: string) => del<unknown>(`/api/meta/objects/${enc(object)}/fields/${enc(field)}`),
 
-      listForms: async (query?: { object?: string }) => itemsOf(await get<FormDraft[] | { items: FormDraft[] }>('/api/meta/forms', query)),
+      listForms: (query?: { object?: string }) => items<FormSummary>('/api/meta/forms', query),
       createForm: (body: FormDefinitionInput) => post<FormDraft>('/api/meta/forms', body),
       getForm: (key: string) => get<FormDraft>(`/api/meta/forms/${enc(key)}`),
       saveForm: (key: string, body: FormDefinitionInput) => put<FormDraft>(`/api/meta/forms/${enc(key)}`, body),
       publishForm: (key: string) => post<{ version: number }>(`/api/meta/forms/${enc(key)}/publish`),
       getFormVersion: (key: string, version: number | 'latest') =>
         get<PublishedForm>(`/api/meta/forms/${enc(key)}/versions/${enc(String(version))}`),
+      /** The latest published version (404 `meta.form_not_published` while there is none). */
+      getPublishedForm: (key: string) => get<PublishedForm>(`/api/meta/forms/${enc(key)}/published`),
     },
 
     // ------------------------------------------------------------ records
@@ -206,20 +214,22 @@ export function createClient(options: ClientOptions) {
     // ------------------------------------------------------------ workflow
     processes: {
       deploy: (body: DeployProcessRequest) => post<{ key: string; version: number; id: string }>('/api/process-definitions', body),
-      list: async () => itemsOf(await get<ProcessDefinition[] | { items: ProcessDefinition[] }>('/api/process-definitions')),
+      /** The latest version of each process (a bare array). */
+      list: () => get<ProcessDefinition[]>('/api/process-definitions'),
       xml: (key: string) => request<string>('GET', `/api/process-definitions/${enc(key)}/xml`, { text: true }),
       start: (key: string, body: StartProcessRequest = {}) =>
         post<ProcessInstance>(`/api/process-definitions/${enc(key)}/start`, body),
-      versions: async (key: string) => itemsOf(await get<ProcessDefinition[] | { items: ProcessDefinition[] }>(`/api/process-definitions/${enc(key)}/versions`)),
+      /** Every version of one process, each with its number of instances (a bare array). */
+      versions: (key: string) => get<ProcessDefinition[]>(`/api/process-definitions/${enc(key)}/versions`),
     },
     instances: {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
       cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
-      list: async (query: ProcessInstanceQuery = {}) =>
-        itemsOf(await get<ProcessInstance[] | Page<ProcessInstance>>('/api/process-instances', query)),
+      list: (query: ProcessInstanceQuery = {}) => items<ProcessInstance>('/api/process-instances', query),
     },
     tasks: {
       list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
+      get: (id: string) => get<Task>(`/api/tasks/${enc(id)}`),
       claim: (id: string) => post<Task>(`/api/tasks/${enc(id)}/claim`),
       complete: (id: string, body: CompleteTaskRequest = {}) => post<unknown>(`/api/tasks/${enc(id)}/complete`, body),
     },
@@ -235,29 +245,29 @@ export function createClient(options: ClientOptions) {
         post<{ result: unknown }>(`/api/decision-definitions/${enc(key)}/evaluate`, { variables }),
     },
     incidents: {
-      list: async () => itemsOf(await get<Incident[] | { items: Incident[] }>('/api/incidents')),
+      list: () => items<Incident>('/api/incidents'),
       retry: (id: string) => post<unknown>(`/api/incidents/${enc(id)}/retry`),
     },
 
     // ------------------------------------------------------------ administration
     admin: {
-      listUsers: async () => itemsOf(await get<AdminUser[] | { items: AdminUser[] }>('/api/admin/users')),
+      listUsers: (query?: { search?: string; limit?: number; offset?: number }) => items<AdminUser>('/api/admin/users', query),
       createUser: (body: CreateUserRequest) => post<AdminUser>('/api/admin/users', body),
       /** The user, or a PendingReply when the change grants the authorisation or audit duty. */
       updateUser: (id: string, body: UserPatch) => patch<AdminUser | PendingReply>(`/api/admin/users/${enc(id)}`, body),
       resetPassword: (id: string) => post<PasswordResetResult | PendingReply>(`/api/admin/users/${enc(id)}/reset-password`),
-      listPasswordResets: async () => itemsOf(await get<{ items: PendingApproval[] }>('/api/admin/password-resets')),
+      listPasswordResets: () => items<PendingApproval>('/api/admin/password-resets'),
       approvePasswordReset: (id: string) => post<PasswordResetResult>(`/api/admin/password-resets/${enc(id)}/approve`),
-      listRoleGrants: async () => itemsOf(await get<{ items: PendingApproval[] }>('/api/admin/role-grants')),
+      listRoleGrants: () => items<PendingApproval>('/api/admin/role-grants'),
       approveRoleGrant: (id: string) => post<{ user: AdminUser }>(`/api/admin/role-grants/${enc(id)}/approve`),
       /** Withdraws (the requester) or declines (a possible approver) a pending request; nothing is applied. */
       rejectApproval: (a: { id: string; kind: 'password_reset' | 'role_grant' }) =>
         post<{ id: string; status: 'rejected' }>(`/api/admin/${a.kind === 'password_reset' ? 'password-resets' : 'role-grants'}/${enc(a.id)}/reject`),
-      listRoles: async () => itemsOf(await get<Role[] | { items: Role[] }>('/api/admin/roles')),
+      listRoles: () => items<Role>('/api/admin/roles'),
       createRole: (body: CreateRoleRequest) => post<Role>('/api/admin/roles', body),
       getRole: (key: string) => get<Role>(`/api/admin/roles/${enc(key)}`),
       updateRole: (key: string, body: RolePatch) => patch<Role>(`/api/admin/roles/${enc(key)}`, body),
-      listOrgUnits: async () => itemsOf(await get<OrgUnit[] | { items: OrgUnit[] }>('/api/admin/org-units')),
+      listOrgUnits: () => items<OrgUnit>('/api/admin/org-units'),
       createOrgUnit: (body: OrgUnitInput) => post<OrgUnit>('/api/admin/org-units', body),
       getOrgUnit: (id: string) => get<OrgUnit>(`/api/admin/org-units/${enc(id)}`),
       updateOrgUnit: (id: string, body: Partial<OrgUnitInput>) => patch<OrgUnit>(`/api/admin/org-units/${enc(id)}`, body),
@@ -270,17 +280,13 @@ export function createClient(options: ClientOptions) {
     // ------------------------------------------------------------ customer 360
     customers: {
       get360: (id: string) => get<Customer360>(`/api/customers/${enc(id)}/360`),
+      network: (id: string, depth?: number) => get<CustomerNetwork>(`/api/customers/${enc(id)}/network`, { depth }),
     },
   };
 }
 
 export type ApiClient = ReturnType<typeof createClient>;
 
-/** Accepts both a bare array and `{ items }` answers (list routes whose shape the contract leaves open). */
-export function itemsOf<T>(answer: T[] | { items: T[] } | null | undefined): T[] {
-  if (!answer) return [];
-  return Array.isArray(answer) ? answer : Array.isArray(answer.items) ? answer.items : [];
-}
 
 /** Picks the text for `lang` out of a localized label, falling back to zh-CN, then any language. */
 export function localize(text: unknown, lang: Lang | string = 'zh-CN'): string {

@@ -1,2 +1,4 @@
+export * from './rights.js';
+export * from './schemas/index.js';
 export * from './types.js';
 export * from './client.js';

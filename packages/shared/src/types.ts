@@ -1,8 +1,15 @@
 /**
- * Data transfer objects of the HTTP API (v1). These mirror the public contract: the server, the web app,
- * the tests and integrators all speak these shapes. Fields the contract leaves open are typed loosely
+ * Data transfer objects of the HTTP API (v1). Request types are inferred from the zod schemas the server
+ * validates with (schemas/); the answers' types are declared here. Fields the contract leaves open are typed loosely
  * (`[key: string]: unknown`) so that additions on the server do not break older clients.
  */
+
+import type { z } from 'zod';
+import type { PlatformRight } from './rights.js';
+import type {
+  AuditListQuery, AuditVerifySchema, SegmentBody, SegmentPatchBody, TriggerBody, ChangePasswordBody, CompleteBody, CreateRoleBody, CreateUserBody, DeployBody, FIELD_ACCESS_MODES,
+  LoginBody, MessageBody, PermissionSchema, PROCESS_STATES, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, UpdateRoleBody, UpdateUserBody,
+} from './schemas/index.js';
 
 export type Lang = 'zh-CN' | 'en';
 
@@ -17,17 +24,20 @@ export interface HealthStatus {
   version: string;
 }
 
-export interface LoginRequest {
-  username: string;
-  password: string;
-}
+export type LoginRequest = z.input<typeof LoginBody>;
 
 export interface UserSummary {
   id: string;
   username: string;
   roles: string[];
-  displayName?: string;
-  [key: string]: unknown;
+  displayName?: string | null;
+}
+
+/** GET /api/auth/providers */
+export interface AuthProviders {
+  password: true;
+  oidc: { label: string } | null;
+  ldap: boolean;
 }
 
 export interface LoginResponse {
@@ -37,53 +47,26 @@ export interface LoginResponse {
   passwordChangeRequired?: boolean;
 }
 
-export interface ChangePasswordRequest {
-  currentPassword: string;
-  newPassword: string;
-}
+export type ChangePasswordRequest = z.input<typeof ChangePasswordBody>;
 
 export interface OrgUnitRef {
   id: string;
   name: string;
-  [key: string]: unknown;
 }
 
 export interface CurrentUser extends UserSummary {
   orgUnitId?: string | null;
   orgUnit?: OrgUnitRef | null;
-  /** Platform rights granted by the user's roles (`designer`, `admin.users`, …), when the server says. */
-  platform?: PlatformRight[];
+  /** Platform rights granted by the user's roles (`designer`, `admin.users`, …). */
+  platform: PlatformRight[];
 }
 
 // ---------------------------------------------------------------- metadata
 
-export const FIELD_TYPES = [
-  'text', 'textarea', 'integer', 'decimal', 'money', 'percent', 'boolean', 'date', 'datetime',
-  'select', 'multiselect', 'email', 'phone', 'cn_id_number', 'cn_uscc', 'bank_card', 'url',
-  'relation', 'user', 'org_unit', 'attachment', 'auto_number', 'tags', 'computed', 'json',
-] as const;
-
-export type FieldType = (typeof FIELD_TYPES)[number];
-
-export interface Choice {
-  value: string;
-  label: LocalizedText;
-}
-
-export interface FieldOptions {
-  /** select, multiselect */
-  choices?: Choice[];
-  /** decimal */
-  precision?: number;
-  scale?: number;
-  /** text, textarea */
-  maxLength?: number;
-  /** text, textarea: a regular expression; auto_number: the numbering pattern (`KH{yyyyMMdd}{seq:6}`) */
-  pattern?: string;
-  /** computed: a FEEL expression */
-  expression?: string;
-  [key: string]: unknown;
-}
+// Field types and their settings are the form engine's own (one folder per type there), not a copy.
+export { FIELD_TYPES } from '@crm/form-engine';
+export type { FieldType, Choice, FieldOptions } from '@crm/form-engine';
+import type { FieldType, FieldOptions } from '@crm/form-engine';
 
 /** JR/T 0197 data classification level; 3 and up are masked and encrypted. */
 export type Sensitivity = 1 | 2 | 3 | 4 | 5;
@@ -108,11 +91,14 @@ export interface ObjectDefinition {
   key: string;
   label: LocalizedText;
   fields: Field[];
-  /** The application (menu group) the object belongs to, when the server groups objects. */
-  app?: string | { key: string; label?: LocalizedText; [key: string]: unknown };
-  icon?: string;
-  description?: LocalizedText;
-  [key: string]: unknown;
+  /** The application (menu group) the object belongs to. */
+  app?: string | null;
+  icon?: string | null;
+  description?: string | null;
+  /** The field that names a record (its title in lists, links and the 360° view). */
+  titleField?: string | null;
+  /** Keys of deleted fields whose data is kept until purged. */
+  deletedFields: string[];
 }
 
 export interface CreateObjectRequest {
@@ -171,24 +157,28 @@ export interface FormDefinitionInput {
 }
 
 export interface FormDraft extends FormDefinitionInput {
-  /** The latest published version, if any. */
-  version?: number | null;
-  latestVersion?: number | null;
-  publishedVersion?: number | null;
-  status?: string;
-  updatedAt?: string;
-  [key: string]: unknown;
+  /** The latest published version; 0 while the form has never been published. */
+  latestVersion: number;
+  updatedAt: string;
+}
+
+/** A form in the list of forms (`GET /api/meta/forms`). */
+export interface FormSummary {
+  key: string;
+  object: string;
+  title: LocalizedText;
+  /** The latest published version; 0 while the form has never been published. */
+  latestVersion: number;
+  updatedAt: string;
 }
 
 export interface PublishedForm extends FormDefinitionInput {
   version: number;
   /** The JSON Schema (2020-12) derived from the object's fields and the form's constraints. */
-  schema?: Record<string, unknown>;
-  jsonSchema?: Record<string, unknown>;
-  /** The object's fields as of publication, when the server includes them. */
-  fields?: Field[];
-  publishedAt?: string;
-  [key: string]: unknown;
+  schema: Record<string, unknown>;
+  /** The object's fields as of publication. */
+  fields: Field[];
+  publishedAt: string;
 }
 
 // ---------------------------------------------------------------- records
@@ -238,36 +228,32 @@ export interface UploadedFile {
 
 // ---------------------------------------------------------------- workflow
 
-export interface DeployProcessRequest {
-  key?: string;
-  name?: string;
-  bpmnXml: string;
-}
+export type DeployProcessRequest = z.input<typeof DeployBody>;
 
 export interface ProcessDefinition {
   id: string;
   key: string;
   version: number;
-  name?: string;
-  deployedAt?: string;
-  [key: string]: unknown;
+  name: string | null;
+  deployedAt: string;
+  deployedBy?: string | null;
+  startEvents?: { id: string; kind: 'message' | 'signal' | 'timer'; name?: string }[];
+  /** `GET /api/process-definitions/:key/versions` only: instances started on this version. */
+  instances?: number;
 }
 
-export interface StartProcessRequest {
-  variables?: Record<string, unknown>;
-  businessKey?: string;
-}
+export type StartProcessRequest = z.input<typeof StartBody>;
 
-export type ProcessInstanceState = 'active' | 'completed' | 'terminated' | 'incident';
+export type ProcessInstanceState = (typeof PROCESS_STATES)[number];
 
+/** One element instance of a process run: who did it, when, and how it ended. */
 export interface HistoryEntry {
   activityId: string;
   type: string;
-  startedAt: string;
-  endedAt?: string | null;
-  by?: string | null;
-  name?: string;
-  [key: string]: unknown;
+  startedAt: string | null;
+  endedAt: string | null;
+  by?: string;
+  outcome: 'active' | 'completed' | 'cancelled' | 'incident';
 }
 
 export interface ProcessInstance {
@@ -280,9 +266,11 @@ export interface ProcessInstance {
   definitionId?: string;
   definitionVersion?: number;
   businessKey?: string | null;
+  version?: number;
+  initiator?: string | null;
+  parentId?: string | null;
   startedAt?: string;
   endedAt?: string | null;
-  [key: string]: unknown;
 }
 
 export interface ProcessInstanceQuery {
@@ -292,7 +280,7 @@ export interface ProcessInstanceQuery {
   [key: string]: string | undefined;
 }
 
-export type TaskScope = 'mine' | 'candidate' | 'all';
+export type TaskScope = (typeof TASK_SCOPES)[number];
 
 export interface Task {
   id: string;
@@ -303,32 +291,27 @@ export interface Task {
   candidateGroups: string[];
   dueAt: string | null;
   formKey: string | null;
+  processDefinitionKey: string;
+  candidateOrgUnits?: string[];
+  status?: 'open' | 'completed' | 'cancelled' | (string & {});
   createdAt?: string;
-  definitionKey?: string;
   variables?: Record<string, unknown>;
   /** Detail only: the variables completing it may set besides its form (`crm:outputs`). */
   outputs?: string[];
-  [key: string]: unknown;
 }
 
-export interface CompleteTaskRequest {
-  variables?: Record<string, unknown>;
-}
+export type CompleteTaskRequest = z.input<typeof CompleteBody>;
 
-export interface MessageRequest {
-  name: string;
-  correlationKey?: string;
-  variables?: Record<string, unknown>;
-}
+export type MessageRequest = z.input<typeof MessageBody>;
 
-export interface SignalRequest {
-  name: string;
-  variables?: Record<string, unknown>;
-}
+export type SignalRequest = z.input<typeof SignalBody>;
 
 export interface Incident {
   id: string;
   processInstanceId?: string;
+  processDefinitionKey?: string;
+  kind?: string;
+  jobId?: string | null;
   activityId?: string;
   message?: string;
   createdAt?: string;
@@ -337,48 +320,22 @@ export interface Incident {
 
 // ---------------------------------------------------------------- administration
 
-export type PlatformRight = 'designer' | 'admin.users' | 'admin.roles' | 'audit.read' | 'audit.verify' | (string & {});
+export type FieldAccess = (typeof FIELD_ACCESS_MODES)[number];
 
-export const PLATFORM_RIGHTS: readonly PlatformRight[] = [
-  'designer', 'admin.users', 'admin.roles', 'audit.read', 'audit.verify',
-];
+export type RowScope = z.infer<typeof ScopeSchema>;
 
-export type ObjectAction = 'create' | 'read' | 'update' | 'delete' | 'export';
-
-export const OBJECT_ACTIONS: readonly ObjectAction[] = ['create', 'read', 'update', 'delete', 'export'];
-
-export type FieldAccess = 'write' | 'read' | 'masked' | 'none';
-
-export type RowScope = 'own' | 'team' | 'org_unit' | 'org_subtree' | 'all' | { filter: Filter };
-
-export interface Permission {
-  object: string;
-  actions: ObjectAction[];
-  scope: RowScope;
-  fields?: Record<string, FieldAccess>;
-  unmask?: boolean;
-}
+export type Permission = z.infer<typeof PermissionSchema>;
 
 export interface Role {
   key: string;
   name: string;
   permissions: Permission[];
   platform?: PlatformRight[];
-  [key: string]: unknown;
 }
 
-export interface CreateRoleRequest {
-  key: string;
-  name: string;
-  permissions: Permission[];
-  platform?: PlatformRight[];
-}
+export type CreateRoleRequest = z.input<typeof CreateRoleBody>;
 
-export interface RolePatch {
-  name?: string;
-  permissions?: Permission[];
-  platform?: PlatformRight[];
-}
+export type RolePatch = z.input<typeof UpdateRoleBody>;
 
 export interface AdminUser {
   id: string;
@@ -393,7 +350,6 @@ export interface AdminUser {
   changeOnNextLogin?: boolean;
   createdAt?: string;
   lastLoginAt?: string | null;
-  [key: string]: unknown;
 }
 
 /** A four-eyes request: a reset of, or a duty grant to, an authorisation or audit duty holder. */
@@ -423,22 +379,9 @@ export interface PasswordResetResult {
   revokedApiKeys: number;
 }
 
-export interface CreateUserRequest {
-  username: string;
-  /** Required for people; absent for a service account. */
-  password?: string;
-  serviceAccount?: boolean;
-  displayName?: string;
-  roles: string[];
-  orgUnitId?: string;
-}
+export type CreateUserRequest = z.input<typeof CreateUserBody>;
 
-export interface UserPatch {
-  roles?: string[];
-  orgUnitId?: string | null;
-  disabled?: boolean;
-  displayName?: string;
-}
+export type UserPatch = z.input<typeof UpdateUserBody>;
 
 export interface OrgUnit {
   id: string;
@@ -446,7 +389,6 @@ export interface OrgUnit {
   parentId: string | null;
   kind?: string;
   code?: string;
-  [key: string]: unknown;
 }
 
 export interface OrgUnitInput {
@@ -455,16 +397,7 @@ export interface OrgUnitInput {
   [key: string]: unknown;
 }
 
-export interface AuditQuery {
-  actor?: string;
-  object?: string;
-  recordId?: string;
-  action?: string;
-  from?: string;
-  to?: string;
-  cursor?: string;
-  limit?: number;
-}
+export type AuditQuery = z.input<typeof AuditListQuery>;
 
 export interface AuditEntry {
   seq?: number;
@@ -479,7 +412,7 @@ export interface AuditEntry {
   [key: string]: unknown;
 }
 
-export type AuditVerifyResult = { ok: true; checked: number } | { ok: false; firstBrokenSeq: number; checked?: number };
+export type AuditVerifyResult = z.infer<typeof AuditVerifySchema>;
 
 // ---------------------------------------------------------------- decisions
 
@@ -491,9 +424,105 @@ export interface DecisionDefinition {
 
 // ---------------------------------------------------------------- customer 360
 
+/** One customer of a relationship network, as the caller may see it. */
+export interface NetworkNode {
+  id: string;
+  /** Hops from the customer the network was asked for (0 = that customer). */
+  depth: number;
+  name: string | null;
+  customerType?: string | null;
+  riskLevel?: string | null;
+  inGuaranteeCircle?: boolean | null;
+  guaranteeCircle?: string | null;
+}
+
+/** One relationship; `from`, `to` and `type` are absent when the caller's role hides those fields. */
+export interface NetworkEdge {
+  id: string;
+  from?: string | null;
+  to?: string | null;
+  type?: string | null;
+  [field: string]: unknown;
+}
+
+export interface CustomerNetwork {
+  root: string;
+  depth: number;
+  nodes: NetworkNode[];
+  edges: NetworkEdge[];
+  truncated: boolean;
+}
+
+/** Records of one object about the customer; `restricted` when the caller may not read that object. */
+export interface Customer360Section {
+  items: RecordData[];
+  total?: number;
+  restricted?: boolean;
+}
+
+export interface Customer360Tag {
+  code: string;
+  kind: 'manual' | 'rule';
+  name: string;
+  color: string | null;
+}
+
+export interface Customer360TimelineEntry {
+  at: string;
+  kind: string;
+  title: unknown;
+  status?: unknown;
+  id: string;
+  object?: string;
+}
+
 export interface Customer360 {
   customer: RecordData;
-  [section: string]: unknown;
+  /** Money as decimal strings, counts as numbers. */
+  metrics: {
+    aum: string;
+    depositBalance: string;
+    loanBalance: string;
+    wealthBalance: string;
+    holdings: number;
+    openTasks: number;
+    runningProcesses: number;
+  };
+  kyc: {
+    status: string | null;
+    nextReview: string | null;
+    overdue: boolean;
+    riskLevel: string | null;
+    inGuaranteeCircle: boolean | null;
+    guaranteeCircle: string | null;
+  };
+  tags: Customer360Tag[];
+  holdings: Customer360Section;
+  relationships: { items: NetworkEdge[]; nodes: NetworkNode[] };
+  interactions: Customer360Section;
+  consents: Customer360Section;
+  processes: { items: ProcessInstance[] };
+  tasks: { items: Task[] };
+  timeline: Customer360TimelineEntry[];
+  /** The pack's linked objects, keyed by object key + "s" (e.g. `complaints`, `loan_applications`). */
+  [linked: string]: unknown;
+}
+
+/** A list in a 360° answer: records of one object, processes or tasks. */
+export interface Customer360List {
+  items: Record<string, unknown>[];
+  total?: number;
+  restricted?: boolean;
+}
+
+/** The lists of a 360° answer (holdings, interactions, consents, the pack's linked objects, processes, tasks), by key. */
+export function customer360Lists(view: Customer360): [string, Customer360List][] {
+  const notLists = new Set(['customer', 'metrics', 'kyc', 'tags', 'relationships', 'timeline']);
+  return Object.entries(view).filter((e): e is [string, Customer360List] => !notLists.has(e[0]) && isList(e[1]));
+}
+
+function isList(v: unknown): v is Customer360List {
+  return typeof v === 'object' && v !== null && Array.isArray((v as Customer360List).items);
 }
 
 // ---------------------------------------------------------------- errors
@@ -508,3 +537,20 @@ export interface ErrorDetail {
 export interface ErrorBody {
   error: { code: string; message: string; details?: ErrorDetail[] | unknown };
 }
+
+// ---------------------------------------------------------------- workflow settings and packs
+
+/** A new process trigger: on a record event of an object, or on a form submission. */
+export type TriggerInput = z.output<typeof TriggerBody>;
+
+/** `GET/PUT/DELETE /api/process-definitions/:key/history-ttl`. */
+export interface HistoryTtl {
+  key: string;
+  /** Days after the end of an instance before it is deleted; null = kept forever. */
+  days: number | null;
+  /** `definition` when this key has its own setting, `default` when the `*` policy or CRM_RETENTION_PROCESS_DAYS applies. */
+  source: 'definition' | 'default';
+}
+
+export type SegmentInput = z.output<typeof SegmentBody>;
+export type SegmentChange = z.output<typeof SegmentPatchBody>;

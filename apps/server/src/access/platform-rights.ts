@@ -1,8 +1,8 @@
-/** Platform rights (designer, admin.users, admin.roles, audit.read, audit.verify, …) granted by roles. */
+/** `@RequireRight(...)`: the platform rights a route needs (the list itself is the shared contract's). */
 import { SetMetadata } from '@nestjs/common';
+import type { PlatformRight } from '@crm/shared';
 
-export const PLATFORM_RIGHTS = ['designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin'] as const;
-export type PlatformRight = (typeof PLATFORM_RIGHTS)[number];
+export { PLATFORM_RIGHTS, type PlatformRight } from '@crm/shared';
 
 export const REQUIRED_RIGHTS = 'crm:requiredRights';
 /** The route needs every one of these platform rights (any role of the caller may grant them). */

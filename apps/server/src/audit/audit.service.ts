@@ -7,19 +7,12 @@ import type { Queryable } from '../database/db.js';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { chainKey, GENESIS, VERIFIABLE_ALGORITHMS, hashAuditRow, type AuditRowForHash, type KeyedAlgorithm } from './audit-hash.js';
-import { RequestContext } from '../common/request-context.js';
+import { auditInsertParts, type AuditEntry } from './audit-writer.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import { advisoryXactLock, tryAdvisoryXactLock } from '../database/advisory-locks.js';
 import { archiveMac, ensureAuditPartitions, selectForHash } from './audit-archive.js';
 
-export interface AuditEntry {
-  action: string;
-  object?: string | null;
-  recordId?: string | null;
-  outcome?: 'success' | 'failure' | 'denied';
-  data?: Record<string, unknown>;
-  /** Defaults to the current request's principal. */
-  actorId?: string | null;
-  actorName?: string | null;
-}
+export type { AuditEntry } from './audit-writer.js';
 
 export interface AuditQuery {
   actor?: string;
@@ -32,12 +25,12 @@ export interface AuditQuery {
   cursor?: string;
 }
 
-const SEAL_LOCK = 7_240_002;
 const SEAL_BATCH = 2000;
 /** The periodic pass looks only at recent entries (in-flight transactions are recent); a full pass
  *  every few minutes and before every verify catches anything older that committed late. */
 const RECENT_WINDOW = 5000;
 const FULL_PASS_MS = 5 * 60 * 1000;
+
 @Injectable()
 export class AuditService implements OnModuleInit, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
@@ -69,27 +62,23 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Appends an entry in the given transaction (or on its own when no client is given). */
+  /**
+   * Appends an entry in the ambient transaction, so it commits or rolls back with the change it
+   * describes (on its own when none is open). `client` is for callers that still pass theirs.
+   */
   async record(entry: AuditEntry, client?: Queryable): Promise<void> {
-    const { columns, values, params } = this.insertParts(entry, 1);
-    await (client ?? this.db.pool).query(`INSERT INTO crm.audit_log (${columns}) VALUES (${values})`, params);
+    const { columns, values, params } = auditInsertParts(entry, 1);
+    await (client ?? this.db.q).query(`INSERT INTO crm.audit_log (${columns}) VALUES (${values})`, params);
   }
 
-  /**
-   * The columns and values of an entry with its parameters numbered from `first`, for a writer that
-   * folds its change and the entry into one statement (a data-modifying CTE): one round trip, one commit.
-   */
+  /** Appends an entry that must stay whatever happens to the ambient transaction (a refusal that then rolls it back). */
+  recordRefusal(entry: AuditEntry): Promise<void> {
+    return UnitOfWork.outside(() => this.record(entry));
+  }
+
+  /** The columns and values of an entry for a writer that folds it into its own statement (see audit-writer.ts). */
   insertParts(entry: AuditEntry, first: number): { columns: string; values: string; params: unknown[] } {
-    const ctx = RequestContext.current();
-    const actorId = entry.actorId !== undefined ? entry.actorId : (ctx?.principal?.id ?? null);
-    const actorName = entry.actorName !== undefined ? entry.actorName : (ctx?.principal?.username ?? null);
-    const n = (i: number) => `$${first + i}`;
-    return {
-      columns: 'actor_id, actor_name, action, object, record_id, outcome, ip, request_id, data',
-      values: `${n(0)}::uuid, ${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}::jsonb`,
-      params: [actorId, actorName, entry.action, entry.object ?? null, entry.recordId ?? null, entry.outcome ?? 'success',
-        ctx?.ip ?? null, ctx?.requestId ?? null, JSON.stringify(entry.data ?? {})],
-    };
+    return auditInsertParts(entry, first);
   }
 
   /**
@@ -97,12 +86,10 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
    * round when another sealer is busy; verify (`wait`) waits for it, so it checks everything committed.
    */
   async sealPending(full = true, wait = false): Promise<number> {
-    return this.db.tx(async (c) => {
-      if (wait) await c.query('SELECT pg_advisory_xact_lock($1)', [SEAL_LOCK]);
-      else {
-        const { rows: got } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [SEAL_LOCK]);
-        if (!got[0]?.ok) return 0;
-      }
+    // Never inside a caller's transaction: the seal commits on its own.
+    return UnitOfWork.outside(() => this.db.tx(async (c) => {
+      if (wait) await advisoryXactLock(c, 'audit.seal');
+      else if (!(await tryAdvisoryXactLock(c, 'audit.seal'))) return 0;
       let sealed = 0;
       for (;;) {
         const { rows: last } = await c.query<{ position: string; hash: string }>(
@@ -136,7 +123,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
         if (rows.length < SEAL_BATCH) break;
       }
       return sealed;
-    });
+    }));
   }
 
   /**

@@ -1,29 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { z } from 'zod';
+import { LoginBody, ChangePasswordBody, OwnApiKeyBody, ServiceApiKeyBody } from '@crm/shared';
 import { Public } from '../common/public.decorator.js';
 import { parseInput } from '../common/validation.js';
 import { AuthService } from './auth.service.js';
 import { CurrentUser, type Principal } from './principal.js';
 import { RequireRight } from '../access/platform-rights.js';
-import { plainText } from '../common/plain-text.js';
-import { isStrongPassword } from '../config/config.js';
 import { AllowWhilePasswordChange } from './password-change.decorator.js';
-
-const LoginBody = z.object({
-  username: plainText().min(1).max(64),
-  password: z.string().min(1).max(256),
-});
-
-const ChangePasswordBody = z.object({
-  currentPassword: z.string().min(1).max(256),
-  newPassword: z.string().max(256).refine(isStrongPassword, { message: 'at least 8 characters with upper and lower case, a digit and a symbol' }),
-}).strict();
-
-const ApiKeyBody = z.object({
-  name: plainText().trim().min(1).max(100),
-  userId: z.string().uuid().optional(),
-  expiresInDays: z.number().int().min(1).max(3650).optional(),
-});
 
 @Controller('api/auth')
 export class AuthController {
@@ -60,7 +42,7 @@ export class AuthController {
   /** A key for the caller itself. */
   @Post('api-keys')
   create(@CurrentUser() p: Principal, @Body() body: unknown) {
-    const input = parseInput(ApiKeyBody.omit({ userId: true }), body);
+    const input = parseInput(OwnApiKeyBody, body);
     return this.auth.createApiKey(p, input.name, p.id, input.expiresInDays);
   }
 
@@ -84,7 +66,7 @@ export class AdminApiKeysController {
 
   @Post()
   create(@CurrentUser() p: Principal, @Body() body: unknown) {
-    const input = parseInput(ApiKeyBody.required({ userId: true }), body);
+    const input = parseInput(ServiceApiKeyBody, body);
     return this.auth.createApiKey(p, input.name, input.userId, input.expiresInDays);
   }
 

@@ -3,6 +3,11 @@
  * rows through `COPY … TO STDOUT` (text format), all read in one REPEATABLE READ snapshot so the
  * dump is consistent while servers keep writing. Restore replays it in ONE transaction: either the
  * whole database comes back or nothing does.
+ *
+ * The one place that copies record tables (crm_data) without the scoped record reader, on purpose: a
+ * backup must hold every row as stored — soft-deleted rows, every field, ciphertext and search hashes
+ * as they are — so that a restore gives the database back exactly; scope, masking and decryption
+ * would make it lossy. The archive is signed with and readable only under CRM_DATA_KEY.
  */
 import { createReadStream, createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';

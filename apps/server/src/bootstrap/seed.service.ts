@@ -12,8 +12,7 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { hashPassword } from '../auth/password.js';
 import { DEMO_PASSWORD, DEMO_ROLES, DEMO_UNITS, DEMO_USERS } from './demo-org.js';
 import { LOGGER } from '../logging/logger.token.js';
-
-const SEED_LOCK = 7_240_003;
+import { advisoryXactLock } from '../database/advisory-locks.js';
 
 @Injectable()
 export class SeedService {
@@ -26,7 +25,7 @@ export class SeedService {
   /** Returns lines to print to the console (credentials are printed, never logged). */
   async run(): Promise<string[]> {
     return this.db.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock($1)', [SEED_LOCK]);
+      await advisoryXactLock(c, 'seed');
       const { rows } = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM crm.users');
       const empty = rows[0].n === '0';
       if (this.config.demo) return this.seedDemo(c, empty);

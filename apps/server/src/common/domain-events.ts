@@ -6,6 +6,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { Principal } from '../auth/principal.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 
 export type DomainEvent =
   | { type: 'record.created'; object: string; recordId: string; record: Record<string, unknown>; by: Principal | null }
@@ -40,7 +41,8 @@ export class DomainEvents {
   async emit(event: DomainEvent, client: PoolClient): Promise<void> {
     for (const h of this.handlers) {
       if (h.wants && !(await h.wants(event))) continue;
-      await h.handle(event, client);
+      // Handlers also get the writer's transaction as their unit of work: whatever they call joins it.
+      await UnitOfWork.run(client, () => h.handle(event, client));
     }
   }
 }

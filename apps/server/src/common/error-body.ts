@@ -5,8 +5,10 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, type ErrorDetail } from './app-error.js';
 import { translate, type Lang } from './i18n.js';
+import type { ErrorBody as SharedErrorBody } from '@crm/shared';
 
-export interface ErrorBody {
+/** The public error body: the shared contract's shape, with the details the server writes. */
+export interface ErrorBody extends SharedErrorBody {
   error: { code: string; message: string; details?: ErrorDetail[] };
 }
 

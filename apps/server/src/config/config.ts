@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
 import { oidcConfig, type OidcConfig } from './oidc-config.js';
+import { isStrongPassword } from '@crm/shared';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type CryptoSuite = 'aes' | 'sm';
@@ -48,7 +49,8 @@ export interface AppConfig {
   /** Registers the `fail` service task, for trying out retries and incidents (CRM_WORKFLOW_TEST_SERVICES). */
   workflowTestServices: boolean;
   /** Demo mode, first start: templates to install (CRM_DEMO_TEMPLATES) and demo customers to load (CRM_DEMO_CUSTOMERS). */
-  demoTemplates: string[];
+  /** null: every solution pack in this build. */
+  demoTemplates: string[] | null;
   demoCustomers: number;
   /** Prints the phase timings of a demo data load on stderr (CRM_DEMO_TIMING). */
   demoTiming: boolean;
@@ -267,7 +269,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     jobs,
     workflowHttpAllow: originListVar(env, 'CRM_WORKFLOW_HTTP_ALLOW'),
     workflowTestServices: boolVar(env, 'CRM_WORKFLOW_TEST_SERVICES', false),
-    demoTemplates: templateListVar(env, 'CRM_DEMO_TEMPLATES', ['bank-crm']),
+    demoTemplates: templateListVar(env, 'CRM_DEMO_TEMPLATES', null),
     demoCustomers: intVar(env, 'CRM_DEMO_CUSTOMERS', embedded ? 5000 : 0, 0, 2_000_000),
     demoTiming: boolVar(env, 'CRM_DEMO_TIMING', false),
     // setInterval's largest delay: a longer one would fire at once, over and over.
@@ -297,7 +299,7 @@ function originListVar(env: Env, name: string): string[] {
 }
 
 /** A comma list of template keys, or `none`. */
-function templateListVar(env: Env, name: string, def: string[]): string[] {
+function templateListVar(env: Env, name: string, def: string[] | null): string[] | null {
   const raw = env[name]?.trim();
   if (!raw) return def;
   const items = raw.split(',').map((s) => s.trim()).filter(Boolean);
@@ -365,9 +367,8 @@ function trustProxyVar(env: Env): boolean | number | string[] {
   throw new ConfigError('CRM_TRUST_PROXY', `must be true, false, a number of proxy hops or a comma list of proxy addresses/CIDRs (got "${raw}")`);
 }
 
-export function isStrongPassword(pw: string): boolean {
-  return pw.length >= 8 && /[a-z]/.test(pw) && /[A-Z]/.test(pw) && /\d/.test(pw) && /[^A-Za-z0-9]/.test(pw);
-}
+/** The password policy is part of the API contract (the same rule checks request bodies). */
+export { isStrongPassword };
 
 /** Nest injection token for the config object. */
 export const APP_CONFIG = Symbol('APP_CONFIG');

@@ -3,6 +3,7 @@
  * client id, the redirect URI and the role mapping are required and checked at start-up.
  */
 import { ConfigError, type Env } from './config.js';
+import { roleMapVar } from './role-map.js';
 
 export interface OidcConfig {
   issuer: URL;
@@ -48,27 +49,6 @@ function claimVar(env: Env, name: string, def: string | null): string | null {
   return v;
 }
 
-function roleMapVar(env: Env): Map<string, string[]> {
-  const bad = () => new ConfigError('CRM_OIDC_ROLE_MAP', 'must be a JSON object {"<claim value>": "role" | ["role", …]}');
-  const raw = env.CRM_OIDC_ROLE_MAP?.trim();
-  if (!raw) throw new ConfigError('CRM_OIDC_ROLE_MAP', 'is required when CRM_OIDC_ISSUER is set');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw bad();
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad();
-  const out = new Map<string, string[]>();
-  for (const [value, roles] of Object.entries(parsed as Record<string, unknown>)) {
-    const list = typeof roles === 'string' ? [roles] : roles;
-    if (!value.trim() || !Array.isArray(list) || !list.length || !list.every((r) => typeof r === 'string' && /^[a-z][a-z0-9_]{0,62}$/.test(r))) throw bad();
-    out.set(value.trim().toLowerCase(), list as string[]);
-  }
-  if (!out.size) throw bad();
-  return out;
-}
-
 export function oidcConfig(env: Env): OidcConfig | null {
   const issuer = urlVar(env, 'CRM_OIDC_ISSUER', false);
   if (!issuer) return null;
@@ -93,7 +73,7 @@ export function oidcConfig(env: Env): OidcConfig | null {
     nameClaim: claimVar(env, 'CRM_OIDC_NAME_CLAIM', 'name')!,
     rolesClaim: claimVar(env, 'CRM_OIDC_ROLES_CLAIM', 'groups')!,
     orgClaim: claimVar(env, 'CRM_OIDC_ORG_CLAIM', null),
-    roleMap: roleMapVar(env),
+    roleMap: roleMapVar(env, 'CRM_OIDC_ROLE_MAP', 'claim value'),
     label: env.CRM_OIDC_LABEL?.trim().slice(0, 40) || '统一身份认证',
     allowInsecureHttp,
   };

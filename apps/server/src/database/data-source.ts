@@ -13,8 +13,8 @@ pg.types.setTypeParser(20, (v: string) => {
 });
 import { migrations } from './migrations/index.js';
 import { appliedMigrations, assertSchemaNotNewer, migrationFailed } from './schema-check.js';
+import { ADVISORY_LOCKS } from './advisory-locks.js';
 
-const MIGRATION_LOCK = 7_240_001;
 
 export interface DataSourceOptions {
   url: string;
@@ -56,7 +56,8 @@ export async function initialiseDatabase(ds: DataSource, version = '0.0.0'): Pro
   const runner = ds.createQueryRunner();
   await runner.connect();
   try {
-    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    // The one session-scoped lock (each migration commits on its own), released on this same connection below.
+    await runner.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
     const [{ server_version_num }] = (await runner.query('SHOW server_version_num')) as { server_version_num: string }[];
     if (Number(server_version_num) < 140000) {
       throw new Error(`PostgreSQL 14 or newer is required (this server is ${server_version_num})`);
@@ -75,7 +76,7 @@ export async function initialiseDatabase(ds: DataSource, version = '0.0.0'): Pro
       throw migrationFailed(failed, now.at(-1), err);
     }
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    await runner.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.migrations]).catch(() => undefined);
     await runner.release();
   }
 }

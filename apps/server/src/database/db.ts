@@ -1,16 +1,28 @@
 /**
  * Thin access to PostgreSQL for services: bound parameters only, a statement timeout on every
- * connection, and transactions as a callback so a thrown error always rolls back.
+ * connection, and transactions as a callback so a thrown error always rolls back. Inside a unit of
+ * work (see unit-of-work.ts) every query runs on its connection and `tx` joins it.
  */
 import type pg from 'pg';
+import { UnitOfWork } from './unit-of-work.js';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
 
 export class Db {
   constructor(readonly pool: pg.Pool) {}
 
+  /** Where a statement runs now: the ambient transaction's connection, else the pool. */
+  get q(): Queryable {
+    return UnitOfWork.current()?.client ?? this.pool;
+  }
+
+  /** Whether a unit of work is open in this async context. */
+  inTransaction(): boolean {
+    return !!UnitOfWork.current();
+  }
+
   async query<T extends pg.QueryResultRow = Record<string, unknown>>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const res = await this.pool.query<T>(sql, params);
+    const res = await this.q.query<T>(sql, params);
     return res.rows;
   }
 
@@ -19,12 +31,17 @@ export class Db {
     return rows[0];
   }
 
-  /** Runs fn in one transaction (READ COMMITTED by default); commits on return, rolls back on throw. */
+  /**
+   * Runs fn in one transaction (READ COMMITTED by default); commits on return, rolls back on throw.
+   * Inside an open unit of work it joins that transaction (the outer one decides commit and isolation).
+   */
   async tx<T>(fn: (client: pg.PoolClient) => Promise<T>, opts: { isolation?: 'serializable' | 'repeatable read' } = {}): Promise<T> {
+    const joined = UnitOfWork.current();
+    if (joined) return fn(joined.client);
     const client = await this.pool.connect();
     try {
       await client.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN');
-      const result = await fn(client);
+      const result = await UnitOfWork.run(client, () => fn(client));
       await client.query('COMMIT');
       return result;
     } catch (err) {

@@ -17,7 +17,7 @@ import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
-import { RecordsService } from '../records/records.service.js';
+import { ScopedReader } from '../records/scoped-reader.js';
 
 registerMessages({
   'files.too_large': { 'zh-CN': '文件超过大小上限 {limit} MB', en: 'The file exceeds the {limit} MB limit' },
@@ -51,7 +51,7 @@ export class FilesService {
     private readonly db: Db,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly audit: AuditService,
-    private readonly records: RecordsService,
+    private readonly reader: ScopedReader,
   ) {
     this.dir = path.join(config.dataDir, 'files');
   }
@@ -133,7 +133,7 @@ export class FilesService {
       'SELECT * FROM crm.files WHERE id = $1', [id],
     );
     if (!row) throw new AppError(404, 'files.not_found');
-    if (!(await this.records.fileReadable(id, p))) throw new AppError(404, 'files.not_found');
+    if ((await this.reader.readableFiles([id], p, 'download')).size === 0) throw new AppError(404, 'files.not_found');
     const file: StoredFile = { id: row.id, name: row.name, size: Number(row.size), contentType: row.content_type, sha256: row.sha256 };
     await this.audit.record({ action: 'file.download', object: 'file', recordId: id });
     return { file, stream: createReadStream(path.join(this.dir, row.sha256.slice(0, 2), row.sha256)) };

@@ -3,14 +3,12 @@
  * and a housekeeping pass on demand (the same pass the schedule runs).
  */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { z } from 'zod';
+import { HistoryTtlBody } from '@crm/shared';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { HousekeepingService } from './housekeeping.service.js';
 import { RetentionPoliciesService } from './retention-policies.service.js';
-
-const HistoryTtlBody = z.object({ days: z.number().int().min(0).max(36500).nullable() }).strict();
 
 @Controller('api')
 export class HousekeepingController {

@@ -12,11 +12,10 @@ import { LOGGER } from '../logging/logger.token.js';
 import { AuditService } from '../audit/audit.service.js';
 import { ensureAuditPartitions } from '../audit/audit-archive.js';
 import { RETENTION_TARGETS, type Policies, type RetentionTarget } from './retention-targets.js';
+import { tryAdvisoryXactLock } from '../database/advisory-locks.js';
 
 export const HOUSEKEEPING_CLOCK = Symbol('HOUSEKEEPING_CLOCK');
 export type Clock = () => Date;
-
-const HOUSEKEEPING_LOCK = 7_240_014;
 
 export interface PassResult {
   deleted: Record<string, number>;
@@ -87,8 +86,7 @@ export class HousekeepingService implements OnApplicationBootstrap, OnModuleDest
     let deleted = 0;
     while (!this.closing) {
       const n = await this.db.tx(async (c) => {
-        const { rows } = await c.query<{ ok: boolean }>('SELECT pg_try_advisory_xact_lock($1) AS ok', [HOUSEKEEPING_LOCK]);
-        return rows[0].ok ? target.purgeBatch(c, now, batch, defaultDays, policies) : null;
+        return (await tryAdvisoryXactLock(c, 'housekeeping')) ? target.purgeBatch(c, now, batch, defaultDays, policies) : null;
       });
       if (n === null) return { deleted, busy: true };
       deleted += n;

@@ -6,29 +6,18 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import pino from 'pino';
 import { randomUUID } from 'node:crypto';
-import type { DataSource } from 'typeorm';
-import { createDataSource, initialiseDatabase, poolOf } from '../database/data-source.js';
 import { Db } from '../database/db.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { AppConfig } from '../config/config.js';
 import { HousekeepingService } from './housekeeping.service.js';
-import pg from 'pg';
+import { scratchDatabase } from '../database/scratch-database.test-util.js';
 
 const NOW = new Date('2026-06-30T12:00:00.000Z');
 const DAY = 86_400_000;
 const CUTOFF = NOW.getTime() - 30 * DAY;
 const config = { crypto: 'aes', dataKey: Buffer.alloc(32, 9), jobWorkers: false, retention: { processInstances: 30, loginAttempts: 7, intervalMs: 0, batch: 2 } } as AppConfig;
 
-/** A database of its own on the test server (TEST_DATABASE_URL, set by the jest global setup). */
-async function onTestServer(sql: string): Promise<void> {
-  const admin = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(sql).finally(() => admin.end());
-}
-const dbName = `hk_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-
-let url: string;
-let ds: DataSource;
+let drop: (() => Promise<void>) | undefined;
 let db: Db;
 let audit: AuditService;
 let definitionId: string;
@@ -49,21 +38,14 @@ async function instance(status: 'active' | 'completed' | 'terminated', endedAt: 
 const left = async (ids: string[]) => (await db.query<{ id: string }>(`SELECT id FROM crm.wf_instances WHERE id = ANY($1::uuid[])`, [ids])).map((r) => r.id).sort();
 
 beforeAll(async () => {
-  await onTestServer(`CREATE DATABASE ${dbName}`);
-  const u = new URL(process.env.TEST_DATABASE_URL!);
-  u.pathname = `/${dbName}`;
-  url = u.toString();
-  ds = createDataSource({ url, poolSize: 6 });
-  await initialiseDatabase(ds);
-  db = new Db(poolOf(ds));
+  ({ db, drop } = await scratchDatabase('hk'));
   audit = new AuditService(db, config);
   const def = await db.one<{ id: string }>(`INSERT INTO crm.wf_definitions (key, version, xml, model) VALUES ('p', 1, '<x/>', '{}') RETURNING id`);
   definitionId = def!.id;
 });
 
 afterAll(async () => {
-  await ds?.destroy();
-  if (url) await onTestServer(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await drop?.();
 });
 
 beforeEach(async () => {

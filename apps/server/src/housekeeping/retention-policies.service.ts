@@ -10,14 +10,8 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from '../workflow/definitions.service.js';
 import { PROCESS_HISTORY_TARGET } from './retention-targets.js';
+import type { HistoryTtl as HistoryTtlView } from '@crm/shared';
 
-export interface HistoryTtlView {
-  key: string;
-  /** Days after the end of an instance before it is deleted; null = kept forever. */
-  days: number | null;
-  /** `definition` when this key has its own setting, `default` when the `*` policy or CRM_RETENTION_PROCESS_DAYS applies. */
-  source: 'definition' | 'default';
-}
 
 @Injectable()
 export class RetentionPoliciesService {

@@ -1,9 +1,9 @@
 /**
- * How each field type is stored: its PostgreSQL column type, and the conversions between the wire
- * format of API.md and the database. Sensitive fields (level ≥ 3) are stored as ciphertext (text)
- * plus a keyed hash column `<key>__h`, whatever their type.
+ * How each field type is stored: its PostgreSQL column type (the type's server descriptor in
+ * @crm/form-engine field-types/<type>), and the type changes the data survives. Sensitive fields
+ * (level ≥ 3) are stored as ciphertext (text) plus a keyed hash column `<key>__h`, whatever their type.
  */
-import type { FieldDef, FieldType } from '@crm/form-engine';
+import { fieldType, type Comparable, type FieldDef } from '@crm/form-engine';
 
 export const SYSTEM_COLUMNS = ['id', 'created_at', 'updated_at', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'version', 'deleted_at', 'form_key', 'form_version'] as const;
 
@@ -11,47 +11,21 @@ export function isEncrypted(f: Pick<FieldDef, 'sensitivity'>): boolean {
   return (f.sensitivity ?? 0) >= 3;
 }
 
-/** The SQL type of a field's column (identifiers quoted by the caller). */
+/** The SQL type of a field's column (identifiers quoted by the caller); an unknown type throws. */
 export function columnType(f: FieldDef): string {
   if (isEncrypted(f)) return 'text';
-  switch (f.type) {
-    case 'integer': return 'bigint';
-    case 'decimal': {
-      const p = Number(f.options?.precision ?? 18);
-      const s = Number(f.options?.scale ?? 2);
-      return `numeric(${p},${s})`;
-    }
-    case 'money': return 'numeric(20,2)';
-    case 'percent': return 'numeric(12,4)';
-    case 'boolean': return 'boolean';
-    case 'date': return 'date';
-    case 'datetime': return 'timestamptz';
-    case 'multiselect':
-    case 'tags': return 'text[]';
-    case 'relation':
-    case 'user':
-    case 'org_unit': return 'uuid';
-    case 'attachment': return 'uuid[]';
-    case 'json':
-    case 'computed': return 'jsonb';
-    default: return 'text';
-  }
+  const server = fieldType(f.type).server;
+  if (!server.numericFromOptions) return server.column;
+  const p = Number(f.options?.precision ?? server.numericFromOptions.precision);
+  const s = Number(f.options?.scale ?? server.numericFromOptions.scale);
+  return `numeric(${p},${s})`;
 }
 
 /** Types whose values are compared as numbers / dates / text in filters and sorts. */
-export type Comparable = 'number' | 'text' | 'date' | 'timestamp' | 'boolean' | 'array' | 'uuid' | 'json';
+export type { Comparable };
 
-export function comparableOf(t: FieldType): Comparable {
-  switch (t) {
-    case 'integer': case 'decimal': case 'money': case 'percent': return 'number';
-    case 'date': return 'date';
-    case 'datetime': return 'timestamp';
-    case 'boolean': return 'boolean';
-    case 'multiselect': case 'tags': case 'attachment': return 'array';
-    case 'relation': case 'user': case 'org_unit': return 'uuid';
-    case 'json': case 'computed': return 'json';
-    default: return 'text';
-  }
+export function comparableOf(t: string): Comparable {
+  return fieldType(t).server.comparable;
 }
 
 /**
@@ -79,6 +53,13 @@ export function quoteIdent(name: string): string {
     throw new Error(`refusing to quote an identifier that is not from metadata: ${name}`);
   }
   return `"${name}"`;
+}
+
+/** The foreign key a field's column carries, or '' (encrypted fields hold ciphertext: none). */
+export function referencesOf(f: FieldDef): string {
+  const ref = fieldType(f.type).server.references;
+  if (!ref || isEncrypted(f)) return '';
+  return ` REFERENCES ${ref === 'target' ? tableOf(f.target!) : ref}(id)`;
 }
 
 export function tableOf(objectKey: string): string {

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
-import { z } from 'zod';
+import { FormBody, FormDraftBody, KEY_PATTERN } from '@crm/shared';
 import type { FormDefinition } from '@crm/form-engine';
 import { FormsService } from './forms.service.js';
 import { RequireRight } from '../access/platform-rights.js';
@@ -9,8 +9,7 @@ import { CurrentUser, type Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
 import { RecordsService } from '../records/records.service.js';
 
-const FormShape = z.object({ key: z.string().max(63), object: z.string().max(63) }).passthrough();
-const KEY = /^[a-z][a-z0-9_]{0,62}$/;
+const KEY = KEY_PATTERN;
 
 function lang() {
   return RequestContext.current()?.lang ?? 'zh-CN';
@@ -32,7 +31,7 @@ export class FormsController {
   @Post()
   @RequireRight('designer')
   create(@Body() body: unknown) {
-    return this.forms.createDraft(parseInput(FormShape, body) as unknown as FormDefinition, lang());
+    return this.forms.createDraft(parseInput(FormBody, body) as unknown as FormDefinition, lang());
   }
 
   @Get(':key')
@@ -43,7 +42,7 @@ export class FormsController {
   @Put(':key')
   @RequireRight('designer')
   update(@Param('key') key: string, @Body() body: unknown) {
-    const def = parseInput(z.object({ object: z.string().max(63) }).passthrough(), body) as unknown as FormDefinition;
+    const def = parseInput(FormDraftBody, body) as unknown as FormDefinition;
     return this.forms.updateDraft(formKey(key), def, lang());
   }
 

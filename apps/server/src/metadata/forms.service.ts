@@ -75,7 +75,7 @@ export class FormsService {
       if (exists.rowCount) throw new AppError(409, 'meta.form_exists', { form: def.key });
       const { version: _ignored, ...draft } = def;
       await c.query('INSERT INTO crm.forms (key, object_key, draft) VALUES ($1, $2, $3)', [def.key, def.object, JSON.stringify(draft)]);
-      await this.audit.record({ action: 'meta.form.create', object: 'form', recordId: def.key }, c);
+      await this.audit.record({ action: 'meta.form.create', object: 'form', recordId: def.key });
     });
     return this.draft(def.key, client);
   }
@@ -98,7 +98,7 @@ export class FormsService {
     const { version: _ignored, ...draft } = full;
     await this.withTx(client, async (c) => {
       await c.query('UPDATE crm.forms SET draft = $2, updated_at = now() WHERE key = $1', [key, JSON.stringify(draft)]);
-      await this.audit.record({ action: 'meta.form.update', object: 'form', recordId: key }, c);
+      await this.audit.record({ action: 'meta.form.update', object: 'form', recordId: key });
     });
     return this.draft(key, client);
   }
@@ -120,7 +120,7 @@ export class FormsService {
         [key, version, JSON.stringify(definition), JSON.stringify(o.fields), JSON.stringify(schema), module, by],
       );
       await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
-      await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } }, c);
+      await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } });
       this.latest.delete(key);
       return { version };
     });

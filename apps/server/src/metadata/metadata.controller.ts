@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { z } from 'zod';
+import { CreateObjectBody, FieldBody, FieldPatchBody, Key, PurgeQuery, UpdateObjectBody } from '@crm/shared';
 import type { FieldDef } from '@crm/form-engine';
 import { MetadataService } from './metadata.service.js';
 import { RequireRight } from '../access/platform-rights.js';
@@ -8,26 +8,7 @@ import { RequestContext } from '../common/request-context.js';
 import { AppError } from '../common/app-error.js';
 import type { ObjectMeta } from './metadata.types.js';
 
-const Label = z.union([z.string().min(1).max(200), z.object({ 'zh-CN': z.string().max(200).optional(), en: z.string().max(200).optional() }).strict()]);
-const KeyParam = z.string().regex(/^[a-z][a-z0-9_]{0,62}$/);
-const FieldShape = z.object({ key: z.string().max(63) }).passthrough();
-const CreateObject = z.object({
-  key: z.string().max(63),
-  label: Label,
-  description: z.string().max(2000).optional(),
-  app: z.string().max(100).optional(),
-  icon: z.string().max(100).optional(),
-  titleField: z.string().max(63).optional(),
-  fields: z.array(FieldShape).max(500).optional(),
-}).strict();
-const UpdateObject = z.object({
-  label: Label.optional(),
-  description: z.string().max(2000).nullable().optional(),
-  app: z.string().max(100).nullable().optional(),
-  icon: z.string().max(100).nullable().optional(),
-  titleField: z.string().max(63).nullable().optional(),
-}).strict();
-const Purge = z.object({ purge: z.enum(['true', 'false']).optional() });
+const KeyParam = Key;
 
 export function objectView(o: ObjectMeta) {
   return { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields, deletedFields: o.deletedFields.map((f) => f.key) };
@@ -55,7 +36,7 @@ export class MetadataController {
   @Post()
   @RequireRight('designer')
   async create(@Body() body: unknown) {
-    const input = parseInput(CreateObject, body);
+    const input = parseInput(CreateObjectBody, body);
     return objectView(await this.meta.createObject({ ...input, fields: input.fields as FieldDef[] | undefined }, lang()));
   }
 
@@ -67,26 +48,26 @@ export class MetadataController {
   @Patch(':object')
   @RequireRight('designer')
   async update(@Param('object') object: string, @Body() body: unknown) {
-    return objectView(await this.meta.updateObject(key(object, 'object'), parseInput(UpdateObject, body)));
+    return objectView(await this.meta.updateObject(key(object, 'object'), parseInput(UpdateObjectBody, body)));
   }
 
   @Delete(':object')
   @RequireRight('designer')
   @HttpCode(204)
   async remove(@Param('object') object: string, @Query() q: unknown) {
-    await this.meta.deleteObject(key(object, 'object'), parseInput(Purge, q).purge === 'true');
+    await this.meta.deleteObject(key(object, 'object'), parseInput(PurgeQuery, q).purge === 'true');
   }
 
   @Post(':object/fields')
   @RequireRight('designer')
   addField(@Param('object') object: string, @Body() body: unknown) {
-    return this.meta.addField(key(object, 'object'), parseInput(FieldShape, body) as unknown as FieldDef, lang());
+    return this.meta.addField(key(object, 'object'), parseInput(FieldBody, body) as unknown as FieldDef, lang());
   }
 
   @Patch(':object/fields/:field')
   @RequireRight('designer')
   updateField(@Param('object') object: string, @Param('field') field: string, @Body() body: unknown) {
-    const patch = parseInput(z.object({}).passthrough(), body) as Partial<FieldDef>;
+    const patch = parseInput(FieldPatchBody, body) as Partial<FieldDef>;
     if ('key' in patch && patch.key !== field) throw new AppError(400, 'meta.invalid_field', {}, [{ path: '/key', code: 'immutable', message: 'a field key cannot change' }]);
     return this.meta.updateField(key(object, 'object'), key(field, 'field'), patch, lang());
   }
@@ -95,6 +76,6 @@ export class MetadataController {
   @RequireRight('designer')
   @HttpCode(204)
   async removeField(@Param('object') object: string, @Param('field') field: string, @Query() q: unknown) {
-    await this.meta.deleteField(key(object, 'object'), key(field, 'field'), parseInput(Purge, q).purge === 'true');
+    await this.meta.deleteField(key(object, 'object'), key(field, 'field'), parseInput(PurgeQuery, q).purge === 'true');
   }
 }

@@ -1,6 +1,7 @@
 import { Global, Module } from '@nestjs/common';
 import { MetadataService } from './metadata.service.js';
 import { FormsService } from './forms.service.js';
+import { StoredFieldTypesCheck } from './stored-field-types.check.js';
 import { MetadataController } from './metadata.controller.js';
 import { FormsController } from './forms.controller.js';
 import { AuditModule } from '../audit/audit.module.js';
@@ -8,7 +9,7 @@ import { AuditModule } from '../audit/audit.module.js';
 @Global()
 @Module({
   imports: [AuditModule],
-  providers: [MetadataService, FormsService],
+  providers: [MetadataService, FormsService, StoredFieldTypesCheck],
   controllers: [MetadataController, FormsController],
   exports: [MetadataService, FormsService],
 })

@@ -5,28 +5,30 @@
  * servers pick changes up without a restart.
  */
 import { Injectable } from '@nestjs/common';
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PoolClient } from 'pg';
-import { validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
+import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
-import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, tableOf } from './field-types.js';
+import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, referencesOf, tableOf } from './field-types.js';
 import type { MetaSnapshot, ObjectMeta } from './metadata.types.js';
+import { hasAnyRow, systemRead } from '../records/system-reads.js';
 import './metadata.messages.js';
+import { advisoryXactLock } from '../database/advisory-locks.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
 
 const FRESH_MS = 500;
 
 /**
- * A caller's open transaction (templates install many changes in one): while it is in scope, every
- * metadata read — including those of other services, e.g. records written in the same transaction —
- * sees its uncommitted objects and fields. Such snapshots are never shared nor cached past the scope.
+ * A transaction that changes metadata (templates install many changes in one) keeps its own
+ * snapshot in its unit of work: from then on every metadata read in it — including those of other
+ * services, e.g. records written in the same transaction — sees its uncommitted objects and fields.
+ * Such snapshots are never shared nor cached past the transaction.
  */
 interface TxScope {
-  client: PoolClient;
   snapshot: MetaSnapshot | null;
 }
-const txScope = new AsyncLocalStorage<TxScope>();
+const TX_SNAPSHOT = Symbol('metadata snapshot of this transaction');
 /** Versions of in-transaction snapshots: negative and unique, so caches keyed by version never mix them with committed ones. */
 let txSnapshotSeq = 0;
 
@@ -88,14 +90,16 @@ export class MetadataService {
   // ---------- reading (cached) ----------
 
   async current(): Promise<MetaSnapshot> {
-    const scoped = txScope.getStore();
-    if (scoped) {
-      scoped.snapshot ??= await this.load(-(++txSnapshotSeq), scoped.client);
+    const uow = UnitOfWork.current();
+    const scoped = uow?.slots.get(TX_SNAPSHOT) as TxScope | undefined;
+    if (uow && scoped) {
+      scoped.snapshot ??= await this.load(-(++txSnapshotSeq), uow.client);
       return scoped.snapshot;
     }
     const now = Date.now();
     if (this.snapshot && now - this.checkedAt < FRESH_MS) return this.snapshot;
-    const row = await this.db.one<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
+    // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
+    const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
     this.checkedAt = now;
     const version = Number(row?.value ?? 0);
     if (this.snapshot && this.snapshot.version === version) return this.snapshot;
@@ -111,14 +115,25 @@ export class MetadataService {
   }
 
   /**
-   * Runs fn with `client`'s transaction as the source of metadata: reads inside (of this service and
-   * of services calling it) see the transaction's uncommitted changes. Without a client, just runs fn.
+   * Runs fn in `client`'s transaction (its unit of work) with that transaction as the source of
+   * metadata: reads inside (of this service and of services calling it) see its uncommitted changes.
+   * Without a client, just runs fn.
    */
   async within<T>(client: PoolClient | undefined, fn: () => Promise<T>): Promise<T> {
     if (!client) return fn();
-    const cur = txScope.getStore();
-    if (cur && cur.client === client) return fn();
-    return txScope.run({ client, snapshot: null }, fn);
+    return UnitOfWork.run(client, () => {
+      this.scopeToTransaction();
+      return fn();
+    });
+  }
+
+  /** From now on, metadata reads in the ambient transaction see its own (uncommitted) state. */
+  private scopeToTransaction(): void {
+    const uow = UnitOfWork.current();
+    if (!uow) return;
+    const scoped = uow.slots.get(TX_SNAPSHOT) as TxScope | undefined;
+    if (scoped) scoped.snapshot = null;
+    else uow.slots.set(TX_SNAPSHOT, { snapshot: null } satisfies TxScope);
   }
 
   private async load(version: number, client?: PoolClient): Promise<MetaSnapshot> {
@@ -146,7 +161,7 @@ export class MetadataService {
 
   async object(key: string): Promise<ObjectMeta> {
     let o = (await this.current()).objects.get(key);
-    if (!o && !txScope.getStore()) {
+    if (!o && !UnitOfWork.slot(TX_SNAPSHOT)) {
       // A miss may be an object another process created in the last moments: check the version now
       // rather than answer 404 from a cache up to FRESH_MS old (one extra query, only on a miss).
       this.checkedAt = 0;
@@ -167,31 +182,24 @@ export class MetadataService {
   }
 
   /**
-   * Runs a metadata change: one transaction for rows + DDL, then the cache is dropped. With `client`,
-   * the change joins the caller's transaction (which commits or rolls back everything together).
+   * Runs a metadata change: one transaction for rows + DDL, then the cache is dropped. Inside an open
+   * unit of work (or `client`'s, for callers that pass theirs) the change joins it, and the rest of
+   * that transaction reads its uncommitted metadata; everything commits or rolls back together.
    */
   private async change<T>(fn: (c: PoolClient) => Promise<T>, client?: PoolClient): Promise<T> {
-    const run = async (c: PoolClient) => {
-      // Metadata changes are rare: serialize them so two designers cannot interleave DDL.
-      await c.query('SELECT pg_advisory_xact_lock(7240010)');
-      const out = await fn(c);
-      await this.bump(c);
-      return out;
-    };
-    if (client) {
-      return this.within(client, async () => {
-        try {
-          return await run(client);
-        } finally {
-          const scoped = txScope.getStore();
-          if (scoped) scoped.snapshot = null;
-          this.invalidate();
-        }
-      });
-    }
+    if (client) return UnitOfWork.run(client, () => this.change(fn));
+    const joined = this.db.inTransaction();
     try {
-      return await this.db.tx(run);
+      return await this.db.tx(async (c) => {
+        // Metadata changes are rare: serialize them so two designers cannot interleave DDL.
+        await advisoryXactLock(c, 'metadata.change');
+        if (joined) this.scopeToTransaction();
+        const out = await fn(c);
+        await this.bump(c);
+        return out;
+      });
     } finally {
+      if (joined) this.scopeToTransaction();
       this.invalidate();
     }
   }
@@ -239,7 +247,7 @@ export class MetadataService {
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_org`.slice(0, 63))} ON ${t} (org_unit_id)`);
       let position = 0;
       for (const f of input.fields ?? []) await this.addFieldIn(c, input.key, f, position++, lang);
-      await this.audit.record({ action: 'meta.object.create', object: input.key, data: { label: input.label, fields: (input.fields ?? []).map((f) => f.key) } }, c);
+      await this.audit.record({ action: 'meta.object.create', object: input.key, data: { label: input.label, fields: (input.fields ?? []).map((f) => f.key) } });
     }, client);
     return this.read(client, () => this.object(input.key));
   }
@@ -255,7 +263,7 @@ export class MetadataService {
         [key, patch.label === undefined ? null : JSON.stringify(patch.label), patch.description !== undefined, patch.description ?? null,
          patch.app !== undefined, patch.app ?? null, patch.icon !== undefined, patch.icon ?? null, patch.titleField !== undefined, patch.titleField ?? null],
       );
-      await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } }, c);
+      await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } });
     }, client);
     return this.read(client, () => this.object(key));
   }
@@ -270,12 +278,11 @@ export class MetadataService {
       if (refs.rowCount) throw new AppError(409, 'meta.object_in_use', { object: key, by: refs.rows.map((r) => `${r.object_key}.${r.key}`).join(', ') });
       const forms = await c.query<{ key: string }>('SELECT key FROM crm.forms WHERE object_key = $1', [key]);
       if (forms.rowCount) throw new AppError(409, 'meta.object_in_use', { object: key, by: forms.rows.map((r) => r.key).join(', ') });
-      const rows = await c.query(`SELECT 1 FROM ${tableOf(key)} LIMIT 1`);
-      if (rows.rowCount && !purge) throw new AppError(409, 'meta.object_has_records', { object: key });
+      if (!purge && (await hasAnyRow(c, systemRead('metadata: drop an object only when its table is empty'), key))) throw new AppError(409, 'meta.object_has_records', { object: key });
       await c.query(`DROP TABLE ${tableOf(key)}`);
       await c.query('DELETE FROM crm.fields WHERE object_key = $1', [key]);
       await c.query('DELETE FROM crm.objects WHERE key = $1', [key]);
-      await this.audit.record({ action: 'meta.object.delete', object: key, data: { purge } }, c);
+      await this.audit.record({ action: 'meta.object.delete', object: key, data: { purge } });
     }, client);
   }
 
@@ -287,7 +294,7 @@ export class MetadataService {
       if (!o.rowCount) throw new AppError(404, 'meta.object_not_found', { object: objectKey });
       const { rows } = await c.query<{ n: number }>('SELECT coalesce(max(position), -1) + 1 AS n FROM crm.fields WHERE object_key = $1', [objectKey]);
       await this.addFieldIn(c, objectKey, field, rows[0].n, lang);
-      await this.audit.record({ action: 'meta.field.create', object: objectKey, recordId: field.key, data: { field } }, c);
+      await this.audit.record({ action: 'meta.field.create', object: objectKey, recordId: field.key, data: { field } });
     }, client);
     return this.read(client, async () => (await this.object(objectKey)).byKey.get(field.key)!);
   }
@@ -297,7 +304,7 @@ export class MetadataService {
     if (existing.rows[0]) {
       throw new AppError(409, existing.rows[0].deleted_at ? 'meta.field_deleted_exists' : 'meta.field_exists', { field: f.key });
     }
-    if (f.type === 'relation') {
+    if (fieldType(f.type).server.references === 'target') {
       const target = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [f.target]);
       if (!target.rowCount) throw new AppError(400, 'meta.relation_target_missing', { target: f.target }, [{ path: '/target', code: 'not_found', message: lang === 'en' ? 'no such object' : '目标对象不存在' }]);
     }
@@ -313,19 +320,14 @@ export class MetadataService {
   private async addColumn(c: PoolClient, objectKey: string, f: FieldDef): Promise<void> {
     const t = tableOf(objectKey);
     const col = quoteIdent(f.key);
-    let type = columnType(f);
-    if (!isEncrypted(f)) {
-      if (f.type === 'relation') type += ` REFERENCES ${tableOf(f.target!)}(id)`;
-      if (f.type === 'user') type += ' REFERENCES crm.users(id)';
-      if (f.type === 'org_unit') type += ' REFERENCES crm.org_units(id)';
-    }
-    await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${type}`);
+    await c.query(`ALTER TABLE ${t} ADD COLUMN ${col} ${columnType(f)}${referencesOf(f)}`);
+    const server = fieldType(f.type).server;
     if (isEncrypted(f)) {
       await c.query(`ALTER TABLE ${t} ADD COLUMN ${quoteIdent(hashColumn(f.key))} text`);
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'h')} ON ${t} (${quoteIdent(hashColumn(f.key))})`);
-    } else if (['relation', 'user', 'org_unit'].includes(f.type)) {
-      await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'fk')} ON ${t} (${col})`);
-    } else if (f.type === 'multiselect' || f.type === 'tags') {
+    } else if (server.index === 'btree') {
+      await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, server.references ? 'fk' : 'ix')} ON ${t} (${col})`);
+    } else if (server.index === 'gin') {
       await c.query(`CREATE INDEX ${this.indexName(objectKey, f.key, 'gin')} ON ${t} USING gin (${col})`);
     }
     if (f.unique) await this.createUnique(c, objectKey, f);
@@ -361,7 +363,7 @@ export class MetadataService {
       if (problems.length) throw new AppError(400, 'meta.invalid_field', {}, problems);
       const t = tableOf(objectKey);
       const col = quoteIdent(fieldKey);
-      const hasRows = (await c.query(`SELECT 1 FROM ${t} LIMIT 1`)).rowCount! > 0;
+      const hasRows = await hasAnyRow(c, systemRead('metadata: retype a column only when no row holds data'), objectKey);
 
       if (isEncrypted(before) !== isEncrypted(after)) {
         if (hasRows) throw new AppError(409, 'meta.sensitivity_change_refused', { field: fieldKey });
@@ -369,7 +371,9 @@ export class MetadataService {
         await this.addColumn(c, objectKey, after);
       } else if (columnType(before) !== columnType(after) || before.target !== after.target) {
         const using = conversionUsing(before, after, col);
-        if (using === null || before.type === 'relation' || after.type === 'relation') {
+        // A relation's column carries a foreign key to its target: converting it is refused.
+        const relates = (f: FieldDef) => fieldType(f.type).server.references === 'target';
+        if (using === null || relates(before) || relates(after)) {
           throw new AppError(409, 'meta.type_change_refused', { field: fieldKey, from: before.type, to: after.type, reason: lang === 'en' ? 'the data cannot be converted' : '现有数据无法转换' });
         }
         try {
@@ -391,7 +395,7 @@ export class MetadataService {
         [objectKey, fieldKey, JSON.stringify(after.label), after.type, !!after.required, !!after.unique, JSON.stringify(after.options ?? {}),
          after.default === undefined ? null : JSON.stringify(after.default), after.sensitivity ?? null, after.target ?? null],
       );
-      await this.audit.record({ action: 'meta.field.update', object: objectKey, recordId: fieldKey, data: { before, after } }, c);
+      await this.audit.record({ action: 'meta.field.update', object: objectKey, recordId: fieldKey, data: { before, after } });
     }, client);
     return this.read(client, async () => (await this.object(objectKey)).byKey.get(fieldKey)!);
   }
@@ -420,7 +424,7 @@ export class MetadataService {
       } else {
         await c.query('UPDATE crm.fields SET deleted_at = now(), updated_at = now() WHERE object_key = $1 AND key = $2', [objectKey, fieldKey]);
       }
-      await this.audit.record({ action: purge ? 'meta.field.purge' : 'meta.field.delete', object: objectKey, recordId: fieldKey }, c);
+      await this.audit.record({ action: purge ? 'meta.field.purge' : 'meta.field.delete', object: objectKey, recordId: fieldKey });
     }, client);
   }
 }

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OpenApiService } from './openapi.service.js';
 import { OpenApiController } from './openapi.controller.js';
 import { AuthModule } from '../auth/auth.module.js';
+import { RegisteredRoutes } from './registered-routes.js';
 
-@Module({ imports: [AuthModule], providers: [OpenApiService], controllers: [OpenApiController] })
+@Module({ imports: [AuthModule], providers: [OpenApiService, RegisteredRoutes], exports: [RegisteredRoutes], controllers: [OpenApiController] })
 export class OpenApiModule {}

@@ -1,5 +1,6 @@
 /**
- * The OpenAPI 3.1 document, generated on request from the routes above and the current metadata:
+ * The OpenAPI 3.1 document, generated on request from the routes Fastify registered (described by
+ * static-routes.ts with the shared zod schemas) and the current metadata:
  * one path set and schema per object the caller may use, with only the fields the caller may read.
  * It follows metadata changes at once because it is built from the metadata cache.
  */
@@ -10,39 +11,33 @@ import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { STATIC_ROUTES } from './static-routes.js';
+import { solutionPacks } from '../packs/pack-registry.js';
+import { RegisteredRoutes } from './registered-routes.js';
+import { ERROR_REF as ERROR, jsonSchemaOf, operation } from './route-operation.js';
+import { ErrorBodySchema } from '@crm/shared';
 
-const ERROR = { $ref: '#/components/schemas/Error' };
+// The platform's routes and those the installed solution packs contribute.
+const DOCS = new Map([...STATIC_ROUTES, ...solutionPacks().flatMap((pack) => pack.openApiRoutes ?? [])].map((r) => [`${r.method} ${r.path}`, r]));
 
 @Injectable()
 export class OpenApiService {
   constructor(
     private readonly meta: MetadataService,
     private readonly access: AccessService,
+    private readonly registered: RegisteredRoutes,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
   async document(p: Principal | null): Promise<object> {
     const rights = p ? await this.access.platformRights(p.roles) : new Set<string>();
     const paths: Record<string, Record<string, object>> = {};
-    for (const r of STATIC_ROUTES) {
-      if (r.right && !rights.has(r.right)) continue;
-      const op: Record<string, unknown> = {
-        tags: [r.tag],
-        summary: r.summary,
-        responses: { '200': { description: 'OK' }, '4XX': { description: 'Error', content: { 'application/json': { schema: ERROR } } } },
-      };
-      if (r.public) op.security = [];
-      if (r.body) op.requestBody = { content: { 'application/json': { schema: r.body } } };
-      const params = [...r.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-      if (params.length) op.parameters = params;
-      (paths[r.path] ??= {})[r.method] = op;
+    for (const r of this.registered.list()) {
+      const doc = DOCS.get(`${r.method} ${r.path}`);
+      if (doc?.right && !rights.has(doc.right)) continue;
+      (paths[r.path] ??= {})[r.method] = operation(r, doc);
     }
     const schemas: Record<string, object> = {
-      Error: {
-        type: 'object',
-        properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, code: { type: 'string' }, message: { type: 'string' } } } } }, required: ['code', 'message'] } },
-        required: ['error'],
-      },
+      Error: jsonSchemaOf(ErrorBodySchema, 'output'),
     };
     if (p) {
       for (const o of await this.meta.objects()) {

@@ -6,6 +6,7 @@
 import { AppError, type ErrorDetail } from '../common/app-error.js';
 import type { Comparable } from '../metadata/field-types.js';
 import { isHashedValue } from './filter-secrets.js';
+import { COMPARABLE_RULES, REFUSED } from './comparable-values.js';
 
 export interface ColumnInfo {
   key: string;
@@ -26,10 +27,6 @@ const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$
 const MAX_DEPTH = 8;
 const MAX_TERMS = 100;
 const MAX_IN = 1000;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DATE_RE = /^\d{4}-\d{2}-\d{2}$/;
-const TS_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2})$/;
-const NUM_RE = /^-?\d{1,30}(\.\d{1,10})?$/;
 
 class FilterProblem extends Error {
   constructor(
@@ -108,32 +105,11 @@ function resolve(value: unknown, ctx: FilterContext, path: string): unknown {
 
 function scalar(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): string {
   const value = resolve(raw, ctx, path);
-  const bad = (what: string) => new FilterProblem(path, 'type', `${col.key} needs ${what}`);
-  switch (col.comparable) {
-    case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) return bind(ctx, String(value), 'numeric');
-      if (typeof value === 'string' && NUM_RE.test(value)) return bind(ctx, value, 'numeric');
-      throw bad('a number');
-    case 'date':
-      if (typeof value === 'string' && DATE_RE.test(value) && !Number.isNaN(Date.parse(value))) return bind(ctx, value, 'date');
-      throw bad('a date YYYY-MM-DD');
-    case 'timestamp':
-      if (typeof value === 'string' && (TS_RE.test(value) || DATE_RE.test(value)) && !Number.isNaN(Date.parse(value))) return bind(ctx, value, 'timestamptz');
-      throw bad('an ISO 8601 date-time with offset');
-    case 'boolean':
-      if (typeof value === 'boolean') return bind(ctx, value, 'boolean');
-      throw bad('true or false');
-    case 'uuid':
-      if (typeof value === 'string' && UUID_RE.test(value)) return bind(ctx, value, 'uuid');
-      throw bad('an id (uuid)');
-    case 'array':
-    case 'text':
-      if (typeof value === 'string' && value.length <= 1000) return bind(ctx, value, 'text');
-      if (typeof value === 'number') return bind(ctx, String(value), 'text');
-      throw bad('a string');
-    default:
-      throw new FilterProblem(path, 'not_filterable', `${col.key} can only be tested with $null`);
-  }
+  const rule = COMPARABLE_RULES[col.comparable];
+  if (!rule.filterValue) throw new FilterProblem(path, 'not_filterable', `${col.key} can only be tested with $null`);
+  const bound = rule.filterValue(value);
+  if (bound === REFUSED) throw new FilterProblem(path, 'type', `${col.key} needs ${rule.needs}`);
+  return bind(ctx, bound, rule.cast);
 }
 
 function list(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): unknown[] {
@@ -142,7 +118,7 @@ function list(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): 
 }
 
 function elementCast(c: Comparable): string {
-  return c === 'number' ? 'numeric' : c === 'date' ? 'date' : c === 'timestamp' ? 'timestamptz' : c === 'uuid' ? 'uuid' : c === 'boolean' ? 'boolean' : 'text';
+  return COMPARABLE_RULES[c].cast;
 }
 
 function escapeLike(s: string): string {
@@ -172,17 +148,20 @@ function compileOp(col: ColumnInfo, op: string, operand: unknown, ctx: FilterCon
   }
   if (col.comparable === 'json') throw new FilterProblem(path, 'not_filterable', `${col.key} can only be tested with $null`);
   if (col.comparable === 'array') {
+    // Operands are text: a uuid[] column (attachments) is compared as text[] (on a text[] column the
+    // cast is no cast at all, so its GIN index still serves).
+    const sql = `${col.sql}::text[]`;
     switch (op) {
       case '$contains':
       case '$eq':
-        if (Array.isArray(operand)) return `${col.sql} @> ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
-        return `${col.sql} @> ARRAY[${scalar(col, operand, ctx, path)}]`;
+        if (Array.isArray(operand)) return `${sql} @> ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
+        return `${sql} @> ARRAY[${scalar(col, operand, ctx, path)}]`;
       case '$in':
-        return `${col.sql} && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
+        return `${sql} && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')}`;
       case '$nin':
-        return `NOT (coalesce(${col.sql}, '{}') && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')})`;
+        return `NOT (coalesce(${sql}, '{}') && ${bind(ctx, list(col, operand, ctx, path).map(String), 'text[]')})`;
       case '$ne':
-        return `NOT (coalesce(${col.sql}, '{}') @> ARRAY[${scalar(col, operand, ctx, path)}])`;
+        return `NOT (coalesce(${sql}, '{}') @> ARRAY[${scalar(col, operand, ctx, path)}])`;
       default:
         throw new FilterProblem(path, 'not_supported', `${op} does not apply to the list field ${col.key}`);
     }
@@ -271,14 +250,5 @@ export function afterCursor(keys: SortKey[], cursor: unknown[], idSql: string, c
 }
 
 function cursorValueOk(c: Comparable, v: unknown): boolean {
-  if (v === null) return true;
-  switch (c) {
-    case 'number': return (typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && NUM_RE.test(v));
-    case 'date': return typeof v === 'string' && DATE_RE.test(v) && !Number.isNaN(Date.parse(v));
-    case 'timestamp': return typeof v === 'string' && TS_RE.test(v) && !Number.isNaN(Date.parse(v));
-    case 'boolean': return typeof v === 'boolean';
-    case 'uuid': return typeof v === 'string' && UUID_RE.test(v);
-    case 'text': return typeof v === 'string' && v.length <= 2000;
-    default: return false;
-  }
+  return v === null || COMPARABLE_RULES[c].cursorOk(v);
 }

@@ -1,11 +1,13 @@
 /**
  * Converts record values between the wire format of API.md and table columns: encryption and the
- * search hash of sensitive fields, arrays, JSON; and back, with masking and hiding per field mode.
+ * search hash of sensitive fields, and each type's codec (records/field-codecs.ts, named by the type's
+ * server descriptor); and back, with masking and hiding per field mode.
  */
-import { maskValue, type FieldDef } from '@crm/form-engine';
+import { fieldType, maskValue, type FieldDef } from '@crm/form-engine';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { hashColumn, isEncrypted } from '../metadata/field-types.js';
 import type { FieldMode } from '../access/permission.types.js';
+import { codecOf } from './field-codecs.js';
 
 export const SYSTEM_OUT = ['id', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version'] as const;
 
@@ -19,7 +21,8 @@ export function encodeValues(fields: FieldDef[], value: Record<string, unknown>,
   const out = new Map<string, unknown>();
   for (const f of fields) {
     const v = value[f.key];
-    const present = v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0 && f.type !== 'json');
+    const server = fieldType(f.type).server;
+    const present = v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0 && !server.keepsEmptyList);
     if (isEncrypted(f)) {
       out.set(f.key, present ? crypto.encrypt(JSON.stringify(v)) : null);
       out.set(hashColumn(f.key), present ? crypto.searchHash(hashInput(v)) : null);
@@ -29,26 +32,15 @@ export function encodeValues(fields: FieldDef[], value: Record<string, unknown>,
       out.set(f.key, null);
       continue;
     }
-    if (f.type === 'json' || f.type === 'computed') out.set(f.key, JSON.stringify(v));
-    else out.set(f.key, v);
+    out.set(f.key, codecOf(server.codec).encode(v));
   }
   return out;
 }
 
+/** The cast of a bound parameter written to `column` (a field's own column or its hash column). */
 export function sqlCastFor(f: FieldDef, column: string): string {
   if (column.endsWith('__h') || isEncrypted(f)) return 'text';
-  switch (f.type) {
-    case 'multiselect': case 'tags': return 'text[]';
-    case 'attachment': return 'uuid[]';
-    case 'json': case 'computed': return 'jsonb';
-    case 'relation': case 'user': case 'org_unit': return 'uuid';
-    case 'integer': return 'bigint';
-    case 'decimal': case 'money': case 'percent': return 'numeric';
-    case 'date': return 'date';
-    case 'datetime': return 'timestamptz';
-    case 'boolean': return 'boolean';
-    default: return 'text';
-  }
+  return fieldType(f.type).server.cast;
 }
 
 /** The stored value of one field, decrypted (for the server's own use, never sent as is). */
@@ -61,9 +53,7 @@ export function decodeField(f: FieldDef, raw: unknown, crypto: FieldCrypto): unk
       return null;
     }
   }
-  if (f.type === 'datetime' && raw instanceof Date) return raw.toISOString();
-  if (f.type === 'integer' && typeof raw === 'string') return Number(raw);
-  return raw;
+  return codecOf(fieldType(f.type).server.codec).decode(raw);
 }
 
 /** Full stored record (decrypted, all fields) — for validation, triggers and audit. */

@@ -1,13 +1,14 @@
 /**
- * CSV export of a filtered record list: the `export` action on top of `read`, the same row scope,
- * field modes and masking as every read, a row cap, an audit entry, and cells that cannot be
- * mistaken for spreadsheet formulas.
+ * CSV export of a filtered record list: the `export` action on top of `read`, pages read through
+ * the scoped reader (the same row scope, field modes and masking as every read), a row cap, an
+ * audit entry, and cells that cannot be mistaken for spreadsheet formulas.
  */
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
 import { pickText, type Lang } from '@crm/form-engine';
 import type { Readable } from 'node:stream';
-import { RecordsService, type QueryInput } from './records.service.js';
+import { RecordsService } from './records.service.js';
+import { ScopedReader, type QueryInput } from './scoped-reader.js';
 import { AccessService } from '../access/access.service.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -29,6 +30,7 @@ export function safeCell(v: unknown): string {
 export class RecordsExportService {
   constructor(
     private readonly records: RecordsService,
+    private readonly reader: ScopedReader,
     private readonly access: AccessService,
     private readonly meta: MetadataService,
     private readonly audit: AuditService,
@@ -40,7 +42,7 @@ export class RecordsExportService {
     if (!acc.can('export') || !acc.can('read')) throw new AppError(403, 'records.forbidden_action', { object: objectKey, action: 'export' });
     const fields = o.fields.filter((f) => acc.fieldMode(f.key) !== 'none' && (!q.fields || q.fields.includes(f.key)));
     // Validate the query before answering 200: a bad filter must still be a 400.
-    const first = await this.records.query(objectKey, { ...q, limit: 500 }, p);
+    const first = await this.reader.query(objectKey, { ...q, limit: 500 }, p);
     // The entry keeps a value on an encrypted field only as its keyed hash (and mask): the trail must not become a copy of it.
     const filter = q.filter === undefined || q.filter === null ? null : protectFilter(q.filter, o.byKey, (v) => this.records.crypto.searchHash(hashInput(v)));
     await this.audit.record({ action: 'record.export', object: objectKey, data: { filter, sort: q.sort ?? null, fields: fields.map((f) => f.key) } });
@@ -56,7 +58,7 @@ export class RecordsExportService {
             if (!out.write([r.id, ...fields.map((f) => safeCell(r[f.key])), safeCell(r.updated_at)])) await new Promise((res) => out.once('drain', res));
           }
           if (!page.nextCursor || rows >= EXPORT_MAX_ROWS) break;
-          page = await this.records.query(objectKey, { ...q, limit: 500, cursor: page.nextCursor }, p);
+          page = await this.reader.query(objectKey, { ...q, limit: 500, cursor: page.nextCursor }, p);
         }
         out.end();
       } catch (err) {

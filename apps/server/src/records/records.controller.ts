@@ -1,30 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RecordsExportService } from './records-export.js';
-import { z } from 'zod';
-import { RecordsService, MAX_LIMIT } from './records.service.js';
+import { KEY_PATTERN, RecordExportQuery, RecordListQuery, RecordQueryBody } from '@crm/shared';
+import { RecordsService } from './records.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { RequestContext } from '../common/request-context.js';
 import { AppError } from '../common/app-error.js';
 
-const KEY = /^[a-z][a-z0-9_]{0,62}$/;
-const ListQuery = z.object({
-  filter: z.string().max(20000).optional(),
-  sort: z.string().max(500).optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_LIMIT).optional(),
-  cursor: z.string().max(2000).optional(),
-  fields: z.string().max(2000).optional(),
-  total: z.enum(['true', 'false']).optional(),
-}).strict();
-const QueryBody = z.object({
-  filter: z.record(z.string(), z.unknown()).optional(),
-  sort: z.string().max(500).optional(),
-  limit: z.number().int().min(1).max(MAX_LIMIT).optional(),
-  cursor: z.string().max(2000).optional(),
-  fields: z.array(z.string().max(63)).max(500).optional(),
-  total: z.boolean().optional(),
-}).strict();
+const KEY = KEY_PATTERN;
 
 function object(k: string): string {
   if (!KEY.test(k)) throw new AppError(404, 'meta.object_not_found', { object: k.slice(0, 64) });
@@ -44,7 +28,7 @@ export class RecordsController {
   /** CSV (UTF-8 with BOM, opens in Excel) of the filtered list; needs the `export` action. */
   @Get(':object/export')
   async export(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal, @Res() reply: FastifyReply) {
-    const q = parseInput(ListQuery.omit({ limit: true, cursor: true, total: true }).extend({ format: z.enum(['csv']).default('csv') }), query);
+    const q = parseInput(RecordExportQuery, query);
     let filter: unknown;
     if (q.filter) {
       try {
@@ -68,7 +52,7 @@ export class RecordsController {
 
   @Get(':object')
   list(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal) {
-    const q = parseInput(ListQuery, query);
+    const q = parseInput(RecordListQuery, query);
     let filter: unknown;
     if (q.filter) {
       try {
@@ -83,7 +67,7 @@ export class RecordsController {
   @Post(':object/query')
   @HttpCode(200)
   query(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal) {
-    return this.records.query(object(o), parseInput(QueryBody, body), p);
+    return this.records.query(object(o), parseInput(RecordQueryBody, body), p);
   }
 
   @Get(':object/:id')

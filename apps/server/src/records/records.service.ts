@@ -12,62 +12,37 @@ import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
-import type { ObjectAction, Scope } from '../access/permission.types.js';
+import type { ObjectAction } from '../access/permission.types.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
-import { comparableOf, hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
+import { quoteIdent, tableOf } from '../metadata/field-types.js';
 import { FieldCrypto } from '../crypto/field-crypto.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
-import { afterCursor, compileFilter, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
-import { decodeRow, encodeValues, forAudit, hashInput, present, sqlCastFor } from './record-codec.js';
-import { assertReferencesReadable, badReference, newReferences, readableFiles, type ReaderDeps } from './reference-guard.js';
+import { UnitOfWork } from '../database/unit-of-work.js';
+import type { ColumnInfo } from './filter-compiler.js';
+import { decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record-codec.js';
+import { assertReferencesReadable, badReference, newReferences } from './reference-guard.js';
+import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
 import './records.messages.js';
 
-export const MAX_LIMIT = 500;
-
-export interface QueryInput {
-  filter?: unknown;
-  sort?: string;
-  limit?: number;
-  cursor?: string;
-  fields?: string[];
-  total?: boolean;
-}
+export { MAX_LIMIT, type QueryInput } from './scoped-reader.js';
 
 export interface WriteOptions {
   lang: Lang;
   /** A published form: its compiled validator replaces the object's own. */
   form?: { key: string; version: number; compiled: CompiledForm };
-  /** Run inside this transaction instead of a new one (workflow, templates). */
+  /**
+   * Joins this open transaction (kept for callers that still hold a client; the ambient unit of
+   * work, see database/unit-of-work.ts, is the one mechanism and is joined without it).
+   */
   client?: PoolClient;
 }
-
-const SYSTEM_COLUMNS: [string, ColumnInfo['comparable']][] = [
-  ['id', 'uuid'], ['created_at', 'timestamp'], ['updated_at', 'timestamp'], ['created_by', 'uuid'], ['updated_by', 'uuid'],
-  ['owner_id', 'uuid'], ['org_unit_id', 'uuid'], ['version', 'number'],
-];
 
 function pickFields(record: Record<string, unknown>, fields: FieldDef[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of fields) if (record[f.key] !== null && record[f.key] !== undefined) out[f.key] = record[f.key];
   return out;
-}
-
-function encodeCursor(values: unknown[]): string {
-  return Buffer.from(JSON.stringify(values)).toString('base64url');
-}
-
-function decodeCursor(cursor: string, n: number): unknown[] {
-  try {
-    if (cursor.length > 2000) throw new Error('long');
-    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (!Array.isArray(v) || v.length !== n) throw new Error('shape');
-    for (const x of v) if (x !== null && typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw new Error('value');
-    return v;
-  } catch {
-    throw new AppError(400, 'records.invalid_cursor');
-  }
 }
 
 @Injectable()
@@ -80,6 +55,7 @@ export class RecordsService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
+    private readonly reader: ScopedReader,
     @Inject('FIELD_CRYPTO') crypto: FieldCrypto,
   ) {
     this.crypto = crypto;
@@ -92,47 +68,14 @@ export class RecordsService {
     return compileForm(o.fields, null, { cacheKey: `object:${o.key}@${version}` });
   }
 
-  /** Columns a caller may filter and sort on (all of them for scope filters). */
+  /** Columns a caller may filter and sort on (the scoped reader's). */
   columns(o: ObjectMeta, acc: ObjectAccess | null): Map<string, ColumnInfo> {
-    const cols = new Map<string, ColumnInfo>();
-    for (const [k, c] of SYSTEM_COLUMNS) cols.set(k, { key: k, sql: `t.${quoteIdent(k)}`, comparable: c });
-    for (const f of o.fields) {
-      const mode = acc ? acc.fieldMode(f.key) : 'write';
-      const sensitive = (f.sensitivity ?? 0) >= 3;
-      // Filtering on what one may not read would reveal it one guess at a time.
-      if (acc && (mode === 'none' || mode === 'masked' || (sensitive && !acc.unmask))) continue;
-      const info: ColumnInfo = { key: f.key, sql: `t.${quoteIdent(f.key)}`, comparable: comparableOf(f.type) };
-      if (isEncrypted(f)) info.encrypted = { hashSql: `t.${quoteIdent(hashColumn(f.key))}`, hash: (v) => this.crypto.searchHash(hashInput(v)) };
-      cols.set(f.key, info);
-    }
-    return cols;
+    return this.reader.columns(o, acc);
   }
 
-  /** The row scope of an action as SQL (OR of the granting roles' scopes); FALSE when none. */
+  /** The row scope of an action as SQL (the scoped reader's; writers scope their UPDATEs with it). */
   scopeSql(o: ObjectMeta, acc: ObjectAccess, action: ObjectAction, p: Principal | null, params: unknown[]): string {
-    if (!p) return 'TRUE';
-    const scopes: Scope[] = acc.scopes(action);
-    if (scopes.length === 0) return 'FALSE';
-    // Decided before binding anything: a parameter bound for a dropped part would be left untyped.
-    if (scopes.includes('all')) return 'TRUE';
-    const bindv = (v: unknown, cast: string) => {
-      params.push(v);
-      return `$${params.length}::${cast}`;
-    };
-    const parts = scopes.map((s) => {
-      if (s === 'all') return 'TRUE';
-      if (s === 'own') return `t.owner_id = ${bindv(p.id, 'uuid')}`;
-      if (!p.orgUnitId && s !== null && typeof s === 'string') return 'FALSE';
-      if (s === 'team') return `t.owner_id IN (SELECT u.id FROM crm.users u WHERE u.org_unit_id = ${bindv(p.orgUnitId, 'uuid')})`;
-      if (s === 'org_unit') return `t.org_unit_id = ${bindv(p.orgUnitId, 'uuid')}`;
-      if (s === 'org_subtree') return `t.org_unit_id IN (SELECT ou.id FROM crm.org_units ou WHERE ${bindv(p.orgUnitId, 'uuid')} = ANY(ou.path))`;
-      if (typeof s === 'object' && s && 'filter' in s) {
-        const ctx: FilterContext = { columns: this.columns(o, null), params, userVars: { id: p.id, orgUnitId: p.orgUnitId, username: p.username } };
-        return `(${compileFilter(s.filter, ctx)})`;
-      }
-      return 'FALSE';
-    });
-    return parts.includes('TRUE') ? 'TRUE' : `(${parts.join(' OR ')})`;
+    return this.reader.scopeSql(o, acc, action, p, params);
   }
 
   private async accessFor(p: Principal | null, objectKey: string, action: ObjectAction): Promise<{ o: ObjectMeta; acc: ObjectAccess }> {
@@ -194,17 +137,16 @@ export class RecordsService {
     }
   }
 
-  private get references(): ReaderDeps {
-    return { reader: this, access: this.access, objects: () => this.meta.objects() };
+  /** Runs fn in `client`'s transaction when a caller passes one, else as is (ambient or pool). */
+  private bound<T>(client: PoolClient | undefined, fn: () => Promise<T>): Promise<T> {
+    return client ? UnitOfWork.run(client, fn) : fn();
   }
 
-  /** Whether the principal may download a file: their own upload, or held by a record they may read. */
-  async fileReadable(fileId: string, p: Principal): Promise<boolean> {
-    return (await readableFiles(this.references, [fileId], p, 'download', this.db.pool)).size > 0;
-  }
-
-  private withTx<T>(client: PoolClient | undefined, fn: (c: PoolClient) => Promise<T>): Promise<T> {
-    return client ? fn(client) : this.db.tx(fn);
+  /** The ambient transaction (joined; `client` binds it for callers that pass one), else a new one. */
+  private withTx<T>(client: PoolClient | undefined, fn: (c: PoolClient, joined: boolean) => Promise<T>): Promise<T> {
+    if (client) return UnitOfWork.run(client, () => fn(client, true));
+    const joined = this.db.inTransaction();
+    return this.db.tx((c) => fn(c, joined));
   }
 
   // ---------- writes ----------
@@ -219,7 +161,7 @@ export class RecordsService {
     const result = compiled.process(given, { lang: opts.lang, now });
     if (!result.ok) throw this.invalid(result.errors);
     const value = result.value;
-    await assertReferencesReadable(this.references, newReferences(o.fields, value), p, opts.client ?? this.db.pool);
+    await this.bound(opts.client, () => assertReferencesReadable(this.reader, newReferences(o.fields, value), p));
 
     // The record's id is chosen here so that the audit entry can name it in the same statement.
     const id = randomUUID();
@@ -242,7 +184,7 @@ export class RecordsService {
     const probe = { object: o.key, recordId: id, record: value, by: p };
     const events: DomainEvent[] = [{ type: 'record.created', ...probe }];
     if (opts.form) events.push({ type: 'form.submitted', formKey: opts.form.key, formVersion: opts.form.version, ...probe });
-    if (!opts.client && !o.fields.some((f) => f.type === 'auto_number') && !(await this.events.interested(events))) {
+    if (!opts.client && !this.db.inTransaction() && !o.fields.some((f) => f.type === 'auto_number') && !(await this.events.interested(events))) {
       const { cols, params, casts } = insert(value);
       const audit = this.audit.insertParts(
         { action: 'record.create', object: o.key, recordId: id, data: { after: forAudit(o.fields, { ...value, id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } },
@@ -264,17 +206,17 @@ export class RecordsService {
       return present(o.fields, decodeRow(o.fields, row, this.crypto), acc.fieldMode, acc.unmask).view;
     }
 
-    return this.withTx(opts.client, async (c) => {
+    return this.withTx(opts.client, async (c, joined) => {
       await this.nextAutoNumbers(c, o, value, now);
       const { cols, params, casts } = insert(value);
-      const row = await this.guardedWrite(c, !!opts.client, o, () =>
+      const row = await this.guardedWrite(c, joined, o, () =>
         c.query(
           `INSERT INTO ${tableOf(o.key)} (${cols.map(quoteIdent).join(', ')})
            VALUES (${params.map((_, i) => `$${i + 1}::${casts[i]}`).join(', ')}) RETURNING *`,
           params,
         ));
       const record = decodeRow(o.fields, row, this.crypto);
-      await this.audit.record({ action: 'record.create', object: o.key, recordId: String(record.id), data: { after: forAudit(o.fields, record), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }, c);
+      await this.audit.record({ action: 'record.create', object: o.key, recordId: String(record.id), data: { after: forAudit(o.fields, record), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } });
       await this.events.emit({ type: 'record.created', object: o.key, recordId: String(record.id), record, by: p }, c);
       if (opts.form) {
         await this.events.emit({ type: 'form.submitted', formKey: opts.form.key, formVersion: opts.form.version, object: o.key, recordId: String(record.id), record, by: p }, c);
@@ -291,21 +233,17 @@ export class RecordsService {
     this.assertWritable(acc, Object.keys(changes).filter((k) => o.byKey.has(k)));
     const compiled = await this.objectCompiled(o);
 
-    return this.withTx(opts.client, async (c) => {
-      const params: unknown[] = [id];
-      const scope = this.scopeSql(o, acc, 'update', p, params);
-      const found = await c.query(`SELECT * FROM ${tableOf(o.key)} t WHERE t.id = $1::uuid AND t.deleted_at IS NULL AND ${scope} FOR UPDATE`, params);
-      if (!found.rows[0]) throw new AppError(404, 'records.not_found');
-      const current = found.rows[0] as Record<string, unknown>;
-      if (current.version !== version) throw new AppError(409, 'records.stale_version', { current: current.version });
-      const previous = decodeRow(o.fields, current, this.crypto);
+    return this.withTx(opts.client, async (c, joined) => {
+      const previous = await this.reader.stored(o.key, id, p ?? systemRead('platform write'), { action: 'update', forUpdate: true });
+      if (!previous) throw new AppError(404, 'records.not_found');
+      if (previous.version !== version) throw new AppError(409, 'records.stale_version', { current: previous.version });
       const merged = { ...pickFields(previous, o.fields), ...changes };
       for (const f of o.fields) if (f.type === 'auto_number' || f.type === 'computed') delete merged[f.key];
       const result = compiled.process(merged, { lang: opts.lang, previous: pickFields(previous, o.fields) });
       if (!result.ok) throw this.invalid(result.errors);
       const value = result.value;
       for (const f of o.fields) if (f.type === 'auto_number') value[f.key] = previous[f.key];
-      await assertReferencesReadable(this.references, newReferences(o.fields, value, previous), p, c);
+      await assertReferencesReadable(this.reader, newReferences(o.fields, value, previous), p);
       const encoded = encodeValues(o.fields, value, this.crypto);
       const sets = ['version = version + 1', 'updated_at = now()', `updated_by = $2::uuid`];
       const up: unknown[] = [id, p?.id ?? null];
@@ -313,11 +251,11 @@ export class RecordsService {
         up.push(v);
         sets.push(`${quoteIdent(col)} = $${up.length}::${sqlCastFor(o.byKey.get(col.replace(/__h$/, ''))!, col)}`);
       }
-      const row = await this.guardedWrite(c, !!opts.client, o, () =>
+      const row = await this.guardedWrite(c, joined, o, () =>
         c.query(`UPDATE ${tableOf(o.key)} SET ${sets.join(', ')} WHERE id = $1::uuid RETURNING *`, up));
       const record = decodeRow(o.fields, row, this.crypto);
       const changed = o.fields.filter((f) => JSON.stringify(previous[f.key] ?? null) !== JSON.stringify(record[f.key] ?? null)).map((f) => f.key);
-      await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed } }, c);
+      await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed } });
       await this.events.emit({ type: 'record.updated', object: o.key, recordId: id, record, previous, changed, by: p }, c);
       return present(o.fields, record, acc.fieldMode, acc.unmask).view;
     });
@@ -334,91 +272,23 @@ export class RecordsService {
         params,
       );
       if (!res.rowCount) throw new AppError(404, 'records.not_found');
-      await this.audit.record({ action: 'record.delete', object: o.key, recordId: id }, c);
+      await this.audit.record({ action: 'record.delete', object: o.key, recordId: id });
       await this.events.emit({ type: 'record.deleted', object: o.key, recordId: id, by: p }, c);
     });
   }
 
-  // ---------- reads ----------
+  // ---------- reads (the scoped reader's) ----------
 
-  async get(objectKey: string, id: string, p: Principal | null): Promise<Record<string, unknown>> {
-    const { o, acc } = await this.accessFor(p, objectKey, 'read');
-    const params: unknown[] = [id];
-    const scope = this.scopeSql(o, acc, 'read', p, params);
-    const row = await this.db.one(`SELECT * FROM ${tableOf(o.key)} t WHERE t.id = $1::uuid AND t.deleted_at IS NULL AND ${scope}`, params);
-    if (!row) throw new AppError(404, 'records.not_found');
-    const { view, unmaskedSensitive } = present(o.fields, decodeRow(o.fields, row, this.crypto), acc.fieldMode, acc.unmask);
-    if (unmaskedSensitive.length && p) {
-      await this.audit.record({ action: 'record.read_unmasked', object: o.key, recordId: id, data: { fields: unmaskedSensitive } });
-    }
-    return view;
+  get(objectKey: string, id: string, p: Principal | null): Promise<Record<string, unknown>> {
+    return this.reader.get(objectKey, id, p);
   }
 
   /** Reads a record for the server's own decisions (decrypted, unscoped). Never return it as is. */
-  async loadInternal(objectKey: string, id: string, client?: PoolClient): Promise<Record<string, unknown> | null> {
-    const o = await this.meta.object(objectKey);
-    const q = client ?? this.db.pool;
-    const res = await q.query(`SELECT * FROM ${tableOf(o.key)} t WHERE t.id = $1::uuid AND t.deleted_at IS NULL`, [id]);
-    return res.rows[0] ? decodeRow(o.fields, res.rows[0], this.crypto) : null;
+  loadInternal(objectKey: string, id: string, client?: PoolClient): Promise<Record<string, unknown> | null> {
+    return this.bound(client, () => this.reader.stored(objectKey, id, systemRead('server decision')));
   }
 
-  async query(objectKey: string, q: QueryInput, p: Principal | null): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null; total?: number }> {
-    const { o, acc } = await this.accessFor(p, objectKey, 'read');
-    const limit = q.limit ?? 50;
-    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
-      throw new AppError(400, 'common.validation_failed', {}, [{ path: '/limit', code: 'range', message: `limit is 1..${MAX_LIMIT}` }]);
-    }
-    const columns = this.columns(o, acc);
-    const params: unknown[] = [];
-    const where = ['t.deleted_at IS NULL', this.scopeSql(o, acc, 'read', p, params)];
-    if (q.filter !== undefined && q.filter !== null) where.push(`(${compileFilter(q.filter, { columns, params })})`);
-    const sort = parseSort(q.sort, columns);
-    const baseWhere = [...where];
-    const baseParams = [...params];
-    if (q.cursor) {
-      const values = decodeCursor(q.cursor, sort.length + 1);
-      where.push(afterCursor(sort, values, 't.id', { columns, params }));
-    }
-    let fields = o.fields;
-    if (q.fields) {
-      const unknown = q.fields.filter((f) => !o.byKey.has(f) && !SYSTEM_COLUMNS.some(([k]) => k === f));
-      if (unknown.length) throw new AppError(400, 'records.invalid_filter', {}, unknown.map((f) => ({ path: '/fields', code: 'unknown_field', message: `unknown field ${f}` })));
-      fields = o.fields.filter((f) => q.fields!.includes(f.key));
-    }
-    params.push(limit + 1);
-    const rows = await this.db.query(
-      `SELECT t.* FROM ${tableOf(o.key)} t WHERE ${where.join(' AND ')} ORDER BY ${orderBy(sort, 't.id')} LIMIT $${params.length}`,
-      params,
-    );
-    const more = rows.length > limit;
-    const page = more ? rows.slice(0, limit) : rows;
-    const unmaskedIds: string[] = [];
-    const unmaskedFields = new Set<string>();
-    const items = page.map((row) => {
-      const { view, unmaskedSensitive } = present(fields, decodeRow(fields, row, this.crypto), acc.fieldMode, acc.unmask);
-      if (unmaskedSensitive.length) {
-        unmaskedIds.push(String(row.id));
-        unmaskedSensitive.forEach((f) => unmaskedFields.add(f));
-      }
-      return view;
-    });
-    let nextCursor: string | null = null;
-    if (more) {
-      const last = page[page.length - 1];
-      const values = sort.map((s) => {
-        const v = last[s.col.key];
-        return v instanceof Date ? v.toISOString() : (v ?? null);
-      });
-      nextCursor = encodeCursor([...values, last.id]);
-    }
-    const out: { items: Record<string, unknown>[]; nextCursor: string | null; total?: number } = { items, nextCursor };
-    if (q.total) {
-      const r = await this.db.one<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}`, baseParams);
-      out.total = Number(r?.n ?? 0);
-    }
-    if (unmaskedIds.length && p) {
-      await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmaskedIds, fields: [...unmaskedFields] } });
-    }
-    return out;
+  query(objectKey: string, q: QueryInput, p: Principal | null): Promise<Page> {
+    return this.reader.query(objectKey, q, p);
   }
 }

@@ -45,19 +45,4 @@ export interface TemplateBundle {
   views?: Record<string, unknown>[];
   tags?: Record<string, unknown>[];
   segments?: Record<string, unknown>[];
-  customer360?: Customer360Config;
-}
-
-/** Which objects and fields of the pack the customer 360 / network / tag / segment routes read. */
-export interface Customer360Config {
-  customer: string;
-  holding: { object: string; customer: string; category: string; balance: string; status: string };
-  relationship: { object: string; from: string; to: string; type: string; guarantor: string };
-  interaction: { object: string; customer: string; at: string };
-  consent: { object: string; customer: string };
-  linked: { object: string; customer: string }[];
-  tags: { object: string; manualField: string; ruleField: string };
-  segment: { object: string };
-  circle: { flag: string; id: string };
-  aumField: string;
 }

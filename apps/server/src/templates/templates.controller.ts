@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { z } from 'zod';
+import { ApplyRolesBody } from '@crm/shared';
 import { parseInput } from '../common/validation.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -30,7 +30,7 @@ export class TemplatesController {
   @Post(':key/roles/apply')
   @RequireRight('admin.roles')
   applyRoles(@Param('key') key: string, @Body() body: unknown) {
-    const { roles } = parseInput(z.object({ roles: z.array(z.string().regex(/^[a-z][a-z0-9_]{0,62}$/)).min(1).max(50) }).strict(), body);
+    const { roles } = parseInput(ApplyRolesBody, body);
     return this.templates.applyRoles(key, roles);
   }
 }

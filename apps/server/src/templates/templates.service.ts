@@ -8,9 +8,6 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
@@ -34,32 +31,23 @@ import { RecordsService } from '../records/records.service.js';
 import { DefinitionsService } from '../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../workflow/runtime.service.js';
 import { TriggersService } from '../workflow/triggers.service.js';
-import { TxDb } from './tx-db.js';
 import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
+import { loadTemplate, type LoadedTemplate } from './template-loader.js';
+import { templateKeys } from '../packs/pack-registry.js';
+import { advisoryXactLock } from '../database/advisory-locks.js';
 
 export { stable } from './stable-json.js';
 import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
-  'template.not_found': { 'zh-CN': '模板不存在：{key}', en: 'No such template: {key}' },
-  'template.bad_parameter': { 'zh-CN': '模板参数无效：{name}', en: 'Invalid template parameter: {name}' },
   'template.unknown_role': { 'zh-CN': '模板中没有这些角色：{roles}', en: 'The template defines no such roles: {roles}' },
   'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const INSTALL_LOCK = 7_240_020;
 
 /** The platform itself, for deploys and triggers made by an install at start-up. */
 export const SYSTEM_PRINCIPAL: Principal = { id: null as unknown as string, username: 'system', displayName: '系统', roles: [], orgUnitId: null, via: 'token' };
-
-export interface LoadedTemplate {
-  bundle: TemplateBundle;
-  /** Bundle-relative path → file text (BPMN, DMN), with parameters substituted. */
-  files: Map<string, string>;
-  parameters: Record<string, string>;
-}
 
 export interface InstallResult {
   key: string;
@@ -68,30 +56,6 @@ export interface InstallResult {
   changes: string[];
   /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
   roleDifferences: RoleDifference[];
-}
-
-export function templateKeys(): string[] {
-  return ['bank-crm'].filter((k) => existsSync(path.join(here, k, 'template.json')));
-}
-
-/** `env`: the values of the variables the bundle's parameters name (AppConfig.packParameters); unset ones take the default. */
-export function loadTemplate(key: string, env: Readonly<Record<string, string | undefined>> = {}): LoadedTemplate {
-  if (!/^[a-z][a-z0-9-]{0,62}$/.test(key) || !existsSync(path.join(here, key, 'template.json'))) throw new AppError(404, 'template.not_found', { key });
-  const dir = path.join(here, key);
-  const bundle = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as TemplateBundle;
-  const parameters: Record<string, string> = {};
-  for (const [name, p] of Object.entries(bundle.parameters ?? {})) {
-    const value = (p.env ? env[p.env]?.trim() : undefined) || p.default;
-    if (p.pattern && !new RegExp(p.pattern).test(value)) throw new AppError(400, 'template.bad_parameter', { name });
-    parameters[name] = value;
-  }
-  const files = new Map<string, string>();
-  for (const rel of [...bundle.decisions, ...bundle.processes.map((p) => p.file)]) {
-    const file = path.resolve(dir, rel);
-    if (!file.startsWith(dir + path.sep)) throw new Error(`template file outside the bundle: ${rel}`);
-    files.set(rel, readFileSync(file, 'utf8').replace(/\{\{([a-zA-Z][a-zA-Z0-9]*)\}\}/g, (m, n: string) => parameters[n] ?? m));
-  }
-  return { bundle, files, parameters };
 }
 
 /** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */
@@ -144,14 +108,11 @@ export class TemplatesService {
   ) {}
 
   /**
-   * Another module's service, bound to this transaction: the real instance (with all its own
-   * dependencies) as prototype, with its `db` (and the given fields) replaced by ones joined to `c`.
+   * Another module's service. Called inside install's transaction it joins that unit of work
+   * (database/unit-of-work.ts), so everything it writes commits or rolls back with the install.
    */
-  private bound<T extends object>(type: abstract new (...args: never[]) => T, txDb: TxDb, extra: Record<string, unknown> = {}): T {
-    const real = this.moduleRef.get(type as never, { strict: false }) as T;
-    const props: PropertyDescriptorMap = { db: { value: txDb, writable: true } };
-    for (const [k, v] of Object.entries(extra)) props[k] = { value: v, writable: true };
-    return Object.create(real, props) as T;
+  private service<T extends object>(type: abstract new (...args: never[]) => T): T {
+    return this.moduleRef.get(type as never, { strict: false }) as T;
   }
 
   /**
@@ -243,9 +204,8 @@ export class TemplatesService {
   }
 
   private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
-    await c.query('SELECT pg_advisory_xact_lock($1)', [INSTALL_LOCK]);
+    await advisoryXactLock(c, 'template.install');
     const changes: string[] = [];
-    const txDb = new TxDb(c);
     const who = p ?? SYSTEM_PRINCIPAL;
 
     // ---- objects and fields (in bundle order: relation targets come first)
@@ -311,7 +271,7 @@ export class TemplatesService {
 
     // ---- roles: missing ones are created (assigned to nobody); an existing role is never changed —
     // what a role may do is the security administrator's decision — its difference is reported instead.
-    const admin = this.bound(AdminService, txDb);
+    const admin = this.service(AdminService);
     const packObjects = new Set(bundle.objects.map((o) => o.key));
     for (const r of bundle.roles) {
       const { rows } = await c.query<{ permissions: Permission[]; platform: string[] }>('SELECT permissions, platform FROM crm.roles WHERE key = $1', [r.key]);
@@ -326,7 +286,7 @@ export class TemplatesService {
     const roleDifferences = await this.roleDifferences(bundle, c);
 
     // ---- seed records, matched on their business key
-    const records = this.bound(RecordsService, txDb);
+    const records = this.service(RecordsService);
     for (const group of bundle.records) {
       const o = await this.meta.object(group.object);
       for (const item of group.items) {
@@ -350,7 +310,7 @@ export class TemplatesService {
     }
 
     // ---- decision tables and processes: a new version only when the file differs from the latest
-    const defs = this.bound(DefinitionsService, txDb);
+    const defs = this.service(DefinitionsService);
     for (const rel of bundle.decisions) {
       const xml = files.get(rel)!;
       const model = await parseDmn(xml);
@@ -376,7 +336,7 @@ export class TemplatesService {
     }
 
     // ---- triggers
-    const triggers = this.bound(TriggersService, txDb, { defs, cache: undefined });
+    const triggers = this.service(TriggersService);
     const have = (await triggers.list()).items;
     for (const t of bundle.triggers) {
       const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === (t.condition ?? null));

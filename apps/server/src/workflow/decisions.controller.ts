@@ -4,7 +4,7 @@ import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowAccess } from './workflow-access.js';
-import { DecisionBody, EvaluateBody } from './workflow.schemas.js';
+import { DecisionBody, EvaluateBody } from '@crm/shared';
 
 @Controller('api/decision-definitions')
 export class DecisionsController {

@@ -20,6 +20,7 @@ import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import './workflow.messages.js';
+import { keyedAdvisoryXactLock } from '../database/advisory-locks.js';
 
 export interface DefinitionRow {
   id: string;
@@ -70,7 +71,7 @@ export class DefinitionsService {
     }
     const out = await this.db.tx(async (c) => {
       // Serializes deploys of one key so versions are gap-free and unique.
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wf-def:${key}`]);
+      await keyedAdvisoryXactLock(c, 'workflow.deploy', key);
       const { rows } = await c.query<{ id: string; version: number }>(
         `INSERT INTO crm.wf_definitions (key, version, name, xml, model, starts, deployed_by)
          SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM crm.wf_definitions WHERE key = $1
@@ -91,7 +92,7 @@ export class DefinitionsService {
         );
       }
       this.models.set(row.id, model);
-      await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } }, c);
+      await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } });
       return { key, version: row.version, id: row.id, name };
     });
     this.deployedKeys.add(key);
@@ -171,7 +172,7 @@ export class DefinitionsService {
     const ids = Object.keys(model.decisions);
     const key = ids.length === 1 ? ids[0]! : model.id;
     return this.db.tx(async (c) => {
-      await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`wf-dmn:${key}`]);
+      await keyedAdvisoryXactLock(c, 'workflow.deploy_decision', key);
       const { rows } = await c.query<{ id: string; version: number }>(
         `INSERT INTO crm.wf_decisions (key, version, name, decision_ids, xml, model, deployed_by)
          SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM crm.wf_decisions WHERE key = $1
@@ -180,7 +181,7 @@ export class DefinitionsService {
       );
       const row = rows[0]!;
       this.decisions.set(row.id, model);
-      await this.audit.record({ action: 'workflow.deploy_decision', object: 'decision_definition', recordId: row.id, data: { key, version: row.version } }, c);
+      await this.audit.record({ action: 'workflow.deploy_decision', object: 'decision_definition', recordId: row.id, data: { key, version: row.version } });
       return { key, version: row.version, id: row.id };
     });
   }
@@ -194,7 +195,7 @@ export class DefinitionsService {
 
   /** Evaluates a decision by its key (the definition key or a decision id inside the latest file). */
   async evaluate(key: string, variables: Record<string, unknown>): Promise<{ result: unknown }> {
-    const found = await this.findDecision(this.db.pool, key);
+    const found = await this.findDecision(this.db.q, key);
     if (!found) throw new AppError(404, 'workflow.decision_not_found', { key });
     try {
       return { result: evaluateDecision(found, found.decisions[key] ? key : undefined, variables) };

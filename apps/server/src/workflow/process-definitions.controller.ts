@@ -1,13 +1,12 @@
 import { VariablesViewInterceptor } from './variables-view.interceptor.js';
 import { Body, Controller, Get, Header, Param, Post, Query, UseInterceptors } from '@nestjs/common';
-import { z } from 'zod';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { DefinitionsService } from './definitions.service.js';
 import { ProcessInstancesService } from './process-instances.service.js';
 import { WorkflowAccess } from './workflow-access.js';
-import { DeployBody, StartBody } from './workflow.schemas.js';
+import { DeployBody, ProcessXmlQuery, StartBody } from '@crm/shared';
 
 @Controller('api/process-definitions')
 @UseInterceptors(VariablesViewInterceptor)
@@ -39,7 +38,7 @@ export class ProcessDefinitionsController {
   async xml(@CurrentUser() p: Principal, @Param('key') key: string, @Query() q: unknown) {
     // The model shows who approves what and every rule: for those who design, run or start processes.
     await this.access.require(p, 'designer', 'process.admin', 'process.start');
-    const { version } = parseInput(z.object({ version: z.coerce.number().int().min(1).optional() }), q);
+    const { version } = parseInput(ProcessXmlQuery, q);
     return this.defs.xml(key, version);
   }
 

@@ -4,7 +4,7 @@ import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { ProcessInstancesService } from './process-instances.service.js';
-import { IncidentQuery, InstanceQuery, MessageBody, SignalBody, VariablesBody } from './workflow.schemas.js';
+import { IncidentQuery, InstanceQuery, MessageBody, SignalBody, VariablesBody } from '@crm/shared';
 
 @Controller('api/process-instances')
 @UseInterceptors(VariablesViewInterceptor)

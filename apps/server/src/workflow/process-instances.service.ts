@@ -10,6 +10,7 @@ import { WorkflowRuntime, type EventGuard } from './runtime.service.js';
 import { RequestVariables } from './request-variables.js';
 import { WorkflowAccess } from './workflow-access.js';
 import type { InstanceRow } from './workflow.repository.js';
+import type { HistoryEntry as HistoryItem } from '@crm/shared';
 
 interface HistoryRow {
   element_instance_id: string;
@@ -20,14 +21,6 @@ interface HistoryRow {
   at: Date;
 }
 
-export interface HistoryItem {
-  activityId: string;
-  type: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  by?: string;
-  outcome: 'active' | 'completed' | 'cancelled' | 'incident';
-}
 
 /** Folds the step log into one entry per element instance (who, when, what). */
 export function foldHistory(rows: HistoryRow[]): HistoryItem[] {
@@ -175,7 +168,7 @@ export class ProcessInstancesService {
     if (!this.access.isMe(p, r.initiator) && !(await this.access.has(p, 'process.admin'))) throw new AppError(403, 'common.forbidden');
     await this.runtime.tx(async (ctx) => {
       await this.runtime.cancel(ctx, id);
-      await this.audit.record({ action: 'workflow.cancel', object: 'process_instance', recordId: id, data: { key: r.definition_key } }, ctx.client);
+      await this.audit.record({ action: 'workflow.cancel', object: 'process_instance', recordId: id, data: { key: r.definition_key } });
     });
     return this.view(id);
   }
@@ -184,10 +177,10 @@ export class ProcessInstancesService {
     await this.access.require(p, 'process.admin');
     const r = await this.row(id);
     // Fixing data is not choosing who approves: identities and routing stay the engine's.
-    this.inputs.assertNotReserved(variables, await this.defs.model(this.db.pool, r.definition_id));
+    this.inputs.assertNotReserved(variables, await this.defs.model(this.db.q, r.definition_id));
     await this.runtime.tx(async (ctx) => {
       await this.runtime.setVariables(ctx, id, variables);
-      await this.audit.record({ action: 'workflow.set_variables', object: 'process_instance', recordId: id, data: { names: Object.keys(variables) } }, ctx.client);
+      await this.audit.record({ action: 'workflow.set_variables', object: 'process_instance', recordId: id, data: { names: Object.keys(variables) } });
     });
     return this.view(id);
   }
@@ -239,7 +232,7 @@ export class ProcessInstancesService {
   async retryIncident(p: Principal, id: string): Promise<Record<string, unknown>> {
     const { instanceId } = await this.runtime.tx(async (ctx) => {
       const out = await this.runtime.retryIncident(ctx, id, p.username);
-      await this.audit.record({ action: 'workflow.incident_retry', object: 'process_instance', recordId: out.instanceId, data: { incidentId: id } }, ctx.client);
+      await this.audit.record({ action: 'workflow.incident_retry', object: 'process_instance', recordId: out.instanceId, data: { incidentId: id } });
       return out;
     });
     return this.view(instanceId);

@@ -10,7 +10,7 @@ import { declaredNames, isReservedVariable, routingVariables, type ElementDef, t
 import { AppError, type ErrorDetail } from '../common/app-error.js';
 import { RequestContext } from '../common/request-context.js';
 import { FormsService } from '../metadata/forms.service.js';
-import { RecordsService } from '../records/records.service.js';
+import { ScopedReader } from '../records/scoped-reader.js';
 import type { Principal } from '../auth/principal.js';
 
 type Vars = Record<string, unknown>;
@@ -21,7 +21,7 @@ export class RequestVariables {
 
   constructor(
     private readonly forms: FormsService,
-    private readonly records: RecordsService,
+    private readonly reader: ScopedReader,
   ) {}
 
   private routingOf(model: ProcessModel): Set<string> {
@@ -93,14 +93,8 @@ export class RequestVariables {
     }
   }
 
-  async mayRead(p: Principal, object: string, id: unknown): Promise<boolean> {
-    if (typeof id !== 'string' || !/^[0-9a-f-]{36}$/i.test(id)) return false;
-    try {
-      const r = await this.records.query(object, { filter: { id: { $eq: id } }, limit: 1, fields: [] }, p);
-      return r.items.length === 1;
-    } catch (err) {
-      if (err instanceof AppError && (err.status === 403 || err.status === 404 || err.status === 400)) return false;
-      throw err;
-    }
+  /** A live record of `object` within the caller's read scope (a deleted or out-of-scope one: false). */
+  mayRead(p: Principal, object: string, id: unknown): Promise<boolean> {
+    return this.reader.mayRead(p, object, id);
   }
 }

@@ -29,11 +29,15 @@ import { LOGGER } from '../logging/logger.token.js';
 import { AppError } from '../common/app-error.js';
 import { DefinitionsService, type DefinitionRow } from './definitions.service.js';
 import { RequestContext } from '../common/request-context.js';
-import type { AuditEntry } from '../audit/audit.service.js';
-import { emptyWrite, repo, writeStep, type AuditRow, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
+import { auditRow, type AuditEntry } from '../audit/audit-writer.js';
+import { emptyWrite, repo, writeStep, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
 import './workflow.messages.js';
 
-/** One transaction of workflow work. `now` is the step time the engine sees (tests may set it). */
+/**
+ * One transaction of workflow work. `now` is the step time the engine sees (tests may set it).
+ * `client` is the connection of the step's unit of work (the ambient transaction `tx` opens or
+ * joins): services called during the step join it without being handed it.
+ */
 export interface StepCtx {
   client: PoolClient;
   now: string;
@@ -105,6 +109,7 @@ export class WorkflowRuntime {
   async tx<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
     const p = RequestContext.current()?.principal;
     const who = actor !== undefined ? actor : p ? { id: p.id, username: p.username } : null;
+    const joined = this.db.inTransaction();
     for (let attempt = 1; ; attempt++) {
       const ctx: Partial<StepCtx> = { jobsDue: false, actor: who };
       try {
@@ -117,7 +122,8 @@ export class WorkflowRuntime {
         return out;
       } catch (err) {
         const code = (err as { code?: string }).code;
-        if (code && RETRYABLE.has(code) && attempt < 4) continue;
+        // Only a transaction of our own can be run again; a joined one is the outer writer's to retry.
+        if (code && RETRYABLE.has(code) && attempt < 4 && !joined) continue;
         throw err;
       }
     }
@@ -290,27 +296,12 @@ export class WorkflowRuntime {
       else w.jobDeletes.push(id);
     }
     w.incidents = [...incidents.values()];
-    if (audit) w.audit.push(this.auditRow(audit));
+    if (audit) w.audit.push(auditRow(audit));
     await writeStep(ctx.client, w);
     for (const e of calls) {
       if (e.type === 'startCall') await this.startCall(ctx, row, e.callId, e.processKey, e.variables);
       else if (e.type === 'cancelCall') await this.cancelCall(ctx, row, e.callId);
     }
-  }
-
-  /** An audit row like AuditService.record writes, to go out with the step's statement. */
-  private auditRow(entry: AuditEntry): AuditRow {
-    const ctx = RequestContext.current();
-    return {
-      actor_id: entry.actorId !== undefined ? entry.actorId : (ctx?.principal?.id ?? null),
-      actor_name: entry.actorName !== undefined ? entry.actorName : (ctx?.principal?.username ?? null),
-      action: entry.action,
-      object: entry.object ?? null,
-      record_id: entry.recordId ?? null,
-      ip: ctx?.ip ?? null,
-      request_id: ctx?.requestId ?? null,
-      data: entry.data ?? {},
-    };
   }
 
   /**

@@ -2,7 +2,7 @@
  * Service task types (`crm:type`) run by the job executor. A handler gets the task's input (its input
  * mappings, or every visible variable) and returns variables; throwing BpmnError raises a BPMN error
  * the model may catch, any other error is a technical failure that is retried and then an incident.
- * More types are added with `register`.
+ * More types are added with `register` (solution packs contribute theirs through the pack registry).
  */
 import { Inject, Injectable } from '@nestjs/common';
 import { Db } from '../database/db.js';
@@ -46,7 +46,6 @@ export class ServiceTaskRegistry {
     this.httpAllow = config.workflowHttpAllow;
     this.register('noop', async () => ({}));
     this.register('set-variables', async (input) => ({ ...input }));
-    this.register('aml-screening', (input) => amlScreening(this.db, input));
     this.register('round-robin-assign', (input) => roundRobin(this.db, input));
     this.register('http', (input) => this.http(input));
     // For trying out retries, incidents and error boundaries; off unless CRM_WORKFLOW_TEST_SERVICES=1.
@@ -96,22 +95,6 @@ export class ServiceTaskRegistry {
     if (res.status >= 500) throw new Error(`HTTP ${res.status} from ${url.origin}`);
     return { [String(input.resultVariable ?? 'response')]: { status: res.status, body } };
   }
-}
-
-/** Name (spaces and case ignored) or ID number against the local sanctions list. */
-async function amlScreening(db: Db, input: Record<string, unknown>): Promise<Record<string, unknown>> {
-  const name = typeof input.name === 'string' ? input.name : null;
-  const idNumber = typeof input.idNumber === 'string' ? input.idNumber : typeof input.id_number === 'string' ? input.id_number : null;
-  if (!name && !idNumber) throw new BpmnError('AML_NO_INPUT', 'aml-screening needs name or idNumber');
-  const rows = await db.query<{ list: string; name: string; reason: string | null; matched_on: string }>(
-    `SELECT list, name, reason, CASE WHEN $2::text IS NOT NULL AND upper(id_number) = upper($2) THEN 'idNumber' ELSE 'name' END AS matched_on
-     FROM crm.wf_sanctions
-     WHERE ($1::text IS NOT NULL AND lower(regexp_replace(name, '\\s', '', 'g')) = lower(regexp_replace($1, '\\s', '', 'g')))
-        OR ($2::text IS NOT NULL AND upper(id_number) = upper($2))
-     ORDER BY list, name LIMIT 50`,
-    [name, idNumber],
-  );
-  return { amlHit: rows.length > 0, amlMatches: rows.map((r) => ({ list: r.list, name: r.name, reason: r.reason, matchedOn: r.matched_on })) };
 }
 
 /**

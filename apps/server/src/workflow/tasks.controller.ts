@@ -3,7 +3,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Query, UseInterceptors } 
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { TasksService } from './tasks.service.js';
-import { CompleteBody, TaskQuery } from './workflow.schemas.js';
+import { CompleteBody, TaskQuery } from '@crm/shared';
 
 @Controller('api/tasks')
 @UseInterceptors(VariablesViewInterceptor)

@@ -95,7 +95,7 @@ export class TasksService {
       'SELECT state, status, business_key, definition_id FROM crm.wf_instances WHERE id = $1',
       [t.instance_id],
     );
-    const model = inst ? await this.defs.model(this.db.pool, inst.definition_id) : undefined;
+    const model = inst ? await this.defs.model(this.db.q, inst.definition_id) : undefined;
     return {
       ...taskDto(t),
       excludeUsers: t.exclude_users,
@@ -134,7 +134,7 @@ export class TasksService {
       if (!(await this.access.mayWork(p, t))) throw new AppError(403, 'workflow.task_not_yours');
       if (this.access.excluded(p, t)) throw new AppError(403, 'workflow.four_eyes');
       const { rows: upd } = await ctx.client.query<TaskRow>(`UPDATE crm.wf_tasks SET assignee = $2, claimed_at = now() WHERE id = $1 RETURNING *`, [id, p.username]);
-      await this.audit.record({ action: 'workflow.task_claim', object: 'task', recordId: id, data: { instanceId: t.instance_id, activityId: t.activity_id } }, ctx.client);
+      await this.audit.record({ action: 'workflow.task_claim', object: 'task', recordId: id, data: { instanceId: t.instance_id, activityId: t.activity_id } });
       return taskDto(upd[0]!);
     });
   }

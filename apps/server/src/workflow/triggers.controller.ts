@@ -3,7 +3,7 @@ import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { TriggersService } from './triggers.service.js';
-import { TriggerBody } from './workflow.schemas.js';
+import { TriggerBody } from '@crm/shared';
 
 @Controller('api/process-triggers')
 export class TriggersController {

@@ -19,10 +19,8 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime } from './runtime.service.js';
+import type { TriggerInput } from '@crm/shared';
 
-export type TriggerInput =
-  | { processKey: string; object: string; on: 'created' | 'updated'; condition?: string }
-  | { processKey: string; formKey: string; on: 'submitted'; condition?: string };
 
 interface TriggerRow {
   id: string;
@@ -76,7 +74,7 @@ export class TriggersService implements OnModuleInit {
       async (e, client) => {
         await this.onEvent(e, client);
       },
-      async (e) => e.type !== 'record.deleted' && (await this.triggers(this.db.pool)).some((t) => triggerMatches(t, e)),
+      async (e) => e.type !== 'record.deleted' && (await this.triggers(this.db.q)).some((t) => triggerMatches(t, e)),
     );
   }
 
@@ -85,14 +83,14 @@ export class TriggersService implements OnModuleInit {
       const bad = checkFeel(t.condition);
       if (bad) throw new AppError(400, 'workflow.bad_condition', { reason: bad instanceof FeelShapeError ? bad.localized(RequestContext.current()?.lang ?? 'zh-CN') : bad.message });
     }
-    await this.defs.latestOrFail(this.db.pool, t.processKey);
+    await this.defs.latestOrFail(this.db.q, t.processKey);
     return this.db.tx(async (c) => {
       const { rows } = await c.query<TriggerRow>(
         `INSERT INTO crm.wf_triggers (process_key, source, object, form_key, "on", condition, created_by)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
         [t.processKey, 'formKey' in t ? 'form' : 'record', 'object' in t ? t.object : null, 'formKey' in t ? t.formKey : null, t.on, t.condition ?? null, p.id],
       );
-      await this.audit.record({ action: 'workflow.trigger_create', object: 'process_trigger', recordId: rows[0]!.id, data: { processKey: t.processKey, on: t.on } }, c);
+      await this.audit.record({ action: 'workflow.trigger_create', object: 'process_trigger', recordId: rows[0]!.id, data: { processKey: t.processKey, on: t.on } });
       this.memo.cache = undefined;
       return dto(rows[0]!);
     });
@@ -108,7 +106,7 @@ export class TriggersService implements OnModuleInit {
     await this.db.tx(async (c) => {
       const { rowCount } = await c.query('DELETE FROM crm.wf_triggers WHERE id = $1', [id]);
       if (!rowCount) throw new AppError(404, 'workflow.trigger_not_found');
-      await this.audit.record({ action: 'workflow.trigger_delete', object: 'process_trigger', recordId: id, actorId: p.id }, c);
+      await this.audit.record({ action: 'workflow.trigger_delete', object: 'process_trigger', recordId: id, actorId: p.id });
     });
     this.memo.cache = undefined;
   }
@@ -165,7 +163,7 @@ export class TriggersService implements OnModuleInit {
     const all = read.has('*') || read.has('record') || read.has('previous');
     const fields = (await this.meta.object(object)).fields.filter((f) => (f.sensitivity ?? 0) >= 3 && (all || read.has(f.key))).map((f) => f.key);
     if (!fields.length) return;
-    await this.audit.record({ action: 'record.read_unmasked', object, recordId, data: { fields, via: 'process', processKey: model.id, instanceId } }, client);
+    await this.audit.record({ action: 'record.read_unmasked', object, recordId, data: { fields, via: 'process', processKey: model.id, instanceId } });
   }
 
   /** What a condition reads: the variables, with the record's amounts (and its previous ones) as FEEL decimals, not text. */

@@ -60,7 +60,7 @@ export class VariablesViewInterceptor implements NestInterceptor {
     if (!defId && typeof b.processInstanceId === 'string') {
       defId = (await this.db.one<{ definition_id: string }>('SELECT definition_id FROM crm.wf_instances WHERE id = $1', [b.processInstanceId]))?.definition_id;
     }
-    return defId ? this.defs.model(this.db.pool, defId) : undefined;
+    return defId ? this.defs.model(this.db.q, defId) : undefined;
   }
 
   /** What each variable is computed from; decisions as currently deployed (so not cached when the model has any). */
@@ -68,7 +68,7 @@ export class VariablesViewInterceptor implements NestInterceptor {
     if (!model) return new Map();
     const cached = this.graphs.get(model);
     if (cached) return cached;
-    const resolve = await this.defs.resolverFor(this.db.pool, model);
+    const resolve = await this.defs.resolverFor(this.db.q, model);
     const g = derivedFrom(model, resolve);
     if (!resolve) this.graphs.set(model, g);
     return g;

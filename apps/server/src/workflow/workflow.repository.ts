@@ -1,6 +1,9 @@
 /** SQL of the workflow runtime tables. Values are always bound; every list is bounded. */
 import type { InstanceState, TaskInfo, TraceEntry } from '@crm/workflow-engine';
 import type { Queryable } from '../database/db.js';
+import { auditInsertRowsSql, type AuditRow } from '../audit/audit-writer.js';
+
+export type { AuditRow } from '../audit/audit-writer.js';
 
 export interface InstanceRow {
   id: string;
@@ -95,17 +98,6 @@ export interface IncidentSpec {
   kind: 'engine' | 'job';
   message: string;
   resolved?: boolean;
-}
-
-export interface AuditRow {
-  actor_id: string | null;
-  actor_name: string | null;
-  action: string;
-  object: string | null;
-  record_id: string | null;
-  ip: string | null;
-  request_id: string | null;
-  data: Record<string, unknown>;
 }
 
 /**
@@ -203,10 +195,7 @@ export async function writeStep(c: Queryable, w: StepWrite): Promise<void> {
     ctes.push(`cj AS (DELETE FROM crm.wf_jobs WHERE instance_id = ${iid}::uuid AND kind IN ('timer', 'service') AND id <> ALL(${p([...w.jobDeletes, ...w.jobUpserts.map((j) => j.id)])}::text[]))`);
   }
   if (w.audit.length) {
-    const rows = w.audit.map((a) => ({ ai: a.actor_id, an: a.actor_name, ac: a.action, o: a.object, r: a.record_id, ip: a.ip, q: a.request_id, d: a.data }));
-    ctes.push(`au AS (INSERT INTO crm.audit_log (actor_id, actor_name, action, object, record_id, outcome, ip, request_id, data)
-      SELECT x.ai, x.an, x.ac, x.o, x.r, 'success', x.ip, x.q, x.d FROM jsonb_to_recordset(${p(JSON.stringify(rows))}::jsonb)
-        AS x(ai uuid, an text, ac text, o text, r text, ip text, q text, d jsonb))`);
+    ctes.push(`au AS (${auditInsertRowsSql(w.audit, p)})`);
   }
   await c.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
 }

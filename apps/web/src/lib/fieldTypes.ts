@@ -1,38 +1,46 @@
-import type { FieldType } from '@crm/shared';
+/**
+ * What the designers and lists show of field types, read from the form engine's field-type registry
+ * (one folder per type there): labels, the form designer's palette groups, the properties a type's
+ * field has. A type registered there appears here with no change to the web app.
+ */
+import { fieldType, fieldTypes, isFieldType, type DesignerProperty, type FieldTypeDescriptor } from '@crm/form-engine';
 
-export const FIELD_TYPE_LABELS: Record<FieldType, [string, string]> = {
-  text: ['单行文本', 'Text'],
-  textarea: ['多行文本', 'Long text'],
-  integer: ['整数', 'Integer'],
-  decimal: ['小数', 'Decimal'],
-  money: ['金额', 'Money'],
-  percent: ['百分比', 'Percent'],
-  boolean: ['是/否', 'Yes / no'],
-  date: ['日期', 'Date'],
-  datetime: ['日期时间', 'Date & time'],
-  select: ['单选', 'Select'],
-  multiselect: ['多选', 'Multi-select'],
-  email: ['电子邮箱', 'Email'],
-  phone: ['手机号码', 'Mobile phone'],
-  cn_id_number: ['身份证号', 'China resident ID'],
-  cn_uscc: ['统一社会信用代码', 'Unified social credit code'],
-  bank_card: ['银行卡号', 'Bank card'],
-  url: ['网址', 'URL'],
-  relation: ['关联对象', 'Relation'],
-  user: ['用户', 'User'],
-  org_unit: ['机构', 'Org unit'],
-  attachment: ['附件', 'Attachment'],
-  auto_number: ['自动编号', 'Auto number'],
-  tags: ['标签', 'Tags'],
-  computed: ['计算字段', 'Computed'],
-  json: ['JSON', 'JSON'],
+/** [zh-CN, en] label of a type; the type's own name when no type of that name is registered. */
+export function typeLabel(type: string): [string, string] {
+  if (!isFieldType(type)) return [type, type];
+  const { label } = fieldType(type);
+  return [label.zh, label.en];
+}
+
+const GROUP_LABELS: Record<FieldTypeDescriptor['web']['designer']['group'], [string, string]> = {
+  basic: ['基础', 'Basic'],
+  banking: ['银行专用', 'Banking'],
+  system: ['关联与系统', 'Relations & system'],
 };
 
-export const FIELD_TYPE_GROUPS: { label: [string, string]; types: FieldType[] }[] = [
-  { label: ['基础', 'Basic'], types: ['text', 'textarea', 'integer', 'decimal', 'money', 'percent', 'boolean', 'date', 'datetime', 'select', 'multiselect', 'tags'] },
-  { label: ['银行专用', 'Banking'], types: ['cn_id_number', 'cn_uscc', 'bank_card', 'phone', 'email', 'url'] },
-  { label: ['关联与系统', 'Relations & system'], types: ['relation', 'user', 'org_unit', 'attachment', 'auto_number', 'computed', 'json'] },
-];
+/** The form designer's palette: every registered type, by its descriptor's group. */
+export function paletteGroups(): { label: [string, string]; types: string[] }[] {
+  return (Object.keys(GROUP_LABELS) as (keyof typeof GROUP_LABELS)[]).map((g) => ({
+    label: GROUP_LABELS[g],
+    types: fieldTypes().filter((d) => d.web.designer.group === g).map((d) => d.type),
+  }));
+}
+
+/** Types a repeating group's row field may have in the form designer. */
+export function rowFieldTypes(): string[] {
+  return fieldTypes().filter((d) => d.web.designer.rowField ?? d.engine.inGroup).map((d) => d.type);
+}
+
+/** Whether the designers edit `property` for a field of `type`. */
+export function hasProperty(type: string | undefined, property: DesignerProperty): boolean {
+  return !!type && isFieldType(type) && fieldType(type).web.designer.properties.includes(property);
+}
+
+/** Options a new field of `type` starts with (a copy), if any. */
+export function defaultOptions(type: string): Record<string, unknown> | undefined {
+  const o = isFieldType(type) ? fieldType(type).web.designer.defaultOptions : undefined;
+  return o ? { ...o } : undefined;
+}
 
 export const SENSITIVITY_LABELS: Record<number, [string, string]> = {
   1: ['1级 公开', 'L1 public'],

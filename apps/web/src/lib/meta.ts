@@ -13,8 +13,7 @@ export function useObject(key: string | undefined) {
 export function appOf(o: ObjectDefinition): { key: string; label: unknown } {
   const app = o.app;
   if (!app) return { key: '_default', label: { 'zh-CN': '业务数据', en: 'Business data' } };
-  if (typeof app === 'string') return { key: app, label: APP_LABELS[app] ?? app };
-  return { key: app.key, label: app.label ?? APP_LABELS[app.key] ?? app.key };
+  return { key: app, label: APP_LABELS[app] ?? app };
 }
 
 const APP_LABELS: Record<string, { 'zh-CN': string; en: string }> = {

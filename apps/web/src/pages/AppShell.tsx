@@ -3,7 +3,7 @@ import { Loading } from '../components/common';
 import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
 import {
   ApartmentOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
-  DatabaseOutlined, FormOutlined, IdcardOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
+  DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
   NodeIndexOutlined, SafetyOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
@@ -11,6 +11,7 @@ import { useQuery } from '@tanstack/react-query';
 import { api, useAuth } from '../lib/api';
 import { useL, useLang, useT } from '../lib/i18n';
 import { groupByApp, useObjects } from '../lib/meta';
+import { packMenu } from '../packs/registry';
 
 const { Sider, Header, Content } = Layout;
 
@@ -48,7 +49,7 @@ export function AppShell() {
           </span>
         ),
       },
-      { key: '/customers', icon: <IdcardOutlined />, label: t('客户360视图', 'Customer 360°') },
+      ...packMenu().map((m) => ({ key: m.path, icon: m.icon, label: t(m.label['zh-CN'], m.label.en) })),
       ...(apps.length
         ? [{ type: 'group' as const, key: 'g:apps', label: collapsed ? '' : t('业务应用', 'Applications'), children: apps }]
         : [{ key: 'app:none', icon: <AppstoreOutlined />, label: objects.isError ? t('元数据加载失败', 'Metadata failed to load') : t('暂无业务对象', 'No objects yet'), disabled: true }]),
@@ -81,7 +82,7 @@ export function AppShell() {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/tasks', '/customers'];
+    const known = ['/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/tasks', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 

@@ -3,7 +3,6 @@ import { BranchesOutlined, CheckSquareOutlined, DatabaseOutlined, FormOutlined }
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import ReactECharts from 'echarts-for-react';
-import { itemsOf } from '@crm/shared';
 import { api, useAuth } from '../lib/api';
 import { useL, useT } from '../lib/i18n';
 import { useObjects } from '../lib/meta';
@@ -38,8 +37,8 @@ export function HomePage() {
         {[
           { title: t('我的待办', 'My open tasks'), value: tasks.data?.items.length, icon: <CheckSquareOutlined />, to: '/tasks', err: tasks.error },
           { title: t('业务对象', 'Objects'), value: objs.length, icon: <DatabaseOutlined />, to: '/design/objects', err: objects.error },
-          { title: t('表单', 'Forms'), value: forms.data ? itemsOf(forms.data).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
-          { title: t('流程定义', 'Process definitions'), value: procs.data ? itemsOf(procs.data).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
+          { title: t('表单', 'Forms'), value: forms.data ? (forms.data ?? []).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
+          { title: t('流程定义', 'Process definitions'), value: procs.data ? (procs.data ?? []).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
         ].map((s) => (
           <Col span={6} key={s.to}>
             <Card hoverable onClick={() => nav(s.to)} className="stat-card">

@@ -7,20 +7,35 @@ import { createAjv } from '../validation/ajv-factory.js';
 import { ajvMessage, escapePointer } from '../validation/issues.js';
 import type { Lang, ValidationIssue } from '../types.js';
 import { FORM_DEFINITION_SCHEMA_ID, formDefinitionSchema } from './form-definition.schema.js';
+import { fieldTypeNames, registryVersion } from '../field-types/index.js';
 
-let validators: { form: ValidateFunction; field: ValidateFunction } | undefined;
+let validators: { form: ValidateFunction; field: ValidateFunction; registry: number } | undefined;
+
+/** The published schema, with the field types registered in this process as the allowed `type`s. */
+function withRegisteredTypes(): typeof formDefinitionSchema {
+  const schema = structuredClone(formDefinitionSchema) as unknown as { $defs: { field: { properties: { type: { enum: string[] } } } } };
+  schema.$defs.field.properties.type.enum = fieldTypeNames();
+  return schema as unknown as typeof formDefinitionSchema;
+}
 
 function compiled() {
-  if (!validators) {
+  if (!validators || validators.registry !== registryVersion()) {
     // strictRequired/strictTypes would reject the `if: { required: [...] }` discriminators.
     const ajv = createAjv({ strictTypes: false, strictRequired: false });
-    ajv.addSchema(formDefinitionSchema);
+    ajv.addSchema(withRegisteredTypes());
     validators = {
+      registry: registryVersion(),
       form: ajv.getSchema(FORM_DEFINITION_SCHEMA_ID)!,
       field: ajv.compile({ $ref: `${FORM_DEFINITION_SCHEMA_ID}#/$defs/field` }),
     };
   }
   return validators;
+}
+
+/** The allowed values of the field `type` enum: exactly the registered type names. */
+function isFieldTypeList(values: unknown): values is string[] {
+  const names = fieldTypeNames();
+  return Array.isArray(values) && values.length === names.length && values.every((v, i) => v === names[i]);
 }
 
 export function t(lang: Lang, zh: string, en: string): string {
@@ -46,6 +61,10 @@ function definitionIssues(errors: readonly ErrorObject[] | null | undefined, lan
       message = t(lang, `不允许的属性 "${String(p.additionalProperty)}"`, `Unknown property "${String(p.additionalProperty)}"`);
     } else if (e.keyword === 'anyOf' && e.schemaPath.includes('localizedText')) {
       message = t(lang, '应为文本，或 {"zh-CN": …, "en": …} 形式的多语言文本', 'Must be a text or a {"zh-CN": …, "en": …} object');
+    } else if (e.keyword === 'enum' && isFieldTypeList(p.allowedValues)) {
+      // The types registered in this process (field-types/registry.ts), never a fallback to text.
+      const known = (p.allowedValues as string[]).join(', ');
+      message = t(lang, `未知的字段类型；可用的类型：${known}`, `Unknown field type; the known types are: ${known}`);
     } else if (e.keyword === 'minProperties' && e.schemaPath.includes('/rule/')) {
       message = t(lang, '规则除条件外至少需要一个动作（show、hide、require、readOnly 或 set）', 'A rule needs an action besides its condition (show, hide, require, readOnly or set)');
     } else {

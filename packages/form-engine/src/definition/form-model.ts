@@ -5,6 +5,7 @@
  */
 import type { FieldDef, FormDefinition, GroupItem, Rule } from '../types.js';
 import { placedFields } from './layout-walk.js';
+import { isServerOwned } from '../field-types/index.js';
 
 export interface GroupModel {
   item: GroupItem;
@@ -46,7 +47,7 @@ export function buildFormModel(fieldList: FieldDef[], form: FormDefinition | nul
     for (const [k, expr] of Object.entries(form.computed ?? {})) computed.set(k, expr);
     const keys = new Set<string>([...placed.fields, ...placed.groups.map((g) => g.field), ...computed.keys()]);
     for (const r of rules) for (const k of Object.keys(r.set ?? {})) keys.add(k);
-    for (const f of fieldList) if (f.type === 'auto_number' || f.type === 'computed') keys.add(f.key);
+    for (const f of fieldList) if (isServerOwned(f.type)) keys.add(f.key);
     propertyKeys = [...keys].filter((k) => fields.has(k));
   }
   const visibilityControlled = new Set<string>();

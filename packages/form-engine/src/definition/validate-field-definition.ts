@@ -1,12 +1,12 @@
 /**
  * Checks one field definition: its shape (JSON Schema $defs/field), then what a schema cannot say —
  * reserved keys, unique choices, scale ≤ precision, patterns that compile, auto-number patterns,
- * FEEL that parses, and a default the field itself would accept.
+ * FEEL that parses (each type's own checks live in its folder, field-types/<type>), and a default
+ * the field itself would accept.
  */
-import { checkFeel, FeelShapeError } from '@crm/feel';
 import type { FieldDef, Lang, ValidationIssue } from '../types.js';
 import { schemaIssuesOfField, t } from './definition-ajv.js';
-import { AutoNumberPatternError, parseAutoNumberPattern } from '../bank/auto-number.js';
+import { fieldType, isFieldType } from '../field-types/index.js';
 import { fieldValueSchema } from '../schema/field-schemas.js';
 import { createAjv } from '../validation/ajv-factory.js';
 
@@ -40,37 +40,17 @@ export function fieldSemanticIssues(raw: unknown, lang: Lang, base = ''): Valida
       seen.add(v);
     });
   }
-  if (raw.type === 'decimal' && typeof o.precision === 'number' && typeof o.scale === 'number' && o.scale > o.precision) {
-    add('/options/scale', 'scale_exceeds_precision', t(lang, `小数位数 ${o.scale} 不能大于精度 ${o.precision}`, `Scale ${o.scale} cannot exceed precision ${o.precision}`));
-  }
   if (typeof o.minLength === 'number' && typeof o.maxLength === 'number' && o.minLength > o.maxLength) {
     add('/options/minLength', 'invalid_range', t(lang, '最小长度不能大于最大长度', 'minLength cannot exceed maxLength'));
   }
   if (typeof o.minimum === 'number' && typeof o.maximum === 'number' && o.minimum > o.maximum) {
     add('/options/minimum', 'invalid_range', t(lang, '最小值不能大于最大值', 'minimum cannot exceed maximum'));
   }
-  if ((raw.type === 'text' || raw.type === 'textarea') && typeof o.pattern === 'string') {
-    try {
-      new RegExp(o.pattern, 'u');
-    } catch (err) {
-      add('/options/pattern', 'invalid_pattern', t(lang, `正则表达式无效：${(err as Error).message}`, `Invalid regular expression: ${(err as Error).message}`));
-    }
-  }
-  if (raw.type === 'auto_number' && typeof o.pattern === 'string') {
-    try {
-      parseAutoNumberPattern(o.pattern);
-    } catch (err) {
-      if (!(err instanceof AutoNumberPatternError)) throw err;
-      add('/options/pattern', 'invalid_auto_number_pattern', t(lang, `编号规则无效：${err.message}`, `Invalid auto-number pattern: ${err.message}`));
-    }
-  }
-  if (raw.type === 'computed' && typeof o.expression === 'string') {
-    const e = checkFeel(o.expression);
-    if (e instanceof FeelShapeError) add('/options/expression', 'feel_budget', t(lang, `计算表达式过于复杂：${e.localized('zh-CN')}`, `The expression is too expensive: ${e.localized('en')}`));
-    else if (e) add('/options/expression', 'feel_syntax', t(lang, `计算表达式 FEEL 语法错误：${e.message}`, `FEEL syntax error in the expression: ${e.message}`));
-  }
+  // What only the type knows about its options (field-types/<type>: checkOptions).
+  const type = isFieldType(raw.type) ? fieldType(raw.type).engine : undefined;
+  for (const p of type?.checkOptions?.(o) ?? []) add(p.path, p.code, t(lang, p.text.zh, p.text.en));
   if ('default' in raw && raw.default !== undefined && out.length === 0) {
-    if (raw.type === 'auto_number' || raw.type === 'computed') {
+    if (type?.serverOwned) {
       add('/default', 'invalid_default', t(lang, '自动编号和计算字段不能有默认值', 'Auto-number and computed fields cannot have a default'));
     } else if (schemaIssuesOfField(raw, lang).length === 0) {
       defaultChecker ??= createAjv();

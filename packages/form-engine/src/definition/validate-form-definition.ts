@@ -10,8 +10,8 @@ import { walkLayout } from './layout-walk.js';
 import { fieldSemanticIssues } from './validate-field-definition.js';
 import { orderComputed } from '../rules/computed-order.js';
 import { escapePointer } from '../validation/issues.js';
+import { fieldType, isFieldType, isServerOwned } from '../field-types/index.js';
 
-const GROUP_UNSUPPORTED = new Set(['auto_number', 'computed', 'json']);
 const RULE_LISTS = ['show', 'hide', 'require', 'readOnly'] as const;
 
 type Obj = Record<string, unknown>;
@@ -55,7 +55,7 @@ export function validateFormDefinition(def: unknown, fields: FieldDef[], lang: L
         const sp = `${at}/fields/${j}`;
         issues.push(...fieldSemanticIssues(sub, lang, sp));
         if (!isObject(sub)) return;
-        if (typeof sub.type === 'string' && GROUP_UNSUPPORTED.has(sub.type)) {
+        if (isFieldType(sub.type) && !fieldType(sub.type).engine.inGroup) {
           add(`${sp}/type`, 'unsupported_in_group', t(lang, `重复组中不支持 ${sub.type} 类型的字段`, `A repeating group cannot hold ${sub.type} fields`));
         }
         if (typeof sub.key === 'string') {
@@ -101,7 +101,7 @@ export function validateFormDefinition(def: unknown, fields: FieldDef[], lang: L
         const p = `${at}/set/${escapePointer(key)}`;
         const f = byKey.get(key);
         if (!f) unknown(p, key);
-        else if (f.type === 'auto_number' || f.type === 'computed') {
+        else if (isServerOwned(f.type)) {
           add(p, 'server_owned_field', t(lang, `字段 "${key}" 由系统赋值，规则不能设置`, `Field "${key}" is set by the system and cannot be set by a rule`));
         }
         feel(p, expr, { zh: `规则 ${i} 对 "${key}" 的赋值`, en: `rule ${i}'s value for "${key}"` });

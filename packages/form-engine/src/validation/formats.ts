@@ -1,13 +1,11 @@
 /**
  * The string formats the data schema uses. The same object serves the live Ajv instance and the
  * standalone validator module (which imports it from this package), so both validate identically.
+ * The general formats are here; a field type adds its own (cn-id-number, bank-card …) when it
+ * registers (field-types/registry.ts).
  */
 import formatsModule from 'ajv-formats/dist/formats.js';
 import type { Format } from 'ajv';
-import { isValidCnIdNumber } from '../bank/cn-id-number.js';
-import { isValidUscc } from '../bank/uscc.js';
-import { isValidBankCard } from '../bank/bank-card.js';
-import { MAINLAND_MOBILE, isMainlandPhone } from '../bank/phone.js';
 
 const { fullFormats } = formatsModule as unknown as { fullFormats: Record<string, Format> };
 
@@ -19,9 +17,4 @@ export const formats: Record<string, Format> = {
   uri: fullFormats.uri!,
   // Plain RFC 4122 text only (ajv-formats also allows a "urn:uuid:" prefix PostgreSQL would refuse).
   uuid: /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i,
-  'cn-id-number': { type: 'string', validate: (s: string) => isValidCnIdNumber(s) },
-  'cn-uscc': { type: 'string', validate: isValidUscc },
-  'bank-card': { type: 'string', validate: isValidBankCard },
-  'cn-mobile': MAINLAND_MOBILE,
-  'cn-phone': { type: 'string', validate: isMainlandPhone },
 };

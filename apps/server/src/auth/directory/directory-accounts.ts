@@ -17,6 +17,7 @@ import { UserCache } from '../user-cache.js';
 import { registerMessages } from '../../common/i18n.js';
 import { DirectoryUnavailable, LdapDirectory, type DirectoryUser } from './ldap-directory.js';
 import { provisionExternal } from '../external-accounts.js';
+import { ADVISORY_LOCKS } from '../../database/advisory-locks.js';
 
 registerMessages({
   'auth.directory_unavailable': { 'zh-CN': '统一身份认证目录暂时不可用，请稍后再试（本地应急账号不受影响）', en: 'The directory is unavailable; try again shortly (local break-glass accounts still work)' },
@@ -24,7 +25,7 @@ registerMessages({
   'auth.directory_account': { 'zh-CN': '该账号由统一身份认证目录管理，请在目录中修改密码', en: 'This account is managed by the directory; change its password there' },
 });
 
-const SYNC_LOCK = 7_240_081;
+const SYNC_LOCK = ADVISORY_LOCKS['directory.sync'];
 
 export type DirectoryLogin =
   | { outcome: 'ok'; userId: string; created: boolean; roles: string[] }

@@ -154,25 +154,8 @@ export class Workflow0005 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX wf_triggers_object ON crm.wf_triggers (object, "on")`);
     await q.query(`CREATE INDEX wf_triggers_form ON crm.wf_triggers (form_key)`);
-    // Local sanctions / watch list for the aml-screening service task.
-    await q.query(`
-      CREATE TABLE crm.wf_sanctions (
-        id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-        list text NOT NULL,
-        name text NOT NULL,
-        id_number text,
-        reason text,
-        created_at timestamptz NOT NULL DEFAULT now()
-      )`);
-    await q.query(`CREATE INDEX wf_sanctions_name ON crm.wf_sanctions (lower(regexp_replace(name, '\\s', '', 'g')))`);
-    await q.query(`CREATE INDEX wf_sanctions_id_number ON crm.wf_sanctions (upper(id_number))`);
-    await q.query(`
-      INSERT INTO crm.wf_sanctions (list, name, id_number, reason) VALUES
-        ('UN-1267', 'Osama Example', NULL, 'UN Security Council consolidated list (sample entry)'),
-        ('OFAC-SDN', 'Ivan Testovich Petrov', 'P1234567', 'OFAC SDN list (sample entry)'),
-        ('CN-MPS', '张制裁', '110101199003076496', '公安部通缉名单（示例数据）'),
-        ('CN-PBOC', '李洗钱', '310101198506152211', '人民银行反洗钱监测名单（示例数据）'),
-        ('INTERNAL', '王黑名单', NULL, '行内黑名单（示例数据）')`);
+    // The local sanctions list this migration created in earlier releases belongs to the bank pack's
+    // own migrations now, which take over the table where a database already has it.
     // Round-robin assignment: the last user picked per (role, org unit).
     await q.query(`
       CREATE TABLE crm.wf_round_robin (
@@ -184,7 +167,8 @@ export class Workflow0005 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE crm.wf_round_robin, crm.wf_sanctions, crm.wf_triggers, crm.wf_history, crm.wf_incidents,
+    await q.query(`DROP TABLE IF EXISTS crm.wf_sanctions;
+      DROP TABLE crm.wf_round_robin, crm.wf_triggers, crm.wf_history, crm.wf_incidents,
       crm.wf_jobs, crm.wf_subscriptions, crm.wf_tasks, crm.wf_instances, crm.wf_decisions, crm.wf_definitions`);
   }
 }

@@ -3,8 +3,10 @@ import { Button, DatePicker, Input, Select, TreeSelect, Upload } from 'antd';
 import { UploadOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import dayjs from 'dayjs';
-import { itemsOf, localize, type Field, type Lang, type OrgUnit } from '@crm/shared';
+import { localize, type Field, type Lang, type OrgUnit } from '@crm/shared';
 import { api } from '../../lib/api';
+import { fieldType, isFieldType, type DisplayKey } from '@crm/form-engine';
+import { isWidgetKey, type WidgetKey } from './widget-keys';
 
 export interface FieldInputProps {
   field: Field;
@@ -19,64 +21,73 @@ export interface FieldInputProps {
 
 const str = (v: unknown) => (v === undefined || v === null ? '' : String(v));
 
+interface WidgetProps {
+  field: Field;
+  value: unknown;
+  onChange(value: unknown): void;
+  lang: Lang;
+  id?: string;
+  disabled?: boolean;
+  /** What every input takes: id, disabled, status, placeholder, aria-label. */
+  common: { id?: string; disabled?: boolean; status?: 'error'; placeholder?: string; 'aria-label': string };
+  /** onChange for plain text: an empty input is no value. */
+  text(v: string): void;
+}
+
+/**
+ * The input components by widget key. A field type's web descriptor (@crm/form-engine field-types)
+ * names its widget; a new kind of input is one entry here.
+ */
+const WIDGETS: Record<WidgetKey, (p: WidgetProps) => React.ReactNode> = {
+  text: ({ field, value, common, text }) => <LightInput {...common} value={str(value)} maxLength={field.options?.maxLength} onText={text} />,
+  textarea: ({ field, value, common, text }) => <LightInput {...common} multiline value={str(value)} maxLength={field.options?.maxLength} onText={text} />,
+  // Anything typed is passed on: the engine says, in the user's language, when it is not a whole number.
+  integer: ({ value, common, onChange }) => <LightInput {...common} inputMode="numeric" value={str(value)} onText={(v) => onChange(v.trim() === '' ? undefined : /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v)} />,
+  decimal: ({ field, value, common, onChange }) => (
+    <LightInput {...common} inputMode="decimal" value={str(value)} onText={(v) => onChange(v.trim() === '' ? undefined : v.trim())}
+      prefix={field.type === 'money' ? (field.options?.currency === 'USD' ? '$' : '¥') : undefined}
+      suffix={field.type === 'percent' ? '%' : undefined} />
+  ),
+  switch: ({ id, disabled, value, onChange, common, lang }) => <LightSwitch id={id} disabled={disabled} checked={value === true} onChange={(v) => onChange(v)} label={common['aria-label']} lang={lang} />,
+  date: ({ field, value, onChange, common, lang }) => (
+    <LazyWidget {...common} shown={value ? (field.type === 'date' ? String(value) : dayjs(String(value)).format('YYYY-MM-DD HH:mm')) : ''} lang={lang}>
+      {(auto) => <DatePicker {...common} autoFocus={auto} defaultOpen={auto} showTime={field.type === 'datetime'} style={{ width: '100%' }} value={value ? dayjs(String(value)) : null}
+        onChange={(d) => onChange(d ? (field.type === 'date' ? d.format('YYYY-MM-DD') : d.format('YYYY-MM-DDTHH:mm:ssZ')) : undefined)} />}
+    </LazyWidget>
+  ),
+  select: ({ field, value, onChange, common, lang }) => (
+    <LazyWidget {...common} shown={localize(field.options?.choices?.find((c) => c.value === value)?.label, lang) || str(value)} lang={lang}>
+      {(auto) => <Select {...common} autoFocus={auto} defaultOpen={auto} allowClear showSearch optionFilterProp="label" style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}
+        options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />}
+    </LazyWidget>
+  ),
+  multiselect: ({ field, value, onChange, common, lang }) => (
+    <Select {...common} mode="multiple" allowClear optionFilterProp="label" style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)}
+      options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />
+  ),
+  tags: ({ value, onChange, common }) => <Select {...common} mode="tags" style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)} />,
+  relation: ({ field, value, onChange, common, lang }) => <RelationInput {...common} field={field} value={value} onChange={onChange} lang={lang} />,
+  user: ({ value, onChange, common }) => <UserInput {...common} value={value} onChange={onChange} />,
+  org_unit: ({ value, onChange, common }) => <OrgUnitInput {...common} value={value} onChange={onChange} />,
+  attachment: ({ value, onChange, disabled, lang }) => <AttachmentInput disabled={disabled} value={value} onChange={onChange} lang={lang} />,
+  json: ({ value, onChange, common }) => <JsonInput {...common} value={value} onChange={onChange} />,
+  readonly: ({ value, common, lang }) => <LightInput {...common} disabled value={str(value)} placeholder={lang === 'en' ? 'Set automatically' : '自动生成'} onText={() => undefined} />,
+  phone: ({ value, common, text }) => <LightInput {...common} inputMode="tel" maxLength={20} value={str(value)} onText={text} />,
+  email: ({ value, common, text }) => <LightInput {...common} inputMode="email" value={str(value)} onText={text} />,
+};
+
+/** The widget of a field's type; a type this build does not know is shown, never edited. */
+function widgetOf(type: string): (p: WidgetProps) => React.ReactNode {
+  const key = isFieldType(type) ? fieldType(type).web.widget : 'readonly';
+  return WIDGETS[isWidgetKey(key) ? key : 'readonly'];
+}
+
 /** One input per field type; values in the API's wire format (money as strings, dates as YYYY-MM-DD, …). */
 export const FieldInput = memo(function FieldInput({ field, value, onChange, disabled, placeholder, lang, id, status }: FieldInputProps) {
   const common = { id, disabled, status, placeholder, 'aria-label': localize(field.label, lang) };
   const text = (v: string) => onChange(v === '' ? undefined : v);
-  switch (field.type) {
-    case 'textarea':
-      return <LightInput {...common} multiline value={str(value)} maxLength={field.options?.maxLength} onText={text} />;
-    case 'integer':
-      // Anything typed is passed on: the engine says, in the user's language, when it is not a whole number.
-      return <LightInput {...common} inputMode="numeric" value={str(value)} onText={(v) => onChange(v.trim() === '' ? undefined : /^-?\d+$/.test(v.trim()) ? Number(v.trim()) : v)} />;
-    case 'decimal':
-    case 'money':
-    case 'percent':
-      return (
-        <LightInput {...common} inputMode="decimal" value={str(value)} onText={(v) => onChange(v.trim() === '' ? undefined : v.trim())}
-          prefix={field.type === 'money' ? (field.options?.currency === 'USD' ? '$' : '¥') : undefined}
-          suffix={field.type === 'percent' ? '%' : undefined} />
-      );
-    case 'boolean':
-      return <LightSwitch id={id} disabled={disabled} checked={value === true} onChange={(v) => onChange(v)} label={common['aria-label']} lang={lang} />;
-    case 'date':
-    case 'datetime':
-      return <LazyWidget {...common} shown={value ? (field.type === 'date' ? String(value) : dayjs(String(value)).format('YYYY-MM-DD HH:mm')) : ''} lang={lang}>
-        {(auto) => <DatePicker {...common} autoFocus={auto} defaultOpen={auto} showTime={field.type === 'datetime'} style={{ width: '100%' }} value={value ? dayjs(String(value)) : null}
-          onChange={(d) => onChange(d ? (field.type === 'date' ? d.format('YYYY-MM-DD') : d.format('YYYY-MM-DDTHH:mm:ssZ')) : undefined)} />}
-      </LazyWidget>;
-    case 'select':
-      return <LazyWidget {...common} shown={localize(field.options?.choices?.find((c) => c.value === value)?.label, lang) || str(value)} lang={lang}>
-        {(auto) => <Select {...common} autoFocus={auto} defaultOpen={auto} allowClear showSearch optionFilterProp="label" style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}
-          options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />}
-      </LazyWidget>;
-    case 'multiselect':
-      return (
-        <Select {...common} mode="multiple" allowClear optionFilterProp="label" style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)}
-          options={(field.options?.choices ?? []).map((c) => ({ value: c.value, label: localize(c.label, lang) }))} />
-      );
-    case 'tags':
-      return <Select {...common} mode="tags" style={{ width: '100%' }} value={(value as string[]) ?? []} onChange={(v) => onChange(v.length ? v : undefined)} />;
-    case 'relation':
-      return <RelationInput {...common} field={field} value={value} onChange={onChange} lang={lang} />;
-    case 'user':
-      return <UserInput {...common} value={value} onChange={onChange} />;
-    case 'org_unit':
-      return <OrgUnitInput {...common} value={value} onChange={onChange} />;
-    case 'attachment':
-      return <AttachmentInput disabled={disabled} value={value} onChange={onChange} lang={lang} />;
-    case 'json':
-      return <JsonInput {...common} value={value} onChange={onChange} />;
-    case 'computed':
-    case 'auto_number':
-      return <LightInput {...common} disabled value={str(value)} placeholder={lang === 'en' ? 'Set automatically' : '自动生成'} onText={() => undefined} />;
-    case 'phone':
-      return <LightInput {...common} inputMode="tel" maxLength={20} value={str(value)} onText={text} />;
-    case 'email':
-      return <LightInput {...common} inputMode="email" value={str(value)} onText={text} />;
-    default:
-      return <LightInput {...common} value={str(value)} maxLength={field.options?.maxLength} onText={text} />;
-  }
+  const Widget = widgetOf(field.type);
+  return <>{Widget({ field, value, onChange, lang, id, disabled, common, text })}</>;
 });
 
 /** A switch drawn with CSS on a native checkbox (keyboard and screen readers as usual). */
@@ -164,7 +175,7 @@ function UserInput({ value, onChange, ...rest }: { value: unknown; onChange(v: u
   if (q.error) return <Input {...rest} value={str(value)} onChange={(e) => onChange(e.target.value || undefined)} />;
   return (
     <Select {...rest} showSearch optionFilterProp="label" allowClear style={{ width: '100%' }} loading={q.isLoading} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}
-      options={itemsOf(q.data).map((u) => ({ value: u.id, label: u.displayName ? `${u.displayName} (${u.username})` : u.username }))} />
+      options={(q.data ?? []).map((u) => ({ value: u.id, label: u.displayName ? `${u.displayName} (${u.username})` : u.username }))} />
   );
 }
 
@@ -184,7 +195,7 @@ export function orgTree(units: OrgUnit[]) {
 function OrgUnitInput({ value, onChange, ...rest }: { value: unknown; onChange(v: unknown): void; id?: string; disabled?: boolean; status?: 'error'; placeholder?: string }) {
   const q = useQuery({ queryKey: ['admin', 'org-units'], queryFn: () => api.admin.listOrgUnits() });
   if (q.error) return <Input {...rest} value={str(value)} onChange={(e) => onChange(e.target.value || undefined)} />;
-  return <TreeSelect {...rest} allowClear treeDefaultExpandAll style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)} treeData={orgTree(itemsOf(q.data))} />;
+  return <TreeSelect {...rest} allowClear treeDefaultExpandAll style={{ width: '100%' }} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)} treeData={orgTree((q.data ?? []))} />;
 }
 
 function AttachmentInput({ value, onChange, disabled, lang }: { value: unknown; onChange(v: unknown): void; disabled?: boolean; lang: Lang }) {
@@ -230,31 +241,30 @@ function JsonInput({ value, onChange, ...rest }: { value: unknown; onChange(v: u
   );
 }
 
+const asText = (value: unknown) => (typeof value === 'object' ? JSON.stringify(value) : String(value));
+
+/** Text renderings of stored values, by the display key of the field type's web descriptor. */
+const DISPLAYS: Record<DisplayKey, (field: Field, value: unknown, lang: Lang) => string> = {
+  plain: (_f, value) => asText(value),
+  yes_no: (_f, value, lang) => (value ? (lang === 'en' ? 'Yes' : '是') : (lang === 'en' ? 'No' : '否')),
+  choice: (field, value, lang) => {
+    const c = field.options?.choices?.find((x) => x.value === value);
+    return c ? localize(c.label, lang) : String(value);
+  },
+  choices: (field, value, lang) =>
+    (Array.isArray(value) ? value : [value]).map((v) => localize(field.options?.choices?.find((x) => x.value === v)?.label, lang) || String(v)).join('、'),
+  money: (_f, value) => {
+    const n = Number(value);
+    return Number.isFinite(n) ? `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(value);
+  },
+  percent: (_f, value) => `${String(value)}%`,
+  datetime: (_f, value) => dayjs(String(value)).format('YYYY-MM-DD HH:mm'),
+  json: (_f, value) => JSON.stringify(value),
+};
+
 /** A read-only rendering of a stored value. */
 export function formatValue(field: Field | undefined, value: unknown, lang: Lang): string {
   if (value === undefined || value === null || value === '') return '';
-  if (!field) return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  switch (field.type) {
-    case 'boolean':
-      return value ? (lang === 'en' ? 'Yes' : '是') : (lang === 'en' ? 'No' : '否');
-    case 'select': {
-      const c = field.options?.choices?.find((x) => x.value === value);
-      return c ? localize(c.label, lang) : String(value);
-    }
-    case 'multiselect':
-    case 'tags':
-      return (Array.isArray(value) ? value : [value]).map((v) => localize(field.options?.choices?.find((x) => x.value === v)?.label, lang) || String(v)).join('、');
-    case 'money': {
-      const n = Number(value);
-      return Number.isFinite(n) ? `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(value);
-    }
-    case 'percent':
-      return `${value}%`;
-    case 'datetime':
-      return dayjs(String(value)).format('YYYY-MM-DD HH:mm');
-    case 'json':
-      return JSON.stringify(value);
-    default:
-      return typeof value === 'object' ? JSON.stringify(value) : String(value);
-  }
+  if (!field || !isFieldType(field.type)) return asText(value);
+  return DISPLAYS[fieldType(field.type).web.display ?? 'plain'](field, value, lang);
 }

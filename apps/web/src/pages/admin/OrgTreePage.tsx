@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { App, Button, Card, Col, Descriptions, Empty, Form, Input, Modal, Row, Space, Tree } from 'antd';
 import { ApartmentOutlined, EditOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { itemsOf, type OrgUnit } from '@crm/shared';
+import { type OrgUnit } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
@@ -13,7 +13,7 @@ export function OrgTreePage() {
   const { message } = App.useApp();
   const q = useQuery({ queryKey: ['admin', 'org-units'], queryFn: () => api.admin.listOrgUnits() });
   const users = useQuery({ queryKey: ['admin', 'users'], queryFn: () => api.admin.listUsers() });
-  const units = itemsOf(q.data);
+  const units = (q.data ?? []);
   const [selected, setSelected] = useState<OrgUnit | null>(null);
   const [modal, setModal] = useState<{ mode: 'add' | 'rename'; parent?: OrgUnit | null } | null>(null);
   const [form] = Form.useForm();
@@ -25,7 +25,7 @@ export function OrgTreePage() {
   const byId = new Map<string, N>(units.map((u) => [u.id, { key: u.id, title: u.name, children: [], unit: u }]));
   const roots: N[] = [];
   for (const u of units) { const n = byId.get(u.id)!; const p = u.parentId ? byId.get(u.parentId) : undefined; (p ? p.children : roots).push(n); }
-  const members = itemsOf(users.data).filter((u) => selected && u.orgUnitId === selected.id);
+  const members = (users.data ?? []).filter((u) => selected && u.orgUnitId === selected.id);
   return (
     <div>
       <PageHeader title={t('组织机构', 'Org units')} sub={t('总行 → 分行 → 支行 → 团队：用于数据范围与任务分派', 'Head office → branch → sub-branch → team: for data scopes and task assignment')}

@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { App, Button, Card, Checkbox, Col, Empty, Form, Input, List, Modal, Row, Select, Space, Switch, Table, Tag, Typography } from 'antd';
 import { PlusOutlined, SaveOutlined, SafetyOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { itemsOf, OBJECT_ACTIONS, PLATFORM_RIGHTS, type FieldAccess, type ObjectAction, type Permission, type Role, type RowScope } from '@crm/shared';
+import { OBJECT_ACTIONS, PLATFORM_RIGHTS, PLATFORM_RIGHT_LABELS, type FieldAccess, type PlatformRight, type ObjectAction, type Permission, type Role, type RowScope } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
@@ -12,10 +12,6 @@ import { applyServerErrors } from '../objects/ObjectDesigner';
 
 const ACTION_LABELS: Record<ObjectAction, [string, string]> = { create: ['新建', 'Create'], read: ['查看', 'Read'], update: ['修改', 'Update'], delete: ['删除', 'Delete'], export: ['导出', 'Export'] };
 const SCOPE_LABELS: Record<string, [string, string]> = { own: ['本人', 'Own'], team: ['本团队', 'Team'], org_unit: ['本机构', 'Org unit'], org_subtree: ['本机构及下级', 'Org subtree'], all: ['全部', 'All'] };
-const PLATFORM_LABELS: Record<string, [string, string]> = {
-  designer: ['设计（对象、表单、流程部署）', 'Designer (metadata, forms, deploy)'], 'admin.users': ['用户管理', 'Manage users'], 'admin.roles': ['角色管理', 'Manage roles'],
-  'audit.read': ['查看审计', 'Read audit'], 'audit.verify': ['审计校验', 'Verify audit'], 'admin.org': ['机构管理', 'Manage org units'], 'process.admin': ['流程管理', 'Process admin'],
-};
 const FIELD_ACCESS: { value: FieldAccess | ''; label: [string, string] }[] = [
   { value: '', label: ['随对象', 'As object'] }, { value: 'write', label: ['可写', 'Write'] }, { value: 'read', label: ['只读', 'Read'] }, { value: 'masked', label: ['脱敏', 'Masked'] }, { value: 'none', label: ['不可见', 'Hidden'] },
 ];
@@ -27,7 +23,7 @@ export function RolesPage() {
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm();
-  const list = itemsOf(roles.data);
+  const list = (roles.data ?? []);
   const selected = list.find((r) => r.key === selectedKey) ?? list[0] ?? null;
   const create = useMutation({
     mutationFn: (v: { key: string; name: string }) => api.admin.createRole({ key: v.key, name: v.name, permissions: [], platform: [] }),
@@ -70,7 +66,7 @@ function RoleEditor({ role }: { role: Role }) {
   const { message } = App.useApp();
   const objects = useObjects();
   const [perms, setPerms] = useState<Permission[]>(role.permissions ?? []);
-  const [platform, setPlatform] = useState<string[]>(role.platform ?? []);
+  const [platform, setPlatform] = useState<PlatformRight[]>(role.platform ?? []);
   const [fieldObject, setFieldObject] = useState<string | null>(null);
   useEffect(() => { setPerms(role.permissions ?? []); setPlatform(role.platform ?? []); }, [role]);
   const save = useMutation({
@@ -86,12 +82,13 @@ function RoleEditor({ role }: { role: Role }) {
   };
   const fo = fieldObject ?? objs[0]?.key ?? null;
   const foDef = objs.find((o) => o.key === fo);
-  const rights = [...new Set([...PLATFORM_RIGHTS, ...platform])];
   return (
     <Card title={<span>{role.name} <Tag>{role.key}</Tag></span>} extra={<Button type="primary" icon={<SaveOutlined />} loading={save.isPending} onClick={() => save.mutate()} data-testid="save-role">{t('保存权限', 'Save')}</Button>}>
       <ErrorAlert error={save.error} />
       <Typography.Title level={5}>{t('平台权限', 'Platform rights')}</Typography.Title>
-      <Checkbox.Group value={platform} onChange={(v) => setPlatform(v as string[])} options={rights.map((r) => ({ value: r, label: PLATFORM_LABELS[r] ? t(...PLATFORM_LABELS[r]!) : r }))} style={{ marginBottom: 16 }} />
+      <div data-testid="platform-rights">
+        <Checkbox.Group value={platform} onChange={(v) => setPlatform(v as PlatformRight[])} options={PLATFORM_RIGHTS.map((r) => ({ value: r, label: t(PLATFORM_RIGHT_LABELS[r]['zh-CN'], PLATFORM_RIGHT_LABELS[r].en) }))} style={{ marginBottom: 16 }} />
+      </div>
       <Typography.Title level={5}>{t('对象 × 操作', 'Object × action')}</Typography.Title>
       <ErrorAlert error={objects.error} />
       <Table

@@ -3,7 +3,7 @@ import { App, Button, Card, Drawer, Form, Input, Popconfirm, Select, Space, Swit
 import { EditOutlined, KeyOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
-import { itemsOf, type AdminUser } from '@crm/shared';
+import { type AdminUser } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
@@ -24,8 +24,8 @@ export function UsersPage() {
   const [search, setSearch] = useState('');
   const [form] = Form.useForm();
   const [error, setError] = useState<unknown>(null);
-  const orgName = new Map(itemsOf(orgs.data).map((o) => [o.id, o.name]));
-  const roleName = new Map(itemsOf(roles.data).map((r) => [r.key, r.name]));
+  const orgName = new Map((orgs.data ?? []).map((o) => [o.id, o.name]));
+  const roleName = new Map((roles.data ?? []).map((r) => [r.key, r.name]));
   const save = useMutation({
     mutationFn: async (v: { username: string; password?: string; serviceAccount?: boolean; displayName?: string; roles: string[]; orgUnitId?: string; disabled?: boolean }) => {
       if (editing === 'new') {
@@ -59,7 +59,7 @@ export function UsersPage() {
     form.resetFields();
     if (u !== 'new') form.setFieldsValue({ username: u.username, displayName: u.displayName, roles: u.roles, orgUnitId: u.orgUnitId ?? undefined, disabled: !!u.disabled });
   };
-  const rows = itemsOf(users.data).filter((u) => !search || `${u.username}${u.displayName ?? ''}`.includes(search));
+  const rows = (users.data ?? []).filter((u) => !search || `${u.username}${u.displayName ?? ''}`.includes(search));
   return (
     <div>
       <PageHeader title={t('用户管理', 'Users')} sub={t('账号、角色与所属机构', 'Accounts, roles and org units')}
@@ -106,8 +106,8 @@ export function UsersPage() {
             <Form.Item name="password" label={t('初始密码', 'Initial password')} rules={[{ required: true, message: t('请填写密码', 'Enter a password') }, { min: 8, message: t('至少 8 位', 'At least 8 characters') }]}><Input.Password /></Form.Item>
           )}
           <Form.Item name="displayName" label={t('姓名', 'Display name')}><Input /></Form.Item>
-          <Form.Item name="roles" label={t('角色', 'Roles')}><Select mode="multiple" optionFilterProp="label" options={itemsOf(roles.data).map((r) => ({ value: r.key, label: `${r.name}（${r.key}）` }))} notFoundContent={roles.error ? (roles.error as Error).message : undefined} /></Form.Item>
-          <Form.Item name="orgUnitId" label={t('所属机构', 'Org unit')}><TreeSelect allowClear treeDefaultExpandAll treeData={orgTree(itemsOf(orgs.data))} /></Form.Item>
+          <Form.Item name="roles" label={t('角色', 'Roles')}><Select mode="multiple" optionFilterProp="label" options={(roles.data ?? []).map((r) => ({ value: r.key, label: `${r.name}（${r.key}）` }))} notFoundContent={roles.error ? (roles.error as Error).message : undefined} /></Form.Item>
+          <Form.Item name="orgUnitId" label={t('所属机构', 'Org unit')}><TreeSelect allowClear treeDefaultExpandAll treeData={orgTree((orgs.data ?? []))} /></Form.Item>
           {editing !== 'new' && <Form.Item name="disabled" label={t('停用账号', 'Disabled')} valuePropName="checked"><Switch /></Form.Item>}
         </Form>
       </Drawer>

@@ -8,7 +8,6 @@ import { useLang, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer } from '../../components/form/FormRenderer';
-import { publishedVersionOf } from './FormListPage';
 
 /** Loads a form's latest published version and the fields it is built on. */
 export function usePublishedForm(key: string | null | undefined) {
@@ -16,12 +15,8 @@ export function usePublishedForm(key: string | null | undefined) {
     queryKey: ['published-form', key],
     enabled: !!key,
     queryFn: async (): Promise<{ form: PublishedForm; fields: Field[] }> => {
-      const draft = await api.meta.getForm(key!);
-      const version = publishedVersionOf(draft);
-      if (!version) throw new ApiError(404, 'not_published', '该表单尚未发布');
-      const form = await api.meta.getFormVersion(key!, version);
-      const fields = form.fields?.length ? form.fields : (await api.meta.getObject(form.object)).fields;
-      return { form: { ...form, version: form.version ?? version }, fields };
+      const form = await api.meta.getPublishedForm(key!);
+      return { form, fields: form.fields };
     },
   });
 }

@@ -3,17 +3,12 @@ import { Button, Card, Form, Input, Modal, Select, Space, Table, Tag } from 'ant
 import { EditOutlined, FormOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { itemsOf, type FormDraft } from '@crm/shared';
+import { type FormSummary } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
 import { ErrorAlert, PageHeader } from '../../components/common';
 import { applyServerErrors } from '../objects/ObjectDesigner';
-
-export function publishedVersionOf(f: FormDraft | undefined): number | null {
-  if (!f) return null;
-  return (f.publishedVersion ?? f.latestVersion ?? (typeof f.version === 'number' ? f.version : null)) as number | null;
-}
 
 export function FormListPage() {
   const t = useT();
@@ -34,7 +29,7 @@ export function FormListPage() {
   });
   const [createError, setCreateError] = useState<unknown>(null);
   const objectFilter = params.get('object');
-  const rows = itemsOf(forms.data).filter((f) => !objectFilter || f.object === objectFilter);
+  const rows = (forms.data ?? []).filter((f) => !objectFilter || f.object === objectFilter);
   return (
     <div>
       <PageHeader
@@ -44,7 +39,7 @@ export function FormListPage() {
       />
       <ErrorAlert error={forms.error} />
       <Card>
-        <Table<FormDraft>
+        <Table<FormSummary>
           rowKey="key"
           loading={forms.isLoading}
           dataSource={rows}
@@ -53,13 +48,13 @@ export function FormListPage() {
             { title: t('表单名称', 'Title'), render: (_, f) => <Link to={`/design/forms/${f.key}`}>{l(f.title, f.key)}</Link> },
             { title: t('标识', 'Key'), dataIndex: 'key', render: (k) => <code>{k}</code> },
             { title: t('对象', 'Object'), dataIndex: 'object', render: (o) => l(objects.data?.find((x) => x.key === o)?.label, o) },
-            { title: t('状态', 'Status'), render: (_, f) => (publishedVersionOf(f) ? <Tag color="green">{t('已发布', 'Published')} v{publishedVersionOf(f)}</Tag> : <Tag>{t('草稿', 'Draft')}</Tag>) },
+            { title: t('状态', 'Status'), render: (_, f) => (f.latestVersion > 0 ? <Tag color="green">{t('已发布', 'Published')} v{f.latestVersion}</Tag> : <Tag>{t('草稿', 'Draft')}</Tag>) },
             {
               title: t('操作', 'Actions'),
               render: (_, f) => (
                 <Space>
                   <Link to={`/design/forms/${f.key}`}><EditOutlined /> {t('设计', 'Design')}</Link>
-                  {publishedVersionOf(f) ? <Link to={`/fill/${f.key}`}><FormOutlined /> {t('填写', 'Fill in')}</Link> : null}
+                  {f.latestVersion > 0 ? <Link to={`/fill/${f.key}`}><FormOutlined /> {t('填写', 'Fill in')}</Link> : null}
                 </Space>
               ),
             },

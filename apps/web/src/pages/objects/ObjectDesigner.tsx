@@ -6,12 +6,13 @@ import { DeleteOutlined, EditOutlined, FormOutlined, MinusCircleOutlined, PlusOu
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormInstance } from 'antd';
 import { Link, useNavigate, useParams } from 'react-router';
-import { ApiError, FIELD_TYPES, type Field, type FieldType, type ObjectDefinition } from '@crm/shared';
+import { ApiError, type Field, type FieldType, type ObjectDefinition } from '@crm/shared';
+import { fieldTypeNames } from '@crm/form-engine';
 import { checkFeel } from '@crm/feel';
 import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { groupByApp, useObject, useObjects, appOf } from '../../lib/meta';
-import { FIELD_TYPE_LABELS, SENSITIVITY_LABELS } from '../../lib/fieldTypes';
+import { hasProperty, SENSITIVITY_LABELS, typeLabel } from '../../lib/fieldTypes';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 
 const KEY_RE = /^[a-z][a-z0-9_]{0,62}$/;
@@ -172,7 +173,7 @@ export function ObjectDesignerPage() {
           columns={[
             { title: t('字段名称', 'Label'), render: (_, f) => l(f.label, f.key) },
             { title: t('标识', 'Key'), dataIndex: 'key', render: (k) => <code>{k}</code> },
-            { title: t('类型', 'Type'), dataIndex: 'type', render: (ty: FieldType) => <Tag color="geekblue">{t(...(FIELD_TYPE_LABELS[ty] ?? [ty, ty]))}</Tag> },
+            { title: t('类型', 'Type'), dataIndex: 'type', render: (ty: FieldType) => <Tag color="geekblue">{t(...typeLabel(ty))}</Tag> },
             { title: t('必填', 'Required'), dataIndex: 'required', render: (v) => (v ? <Tag color="red">{t('必填', 'Required')}</Tag> : null) },
             { title: t('唯一', 'Unique'), dataIndex: 'unique', render: (v) => (v ? <Tag>{t('唯一', 'Unique')}</Tag> : null) },
             { title: t('敏感级别', 'Sensitivity'), dataIndex: 'sensitivity', render: (v?: number) => (v ? <Tag color={v >= 3 ? 'volcano' : 'default'}>{t(...SENSITIVITY_LABELS[v]!)}</Tag> : null) },
@@ -219,28 +220,16 @@ function toField(v: FieldFormValues): Field {
   if (v.required) f.required = true;
   if (v.unique) f.unique = true;
   if (v.sensitivity) f.sensitivity = v.sensitivity as Field['sensitivity'];
-  if (v.type === 'relation') f.target = v.target;
+  if (hasProperty(v.type, 'target')) f.target = v.target;
   if (v.default !== undefined && v.default !== '') f.default = v.default;
   const o = v.options ?? {};
-  switch (v.type) {
-    case 'select':
-    case 'multiselect':
-      f.options = { choices: (o.choices ?? []).map((c) => ({ value: c.value, label: { 'zh-CN': c.zh, en: c.en || c.zh } })) };
-      break;
-    case 'decimal':
-      f.options = { precision: o.precision ?? 18, scale: o.scale ?? 2 };
-      break;
-    case 'text':
-    case 'textarea':
-      if (o.maxLength || o.pattern) f.options = { ...(o.maxLength ? { maxLength: o.maxLength } : {}), ...(o.pattern ? { pattern: o.pattern } : {}) };
-      break;
-    case 'auto_number':
-      f.options = { pattern: o.pattern || 'NO{yyyyMMdd}{seq:6}' };
-      break;
-    case 'computed':
-      f.options = { expression: o.expression ?? '' };
-      break;
-  }
+  // Only the options the type's designer properties edit (field-type registry, web descriptor).
+  const has = (p: Parameters<typeof hasProperty>[1]) => hasProperty(v.type, p);
+  if (has('choices')) f.options = { choices: (o.choices ?? []).map((c) => ({ value: c.value, label: { 'zh-CN': c.zh, en: c.en || c.zh } })) };
+  if (has('precision')) f.options = { precision: o.precision ?? 18, scale: o.scale ?? 2 };
+  if (has('text_limits') && (o.maxLength || o.pattern)) f.options = { ...(o.maxLength ? { maxLength: o.maxLength } : {}), ...(o.pattern ? { pattern: o.pattern } : {}) };
+  if (has('number_pattern')) f.options = { pattern: o.pattern || 'NO{yyyyMMdd}{seq:6}' };
+  if (has('expression')) f.options = { expression: o.expression ?? '' };
   return f;
 }
 
@@ -273,7 +262,7 @@ function FieldEditor({ object, field, open, onClose, onSaved }: { object: Object
   const objects = useObjects();
   const type = Form.useWatch('type', form);
   const expression = Form.useWatch(['options', 'expression'], form);
-  const feelError = useMemo(() => (type === 'computed' && expression ? checkFeel(expression) : null), [type, expression]);
+  const feelError = useMemo(() => (hasProperty(type, 'expression') && expression ? checkFeel(expression) : null), [type, expression]);
   const [error, setError] = useState<unknown>(null);
   useEffect(() => {
     if (!open) return;
@@ -325,7 +314,7 @@ function FieldEditor({ object, field, open, onClose, onSaved }: { object: Object
             showSearch
             optionFilterProp="label"
             id="field-type"
-            options={FIELD_TYPES.map((ty) => ({ value: ty, label: `${t(...FIELD_TYPE_LABELS[ty])} · ${ty}` }))}
+            options={fieldTypeNames().map((ty) => ({ value: ty, label: `${t(...typeLabel(ty))} · ${ty}` }))}
           />
         </Form.Item>
         <Space size="large">
@@ -336,7 +325,7 @@ function FieldEditor({ object, field, open, onClose, onSaved }: { object: Object
           <Select allowClear options={[1, 2, 3, 4, 5].map((n) => ({ value: n, label: t(...SENSITIVITY_LABELS[n]!) }))} />
         </Form.Item>
 
-        {(type === 'select' || type === 'multiselect') && (
+        {hasProperty(type, 'choices') && (
           <Card size="small" title={t('选项', 'Choices')} style={{ marginBottom: 16 }}>
             <Form.List name={['options', 'choices']}>
               {(items, { add, remove }) => (
@@ -355,29 +344,29 @@ function FieldEditor({ object, field, open, onClose, onSaved }: { object: Object
             </Form.List>
           </Card>
         )}
-        {type === 'decimal' && (
+        {hasProperty(type, 'precision') && (
           <Space>
             <Form.Item name={['options', 'precision']} label={t('总位数', 'Precision')} initialValue={18}><InputNumber min={1} max={38} /></Form.Item>
             <Form.Item name={['options', 'scale']} label={t('小数位', 'Scale')} initialValue={2}><InputNumber min={0} max={12} /></Form.Item>
           </Space>
         )}
-        {(type === 'text' || type === 'textarea') && (
+        {hasProperty(type, 'text_limits') && (
           <Row gutter={12}>
             <Col span={10}><Form.Item name={['options', 'maxLength']} label={t('最大长度', 'Max length')}><InputNumber min={1} style={{ width: '100%' }} /></Form.Item></Col>
             <Col span={14}><Form.Item name={['options', 'pattern']} label={t('格式（正则）', 'Pattern (regex)')}><Input placeholder="^[A-Z]{2}\d+$" /></Form.Item></Col>
           </Row>
         )}
-        {type === 'relation' && (
+        {hasProperty(type, 'target') && (
           <Form.Item name="target" label={t('关联对象', 'Target object')} rules={[{ required: true, message: t('请选择关联对象', 'Choose the target object') }]}>
             <Select options={(objects.data ?? []).map((o) => ({ value: o.key, label: `${l(o.label, o.key)} (${o.key})` }))} />
           </Form.Item>
         )}
-        {type === 'auto_number' && (
+        {hasProperty(type, 'number_pattern') && (
           <Form.Item name={['options', 'pattern']} label={t('编号规则', 'Numbering pattern')} extra={t('如 TS{yyyyMMdd}{seq:6} → TS20260101000001', 'e.g. TS{yyyyMMdd}{seq:6} → TS20260101000001')}>
             <Input placeholder="TS{yyyyMMdd}{seq:6}" />
           </Form.Item>
         )}
-        {type === 'computed' && (
+        {hasProperty(type, 'expression') && (
           <Form.Item
             name={['options', 'expression']}
             label={t('计算公式（FEEL）', 'Expression (FEEL)')}
@@ -388,7 +377,7 @@ function FieldEditor({ object, field, open, onClose, onSaved }: { object: Object
             <Input.TextArea rows={3} placeholder="amount * rate" style={{ fontFamily: 'monospace' }} />
           </Form.Item>
         )}
-        {!['computed', 'auto_number', 'attachment', 'json', 'relation', 'user', 'org_unit', 'multiselect', 'tags'].includes(type) && (
+        {hasProperty(type, 'default') && (
           <Form.Item name="default" label={t('默认值', 'Default value')}><Input /></Form.Item>
         )}
       </Form>

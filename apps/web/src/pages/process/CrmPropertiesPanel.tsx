@@ -3,11 +3,10 @@ import { AutoComplete, Button, Divider, Empty, Form, Input, Select, Space, Tag, 
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { checkFeel } from '@crm/feel';
-import { itemsOf, localize } from '@crm/shared';
+import { localize } from '@crm/shared';
 import type Modeler from 'bpmn-js/lib/Modeler';
 import { api } from '../../lib/api';
 import { useLang, useT } from '../../lib/i18n';
-import { publishedVersionOf } from '../forms/FormListPage';
 import { crmAttributesFor } from './bpmn';
 
  
@@ -72,10 +71,10 @@ export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Mod
   const update = (props: Record<string, unknown>) => modeling.updateProperties(element, props);
   const typeLabel = TYPE_LABELS[bo.$type] ? t(...TYPE_LABELS[bo.$type]!) : bo.$type;
 
-  const publishedForms = itemsOf(forms.data).filter((f) => publishedVersionOf(f));
-  const userOptions = itemsOf(users.data).map((u) => ({ value: u.username, label: u.displayName ? `${u.displayName}（${u.username}）` : u.username }));
-  const roleOptions = itemsOf(roles.data).map((r) => ({ value: r.key, label: `${r.name}（${r.key}）` }));
-  const orgOptions = itemsOf(orgs.data).map((o) => ({ value: o.id, label: o.name }));
+  const publishedForms = (forms.data ?? []).filter((f) => f.latestVersion > 0);
+  const userOptions = (users.data ?? []).map((u) => ({ value: u.username, label: u.displayName ? `${u.displayName}（${u.username}）` : u.username }));
+  const roleOptions = (roles.data ?? []).map((r) => ({ value: r.key, label: `${r.name}（${r.key}）` }));
+  const orgOptions = (orgs.data ?? []).map((o) => ({ value: o.id, label: o.name }));
 
   const renderAttr = (name: string) => {
     const key = `crm:${name}`;
@@ -88,7 +87,7 @@ export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Mod
       input = (
         <Select allowClear showSearch value={raw || undefined} onChange={(v) => set(v)}
           placeholder={t('选择已发布的表单', 'Choose a published form')} notFoundContent={forms.error ? (forms.error as Error).message : t('没有已发布的表单', 'No published form')}
-          options={publishedForms.map((f) => ({ value: f.key, label: `${localize(f.title, lang)}（${f.key} v${publishedVersionOf(f)}）` }))} />
+          options={publishedForms.map((f) => ({ value: f.key, label: `${localize(f.title, lang)}（${f.key} v${f.latestVersion}）` }))} />
       );
     } else if (name === 'assignee') {
       input = <AutoComplete value={raw} onChange={(v) => set(v)} options={[...userOptions, { value: '=initiator', label: t('=initiator（发起人）', '=initiator (the starter)') }]} placeholder="rm" filterOption={(i, o) => String(o?.value ?? '').includes(i) || String(o?.label ?? '').includes(i)} />;

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import { itemsOf, type ProcessInstance } from '@crm/shared';
+import { type ProcessInstance } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
@@ -29,14 +29,14 @@ export function InstanceListPage() {
   const state = (params.get('state') ?? undefined) as ProcessInstance['state'] | undefined;
   const q = useQuery({ queryKey: ['instances', definitionKey, state], queryFn: () => api.instances.list({ definitionKey, state }) });
   const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
-  const rows = itemsOf(q.data as ProcessInstance[] | { items: ProcessInstance[] } | undefined);
+  const rows = (q.data ?? []);
   const set = (k: string, v?: string) => { const p = new URLSearchParams(params); if (v) p.set(k, v); else p.delete(k); setParams(p); };
   return (
     <div>
       <PageHeader title={t('流程实例', 'Process instances')} sub={t('所有发起的流程及其当前进度', 'Every started process and where it stands')}
         extra={
           <>
-            <Select allowClear placeholder={t('流程', 'Process')} style={{ width: 200 }} value={definitionKey} onChange={(v) => set('definitionKey', v)} options={itemsOf(defs.data).map((d) => ({ value: d.key, label: d.name || d.key }))} />
+            <Select allowClear placeholder={t('流程', 'Process')} style={{ width: 200 }} value={definitionKey} onChange={(v) => set('definitionKey', v)} options={(defs.data ?? []).map((d) => ({ value: d.key, label: d.name || d.key }))} />
             <Select allowClear placeholder={t('状态', 'State')} style={{ width: 140 }} value={state} onChange={(v) => set('state', v)} options={Object.entries(STATE_TAGS).map(([k, v]) => ({ value: k, label: t(...v.label) }))} />
           </>
         } />
@@ -49,7 +49,7 @@ export function InstanceListPage() {
           locale={{ emptyText: t('没有流程实例', 'No instances') }}
           columns={[
             { title: t('实例', 'Instance'), render: (_, i) => <Link to={`/instances/${i.id}`}><code>{i.id.slice(0, 8)}</code></Link> },
-            { title: t('流程', 'Process'), render: (_, i) => `${String(itemsOf(defs.data).find((d) => d.key === i.definitionKey)?.name ?? i.definitionName ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
+            { title: t('流程', 'Process'), render: (_, i) => `${String((defs.data ?? []).find((d) => d.key === i.definitionKey)?.name ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
             { title: t('业务主键', 'Business key'), dataIndex: 'businessKey' },
             { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
             { title: t('当前环节', 'Current step'), render: (_, i) => (i.activeActivities ?? []).join('、') },
@@ -89,7 +89,7 @@ export function InstanceViewerPage() {
   return (
     <div>
       <PageHeader
-        title={<span>{String(procName ?? i.definitionName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
+        title={<span>{String(procName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
         sub={<span>{t('实例', 'Instance')} <code>{i.id}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {i.businessKey}</> : null}</span>}
         extra={i.state === 'active' ? (
           <Popconfirm title={t('确定终止这个流程？', 'Terminate this process?')} onConfirm={() => cancel.mutate()}>
@@ -111,7 +111,7 @@ export function InstanceViewerPage() {
               color: h.endedAt ? 'green' : 'orange',
               content: (
                 <div>
-                  <b>{names[h.activityId] ?? h.name ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{ACTIVITY_TYPES[h.type] ? t(...ACTIVITY_TYPES[h.type]!) : h.type}</Typography.Text>
+                  <b>{names[h.activityId] ?? h.activityId}</b> <Typography.Text type="secondary" style={{ fontSize: 11 }}>{ACTIVITY_TYPES[h.type] ? t(...ACTIVITY_TYPES[h.type]!) : h.type}</Typography.Text>
                   <div style={{ fontSize: 12, color: '#666' }}>
                     {dayjs(h.startedAt).format('MM-DD HH:mm:ss')}{h.endedAt ? ` → ${dayjs(h.endedAt).format('MM-DD HH:mm:ss')}` : ` · ${t('进行中', 'in progress')}`}
                     {h.by ? ` · ${h.by}` : ''}

@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
 import Modeler from 'bpmn-js/lib/Modeler';
-import { ApiError, itemsOf, type ProcessDefinition } from '@crm/shared';
+import { ApiError, type ProcessDefinition } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
@@ -39,9 +39,9 @@ export function ProcessDesignerPage() {
     queryFn: async (): Promise<ProcessDefinition[]> => {
       const k = key ?? deployed!.key;
       try {
-        return itemsOf(await api.processes.versions(k));
+        return await api.processes.versions(k);
       } catch (e) {
-        if (e instanceof ApiError && e.status === 404) return itemsOf(await api.processes.list()).filter((d) => d.key === k);
+        if (e instanceof ApiError && e.status === 404) return (await api.processes.list()).filter((d) => d.key === k);
         throw e;
       }
     },

@@ -4,7 +4,7 @@ import { BranchesOutlined, EditOutlined, NodeIndexOutlined, PlayCircleOutlined, 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import dayjs from 'dayjs';
-import { itemsOf, type ProcessDefinition } from '@crm/shared';
+import { type ProcessDefinition } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
@@ -64,7 +64,7 @@ export function ProcessListPage() {
         <Table<ProcessDefinition>
           rowKey={(d) => d.id ?? d.key}
           loading={defs.isLoading}
-          dataSource={itemsOf(defs.data)}
+          dataSource={(defs.data ?? [])}
           pagination={false}
           locale={{ emptyText: t('还没有部署的流程', 'No process deployed yet') }}
           columns={[

@@ -1,10 +1,10 @@
 import { useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Descriptions, Empty, Popconfirm, Space, Table, Tabs, Tag, Timeline, Typography } from 'antd';
-import { DeleteOutlined, EditOutlined, IdcardOutlined, SaveOutlined } from '@ant-design/icons';
+import { DeleteOutlined, EditOutlined, SaveOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, itemsOf, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
+import { ApiError, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
@@ -13,6 +13,7 @@ import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
 import { formatValue } from '../../components/form/FieldInput';
+import { packRecordLinks } from '../../packs/registry';
 
 export function RecordDetailPage({ create }: { create?: boolean }) {
   const { object = '', id = '' } = useParams();
@@ -89,7 +90,6 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
   if (rec.error) return <ErrorAlert error={rec.error} />;
   const r = rec.data!;
   const fields = obj.fields ?? [];
-  const isCustomer = /customer|^kh$|client/.test(obj.key);
   return (
     <div>
       <PageHeader
@@ -97,7 +97,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
         sub={<span>{t('版本', 'Version')} {r.version} · {t('更新于', 'Updated')} {r.updated_at ? dayjs(r.updated_at).format('YYYY-MM-DD HH:mm') : '—'}</span>}
         extra={
           <>
-            {isCustomer && <Link to={`/customers/${id}`}><Button icon={<IdcardOutlined />}>{t('客户360视图', 'Customer 360°')}</Button></Link>}
+            {packRecordLinks(obj.key).map((k) => <Link key={k.to(id)} to={k.to(id)}><Button icon={k.icon}>{t(k.label['zh-CN'], k.label.en)}</Button></Link>)}
             {!editing && <Button icon={<EditOutlined />} type="primary" onClick={() => setEditing(true)} data-testid="edit-record">{t('编辑', 'Edit')}</Button>}
             <Popconfirm title={t('确定删除这条记录？', 'Delete this record?')} onConfirm={() => remove.mutate()}>
               <Button danger icon={<DeleteOutlined />}>{t('删除', 'Delete')}</Button>
@@ -213,7 +213,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
   const t = useT();
   const q = useQuery({ queryKey: ['instances', 'business', recordId], queryFn: () => api.instances.list({ businessKey: recordId }) });
   if (q.error) return <ErrorAlert error={q.error} />;
-  const rows = itemsOf(q.data as ProcessInstance[] | { items: ProcessInstance[] } | undefined).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
+  const rows = (q.data ?? []).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
   return (
     <Card>
       <Table<ProcessInstance>
@@ -223,7 +223,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
         pagination={false}
         locale={{ emptyText: t('没有涉及这条记录的流程', 'No process involves this record') }}
         columns={[
-          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionName ?? i.definitionKey ?? i.id)}</Link> },
+          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionKey ?? i.id)}</Link> },
           { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
           { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
         ]}

@@ -1,6 +1,7 @@
 import type { Field, Filter } from '@crm/shared';
+import { fieldType, isFieldType, type FilterOperator } from '@crm/form-engine';
 
-export type Op = 'eq' | 'ne' | 'contains' | 'gt' | 'gte' | 'lt' | 'lte' | 'in' | 'empty' | 'notEmpty';
+export type Op = FilterOperator;
 
 export interface Condition { field: string; op: Op; value?: unknown }
 
@@ -19,15 +20,11 @@ export const OP_LABELS: Record<Op, [string, string]> = {
   notEmpty: ['不为空', 'is not empty'],
 };
 
-const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent', 'date', 'datetime']);
-
+/** The builder's operators for a field: its type's descriptor says (field-type registry, web part). */
 export function opsFor(field: Field | undefined): Op[] {
   if (!field) return ['eq', 'ne', 'empty', 'notEmpty'];
-  if (NUMERIC.has(field.type) || field.key === 'created_at' || field.key === 'updated_at') return ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'empty', 'notEmpty'];
-  if (field.type === 'boolean') return ['eq', 'ne'];
-  if (field.type === 'select') return ['eq', 'ne', 'in', 'empty', 'notEmpty'];
-  if (field.type === 'multiselect' || field.type === 'tags') return ['contains', 'empty', 'notEmpty'];
-  return ['eq', 'ne', 'contains', 'in', 'empty', 'notEmpty'];
+  if (field.key === 'created_at' || field.key === 'updated_at') return ['eq', 'ne', 'gt', 'gte', 'lt', 'lte', 'empty', 'notEmpty'];
+  return isFieldType(field.type) ? [...fieldType(field.type).web.filterOperators] : ['empty', 'notEmpty'];
 }
 
 function one(c: Condition, field: Field | undefined): Filter | null {

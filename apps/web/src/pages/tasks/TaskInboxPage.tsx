@@ -20,7 +20,7 @@ export function TaskInboxPage() {
   const q = useQuery({ queryKey: ['tasks', scope], queryFn: () => api.tasks.list(scope), refetchInterval: 15_000 });
   const tasks = q.data?.items ?? [];
   const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
-  const procName = (task: Task) => String(defs.data?.find((d) => d.key === task.definitionKey)?.name ?? task.definitionName ?? task.definitionKey ?? '');
+  const procName = (task: Task) => String(defs.data?.find((d) => d.key === task.processDefinitionKey)?.name ?? task.processDefinitionKey);
   const selected = tasks.find((x) => x.id === selectedId) ?? null;
   const select = (id: string | null, s: TaskScope = scope) => {
     const p = new URLSearchParams();

@@ -4,7 +4,7 @@ import { Button, Tag, Tooltip } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, HolderOutlined } from '@ant-design/icons';
 import type { Field } from '@crm/shared';
 import { useL, useT } from '../../../lib/i18n';
-import { FIELD_TYPE_LABELS } from '../../../lib/fieldTypes';
+import { typeLabel } from '../../../lib/fieldTypes';
 import { accepts, contains, findNode, locate, useDesigner, type DNode, type NodeKind } from './model';
 
 export const DND = { PALETTE: 'PALETTE', NODE: 'NODE' } as const;
@@ -174,7 +174,7 @@ function NodeView({ node, fields, onDrop }: { node: DNode; fields: Map<string, F
           <HolderOutlined style={{ color: '#b0b5c0' }} />
           {(node.required || field?.required || node.def?.required) && <span style={{ color: '#cf1322' }}>*</span>}
           <span>{title}</span>
-          <span className="type">{t(...(FIELD_TYPE_LABELS[(field?.type ?? node.def?.type)!] ?? ['?', '?']))}</span>
+          <span className="type">{t(...typeLabel(field?.type ?? node.def?.type ?? '?'))}</span>
           {!field && node.kind === 'field' && <Tag color="orange">{t('字段不存在', 'missing field')}</Tag>}
         </div>
       )}

@@ -8,7 +8,7 @@ import { Link, useParams } from 'react-router';
 import { FIELD_TYPES, type Field } from '@crm/shared';
 import { api } from '../../../lib/api';
 import { useL, useLang, useT } from '../../../lib/i18n';
-import { FIELD_TYPE_LABELS } from '../../../lib/fieldTypes';
+import { defaultOptions, hasProperty, typeLabel } from '../../../lib/fieldTypes';
 import { ErrorAlert, Loading, PageHeader } from '../../../components/common';
 import { FormController } from '../../../components/form/controller';
 import { FormRenderer } from '../../../components/form/FormRenderer';
@@ -44,7 +44,7 @@ export function FormDesignerPage() {
 
   useEffect(() => {
     if (draft.data && useDesigner.getState().meta.key !== draft.data.key) useDesigner.getState().load(draft.data);
-    if (draft.data) setPublished((draft.data.publishedVersion ?? draft.data.latestVersion ?? draft.data.version ?? null) as number | null);
+    if (draft.data) setPublished(draft.data.latestVersion || null);
   }, [draft.data]);
   useEffect(() => () => useDesigner.getState().load({ key: '', object: '', title: '', layout: [] }), []);
 
@@ -200,7 +200,9 @@ function NewFieldModal({ pending, objectKey, onCancel, onCreated }: { pending: P
   const submit = async (v: { zh: string; en?: string; key: string; choices?: string }) => {
     if (!pending) return;
     const field: Field = { key: v.key, label: { 'zh-CN': v.zh, en: v.en || v.zh }, type: pending.type };
-    if ((type === 'select' || type === 'multiselect') && v.choices) {
+    const initial = defaultOptions(pending.type);
+    if (initial) field.options = initial;
+    if (hasProperty(type, 'choices') && v.choices) {
       // `high=高风险` sets the stored value; a bare label gets a generated one.
       field.options = {
         choices: v.choices.split(/[,，\n]/).map((s) => s.trim()).filter(Boolean).map((s, i) => {
@@ -210,8 +212,6 @@ function NewFieldModal({ pending, objectKey, onCancel, onCreated }: { pending: P
         }),
       };
     }
-    if (type === 'decimal') field.options = { precision: 18, scale: 2 };
-    if (type === 'auto_number') field.options = { pattern: 'NO{yyyyMMdd}{seq:6}' };
     if (pending.kind === 'subfield') {
       onCreated({ id: newId(), kind: 'subfield', def: field });
       return;
@@ -231,7 +231,7 @@ function NewFieldModal({ pending, objectKey, onCancel, onCreated }: { pending: P
   return (
     <Modal
       open={!!pending}
-      title={pending?.kind === 'group' ? t('新建明细（重复组）', 'New repeating group') : `${t('新建字段', 'New field')} · ${type ? t(...FIELD_TYPE_LABELS[type]) : ''}`}
+      title={pending?.kind === 'group' ? t('新建明细（重复组）', 'New repeating group') : `${t('新建字段', 'New field')} · ${type ? t(...typeLabel(type)) : ''}`}
       onCancel={onCancel}
       onOk={() => form.submit()}
       confirmLoading={busy}
@@ -246,7 +246,7 @@ function NewFieldModal({ pending, objectKey, onCancel, onCreated }: { pending: P
         <Form.Item name="zh" label={t('中文名称', 'Chinese label')} rules={[{ required: true, message: t('请填写名称', 'Enter a label') }]}><Input id="new-field-label" autoFocus /></Form.Item>
         <Form.Item name="en" label={t('英文名称', 'English label')}><Input /></Form.Item>
         <Form.Item name="key" label={t('标识', 'Key')} rules={[{ required: true, message: t('请填写标识', 'Enter a key') }, { pattern: KEY_RE, message: t('以小写字母开头，只含小写字母、数字、下划线', 'Lower-case letter first; letters, digits, underscores') }]}><Input id="new-field-key" /></Form.Item>
-        {(type === 'select' || type === 'multiselect') && (
+        {hasProperty(type, 'choices') && (
           <Form.Item name="choices" label={t('选项（用逗号分隔）', 'Choices (comma separated)')} rules={[{ required: true, message: t('请填写选项', 'Enter choices') }]}>
             <Input.TextArea rows={2} placeholder={t('low=低, medium=中, high=高', 'low=Low, medium=Medium, high=High')} />
           </Form.Item>

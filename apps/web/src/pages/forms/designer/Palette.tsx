@@ -3,7 +3,7 @@ import { useDrag } from 'react-dnd';
 import { AppstoreOutlined, BorderOuterOutlined, ColumnWidthOutlined, FieldStringOutlined, OrderedListOutlined, PlusSquareOutlined, TableOutlined } from '@ant-design/icons';
 import type { Field } from '@crm/shared';
 import { useL, useT } from '../../../lib/i18n';
-import { FIELD_TYPE_GROUPS, FIELD_TYPE_LABELS } from '../../../lib/fieldTypes';
+import { paletteGroups, typeLabel } from '../../../lib/fieldTypes';
 import { DND, type PaletteItem } from './Canvas';
 
 function Item({ item, children, used, onAdd, testId }: { item: PaletteItem; children: ReactNode; used?: boolean; onAdd(item: PaletteItem): void; testId: string }) {
@@ -39,15 +39,15 @@ export function Palette({ fields, placed, onAdd }: { fields: Field[]; placed: Se
       {fields.map((f) => (
         <Item key={f.key} item={{ kind: 'existing', field: f.key }} used={placed.has(f.key)} onAdd={onAdd} testId={`field:${f.key}`}>
           <FieldStringOutlined /> <span style={{ flex: 1, overflow: 'hidden', textOverflow: 'ellipsis' }}>{l(f.label, f.key)}</span>
-          <span style={{ fontSize: 11, color: '#a0a6b4' }}>{t(...FIELD_TYPE_LABELS[f.type])}</span>
+          <span style={{ fontSize: 11, color: '#a0a6b4' }}>{t(...typeLabel(f.type))}</span>
         </Item>
       ))}
-      {FIELD_TYPE_GROUPS.map((g) => (
+      {paletteGroups().map((g) => (
         <div key={g.label[0]}>
           <div className="fd-group-title">{t('新建字段 · ', 'New field · ')}{t(...g.label)}</div>
           {g.types.map((ty) => (
             <Item key={ty} item={{ kind: 'type', fieldType: ty }} onAdd={onAdd} testId={`type:${ty}`}>
-              <PlusSquareOutlined /> {t(...FIELD_TYPE_LABELS[ty])}
+              <PlusSquareOutlined /> {t(...typeLabel(ty))}
             </Item>
           ))}
         </div>

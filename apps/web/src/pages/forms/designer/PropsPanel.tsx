@@ -2,9 +2,9 @@ import { useMemo } from 'react';
 import { Button, Card, Checkbox, Divider, Empty, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { checkFeel } from '@crm/feel';
-import { FIELD_TYPES, type Field, type FormRule } from '@crm/shared';
+import type { Field, FormRule } from '@crm/shared';
 import { useL, useT } from '../../../lib/i18n';
-import { FIELD_TYPE_LABELS } from '../../../lib/fieldTypes';
+import { rowFieldTypes, typeLabel } from '../../../lib/fieldTypes';
 import { findNode, newBlock, placedFields, useDesigner, type DNode } from './model';
 import { LocalizedInput } from './LocalizedInput';
 import { fieldItemAccepts } from '../../../lib/formEngine';
@@ -56,7 +56,7 @@ function NodeProps({ node, fields }: { node: DNode; fields: Map<string, Field> }
       {node.kind === 'field' && (
         <>
           <div style={{ marginBottom: 12, fontSize: 12, color: '#6b7280' }}>
-            <code>{node.field}</code> · {field ? t(...FIELD_TYPE_LABELS[field.type]) : t('字段不存在', 'missing')} · {l(field?.label)}
+            <code>{node.field}</code> · {field ? t(...typeLabel(field.type)) : t('字段不存在', 'missing')} · {l(field?.label)}
           </div>
           <Form.Item label={t('标签（留空用字段名称）', 'Label (blank: the field\'s)')}>
             <LocalizedInput id="prop-label" value={node.label} onChange={(v) => update(node.id, { label: v })} />
@@ -87,7 +87,7 @@ function NodeProps({ node, fields }: { node: DNode; fields: Map<string, Field> }
             <Input value={node.def.key} onChange={(e) => update(node.id, { def: { ...node.def!, key: e.target.value } })} />
           </Form.Item>
           <Form.Item label={t('类型', 'Type')}>
-            <Select value={node.def.type} onChange={(v) => update(node.id, { def: { ...node.def!, type: v } })} options={FIELD_TYPES.filter((x) => !['relation', 'attachment', 'computed', 'auto_number', 'json'].includes(x)).map((x) => ({ value: x, label: t(...FIELD_TYPE_LABELS[x]) }))} />
+            <Select value={node.def.type} onChange={(v) => update(node.id, { def: { ...node.def!, type: v } })} options={rowFieldTypes().map((x) => ({ value: x, label: t(...typeLabel(x)) }))} />
           </Form.Item>
           <Checkbox checked={!!node.def.required} onChange={(e) => update(node.id, { def: { ...node.def!, required: e.target.checked || undefined } })}>{t('必填', 'Required')}</Checkbox>
         </>

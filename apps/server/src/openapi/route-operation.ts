@@ -1,0 +1,42 @@
+/**
+ * One OpenAPI operation per registered route, from its description in static-routes.ts and the shared
+ * contract's zod schemas (zod 4 writes the JSON Schema). A route nobody described is still listed,
+ * marked `x-undocumented`, so the gap shows (and a test fails) instead of the route going missing.
+ */
+import { z } from 'zod';
+import type { RegisteredRoute } from './registered-routes.js';
+import type { StaticRoute } from './static-routes.js';
+
+export const ERROR_REF = { $ref: '#/components/schemas/Error' };
+
+function isZod(v: unknown): v is z.ZodType {
+  return typeof (v as { safeParse?: unknown } | null)?.safeParse === 'function';
+}
+
+/** JSON Schema of a request (`input`: what a caller sends) or an answer (`output`). */
+export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
+  const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
+  delete out.$schema;
+  return out;
+}
+
+function queryParameters(query: z.ZodType): object[] {
+  const js = jsonSchemaOf(query, 'input') as { properties?: Record<string, object>; required?: string[] };
+  return Object.entries(js.properties ?? {}).map(([name, schema]) => ({ name, in: 'query', required: js.required?.includes(name) ?? false, schema }));
+}
+
+export function operation(route: RegisteredRoute, doc: StaticRoute | undefined): Record<string, unknown> {
+  const op: Record<string, unknown> = doc
+    ? { tags: [doc.tag], summary: doc.summary }
+    : { tags: ['undocumented'], summary: `${route.method.toUpperCase()} ${route.path}`, 'x-undocumented': true };
+  if (doc?.right) op['x-required-right'] = doc.right;
+  if (doc?.public) op.security = [];
+  const ok: Record<string, unknown> = { description: 'OK' };
+  if (doc?.response) ok.content = { 'application/json': { schema: jsonSchemaOf(doc.response, 'output') } };
+  op.responses = { '200': ok, '4XX': { description: 'Error', content: { 'application/json': { schema: ERROR_REF } } } };
+  if (doc?.body) op.requestBody = { content: { 'application/json': { schema: isZod(doc.body) ? jsonSchemaOf(doc.body, 'input') : doc.body } } };
+  const params: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+  if (doc?.query) params.push(...queryParameters(doc.query));
+  if (params.length) op.parameters = params;
+  return op;
+}

@@ -1,0 +1,98 @@
+import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
+import { RequireRight } from '../../../access/platform-rights.js';
+import { CurrentUser, type Principal } from '../../../auth/principal.js';
+import { parseInput } from '../../../common/validation.js';
+import { Customer360Service } from './customer360.service.js';
+import { GuaranteeCircles } from './guarantee-circles.service.js';
+import { MAX_DEPTH, NetworkService } from './network.service.js';
+import { RuleTagsJob } from './rule-tags.job.js';
+import { SegmentsService } from './segments.service.js';
+import { BankServices } from '../bank-services.js';
+import { SegmentDefinitions } from './segment-definitions.js';
+import { RequestContext } from '../../../common/request-context.js';
+
+const NetworkQuery = networkQuery(MAX_DEPTH);
+const lang = () => RequestContext.current()?.lang ?? 'zh-CN';
+
+@Controller('api')
+export class CustomersController {
+  constructor(
+    private readonly view: Customer360Service,
+    private readonly networks: NetworkService,
+    private readonly guaranteeCircles: GuaranteeCircles,
+    private readonly ruleTags: RuleTagsJob,
+    private readonly segmentsService: SegmentsService,
+    private readonly bank: BankServices,
+    private readonly segmentDefs: SegmentDefinitions,
+  ) {}
+
+  @Get('customers/guarantee-circles')
+  circles(@CurrentUser() p: Principal) {
+    return this.guaranteeCircles.circles(p);
+  }
+
+  @Post('customers/guarantee-circles/detect')
+  @RequireRight('designer')
+  detect() {
+    return this.guaranteeCircles.detectCircles();
+  }
+
+  @Post('customers/tags/recompute')
+  @RequireRight('designer')
+  recompute() {
+    return this.ruleTags.recomputeTags();
+  }
+
+  @Post('customers/kyc-reviews/schedule')
+  @RequireRight('designer')
+  scheduleKyc(@Body() body: unknown) {
+    const { max } = parseInput(KycScheduleBody, body);
+    return this.bank.scheduleKycReviews(max);
+  }
+
+  @Get('customers/:id/360')
+  view360(@CurrentUser() p: Principal, @Param('id') id: string) {
+    return this.view.view360(id, p);
+  }
+
+  @Get('customers/:id/network')
+  network(@CurrentUser() p: Principal, @Param('id') id: string, @Query() q: unknown) {
+    const { depth } = parseInput(NetworkQuery, q);
+    return this.networks.network(id, depth, p);
+  }
+
+  @Get('segments')
+  segments(@CurrentUser() p: Principal) {
+    return this.segmentsService.segments(p);
+  }
+
+  /** Saves a segment; values on sensitive fields are kept only as keyed hashes (record rights of the segment object apply). */
+  @Post('segments')
+  createSegment(@CurrentUser() p: Principal, @Body() body: unknown) {
+    return this.segmentDefs.create(p, parseInput(SegmentBody, body), lang());
+  }
+
+  @Patch('segments/:code')
+  updateSegment(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+    return this.segmentDefs.update(p, code, parseInput(SegmentPatchBody, body), lang());
+  }
+
+  @Get('segments/:code')
+  segment(@CurrentUser() p: Principal, @Param('code') code: string) {
+    return this.segmentsService.segmentWithCount(code, p);
+  }
+
+  @Get('segments/:code/members')
+  members(@CurrentUser() p: Principal, @Param('code') code: string, @Query() q: unknown) {
+    const { limit, cursor } = parseInput(SegmentMembersQuery, q);
+    return this.segmentsService.members(code, p, { limit, ...(cursor ? { cursor } : {}) });
+  }
+
+  @Post('segments/:code/start-process')
+  @RequireRight('process.start')
+  startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+    const { processKey, max } = parseInput(SegmentStartBody, body);
+    return this.segmentsService.startForSegment(code, p, processKey, max);
+  }
+}

@@ -1,0 +1,319 @@
+/**
+ * The one scoped record reader: every read of user records (tables in schema crm_data) goes through
+ * here. It owns "live rows (deleted_at IS NULL) + row scope + field modes + masking + decryption", so
+ * no other module writes a SELECT on crm_data. A read is made either for a person (a Principal: their
+ * object actions, row scope and field modes apply) or, for the platform's own work (pack install,
+ * demo loader, jobs, metadata checks), with an explicit `systemRead(reason)` that names why it may
+ * see every row. Statements run on the ambient unit of work when one is open.
+ */
+import { MAX_PAGE_LIMIT } from '@crm/shared';
+import { Inject, Injectable } from '@nestjs/common';
+import type { FieldDef } from '@crm/form-engine';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AccessService, type ObjectAccess } from '../access/access.service.js';
+import type { ObjectAction, Scope } from '../access/permission.types.js';
+import type { Principal } from '../auth/principal.js';
+import { MetadataService } from '../metadata/metadata.service.js';
+import type { ObjectMeta } from '../metadata/metadata.types.js';
+import { comparableOf, hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
+import type { FieldCrypto } from '../crypto/field-crypto.js';
+import { afterCursor, compileFilter, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
+import { decodeRow, hashInput, present } from './record-codec.js';
+import { hasAnyRow, isSystemRead, type SystemRead } from './system-reads.js';
+import './records.messages.js';
+
+export { hasAnyRow, isSystemRead, systemLiveRows, systemRead, systemRowCount, type SystemRead } from './system-reads.js';
+
+/** The largest page, as the shared contract says (one number for the API, the document and the reader). */
+export const MAX_LIMIT = MAX_PAGE_LIMIT;
+
+export interface QueryInput {
+  filter?: unknown;
+  sort?: string;
+  limit?: number;
+  cursor?: string;
+  fields?: string[];
+  total?: boolean;
+}
+
+export type Page = {
+  items: Record<string, unknown>[];
+  nextCursor: string | null;
+  total?: number;
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const SYSTEM_COLUMNS: [string, ColumnInfo['comparable']][] = [
+  ['id', 'uuid'], ['created_at', 'timestamp'], ['updated_at', 'timestamp'], ['created_by', 'uuid'], ['updated_by', 'uuid'],
+  ['owner_id', 'uuid'], ['org_unit_id', 'uuid'], ['version', 'number'],
+];
+
+function encodeCursor(values: unknown[]): string {
+  return Buffer.from(JSON.stringify(values)).toString('base64url');
+}
+
+function decodeCursor(cursor: string, n: number): unknown[] {
+  try {
+    if (cursor.length > 2000) throw new Error('long');
+    const v = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
+    if (!Array.isArray(v) || v.length !== n) throw new Error('shape');
+    for (const x of v) if (x !== null && typeof x !== 'string' && typeof x !== 'number' && typeof x !== 'boolean') throw new Error('value');
+    return v;
+  } catch {
+    throw new AppError(400, 'records.invalid_cursor');
+  }
+}
+
+/** Attachment fields whose column is a plain uuid[] (level ≥ 3 ones are ciphertext and not searchable). */
+function attachmentFields(o: ObjectMeta): FieldDef[] {
+  return o.fields.filter((f) => f.type === 'attachment' && !isEncrypted(f));
+}
+
+@Injectable()
+export class ScopedReader {
+  constructor(
+    private readonly db: Db,
+    private readonly meta: MetadataService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+  ) {}
+
+  // ---------- building blocks (also used by writers for their scoped UPDATEs) ----------
+
+  /** Columns a caller may filter and sort on (all of them for scope filters). */
+  columns(o: ObjectMeta, acc: ObjectAccess | null): Map<string, ColumnInfo> {
+    const cols = new Map<string, ColumnInfo>();
+    for (const [k, c] of SYSTEM_COLUMNS) cols.set(k, { key: k, sql: `t.${quoteIdent(k)}`, comparable: c });
+    for (const f of o.fields) {
+      const mode = acc ? acc.fieldMode(f.key) : 'write';
+      const sensitive = (f.sensitivity ?? 0) >= 3;
+      // Filtering on what one may not read would reveal it one guess at a time.
+      if (acc && (mode === 'none' || mode === 'masked' || (sensitive && !acc.unmask))) continue;
+      const info: ColumnInfo = { key: f.key, sql: `t.${quoteIdent(f.key)}`, comparable: comparableOf(f.type) };
+      if (isEncrypted(f)) info.encrypted = { hashSql: `t.${quoteIdent(hashColumn(f.key))}`, hash: (v) => this.crypto.searchHash(hashInput(v)) };
+      cols.set(f.key, info);
+    }
+    return cols;
+  }
+
+  /** The row scope of an action as SQL over alias `t` (OR of the granting roles' scopes); FALSE when none; TRUE for the platform. */
+  scopeSql(o: ObjectMeta, acc: ObjectAccess, action: ObjectAction, p: Principal | null, params: unknown[]): string {
+    if (!p) return 'TRUE';
+    const scopes: Scope[] = acc.scopes(action);
+    if (scopes.length === 0) return 'FALSE';
+    // Decided before binding anything: a parameter bound for a dropped part would be left untyped.
+    if (scopes.includes('all')) return 'TRUE';
+    const bindv = (v: unknown, cast: string) => {
+      params.push(v);
+      return `$${params.length}::${cast}`;
+    };
+    const parts = scopes.map((s) => {
+      if (s === 'all') return 'TRUE';
+      if (s === 'own') return `t.owner_id = ${bindv(p.id, 'uuid')}`;
+      if (!p.orgUnitId && s !== null && typeof s === 'string') return 'FALSE';
+      if (s === 'team') return `t.owner_id IN (SELECT u.id FROM crm.users u WHERE u.org_unit_id = ${bindv(p.orgUnitId, 'uuid')})`;
+      if (s === 'org_unit') return `t.org_unit_id = ${bindv(p.orgUnitId, 'uuid')}`;
+      if (s === 'org_subtree') return `t.org_unit_id IN (SELECT ou.id FROM crm.org_units ou WHERE ${bindv(p.orgUnitId, 'uuid')} = ANY(ou.path))`;
+      if (typeof s === 'object' && s && 'filter' in s) {
+        const ctx: FilterContext = { columns: this.columns(o, null), params, userVars: { id: p.id, orgUnitId: p.orgUnitId, username: p.username } };
+        return `(${compileFilter(s.filter, ctx)})`;
+      }
+      return 'FALSE';
+    });
+    return parts.includes('TRUE') ? 'TRUE' : `(${parts.join(' OR ')})`;
+  }
+
+  /** Live rows within the scope of `who` for `action`, as a WHERE over alias `t` (FALSE when the action is not granted). */
+  private async liveScope(objectKey: string, who: Principal | SystemRead, action: ObjectAction, params: unknown[]): Promise<{ o: ObjectMeta; acc: ObjectAccess; where: string }> {
+    const o = await this.meta.object(objectKey);
+    const p = isSystemRead(who) ? null : who;
+    const acc = await this.access.forObject(p, objectKey);
+    const scope = p && !acc.can(action) ? 'FALSE' : this.scopeSql(o, acc, action, p, params);
+    return { o, acc, where: `t.deleted_at IS NULL AND ${scope}` };
+  }
+
+  /**
+   * The live rows of an object that `who` may see for `action`, as a FROM-clause source with alias
+   * `alias` (a subquery): for statements that join or recurse over records (the relationship
+   * network). Rows come back raw: show them only through `view`.
+   */
+  async source(objectKey: string, who: Principal | SystemRead, action: ObjectAction, params: unknown[], alias = 't'): Promise<{ o: ObjectMeta; acc: ObjectAccess; sql: string }> {
+    const { o, acc, where } = await this.liveScope(objectKey, who, action, params);
+    return { o, acc, sql: `(SELECT * FROM ${tableOf(o.key)} t WHERE ${where}) ${quoteIdent(alias)}` };
+  }
+
+  /** What a caller may see of a raw row read through `source`: decrypted, hidden fields dropped, masked ones masked. */
+  view(o: ObjectMeta, acc: ObjectAccess, row: Record<string, unknown>, fields: FieldDef[] = o.fields): { view: Record<string, unknown>; unmaskedSensitive: string[] } {
+    return present(fields, decodeRow(fields, row, this.crypto), acc.fieldMode, acc.unmask);
+  }
+
+  // ---------- reads for people ----------
+
+  private async accessFor(p: Principal | null, objectKey: string, action: ObjectAction): Promise<{ o: ObjectMeta; acc: ObjectAccess }> {
+    const o = await this.meta.object(objectKey);
+    const acc = await this.access.forObject(p, objectKey);
+    if (!acc.can(action)) throw new AppError(403, 'records.forbidden_action', { object: objectKey, action });
+    return { o, acc };
+  }
+
+  /** One record as the caller may see it (404 outside their scope); a clear sensitive value is audited. */
+  async get(objectKey: string, id: string, p: Principal | null): Promise<Record<string, unknown>> {
+    const { o, acc } = await this.accessFor(p, objectKey, 'read');
+    const params: unknown[] = [id];
+    const scope = this.scopeSql(o, acc, 'read', p, params);
+    const row = await this.db.one(`SELECT * FROM ${tableOf(o.key)} t WHERE t.id = $1::uuid AND t.deleted_at IS NULL AND ${scope}`, params);
+    if (!row) throw new AppError(404, 'records.not_found');
+    const { view, unmaskedSensitive } = this.view(o, acc, row);
+    if (unmaskedSensitive.length && p) {
+      await this.audit.record({ action: 'record.read_unmasked', object: o.key, recordId: id, data: { fields: unmaskedSensitive } });
+    }
+    return view;
+  }
+
+  /** A filtered, sorted page (keyset cursor) as the caller may see it; clear sensitive values are audited. */
+  async query(objectKey: string, q: QueryInput, p: Principal | null): Promise<Page> {
+    const { o, acc } = await this.accessFor(p, objectKey, 'read');
+    const limit = q.limit ?? 50;
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_LIMIT) {
+      throw new AppError(400, 'common.validation_failed', {}, [{ path: '/limit', code: 'range', message: `limit is 1..${MAX_LIMIT}` }]);
+    }
+    const columns = this.columns(o, acc);
+    const params: unknown[] = [];
+    const where = ['t.deleted_at IS NULL', this.scopeSql(o, acc, 'read', p, params)];
+    if (q.filter !== undefined && q.filter !== null) where.push(`(${compileFilter(q.filter, { columns, params })})`);
+    const sort = parseSort(q.sort, columns);
+    const baseWhere = [...where];
+    const baseParams = [...params];
+    if (q.cursor) {
+      const values = decodeCursor(q.cursor, sort.length + 1);
+      where.push(afterCursor(sort, values, 't.id', { columns, params }));
+    }
+    let fields = o.fields;
+    if (q.fields) {
+      const unknown = q.fields.filter((f) => !o.byKey.has(f) && !SYSTEM_COLUMNS.some(([k]) => k === f));
+      if (unknown.length) throw new AppError(400, 'records.invalid_filter', {}, unknown.map((f) => ({ path: '/fields', code: 'unknown_field', message: `unknown field ${f}` })));
+      fields = o.fields.filter((f) => q.fields!.includes(f.key));
+    }
+    params.push(limit + 1);
+    const rows = await this.db.query(
+      `SELECT t.* FROM ${tableOf(o.key)} t WHERE ${where.join(' AND ')} ORDER BY ${orderBy(sort, 't.id')} LIMIT $${params.length}`,
+      params,
+    );
+    const more = rows.length > limit;
+    const page = more ? rows.slice(0, limit) : rows;
+    const unmaskedIds: string[] = [];
+    const unmaskedFields = new Set<string>();
+    const items = page.map((row) => {
+      const { view, unmaskedSensitive } = this.view(o, acc, row, fields);
+      if (unmaskedSensitive.length) {
+        unmaskedIds.push(String(row.id));
+        unmaskedSensitive.forEach((f) => unmaskedFields.add(f));
+      }
+      return view;
+    });
+    let nextCursor: string | null = null;
+    if (more) {
+      const last = page[page.length - 1];
+      const values = sort.map((s) => {
+        const v = last[s.col.key];
+        return v instanceof Date ? v.toISOString() : (v ?? null);
+      });
+      nextCursor = encodeCursor([...values, last.id]);
+    }
+    const out: Page = { items, nextCursor };
+    if (q.total) {
+      const r = await this.db.one<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}`, baseParams);
+      out.total = Number(r?.n ?? 0);
+    }
+    if (unmaskedIds.length && p) {
+      await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmaskedIds, fields: [...unmaskedFields] } });
+    }
+    return out;
+  }
+
+  /** Whether `id` is a live record of `objectKey` that `p` may read (no such object, bad id: false). */
+  async mayRead(p: Principal, objectKey: string, id: unknown): Promise<boolean> {
+    if (typeof id !== 'string' || !UUID.test(id)) return false;
+    const o = (await this.meta.current()).objects.get(objectKey);
+    if (!o) return false;
+    return (await this.readableRecords([{ target: objectKey, id }], p)).size === 1;
+  }
+
+  // ---------- reads for the server's own decisions ----------
+
+  /**
+   * The stored record (decrypted, every field) for a decision of the server — never to be returned
+   * as is. For a person, only a live row within their scope of `action`; for the platform, any live
+   * row. `forUpdate` locks it in the ambient transaction (a writer about to change it).
+   */
+  async stored(objectKey: string, id: string, who: Principal | SystemRead, opts: { action?: ObjectAction; forUpdate?: boolean } = {}): Promise<Record<string, unknown> | null> {
+    if (!UUID.test(id)) return null;
+    const params: unknown[] = [id];
+    const { o, where } = await this.liveScope(objectKey, who, opts.action ?? 'read', params);
+    const row = await this.db.one(`SELECT * FROM ${tableOf(o.key)} t WHERE t.id = $1::uuid AND ${where}${opts.forUpdate ? ' FOR UPDATE' : ''}`, params);
+    return row ? decodeRow(o.fields, row, this.crypto) : null;
+  }
+
+  /** Ids (`object:id`) among `wanted` that the principal may read — one statement for every target object. */
+  async readableRecords(wanted: { target: string; id: string }[], p: Principal): Promise<Set<string>> {
+    const byTarget = new Map<string, Set<string>>();
+    for (const w of wanted) if (UUID.test(w.id)) byTarget.set(w.target, (byTarget.get(w.target) ?? new Set()).add(w.id.toLowerCase()));
+    const objects = (await this.meta.current()).objects;
+    const params: unknown[] = [];
+    const parts: string[] = [];
+    for (const [target, ids] of byTarget) {
+      const o = objects.get(target);
+      if (!o) continue;
+      const acc = await this.access.forObject(p, target);
+      if (!acc.can('read')) continue;
+      params.push(target, [...ids]);
+      const [objParam, idsParam] = [params.length - 1, params.length];
+      const scope = this.scopeSql(o, acc, 'read', p, params);
+      parts.push(`SELECT $${objParam}::text AS o, t.id::text AS id FROM ${tableOf(o.key)} t WHERE t.id = ANY($${idsParam}::uuid[]) AND t.deleted_at IS NULL AND ${scope}`);
+    }
+    if (!parts.length) return new Set();
+    const rows = await this.db.query<{ o: string; id: string }>(parts.join(' UNION ALL '), params);
+    return new Set(rows.map((r) => `${r.o}:${r.id}`));
+  }
+
+  /**
+   * Files among `ids` the principal may read. `claim` (a write putting the file into a record): their
+   * own upload that no live record holds, or a file a record they may read holds. `download`: their
+   * own upload, or a file a record they may read holds. One statement over every attachment field.
+   */
+  async readableFiles(ids: string[], p: Principal, purpose: 'claim' | 'download'): Promise<Set<string>> {
+    const wanted = [...new Set(ids.filter((id) => UUID.test(id)).map((id) => id.toLowerCase()))];
+    if (!wanted.length) return new Set();
+    const params: unknown[] = [wanted, p.id];
+    const held: string[] = [];
+    const readable: string[] = [];
+    for (const o of (await this.meta.current()).objects.values()) {
+      const attach = attachmentFields(o);
+      if (!attach.length) continue;
+      const holds = (fs: FieldDef[]) => fs.map((f) => `f.id = ANY(t.${quoteIdent(f.key)})`).join(' OR ');
+      held.push(`EXISTS (SELECT 1 FROM ${tableOf(o.key)} t WHERE t.deleted_at IS NULL AND (${holds(attach)}))`);
+      const acc = await this.access.forObject(p, o.key);
+      if (!acc.can('read')) continue;
+      // A field seen masked shows no file id: holding the file there does not make it readable.
+      const seen = attach.filter((f) => ['read', 'write'].includes(acc.fieldMode(f.key)));
+      if (!seen.length) continue;
+      const scope = this.scopeSql(o, acc, 'read', p, params);
+      readable.push(`EXISTS (SELECT 1 FROM ${tableOf(o.key)} t WHERE t.deleted_at IS NULL AND (${holds(seen)}) AND ${scope})`);
+    }
+    const own = purpose === 'claim' && held.length ? `(f.created_by = $2::uuid AND NOT (${held.join(' OR ')}))` : 'f.created_by = $2::uuid';
+    const rows = await this.db.query<{ id: string }>(
+      `SELECT f.id::text AS id FROM crm.files f WHERE f.id = ANY($1::uuid[]) AND (${[own, ...readable].join(' OR ')})`,
+      params,
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /** Whether an object's table holds any row at all, deleted ones included. */
+  hasAnyRow(objectKey: string, why: SystemRead): Promise<boolean> {
+    return hasAnyRow(this.db.q, why, objectKey);
+  }
+}

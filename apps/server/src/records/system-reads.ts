@@ -1,0 +1,49 @@
+/**
+ * The platform's own, unscoped reads of record tables — part of the scoped reader (scoped-reader.ts
+ * re-exports them), kept in a file with no service imports so that metadata (which the reader
+ * depends on) and the demo-data loader (which runs without the server) can use them. Every call
+ * names its reason with `systemRead(reason)`.
+ */
+import type { Queryable } from '../database/db.js';
+import type { Principal } from '../auth/principal.js';
+import { quoteIdent, tableOf } from '../metadata/field-types.js';
+
+/** A read by the platform itself, unscoped: the reason says which work needs every row. */
+export interface SystemRead {
+  readonly system: string;
+}
+
+export function systemRead(reason: string): SystemRead {
+  return { system: reason };
+}
+
+export function isSystemRead(who: Principal | SystemRead): who is SystemRead {
+  return typeof (who as SystemRead).system === 'string';
+}
+
+/**
+ * Live rows of one object, unscoped, as plain columns — for platform code that runs without the
+ * server's services (the demo-data loader). Only named, unencrypted columns; identifiers from the caller's
+ * constants are quoted, values never interpolated.
+ */
+export async function systemLiveRows<T extends Record<string, unknown>>(q: Queryable, _why: SystemRead, objectKey: string, columns: string[]): Promise<T[]> {
+  const cols = columns.map((c) => `t.${quoteIdent(c)} AS ${quoteIdent(c)}`).join(', ');
+  const { rows } = await q.query<T>(`SELECT ${cols} FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL`);
+  return rows;
+}
+
+/**
+ * Whether an object's table holds any row at all, deleted ones included: metadata asks before it
+ * drops a table or retypes a column (soft-deleted rows are data too). Takes the caller's connection,
+ * since metadata's own transaction is the one that must see it.
+ */
+export async function hasAnyRow(q: Queryable, _why: SystemRead, objectKey: string): Promise<boolean> {
+  const { rows } = await q.query(`SELECT 1 AS one FROM ${tableOf(objectKey)} LIMIT 1`);
+  return rows.length > 0;
+}
+
+/** How many rows an object's table holds, deleted ones included (a table that is not empty keeps its data). */
+export async function systemRowCount(q: Queryable, _why: SystemRead, objectKey: string): Promise<number> {
+  const { rows } = await q.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(objectKey)}`);
+  return Number(rows[0]?.n ?? 0);
+}

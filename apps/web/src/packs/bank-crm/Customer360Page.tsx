@@ -1,0 +1,183 @@
+import { useState } from 'react';
+import { Avatar, Card, Col, Descriptions, Empty, Input, List, Row, Statistic, Table, Tag, Timeline, Typography } from 'antd';
+import { IdcardOutlined, UserOutlined } from '@ant-design/icons';
+import { useQuery } from '@tanstack/react-query';
+import { Link, useNavigate, useParams } from 'react-router';
+import ReactECharts from 'echarts-for-react';
+import dayjs from 'dayjs';
+import { ApiError, customer360Lists, type Customer360List, type NetworkEdge, type NetworkNode } from '@crm/shared';
+import { api } from '../../lib/api';
+import { useL, useLang, useT } from '../../lib/i18n';
+import { useObjects } from '../../lib/meta';
+import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { formatValue } from '../../components/form/FieldInput';
+
+const CUSTOMER_OBJECTS = ['customer', 'customers', 'client', 'kh'];
+
+/** Picks a customer when the 360° view is opened from the menu. */
+export function CustomerPickPage() {
+  const t = useT();
+  const l = useL();
+  const nav = useNavigate();
+  const objects = useObjects();
+  const obj = (objects.data ?? []).find((o) => CUSTOMER_OBJECTS.includes(o.key));
+  const [search, setSearch] = useState('');
+  const textField = obj?.fields.find((f) => f.key === 'name') ?? obj?.fields.find((f) => f.type === 'text');
+  const q = useQuery({
+    queryKey: ['records', obj?.key, 'pick360', search],
+    enabled: !!obj,
+    queryFn: () => api.records.list(obj!.key, { limit: 50, sort: '-updated_at', filter: search && textField ? { [textField.key]: { $contains: search } } : undefined }),
+  });
+  return (
+    <div>
+      <PageHeader title={t('客户360视图', 'Customer 360°')} sub={t('选择一位客户，查看其全貌：资料、产品、交易、服务、营销与关系网络', 'Choose a customer to see the whole picture: profile, products, transactions, service, campaigns and relations')} />
+      <ErrorAlert error={objects.error} />
+      {!objects.isLoading && !obj ? (
+        <Card><Empty description={t('还没有“客户”对象。安装银行客户管理模板，或在对象设计中创建标识为 customer 的对象。', 'No "customer" object yet. Install the bank CRM template, or create an object with the key customer.')} /></Card>
+      ) : (
+        <Card>
+          <Input.Search placeholder={t('按客户名称搜索', 'Search by name')} allowClear onSearch={setSearch} style={{ maxWidth: 360, marginBottom: 12 }} />
+          <ErrorAlert error={q.error} />
+          <List loading={q.isLoading} dataSource={q.data?.items ?? []} locale={{ emptyText: t('没有客户', 'No customers') }}
+            renderItem={(r) => (
+              <List.Item onClick={() => nav(`/customers/${r.id}`)} style={{ cursor: 'pointer' }}>
+                <List.Item.Meta avatar={<Avatar icon={<UserOutlined />} />} title={String(textField ? r[textField.key] ?? r.id : r.id)} description={obj ? l(obj.label) : ''} />
+              </List.Item>
+            )} />
+        </Card>
+      )}
+    </div>
+  );
+}
+
+const SECTION_LABELS: Record<string, [string, string]> = {
+  holdings: ['金融资产持有', 'Holdings'], relationships: ['关系网络', 'Relationships'], interactions: ['客户互动', 'Interactions'],
+  consents: ['授权同意', 'Consents'], complaints: ['客户投诉', 'Complaints'], loan_applications: ['贷款申请', 'Loan applications'],
+  processes: ['相关流程', 'Processes'], tasks: ['待办任务', 'Open tasks'], leads: ['销售线索', 'Leads'], campaigns: ['营销活动', 'Campaigns'],
+};
+const METRIC_LABELS: Record<string, [string, string, boolean?]> = {
+  aum: ['资产管理规模', 'AUM', true], depositBalance: ['存款余额', 'Deposits', true], loanBalance: ['贷款余额', 'Loans', true], wealthBalance: ['理财余额', 'Wealth', true],
+  holdings: ['持有产品', 'Products held'], openTasks: ['待办任务', 'Open tasks'], runningProcesses: ['在途流程', 'Running processes'],
+};
+const HIDDEN_PROFILE = /^(id|version|form_key|form_version|created_at|updated_at|created_by|updated_by|owner_id|org_unit_id|deleted_at)$/;
+
+const money = (v: unknown) => {
+  const n = Number(v);
+  return Number.isFinite(n) ? `¥${n.toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}` : String(v ?? '—');
+};
+
+export function Customer360Page() {
+  const { id = '' } = useParams();
+  const t = useT();
+  const l = useL();
+  const lang = useLang((s) => s.lang);
+  const q = useQuery({ queryKey: ['customer360', id], queryFn: () => api.customers.get360(id) });
+  const objects = useObjects();
+  if (q.isLoading) return <Loading />;
+  if (q.error) {
+    if (q.error instanceof ApiError && q.error.status === 404) {
+      return (
+        <div>
+          <PageHeader title={t('客户360视图', 'Customer 360°')} />
+          <Card><Empty image={<IdcardOutlined style={{ fontSize: 64, color: '#d0d4dc' }} />} description={<span>{t('暂无该客户的360视图数据', 'No 360° data for this customer yet')}<br /><Typography.Text type="secondary" style={{ fontSize: 12 }}>{q.error.message}</Typography.Text></span>} data-testid="c360-empty" /></Card>
+        </div>
+      );
+    }
+    return <ErrorAlert error={q.error} />;
+  }
+  const data = q.data!;
+  const c = data.customer;
+  const customerObj = (objects.data ?? []).find((o) => CUSTOMER_OBJECTS.includes(o.key));
+  const fields = customerObj?.fields ?? [];
+  const fieldMap = new Map(fields.map((f) => [f.key, f]));
+  const name = String((customerObj?.titleField ? c[customerObj.titleField] : null) ?? c.id);
+  const tags = data.tags;
+  const metrics = Object.entries(data.metrics);
+  const kyc = data.kyc;
+  const choice = (key: string, v: unknown) => formatValue(fieldMap.get(key), v, lang) || '—';
+  const sections = customer360Lists(data);
+  const timeline = data.timeline;
+  const rel = data.relationships;
+  const profileKeys = (fields.length ? fields.map((f) => f.key) : Object.keys(c)).filter((k) => !HIDDEN_PROFILE.test(k));
+  return (
+    <div>
+      <PageHeader
+        title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name} {c.customer_no ? <Typography.Text type="secondary" style={{ fontSize: 13 }}>{String(c.customer_no)}</Typography.Text> : null}</span>}
+        sub={<span>{c.customer_type ? <Tag>{choice('customer_type', c.customer_type)}</Tag> : null}{c.segment ? <Tag color="gold">{choice('segment', c.segment)}</Tag> : null}{tags.map((x) => <Tag key={`${x.kind}:${x.code}`} color={x.color ?? 'blue'}>{x.name}</Tag>)}</span>}
+        extra={<Link to={`/records/${customerObj?.key ?? 'customer'}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>}
+      />
+      {metrics.length > 0 && (
+        <Row gutter={12} style={{ marginBottom: 16 }}>
+          {metrics.slice(0, 6).map(([k, v]) => (
+            <Col span={4} key={k}>
+              <Card size="small"><Statistic title={METRIC_LABELS[k] ? t(METRIC_LABELS[k]![0], METRIC_LABELS[k]![1]) : k} value={METRIC_LABELS[k]?.[2] ? money(v) : String(v)} /></Card>
+            </Col>
+          ))}
+        </Row>
+      )}
+      <Row gutter={16}>
+        <Col span={16}>
+          <Card title={t('基本资料', 'Profile')} size="small" style={{ marginBottom: 16 }}>
+            <Descriptions size="small" column={2}
+              items={profileKeys.map((k) => ({ key: k, label: l(fieldMap.get(k)?.label, k), children: formatValue(fieldMap.get(k), c[k], lang) || '—' }))} />
+          </Card>
+          {rel && (
+            <Card title={t('关系网络', 'Relationships')} size="small" style={{ marginBottom: 16 }}>
+              <RelationGraph nodes={rel.nodes} edges={rel.items} />
+            </Card>
+          )}
+          {sections.map(([k, sec]: [string, Customer360List]) => {
+            const items = sec.items;
+            const obj = (objects.data ?? []).find((o) => o.key === k || o.key === k.replace(/s$/, ''));
+            const cols = [...new Set(items.flatMap((r) => Object.keys(r)))].filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x)).slice(0, 6);
+            const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : l(obj?.label) || k;
+            return (
+              <Card key={k} title={<span>{title} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>} size="small" style={{ marginBottom: 16 }}>
+                <Table size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items}
+                  locale={{ emptyText: t('暂无', 'None') }}
+                  columns={cols.map((cKey) => {
+                    const f = obj?.fields.find((x) => x.key === cKey);
+                    return { title: l(f?.label, cKey), dataIndex: cKey, render: (x: unknown) => formatValue(f, x, lang) || (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x ?? '')) };
+                  })} />
+              </Card>
+            );
+          })}
+        </Col>
+        <Col span={8}>
+          {kyc && (
+            <Card title={t('尽职调查与风险', 'KYC & risk')} size="small" style={{ marginBottom: 16 }}>
+              <Descriptions size="small" column={1} items={[
+                { key: 's', label: t('KYC 状态', 'KYC status'), children: <>{choice('kyc_status', kyc.status)} {kyc.overdue ? <Tag color="red">{t('已逾期', 'overdue')}</Tag> : null}</> },
+                { key: 'n', label: t('下次复核', 'Next review'), children: kyc.nextReview ?? '—' },
+                { key: 'r', label: t('风险等级', 'Risk level'), children: <Tag color={kyc.riskLevel === 'high' ? 'red' : kyc.riskLevel === 'medium' ? 'orange' : 'green'}>{choice('risk_level', kyc.riskLevel)}</Tag> },
+                { key: 'g', label: t('担保圈', 'Guarantee circle'), children: kyc.inGuaranteeCircle ? <Tag color="volcano">{kyc.guaranteeCircle ?? t('是', 'yes')}</Tag> : t('否', 'No') },
+              ]} />
+            </Card>
+          )}
+          <Card title={t('客户动态', 'Timeline')} size="small">
+            {timeline.length ? (
+              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{String(e.title ?? e.kind)}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
+            ) : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无动态', 'Nothing yet')} />}
+          </Card>
+        </Col>
+      </Row>
+    </div>
+  );
+}
+
+/** The relationship network as a force graph; an edge whose ends the caller may not see is not drawn. */
+function RelationGraph({ nodes, edges }: { nodes: NetworkNode[]; edges: NetworkEdge[] }) {
+  const t = useT();
+  const links = edges.map((r) => ({ source: r.from ?? '', target: r.to ?? '', label: r.type ?? '' })).filter((x) => x.source && x.target);
+  if (nodes.length <= 1 && !links.length) return <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无关联客户', 'No related customers')} />;
+  return (
+    <ReactECharts style={{ height: 280 }} option={{
+      tooltip: {},
+      series: [{
+        type: 'graph', layout: 'force', roam: true, label: { show: true }, force: { repulsion: 200, edgeLength: 90 },
+        data: nodes.map((n) => ({ id: n.id, name: n.name ?? n.id, symbolSize: n.depth === 0 ? 46 : 30, itemStyle: { color: n.depth === 0 ? '#1f5aa6' : n.inGuaranteeCircle ? '#d4380d' : '#8c9bb0' } })),
+        links: links.map((x) => ({ source: x.source, target: x.target, label: { show: !!x.label, formatter: x.label } })),
+      }],
+    }} />
+  );
+}

@@ -1,0 +1,9 @@
+/** The zod schemas of every request (and the main responses) of the HTTP API: the server validates with them. */
+export * from './common.js';
+export * from './auth.js';
+export * from './admin.js';
+export * from './metadata.js';
+export * from './records.js';
+export * from './workflow.js';
+export * from './audit.js';
+export * from './packs.js';

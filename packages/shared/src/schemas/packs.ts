@@ -1,0 +1,25 @@
+/** Routes of solution packs: templates and the bank pack's customers and segments. */
+import { z } from 'zod';
+import { Key } from './common.js';
+
+export const ApplyRolesBody = z.object({ roles: z.array(Key).min(1).max(50) }).strict();
+
+const segmentFilter = z.record(z.string(), z.unknown()).refine((f) => Object.keys(f).length > 0 && JSON.stringify(f).length <= 20_000, 'a non-empty filter object of at most 20000 characters');
+export const SegmentBody = z.object({
+  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
+  name: z.string().trim().min(1).max(200),
+  targetObject: Key.optional(),
+  filter: segmentFilter,
+  description: z.string().max(2000).optional(),
+}).strict();
+export const SegmentPatchBody = z.object({
+  version: z.number().int().min(1),
+  name: z.string().trim().min(1).max(200).optional(),
+  filter: segmentFilter.optional(),
+  description: z.string().max(2000).nullable().optional(),
+}).strict();
+export const SegmentMembersQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(2000).optional() });
+export const SegmentStartBody = z.object({ processKey: z.string().min(1).max(200), max: z.number().int().min(1).max(1000).default(100) });
+export const KycScheduleBody = z.object({ max: z.number().int().min(1).max(5000).optional() });
+/** `depth` of the relationship network, 1 to `maxDepth`. */
+export const networkQuery = (maxDepth: number) => z.object({ depth: z.coerce.number().int().min(1).max(maxDepth).default(2) });

@@ -1,0 +1,137 @@
+/**
+ * Leak tests of the process-variables view: a process started from a record holds the record in
+ * clear, and a person who takes part in it (a candidate of its task) sees the record's fields — and
+ * every variable computed from them — only as the scoped record reader lets them read that record
+ * now: not once it is deleted, not when it belongs to another team, and masked where their field
+ * mode is `masked`.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type TestServer } from '../harness/server.js';
+import { as, type client } from '../harness/http.js';
+import { chain } from './workflow-bpmn.js';
+
+type Client = ReturnType<typeof client>;
+
+let srv: TestServer;
+let analyst: Client, rm: Client, manager: Client, admin: Client, security: Client;
+
+const ID = '11010519491231002X';
+
+/** A lead owned by `owner` (rm's team or not), completed by the manager: that update starts the process. */
+async function lead(owner: Client, name: string, secret: string, rating: string): Promise<string> {
+  const created = await owner.post('/api/records/lk_lead', { name, id_number: ID });
+  expect(created.status).toBe(201);
+  const filled = await manager.patch(`/api/records/lk_lead/${created.body.id}`, { version: created.body.version, secret, rating });
+  expect(filled.status).toBe(200);
+  return created.body.id;
+}
+
+async function instanceFor(recordId: string): Promise<{ id: string }> {
+  const r = await admin.get(`/api/process-instances?definitionKey=lkWait&businessKey=${recordId}&limit=5`);
+  expect(r.status).toBe(200);
+  expect(r.body.items).toHaveLength(1);
+  return r.body.items[0];
+}
+
+async function variablesAs(c: Client, instanceId: string): Promise<Record<string, any>> {
+  const r = await c.get(`/api/process-instances/${instanceId}`);
+  expect(r.status).toBe(200);
+  return r.body.variables;
+}
+
+async function taskAs(c: Client, instanceId: string): Promise<Record<string, any>> {
+  const list = await c.get('/api/tasks?scope=candidate');
+  expect(list.status).toBe(200);
+  const t = list.body.items.find((x: any) => x.processInstanceId === instanceId);
+  expect(t).toBeDefined();
+  const r = await c.get(`/api/tasks/${t.id}`);
+  expect(r.status).toBe(200);
+  return r.body;
+}
+
+/** No field of the record, nor anything computed from one, is in what the reader got. */
+function expectNoRecordData(body: unknown, secrets: string[]): void {
+  const text = JSON.stringify(body);
+  for (const s of secrets) expect(text).not.toContain(s);
+  const v = (body as { variables?: Record<string, any> }).variables ?? (body as Record<string, any>);
+  for (const k of ['name', 'secret', 'rating', 'id_number', 'summary', 'hello']) expect(v).not.toHaveProperty(k);
+  if (v.record) for (const k of ['name', 'secret', 'rating', 'id_number']) expect(v.record).not.toHaveProperty(k);
+}
+
+beforeAll(async () => {
+  srv = await startServer();
+  [analyst, rm, manager, admin, security] = await Promise.all(['analyst', 'rm', 'manager', 'admin', 'security'].map((u) => as(srv.baseUrl, u)));
+  const o = await analyst.post('/api/meta/objects', {
+    key: 'lk_lead', label: '泄露测试线索', fields: [
+      { key: 'name', label: '名称', type: 'text', required: true },
+      { key: 'secret', label: '备注（掩码）', type: 'text' },
+      { key: 'rating', label: '内部评级', type: 'text' },
+      { key: 'id_number', label: '身份证号', type: 'cn_id_number', sensitivity: 4 },
+    ],
+  });
+  expect(o.status).toBe(201);
+  // rm: their own team's leads, `secret` masked, `rating` hidden; the branch manager: every lead.
+  for (const [role, perm] of [
+    ['rm', { object: 'lk_lead', actions: ['create', 'read', 'update', 'delete'], scope: 'team', fields: { secret: 'masked', rating: 'none' } }],
+    ['manager', { object: 'lk_lead', actions: ['create', 'read', 'update'], scope: 'all' }],
+  ] as const) {
+    const cur = await security.get(`/api/admin/roles/${role}`);
+    const keep = (cur.body.permissions ?? []).filter((p: any) => p.object !== 'lk_lead');
+    expect((await security.patch(`/api/admin/roles/${role}`, { permissions: [...keep, perm] })).status).toBe(200);
+  }
+  // Values computed from the masked field and from the name, then a task rm is a candidate of.
+  const deployed = await analyst.post('/api/process-definitions', {
+    bpmnXml: chain('lkWait', [
+      '<bpmn:startEvent id="s"/>',
+      '<bpmn:scriptTask id="sum" scriptFormat="feel" crm:resultVariable="summary"><bpmn:script>="《" + secret + "》"</bpmn:script></bpmn:scriptTask>',
+      '<bpmn:scriptTask id="greet" scriptFormat="feel" crm:resultVariable="hello"><bpmn:script>="您好，" + name</bpmn:script></bpmn:scriptTask>',
+      '<bpmn:userTask id="look" crm:candidateGroups="rm"/>',
+      '<bpmn:endEvent id="e"/>',
+    ]),
+  });
+  expect(deployed.status).toBe(201);
+  // On update: rm may not write the fields it reads masked or not at all, so the manager fills them in.
+  expect((await analyst.post('/api/process-triggers', { processKey: 'lkWait', object: 'lk_lead', on: 'updated' })).status).toBe(201);
+});
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+describe('process variables of a record', () => {
+  it('show a field rm reads masked as masked, and a value computed from it as ****', async () => {
+    const inst = await instanceFor(await lead(rm, '韩梅梅', 'S-7788-机密', 'AAA'));
+    for (const body of [{ variables: await variablesAs(rm, inst.id) }, await taskAs(rm, inst.id)]) {
+      const v = body.variables;
+      expect(v).toMatchObject({ name: '韩梅梅', hello: '您好，韩梅梅', summary: '****' });
+      expect(typeof v.secret).toBe('string');
+      expect(v).not.toHaveProperty('rating');
+      expect(v.record).not.toHaveProperty('rating');
+      expect(v.id_number).toBe('1****************X');
+      const text = JSON.stringify(body);
+      for (const s of ['S-7788', 'AAA', ID]) expect(text).not.toContain(s);
+    }
+  });
+
+  it('show nothing of another team\'s record to a candidate of its task, while its owner sees it', async () => {
+    const id = await lead(manager, '李分行', 'M-4455-机密', 'BBB');
+    // rm may not read the record itself...
+    expect((await rm.get(`/api/records/lk_lead/${id}`)).status).toBe(404);
+    const inst = await instanceFor(id);
+    // ...the manager (scope all, no field limits) sees it in the instance, so the data is there to leak...
+    expect(await variablesAs(manager, inst.id)).toMatchObject({ name: '李分行', secret: 'M-4455-机密', hello: '您好，李分行' });
+    // ...and rm, a candidate of the task, sees none of it: not the fields, not what was computed from them.
+    expectNoRecordData({ variables: await variablesAs(rm, inst.id) }, ['李分行', 'M-4455', 'BBB', ID]);
+    expectNoRecordData(await taskAs(rm, inst.id), ['李分行', 'M-4455', 'BBB', ID]);
+  });
+
+  it('show nothing of a record once it is deleted (live rows only)', async () => {
+    const id = await lead(rm, '删除前', 'D-1122-机密', 'CCC');
+    const inst = await instanceFor(id);
+    expect(await variablesAs(rm, inst.id)).toMatchObject({ name: '删除前', hello: '您好，删除前' });
+    expect((await rm.del(`/api/records/lk_lead/${id}`)).status).toBe(204);
+    expect((await rm.get(`/api/records/lk_lead/${id}`)).status).toBe(404);
+    expectNoRecordData({ variables: await variablesAs(rm, inst.id) }, ['删除前', 'D-1122', 'CCC', ID]);
+    expectNoRecordData(await taskAs(rm, inst.id), ['删除前', 'D-1122', 'CCC', ID]);
+  });
+});
