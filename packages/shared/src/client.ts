@@ -3,7 +3,7 @@
  * (browsers, Node 20+), has no dependencies, and throws `ApiError` for every non-2xx answer.
  */
 import type {
-  AdminUser, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
+  AdminUser, AuthProviders, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
   CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360, DecisionDefinition,
   DeployProcessRequest, ErrorDetail, Field, FieldPatch, FormDefinitionInput, FormDraft, HealthStatus,
   Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
@@ -150,6 +150,10 @@ export function createClient(options: ClientOptions) {
     openapi: () => get<Record<string, unknown>>('/api/openapi.json'),
     login: (body: LoginRequest) => post<LoginResponse>('/api/auth/login', body),
     me: () => get<CurrentUser>('/api/auth/me'),
+    /** How users sign in here (password, single sign-on, directory). */
+    authProviders: () => get<AuthProviders>('/api/auth/providers'),
+    /** The one-time code single sign-on hands the browser → a token, like a password login. */
+    oidcExchange: (code: string) => post<LoginResponse & { returnTo: string }>('/api/auth/oidc/exchange', { code }),
     changePassword: (body: ChangePasswordRequest) => post<{ accessToken: string; expiresAt: string }>('/api/auth/change-password', body),
 
     // ------------------------------------------------------------ metadata

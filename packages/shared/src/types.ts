@@ -33,6 +33,13 @@ export interface UserSummary {
   displayName?: string | null;
 }
 
+/** GET /api/auth/providers */
+export interface AuthProviders {
+  password: true;
+  oidc: { label: string } | null;
+  ldap: boolean;
+}
+
 export interface LoginResponse {
   accessToken: string;
   user: UserSummary;

@@ -5,11 +5,13 @@ import { AdminApiKeysController, AuthController } from './auth.controller.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { DirectoryAccounts } from './directory/directory-accounts.js';
 import { DirectorySyncController } from './directory/directory-sync.controller.js';
+import { OidcLoginService } from './sso/oidc-login.service.js';
+import { OidcController } from './sso/oidc.controller.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [AuthService, UserCache, DirectoryAccounts],
-  controllers: [AuthController, AdminApiKeysController, DirectorySyncController],
+  providers: [AuthService, UserCache, DirectoryAccounts, OidcLoginService],
+  controllers: [AuthController, AdminApiKeysController, DirectorySyncController, OidcController],
   exports: [AuthService, UserCache],
 })
 export class AuthModule {}

@@ -133,11 +133,20 @@ export class AuthService {
       await this.audit.record({ action: 'auth.login', outcome: 'denied', actorId: r.outcome === 'disabled' ? r.userId : null, actorName: username, data: { method: 'ldap', reason: r.outcome } });
       throw r.outcome === 'no_role' ? new AppError(403, 'auth.no_role') : new AppError(401, 'auth.disabled');
     }
-    const user = (await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1', [r.userId]))!;
+    return this.signInExternal(r.userId, 'ldap', r.created);
+  }
+
+  /**
+   * Signs in an account whose identity another system proved (the directory, an OpenID provider):
+   * the same bookkeeping, audit and token as a password login.
+   */
+  async signInExternal(userId: string, method: 'ldap' | 'oidc', provisioned = false): Promise<Awaited<ReturnType<AuthService['login']>>> {
+    const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1', [userId]);
+    if (!user || user.disabled) throw new AppError(401, 'auth.disabled');
     await this.db.tx(async (c) => {
-      await c.query('DELETE FROM crm.login_attempts WHERE username = $1', [username]);
+      await c.query('DELETE FROM crm.login_attempts WHERE username = $1', [user.username.toLowerCase()]);
       await c.query('UPDATE crm.users SET last_login_at = now() WHERE id = $1', [user.id]);
-      await this.audit.record({ action: 'auth.login', actorId: user.id, actorName: user.username, data: { method: 'ldap', ...(r.created ? { provisioned: true } : {}) } }, c);
+      await this.audit.record({ action: 'auth.login', actorId: user.id, actorName: user.username, data: { method, ...(provisioned ? { provisioned: true } : {}) } }, c);
     });
     this.users.forget(user.id);
     const { token, expiresAt } = await this.tokens.issue(user.id, user.token_version);

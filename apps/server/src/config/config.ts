@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'n
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
+import { oidcConfig, type OidcConfig } from './oidc-config.js';
 import { isStrongPassword } from '@crm/shared';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -39,6 +40,8 @@ export interface AppConfig {
   trustProxy: boolean | number | string[];
   /** LDAP / Active Directory login (CRM_LDAP_*), or null when not configured. */
   ldap: LdapConfig | null;
+  /** OpenID Connect single sign-on (CRM_OIDC_*), or null when not configured. */
+  oidc: OidcConfig | null;
   /** The workflow job executor (CRM_JOB_*). */
   jobs: JobSettings;
   /** Origins the `http` service task may call (CRM_WORKFLOW_HTTP_ALLOW); empty: none. */
@@ -262,6 +265,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     rateLimits,
     trustProxy,
     ldap: ldapConfig(env),
+    oidc: oidcConfig(env),
     jobs,
     workflowHttpAllow: originListVar(env, 'CRM_WORKFLOW_HTTP_ALLOW'),
     workflowTestServices: boolVar(env, 'CRM_WORKFLOW_TEST_SERVICES', false),

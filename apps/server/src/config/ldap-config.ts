@@ -4,6 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, intVar, type Env } from './config.js';
+import { roleMapVar } from './role-map.js';
 
 export interface LdapConfig {
   url: string;
@@ -41,26 +42,6 @@ function attribute(env: Env, name: string, def: string | null): string | null {
   return v;
 }
 
-function groupRolesVar(env: Env): Map<string, string[]> {
-  const raw = required(env, 'CRM_LDAP_GROUP_ROLES');
-  const bad = () => new ConfigError('CRM_LDAP_GROUP_ROLES', 'must be a JSON object {"<group cn or DN>": "role" | ["role", …]}');
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(raw);
-  } catch {
-    throw bad();
-  }
-  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw bad();
-  const out = new Map<string, string[]>();
-  for (const [group, roles] of Object.entries(parsed as Record<string, unknown>)) {
-    const list = typeof roles === 'string' ? [roles] : roles;
-    if (!group.trim() || !Array.isArray(list) || !list.length || !list.every((r) => typeof r === 'string' && /^[a-z][a-z0-9_]{0,62}$/.test(r))) throw bad();
-    out.set(group.trim().toLowerCase(), list as string[]);
-  }
-  if (!out.size) throw bad();
-  return out;
-}
-
 export function ldapConfig(env: Env): LdapConfig | null {
   const url = env.CRM_LDAP_URL?.trim();
   if (!url) return null;
@@ -83,7 +64,7 @@ export function ldapConfig(env: Env): LdapConfig | null {
     displayNameAttribute: attribute(env, 'CRM_LDAP_DISPLAY_NAME_ATTRIBUTE', 'cn')!,
     orgAttribute: attribute(env, 'CRM_LDAP_ORG_ATTRIBUTE', null),
     groupBase: required(env, 'CRM_LDAP_GROUP_BASE'),
-    groupRoles: groupRolesVar(env),
+    groupRoles: roleMapVar(env, 'CRM_LDAP_GROUP_ROLES', 'group cn or DN'),
     timeoutMs: intVar(env, 'CRM_LDAP_TIMEOUT_MS', 5000, 100, 60000),
     syncIntervalMs: intVar(env, 'CRM_LDAP_SYNC_INTERVAL_MS', 3_600_000, 0, 86_400_000),
     tlsCa,

@@ -1,8 +1,8 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Button, Card, Form, Input, Segmented, Alert, Typography } from 'antd';
 import { LockOutlined, UserOutlined } from '@ant-design/icons';
 import { useNavigate, useSearchParams } from 'react-router';
-import { createClient, type UserSummary } from '@crm/shared';
+import { createClient, type AuthProviders, type UserSummary } from '@crm/shared';
 import { api, useAuth } from '../lib/api';
 import { currentLang, useLang, useT } from '../lib/i18n';
 import { errorText } from '../components/common';
@@ -20,11 +20,32 @@ export function LoginPage() {
   // Signed in with a temporary password: the token (kept here, not stored) only allows changing it.
   const [mustChange, setMustChange] = useState<{ token: string; user: UserSummary; current: string } | null>(null);
 
-  function enter(token: string, user: UserSummary) {
+  const [providers, setProviders] = useState<AuthProviders | null>(null);
+
+  function enter(token: string, user: UserSummary, to?: string) {
     signIn(token, user);
     api.me().then(setUser, () => undefined);
-    nav(params.get('next') || '/', { replace: true });
+    nav(to || params.get('next') || '/', { replace: true });
   }
+
+  // Back from single sign-on: a one-time code to exchange for a token, or the reason it failed.
+  const ssoCode = params.get('sso');
+  const ssoError = params.get('sso_error');
+  useEffect(() => {
+    api.authProviders().then(setProviders, () => undefined);
+    if (ssoError) setError(ssoErrorText(ssoError, t));
+    if (!ssoCode) return;
+    setBusy(true);
+    api.oidcExchange(ssoCode).then(
+      (res) => enter(res.accessToken, res.user, res.returnTo),
+      (e) => {
+        setError(errorText(e, t));
+        setBusy(false);
+      },
+    );
+    // Once, for the code in the address.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   async function submit(values: { username: string; password: string }) {
     setBusy(true);
@@ -84,6 +105,11 @@ export function LoginPage() {
             <Button type="primary" htmlType="submit" block loading={busy} data-testid="login-submit">
               {t('登录', 'Sign in')}
             </Button>
+            {providers?.oidc && (
+              <Button block style={{ marginTop: 12 }} href={`/api/auth/oidc/login?returnTo=${encodeURIComponent(params.get('next') || '/')}`} data-testid="login-sso">
+                {t(`使用${providers.oidc.label}登录`, `Sign in with ${providers.oidc.label}`)}
+              </Button>
+            )}
           </Form>
         )}
         <Typography.Paragraph type="secondary" style={{ marginTop: 16, marginBottom: 0, fontSize: 12 }}>
@@ -92,4 +118,22 @@ export function LoginPage() {
       </Card>
     </div>
   );
+}
+
+/** Why single sign-on did not complete, in the user's language (codes from the server's callback). */
+function ssoErrorText(code: string, t: (zh: string, en: string) => string): string {
+  switch (code) {
+    case 'auth.no_role':
+      return t('您的账号未分配本系统的任何角色，请联系管理员', 'Your account has no role in this system; contact the administrator');
+    case 'auth.sso_conflict':
+      return t('该用户名已属于本地账号，不能通过统一身份认证登录', 'This user name belongs to a local account');
+    case 'auth.sso_bad_username':
+      return t('身份认证服务提供的用户名不符合本系统要求', 'The user name the identity provider sent is not valid here');
+    case 'auth.disabled':
+      return t('账号已停用', 'The account is disabled');
+    case 'auth.sso_unavailable':
+      return t('统一身份认证服务暂时不可用，请稍后再试', 'Single sign-on is unavailable; try again shortly');
+    default:
+      return t('统一身份认证登录未完成，请重新登录', 'Single sign-on did not complete; sign in again');
+  }
 }

@@ -8,7 +8,6 @@
  * they stay for break-glass administrators.
  */
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import { Db } from '../../database/db.js';
@@ -17,6 +16,7 @@ import { LOGGER } from '../../logging/logger.token.js';
 import { UserCache } from '../user-cache.js';
 import { registerMessages } from '../../common/i18n.js';
 import { DirectoryUnavailable, LdapDirectory, type DirectoryUser } from './ldap-directory.js';
+import { provisionExternal } from '../external-accounts.js';
 import { ADVISORY_LOCKS } from '../../database/advisory-locks.js';
 
 registerMessages({
@@ -25,8 +25,6 @@ registerMessages({
   'auth.directory_account': { 'zh-CN': '该账号由统一身份认证目录管理，请在目录中修改密码', en: 'This account is managed by the directory; change its password there' },
 });
 
-/** A password hash no password verifies against (argon2 refuses to parse it). */
-export const NO_LOCAL_PASSWORD = '!directory';
 const SYNC_LOCK = ADVISORY_LOCKS['directory.sync'];
 
 export type DirectoryLogin =
@@ -79,43 +77,10 @@ export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestro
       return { outcome: 'unavailable' };
     }
     if (!found) return { outcome: 'invalid' };
-    const wanted = this.directory!.rolesOf(found);
-    return this.db.tx(async (c) => {
-      // Only roles that exist here (a mapping may name a role not created yet).
-      const { rows: known } = await c.query<{ key: string }>('SELECT key FROM crm.roles WHERE key = ANY($1)', [wanted]);
-      const roles = known.map((r) => r.key).sort();
-      if (!roles.length) return { outcome: 'no_role' as const };
-      const org = found.orgCode ? (await c.query<{ id: string }>('SELECT id FROM crm.org_units WHERE code = $1', [found.orgCode])).rows[0]?.id ?? null : null;
-      return this.provision(c, username, found, roles, org);
-    });
-  }
-
-  private async provision(c: PoolClient, username: string, found: DirectoryUser, roles: string[], org: string | null): Promise<DirectoryLogin> {
-    const { rows } = await c.query<{ id: string; roles: string[]; disabled: boolean; org_unit_id: string | null; auth_source: string }>(
-      `SELECT id, roles, disabled, org_unit_id, auth_source FROM crm.users WHERE lower(username) = $1 FOR UPDATE`,
-      [username],
-    );
-    const cur = rows[0];
-    if (cur && cur.auth_source !== 'ldap') return { outcome: 'invalid' }; // a local name is never taken over
-    if (cur?.disabled) return { outcome: 'disabled', userId: cur.id };
-    if (!cur) {
-      const { rows: made } = await c.query<{ id: string }>(
-        `INSERT INTO crm.users (username, display_name, password_hash, org_unit_id, roles, auth_source, external_id, external_dn)
-         VALUES ($1, $2, $3, $4, $5, 'ldap', $6, $7) RETURNING id`,
-        [username, found.displayName, NO_LOCAL_PASSWORD, org, roles, found.externalId, found.dn],
-      );
-      await this.audit.record({ action: 'user.provisioned', object: 'user', recordId: made[0]!.id, actorName: 'directory', actorId: null, data: { source: 'ldap', roles, orgUnit: org } }, c);
-      return { outcome: 'ok', userId: made[0]!.id, created: true, roles };
-    }
-    await c.query(
-      `UPDATE crm.users SET display_name = $2, org_unit_id = coalesce($3, org_unit_id), roles = $4, external_id = $5, external_dn = $6, updated_at = now() WHERE id = $1`,
-      [cur.id, found.displayName, org, roles, found.externalId, found.dn],
-    );
-    const before = [...cur.roles].sort();
-    if (before.join(',') !== roles.join(',') || (org && org !== cur.org_unit_id)) {
-      await this.audit.record({ action: 'user.directory_synced', object: 'user', recordId: cur.id, actorName: 'directory', actorId: null, data: { roles: { from: before, to: roles }, orgUnit: org ?? cur.org_unit_id } }, c);
-    }
-    return { outcome: 'ok', userId: cur.id, created: false, roles };
+    const who = { source: 'ldap' as const, username, externalId: found.externalId, dn: found.dn, displayName: found.displayName, orgCode: found.orgCode };
+    const r = await this.db.tx((c) => provisionExternal(c, this.audit, who, this.directory!.rolesOf(found)));
+    // A name that belongs to a local account is never taken over: to the caller it is a wrong credential.
+    return r.outcome === 'conflict' ? { outcome: 'invalid' } : r;
   }
 
   /**
