@@ -18,12 +18,6 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ALLOWED: Record<string, string> = {
   'records/scoped-reader.ts': 'the scoped reader itself',
   'records/system-reads.ts': "the reader's unscoped reads for the platform (metadata checks, demo-data loader), each naming its reason",
-  // The bank pack's reads, still to move onto ScopedReader.source/view and systemRead (issue 15, item 4):
-  'packs/bank-crm/bank-services.ts': 'bank pack: the KYC-due scan of the scheduler (a platform read over all customers)',
-  'packs/bank-crm/customers/guarantee-circles.service.ts': 'bank pack: guarantee edges for circle detection (a platform read; flags are derived columns)',
-  'packs/bank-crm/customers/network.service.ts': 'bank pack: the recursive network walk, which applies the caller\'s row scope and field modes itself (bank-crm-network-leak.test.ts)',
-  'packs/bank-crm/customers/rule-tags.job.ts': 'bank pack: customers and holdings for the rule-tag job (a platform read; tags and AUM are derived columns)',
-  'packs/bank-crm/demo/bank-demo-loader.ts': 'bank pack demo loader: loads only into an empty customer table',
 };
 
 /** SQL texts in `source` that SELECT from a record table. */

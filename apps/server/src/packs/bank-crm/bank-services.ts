@@ -9,8 +9,9 @@ import { Db } from '../../database/db.js';
 import { AuditService } from '../../audit/audit.service.js';
 import { LOGGER } from '../../logging/logger.token.js';
 import { MetadataService } from '../../metadata/metadata.service.js';
-import { quoteIdent, tableOf } from '../../metadata/field-types.js';
+import { quoteIdent } from '../../metadata/field-types.js';
 import { RecordsService } from '../../records/records.service.js';
+import { ScopedReader, systemRead } from '../../records/scoped-reader.js';
 import { BpmnError, type ServiceContext, type ServiceHandler } from '../../workflow/service-tasks.js';
 import type { PackServiceTasks } from '../solution-pack.js';
 import { amlScreening } from './aml-screening.js';
@@ -47,6 +48,7 @@ export class BankServices implements PackServiceTasks {
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly records: RecordsService,
+    private readonly reader: ScopedReader,
     private readonly defs: DefinitionsService,
     private readonly runtime: WorkflowRuntime,
     private readonly audit: AuditService,
@@ -210,10 +212,12 @@ export class BankServices implements PackServiceTasks {
     const def = await this.defs.latest(this.db.pool, KYC_PROCESS);
     if (!def) return { started: 0 };
     const today = new Date().toISOString().slice(0, 10);
+    const params: unknown[] = [today, Math.max(1, Math.min(max, 5000))];
+    const live = await this.reader.source(o.key, systemRead('KYC scheduler: customers whose review is due'), 'read', params);
     const due = await this.db.query<{ id: string }>(
-      `SELECT t.id::text AS id FROM ${tableOf(o.key)} t WHERE t.deleted_at IS NULL AND t.${quoteIdent('kyc_next_review')} <= $1::date
+      `SELECT t.id::text AS id FROM ${live.sql} WHERE t.${quoteIdent('kyc_next_review')} <= $1::date
          AND t.${quoteIdent('kyc_status')} IS DISTINCT FROM 'reviewing' ORDER BY t.${quoteIdent('kyc_next_review')}, t.id LIMIT $2`,
-      [today, Math.max(1, Math.min(max, 5000))],
+      params,
     );
     let started = 0;
     for (const { id } of due) {

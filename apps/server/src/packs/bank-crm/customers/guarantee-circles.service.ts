@@ -12,6 +12,7 @@ import { LOGGER } from '../../../logging/logger.token.js';
 import { MetadataService } from '../../../metadata/metadata.service.js';
 import { quoteIdent, tableOf } from '../../../metadata/field-types.js';
 import { RecordsService } from '../../../records/records.service.js';
+import { ScopedReader, systemRead } from '../../../records/scoped-reader.js';
 import { cyclicComponents } from './graph.js';
 import { circleId } from './rule-tags.js';
 import { packConfig, packObject } from './bank-pack.js';
@@ -20,6 +21,9 @@ const BATCH = 2000;
 /** Guarantee edges read for circle detection, at most (a bank has far fewer guarantee links than this). */
 const MAX_GUARANTEE_EDGES = 2_000_000;
 
+
+/** Circle detection looks at every guarantee link: the flags it writes are derived columns, not shown to anyone. */
+const GUARANTEE_READ = systemRead('guarantee circles: every guarantor link');
 @Injectable()
 export class GuaranteeCircles implements OnModuleDestroy {
   private circleTimer: NodeJS.Timeout | undefined;
@@ -28,6 +32,7 @@ export class GuaranteeCircles implements OnModuleDestroy {
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly records: RecordsService,
+    private readonly reader: ScopedReader,
     private readonly audit: AuditService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -45,17 +50,18 @@ export class GuaranteeCircles implements OnModuleDestroy {
     const r = cfg.relationship;
     const rel = await packObject(this.meta, r.object, [r.from, r.to, r.type]);
     const cust = await packObject(this.meta, cfg.customer, [cfg.circle.flag, cfg.circle.id]);
-    const T = tableOf(rel.key);
     const A = quoteIdent(r.from);
     const B = quoteIdent(r.to);
     const K = quoteIdent(r.type);
     const edges: [string, string][] = [];
     let after = '00000000-0000-0000-0000-000000000000';
     while (edges.length < MAX_GUARANTEE_EDGES) {
+      const params: unknown[] = [r.guarantor, after, 50_000];
+      const links = await this.reader.source(rel.key, GUARANTEE_READ, 'read', params);
       const rows = await this.db.query<{ id: string; a: string; b: string }>(
-        `SELECT t.id::text AS id, t.${A}::text AS a, t.${B}::text AS b FROM ${T} t
-         WHERE t.deleted_at IS NULL AND t.${K} = $1 AND t.id > $2::uuid ORDER BY t.id LIMIT $3`,
-        [r.guarantor, after, 50_000],
+        `SELECT t.id::text AS id, t.${A}::text AS a, t.${B}::text AS b FROM ${links.sql}
+         WHERE t.${K} = $1 AND t.id > $2::uuid ORDER BY t.id LIMIT $3`,
+        params,
       );
       for (const x of rows) if (x.a && x.b) edges.push([x.a, x.b]);
       if (rows.length < 50_000) break;

@@ -10,9 +10,9 @@ import { AppError } from '../../../common/app-error.js';
 import { AccessService } from '../../../access/access.service.js';
 import type { Principal } from '../../../auth/principal.js';
 import { MetadataService } from '../../../metadata/metadata.service.js';
-import { isEncrypted, quoteIdent, tableOf } from '../../../metadata/field-types.js';
+import { isEncrypted, quoteIdent } from '../../../metadata/field-types.js';
 import { RecordsService } from '../../../records/records.service.js';
-import { decodeRow, present } from '../../../records/record-codec.js';
+import { ScopedReader } from '../../../records/scoped-reader.js';
 import { packConfig, packObject } from './bank-pack.js';
 import { customerOrFail } from './customer-reads.js';
 
@@ -39,6 +39,7 @@ export class NetworkService {
     private readonly meta: MetadataService,
     private readonly records: RecordsService,
     private readonly access: AccessService,
+    private readonly reader: ScopedReader,
   ) {}
 
   /**
@@ -57,11 +58,11 @@ export class NetworkService {
     // Who is linked to whom is the content of from/to: without them in clear there is nothing to walk.
     const walkable = acc.can('read') && CLEAR.has(acc.fieldMode(r.from)) && CLEAR.has(acc.fieldMode(r.to)) && (acc.unmask || (!sensitive(rel.byKey.get(r.from)) && !sensitive(rel.byKey.get(r.to))));
     if (!walkable) return { root: id, depth: d, nodes: [this.node(root, cust.titleField, 0)], edges: [], truncated: false, restricted: true };
-    const T = tableOf(rel.key);
     const A = quoteIdent(r.from);
     const B = quoteIdent(r.to);
+    // Relationships come from the scoped reader: live rows within the caller's row scope only.
     const params: unknown[] = [id, d];
-    const scope = this.records.scopeSql(rel, acc, 'read', p, params);
+    const walk = await this.reader.source(rel.key, p, 'read', params);
     params.push(MAX_NODES + 1);
     const nodeRows = await this.db.query<{ node: string; depth: number }>(
       `WITH RECURSIVE walk(node, depth) AS (
@@ -69,9 +70,9 @@ export class NetworkService {
          UNION
          SELECT nxt.node, w.depth + 1 FROM walk w
          CROSS JOIN LATERAL (
-           SELECT t.${B} AS node FROM ${T} t WHERE t.${A} = w.node AND t.deleted_at IS NULL AND ${scope}
+           SELECT t.${B} AS node FROM ${walk.sql} WHERE t.${A} = w.node
            UNION
-           SELECT t.${A} AS node FROM ${T} t WHERE t.${B} = w.node AND t.deleted_at IS NULL AND ${scope}
+           SELECT t.${A} AS node FROM ${walk.sql} WHERE t.${B} = w.node
          ) nxt
          WHERE w.depth < $2::int
        )
@@ -82,16 +83,16 @@ export class NetworkService {
     const nodes = nodeRows.slice(0, MAX_NODES);
     const ids = nodes.map((n) => n.node);
     const eparams: unknown[] = [ids];
-    const escope = this.records.scopeSql(rel, acc, 'read', p, eparams);
+    const links = await this.reader.source(rel.key, p, 'read', eparams);
     eparams.push(MAX_EDGES);
     const edgeRows = await this.db.query(
-      `SELECT t.* FROM ${T} t WHERE t.deleted_at IS NULL AND t.${A} = ANY($1::uuid[]) AND t.${B} = ANY($1::uuid[]) AND ${escope} ORDER BY t.created_at, t.id LIMIT $${eparams.length}`,
+      `SELECT t.* FROM ${links.sql} WHERE t.${A} = ANY($1::uuid[]) AND t.${B} = ANY($1::uuid[]) ORDER BY t.created_at, t.id LIMIT $${eparams.length}`,
       eparams,
     );
     // Encrypted fields are never decrypted here; every other field follows the caller's mode and masks.
     const plain = rel.fields.filter((f) => !isEncrypted(f));
     const edges = edgeRows.map((row) => {
-      const { view } = present(plain, decodeRow(plain, row, this.records.crypto), acc.fieldMode, acc.unmask);
+      const { view } = this.reader.view(rel, acc, row, plain);
       const out: Record<string, unknown> = { id: view.id };
       if (r.from in view) out.from = view[r.from];
       if (r.to in view) out.to = view[r.to];

@@ -20,6 +20,7 @@ import { MetadataService } from '../../../metadata/metadata.service.js';
 import { isEncrypted, quoteIdent, tableOf } from '../../../metadata/field-types.js';
 import type { ObjectMeta } from '../../../metadata/metadata.types.js';
 import { RecordsService } from '../../../records/records.service.js';
+import { ScopedReader, systemRead } from '../../../records/scoped-reader.js';
 import { decodeRow } from '../../../records/record-codec.js';
 import { aggregates, compileRules, evaluateRuleTags, type RuleTag } from './rule-tags.js';
 import { isInstalled, packConfig, packObject } from './bank-pack.js';
@@ -36,6 +37,9 @@ const AMOUNT_TYPES = new Set<FieldDef['type']>(['money', 'decimal', 'percent', '
 const AUM_CATEGORIES = ['deposit', 'wealth', 'fund', 'insurance'];
 
 
+/** The rule-tag job reads every customer and open holding: the tags and AUM it writes are derived columns. */
+const RULE_TAGS_READ = systemRead('rule tags: customers and their open holdings');
+
 @Injectable()
 export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
@@ -44,6 +48,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly records: RecordsService,
+    private readonly reader: ScopedReader,
     private readonly audit: AuditService,
     private readonly events: DomainEvents,
     private readonly segmentDefs: SegmentDefinitions,
@@ -116,25 +121,30 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
     };
     const wantsHoldings = rules.some((r) => r.feel.inputs.includes('holdings'));
     const plainFields = cust.fields.filter((f) => !isEncrypted(f));
-    const C = tableOf(cust.key);
-    const H = tableOf(hold.key);
+    // Platform reads through the reader (live rows; the tags and AUM it writes are derived columns).
+    const customers = (params: unknown[]) => this.reader.source(cust.key, RULE_TAGS_READ, 'read', params);
+    const holdings = (params: unknown[]) => this.reader.source(hold.key, RULE_TAGS_READ, 'read', params);
     const q = client ?? this.db.pool;
     let after = '00000000-0000-0000-0000-000000000000';
     let seen = 0;
     let changed = 0;
     for (;;) {
+      const cparams: unknown[] = ids ? [ids] : [after, BATCH];
+      const cs = await customers(cparams);
       const { rows } = ids
-        ? await q.query(`SELECT t.* FROM ${C} t WHERE t.id = ANY($1::uuid[]) AND t.deleted_at IS NULL`, [ids])
-        : await q.query(`SELECT t.* FROM ${C} t WHERE t.deleted_at IS NULL AND t.id > $1::uuid ORDER BY t.id LIMIT $2`, [after, BATCH]);
+        ? await q.query(`SELECT t.* FROM ${cs.sql} WHERE t.id = ANY($1::uuid[])`, cparams)
+        : await q.query(`SELECT t.* FROM ${cs.sql} WHERE t.id > $1::uuid ORDER BY t.id LIMIT $2`, cparams);
       if (!rows.length) break;
       const batch = rows.map((r) => String(r.id));
       // Totals stay SQL numeric: per category, and the AUM (the asset categories) per customer, as decimal text.
+      const hparams: unknown[] = [batch, AUM_CATEGORIES];
+      const hs = await holdings(hparams);
       const agg = await q.query<{ c: string; cat: string; total: string; n: string; aum: string | null }>(
         `SELECT t.${quoteIdent(h.customer)}::text AS c, t.${quoteIdent(h.category)} AS cat, sum(t.${quoteIdent(h.balance)})::text AS total, count(*)::text AS n,
                 (sum(sum(t.${quoteIdent(h.balance)})) FILTER (WHERE t.${quoteIdent(h.category)} = ANY($2::text[])) OVER (PARTITION BY t.${quoteIdent(h.customer)}::text))::text AS aum
-         FROM ${H} t WHERE t.${quoteIdent(h.customer)} = ANY($1::uuid[]) AND t.deleted_at IS NULL AND t.${quoteIdent(h.status)} IS DISTINCT FROM 'closed'
+         FROM ${hs.sql} WHERE t.${quoteIdent(h.customer)} = ANY($1::uuid[]) AND t.${quoteIdent(h.status)} IS DISTINCT FROM 'closed'
          GROUP BY 1, 2`,
-        [batch, AUM_CATEGORIES],
+        hparams,
       );
       const sums = new Map<string, { byCategory: Record<string, string>; count: number; aum: string }>();
       for (const a of agg.rows) {
@@ -165,7 +175,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
       // Derived columns: written by the platform without a version bump, so a user's edit in flight never
       // turns stale because of them; only rows whose tags or AUM (compared as numeric) differ are written.
       const res = await q.query(
-        `UPDATE ${C} t SET ${quoteIdent(cfg.tags.ruleField)} = ARRAY(SELECT jsonb_array_elements_text(v.tags::jsonb)), ${quoteIdent(cfg.aumField)} = round(v.aum::numeric, 2)
+        `UPDATE ${tableOf(cust.key)} t SET ${quoteIdent(cfg.tags.ruleField)} = ARRAY(SELECT jsonb_array_elements_text(v.tags::jsonb)), ${quoteIdent(cfg.aumField)} = round(v.aum::numeric, 2)
          FROM (SELECT unnest($1::uuid[]) AS id, unnest($2::text[]) AS tags, unnest($3::text[]) AS aum, unnest($4::boolean[]) AS changed) v
          WHERE t.id = v.id AND (v.changed OR t.${quoteIdent(cfg.aumField)} IS DISTINCT FROM round(v.aum::numeric, 2))`,
         [upIds, upTags, upAum, upTagsChanged],
@@ -184,10 +194,11 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
   private async holdingLists(q: Pick<PoolClient, 'query'>, hold: ObjectMeta, customers: string[]): Promise<Map<string, Record<string, unknown>[]>> {
     const h = packConfig().holding;
     const plain = hold.fields.filter((f) => !isEncrypted(f));
+    const params: unknown[] = [customers];
+    const hs = await this.reader.source(hold.key, RULE_TAGS_READ, 'read', params);
     const { rows } = await q.query(
-      `SELECT t.* FROM ${tableOf(hold.key)} t WHERE t.${quoteIdent(h.customer)} = ANY($1::uuid[]) AND t.deleted_at IS NULL
-         AND t.${quoteIdent(h.status)} IS DISTINCT FROM 'closed' ORDER BY t.id`,
-      [customers],
+      `SELECT t.* FROM ${hs.sql} WHERE t.${quoteIdent(h.customer)} = ANY($1::uuid[]) AND t.${quoteIdent(h.status)} IS DISTINCT FROM 'closed' ORDER BY t.id`,
+      params,
     );
     const out = new Map<string, Record<string, unknown>[]>();
     for (const row of rows) {

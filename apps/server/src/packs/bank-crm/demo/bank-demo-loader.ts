@@ -11,7 +11,7 @@ import { APP_CONFIG, type AppConfig } from '../../../config/config.js';
 import { LOGGER } from '../../../logging/logger.token.js';
 import { FieldCrypto } from '../../../crypto/field-crypto.js';
 import { MetadataService } from '../../../metadata/metadata.service.js';
-import { tableOf } from '../../../metadata/field-types.js';
+import { hasAnyRow, systemRead } from '../../../records/system-reads.js';
 import type { PackDemoLoader } from '../../solution-pack.js';
 import { GuaranteeCircles } from '../customers/guarantee-circles.service.js';
 import { BankServices } from '../bank-services.js';
@@ -37,8 +37,7 @@ export class BankDemoLoader implements PackDemoLoader {
     const obj = (await this.meta.current()).objects.get('customer');
     if (!obj) return [];
     const lines = await whileHoldingJobLock(this.db, 'demo.load', async () => {
-      const any = await this.db.one(`SELECT 1 AS one FROM ${tableOf('customer')} LIMIT 1`);
-      if (any) return [];
+      if (await hasAnyRow(this.db.pool, systemRead('demo load: only into an empty bank'), 'customer')) return [];
       const res = await loadDemoData(this.db.pool, this.crypto, { customers: n, staff: true, timing: this.config.demoTiming });
       await this.circles.detectCircles();
       // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
