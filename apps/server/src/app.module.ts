@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { CoreModule, type CoreDeps } from './core.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -19,6 +19,8 @@ import { AdminModule } from './admin/admin.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { PacksModule } from './packs/packs.module.js';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
 @Module({})
 export class AppModule {
@@ -27,7 +29,7 @@ export class AppModule {
       module: AppModule,
       imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, PacksModule.register()],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],
-      providers: [SeedService, { provide: APP_GUARD, useClass: AuthGuard }],
+      providers: [SeedService, IdempotencyStore, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
     };
   }
 }

@@ -31,6 +31,8 @@ import { TemplatesService } from './templates/templates.service.js';
 import sjson from 'secure-json-parse';
 import { Lifecycle } from './health/lifecycle.js';
 import { installShutdownGate } from './health/shutdown-gate.js';
+import { installIdempotency } from './idempotency/idempotency.interceptor.js';
+import { IdempotencyStore } from './idempotency/idempotency.store.js';
 import { JobExecutor } from './workflow/job-executor.js';
 import { installRateLimits } from './auth/rate-limits.js';
 import { RegisteredRoutes } from './openapi/registered-routes.js';
@@ -120,6 +122,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       done(null, payload);
     });
     app.get(Metrics).install(fastify);
+    installIdempotency(fastify, app.get(IdempotencyStore));
     await installRateLimits(fastify, config.rateLimits);
     const multipart = (await import('@fastify/multipart')).default;
     await app.register(multipart, { limits: { fileSize: config.maxFileBytes, files: 1, fields: 5, parts: 6 } });

@@ -5,6 +5,7 @@ import { mapError } from './error-body.js';
 import { langFrom } from './i18n.js';
 import { AppError } from './app-error.js';
 import type { SpaFallback } from './spa-fallback.js';
+import { IdempotentReplay } from '../idempotency/idempotency.interceptor.js';
 
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {
@@ -17,6 +18,13 @@ export class AllExceptionsFilter implements ExceptionFilter {
     // Unknown non-API GETs belong to the single-page web app.
     if (exception instanceof NotFoundException && this.spa && this.spa.handles(req)) {
       this.spa.send(reply);
+      return;
+    }
+    // A repeat of a request sent with the same Idempotency-Key: the first answer, as it was.
+    if (exception instanceof IdempotentReplay) {
+      void reply.status(exception.statusCode).header('idempotent-replayed', 'true');
+      if (exception.contentType) void reply.header('content-type', exception.contentType);
+      void reply.send(exception.body);
       return;
     }
     let err = exception;

@@ -31,7 +31,7 @@ export interface AppConfig {
   /** How long SIGTERM waits for in-flight requests and jobs before closing anyway (CRM_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
   /** Housekeeping: default time-to-live in days per retention target (null = keep forever), pass interval and batch size. */
-  retention: { processInstances: number | null; loginAttempts: number | null; intervalMs: number; batch: number };
+  retention: { processInstances: number | null; loginAttempts: number | null; idempotencyKeys: number | null; intervalMs: number; batch: number };
   /** Per FEEL evaluation: iterations and milliseconds (CRM_FEEL_MAX_ITERATIONS, CRM_FEEL_MAX_MS). */
   feelBudget: { maxIterations: number; maxMs: number };
   version: string;
@@ -202,6 +202,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const retention = {
     processInstances: daysVar(env, 'CRM_RETENTION_PROCESS_DAYS', 1825),
     loginAttempts: daysVar(env, 'CRM_RETENTION_LOGIN_ATTEMPTS_DAYS', 30),
+    idempotencyKeys: daysVar(env, 'CRM_RETENTION_IDEMPOTENCY_DAYS', 1),
     intervalMs: intVar(env, 'CRM_HOUSEKEEPING_INTERVAL_MS', 3_600_000, 0, 86_400_000),
     batch: intVar(env, 'CRM_HOUSEKEEPING_BATCH', 500, 1, 10_000),
   };

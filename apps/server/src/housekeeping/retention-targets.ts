@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { AppConfig } from '../config/config.js';
 import { purgeLoginAttempts } from '../auth/login-attempts-retention.js';
 import { purgeFinishedInstances } from '../workflow/history-retention.js';
+import { purgeIdempotencyKeys } from '../idempotency/idempotency-retention.js';
 
 export interface Policies {
   /** The `*` row of the target, when there is one (its ttl_days may be null = keep forever). */
@@ -27,6 +28,11 @@ export const RETENTION_TARGETS: readonly RetentionTarget[] = [
     key: 'process_instances',
     envDefault: (config) => config.retention.processInstances,
     purgeBatch: (c, now, limit, defaultDays, policies) => purgeFinishedInstances(c, now, limit, { defaultDays, perDefinition: policies.scoped }),
+  },
+  {
+    key: 'idempotency_keys',
+    envDefault: (config) => config.retention.idempotencyKeys,
+    purgeBatch: async (c, now, limit, defaultDays) => (defaultDays === null ? 0 : purgeIdempotencyKeys(c, now, limit, defaultDays)),
   },
   {
     key: 'login_attempts',
