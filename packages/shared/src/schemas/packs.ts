@@ -23,3 +23,13 @@ export const SegmentStartBody = z.object({ processKey: z.string().min(1).max(200
 export const KycScheduleBody = z.object({ max: z.number().int().min(1).max(5000).optional() });
 /** `depth` of the relationship network, 1 to `maxDepth`. */
 export const networkQuery = (maxDepth: number) => z.object({ depth: z.coerce.number().int().min(1).max(maxDepth).default(2) });
+
+/** Call-centre screen pop: exactly one of a mobile number or an ID number. */
+export const CustomerLookupQuery = z
+  .object({
+    phone: z.string().trim().min(5).max(32).regex(/^\+?[0-9 ()-]+$/, 'digits, spaces, dashes, brackets and a leading +').optional(),
+    idNumber: z.string().trim().min(6).max(32).regex(/^[0-9A-Za-z]+$/, 'letters and digits').optional(),
+    log: z.enum(['0', '1']).default('1'),
+  })
+  .strict()
+  .refine((q) => (q.phone === undefined) !== (q.idNumber === undefined), 'give exactly one of phone and idNumber');

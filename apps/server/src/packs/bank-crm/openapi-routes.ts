@@ -1,9 +1,10 @@
 /** The bank pack's HTTP routes, contributed to the generated OpenAPI document. */
-import { KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
+import { CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
 import type { StaticRoute } from '../../openapi/static-routes.js';
 import { MAX_DEPTH } from './customers/network.service.js';
 
 export const BANK_OPENAPI_ROUTES: readonly StaticRoute[] = [
+  { method: 'get', path: '/api/customers/lookup', tag: 'customers', summary: '来电弹屏：按手机号或证件号查客户 / Screen pop: customers by mobile or ID number', query: CustomerLookupQuery },
   { method: 'get', path: '/api/customers/{id}/360', tag: 'customers', summary: '客户360视图 / Customer 360°' },
   { method: 'get', path: '/api/customers/{id}/network', tag: 'customers', summary: '客户关系网络 / Relationship network', query: networkQuery(MAX_DEPTH) },
   { method: 'get', path: '/api/customers/guarantee-circles', tag: 'customers', summary: '担保圈 / Guarantee circles' },

@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
+import { CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../../auth/principal.js';
 import { parseInput } from '../../../common/validation.js';
@@ -10,6 +10,7 @@ import { RuleTagsJob } from './rule-tags.job.js';
 import { SegmentsService } from './segments.service.js';
 import { BankServices } from '../bank-services.js';
 import { SegmentDefinitions } from './segment-definitions.js';
+import { CustomerLookupService } from './customer-lookup.service.js';
 import { RequestContext } from '../../../common/request-context.js';
 
 const NetworkQuery = networkQuery(MAX_DEPTH);
@@ -25,7 +26,14 @@ export class CustomersController {
     private readonly segmentsService: SegmentsService,
     private readonly bank: BankServices,
     private readonly segmentDefs: SegmentDefinitions,
+    private readonly lookups: CustomerLookupService,
   ) {}
+
+  /** Call-centre screen pop: `?phone=` or `?idNumber=` → the caller's matching customers, summarised. */
+  @Get('customers/lookup')
+  lookup(@CurrentUser() p: Principal, @Query() q: unknown) {
+    return this.lookups.lookup(parseInput(CustomerLookupQuery, q), p);
+  }
 
   @Get('customers/guarantee-circles')
   circles(@CurrentUser() p: Principal) {

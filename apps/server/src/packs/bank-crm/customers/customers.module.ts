@@ -1,4 +1,4 @@
-/** The bank pack's Nest module: customer 360°, relationship network and guarantee circles, rule tags, segments, its service tasks and demo loader. */
+/** The bank pack's Nest module: customer 360°, call-centre lookup, relationship network and guarantee circles, rule tags, segments, its service tasks and demo loader. */
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../../../audit/audit.module.js';
 import { WorkflowModule } from '../../../workflow/workflow.module.js';
@@ -11,10 +11,11 @@ import { SegmentsService } from './segments.service.js';
 import { BankDemoLoader } from '../demo/bank-demo-loader.js';
 import { BankServices } from '../bank-services.js';
 import { SegmentDefinitions } from './segment-definitions.js';
+import { CustomerLookupService } from './customer-lookup.service.js';
 
 @Module({
   imports: [AuditModule, WorkflowModule],
-  providers: [Customer360Service, NetworkService, GuaranteeCircles, RuleTagsJob, SegmentsService, BankServices, SegmentDefinitions, BankDemoLoader],
+  providers: [Customer360Service, NetworkService, GuaranteeCircles, RuleTagsJob, SegmentsService, BankServices, SegmentDefinitions, BankDemoLoader, CustomerLookupService],
   controllers: [CustomersController],
   exports: [BankServices, BankDemoLoader],
 })
