@@ -43,7 +43,7 @@ describe('relation targets and file claims', () => {
   const visitAudit = () => withClient(srv.dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE object = 'visit'`)).rows[0].n as number);
   const upload = async (who: string, bytes: Buffer) => {
     const fd = new FormData();
-    fd.append('file', new Blob([bytes]), 'a.pdf');
+    fd.append('file', new Blob([new Uint8Array(bytes)]), 'a.pdf');
     const res = await fetch(`${srv.baseUrl}/api/files`, { method: 'POST', headers: { authorization: `Bearer ${w.tokens[who]}` }, body: fd });
     expect(res.status).toBe(201);
     return ((await res.json()) as { id: string }).id;

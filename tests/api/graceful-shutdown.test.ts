@@ -51,7 +51,7 @@ describe('health probes', () => {
 
 describe('graceful shutdown', () => {
   let upstream: Server | undefined;
-  afterAll(() => upstream?.close());
+  afterAll(() => { upstream?.close(); });
 
   it('refuses new requests at once, finishes the slow request and the running job, then exits 0', async () => {
     // A slow partner system the process's http service task calls; it answers only when told to.

@@ -410,7 +410,7 @@ describe('attachments', () => {
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
   const upload = async (token: string, bytes: Buffer, name: string, type = 'application/octet-stream') => {
     const fd = new FormData();
-    fd.append('file', new Blob([bytes], { type }), name);
+    fd.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
     const res = await fetch(`${srv.baseUrl}/api/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: fd });
     return { status: res.status, body: await res.json() };
   };

@@ -34,7 +34,7 @@ afterAll(async () => {
   await srv?.stop();
 });
 
-const db = <T>(fn: (c: import('pg').PoolClient) => Promise<T>) => withClient(srv.dbUrl, fn);
+const db = <T>(fn: (c: import('pg').Client) => Promise<T>) => withClient(srv.dbUrl, fn);
 
 async function auditItems(action: string): Promise<any[]> {
   const r = await auditor.get(`/api/audit?action=${encodeURIComponent(action)}&limit=50`);

@@ -82,10 +82,14 @@ describe('process designer → inbox → instance viewer', () => {
     await item.waitFor();
     // The inbox names the task's process (from `processDefinitionKey`, the key the server sends).
     await item.getByText('投诉复核').waitFor();
+    const taskId = await item.getAttribute('data-task');
     await item.click();
     await shot(page, 'flow2-04-inbox');
     await page.click('[data-testid=complete-task]');
     await page.locator('[data-testid=task-done]').waitFor();
+    // The inbox refetches after completion and the task leaves the list: the result must stay on screen.
+    await page.locator(`[data-task="${taskId}"]`).waitFor({ state: 'detached' });
+    expect(await page.locator('[data-testid=task-done]').isVisible()).toBe(true);
     await page.goto(instanceUrl);
     await page.locator('[data-testid=instance-state][data-state=completed]').waitFor();
     await page.locator('[data-testid=instance-diagram] .marker-done').first().waitFor();

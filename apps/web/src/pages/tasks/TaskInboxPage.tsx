@@ -21,7 +21,9 @@ export function TaskInboxPage() {
   const tasks = q.data?.items ?? [];
   const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
   const procName = (task: Task) => String(defs.data?.find((d) => d.key === task.processDefinitionKey)?.name ?? task.processDefinitionKey);
-  const selected = tasks.find((x) => x.id === selectedId) ?? null;
+  // A completed task leaves the list on the next refetch; keep it so its "completed" panel stays up.
+  const [completed, setCompleted] = useState<Task | null>(null);
+  const selected = tasks.find((x) => x.id === selectedId) ?? (completed && completed.id === selectedId ? completed : null);
   const select = (id: string | null, s: TaskScope = scope) => {
     const p = new URLSearchParams();
     p.set('scope', s);
@@ -65,14 +67,14 @@ export function TaskInboxPage() {
           />
         </Card>
         <div style={{ flex: 1, minWidth: 0 }}>
-          {selected ? <TaskPanel key={selected.id} task={selected} onDone={() => select(null)} /> : <Card><Empty description={t('从左侧选择一个任务', 'Choose a task on the left')} /></Card>}
+          {selected ? <TaskPanel key={selected.id} task={selected} onCompleted={() => setCompleted(selected)} onDone={() => select(null)} /> : <Card><Empty description={t('从左侧选择一个任务', 'Choose a task on the left')} /></Card>}
         </div>
       </div>
     </div>
   );
 }
 
-function TaskPanel({ task, onDone }: { task: Task; onDone(): void }) {
+function TaskPanel({ task, onCompleted, onDone }: { task: Task; onCompleted(): void; onDone(): void }) {
   const t = useT();
   const qc = useQueryClient();
   const { message } = App.useApp();
@@ -91,7 +93,7 @@ function TaskPanel({ task, onDone }: { task: Task; onDone(): void }) {
       </Card>
     );
   }
-  const finish = () => { setDone(true); qc.invalidateQueries({ queryKey: ['tasks'] }); qc.invalidateQueries({ queryKey: ['instance', task.processInstanceId] }); };
+  const finish = () => { setDone(true); onCompleted(); qc.invalidateQueries({ queryKey: ['tasks'] }); qc.invalidateQueries({ queryKey: ['instance', task.processInstanceId] }); };
   return (
     <Card
       title={<span>{task.name || task.activityId}</span>}
