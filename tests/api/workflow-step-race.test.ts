@@ -1,0 +1,167 @@
+/**
+ * Races on one instance now that a step is one unlocked read and one guarded write (the loser's
+ * statement is undone and it runs again locked): a task completed twice at once has exactly one
+ * winner and a 409, with one token going on; two parallel branches completed at once both succeed
+ * and the join fires once; a claim racing a completion never lets both through; a message racing a
+ * completion moves the instance once.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { startServer, type TestServer } from '../harness/server.js';
+import { as, client } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+import { chain, definitions, LOAN_APPROVAL } from './workflow-bpmn.js';
+
+type Client = ReturnType<typeof client>;
+
+let srv: TestServer;
+let analyst: Client, rm: Client, manager: Client, compliance: Client;
+
+const PARALLEL = definitions(`<bpmn:process id="twoBranches" isExecutable="true">
+  <bpmn:startEvent id="s"/>
+  <bpmn:parallelGateway id="fork"/>
+  <bpmn:userTask id="a" crm:candidateGroups="manager"/>
+  <bpmn:userTask id="b" crm:candidateGroups="compliance"/>
+  <bpmn:parallelGateway id="join"/>
+  <bpmn:userTask id="after" crm:candidateGroups="manager"/>
+  <bpmn:endEvent id="e"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="fork"/>
+  <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="a"/>
+  <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="b"/>
+  <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/>
+  <bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
+  <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="after"/>
+  <bpmn:sequenceFlow id="f7" sourceRef="after" targetRef="e"/>
+</bpmn:process>`);
+
+/** A user task that a message can interrupt (boundary event), so the two race for the same token. */
+const INTERRUPTIBLE = chain('interruptible', [
+  '<bpmn:startEvent id="s" crm:inputs="ref"/>',
+  '<bpmn:userTask id="work" crm:candidateGroups="manager"/>',
+  '<bpmn:endEvent id="e"/>',
+], {
+  extra: '<bpmn:message id="m" name="withdrawn" crm:correlationKey="=ref"/>',
+});
+
+beforeAll(async () => {
+  srv = await startServer();
+  [analyst, rm, manager, compliance] = await Promise.all(['analyst', 'rm', 'manager', 'compliance'].map((u) => as(srv.baseUrl, u)));
+  for (const xml of [LOAN_APPROVAL, PARALLEL]) expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+});
+
+afterAll(async () => {
+  await srv?.stop();
+});
+
+const db = (fn: (c: any) => Promise<any>): Promise<any> => withClient(srv.dbUrl, fn);
+
+/** Open task rows and engine waits of an instance: what "one token, not lost, not doubled" means here. */
+async function tokens(instanceId: string): Promise<{ openTasks: string[]; waits: string[]; state: string }> {
+  return db(async (c) => {
+    const tasks = await c.query(`SELECT activity_id FROM crm.wf_tasks WHERE instance_id = $1 AND status = 'open' ORDER BY activity_id`, [instanceId]);
+    const inst = await c.query(`SELECT status, state FROM crm.wf_instances WHERE id = $1`, [instanceId]);
+    const waits = Object.values(inst.rows[0].state.waits as Record<string, { elementId: string }>).map((w) => w.elementId).sort();
+    return { openTasks: tasks.rows.map((r: any) => r.activity_id), waits, state: inst.rows[0].status };
+  });
+}
+
+async function openTask(instanceId: string, activityId: string): Promise<string> {
+  const r = await db((c) => c.query(`SELECT id FROM crm.wf_tasks WHERE instance_id = $1 AND activity_id = $2 AND status = 'open'`, [instanceId, activityId]));
+  expect(r.rows).toHaveLength(1);
+  return r.rows[0].id;
+}
+
+async function ends(instanceId: string, activityId: string): Promise<number> {
+  const r = await db((c) => c.query(`SELECT count(*)::int AS n FROM crm.wf_history WHERE instance_id = $1 AND activity_id = $2 AND event = 'end'`, [instanceId, activityId]));
+  return r.rows[0].n;
+}
+
+describe('one task completed twice at once', () => {
+  it('has one winner and one 409, one history entry, one completion audited, and exactly one next token', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await rm.post('/api/process-definitions/loanApprovalDemo/start', { variables: { amount: 2000000 } })).body.id);
+    const tasks = await Promise.all(ids.map((id) => openTask(id, 'review')));
+    // Two different users, and the same user twice (a double click), all at once.
+    const results = await Promise.all(tasks.flatMap((t, i) => (i % 2 ? [manager, compliance] : [manager, manager]).map((u) => u.post(`/api/tasks/${t}/complete`, { variables: { decision: `by-${i}` } }))));
+    for (let i = 0; i < tasks.length; i++) {
+      const pair = [results[2 * i]!, results[2 * i + 1]!];
+      expect(pair.map((r) => r.status).sort()).toEqual([200, 409]);
+      expect(pair.find((r) => r.status === 409)!.body.error.code).toBe('workflow.task_done');
+      const winner = pair.find((r) => r.status === 200)!;
+      // The answer's next tasks are the stored ones: one second approval, nobody else's token.
+      expect(winner.body.tasks.map((t: any) => t.activityId)).toEqual(['second']);
+      expect(await tokens(ids[i]!)).toEqual({ openTasks: ['second'], waits: ['second'], state: 'active' });
+      expect(await ends(ids[i]!, 'review')).toBe(1);
+    }
+    const audited = await db((c) => c.query(`SELECT count(*)::int AS n, count(DISTINCT record_id)::int AS tasks FROM crm.audit_log WHERE action = 'workflow.task_complete' AND record_id = ANY($1)`, [tasks]));
+    expect(audited.rows[0]).toEqual({ n: 8, tasks: 8 });
+    const completedBy = await db((c) => c.query(`SELECT count(*)::int AS n FROM crm.wf_tasks WHERE id = ANY($1) AND status = 'completed' AND completed_by IN ('manager', 'compliance')`, [tasks]));
+    expect(completedBy.rows[0].n).toBe(8);
+  });
+
+  it('keeps four-eyes under the race: the first approver loses a concurrent second approval to another user or is refused', async () => {
+    const id = (await rm.post('/api/process-definitions/loanApprovalDemo/start', { variables: { amount: 5000000 } })).body.id;
+    expect((await manager.post(`/api/tasks/${await openTask(id, 'review')}/complete`, {})).status).toBe(200);
+    const second = await openTask(id, 'second');
+    const [m, c] = await Promise.all([manager.post(`/api/tasks/${second}/complete`, {}), compliance.post(`/api/tasks/${second}/complete`, {})]);
+    expect(m.status).toBe(403);
+    expect(m.body.error.code).toBe('workflow.four_eyes');
+    expect(c.status).toBe(200);
+    expect(await tokens(id)).toEqual({ openTasks: [], waits: [], state: 'completed' });
+  });
+});
+
+describe('two branches of one instance completed at once', () => {
+  it('both succeed and the join fires once, for every one of many instances', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 8; i++) ids.push((await rm.post('/api/process-definitions/twoBranches/start', {})).body.id);
+    const pairs = await Promise.all(ids.map(async (id) => [await openTask(id, 'a'), await openTask(id, 'b')] as const));
+    const results = await Promise.all(pairs.flatMap(([a, b]) => [manager.post(`/api/tasks/${a}/complete`, {}), compliance.post(`/api/tasks/${b}/complete`, {})]));
+    expect(results.map((r) => r.status)).toEqual(results.map(() => 200));
+    for (const id of ids) {
+      expect(await tokens(id)).toEqual({ openTasks: ['after'], waits: ['after'], state: 'active' });
+      expect([await ends(id, 'a'), await ends(id, 'b'), await ends(id, 'join')]).toEqual([1, 1, 1]);
+    }
+  });
+});
+
+describe('a claim racing a completion', () => {
+  it('never lets both through: the task ends claimed-and-open or completed by the completer', async () => {
+    for (let i = 0; i < 6; i++) {
+      const id = (await rm.post('/api/process-definitions/loanApprovalDemo/start', { variables: { amount: 10 } })).body.id;
+      const t = await openTask(id, 'review');
+      const [claim, done] = await Promise.all([compliance.post(`/api/tasks/${t}/claim`), manager.post(`/api/tasks/${t}/complete`, {})]);
+      const row = (await db((c) => c.query(`SELECT status, assignee, completed_by FROM crm.wf_tasks WHERE id = $1`, [t]))).rows[0];
+      if (done.status === 200) {
+        expect(claim.status).toBe(409);
+        expect(row).toMatchObject({ status: 'completed', completed_by: 'manager' });
+        expect(await tokens(id)).toEqual({ openTasks: [], waits: [], state: 'completed' });
+      } else {
+        expect([claim.status, done.status, done.body.error.code]).toEqual([200, 403, 'workflow.task_not_yours']);
+        expect(row).toEqual({ status: 'open', assignee: 'compliance', completed_by: null });
+        expect(await tokens(id)).toEqual({ openTasks: ['review'], waits: ['review'], state: 'active' });
+      }
+    }
+  });
+});
+
+describe('a message racing a completion of the task it interrupts', () => {
+  it('moves the instance exactly once', async () => {
+    const xml = INTERRUPTIBLE.replace(
+      '<bpmn:endEvent id="e"/>',
+      '<bpmn:endEvent id="e"/><bpmn:boundaryEvent id="cancelled" attachedToRef="work"><bpmn:messageEventDefinition messageRef="m"/></bpmn:boundaryEvent><bpmn:endEvent id="e2"/><bpmn:sequenceFlow id="fx" sourceRef="cancelled" targetRef="e2"/>',
+    );
+    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    for (let i = 0; i < 6; i++) {
+      const ref = `ref-${i}`;
+      const id = (await rm.post('/api/process-definitions/interruptible/start', { variables: { ref } })).body.id;
+      const t = await openTask(id, 'work');
+      const [done, msg] = await Promise.all([manager.post(`/api/tasks/${t}/complete`, {}), rm.post('/api/messages', { name: 'withdrawn', correlationKey: ref })]);
+      expect(msg.status).toBe(200);
+      // Exactly one of them moved the token on; the other found nothing left to move.
+      if (done.status === 200) expect(msg.body.correlated).toBe(0);
+      else expect([done.status, msg.body.correlated]).toEqual([409, 1]);
+      expect(await tokens(id)).toEqual({ openTasks: [], waits: [], state: 'completed' });
+      expect((await ends(id, 'e')) + (await ends(id, 'e2'))).toBe(1);
+    }
+  });
+});
