@@ -8,6 +8,7 @@ import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/abi
 import { Db } from '../database/db.js';
 import type { Principal } from '../auth/principal.js';
 import type { FieldMode, ObjectAction, Permission, Scope } from './permission.types.js';
+import { QueryCount } from '../database/query-count.js';
 
 type AppAbility = MongoAbility<[ObjectAction | 'unmask', string]>;
 
@@ -39,7 +40,7 @@ export class AccessService {
     const key = [...roles].sort().join(',');
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < 1000) return hit;
-    const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
+    const rows = await QueryCount.cacheRefill(() => this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]));
     const entry = { at: Date.now(), perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
     this.cache.set(key, entry);
     return entry;

@@ -15,6 +15,7 @@ import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from './metadata.service.js';
 import './metadata.messages.js';
+import { QueryCount } from '../database/query-count.js';
 
 export interface PublishedForm {
   key: string;
@@ -132,7 +133,7 @@ export class FormsService {
       const hit = this.latest.get(key);
       if (hit && Date.now() - hit.at < 500) v = hit.version;
       else {
-        const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
+        const row = await QueryCount.cacheRefill(() => this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]));
         if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
         if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
         v = row.latest_version;
@@ -142,7 +143,7 @@ export class FormsService {
     const cacheKey = `${key}@${v}`;
     const hit = this.published.get(cacheKey);
     if (hit) return hit;
-    const row = await this.db.one<VersionRow>('SELECT * FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, v]);
+    const row = await QueryCount.cacheRefill(() => this.db.one<VersionRow>('SELECT * FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, v]));
     if (!row) throw new AppError(404, 'meta.form_version_not_found', { form: key, version: v });
     const pf: PublishedForm = {
       key, version: row.version, object: row.definition.object, definition: row.definition, fields: row.fields, schema: row.data_schema,

@@ -16,6 +16,7 @@ import { hasAnyRow, systemRead } from '../records/system-reads.js';
 import './metadata.messages.js';
 import { advisoryXactLock } from '../database/advisory-locks.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { QueryCount } from '../database/query-count.js';
 
 const FRESH_MS = 500;
 
@@ -99,11 +100,11 @@ export class MetadataService {
     const now = Date.now();
     if (this.snapshot && now - this.checkedAt < FRESH_MS) return this.snapshot;
     // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
-    const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
+    const { rows: [row] } = await QueryCount.cacheRefill(() => this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`));
     this.checkedAt = now;
     const version = Number(row?.value ?? 0);
     if (this.snapshot && this.snapshot.version === version) return this.snapshot;
-    this.loading ??= this.load(version).finally(() => (this.loading = null));
+    this.loading ??= QueryCount.cacheRefill(() => this.load(version)).finally(() => (this.loading = null));
     this.snapshot = await this.loading;
     return this.snapshot;
   }
