@@ -4,10 +4,10 @@
  * also checks the instance row still has the version (`rev`) the step was computed from.
  *
  * A request's step (task completion, message, signal, start) runs optimistically (`step`): no
- * transaction and no lock — it reads, the engine computes, and the one guarded statement commits on
- * its own. When another step won the race the guard undoes the whole statement and the step runs
- * again the classic way (`tx`): in one transaction with the instance row locked (SELECT ... FOR
- * UPDATE), as jobs, retries and call activities always do. Either way a crash before the commit
+ * transaction and no lock — it reads, the engine computes, and one guarded statement (the writes of
+ * every instance it moved) commits on its own. When another step won the race the guard undoes the
+ * whole statement and the step runs again the classic way (`tx`): in one transaction with the
+ * instance rows locked (SELECT ... FOR UPDATE), as jobs, retries and call activities always do. Either way a crash before the commit
  * leaves the previous wait state; after it, the new one.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
@@ -36,7 +36,7 @@ import { AppError } from '../common/app-error.js';
 import { DefinitionsService, startEventsOf, type DefinitionRow } from './definitions.service.js';
 import { RequestContext } from '../common/request-context.js';
 import { auditRow, type AuditEntry } from '../audit/audit-writer.js';
-import { emptyWrite, repo, writeStep, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
+import { emptyWrite, repo, writeStep, writeSteps, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
 import './workflow.messages.js';
 
 /**
@@ -55,11 +55,11 @@ export interface StepCtx {
    */
   actor?: Actor | null;
   /**
-   * Set in an optimistic step (`step`): nothing is locked, and the step's one write waits here until
-   * the step's function returned. A second write or a call activity cannot be one statement: the step
-   * is then run again locked.
+   * Set in an optimistic step (`step`): nothing is locked, and the step's writes (one per instance)
+   * wait here until the step's function returned, then go out as one statement. A second write to the
+   * same instance or a call activity cannot: the step is then run again locked.
    */
-  optimistic?: { write: StepWrite | null };
+  optimistic?: { writes: StepWrite[] };
 }
 
 /** A step inside a transaction (`tx`): its connection is the transaction's. */
@@ -138,18 +138,19 @@ export class WorkflowRuntime {
 
   /**
    * Runs one step optimistically: fn reads without locking (one statement where it can), the engine
-   * computes, and the step's single guarded write is sent on its own — no BEGIN, no lock, no COMMIT.
-   * A step that lost its race (the guard's CRW01) or needs more than one write runs again by `tx`,
-   * locked, with the same step time. Inside an open transaction it simply joins it, locked.
+   * computes, and the step's writes go out as one guarded statement — no BEGIN, no lock, no COMMIT.
+   * A step that lost its race (the guard's CRW01) or cannot be one statement (a call activity, an
+   * instance moved twice) runs again by `tx`, locked, with the same step time. Inside an open
+   * transaction it simply joins it, locked.
    */
   async step<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
     if (this.db.inTransaction()) return this.tx(fn, now, actor);
     const at = now ?? new Date().toISOString();
-    const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { write: null } };
+    const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { writes: [] } };
     try {
       const out = await fn(ctx);
-      const w = ctx.optimistic!.write;
-      if (w) await writeStep(this.db.pool, w);
+      const { writes } = ctx.optimistic!;
+      if (writes.length) await writeSteps(this.db.pool, writes);
       if (ctx.jobsDue) for (const wake of this.wakeups) wake();
       return out;
     } catch (err) {
@@ -361,8 +362,8 @@ export class WorkflowRuntime {
     w.incidents = [...incidents.values()];
     if (audit) w.audit.push(auditRow(audit));
     if (ctx.optimistic) {
-      if (calls.length || ctx.optimistic.write) throw new NeedsLock();
-      ctx.optimistic.write = w;
+      if (calls.length || ctx.optimistic.writes.some((o) => instanceOf(o) === row.id)) throw new NeedsLock();
+      ctx.optimistic.writes.push(w);
       return;
     }
     await writeStep(ctx.client, w);
@@ -521,6 +522,10 @@ export class WorkflowRuntime {
   logError(err: unknown, msg: string, extra: Record<string, unknown> = {}): void {
     this.logger.error({ err, ...extra }, msg);
   }
+}
+
+function instanceOf(w: StepWrite): string {
+  return w.instance.op === 'insert' ? w.instance.row.id : w.instance.id;
 }
 
 function groupBy(rows: { id: string; instance_id: string }[]): Map<string, string[]> {

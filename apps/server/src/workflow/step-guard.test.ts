@@ -10,7 +10,7 @@ import type { InstanceState } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { scratchDatabase } from '../database/scratch-database.test-util.js';
 import { auditRow } from '../audit/audit-writer.js';
-import { emptyWrite, writeStep, type StepWrite } from './workflow.repository.js';
+import { emptyWrite, writeStep, writeSteps, type StepWrite } from './workflow.repository.js';
 import { STEP_CONFLICT } from './runtime.service.js';
 
 let drop: (() => Promise<void>) | undefined;
@@ -111,6 +111,27 @@ describe('the step guard', () => {
     // A second copy of the same step (a retried request) is the loser of a race with itself.
     expect(await codeOf(writeStep(db.pool, completion(7)))).toBe(STEP_CONFLICT);
     expect(await snapshot()).toEqual(after);
+  });
+
+  it('writes the steps of several instances all or none (a signal reaching many)', async () => {
+    const other = randomUUID();
+    await db.query(
+      `INSERT INTO crm.wf_instances (id, definition_id, definition_key, version, status, state, rev, started_at, updated_at) VALUES ($1, $2, 'p', 1, 'active', $3, 3, $4, $4)`,
+      [other, definitionId, JSON.stringify(STATE), NOW],
+    );
+    const move = (rev: number) => {
+      const w = emptyWrite({ op: 'update', id: other, state: { ...STATE, marker: 'after' } as unknown as InstanceState, status: 'active', ended: false, rev }, NOW);
+      w.history = [{ elementInstanceId: 'e9', activityId: 'go', type: 'intermediateCatchEvent', event: 'end', at: NOW }];
+      return w;
+    };
+    const marker = async () => (await db.query<{ marker: string; rev: number }>(`SELECT state->>'marker' AS marker, rev FROM crm.wf_instances WHERE id = ANY($1::uuid[]) ORDER BY id = $2`, [[instanceId, other], instanceId])).map((r) => `${r.marker}@${r.rev}`);
+    const before = await snapshot();
+    // The first instance's step is current, the second's stale: neither is written.
+    expect(await codeOf(writeSteps(db.pool, [completion(7), move(2)]))).toBe(STEP_CONFLICT);
+    expect(await snapshot()).toEqual(before);
+    expect(await marker()).toEqual(['before@3', 'before@7']);
+    expect(await codeOf(writeSteps(db.pool, [completion(7), move(3)]))).toBeUndefined();
+    expect(await marker()).toEqual(['after@4', 'after@8']);
   });
 
   it('is not fooled by a missing instance row', async () => {
