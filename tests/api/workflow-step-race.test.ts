@@ -3,7 +3,7 @@
  * statement is undone and it runs again locked): a task completed twice at once has exactly one
  * winner and a 409, with one token going on; two parallel branches completed at once both succeed
  * and the join fires once; a claim racing a completion never lets both through; a message racing a
- * completion moves the instance once.
+ * completion moves the instance once; two signals each moving the same instances at once both land.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
@@ -16,22 +16,22 @@ type Client = ReturnType<typeof client>;
 let srv: TestServer;
 let analyst: Client, rm: Client, manager: Client, compliance: Client;
 
-const PARALLEL = definitions(`<bpmn:process id="twoBranches" isExecutable="true">
-  <bpmn:startEvent id="s"/>
-  <bpmn:parallelGateway id="fork"/>
-  <bpmn:userTask id="a" crm:candidateGroups="manager"/>
-  <bpmn:userTask id="b" crm:candidateGroups="compliance"/>
-  <bpmn:parallelGateway id="join"/>
-  <bpmn:userTask id="after" crm:candidateGroups="manager"/>
-  <bpmn:endEvent id="e"/>
-  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="fork"/>
-  <bpmn:sequenceFlow id="f2" sourceRef="fork" targetRef="a"/>
-  <bpmn:sequenceFlow id="f3" sourceRef="fork" targetRef="b"/>
-  <bpmn:sequenceFlow id="f4" sourceRef="a" targetRef="join"/>
-  <bpmn:sequenceFlow id="f5" sourceRef="b" targetRef="join"/>
-  <bpmn:sequenceFlow id="f6" sourceRef="join" targetRef="after"/>
-  <bpmn:sequenceFlow id="f7" sourceRef="after" targetRef="e"/>
-</bpmn:process>`);
+/** start → fork → two branch elements → join → `tail` elements → end, chained. */
+function forkJoin(id: string, branches: [string, string], tail: string[], extra = ''): string {
+  const ids = (xml: string) => /id="([^"]+)"/.exec(xml)![1]!;
+  const [a, b] = branches.map(ids) as [string, string];
+  const after = ['join', ...tail.map(ids), 'e'];
+  const flows = [['s', 'fork'], ['fork', a], ['fork', b], [a, 'join'], [b, 'join'], ...after.slice(1).map((to, k) => [after[k]!, to])]
+    .map(([from, to], k) => `<bpmn:sequenceFlow id="f${k}" sourceRef="${from}" targetRef="${to}"/>`);
+  return definitions(`<bpmn:process id="${id}" isExecutable="true">
+  <bpmn:startEvent id="s"/><bpmn:parallelGateway id="fork"/>${branches.join('')}<bpmn:parallelGateway id="join"/>${tail.join('')}<bpmn:endEvent id="e"/>
+  ${flows.join('\n  ')}
+</bpmn:process>`, extra);
+}
+
+const PARALLEL = forkJoin('twoBranches', ['<bpmn:userTask id="a" crm:candidateGroups="manager"/>', '<bpmn:userTask id="b" crm:candidateGroups="compliance"/>'], [
+  '<bpmn:userTask id="after" crm:candidateGroups="manager"/>',
+]);
 
 /** A user task that a message can interrupt (boundary event), so the two race for the same token. */
 const INTERRUPTIBLE = chain('interruptible', [
@@ -41,6 +41,12 @@ const INTERRUPTIBLE = chain('interruptible', [
 ], {
   extra: '<bpmn:message id="m" name="withdrawn" crm:correlationKey="=ref"/>',
 });
+
+/** Waits for two signals on parallel branches: two broadcasts at once move the same instances. */
+const TWO_SIGNALS = forkJoin('twoSignals', [
+  '<bpmn:intermediateCatchEvent id="gotA"><bpmn:signalEventDefinition signalRef="SigA"/></bpmn:intermediateCatchEvent>',
+  '<bpmn:intermediateCatchEvent id="gotB"><bpmn:signalEventDefinition signalRef="SigB"/></bpmn:intermediateCatchEvent>',
+], [], '<bpmn:signal id="SigA" name="raceA"/><bpmn:signal id="SigB" name="raceB"/>');
 
 beforeAll(async () => {
   srv = await startServer();
@@ -162,6 +168,23 @@ describe('a message racing a completion of the task it interrupts', () => {
       else expect([done.status, msg.body.correlated]).toEqual([409, 1]);
       expect(await tokens(id)).toEqual({ openTasks: [], waits: [], state: 'completed' });
       expect((await ends(id, 'e')) + (await ends(id, 'e2'))).toBe(1);
+    }
+  });
+});
+
+describe('two signals moving the same instances at once', () => {
+  it('both reach every instance: each catch ends once and every instance completes', async () => {
+    expect((await analyst.post('/api/process-definitions', { bpmnXml: TWO_SIGNALS })).status).toBe(201);
+    for (let round = 0; round < 3; round++) {
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await rm.post('/api/process-definitions/twoSignals/start', {})).body.id);
+      const [a, b] = await Promise.all([rm.post('/api/signals', { name: 'raceA' }), rm.post('/api/signals', { name: 'raceB' })]);
+      expect([a.status, b.status]).toEqual([200, 200]);
+      expect([a.body.triggered, b.body.triggered]).toEqual([6, 6]);
+      for (const id of ids) {
+        expect(await tokens(id)).toEqual({ openTasks: [], waits: [], state: 'completed' });
+        expect([await ends(id, 'gotA'), await ends(id, 'gotB'), await ends(id, 'join')]).toEqual([1, 1, 1]);
+      }
     }
   });
 });

@@ -139,8 +139,8 @@ export class WorkflowRuntime {
   /**
    * Runs one step optimistically: fn reads without locking (one statement where it can), the engine
    * computes, and the step's writes go out as one guarded statement — no BEGIN, no lock, no COMMIT.
-   * A step that lost its race (the guard's CRW01) or cannot be one statement (a call activity, an
-   * instance moved twice) runs again by `tx`, locked, with the same step time. Inside an open
+   * A step that lost its race (the guard's CRW01, a deadlock) or cannot be one statement (a call
+   * activity, an instance moved twice) runs again by `tx`, locked, with the same step time. Inside an open
    * transaction it simply joins it, locked.
    */
   async step<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
@@ -154,7 +154,8 @@ export class WorkflowRuntime {
       if (ctx.jobsDue) for (const wake of this.wakeups) wake();
       return out;
     } catch (err) {
-      if (!(err instanceof NeedsLock) && (err as { code?: string }).code !== STEP_CONFLICT) throw err;
+      // A deadlock between two statements moving the same instances in another order is retried locked too (in id order).
+      if (!(err instanceof NeedsLock) && !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
     }
     return this.tx(fn, at, actor);
   }
