@@ -3,7 +3,8 @@
  * statement is undone and it runs again locked): a task completed twice at once has exactly one
  * winner and a 409, with one token going on; two parallel branches completed at once both succeed
  * and the join fires once; a claim racing a completion never lets both through; a message racing a
- * completion moves the instance once; two signals each moving the same instances at once both land.
+ * completion moves the instance once; two signals each moving the same instances at once both land;
+ * a process completing a task from its step cache is not fooled by what another process did since.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
@@ -55,8 +56,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await other?.stop({ keepDatabase: true });
   await srv?.stop();
 });
+
+/** A second server process on the same database: its changes are invisible to the first's step cache. */
+let other: TestServer | undefined;
 
 const db = (fn: (c: any) => Promise<any>): Promise<any> => withClient(srv.dbUrl, fn);
 
@@ -186,5 +191,34 @@ describe('two signals moving the same instances at once', () => {
         expect([await ends(id, 'gotA'), await ends(id, 'gotB'), await ends(id, 'join')]).toEqual([1, 1, 1]);
       }
     }
+  });
+});
+
+describe('a completion from the step cache after another process moved the instance', () => {
+  it('is refused as the database now says, never applied from the stale copy', async () => {
+    other = await startServer({ dbUrl: srv.dbUrl });
+    const [managerB, complianceB] = await Promise.all([as(other.baseUrl, 'manager'), as(other.baseUrl, 'compliance')]);
+    const start = async () => (await rm.post('/api/process-definitions/loanApprovalDemo/start', { variables: { amount: 2000000 } })).body.id as string;
+
+    // Claimed on the other process: the first process's copy still has it unassigned.
+    const claimed = await start();
+    const t1 = await openTask(claimed, 'review');
+    expect((await complianceB.post(`/api/tasks/${t1}/claim`)).status).toBe(200);
+    const r1 = await manager.post(`/api/tasks/${t1}/complete`, {});
+    expect([r1.status, r1.body.error?.code]).toEqual([403, 'workflow.task_not_yours']);
+    expect(await tokens(claimed)).toEqual({ openTasks: ['review'], waits: ['review'], state: 'active' });
+
+    // Completed on the other process: the first process's copy still has it open.
+    const done = await start();
+    const t2 = await openTask(done, 'review');
+    expect((await managerB.post(`/api/tasks/${t2}/complete`, {})).status).toBe(200);
+    const r2 = await compliance.post(`/api/tasks/${t2}/complete`, {});
+    expect([r2.status, r2.body.error?.code]).toEqual([409, 'workflow.task_done']);
+    expect(await ends(done, 'review')).toBe(1);
+
+    // And the next task, opened by the other process, completes through the first after a fresh read.
+    const t3 = await openTask(done, 'second');
+    expect((await compliance.post(`/api/tasks/${t3}/complete`, {})).status).toBe(200);
+    expect(await tokens(done)).toEqual({ openTasks: [], waits: [], state: 'completed' });
   });
 });

@@ -37,6 +37,7 @@ import { DefinitionsService, startEventsOf, type DefinitionRow } from './definit
 import { RequestContext } from '../common/request-context.js';
 import { auditRow, type AuditEntry } from '../audit/audit-writer.js';
 import { emptyWrite, repo, writeStep, writeSteps, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
+import { StepCache } from './step-cache.js';
 import './workflow.messages.js';
 
 /**
@@ -59,7 +60,7 @@ export interface StepCtx {
    * wait here until the step's function returned, then go out as one statement. A second write to the
    * same instance or a call activity cannot: the step is then run again locked.
    */
-  optimistic?: { writes: StepWrite[] };
+  optimistic?: { writes: { w: StepWrite; row: InstanceRow }[]; cached: boolean };
 }
 
 /** A step inside a transaction (`tx`): its connection is the transaction's. */
@@ -113,6 +114,8 @@ class NeedsLock extends Error {}
 @Injectable()
 export class WorkflowRuntime {
   private readonly wakeups: (() => void)[] = [];
+  /** What this process's optimistic steps last wrote: a completion of one of its tasks needs no read. */
+  readonly cache = new StepCache();
   /** Attempts of service jobs before an incident (1 = no retry). */
   serviceAttempts: number;
 
@@ -146,16 +149,22 @@ export class WorkflowRuntime {
   async step<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
     if (this.db.inTransaction()) return this.tx(fn, now, actor);
     const at = now ?? new Date().toISOString();
-    const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { writes: [] } };
-    try {
-      const out = await fn(ctx);
-      const { writes } = ctx.optimistic!;
-      if (writes.length) await writeSteps(this.db.pool, writes);
-      if (ctx.jobsDue) for (const wake of this.wakeups) wake();
-      return out;
-    } catch (err) {
-      // A deadlock between two statements moving the same instances in another order is retried locked too (in id order).
-      if (!(err instanceof NeedsLock) && !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+    // A step computed from the cache that lost its guard is most likely just stale: once more from a fresh read.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { writes: [], cached: false } };
+      try {
+        const out = await fn(ctx);
+        const { writes } = ctx.optimistic!;
+        if (writes.length) await writeSteps(this.db.pool, writes.map((x) => x.w));
+        for (const { w, row } of writes) this.cache.remember(row, w);
+        if (ctx.jobsDue) for (const wake of this.wakeups) wake();
+        return out;
+      } catch (err) {
+        for (const { row } of ctx.optimistic!.writes) this.cache.forget(row.id);
+        // A deadlock between two statements moving the same instances in another order is retried locked too (in id order).
+        if (!(err instanceof NeedsLock) && !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+        if (err instanceof NeedsLock || !ctx.optimistic!.cached) break;
+      }
     }
     return this.tx(fn, at, actor);
   }
@@ -363,10 +372,12 @@ export class WorkflowRuntime {
     w.incidents = [...incidents.values()];
     if (audit) w.audit.push(auditRow(audit));
     if (ctx.optimistic) {
-      if (calls.length || ctx.optimistic.writes.some((o) => instanceOf(o) === row.id)) throw new NeedsLock();
-      ctx.optimistic.writes.push(w);
+      if (calls.length || ctx.optimistic.writes.some((o) => o.row.id === row.id)) throw new NeedsLock();
+      ctx.optimistic.writes.push({ w, row });
       return;
     }
+    // A locked step moves the instance past what the cache holds.
+    this.cache.forget(row.id);
     await writeStep(ctx.client, w);
     for (const e of calls) {
       if (e.type === 'startCall') await this.startCall(ctx, row, e.callId, e.processKey, e.variables);
@@ -523,10 +534,6 @@ export class WorkflowRuntime {
   logError(err: unknown, msg: string, extra: Record<string, unknown> = {}): void {
     this.logger.error({ err, ...extra }, msg);
   }
-}
-
-function instanceOf(w: StepWrite): string {
-  return w.instance.op === 'insert' ? w.instance.row.id : w.instance.id;
 }
 
 function groupBy(rows: { id: string; instance_id: string }[]): Map<string, string[]> {

@@ -108,11 +108,17 @@ export class TasksService {
 
   /**
    * Reads the task with its instance in one round trip. In a transaction the instance row is locked
-   * (every write to a task happens under its instance's lock); in an optimistic step it is only read,
-   * and the step's write checks that neither the instance nor the task's assignee changed since.
+   * (every write to a task happens under its instance's lock); in an optimistic step it is only read —
+   * or not at all when this process's last step of the instance opened it (the step cache) — and the
+   * step's write checks that neither the instance nor the task's status and assignee changed since.
    * The engine state is the truth: a task row read stale is caught there.
    */
   private async lockTask(ctx: StepCtx, id: string): Promise<{ row: InstanceRow; task: TaskRow }> {
+    const hit = ctx.optimistic ? this.runtime.cache.task(id) : undefined;
+    if (hit) {
+      ctx.optimistic!.cached = true;
+      return hit;
+    }
     const { rows } = await ctx.client.query<InstanceRow & { task: TaskRow }>(
       `SELECT i.*, to_jsonb(t) AS task FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE t.id = $1${ctx.optimistic ? '' : ' FOR UPDATE OF i'}`,
       [id],
@@ -124,6 +130,8 @@ export class TasksService {
   }
 
   async claim(p: Principal, id: string): Promise<Record<string, unknown>> {
+    // A claim changes the assignee a cached completion would assume (its guard would catch it; this saves the retry).
+    this.runtime.cache.forgetTask(id);
     return this.runtime.tx(async (ctx) => {
       const { task: t } = await this.lockTask(ctx, id);
       // Like GET: a task one may neither work nor has worked does not exist for the caller (no assignee named).
