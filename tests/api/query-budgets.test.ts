@@ -8,7 +8,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as } from '../harness/http.js';
-import { scrape, valueOf, type Sample } from '../harness/metrics.js';
+import { scrape, valueOf } from '../harness/metrics.js';
+import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
 import { withClient } from '../harness/db.js';
 
@@ -87,7 +88,6 @@ describe('the counters in /metrics', () => {
   it('count work outside requests as background, not against a route', async () => {
     const before = valueOf(await scrape(srv.baseUrl), 'crm_db_queries_total', { route: '(background)' });
     // Job polling runs all the time; background keeps rising while nothing is requested.
-    const { until } = await import('../harness/until.js');
     await until(async () => valueOf(await scrape(srv.baseUrl), 'crm_db_queries_total', { route: '(background)' }) > before, { ms: 30000 });
   });
 
