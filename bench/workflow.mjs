@@ -13,7 +13,7 @@ const MS = Number(process.env.BENCH_MS ?? 8000);
 const MODEL = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:crm="urn:bank-crm:schema:bpmn:1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="bench" targetNamespace="urn:bench">
   <bpmn:process id="benchApproval" isExecutable="true">
-    <bpmn:startEvent id="start"/>
+    <bpmn:startEvent id="start" crm:inputs="amount"/>
     <bpmn:userTask id="review" crm:candidateGroups="manager"/>
     <bpmn:exclusiveGateway id="amountCheck" default="toDisburse"/>
     <bpmn:userTask id="secondApproval" crm:candidateGroups="manager"/>

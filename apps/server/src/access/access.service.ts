@@ -43,14 +43,16 @@ export class AccessService {
     const key = [...roles].sort().join(',');
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < 1000) return hit;
-    return this.loads.run(key, (current) => QueryCount.cacheRefill(async () => {
+    const load = (current: () => boolean) => QueryCount.cacheRefill(async () => {
       const at = Date.now();
       const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
       const entry = { at, perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
       // A role edit meanwhile (clearCache) wins: this answer may predate it, so it is not kept.
       if (current()) this.cache.set(key, entry);
       return entry;
-    }));
+    });
+    // A read inside a transaction runs on its connection: not shared (its failure is its own).
+    return this.db.inTransaction() ? load(() => true) : this.loads.run(key, load);
   }
 
   /** Object permissions of a set of roles. */

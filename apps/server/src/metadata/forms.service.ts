@@ -137,14 +137,16 @@ export class FormsService {
       const hit = this.latest.get(key);
       if (hit && Date.now() - hit.at < 500) v = hit.version;
       else {
-        v = await this.latestChecks.run(key, (current) => QueryCount.cacheRefill(async () => {
+        const check = (current: () => boolean) => QueryCount.cacheRefill(async () => {
           const at = Date.now();
           const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
           if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
           if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
           if (current()) this.latest.set(key, { at, version: row.latest_version });
           return row.latest_version;
-        }));
+        });
+        // A check inside a transaction runs on its connection: not shared (its failure is its own).
+        v = await (this.db.inTransaction() ? check(() => true) : this.latestChecks.run(key, check));
       }
     }
     const cacheKey = `${key}@${v}`;
