@@ -115,6 +115,20 @@ describe('budgets of the hot paths', () => {
     expectBudget(m, 5, 1);
   });
 
+  it('counts cache refills too, apart: a newly published version is read once, and the submission itself stays one statement', async () => {
+    expect((await analyst.post('/api/meta/forms/visit_form/publish')).status).toBe(201);
+    const m = await measure('POST', '/api/forms/:key/submit', 1, async () => {
+      const r = await analyst.post('/api/forms/visit_form/submit', { ...ROW, name: '新版本' });
+      expect(r.status).toBe(201);
+      expect(r.body.form_version).toBe(2);
+    });
+    // The latest version and its definition were read (refills), on top of the one INSERT.
+    expect(m.refills).toBeGreaterThanOrEqual(2);
+    expectBudget(m, 1, 1);
+    const total = (await scrape(srv.baseUrl)).filter((x) => x.name === 'crm_db_queries_total' && x.labels.route === '/api/forms/:key/submit');
+    expect(total).toHaveLength(1);
+  });
+
   it('a record create is one statement', async () => {
     const m = await measure('POST', '/api/records/:object', 5, async (i) => {
       const r = await analyst.post('/api/records/visit', { ...ROW, name: `记录${i}` });
