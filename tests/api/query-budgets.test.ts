@@ -8,8 +8,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as } from '../harness/http.js';
-import { scrape, valueOf, type Sample } from '../harness/metrics.js';
+import { scrape, valueOf } from '../harness/metrics.js';
+import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
+import { withClient } from '../harness/db.js';
 
 type Api = Awaited<ReturnType<typeof as>>;
 let srv: TestServer;
@@ -86,7 +88,6 @@ describe('the counters in /metrics', () => {
   it('count work outside requests as background, not against a route', async () => {
     const before = valueOf(await scrape(srv.baseUrl), 'crm_db_queries_total', { route: '(background)' });
     // Job polling runs all the time; background keeps rising while nothing is requested.
-    const { until } = await import('../harness/until.js');
     await until(async () => valueOf(await scrape(srv.baseUrl), 'crm_db_queries_total', { route: '(background)' }) > before, { ms: 30000 });
   });
 
@@ -114,12 +115,86 @@ describe('budgets of the hot paths', () => {
     expectBudget(m, 5, 1);
   });
 
+  it('counts cache refills too, apart: a newly published version is read once, and the submission itself stays one statement', async () => {
+    expect((await analyst.post('/api/meta/forms/visit_form/publish')).status).toBe(201);
+    const m = await measure('POST', '/api/forms/:key/submit', 1, async () => {
+      const r = await analyst.post('/api/forms/visit_form/submit', { ...ROW, name: '新版本' });
+      expect(r.status).toBe(201);
+      expect(r.body.form_version).toBe(2);
+    });
+    // The latest version and its definition were read (refills), on top of the one INSERT.
+    expect(m.refills).toBeGreaterThanOrEqual(2);
+    expectBudget(m, 1, 1);
+    const total = (await scrape(srv.baseUrl)).filter((x) => x.name === 'crm_db_queries_total' && x.labels.route === '/api/forms/:key/submit');
+    expect(total).toHaveLength(1);
+  });
+
   it('a record create is one statement', async () => {
     const m = await measure('POST', '/api/records/:object', 5, async (i) => {
       const r = await analyst.post('/api/records/visit', { ...ROW, name: `记录${i}` });
       expect(r.status).toBe(201);
     });
     expectBudget(m, 5, 1);
+  });
+
+  it('a record create with auto numbers is one statement too: numbers in order, none lost or repeated, the audit entry names them', async () => {
+    const fields = [
+      { key: 'title', label: '名称', type: 'text', required: true },
+      { key: 'case_no', label: '案件号', type: 'auto_number', options: { pattern: 'AJ{yyyyMMdd}{seq:2}' } },
+      { key: 'ref_no', label: '参考号', type: 'auto_number', options: { pattern: 'R{seq:4}' } },
+    ];
+    expect((await analyst.post('/api/meta/objects', { key: 'case_file', label: '案件', fields })).status).toBe(201);
+    const first = await analyst.post('/api/records/case_file', { title: '预热' });
+    expect(first.status).toBe(201);
+    expect(first.body.case_no).toMatch(/^AJ\d{8}01$/);
+    expect(first.body.ref_no).toBe('R0001');
+    const m = await measure('POST', '/api/records/:object', 3, async (i) => {
+      // A number the caller sends is not taken: the platform draws it.
+      const r = await analyst.post('/api/records/case_file', { title: `案件${i}`, ref_no: 'R9999' });
+      expect(r.status).toBe(201);
+      expect(r.body.ref_no).toBe(`R000${i + 2}`);
+    });
+    expectBudget(m, 3, 1);
+    // Concurrent creates: distinct consecutive numbers, past the pattern's width without being cut.
+    const many = await Promise.all(Array.from({ length: 120 }, (_, i) => analyst.post('/api/records/case_file', { title: `并发${i}` })));
+    expect(many.every((r) => r.status === 201)).toBe(true);
+    const seqs = many.map((r) => Number(String(r.body.case_no).slice(10))).sort((a, b) => a - b);
+    expect(seqs).toEqual(Array.from({ length: 120 }, (_, i) => i + 5));
+    expect(many.some((r) => /^AJ\d{8}\d{3}$/.test(r.body.case_no))).toBe(true);
+    const rows = await withClient(srv.dbUrl, (c) => c.query(`SELECT record_id, data FROM crm.audit_log WHERE action = 'record.create' AND object = 'case_file'`));
+    expect(rows.rows).toHaveLength(124);
+    const byId = new Map(many.map((r) => [r.body.id, r.body]));
+    for (const a of rows.rows) {
+      const rec = byId.get(a.record_id);
+      if (rec) expect(a.data.after).toMatchObject({ case_no: rec.case_no, ref_no: rec.ref_no, title: rec.title });
+    }
+  });
+
+  it('a failed create draws no number (the statement fails whole)', async () => {
+    const before = (await analyst.post('/api/records/case_file/query', { sort: '-created_at', limit: 1 })).body.items[0].ref_no;
+    // The title is required: 400 before the database, no number drawn.
+    expect((await analyst.post('/api/records/case_file', {})).status).toBe(400);
+    expect((await analyst.post('/api/meta/objects/case_file/fields', { key: 'code', label: '代码', type: 'text', unique: true })).status).toBe(201);
+    expect((await analyst.post('/api/records/case_file', { title: 'A', code: 'X1' })).status).toBe(201);
+    const dup = await analyst.post('/api/records/case_file', { title: 'B', code: 'X1' });
+    expect(dup.status).toBe(409);
+    const next = await analyst.post('/api/records/case_file', { title: 'C', code: 'X2' });
+    expect(next.status).toBe(201);
+    // before + 1 for 'A', + 2 for 'C': the refused duplicate's number was rolled back with it.
+    expect(Number(next.body.ref_no.slice(1))).toBe(Number(before.slice(1)) + 2);
+  });
+
+  it('an encrypted auto number still gets its number (through the transaction path)', async () => {
+    const fields = [
+      { key: 'title', label: '名称', type: 'text', required: true },
+      { key: 'secret_no', label: '密号', type: 'auto_number', options: { pattern: 'S{seq:3}' }, sensitivity: 3 },
+    ];
+    expect((await analyst.post('/api/meta/objects', { key: 'sealed_file', label: '密档', fields })).status).toBe(201);
+    const a = await analyst.post('/api/records/sealed_file', { title: '一' });
+    const b = await analyst.post('/api/records/sealed_file', { title: '二' });
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const stored = await withClient(srv.dbUrl, (c) => c.query(`SELECT prefix, last_value::int AS last_value FROM crm.auto_numbers WHERE object_key = 'sealed_file'`));
+    expect(stored.rows).toEqual([{ prefix: 'S', last_value: 2 }]);
   });
 
   it('a refused submission costs no statement (400 before the database)', async () => {

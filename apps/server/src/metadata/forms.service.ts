@@ -16,6 +16,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from './metadata.service.js';
 import './metadata.messages.js';
 import { QueryCount } from '../database/query-count.js';
+import { InFlight } from '../common/in-flight.js';
 
 export interface PublishedForm {
   key: string;
@@ -41,6 +42,8 @@ export class FormsService {
   private readonly published = new Map<string, PublishedForm>();
   /** Latest published version per form, re-read at most every 500 ms (other processes may publish). */
   private readonly latest = new Map<string, { at: number; version: number }>();
+  /** The latest-version checks running now: concurrent submissions of a form join one. */
+  private readonly latestChecks = new InFlight<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -123,6 +126,7 @@ export class FormsService {
       await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
       await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } });
       this.latest.delete(key);
+      this.latestChecks.forget(key);
       return { version };
     });
   }
@@ -133,11 +137,16 @@ export class FormsService {
       const hit = this.latest.get(key);
       if (hit && Date.now() - hit.at < 500) v = hit.version;
       else {
-        const row = await QueryCount.cacheRefill(() => this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]));
-        if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
-        if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
-        v = row.latest_version;
-        this.latest.set(key, { at: Date.now(), version: v });
+        const check = (current: () => boolean) => QueryCount.cacheRefill(async () => {
+          const at = Date.now();
+          const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
+          if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
+          if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
+          if (current()) this.latest.set(key, { at, version: row.latest_version });
+          return row.latest_version;
+        });
+        // A check inside a transaction runs on its connection: not shared (its failure is its own).
+        v = await (this.db.inTransaction() ? check(() => true) : this.latestChecks.run(key, check));
       }
     }
     const cacheKey = `${key}@${v}`;
