@@ -7,8 +7,8 @@
  * transaction and no lock — it reads, the engine computes, and one guarded statement (the writes of
  * every instance it moved) commits on its own. When another step won the race the guard undoes the
  * whole statement and the step runs again the classic way (`tx`): in one transaction with the
- * instance rows locked (SELECT ... FOR UPDATE), as jobs, retries and call activities always do. Either way a crash before the commit
- * leaves the previous wait state; after it, the new one.
+ * instance rows locked (SELECT ... FOR UPDATE), as jobs, retries and call activities always do.
+ * Either way a crash before the commit leaves the previous wait state; after it, the new one.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -60,7 +60,7 @@ export interface StepCtx {
    * wait here until the step's function returned, then go out as one statement. A second write to the
    * same instance or a call activity cannot: the step is then run again locked.
    */
-  optimistic?: { writes: { w: StepWrite; row: InstanceRow }[]; cached: boolean };
+  optimistic?: { writes: { w: StepWrite; row: InstanceRow }[]; fromCache: string | null };
 }
 
 /** A step inside a transaction (`tx`): its connection is the transaction's. */
@@ -143,15 +143,15 @@ export class WorkflowRuntime {
    * Runs one step optimistically: fn reads without locking (one statement where it can), the engine
    * computes, and the step's writes go out as one guarded statement — no BEGIN, no lock, no COMMIT.
    * A step that lost its race (the guard's CRW01, a deadlock) or cannot be one statement (a call
-   * activity, an instance moved twice) runs again by `tx`, locked, with the same step time. Inside an open
-   * transaction it simply joins it, locked.
+   * activity, an instance moved twice) runs again by `tx`, locked, with the same step time. Inside an
+   * open transaction it simply joins it, locked.
    */
   async step<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
     if (this.db.inTransaction()) return this.tx(fn, now, actor);
     const at = now ?? new Date().toISOString();
     // A step computed from the cache that lost its guard is most likely just stale: once more from a fresh read.
     for (let attempt = 1; attempt <= 2; attempt++) {
-      const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { writes: [], cached: false } };
+      const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { writes: [], fromCache: null } };
       try {
         const out = await fn(ctx);
         const { writes } = ctx.optimistic!;
@@ -160,10 +160,14 @@ export class WorkflowRuntime {
         if (ctx.jobsDue) for (const wake of this.wakeups) wake();
         return out;
       } catch (err) {
-        for (const { row } of ctx.optimistic!.writes) this.cache.forget(row.id);
+        const { writes, fromCache } = ctx.optimistic!;
+        for (const { row } of writes) this.cache.forget(row.id);
+        if (fromCache) this.cache.forget(fromCache);
+        // Nothing decided from the cache stands on its own, a refusal neither: it is decided again from a fresh read.
+        if (fromCache && !(err instanceof NeedsLock)) continue;
         // A deadlock between two statements moving the same instances in another order is retried locked too (in id order).
         if (!(err instanceof NeedsLock) && !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
-        if (err instanceof NeedsLock || !ctx.optimistic!.cached) break;
+        break;
       }
     }
     return this.tx(fn, at, actor);

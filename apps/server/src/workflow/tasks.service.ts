@@ -116,7 +116,7 @@ export class TasksService {
   private async lockTask(ctx: StepCtx, id: string): Promise<{ row: InstanceRow; task: TaskRow }> {
     const hit = ctx.optimistic ? this.runtime.cache.task(id) : undefined;
     if (hit) {
-      ctx.optimistic!.cached = true;
+      ctx.optimistic!.fromCache = hit.row.id;
       return hit;
     }
     const { rows } = await ctx.client.query<InstanceRow & { task: TaskRow }>(
