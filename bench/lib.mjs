@@ -44,7 +44,9 @@ export async function startPostgres() {
 export async function startServer(dbUrl, env = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-bench-data-'));
-  const proc = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', path.join(repo, 'apps/server/dist/main.js')], {
+  // BENCH_SERVER_NODE_ARGS adds node flags to the server only (e.g. "--cpu-prof --cpu-prof-dir=prof" to profile it under load).
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, '--disable-warning=ExperimentalWarning', path.join(repo, 'apps/server/dist/main.js')], {
     env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, CRM_DATA_DIR: dataDir, CRM_SECRET: 'bench-secret-bench-secret-bench-secret-0000', CRM_DATA_KEY: 'b'.repeat(64), CRM_DEMO: '1', LOG_LEVEL: 'error', CRM_TOKEN_TTL: '86400', ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

@@ -2,6 +2,7 @@
 // over 1,000,000 records vs the same hand-written SQL — each pair measured in the same run, same database.
 import pg from 'pg';
 import { api, fmt, loadFor, login, percentile, startPostgres, startServer } from './lib.mjs';
+import { countQueries, queriesLine } from './query-counts.mjs';
 
 const CLIENTS = 8;
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -38,7 +39,9 @@ async function submissions(server, dbUrl) {
     await r.arrayBuffer();
   };
   for (let i = 0; i < 50; i++) await submit();
+  const counts = await countQueries(server.base);
   const httpOps = await loadFor(SECONDS * 1000, CLIENTS, submit);
+  const submitQueries = await counts.perRequest('POST', '/api/forms/:key/submit');
 
   const pool = new pg.Pool({ connectionString: dbUrl, max: CLIENTS });
   const user = (await pool.query(`SELECT id, org_unit_id FROM crm.users WHERE username = 'analyst'`)).rows[0];
@@ -52,6 +55,7 @@ async function submissions(server, dbUrl) {
   console.log(`form submissions via HTTP, ${CLIENTS} clients: ${fmt(http)}/s (validated, audited, one transaction each)`);
   console.log(`raw pg INSERT of the same row, ${CLIENTS} clients: ${fmt(raw)}/s`);
   console.log(`ratio HTTP / raw: ${fmt(http / raw, 2)}  (target ≥ 0.5)`);
+  console.log(queriesLine('form submission', submitQueries));
 }
 
 async function firstPage(server, dbUrl) {
@@ -106,11 +110,13 @@ async function firstPage(server, dbUrl) {
   }
   const h = [];
   const s = [];
+  const counts = await countQueries(server.base);
   // Interleaved, so both see the same cache and machine state.
   for (let i = 0; i < runs; i++) {
     h.push(await timeHttp());
     s.push(await timeSql());
   }
+  const pageQueries = await counts.perRequest('GET', '/api/records/:object');
   client.release();
   await pool.end();
   h.sort((a, b) => a - b);
@@ -118,6 +124,7 @@ async function firstPage(server, dbUrl) {
   console.log(`first page (50 of ${ROWS.toLocaleString()}, filtered and sorted) via HTTP: p50 ${fmt(percentile(h, 50), 2)} ms, p95 ${fmt(percentile(h, 95), 2)} ms`);
   console.log(`same hand-written SQL via pg:                     p50 ${fmt(percentile(s, 50), 2)} ms, p95 ${fmt(percentile(s, 95), 2)} ms`);
   console.log(`ratio p50 HTTP / SQL: ${fmt(percentile(h, 50) / percentile(s, 50), 2)}  (target ≤ 1.3); p95: ${fmt(percentile(h, 95) / percentile(s, 95), 2)}`);
+  console.log(queriesLine('first page', pageQueries));
 }
 
 export async function run() {

@@ -6,7 +6,7 @@ import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const name = process.argv[2];
-const available = readdirSync(here).filter((f) => f.endsWith('.mjs') && !['run.mjs', 'lib.mjs'].includes(f) && !f.endsWith('-memory.mjs')).map((f) => f.replace(/\.mjs$/, ''));
+const available = readdirSync(here).filter((f) => f.endsWith('.mjs') && !['run.mjs', 'lib.mjs', 'query-counts.mjs'].includes(f) && !f.endsWith('-memory.mjs')).map((f) => f.replace(/\.mjs$/, ''));
 if (!name || !existsSync(path.join(here, `${name}.mjs`))) {
   console.error(`usage: pnpm bench <${available.join('|')}>`);
   process.exit(2);

@@ -5,6 +5,7 @@
 import pg from 'pg';
 import { run as memory } from './workflow-memory.mjs';
 import { startPostgres, startServer, api, login, loadFor, fmt } from './lib.mjs';
+import { countQueries, queriesLine } from './query-counts.mjs';
 
 const CLIENTS = 8;
 const MS = Number(process.env.BENCH_MS ?? 8000);
@@ -12,7 +13,7 @@ const MS = Number(process.env.BENCH_MS ?? 8000);
 const MODEL = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:crm="urn:bank-crm:schema:bpmn:1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="bench" targetNamespace="urn:bench">
   <bpmn:process id="benchApproval" isExecutable="true">
-    <bpmn:startEvent id="start"/>
+    <bpmn:startEvent id="start" crm:inputs="amount"/>
     <bpmn:userTask id="review" crm:candidateGroups="manager"/>
     <bpmn:exclusiveGateway id="amountCheck" default="toDisburse"/>
     <bpmn:userTask id="secondApproval" crm:candidateGroups="manager"/>
@@ -64,9 +65,11 @@ async function httpApproval(base, url) {
   };
   await loadFor(1000, CLIENTS, once); // warm-up
   const before = await commitsOf(url);
+  const counts = await countQueries(base);
   const n = await loadFor(MS, CLIENTS, once);
   const pgCommits = (await commitsOf(url)) - before;
-  return { instances: n / (MS / 1000), commits: (4 * n) / (MS / 1000), pgCommits: pgCommits / (MS / 1000) };
+  const queries = { start: await counts.perRequest('POST', '/api/process-definitions/:key/start'), complete: await counts.perRequest('POST', '/api/tasks/:id/complete') };
+  return { instances: n / (MS / 1000), commits: (4 * n) / (MS / 1000), pgCommits: pgCommits / (MS / 1000), queries };
 }
 
 export async function run() {
@@ -86,6 +89,8 @@ export async function run() {
     console.log(`  workflow commits/s          ${fmt(h.commits)}  (start + 3 completions per instance; all PostgreSQL commits incl. reads: ${fmt(h.pgCommits)})`);
     console.log(`  raw single-row INSERT/s     ${fmt(raw)}  (${CLIENTS} clients, autocommit)`);
     console.log(`  ratio commits/s : INSERT/s  ${fmt(h.commits / raw, 2)}  (target ≥ 0.4)`);
+    console.log(`  ${queriesLine('start', h.queries.start)}`);
+    console.log(`  ${queriesLine('task completion', h.queries.complete)}`);
   } finally {
     await server.stop();
     await db.stop();

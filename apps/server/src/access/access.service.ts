@@ -8,6 +8,8 @@ import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/abi
 import { Db } from '../database/db.js';
 import type { Principal } from '../auth/principal.js';
 import type { FieldMode, ObjectAction, Permission, Scope } from './permission.types.js';
+import { QueryCount } from '../database/query-count.js';
+import { InFlight } from '../common/in-flight.js';
 
 type AppAbility = MongoAbility<[ObjectAction | 'unmask', string]>;
 
@@ -31,6 +33,8 @@ interface RoleRow {
 @Injectable()
 export class AccessService {
   private cache = new Map<string, { at: number; perms: Permission[]; platform: Set<string> }>();
+  /** Role reads running now: concurrent requests of the same roles join one. */
+  private readonly loads = new InFlight<string, { at: number; perms: Permission[]; platform: Set<string> }>();
 
   constructor(private readonly db: Db) {}
 
@@ -39,10 +43,16 @@ export class AccessService {
     const key = [...roles].sort().join(',');
     const hit = this.cache.get(key);
     if (hit && Date.now() - hit.at < 1000) return hit;
-    const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
-    const entry = { at: Date.now(), perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
-    this.cache.set(key, entry);
-    return entry;
+    const load = (current: () => boolean) => QueryCount.cacheRefill(async () => {
+      const at = Date.now();
+      const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
+      const entry = { at, perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
+      // A role edit meanwhile (clearCache) wins: this answer may predate it, so it is not kept.
+      if (current()) this.cache.set(key, entry);
+      return entry;
+    });
+    // A read inside a transaction runs on its connection: not shared (its failure is its own).
+    return this.db.inTransaction() ? load(() => true) : this.loads.run(key, load);
   }
 
   /** Object permissions of a set of roles. */
@@ -57,6 +67,7 @@ export class AccessService {
 
   clearCache(): void {
     this.cache.clear();
+    this.loads.forget();
   }
 
   async forObject(p: Principal | null, object: string): Promise<ObjectAccess> {

@@ -48,13 +48,16 @@ export function auditRow(entry: AuditEntry): AuditRow {
   };
 }
 
-/** VALUES of one entry with its parameters numbered from `first` (for a single INSERT or a writer's CTE). */
-export function auditInsertParts(entry: AuditEntry, first: number): { columns: string; values: string; params: unknown[] } {
+/**
+ * VALUES of one entry with its parameters numbered from `first` (for a single INSERT or a writer's CTE).
+ * `data` may wrap the data column's SQL (a writer's CTE setting values only the statement knows).
+ */
+export function auditInsertParts(entry: AuditEntry, first: number, data: (sql: string) => string = (sql) => sql): { columns: string; values: string; params: unknown[] } {
   const r = auditRow(entry);
   const n = (i: number) => `$${first + i}`;
   return {
     columns: AUDIT_COLUMNS,
-    values: `${n(0)}::uuid, ${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${n(8)}::jsonb`,
+    values: `${n(0)}::uuid, ${n(1)}, ${n(2)}, ${n(3)}, ${n(4)}, ${n(5)}, ${n(6)}, ${n(7)}, ${data(`${n(8)}::jsonb`)}`,
     params: [r.actor_id, r.actor_name, r.action, r.object, r.record_id, r.outcome, r.ip, r.request_id, JSON.stringify(r.data)],
   };
 }

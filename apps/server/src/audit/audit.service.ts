@@ -77,8 +77,8 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The columns and values of an entry for a writer that folds it into its own statement (see audit-writer.ts). */
-  insertParts(entry: AuditEntry, first: number): { columns: string; values: string; params: unknown[] } {
-    return auditInsertParts(entry, first);
+  insertParts(entry: AuditEntry, first: number, data?: (sql: string) => string): { columns: string; values: string; params: unknown[] } {
+    return auditInsertParts(entry, first, data);
   }
 
   /**

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Db } from '../database/db.js';
 import { LOGGER } from '../logging/logger.token.js';
+import { QueryCount } from '../database/query-count.js';
 
 const TTL_MS = 60_000;
 const MAX_ENTRIES = 10_000;
@@ -69,7 +70,7 @@ export class UserCache<T = unknown> implements OnModuleInit, OnModuleDestroy {
     if (!this.listener) return load();
     const hit = this.entries.get(id);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-    const value = await load();
+    const value = await QueryCount.cacheRefill(load);
     if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
     if (this.listener) this.entries.set(id, { at: Date.now(), value });
     return value;

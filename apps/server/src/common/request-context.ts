@@ -2,12 +2,15 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Principal } from '../auth/principal.js';
 import type { Lang } from './i18n.js';
+import type { QueryTally } from '../database/query-count.js';
 
 export interface RequestFacts {
   requestId: string;
   ip: string | null;
   lang: Lang;
   principal?: Principal;
+  /** What this request sent to the database (counted by database/query-count.ts). */
+  queries?: QueryTally;
 }
 
 const storage = new AsyncLocalStorage<RequestFacts>();

@@ -14,6 +14,7 @@ pg.types.setTypeParser(20, (v: string) => {
 import { migrations } from './migrations/index.js';
 import { appliedMigrations, assertSchemaNotNewer, migrationFailed } from './schema-check.js';
 import { ADVISORY_LOCKS } from './advisory-locks.js';
+import { CountingClient } from './query-count.js';
 
 
 export interface DataSourceOptions {
@@ -38,6 +39,8 @@ export function createDataSource(opts: DataSourceOptions): DataSource {
       statement_timeout: opts.statementTimeoutMs ?? 15000,
       idle_in_transaction_session_timeout: 60000,
       connectionTimeoutMillis: 5000,
+      // Every pooled connection counts what it sends (crm_db_queries_total, crm_db_round_trips).
+      Client: CountingClient,
     },
   });
 }

@@ -15,6 +15,8 @@ import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from './metadata.service.js';
 import './metadata.messages.js';
+import { QueryCount } from '../database/query-count.js';
+import { InFlight } from '../common/in-flight.js';
 
 export interface PublishedForm {
   key: string;
@@ -40,6 +42,8 @@ export class FormsService {
   private readonly published = new Map<string, PublishedForm>();
   /** Latest published version per form, re-read at most every 500 ms (other processes may publish). */
   private readonly latest = new Map<string, { at: number; version: number }>();
+  /** The latest-version checks running now: concurrent submissions of a form join one. */
+  private readonly latestChecks = new InFlight<string, number>();
 
   constructor(
     private readonly db: Db,
@@ -122,6 +126,7 @@ export class FormsService {
       await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
       await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } });
       this.latest.delete(key);
+      this.latestChecks.forget(key);
       return { version };
     });
   }
@@ -132,17 +137,22 @@ export class FormsService {
       const hit = this.latest.get(key);
       if (hit && Date.now() - hit.at < 500) v = hit.version;
       else {
-        const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
-        if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
-        if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
-        v = row.latest_version;
-        this.latest.set(key, { at: Date.now(), version: v });
+        const check = (current: () => boolean) => QueryCount.cacheRefill(async () => {
+          const at = Date.now();
+          const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
+          if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
+          if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
+          if (current()) this.latest.set(key, { at, version: row.latest_version });
+          return row.latest_version;
+        });
+        // A check inside a transaction runs on its connection: not shared (its failure is its own).
+        v = await (this.db.inTransaction() ? check(() => true) : this.latestChecks.run(key, check));
       }
     }
     const cacheKey = `${key}@${v}`;
     const hit = this.published.get(cacheKey);
     if (hit) return hit;
-    const row = await this.db.one<VersionRow>('SELECT * FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, v]);
+    const row = await QueryCount.cacheRefill(() => this.db.one<VersionRow>('SELECT * FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, v]));
     if (!row) throw new AppError(404, 'meta.form_version_not_found', { form: key, version: v });
     const pf: PublishedForm = {
       key, version: row.version, object: row.definition.object, definition: row.definition, fields: row.fields, schema: row.data_schema,

@@ -16,6 +16,8 @@ import { hasAnyRow, systemRead } from '../records/system-reads.js';
 import './metadata.messages.js';
 import { advisoryXactLock } from '../database/advisory-locks.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
+import { QueryCount } from '../database/query-count.js';
+import { InFlight } from '../common/in-flight.js';
 
 const FRESH_MS = 500;
 
@@ -80,7 +82,8 @@ function pgReason(err: unknown): string {
 export class MetadataService {
   private snapshot: MetaSnapshot | null = null;
   private checkedAt = 0;
-  private loading: Promise<MetaSnapshot> | null = null;
+  /** The version check (and reload) running now: concurrent requests join it. */
+  private readonly refresh = new InFlight<'meta', MetaSnapshot>();
 
   constructor(
     private readonly db: Db,
@@ -96,22 +99,27 @@ export class MetadataService {
       scoped.snapshot ??= await this.load(-(++txSnapshotSeq), uow.client);
       return scoped.snapshot;
     }
-    const now = Date.now();
-    if (this.snapshot && now - this.checkedAt < FRESH_MS) return this.snapshot;
-    // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
-    const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
-    this.checkedAt = now;
-    const version = Number(row?.value ?? 0);
-    if (this.snapshot && this.snapshot.version === version) return this.snapshot;
-    this.loading ??= this.load(version).finally(() => (this.loading = null));
-    this.snapshot = await this.loading;
-    return this.snapshot;
+    if (this.snapshot && Date.now() - this.checkedAt < FRESH_MS) return this.snapshot;
+    return this.refresh.run('meta', (current) => QueryCount.cacheRefill(async () => {
+      const now = Date.now();
+      // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
+      const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
+      const version = Number(row?.value ?? 0);
+      const snapshot = this.snapshot && this.snapshot.version === version ? this.snapshot : await this.load(version);
+      // A change made meanwhile by this process (invalidate) wins over what this check saw.
+      if (current()) {
+        this.snapshot = snapshot;
+        this.checkedAt = now;
+      }
+      return snapshot;
+    }));
   }
 
   /** Forgets the cache now (after a change made by this process). */
   invalidate(): void {
     this.snapshot = null;
     this.checkedAt = 0;
+    this.refresh.forget();
   }
 
   /**
@@ -165,6 +173,7 @@ export class MetadataService {
       // A miss may be an object another process created in the last moments: check the version now
       // rather than answer 404 from a cache up to FRESH_MS old (one extra query, only on a miss).
       this.checkedAt = 0;
+      this.refresh.forget();
       o = (await this.current()).objects.get(key);
     }
     if (!o) throw new AppError(404, 'meta.object_not_found', { object: key });

@@ -23,6 +23,7 @@ import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ColumnInfo } from './filter-compiler.js';
 import { decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record-codec.js';
 import { assertReferencesReadable, badReference, newReferences } from './reference-guard.js';
+import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
 import './records.messages.js';
 
@@ -165,12 +166,13 @@ export class RecordsService {
 
     // The record's id is chosen here so that the audit entry can name it in the same statement.
     const id = randomUUID();
-    const insert = (values: Record<string, unknown>) => {
+    const insert = (values: Record<string, unknown>, drawnInSql = new Set<string>()) => {
       const encoded = encodeValues(o.fields, values, this.crypto);
       const cols = ['id', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version'];
       const params: unknown[] = [id, p?.id ?? null, p?.id ?? null, p?.id ?? null, p?.orgUnitId ?? null, opts.form?.key ?? null, opts.form?.version ?? null];
       const casts = ['uuid', 'uuid', 'uuid', 'uuid', 'uuid', 'text', 'integer'];
       for (const [col, v] of encoded) {
+        if (drawnInSql.has(col)) continue;
         const f = o.byKey.get(col.replace(/__h$/, ''))!;
         cols.push(col);
         params.push(v);
@@ -179,22 +181,26 @@ export class RecordsService {
       return { cols, params, casts };
     };
 
-    // Fast path: nothing else has to happen in this transaction (no auto number to draw, no handler
-    // interested in the events) — the record and its audit entry go out as one statement.
+    // Fast path: nothing else has to happen in this transaction (no handler interested in the
+    // events; auto numbers drawn inside the statement) — the record, its numbers and its audit entry
+    // go out as one statement.
     const probe = { object: o.key, recordId: id, record: value, by: p };
     const events: DomainEvent[] = [{ type: 'record.created', ...probe }];
     if (opts.form) events.push({ type: 'form.submitted', formKey: opts.form.key, formVersion: opts.form.version, ...probe });
-    if (!opts.client && !this.db.inTransaction() && !o.fields.some((f) => f.type === 'auto_number') && !(await this.events.interested(events))) {
-      const { cols, params, casts } = insert(value);
+    if (!opts.client && !this.db.inTransaction() && drawableInInsert(o.fields) && !(await this.events.interested(events))) {
+      const { cols, params, casts } = insert(value, new Set(autoNumberFields(o.fields).map((f) => f.key)));
+      const selected = params.map((_, i) => `$${i + 1}::${casts[i]}`);
+      const drawn = drawAutoNumbers(o.key, o.fields, now, (v, cast) => `$${params.push(v)}::${cast}`);
       const audit = this.audit.insertParts(
         { action: 'record.create', object: o.key, recordId: id, data: { after: forAudit(o.fields, { ...value, id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } },
         params.length + 1,
+        drawn.auditData,
       );
       let row: Record<string, unknown>;
       try {
         const res = await this.db.pool.query(
-          `WITH rec AS (INSERT INTO ${tableOf(o.key)} (${cols.map(quoteIdent).join(', ')})
-                        VALUES (${params.map((_, i) => `$${i + 1}::${casts[i]}`).join(', ')}) RETURNING *),
+          `WITH ${[...drawn.ctes, `rec AS (INSERT INTO ${tableOf(o.key)} (${[...cols.map(quoteIdent), ...drawn.columns].join(', ')})
+                        SELECT ${[...selected, ...drawn.values].join(', ')} ${drawn.from} RETURNING *)`].join(',\n')},
                 aud AS (INSERT INTO crm.audit_log (${audit.columns}) SELECT ${audit.values} FROM rec)
            SELECT * FROM rec`,
           [...params, ...audit.params],

@@ -44,6 +44,9 @@ export type Page = {
   total?: number;
 };
 
+/** The page's total as a result column: no field or system column starts with an underscore. */
+const TOTAL_COLUMN = '__crm_total';
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const SYSTEM_COLUMNS: [string, ColumnInfo['comparable']][] = [
@@ -199,8 +202,11 @@ export class ScopedReader {
       fields = o.fields.filter((f) => q.fields!.includes(f.key));
     }
     params.push(limit + 1);
+    // The total rides on the page as a column: an uncorrelated subquery PostgreSQL runs once, so a
+    // page and its total are one statement (one round trip). It counts the filter without the cursor.
+    const totalSql = q.total ? `, (SELECT count(*) FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}) AS ${TOTAL_COLUMN}` : '';
     const rows = await this.db.query(
-      `SELECT t.* FROM ${tableOf(o.key)} t WHERE ${where.join(' AND ')} ORDER BY ${orderBy(sort, 't.id')} LIMIT $${params.length}`,
+      `SELECT t.*${totalSql} FROM ${tableOf(o.key)} t WHERE ${where.join(' AND ')} ORDER BY ${orderBy(sort, 't.id')} LIMIT $${params.length}`,
       params,
     );
     const more = rows.length > limit;
@@ -226,8 +232,13 @@ export class ScopedReader {
     }
     const out: Page = { items, nextCursor };
     if (q.total) {
-      const r = await this.db.one<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}`, baseParams);
-      out.total = Number(r?.n ?? 0);
+      if (rows.length) out.total = Number(rows[0]![TOTAL_COLUMN]);
+      // No row and no cursor: the filter matches nothing. Past the last row of a cursor, ask apart.
+      else if (!q.cursor) out.total = 0;
+      else {
+        const r = await this.db.one<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}`, baseParams);
+        out.total = Number(r?.n ?? 0);
+      }
     }
     if (unmaskedIds.length && p) {
       await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmaskedIds, fields: [...unmaskedFields] } });

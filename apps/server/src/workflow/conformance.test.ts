@@ -190,9 +190,9 @@ async function replay(name: string): Promise<string[]> {
     const before = await load(id);
     try {
       if (s.completeTask) {
-        const t = await db.one<{ id: string }>(`SELECT id FROM crm.wf_tasks WHERE instance_id = $1 AND activity_id = $2 AND status = 'open' ORDER BY created_at LIMIT 1`, [id, s.completeTask.activityId]);
+        const t = await db.one<{ id: string; assignee: string | null }>(`SELECT id, assignee FROM crm.wf_tasks WHERE instance_id = $1 AND activity_id = $2 AND status = 'open' ORDER BY created_at LIMIT 1`, [id, s.completeTask.activityId]);
         if (!t) throw new WorkflowEventError('NOT_FOUND', `no open task ${s.completeTask.activityId}`);
-        await onRow((ctx, r) => runtime.completeTask(ctx, r, t.id, s.completeTask.by, s.completeTask.variables));
+        await onRow((ctx, r) => runtime.completeTask(ctx, r, t, s.completeTask.by, s.completeTask.variables));
       } else if (s.timer) {
         const j = await jobOf('timer', s.timer.activityId);
         if (!s.at) now = j.due_at.toISOString();

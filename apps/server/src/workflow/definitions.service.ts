@@ -41,6 +41,23 @@ export interface StartDef {
 
 const CACHE_LIMIT = 500;
 
+/** SQL of the latest versions whose start events react to the event `startsParam` names (`[{ kind, name }]` as jsonb). */
+export function latestStartingOnSql(startsParam: string): string {
+  return `SELECT * FROM (SELECT DISTINCT ON (key) id, key, version, name, starts, deployed_at, deployed_by
+         FROM crm.wf_definitions ORDER BY key, version DESC) d
+       WHERE d.starts @> ${startsParam}::jsonb LIMIT 500`;
+}
+
+/** The `[{ kind, name }]` a definition's starts must contain to start on this event. */
+export function startsParam(kind: 'message' | 'signal', name: string): string {
+  return JSON.stringify([{ kind, name }]);
+}
+
+/** Each definition with its start event for this message or signal. */
+export function startEventsOf(defs: DefinitionRow[], kind: 'message' | 'signal', name: string): { def: DefinitionRow; startEventId: string }[] {
+  return defs.map((def) => ({ def, startEventId: def.starts.find((s) => s.kind === kind && s.name === name)!.id }));
+}
+
 @Injectable()
 export class DefinitionsService {
   private readonly models = new Map<string, ProcessModel>();
@@ -146,13 +163,8 @@ export class DefinitionsService {
 
   /** Latest versions whose start events react to a message or signal of this name. */
   async startsFor(q: Queryable, kind: 'message' | 'signal', name: string): Promise<{ def: DefinitionRow; startEventId: string }[]> {
-    const { rows } = await q.query<DefinitionRow>(
-      `SELECT * FROM (SELECT DISTINCT ON (key) id, key, version, name, starts, deployed_at, deployed_by
-         FROM crm.wf_definitions ORDER BY key, version DESC) d
-       WHERE d.starts @> $1::jsonb LIMIT 500`,
-      [JSON.stringify([{ kind, name }])],
-    );
-    return rows.map((def) => ({ def, startEventId: def.starts.find((s) => s.kind === kind && s.name === name)!.id }));
+    const { rows } = await q.query<DefinitionRow>(latestStartingOnSql('$1'), [startsParam(kind, name)]);
+    return startEventsOf(rows, kind, name);
   }
 
   async model(q: Queryable, definitionId: string): Promise<ProcessModel> {

@@ -290,7 +290,8 @@ export class JobExecutor implements OnApplicationBootstrap, OnModuleDestroy {
       await ctx.client.query(`UPDATE crm.wf_jobs SET attempts = $2, last_error = $3, lease_owner = NULL, lease_until = NULL, due_at = 'infinity' WHERE id = $1`, [job.id, attempts, message]);
       if (job.instance_id) {
         await repo.insertIncident(ctx.client, { id: `job:${job.id}`, instanceId: job.instance_id, activityId: job.activity_id ?? '', kind: 'job', message, jobId: job.id, now: ctx.now });
-        await ctx.client.query(`UPDATE crm.wf_instances SET status = 'incident' WHERE id = $1 AND status = 'active'`, [job.instance_id]);
+        // A new rev: an optimistic step computed from the row before this must not overwrite it.
+        await ctx.client.query(`UPDATE crm.wf_instances SET status = 'incident', rev = rev + 1 WHERE id = $1 AND status = 'active'`, [job.instance_id]);
       }
     });
   }

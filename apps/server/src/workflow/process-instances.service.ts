@@ -75,7 +75,7 @@ export class ProcessInstancesService {
 
   async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Record<string, unknown>> {
     await this.access.require(p, 'process.start', 'designer');
-    const row = await this.runtime.tx(async (ctx) => {
+    const row = await this.runtime.step(async (ctx) => {
       const def = await this.defs.latestOrFail(ctx.client, key);
       const model = await this.defs.model(ctx.client, def.id);
       const start = noneStartOf(model);
@@ -196,7 +196,7 @@ export class ProcessInstancesService {
     if (body.correlationKey === undefined && !admin) throw new AppError(403, 'workflow.message_needs_key');
     this.inputs.assertNotReserved(body.variables);
     const guard = this.guard(p, admin);
-    const correlated = await this.runtime.tx((ctx) => this.runtime.correlateMessage(ctx, body.name, body.correlationKey ?? null, body.variables, p.username, guard));
+    const correlated = await this.runtime.step((ctx) => this.runtime.correlateMessage(ctx, body.name, body.correlationKey ?? null, body.variables, p.username, guard));
     return { correlated };
   }
 
@@ -204,7 +204,7 @@ export class ProcessInstancesService {
     await this.access.require(p, 'process.start', 'process.admin');
     this.inputs.assertNotReserved(body.variables);
     const guard = this.guard(p, await this.access.has(p, 'process.admin'));
-    const triggered = await this.runtime.tx((ctx) => this.runtime.broadcastSignal(ctx, body.name, body.variables, p.username, guard));
+    const triggered = await this.runtime.step((ctx) => this.runtime.broadcastSignal(ctx, body.name, body.variables, p.username, guard));
     return { triggered };
   }
 

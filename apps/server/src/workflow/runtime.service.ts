@@ -1,8 +1,14 @@
 /**
- * Persists the engine: every start, event and retry runs inside one transaction with the instance
- * row locked (SELECT ... FOR UPDATE), and the effects the engine returns become rows of the runtime
- * tables (tasks, jobs, subscriptions, incidents) in that same transaction, with the trace appended
- * to the history. A crash before COMMIT leaves the previous wait state; after it, the new one.
+ * Persists the engine. The effects a step returns become rows of the runtime tables (tasks, jobs,
+ * subscriptions, incidents) and its trace rows of the history, all written by one statement that
+ * also checks the instance row still has the version (`rev`) the step was computed from.
+ *
+ * A request's step (task completion, message, signal, start) runs optimistically (`step`): no
+ * transaction and no lock — it reads, the engine computes, and one guarded statement (the writes of
+ * every instance it moved) commits on its own. When another step won the race the guard undoes the
+ * whole statement and the step runs again the classic way (`tx`): in one transaction with the
+ * instance rows locked (SELECT ... FOR UPDATE), as jobs, retries and call activities always do.
+ * Either way a crash before the commit leaves the previous wait state; after it, the new one.
  */
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
@@ -23,14 +29,15 @@ import {
   type TraceEntry,
   type WorkflowEvent,
 } from '@crm/workflow-engine';
-import { Db } from '../database/db.js';
+import { Db, type Queryable } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { AppError } from '../common/app-error.js';
-import { DefinitionsService, type DefinitionRow } from './definitions.service.js';
+import { DefinitionsService, startEventsOf, type DefinitionRow } from './definitions.service.js';
 import { RequestContext } from '../common/request-context.js';
 import { auditRow, type AuditEntry } from '../audit/audit-writer.js';
-import { emptyWrite, repo, writeStep, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
+import { emptyWrite, repo, writeStep, writeSteps, type IncidentSpec, type InstanceRow, type JobSpec, type StepWrite } from './workflow.repository.js';
+import { StepCache } from './step-cache.js';
 import './workflow.messages.js';
 
 /**
@@ -39,7 +46,7 @@ import './workflow.messages.js';
  * joins): services called during the step join it without being handed it.
  */
 export interface StepCtx {
-  client: PoolClient;
+  client: Queryable;
   now: string;
   /** Set when a job became due at once, so the executor is woken after COMMIT. */
   jobsDue: boolean;
@@ -48,6 +55,17 @@ export interface StepCtx {
    * for the platform (timer starts). Jobs the step schedules carry it, so a service task acts as them.
    */
   actor?: Actor | null;
+  /**
+   * Set in an optimistic step (`step`): nothing is locked, and the step's writes (one per instance)
+   * wait here until the step's function returned, then go out as one statement. A second write to the
+   * same instance or a call activity cannot: the step is then run again locked.
+   */
+  optimistic?: { writes: { w: StepWrite; row: InstanceRow }[]; fromCache: string | null };
+}
+
+/** A step inside a transaction (`tx`): its connection is the transaction's. */
+export interface TxCtx extends StepCtx {
+  client: PoolClient;
 }
 
 export interface Actor {
@@ -74,8 +92,11 @@ export interface EventGuard {
 
 /** What a step writes besides the engine's effects. */
 export interface StepExtra {
-  /** The user task this step completes (closed with the step, so a second completion finds it done). */
-  closeTask?: { id: string; by: string };
+  /**
+   * The user task this step completes (closed with the step, so a second completion finds it done),
+   * and its assignee as the step saw it: a claim in between fails the step's guard.
+   */
+  closeTask?: { id: string; by: string; assignee: string | null };
   audit?: AuditEntry;
   /** The instance was cancelled: drop any runtime rows it may still hold. */
   clear?: boolean;
@@ -83,11 +104,18 @@ export interface StepExtra {
 
 type Compute = (model: ProcessModel, state: InstanceState, opts: StepOptions) => StepResult;
 
-const RETRYABLE = new Set(['40P01', '40001']);
+/** SQLSTATE raised by crm.wf_step_guard: the instance changed since the step read it. */
+export const STEP_CONFLICT = 'CRW01';
+const RETRYABLE = new Set(['40P01', '40001', STEP_CONFLICT]);
+
+/** An optimistic step that needs more than one statement: it is run again with the rows locked. */
+class NeedsLock extends Error {}
 
 @Injectable()
 export class WorkflowRuntime {
   private readonly wakeups: (() => void)[] = [];
+  /** What this process's optimistic steps last wrote: a completion of one of its tasks needs no read. */
+  readonly cache = new StepCache();
   /** Attempts of service jobs before an incident (1 = no retry). */
   serviceAttempts: number;
 
@@ -105,18 +133,57 @@ export class WorkflowRuntime {
     this.wakeups.push(fn);
   }
 
-  /** Runs fn in a transaction; retries on deadlock / serialization failure; wakes the executor after COMMIT. */
-  async tx<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
+  private actorOf(actor: Actor | null | undefined): Actor | null {
+    if (actor !== undefined) return actor;
     const p = RequestContext.current()?.principal;
-    const who = actor !== undefined ? actor : p ? { id: p.id, username: p.username } : null;
+    return p ? { id: p.id, username: p.username } : null;
+  }
+
+  /**
+   * Runs one step optimistically: fn reads without locking (one statement where it can), the engine
+   * computes, and the step's writes go out as one guarded statement — no BEGIN, no lock, no COMMIT.
+   * A step that lost its race (the guard's CRW01, a deadlock) or cannot be one statement (a call
+   * activity, an instance moved twice) runs again by `tx`, locked, with the same step time. Inside an
+   * open transaction it simply joins it, locked.
+   */
+  async step<T>(fn: (ctx: StepCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
+    if (this.db.inTransaction()) return this.tx(fn, now, actor);
+    const at = now ?? new Date().toISOString();
+    // A step computed from the cache that lost its guard is most likely just stale: once more from a fresh read.
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      const ctx: StepCtx = { client: this.db.pool, now: at, jobsDue: false, actor: this.actorOf(actor), optimistic: { writes: [], fromCache: null } };
+      try {
+        const out = await fn(ctx);
+        const { writes } = ctx.optimistic!;
+        if (writes.length) await writeSteps(this.db.pool, writes.map((x) => x.w));
+        for (const { w, row } of writes) this.cache.remember(row, w);
+        if (ctx.jobsDue) for (const wake of this.wakeups) wake();
+        return out;
+      } catch (err) {
+        const { writes, fromCache } = ctx.optimistic!;
+        for (const { row } of writes) this.cache.forget(row.id);
+        if (fromCache) this.cache.forget(fromCache);
+        // Nothing decided from the cache stands on its own, a refusal neither: it is decided again from a fresh read.
+        if (fromCache && !(err instanceof NeedsLock)) continue;
+        // A deadlock between two statements moving the same instances in another order is retried locked too (in id order).
+        if (!(err instanceof NeedsLock) && !RETRYABLE.has((err as { code?: string }).code ?? '')) throw err;
+        break;
+      }
+    }
+    return this.tx(fn, at, actor);
+  }
+
+  /** Runs fn in a transaction; retries on deadlock / serialization failure; wakes the executor after COMMIT. */
+  async tx<T>(fn: (ctx: TxCtx) => Promise<T>, now?: string, actor?: Actor | null): Promise<T> {
+    const who = this.actorOf(actor);
     const joined = this.db.inTransaction();
     for (let attempt = 1; ; attempt++) {
-      const ctx: Partial<StepCtx> = { jobsDue: false, actor: who };
+      const ctx: Partial<TxCtx> = { jobsDue: false, actor: who };
       try {
         const out = await this.db.tx(async (client) => {
           ctx.client = client;
           ctx.now = now ?? new Date().toISOString();
-          return fn(ctx as StepCtx);
+          return fn(ctx as TxCtx);
         });
         if (ctx.jobsDue) for (const w of this.wakeups) w();
         return out;
@@ -131,6 +198,14 @@ export class WorkflowRuntime {
 
   async lock(ctx: StepCtx, instanceId: string): Promise<InstanceRow> {
     const row = await repo.lockInstance(ctx.client, instanceId);
+    if (!row) throw new AppError(404, 'workflow.instance_not_found');
+    return row;
+  }
+
+  /** The instance row: locked in a transaction; in an optimistic step only read (its write checks the version). */
+  async load(ctx: StepCtx, instanceId: string): Promise<InstanceRow> {
+    if (!ctx.optimistic) return this.lock(ctx, instanceId);
+    const row = await repo.readInstance(ctx.client, instanceId);
     if (!row) throw new AppError(404, 'workflow.instance_not_found');
     return row;
   }
@@ -187,8 +262,11 @@ export class WorkflowRuntime {
     const result = compute(model, row.state, { now: ctx.now, ...opts });
     const { state } = result;
     const ended = (state.status === 'completed' || state.status === 'terminated') && row.status !== state.status;
-    const w = emptyWrite({ op: 'update', id: row.id, state, status: state.status, ended }, ctx.now);
-    if (extra.closeTask) w.closeTasks.push({ id: extra.closeTask.id, status: 'completed', by: extra.closeTask.by });
+    const w = emptyWrite({ op: 'update', id: row.id, state, status: state.status, ended, rev: row.rev }, ctx.now);
+    if (extra.closeTask) {
+      w.closeTasks.push({ id: extra.closeTask.id, status: 'completed', by: extra.closeTask.by });
+      w.expectTask = { id: extra.closeTask.id, assignee: extra.closeTask.assignee };
+    }
     w.clear = !!extra.clear;
     await this.persist(ctx, row, result, w, extra.audit);
     row.state = state;
@@ -297,6 +375,13 @@ export class WorkflowRuntime {
     }
     w.incidents = [...incidents.values()];
     if (audit) w.audit.push(auditRow(audit));
+    if (ctx.optimistic) {
+      if (calls.length || ctx.optimistic.writes.some((o) => o.row.id === row.id)) throw new NeedsLock();
+      ctx.optimistic.writes.push({ w, row });
+      return;
+    }
+    // A locked step moves the instance past what the cache holds.
+    this.cache.forget(row.id);
     await writeStep(ctx.client, w);
     for (const e of calls) {
       if (e.type === 'startCall') await this.startCall(ctx, row, e.callId, e.processKey, e.variables);
@@ -333,15 +418,16 @@ export class WorkflowRuntime {
    * Completes an open user task of a locked instance (the caller checked who may). The task row is
    * closed with the step, so of two concurrent completions the second finds it done.
    */
-  async completeTask(ctx: StepCtx, row: InstanceRow, taskId: string, by: string, variables: Record<string, unknown> | undefined, audit?: AuditEntry): Promise<StepResult> {
+  async completeTask(ctx: StepCtx, row: InstanceRow, task: { id: string; assignee: string | null }, by: string, variables: Record<string, unknown> | undefined, audit?: AuditEntry): Promise<StepResult> {
+    const taskId = task.id;
     return this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'completeTask', taskId, by, ...(variables ? { variables } : {}) }, o), {
-      closeTask: { id: taskId, by },
+      closeTask: { id: taskId, by, assignee: task.assignee },
       ...(audit ? { audit } : {}),
     });
   }
 
   async cancel(ctx: StepCtx, instanceId: string): Promise<InstanceRow> {
-    const row = await this.lock(ctx, instanceId);
+    const row = await this.load(ctx, instanceId);
     try {
       await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'cancel' }, o), { clear: true });
     } catch (err) {
@@ -371,7 +457,7 @@ export class WorkflowRuntime {
       // A job parked after unexpected failures: run it again now.
       await ctx.client.query(`UPDATE crm.wf_jobs SET due_at = $2, attempts = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL WHERE id = $1`, [inc.job_id, ctx.now]);
       await repo.resolveIncident(ctx.client, inc.id, ctx.now, by);
-      await ctx.client.query('UPDATE crm.wf_instances SET status = $2 WHERE id = $1', [row.id, row.state.status]);
+      await ctx.client.query('UPDATE crm.wf_instances SET status = $2, rev = rev + 1 WHERE id = $1', [row.id, row.state.status]);
       ctx.jobsDue = true;
       return { instanceId: row.id };
     }
@@ -389,24 +475,19 @@ export class WorkflowRuntime {
    * and starts every process whose start event catches it. Instances are locked in id order.
    */
   async correlateMessage(ctx: StepCtx, name: string, correlationKey: string | null, variables: Record<string, unknown> | undefined, initiator: string, guard?: EventGuard): Promise<number> {
-    const { rows } = await ctx.client.query<{ id: string; instance_id: string }>(
-      `SELECT id, instance_id FROM crm.wf_subscriptions
-       WHERE kind = 'message' AND name = $1 AND ($2::text IS NULL OR correlation_key = $2)
-       ORDER BY instance_id, created_at, id LIMIT 500`,
-      [name, correlationKey],
-    );
+    const { waiting, starts } = await this.eventTargets(ctx, 'message', name, correlationKey);
     let n = 0;
-    for (const [instanceId, subs] of groupBy(rows)) {
-      const row = await this.lock(ctx, instanceId);
+    for (const w of waiting) {
+      const row = await w.load();
       if (row.status !== 'active' && row.status !== 'incident') continue;
-      const sub = subs.find((s) => row.state.waits[s]);
+      const sub = w.subs.find((s) => row.state.waits[s]);
       if (!sub) continue;
       if (guard && !(await guard.reach(row))) continue;
       if (guard && variables) guard.accept(await this.defs.model(ctx.client, row.definition_id), row.state.waits[sub]!.elementId, variables);
       await this.advance(ctx, row, (m, s, o) => handleEvent(m, s, { type: 'message', subscriptionId: sub, name, ...(variables ? { variables } : {}) }, o));
       n++;
     }
-    for (const { def, startEventId } of await this.defs.startsFor(ctx.client, 'message', name)) {
+    for (const { def, startEventId } of starts) {
       if (guard && variables) guard.accept(await this.defs.model(ctx.client, def.id), startEventId, variables);
       await this.start(ctx, def, { startEventId, initiator, ...(variables ? { variables } : {}), ...(correlationKey !== null ? { businessKey: correlationKey } : {}) });
       n++;
@@ -416,15 +497,12 @@ export class WorkflowRuntime {
 
   /** Broadcasts a signal: every open subscription of that name, and every signal start event. */
   async broadcastSignal(ctx: StepCtx, name: string, variables: Record<string, unknown> | undefined, initiator: string, guard?: EventGuard): Promise<number> {
-    const { rows } = await ctx.client.query<{ id: string; instance_id: string }>(
-      `SELECT id, instance_id FROM crm.wf_subscriptions WHERE kind = 'signal' AND name = $1 ORDER BY instance_id, created_at, id LIMIT 500`,
-      [name],
-    );
+    const { waiting, starts } = await this.eventTargets(ctx, 'signal', name, null);
     let n = 0;
-    for (const [instanceId, subs] of groupBy(rows)) {
-      const row = await this.lock(ctx, instanceId);
+    for (const w of waiting) {
+      const row = await w.load();
       if (guard && !(await guard.reach(row))) continue;
-      for (const sub of subs) {
+      for (const sub of w.subs) {
         if (row.status !== 'active' && row.status !== 'incident') break;
         if (!row.state.waits[sub]) continue;
         if (guard && variables) guard.accept(await this.defs.model(ctx.client, row.definition_id), row.state.waits[sub]!.elementId, variables);
@@ -432,12 +510,29 @@ export class WorkflowRuntime {
         n++;
       }
     }
-    for (const { def, startEventId } of await this.defs.startsFor(ctx.client, 'signal', name)) {
+    for (const { def, startEventId } of starts) {
       if (guard && variables) guard.accept(await this.defs.model(ctx.client, def.id), startEventId, variables);
       await this.start(ctx, def, { startEventId, initiator, ...(variables ? { variables } : {}) });
       n++;
     }
     return n;
+  }
+
+  /**
+   * Who waits for a message or signal, and which processes start on it. Locked: the subscriptions,
+   * then each instance locked when its turn comes (in id order). Optimistic: all of it in one read.
+   */
+  private async eventTargets(ctx: StepCtx, kind: 'message' | 'signal', name: string, correlationKey: string | null): Promise<{ waiting: { subs: string[]; load: () => Promise<InstanceRow> }[]; starts: { def: DefinitionRow; startEventId: string }[] }> {
+    if (ctx.optimistic) {
+      const t = await repo.eventTargets(ctx.client, kind, name, correlationKey);
+      const rows = new Map(t.waiting.map((w) => [w.row.id, w.row]));
+      const waiting = [...groupBy(t.waiting.map((w) => ({ id: w.sub, instance_id: w.row.id })))].map(([id, subs]) => ({ subs, load: async () => rows.get(id)! }));
+      return { waiting, starts: startEventsOf(t.starts, kind, name) };
+    }
+    const subs = await repo.subscriptions(ctx.client, kind, name, correlationKey);
+    // Instances in id order, so two broadcasts lock them in the same order.
+    const waiting = [...groupBy(subs)].map(([id, s]) => ({ subs: s, load: () => this.lock(ctx, id) }));
+    return { waiting, starts: await this.defs.startsFor(ctx.client, kind, name) };
   }
 
   logError(err: unknown, msg: string, extra: Record<string, unknown> = {}): void {

@@ -1,8 +1,8 @@
 /**
  * The task inbox: open user tasks a caller may see (assignee, candidate roles, candidate org units),
  * claim, and complete — which validates the task's form, applies the four-eyes rule and advances the
- * instance in one transaction with the instance row locked: of two users completing at once, one
- * wins and the other gets 409.
+ * instance as one optimistic step (one read, one guarded write; see WorkflowRuntime.step): of two
+ * users completing at once, one wins and the other gets 409.
  */
 import { Injectable } from '@nestjs/common';
 import { declaredNames, openTasks, WorkflowEventError, type ElementDef, type InstanceState, type ProcessModel } from '@crm/workflow-engine';
@@ -14,7 +14,7 @@ import { RequestVariables } from './request-variables.js';
 import type { Principal } from '../auth/principal.js';
 import { WorkflowAccess } from './workflow-access.js';
 import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
-import type { InstanceRow, TaskRow } from './workflow.repository.js';
+import { datesOf, type InstanceRow, type TaskRow } from './workflow.repository.js';
 
 export type TaskScope = 'mine' | 'candidate' | 'all';
 
@@ -107,22 +107,31 @@ export class TasksService {
   }
 
   /**
-   * Locks the task's instance (every write to a task happens under its instance's lock) and reads the
-   * task in the same round trip. The engine state is the truth: a task row read stale is caught there.
+   * Reads the task with its instance in one round trip. In a transaction the instance row is locked
+   * (every write to a task happens under its instance's lock); in an optimistic step it is only read —
+   * or not at all when this process's last step of the instance opened it (the step cache) — and the
+   * step's write checks that neither the instance nor the task's status and assignee changed since.
+   * The engine state is the truth: a task row read stale is caught there.
    */
   private async lockTask(ctx: StepCtx, id: string): Promise<{ row: InstanceRow; task: TaskRow }> {
+    const hit = ctx.optimistic ? this.runtime.cache.task(id) : undefined;
+    if (hit) {
+      ctx.optimistic!.fromCache = hit.row.id;
+      return hit;
+    }
     const { rows } = await ctx.client.query<InstanceRow & { task: TaskRow }>(
-      `SELECT i.*, to_jsonb(t) AS task FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE t.id = $1 FOR UPDATE OF i`,
+      `SELECT i.*, to_jsonb(t) AS task FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE t.id = $1${ctx.optimistic ? '' : ' FOR UPDATE OF i'}`,
       [id],
     );
     const r = rows[0];
     if (!r) throw new AppError(404, 'workflow.task_not_found');
     const { task, ...row } = r;
-    for (const k of ['due_at', 'created_at', 'claimed_at', 'ended_at'] as const) if (task[k]) task[k] = new Date(task[k] as unknown as string);
-    return { row: row as InstanceRow, task };
+    return { row: row as InstanceRow, task: datesOf(task, ['due_at', 'created_at', 'claimed_at', 'ended_at']) };
   }
 
   async claim(p: Principal, id: string): Promise<Record<string, unknown>> {
+    // A claim changes the assignee a cached completion would assume (its guard would catch it; this saves the retry).
+    this.runtime.cache.forgetTask(id);
     return this.runtime.tx(async (ctx) => {
       const { task: t } = await this.lockTask(ctx, id);
       // Like GET: a task one may neither work nor has worked does not exist for the caller (no assignee named).
@@ -154,15 +163,16 @@ export class TasksService {
   }
 
   async complete(p: Principal, id: string, variables: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
-    return this.runtime.tx(async (ctx) => {
+    return this.runtime.step(async (ctx) => {
       const { row, task: t } = await this.lockTask(ctx, id);
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
       await this.checkMay(p, t);
       const model = await this.defs.model(ctx.client, row.definition_id);
-      const el = await this.declaringElement(ctx, row, model, t.activity_id, t.form_key);
+      // Which element declares the variables matters only when some are given (a completion without any reads no more).
+      const el = variables && Object.keys(variables).length ? await this.declaringElement(ctx, row, model, t.activity_id, t.form_key) : model.elements[t.activity_id];
       const values = await this.inputs.accept(p, model, el, variables, t.form_key);
       try {
-        await this.runtime.completeTask(ctx, row, id, p.username, values, {
+        await this.runtime.completeTask(ctx, row, { id, assignee: t.assignee }, p.username, values, {
           action: 'workflow.task_complete', object: 'task', recordId: id, data: { instanceId: row.id, activityId: t.activity_id, definitionKey: t.definition_key },
         });
       } catch (err) {

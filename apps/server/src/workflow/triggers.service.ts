@@ -20,6 +20,7 @@ import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime } from './runtime.service.js';
 import type { TriggerInput } from '@crm/shared';
+import { QueryCount } from '../database/query-count.js';
 
 
 interface TriggerRow {
@@ -114,7 +115,7 @@ export class TriggersService implements OnModuleInit {
   private async triggers(client: Pick<PoolClient, 'query'>): Promise<TriggerRow[]> {
     const hit = this.memo.cache;
     if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
-    const { rows } = await client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500');
+    const { rows } = await QueryCount.cacheRefill(() => client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500'));
     this.memo.cache = { at: Date.now(), rows };
     return rows;
   }

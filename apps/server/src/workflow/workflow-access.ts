@@ -4,6 +4,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db.js';
+import { QueryCount } from '../database/query-count.js';
 import type { Principal } from '../auth/principal.js';
 import type { PlatformRight } from '../access/platform-rights.js';
 import { AccessService } from '../access/access.service.js';
@@ -45,10 +46,10 @@ export class WorkflowAccess {
     if (!p.orgUnitId) return [];
     const hit = this.units.get(p.orgUnitId);
     if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-    const rows = await this.db.query<{ id: string; code: string | null }>(
+    const rows = await QueryCount.cacheRefill(() => this.db.query<{ id: string; code: string | null }>(
       `SELECT u.id::text AS id, u.code FROM crm.org_units me JOIN crm.org_units u ON u.id = ANY(me.path) WHERE me.id = $1`,
       [p.orgUnitId],
-    );
+    ));
     const value = rows.flatMap((r) => (r.code ? [r.id, r.code] : [r.id]));
     this.units.set(p.orgUnitId, { at: Date.now(), value });
     return value;
