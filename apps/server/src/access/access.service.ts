@@ -3,9 +3,11 @@
  * Actions and field rights are a CASL ability (deny by default: only what a role grants); row scopes
  * compile to a SQL condition that the records queries embed, so counts and pages stay right.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/ability';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
+import { NotifiedCache } from '../database/notified-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { FieldMode, ObjectAction, Permission, Scope } from './permission.types.js';
 
@@ -30,19 +32,24 @@ interface RoleRow {
 
 @Injectable()
 export class AccessService {
-  private cache = new Map<string, { at: number; perms: Permission[]; platform: Set<string> }>();
+  private readonly cache: NotifiedCache<{ perms: Permission[]; platform: Set<string> }>;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    @Optional() feed?: ChangeFeed,
+  ) {
+    this.cache = new NotifiedCache(feed, 'roles', { fallbackMs: 1000, liveMs: 60_000, maxEntries: 1000 });
+  }
 
-  /** What a set of roles grants, read in one query; cached for a second (role edits clear it at once). */
-  private async grants(roles: string[]): Promise<{ perms: Permission[]; platform: Set<string> }> {
-    const key = [...roles].sort().join(',');
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < 1000) return hit;
-    const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
-    const entry = { at: Date.now(), perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
-    this.cache.set(key, entry);
-    return entry;
+  /**
+   * What a set of roles grants, read in one query; cached until a role changes (in any process, told
+   * by the change feed) — for a second only while change notifications are down.
+   */
+  private grants(roles: string[]): Promise<{ perms: Permission[]; platform: Set<string> }> {
+    return this.cache.get([...roles].sort().join(','), async () => {
+      const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
+      return { perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
+    });
   }
 
   /** Object permissions of a set of roles. */

@@ -4,13 +4,15 @@
  * browser loads (no runtime `new Function`, so a strict CSP holds). Submissions validate with the
  * compiled validator of the version, cached per `key@version`.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import {
   compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
   type FieldDef, type FormDefinition, type Lang, type ProcessResult,
 } from '@crm/form-engine';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
+import { NotifiedCache } from '../database/notified-cache.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from './metadata.service.js';
@@ -38,14 +40,17 @@ interface VersionRow {
 @Injectable()
 export class FormsService {
   private readonly published = new Map<string, PublishedForm>();
-  /** Latest published version per form, re-read at most every 500 ms (other processes may publish). */
-  private readonly latest = new Map<string, { at: number; version: number }>();
+  /** Latest published version per form: until any process publishes (change feed), else re-read every 500 ms. */
+  private readonly latest: NotifiedCache<number>;
 
   constructor(
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly audit: AuditService,
-  ) {}
+    @Optional() feed?: ChangeFeed,
+  ) {
+    this.latest = new NotifiedCache(feed, 'forms', { fallbackMs: 500, liveMs: 60_000, maxEntries: 10_000 });
+  }
 
   private async check(def: FormDefinition, lang: Lang): Promise<void> {
     const o = await this.meta.object(def.object);
@@ -129,15 +134,12 @@ export class FormsService {
   async version(key: string, version: number | 'latest'): Promise<PublishedForm> {
     let v = version;
     if (v === 'latest') {
-      const hit = this.latest.get(key);
-      if (hit && Date.now() - hit.at < 500) v = hit.version;
-      else {
+      v = await this.latest.get(key, async () => {
         const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
         if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
         if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
-        v = row.latest_version;
-        this.latest.set(key, { at: Date.now(), version: v });
-      }
+        return row.latest_version;
+      });
     }
     const cacheKey = `${key}@${v}`;
     const hit = this.published.get(cacheKey);

@@ -1,13 +1,15 @@
 /**
  * Objects and fields. Each object is a table in crm_data, each field a typed column; the metadata
  * row and its DDL commit in one transaction. Every change bumps `meta_version`; each process caches
- * the metadata and re-reads it when the version moves (checked at most every 500 ms), so running
- * servers pick changes up without a restart.
+ * the metadata and re-reads it when the version moves, so running servers pick changes up without a
+ * restart: at once when the change feed announces a new version (any process's commit), and checked at
+ * most every 500 ms while that feed is down.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, referencesOf, tableOf } from './field-types.js';
@@ -18,6 +20,8 @@ import { advisoryXactLock } from '../database/advisory-locks.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 
 const FRESH_MS = 500;
+/** With the change feed up the version is re-read only when announced; this bounds a lost notification. */
+const FRESH_LIVE_MS = 60_000;
 
 /**
  * A transaction that changes metadata (templates install many changes in one) keeps its own
@@ -85,7 +89,10 @@ export class MetadataService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-  ) {}
+    @Optional() private readonly feed?: ChangeFeed,
+  ) {
+    feed?.on('meta', () => (this.checkedAt = 0));
+  }
 
   // ---------- reading (cached) ----------
 
@@ -97,10 +104,12 @@ export class MetadataService {
       return scoped.snapshot;
     }
     const now = Date.now();
-    if (this.snapshot && now - this.checkedAt < FRESH_MS) return this.snapshot;
+    if (this.snapshot && now - this.checkedAt < (this.feed?.live ? FRESH_LIVE_MS : FRESH_MS)) return this.snapshot;
     // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
+    const announced = this.feed?.generation('meta');
     const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
-    this.checkedAt = now;
+    // A version announced while this read was on its way may be newer than what it saw: check again next time.
+    if (this.feed?.generation('meta') === announced) this.checkedAt = now;
     const version = Number(row?.value ?? 0);
     if (this.snapshot && this.snapshot.version === version) return this.snapshot;
     this.loading ??= this.load(version).finally(() => (this.loading = null));
