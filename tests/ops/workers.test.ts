@@ -2,15 +2,16 @@
  * CRM_WORKERS=2: one server, two HTTP worker processes behind one port (node:cluster). Keep-alive
  * connections pinned to each worker (each identified by `crm_process_info{pid}` in /metrics, every
  * later request checked to ride the same socket) show that both serve; that a role, a user or the
- * metadata changed through one worker is in force on the other on the very next request (the change
- * feed's LISTEN/NOTIFY); that timers fire exactly once with two processes polling; that killing a
+ * metadata changed through one worker is in force on the other on the very next request (the
+ * answer waits until the other workers applied the change; LISTEN/NOTIFY carries changes made
+ * anywhere else); that timers fire exactly once with two processes polling; that killing a
  * worker loses no acknowledged request and the worker is replaced; and that SIGTERM drains both.
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { startServer, type TestServer } from '../harness/server.js';
+import { freePort, runServerToExit, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
 import { login } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
@@ -163,6 +164,13 @@ describe('CRM_WORKERS=2', () => {
       expect((await a.request('PATCH', '/api/admin/roles/rm', security, { permissions: base })).status).toBe(200);
       expect((await b.request('GET', '/api/records/wk_note', rm)).status).toBe(403);
     }
+    // A change outside any request (here straight in the database) reaches both through NOTIFY alone:
+    // well within the 60 s an entry may otherwise live while notifications flow.
+    expect((await b.request('GET', '/api/records/wk_note', rm)).status).toBe(403);
+    expect((await a.request('GET', '/api/records/wk_note', rm)).status).toBe(403);
+    await withClient(srv.dbUrl, (c) => c.query(`UPDATE crm.roles SET permissions = $1 WHERE key = 'rm'`, [JSON.stringify(withNotes)]));
+    for (const p of [a, b]) await until(async () => (await p.request('GET', '/api/records/wk_note', rm)).status === 200, { ms: 5000, everyMs: 50, what: `worker ${p.pid} to hear of the role change` });
+    expect((await a.request('PATCH', '/api/admin/roles/rm', security, { permissions: base })).status).toBe(200);
 
     // A field added through B is writable through A on the next request.
     expect((await a.request('POST', '/api/records/wk_note', analyst, { title: 'x', colour: 'red' })).status).toBe(400);
@@ -257,4 +265,36 @@ describe('CRM_WORKERS=2', () => {
     // No worker outlives the primary.
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
   }, 60000);
+});
+
+describe('CRM_WORKERS=2 start-up and a lost primary', () => {
+  it('a worker that cannot start ends the primary with its exit code and one line', async () => {
+    const { code, out } = await runServerToExit({
+      PORT: String(await freePort()), DATABASE_URL: 'postgres://crm:pw@127.0.0.1:1/never', CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY,
+      CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', LOG_LEVEL: 'silent', CRM_WORKERS: '2',
+    });
+    expect(code).toBe(1);
+    expect(out.trim().split('\n')).toEqual([expect.stringMatching(/^Startup failed: /)]);
+  }, 60000);
+
+  it('workers whose primary is killed outright stop instead of serving on alone', async () => {
+    const orphaned = await startServer({ env: FAST, timeoutMs: 120000 });
+    const mine = await pinEachWorker(orphaned.port, 2);
+    const pids = mine.map((p) => p.pid);
+    for (const p of mine) p.close();
+    try {
+      await orphaned.kill('SIGKILL');
+      const alive = (pid: number) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      await until(() => pids.every((pid) => !alive(pid)), { ms: 30000, everyMs: 100, what: 'the orphaned workers to stop' });
+    } finally {
+      await orphaned.stop();
+    }
+  }, 180000);
 });

@@ -36,7 +36,8 @@ import { IdempotencyStore } from './idempotency/idempotency.store.js';
 import { JobExecutor } from './workflow/job-executor.js';
 import { installRateLimits } from './auth/rate-limits.js';
 import { RegisteredRoutes } from './openapi/registered-routes.js';
-import { isClusterWorker, perWorkerLimits, registerProcessInfo } from './cluster/worker.js';
+import { isClusterWorker, perWorkerLimits, registerProcessInfo, shareCacheChanges } from './cluster/worker.js';
+import { ChangeFeed } from './database/change-feed.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -126,6 +127,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     });
     app.get(Metrics).install(fastify);
     registerProcessInfo(app.get(Metrics).registry);
+    if (isClusterWorker()) shareCacheChanges(fastify, app.get(ChangeFeed));
     installIdempotency(fastify, app.get(IdempotencyStore));
     await installRateLimits(fastify, isClusterWorker() ? perWorkerLimits(config.rateLimits, config.workers) : config.rateLimits);
     const multipart = (await import('@fastify/multipart')).default;

@@ -36,7 +36,7 @@ export class AccessService {
 
   constructor(
     private readonly db: Db,
-    @Optional() feed?: ChangeFeed,
+    @Optional() private readonly feed?: ChangeFeed,
   ) {
     this.cache = new NotifiedCache(feed, 'roles', { fallbackMs: 1000, liveMs: 60_000, maxEntries: 1000 });
   }
@@ -64,6 +64,7 @@ export class AccessService {
 
   clearCache(): void {
     this.cache.clear();
+    this.feed?.changed('roles');
   }
 
   async forObject(p: Principal | null, object: string): Promise<ObjectAccess> {

@@ -13,7 +13,7 @@ import { NotifiedCache } from '../database/notified-cache.js';
 export class UserCache<T = unknown> {
   private readonly cache: NotifiedCache<T | undefined>;
 
-  constructor(feed: ChangeFeed) {
+  constructor(private readonly feed: ChangeFeed) {
     this.cache = new NotifiedCache(feed, 'users', { fallbackMs: 0, liveMs: 60_000, maxEntries: 10_000, keyed: true });
   }
 
@@ -24,6 +24,6 @@ export class UserCache<T = unknown> {
 
   /** Drops a user now (the process that made the change does not wait for the notification). */
   forget(id: string): void {
-    this.cache.delete(id);
+    this.feed.changed('users', id);
   }
 }

@@ -46,16 +46,37 @@ export async function runPrimary(config: AppConfig, logger: Logger, embedded: Pr
       worker.on('message', (m: unknown) => {
         if (!isWorkerMessage(m)) return;
         if (m.type === 'crm:hello') return void worker.send(start);
+        if (m.type === 'crm:changes') return relayChanges(worker, m.id, m.changes);
+        if (m.type === 'crm:changes-ack') return void acks.get(m.id)?.(worker);
         listening = true;
         url = m.url;
         resolve(worker);
       });
       worker.on('exit', (code, signal) => {
         live.delete(worker);
+        for (const ack of [...acks.values()]) ack(worker); // nobody waits for a dead worker's acknowledgement
         if (!listening) reject(Object.assign(new Error(`worker exited during start-up (${signal ?? code})`), { exitCode: code ?? 1 }));
         else onExit(worker, code, signal);
       });
     });
+
+  // Cache changes: from one worker to all the others; the sender hears back once each applied them.
+  let relaySeq = 0;
+  const acks = new Map<number, (from: Worker) => void>();
+  const relayChanges = (origin: Worker, originId: number, changes: unknown) => {
+    const id = ++relaySeq;
+    const others = new Set([...live].filter((w) => w !== origin && w.isConnected()));
+    const finish = () => {
+      acks.delete(id);
+      if (origin.isConnected()) origin.send({ type: 'crm:changes-done', id: originId } satisfies PrimaryMessage);
+    };
+    if (!others.size) return finish();
+    acks.set(id, (from) => {
+      others.delete(from);
+      if (!others.size) finish();
+    });
+    for (const w of others) w.send({ type: 'crm:changes', id, changes } satisfies PrimaryMessage);
+  };
 
   let cleanExits = true;
   const onExit = (worker: Worker, code: number | null, signal: string | null) => {

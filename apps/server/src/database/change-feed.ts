@@ -11,6 +11,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { Db } from './db.js';
 import { LOGGER } from '../logging/logger.token.js';
+import { RequestContext } from '../common/request-context.js';
 
 export type ChangeTopic = 'users' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units';
 
@@ -19,6 +20,8 @@ const CHANNELS: Record<string, (payload: string) => { topic: ChangeTopic; key: s
   crm_cache_changed: (payload) => (TOPICS.has(payload) ? { topic: payload as ChangeTopic, key: '' } : null),
 };
 const TOPICS = new Set<string>(['roles', 'meta', 'forms', 'wf_triggers', 'org_units']);
+export type Change = [topic: ChangeTopic, key: string];
+const isTopic = (t: unknown): t is ChangeTopic => t === 'users' || TOPICS.has(t as string);
 const RETRY_MS = 2000;
 
 @Injectable()
@@ -26,6 +29,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   private readonly handlers = new Map<ChangeTopic, ((key: string) => void)[]>();
   /** Bumped on every notification of a topic and on every reset: a load that began before a bump must not be cached. */
   private readonly generations = new Map<ChangeTopic, number>();
+  private readonly pending = new WeakMap<object, Map<string, Change>>();
   private listener: pg.PoolClient | null = null;
   private retry: NodeJS.Timeout | undefined;
   private stopped = false;
@@ -45,6 +49,35 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
     const list = this.handlers.get(topic) ?? [];
     list.push(fn);
     this.handlers.set(topic, list);
+  }
+
+  /**
+   * This process changed what a topic caches: its own entries go now, and a change made while serving
+   * a request is kept for that request, so that cluster workers hear of it before the answer leaves
+   * (cluster/worker.ts): NOTIFY alone could reach another worker after the client's next request.
+   */
+  changed(topic: ChangeTopic, key = ''): void {
+    this.emit(topic, key);
+    const facts = RequestContext.current();
+    if (!facts) return;
+    const list = this.pending.get(facts) ?? new Map<string, Change>();
+    list.set(`${topic}\u0000${key}`, [topic, key]);
+    this.pending.set(facts, list);
+  }
+
+  /** The changes the current request made (and forgets them). */
+  takeRequestChanges(): Change[] {
+    const facts = RequestContext.current();
+    const list = facts ? this.pending.get(facts) : undefined;
+    if (!facts || !list) return [];
+    this.pending.delete(facts);
+    return [...list.values()];
+  }
+
+  /** Changes another worker of this server made (over the cluster's IPC channel). */
+  applyPeerChanges(changes: unknown): void {
+    if (!Array.isArray(changes)) return;
+    for (const c of changes) if (Array.isArray(c) && isTopic(c[0]) && typeof c[1] === 'string') this.emit(c[0], c[1]);
   }
 
   /** A counter that moves on every change of the topic: compare it before and after a load. */

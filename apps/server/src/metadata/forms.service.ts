@@ -47,7 +47,7 @@ export class FormsService {
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly audit: AuditService,
-    @Optional() feed?: ChangeFeed,
+    @Optional() private readonly feed?: ChangeFeed,
   ) {
     this.latest = new NotifiedCache(feed, 'forms', { fallbackMs: 500, liveMs: 60_000, maxEntries: 10_000 });
   }
@@ -127,6 +127,7 @@ export class FormsService {
       await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
       await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } });
       this.latest.delete(key);
+      this.feed?.changed('forms');
       return { version };
     });
   }

@@ -121,6 +121,7 @@ export class MetadataService {
   invalidate(): void {
     this.snapshot = null;
     this.checkedAt = 0;
+    this.feed?.changed('meta');
   }
 
   /**

@@ -69,7 +69,7 @@ export class TriggersService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly meta: MetadataService,
     @Inject(LOGGER) private readonly logger: Logger,
-    feed: ChangeFeed,
+    private readonly feed: ChangeFeed,
   ) {
     this.memo = new NotifiedCache(feed, 'wf_triggers', { fallbackMs: CACHE_MS, liveMs: 60_000, maxEntries: 1 });
   }
@@ -96,7 +96,7 @@ export class TriggersService implements OnModuleInit {
         [t.processKey, 'formKey' in t ? 'form' : 'record', 'object' in t ? t.object : null, 'formKey' in t ? t.formKey : null, t.on, t.condition ?? null, p.id],
       );
       await this.audit.record({ action: 'workflow.trigger_create', object: 'process_trigger', recordId: rows[0]!.id, data: { processKey: t.processKey, on: t.on } });
-      this.memo.clear();
+      this.feed.changed('wf_triggers');
       return dto(rows[0]!);
     });
   }
@@ -113,7 +113,7 @@ export class TriggersService implements OnModuleInit {
       if (!rowCount) throw new AppError(404, 'workflow.trigger_not_found');
       await this.audit.record({ action: 'workflow.trigger_delete', object: 'process_trigger', recordId: id, actorId: p.id });
     });
-    this.memo.clear();
+    this.feed.changed('wf_triggers');
   }
 
   private async triggers(client: Pick<PoolClient, 'query'>): Promise<TriggerRow[]> {
