@@ -41,13 +41,18 @@ export async function startPostgres() {
   return { url: `postgres://postgres:bench@127.0.0.1:${port}/crm`, async stop() { await db.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
+/** HTTP worker processes of the benched server: BENCH_WORKERS (default 1, the figures in the README's table). */
+export function workers() {
+  return process.env.BENCH_WORKERS ?? '1';
+}
+
 export async function startServer(dbUrl, env = {}) {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'crm-bench-data-'));
   // BENCH_SERVER_NODE_ARGS adds node flags to the server only (e.g. "--cpu-prof --cpu-prof-dir=prof" to profile it under load).
   const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...nodeArgs, '--disable-warning=ExperimentalWarning', path.join(repo, 'apps/server/dist/main.js')], {
-    env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, CRM_DATA_DIR: dataDir, CRM_SECRET: 'bench-secret-bench-secret-bench-secret-0000', CRM_DATA_KEY: 'b'.repeat(64), CRM_DEMO: '1', LOG_LEVEL: 'error', CRM_TOKEN_TTL: '86400', ...env },
+    env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, CRM_DATA_DIR: dataDir, CRM_SECRET: 'bench-secret-bench-secret-bench-secret-0000', CRM_DATA_KEY: 'b'.repeat(64), CRM_DEMO: '1', LOG_LEVEL: 'error', CRM_TOKEN_TTL: '86400', CRM_WORKERS: workers(), ...env },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   const base = `http://127.0.0.1:${port}`;

@@ -134,4 +134,18 @@ describe('process variables of a record', () => {
     expectNoRecordData({ variables: await variablesAs(rm, inst.id) }, ['删除前', 'D-1122', 'CCC', ID]);
     expectNoRecordData(await taskAs(rm, inst.id), ['删除前', 'D-1122', 'CCC', ID]);
   });
+
+  it('answer a task completion with ids and the next tasks only: no variables to filter', async () => {
+    // The completion route runs without the variables view (a hot path), so its answer must carry none.
+    const id = await lead(manager, '完成者', 'C-9900-机密', 'DDD');
+    const inst = await instanceFor(id);
+    const list = await rm.get('/api/tasks?scope=candidate');
+    const t = list.body.items.find((x: any) => x.processInstanceId === inst.id);
+    expect(t).toBeDefined();
+    const done = await rm.post(`/api/tasks/${t.id}/complete`, {});
+    expect(done.status).toBe(200);
+    expect(Object.keys(done.body).sort()).toEqual(['id', 'instanceState', 'processInstanceId', 'status', 'tasks']);
+    for (const next of done.body.tasks) expect(Object.keys(next).sort()).toEqual(['activityId', 'id', 'name']);
+    expectNoRecordData(done.body, ['完成者', 'C-9900', 'DDD', ID]);
+  });
 });

@@ -52,7 +52,8 @@ export interface StartOptions {
 
 export function spawnServer(env: Record<string, string | undefined>): ChildProcess {
   const clean: Record<string, string> = {};
-  for (const [k, v] of Object.entries({ ...process.env, ...env })) if (v !== undefined) clean[k] = v;
+  // One process per server unless a test asks for workers (tests/ops/workers.test.ts): many test files run at once.
+  for (const [k, v] of Object.entries({ CRM_WORKERS: '1', ...process.env, ...env })) if (v !== undefined) clean[k] = v;
   return spawn(process.execPath, ['--disable-warning=ExperimentalWarning', SERVER_MAIN], { env: clean, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 

@@ -28,6 +28,7 @@ describe('start-up refuses a bad environment variable', () => {
     ['CRM_DEMO_CUSTOMERS', 'many', 'must be an integer from 0 to 2000000'],
     ['CRM_BANK_COMPLAINT_SLA', '48h', 'must be an ISO 8601 duration'],
     ['PSQL', '/usr/bin/psql', 'is used only with PG_DUMP'],
+    ['CRM_WORKERS', '0', 'must be an integer from 1 to 64'],
   ])('%s=%s: exit 2 and one line naming it', async (name, value, accepts) => {
     const { code, out } = await startWith({ [name]: value });
     expect(code).toBe(2);

@@ -1,5 +1,5 @@
 import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { CoreModule, type CoreDeps } from './core.module.js';
 import { AuthModule } from './auth/auth.module.js';
 import { AuditModule } from './audit/audit.module.js';
@@ -19,7 +19,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { PacksModule } from './packs/packs.module.js';
-import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor.js';
+import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
 @Module({})
@@ -29,7 +29,8 @@ export class AppModule {
       module: AppModule,
       imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, PacksModule.register()],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],
-      providers: [SeedService, IdempotencyStore, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
+      // Guards run in this order: who is calling, then the Idempotency-Key reservation for them.
+      providers: [SeedService, IdempotencyStore, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: IdempotencyGuard }],
     };
   }
 }

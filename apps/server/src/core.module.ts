@@ -11,6 +11,7 @@ import { SpaFallback } from './common/spa-fallback.js';
 import { DomainEvents } from './common/domain-events.js';
 import { FieldCrypto } from './crypto/field-crypto.js';
 import { Lifecycle } from './health/lifecycle.js';
+import { ChangeFeed } from './database/change-feed.js';
 
 export interface CoreDeps {
   config: AppConfig;
@@ -36,6 +37,8 @@ export class CoreModule {
       { provide: Lifecycle, useValue: deps.lifecycle ?? new Lifecycle() },
       { provide: DomainEvents, useValue: new DomainEvents() },
       { provide: 'FIELD_CRYPTO', useValue: new FieldCrypto(deps.config.dataKey, deps.config.crypto) },
+      // The process's one LISTEN connection: caches in every module drop entries other processes changed.
+      { provide: ChangeFeed, useClass: ChangeFeed },
     ];
     return { module: CoreModule, providers, exports: providers.map((p) => p.provide) };
   }

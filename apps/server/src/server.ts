@@ -31,11 +31,13 @@ import { TemplatesService } from './templates/templates.service.js';
 import sjson from 'secure-json-parse';
 import { Lifecycle } from './health/lifecycle.js';
 import { installShutdownGate } from './health/shutdown-gate.js';
-import { installIdempotency } from './idempotency/idempotency.interceptor.js';
+import { installIdempotency } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 import { JobExecutor } from './workflow/job-executor.js';
 import { installRateLimits } from './auth/rate-limits.js';
 import { RegisteredRoutes } from './openapi/registered-routes.js';
+import { isClusterWorker, perWorkerLimits, registerProcessInfo, shareCacheChanges } from './cluster/worker.js';
+import { ChangeFeed } from './database/change-feed.js';
 
 export interface RunningServer {
   app: NestFastifyApplication;
@@ -56,6 +58,8 @@ const REQUEST_ID_RE = /^[A-Za-z0-9._-]{8,64}$/;
 export interface StartOptions {
   /** An embedded PostgreSQL main.ts already started (while this module loaded); stopped with the server. */
   embedded?: Promise<EmbeddedDatabase>;
+  /** A database another process runs (the cluster primary's embedded PostgreSQL); never stopped here. */
+  databaseUrl?: string | null;
 }
 
 export async function startServer(config: AppConfig, logger: Logger, print: (line: string) => void = console.log, opts: StartOptions = {}): Promise<RunningServer> {
@@ -64,7 +68,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
   let app: NestFastifyApplication | undefined;
   configureFeelBudget(config.feelBudget);
   try {
-    let url = config.databaseUrl;
+    let url = config.databaseUrl ?? opts.databaseUrl ?? null;
     if (!url) {
       embedded = await (opts.embedded ?? startEmbeddedFor(config, logger, print));
       url = embedded.url;
@@ -122,8 +126,10 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       done(null, payload);
     });
     app.get(Metrics).install(fastify);
+    registerProcessInfo(app.get(Metrics).registry);
+    if (isClusterWorker()) shareCacheChanges(fastify, app.get(ChangeFeed));
     installIdempotency(fastify, app.get(IdempotencyStore));
-    await installRateLimits(fastify, config.rateLimits);
+    await installRateLimits(fastify, isClusterWorker() ? perWorkerLimits(config.rateLimits, config.workers) : config.rateLimits);
     const multipart = (await import('@fastify/multipart')).default;
     await app.register(multipart, { limits: { fileSize: config.maxFileBytes, files: 1, fields: 5, parts: 6 } });
     const swaggerDir = (await import('swagger-ui-dist')).getAbsoluteFSPath();

@@ -3,13 +3,13 @@
  * Actions and field rights are a CASL ability (deny by default: only what a role grants); row scopes
  * compile to a SQL condition that the records queries embed, so counts and pages stay right.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import { createMongoAbility, type MongoAbility, type RawRuleOf } from '@casl/ability';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
+import { NotifiedCache } from '../database/notified-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { FieldMode, ObjectAction, Permission, Scope } from './permission.types.js';
-import { QueryCount } from '../database/query-count.js';
-import { InFlight } from '../common/in-flight.js';
 
 type AppAbility = MongoAbility<[ObjectAction | 'unmask', string]>;
 
@@ -32,27 +32,24 @@ interface RoleRow {
 
 @Injectable()
 export class AccessService {
-  private cache = new Map<string, { at: number; perms: Permission[]; platform: Set<string> }>();
-  /** Role reads running now: concurrent requests of the same roles join one. */
-  private readonly loads = new InFlight<string, { at: number; perms: Permission[]; platform: Set<string> }>();
+  private readonly cache: NotifiedCache<{ perms: Permission[]; platform: Set<string> }>;
 
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    @Optional() private readonly feed?: ChangeFeed,
+  ) {
+    this.cache = new NotifiedCache(feed, 'roles', { fallbackMs: 1000, liveMs: 60_000, maxEntries: 1000 });
+  }
 
-  /** What a set of roles grants, read in one query; cached for a second (role edits clear it at once). */
-  private async grants(roles: string[]): Promise<{ perms: Permission[]; platform: Set<string> }> {
-    const key = [...roles].sort().join(',');
-    const hit = this.cache.get(key);
-    if (hit && Date.now() - hit.at < 1000) return hit;
-    const load = (current: () => boolean) => QueryCount.cacheRefill(async () => {
-      const at = Date.now();
+  /**
+   * What a set of roles grants, read in one query; cached until a role changes (in any process, told
+   * by the change feed) — for a second only while change notifications are down.
+   */
+  private grants(roles: string[]): Promise<{ perms: Permission[]; platform: Set<string> }> {
+    return this.cache.get([...roles].sort().join(','), async () => {
       const rows = await this.db.query<RoleRow & { platform: string[] }>('SELECT key, permissions, platform FROM crm.roles WHERE key = ANY($1)', [roles]);
-      const entry = { at, perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
-      // A role edit meanwhile (clearCache) wins: this answer may predate it, so it is not kept.
-      if (current()) this.cache.set(key, entry);
-      return entry;
+      return { perms: rows.flatMap((r) => r.permissions ?? []), platform: new Set(rows.flatMap((r) => r.platform ?? [])) };
     });
-    // A read inside a transaction runs on its connection: not shared (its failure is its own).
-    return this.db.inTransaction() ? load(() => true) : this.loads.run(key, load);
   }
 
   /** Object permissions of a set of roles. */
@@ -67,7 +64,7 @@ export class AccessService {
 
   clearCache(): void {
     this.cache.clear();
-    this.loads.forget();
+    this.feed?.changed('roles');
   }
 
   async forObject(p: Principal | null, object: string): Promise<ObjectAccess> {

@@ -202,7 +202,7 @@ export class AuthService {
   async authenticate(credential: string): Promise<Principal | null> {
     const key = API_KEY_RE.exec(credential);
     if (key) return this.authenticateApiKey(key[1], key[2]);
-    const claims = await this.tokens.verify(credential);
+    const claims = this.tokens.verify(credential);
     if (!claims) return null;
     const user = await this.loadActiveUser(claims.sub);
     // A password change (or reset) moves the user's token generation on: every earlier token dies.

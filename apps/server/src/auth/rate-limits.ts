@@ -23,8 +23,15 @@ export async function installRateLimits(fastify: FastifyInstance, limits: RateLi
   /** A limit of `max` per window keyed by `key`; requests without a key (null) are not counted. */
   const limiter = (max: number, key: (req: FastifyRequest) => string | null): Limiter | null => {
     if (max <= 0) return null;
-    const check = fastify.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: (req) => key(req) ?? '' });
-    return (req) => (key(req) === null ? Promise.resolve({ isAllowed: true }) : check(req));
+    // The key is computed once per request (a credential's is a SHA-256): the limiter's keyGenerator reuses it.
+    const keys = new WeakMap<FastifyRequest, string>();
+    const check = fastify.createRateLimit({ max, timeWindow: WINDOW_MS, keyGenerator: (req) => keys.get(req) ?? key(req) ?? '' });
+    return (req) => {
+      const k = key(req);
+      if (k === null) return Promise.resolve({ isAllowed: true });
+      keys.set(req, k);
+      return check(req);
+    };
   };
 
   const byIp = limiter(limits.ip, (req) => `ip:${req.ip}`);
@@ -42,10 +49,14 @@ export async function installRateLimits(fastify: FastifyInstance, limits: RateLi
     if (!req.url.startsWith('/api/')) return;
     return refuseOver(req, reply, [byIp, byCredential]);
   });
-  // After the body is parsed: the user name is in it.
-  fastify.addHook('preHandler', async (req, reply) => {
-    if (req.method !== 'POST' || req.routeOptions.url !== LOGIN_ROUTE) return;
-    return refuseOver(req, reply, [loginByIp, loginByUser]);
+  // After the body is parsed: the user name is in it. Attached to the login route alone, so no other
+  // request pays for the check (reading req.routeOptions builds an object per request).
+  const loginLimits = async (req: FastifyRequest, reply: FastifyReply) => refuseOver(req, reply, [loginByIp, loginByUser]);
+  fastify.addHook('onRoute', (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    if (route.url !== LOGIN_ROUTE || !methods.includes('POST')) return;
+    const own = route.preHandler === undefined ? [] : Array.isArray(route.preHandler) ? route.preHandler : [route.preHandler];
+    route.preHandler = [loginLimits, ...own];
   });
 }
 

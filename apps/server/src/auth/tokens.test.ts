@@ -1,5 +1,7 @@
 /** Access-token lifetime, with an injected clock instead of waiting for a token to expire. */
 import { describe, expect, it } from '@jest/globals';
+import { createHmac } from 'node:crypto';
+import { SignJWT, UnsecuredJWT, jwtVerify } from 'jose';
 import { TokenService } from './tokens.js';
 
 const SECRET = 'unit-test-secret-unit-test-secret-0123';
@@ -44,5 +46,89 @@ describe('TokenService with an injected clock', () => {
     const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
     const raised = Buffer.from(JSON.stringify({ ...claims, exp: claims.exp + 3600 })).toString('base64url');
     expect(await mine.verify(`${h}.${raised}.${s}`)).toBeNull();
+  });
+
+  // jose is an independent implementation: tokens it signs with our secret show what verify() accepts.
+  const key = Buffer.from(SECRET, 'utf8');
+  const at = Date.parse('2026-03-01T08:00:00Z') / 1000;
+  const claims = { sub: 'user-4', ver: 1 };
+  const signed = (header: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+    new SignJWT({ ...claims, ...extra }).setProtectedHeader(header as { alg: string }).setIssuer('bank-crm').setIssuedAt(at).setExpirationTime(at + 60);
+
+  it('interoperates with jose both ways', async () => {
+    const tokens = new TokenService(SECRET, 60, clockAt('2026-03-01T08:00:10Z').now);
+    expect(tokens.verify(await signed({ alg: 'HS256', typ: 'JWT' }).sign(key))).toEqual({ sub: 'user-4', iat: at, exp: at + 60, ver: 1 });
+    const own = (await new TokenService(SECRET, 60, clockAt('2026-03-01T08:00:00Z').now).issue('user-5', 2)).token;
+    const { payload, protectedHeader } = await jwtVerify(own, key, { algorithms: ['HS256'], issuer: 'bank-crm', currentDate: new Date('2026-03-01T08:00:10Z') });
+    expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'JWT' });
+    expect(payload).toMatchObject({ sub: 'user-5', ver: 2, iat: at, exp: at + 60 });
+  });
+
+  it('refuses alg none, another algorithm, a critical header and a wrong issuer', async () => {
+    const tokens = new TokenService(SECRET, 60, clockAt('2026-03-01T08:00:10Z').now);
+    const none = new UnsecuredJWT(claims).setIssuer('bank-crm').setIssuedAt(at).setExpirationTime(at + 60).encode();
+    expect(tokens.verify(none)).toBeNull();
+    // The same unsecured token with a signature glued on, and with the HS256 signature of its own input.
+    const [nh, np] = none.split('.');
+    expect(tokens.verify(`${nh}.${np}.${createHmac('sha256', key).update(`${nh}.${np}`).digest('base64url')}`)).toBeNull();
+    expect(tokens.verify(await signed({ alg: 'HS384' }).sign(key))).toBeNull();
+    expect(tokens.verify(await signed({ alg: 'HS512' }).sign(key))).toBeNull();
+    expect(tokens.verify(await signed({ alg: 'HS256', typ: 'at+jwt' }).sign(key))).toBeNull();
+    // jose refuses to sign an unknown critical header, so this one is signed by hand.
+    const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
+    const critInput = `${b64({ alg: 'HS256', crit: ['x-level'], 'x-level': 1 })}.${b64({ ...claims, iss: 'bank-crm', iat: at, exp: at + 60 })}`;
+    expect(tokens.verify(`${critInput}.${createHmac('sha256', key).update(critInput).digest('base64url')}`)).toBeNull();
+    expect(tokens.verify(await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuer('elsewhere').setIssuedAt(at).setExpirationTime(at + 60).sign(key))).toBeNull();
+    expect(tokens.verify(await new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setIssuedAt(at).setExpirationTime(at + 60).sign(key))).toBeNull();
+  });
+
+  it('refuses a tampered signature, header or payload, and malformed tokens', async () => {
+    const tokens = new TokenService(SECRET, 60, clockAt('2026-03-01T08:00:10Z').now);
+    const good = await signed({ alg: 'HS256' }).sign(key);
+    expect(tokens.verify(good)?.sub).toBe('user-4');
+    const [h, p, s] = good.split('.') as [string, string, string];
+    const flipped = Buffer.from(s, 'base64url');
+    flipped[0]! ^= 1;
+    expect(tokens.verify(`${h}.${p}.${flipped.toString('base64url')}`)).toBeNull();
+    expect(tokens.verify(`${h}.${p}.${s.slice(0, -1)}`)).toBeNull();
+    expect(tokens.verify(`${h}.${p}.${s}A`)).toBeNull();
+    // 43 characters carry 258 bits: the same 32 bytes spelt with other trailing bits are refused.
+    const last = s.at(-1)!;
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
+    expect(Buffer.from(`${s.slice(0, -1)}${sibling}`, 'base64url').equals(Buffer.from(s, 'base64url'))).toBe(true);
+    expect(tokens.verify(`${h}.${p}.${s.slice(0, -1)}${sibling}`)).toBeNull();
+    const otherHeader = Buffer.from(JSON.stringify({ typ: 'JWT', alg: 'HS256' })).toString('base64url');
+    expect(tokens.verify(`${otherHeader}.${p}.${s}`)).toBeNull();
+    for (const bad of ['', 'a.b', `${h}.${p}`, `${h}.${p}.${s}.x`, `${h}..${s}`, `${h}.${p}.${s}=`, `${h}.${p}+.${s}`, 'not a token at all']) {
+      expect(tokens.verify(bad)).toBeNull();
+    }
+    // A header or payload that is valid base64 but not a JSON object.
+    const hmac = (input: string) => createHmac('sha256', key).update(input).digest('base64url');
+    const arr = Buffer.from('[]').toString('base64url');
+    expect(tokens.verify(`${arr}.${p}.${hmac(`${arr}.${p}`)}`)).toBeNull();
+    expect(tokens.verify(`${h}.${arr}.${hmac(`${h}.${arr}`)}`)).toBeNull();
+    const junk = Buffer.from('{"sub":').toString('base64url');
+    expect(tokens.verify(`${h}.${junk}.${hmac(`${h}.${junk}`)}`)).toBeNull();
+  });
+
+  it('checks exp, nbf and the claim types with the injected clock', async () => {
+    const clock = clockAt('2026-03-01T08:00:00Z');
+    const tokens = new TokenService(SECRET, 60, clock.now);
+    const notYet = await signed({ alg: 'HS256' }).setNotBefore(at + 30).sign(key);
+    expect(tokens.verify(notYet)).toBeNull();
+    clock.advance(30_000);
+    expect(tokens.verify(notYet)?.sub).toBe('user-4');
+    clock.advance(30_000);
+    expect(tokens.verify(notYet)).toBeNull(); // exp = at + 60 reached
+    const fresh = new TokenService(SECRET, 60, clockAt('2026-03-01T08:00:10Z').now);
+    const typed = (extra: Record<string, unknown>) => signed({ alg: 'HS256' }, extra).sign(key);
+    expect(fresh.verify(await typed({ ver: 1.5 }))).toBeNull();
+    expect(fresh.verify(await typed({ ver: '1' }))).toBeNull();
+    expect(fresh.verify(await typed({ sub: 42 }))).toBeNull();
+    expect(fresh.verify(await new SignJWT({ sub: 'user-4' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bank-crm').setIssuedAt(at).sign(key))).toBeNull(); // no exp
+    expect(fresh.verify(await new SignJWT({ sub: 'user-4' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bank-crm').setExpirationTime(at + 60).sign(key))).toBeNull(); // no iat
+    expect(fresh.verify(await new SignJWT({ sub: 'user-4' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bank-crm').setIssuedAt(at + 120).setExpirationTime(at + 60).sign(key))).toBeNull(); // issued after it expires
+    expect(fresh.verify(await new SignJWT({ sub: 'user-4' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bank-crm').setIssuedAt(at).setExpirationTime(at + 60).sign(key))).toEqual({ sub: 'user-4', iat: at, exp: at + 60, ver: 0 });
   });
 });

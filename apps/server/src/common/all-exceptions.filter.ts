@@ -5,7 +5,7 @@ import { mapError } from './error-body.js';
 import { langFrom } from './i18n.js';
 import { AppError } from './app-error.js';
 import type { SpaFallback } from './spa-fallback.js';
-import { IdempotentReplay } from '../idempotency/idempotency.interceptor.js';
+import { IdempotentReplay } from '../idempotency/idempotency.guard.js';
 
 @Catch()
 export class AllExceptionsFilter implements ExceptionFilter {

@@ -3,6 +3,7 @@
  * ConfigError naming the variable. (That the built server then exits 2 with that line: tests/ops/config.test.ts.)
  */
 import { describe, expect, it } from '@jest/globals';
+import { availableParallelism } from 'node:os';
 import { ConfigError, loadConfig } from './config.js';
 
 // An external database, so loadConfig never generates secrets on disk.
@@ -94,6 +95,10 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     ['CRM_BANK_COMPLAINT_SLA', '48 hours'],
     ['PG_RESTORE', '/usr/bin/pg_restore'],
     ['PSQL', '/usr/bin/psql'],
+    ['CRM_WORKERS', '0'],
+    ['CRM_WORKERS', '65'],
+    ['CRM_WORKERS', 'auto'],
+    ['CRM_WORKERS', '2.5'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     const err = refusal({ [name]: value });
     expect(err.variable).toBe(name);
@@ -104,5 +109,11 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     const err = refusal({ CRM_SECRET: 'short-secret-value' });
     expect(err.variable).toBe('CRM_SECRET');
     expect(err.message).not.toContain('short-secret-value');
+  });
+
+  it('runs one HTTP process per core by default, at most four; CRM_WORKERS=1 is a single process', () => {
+    expect(load({}).workers).toBe(Math.min(availableParallelism(), 4));
+    expect(load({ CRM_WORKERS: '1' }).workers).toBe(1);
+    expect(load({ CRM_WORKERS: ' 8 ' }).workers).toBe(8);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
 import { oidcConfig, type OidcConfig } from './oidc-config.js';
@@ -28,6 +29,8 @@ export interface AppConfig {
   tokenTtlSeconds: number;
   maxFileBytes: number;
   jobWorkers: boolean;
+  /** HTTP server processes (CRM_WORKERS): 1 = this process serves; more = a primary supervising that many node:cluster workers. */
+  workers: number;
   /** How long SIGTERM waits for in-flight requests and jobs before closing anyway (CRM_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
   /** Housekeeping: default time-to-live in days per retention target (null = keep forever), pass interval and batch size. */
@@ -98,6 +101,10 @@ export class ConfigError extends Error {
 }
 
 export type Env = Record<string, string | undefined>;
+
+/** CRM_WORKERS defaults to one process per core, at most this many (each holds its own database pool). */
+const MAX_DEFAULT_WORKERS = 4;
+const MAX_WORKERS = 64;
 
 export function intVar(env: Env, name: string, def: number, min: number, max: number): number {
   const raw = env[name];
@@ -198,6 +205,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const tokenTtlSeconds = intVar(env, 'CRM_TOKEN_TTL', 1800, 5, 86400);
   const maxFileMb = intVar(env, 'CRM_MAX_FILE_MB', 20, 1, 1024);
   const jobWorkers = boolVar(env, 'CRM_JOB_WORKERS', true);
+  const workers = intVar(env, 'CRM_WORKERS', Math.min(availableParallelism(), MAX_DEFAULT_WORKERS), 1, MAX_WORKERS);
   const shutdownTimeoutMs = intVar(env, 'CRM_SHUTDOWN_TIMEOUT_MS', 20000, 0, 600000);
   const retention = {
     processInstances: daysVar(env, 'CRM_RETENTION_PROCESS_DAYS', 1825),
@@ -259,6 +267,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     tokenTtlSeconds,
     maxFileBytes: maxFileMb * 1024 * 1024,
     jobWorkers,
+    workers,
     shutdownTimeoutMs,
     retention,
     feelBudget,

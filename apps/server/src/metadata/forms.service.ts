@@ -4,19 +4,20 @@
  * browser loads (no runtime `new Function`, so a strict CSP holds). Submissions validate with the
  * compiled validator of the version, cached per `key@version`.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import {
   compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
   type FieldDef, type FormDefinition, type Lang, type ProcessResult,
 } from '@crm/form-engine';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
+import { QueryCount } from '../database/query-count.js';
+import { NotifiedCache } from '../database/notified-cache.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from './metadata.service.js';
 import './metadata.messages.js';
-import { QueryCount } from '../database/query-count.js';
-import { InFlight } from '../common/in-flight.js';
 
 export interface PublishedForm {
   key: string;
@@ -40,16 +41,17 @@ interface VersionRow {
 @Injectable()
 export class FormsService {
   private readonly published = new Map<string, PublishedForm>();
-  /** Latest published version per form, re-read at most every 500 ms (other processes may publish). */
-  private readonly latest = new Map<string, { at: number; version: number }>();
-  /** The latest-version checks running now: concurrent submissions of a form join one. */
-  private readonly latestChecks = new InFlight<string, number>();
+  /** Latest published version per form: until any process publishes (change feed), else re-read every 500 ms. */
+  private readonly latest: NotifiedCache<number>;
 
   constructor(
     private readonly db: Db,
     private readonly meta: MetadataService,
     private readonly audit: AuditService,
-  ) {}
+    @Optional() private readonly feed?: ChangeFeed,
+  ) {
+    this.latest = new NotifiedCache(feed, 'forms', { fallbackMs: 500, liveMs: 60_000, maxEntries: 10_000 });
+  }
 
   private async check(def: FormDefinition, lang: Lang): Promise<void> {
     const o = await this.meta.object(def.object);
@@ -126,7 +128,7 @@ export class FormsService {
       await c.query('UPDATE crm.forms SET latest_version = $2, updated_at = now() WHERE key = $1', [key, version]);
       await this.audit.record({ action: 'meta.form.publish', object: 'form', recordId: key, data: { version } });
       this.latest.delete(key);
-      this.latestChecks.forget(key);
+      this.feed?.changed('forms');
       return { version };
     });
   }
@@ -134,20 +136,12 @@ export class FormsService {
   async version(key: string, version: number | 'latest'): Promise<PublishedForm> {
     let v = version;
     if (v === 'latest') {
-      const hit = this.latest.get(key);
-      if (hit && Date.now() - hit.at < 500) v = hit.version;
-      else {
-        const check = (current: () => boolean) => QueryCount.cacheRefill(async () => {
-          const at = Date.now();
-          const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
-          if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
-          if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
-          if (current()) this.latest.set(key, { at, version: row.latest_version });
-          return row.latest_version;
-        });
-        // A check inside a transaction runs on its connection: not shared (its failure is its own).
-        v = await (this.db.inTransaction() ? check(() => true) : this.latestChecks.run(key, check));
-      }
+      v = await this.latest.get(key, async () => {
+        const row = await this.db.one<{ latest_version: number }>('SELECT latest_version FROM crm.forms WHERE key = $1', [key]);
+        if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
+        if (row.latest_version === 0) throw new AppError(404, 'meta.form_not_published', { form: key });
+        return row.latest_version;
+      });
     }
     const cacheKey = `${key}@${v}`;
     const hit = this.published.get(cacheKey);

@@ -1,13 +1,15 @@
 /**
  * Objects and fields. Each object is a table in crm_data, each field a typed column; the metadata
  * row and its DDL commit in one transaction. Every change bumps `meta_version`; each process caches
- * the metadata and re-reads it when the version moves (checked at most every 500 ms), so running
- * servers pick changes up without a restart.
+ * the metadata and re-reads it when the version moves, so running servers pick changes up without a
+ * restart: at once when the change feed announces a new version (any process's commit), and checked at
+ * most every 500 ms while that feed is down.
  */
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { columnType, conversionUsing, hashColumn, isEncrypted, quoteIdent, referencesOf, tableOf } from './field-types.js';
@@ -20,6 +22,8 @@ import { QueryCount } from '../database/query-count.js';
 import { InFlight } from '../common/in-flight.js';
 
 const FRESH_MS = 500;
+/** With the change feed up the version is re-read only when announced; this bounds a lost notification. */
+const FRESH_LIVE_MS = 60_000;
 
 /**
  * A transaction that changes metadata (templates install many changes in one) keeps its own
@@ -88,7 +92,13 @@ export class MetadataService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-  ) {}
+    @Optional() private readonly feed?: ChangeFeed,
+  ) {
+    feed?.on('meta', () => {
+      this.checkedAt = 0;
+      this.refresh.forget();
+    });
+  }
 
   // ---------- reading (cached) ----------
 
@@ -99,17 +109,19 @@ export class MetadataService {
       scoped.snapshot ??= await this.load(-(++txSnapshotSeq), uow.client);
       return scoped.snapshot;
     }
-    if (this.snapshot && Date.now() - this.checkedAt < FRESH_MS) return this.snapshot;
+    if (this.snapshot && Date.now() - this.checkedAt < (this.feed?.live ? FRESH_LIVE_MS : FRESH_MS)) return this.snapshot;
     return this.refresh.run('meta', (current) => QueryCount.cacheRefill(async () => {
       const now = Date.now();
+      const announced = this.feed?.generation('meta');
       // The process-wide cache only ever holds committed metadata: read on the pool, never through a transaction.
       const { rows: [row] } = await this.db.pool.query<{ value: number }>(`SELECT value FROM crm.settings WHERE key = 'meta_version'`);
       const version = Number(row?.value ?? 0);
       const snapshot = this.snapshot && this.snapshot.version === version ? this.snapshot : await this.load(version);
-      // A change made meanwhile by this process (invalidate) wins over what this check saw.
+      // A change made meanwhile by this process (invalidate) wins over what this check saw; a version
+      // announced while the read was on its way may be newer than what it saw: check again next time.
       if (current()) {
         this.snapshot = snapshot;
-        this.checkedAt = now;
+        if (this.feed?.generation('meta') === announced) this.checkedAt = now;
       }
       return snapshot;
     }));
@@ -120,6 +132,7 @@ export class MetadataService {
     this.snapshot = null;
     this.checkedAt = 0;
     this.refresh.forget();
+    this.feed?.changed('meta');
   }
 
   /**

@@ -5,22 +5,28 @@ import { parseInput } from '../common/validation.js';
 import { TasksService } from './tasks.service.js';
 import { CompleteBody, TaskQuery } from '@crm/shared';
 
+/**
+ * Answers that carry process variables pass the variables view (the reader's field rights); the
+ * completion answer carries none (ids and the next tasks), so that hot route runs without it.
+ */
 @Controller('api/tasks')
-@UseInterceptors(VariablesViewInterceptor)
 export class TasksController {
   constructor(private readonly tasks: TasksService) {}
 
+  @UseInterceptors(VariablesViewInterceptor)
   @Get()
   list(@CurrentUser() p: Principal, @Query() q: unknown) {
     const { scope, limit } = parseInput(TaskQuery, q);
     return this.tasks.list(p, scope, limit);
   }
 
+  @UseInterceptors(VariablesViewInterceptor)
   @Get(':id')
   get(@CurrentUser() p: Principal, @Param('id') id: string) {
     return this.tasks.get(p, id);
   }
 
+  @UseInterceptors(VariablesViewInterceptor)
   @Post(':id/claim')
   @HttpCode(200)
   claim(@CurrentUser() p: Principal, @Param('id') id: string) {

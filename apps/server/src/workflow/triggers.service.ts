@@ -11,6 +11,8 @@ import { amountsToFeel } from '@crm/form-engine';
 import { namesRead } from '@crm/workflow-engine';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
+import { NotifiedCache } from '../database/notified-cache.js';
 import { AppError } from '../common/app-error.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { RequestContext } from '../common/request-context.js';
@@ -20,7 +22,6 @@ import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime } from './runtime.service.js';
 import type { TriggerInput } from '@crm/shared';
-import { QueryCount } from '../database/query-count.js';
 
 
 interface TriggerRow {
@@ -57,8 +58,8 @@ function triggerMatches(t: TriggerRow, e: DomainEvent): boolean {
 
 @Injectable()
 export class TriggersService implements OnModuleInit {
-  // A holder object, so the cache is shared (and invalidated) even through a derived instance.
-  private readonly memo: { cache?: { at: number; rows: TriggerRow[] } } = {};
+  // One object, so the cache is shared (and invalidated) even through a derived instance.
+  private readonly memo: NotifiedCache<TriggerRow[]>;
 
   constructor(
     private readonly db: Db,
@@ -68,7 +69,10 @@ export class TriggersService implements OnModuleInit {
     private readonly audit: AuditService,
     private readonly meta: MetadataService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    private readonly feed: ChangeFeed,
+  ) {
+    this.memo = new NotifiedCache(feed, 'wf_triggers', { fallbackMs: CACHE_MS, liveMs: 60_000, maxEntries: 1 });
+  }
 
   onModuleInit(): void {
     this.events.subscribe(
@@ -92,7 +96,7 @@ export class TriggersService implements OnModuleInit {
         [t.processKey, 'formKey' in t ? 'form' : 'record', 'object' in t ? t.object : null, 'formKey' in t ? t.formKey : null, t.on, t.condition ?? null, p.id],
       );
       await this.audit.record({ action: 'workflow.trigger_create', object: 'process_trigger', recordId: rows[0]!.id, data: { processKey: t.processKey, on: t.on } });
-      this.memo.cache = undefined;
+      this.feed.changed('wf_triggers');
       return dto(rows[0]!);
     });
   }
@@ -109,15 +113,11 @@ export class TriggersService implements OnModuleInit {
       if (!rowCount) throw new AppError(404, 'workflow.trigger_not_found');
       await this.audit.record({ action: 'workflow.trigger_delete', object: 'process_trigger', recordId: id, actorId: p.id });
     });
-    this.memo.cache = undefined;
+    this.feed.changed('wf_triggers');
   }
 
   private async triggers(client: Pick<PoolClient, 'query'>): Promise<TriggerRow[]> {
-    const hit = this.memo.cache;
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.rows;
-    const { rows } = await QueryCount.cacheRefill(() => client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500'));
-    this.memo.cache = { at: Date.now(), rows };
-    return rows;
+    return this.memo.get('all', async () => (await client.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500')).rows);
   }
 
   /** Runs inside the writer's transaction: a failure to start rolls the write back with it. */

@@ -1,10 +1,11 @@
 /**
  * Who may do what in the workflow module: platform rights of the caller's roles and the org units a
- * user belongs to (the unit and its ancestors, by id and code), both cached briefly.
+ * user belongs to (the unit and its ancestors, by id and code), both cached until a change is notified.
  */
 import { Injectable } from '@nestjs/common';
 import { Db } from '../database/db.js';
-import { QueryCount } from '../database/query-count.js';
+import { ChangeFeed } from '../database/change-feed.js';
+import { NotifiedCache } from '../database/notified-cache.js';
 import type { Principal } from '../auth/principal.js';
 import type { PlatformRight } from '../access/platform-rights.js';
 import { AccessService } from '../access/access.service.js';
@@ -21,12 +22,15 @@ export interface TaskAccessRow {
 
 @Injectable()
 export class WorkflowAccess {
-  private readonly units = new Map<string, { at: number; value: string[] }>();
+  private readonly units: NotifiedCache<string[]>;
 
   constructor(
     private readonly db: Db,
     private readonly access: AccessService,
-  ) {}
+    feed: ChangeFeed,
+  ) {
+    this.units = new NotifiedCache(feed, 'org_units', { fallbackMs: TTL_MS, liveMs: 60_000, maxEntries: 10_000 });
+  }
 
   rightsOf(p: Principal): Promise<Set<string>> {
     return this.access.platformRights(p.roles);
@@ -43,16 +47,15 @@ export class WorkflowAccess {
 
   /** Ids and codes of the caller's org unit and every unit above it: a candidate unit matches any of them. */
   async unitKeysOf(p: Principal): Promise<string[]> {
-    if (!p.orgUnitId) return [];
-    const hit = this.units.get(p.orgUnitId);
-    if (hit && Date.now() - hit.at < TTL_MS) return hit.value;
-    const rows = await QueryCount.cacheRefill(() => this.db.query<{ id: string; code: string | null }>(
-      `SELECT u.id::text AS id, u.code FROM crm.org_units me JOIN crm.org_units u ON u.id = ANY(me.path) WHERE me.id = $1`,
-      [p.orgUnitId],
-    ));
-    const value = rows.flatMap((r) => (r.code ? [r.id, r.code] : [r.id]));
-    this.units.set(p.orgUnitId, { at: Date.now(), value });
-    return value;
+    const unit = p.orgUnitId;
+    if (!unit) return [];
+    return this.units.get(unit, async () => {
+      const rows = await this.db.query<{ id: string; code: string | null }>(
+        `SELECT u.id::text AS id, u.code FROM crm.org_units me JOIN crm.org_units u ON u.id = ANY(me.path) WHERE me.id = $1`,
+        [unit],
+      );
+      return rows.flatMap((r) => (r.code ? [r.id, r.code] : [r.id]));
+    });
   }
 
   isMe(p: Principal, user: string | null | undefined): boolean {

@@ -2,12 +2,13 @@
  * `Idempotency-Key` on every POST: a repeat of a request with the same key and body answers what the
  * first answered and changes nothing; the same key with another body is 422; a repeat while the first
  * is still running is 409. Keys are per caller (a user or API key's account). Only answers below 400
- * are kept: after an error the client may retry with the same key. Runs after authentication (the
- * caller is known); the answer is stored by the onSend hook once it is final (installIdempotency).
+ * are kept: after an error the client may retry with the same key. A global guard registered after
+ * the AuthGuard (the caller is known), not an interceptor: an interceptor wraps every route's answer
+ * in rxjs even when no key is sent, which profiling showed as ~6 % of the hot routes' CPU. The answer
+ * is stored by the onSend hook once it is final (installIdempotency).
  */
-import { Injectable, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { from, switchMap, type Observable } from 'rxjs';
 import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { RequestContext } from '../common/request-context.js';
@@ -40,26 +41,22 @@ const RESERVED = Symbol('idempotency');
 type WithReservation = FastifyRequest & { [RESERVED]?: Reserved };
 
 @Injectable()
-export class IdempotencyInterceptor implements NestInterceptor {
+export class IdempotencyGuard implements CanActivate {
   constructor(private readonly store: IdempotencyStore) {}
 
-  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+  async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const req = ctx.switchToHttp().getRequest<WithReservation>();
     const raw = req.headers['idempotency-key'];
-    if (req.method !== 'POST' || raw === undefined) return next.handle();
+    if (req.method !== 'POST' || raw === undefined) return true;
     if (typeof raw !== 'string' || !KEY.test(raw)) throw new AppError(400, 'idempotency.bad_key');
     const principal = RequestContext.current()?.principal;
-    if (!principal) return next.handle(); // public routes (sign-in) are not made idempotent
-    const fingerprint = fingerprintOf(req.method, req.url, req.body);
-    return from(this.store.begin(principal.id, raw, fingerprint)).pipe(
-      switchMap((state) => {
-        if (state.kind === 'mismatch') throw new AppError(422, 'idempotency.key_reused');
-        if (state.kind === 'in_progress') throw new AppError(409, 'idempotency.in_progress', {}, undefined, { 'retry-after': '1' });
-        if (state.kind === 'replay') throw new IdempotentReplay(state.statusCode, state.contentType, state.body);
-        req[RESERVED] = { principalId: principal.id, key: raw };
-        return next.handle();
-      }),
-    );
+    if (!principal) return true; // public routes (sign-in) are not made idempotent
+    const state = await this.store.begin(principal.id, raw, fingerprintOf(req.method, req.url, req.body));
+    if (state.kind === 'mismatch') throw new AppError(422, 'idempotency.key_reused');
+    if (state.kind === 'in_progress') throw new AppError(409, 'idempotency.in_progress', {}, undefined, { 'retry-after': '1' });
+    if (state.kind === 'replay') throw new IdempotentReplay(state.statusCode, state.contentType, state.body);
+    req[RESERVED] = { principalId: principal.id, key: raw };
+    return true;
   }
 }
 
