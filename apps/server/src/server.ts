@@ -17,7 +17,7 @@ import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { startEmbeddedFor } from './database/embedded-start.js';
 import { createDataSource, initialiseDatabase, poolOf } from './database/data-source.js';
 import { runPackMigrations } from './packs/pack-migrations.js';
-import { solutionPacks } from './packs/pack-registry.js';
+import { solutionPacks, useFolderPacks } from './packs/pack-registry.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { SpaFallback } from './common/spa-fallback.js';
@@ -64,6 +64,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
   let app: NestFastifyApplication | undefined;
   configureFeelBudget(config.feelBudget);
   try {
+    useFolderPacks(config.packDirs);
     let url = config.databaseUrl;
     if (!url) {
       embedded = await (opts.embedded ?? startEmbeddedFor(config, logger, print));

@@ -34,8 +34,13 @@ import { TriggersService } from '../workflow/triggers.service.js';
 import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
 import { loadTemplate, type LoadedTemplate } from './template-loader.js';
-import { templateKeys } from '../packs/pack-registry.js';
+import { packByKey, templateKeys } from '../packs/pack-registry.js';
+import { PackMigrationFailed, runPendingPackMigrations } from '../packs/pack-migrations.js';
 import { advisoryXactLock } from '../database/advisory-locks.js';
+import { listConflicts, loadBaseline, replaceConflicts, saveBaseline, type PackConflict } from './pack-parts.store.js';
+import { isDowngrade, refuseDowngrade } from './pack-version.js';
+import { fingerprint } from './three-way.js';
+import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
 import type { TemplateBundle, TemplateRole } from './template.types.js';
@@ -56,6 +61,14 @@ export interface InstallResult {
   changes: string[];
   /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
   roleDifferences: RoleDifference[];
+  /** Pack migration steps run by this install (those not run before). */
+  migrations: string[];
+  /** Parts the bank changed and the pack did not: kept as the bank has them. */
+  kept: string[];
+  /** Parts changed on both sides (or with no record of what the pack installed): kept as the bank has them. */
+  conflicts: PackConflict[];
+  /** Parts the pack installed before and the bank deleted: not re-created. */
+  skipped: string[];
 }
 
 /** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */
@@ -78,6 +91,16 @@ function normalField(f: FieldDef): Record<string, unknown> {
 }
 
 const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent']);
+
+/** A seed record's value as comparable text: amounts as normalised decimals ("1.50" = "1.5"), never doubles. */
+function canonicalValue(f: FieldDef | undefined, v: unknown): unknown {
+  if (v === null || v === undefined) return null;
+  if (f && NUMERIC.has(f.type)) {
+    const d = feelNumber(v);
+    return d === null ? String(v) : new FeelDecimal(d).toString();
+  }
+  return typeof v === 'object' ? v : String(v);
+}
 
 function sameValue(f: FieldDef | undefined, a: unknown, b: unknown): boolean {
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
@@ -126,8 +149,16 @@ export class TemplatesService {
       const state = await this.state(key);
       const { bundle } = loadTemplate(key);
       if (!state || state.version === bundle.version) continue;
+      if (isDowngrade(state.version, bundle.version)) {
+        // An older process in a rolling upgrade: it keeps working with the newer pack, never downgrades it.
+        this.logger.warn({ template: key, installed: state.version, bundled: bundle.version }, 'installed pack is newer than this release: not downgraded');
+        continue;
+      }
       const res = await this.install(key, null, 'zh-CN');
-      lines.push(`Upgraded the ${key} template from v${state.version} to v${res.version} (${res.changes.length} parts).`);
+      lines.push(
+        `Upgraded the ${key} template from v${state.version} to v${res.version} (${res.changes.length} parts; kept the bank's changes to ${res.kept.length + res.conflicts.length}, ` +
+          `${res.conflicts.length} of them changed on both sides; ${res.skipped.length} deleted by the bank not re-created).`,
+      );
     }
     return lines;
   }
@@ -151,6 +182,12 @@ export class TemplatesService {
     };
   }
 
+  /** The parts the latest install of the pack left as the bank has them (changed on both sides, or deleted by the bank). */
+  async conflicts(key: string): Promise<{ key: string; installed: { version: string; installedAt: string } | null; items: PackConflict[] }> {
+    loadTemplate(key); // 404 for a pack not in this build
+    return { key, installed: await this.state(key), items: await listConflicts(this.db.pool, key) };
+  }
+
   async state(key: string, q: Pick<PoolClient, 'query'> = this.db.pool): Promise<{ version: string; installedAt: string } | null> {
     const { rows } = await q.query<{ value: { version: string; installedAt: string } }>('SELECT value FROM crm.settings WHERE key = $1', [`template:${key}`]);
     return rows[0]?.value ?? null;
@@ -165,6 +202,12 @@ export class TemplatesService {
     const loaded = loadTemplate(key, this.config.packParameters);
     try {
       return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang, opts.setUpRoles === true && p === null)));
+    } catch (err) {
+      if (err instanceof PackMigrationFailed) {
+        const cause = err.cause instanceof Error ? err.cause.message.split('\n')[0] : String(err.cause);
+        this.logger.error({ template: key, step: err.params.step, cause }, 'pack migration failed: the install was rolled back');
+      }
+      throw err;
     } finally {
       this.meta.invalidate();
       this.access.clearCache();
@@ -205,34 +248,50 @@ export class TemplatesService {
 
   private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
     await advisoryXactLock(c, 'template.install');
+    const state = await this.state(bundle.key, c);
+    refuseDowngrade(bundle.key, state?.version ?? null, bundle.version);
+    // A pack version's own migrations run with the upgrade, in its transaction (each step once).
+    const pack = packByKey(bundle.key);
+    const migrated = pack ? await runPendingPackMigrations(c, pack) : [];
+    const ledger = new UpgradeLedger(await loadBaseline(c, bundle.key), bundle.version, state === null);
     const changes: string[] = [];
+    const kept: string[] = [];
+    const judge = (part: string, current: unknown, want: unknown, deleted = false): boolean => {
+      const { apply, decision } = ledger.judge(part, current, want, deleted);
+      if (decision === 'keep_bank') kept.push(part);
+      return apply;
+    };
     const who = p ?? SYSTEM_PRINCIPAL;
 
     // ---- objects and fields (in bundle order: relation targets come first)
     for (const o of bundle.objects) {
       const existing = (await this.meta.current()).objects.get(o.key);
+      const want = { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null };
+      const have = existing ? { label: existing.label, description: existing.description, app: existing.app, icon: existing.icon, titleField: existing.titleField } : null;
       if (!existing) {
+        // A pack object the bank deleted stays deleted, and so do its fields.
+        if (!judge(`object:${o.key}`, null, want)) continue;
         await this.meta.createObject({ key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields }, lang, c);
+        for (const f of o.fields) judge(`field:${o.key}.${f.key}`, null, normalField(f));
         changes.push(`object ${o.key}`);
         continue;
       }
-      const want = { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null };
-      const have = { label: existing.label, description: existing.description, app: existing.app, icon: existing.icon, titleField: existing.titleField };
-      if (stable(want) !== stable(have)) {
+      if (judge(`object:${o.key}`, have, want)) {
         await this.meta.updateObject(o.key, want, c);
         changes.push(`object ${o.key} (updated)`);
       }
       for (const f of o.fields) {
         const cur = existing.byKey.get(f.key);
+        // Sensitivity is a security classification: a pack may raise it, never lower what is set.
+        const a = normalField({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur?.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
+        const deleted = !cur && existing.deletedFields.some((d) => d.key === f.key);
+        if (!judge(`field:${o.key}.${f.key}`, cur ? normalField(cur) : null, a, deleted)) continue;
         if (!cur) {
           await this.meta.addField(o.key, f, lang, c);
           changes.push(`field ${o.key}.${f.key}`);
           continue;
         }
-        // Sensitivity is a security classification: a pack may raise it, never lower what is set.
-        const a = normalField({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
         const b = normalField(cur);
-        if (stable(a) === stable(b)) continue;
         const patch: Record<string, unknown> = { ...a };
         delete patch.key;
         for (const k of Object.keys(b)) if (!(k in a)) patch[k] = null;
@@ -250,19 +309,18 @@ export class TemplatesService {
       } catch (err) {
         if (!(err instanceof AppError) || err.status !== 404) throw err;
       }
+      const { latestVersion, updatedAt: _u, ...have } = draft ?? {};
+      const apply = judge(`form:${f.key}`, draft ? have : null, want);
       let publish = false;
-      if (!draft) {
+      if (apply && !draft) {
         await this.forms.createDraft(want, lang, c);
         changes.push(`form ${f.key}`);
         publish = true;
-      } else {
-        const { latestVersion, updatedAt: _u, ...have } = draft;
-        if (stable(have) !== stable(want)) {
-          await this.forms.updateDraft(f.key, want, lang, c);
-          changes.push(`form ${f.key} (updated)`);
-          publish = true;
-        } else if (latestVersion === 0) publish = true;
-      }
+      } else if (apply) {
+        await this.forms.updateDraft(f.key, want, lang, c);
+        changes.push(`form ${f.key} (updated)`);
+        publish = true;
+      } else if (draft && latestVersion === 0 && stable(have) === stable(want)) publish = true;
       if (publish) {
         const { version } = await this.forms.publish(f.key, lang, p?.id ?? null, c);
         changes.push(`form ${f.key} published v${version}`);
@@ -288,28 +346,29 @@ export class TemplatesService {
     // ---- seed records, matched on their business key
     const records = this.service(RecordsService);
     for (const group of bundle.records) {
-      const o = await this.meta.object(group.object);
+      const o = (await this.meta.current()).objects.get(group.object);
+      if (!o) continue; // the bank deleted the pack's object: its seed records go with it
       for (const item of group.items) {
         const values: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(item)) if (o.byKey.has(k)) values[k] = v;
         const found = await records.query(group.object, { filter: { [group.key]: values[group.key] }, limit: 1 }, null);
         const cur = found.items[0];
+        const canon = (from: Record<string, unknown>) => Object.fromEntries(Object.keys(values).map((k) => [k, canonicalValue(o.byKey.get(k), from[k])]));
+        if (!judge(`record:${group.object}:${String(values[group.key])}`, cur ? canon(cur) : null, canon(values))) continue;
         if (!cur) {
           await records.create(group.object, values, null, { lang, client: c });
           changes.push(`${group.object} ${String(values[group.key])}`);
           continue;
         }
         const diff = Object.keys(values).filter((k) => !sameValue(o.byKey.get(k), values[k], cur[k]));
-        if (diff.length) {
-          const change: Record<string, unknown> = { version: cur.version };
-          for (const k of diff) change[k] = values[k];
-          await records.patch(group.object, String(cur.id), change, null, { lang, client: c });
-          changes.push(`${group.object} ${String(values[group.key])} (updated)`);
-        }
+        const change: Record<string, unknown> = { version: cur.version };
+        for (const k of diff) change[k] = values[k];
+        await records.patch(group.object, String(cur.id), change, null, { lang, client: c });
+        changes.push(`${group.object} ${String(values[group.key])} (updated)`);
       }
     }
 
-    // ---- decision tables and processes: a new version only when the file differs from the latest
+    // ---- decision tables and processes: a new version only when the pack's file differs from the latest
     const defs = this.service(DefinitionsService);
     for (const rel of bundle.decisions) {
       const xml = files.get(rel)!;
@@ -318,7 +377,7 @@ export class TemplatesService {
       const dkey = ids.length === 1 ? ids[0]! : model.id;
       // DefinitionsService has no read of a decision's XML: compare with the latest row directly.
       const { rows } = await c.query<{ xml: string }>('SELECT xml FROM crm.wf_decisions WHERE key = $1 ORDER BY version DESC LIMIT 1', [dkey]);
-      if (rows[0]?.xml === xml) continue;
+      if (!judge(`decision:${dkey}`, rows[0]?.xml ?? null, xml)) continue;
       const d = await defs.deployDecision(who, xml);
       changes.push(`decision ${d.key} v${d.version}`);
     }
@@ -330,33 +389,43 @@ export class TemplatesService {
       } catch (err) {
         if (!(err instanceof AppError) || err.status !== 404) throw err;
       }
-      if (current === xml) continue;
+      if (!judge(`process:${proc.key}`, current, xml)) continue;
       const d = await defs.deploy(who, { key: proc.key, bpmnXml: xml });
       changes.push(`process ${d.key} v${d.version}`);
     }
 
-    // ---- triggers
+    // ---- triggers (a trigger is there or not: one the bank removed is not added again)
     const triggers = this.service(TriggersService);
     const have = (await triggers.list()).items;
     for (const t of bundle.triggers) {
-      const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === (t.condition ?? null));
-      if (exists) continue;
+      const want = { processKey: t.processKey, object: t.object, on: t.on, condition: t.condition ?? null };
+      const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === want.condition);
+      if (!judge(`trigger:${t.object}.${t.on}:${t.processKey}:${fingerprint(want.condition).slice(0, 12)}`, exists ? want : null, want)) continue;
       await triggers.create(who, t);
       changes.push(`trigger ${t.object}.${t.on} → ${t.processKey}`);
     }
 
-    // ---- what is installed
-    const state = await this.state(bundle.key, c);
+    // ---- what is installed, and what the pack installed part by part
     if (!state || state.version !== bundle.version || changes.length) {
       await c.query(
         `INSERT INTO crm.settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
         [`template:${bundle.key}`, JSON.stringify({ version: bundle.version, installedAt: new Date().toISOString() })],
       );
     }
-    if (changes.length || roleDifferences.length) {
-      await this.audit.record({ action: 'template.install', object: 'template', recordId: bundle.key, data: { version: bundle.version, changes, roleDifferences } }, c);
-      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length, roleDifferences: roleDifferences.length }, 'template installed');
+    await saveBaseline(c, bundle.key, bundle.version, ledger.installed);
+    await replaceConflicts(c, bundle.key, ledger.conflicts);
+    const conflicts = ledger.conflicts.filter((x) => x.reason !== 'deleted_by_bank');
+    const skipped = ledger.conflicts.filter((x) => x.reason === 'deleted_by_bank').map((x) => x.part);
+    if (changes.length || roleDifferences.length || ledger.conflicts.length || migrated.length || state?.version !== bundle.version) {
+      await this.audit.record(
+        {
+          action: 'template.install', object: 'template', recordId: bundle.key,
+          data: { version: bundle.version, from: state?.version ?? null, changes, roleDifferences, migrations: migrated, kept, conflicts: conflicts.map((x) => ({ part: x.part, reason: x.reason })), skipped },
+        },
+        c,
+      );
+      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length, roleDifferences: roleDifferences.length, conflicts: conflicts.length, skipped: skipped.length }, 'template installed');
     }
-    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes, roleDifferences };
+    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes, roleDifferences, migrations: migrated, kept, conflicts, skipped };
   }
 }

@@ -1,0 +1,278 @@
+/**
+ * Pack upgrades keep the bank's own changes. A small declarative pack (a folder named by
+ * CRM_PACK_DIRS) is installed at v1; an analyst changes its parts through the public API; the folder
+ * is replaced by v2 and installed again. Per part: unchanged by the bank → the pack's new version;
+ * changed by the bank only → the bank's; changed on both sides → the bank's, reported as a conflict;
+ * deleted by the bank → not re-created, reported as skipped; added by the bank → untouched; new in the
+ * pack → added. Pack migrations run once, inside the upgrade's transaction: an upgrade that fails
+ * half-way leaves the database as it was. A downgrade is refused.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, type TestServer } from '../harness/server.js';
+import { as, client } from '../harness/http.js';
+import { withClient } from '../harness/db.js';
+import { chain } from './workflow-bpmn.js';
+
+type Client = ReturnType<typeof client>;
+const KEY = 'test-upgrade';
+
+let srv: TestServer;
+let packDir: string;
+let analyst: Client, rm: Client, admin: Client, auditor: Client;
+
+/** A user task process whose task name says which version drew it. */
+const review = (id: string, taskName: string) => chain(id, [`<bpmn:startEvent id="s"/>`, `<bpmn:userTask id="check" name="${taskName}" crm:candidateGroups="manager"/>`, `<bpmn:endEvent id="e"/>`]);
+
+interface Version {
+  version: string;
+  fields: Record<string, unknown>[];
+  extraObjects?: Record<string, unknown>[];
+  openFormItems: string[];
+  reviewTask: string;
+  notifyTask: string;
+  /** An extra process file, e.g. one that cannot be deployed (an upgrade failing half-way). */
+  brokenProcess?: boolean;
+  migrations: Record<string, string>;
+}
+
+const field = (key: string, label: string, type = 'text') => ({ key, label, type });
+const V1_FIELDS = [field('name', '名称'), field('note', '备注'), field('extra', '附加'), field('branch_code', '网点'), field('risk', '风险')];
+
+const V1: Version = {
+  version: '1.0.0',
+  fields: V1_FIELDS,
+  openFormItems: ['name'],
+  reviewTask: '复核 v1',
+  notifyTask: '通知 v1',
+  migrations: { '0001-ledger': 'CREATE TABLE crm.tu_ledger (id int PRIMARY KEY);' },
+};
+
+const V2: Version = {
+  version: '1.1.0',
+  fields: [field('name', '名称'), field('note', '备注'), field('extra', '附加信息'), field('branch_code', '所属网点'), field('risk', '风险等级'), field('opened_on', '开户日期', 'date')],
+  extraObjects: [{ key: 'tu_card', label: '银行卡', fields: [field('number', '卡号')] }],
+  openFormItems: ['name', 'branch_code'],
+  reviewTask: '复核 v2',
+  notifyTask: '通知 v2',
+  migrations: { ...V1.migrations, '0002-ledger-note': 'ALTER TABLE crm.tu_ledger ADD COLUMN note text;' },
+};
+
+/** Replaces the pack folder with this version of the pack. */
+function writePack(v: Version): void {
+  rmSync(packDir, { recursive: true, force: true });
+  mkdirSync(path.join(packDir, 'processes'), { recursive: true });
+  mkdirSync(path.join(packDir, 'migrations'));
+  const processes = [{ key: 'tu_review', file: 'processes/review.bpmn' }, { key: 'tu_notify', file: 'processes/notify.bpmn' }];
+  writeFileSync(path.join(packDir, 'processes/review.bpmn'), review('tu_review', v.reviewTask));
+  writeFileSync(path.join(packDir, 'processes/notify.bpmn'), review('tu_notify', v.notifyTask));
+  if (v.brokenProcess) {
+    processes.push({ key: 'tu_broken', file: 'processes/broken.bpmn' });
+    writeFileSync(path.join(packDir, 'processes/broken.bpmn'), '<bpmn:definitions>not a process');
+  }
+  for (const [id, sql] of Object.entries(v.migrations)) writeFileSync(path.join(packDir, 'migrations', `${id}.sql`), sql);
+  const bundle = {
+    key: KEY,
+    version: v.version,
+    name: { 'zh-CN': '升级测试包', en: 'Upgrade test pack' },
+    objects: [{ key: 'tu_account', label: { 'zh-CN': '账户', en: 'Account' }, titleField: 'name', fields: v.fields }, ...(v.extraObjects ?? [])],
+    forms: [
+      { key: 'tu_account_form', object: 'tu_account', title: '账户', layout: [{ type: 'section', title: '基本', items: [{ field: 'name' }, { field: 'note' }] }] },
+      { key: 'tu_open_form', object: 'tu_account', title: '开户', layout: [{ type: 'section', title: '开户', items: v.openFormItems.map((f) => ({ field: f })) }] },
+    ],
+    roles: [],
+    records: [],
+    decisions: [],
+    processes,
+    triggers: [],
+  };
+  writeFileSync(path.join(packDir, 'template.json'), JSON.stringify(bundle, null, 1));
+}
+
+const db = <T>(fn: (c: import('pg').Client) => Promise<T>) => withClient(srv.dbUrl, fn);
+const packSteps = () => db(async (c) => (await c.query('SELECT id FROM crm.pack_migrations WHERE pack = $1 ORDER BY id', [KEY])).rows.map((r) => r.id));
+const table = (name: string) => db(async (c) => (await c.query('SELECT to_regclass($1)::text AS t', [`crm.${name}`])).rows[0].t as string | null);
+const labels = async () => Object.fromEntries(((await analyst.get('/api/meta/objects/tu_account')).body.fields as { key: string; label: string }[]).map((f) => [f.key, f.label]));
+const xmlOf = async (key: string) => (await analyst.get(`/api/process-definitions/${key}/xml`)).body as string;
+/** Everything an upgrade could change, as stored. */
+const snapshot = () =>
+  db(async (c) => ({
+    fields: (await c.query(`SELECT object_key, key, label, deleted_at IS NOT NULL AS deleted FROM crm.fields WHERE object_key LIKE 'tu\\_%' ORDER BY 1, 2`)).rows,
+    objects: (await c.query(`SELECT key FROM crm.objects WHERE key LIKE 'tu\\_%' ORDER BY 1`)).rows,
+    forms: (await c.query(`SELECT key, draft, latest_version FROM crm.forms WHERE key LIKE 'tu\\_%' ORDER BY 1`)).rows,
+    processes: (await c.query(`SELECT key, version FROM crm.wf_definitions WHERE key LIKE 'tu\\_%' ORDER BY 1, 2`)).rows,
+    parts: (await c.query('SELECT part, fingerprint, pack_version FROM crm.pack_parts WHERE pack = $1 ORDER BY 1', [KEY])).rows,
+    conflicts: (await c.query('SELECT part, reason FROM crm.pack_conflicts WHERE pack = $1 ORDER BY 1', [KEY])).rows,
+    state: (await c.query(`SELECT value FROM crm.settings WHERE key = $1`, [`template:${KEY}`])).rows,
+    steps: (await c.query('SELECT id FROM crm.pack_migrations WHERE pack = $1 ORDER BY id', [KEY])).rows,
+    audit: (await c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'template.install'`)).rows[0].n,
+    tables: (await c.query(`SELECT table_name FROM information_schema.tables WHERE table_schema IN ('crm', 'crm_data') AND table_name LIKE 'tu\\_%' ORDER BY 1`)).rows,
+    ledgerColumns: (await c.query(`SELECT column_name FROM information_schema.columns WHERE table_schema = 'crm' AND table_name = 'tu_ledger' ORDER BY 1`)).rows,
+  }));
+
+beforeAll(async () => {
+  packDir = path.join(mkdtempSync(path.join(tmpdir(), 'crm-pack-')), KEY);
+  writePack(V1);
+  srv = await startServer({ env: { CRM_PACK_DIRS: packDir } });
+  [analyst, rm, admin, auditor] = await Promise.all(['analyst', 'rm', 'admin', 'auditor'].map((u) => as(srv.baseUrl, u)));
+}, 90000);
+
+afterAll(async () => {
+  await srv?.stop();
+  if (packDir) rmSync(path.dirname(packDir), { recursive: true, force: true });
+});
+
+describe('upgrading a pack keeps the bank’s own changes', () => {
+  it('installs v1: the pack’s migration ran once at start-up, every part is recorded', async () => {
+    expect(await packSteps()).toEqual(['0001-ledger']);
+    const first = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(first.status).toBe(201);
+    expect(first.body).toMatchObject({ version: '1.0.0', changed: true, migrations: [], kept: [], conflicts: [], skipped: [] });
+    expect(first.body.changes).toEqual(expect.arrayContaining(['object tu_account', 'form tu_account_form', 'process tu_review v1', 'process tu_notify v1']));
+    const parts = (await snapshot()).parts.map((p: { part: string }) => p.part);
+    expect(parts).toEqual([
+      'field:tu_account.branch_code', 'field:tu_account.extra', 'field:tu_account.name', 'field:tu_account.note', 'field:tu_account.risk',
+      'form:tu_account_form', 'form:tu_open_form', 'object:tu_account', 'process:tu_notify', 'process:tu_review',
+    ]);
+    expect((await analyst.get(`/api/admin/packs/${KEY}/conflicts`)).body).toMatchObject({ key: KEY, installed: { version: '1.0.0' }, items: [] });
+  });
+
+  it('the analyst changes pack parts through the API', async () => {
+    expect((await analyst.patch('/api/meta/objects/tu_account/fields/note', { label: '本行备注' })).status).toBe(200);
+    expect((await analyst.patch('/api/meta/objects/tu_account/fields/risk', { label: '本行风险' })).status).toBe(200);
+    expect((await analyst.post('/api/meta/objects/tu_account/fields', { key: 'bank_own', label: '本行字段', type: 'text' })).status).toBe(201);
+    expect((await analyst.del('/api/meta/objects/tu_account/fields/extra')).status).toBeLessThan(300);
+    const layout = [{ type: 'section', title: '本行布局', items: [{ field: 'bank_own' }, { field: 'name' }] }];
+    expect((await analyst.put('/api/meta/forms/tu_account_form', { object: 'tu_account', title: '账户', layout })).status).toBe(200);
+    expect((await analyst.post('/api/meta/forms/tu_account_form/publish')).status).toBe(201);
+    expect((await analyst.post('/api/process-definitions', { key: 'tu_review', bpmnXml: review('tu_review', '本行复核') })).status).toBe(201);
+  });
+
+  it('is refused to anyone without the designer right', async () => {
+    writePack(V2);
+    for (const u of [rm, admin, auditor]) {
+      expect((await u.post(`/api/templates/${KEY}/install`)).status).toBe(403);
+      expect((await u.get(`/api/admin/packs/${KEY}/conflicts`)).status).toBe(403);
+    }
+    expect((await client(srv.baseUrl).get(`/api/admin/packs/${KEY}/conflicts`)).status).toBe(401);
+    expect((await analyst.get('/api/admin/packs/no-such-pack/conflicts')).body.error.code).toBe('template.not_found');
+    expect((await analyst.get('/api/templates')).body.items.find((t: { key: string }) => t.key === KEY).installed.version).toBe('1.0.0');
+  });
+
+  it('upgrades to v2 part by part, and says so in the answer', async () => {
+    const up = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(up.status).toBe(201);
+    expect(up.body.version).toBe('1.1.0');
+    expect(up.body.migrations).toEqual(['0002-ledger-note']);
+    expect(up.body.changes.sort()).toEqual([
+      'field tu_account.branch_code (updated)', 'field tu_account.opened_on', 'form tu_open_form (updated)', 'form tu_open_form published v2',
+      'object tu_card', 'process tu_notify v2',
+    ]);
+    expect(up.body.kept.sort()).toEqual(['field:tu_account.note', 'form:tu_account_form']);
+    expect(up.body.conflicts.map((c: { part: string; reason: string }) => [c.part, c.reason])).toEqual([
+      ['field:tu_account.risk', 'changed_on_both_sides'],
+      ['process:tu_review', 'changed_on_both_sides'],
+    ]);
+    expect(up.body.skipped).toEqual(['field:tu_account.extra']);
+  });
+
+  it('the API shows every case: pack’s, bank’s, conflicts kept as the bank’s, deleted not re-created, added untouched, new added', async () => {
+    expect(await labels()).toEqual({ name: '名称', note: '本行备注', branch_code: '所属网点', risk: '本行风险', bank_own: '本行字段', opened_on: '开户日期' });
+    expect((await analyst.get('/api/meta/objects/tu_card')).status).toBe(200);
+    const bankForm = (await analyst.get('/api/meta/forms/tu_account_form')).body;
+    expect(bankForm.layout[0].title).toBe('本行布局');
+    expect(bankForm.latestVersion).toBe(2); // the bank's publish; the upgrade published nothing
+    const openForm = (await analyst.get('/api/meta/forms/tu_open_form/versions/2')).body;
+    expect(openForm.layout[0].items).toEqual([{ field: 'name' }, { field: 'branch_code' }]);
+    expect(await xmlOf('tu_review')).toContain('本行复核');
+    expect(await xmlOf('tu_notify')).toContain('通知 v2');
+    expect((await analyst.get('/api/process-definitions')).body.find((d: { key: string }) => d.key === 'tu_review').version).toBe(2);
+    // The pack's migration for v2 ran inside the upgrade, once.
+    expect(await packSteps()).toEqual(['0001-ledger', '0002-ledger-note']);
+    expect((await snapshot()).ledgerColumns.map((r: { column_name: string }) => r.column_name)).toEqual(['id', 'note']);
+  });
+
+  it('lists the conflicts and skipped parts for the designer, and audits the upgrade', async () => {
+    const list = await analyst.get(`/api/admin/packs/${KEY}/conflicts`, { 'accept-language': 'en' });
+    expect(list.status).toBe(200);
+    expect(list.body.installed.version).toBe('1.1.0');
+    expect(list.body.items.map((c: { part: string; reason: string; packVersion: string }) => [c.part, c.reason, c.packVersion])).toEqual([
+      ['field:tu_account.extra', 'deleted_by_bank', '1.1.0'],
+      ['field:tu_account.risk', 'changed_on_both_sides', '1.1.0'],
+      ['process:tu_review', 'changed_on_both_sides', '1.1.0'],
+    ]);
+    const risk = list.body.items[1];
+    expect(new Set([risk.baseFingerprint, risk.bankFingerprint, risk.packFingerprint]).size).toBe(3);
+    const audit = await auditor.get('/api/audit?action=template.install');
+    expect(audit.status).toBe(200);
+    const entry = audit.body.items.find((e: { data: { version: string } }) => e.data?.version === '1.1.0');
+    expect(entry).toBeDefined();
+    expect(entry.data).toMatchObject({
+      from: '1.0.0', migrations: ['0002-ledger-note'], skipped: ['field:tu_account.extra'],
+      conflicts: [{ part: 'field:tu_account.risk', reason: 'changed_on_both_sides' }, { part: 'process:tu_review', reason: 'changed_on_both_sides' }],
+    });
+    expect(entry.data.kept.sort()).toEqual(['field:tu_account.note', 'form:tu_account_form']);
+  });
+
+  it('installing v2 again changes nothing and runs no migration twice; a conflict the analyst resolves drops out', async () => {
+    const before = await snapshot();
+    const again = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(again.body).toMatchObject({ changed: false, changes: [], migrations: [] });
+    expect(again.body.conflicts).toHaveLength(2);
+    const after = await snapshot();
+    expect({ ...after, audit: 0 }).toEqual({ ...before, audit: 0 });
+    // The analyst takes the pack's label: the part is in step again, and its conflict is gone.
+    expect((await analyst.patch('/api/meta/objects/tu_account/fields/risk', { label: '风险等级' })).status).toBe(200);
+    const resolved = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(resolved.body.conflicts.map((c: { part: string }) => c.part)).toEqual(['process:tu_review']);
+    expect((await analyst.get(`/api/admin/packs/${KEY}/conflicts`)).body.items.map((c: { part: string }) => c.part)).toEqual(['field:tu_account.extra', 'process:tu_review']);
+    expect(await packSteps()).toEqual(['0001-ledger', '0002-ledger-note']);
+  });
+});
+
+describe('a failed upgrade leaves the database as it was', () => {
+  it('a migration that throws: nothing of the upgrade remains, and the error names the step', async () => {
+    const before = await snapshot();
+    writePack({
+      ...V2, version: '1.2.0', fields: [...V2.fields, field('v3_only', '新字段')], reviewTask: '复核 v3', notifyTask: '通知 v3',
+      migrations: { ...V2.migrations, '0003-broken': `CREATE TABLE crm.tu_broken (x int); INSERT INTO crm.tu_broken VALUES (1); DO $$ BEGIN RAISE EXCEPTION 'tu step cannot go on'; END $$;` },
+    });
+    const r = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('template.migration_failed');
+    expect(r.body.error.message).toContain('0003-broken');
+    expect(JSON.stringify(r.body)).not.toContain('tu step cannot go on'); // the cause goes to the log only
+    const en = await analyst.post(`/api/templates/${KEY}/install`, undefined, { 'accept-language': 'en' });
+    expect(en.body.error.message).toBe('Migration step 0003-broken of the test-upgrade pack failed; the whole upgrade was rolled back and the database is as it was');
+    expect(await table('tu_broken')).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('a part that fails after the migration and other parts were applied: all of it rolls back', async () => {
+    const before = await snapshot();
+    writePack({
+      ...V2, version: '1.2.0', fields: [...V2.fields.map((f) => (f.key === 'branch_code' ? field('branch_code', '网点 v3') : f)), field('v3_only', '新字段')],
+      notifyTask: '通知 v3', brokenProcess: true,
+      migrations: { ...V2.migrations, '0003-half': 'CREATE TABLE crm.tu_half (x int); INSERT INTO crm.tu_half VALUES (1);' },
+    });
+    const r = await analyst.post(`/api/templates/${KEY}/install`);
+    expect([r.status, r.body.error.code]).toEqual([400, 'workflow.bpmn_parse_error']); // the last part of the bundle
+    expect(await table('tu_half')).toBeNull();
+    expect(await snapshot()).toEqual(before);
+    expect((await labels()).branch_code).toBe('所属网点');
+    expect(await xmlOf('tu_notify')).toContain('通知 v2');
+  });
+
+  it('refuses a downgrade with a clear error, changing nothing', async () => {
+    const before = await snapshot();
+    writePack(V1);
+    const r = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(r.status).toBe(409);
+    expect(r.body.error).toMatchObject({ code: 'template.downgrade', message: '不能降级解决方案包 test-upgrade：已安装 v1.1.0，此版本为 v1.0.0' });
+    const en = await analyst.post(`/api/templates/${KEY}/install`, undefined, { 'accept-language': 'en' });
+    expect(en.body.error.message).toBe('The test-upgrade pack cannot be downgraded: v1.1.0 is installed, this is v1.0.0');
+    expect(await snapshot()).toEqual(before);
+  });
+});
