@@ -8,10 +8,11 @@
  * half-way leaves the database as it was. A downgrade is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, type TestServer } from '../harness/server.js';
+import { freePort, runServerToExit, SERVER_MAIN, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
 import { as, client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { chain } from './workflow-bpmn.js';
@@ -273,6 +274,95 @@ describe('a failed upgrade leaves the database as it was', () => {
     expect(r.body.error).toMatchObject({ code: 'template.downgrade', message: '不能降级解决方案包 test-upgrade：已安装 v1.1.0，此版本为 v1.0.0' });
     const en = await analyst.post(`/api/templates/${KEY}/install`, undefined, { 'accept-language': 'en' });
     expect(en.body.error.message).toBe('The test-upgrade pack cannot be downgraded: v1.1.0 is installed, this is v1.0.0');
+    expect(await snapshot()).toEqual(before);
+  });
+});
+
+describe('an install made before installs kept fingerprints', () => {
+  const asLegacy = () => db((c) => c.query('DELETE FROM crm.pack_parts WHERE pack = $1', [KEY]));
+  const withLabel = (v: Version, version: string, label: string): Version => ({
+    ...v, version, fields: v.fields.map((f) => (f.key === 'branch_code' ? field('branch_code', label) : f)),
+  });
+  const reasons = (body: { conflicts: { part: string; reason: string }[]; skipped: string[] }) => ({
+    conflicts: body.conflicts.map((c) => `${c.part} ${c.reason}`).sort(), skipped: body.skipped,
+  });
+
+  it('compares with the baseline the pack ships for the installed version (made by the pack-baseline tool)', async () => {
+    writePack(V2);
+    const made = spawnSync(process.execPath, [path.join(path.dirname(SERVER_MAIN), 'cli/pack-baseline.js'), packDir], { encoding: 'utf8' });
+    expect(made.status).toBe(0);
+    const shipped = JSON.parse(made.stdout);
+    expect(shipped).toMatchObject({ pack: KEY, version: '1.1.0' });
+    expect(Object.keys(shipped.parts)).toContain('field:tu_account.branch_code');
+    await asLegacy();
+    writePack(withLabel(V2, '1.1.1', '网点 1.1.1'));
+    mkdirSync(path.join(packDir, 'baselines'));
+    writeFileSync(path.join(packDir, 'baselines/1.1.0.json'), made.stdout);
+    const r = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(r.status).toBe(201);
+    expect(r.body.changes).toEqual(['field tu_account.branch_code (updated)']);
+    expect(r.body.kept.sort()).toEqual(['field:tu_account.note', 'form:tu_account_form', 'process:tu_review']);
+    expect(reasons(r.body)).toEqual({ conflicts: [], skipped: ['field:tu_account.extra'] });
+    expect((await labels()).branch_code).toBe('网点 1.1.1');
+  });
+
+  it('without a shipped baseline, keeps every part that differs and reports it as no_baseline', async () => {
+    await asLegacy();
+    writePack(withLabel(V2, '1.1.2', '网点 1.1.2'));
+    const r = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(r.status).toBe(201);
+    expect(r.body.changes).toEqual([]);
+    expect(reasons(r.body)).toEqual({
+      conflicts: ['field:tu_account.branch_code no_baseline', 'field:tu_account.note no_baseline', 'form:tu_account_form no_baseline', 'process:tu_review no_baseline'],
+      skipped: ['field:tu_account.extra'],
+    });
+    expect((await labels()).branch_code).toBe('网点 1.1.1');
+    // Parts found as the pack has them are recorded, so the next upgrade knows them.
+    expect((await snapshot()).parts.map((p: { part: string }) => p.part)).toContain('field:tu_account.name');
+  });
+});
+
+describe('at start-up, a pack folder with a newer version is upgraded by the same rule', () => {
+  const V120 = (step: Record<string, string>): Version => ({
+    ...V2, version: '1.2.0', fields: [...V2.fields, field('started', '启动时新增')], notifyTask: '通知 v1.2.0', migrations: { ...V2.migrations, ...step },
+  });
+  const restart = async () => {
+    srv = await startServer({ dbUrl: srv.dbUrl, env: { CRM_PACK_DIRS: packDir } });
+    [analyst, rm, admin, auditor] = await Promise.all(['analyst', 'rm', 'admin', 'auditor'].map((u) => as(srv.baseUrl, u)));
+  };
+
+  it('refuses to start (exit 4) when the upgrade fails, leaving the database as it was', async () => {
+    await srv.stop({ keepDatabase: true });
+    const before = await snapshot();
+    writePack(V120({ '0003-broken': `CREATE TABLE crm.tu_start (x int); DO $$ BEGIN RAISE EXCEPTION 'no'; END $$;` }));
+    const { code, out } = await runServerToExit({
+      PORT: String(await freePort()), DATABASE_URL: srv.dbUrl, CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY, CRM_DATA_DIR: srv.dataDir,
+      CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', CRM_PACK_DIRS: packDir, LOG_LEVEL: 'warn',
+    });
+    expect(code).toBe(4);
+    expect(out).toContain('Startup refused: The upgrade of the test-upgrade pack from v1.1.2 to v1.2.0 failed and was rolled back: Migration step 0003-broken of the test-upgrade pack failed');
+    expect(out).not.toMatch(/\n\s+at /); // no stack trace
+    expect(await table('tu_start')).toBeNull();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('upgrades at start once the cause is gone: its new step runs inside the upgrade, once', async () => {
+    writePack(V120({ '0003-start': 'CREATE TABLE crm.tu_start (x int);' }));
+    await restart();
+    expect(srv.output()).toContain('Upgraded the test-upgrade template from v1.1.2 to v1.2.0');
+    expect(await packSteps()).toEqual(['0001-ledger', '0002-ledger-note', '0003-start']);
+    expect(await table('tu_start')).toBe('crm.tu_start');
+    expect((await labels()).started).toBe('启动时新增');
+    expect(await xmlOf('tu_notify')).toContain('通知 v1.2.0');
+    expect((await analyst.get('/api/templates')).body.items.find((t: { key: string }) => t.key === KEY).installed.version).toBe('1.2.0');
+  });
+
+  it('an older pack folder is not installed over a newer install at start (a process of an older release)', async () => {
+    await srv.stop({ keepDatabase: true });
+    const before = await snapshot();
+    writePack(V1);
+    await restart();
+    expect(srv.output()).toContain('installed pack is newer than this release: not downgraded');
     expect(await snapshot()).toEqual(before);
   });
 });

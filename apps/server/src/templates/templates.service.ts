@@ -11,11 +11,11 @@ import { ModuleRef } from '@nestjs/core';
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { parseDmn } from '@crm/workflow-engine';
 import type { FieldDef, FormDefinition, Lang } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
-import { registerMessages } from '../common/i18n.js';
+import { registerMessages, translate } from '../common/i18n.js';
+import { EXIT_MIGRATION_FAILED, StartupRefusal } from '../database/schema-check.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService } from '../access/access.service.js';
@@ -39,7 +39,8 @@ import { PackMigrationFailed, runPendingPackMigrations } from '../packs/pack-mig
 import { advisoryXactLock } from '../database/advisory-locks.js';
 import { listConflicts, loadBaseline, replaceConflicts, saveBaseline, type PackConflict } from './pack-parts.store.js';
 import { isDowngrade, refuseDowngrade } from './pack-version.js';
-import { fingerprint } from './three-way.js';
+import { shippedBaseline } from './pack-baselines.js';
+import { decisionKey, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
 import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
@@ -79,32 +80,9 @@ function mergedRole(r: TemplateRole, current: { permissions: Permission[] | null
   };
 }
 
-function normalField(f: FieldDef): Record<string, unknown> {
-  const out: Record<string, unknown> = { key: f.key, label: f.label, type: f.type };
-  if (f.required) out.required = true;
-  if (f.unique) out.unique = true;
-  if (f.options && Object.keys(f.options).length) out.options = f.options;
-  if (f.default !== undefined && f.default !== null) out.default = f.default;
-  if (f.sensitivity) out.sensitivity = f.sensitivity;
-  if (f.target) out.target = f.target;
-  return out;
-}
-
-const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent']);
-
-/** A seed record's value as comparable text: amounts as normalised decimals ("1.50" = "1.5"), never doubles. */
-function canonicalValue(f: FieldDef | undefined, v: unknown): unknown {
-  if (v === null || v === undefined) return null;
-  if (f && NUMERIC.has(f.type)) {
-    const d = feelNumber(v);
-    return d === null ? String(v) : new FeelDecimal(d).toString();
-  }
-  return typeof v === 'object' ? v : String(v);
-}
-
 function sameValue(f: FieldDef | undefined, a: unknown, b: unknown): boolean {
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
-  if (f && NUMERIC.has(f.type)) {
+  if (f && NUMERIC_TYPES.has(f.type)) {
     // "1.50" and "1.5" are the same amount; compared as decimals, never as doubles (which merge cents above 2^53).
     const x = feelNumber(a);
     const y = feelNumber(b);
@@ -154,7 +132,18 @@ export class TemplatesService {
         this.logger.warn({ template: key, installed: state.version, bundled: bundle.version }, 'installed pack is newer than this release: not downgraded');
         continue;
       }
-      const res = await this.install(key, null, 'zh-CN');
+      let res: InstallResult;
+      try {
+        res = await this.install(key, null, 'zh-CN');
+      } catch (err) {
+        // Like a failed platform migration: nothing of the upgrade remains, and the start is refused.
+        const reason = err instanceof AppError ? translate(err.code, 'en', err.params) : (err as Error).message.split('\n')[0];
+        throw new StartupRefusal(
+          `The upgrade of the ${key} pack from v${state.version} to v${bundle.version} failed and was rolled back: ${reason}. The database is as it was. ` +
+            'Fix the cause named here (the log has the details), or start the previous release again.',
+          EXIT_MIGRATION_FAILED,
+        );
+      }
       lines.push(
         `Upgraded the ${key} template from v${state.version} to v${res.version} (${res.changes.length} parts; kept the bank's changes to ${res.kept.length + res.conflicts.length}, ` +
           `${res.conflicts.length} of them changed on both sides; ${res.skipped.length} deleted by the bank not re-created).`,
@@ -253,7 +242,10 @@ export class TemplatesService {
     // A pack version's own migrations run with the upgrade, in its transaction (each step once).
     const pack = packByKey(bundle.key);
     const migrated = pack ? await runPendingPackMigrations(c, pack) : [];
-    const ledger = new UpgradeLedger(await loadBaseline(c, bundle.key), bundle.version, state === null);
+    let baseline = await loadBaseline(c, bundle.key);
+    // Installed before installs kept fingerprints: compare with what that version of the pack shipped.
+    if (!baseline.size && state && pack) baseline = shippedBaseline(pack.bundleDir, bundle.key, state.version);
+    const ledger = new UpgradeLedger(baseline, bundle.version, state === null);
     const changes: string[] = [];
     const kept: string[] = [];
     const judge = (part: string, current: unknown, want: unknown, deleted = false): boolean => {
@@ -266,32 +258,31 @@ export class TemplatesService {
     // ---- objects and fields (in bundle order: relation targets come first)
     for (const o of bundle.objects) {
       const existing = (await this.meta.current()).objects.get(o.key);
-      const want = { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null };
-      const have = existing ? { label: existing.label, description: existing.description, app: existing.app, icon: existing.icon, titleField: existing.titleField } : null;
+      const want = objectCanon(o);
       if (!existing) {
         // A pack object the bank deleted stays deleted, and so do its fields.
-        if (!judge(`object:${o.key}`, null, want)) continue;
+        if (!judge(partKey.object(o.key), null, want)) continue;
         await this.meta.createObject({ key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields }, lang, c);
-        for (const f of o.fields) judge(`field:${o.key}.${f.key}`, null, normalField(f));
+        for (const f of o.fields) judge(partKey.field(o.key, f.key), null, fieldCanon(f));
         changes.push(`object ${o.key}`);
         continue;
       }
-      if (judge(`object:${o.key}`, have, want)) {
+      if (judge(partKey.object(o.key), objectCanon(existing), want)) {
         await this.meta.updateObject(o.key, want, c);
         changes.push(`object ${o.key} (updated)`);
       }
       for (const f of o.fields) {
         const cur = existing.byKey.get(f.key);
         // Sensitivity is a security classification: a pack may raise it, never lower what is set.
-        const a = normalField({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur?.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
+        const a = fieldCanon({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur?.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
         const deleted = !cur && existing.deletedFields.some((d) => d.key === f.key);
-        if (!judge(`field:${o.key}.${f.key}`, cur ? normalField(cur) : null, a, deleted)) continue;
+        if (!judge(partKey.field(o.key, f.key), cur ? fieldCanon(cur) : null, a, deleted)) continue;
         if (!cur) {
           await this.meta.addField(o.key, f, lang, c);
           changes.push(`field ${o.key}.${f.key}`);
           continue;
         }
-        const b = normalField(cur);
+        const b = fieldCanon(cur);
         const patch: Record<string, unknown> = { ...a };
         delete patch.key;
         for (const k of Object.keys(b)) if (!(k in a)) patch[k] = null;
@@ -310,7 +301,7 @@ export class TemplatesService {
         if (!(err instanceof AppError) || err.status !== 404) throw err;
       }
       const { latestVersion, updatedAt: _u, ...have } = draft ?? {};
-      const apply = judge(`form:${f.key}`, draft ? have : null, want);
+      const apply = judge(partKey.form(f.key), draft ? have : null, want);
       let publish = false;
       if (apply && !draft) {
         await this.forms.createDraft(want, lang, c);
@@ -353,8 +344,8 @@ export class TemplatesService {
         for (const [k, v] of Object.entries(item)) if (o.byKey.has(k)) values[k] = v;
         const found = await records.query(group.object, { filter: { [group.key]: values[group.key] }, limit: 1 }, null);
         const cur = found.items[0];
-        const canon = (from: Record<string, unknown>) => Object.fromEntries(Object.keys(values).map((k) => [k, canonicalValue(o.byKey.get(k), from[k])]));
-        if (!judge(`record:${group.object}:${String(values[group.key])}`, cur ? canon(cur) : null, canon(values))) continue;
+        const canon = (from: Record<string, unknown>) => recordCanon(o.byKey, Object.keys(values), from);
+        if (!judge(partKey.record(group.object, values[group.key]), cur ? canon(cur) : null, canon(values))) continue;
         if (!cur) {
           await records.create(group.object, values, null, { lang, client: c });
           changes.push(`${group.object} ${String(values[group.key])}`);
@@ -372,12 +363,10 @@ export class TemplatesService {
     const defs = this.service(DefinitionsService);
     for (const rel of bundle.decisions) {
       const xml = files.get(rel)!;
-      const model = await parseDmn(xml);
-      const ids = Object.keys(model.decisions);
-      const dkey = ids.length === 1 ? ids[0]! : model.id;
+      const dkey = await decisionKey(xml);
       // DefinitionsService has no read of a decision's XML: compare with the latest row directly.
       const { rows } = await c.query<{ xml: string }>('SELECT xml FROM crm.wf_decisions WHERE key = $1 ORDER BY version DESC LIMIT 1', [dkey]);
-      if (!judge(`decision:${dkey}`, rows[0]?.xml ?? null, xml)) continue;
+      if (!judge(partKey.decision(dkey), rows[0]?.xml ?? null, xml)) continue;
       const d = await defs.deployDecision(who, xml);
       changes.push(`decision ${d.key} v${d.version}`);
     }
@@ -389,7 +378,7 @@ export class TemplatesService {
       } catch (err) {
         if (!(err instanceof AppError) || err.status !== 404) throw err;
       }
-      if (!judge(`process:${proc.key}`, current, xml)) continue;
+      if (!judge(partKey.process(proc.key), current, xml)) continue;
       const d = await defs.deploy(who, { key: proc.key, bpmnXml: xml });
       changes.push(`process ${d.key} v${d.version}`);
     }
@@ -398,9 +387,9 @@ export class TemplatesService {
     const triggers = this.service(TriggersService);
     const have = (await triggers.list()).items;
     for (const t of bundle.triggers) {
-      const want = { processKey: t.processKey, object: t.object, on: t.on, condition: t.condition ?? null };
+      const want = triggerCanon(t);
       const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === want.condition);
-      if (!judge(`trigger:${t.object}.${t.on}:${t.processKey}:${fingerprint(want.condition).slice(0, 12)}`, exists ? want : null, want)) continue;
+      if (!judge(partKey.trigger(t), exists ? want : null, want)) continue;
       await triggers.create(who, t);
       changes.push(`trigger ${t.object}.${t.on} → ${t.processKey}`);
     }
