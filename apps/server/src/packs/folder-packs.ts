@@ -32,7 +32,7 @@ export function folderPack(dir: string): SolutionPack {
   try {
     key = (JSON.parse(readFileSync(file, 'utf8')) as { key?: unknown }).key;
   } catch (err) {
-    throw new Error(`CRM_PACK_DIRS: cannot read the pack in ${dir}: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`CRM_PACK_DIRS: cannot read the pack in ${dir}: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   if (typeof key !== 'string' || !/^[a-z][a-z0-9-]{0,62}$/.test(key)) throw new Error(`CRM_PACK_DIRS: the pack in ${dir} has no valid key (a-z, 0-9, -)`);
   return {
