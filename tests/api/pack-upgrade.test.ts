@@ -22,6 +22,9 @@ const KEY = 'test-upgrade';
 
 let srv: TestServer;
 let packDir: string;
+/** A second pack, of seed records only (a product catalogue). */
+let seedDir: string;
+const packDirs = () => `${packDir},${seedDir}`;
 let analyst: Client, rm: Client, admin: Client, auditor: Client;
 
 /** A user task process whose task name says which version drew it. */
@@ -92,6 +95,22 @@ function writePack(v: Version): void {
   writeFileSync(path.join(packDir, 'template.json'), JSON.stringify(bundle, null, 1));
 }
 
+type Product = { code: string; name: string; rate: string };
+const SEED_V1: Product[] = [
+  { code: 'P1', name: '活期', rate: '0.35' }, { code: 'P2', name: '定期', rate: '1.50' }, { code: 'P3', name: '理财', rate: '2.1' }, { code: 'P4', name: '基金', rate: '3' },
+];
+
+function writeSeedPack(version: string, products: Product[]): void {
+  rmSync(seedDir, { recursive: true, force: true });
+  mkdirSync(seedDir, { recursive: true });
+  const bundle = {
+    key: 'test-seed', version, name: '产品目录', roles: [], forms: [], decisions: [], processes: [], triggers: [],
+    objects: [{ key: 'tu_product', label: '产品', titleField: 'name', fields: [field('code', '代码'), field('name', '名称'), { key: 'rate', label: '利率', type: 'decimal', options: { precision: 10, scale: 4 } }] }],
+    records: [{ object: 'tu_product', key: 'code', items: products }],
+  };
+  writeFileSync(path.join(seedDir, 'template.json'), JSON.stringify(bundle));
+}
+
 const db = <T>(fn: (c: import('pg').Client) => Promise<T>) => withClient(srv.dbUrl, fn);
 const packSteps = () => db(async (c) => (await c.query('SELECT id FROM crm.pack_migrations WHERE pack = $1 ORDER BY id', [KEY])).rows.map((r) => r.id));
 const table = (name: string) => db(async (c) => (await c.query('SELECT to_regclass($1)::text AS t', [`crm.${name}`])).rows[0].t as string | null);
@@ -115,8 +134,10 @@ const snapshot = () =>
 
 beforeAll(async () => {
   packDir = path.join(mkdtempSync(path.join(tmpdir(), 'crm-pack-')), KEY);
+  seedDir = path.join(path.dirname(packDir), 'test-seed');
   writePack(V1);
-  srv = await startServer({ env: { CRM_PACK_DIRS: packDir } });
+  writeSeedPack('1.0.0', SEED_V1);
+  srv = await startServer({ env: { CRM_PACK_DIRS: packDirs() } });
   [analyst, rm, admin, auditor] = await Promise.all(['analyst', 'rm', 'admin', 'auditor'].map((u) => as(srv.baseUrl, u)));
 }, 90000);
 
@@ -233,6 +254,41 @@ describe('upgrading a pack keeps the bank’s own changes', () => {
   });
 });
 
+describe('seed records of a pack follow the same rule', () => {
+  const products = async () =>
+    Object.fromEntries(((await analyst.get('/api/records/tu_product?limit=50')).body.items as Product[]).map((p) => [p.code, `${p.name} ${p.rate}`]));
+
+  it('keeps the bank’s edits, does not bring back a deleted record, takes the pack’s where the bank left it, compares amounts as decimals', async () => {
+    expect((await analyst.post('/api/templates/test-seed/install')).status).toBe(201);
+    // The security administrator lets the analyst maintain the catalogue.
+    const security = await as(srv.baseUrl, 'security');
+    const role = (await security.get('/api/admin/roles/analyst')).body;
+    const grant = { object: 'tu_product', actions: ['read', 'update', 'delete'], scope: 'all' };
+    expect((await security.patch('/api/admin/roles/analyst', { permissions: [...role.permissions, grant] })).status).toBe(200);
+    analyst = await as(srv.baseUrl, 'analyst');
+    const byCode = (await analyst.get('/api/records/tu_product?limit=50')).body.items as (Product & { id: string; version: number })[];
+    const p1 = byCode.find((p) => p.code === 'P1')!;
+    expect((await analyst.patch(`/api/records/tu_product/${p1.id}`, { name: '本行活期', version: p1.version })).status).toBe(200);
+    expect((await analyst.del(`/api/records/tu_product/${byCode.find((p) => p.code === 'P2')!.id}`)).status).toBeLessThan(300);
+
+    writeSeedPack('1.1.0', [
+      { code: 'P1', name: '活期', rate: '0.30' }, { code: 'P2', name: '定期存款', rate: '1.50' }, { code: 'P3', name: '理财产品', rate: '2.1' },
+      { code: 'P4', name: '基金', rate: '3.00' }, { code: 'P5', name: '私行', rate: '4.25' },
+    ]);
+    const up = await analyst.post('/api/templates/test-seed/install');
+    expect(up.status).toBe(201);
+    expect(up.body.changes.sort()).toEqual(['tu_product P3 (updated)', 'tu_product P5']);
+    expect(up.body.conflicts.map((c: { part: string; reason: string; bankFingerprint: string | null }) => [c.part, c.reason, c.bankFingerprint])).toEqual([
+      ['record:tu_product:P1', 'changed_on_both_sides', null], // the hash of the bank's copy is never shown
+    ]);
+    expect(up.body.skipped).toEqual(['record:tu_product:P2']);
+    expect(up.body.kept).toEqual([]);
+    expect(await products()).toEqual({ P1: '本行活期 0.3500', P3: '理财产品 2.1000', P4: '基金 3.0000', P5: '私行 4.2500' });
+    const conflicts = (await analyst.get('/api/admin/packs/test-seed/conflicts')).body.items;
+    expect(conflicts.map((c: { part: string; bankFingerprint: string | null }) => [c.part, c.bankFingerprint])).toEqual([['record:tu_product:P1', null], ['record:tu_product:P2', null]]);
+  });
+});
+
 describe('a failed upgrade leaves the database as it was', () => {
   it('a migration that throws: nothing of the upgrade remains, and the error names the step', async () => {
     const before = await snapshot();
@@ -327,7 +383,7 @@ describe('at start-up, a pack folder with a newer version is upgraded by the sam
     ...V2, version: '1.2.0', fields: [...V2.fields, field('started', '启动时新增')], notifyTask: '通知 v1.2.0', migrations: { ...V2.migrations, ...step },
   });
   const restart = async () => {
-    srv = await startServer({ dbUrl: srv.dbUrl, env: { CRM_PACK_DIRS: packDir } });
+    srv = await startServer({ dbUrl: srv.dbUrl, env: { CRM_PACK_DIRS: packDirs() } });
     [analyst, rm, admin, auditor] = await Promise.all(['analyst', 'rm', 'admin', 'auditor'].map((u) => as(srv.baseUrl, u)));
   };
 
@@ -337,7 +393,7 @@ describe('at start-up, a pack folder with a newer version is upgraded by the sam
     writePack(V120({ '0003-broken': `CREATE TABLE crm.tu_start (x int); DO $$ BEGIN RAISE EXCEPTION 'no'; END $$;` }));
     const { code, out } = await runServerToExit({
       PORT: String(await freePort()), DATABASE_URL: srv.dbUrl, CRM_SECRET: TEST_SECRET, CRM_DATA_KEY: TEST_DATA_KEY, CRM_DATA_DIR: srv.dataDir,
-      CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', CRM_PACK_DIRS: packDir, LOG_LEVEL: 'warn',
+      CRM_DEMO: '1', CRM_DEMO_TEMPLATES: 'none', CRM_PACK_DIRS: packDirs(), LOG_LEVEL: 'warn',
     });
     expect(code).toBe(4);
     expect(out).toContain('Startup refused: The upgrade of the test-upgrade pack from v1.1.2 to v1.2.0 failed and was rolled back: Migration step 0003-broken of the test-upgrade pack failed');

@@ -30,7 +30,8 @@ export class UpgradeLedger {
     if (REPORTED.has(decision)) {
       this.conflicts.push({
         part, reason: decision as PackConflict['reason'], packVersion: this.packVersion,
-        baseFingerprint: base, bankFingerprint: currentFp, packFingerprint: wantFp,
+        // A seed record's values may be personal data: the hash of the bank's copy is not kept nor shown.
+        baseFingerprint: base, bankFingerprint: part.startsWith('record:') ? null : currentFp, packFingerprint: wantFp,
       });
     }
     return { apply: decision === 'create' || decision === 'take_pack', decision };
