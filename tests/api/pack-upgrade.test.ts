@@ -252,6 +252,31 @@ describe('upgrading a pack keeps the bank’s own changes', () => {
     expect((await analyst.get(`/api/admin/packs/${KEY}/conflicts`)).body.items.map((c: { part: string }) => c.part)).toEqual(['field:tu_account.extra', 'process:tu_review']);
     expect(await packSteps()).toEqual(['0001-ledger', '0002-ledger-note']);
   });
+
+  it('the designer keeps the bank’s version of reported parts: later installs keep it silently', async () => {
+    const resolve = (c: Client, body: unknown, lang = 'zh-CN') => c.post(`/api/admin/packs/${KEY}/conflicts/resolve`, body, { 'accept-language': lang });
+    const before = await snapshot();
+    expect((await resolve(rm, { parts: ['process:tu_review'] })).status).toBe(403);
+    for (const bad of [{}, { parts: [] }, { parts: 'process:tu_review' }, { parts: ['process:tu_review'], force: true }, { parts: ['x'.repeat(301)] }]) {
+      expect((await resolve(analyst, bad)).status).toBe(400);
+    }
+    // A part with no open conflict (here: one in step with the pack) is refused, and nothing is resolved with it.
+    const unknown = await resolve(analyst, { parts: ['process:tu_review', 'field:tu_account.name'] }, 'en');
+    expect([unknown.status, unknown.body.error.code, unknown.body.error.message]).toEqual([400, 'template.unknown_conflict', 'No upgrade conflict is open for these parts: field:tu_account.name']);
+    expect(await snapshot()).toEqual(before);
+
+    const ok = await resolve(analyst, { parts: ['process:tu_review', 'field:tu_account.extra'] });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toEqual({ resolved: ['field:tu_account.extra', 'process:tu_review'], items: [] });
+    const entry = (await auditor.get('/api/audit?action=template.conflicts_resolved')).body.items[0];
+    expect(entry.data.keptByBank.map((x: { part: string }) => x.part)).toEqual(['field:tu_account.extra', 'process:tu_review']);
+
+    const again = await analyst.post(`/api/templates/${KEY}/install`);
+    expect(again.body).toMatchObject({ changed: false, conflicts: [], skipped: [] });
+    expect(again.body.kept.sort()).toEqual(['field:tu_account.extra', 'field:tu_account.note', 'form:tu_account_form', 'process:tu_review']);
+    expect(await xmlOf('tu_review')).toContain('本行复核');
+    expect((await labels()).extra).toBeUndefined();
+  });
 });
 
 describe('seed records of a pack follow the same rule', () => {

@@ -4,7 +4,7 @@
  * inside an install's transaction, so a failed install leaves both as they were.
  */
 import type { PoolClient } from 'pg';
-import type { PartDecision } from './three-way.js';
+import { acknowledgedDeletion, type PartDecision } from './three-way.js';
 
 type Query = Pick<PoolClient, 'query'>;
 
@@ -59,4 +59,30 @@ export async function listConflicts(q: Query, pack: string): Promise<PackConflic
     part: r.part, reason: r.reason, packVersion: r.pack_version, baseFingerprint: r.base_fingerprint,
     bankFingerprint: r.bank_fingerprint, packFingerprint: r.pack_fingerprint, detectedAt: r.detected_at.toISOString(),
   }));
+}
+
+/**
+ * The bank keeps its own version of these reported parts: what the pack brought is recorded as seen
+ * (a deletion as confirmed), so later installs keep the bank's version without reporting it — until
+ * the pack changes the part again. Returns the parts that were not reported (nothing is changed then).
+ */
+export async function acceptBankVersions(q: Query, pack: string, parts: readonly string[]): Promise<{ unknown: string[]; resolved: PackConflict[] }> {
+  const { rows } = await q.query<{ part: string; reason: PackConflict['reason']; pack_version: string; pack_fingerprint: string }>(
+    'SELECT part, reason, pack_version, pack_fingerprint FROM crm.pack_conflicts WHERE pack = $1 AND part = ANY($2) FOR UPDATE',
+    [pack, parts],
+  );
+  const found = new Set(rows.map((r) => r.part));
+  const unknown = [...new Set(parts)].filter((p) => !found.has(p));
+  if (unknown.length) return { unknown, resolved: [] };
+  await q.query(
+    `INSERT INTO crm.pack_parts (pack, part, fingerprint, pack_version)
+     SELECT $1, p, f, v FROM unnest($2::text[], $3::text[], $4::text[]) AS t(p, f, v)
+     ON CONFLICT (pack, part) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, pack_version = EXCLUDED.pack_version, updated_at = now()`,
+    [pack, rows.map((r) => r.part), rows.map((r) => (r.reason === 'deleted_by_bank' ? acknowledgedDeletion(r.pack_fingerprint) : r.pack_fingerprint)), rows.map((r) => r.pack_version)],
+  );
+  await q.query('DELETE FROM crm.pack_conflicts WHERE pack = $1 AND part = ANY($2)', [pack, parts]);
+  return {
+    unknown: [],
+    resolved: rows.map((r) => ({ part: r.part, reason: r.reason, packVersion: r.pack_version, baseFingerprint: null, bankFingerprint: null, packFingerprint: r.pack_fingerprint })),
+  };
 }

@@ -37,7 +37,7 @@ import { loadTemplate, type LoadedTemplate } from './template-loader.js';
 import { packByKey, templateKeys } from '../packs/pack-registry.js';
 import { PackMigrationFailed, runPendingPackMigrations } from '../packs/pack-migrations.js';
 import { advisoryXactLock } from '../database/advisory-locks.js';
-import { listConflicts, loadBaseline, replaceConflicts, saveBaseline, type PackConflict } from './pack-parts.store.js';
+import { acceptBankVersions, listConflicts, loadBaseline, replaceConflicts, saveBaseline, type PackConflict } from './pack-parts.store.js';
 import { isDowngrade, refuseDowngrade } from './pack-version.js';
 import { shippedBaseline } from './pack-baselines.js';
 import { decisionKey, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
@@ -48,6 +48,7 @@ import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
   'template.unknown_role': { 'zh-CN': '模板中没有这些角色：{roles}', en: 'The template defines no such roles: {roles}' },
+  'template.unknown_conflict': { 'zh-CN': '这些部件没有待处理的升级冲突：{parts}', en: 'No upgrade conflict is open for these parts: {parts}' },
   'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
@@ -175,6 +176,19 @@ export class TemplatesService {
   async conflicts(key: string): Promise<{ key: string; installed: { version: string; installedAt: string } | null; items: PackConflict[] }> {
     loadTemplate(key); // 404 for a pack not in this build
     return { key, installed: await this.state(key), items: await listConflicts(this.db.pool, key) };
+  }
+
+  /** The bank keeps its own version of reported parts (see acceptBankVersions); 400 naming parts not reported. */
+  async resolveConflicts(key: string, parts: string[]): Promise<{ resolved: string[]; items: PackConflict[] }> {
+    loadTemplate(key);
+    const resolved = await this.db.tx(async (c) => {
+      await advisoryXactLock(c, 'template.install');
+      const r = await acceptBankVersions(c, key, parts);
+      if (r.unknown.length) throw new AppError(400, 'template.unknown_conflict', { parts: r.unknown.join(', ') });
+      await this.audit.record({ action: 'template.conflicts_resolved', object: 'template', recordId: key, data: { keptByBank: r.resolved.map((x) => ({ part: x.part, reason: x.reason, packVersion: x.packVersion })) } }, c);
+      return r.resolved.map((x) => x.part);
+    });
+    return { resolved, items: await listConflicts(this.db.pool, key) };
   }
 
   async state(key: string, q: Pick<PoolClient, 'query'> = this.db.pool): Promise<{ version: string; installedAt: string } | null> {

@@ -1,6 +1,6 @@
 /** The three-way rule of pack upgrades, case by case (base = what the pack last installed). */
 import { describe, expect, it } from '@jest/globals';
-import { decide, fingerprint } from './three-way.js';
+import { acknowledgedDeletion, decide, fingerprint } from './three-way.js';
 
 const [A, B, C] = [fingerprint({ label: 'A' }), fingerprint({ label: 'B' }), fingerprint({ label: 'C' })];
 
@@ -17,6 +17,10 @@ describe('three-way upgrade decision', () => {
     expect(decide(null, null, A, false)).toBe('create');
     expect(decide(A, null, A, false)).toBe('deleted_by_bank');
     expect(decide(A, null, B, false)).toBe('deleted_by_bank');
+  });
+  it('a deletion the bank confirmed stays silent until the pack changes that part again', () => {
+    expect(decide(acknowledgedDeletion(B), null, B, false)).toBe('keep_bank');
+    expect(decide(acknowledgedDeletion(B), null, C, false)).toBe('deleted_by_bank');
   });
   it('without a record of what the pack installed: a first install takes the part over, an upgrade keeps the bank and reports', () => {
     expect(decide(null, B, A, true)).toBe('take_pack');

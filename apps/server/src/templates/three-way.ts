@@ -33,12 +33,21 @@ export type PartDecision =
  * installed, so a part already there with the pack's key is taken over (the installer asked for it).
  */
 export function decide(base: string | null, current: string | null, want: string, firstInstall: boolean): PartDecision {
-  if (current === null) return base === null ? 'create' : 'deleted_by_bank';
+  if (current === null) {
+    if (base === null) return 'create';
+    // The bank confirmed the deletion of this very version of the part: it stays deleted, unreported.
+    return base === acknowledgedDeletion(want) ? 'keep_bank' : 'deleted_by_bank';
+  }
   if (current === want) return 'in_sync';
   if (base === null) return firstInstall ? 'take_pack' : 'no_baseline';
   if (current === base) return 'take_pack';
   if (want === base) return 'keep_bank';
   return 'changed_on_both_sides';
+}
+
+/** What the baseline records when the bank confirms it deleted the pack's version `packFingerprint` of a part. */
+export function acknowledgedDeletion(packFingerprint: string): string {
+  return `deleted:${packFingerprint}`;
 }
 
 /** The decisions that leave a part as the bank has it and are reported (listed as conflicts or skipped parts). */

@@ -25,7 +25,8 @@ export class UpgradeLedger {
     const wantFp = fingerprint(want);
     const currentFp = current === null ? null : fingerprint(current);
     const base = this.baseline.get(part) ?? null;
-    const decision = deleted && currentFp === null ? 'deleted_by_bank' : decide(base, currentFp, wantFp, this.firstInstall);
+    // A soft-deleted part was deleted by the bank even when nothing records that the pack installed it.
+    const decision = deleted && currentFp === null && base === null ? 'deleted_by_bank' : decide(base, currentFp, wantFp, this.firstInstall);
     if (decision === 'create' || decision === 'take_pack' || decision === 'in_sync') this.installed.set(part, wantFp);
     if (REPORTED.has(decision)) {
       this.conflicts.push({

@@ -50,3 +50,6 @@ export const PackConflictsSchema = z.object({
   installed: z.object({ version: z.string(), installedAt: z.string() }).nullable(),
   items: z.array(PackConflictSchema),
 });
+/** `POST /api/admin/packs/:key/conflicts/resolve`: the bank keeps its own version of these reported parts. */
+export const ResolvePackConflictsBody = z.object({ parts: z.array(z.string().min(1).max(300)).min(1).max(500) }).strict();
+export const ResolvedPackConflictsSchema = z.object({ resolved: z.array(z.string()), items: z.array(PackConflictSchema) });
