@@ -118,6 +118,10 @@ describe.each(releases)('upgrade from %s', (release) => {
     for (const old of fixture.templates) {
       const now = (t.body.items as any[]).find((x) => x.key === old.key);
       expect(now?.installed?.version).toBe(now?.version);
+      // The old release kept no fingerprints: the pack's shipped baseline of the old version tells that
+      // the bank changed none of its parts, so every part of the new version was taken, none kept back.
+      const conflicts = await users.analyst.get(`/api/admin/packs/${old.key}/conflicts`);
+      expect([conflicts.status, conflicts.body.items]).toEqual([200, []]);
     }
     const state = await withClient(srv.dbUrl, async (db) => ({
       tasks: (await db.query(`SELECT id FROM crm.wf_tasks WHERE status = 'open'`)).rows.map((r) => r.id),

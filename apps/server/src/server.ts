@@ -17,7 +17,8 @@ import type { EmbeddedDatabase } from './database/embedded-postgres.js';
 import { startEmbeddedFor } from './database/embedded-start.js';
 import { createDataSource, initialiseDatabase, poolOf } from './database/data-source.js';
 import { runPackMigrations } from './packs/pack-migrations.js';
-import { solutionPacks } from './packs/pack-registry.js';
+import { solutionPacks, useFolderPacks } from './packs/pack-registry.js';
+import { packsUpgradedAtStart } from './templates/pending-upgrades.js';
 import { AppModule } from './app.module.js';
 import { AllExceptionsFilter } from './common/all-exceptions.filter.js';
 import { SpaFallback } from './common/spa-fallback.js';
@@ -68,6 +69,7 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
   let app: NestFastifyApplication | undefined;
   configureFeelBudget(config.feelBudget);
   try {
+    useFolderPacks(config.packDirs);
     let url = config.databaseUrl ?? opts.databaseUrl ?? null;
     if (!url) {
       embedded = await (opts.embedded ?? startEmbeddedFor(config, logger, print));
@@ -76,7 +78,9 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
     dataSource = createDataSource({ url });
     const ran = await initialiseDatabase(dataSource, config.version);
     if (ran.length) logger.info({ migrations: ran }, 'migrations applied');
-    const packsRan = await runPackMigrations(poolOf(dataSource), solutionPacks());
+    // A pack about to be upgraded runs its new steps inside its upgrade (TemplatesService.upgradeInstalled).
+    const upgrading = await packsUpgradedAtStart(poolOf(dataSource));
+    const packsRan = await runPackMigrations(poolOf(dataSource), solutionPacks().filter((p) => !upgrading.has(p.key)));
     if (packsRan.length) logger.info({ migrations: packsRan }, 'solution pack migrations applied');
 
     const spa = new SpaFallback(path.join(WEB_DIST, 'index.html'));

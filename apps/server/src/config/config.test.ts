@@ -38,6 +38,11 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     expect(c.kycBatch).toBe(200);
     expect(c.packParameters).toEqual({});
     expect(c.pgTools).toBeNull();
+    expect(c.packDirs).toEqual([]);
+  });
+
+  it('reads the folders of declarative packs (CRM_PACK_DIRS) as absolute paths', () => {
+    expect(load({ CRM_PACK_DIRS: ' /opt/packs/a , /opt/packs/b ' }).packDirs).toEqual(['/opt/packs/a', '/opt/packs/b']);
   });
 
   it('reads good values', () => {
@@ -99,6 +104,8 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     ['CRM_WORKERS', '65'],
     ['CRM_WORKERS', 'auto'],
     ['CRM_WORKERS', '2.5'],
+    ['CRM_PACK_DIRS', 'packs/mine'],
+    ['CRM_PACK_DIRS', '/opt/packs/a,../b'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     const err = refusal({ [name]: value });
     expect(err.variable).toBe(name);

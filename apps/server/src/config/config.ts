@@ -64,6 +64,8 @@ export interface AppConfig {
   packParameters: Readonly<Record<string, string>>;
   /** PostgreSQL's own tools for backup/restore (PG_DUMP, PG_RESTORE, PSQL); null: the built-in logical dump. */
   pgTools: PgTools | null;
+  /** CRM_PACK_DIRS: folders of declarative solution packs (template.json, BPMN/DMN files, migrations/*.sql) beside the built-in ones. */
+  packDirs: string[];
 }
 
 export interface JobSettings {
@@ -287,6 +289,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     kycBatch: intVar(env, 'CRM_KYC_BATCH', 200, 1, 100_000),
     packParameters: packParametersVar(env),
     pgTools: pgToolsVar(env),
+    packDirs: packDirsVar(env),
   };
 }
 
@@ -337,6 +340,15 @@ function packParametersVar(env: Env): Record<string, string> {
     out[name] = raw;
   }
   return out;
+}
+
+/** A comma list of absolute folder paths, each holding a pack's template.json. */
+function packDirsVar(env: Env): string[] {
+  const raw = env.CRM_PACK_DIRS?.trim();
+  if (!raw) return [];
+  const dirs = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  if (dirs.some((d) => !path.isAbsolute(d) || d.includes('\0'))) throw new ConfigError('CRM_PACK_DIRS', `must be a comma list of absolute folder paths (got "${raw}")`);
+  return dirs;
 }
 
 /** PG_DUMP, with pg_restore and psql from the same folder unless PG_RESTORE / PSQL name them. */

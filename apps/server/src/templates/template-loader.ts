@@ -26,7 +26,10 @@ export interface LoadedTemplate<B extends TemplateBundle = TemplateBundle> {
 export function loadTemplate(key: string, env: Readonly<Record<string, string | undefined>> = {}): LoadedTemplate {
   const pack = /^[a-z][a-z0-9-]{0,62}$/.test(key) ? packByKey(key) : undefined;
   if (!pack || !existsSync(path.join(pack.bundleDir, 'template.json'))) throw new AppError(404, 'template.not_found', { key });
-  return loadTemplateFrom(pack.bundleDir, env);
+  const loaded = loadTemplateFrom(pack.bundleDir, env);
+  // A pack folder replaced by one of another pack would install under the wrong key.
+  if (loaded.bundle.key !== key) throw new Error(`the bundle in the ${key} pack's folder is the ${String(loaded.bundle.key)} pack`);
+  return loaded;
 }
 
 export function loadTemplateFrom<B extends TemplateBundle = TemplateBundle>(dir: string, env: Readonly<Record<string, string | undefined>> = {}): LoadedTemplate<B> {

@@ -5,11 +5,12 @@ import { WorkflowModule } from '../workflow/workflow.module.js';
 import { TemplatesController } from './templates.controller.js';
 import { TemplatesService } from './templates.service.js';
 import { DemoBootstrap } from './demo-bootstrap.js';
+import { PackConflictsController } from './pack-conflicts.controller.js';
 
 @Module({
   imports: [AuditModule, WorkflowModule],
   providers: [TemplatesService, DemoBootstrap],
-  controllers: [TemplatesController],
+  controllers: [TemplatesController, PackConflictsController],
   exports: [TemplatesService, DemoBootstrap],
 })
 export class TemplatesModule {}

@@ -11,11 +11,11 @@ import { ModuleRef } from '@nestjs/core';
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
-import { parseDmn } from '@crm/workflow-engine';
 import type { FieldDef, FormDefinition, Lang } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
-import { registerMessages } from '../common/i18n.js';
+import { registerMessages, translate } from '../common/i18n.js';
+import { EXIT_MIGRATION_FAILED, StartupRefusal } from '../database/schema-check.js';
 import { DomainEvents } from '../common/domain-events.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService } from '../access/access.service.js';
@@ -34,14 +34,21 @@ import { TriggersService } from '../workflow/triggers.service.js';
 import { roleDifference, type RoleDifference } from './role-differences.js';
 import { stable } from './stable-json.js';
 import { loadTemplate, type LoadedTemplate } from './template-loader.js';
-import { templateKeys } from '../packs/pack-registry.js';
+import { packByKey, templateKeys } from '../packs/pack-registry.js';
+import { PackMigrationFailed, runPendingPackMigrations } from '../packs/pack-migrations.js';
 import { advisoryXactLock } from '../database/advisory-locks.js';
+import { acceptBankVersions, listConflicts, loadBaseline, replaceConflicts, saveBaseline, type PackConflict } from './pack-parts.store.js';
+import { isDowngrade, refuseDowngrade } from './pack-version.js';
+import { shippedBaseline } from './pack-baselines.js';
+import { decisionKey, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
+import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
 import type { TemplateBundle, TemplateRole } from './template.types.js';
 
 registerMessages({
   'template.unknown_role': { 'zh-CN': '模板中没有这些角色：{roles}', en: 'The template defines no such roles: {roles}' },
+  'template.unknown_conflict': { 'zh-CN': '这些部件没有待处理的升级冲突：{parts}', en: 'No upgrade conflict is open for these parts: {parts}' },
   'template.role_missing': { 'zh-CN': '角色尚不存在，请先安装模板：{role}', en: 'The role does not exist yet; install the template first: {role}' },
 });
 
@@ -56,6 +63,14 @@ export interface InstallResult {
   changes: string[];
   /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
   roleDifferences: RoleDifference[];
+  /** Pack migration steps run by this install (those not run before). */
+  migrations: string[];
+  /** Parts the bank changed and the pack did not: kept as the bank has them. */
+  kept: string[];
+  /** Parts changed on both sides (or with no record of what the pack installed): kept as the bank has them. */
+  conflicts: PackConflict[];
+  /** Parts the pack installed before and the bank deleted: not re-created. */
+  skipped: string[];
 }
 
 /** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */
@@ -66,22 +81,9 @@ function mergedRole(r: TemplateRole, current: { permissions: Permission[] | null
   };
 }
 
-function normalField(f: FieldDef): Record<string, unknown> {
-  const out: Record<string, unknown> = { key: f.key, label: f.label, type: f.type };
-  if (f.required) out.required = true;
-  if (f.unique) out.unique = true;
-  if (f.options && Object.keys(f.options).length) out.options = f.options;
-  if (f.default !== undefined && f.default !== null) out.default = f.default;
-  if (f.sensitivity) out.sensitivity = f.sensitivity;
-  if (f.target) out.target = f.target;
-  return out;
-}
-
-const NUMERIC = new Set(['integer', 'decimal', 'money', 'percent']);
-
 function sameValue(f: FieldDef | undefined, a: unknown, b: unknown): boolean {
   if ((a === null || a === undefined) && (b === null || b === undefined)) return true;
-  if (f && NUMERIC.has(f.type)) {
+  if (f && NUMERIC_TYPES.has(f.type)) {
     // "1.50" and "1.5" are the same amount; compared as decimals, never as doubles (which merge cents above 2^53).
     const x = feelNumber(a);
     const y = feelNumber(b);
@@ -126,8 +128,27 @@ export class TemplatesService {
       const state = await this.state(key);
       const { bundle } = loadTemplate(key);
       if (!state || state.version === bundle.version) continue;
-      const res = await this.install(key, null, 'zh-CN');
-      lines.push(`Upgraded the ${key} template from v${state.version} to v${res.version} (${res.changes.length} parts).`);
+      if (isDowngrade(state.version, bundle.version)) {
+        // An older process in a rolling upgrade: it keeps working with the newer pack, never downgrades it.
+        this.logger.warn({ template: key, installed: state.version, bundled: bundle.version }, 'installed pack is newer than this release: not downgraded');
+        continue;
+      }
+      let res: InstallResult;
+      try {
+        res = await this.install(key, null, 'zh-CN');
+      } catch (err) {
+        // Like a failed platform migration: nothing of the upgrade remains, and the start is refused.
+        const reason = err instanceof AppError ? translate(err.code, 'en', err.params) : (err as Error).message.split('\n')[0];
+        throw new StartupRefusal(
+          `The upgrade of the ${key} pack from v${state.version} to v${bundle.version} failed and was rolled back: ${reason}. The database is as it was. ` +
+            'Fix the cause named here (the log has the details), or start the previous release again.',
+          EXIT_MIGRATION_FAILED,
+        );
+      }
+      lines.push(
+        `Upgraded the ${key} template from v${state.version} to v${res.version} (${res.changes.length} parts; kept the bank's changes to ${res.kept.length + res.conflicts.length}, ` +
+          `${res.conflicts.length} of them changed on both sides; ${res.skipped.length} deleted by the bank not re-created).`,
+      );
     }
     return lines;
   }
@@ -151,6 +172,25 @@ export class TemplatesService {
     };
   }
 
+  /** The parts the latest install of the pack left as the bank has them (changed on both sides, or deleted by the bank). */
+  async conflicts(key: string): Promise<{ key: string; installed: { version: string; installedAt: string } | null; items: PackConflict[] }> {
+    loadTemplate(key); // 404 for a pack not in this build
+    return { key, installed: await this.state(key), items: await listConflicts(this.db.pool, key) };
+  }
+
+  /** The bank keeps its own version of reported parts (see acceptBankVersions); 400 naming parts not reported. */
+  async resolveConflicts(key: string, parts: string[]): Promise<{ resolved: string[]; items: PackConflict[] }> {
+    loadTemplate(key);
+    const resolved = await this.db.tx(async (c) => {
+      await advisoryXactLock(c, 'template.install');
+      const r = await acceptBankVersions(c, key, parts);
+      if (r.unknown.length) throw new AppError(400, 'template.unknown_conflict', { parts: r.unknown.join(', ') });
+      await this.audit.record({ action: 'template.conflicts_resolved', object: 'template', recordId: key, data: { keptByBank: r.resolved.map((x) => ({ part: x.part, reason: x.reason, packVersion: x.packVersion })) } }, c);
+      return r.resolved.map((x) => x.part);
+    });
+    return { resolved, items: await listConflicts(this.db.pool, key) };
+  }
+
   async state(key: string, q: Pick<PoolClient, 'query'> = this.db.pool): Promise<{ version: string; installedAt: string } | null> {
     const { rows } = await q.query<{ value: { version: string; installedAt: string } }>('SELECT value FROM crm.settings WHERE key = $1', [`template:${key}`]);
     return rows[0]?.value ?? null;
@@ -165,6 +205,12 @@ export class TemplatesService {
     const loaded = loadTemplate(key, this.config.packParameters);
     try {
       return await this.db.tx((c) => this.meta.within(c, () => this.installIn(c, loaded, p, lang, opts.setUpRoles === true && p === null)));
+    } catch (err) {
+      if (err instanceof PackMigrationFailed) {
+        const cause = err.cause instanceof Error ? err.cause.message.split('\n')[0] : String(err.cause);
+        this.logger.error({ template: key, step: err.params.step, cause }, 'pack migration failed: the install was rolled back');
+      }
+      throw err;
     } finally {
       this.meta.invalidate();
       this.access.clearCache();
@@ -205,34 +251,52 @@ export class TemplatesService {
 
   private async installIn(c: PoolClient, { bundle, files }: LoadedTemplate, p: Principal | null, lang: Lang, setUpRoles: boolean): Promise<InstallResult> {
     await advisoryXactLock(c, 'template.install');
+    const state = await this.state(bundle.key, c);
+    refuseDowngrade(bundle.key, state?.version ?? null, bundle.version);
+    // A pack version's own migrations run with the upgrade, in its transaction (each step once).
+    const pack = packByKey(bundle.key);
+    const migrated = pack ? await runPendingPackMigrations(c, pack) : [];
+    let baseline = await loadBaseline(c, bundle.key);
+    // Installed before installs kept fingerprints: compare with what that version of the pack shipped.
+    if (!baseline.size && state && pack) baseline = shippedBaseline(pack.bundleDir, bundle.key, state.version);
+    const ledger = new UpgradeLedger(baseline, bundle.version, state === null);
     const changes: string[] = [];
+    const kept: string[] = [];
+    const judge = (part: string, current: unknown, want: unknown, deleted = false): boolean => {
+      const { apply, decision } = ledger.judge(part, current, want, deleted);
+      if (decision === 'keep_bank') kept.push(part);
+      return apply;
+    };
     const who = p ?? SYSTEM_PRINCIPAL;
 
     // ---- objects and fields (in bundle order: relation targets come first)
     for (const o of bundle.objects) {
       const existing = (await this.meta.current()).objects.get(o.key);
+      const want = objectCanon(o);
       if (!existing) {
+        // A pack object the bank deleted stays deleted, and so do its fields.
+        if (!judge(partKey.object(o.key), null, want)) continue;
         await this.meta.createObject({ key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields }, lang, c);
+        for (const f of o.fields) judge(partKey.field(o.key, f.key), null, fieldCanon(f));
         changes.push(`object ${o.key}`);
         continue;
       }
-      const want = { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null };
-      const have = { label: existing.label, description: existing.description, app: existing.app, icon: existing.icon, titleField: existing.titleField };
-      if (stable(want) !== stable(have)) {
+      if (judge(partKey.object(o.key), objectCanon(existing), want)) {
         await this.meta.updateObject(o.key, want, c);
         changes.push(`object ${o.key} (updated)`);
       }
       for (const f of o.fields) {
         const cur = existing.byKey.get(f.key);
+        // Sensitivity is a security classification: a pack may raise it, never lower what is set.
+        const a = fieldCanon({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur?.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
+        const deleted = !cur && existing.deletedFields.some((d) => d.key === f.key);
+        if (!judge(partKey.field(o.key, f.key), cur ? fieldCanon(cur) : null, a, deleted)) continue;
         if (!cur) {
           await this.meta.addField(o.key, f, lang, c);
           changes.push(`field ${o.key}.${f.key}`);
           continue;
         }
-        // Sensitivity is a security classification: a pack may raise it, never lower what is set.
-        const a = normalField({ ...f, sensitivity: (Math.max(f.sensitivity ?? 0, cur.sensitivity ?? 0) || undefined) as FieldDef['sensitivity'] });
-        const b = normalField(cur);
-        if (stable(a) === stable(b)) continue;
+        const b = fieldCanon(cur);
         const patch: Record<string, unknown> = { ...a };
         delete patch.key;
         for (const k of Object.keys(b)) if (!(k in a)) patch[k] = null;
@@ -250,19 +314,18 @@ export class TemplatesService {
       } catch (err) {
         if (!(err instanceof AppError) || err.status !== 404) throw err;
       }
+      const { latestVersion, updatedAt: _u, ...have } = draft ?? {};
+      const apply = judge(partKey.form(f.key), draft ? have : null, want);
       let publish = false;
-      if (!draft) {
+      if (apply && !draft) {
         await this.forms.createDraft(want, lang, c);
         changes.push(`form ${f.key}`);
         publish = true;
-      } else {
-        const { latestVersion, updatedAt: _u, ...have } = draft;
-        if (stable(have) !== stable(want)) {
-          await this.forms.updateDraft(f.key, want, lang, c);
-          changes.push(`form ${f.key} (updated)`);
-          publish = true;
-        } else if (latestVersion === 0) publish = true;
-      }
+      } else if (apply) {
+        await this.forms.updateDraft(f.key, want, lang, c);
+        changes.push(`form ${f.key} (updated)`);
+        publish = true;
+      } else if (draft && latestVersion === 0 && stable(have) === stable(want)) publish = true;
       if (publish) {
         const { version } = await this.forms.publish(f.key, lang, p?.id ?? null, c);
         changes.push(`form ${f.key} published v${version}`);
@@ -288,37 +351,36 @@ export class TemplatesService {
     // ---- seed records, matched on their business key
     const records = this.service(RecordsService);
     for (const group of bundle.records) {
-      const o = await this.meta.object(group.object);
+      const o = (await this.meta.current()).objects.get(group.object);
+      if (!o) continue; // the bank deleted the pack's object: its seed records go with it
       for (const item of group.items) {
         const values: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(item)) if (o.byKey.has(k)) values[k] = v;
         const found = await records.query(group.object, { filter: { [group.key]: values[group.key] }, limit: 1 }, null);
         const cur = found.items[0];
+        const canon = (from: Record<string, unknown>) => recordCanon(o.byKey, Object.keys(values), from);
+        if (!judge(partKey.record(group.object, values[group.key]), cur ? canon(cur) : null, canon(values))) continue;
         if (!cur) {
           await records.create(group.object, values, null, { lang, client: c });
           changes.push(`${group.object} ${String(values[group.key])}`);
           continue;
         }
         const diff = Object.keys(values).filter((k) => !sameValue(o.byKey.get(k), values[k], cur[k]));
-        if (diff.length) {
-          const change: Record<string, unknown> = { version: cur.version };
-          for (const k of diff) change[k] = values[k];
-          await records.patch(group.object, String(cur.id), change, null, { lang, client: c });
-          changes.push(`${group.object} ${String(values[group.key])} (updated)`);
-        }
+        const change: Record<string, unknown> = { version: cur.version };
+        for (const k of diff) change[k] = values[k];
+        await records.patch(group.object, String(cur.id), change, null, { lang, client: c });
+        changes.push(`${group.object} ${String(values[group.key])} (updated)`);
       }
     }
 
-    // ---- decision tables and processes: a new version only when the file differs from the latest
+    // ---- decision tables and processes: a new version only when the pack's file differs from the latest
     const defs = this.service(DefinitionsService);
     for (const rel of bundle.decisions) {
       const xml = files.get(rel)!;
-      const model = await parseDmn(xml);
-      const ids = Object.keys(model.decisions);
-      const dkey = ids.length === 1 ? ids[0]! : model.id;
+      const dkey = await decisionKey(xml);
       // DefinitionsService has no read of a decision's XML: compare with the latest row directly.
       const { rows } = await c.query<{ xml: string }>('SELECT xml FROM crm.wf_decisions WHERE key = $1 ORDER BY version DESC LIMIT 1', [dkey]);
-      if (rows[0]?.xml === xml) continue;
+      if (!judge(partKey.decision(dkey), rows[0]?.xml ?? null, xml)) continue;
       const d = await defs.deployDecision(who, xml);
       changes.push(`decision ${d.key} v${d.version}`);
     }
@@ -330,33 +392,43 @@ export class TemplatesService {
       } catch (err) {
         if (!(err instanceof AppError) || err.status !== 404) throw err;
       }
-      if (current === xml) continue;
+      if (!judge(partKey.process(proc.key), current, xml)) continue;
       const d = await defs.deploy(who, { key: proc.key, bpmnXml: xml });
       changes.push(`process ${d.key} v${d.version}`);
     }
 
-    // ---- triggers
+    // ---- triggers (a trigger is there or not: one the bank removed is not added again)
     const triggers = this.service(TriggersService);
     const have = (await triggers.list()).items;
     for (const t of bundle.triggers) {
-      const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === (t.condition ?? null));
-      if (exists) continue;
+      const want = triggerCanon(t);
+      const exists = have.some((x) => x.processKey === t.processKey && x.object === t.object && x.on === t.on && (x.condition ?? null) === want.condition);
+      if (!judge(partKey.trigger(t), exists ? want : null, want)) continue;
       await triggers.create(who, t);
       changes.push(`trigger ${t.object}.${t.on} → ${t.processKey}`);
     }
 
-    // ---- what is installed
-    const state = await this.state(bundle.key, c);
+    // ---- what is installed, and what the pack installed part by part
     if (!state || state.version !== bundle.version || changes.length) {
       await c.query(
         `INSERT INTO crm.settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()`,
         [`template:${bundle.key}`, JSON.stringify({ version: bundle.version, installedAt: new Date().toISOString() })],
       );
     }
-    if (changes.length || roleDifferences.length) {
-      await this.audit.record({ action: 'template.install', object: 'template', recordId: bundle.key, data: { version: bundle.version, changes, roleDifferences } }, c);
-      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length, roleDifferences: roleDifferences.length }, 'template installed');
+    await saveBaseline(c, bundle.key, bundle.version, ledger.installed);
+    await replaceConflicts(c, bundle.key, ledger.conflicts);
+    const conflicts = ledger.conflicts.filter((x) => x.reason !== 'deleted_by_bank');
+    const skipped = ledger.conflicts.filter((x) => x.reason === 'deleted_by_bank').map((x) => x.part);
+    if (changes.length || roleDifferences.length || ledger.conflicts.length || migrated.length || state?.version !== bundle.version) {
+      await this.audit.record(
+        {
+          action: 'template.install', object: 'template', recordId: bundle.key,
+          data: { version: bundle.version, from: state?.version ?? null, changes, roleDifferences, migrations: migrated, kept, conflicts: conflicts.map((x) => ({ part: x.part, reason: x.reason })), skipped },
+        },
+        c,
+      );
+      this.logger.info({ template: bundle.key, version: bundle.version, changes: changes.length, roleDifferences: roleDifferences.length, conflicts: conflicts.length, skipped: skipped.length }, 'template installed');
     }
-    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes, roleDifferences };
+    return { key: bundle.key, version: bundle.version, changed: changes.length > 0, changes, roleDifferences, migrations: migrated, kept, conflicts, skipped };
   }
 }

@@ -11,6 +11,7 @@ import { DirectoryAccounts1764300000081 } from './0016-directory-accounts.js';
 import { SsoLogins1764300000082 } from './0017-sso-logins.js';
 import { PackMigrations1764300000090 } from './0018-pack-migrations.js';
 import { IdempotencyKeys1764300000091 } from './0019-idempotency-keys.js';
+import { PackPartFingerprints1764300000095 } from './0020-pack-part-fingerprints.js';
 import { CacheChangeNotify1764300000117 } from './0022-cache-change-notify.js';
 import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 
@@ -18,6 +19,7 @@ import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 export const migrations = [
   Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, Retention1764300000014, AuthDuties1764300000071,
   AuditPartitions1764300000080, DirectoryAccounts1764300000081, SsoLogins1764300000082, PackMigrations1764300000090, IdempotencyKeys1764300000091,
+  PackPartFingerprints1764300000095,
   CacheChangeNotify1764300000117,
   WorkflowStepGuard1764300000210,
 ];
