@@ -8,6 +8,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
 import { oidcConfig, type OidcConfig } from './oidc-config.js';
+import { reportsConfig, type ReportsConfig } from './reports-config.js';
 import { isStrongPassword } from '@crm/shared';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -61,6 +62,8 @@ export interface AppConfig {
   packParameters: Readonly<Record<string, string>>;
   /** PostgreSQL's own tools for backup/restore (PG_DUMP, PG_RESTORE, PSQL); null: the built-in logical dump. */
   pgTools: PgTools | null;
+  /** Report queries: read replica, its allowed lag, statement timeout (CRM_REPORTS_*). */
+  reports: ReportsConfig;
 }
 
 export interface JobSettings {
@@ -278,6 +281,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     kycBatch: intVar(env, 'CRM_KYC_BATCH', 200, 1, 100_000),
     packParameters: packParametersVar(env),
     pgTools: pgToolsVar(env),
+    reports: reportsConfig(env),
   };
 }
 

@@ -11,9 +11,11 @@ import { DirectoryAccounts1764300000081 } from './0016-directory-accounts.js';
 import { SsoLogins1764300000082 } from './0017-sso-logins.js';
 import { PackMigrations1764300000090 } from './0018-pack-migrations.js';
 import { IdempotencyKeys1764300000091 } from './0019-idempotency-keys.js';
+import { Reports1764300000110 } from './0022-reports.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
   Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, Retention1764300000014, AuthDuties1764300000071,
   AuditPartitions1764300000080, DirectoryAccounts1764300000081, SsoLogins1764300000082, PackMigrations1764300000090, IdempotencyKeys1764300000091,
+  Reports1764300000110,
 ];
