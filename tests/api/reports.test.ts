@@ -128,6 +128,33 @@ describe('measures and dimensions', () => {
   });
 });
 
+describe('org tree levels', () => {
+  it('groups by the branch (level 2 of the org tree) of the customer, and a branch manager sees only their own', async () => {
+    const r = await analyst.post('/api/reports', {
+      key: 'aum_by_branch', name: 'AUM by branch', object: 'holding',
+      measures: [{ key: 'balance', agg: 'sum', field: 'balance' }], dimensions: [{ field: 'customer.org_unit_id', level: 2, key: 'branch' }],
+    });
+    expect(r.status).toBe(201);
+    const all = await compliance.post('/api/reports/aum_by_branch/run', {});
+    const want = await sql(`SELECT ou.path[2]::text AS branch, sum(h.balance)::text AS balance FROM crm_data.holding h
+      LEFT JOIN crm_data.customer c ON c.id = h.customer AND c.deleted_at IS NULL LEFT JOIN crm.org_units ou ON ou.id = c.org_unit_id
+      WHERE h.deleted_at IS NULL GROUP BY 1 ORDER BY 1 NULLS LAST`);
+    expect(all.body.rows).toEqual(want);
+    expect(all.body.rows.filter((x: Row) => x.branch).length).toBeGreaterThan(0);
+    const names = await sql(`SELECT id::text AS id, name FROM crm.org_units`);
+    const col = all.body.columns[0];
+    expect(col).toMatchObject({ key: 'branch', type: 'org_unit' });
+    for (const row of all.body.rows) if (row.branch) expect(col.labels[row.branch]).toBe(names.find((u) => u.id === row.branch)!.name);
+    const mgr = await as(srv.baseUrl, 'manager');
+    const mine = await mgr.post('/api/reports/aum_by_branch/run', {});
+    expect(mine.status).toBe(200);
+    const [home] = await sql(`SELECT ou.path FROM crm.users u JOIN crm.org_units ou ON ou.id = u.org_unit_id WHERE u.username = 'manager'`);
+    for (const row of mine.body.rows) if (row.branch) expect(home!.path).toContain(row.branch);
+    expect(cents(mine.body.totals[0].balance)).toBeLessThan(cents(all.body.totals[0].balance));
+    expect((await analyst.post('/api/reports', { key: 'bad_level', name: 'x', object: 'holding', measures: [{ key: 'n', agg: 'count' }], dimensions: [{ field: 'category', level: 2 }] })).status).toBe(400);
+  });
+});
+
 describe('pivot and drill-down', () => {
   it('answers rows × columns with subtotals and totals that equal the sums of their cells', async () => {
     await analyst.post('/api/reports', {
@@ -319,11 +346,13 @@ describe('security', () => {
 
 describe('versions', () => {
   it('saves each change as a new version, refuses a stale one, keeps the object, and deletes', async () => {
-    const before = (await analyst.get('/api/reports/holdings_by_category')).body;
+    const before = await analyst.api.reports.get('holdings_by_category');
     expect(before).toMatchObject({ key: 'holdings_by_category', version: 1, object: 'holding' });
     const v2 = await analyst.patch('/api/reports/holdings_by_category', { version: 1, sort: '-balance', limit: 2 });
     expect(v2.status).toBe(200);
     expect(v2.body).toMatchObject({ version: 2, sort: '-balance', limit: 2 });
+    const typedRun = await compliance.api.reports.run('holdings_by_category');
+    expect(typedRun.report?.version).toBe(2);
     const run = await compliance.post('/api/reports/holdings_by_category/run', {});
     expect(run.body.report.version).toBe(2);
     // Top 2 by balance, descending; the total still covers every row.
