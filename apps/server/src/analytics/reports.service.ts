@@ -4,7 +4,7 @@
  * the caller — their row scope and field modes — and answers through the cache. Designing needs the
  * `designer` right; reading and running a report needs the read action on its object.
  */
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Lang } from '@crm/form-engine';
 import { REPORT_MAX_CELLS, type ReportAnswer, type ReportDefinition, type ReportPatchBody } from '@crm/shared';
 import type { z } from 'zod';
@@ -20,6 +20,8 @@ import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
 import { shapeAnswer } from './report-answer.js';
 import { reportProblem } from './reports.messages.js';
+import { protectReportFilter } from './report-filter-secrets.js';
+import type { FieldCrypto } from '../crypto/field-crypto.js';
 
 export type StoredReport = ReportDefinition & { version: number; updatedAt: string };
 export type RunResult = ReportAnswer & { compiled: CompiledReport };
@@ -45,6 +47,7 @@ export class ReportsService {
     private readonly database: ReportDatabase,
     private readonly cache: ReportCache<Omit<ReportAnswer, 'cached'>>,
     reader: ScopedReader,
+    @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
   ) {
     this.compiler = new ReportCompiler(reader, meta);
   }
@@ -96,8 +99,14 @@ export class ReportsService {
     return this.stored(row);
   }
 
-  async create(def: ReportDefinition, p: Principal, lang: Lang): Promise<StoredReport> {
+  /** The definition as stored: checked, its filter's values on encrypted fields kept only as keyed hashes. */
+  private async prepare(def: ReportDefinition, lang: Lang): Promise<ReportDefinition> {
     await this.check(def, lang);
+    return def.filter ? { ...def, filter: await protectReportFilter(this.meta, this.crypto, def.object, def.filter) } : def;
+  }
+
+  async create(input: ReportDefinition, p: Principal, lang: Lang): Promise<StoredReport> {
+    const def = await this.prepare(input, lang);
     await this.db.tx(async (c) => {
       const inserted = await c.query(`INSERT INTO crm.reports (key, object_key, latest_version, created_by) VALUES ($1, $2, 1, $3) ON CONFLICT (key) DO NOTHING`, [def.key, def.object, p.id]);
       if (!inserted.rowCount) throw new AppError(409, 'reports.exists', { report: def.key });
@@ -119,8 +128,7 @@ export class ReportsService {
       }
       const merged: Record<string, unknown> = { ...row.definition, ...changes, key };
       for (const k of Object.keys(merged)) if (merged[k] === null) delete merged[k];
-      const def = merged as ReportDefinition;
-      await this.check(def, lang);
+      const def = await this.prepare(merged as ReportDefinition, lang);
       const next = row.version + 1;
       await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, $2, $3, $4)`, [key, next, JSON.stringify(def), p.id]);
       await c.query(`UPDATE crm.reports SET latest_version = $2, updated_at = now() WHERE key = $1`, [key, next]);
