@@ -251,6 +251,27 @@ describe('security', () => {
     for (const row of owners.body.rows) if (row['customer.owner_id'] !== null) expect(team.map((u) => u.id)).toContain(row['customer.owner_id']);
   });
 
+  it("reads joined objects within the viewer's scope too: a holding of another team's customer shows nothing of that customer", async () => {
+    const [foreign] = await sql(`SELECT h.id::text AS id, h.owner_id::text AS owner, h.customer::text AS customer FROM crm_data.holding h JOIN crm_data.customer c ON c.id = h.customer
+      WHERE h.deleted_at IS NULL AND c.owner_id NOT IN (SELECT id FROM crm.users WHERE org_unit_id = (SELECT org_unit_id FROM crm.users WHERE username = 'rm')) LIMIT 1`);
+    expect((await rm.get(`/api/records/customer/${foreign!.customer}`)).status).toBe(404);
+    // The holding itself is moved into the rm's book (straight in the table), its customer stays where it is.
+    await sql(`UPDATE crm_data.holding SET owner_id = (SELECT id FROM crm.users WHERE username = 'rm') WHERE id = $1`, [foreign!.id]);
+    try {
+      const row = await until(async () => {
+        const r = await rm.post('/api/reports/drill_owner/run', { drill: [{ field: 'customer', value: foreign!.customer }] });
+        return r.body.rows?.[0];
+      }, { what: 'the moved holding in the rm report' });
+      expect(row).toMatchObject({ customer: foreign!.customer, 'customer.owner_id': null, n: 1 });
+      const again = await rm.post('/api/reports/drill_owner/run', { drill: [{ field: 'customer', value: foreign!.customer }] });
+      expect(again.body.columns.find((c: Row) => c.key === 'customer').labels).toEqual({});
+      const bySegment = await rm.post('/api/reports/aum_pivot/run', { drill: [{ field: 'customer', value: foreign!.customer }] });
+      expect(bySegment.body.rows.map((r: Row) => r['customer.segment'])).toEqual([null]);
+    } finally {
+      await sql(`UPDATE crm_data.holding SET owner_id = $2 WHERE id = $1`, [foreign!.id, foreign!.owner]);
+    }
+  });
+
   it('treats a field of mode none as unknown (dimension, measure, filter, drill) and refuses masked fields as dimensions', async () => {
     // The auditor (no customer data) is lent a role for this test: segment hidden, AUM masked.
     expect((await security.patch('/api/admin/roles/auditor', {
