@@ -421,8 +421,13 @@ describe('bounds and cache', () => {
     await analyst.post('/api/reports', { key: 'customers_by_segment', name: 's', object: 'customer', measures: [{ key: 'n', agg: 'count' }], dimensions: [{ field: 'segment' }] });
     const first = await compliance.post('/api/reports/customers_by_segment/run', {});
     expect(first.body.cached).toBe(false);
-    const again = await compliance.post('/api/reports/customers_by_segment/run', {});
-    expect(again.body).toMatchObject({ cached: true, rows: first.body.rows });
+    // Polled: a background job of the bank pack writing customers would rightly empty the cache.
+    const cachedRun = () => until(async () => {
+      const r = await compliance.post('/api/reports/customers_by_segment/run', {});
+      return r.body.cached === true && r;
+    }, { what: 'a cached answer' });
+    const again = await cachedRun();
+    expect(again.body.rows).toEqual(first.body.rows);
     // Another scope is another entry.
     expect((await rm.post('/api/reports/customers_by_segment/run', {})).body.cached).toBe(false);
     // A write through the API: the next run sees it.
@@ -436,7 +441,7 @@ describe('bounds and cache', () => {
     }, { what: 'the report to see the write' });
     expect(count(after, 'mass')).toBe(count(first, 'mass') - 1);
     // A write straight into the table (a bulk load) is heard too.
-    expect((await compliance.post('/api/reports/customers_by_segment/run', {})).body.cached).toBe(true);
+    await cachedRun();
     await sql(`UPDATE crm_data.customer SET segment = 'mass' WHERE id = $1`, [victim.id]);
     await until(async () => {
       const r = await compliance.post('/api/reports/customers_by_segment/run', {});
