@@ -13,7 +13,8 @@ import { columnType } from '../metadata/field-types.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
 import { compileFilter, type ColumnInfo } from '../records/filter-compiler.js';
 import { isSystemRead, type ScopedReader, type SystemRead } from '../records/scoped-reader.js';
-import { bucketSql, dayBound, relativeRange, type Bucket } from './report-dates.js';
+import { bucketSql, type Bucket } from './report-dates.js';
+import { filterKeys, relativeDates } from './report-filters.js';
 import { comparableOfField, ReportSources, type ResolvedField } from './report-sources.js';
 import { reportProblem } from './reports.messages.js';
 
@@ -87,39 +88,28 @@ function scaleOf(r: ResolvedField): number {
   return m ? Number(m[1]) : 2;
 }
 
-/** Field keys a records filter names (operands are left alone). */
-function filterKeys(node: unknown, out: Set<string>): Set<string> {
-  if (!node || typeof node !== 'object' || Array.isArray(node)) return out;
-  for (const [k, v] of Object.entries(node)) {
-    if ((k === '$and' || k === '$or') && Array.isArray(v)) v.forEach((x) => filterKeys(x, out));
-    else if (k === '$not') filterKeys(v, out);
-    else if (!k.startsWith('$')) out.add(k);
+/** The aggregate of a measure over a field: what the caller may see of the field decides which aggregates apply. */
+function fieldMeasure(m: MeasureDef, r: ResolvedField, alias: string, forCaller: boolean, where: string): { value: string; agg: string; type: string } {
+  const counting = m.agg === 'count' || m.agg === 'count_distinct';
+  if (forCaller && ((r.mode === 'masked' && !r.node.acc.unmask) || r.encrypted) && !counting) {
+    throw reportProblem(`${where}/field`, 'masked_field', { 'zh-CN': `字段 ${m.field} 只能计数`, en: `${m.field} can only be counted` });
   }
-  return out;
-}
-
-/** `{ field: { $within: "last 30 days" } }` → `{ field: { $gte, $lt } }` in Beijing days; everything else as is. */
-function relativeDates(node: unknown, columns: Map<string, ColumnInfo>, now: Date, path: string): unknown {
-  if (!node || typeof node !== 'object') return node;
-  if (Array.isArray(node)) return node.map((x, i) => relativeDates(x, columns, now, `${path}/${i}`));
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(node)) {
-    if (k === '$and' || k === '$or' || k === '$not') out[k] = relativeDates(v, columns, now, `${path}/${k}`);
-    else if (!k.startsWith('$') && v && typeof v === 'object' && !Array.isArray(v) && '$within' in v) {
-      const { $within, ...rest } = v as Record<string, unknown>;
-      const col = columns.get(k);
-      const range = typeof $within === 'string' ? relativeRange($within, now) : null;
-      if (!col || (col.comparable !== 'date' && col.comparable !== 'timestamp') || !range) {
-        throw reportProblem(`${path}/${k}/$within`, 'invalid_relative_date', {
-          'zh-CN': `$within 需要日期字段和相对日期，例如 "last 30 days"、"this quarter"、"same period last year"`,
-          en: `$within needs a date field and a relative range such as "last 30 days", "this quarter", "same period last year"`,
-        });
-      }
-      const ts = col.comparable === 'timestamp';
-      out[k] = { ...rest, $gte: dayBound(range.from, ts), $lt: dayBound(range.to, ts) };
-    } else out[k] = v;
+  if (r.encrypted && !counting) {
+    throw reportProblem(`${where}/field`, 'not_aggregatable', { 'zh-CN': `字段 ${m.field} 加密存储，只能计数`, en: `${m.field} is encrypted at rest and can only be counted` });
   }
-  return out;
+  if (((m.agg === 'sum' || m.agg === 'avg') && !NUMERIC_TYPES.has(r.type)) || ((m.agg === 'min' || m.agg === 'max') && !ORDERED.has(comparableOfField(r)))) {
+    throw reportProblem(`${where}/agg`, 'not_aggregatable', { 'zh-CN': `${m.agg} 不适用于字段 ${m.field}`, en: `${m.agg} does not apply to ${m.field}` });
+  }
+  if (['json', 'attachment'].includes(r.type) && m.agg === 'count_distinct') {
+    throw reportProblem(`${where}/agg`, 'not_aggregatable', { 'zh-CN': `count_distinct 不适用于字段 ${m.field}`, en: `count_distinct does not apply to ${m.field}` });
+  }
+  // Ciphertext is random: distinct values are counted on the keyed search hash.
+  const value = r.encrypted ? r.sql.replace(/"([a-z][a-z0-9_]*)"$/, '"$1__h"') : r.sql;
+  const x = `x.${alias}`;
+  if (m.agg === 'count') return { value, agg: `count(${x})::bigint`, type: 'integer' };
+  if (m.agg === 'count_distinct') return { value, agg: `count(DISTINCT ${x})::bigint`, type: 'integer' };
+  if (m.agg === 'avg') return { value, agg: `round(avg(${x}), ${scaleOf(r)})`, type: r.type === 'money' ? 'money' : 'decimal' };
+  return { value, agg: `${m.agg}(${x})`, type: r.type };
 }
 
 export class ReportCompiler {
@@ -212,35 +202,10 @@ export class ReportCompiler {
       if (!m.field) agg = 'count(*)::bigint';
       else {
         const r = await src.resolve(m.field, `${where}/field`);
-        const hidden = (r.mode === 'masked' || r.encrypted) && !r.node.acc.unmask;
-        if (caller && (hidden || r.encrypted) && m.agg !== 'count' && m.agg !== 'count_distinct') {
-          throw reportProblem(`${where}/field`, 'masked_field', { 'zh-CN': `字段 ${m.field} 只能计数`, en: `${m.field} can only be counted` });
-        }
-        if (r.encrypted && m.agg !== 'count' && m.agg !== 'count_distinct') {
-          throw reportProblem(`${where}/field`, 'not_aggregatable', { 'zh-CN': `字段 ${m.field} 加密存储，只能计数`, en: `${m.field} is encrypted at rest and can only be counted` });
-        }
-        const comparable = comparableOfField(r);
-        const numeric = NUMERIC_TYPES.has(r.type);
-        if (((m.agg === 'sum' || m.agg === 'avg') && !numeric) || ((m.agg === 'min' || m.agg === 'max') && !ORDERED.has(comparable))) {
-          throw reportProblem(`${where}/agg`, 'not_aggregatable', { 'zh-CN': `${m.agg} 不适用于字段 ${m.field}`, en: `${m.agg} does not apply to ${m.field}` });
-        }
-        if (['json', 'attachment'].includes(r.type) && m.agg === 'count_distinct') {
-          throw reportProblem(`${where}/agg`, 'not_aggregatable', { 'zh-CN': `count_distinct 不适用于字段 ${m.field}`, en: `count_distinct does not apply to ${m.field}` });
-        }
-        // Ciphertext is random: distinct values are counted on the keyed search hash.
-        const value = r.encrypted ? r.sql.replace(/"([a-z][a-z0-9_]*)"$/, '"$1__h"') : r.sql;
-        inner.push(`${value} AS ${alias}`);
-        const x = `x.${alias}`;
+        const planned = fieldMeasure(m, r, alias, !!caller, where);
+        inner.push(`${planned.value} AS ${alias}`);
+        ({ agg, type } = planned);
         label = r.label;
-        if (m.agg === 'count') agg = `count(${x})::bigint`;
-        else if (m.agg === 'count_distinct') agg = `count(DISTINCT ${x})::bigint`;
-        else if (m.agg === 'avg') {
-          agg = `round(avg(${x}), ${scaleOf(r)})`;
-          type = r.type === 'money' ? 'money' : 'decimal';
-        } else {
-          agg = `${m.agg}(${x})`;
-          type = r.type;
-        }
       }
       aggs.set(m.key, agg);
       plans[i] = { key: m.key, label: pickText(m.label as never, lang) || defaultMeasureLabel(m.agg, label, lang), type, role: 'measure', alias };
