@@ -19,6 +19,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { TemplatesModule } from './templates/templates.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { PacksModule } from './packs/packs.module.js';
+import { AnalyticsModule } from './analytics/analytics.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -27,7 +28,7 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, PacksModule.register()],
+      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, AnalyticsModule, PacksModule.register()],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],
       // Guards run in this order: who is calling, then the Idempotency-Key reservation for them.
       providers: [SeedService, IdempotencyStore, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: IdempotencyGuard }],

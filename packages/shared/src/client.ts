@@ -11,6 +11,7 @@ import type {
   RecordData, RecordValues, Role, RolePatch, SignalRequest, StartProcessRequest, Task, TaskScope,
   UploadedFile, UserPatch,
 } from './types.js';
+import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 
 /** An error answer of the API, or a failure to reach it (`status` 0, code `network_error`). */
 export class ApiError extends Error {
@@ -281,6 +282,25 @@ export function createClient(options: ClientOptions) {
     customers: {
       get360: (id: string) => get<Customer360>(`/api/customers/${enc(id)}/360`),
       network: (id: string, depth?: number) => get<CustomerNetwork>(`/api/customers/${enc(id)}/network`, { depth }),
+    },
+
+    // ------------------------------------------------------------ reports
+    reports: {
+      list: () => items<ReportSummary>('/api/reports'),
+      create: (body: ReportDefinitionInput) => post<Report>('/api/reports', body),
+      get: (key: string) => get<Report>(`/api/reports/${enc(key)}`),
+      update: (key: string, body: ReportPatch) => patch<Report>(`/api/reports/${enc(key)}`, body),
+      delete: (key: string) => del<unknown>(`/api/reports/${enc(key)}`),
+      run: (key: string, body: ReportRun = {}) => post<ReportAnswer>(`/api/reports/${enc(key)}/run`, body),
+      /** Runs an unsaved definition (the designer's live preview). */
+      query: (body: ReportQuery) => post<ReportAnswer>('/api/reports/query', body),
+      /** The report as CSV or XLSX (a file download). */
+      export: async (key: string, query: { format?: 'csv' | 'xlsx'; filter?: string; drill?: string } = {}): Promise<Blob> => {
+        const token = options.getToken?.();
+        const res = await doFetch(`${base}/api/reports/${enc(key)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
+        return res.blob();
+      },
     },
   };
 }

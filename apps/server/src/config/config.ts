@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
 import { oidcConfig, type OidcConfig } from './oidc-config.js';
+import { reportsConfig, type ReportsConfig } from './reports-config.js';
 import { isStrongPassword } from '@crm/shared';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -66,6 +67,8 @@ export interface AppConfig {
   pgTools: PgTools | null;
   /** CRM_PACK_DIRS: folders of declarative solution packs (template.json, BPMN/DMN files, migrations/*.sql) beside the built-in ones. */
   packDirs: string[];
+  /** Report queries: read replica, its allowed lag, statement timeout (CRM_REPORTS_*). */
+  reports: ReportsConfig;
 }
 
 export interface JobSettings {
@@ -290,6 +293,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     packParameters: packParametersVar(env),
     pgTools: pgToolsVar(env),
     packDirs: packDirsVar(env),
+    reports: reportsConfig(env),
   };
 }
 

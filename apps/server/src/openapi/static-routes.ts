@@ -13,6 +13,7 @@ import {
   UpdateRoleBody, UpdateUserBody, UserListQuery, VariablesBody,
 } from '@crm/shared';
 import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSchema } from '@crm/shared';
+import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -131,4 +132,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'post', path: '/api/process-triggers', tag: 'workflow', summary: '创建流程触发器 / Create a process trigger', right: 'designer', body: TriggerBody },
   { method: 'get', path: '/api/process-triggers', tag: 'workflow', summary: '流程触发器 / Process triggers', right: 'designer' },
   { method: 'delete', path: '/api/process-triggers/{id}', tag: 'workflow', summary: '删除流程触发器 / Delete a process trigger', right: 'designer' },
+  ...REPORT_ROUTES,
 ];

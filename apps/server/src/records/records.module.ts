@@ -5,12 +5,13 @@ import { RecordsExportService } from './records-export.js';
 import { RecordsController } from './records.controller.js';
 import { FormSubmitController } from '../metadata/forms.controller.js';
 import { AuditModule } from '../audit/audit.module.js';
+import { RecordChanges } from './record-changes.js';
 
 @Global()
 @Module({
   imports: [AuditModule],
-  providers: [ScopedReader, RecordsService, RecordsExportService],
+  providers: [ScopedReader, RecordsService, RecordsExportService, RecordChanges],
   controllers: [RecordsController, FormSubmitController],
-  exports: [ScopedReader, RecordsService],
+  exports: [ScopedReader, RecordsService, RecordChanges],
 })
 export class RecordsModule {}

@@ -87,17 +87,18 @@ export class ScopedReader {
 
   // ---------- building blocks (also used by writers for their scoped UPDATEs) ----------
 
-  /** Columns a caller may filter and sort on (all of them for scope filters). */
-  columns(o: ObjectMeta, acc: ObjectAccess | null): Map<string, ColumnInfo> {
+  /** Columns a caller may filter and sort on (all of them for scope filters), over alias `alias` (a row source's, for joins). */
+  columns(o: ObjectMeta, acc: ObjectAccess | null, alias = 't'): Map<string, ColumnInfo> {
+    const t = alias === 't' ? 't' : quoteIdent(alias);
     const cols = new Map<string, ColumnInfo>();
-    for (const [k, c] of SYSTEM_COLUMNS) cols.set(k, { key: k, sql: `t.${quoteIdent(k)}`, comparable: c });
+    for (const [k, c] of SYSTEM_COLUMNS) cols.set(k, { key: k, sql: `${t}.${quoteIdent(k)}`, comparable: c });
     for (const f of o.fields) {
       const mode = acc ? acc.fieldMode(f.key) : 'write';
       const sensitive = (f.sensitivity ?? 0) >= 3;
       // Filtering on what one may not read would reveal it one guess at a time.
       if (acc && (mode === 'none' || mode === 'masked' || (sensitive && !acc.unmask))) continue;
-      const info: ColumnInfo = { key: f.key, sql: `t.${quoteIdent(f.key)}`, comparable: comparableOf(f.type) };
-      if (isEncrypted(f)) info.encrypted = { hashSql: `t.${quoteIdent(hashColumn(f.key))}`, hash: (v) => this.crypto.searchHash(hashInput(v)) };
+      const info: ColumnInfo = { key: f.key, sql: `${t}.${quoteIdent(f.key)}`, comparable: comparableOf(f.type) };
+      if (isEncrypted(f)) info.encrypted = { hashSql: `${t}.${quoteIdent(hashColumn(f.key))}`, hash: (v) => this.crypto.searchHash(hashInput(v)) };
       cols.set(f.key, info);
     }
     return cols;

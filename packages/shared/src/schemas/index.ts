@@ -7,3 +7,4 @@ export * from './records.js';
 export * from './workflow.js';
 export * from './audit.js';
 export * from './packs.js';
+export * from './reports.js';

@@ -12,6 +12,7 @@ import { SsoLogins1764300000082 } from './0017-sso-logins.js';
 import { PackMigrations1764300000090 } from './0018-pack-migrations.js';
 import { IdempotencyKeys1764300000091 } from './0019-idempotency-keys.js';
 import { PackPartFingerprints1764300000095 } from './0020-pack-part-fingerprints.js';
+import { Reports1764300000110 } from './0021-reports.js';
 import { CacheChangeNotify1764300000117 } from './0022-cache-change-notify.js';
 import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 
@@ -20,6 +21,7 @@ export const migrations = [
   Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, Retention1764300000014, AuthDuties1764300000071,
   AuditPartitions1764300000080, DirectoryAccounts1764300000081, SsoLogins1764300000082, PackMigrations1764300000090, IdempotencyKeys1764300000091,
   PackPartFingerprints1764300000095,
+  Reports1764300000110,
   CacheChangeNotify1764300000117,
   WorkflowStepGuard1764300000210,
 ];

@@ -1,0 +1,66 @@
+/**
+ * The answer of a report statement: rows keyed by dimension and measure keys (money and decimals stay
+ * the decimal strings PostgreSQL sends; integer counts become numbers only when exact), subtotal and
+ * total rows apart with the dimensions they sum over, and the display labels of dimension values.
+ */
+import type { ReportAnswer, ReportColumn } from '@crm/shared';
+import type { Db } from '../database/db.js';
+import type { ColumnPlan, CompiledReport } from './report-compiler.js';
+
+function plain(v: unknown, c: ColumnPlan): unknown {
+  if (v instanceof Date) return v.toISOString();
+  // Counts and integer sums: a number when exact, else the digits as text.
+  if (c.role === 'measure' && c.type === 'integer' && typeof v === 'string' && /^-?\d+$/.test(v)) {
+    const n = Number(v);
+    return Number.isSafeInteger(n) ? n : v;
+  }
+  return v;
+}
+
+/** Names of users and org units by id (platform tables, not records). */
+async function names(db: Db, table: 'users' | 'org_units', ids: string[]): Promise<Record<string, string>> {
+  if (!ids.length) return {};
+  const sql =
+    table === 'users'
+      ? `SELECT id::text AS id, coalesce(display_name, username) AS name FROM crm.users WHERE id = ANY($1::uuid[])`
+      : `SELECT id::text AS id, name FROM crm.org_units WHERE id = ANY($1::uuid[])`;
+  const rows = await db.query<{ id: string; name: string }>(sql, [ids]);
+  return Object.fromEntries(rows.map((r) => [r.id, r.name]));
+}
+
+export async function shapeAnswer(compiled: CompiledReport, raw: Record<string, unknown>[], db: Db): Promise<Pick<ReportAnswer, 'columns' | 'rows' | 'totals'>> {
+  const n = compiled.grouped.length;
+  const rows: Record<string, unknown>[] = [];
+  const totals: Record<string, unknown>[] = [];
+  const labels = new Map<string, Record<string, string>>();
+  for (const r of raw) {
+    const g = Number(r.g ?? 0);
+    const collapsed = compiled.grouped.filter((_, i) => (g >> (n - 1 - i)) & 1);
+    const out: Record<string, unknown> = {};
+    for (const c of compiled.columns) {
+      if (c.role === 'dimension' && collapsed.includes(c.key)) continue;
+      const v = plain(r[c.alias], c);
+      out[c.key] = v;
+      if (c.labels?.kind === 'alias' && v !== null && v !== undefined && r[c.labels.alias] != null) {
+        const m = labels.get(c.key) ?? {};
+        m[String(v)] = String(r[c.labels.alias]);
+        labels.set(c.key, m);
+      }
+    }
+    if (g === 0) rows.push(out);
+    else totals.push({ ...out, $collapsed: collapsed });
+  }
+  const columns: ReportColumn[] = [];
+  for (const c of compiled.columns) {
+    const col: ReportColumn = { key: c.key, label: c.label, type: c.type, role: c.role };
+    if (c.bucket) col.bucket = c.bucket;
+    if (c.labels?.kind === 'choices') col.labels = c.labels.choices;
+    else if (c.labels?.kind === 'alias') col.labels = labels.get(c.key) ?? {};
+    else if (c.labels) {
+      const ids = [...new Set(rows.concat(totals).map((r) => r[c.key]).filter((v): v is string => typeof v === 'string'))];
+      col.labels = await names(db, c.labels.kind, ids);
+    }
+    columns.push(col);
+  }
+  return compiled.grouped.length ? { columns, rows, totals } : { columns, rows };
+}

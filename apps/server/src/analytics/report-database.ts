@@ -1,0 +1,106 @@
+/**
+ * Where report statements run: the read replica of CRM_REPORTS_DATABASE_URL when it answers and is
+ * no more than CRM_REPORTS_MAX_LAG_SECONDS behind, else the primary (with a warning in the log). Each
+ * statement runs in a read-only transaction under its own statement timeout; a timeout is a clear 422.
+ */
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import pg from 'pg';
+import type { Logger } from 'pino';
+import { performance } from 'node:perf_hooks';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
+import { Db } from '../database/db.js';
+import { LOGGER } from '../logging/logger.token.js';
+import { AppError } from '../common/app-error.js';
+
+export type ReportSource = 'primary' | 'replica';
+
+/** How long a replica health check is believed. */
+const HEALTH_TTL_MS = 2000;
+/** At most one "falling back to the primary" warning per minute. */
+const WARN_EVERY_MS = 60_000;
+
+@Injectable()
+export class ReportDatabase implements OnModuleDestroy {
+  private readonly replica: pg.Pool | null;
+  private health: { at: number; ok: boolean } = { at: 0, ok: false };
+  private warnedAt = 0;
+
+  constructor(
+    private readonly db: Db,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
+    const url = config.reports.databaseUrl;
+    this.replica = url ? new pg.Pool({ connectionString: url, max: 5, connectionTimeoutMillis: 2000, application_name: 'bank-crm-reports' }) : null;
+    // An idle connection the replica drops must not take the process down.
+    this.replica?.on('error', (err) => this.logger.warn({ err: { message: err.message } }, 'report replica connection lost'));
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.replica?.end().catch(() => undefined);
+  }
+
+  private fallBack(reason: string): void {
+    const now = Date.now();
+    if (now - this.warnedAt < WARN_EVERY_MS) return;
+    this.warnedAt = now;
+    this.logger.warn({ reason }, 'report queries fall back to the primary database');
+  }
+
+  /** Whether the replica answers and is close enough behind (checked at most every 2 s). */
+  private async replicaUsable(): Promise<boolean> {
+    if (!this.replica) return false;
+    const now = Date.now();
+    if (now - this.health.at < HEALTH_TTL_MS) return this.health.ok;
+    let ok = false;
+    try {
+      // Caught up (nothing left to replay) counts as no lag, however old the last transaction is.
+      const { rows } = await this.replica.query<{ lag: string | null }>(
+        `SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0
+                     ELSE extract(epoch FROM now() - pg_last_xact_replay_timestamp()) END::text AS lag`,
+      );
+      const lag = rows[0]?.lag === null || rows[0]?.lag === undefined ? Infinity : Number(rows[0].lag);
+      ok = lag <= this.config.reports.maxLagSeconds;
+      if (!ok) this.fallBack(`the replica is ${Number.isFinite(lag) ? Math.round(lag) : 'an unknown number of'} seconds behind`);
+    } catch (err) {
+      this.fallBack(`the replica does not answer (${(err as { code?: string }).code ?? 'connection failed'})`);
+    }
+    this.health = { at: Date.now(), ok };
+    return ok;
+  }
+
+  /** Runs one report statement: its rows, where it ran and the milliseconds the statement took. */
+  async run(sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; source: ReportSource; elapsedMs: number }> {
+    if (await this.replicaUsable()) {
+      try {
+        return { ...(await this.execute(this.replica!, sql, params)), source: 'replica' };
+      } catch (err) {
+        if (err instanceof AppError || (err as { code?: string }).code?.length === 5) throw err; // the statement itself failed
+        this.health = { at: Date.now(), ok: false };
+        this.fallBack('the replica connection failed');
+      }
+    }
+    return { ...(await this.execute(this.db.pool, sql, params)), source: 'primary' };
+  }
+
+  private async execute(pool: pg.Pool, sql: string, params: unknown[]): Promise<{ rows: Record<string, unknown>[]; elapsedMs: number }> {
+    const client = await pool.connect();
+    const ms = this.config.reports.statementTimeoutMs;
+    let broken = false;
+    try {
+      await client.query('BEGIN TRANSACTION READ ONLY');
+      await client.query(`SELECT set_config('statement_timeout', $1, true)`, [String(ms)]);
+      const started = performance.now();
+      const { rows } = await client.query<Record<string, unknown>>(sql, params);
+      const elapsedMs = Math.round((performance.now() - started) * 10) / 10;
+      await client.query('COMMIT');
+      return { rows, elapsedMs };
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => (broken = true));
+      if ((err as { code?: string }).code === '57014') throw new AppError(422, 'reports.timeout', { ms });
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Dates in reports are Beijing time (UTC+8, no daylight saving): date buckets of date-time columns and
+ * relative date ranges (`last 30 days`, `this quarter`, `same period last year`). A range becomes two
+ * plain bounds `[from, to)` that the records filter compiler binds like any other value.
+ */
+
+export type Bucket = 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+const TZ = 'Asia/Shanghai';
+const BEIJING_OFFSET_MS = 8 * 3600_000;
+
+/** SQL of a date bucket as text (`2026-03-14`, `2026-W11`, `2026-03`, `2026-Q1`, `2026`) over a column expression. */
+export function bucketSql(column: string, timestamp: boolean, bucket: Bucket): string {
+  const local = timestamp ? `(${column} AT TIME ZONE '${TZ}')` : column;
+  switch (bucket) {
+    case 'day': return `to_char(${local}, 'YYYY-MM-DD')`;
+    case 'week': return `to_char(${local}, 'IYYY-"W"IW')`;
+    case 'month': return `to_char(${local}, 'YYYY-MM')`;
+    case 'quarter': return `to_char(${local}, 'YYYY-"Q"Q')`;
+    case 'year': return `to_char(${local}, 'YYYY')`;
+  }
+}
+
+/** A calendar day (UTC fields hold the Beijing date). */
+type Day = Date;
+
+function beijingToday(now: Date): Day {
+  const local = new Date(now.getTime() + BEIJING_OFFSET_MS);
+  return new Date(Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate()));
+}
+
+const addDays = (d: Day, n: number): Day => new Date(d.getTime() + n * 86_400_000);
+function addMonths(d: Day, n: number): Day {
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth() + n;
+  const target = new Date(Date.UTC(y, m, 1));
+  const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
+  return new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth(), Math.min(d.getUTCDate(), last)));
+}
+
+type Unit = 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+function startOf(d: Day, unit: Unit): Day {
+  const y = d.getUTCFullYear();
+  const m = d.getUTCMonth();
+  if (unit === 'day') return d;
+  if (unit === 'week') return addDays(d, -((d.getUTCDay() + 6) % 7)); // ISO weeks start on Monday
+  if (unit === 'month') return new Date(Date.UTC(y, m, 1));
+  if (unit === 'quarter') return new Date(Date.UTC(y, m - (m % 3), 1));
+  return new Date(Date.UTC(y, 0, 1));
+}
+
+function add(d: Day, unit: Unit, n: number): Day {
+  if (unit === 'day') return addDays(d, n);
+  if (unit === 'week') return addDays(d, 7 * n);
+  return addMonths(d, unit === 'month' ? n : unit === 'quarter' ? 3 * n : 12 * n);
+}
+
+export interface DayRange {
+  from: Day;
+  /** Exclusive. */
+  to: Day;
+}
+
+const UNIT = '(day|week|month|quarter|year)s?';
+const PHRASES: [RegExp, (m: RegExpMatchArray, today: Day) => DayRange][] = [
+  [/^today$/, (_, t) => ({ from: t, to: addDays(t, 1) })],
+  [/^yesterday$/, (_, t) => ({ from: addDays(t, -1), to: t })],
+  // The last N units up to and including today: `last 30 days` is today and the 29 days before it.
+  [new RegExp(`^last (\\d{1,4}) ${UNIT}$`), (m, t) => ({ from: add(addDays(t, 1), m[2] as Unit, -Number(m[1])), to: addDays(t, 1) })],
+  [new RegExp(`^this ${UNIT}$`), (m, t) => {
+    const from = startOf(t, m[1] as Unit);
+    return { from, to: add(from, m[1] as Unit, 1) };
+  }],
+  [new RegExp(`^last ${UNIT}$`), (m, t) => {
+    const to = startOf(t, m[1] as Unit);
+    return { from: add(to, m[1] as Unit, -1), to };
+  }],
+  [new RegExp(`^${UNIT} to date$`), (m, t) => ({ from: startOf(t, m[1] as Unit), to: addDays(t, 1) })],
+];
+
+/**
+ * The `[from, to)` days of a relative range, or null when the phrase is not one: `today`, `yesterday`,
+ * `last N days|weeks|months|quarters|years`, `this|last week|month|quarter|year`, `month|quarter|year to date`;
+ * any of them followed by `last year` is the same period a year earlier, and `same period last year`
+ * alone is the year to date a year earlier.
+ */
+export function relativeRange(phrase: string, now: Date): DayRange | null {
+  let p = phrase.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (p === 'same period last year') p = 'year to date last year';
+  const shifted = p.endsWith(' last year') && p !== 'last year';
+  if (shifted) p = p.slice(0, -' last year'.length);
+  const today = beijingToday(now);
+  for (const [re, range] of PHRASES) {
+    const m = p.match(re);
+    if (!m) continue;
+    const r = range(m, today);
+    return shifted ? { from: addMonths(r.from, -12), to: addMonths(r.to, -12) } : r;
+  }
+  return null;
+}
+
+/** A day as a filter bound: `YYYY-MM-DD` for date columns, the Beijing midnight with its offset for date-times. */
+export function dayBound(d: Day, timestamp: boolean): string {
+  const day = d.toISOString().slice(0, 10);
+  return timestamp ? `${day}T00:00:00+08:00` : day;
+}

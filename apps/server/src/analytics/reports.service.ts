@@ -1,0 +1,172 @@
+/**
+ * Reports as versioned metadata: every save is a new immutable version (runs and cache entries name
+ * the exact definition). Saving checks the definition against the metadata; running compiles it for
+ * the caller — their row scope and field modes — and answers through the cache. Designing needs the
+ * `designer` right; reading and running a report needs the read action on its object.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { Lang } from '@crm/form-engine';
+import { REPORT_MAX_CELLS, type ReportAnswer, type ReportDefinition, type ReportPatchBody } from '@crm/shared';
+import type { z } from 'zod';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import { AccessService } from '../access/access.service.js';
+import type { Principal } from '../auth/principal.js';
+import { MetadataService } from '../metadata/metadata.service.js';
+import { ScopedReader, systemRead } from '../records/scoped-reader.js';
+import { ReportCompiler, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
+import { ReportCache } from './report-cache.js';
+import { ReportDatabase } from './report-database.js';
+import { shapeAnswer } from './report-answer.js';
+import { reportProblem } from './reports.messages.js';
+import { protectReportFilter } from './report-filter-secrets.js';
+import type { FieldCrypto } from '../crypto/field-crypto.js';
+
+export type StoredReport = ReportDefinition & { version: number; updatedAt: string };
+export type RunResult = ReportAnswer & { compiled: CompiledReport };
+type ReportPatchInput = z.infer<typeof ReportPatchBody>;
+
+interface VersionRow {
+  key: string;
+  object_key: string;
+  version: number;
+  definition: ReportDefinition;
+  updated_at: Date;
+}
+
+@Injectable()
+export class ReportsService {
+  private readonly compiler: ReportCompiler;
+
+  constructor(
+    private readonly db: Db,
+    private readonly meta: MetadataService,
+    private readonly access: AccessService,
+    private readonly audit: AuditService,
+    private readonly database: ReportDatabase,
+    private readonly cache: ReportCache<Omit<ReportAnswer, 'cached'>>,
+    reader: ScopedReader,
+    @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+  ) {
+    this.compiler = new ReportCompiler(reader, meta);
+  }
+
+  /** A definition must compile against the metadata (any field, any scope: the designer need not read the data). */
+  private async check(def: ReportSpec, lang: Lang): Promise<void> {
+    if (!(await this.meta.current()).objects.has(def.object)) {
+      throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${def.object}`, en: `unknown object ${def.object}` });
+    }
+    await this.compiler.compile(def, {}, systemRead('report definition check'), lang);
+  }
+
+  /** Whether the caller may see a report over `object`: designers, and whoever may read the object. */
+  private async mayView(p: Principal, object: string): Promise<boolean> {
+    if ((await this.access.platformRights(p.roles)).has('designer')) return true;
+    return (await this.access.forObject(p, object)).can('read');
+  }
+
+  private async latest(key: string, forUpdate = false): Promise<VersionRow | undefined> {
+    return this.db.one<VersionRow>(
+      `SELECT r.key, r.object_key, v.version, v.definition, r.updated_at FROM crm.reports r
+       JOIN crm.report_versions v ON v.report_key = r.key AND v.version = r.latest_version
+       WHERE r.key = $1${forUpdate ? ' FOR UPDATE OF r' : ''}`,
+      [key],
+    );
+  }
+
+  private stored(row: VersionRow): StoredReport {
+    return { ...row.definition, key: row.key, version: row.version, updatedAt: row.updated_at.toISOString() };
+  }
+
+  async list(p: Principal): Promise<Record<string, unknown>[]> {
+    const rows = await this.db.query<VersionRow>(
+      `SELECT r.key, r.object_key, v.version, v.definition, r.updated_at FROM crm.reports r
+       JOIN crm.report_versions v ON v.report_key = r.key AND v.version = r.latest_version ORDER BY r.key LIMIT 1000`,
+    );
+    const out: Record<string, unknown>[] = [];
+    for (const r of rows) {
+      if (!(await this.mayView(p, r.object_key))) continue;
+      out.push({ key: r.key, name: r.definition.name, object: r.object_key, version: r.version, chart: r.definition.chart, updatedAt: r.updated_at.toISOString() });
+    }
+    return out;
+  }
+
+  /** The latest version, to a caller who may see it (404 otherwise: no existence oracle). */
+  async get(key: string, p: Principal): Promise<StoredReport> {
+    const row = await this.latest(key);
+    if (!row || !(await this.mayView(p, row.object_key))) throw new AppError(404, 'reports.not_found', { report: key });
+    return this.stored(row);
+  }
+
+  /** The definition as stored: checked, its filter's values on encrypted fields kept only as keyed hashes. */
+  private async prepare(def: ReportDefinition, lang: Lang): Promise<ReportDefinition> {
+    await this.check(def, lang);
+    return def.filter ? { ...def, filter: await protectReportFilter(this.meta, this.crypto, def.object, def.filter) } : def;
+  }
+
+  async create(input: ReportDefinition, p: Principal, lang: Lang): Promise<StoredReport> {
+    const def = await this.prepare(input, lang);
+    await this.db.tx(async (c) => {
+      const inserted = await c.query(`INSERT INTO crm.reports (key, object_key, latest_version, created_by) VALUES ($1, $2, 1, $3) ON CONFLICT (key) DO NOTHING`, [def.key, def.object, p.id]);
+      if (!inserted.rowCount) throw new AppError(409, 'reports.exists', { report: def.key });
+      await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, 1, $2, $3)`, [def.key, JSON.stringify(def), p.id]);
+      await this.audit.record({ action: 'report.create', object: 'report', recordId: def.key, data: { version: 1 } });
+    });
+    return this.get(def.key, p);
+  }
+
+  /** A new version from the latest one and the changes; `version`, when sent, must be the latest (409 otherwise). */
+  async update(key: string, patch: ReportPatchInput, p: Principal, lang: Lang): Promise<StoredReport> {
+    await this.db.tx(async (c) => {
+      const row = await this.latest(key, true);
+      if (!row) throw new AppError(404, 'reports.not_found', { report: key });
+      const { version, ...changes } = patch;
+      if (version !== undefined && version !== row.version) throw new AppError(409, 'reports.stale_version', { current: row.version });
+      if (changes.object !== undefined && changes.object !== row.object_key) {
+        throw reportProblem('/object', 'immutable', { 'zh-CN': '报表所属对象不可更改', en: 'a report keeps its object' });
+      }
+      const merged: Record<string, unknown> = { ...row.definition, ...changes, key };
+      for (const k of Object.keys(merged)) if (merged[k] === null) delete merged[k];
+      const def = await this.prepare(merged as ReportDefinition, lang);
+      const next = row.version + 1;
+      await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, $2, $3, $4)`, [key, next, JSON.stringify(def), p.id]);
+      await c.query(`UPDATE crm.reports SET latest_version = $2, updated_at = now() WHERE key = $1`, [key, next]);
+      await this.audit.record({ action: 'report.update', object: 'report', recordId: key, data: { version: next } });
+    });
+    return this.get(key, p);
+  }
+
+  async remove(key: string): Promise<void> {
+    await this.db.tx(async (c) => {
+      const gone = await c.query(`DELETE FROM crm.reports WHERE key = $1`, [key]);
+      if (!gone.rowCount) throw new AppError(404, 'reports.not_found', { report: key });
+      await this.audit.record({ action: 'report.delete', object: 'report', recordId: key });
+    });
+  }
+
+  /** Runs the latest version of a saved report for the caller. */
+  async run(key: string, opts: RunOptions, p: Principal, lang: Lang): Promise<RunResult> {
+    const report = await this.get(key, p);
+    const answer = await this.execute(report, opts, p, lang);
+    return { ...answer, report: { key, version: report.version } };
+  }
+
+  /** Compiles for the caller, answers through the cache; a masked value shown in clear is audited. */
+  async execute(spec: ReportSpec, opts: RunOptions, p: Principal, lang: Lang): Promise<RunResult> {
+    if (!(await this.meta.current()).objects.has(spec.object)) {
+      throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${spec.object}`, en: `unknown object ${spec.object}` });
+    }
+    const compiled = await this.compiler.compile(spec, opts, p, lang);
+    const key = ReportCache.key([lang, compiled.sql, compiled.params]);
+    const { value, cached } = await this.cache.through(key, compiled.objects, async () => {
+      const { rows, source, elapsedMs } = await this.database.run(compiled.sql, compiled.params);
+      if (rows.length > compiled.maxRows) throw new AppError(422, 'reports.too_many_cells', { max: REPORT_MAX_CELLS });
+      return { ...(await shapeAnswer(compiled, rows, this.db)), elapsedMs, source };
+    });
+    if (compiled.unmasked.length) {
+      await this.audit.record({ action: 'record.read_unmasked', object: spec.object, data: { report: (spec as { key?: string }).key ?? null, fields: compiled.unmasked } });
+    }
+    return { ...value, cached, compiled };
+  }
+}

@@ -1,0 +1,134 @@
+/**
+ * Reports (`/api/reports`): a saved aggregate query over one object and the objects its relation
+ * fields reach — measures, dimensions (date buckets, org-unit levels), a filter in the records filter
+ * language, sort, top N, pivot — and the answer of running one.
+ */
+import { z } from 'zod';
+import { Key, Label, plainText, withoutNul } from './common.js';
+
+export const REPORT_AGGREGATES = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'ratio'] as const;
+export const REPORT_BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
+export const REPORT_CHARTS = ['kpi', 'bar', 'column', 'line', 'area', 'pie', 'donut', 'funnel', 'table', 'pivot'] as const;
+/** Result cells (rows × columns, totals included) one run may answer. */
+export const REPORT_MAX_CELLS = 10_000;
+
+/** A field of the report's object, or a path through relation fields: `customer.owner_id` (at most three hops). */
+export const REPORT_FIELD_PATH = /^[a-z][a-z0-9_]{0,62}(\.[a-z][a-z0-9_]{0,62}){0,3}$/;
+export const ReportFieldPath = z.string().regex(REPORT_FIELD_PATH);
+
+export const ReportMeasure = z
+  .object({
+    key: Key,
+    label: Label.optional(),
+    agg: z.enum(REPORT_AGGREGATES),
+    /** The field aggregated (none for a plain `count` of rows). */
+    field: ReportFieldPath.optional(),
+    /** `ratio`: the keys of two other measures of the report. */
+    numerator: Key.optional(),
+    denominator: Key.optional(),
+  })
+  .strict()
+  .superRefine((m, ctx) => {
+    if (m.agg === 'ratio') {
+      if (!m.numerator || !m.denominator) ctx.addIssue({ code: 'custom', path: ['numerator'], message: 'a ratio names a numerator and a denominator measure' });
+      if (m.field) ctx.addIssue({ code: 'custom', path: ['field'], message: 'a ratio divides two measures; it has no field' });
+    } else {
+      if (m.numerator || m.denominator) ctx.addIssue({ code: 'custom', path: ['numerator'], message: 'only a ratio has a numerator and a denominator' });
+      if (m.agg !== 'count' && !m.field) ctx.addIssue({ code: 'custom', path: ['field'], message: `${m.agg} needs a field` });
+    }
+  });
+
+export const ReportDimension = z
+  .object({
+    field: ReportFieldPath,
+    /** The column's key in the answer (defaults to the field path). */
+    key: z.string().max(300).regex(/^[a-z][a-z0-9_.]{0,299}$/).optional(),
+    label: Label.optional(),
+    /** Date and date-time fields: group by Beijing-time day, ISO week, month, quarter or year. */
+    bucket: z.enum(REPORT_BUCKETS).optional(),
+    /** Org-unit fields: group by the ancestor at this depth of the org tree (1 总行, 2 分行, 3 支行, 4 团队). */
+    level: z.number().int().min(1).max(8).optional(),
+  })
+  .strict();
+
+/** Pivot layout: dimension keys across rows and across columns; subtotals and totals come with it. */
+export const ReportPivot = z.object({ rows: z.array(z.string().max(300)).max(6), columns: z.array(z.string().max(300)).max(6) }).strict();
+
+const ReportFilter = withoutNul(z.record(z.string().max(300), z.unknown()));
+
+export const ReportDrill = z.array(z.object({ field: z.string().max(300), value: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]) }).strict()).max(8);
+
+const definitionShape = {
+  key: Key,
+  name: Label,
+  description: plainText().max(2000).optional(),
+  object: Key,
+  measures: z.array(ReportMeasure).min(1).max(20),
+  dimensions: z.array(ReportDimension).max(8).default([]),
+  filter: ReportFilter.optional(),
+  /** `-aum,segment`: measure or dimension keys, `-` for descending. */
+  sort: z.string().max(500).optional(),
+  /** Top N: the first N rows in sort order (totals still cover every row). */
+  limit: z.number().int().min(1).max(REPORT_MAX_CELLS).optional(),
+  pivot: ReportPivot.optional(),
+  chart: z.object({ type: z.enum(REPORT_CHARTS), options: withoutNul(z.record(z.string().max(100), z.unknown())).optional() }).strict().optional(),
+};
+
+export const ReportBody = z.object(definitionShape).strict();
+/** Changes to a report (saved as a new version); `null` removes an optional part (filter, sort, top N, pivot, chart). */
+export const ReportPatchBody = z
+  .object({
+    ...definitionShape,
+    version: z.number().int().min(1),
+    // No default here: a change that does not name the dimensions keeps them.
+    dimensions: z.array(ReportDimension).max(8),
+    description: definitionShape.description.nullable(),
+    filter: definitionShape.filter.nullable(),
+    sort: definitionShape.sort.nullable(),
+    limit: definitionShape.limit.nullable(),
+    pivot: definitionShape.pivot.nullable(),
+    chart: definitionShape.chart.nullable(),
+  })
+  .omit({ key: true })
+  .partial()
+  .strict();
+/** An unsaved definition (the designer's live preview), with a drill-down to apply. */
+export const ReportQueryBody = z
+  .object({ ...definitionShape, key: Key.optional(), name: Label.optional(), drill: ReportDrill.optional() })
+  .strict();
+export const ReportRunBody = z.object({ filter: ReportFilter.optional(), drill: ReportDrill.optional(), pivot: ReportPivot.optional() }).strict();
+export const ReportExportQuery = z
+  .object({ format: z.enum(['csv', 'xlsx']).default('csv'), filter: z.string().max(20000).optional(), drill: z.string().max(20000).optional() })
+  .strict();
+
+export const ReportColumnSchema = z.object({
+  key: z.string(),
+  label: z.string(),
+  type: z.string(),
+  role: z.enum(['dimension', 'measure']),
+  bucket: z.enum(REPORT_BUCKETS).optional(),
+  /** Display labels of the values (select choices, users, org units, related records' titles), in the caller's language. */
+  labels: z.record(z.string(), z.string()).optional(),
+});
+export const ReportAnswerSchema = z.object({
+  columns: z.array(ReportColumnSchema),
+  rows: z.array(z.record(z.string(), z.unknown())),
+  /** Subtotal and total rows; `$collapsed` names the dimensions summed over. */
+  totals: z.array(z.record(z.string(), z.unknown())).optional(),
+  elapsedMs: z.number(),
+  source: z.enum(['primary', 'replica']),
+  cached: z.boolean(),
+  report: z.object({ key: z.string(), version: z.number().int() }).optional(),
+});
+export const ReportSchema = ReportBody.extend({ version: z.number().int(), updatedAt: z.string() });
+export const ReportSummarySchema = z.object({ key: z.string(), name: Label, object: z.string(), version: z.number().int(), chart: z.unknown().optional(), updatedAt: z.string() });
+
+export type ReportDefinition = z.infer<typeof ReportBody>;
+export type ReportDefinitionInput = z.input<typeof ReportBody>;
+export type ReportPatch = z.input<typeof ReportPatchBody>;
+export type ReportQuery = z.input<typeof ReportQueryBody>;
+export type ReportRun = z.input<typeof ReportRunBody>;
+export type ReportColumn = z.infer<typeof ReportColumnSchema>;
+export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
+export type Report = z.infer<typeof ReportSchema>;
+export type ReportSummary = z.infer<typeof ReportSummarySchema>;
