@@ -9,7 +9,7 @@ import type {
   Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
   OrgUnit, OrgUnitInput, Page, ProcessDefinition, ProcessInstance, ProcessInstanceQuery, PublishedForm,
   RecordData, RecordValues, Role, RolePatch, SignalRequest, StartProcessRequest, Task, TaskScope,
-  UploadedFile, UserPatch,
+  UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary,
 } from './types.js';
 
 /** An error answer of the API, or a failure to reach it (`status` 0, code `network_error`). */
@@ -225,11 +225,11 @@ export function createClient(options: ClientOptions) {
     instances: {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
       cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
-      list: (query: ProcessInstanceQuery = {}) => items<ProcessInstance>('/api/process-instances', query),
+      list: (query: ProcessInstanceQuery = {}) => items<ProcessInstanceSummary>('/api/process-instances', query),
     },
     tasks: {
       list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
-      get: (id: string) => get<Task>(`/api/tasks/${enc(id)}`),
+      get: (id: string) => get<TaskDetail>(`/api/tasks/${enc(id)}`),
       claim: (id: string) => post<Task>(`/api/tasks/${enc(id)}/claim`),
       complete: (id: string, body: CompleteTaskRequest = {}) => post<unknown>(`/api/tasks/${enc(id)}/complete`, body),
     },
