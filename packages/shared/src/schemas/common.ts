@@ -54,6 +54,9 @@ export const ErrorBodySchema = z.object({
 /** A label as the server sends it: one string, or texts keyed by language tag. */
 export const LocalizedTextSchema = z.union([z.string(), z.object({ 'zh-CN': z.string().optional(), en: z.string().optional() }).catchall(z.string().optional())]);
 
+/** Any schema of the contract (for code that checks answers against it without importing zod itself). */
+export type ContractSchema = z.ZodType;
+
 /** A timestamp on the wire: ISO 8601 with offset (what `JSON.stringify` makes of a date). */
 export const Timestamp = z.string();
 

@@ -39,12 +39,16 @@ export const CustomerLookupQuery = z
 
 // ---------------------------------------------------------------- answers
 
-/** One customer of a relationship network, as the caller may see it. */
+/**
+ * One customer of a relationship network, as the caller may see it; a customer outside the caller's
+ * row scope shows only as `{ id, depth, restricted: true }` (the shape of the network, not who is in it).
+ */
 export const NetworkNodeSchema = z.strictObject({
   id: z.string(),
   /** Hops from the customer the network was asked for (0 = that customer). */
   depth: z.number().int(),
-  name: z.string().nullable(),
+  name: z.string().nullable().optional(),
+  restricted: z.literal(true).optional(),
   customerType: z.string().nullable().optional(),
   riskLevel: z.string().nullable().optional(),
   inGuaranteeCircle: z.boolean().nullable().optional(),
