@@ -12,6 +12,9 @@ import type {
   PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
   ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskDetailSchema, TaskSchema,
   TriggerBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserSummarySchema,
+  ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
+  CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
+  RejectedApprovalSchema, TemplateSummarySchema, TemplateSchema, RoleDifferenceSchema, InstallResultSchema, ApplyRolesResultSchema, AuditPageSchema, RecordPageSchema,
 } from './schemas/index.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -229,3 +232,47 @@ export type TriggerInput = z.output<typeof TriggerBody>;
 
 /** `GET/PUT/DELETE /api/process-definitions/:key/history-ttl`. */
 export type HistoryTtl = z.infer<typeof HistoryTtlSchema>;
+
+// ---------------------------------------------------------------- answers as the server builds them
+
+/**
+ * An answer before it is written as JSON: a timestamp may still be a `Date` where the contract has its
+ * ISO string (JSON writes dates so). Controllers declare their answers as `Unserialized<SharedType>`.
+ */
+export type Unserialized<T> = T extends string
+  ? T | Date
+  : T extends readonly (infer U)[]
+    ? Unserialized<U>[]
+    : T extends object
+      ? { [K in keyof T]: Unserialized<T[K]> }
+      : T;
+
+/** `{ items }`: the answer of a list route. */
+export interface Items<T> {
+  items: T[];
+}
+
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+export type ChangePasswordResponse = z.infer<typeof ChangePasswordResponseSchema>;
+export type OidcExchangeResponse = z.infer<typeof OidcExchangeResponseSchema>;
+export type DirectorySyncResult = z.infer<typeof DirectorySyncResultSchema>;
+export type Liveness = z.infer<typeof LivenessSchema>;
+export type Readiness = z.infer<typeof ReadinessSchema>;
+export type DeployResponse = z.infer<typeof DeployResponseSchema>;
+export type CompleteTaskResponse = z.infer<typeof CompleteTaskResponseSchema>;
+export type Trigger = z.infer<typeof TriggerSchema>;
+export type DecisionDeployResponse = z.infer<typeof DecisionDeployResponseSchema>;
+export type EvaluateResponse = z.infer<typeof EvaluateResponseSchema>;
+export type HousekeepingResult = z.infer<typeof HousekeepingResultSchema>;
+export type ApprovedPasswordReset = z.infer<typeof ApprovedPasswordResetSchema>;
+export type ApprovedRoleGrant = z.infer<typeof ApprovedRoleGrantSchema>;
+export type RejectedApproval = z.infer<typeof RejectedApprovalSchema>;
+export type TemplateSummary = z.infer<typeof TemplateSummarySchema>;
+export type Template = z.infer<typeof TemplateSchema>;
+export type RoleDifference = z.infer<typeof RoleDifferenceSchema>;
+export type InstallResult = z.infer<typeof InstallResultSchema>;
+export type ApplyRolesResult = z.infer<typeof ApplyRolesResultSchema>;
+export type AuditPage = z.infer<typeof AuditPageSchema>;
+export type AuditListParams = z.output<typeof AuditListQuery>;
+export type RecordPage = z.infer<typeof RecordPageSchema>;

@@ -88,7 +88,8 @@ export const ProcessInstanceSchema = ProcessInstanceSummarySchema.extend({
 
 export const TaskSchema = z.strictObject({
   id: z.string(),
-  name: z.string(),
+  /** null when the model gives the user task no name. */
+  name: z.string().nullable(),
   activityId: z.string(),
   processInstanceId: z.string(),
   processDefinitionKey: z.string(),
