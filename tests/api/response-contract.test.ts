@@ -63,6 +63,9 @@ describe('answers of the main routes match their shared schema', () => {
   });
 
   it('records: create, get, list, query, update — and a bad write is the error body', async () => {
+    // Every object of the bank pack, every field of them: the form engine's field definition, nothing more.
+    const objects = conforms(itemsOfSchema(ObjectSchema), await analyst.get('/api/meta/objects'));
+    expect(objects.items.map((o) => o.key)).toEqual(expect.arrayContaining(['customer', 'holding', 'relationship']));
     conforms(ObjectSchema, await analyst.post('/api/meta/objects', {
       key: 'contract_probe', label: { 'zh-CN': '契约探针', en: 'Contract probe' },
       fields: [{ key: 'name', label: '名称', type: 'text', required: true }, { key: 'amount', label: '金额', type: 'money' }, { key: 'due', label: '到期', type: 'date' }],

@@ -32,8 +32,8 @@ export const FormDraftBody = z.object({ object: z.string().max(63) }).passthroug
 
 // ---------------------------------------------------------------- answers
 
-/** A field as the server sends it: the documented settings; a type's extra settings pass through. */
-export const FieldSchema = z.object({
+/** A field as the server sends it: the form engine's field definition (`FieldDef`), nothing more. */
+export const FieldSchema = z.strictObject({
   key: z.string(),
   label: LocalizedTextSchema,
   type: z.custom<FieldType>((v) => typeof v === 'string'),
@@ -44,7 +44,7 @@ export const FieldSchema = z.object({
   sensitivity: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]).optional(),
   /** relation: the key of the target object */
   target: z.string().optional(),
-}).catchall(z.unknown());
+});
 
 export const ObjectSchema = z.strictObject({
   key: z.string(),
@@ -70,7 +70,7 @@ export const FormSummarySchema = z.strictObject({
   updatedAt: Timestamp,
 });
 
-/** A form definition as stored: layout, rules and computed fields are the form engine's (checked there). */
+/** A form definition as stored: layout, rules and computed fields are the form engine's types (checked there). */
 const formDefinition = {
   key: z.string(),
   object: z.string(),
