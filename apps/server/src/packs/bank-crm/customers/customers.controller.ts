@@ -1,5 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
+import {
+  CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
+  type CircleDetection, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult,
+} from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../../auth/principal.js';
 import { parseInput } from '../../../common/validation.js';
@@ -42,19 +45,19 @@ export class CustomersController {
 
   @Post('customers/guarantee-circles/detect')
   @RequireRight('designer')
-  detect() {
+  detect(): Promise<CircleDetection> {
     return this.guaranteeCircles.detectCircles();
   }
 
   @Post('customers/tags/recompute')
   @RequireRight('designer')
-  recompute() {
+  recompute(): Promise<RuleTagRecompute> {
     return this.ruleTags.recomputeTags();
   }
 
   @Post('customers/kyc-reviews/schedule')
   @RequireRight('designer')
-  scheduleKyc(@Body() body: unknown) {
+  scheduleKyc(@Body() body: unknown): Promise<KycScheduleResult> {
     const { max } = parseInput(KycScheduleBody, body);
     return this.bank.scheduleKycReviews(max);
   }
@@ -99,7 +102,7 @@ export class CustomersController {
 
   @Post('segments/:code/start-process')
   @RequireRight('process.start')
-  startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+  startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown): Promise<SegmentStartResult> {
     const { processKey, max } = parseInput(SegmentStartBody, body);
     return this.segmentsService.startForSegment(code, p, processKey, max);
   }
