@@ -2,6 +2,7 @@
  * Segments of the bank pack: saved filters over customers (or another target object), their counts
  * and members as the caller may see them, and a process started once per member.
  */
+import type { Page, RecordData } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../../common/app-error.js';
 import type { Principal } from '../../../auth/principal.js';
@@ -49,7 +50,7 @@ export class SegmentsService {
     return { ...(await this.segmentDefs.forReader(s, p)), ...(await this.count(s, p)) };
   }
 
-  async members(code: string, p: Principal, q: { limit: number; cursor?: string }): Promise<Record<string, unknown>> {
+  async members(code: string, p: Principal, q: { limit: number; cursor?: string }): Promise<Page<RecordData>> {
     const s = await this.segment(code, p);
     return this.records.query(String(s.target_object ?? packConfig().customer), { filter: s.filter, limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}), total: true }, p);
   }
