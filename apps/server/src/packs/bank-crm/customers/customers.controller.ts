@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
-  type CircleDetection, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult,
+  type CircleDetection, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult,
 } from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../../auth/principal.js';
@@ -68,7 +68,7 @@ export class CustomersController {
   }
 
   @Get('customers/:id/network')
-  network(@CurrentUser() p: Principal, @Param('id') id: string, @Query() q: unknown) {
+  network(@CurrentUser() p: Principal, @Param('id') id: string, @Query() q: unknown): Promise<CustomerNetwork> {
     const { depth } = parseInput(NetworkQuery, q);
     return this.networks.network(id, depth, p);
   }
