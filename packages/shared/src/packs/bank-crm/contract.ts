@@ -104,7 +104,7 @@ const kyc = z.strictObject({
  * `GET /api/customers/:id/360`. Besides the named parts, the pack's linked objects come as sections
  * keyed by object key + "s" (e.g. `complaints`, `loan_applications`).
  */
-export const Customer360Schema = z.object({
+const customer360Parts = z.strictObject({
   customer: RecordSchema,
   metrics,
   kyc,
@@ -116,7 +116,8 @@ export const Customer360Schema = z.object({
   processes: z.strictObject({ items: z.array(ProcessInstanceSummarySchema) }),
   tasks: z.strictObject({ items: z.array(TaskSchema) }),
   timeline: z.array(Customer360TimelineEntrySchema),
-}).catchall(Customer360SectionSchema);
+});
+export const Customer360Schema = customer360Parts.catchall(Customer360SectionSchema);
 
 /** Call-centre screen pop: matching customers summarised, and the interaction logged for a single match. */
 export const CustomerLookupResultSchema = z.strictObject({ items: z.array(RecordSchema.omit({ version: true })), interactionId: z.string().nullable() });
@@ -137,7 +138,8 @@ export type CustomerNetwork = z.infer<typeof CustomerNetworkSchema>;
 export type Customer360Section = z.infer<typeof Customer360SectionSchema>;
 export type Customer360Tag = z.infer<typeof Customer360TagSchema>;
 export type Customer360TimelineEntry = z.infer<typeof Customer360TimelineEntrySchema>;
-export type Customer360 = z.infer<typeof Customer360Schema>;
+/** The named parts, and the linked sections by key (`Customer360Section` each, as the schema checks). */
+export type Customer360 = z.infer<typeof customer360Parts> & { [linked: string]: unknown };
 export type CustomerLookupResult = z.infer<typeof CustomerLookupResultSchema>;
 export type CircleDetection = z.infer<typeof CircleDetectionSchema>;
 export type RuleTagRecompute = z.infer<typeof RuleTagRecomputeSchema>;

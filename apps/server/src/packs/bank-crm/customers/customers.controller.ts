@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
-  type CircleDetection, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult,
+  type CircleDetection, type Customer360, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult, type Unserialized,
 } from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../../auth/principal.js';
@@ -63,7 +63,7 @@ export class CustomersController {
   }
 
   @Get('customers/:id/360')
-  view360(@CurrentUser() p: Principal, @Param('id') id: string) {
+  view360(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Unserialized<Customer360>> {
     return this.view.view360(id, p);
   }
 
