@@ -127,8 +127,8 @@ export const RuleTagRecomputeSchema = z.strictObject({ customers: z.number().int
 export const KycScheduleResultSchema = z.strictObject({ started: z.number().int() });
 /** A saved segment: a record of the segment object (its values as the caller may see them). */
 export const SegmentSchema = RecordSchema;
-/** A segment with the number of customers the caller may see in it. */
-export const SegmentWithCountSchema = RecordSchema.extend({ count: z.number().int() });
+/** A segment with the number of customers the caller may see in it; null with the error code when they cannot count it. */
+export const SegmentWithCountSchema = RecordSchema.extend({ count: z.number().int().nullable(), error: z.string().optional() });
 export const SegmentMembersSchema = pageOfSchema(RecordSchema);
 export const SegmentStartResultSchema = z.strictObject({ started: z.number().int(), instances: z.array(z.string()) });
 
@@ -145,5 +145,7 @@ export type CircleDetection = z.infer<typeof CircleDetectionSchema>;
 export type RuleTagRecompute = z.infer<typeof RuleTagRecomputeSchema>;
 export type KycScheduleResult = z.infer<typeof KycScheduleResultSchema>;
 export type SegmentStartResult = z.infer<typeof SegmentStartResultSchema>;
+export type SegmentWithCount = z.infer<typeof SegmentWithCountSchema>;
+export type GuaranteeCircle = z.infer<typeof GuaranteeCircleSchema>;
 export type SegmentInput = z.output<typeof SegmentBody>;
 export type SegmentChange = z.output<typeof SegmentPatchBody>;

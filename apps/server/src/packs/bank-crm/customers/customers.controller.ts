@@ -1,7 +1,7 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
 import {
   CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
-  type CircleDetection, type Customer360, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult, type Unserialized,
+  type CircleDetection, type Customer360, type CustomerLookupResult, type GuaranteeCircle, type Items, type Page, type RecordData, type SegmentWithCount, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult, type Unserialized,
 } from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../../auth/principal.js';
@@ -34,12 +34,12 @@ export class CustomersController {
 
   /** Call-centre screen pop: `?phone=` or `?idNumber=` → the caller's matching customers, summarised. */
   @Get('customers/lookup')
-  lookup(@CurrentUser() p: Principal, @Query() q: unknown) {
+  lookup(@CurrentUser() p: Principal, @Query() q: unknown): Promise<CustomerLookupResult> {
     return this.lookups.lookup(parseInput(CustomerLookupQuery, q), p);
   }
 
   @Get('customers/guarantee-circles')
-  circles(@CurrentUser() p: Principal) {
+  circles(@CurrentUser() p: Principal): Promise<Items<GuaranteeCircle>> {
     return this.guaranteeCircles.circles(p);
   }
 
@@ -74,28 +74,28 @@ export class CustomersController {
   }
 
   @Get('segments')
-  segments(@CurrentUser() p: Principal) {
+  segments(@CurrentUser() p: Principal): Promise<Items<SegmentWithCount>> {
     return this.segmentsService.segments(p);
   }
 
   /** Saves a segment; values on sensitive fields are kept only as keyed hashes (record rights of the segment object apply). */
   @Post('segments')
-  createSegment(@CurrentUser() p: Principal, @Body() body: unknown) {
+  createSegment(@CurrentUser() p: Principal, @Body() body: unknown): Promise<RecordData> {
     return this.segmentDefs.create(p, parseInput(SegmentBody, body), lang());
   }
 
   @Patch('segments/:code')
-  updateSegment(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+  updateSegment(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown): Promise<RecordData> {
     return this.segmentDefs.update(p, code, parseInput(SegmentPatchBody, body), lang());
   }
 
   @Get('segments/:code')
-  segment(@CurrentUser() p: Principal, @Param('code') code: string) {
+  segment(@CurrentUser() p: Principal, @Param('code') code: string): Promise<SegmentWithCount> {
     return this.segmentsService.segmentWithCount(code, p);
   }
 
   @Get('segments/:code/members')
-  members(@CurrentUser() p: Principal, @Param('code') code: string, @Query() q: unknown) {
+  members(@CurrentUser() p: Principal, @Param('code') code: string, @Query() q: unknown): Promise<Page<RecordData>> {
     const { limit, cursor } = parseInput(SegmentMembersQuery, q);
     return this.segmentsService.members(code, p, { limit, ...(cursor ? { cursor } : {}) });
   }
