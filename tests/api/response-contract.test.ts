@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import {
-  AdminUserSchema, AuditPageSchema, type ContractSchema, CompleteTaskResponseSchema, CurrentUserSchema, Customer360Schema, CustomerNetworkSchema, DeployResponseSchema, ErrorBodySchema,
+  AdminUserSchema, AuditPageSchema, CircleDetectionSchema, type ContractSchema, CustomerLookupResultSchema, GuaranteeCircleSchema, SegmentMembersSchema, SegmentSchema, CompleteTaskResponseSchema, CurrentUserSchema, Customer360Schema, CustomerNetworkSchema, DeployResponseSchema, ErrorBodySchema,
   FormDraftSchema, HealthSchema, itemsOfSchema, LoginResponseSchema, ObjectSchema, OrgUnitSchema, PendingReplySchema, ProcessDefinitionSchema,
   ProcessInstanceSchema, ProcessInstanceSummarySchema, PublishedFormSchema, RecordPageSchema, RecordSchema, RoleSchema, SegmentWithCountSchema, TaskDetailSchema, TaskSchema,
   TemplateSummarySchema, TriggerSchema, UploadedFileSchema,
@@ -123,6 +123,15 @@ describe('answers of the main routes match their shared schema', () => {
       conforms(CustomerNetworkSchema, await rm.get(`/api/customers/${c.id}/network?depth=2`));
     }
     conforms(itemsOfSchema(SegmentWithCountSchema), await rm.get('/api/segments'));
+    conforms(SegmentSchema, await analyst.post('/api/segments', { code: 'contract_seg', name: '契约客群', filter: { customer_type: 'individual' } }), 201);
+    conforms(SegmentSchema, await analyst.patch('/api/segments/contract_seg', { version: 1, name: '契约客群二' }));
+    const seg = conforms(SegmentWithCountSchema, await rm.get('/api/segments/contract_seg'));
+    expect(typeof seg.count).toBe('number');
+    const members = conforms(SegmentMembersSchema, await rm.get('/api/segments/contract_seg/members?limit=3'));
+    expect(members.items.length).toBeGreaterThan(0);
+    conforms(CircleDetectionSchema, await analyst.post('/api/customers/guarantee-circles/detect'), 201);
+    conforms(itemsOfSchema(GuaranteeCircleSchema), await analyst.get('/api/customers/guarantee-circles'));
+    conforms(CustomerLookupResultSchema, await rm.get('/api/customers/lookup?phone=13800000000&log=0'));
     conforms(ErrorBodySchema, await rm.get('/api/customers/00000000-0000-4000-8000-000000000000/360'), 404);
   });
 
