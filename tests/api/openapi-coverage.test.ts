@@ -13,7 +13,7 @@ import { client } from '../harness/http.js';
 import { chain } from './workflow-bpmn.js';
 import { startServer, type TestServer } from '../harness/server.js';
 
-interface Operation { summary: string; tags: string[]; 'x-undocumented'?: boolean; 'x-required-right'?: string; requestBody?: { content: { 'application/json': { schema: Record<string, any> } } }; parameters?: { name: string; in: string }[] }
+interface Operation { summary: string; tags: string[]; 'x-undocumented'?: boolean; 'x-no-json-body'?: boolean; 'x-required-right'?: string; responses: Record<string, { content?: { 'application/json': { schema: Record<string, any> } } }>; requestBody?: { content: { 'application/json': { schema: Record<string, any> } } }; parameters?: { name: string; in: string }[] }
 interface Doc { paths: Record<string, Record<string, Operation>> }
 
 describe('OpenAPI document covers the registered routes', () => {
@@ -48,6 +48,32 @@ describe('OpenAPI document covers the registered routes', () => {
     ]) expect([route, seen.has(route)]).toEqual([route, true]);
     // Static file routes are not operations.
     expect([...seen].filter((r) => r.includes('*') || r.includes('/api/docs/assets'))).toEqual([]);
+  });
+
+  it('names the answer schema of every documented route; only routes that send no JSON go without', async () => {
+    const callers = [createClient({ baseUrl: srv.baseUrl }), ...(await Promise.all(['admin', 'security', 'analyst', 'auditor'].map(as)))];
+    const noJson = new Set<string>();
+    for (const c of callers) {
+      const doc = await docOf(c);
+      for (const { route, op } of operations(doc)) {
+        // Per-object routes are generated from metadata with their own record schemas.
+        if (op.tags[0]?.startsWith('object:')) continue;
+        const schema = op.responses['200']?.content?.['application/json']?.schema;
+        if (op['x-no-json-body']) noJson.add(route);
+        else expect([route, typeof schema === 'object' && schema !== null && Object.keys(schema).length > 0]).toEqual([route, true]);
+      }
+    }
+    // The routes without a JSON answer: no content, redirects, files, scripts, XML. A JSON route marked so fails.
+    expect([...noJson].sort()).toEqual([
+      'DELETE /api/admin/api-keys/{id}', 'DELETE /api/auth/api-keys/{id}', 'DELETE /api/meta/objects/{object}', 'DELETE /api/meta/objects/{object}/fields/{field}',
+      'DELETE /api/process-triggers/{id}', 'DELETE /api/records/{object}/{id}', 'GET /api/auth/oidc/callback', 'GET /api/auth/oidc/login', 'GET /api/docs', 'GET /api/docs/init.js',
+      'GET /api/files/{id}', 'GET /api/meta/forms/{key}/versions/{version}/validator.js', 'GET /api/process-definitions/{key}/xml', 'GET /api/records/{object}/export',
+    ]);
+    // An answer schema is the contract's strict one: the task list's items admit no property the contract does not name.
+    const admin = await docOf(await as('admin'));
+    const tasks = admin.paths['/api/tasks'].get.responses['200'].content!['application/json'].schema;
+    expect(tasks.properties.items.items.additionalProperties).toBe(false);
+    expect(tasks.properties.items.items.required).toEqual(expect.arrayContaining(['id', 'processInstanceId', 'candidateGroups', 'dueAt', 'formKey']));
   });
 
   it('hides routes whose platform right the caller lacks, and names the right it needs', async () => {

@@ -3,13 +3,14 @@
  * (browsers, Node 20+), has no dependencies, and throws `ApiError` for every non-2xx answer.
  */
 import type {
-  AdminUser, AuthProviders, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditEntry, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
-  CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360, DecisionDefinition,
+  AdminUser, AuthProviders, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
+  CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360,
   DeployProcessRequest, ErrorDetail, Field, FieldPatch, FormDefinitionInput, FormDraft, HealthStatus,
   Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
   OrgUnit, OrgUnitInput, Page, ProcessDefinition, ProcessInstance, ProcessInstanceQuery, PublishedForm,
   RecordData, RecordValues, Role, RolePatch, SignalRequest, StartProcessRequest, Task, TaskScope,
-  UploadedFile, UserPatch,
+  UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
+  ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 
@@ -154,8 +155,8 @@ export function createClient(options: ClientOptions) {
     /** How users sign in here (password, single sign-on, directory). */
     authProviders: () => get<AuthProviders>('/api/auth/providers'),
     /** The one-time code single sign-on hands the browser → a token, like a password login. */
-    oidcExchange: (code: string) => post<LoginResponse & { returnTo: string }>('/api/auth/oidc/exchange', { code }),
-    changePassword: (body: ChangePasswordRequest) => post<{ accessToken: string; expiresAt: string }>('/api/auth/change-password', body),
+    oidcExchange: (code: string) => post<OidcExchangeResponse>('/api/auth/oidc/exchange', { code }),
+    changePassword: (body: ChangePasswordRequest) => post<ChangePasswordResponse>('/api/auth/change-password', body),
 
     // ------------------------------------------------------------ metadata
     meta: {
@@ -214,7 +215,7 @@ export function createClient(options: ClientOptions) {
 
     // ------------------------------------------------------------ workflow
     processes: {
-      deploy: (body: DeployProcessRequest) => post<{ key: string; version: number; id: string }>('/api/process-definitions', body),
+      deploy: (body: DeployProcessRequest) => post<DeployResponse>('/api/process-definitions', body),
       /** The latest version of each process (a bare array). */
       list: () => get<ProcessDefinition[]>('/api/process-definitions'),
       xml: (key: string) => request<string>('GET', `/api/process-definitions/${enc(key)}/xml`, { text: true }),
@@ -226,13 +227,13 @@ export function createClient(options: ClientOptions) {
     instances: {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
       cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
-      list: (query: ProcessInstanceQuery = {}) => items<ProcessInstance>('/api/process-instances', query),
+      list: (query: ProcessInstanceQuery = {}) => items<ProcessInstanceSummary>('/api/process-instances', query),
     },
     tasks: {
       list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
-      get: (id: string) => get<Task>(`/api/tasks/${enc(id)}`),
+      get: (id: string) => get<TaskDetail>(`/api/tasks/${enc(id)}`),
       claim: (id: string) => post<Task>(`/api/tasks/${enc(id)}/claim`),
-      complete: (id: string, body: CompleteTaskRequest = {}) => post<unknown>(`/api/tasks/${enc(id)}/complete`, body),
+      complete: (id: string, body: CompleteTaskRequest = {}) => post<CompleteTaskResponse>(`/api/tasks/${enc(id)}/complete`, body),
     },
     messages: {
       correlate: (body: MessageRequest) => post<{ correlated: number }>('/api/messages', body),
@@ -241,13 +242,13 @@ export function createClient(options: ClientOptions) {
       broadcast: (body: SignalRequest) => post<{ triggered: number }>('/api/signals', body),
     },
     decisions: {
-      deploy: (dmnXml: string) => post<DecisionDefinition>('/api/decision-definitions', { dmnXml }),
+      deploy: (dmnXml: string) => post<DecisionDeployResponse>('/api/decision-definitions', { dmnXml }),
       evaluate: (key: string, variables: Record<string, unknown>) =>
-        post<{ result: unknown }>(`/api/decision-definitions/${enc(key)}/evaluate`, { variables }),
+        post<EvaluateResponse>(`/api/decision-definitions/${enc(key)}/evaluate`, { variables }),
     },
     incidents: {
       list: () => items<Incident>('/api/incidents'),
-      retry: (id: string) => post<unknown>(`/api/incidents/${enc(id)}/retry`),
+      retry: (id: string) => post<ProcessInstance>(`/api/incidents/${enc(id)}/retry`),
     },
 
     // ------------------------------------------------------------ administration
@@ -258,12 +259,12 @@ export function createClient(options: ClientOptions) {
       updateUser: (id: string, body: UserPatch) => patch<AdminUser | PendingReply>(`/api/admin/users/${enc(id)}`, body),
       resetPassword: (id: string) => post<PasswordResetResult | PendingReply>(`/api/admin/users/${enc(id)}/reset-password`),
       listPasswordResets: () => items<PendingApproval>('/api/admin/password-resets'),
-      approvePasswordReset: (id: string) => post<PasswordResetResult>(`/api/admin/password-resets/${enc(id)}/approve`),
+      approvePasswordReset: (id: string) => post<ApprovedPasswordReset>(`/api/admin/password-resets/${enc(id)}/approve`),
       listRoleGrants: () => items<PendingApproval>('/api/admin/role-grants'),
-      approveRoleGrant: (id: string) => post<{ user: AdminUser }>(`/api/admin/role-grants/${enc(id)}/approve`),
+      approveRoleGrant: (id: string) => post<ApprovedRoleGrant>(`/api/admin/role-grants/${enc(id)}/approve`),
       /** Withdraws (the requester) or declines (a possible approver) a pending request; nothing is applied. */
       rejectApproval: (a: { id: string; kind: 'password_reset' | 'role_grant' }) =>
-        post<{ id: string; status: 'rejected' }>(`/api/admin/${a.kind === 'password_reset' ? 'password-resets' : 'role-grants'}/${enc(a.id)}/reject`),
+        post<RejectedApproval>(`/api/admin/${a.kind === 'password_reset' ? 'password-resets' : 'role-grants'}/${enc(a.id)}/reject`),
       listRoles: () => items<Role>('/api/admin/roles'),
       createRole: (body: CreateRoleRequest) => post<Role>('/api/admin/roles', body),
       getRole: (key: string) => get<Role>(`/api/admin/roles/${enc(key)}`),
@@ -274,7 +275,7 @@ export function createClient(options: ClientOptions) {
       updateOrgUnit: (id: string, body: Partial<OrgUnitInput>) => patch<OrgUnit>(`/api/admin/org-units/${enc(id)}`, body),
     },
     audit: {
-      list: (query: AuditQuery = {}) => get<Page<AuditEntry>>('/api/audit', query as Query),
+      list: (query: AuditQuery = {}) => get<AuditPage>('/api/audit', query as Query),
       verify: () => get<AuditVerifyResult>('/api/audit/verify'),
     },
 

@@ -1,14 +1,20 @@
 /**
- * Data transfer objects of the HTTP API (v1). Request types are inferred from the zod schemas the server
- * validates with (schemas/); the answers' types are declared here. Fields the contract leaves open are typed loosely
- * (`[key: string]: unknown`) so that additions on the server do not break older clients.
+ * Data transfer objects of the HTTP API (v1), all derived from the zod schemas in schemas/ (and the
+ * bank pack's in packs/bank-crm/): request types with `z.input`, answer types with `z.infer` of the
+ * response schemas the OpenAPI document shows and the tests hold the server to.
  */
 
 import type { z } from 'zod';
-import type { PlatformRight } from './rights.js';
 import type {
-  AuditListQuery, AuditVerifySchema, SegmentBody, SegmentPatchBody, TriggerBody, ChangePasswordBody, CompleteBody, CreateRoleBody, CreateUserBody, DeployBody, FIELD_ACCESS_MODES,
-  LoginBody, MessageBody, PermissionSchema, PROCESS_STATES, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, UpdateRoleBody, UpdateUserBody,
+  AdminUserSchema, AuditEntrySchema, AuditListQuery, AuditVerifySchema, AuthProvidersSchema, ChangePasswordBody, CompleteBody, CreateObjectBody, CreateRoleBody,
+  CreateUserBody, CurrentUserSchema, DecisionDefinitionSchema, DeployBody, ErrorBodySchema, FIELD_ACCESS_MODES, FieldSchema, FormDraftSchema, FormSummarySchema,
+  HealthSchema, HistoryEntrySchema, HistoryTtlSchema, IncidentSchema, LoginBody, LoginResponseSchema, MessageBody, ObjectSchema, OrgUnitRefSchema, OrgUnitSchema,
+  PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
+  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskDetailSchema, TaskSchema,
+  TriggerBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserSummarySchema,
+  ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
+  CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
+  RejectedApprovalSchema, TemplateSummarySchema, TemplateSchema, RoleDifferenceSchema, InstallResultSchema, ApplyRolesResultSchema, AuditPageSchema, RecordPageSchema,
 } from './schemas/index.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -18,168 +24,50 @@ export type LocalizedText = string | { 'zh-CN'?: string; en?: string; [lang: str
 
 // ---------------------------------------------------------------- platform
 
-export interface HealthStatus {
-  status: 'ok' | string;
-  db: 'ok' | string;
-  version: string;
-}
+export type HealthStatus = z.infer<typeof HealthSchema>;
 
 export type LoginRequest = z.input<typeof LoginBody>;
 
-export interface UserSummary {
-  id: string;
-  username: string;
-  roles: string[];
-  displayName?: string | null;
-}
+export type UserSummary = z.infer<typeof UserSummarySchema>;
 
 /** GET /api/auth/providers */
-export interface AuthProviders {
-  password: true;
-  oidc: { label: string } | null;
-  ldap: boolean;
-}
+export type AuthProviders = z.infer<typeof AuthProvidersSchema>;
 
-export interface LoginResponse {
-  accessToken: string;
-  user: UserSummary;
-  /** Signed in with a temporary password: the token only allows POST /api/auth/change-password. */
-  passwordChangeRequired?: boolean;
-}
+export type LoginResponse = z.infer<typeof LoginResponseSchema>;
 
 export type ChangePasswordRequest = z.input<typeof ChangePasswordBody>;
 
-export interface OrgUnitRef {
-  id: string;
-  name: string;
-}
+export type OrgUnitRef = z.infer<typeof OrgUnitRefSchema>;
 
-export interface CurrentUser extends UserSummary {
-  orgUnitId?: string | null;
-  orgUnit?: OrgUnitRef | null;
-  /** Platform rights granted by the user's roles (`designer`, `admin.users`, …). */
-  platform: PlatformRight[];
-}
+export type CurrentUser = z.infer<typeof CurrentUserSchema>;
 
 // ---------------------------------------------------------------- metadata
 
 // Field types and their settings are the form engine's own (one folder per type there), not a copy.
 export { FIELD_TYPES } from '@crm/form-engine';
 export type { FieldType, Choice, FieldOptions } from '@crm/form-engine';
-import type { FieldType, FieldOptions } from '@crm/form-engine';
 
 /** JR/T 0197 data classification level; 3 and up are masked and encrypted. */
 export type Sensitivity = 1 | 2 | 3 | 4 | 5;
 
-export interface Field {
-  key: string;
-  label: LocalizedText;
-  type: FieldType;
-  required?: boolean;
-  unique?: boolean;
-  options?: FieldOptions;
-  default?: unknown;
-  sensitivity?: Sensitivity;
-  /** relation: the key of the target object */
-  target?: string;
-  [key: string]: unknown;
-}
+export type Field = z.infer<typeof FieldSchema>;
 
 export type FieldPatch = Partial<Omit<Field, 'key'>>;
 
-export interface ObjectDefinition {
-  key: string;
-  label: LocalizedText;
-  fields: Field[];
-  /** The application (menu group) the object belongs to. */
-  app?: string | null;
-  icon?: string | null;
-  description?: string | null;
-  /** The field that names a record (its title in lists, links and the 360° view). */
-  titleField?: string | null;
-  /** Keys of deleted fields whose data is kept until purged. */
-  deletedFields: string[];
-}
+export type ObjectDefinition = z.infer<typeof ObjectSchema>;
 
-export interface CreateObjectRequest {
-  key: string;
-  label: LocalizedText;
-  fields?: Field[];
-  app?: string;
-  [key: string]: unknown;
-}
+export type CreateObjectRequest = Omit<z.input<typeof CreateObjectBody>, 'fields'> & { fields?: Field[] };
 
 export type ObjectPatch = Partial<Omit<CreateObjectRequest, 'key'>>;
 
-export type LayoutContainerType = 'section' | 'tabs' | 'steps' | 'columns' | 'group';
+export type { LayoutContainerType, LayoutFieldItem, LayoutContainer, LayoutItem, FormRule, FormDefinitionInput } from './form-types.js';
 
-export interface LayoutFieldItem {
-  field: string;
-  label?: LocalizedText;
-  placeholder?: LocalizedText;
-  help?: LocalizedText;
-  required?: boolean;
-  readOnly?: boolean;
-  span?: number;
-  [key: string]: unknown;
-}
-
-export interface LayoutContainer {
-  type: LayoutContainerType;
-  title?: LocalizedText;
-  columns?: number;
-  items: LayoutItem[];
-  /** group: the repeating group's field key, when the group repeats */
-  field?: string;
-  [key: string]: unknown;
-}
-
-export type LayoutItem = LayoutContainer | LayoutFieldItem;
-
-export interface FormRule {
-  when: string;
-  show?: string[];
-  hide?: string[];
-  require?: string[];
-  readOnly?: string[];
-  set?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-export interface FormDefinitionInput {
-  key: string;
-  object: string;
-  title: LocalizedText;
-  layout: LayoutItem[];
-  rules?: FormRule[];
-  computed?: Record<string, string>;
-  [key: string]: unknown;
-}
-
-export interface FormDraft extends FormDefinitionInput {
-  /** The latest published version; 0 while the form has never been published. */
-  latestVersion: number;
-  updatedAt: string;
-}
+export type FormDraft = z.infer<typeof FormDraftSchema>;
 
 /** A form in the list of forms (`GET /api/meta/forms`). */
-export interface FormSummary {
-  key: string;
-  object: string;
-  title: LocalizedText;
-  /** The latest published version; 0 while the form has never been published. */
-  latestVersion: number;
-  updatedAt: string;
-}
+export type FormSummary = z.infer<typeof FormSummarySchema>;
 
-export interface PublishedForm extends FormDefinitionInput {
-  version: number;
-  /** The JSON Schema (2020-12) derived from the object's fields and the form's constraints. */
-  schema: Record<string, unknown>;
-  /** The object's fields as of publication. */
-  fields: Field[];
-  publishedAt: string;
-}
+export type PublishedForm = z.infer<typeof PublishedFormSchema>;
 
 // ---------------------------------------------------------------- records
 
@@ -194,7 +82,8 @@ export interface RecordSystemFields {
   org_unit_id?: string | null;
 }
 
-export type RecordData = RecordSystemFields & { [field: string]: unknown };
+/** A record: `id` and `version`, the system columns and the fields the caller may read. */
+export type RecordData = z.infer<typeof RecordSchema> & RecordSystemFields;
 
 export type RecordValues = Record<string, unknown>;
 
@@ -212,66 +101,32 @@ export interface ListQuery {
   total?: boolean;
 }
 
+/** A page of a cursor-paged list (`pageOfSchema(item)`). */
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
   total?: number;
 }
 
-export interface UploadedFile {
-  id: string;
-  name: string;
-  size: number;
-  contentType: string;
-  sha256: string;
-}
+export type UploadedFile = z.infer<typeof UploadedFileSchema>;
 
 // ---------------------------------------------------------------- workflow
 
 export type DeployProcessRequest = z.input<typeof DeployBody>;
 
-export interface ProcessDefinition {
-  id: string;
-  key: string;
-  version: number;
-  name: string | null;
-  deployedAt: string;
-  deployedBy?: string | null;
-  startEvents?: { id: string; kind: 'message' | 'signal' | 'timer'; name?: string }[];
-  /** `GET /api/process-definitions/:key/versions` only: instances started on this version. */
-  instances?: number;
-}
+export type ProcessDefinition = z.infer<typeof ProcessDefinitionSchema>;
 
 export type StartProcessRequest = z.input<typeof StartBody>;
 
 export type ProcessInstanceState = (typeof PROCESS_STATES)[number];
 
 /** One element instance of a process run: who did it, when, and how it ended. */
-export interface HistoryEntry {
-  activityId: string;
-  type: string;
-  startedAt: string | null;
-  endedAt: string | null;
-  by?: string;
-  outcome: 'active' | 'completed' | 'cancelled' | 'incident';
-}
+export type HistoryEntry = z.infer<typeof HistoryEntrySchema>;
 
-export interface ProcessInstance {
-  id: string;
-  state: ProcessInstanceState;
-  variables: Record<string, unknown>;
-  activeActivities: string[];
-  history: HistoryEntry[];
-  definitionKey?: string;
-  definitionId?: string;
-  definitionVersion?: number;
-  businessKey?: string | null;
-  version?: number;
-  initiator?: string | null;
-  parentId?: string | null;
-  startedAt?: string;
-  endedAt?: string | null;
-}
+/** An instance as lists show it. */
+export type ProcessInstanceSummary = z.infer<typeof ProcessInstanceSummarySchema>;
+
+export type ProcessInstance = z.infer<typeof ProcessInstanceSchema>;
 
 export interface ProcessInstanceQuery {
   state?: ProcessInstanceState;
@@ -282,23 +137,10 @@ export interface ProcessInstanceQuery {
 
 export type TaskScope = (typeof TASK_SCOPES)[number];
 
-export interface Task {
-  id: string;
-  name: string;
-  activityId: string;
-  processInstanceId: string;
-  assignee: string | null;
-  candidateGroups: string[];
-  dueAt: string | null;
-  formKey: string | null;
-  processDefinitionKey: string;
-  candidateOrgUnits?: string[];
-  status?: 'open' | 'completed' | 'cancelled' | (string & {});
-  createdAt?: string;
-  variables?: Record<string, unknown>;
-  /** Detail only: the variables completing it may set besides its form (`crm:outputs`). */
-  outputs?: string[];
-}
+export type Task = z.infer<typeof TaskSchema>;
+
+/** `GET /api/tasks/:id`: the task with its variables and what completing it may set. */
+export type TaskDetail = z.infer<typeof TaskDetailSchema>;
 
 export type CompleteTaskRequest = z.input<typeof CompleteBody>;
 
@@ -306,17 +148,7 @@ export type MessageRequest = z.input<typeof MessageBody>;
 
 export type SignalRequest = z.input<typeof SignalBody>;
 
-export interface Incident {
-  id: string;
-  processInstanceId?: string;
-  processDefinitionKey?: string;
-  kind?: string;
-  jobId?: string | null;
-  activityId?: string;
-  message?: string;
-  createdAt?: string;
-  [key: string]: unknown;
-}
+export type Incident = z.infer<typeof IncidentSchema>;
 
 // ---------------------------------------------------------------- administration
 
@@ -326,70 +158,27 @@ export type RowScope = z.infer<typeof ScopeSchema>;
 
 export type Permission = z.infer<typeof PermissionSchema>;
 
-export interface Role {
-  key: string;
-  name: string;
-  permissions: Permission[];
-  platform?: PlatformRight[];
-}
+export type Role = z.infer<typeof RoleSchema>;
 
 export type CreateRoleRequest = z.input<typeof CreateRoleBody>;
 
 export type RolePatch = z.input<typeof UpdateRoleBody>;
 
-export interface AdminUser {
-  id: string;
-  username: string;
-  displayName?: string | null;
-  roles: string[];
-  orgUnitId?: string | null;
-  disabled?: boolean;
-  /** A technical account for systems: API keys only, never a password sign-in, no duty. */
-  serviceAccount?: boolean;
-  /** Holds a temporary password that must be changed at the next sign-in. */
-  changeOnNextLogin?: boolean;
-  createdAt?: string;
-  lastLoginAt?: string | null;
-}
+export type AdminUser = z.infer<typeof AdminUserSchema>;
 
 /** A four-eyes request: a reset of, or a duty grant to, an authorisation or audit duty holder. */
-export interface PendingApproval {
-  id: string;
-  kind: 'password_reset' | 'role_grant';
-  userId: string;
-  username: string;
-  requestedBy: string;
-  requestedByName: string;
-  requestedAt: string;
-  status: 'pending' | 'approved' | 'rejected';
-  change?: UserPatch;
-}
+export type PendingApproval = z.infer<typeof PendingApprovalSchema>;
 
 /** 202: the change waits for a second person of another duty. */
-export interface PendingReply {
-  status: 'pending';
-  message: string;
-  approval: PendingApproval;
-}
+export type PendingReply = z.infer<typeof PendingReplySchema>;
 
-export interface PasswordResetResult {
-  userId: string;
-  /** Shown once; never stored in clear. */
-  temporaryPassword: string;
-  revokedApiKeys: number;
-}
+export type PasswordResetResult = z.infer<typeof PasswordResetResultSchema>;
 
 export type CreateUserRequest = z.input<typeof CreateUserBody>;
 
 export type UserPatch = z.input<typeof UpdateUserBody>;
 
-export interface OrgUnit {
-  id: string;
-  name: string;
-  parentId: string | null;
-  kind?: string;
-  code?: string;
-}
+export type OrgUnit = z.infer<typeof OrgUnitSchema>;
 
 export interface OrgUnitInput {
   name: string;
@@ -399,114 +188,20 @@ export interface OrgUnitInput {
 
 export type AuditQuery = z.input<typeof AuditListQuery>;
 
-export interface AuditEntry {
-  seq?: number;
-  id?: string;
-  at?: string;
-  actor?: string | null;
-  action: string;
-  object?: string | null;
-  recordId?: string | null;
-  changes?: unknown;
-  hash?: string;
-  [key: string]: unknown;
-}
+export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 export type AuditVerifyResult = z.infer<typeof AuditVerifySchema>;
 
 // ---------------------------------------------------------------- decisions
 
-export interface DecisionDefinition {
-  key: string;
-  version: number;
-  [key: string]: unknown;
-}
+export type DecisionDefinition = z.infer<typeof DecisionDefinitionSchema>;
 
-// ---------------------------------------------------------------- customer 360
+// ---------------------------------------------------------------- customer 360 (the bank pack's contract)
 
-/** One customer of a relationship network, as the caller may see it. */
-export interface NetworkNode {
-  id: string;
-  /** Hops from the customer the network was asked for (0 = that customer). */
-  depth: number;
-  name: string | null;
-  customerType?: string | null;
-  riskLevel?: string | null;
-  inGuaranteeCircle?: boolean | null;
-  guaranteeCircle?: string | null;
-}
-
-/** One relationship; `from`, `to` and `type` are absent when the caller's role hides those fields. */
-export interface NetworkEdge {
-  id: string;
-  from?: string | null;
-  to?: string | null;
-  type?: string | null;
-  [field: string]: unknown;
-}
-
-export interface CustomerNetwork {
-  root: string;
-  depth: number;
-  nodes: NetworkNode[];
-  edges: NetworkEdge[];
-  truncated: boolean;
-}
-
-/** Records of one object about the customer; `restricted` when the caller may not read that object. */
-export interface Customer360Section {
-  items: RecordData[];
-  total?: number;
-  restricted?: boolean;
-}
-
-export interface Customer360Tag {
-  code: string;
-  kind: 'manual' | 'rule';
-  name: string;
-  color: string | null;
-}
-
-export interface Customer360TimelineEntry {
-  at: string;
-  kind: string;
-  title: unknown;
-  status?: unknown;
-  id: string;
-  object?: string;
-}
-
-export interface Customer360 {
-  customer: RecordData;
-  /** Money as decimal strings, counts as numbers. */
-  metrics: {
-    aum: string;
-    depositBalance: string;
-    loanBalance: string;
-    wealthBalance: string;
-    holdings: number;
-    openTasks: number;
-    runningProcesses: number;
-  };
-  kyc: {
-    status: string | null;
-    nextReview: string | null;
-    overdue: boolean;
-    riskLevel: string | null;
-    inGuaranteeCircle: boolean | null;
-    guaranteeCircle: string | null;
-  };
-  tags: Customer360Tag[];
-  holdings: Customer360Section;
-  relationships: { items: NetworkEdge[]; nodes: NetworkNode[] };
-  interactions: Customer360Section;
-  consents: Customer360Section;
-  processes: { items: ProcessInstance[] };
-  tasks: { items: Task[] };
-  timeline: Customer360TimelineEntry[];
-  /** The pack's linked objects, keyed by object key + "s" (e.g. `complaints`, `loan_applications`). */
-  [linked: string]: unknown;
-}
+export type {
+  NetworkNode, NetworkEdge, CustomerNetwork, Customer360Section, Customer360Tag, Customer360TimelineEntry, Customer360, CustomerLookupResult, SegmentInput, SegmentChange,
+} from './packs/bank-crm/index.js';
+import type { Customer360 } from './packs/bank-crm/index.js';
 
 /** A list in a 360° answer: records of one object, processes or tasks. */
 export interface Customer360List {
@@ -518,7 +213,7 @@ export interface Customer360List {
 /** The lists of a 360° answer (holdings, interactions, consents, the pack's linked objects, processes, tasks), by key. */
 export function customer360Lists(view: Customer360): [string, Customer360List][] {
   const notLists = new Set(['customer', 'metrics', 'kyc', 'tags', 'relationships', 'timeline']);
-  return Object.entries(view).filter((e): e is [string, Customer360List] => !notLists.has(e[0]) && isList(e[1]));
+  return Object.entries(view as Record<string, unknown>).filter((e): e is [string, Customer360List] => !notLists.has(e[0]) && isList(e[1]));
 }
 
 function isList(v: unknown): v is Customer360List {
@@ -527,30 +222,57 @@ function isList(v: unknown): v is Customer360List {
 
 // ---------------------------------------------------------------- errors
 
-export interface ErrorDetail {
-  path?: string;
-  code?: string;
-  message?: string;
-  [key: string]: unknown;
-}
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+export type ErrorDetail = NonNullable<ErrorBody['error']['details']>[number];
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: ErrorDetail[] | unknown };
-}
-
-// ---------------------------------------------------------------- workflow settings and packs
+// ---------------------------------------------------------------- workflow settings
 
 /** A new process trigger: on a record event of an object, or on a form submission. */
 export type TriggerInput = z.output<typeof TriggerBody>;
 
 /** `GET/PUT/DELETE /api/process-definitions/:key/history-ttl`. */
-export interface HistoryTtl {
-  key: string;
-  /** Days after the end of an instance before it is deleted; null = kept forever. */
-  days: number | null;
-  /** `definition` when this key has its own setting, `default` when the `*` policy or CRM_RETENTION_PROCESS_DAYS applies. */
-  source: 'definition' | 'default';
+export type HistoryTtl = z.infer<typeof HistoryTtlSchema>;
+
+// ---------------------------------------------------------------- answers as the server builds them
+
+/**
+ * An answer before it is written as JSON: a timestamp may still be a `Date` where the contract has its
+ * ISO string (JSON writes dates so). Controllers declare their answers as `Unserialized<SharedType>`.
+ */
+export type Unserialized<T> = T extends string
+  ? T | Date
+  : T extends readonly (infer U)[]
+    ? Unserialized<U>[]
+    : T extends object
+      ? { [K in keyof T]: Unserialized<T[K]> }
+      : T;
+
+/** `{ items }`: the answer of a list route. */
+export interface Items<T> {
+  items: T[];
 }
 
-export type SegmentInput = z.output<typeof SegmentBody>;
-export type SegmentChange = z.output<typeof SegmentPatchBody>;
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
+export type ChangePasswordResponse = z.infer<typeof ChangePasswordResponseSchema>;
+export type OidcExchangeResponse = z.infer<typeof OidcExchangeResponseSchema>;
+export type DirectorySyncResult = z.infer<typeof DirectorySyncResultSchema>;
+export type Liveness = z.infer<typeof LivenessSchema>;
+export type Readiness = z.infer<typeof ReadinessSchema>;
+export type DeployResponse = z.infer<typeof DeployResponseSchema>;
+export type CompleteTaskResponse = z.infer<typeof CompleteTaskResponseSchema>;
+export type Trigger = z.infer<typeof TriggerSchema>;
+export type DecisionDeployResponse = z.infer<typeof DecisionDeployResponseSchema>;
+export type EvaluateResponse = z.infer<typeof EvaluateResponseSchema>;
+export type HousekeepingResult = z.infer<typeof HousekeepingResultSchema>;
+export type ApprovedPasswordReset = z.infer<typeof ApprovedPasswordResetSchema>;
+export type ApprovedRoleGrant = z.infer<typeof ApprovedRoleGrantSchema>;
+export type RejectedApproval = z.infer<typeof RejectedApprovalSchema>;
+export type TemplateSummary = z.infer<typeof TemplateSummarySchema>;
+export type Template = z.infer<typeof TemplateSchema>;
+export type RoleDifference = z.infer<typeof RoleDifferenceSchema>;
+export type InstallResult = z.infer<typeof InstallResultSchema>;
+export type ApplyRolesResult = z.infer<typeof ApplyRolesResultSchema>;
+export type AuditPage = z.infer<typeof AuditPageSchema>;
+export type AuditListParams = z.output<typeof AuditListQuery>;
+export type RecordPage = z.infer<typeof RecordPageSchema>;

@@ -3,6 +3,7 @@
  * administrators define what roles may do; every change is audited in its own transaction.
  */
 import { Injectable } from '@nestjs/common';
+import type { AdminUser, Items, OrgUnit, PasswordResetResult, Role, Unserialized, UserPatch } from '@crm/shared';
 import type { PoolClient } from 'pg';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
@@ -47,12 +48,8 @@ const USER_COLUMNS = `u.id, u.username, u.display_name AS "displayName", u.org_u
   u.service_account AS "serviceAccount", u.password_change_required AS "changeOnNextLogin",
   u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
 
-export interface UserPatch {
-  roles?: string[];
-  orgUnitId?: string | null;
-  disabled?: boolean;
-  displayName?: string;
-}
+export type { UserPatch };
+type User = Unserialized<AdminUser>;
 
 @Injectable()
 export class AdminService {
@@ -68,7 +65,7 @@ export class AdminService {
 
   // ---------- users ----------
 
-  async users(q: { search?: string; limit: number; offset: number }) {
+  async users(q: { search?: string; limit: number; offset: number }): Promise<Items<User>> {
     const params: unknown[] = [];
     let where = '';
     if (q.search) {
@@ -76,7 +73,7 @@ export class AdminService {
       where = `WHERE u.username ILIKE $1 OR u.display_name ILIKE $1`;
     }
     params.push(q.limit, q.offset);
-    const items = await this.db.query(`SELECT ${USER_COLUMNS} FROM crm.users u ${where} ORDER BY u.username LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+    const items = await this.db.query<User>(`SELECT ${USER_COLUMNS} FROM crm.users u ${where} ORDER BY u.username LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
     return { items };
   }
 
@@ -126,7 +123,7 @@ export class AdminService {
     return [...gained].some((g) => g === 'unmask' || !held.has(g));
   }
 
-  async createUser(input: { username: string; password?: string; serviceAccount?: boolean; displayName?: string; roles: string[]; orgUnitId?: string | null }) {
+  async createUser(input: { username: string; password?: string; serviceAccount?: boolean; displayName?: string; roles: string[]; orgUnitId?: string | null }): Promise<User> {
     return this.db.tx(async (c) => {
       await this.assertRoles(c, input.roles);
       await this.assertSeparated(c, input.roles);
@@ -143,7 +140,7 @@ export class AdminService {
         [input.username, input.displayName ?? null, hash, input.orgUnitId ?? null, input.roles, !!input.serviceAccount],
       );
       await this.audit.record({ action: 'admin.user.create', object: 'user', recordId: rows[0].id, data: { username: input.username, roles: input.roles, orgUnitId: input.orgUnitId ?? null, serviceAccount: !!input.serviceAccount } }, c);
-      return (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [rows[0].id])).rows[0];
+      return (await c.query<User>(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [rows[0].id])).rows[0]!;
     });
   }
 
@@ -152,7 +149,7 @@ export class AdminService {
    * of sensitive data, is not applied: it becomes a pending request that a second person of another
    * duty approves.
    */
-  async updateUser(id: string, patch: UserPatch, actorId: string): Promise<{ user: Record<string, unknown> } | { pending: Approval }> {
+  async updateUser(id: string, patch: UserPatch, actorId: string): Promise<{ user: User } | { pending: Approval }> {
     // Administrators do not administer themselves: no self-granted roles, no locking oneself out.
     if (actorId === id && (patch.roles !== undefined || patch.disabled !== undefined)) throw new AppError(403, 'admin.self_change');
     // Every process hears of the change through crm_user_changed; this one forgets at once, too.
@@ -172,7 +169,7 @@ export class AdminService {
   }
 
   /** Applies a checked change in the caller's transaction (also the approval of a pending grant). */
-  async applyUserPatch(c: PoolClient, id: string, patch: UserPatch): Promise<Record<string, unknown>> {
+  async applyUserPatch(c: PoolClient, id: string, patch: UserPatch): Promise<User> {
     const before = await c.query<{ serviceAccount: boolean }>(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1 FOR UPDATE`, [id]);
     if (!before.rowCount) throw new AppError(404, 'admin.user_not_found');
     if (patch.roles) {
@@ -191,7 +188,7 @@ export class AdminService {
        WHERE id = $1`,
       [id, patch.roles ?? null, patch.orgUnitId !== undefined, patch.orgUnitId ?? null, patch.disabled ?? null, patch.displayName ?? null],
     );
-    const after = (await c.query(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [id])).rows[0];
+    const after = (await c.query<User>(`SELECT ${USER_COLUMNS} FROM crm.users u WHERE u.id = $1`, [id])).rows[0]!;
     await this.audit.record({ action: 'admin.user.update', object: 'user', recordId: id, data: { before: before.rows[0], change: patch } }, c);
     return after;
   }
@@ -202,7 +199,7 @@ export class AdminService {
    * authorisation or audit duty or of clear reading (`unmask`) only files a request that a second person
    * of another duty approves.
    */
-  async resetPassword(id: string, actorId: string): Promise<{ userId: string; temporaryPassword: string; revokedApiKeys: number } | { pending: Approval }> {
+  async resetPassword(id: string, actorId: string): Promise<PasswordResetResult | { pending: Approval }> {
     if (id === actorId) throw new AppError(403, 'admin.self_change');
     const result = await this.db.tx(async (c) => {
       const target = await c.query<{ roles: string[]; service_account: boolean }>('SELECT roles, service_account FROM crm.users WHERE id = $1 FOR UPDATE', [id]);
@@ -216,7 +213,7 @@ export class AdminService {
   }
 
   /** Sets a fresh temporary password in the caller's transaction (also the approval of a pending reset). */
-  async resetNow(c: PoolClient, id: string): Promise<{ userId: string; temporaryPassword: string; revokedApiKeys: number }> {
+  async resetNow(c: PoolClient, id: string): Promise<PasswordResetResult> {
     const temp = temporaryPassword();
     const done = await replacePassword(c, id, temp, true);
     await c.query('DELETE FROM crm.login_attempts WHERE username = (SELECT lower(username) FROM crm.users WHERE id = $1)', [id]);
@@ -226,13 +223,13 @@ export class AdminService {
 
   // ---------- roles ----------
 
-  async roles() {
-    const items = await this.db.query(`SELECT key, name, description, permissions, platform, builtin, updated_at AS "updatedAt" FROM crm.roles ORDER BY key`);
+  async roles(): Promise<Items<Unserialized<Role>>> {
+    const items = await this.db.query<Unserialized<Role>>(`SELECT key, name, description, permissions, platform, builtin, updated_at AS "updatedAt" FROM crm.roles ORDER BY key`);
     return { items };
   }
 
-  async role(key: string) {
-    const row = await this.db.one(`SELECT key, name, description, permissions, platform, builtin, updated_at AS "updatedAt" FROM crm.roles WHERE key = $1`, [key]);
+  async role(key: string): Promise<Unserialized<Role>> {
+    const row = await this.db.one<Unserialized<Role>>(`SELECT key, name, description, permissions, platform, builtin, updated_at AS "updatedAt" FROM crm.roles WHERE key = $1`, [key]);
     if (!row) throw new AppError(404, 'admin.role_not_found', { role: key });
     return row;
   }
@@ -304,14 +301,14 @@ export class AdminService {
 
   // ---------- org units ----------
 
-  async orgUnits() {
-    const items = await this.db.query(
+  async orgUnits(): Promise<Items<OrgUnit>> {
+    const items = await this.db.query<OrgUnit>(
       `SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units ORDER BY array_length(path, 1), name LIMIT 5000`,
     );
     return { items };
   }
 
-  async createOrgUnit(input: { name: string; parentId?: string | null; code?: string; kind?: string }) {
+  async createOrgUnit(input: { name: string; parentId?: string | null; code?: string; kind?: string }): Promise<OrgUnit> {
     return this.db.tx(async (c) => {
       let parentPath: string[] = [];
       if (input.parentId) {
@@ -326,7 +323,7 @@ export class AdminService {
       const id = rows[0].id;
       await c.query('UPDATE crm.org_units SET path = $2 WHERE id = $1', [id, [...parentPath, id]]);
       await this.audit.record({ action: 'admin.org.create', object: 'org_unit', recordId: id, data: input }, c);
-      return (await c.query(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0];
+      return (await c.query<OrgUnit>(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0]!;
     });
   }
 
@@ -355,7 +352,7 @@ export class AdminService {
         [id, patch.name ?? null, patch.disabled ?? null, patch.code ?? null],
       );
       await this.audit.record({ action: 'admin.org.update', object: 'org_unit', recordId: id, data: patch }, c);
-      return (await c.query(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0];
+      return (await c.query<OrgUnit>(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0]!;
     });
   }
 }

@@ -4,21 +4,12 @@ import type { PoolClient } from 'pg';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
+import type { PendingApproval } from '@crm/shared';
 
-export type ApprovalKind = 'password_reset' | 'role_grant';
+export type ApprovalKind = PendingApproval['kind'];
 
-export interface Approval {
-  id: string;
-  kind: ApprovalKind;
-  userId: string;
-  username: string;
-  requestedBy: string;
-  requestedByName: string;
-  requestedAt: Date;
-  status: 'pending' | 'approved' | 'rejected';
-  /** role_grant: the user change waiting for approval (roles and the other fields sent with them). */
-  change?: Record<string, unknown>;
-}
+/** A four-eyes request as stored (the shared contract's shape; `change` is the pending user change). */
+export type Approval = Omit<PendingApproval, 'requestedAt'> & { requestedAt: Date };
 
 const COLUMNS = `a.id, a.kind, a.target_user_id AS "userId", t.username, a.requested_by AS "requestedBy", r.username AS "requestedByName",
   a.requested_at AS "requestedAt", a.status, a.payload AS change`;

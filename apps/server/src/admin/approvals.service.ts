@@ -3,6 +3,7 @@
  * concerned — who holds a duty other than every duty of the requester (a user administrator's reset of
  * the auditor is approved by the security administrator or another auditor, never by an administrator).
  */
+import type { ApprovedPasswordReset, ApprovedRoleGrant, Items, RejectedApproval, Unserialized } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { Db } from '../database/db.js';
@@ -13,7 +14,7 @@ import { AccessService } from '../access/access.service.js';
 import { UserCache } from '../auth/user-cache.js';
 import type { Principal } from '../auth/principal.js';
 import { dutiesOf } from './duties.js';
-import { AdminService, type UserPatch } from './admin.service.js';
+import { AdminService } from './admin.service.js';
 import { ApprovalsRepository, type Approval, type ApprovalKind } from './approvals.repository.js';
 
 registerMessages({
@@ -44,12 +45,12 @@ export class ApprovalsService {
     return dutiesOf(await this.access.platformRights(roles));
   }
 
-  async pending(kind: ApprovalKind, p: Principal): Promise<{ items: Approval[] }> {
+  async pending(kind: ApprovalKind, p: Principal): Promise<Items<Approval>> {
     if (!(await this.dutiesOfRoles(p.roles)).size) throw new AppError(403, 'admin.approval_no_duty');
     return { items: await this.repo.pending(kind) };
   }
 
-  async approve(kind: ApprovalKind, id: string, p: Principal): Promise<Record<string, unknown>> {
+  async approve(kind: ApprovalKind, id: string, p: Principal): Promise<Unserialized<ApprovedPasswordReset | ApprovedRoleGrant>> {
     let target = '';
     const result = await this.db.tx(async (c) => {
       const req = await this.openRequest(c, kind, id, p);
@@ -57,21 +58,21 @@ export class ApprovalsService {
       target = req.userId;
       await this.repo.decide(c, id, p.id, 'approved');
       await this.audit.record({ action: 'admin.approval.approve', object: 'user', recordId: req.userId, data: { approvalId: id, kind, requestedBy: req.requestedByName } }, c);
-      if (kind === 'password_reset') return { id, status: 'approved', ...(await this.admin.resetNow(c, req.userId)) };
-      return { id, status: 'approved', user: await this.admin.applyUserPatch(c, req.userId, (req.change ?? {}) as UserPatch) };
+      if (kind === 'password_reset') return { id, status: 'approved' as const, ...(await this.admin.resetNow(c, req.userId)) };
+      return { id, status: 'approved' as const, user: await this.admin.applyUserPatch(c, req.userId, req.change ?? {}) };
     });
     this.userCache.forget(target);
     return result;
   }
 
   /** Withdrawn by its requester or declined by someone who could approve it; nothing is applied. */
-  async reject(kind: ApprovalKind, id: string, p: Principal): Promise<Record<string, unknown>> {
+  async reject(kind: ApprovalKind, id: string, p: Principal): Promise<RejectedApproval> {
     return this.db.tx(async (c) => {
       const req = await this.openRequest(c, kind, id, p);
       if (p.id !== req.requestedBy) await this.assertApprover(c, req, p);
       await this.repo.decide(c, id, p.id, 'rejected');
       await this.audit.record({ action: 'admin.approval.reject', object: 'user', recordId: req.userId, data: { approvalId: id, kind, requestedBy: req.requestedByName } }, c);
-      return { id, status: 'rejected' };
+      return { id, status: 'rejected' as const };
     });
   }
 

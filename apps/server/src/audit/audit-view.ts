@@ -7,6 +7,7 @@
  * Field names (which fields changed, which were read unmasked) stay: they are metadata, not values;
  * so do the field names of an export's filter, whose values pass through the same rights.
  */
+import type { AuditEntry, Unserialized } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { maskValue, type FieldDef } from '@crm/form-engine';
@@ -17,7 +18,8 @@ import { filterForReader } from '../records/filter-secrets.js';
 
 const RECORD_SYSTEM = new Set(['id', 'version', 'created_at', 'updated_at', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version']);
 
-type Item = Record<string, unknown>;
+/** An entry as listed: the shared contract's shape, timestamps still dates. */
+type Item = Unserialized<AuditEntry>;
 
 function isPlain(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -1,5 +1,5 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { AuditListQuery } from '@crm/shared';
+import { AuditListQuery, type AuditPage, type AuditVerifyResult, type Unserialized } from '@crm/shared';
 import { AuditService } from './audit.service.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { parseInput } from '../common/validation.js';
@@ -15,14 +15,14 @@ export class AuditController {
 
   @Get()
   @RequireRight('audit.read')
-  async list(@Query() query: unknown, @CurrentUser() p: Principal) {
+  async list(@Query() query: unknown, @CurrentUser() p: Principal): Promise<Unserialized<AuditPage>> {
     const page = await this.audit.list(parseInput(AuditListQuery, query));
     return { ...page, items: await this.view.forReader(page.items, p) };
   }
 
   @Get('verify')
   @RequireRight('audit.verify')
-  verify() {
+  verify(): Promise<AuditVerifyResult> {
     return this.audit.verify();
   }
 }

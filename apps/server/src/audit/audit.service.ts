@@ -2,6 +2,7 @@
  * Writes audit entries inside the caller's transaction, seals committed entries into the hash chain,
  * verifies the chain and lists entries for auditors.
  */
+import type { AuditListParams, AuditPage, Unserialized } from '@crm/shared';
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Queryable } from '../database/db.js';
 import { Db } from '../database/db.js';
@@ -14,16 +15,7 @@ import { archiveMac, ensureAuditPartitions, selectForHash } from './audit-archiv
 
 export type { AuditEntry } from './audit-writer.js';
 
-export interface AuditQuery {
-  actor?: string;
-  object?: string;
-  recordId?: string;
-  action?: string;
-  from?: string;
-  to?: string;
-  limit: number;
-  cursor?: string;
-}
+export type AuditQuery = AuditListParams;
 
 const SEAL_BATCH = 2000;
 /** The periodic pass looks only at recent entries (in-flight transactions are recent); a full pass
@@ -180,7 +172,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     return { ok: true, checked, archived };
   }
 
-  async list(q: AuditQuery): Promise<{ items: Record<string, unknown>[]; nextCursor: string | null }> {
+  async list(q: AuditQuery): Promise<Unserialized<AuditPage>> {
     const where: string[] = [];
     const params: unknown[] = [];
     const add = (sql: string, v: unknown) => {
@@ -195,7 +187,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     if (q.to) add('at < ?::timestamptz', q.to);
     if (q.cursor) add('seq < ?::bigint', q.cursor);
     params.push(q.limit + 1);
-    const rows = await this.db.query<Record<string, unknown> & { seq: string }>(
+    const rows = await this.db.query<Omit<AuditPage['items'][number], 'seq' | 'at'> & { seq: string; at: Date }>(
       `SELECT seq::text AS seq, at, actor_id AS "actorId", actor_name AS "actorName", action, object, record_id AS "recordId",
               outcome, ip, request_id AS "requestId", data
        FROM crm.audit_log l ${where.length ? 'WHERE ' + where.join(' AND ') : ''}

@@ -1,5 +1,8 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
-import { LoginBody, ChangePasswordBody, OwnApiKeyBody, ServiceApiKeyBody } from '@crm/shared';
+import {
+  LoginBody, ChangePasswordBody, OwnApiKeyBody, ServiceApiKeyBody,
+  type ApiKey, type ChangePasswordResponse, type CreatedApiKey, type CurrentUser as Me, type Items, type LoginResponse, type Unserialized,
+} from '@crm/shared';
 import { Public } from '../common/public.decorator.js';
 import { parseInput } from '../common/validation.js';
 import { AuthService } from './auth.service.js';
@@ -14,7 +17,7 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: unknown) {
+  login(@Body() body: unknown): Promise<LoginResponse> {
     const { username, password } = parseInput(LoginBody, body);
     return this.auth.login(username, password);
   }
@@ -23,25 +26,25 @@ export class AuthController {
   @Post('change-password')
   @HttpCode(200)
   @AllowWhilePasswordChange()
-  changePassword(@CurrentUser() p: Principal, @Body() body: unknown) {
+  changePassword(@CurrentUser() p: Principal, @Body() body: unknown): Promise<ChangePasswordResponse> {
     const input = parseInput(ChangePasswordBody, body);
     return this.auth.changePassword(p, input.currentPassword, input.newPassword);
   }
 
   @Get('me')
-  me(@CurrentUser() p: Principal) {
+  me(@CurrentUser() p: Principal): Promise<Me> {
     return this.auth.me(p);
   }
 
   /** The caller's own API keys. */
   @Get('api-keys')
-  listMine(@CurrentUser() p: Principal) {
+  listMine(@CurrentUser() p: Principal): Promise<Items<Unserialized<ApiKey>>> {
     return this.auth.listApiKeys(p.id).then((items) => ({ items }));
   }
 
   /** A key for the caller itself. */
   @Post('api-keys')
-  create(@CurrentUser() p: Principal, @Body() body: unknown) {
+  create(@CurrentUser() p: Principal, @Body() body: unknown): Promise<Unserialized<CreatedApiKey>> {
     const input = parseInput(OwnApiKeyBody, body);
     return this.auth.createApiKey(p, input.name, p.id, input.expiresInDays);
   }
@@ -60,12 +63,12 @@ export class AdminApiKeysController {
   constructor(private readonly auth: AuthService) {}
 
   @Get()
-  list() {
+  list(): Promise<Items<Unserialized<ApiKey>>> {
     return this.auth.listApiKeys(null).then((items) => ({ items }));
   }
 
   @Post()
-  create(@CurrentUser() p: Principal, @Body() body: unknown) {
+  create(@CurrentUser() p: Principal, @Body() body: unknown): Promise<Unserialized<CreatedApiKey>> {
     const input = parseInput(ServiceApiKeyBody, body);
     return this.auth.createApiKey(p, input.name, input.userId, input.expiresInDays);
   }

@@ -4,6 +4,7 @@
  * against a dummy hash, so neither the answer nor its timing tells which names exist.
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { PLATFORM_RIGHTS, type ApiKey, type ChangePasswordResponse, type CreatedApiKey, type CurrentUser, type LoginResponse, type PlatformRight, type Unserialized } from '@crm/shared';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -67,7 +68,7 @@ export class AuthService {
     this.tokens = new TokenService(config.secret, config.tokenTtlSeconds);
   }
 
-  async login(usernameRaw: string, password: string): Promise<{ accessToken: string; expiresAt: string; passwordChangeRequired?: true; user: Record<string, unknown> }> {
+  async login(usernameRaw: string, password: string): Promise<LoginResponse> {
     const username = usernameRaw.trim().toLowerCase();
     // The attempt is counted before the password is checked, in one statement: however many arrive
     // at once, no more than MAX_FAILURES of them are ever verified before the lock.
@@ -175,7 +176,7 @@ export class AuthService {
   }
 
   /** The caller replaces their own password (the only thing a temporary password allows). */
-  async changePassword(p: Principal, current: string, next: string): Promise<{ accessToken: string; expiresAt: string }> {
+  async changePassword(p: Principal, current: string, next: string): Promise<ChangePasswordResponse> {
     const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [p.id]);
     if (!user || user.service_account) throw new AppError(403, 'common.forbidden');
     if (current === next) throw new AppError(400, 'auth.same_password', {}, [{ path: '/newPassword', code: 'same_password', message: 'same as the current password' }]);
@@ -239,7 +240,7 @@ export class AuthService {
     };
   }
 
-  async me(p: Principal): Promise<Record<string, unknown>> {
+  async me(p: Principal): Promise<CurrentUser> {
     const org = p.orgUnitId
       ? await this.db.one<{ id: string; name: string }>('SELECT id, name FROM crm.org_units WHERE id = $1', [p.orgUnitId])
       : undefined;
@@ -251,7 +252,7 @@ export class AuthService {
       roles: p.roles,
       orgUnitId: p.orgUnitId,
       orgUnit: org ?? null,
-      platform: [...rights].sort(),
+      platform: [...rights].filter(isPlatformRight).sort(),
     };
   }
 
@@ -259,7 +260,7 @@ export class AuthService {
    * Creates an API key acting as `userId`, which is the caller or a service account: nobody holds
    * credentials of another person. The secret is returned once and stored only as a hash.
    */
-  async createApiKey(p: Principal, name: string, userId: string, expiresInDays?: number): Promise<Record<string, unknown>> {
+  async createApiKey(p: Principal, name: string, userId: string, expiresInDays?: number): Promise<Unserialized<CreatedApiKey>> {
     const secret = randomBytes(32).toString('base64url');
     return this.db.tx(async (c) => {
       const target = await c.query<{ service_account: boolean }>('SELECT service_account FROM crm.users WHERE id = $1', [userId]);
@@ -280,8 +281,8 @@ export class AuthService {
     });
   }
 
-  async listApiKeys(userId: string | null): Promise<Record<string, unknown>[]> {
-    return this.db.query(
+  async listApiKeys(userId: string | null): Promise<Unserialized<ApiKey>[]> {
+    return this.db.query<Unserialized<ApiKey>>(
       `SELECT k.id, k.name, k.user_id AS "userId", u.username, u.service_account AS "serviceAccount", k.created_at AS "createdAt",
          k.expires_at AS "expiresAt", k.last_used_at AS "lastUsedAt", k.revoked_at AS "revokedAt"
        FROM crm.api_keys k JOIN crm.users u ON u.id = k.user_id ${userId ? 'WHERE k.user_id = $1' : ''} ORDER BY k.created_at DESC LIMIT 500`,
@@ -305,3 +306,5 @@ export class AuthService {
     });
   }
 }
+
+const isPlatformRight = (r: string): r is PlatformRight => (PLATFORM_RIGHTS as readonly string[]).includes(r);

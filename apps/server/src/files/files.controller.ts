@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { FilesService } from './files.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
+import type { UploadedFile } from '@crm/shared';
 
 @Controller('api/files')
 export class FilesController {
@@ -10,7 +11,7 @@ export class FilesController {
 
   /** multipart/form-data with one part named "file". */
   @Post()
-  async upload(@Req() req: FastifyRequest, @CurrentUser() p: Principal, @Res({ passthrough: true }) reply: FastifyReply) {
+  async upload(@Req() req: FastifyRequest, @CurrentUser() p: Principal, @Res({ passthrough: true }) reply: FastifyReply): Promise<UploadedFile> {
     if (!req.isMultipart()) throw new AppError(415, 'common.unsupported_media_type');
     const part = await req.file();
     if (!part) throw new AppError(400, 'files.missing');

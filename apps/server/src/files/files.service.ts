@@ -4,6 +4,7 @@
  * served to its uploader, and to callers who may read a record that holds it (decided by the scoped
  * record reader, which also decides who may put a file into a record).
  */
+import type { UploadedFile } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -35,13 +36,8 @@ const ALLOWED = new Set([
   'application/zip', 'application/x-cfb', 'application/vnd.ms-excel', 'application/msword', 'application/ofd',
 ]);
 
-export interface StoredFile {
-  id: string;
-  name: string;
-  size: number;
-  contentType: string;
-  sha256: string;
-}
+/** A stored attachment as the API shows it. */
+export type StoredFile = UploadedFile;
 
 @Injectable()
 export class FilesService {

@@ -9,6 +9,7 @@ import { Public } from '../common/public.decorator.js';
 import { Db } from '../database/db.js';
 import { migrations } from '../database/migrations/index.js';
 import { Lifecycle } from './lifecycle.js';
+import type { Liveness, Readiness } from '@crm/shared';
 
 const KNOWN_MIGRATIONS = migrations.map((M) => new M().name ?? M.name);
 const DB_WAIT_MS = 2000;
@@ -23,13 +24,13 @@ export class ReadinessController {
   /** Never looks at the database, so an orchestrator does not restart processes for a database outage. */
   @Public()
   @Get('live')
-  live() {
-    return { status: 'ok' };
+  live(): Liveness {
+    return { status: 'ok' as const };
   }
 
   @Public()
   @Get('ready')
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply): Promise<Readiness> {
     const shuttingDown = this.lifecycle.shuttingDown;
     const applied = shuttingDown ? undefined : await this.appliedMigrations();
     const migrationsDone = applied !== undefined && KNOWN_MIGRATIONS.every((m) => applied.has(m));

@@ -4,6 +4,7 @@
  * (no long locks). Across server processes one runs at a time: a batch first takes a transaction
  * advisory lock and the pass stops when another process holds it. The clock is injectable.
  */
+import type { HousekeepingResult } from '@crm/shared';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -17,11 +18,8 @@ import { tryAdvisoryXactLock } from '../database/advisory-locks.js';
 export const HOUSEKEEPING_CLOCK = Symbol('HOUSEKEEPING_CLOCK');
 export type Clock = () => Date;
 
-export interface PassResult {
-  deleted: Record<string, number>;
-  /** Another process was running housekeeping, so this pass stopped early. */
-  busy: boolean;
-}
+/** Rows deleted per kind; `busy` when another process was running housekeeping, so this pass stopped early. */
+export type PassResult = HousekeepingResult;
 
 @Injectable()
 export class HousekeepingService implements OnApplicationBootstrap, OnModuleDestroy {

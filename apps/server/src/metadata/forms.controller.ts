@@ -1,5 +1,5 @@
 import { Body, Controller, Get, Header, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
-import { FormBody, FormDraftBody, KEY_PATTERN } from '@crm/shared';
+import { FormBody, FormDraftBody, KEY_PATTERN, type FormSummary, type Items, type RecordData, type Unserialized } from '@crm/shared';
 import type { FormDefinition } from '@crm/form-engine';
 import { FormsService } from './forms.service.js';
 import { RequireRight } from '../access/platform-rights.js';
@@ -24,7 +24,7 @@ export class FormsController {
   constructor(private readonly forms: FormsService) {}
 
   @Get()
-  async list() {
+  async list(): Promise<Items<Unserialized<FormSummary>>> {
     return { items: await this.forms.list() };
   }
 
@@ -48,7 +48,7 @@ export class FormsController {
 
   @Post(':key/publish')
   @RequireRight('designer')
-  publish(@Param('key') key: string, @CurrentUser() p: Principal) {
+  publish(@Param('key') key: string, @CurrentUser() p: Principal): Promise<{ version: number }> {
     return this.forms.publish(formKey(key), lang(), p.id);
   }
 
@@ -83,7 +83,7 @@ export class FormSubmitController {
 
   /** Validates with the latest published version and writes the record in one transaction. */
   @Post(':key/submit')
-  async submit(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+  async submit(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal): Promise<RecordData> {
     const { form, compiled } = await this.forms.compiled(formKey(key), 'latest');
     return this.records.create(form.object, body ?? {}, p, { lang: lang(), form: { key: form.key, version: form.version, compiled } });
   }

@@ -5,6 +5,7 @@
  * compiled validator of the version, cached per `key@version`.
  */
 import { Injectable, Optional } from '@nestjs/common';
+import type { FormSummary, Unserialized } from '@crm/shared';
 import type { PoolClient } from 'pg';
 import {
   compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
@@ -59,8 +60,8 @@ export class FormsService {
     if (problems.length) throw new AppError(400, 'meta.invalid_form', {}, problems);
   }
 
-  async list(): Promise<Record<string, unknown>[]> {
-    return this.db.query(
+  async list(): Promise<Unserialized<FormSummary>[]> {
+    return this.db.query<Unserialized<FormSummary>>(
       `SELECT key, object_key AS object, draft->'title' AS title, latest_version AS "latestVersion", updated_at AS "updatedAt"
        FROM crm.forms ORDER BY key LIMIT 500`,
     );

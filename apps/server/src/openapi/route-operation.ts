@@ -1,17 +1,14 @@
 /**
  * One OpenAPI operation per registered route, from its description in static-routes.ts and the shared
- * contract's zod schemas (zod 4 writes the JSON Schema). A route nobody described is still listed,
+ * contract's zod schemas of its body, query and answer (zod 4 writes the JSON Schema). A route nobody described is still listed,
  * marked `x-undocumented`, so the gap shows (and a test fails) instead of the route going missing.
  */
 import { z } from 'zod';
+import { NO_JSON_BODY } from '@crm/shared';
 import type { RegisteredRoute } from './registered-routes.js';
 import type { StaticRoute } from './static-routes.js';
 
 export const ERROR_REF = { $ref: '#/components/schemas/Error' };
-
-function isZod(v: unknown): v is z.ZodType {
-  return typeof (v as { safeParse?: unknown } | null)?.safeParse === 'function';
-}
 
 /** JSON Schema of a request (`input`: what a caller sends) or an answer (`output`). */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
@@ -32,9 +29,14 @@ export function operation(route: RegisteredRoute, doc: StaticRoute | undefined):
   if (doc?.right) op['x-required-right'] = doc.right;
   if (doc?.public) op.security = [];
   const ok: Record<string, unknown> = { description: 'OK' };
-  if (doc?.response) ok.content = { 'application/json': { schema: jsonSchemaOf(doc.response, 'output') } };
+  if (doc?.response === NO_JSON_BODY) {
+    ok.description = 'No JSON body: no content, a redirect, a file, a script or XML';
+    op['x-no-json-body'] = true;
+  } else if (doc) {
+    ok.content = { 'application/json': { schema: jsonSchemaOf(doc.response, 'output') } };
+  }
   op.responses = { '200': ok, '4XX': { description: 'Error', content: { 'application/json': { schema: ERROR_REF } } } };
-  if (doc?.body) op.requestBody = { content: { 'application/json': { schema: isZod(doc.body) ? jsonSchemaOf(doc.body, 'input') : doc.body } } };
+  if (doc?.body) op.requestBody = { content: { 'application/json': { schema: jsonSchemaOf(doc.body, 'input') } } };
   const params: object[] = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
   if (doc?.query) params.push(...queryParameters(doc.query));
   if (params.length) op.parameters = params;

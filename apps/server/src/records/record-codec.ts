@@ -4,6 +4,7 @@
  * server descriptor); and back, with masking and hiding per field mode.
  */
 import { fieldType, maskValue, type FieldDef } from '@crm/form-engine';
+import type { RecordData } from '@crm/shared';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { hashColumn, isEncrypted } from '../metadata/field-types.js';
 import type { FieldMode } from '../access/permission.types.js';
@@ -73,7 +74,7 @@ export function present(
   record: Record<string, unknown>,
   modeOf: (f: string) => FieldMode,
   unmask: boolean,
-): { view: Record<string, unknown>; unmaskedSensitive: string[] } {
+): { view: RecordData; unmaskedSensitive: string[] } {
   const view: Record<string, unknown> = {};
   const unmaskedSensitive: string[] = [];
   for (const k of SYSTEM_OUT) view[k] = record[k] ?? null;
@@ -88,7 +89,8 @@ export function present(
       if (sensitive && v !== null) unmaskedSensitive.push(f.key);
     }
   }
-  return { view, unmaskedSensitive };
+  // Every record row has its system columns (id, version, …), copied in first: the view is a record of the contract.
+  return { view: view as RecordData, unmaskedSensitive };
 }
 
 /** Audit form of a record: sensitive values masked whatever the actor may see. */

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RecordsExportService } from './records-export.js';
-import { KEY_PATTERN, RecordExportQuery, RecordListQuery, RecordQueryBody } from '@crm/shared';
+import { KEY_PATTERN, RecordExportQuery, RecordListQuery, RecordQueryBody, type Page, type RecordData } from '@crm/shared';
 import { RecordsService } from './records.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
@@ -46,12 +46,12 @@ export class RecordsController {
   }
 
   @Post(':object')
-  create(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+  create(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal): Promise<RecordData> {
     return this.records.create(object(o), body ?? {}, p, { lang: lang() });
   }
 
   @Get(':object')
-  list(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal) {
+  list(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal): Promise<Page<RecordData>> {
     const q = parseInput(RecordListQuery, query);
     let filter: unknown;
     if (q.filter) {
@@ -66,17 +66,17 @@ export class RecordsController {
 
   @Post(':object/query')
   @HttpCode(200)
-  query(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+  query(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal): Promise<Page<RecordData>> {
     return this.records.query(object(o), parseInput(RecordQueryBody, body), p);
   }
 
   @Get(':object/:id')
-  get(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal) {
+  get(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal): Promise<RecordData> {
     return this.records.get(object(o), id, p);
   }
 
   @Patch(':object/:id')
-  patch(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+  patch(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @Body() body: unknown, @CurrentUser() p: Principal): Promise<RecordData> {
     return this.records.patch(object(o), id, body ?? {}, p, { lang: lang() });
   }
 

@@ -4,6 +4,7 @@
  * validation by the form engine, encryption of sensitive fields, and an audit entry written in the
  * same transaction as the change.
  */
+import type { RecordData } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
@@ -152,7 +153,7 @@ export class RecordsService {
 
   // ---------- writes ----------
 
-  async create(objectKey: string, input: unknown, p: Principal | null, opts: WriteOptions): Promise<Record<string, unknown>> {
+  async create(objectKey: string, input: unknown, p: Principal | null, opts: WriteOptions): Promise<RecordData> {
     const { o, acc } = await this.accessFor(p, objectKey, 'create');
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw this.invalid([{ path: '', code: 'type', message: 'a record is a JSON object' }]);
     const given = input as Record<string, unknown>;
@@ -231,7 +232,7 @@ export class RecordsService {
     });
   }
 
-  async patch(objectKey: string, id: string, input: unknown, p: Principal | null, opts: WriteOptions): Promise<Record<string, unknown>> {
+  async patch(objectKey: string, id: string, input: unknown, p: Principal | null, opts: WriteOptions): Promise<RecordData> {
     const { o, acc } = await this.accessFor(p, objectKey, 'update');
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw this.invalid([{ path: '', code: 'type', message: 'a change is a JSON object' }]);
     const { version, ...changes } = input as Record<string, unknown>;
@@ -285,7 +286,7 @@ export class RecordsService {
 
   // ---------- reads (the scoped reader's) ----------
 
-  get(objectKey: string, id: string, p: Principal | null): Promise<Record<string, unknown>> {
+  get(objectKey: string, id: string, p: Principal | null): Promise<RecordData> {
     return this.reader.get(objectKey, id, p);
   }
 

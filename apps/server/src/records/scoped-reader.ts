@@ -6,6 +6,7 @@
  * demo loader, jobs, metadata checks), with an explicit `systemRead(reason)` that names why it may
  * see every row. Statements run on the ambient unit of work when one is open.
  */
+import type { Page as SharedPage, RecordData } from '@crm/shared';
 import { MAX_PAGE_LIMIT } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import type { FieldDef } from '@crm/form-engine';
@@ -38,11 +39,8 @@ export interface QueryInput {
   total?: boolean;
 }
 
-export type Page = {
-  items: Record<string, unknown>[];
-  nextCursor: string | null;
-  total?: number;
-};
+/** A page of records as the caller may see them (the shared contract's `Page<RecordData>`). */
+export type Page = SharedPage<RecordData>;
 
 /** The page's total as a result column: no field or system column starts with an underscore. */
 const TOTAL_COLUMN = '__crm_total';
@@ -151,7 +149,7 @@ export class ScopedReader {
   }
 
   /** What a caller may see of a raw row read through `source`: decrypted, hidden fields dropped, masked ones masked. */
-  view(o: ObjectMeta, acc: ObjectAccess, row: Record<string, unknown>, fields: FieldDef[] = o.fields): { view: Record<string, unknown>; unmaskedSensitive: string[] } {
+  view(o: ObjectMeta, acc: ObjectAccess, row: Record<string, unknown>, fields: FieldDef[] = o.fields): { view: RecordData; unmaskedSensitive: string[] } {
     return present(fields, decodeRow(fields, row, this.crypto), acc.fieldMode, acc.unmask);
   }
 
@@ -165,7 +163,7 @@ export class ScopedReader {
   }
 
   /** One record as the caller may see it (404 outside their scope); a clear sensitive value is audited. */
-  async get(objectKey: string, id: string, p: Principal | null): Promise<Record<string, unknown>> {
+  async get(objectKey: string, id: string, p: Principal | null): Promise<RecordData> {
     const { o, acc } = await this.accessFor(p, objectKey, 'read');
     const params: unknown[] = [id];
     const scope = this.scopeSql(o, acc, 'read', p, params);

@@ -5,18 +5,12 @@
  * to apply or ignore.
  */
 import type { Permission } from '../access/permission.types.js';
+import type { RoleDifference } from '@crm/shared';
 import type { TemplateRole } from './template.types.js';
 import { stable } from './stable-json.js';
 
-export interface RoleDifference {
-  role: string;
-  /** Permissions of the pack (on its own objects) the role does not have exactly so. */
-  added: Permission[];
-  /** Permissions the role has on the pack's objects that the pack does not give. */
-  removed: Permission[];
-  /** Platform rights of the pack the role lacks (a pack never asks to take platform rights away). */
-  platformAdded: string[];
-}
+/** How an existing role differs from the pack's definition of it (the shared contract's shape). */
+export type { RoleDifference };
 
 export function roleDifference(
   pack: TemplateRole,

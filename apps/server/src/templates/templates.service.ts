@@ -7,6 +7,7 @@
  * the pack, since an install never changes an existing role).
  */
 import { Inject, Injectable } from '@nestjs/common';
+import type { ApplyRolesResult, InstallResult, Template, TemplateSummary } from '@crm/shared';
 import { ModuleRef } from '@nestjs/core';
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { PoolClient } from 'pg';
@@ -56,22 +57,7 @@ registerMessages({
 /** The platform itself, for deploys and triggers made by an install at start-up. */
 export const SYSTEM_PRINCIPAL: Principal = { id: null as unknown as string, username: 'system', displayName: '系统', roles: [], orgUnitId: null, via: 'token' };
 
-export interface InstallResult {
-  key: string;
-  version: string;
-  changed: boolean;
-  changes: string[];
-  /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
-  roleDifferences: RoleDifference[];
-  /** Pack migration steps run by this install (those not run before). */
-  migrations: string[];
-  /** Parts the bank changed and the pack did not: kept as the bank has them. */
-  kept: string[];
-  /** Parts changed on both sides (or with no record of what the pack installed): kept as the bank has them. */
-  conflicts: PackConflict[];
-  /** Parts the pack installed before and the bank deleted: not re-created. */
-  skipped: string[];
-}
+export type { InstallResult };
 
 /** A role with the pack's permissions on its objects (others kept) and the pack's platform rights added. */
 function mergedRole(r: TemplateRole, current: { permissions: Permission[] | null; platform: string[] | null }, packObjects: ReadonlySet<string>): { permissions: Permission[]; platform: string[] } {
@@ -153,8 +139,8 @@ export class TemplatesService {
     return lines;
   }
 
-  async list(): Promise<Record<string, unknown>[]> {
-    const out: Record<string, unknown>[] = [];
+  async list(): Promise<TemplateSummary[]> {
+    const out: TemplateSummary[] = [];
     for (const key of templateKeys()) {
       const { bundle } = loadTemplate(key);
       const state = await this.state(key);
@@ -163,7 +149,7 @@ export class TemplatesService {
     return out;
   }
 
-  async get(key: string): Promise<Record<string, unknown>> {
+  async get(key: string): Promise<Template> {
     const { bundle, parameters } = loadTemplate(key, this.config.packParameters);
     return {
       key, version: bundle.version, name: bundle.name, description: bundle.description ?? null, parameters,
@@ -221,7 +207,7 @@ export class TemplatesService {
    * The security administrator applies the pack's definition of some roles (the differences an install
    * reported): the pack's permissions on its own objects replace the role's, its platform rights are added.
    */
-  async applyRoles(key: string, roles: string[]): Promise<{ applied: string[]; roleDifferences: RoleDifference[] }> {
+  async applyRoles(key: string, roles: string[]): Promise<ApplyRolesResult> {
     const { bundle } = loadTemplate(key);
     const unknown = roles.filter((r) => !bundle.roles.some((x) => x.key === r));
     if (unknown.length) throw new AppError(400, 'template.unknown_role', { roles: unknown.join(', ') });

@@ -4,7 +4,7 @@ import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowAccess } from './workflow-access.js';
-import { DecisionBody, EvaluateBody } from '@crm/shared';
+import { DecisionBody, EvaluateBody, type DecisionDefinition, type DecisionDeployResponse, type EvaluateResponse, type Unserialized } from '@crm/shared';
 
 @Controller('api/decision-definitions')
 export class DecisionsController {
@@ -15,18 +15,18 @@ export class DecisionsController {
 
   @Post()
   @RequireRight('designer')
-  deploy(@CurrentUser() p: Principal, @Body() body: unknown) {
+  deploy(@CurrentUser() p: Principal, @Body() body: unknown): Promise<DecisionDeployResponse> {
     return this.defs.deployDecision(p, parseInput(DecisionBody, body).dmnXml);
   }
 
   @Get()
-  list() {
+  list(): Promise<Unserialized<DecisionDefinition>[]> {
     return this.defs.listDecisions();
   }
 
   @Post(':key/evaluate')
   @HttpCode(200)
-  async evaluate(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown) {
+  async evaluate(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown): Promise<EvaluateResponse> {
     // Trying out a decision table is design work (it shows every threshold of the bank's rules).
     await this.access.require(p, 'designer', 'process.admin');
     return this.defs.evaluate(key, parseInput(EvaluateBody, body).variables);

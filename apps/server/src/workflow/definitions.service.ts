@@ -2,6 +2,7 @@
  * Process and decision definitions: deploy (every deploy is a new version), list, read, and an
  * in-memory cache of parsed models (a deployed version never changes, so the cache never goes stale).
  */
+import type { DecisionDefinition, DecisionDeployResponse, DeployResponse, EvaluateResponse, ProcessDefinition, Unserialized } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import {
   BpmnParseError,
@@ -74,7 +75,7 @@ export class DefinitionsService {
 
   // ------------------------------------------------------------------ processes
 
-  async deploy(p: Principal, input: { key?: string; name?: string; bpmnXml: string }): Promise<{ key: string; version: number; id: string; name: string | null }> {
+  async deploy(p: Principal, input: { key?: string; name?: string; bpmnXml: string }): Promise<DeployResponse> {
     const model = await parseProcess(input.bpmnXml);
     const key = input.key ?? model.id;
     const name = input.name ?? model.name ?? null;
@@ -130,7 +131,7 @@ export class DefinitionsService {
     return d;
   }
 
-  async listLatest(limit = 500): Promise<Record<string, unknown>[]> {
+  async listLatest(limit = 500): Promise<Unserialized<ProcessDefinition>[]> {
     const rows = await this.db.query<DefinitionRow>(
       `SELECT DISTINCT ON (key) id, key, version, name, starts, deployed_at, deployed_by
        FROM crm.wf_definitions ORDER BY key, version DESC LIMIT $1`,
@@ -139,7 +140,7 @@ export class DefinitionsService {
     return rows.map(toDto);
   }
 
-  async versions(key: string): Promise<Record<string, unknown>[]> {
+  async versions(key: string): Promise<Unserialized<ProcessDefinition>[]> {
     const rows = await this.db.query<DefinitionRow & { instances: number }>(
       `SELECT d.id, d.key, d.version, d.name, d.starts, d.deployed_at, d.deployed_by,
               (SELECT count(*)::int FROM crm.wf_instances i WHERE i.definition_id = d.id) AS instances
@@ -179,7 +180,7 @@ export class DefinitionsService {
 
   // ------------------------------------------------------------------ decisions
 
-  async deployDecision(p: Principal, dmnXml: string): Promise<{ key: string; version: number; id: string }> {
+  async deployDecision(p: Principal, dmnXml: string): Promise<DecisionDeployResponse> {
     const model = await parseDecision(dmnXml);
     const ids = Object.keys(model.decisions);
     const key = ids.length === 1 ? ids[0]! : model.id;
@@ -198,7 +199,7 @@ export class DefinitionsService {
     });
   }
 
-  async listDecisions(): Promise<Record<string, unknown>[]> {
+  async listDecisions(): Promise<Unserialized<DecisionDefinition>[]> {
     const rows = await this.db.query<{ id: string; key: string; version: number; name: string | null; decision_ids: string[]; deployed_at: Date }>(
       `SELECT DISTINCT ON (key) id, key, version, name, decision_ids, deployed_at FROM crm.wf_decisions ORDER BY key, version DESC LIMIT 500`,
     );
@@ -206,7 +207,7 @@ export class DefinitionsService {
   }
 
   /** Evaluates a decision by its key (the definition key or a decision id inside the latest file). */
-  async evaluate(key: string, variables: Record<string, unknown>): Promise<{ result: unknown }> {
+  async evaluate(key: string, variables: Record<string, unknown>): Promise<EvaluateResponse> {
     const found = await this.findDecision(this.db.q, key);
     if (!found) throw new AppError(404, 'workflow.decision_not_found', { key });
     try {
@@ -282,7 +283,7 @@ export class DefinitionsService {
   }
 }
 
-function toDto(r: DefinitionRow): Record<string, unknown> {
+function toDto(r: DefinitionRow): Unserialized<ProcessDefinition> {
   return { id: r.id, key: r.key, version: r.version, name: r.name, deployedAt: r.deployed_at, deployedBy: r.deployed_by, startEvents: r.starts };
 }
 

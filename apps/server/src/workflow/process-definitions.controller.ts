@@ -6,7 +6,7 @@ import { parseInput } from '../common/validation.js';
 import { DefinitionsService } from './definitions.service.js';
 import { ProcessInstancesService } from './process-instances.service.js';
 import { WorkflowAccess } from './workflow-access.js';
-import { DeployBody, ProcessXmlQuery, StartBody } from '@crm/shared';
+import { DeployBody, ProcessXmlQuery, StartBody, type DeployResponse, type ProcessDefinition, type ProcessInstance, type Unserialized } from '@crm/shared';
 
 @Controller('api/process-definitions')
 @UseInterceptors(VariablesViewInterceptor)
@@ -19,17 +19,17 @@ export class ProcessDefinitionsController {
 
   @Post()
   @RequireRight('designer')
-  deploy(@CurrentUser() p: Principal, @Body() body: unknown) {
+  deploy(@CurrentUser() p: Principal, @Body() body: unknown): Promise<DeployResponse> {
     return this.defs.deploy(p, parseInput(DeployBody, body));
   }
 
   @Get()
-  list() {
+  list(): Promise<Unserialized<ProcessDefinition>[]> {
     return this.defs.listLatest();
   }
 
   @Get(':key/versions')
-  versions(@Param('key') key: string) {
+  versions(@Param('key') key: string): Promise<Unserialized<ProcessDefinition>[]> {
     return this.defs.versions(key);
   }
 
@@ -43,7 +43,7 @@ export class ProcessDefinitionsController {
   }
 
   @Post(':key/start')
-  start(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown) {
+  start(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown): Promise<Unserialized<ProcessInstance>> {
     return this.instances.start(p, key, parseInput(StartBody, body));
   }
 }

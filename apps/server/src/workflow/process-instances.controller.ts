@@ -4,7 +4,10 @@ import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { ProcessInstancesService } from './process-instances.service.js';
-import { IncidentQuery, InstanceQuery, MessageBody, SignalBody, VariablesBody } from '@crm/shared';
+import {
+  IncidentQuery, InstanceQuery, MessageBody, SignalBody, VariablesBody,
+  type Incident, type Items, type ProcessInstance, type ProcessInstanceSummary, type Unserialized,
+} from '@crm/shared';
 
 @Controller('api/process-instances')
 @UseInterceptors(VariablesViewInterceptor)
@@ -12,24 +15,24 @@ export class ProcessInstancesController {
   constructor(private readonly instances: ProcessInstancesService) {}
 
   @Get()
-  list(@CurrentUser() p: Principal, @Query() q: unknown) {
+  list(@CurrentUser() p: Principal, @Query() q: unknown): Promise<Unserialized<Items<ProcessInstanceSummary>>> {
     return this.instances.list(p, parseInput(InstanceQuery, q));
   }
 
   @Get(':id')
-  get(@CurrentUser() p: Principal, @Param('id') id: string) {
+  get(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Unserialized<ProcessInstance>> {
     return this.instances.get(p, id);
   }
 
   @Post(':id/cancel')
   @HttpCode(200)
-  cancel(@CurrentUser() p: Principal, @Param('id') id: string) {
+  cancel(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Unserialized<ProcessInstance>> {
     return this.instances.cancel(p, id);
   }
 
   /** An administrator fixes data (e.g. before retrying an incident). */
   @Put(':id/variables')
-  setVariables(@CurrentUser() p: Principal, @Param('id') id: string, @Body() body: unknown) {
+  setVariables(@CurrentUser() p: Principal, @Param('id') id: string, @Body() body: unknown): Promise<Unserialized<ProcessInstance>> {
     return this.instances.setVariables(p, id, parseInput(VariablesBody, body).variables);
   }
 }
@@ -52,14 +55,14 @@ export class WorkflowEventsController {
   }
 
   @Get('incidents')
-  incidents(@CurrentUser() p: Principal, @Query() q: unknown) {
+  incidents(@CurrentUser() p: Principal, @Query() q: unknown): Promise<Unserialized<Items<Incident>>> {
     return this.instances.incidents(p, parseInput(IncidentQuery, q));
   }
 
   @Post('incidents/:id/retry')
   @HttpCode(200)
   @RequireRight('process.admin')
-  retry(@CurrentUser() p: Principal, @Param('id') id: string) {
+  retry(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Unserialized<ProcessInstance>> {
     return this.instances.retryIncident(p, id);
   }
 }

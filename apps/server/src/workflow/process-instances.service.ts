@@ -10,7 +10,7 @@ import { WorkflowRuntime, type EventGuard } from './runtime.service.js';
 import { RequestVariables } from './request-variables.js';
 import { WorkflowAccess } from './workflow-access.js';
 import type { InstanceRow } from './workflow.repository.js';
-import type { HistoryEntry as HistoryItem } from '@crm/shared';
+import type { HistoryEntry as HistoryItem, Incident, Items, ProcessInstance, ProcessInstanceSummary, Unserialized } from '@crm/shared';
 
 interface HistoryRow {
   element_instance_id: string;
@@ -46,7 +46,7 @@ function noneStartOf(model: ProcessModel): ElementDef | undefined {
   return id ? model.elements[id] : undefined;
 }
 
-function summary(r: InstanceRow): Record<string, unknown> {
+function summary(r: InstanceRow): Unserialized<ProcessInstanceSummary> {
   return {
     id: r.id,
     definitionKey: r.definition_key,
@@ -73,7 +73,7 @@ export class ProcessInstancesService {
     private readonly inputs: RequestVariables,
   ) {}
 
-  async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Record<string, unknown>> {
+  async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Unserialized<ProcessInstance>> {
     await this.access.require(p, 'process.start', 'designer');
     const row = await this.runtime.step(async (ctx) => {
       const def = await this.defs.latestOrFail(ctx.client, key);
@@ -93,7 +93,7 @@ export class ProcessInstancesService {
     return this.render(row, history, []);
   }
 
-  async get(p: Principal, id: string): Promise<Record<string, unknown>> {
+  async get(p: Principal, id: string): Promise<Unserialized<ProcessInstance>> {
     const r = await this.row(id);
     const involved = await this.access.involved(p, r);
     const admin = await this.access.has(p, 'process.admin');
@@ -114,7 +114,7 @@ export class ProcessInstancesService {
     return r;
   }
 
-  async view(id: string, known?: InstanceRow): Promise<Record<string, unknown>> {
+  async view(id: string, known?: InstanceRow): Promise<Unserialized<ProcessInstance>> {
     const r = known ?? (await this.row(id));
     const history = await this.db.query<HistoryRow>(
       'SELECT element_instance_id, activity_id, type, event, by, at FROM crm.wf_history WHERE instance_id = $1 ORDER BY seq LIMIT 5000',
@@ -127,7 +127,7 @@ export class ProcessInstancesService {
     return this.render(r, history, incidents);
   }
 
-  private render(r: InstanceRow, history: HistoryRow[], incidents: { id: string; activity_id: string; kind: string; message: string; created_at: Date }[]): Record<string, unknown> {
+  private render(r: InstanceRow, history: HistoryRow[], incidents: { id: string; activity_id: string; kind: string; message: string; created_at: Date }[]): Unserialized<ProcessInstance> {
     return {
       ...summary(r),
       variables: variablesOf(r.state),
@@ -138,7 +138,7 @@ export class ProcessInstancesService {
     };
   }
 
-  async list(p: Principal, q: { state?: string; definitionKey?: string; businessKey?: string; limit: number }): Promise<{ items: Record<string, unknown>[] }> {
+  async list(p: Principal, q: { state?: string; definitionKey?: string; businessKey?: string; limit: number }): Promise<Unserialized<Items<ProcessInstanceSummary>>> {
     const params: unknown[] = [];
     const where: string[] = [];
     const add = (sql: string, v: unknown) => {
@@ -163,7 +163,7 @@ export class ProcessInstancesService {
     return { items: rows.map(summary) };
   }
 
-  async cancel(p: Principal, id: string): Promise<Record<string, unknown>> {
+  async cancel(p: Principal, id: string): Promise<Unserialized<ProcessInstance>> {
     const r = await this.row(id);
     if (!this.access.isMe(p, r.initiator) && !(await this.access.has(p, 'process.admin'))) throw new AppError(403, 'common.forbidden');
     await this.runtime.tx(async (ctx) => {
@@ -173,7 +173,7 @@ export class ProcessInstancesService {
     return this.view(id);
   }
 
-  async setVariables(p: Principal, id: string, variables: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async setVariables(p: Principal, id: string, variables: Record<string, unknown>): Promise<Unserialized<ProcessInstance>> {
     await this.access.require(p, 'process.admin');
     const r = await this.row(id);
     // Fixing data is not choosing who approves: identities and routing stay the engine's.
@@ -215,7 +215,7 @@ export class ProcessInstancesService {
     };
   }
 
-  async incidents(p: Principal, q: { instanceId?: string; limit: number }): Promise<{ items: Record<string, unknown>[] }> {
+  async incidents(p: Principal, q: { instanceId?: string; limit: number }): Promise<Unserialized<Items<Incident>>> {
     await this.access.require(p, 'process.admin');
     const rows = await this.db.query<{ id: string; instance_id: string; activity_id: string; kind: string; message: string; job_id: string | null; created_at: Date; definition_key: string }>(
       `SELECT n.id, n.instance_id, n.activity_id, n.kind, n.message, n.job_id, n.created_at, i.definition_key
@@ -229,7 +229,7 @@ export class ProcessInstancesService {
     };
   }
 
-  async retryIncident(p: Principal, id: string): Promise<Record<string, unknown>> {
+  async retryIncident(p: Principal, id: string): Promise<Unserialized<ProcessInstance>> {
     const { instanceId } = await this.runtime.tx(async (ctx) => {
       const out = await this.runtime.retryIncident(ctx, id, p.username);
       await this.audit.record({ action: 'workflow.incident_retry', object: 'process_instance', recordId: out.instanceId, data: { incidentId: id } });

@@ -15,10 +15,11 @@ import type { Principal } from '../auth/principal.js';
 import { WorkflowAccess } from './workflow-access.js';
 import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
 import { datesOf, type InstanceRow, type TaskRow } from './workflow.repository.js';
+import type { CompleteTaskResponse, Items, Task, TaskDetail, TaskScope, Unserialized } from '@crm/shared';
 
-export type TaskScope = 'mine' | 'candidate' | 'all';
+export type { TaskScope };
 
-export function taskDto(t: TaskRow): Record<string, unknown> {
+export function taskDto(t: TaskRow): Unserialized<Task> {
   return {
     id: t.id,
     name: t.name,
@@ -62,7 +63,7 @@ export class TasksService {
     private readonly inputs: RequestVariables,
   ) {}
 
-  async list(p: Principal, scope: TaskScope, limit: number): Promise<{ items: Record<string, unknown>[] }> {
+  async list(p: Principal, scope: TaskScope, limit: number): Promise<Unserialized<Items<Task>>> {
     const me = [p.username, p.id];
     const units = await this.access.unitKeysOf(p);
     const admin = scope === 'all' && (await this.access.has(p, 'process.admin'));
@@ -86,7 +87,7 @@ export class TasksService {
   }
 
   /** A task with its form key and the variables of its instance, to whoever may work it (or did). */
-  async get(p: Principal, id: string): Promise<Record<string, unknown>> {
+  async get(p: Principal, id: string): Promise<Unserialized<TaskDetail>> {
     const t = await this.find(id);
     const allowed =
       this.access.isMe(p, t.completed_by) || (await this.access.mayWork(p, t)) || (await this.access.has(p, 'process.admin'));
@@ -129,7 +130,7 @@ export class TasksService {
     return { row: row as InstanceRow, task: datesOf(task, ['due_at', 'created_at', 'claimed_at', 'ended_at']) };
   }
 
-  async claim(p: Principal, id: string): Promise<Record<string, unknown>> {
+  async claim(p: Principal, id: string): Promise<Unserialized<Task>> {
     // A claim changes the assignee a cached completion would assume (its guard would catch it; this saves the retry).
     this.runtime.cache.forgetTask(id);
     return this.runtime.tx(async (ctx) => {
@@ -162,7 +163,7 @@ export class TasksService {
     return (await this.defs.model(ctx.client, rows[0].id)).elements[activityId] ?? el;
   }
 
-  async complete(p: Principal, id: string, variables: Record<string, unknown> | undefined): Promise<Record<string, unknown>> {
+  async complete(p: Principal, id: string, variables: Record<string, unknown> | undefined): Promise<Unserialized<CompleteTaskResponse>> {
     return this.runtime.step(async (ctx) => {
       const { row, task: t } = await this.lockTask(ctx, id);
       if (t.status !== 'open') throw new AppError(409, 'workflow.task_done');
@@ -184,7 +185,7 @@ export class TasksService {
       }
       // The instance's open tasks after this step, so a client can go on without searching its inbox.
       const next = openTasks(row.state).map((x) => ({ id: x.taskId, activityId: x.activityId, name: x.name ?? null }));
-      return { id, status: 'completed', processInstanceId: row.id, instanceState: row.status, tasks: next };
+      return { id, status: 'completed' as const, processInstanceId: row.id, instanceState: row.status, tasks: next };
     });
   }
 

@@ -3,7 +3,7 @@ import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { TriggersService } from './triggers.service.js';
-import { TriggerBody } from '@crm/shared';
+import { TriggerBody, type Items, type Trigger, type Unserialized } from '@crm/shared';
 
 @Controller('api/process-triggers')
 export class TriggersController {
@@ -11,13 +11,13 @@ export class TriggersController {
 
   @Post()
   @RequireRight('designer')
-  create(@CurrentUser() p: Principal, @Body() body: unknown) {
+  create(@CurrentUser() p: Principal, @Body() body: unknown): Promise<Unserialized<Trigger>> {
     return this.triggers.create(p, parseInput(TriggerBody, body));
   }
 
   @Get()
   @RequireRight('designer')
-  list() {
+  list(): Promise<Unserialized<Items<Trigger>>> {
     return this.triggers.list();
   }
 

@@ -21,7 +21,7 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime } from './runtime.service.js';
-import type { TriggerInput } from '@crm/shared';
+import type { Items, Trigger, TriggerInput, Unserialized } from '@crm/shared';
 
 
 interface TriggerRow {
@@ -37,7 +37,7 @@ interface TriggerRow {
 
 const CACHE_MS = 2000;
 
-function dto(t: TriggerRow): Record<string, unknown> {
+function dto(t: TriggerRow): Unserialized<Trigger> {
   return {
     id: t.id,
     processKey: t.process_key,
@@ -83,7 +83,7 @@ export class TriggersService implements OnModuleInit {
     );
   }
 
-  async create(p: Principal, t: TriggerInput): Promise<Record<string, unknown>> {
+  async create(p: Principal, t: TriggerInput): Promise<Unserialized<Trigger>> {
     if (t.condition) {
       const bad = checkFeel(t.condition);
       if (bad) throw new AppError(400, 'workflow.bad_condition', { reason: bad instanceof FeelShapeError ? bad.localized(RequestContext.current()?.lang ?? 'zh-CN') : bad.message });
@@ -101,7 +101,7 @@ export class TriggersService implements OnModuleInit {
     });
   }
 
-  async list(): Promise<{ items: Record<string, unknown>[] }> {
+  async list(): Promise<Unserialized<Items<Trigger>>> {
     const rows = await this.db.query<TriggerRow>('SELECT * FROM crm.wf_triggers ORDER BY created_at, id LIMIT 500');
     return { items: rows.map(dto) };
   }

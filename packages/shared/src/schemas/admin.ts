@@ -1,7 +1,8 @@
 /** Users, roles and org units (`/api/admin/*`). */
 import { z } from 'zod';
-import { Key, plainText, StrongPassword, withoutNul } from './common.js';
+import { Key, plainText, StrongPassword, Timestamp, withoutNul } from './common.js';
 import { OBJECT_ACTIONS, PLATFORM_RIGHTS } from '../rights.js';
+import { UserSummarySchema } from './auth.js';
 
 export const RoleKey = Key;
 export const ROW_SCOPES = ['own', 'team', 'org_unit', 'org_subtree', 'all'] as const;
@@ -69,10 +70,67 @@ export const UpdateOrgUnitBody = z.object({
   disabled: z.boolean().optional(),
 }).strict();
 
-export const RoleSchema = z.object({
+// ---------------------------------------------------------------- answers
+
+export const RoleSchema = z.strictObject({
   key: z.string(),
   name: z.string(),
   description: z.string().nullable().optional(),
   permissions: z.array(PermissionSchema),
   platform: z.array(z.enum(PLATFORM_RIGHTS)).optional(),
-}).passthrough();
+  /** Created by the platform or a pack rather than by a security administrator. */
+  builtin: z.boolean().optional(),
+  updatedAt: Timestamp.optional(),
+});
+
+export const AdminUserSchema = UserSummarySchema.extend({
+  orgUnitId: z.string().nullable().optional(),
+  disabled: z.boolean().optional(),
+  /** A technical account for systems: API keys only, never a password sign-in, no duty. */
+  serviceAccount: z.boolean().optional(),
+  /** Holds a temporary password that must be changed at the next sign-in. */
+  changeOnNextLogin: z.boolean().optional(),
+  createdAt: Timestamp.optional(),
+  updatedAt: Timestamp.optional(),
+  lastLoginAt: Timestamp.nullable().optional(),
+});
+
+export const APPROVAL_KINDS = ['password_reset', 'role_grant'] as const;
+/** A four-eyes request: a reset of, or a duty grant to, an authorisation or audit duty holder. */
+export const PendingApprovalSchema = z.strictObject({
+  id: z.string(),
+  kind: z.enum(APPROVAL_KINDS),
+  userId: z.string(),
+  username: z.string(),
+  requestedBy: z.string(),
+  requestedByName: z.string(),
+  requestedAt: Timestamp,
+  status: z.enum(['pending', 'approved', 'rejected']),
+  /** role_grant: the user change waiting for approval. */
+  change: UpdateUserBody.partial().optional(),
+});
+/** 202: the change waits for a second person of another duty. */
+export const PendingReplySchema = z.strictObject({ status: z.literal('pending'), message: z.string(), approval: PendingApprovalSchema });
+/** A temporary password, shown once; never stored in clear. */
+export const PasswordResetResultSchema = z.strictObject({
+  userId: z.string(),
+  temporaryPassword: z.string(),
+  revokedApiKeys: z.number().int(),
+  changeOnNextLogin: z.literal(true).optional(),
+});
+/** An approved password reset: the temporary password for the approver to hand over. */
+export const ApprovedPasswordResetSchema = PasswordResetResultSchema.extend({ id: z.string(), status: z.literal('approved') });
+/** An approved duty grant: the user as changed. */
+export const ApprovedRoleGrantSchema = z.strictObject({ id: z.string(), status: z.literal('approved'), user: AdminUserSchema });
+export const RejectedApprovalSchema = z.strictObject({ id: z.string(), status: z.literal('rejected') });
+
+export const OrgUnitSchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  parentId: z.string().nullable(),
+  kind: z.string().nullable().optional(),
+  code: z.string().nullable().optional(),
+  /** Ids from the root down to this unit. */
+  path: z.array(z.string()).optional(),
+  disabled: z.boolean().optional(),
+});

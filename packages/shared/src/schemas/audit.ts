@@ -1,5 +1,6 @@
 /** The audit trail (`/api/audit`). */
 import { z } from 'zod';
+import { Timestamp } from './common.js';
 
 export const AuditListQuery = z.object({
   actor: z.string().max(100).optional(),
@@ -12,7 +13,24 @@ export const AuditListQuery = z.object({
   cursor: z.string().regex(/^\d{1,19}$/).optional(),
 });
 
+/** A chain check: entries checked (and archived ones), or the first entry that was altered or deleted. */
 export const AuditVerifySchema = z.union([
-  z.object({ ok: z.literal(true), checked: z.number().int() }),
-  z.object({ ok: z.literal(false), firstBrokenSeq: z.number().int(), checked: z.number().int().optional() }),
+  z.strictObject({ ok: z.literal(true), checked: z.number().int(), archived: z.number().int().optional() }),
+  z.strictObject({ ok: z.literal(false), firstBrokenSeq: z.number().int(), checked: z.number().int().optional(), archived: z.number().int().optional(), reason: z.string().optional() }),
 ]);
+
+/** One audit entry as the reader may see it (record values masked by the reader's own rights). */
+export const AuditEntrySchema = z.strictObject({
+  seq: z.number().int(),
+  at: Timestamp,
+  actorId: z.string().nullable(),
+  actorName: z.string().nullable(),
+  action: z.string(),
+  object: z.string().nullable(),
+  recordId: z.string().nullable(),
+  outcome: z.string(),
+  ip: z.string().nullable().optional(),
+  requestId: z.string().nullable().optional(),
+  data: z.unknown().optional(),
+});
+export const AuditPageSchema = z.strictObject({ items: z.array(AuditEntrySchema), nextCursor: z.string().nullable() });

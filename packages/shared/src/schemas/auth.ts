@@ -1,6 +1,7 @@
 /** Sign-in, password change and API keys (`/api/auth/*`, `/api/admin/api-keys`). */
 import { z } from 'zod';
-import { plainText, StrongPassword } from './common.js';
+import { plainText, StrongPassword, Timestamp } from './common.js';
+import { PLATFORM_RIGHTS } from '../rights.js';
 
 export const LoginBody = z.object({
   username: plainText().min(1).max(64),
@@ -21,11 +22,41 @@ export const ApiKeyBody = z.object({
 export const OwnApiKeyBody = ApiKeyBody.omit({ userId: true });
 export const ServiceApiKeyBody = ApiKeyBody.required({ userId: true });
 
-export const LoginResponseSchema = z.object({
+/** The signed-in user as a login answer names them. */
+export const UserSummarySchema = z.strictObject({ id: z.string(), username: z.string(), roles: z.array(z.string()), displayName: z.string().nullable().optional() });
+
+export const LoginResponseSchema = z.strictObject({
   accessToken: z.string(),
-  user: z.object({ id: z.string(), username: z.string(), roles: z.array(z.string()) }).passthrough(),
-  passwordChangeRequired: z.boolean().optional(),
-}).passthrough();
+  expiresAt: Timestamp,
+  user: UserSummarySchema,
+  /** Signed in with a temporary password: the token only allows POST /api/auth/change-password. */
+  passwordChangeRequired: z.literal(true).optional(),
+});
+/** A new password: a new token (every earlier token and key of the user stops working). */
+export const ChangePasswordResponseSchema = z.strictObject({ accessToken: z.string(), expiresAt: Timestamp });
+export const OrgUnitRefSchema = z.strictObject({ id: z.string(), name: z.string() });
+/** `GET /api/auth/me`: the caller, their org unit and the platform rights their roles grant. */
+export const CurrentUserSchema = UserSummarySchema.extend({
+  orgUnitId: z.string().nullable().optional(),
+  orgUnit: OrgUnitRefSchema.nullable().optional(),
+  platform: z.array(z.enum(PLATFORM_RIGHTS)),
+});
+/** An API key as listed (never its secret). */
+export const ApiKeySchema = z.strictObject({
+  id: z.string(),
+  name: z.string(),
+  userId: z.string(),
+  username: z.string(),
+  serviceAccount: z.boolean(),
+  createdAt: Timestamp,
+  expiresAt: Timestamp.nullable(),
+  lastUsedAt: Timestamp.nullable(),
+  revokedAt: Timestamp.nullable(),
+});
+/** A new API key: `key` is the secret, shown this once. */
+export const CreatedApiKeySchema = z.strictObject({ id: z.string(), name: z.string(), userId: z.string(), createdAt: Timestamp, expiresAt: Timestamp.nullable(), key: z.string() });
+/** A directory check: accounts looked at, those disabled because they left the directory, and whether another pass was running. */
+export const DirectorySyncResultSchema = z.strictObject({ checked: z.number().int(), disabled: z.array(z.string()), busy: z.boolean() });
 
 /** Single sign-on: where to go after signing in (a path inside the app), the provider's redirect back, the one-time code. */
 export const OidcLoginQuery = z.object({ returnTo: z.string().max(500).optional() });
@@ -39,4 +70,6 @@ export const OidcCallbackQuery = z.object({
 }).strict();
 export const OidcExchangeBody = z.object({ code: z.string().min(20).max(200) }).strict();
 /** How a user may sign in here, for the login page. */
-export const AuthProvidersSchema = z.object({ password: z.literal(true), oidc: z.object({ label: z.string() }).nullable(), ldap: z.boolean() });
+export const AuthProvidersSchema = z.strictObject({ password: z.literal(true), oidc: z.object({ label: z.string() }).nullable(), ldap: z.boolean() });
+/** The one-time code redeemed: a login answer plus where the browser goes next. */
+export const OidcExchangeResponseSchema = LoginResponseSchema.extend({ returnTo: z.string() });

@@ -37,13 +37,31 @@ export const Label = z.union([
 export const pageLimit = (fallback = 100) => z.coerce.number().int().min(1).max(500).default(fallback);
 
 /** `{ items }`: every list answer of the API has this shape. */
-export const itemsOfSchema = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item) });
+export const itemsOfSchema = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item) });
 
 /** The body of every 4xx/5xx answer. */
 export const ErrorBodySchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    details: z.array(z.object({ path: z.string().optional(), code: z.string().optional(), message: z.string().optional() }).passthrough()).optional(),
+    /** Every problem found, e.g. each invalid field of a record as `{ path, code, message }`. */
+    details: z.array(z.object({ path: z.string().optional(), code: z.string().optional(), message: z.string().optional() })).optional(),
   }),
 });
+
+// ---------------------------------------------------------------- answers
+
+/** A label as the server sends it: one string, or texts keyed by language tag. */
+export const LocalizedTextSchema = z.union([z.string(), z.object({ 'zh-CN': z.string().optional(), en: z.string().optional() }).catchall(z.string().optional())]);
+
+/** Any schema of the contract (for code that checks answers against it without importing zod itself). */
+export type ContractSchema = z.ZodType;
+
+/** A timestamp on the wire: ISO 8601 with offset (what `JSON.stringify` makes of a date). */
+export const Timestamp = z.string();
+
+/** `{ items, nextCursor, total? }`: a page of a cursor-paged list. */
+export const pageOfSchema = <T extends z.ZodType>(item: T) => z.strictObject({ items: z.array(item), nextCursor: z.string().nullable(), total: z.number().int().optional() });
+
+/** Routes that answer no JSON body: 204, a redirect, a file, a script or XML (their description says which). */
+export const NO_JSON_BODY = 'no-json-body' as const;

@@ -1,5 +1,6 @@
-/** The zod schemas of every request (and the main responses) of the HTTP API: the server validates with them. */
+/** The zod schemas of every request and response of the HTTP API: the server validates with them, the OpenAPI document shows them. */
 export * from './common.js';
+export * from './platform.js';
 export * from './auth.js';
 export * from './admin.js';
 export * from './metadata.js';

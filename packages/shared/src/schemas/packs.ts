@@ -1,38 +1,10 @@
-/** Routes of solution packs: templates and the bank pack's customers and segments. */
+/** Solution templates (`/api/templates`): what a pack holds, its installation, its role definitions. */
 import { z } from 'zod';
-import { Key } from './common.js';
+import { Key, LocalizedTextSchema, Timestamp } from './common.js';
+import { PermissionSchema } from './admin.js';
 
 export const ApplyRolesBody = z.object({ roles: z.array(Key).min(1).max(50) }).strict();
 
-const segmentFilter = z.record(z.string(), z.unknown()).refine((f) => Object.keys(f).length > 0 && JSON.stringify(f).length <= 20_000, 'a non-empty filter object of at most 20000 characters');
-export const SegmentBody = z.object({
-  code: z.string().regex(/^[a-z][a-z0-9_]{0,63}$/),
-  name: z.string().trim().min(1).max(200),
-  targetObject: Key.optional(),
-  filter: segmentFilter,
-  description: z.string().max(2000).optional(),
-}).strict();
-export const SegmentPatchBody = z.object({
-  version: z.number().int().min(1),
-  name: z.string().trim().min(1).max(200).optional(),
-  filter: segmentFilter.optional(),
-  description: z.string().max(2000).nullable().optional(),
-}).strict();
-export const SegmentMembersQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(50), cursor: z.string().max(2000).optional() });
-export const SegmentStartBody = z.object({ processKey: z.string().min(1).max(200), max: z.number().int().min(1).max(1000).default(100) });
-export const KycScheduleBody = z.object({ max: z.number().int().min(1).max(5000).optional() });
-/** `depth` of the relationship network, 1 to `maxDepth`. */
-export const networkQuery = (maxDepth: number) => z.object({ depth: z.coerce.number().int().min(1).max(maxDepth).default(2) });
-
-/** Call-centre screen pop: exactly one of a mobile number or an ID number. */
-export const CustomerLookupQuery = z
-  .object({
-    phone: z.string().trim().min(5).max(32).regex(/^\+?[0-9 ()-]+$/, 'digits, spaces, dashes, brackets and a leading +').optional(),
-    idNumber: z.string().trim().min(6).max(32).regex(/^[0-9A-Za-z]+$/, 'letters and digits').optional(),
-    log: z.enum(['0', '1']).default('1'),
-  })
-  .strict()
-  .refine((q) => (q.phone === undefined) !== (q.idNumber === undefined), 'give exactly one of phone and idNumber');
 
 /** A part of a solution pack an install or upgrade left as the bank has it. `part` is `<kind>:<key>` (object, field, form, process, decision, trigger, record). */
 export const PackConflictSchema = z.object({
@@ -53,3 +25,50 @@ export const PackConflictsSchema = z.object({
 /** `POST /api/admin/packs/:key/conflicts/resolve`: the bank keeps its own version of these reported parts. */
 export const ResolvePackConflictsBody = z.object({ parts: z.array(z.string().min(1).max(300)).min(1).max(500) }).strict();
 export const ResolvedPackConflictsSchema = z.object({ resolved: z.array(z.string()), items: z.array(PackConflictSchema) });
+
+// ---------------------------------------------------------------- answers
+
+export const TemplateInstallStateSchema = z.strictObject({ version: z.string(), installedAt: Timestamp });
+export const TemplateSummarySchema = z.strictObject({
+  key: z.string(),
+  version: z.string(),
+  name: LocalizedTextSchema,
+  description: z.string().nullable(),
+  /** null while the template is not installed. */
+  installed: TemplateInstallStateSchema.nullable(),
+});
+/** A template's content by key (objects, forms, roles, processes), its parameters and its installation. */
+export const TemplateSchema = TemplateSummarySchema.extend({
+  parameters: z.record(z.string(), z.unknown()),
+  objects: z.array(z.string()),
+  forms: z.array(z.string()),
+  roles: z.array(z.string()),
+  processes: z.array(z.string()),
+  /** The DMN files of the pack. */
+  decisions: z.array(z.string()),
+  views: z.array(z.record(z.string(), z.unknown())),
+});
+/** How an existing role differs from the pack's definition of it (reported at install, applied only on request). */
+export const RoleDifferenceSchema = z.strictObject({
+  role: z.string(),
+  added: z.array(PermissionSchema),
+  removed: z.array(PermissionSchema),
+  platformAdded: z.array(z.string()),
+});
+export const InstallResultSchema = z.strictObject({
+  key: z.string(),
+  version: z.string(),
+  changed: z.boolean(),
+  changes: z.array(z.string()),
+  /** Existing roles that differ from the pack's: reported, never applied (the security administrator decides). */
+  roleDifferences: z.array(RoleDifferenceSchema),
+  /** Pack migration steps run by this install (those not run before). */
+  migrations: z.array(z.string()),
+  /** Parts the bank changed and the pack did not: kept as the bank has them. */
+  kept: z.array(z.string()),
+  /** Parts changed on both sides (or with no record of what the pack installed): kept as the bank has them. */
+  conflicts: z.array(PackConflictSchema),
+  /** Parts the pack installed before and the bank deleted: not re-created. */
+  skipped: z.array(z.string()),
+});
+export const ApplyRolesResultSchema = z.strictObject({ applied: z.array(z.string()), roleDifferences: z.array(RoleDifferenceSchema) });

@@ -26,3 +26,5 @@ export const RecordValuesBody = z.record(z.string(), z.unknown());
 
 export const RecordSchema = z.object({ id: z.string().uuid(), version: z.number().int() }).catchall(z.unknown());
 export const RecordPageSchema = z.object({ items: z.array(RecordSchema), nextCursor: z.string().nullable(), total: z.number().int().optional() });
+/** `POST /api/files`: the stored attachment (its id is what an attachment field holds). */
+export const UploadedFileSchema = z.strictObject({ id: z.string().uuid(), name: z.string(), size: z.number().int(), contentType: z.string(), sha256: z.string() });

@@ -1,6 +1,6 @@
 /** Process definitions, instances, tasks, messages, decisions, triggers and retention (workflow routes). */
 import { z } from 'zod';
-import { pageLimit } from './common.js';
+import { pageLimit, Timestamp } from './common.js';
 
 const variables = z.record(z.string().max(200), z.unknown());
 
@@ -33,21 +33,126 @@ export const TriggerBody = z.union([
 ]);
 export const HistoryTtlBody = z.object({ days: z.number().int().min(0).max(36500).nullable() }).strict();
 
-export const DeployResponseSchema = z.object({ key: z.string(), version: z.number().int(), id: z.string() }).passthrough();
-export const ProcessInstanceSchema = z.object({
+// ---------------------------------------------------------------- answers
+
+export const DeployResponseSchema = z.strictObject({ key: z.string(), version: z.number().int(), id: z.string(), name: z.string().nullable().optional() });
+
+export const ProcessDefinitionSchema = z.strictObject({
   id: z.string(),
+  key: z.string(),
+  version: z.number().int(),
+  name: z.string().nullable(),
+  deployedAt: Timestamp,
+  deployedBy: z.string().nullable().optional(),
+  startEvents: z.array(z.strictObject({ id: z.string(), kind: z.enum(['message', 'signal', 'timer']), name: z.string().optional() })).optional(),
+  /** `GET /api/process-definitions/:key/versions` only: instances started on this version. */
+  instances: z.number().int().optional(),
+});
+
+/** One element instance of a process run: who did it, when, and how it ended. */
+export const HistoryEntrySchema = z.strictObject({
+  activityId: z.string(),
+  type: z.string(),
+  startedAt: Timestamp.nullable(),
+  endedAt: Timestamp.nullable(),
+  by: z.string().optional(),
+  outcome: z.enum(['active', 'completed', 'cancelled', 'incident']),
+});
+
+/** An instance in a list: where it runs and how it stands. */
+export const ProcessInstanceSummarySchema = z.strictObject({
+  id: z.string(),
+  definitionKey: z.string(),
+  /** The version of the definition the instance runs on (same as `definitionVersion`). */
+  version: z.number().int(),
+  definitionId: z.string(),
+  definitionVersion: z.number().int(),
+  businessKey: z.string().nullable(),
   state: z.enum(PROCESS_STATES),
+  initiator: z.string().nullable(),
+  parentId: z.string().nullable(),
+  startedAt: Timestamp,
+  endedAt: Timestamp.nullable(),
+});
+/** An open user task of an instance, by id. */
+export const OpenTaskRefSchema = z.strictObject({ id: z.string(), activityId: z.string(), name: z.string().nullable() });
+const incidentOfInstance = z.strictObject({ id: z.string(), activityId: z.string(), kind: z.string(), message: z.string(), createdAt: Timestamp });
+/** One instance: its variables as the reader may see them, where its tokens wait, its open tasks, history and incidents. */
+export const ProcessInstanceSchema = ProcessInstanceSummarySchema.extend({
   variables: z.record(z.string(), z.unknown()),
   activeActivities: z.array(z.string()),
-  history: z.array(z.object({ activityId: z.string(), type: z.string(), startedAt: z.string(), endedAt: z.string().nullable().optional(), by: z.string().nullable().optional() }).passthrough()),
-}).passthrough();
-export const TaskSchema = z.object({
+  tasks: z.array(OpenTaskRefSchema),
+  history: z.array(HistoryEntrySchema),
+  incidents: z.array(incidentOfInstance),
+});
+
+export const TaskSchema = z.strictObject({
   id: z.string(),
-  name: z.string(),
+  /** null when the model gives the user task no name. */
+  name: z.string().nullable(),
   activityId: z.string(),
   processInstanceId: z.string(),
+  processDefinitionKey: z.string(),
   assignee: z.string().nullable(),
   candidateGroups: z.array(z.string()),
-  dueAt: z.string().nullable(),
+  candidateOrgUnits: z.array(z.string()),
+  dueAt: Timestamp.nullable(),
   formKey: z.string().nullable(),
-}).passthrough();
+  status: z.enum(['open', 'completed', 'cancelled']),
+  createdAt: Timestamp,
+  /** Done tasks only: when and by whom. */
+  endedAt: Timestamp.nullable().optional(),
+  completedBy: z.string().nullable().optional(),
+});
+/** `GET /api/tasks/:id`: the task with what working it needs. */
+export const TaskDetailSchema = TaskSchema.extend({
+  excludeUsers: z.array(z.string()),
+  /** The variables completing it may set besides its form (`crm:outputs`). */
+  outputs: z.array(z.string()),
+  businessKey: z.string().nullable(),
+  variables: z.record(z.string(), z.unknown()),
+  canComplete: z.boolean(),
+});
+/** A completed task: the instance's state and the tasks it now waits on. */
+export const CompleteTaskResponseSchema = z.strictObject({
+  id: z.string(),
+  status: z.literal('completed'),
+  processInstanceId: z.string(),
+  instanceState: z.enum(PROCESS_STATES),
+  tasks: z.array(OpenTaskRefSchema),
+});
+export const CorrelatedSchema = z.strictObject({ correlated: z.number().int() });
+export const TriggeredSchema = z.strictObject({ triggered: z.number().int() });
+export const IncidentSchema = z.strictObject({
+  id: z.string(),
+  processInstanceId: z.string(),
+  processDefinitionKey: z.string(),
+  activityId: z.string(),
+  kind: z.string(),
+  message: z.string(),
+  jobId: z.string().nullable(),
+  createdAt: Timestamp,
+});
+export const DecisionDeployResponseSchema = z.strictObject({ key: z.string(), version: z.number().int(), id: z.string() });
+export const DecisionDefinitionSchema = z.strictObject({ id: z.string(), key: z.string(), version: z.number().int(), name: z.string().nullable(), decisions: z.array(z.string()), deployedAt: Timestamp });
+export const EvaluateResponseSchema = z.strictObject({ result: z.unknown() });
+/** A process trigger: on a record event of an object, or on a form submission. */
+export const TriggerSchema = z.strictObject({
+  id: z.string(),
+  processKey: z.string(),
+  on: z.enum(['created', 'updated', 'submitted']),
+  object: z.string().nullable().optional(),
+  formKey: z.string().nullable().optional(),
+  condition: z.string().nullable(),
+  createdAt: Timestamp,
+});
+/** `GET/PUT/DELETE /api/process-definitions/:key/history-ttl`. */
+export const HistoryTtlSchema = z.strictObject({
+  key: z.string(),
+  /** Days after the end of an instance before it is deleted; null = kept forever. */
+  days: z.number().int().nullable(),
+  /** `definition` when this key has its own setting, `default` when the `*` policy or CRM_RETENTION_PROCESS_DAYS applies. */
+  source: z.enum(['definition', 'default']),
+});
+/** A housekeeping pass: rows deleted per kind, and whether another process was running one. */
+export const HousekeepingResultSchema = z.strictObject({ deleted: z.record(z.string(), z.number().int()), busy: z.boolean() });

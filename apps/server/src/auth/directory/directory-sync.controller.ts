@@ -1,5 +1,6 @@
 /** User administrators run the directory check now (the same pass the timer runs). */
 import { Controller, HttpCode, Post } from '@nestjs/common';
+import type { DirectorySyncResult } from '@crm/shared';
 import { RequireRight } from '../../access/platform-rights.js';
 import { AppError } from '../../common/app-error.js';
 import { DirectoryAccounts } from './directory-accounts.js';
@@ -13,7 +14,7 @@ export class DirectorySyncController {
   /** → `{ checked, disabled: [username], busy }`; 404 when no directory is configured. */
   @Post('sync')
   @HttpCode(200)
-  async sync() {
+  async sync(): Promise<DirectorySyncResult> {
     if (!this.accounts.directory) throw new AppError(404, 'common.not_found');
     try {
       return await this.accounts.sync();

@@ -5,7 +5,7 @@
  */
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { OidcCallbackQuery, OidcExchangeBody, OidcLoginQuery } from '@crm/shared';
+import { OidcCallbackQuery, OidcExchangeBody, OidcLoginQuery, type AuthProviders, type OidcExchangeResponse } from '@crm/shared';
 import { Public } from '../../common/public.decorator.js';
 import { parseInput } from '../../common/validation.js';
 import { AuthService } from '../auth.service.js';
@@ -22,7 +22,7 @@ export class OidcController {
   ) {}
 
   @Get('providers')
-  providers() {
+  providers(): AuthProviders {
     return { password: true as const, oidc: this.oidc.enabled ? { label: this.oidc.label! } : null, ldap: !!this.directory.directory };
   }
 
@@ -43,7 +43,7 @@ export class OidcController {
 
   @Post('oidc/exchange')
   @HttpCode(200)
-  async exchange(@Body() body: unknown) {
+  async exchange(@Body() body: unknown): Promise<OidcExchangeResponse> {
     const { code } = parseInput(OidcExchangeBody, body);
     const { userId, returnTo } = await this.oidc.redeem(code);
     return { ...(await this.auth.signInExternal(userId, 'oidc')), returnTo };

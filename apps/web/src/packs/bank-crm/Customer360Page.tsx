@@ -12,7 +12,8 @@ import { useObjects } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { formatValue } from '../../components/form/FieldInput';
 
-const CUSTOMER_OBJECTS = ['customer', 'customers', 'client', 'kh'];
+/** The pack's customer object (its bundle defines it under this key). */
+const CUSTOMER_OBJECT = 'customer';
 
 /** Picks a customer when the 360° view is opened from the menu. */
 export function CustomerPickPage() {
@@ -20,9 +21,9 @@ export function CustomerPickPage() {
   const l = useL();
   const nav = useNavigate();
   const objects = useObjects();
-  const obj = (objects.data ?? []).find((o) => CUSTOMER_OBJECTS.includes(o.key));
+  const obj = (objects.data ?? []).find((o) => o.key === CUSTOMER_OBJECT);
   const [search, setSearch] = useState('');
-  const textField = obj?.fields.find((f) => f.key === 'name') ?? obj?.fields.find((f) => f.type === 'text');
+  const textField = obj?.fields.find((f) => f.key === obj.titleField);
   const q = useQuery({
     queryKey: ['records', obj?.key, 'pick360', search],
     enabled: !!obj,
@@ -87,7 +88,7 @@ export function Customer360Page() {
   }
   const data = q.data!;
   const c = data.customer;
-  const customerObj = (objects.data ?? []).find((o) => CUSTOMER_OBJECTS.includes(o.key));
+  const customerObj = (objects.data ?? []).find((o) => o.key === CUSTOMER_OBJECT);
   const fields = customerObj?.fields ?? [];
   const fieldMap = new Map(fields.map((f) => [f.key, f]));
   const name = String((customerObj?.titleField ? c[customerObj.titleField] : null) ?? c.id);
@@ -104,7 +105,7 @@ export function Customer360Page() {
       <PageHeader
         title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name} {c.customer_no ? <Typography.Text type="secondary" style={{ fontSize: 13 }}>{String(c.customer_no)}</Typography.Text> : null}</span>}
         sub={<span>{c.customer_type ? <Tag>{choice('customer_type', c.customer_type)}</Tag> : null}{c.segment ? <Tag color="gold">{choice('segment', c.segment)}</Tag> : null}{tags.map((x) => <Tag key={`${x.kind}:${x.code}`} color={x.color ?? 'blue'}>{x.name}</Tag>)}</span>}
-        extra={<Link to={`/records/${customerObj?.key ?? 'customer'}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>}
+        extra={<Link to={`/records/${CUSTOMER_OBJECT}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>}
       />
       {metrics.length > 0 && (
         <Row gutter={12} style={{ marginBottom: 16 }}>
@@ -128,7 +129,8 @@ export function Customer360Page() {
           )}
           {sections.map(([k, sec]: [string, Customer360List]) => {
             const items = sec.items;
-            const obj = (objects.data ?? []).find((o) => o.key === k || o.key === k.replace(/s$/, ''));
+            // A section of the 360° answer is keyed by its object's key + "s" (the contract's convention).
+            const obj = (objects.data ?? []).find((o) => `${o.key}s` === k);
             const cols = [...new Set(items.flatMap((r) => Object.keys(r)))].filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x)).slice(0, 6);
             const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : l(obj?.label) || k;
             return (

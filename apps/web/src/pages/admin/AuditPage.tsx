@@ -60,15 +60,15 @@ export function AuditPage() {
       <Card size="small">
         <Table<AuditEntry>
           size="small"
-          rowKey={(a) => String(a.seq ?? a.id)}
+          rowKey={(a) => String(a.seq)}
           loading={q.isLoading}
           dataSource={rows}
           pagination={false}
           expandable={{ expandedRowRender: (a) => <pre style={{ fontSize: 11, margin: 0, whiteSpace: 'pre-wrap' }}>{JSON.stringify(a, null, 2)}</pre> }}
           columns={[
             { title: '#', dataIndex: 'seq', width: 70 },
-            { title: t('时间', 'Time'), render: (_, a) => (a.at ? dayjs(String(a.at)).format('YYYY-MM-DD HH:mm:ss') : ''), width: 170 },
-            { title: t('操作人', 'Actor'), render: (_, a) => String(a.actorName ?? a.actor ?? '—') },
+            { title: t('时间', 'Time'), render: (_, a) => dayjs(a.at).format('YYYY-MM-DD HH:mm:ss'), width: 170 },
+            { title: t('操作人', 'Actor'), render: (_, a) => a.actorName ?? '—' },
             { title: t('操作', 'Action'), dataIndex: 'action', render: (v: string) => <Tooltip title={v}><Tag color={/delete|fail|lock/.test(v) ? 'red' : /login/.test(v) ? 'blue' : /unmask|export/.test(v) ? 'orange' : 'default'}>{AUDIT_ACTIONS[v] ? t(...AUDIT_ACTIONS[v]!) : v}</Tag></Tooltip> },
             { title: t('结果', 'Outcome'), dataIndex: 'outcome', render: (v?: string) => (v ? <Tag color={v === 'success' ? 'green' : 'red'}>{v === 'success' ? t('成功', 'success') : v}</Tag> : '') },
             { title: t('对象', 'Object'), dataIndex: 'object' },

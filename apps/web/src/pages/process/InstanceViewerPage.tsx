@@ -5,7 +5,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
-import { type ProcessInstance } from '@crm/shared';
+import { type ProcessInstance, type ProcessInstanceSummary } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
@@ -42,7 +42,7 @@ export function InstanceListPage() {
         } />
       <ErrorAlert error={q.error} />
       <Card>
-        <Table<ProcessInstance>
+        <Table<ProcessInstanceSummary>
           rowKey="id"
           loading={q.isLoading}
           dataSource={rows}
@@ -52,7 +52,6 @@ export function InstanceListPage() {
             { title: t('流程', 'Process'), render: (_, i) => `${String((defs.data ?? []).find((d) => d.key === i.definitionKey)?.name ?? i.definitionKey ?? '')}${i.definitionVersion ? ` v${i.definitionVersion}` : ''}` },
             { title: t('业务主键', 'Business key'), dataIndex: 'businessKey' },
             { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
-            { title: t('当前环节', 'Current step'), render: (_, i) => (i.activeActivities ?? []).join('、') },
             { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
           ]}
         />

@@ -4,7 +4,7 @@ import { DeleteOutlined, EditOutlined, SaveOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, type Field, type ObjectDefinition, type ProcessInstance, type RecordData } from '@crm/shared';
+import { ApiError, type Field, type ObjectDefinition, type ProcessInstanceSummary, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
@@ -192,8 +192,8 @@ function History({ recordId }: { recordId: string }) {
           color: a.action.includes('delete') ? 'red' : a.action.includes('create') ? 'green' : 'blue',
           content: (
             <div>
-              <b>{t(...(AUDIT_ACTIONS[a.action] ?? ACTION_LABELS[a.action.split('.').pop() ?? ''] ?? [a.action, a.action]))}</b> · {String(a.actorName ?? a.actor ?? '')} · {a.at ? dayjs(String(a.at)).format('YYYY-MM-DD HH:mm:ss') : ''}
-              {(a.changes ?? (a.data && Object.keys(a.data as object).length ? a.data : null)) ? <pre style={{ fontSize: 11, background: '#fafafa', padding: 6, margin: '4px 0 0', whiteSpace: 'pre-wrap' }}>{JSON.stringify(a.changes ?? a.data, null, 1)}</pre> : null}
+              <b>{t(...(AUDIT_ACTIONS[a.action] ?? ACTION_LABELS[a.action.split('.').pop() ?? ''] ?? [a.action, a.action]))}</b> · {a.actorName ?? ''} · {dayjs(a.at).format('YYYY-MM-DD HH:mm:ss')}
+              {a.data && typeof a.data === 'object' && Object.keys(a.data).length ? <pre style={{ fontSize: 11, background: '#fafafa', padding: 6, margin: '4px 0 0', whiteSpace: 'pre-wrap' }}>{JSON.stringify(a.data, null, 1)}</pre> : null}
             </div>
           ),
         }))}
@@ -213,10 +213,10 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
   const t = useT();
   const q = useQuery({ queryKey: ['instances', 'business', recordId], queryFn: () => api.instances.list({ businessKey: recordId }) });
   if (q.error) return <ErrorAlert error={q.error} />;
-  const rows = (q.data ?? []).filter((i) => !i.businessKey || i.businessKey === recordId || i.variables?.recordId === recordId);
+  const rows = q.data ?? [];
   return (
     <Card>
-      <Table<ProcessInstance>
+      <Table<ProcessInstanceSummary>
         rowKey="id"
         loading={q.isLoading}
         dataSource={rows}

@@ -4,7 +4,7 @@ import { CheckOutlined, ClockCircleOutlined, NodeIndexOutlined, UserAddOutlined 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, type Task, type TaskScope } from '@crm/shared';
+import { ApiError, type Task, type TaskDetail, type TaskScope } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
 import { useLang, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
@@ -85,6 +85,8 @@ function TaskPanel({ task, onCompleted, onDone }: { task: Task; onCompleted(): v
     onSuccess: () => { message.success(t('已认领', 'Claimed')); qc.invalidateQueries({ queryKey: ['tasks'] }); },
   });
   const mine = task.assignee && (task.assignee === user?.username || task.assignee === user?.id);
+  // The list carries no variables nor outputs: working a task needs its detail.
+  const detail = useQuery({ queryKey: ['task', task.id, task.assignee], queryFn: () => api.tasks.get(task.id), enabled: !done });
   if (done) {
     return (
       <Card>
@@ -110,7 +112,8 @@ function TaskPanel({ task, onCompleted, onDone }: { task: Task; onCompleted(): v
         <Alert type="info" showIcon style={{ marginBottom: 16 }} title={task.assignee ? t(`该任务由 ${task.assignee} 处理`, `Assigned to ${task.assignee}`) : t('认领后由您办理', 'Claim it to work on it')}
           action={!task.assignee ? <Button type="primary" icon={<UserAddOutlined />} loading={claim.isPending} onClick={() => claim.mutate()} data-testid="claim-task">{t('认领', 'Claim')}</Button> : undefined} />
       )}
-      {task.formKey ? <TaskForm task={task} onCompleted={finish} /> : <PlainComplete task={task} onCompleted={finish} />}
+      <ErrorAlert error={detail.error} />
+      {!detail.data ? (detail.isLoading ? <Loading /> : null) : detail.data.formKey ? <TaskForm task={detail.data} onCompleted={finish} /> : <PlainComplete task={detail.data} onCompleted={finish} />}
     </Card>
   );
 }
@@ -121,11 +124,11 @@ function completeError(e: unknown, t: (zh: string, en: string) => string): unkno
   return e;
 }
 
-function TaskForm({ task, onCompleted }: { task: Task; onCompleted(): void }) {
+function TaskForm({ task, onCompleted }: { task: TaskDetail; onCompleted(): void }) {
   const t = useT();
   const lang = useLang((s) => s.lang);
   const q = usePublishedForm(task.formKey);
-  const initial = useMemo(() => ({ ...(task.variables ?? {}) }), [task.variables]);
+  const initial = useMemo(() => ({ ...task.variables }), [task.variables]);
   const ctrl = useMemo(() => (q.data ? new FormController(q.data.fields, q.data.form, lang, initial) : null), [q.data, lang, initial]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
@@ -154,7 +157,7 @@ function TaskForm({ task, onCompleted }: { task: Task; onCompleted(): void }) {
   );
 }
 
-function PlainComplete({ task, onCompleted }: { task: Task; onCompleted(): void }) {
+function PlainComplete({ task, onCompleted }: { task: TaskDetail; onCompleted(): void }) {
   const t = useT();
   const [comment, setComment] = useState('');
   const [error, setError] = useState<unknown>(null);
@@ -171,7 +174,7 @@ function PlainComplete({ task, onCompleted }: { task: Task; onCompleted(): void 
     } catch (e) { setError(completeError(e, t)); } finally { setBusy(null); }
   };
   // The server accepts only the variables the task declares (crm:outputs): offer just those.
-  const outputs = task.outputs ?? [];
+  const outputs = task.outputs;
   return (
     <div>
       <ErrorAlert error={error} />

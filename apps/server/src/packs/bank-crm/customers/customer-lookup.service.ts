@@ -5,6 +5,7 @@
  * summary. A single match logs the call as an interaction when the caller may create interactions.
  * The lookup itself is audited with the number masked.
  */
+import type { CustomerLookupResult } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import { maskValue } from '@crm/form-engine';
 import { AccessService } from '../../../access/access.service.js';
@@ -39,7 +40,7 @@ export class CustomerLookupService {
     private readonly audit: AuditService,
   ) {}
 
-  async lookup(q: { phone?: string; idNumber?: string; log: '0' | '1' }, p: Principal): Promise<{ items: Record<string, unknown>[]; interactionId: string | null }> {
+  async lookup(q: { phone?: string; idNumber?: string; log: '0' | '1' }, p: Principal): Promise<CustomerLookupResult> {
     const cfg = packConfig();
     const cust = await packObject(this.meta, cfg.customer, ['mobile', 'id_number']);
     const [field, value] = q.phone !== undefined ? ['mobile', normalizedMobile(q.phone)] : ['id_number', q.idNumber!.toUpperCase()];
@@ -49,10 +50,10 @@ export class CustomerLookupService {
     const params: unknown[] = [this.records.crypto.searchHash(hashInput(value)), MAX_MATCHES];
     const scoped = await this.reader.source(cust.key, p, 'read', params);
     const ids = await this.db.query<{ id: string }>(`SELECT t.id::text AS id FROM ${scoped.sql} WHERE t.${quoteIdent(hashColumn(field))} = $1 ORDER BY t.id LIMIT $2`, params);
-    const items: Record<string, unknown>[] = [];
+    const items: CustomerLookupResult['items'] = [];
     for (const { id } of ids) {
       const c = await this.reader.get(cust.key, id, p);
-      const out: Record<string, unknown> = { id: c.id };
+      const out: CustomerLookupResult['items'][number] = { id: c.id };
       for (const k of SUMMARY_FIELDS) if (k in c) out[k] = c[k];
       items.push(out);
     }

@@ -1,4 +1,5 @@
 /** Reads the customer routes share: the customer as the caller may see it, and the active tag definitions. */
+import type { RecordData } from '@crm/shared';
 import { AppError } from '../../../common/app-error.js';
 import type { Principal } from '../../../auth/principal.js';
 import type { MetadataService } from '../../../metadata/metadata.service.js';
@@ -8,7 +9,7 @@ import { packConfig } from './bank-pack.js';
 export type TagDefinition = { name: string; color: string | null; kind: string; rule: string | null };
 
 /** The customer through the caller's scope and masks; 404 alike for "missing" and "not yours". */
-export async function customerOrFail(records: RecordsService, id: string, p: Principal): Promise<Record<string, unknown>> {
+export async function customerOrFail(records: RecordsService, id: string, p: Principal): Promise<RecordData> {
   if (!/^[0-9a-f-]{36}$/i.test(id)) throw new AppError(404, 'customers.not_found');
   try {
     return await records.get(packConfig().customer, id, p);

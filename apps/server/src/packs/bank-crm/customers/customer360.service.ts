@@ -4,6 +4,7 @@
  * timeline — each section as the caller may see it (a section the caller may not read is
  * `restricted`). Totals are summed in SQL numeric from the decimal strings the caller sees.
  */
+import type { Customer360, Customer360Section, Customer360Tag, Customer360TimelineEntry, ProcessInstanceSummary, Unserialized } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import { Db } from '../../../database/db.js';
 import { AppError } from '../../../common/app-error.js';
@@ -17,7 +18,7 @@ import { packConfig, packObject } from './bank-pack.js';
 import { customerOrFail, tagDefinitions } from './customer-reads.js';
 import { NetworkService } from './network.service.js';
 
-type Section = { items: Record<string, unknown>[]; restricted?: boolean; total?: number };
+type Section = Customer360Section;
 
 /** Balances as decimal text with two places: assets (every category but loans), deposits, loans, wealth (wealth and funds). */
 export interface HoldingTotals { aum: string; deposit: string; loan: string; wealth: string }
@@ -37,16 +38,16 @@ export class Customer360Service {
   private async section(object: string, filter: Record<string, unknown>, sort: string, limit: number, p: Principal): Promise<Section> {
     try {
       const acc = await this.access.forObject(p, object);
-      if (!acc.can('read')) return { items: [], restricted: true };
+      if (!acc.can('read')) return { items: [], restricted: true as const };
       const r = await this.records.query(object, { filter, sort, limit, total: true }, p);
       return { items: r.items, total: r.total };
     } catch (err) {
-      if (err instanceof AppError && (err.status === 403 || err.status === 400)) return { items: [], restricted: true };
+      if (err instanceof AppError && (err.status === 403 || err.status === 400)) return { items: [], restricted: true as const };
       throw err;
     }
   }
 
-  async view360(id: string, p: Principal): Promise<Record<string, unknown>> {
+  async view360(id: string, p: Principal): Promise<Unserialized<Customer360>> {
     const cfg = packConfig();
     await packObject(this.meta, cfg.customer);
     const customer = await customerOrFail(this.records, id, p);
@@ -61,22 +62,23 @@ export class Customer360Service {
 
     // Processes about this customer (their business key is the customer or one of its linked records), as the caller may see them.
     const keys = [id, ...Object.values(linked).flatMap((s) => s.items.map((r) => String(r.id)))].slice(0, 41);
-    const processes: Record<string, unknown>[] = [];
+    const processes: Unserialized<ProcessInstanceSummary>[] = [];
     for (const businessKey of keys) processes.push(...(await this.instances.list(p, { businessKey, limit: 20 })).items);
     const ids = new Set(processes.map((x) => String(x.id)));
     const inbox = await this.tasks.list(p, 'all', 500);
     const openTasks = inbox.items.filter((t) => ids.has(String(t.processInstanceId)));
 
     const tagDefs = await tagDefinitions(this.meta, this.records);
-    const tagInfo = (code: string, kind: string) => ({ code, kind, name: tagDefs.get(code)?.name ?? code, color: tagDefs.get(code)?.color ?? null });
+    const tagInfo = (code: string, kind: Customer360Tag['kind']): Customer360Tag => ({ code, kind, name: tagDefs.get(code)?.name ?? code, color: tagDefs.get(code)?.color ?? null });
     const manual = ((customer[cfg.tags.manualField] as string[] | null) ?? []).map((c) => tagInfo(c, 'manual'));
     const rule = ((customer[cfg.tags.ruleField] as string[] | null) ?? []).map((c) => tagInfo(c, 'rule'));
 
-    const timeline = [
-      ...interactions.items.map((x) => ({ at: x[cfg.interaction.at], kind: 'interaction', title: x.subject ?? x.kind, id: x.id, object: cfg.interaction.object })),
-      ...Object.entries(linked).flatMap(([object, s]) => s.items.map((x) => ({ at: x.created_at, kind: object, title: x.complaint_no ?? x.application_no ?? object, status: x.status ?? null, id: x.id, object }))),
-      ...consents.items.map((x) => ({ at: x.consented_at ?? x.created_at, kind: 'consent', title: x.purpose, id: x.id, object: cfg.consent.object })),
-      ...processes.map((x) => ({ at: x.startedAt, kind: 'process', title: x.definitionKey, status: x.state, id: x.id })),
+    // Values come from the presented records: dates and texts as the caller may see them.
+    const timeline: Customer360TimelineEntry[] = [
+      ...interactions.items.map((x) => ({ at: x[cfg.interaction.at] as string, kind: 'interaction', title: x.subject ?? x.kind, id: x.id, object: cfg.interaction.object })),
+      ...Object.entries(linked).flatMap(([object, s]) => s.items.map((x) => ({ at: x.created_at as string, kind: object, title: x.complaint_no ?? x.application_no ?? object, status: x.status ?? null, id: x.id, object }))),
+      ...consents.items.map((x) => ({ at: (x.consented_at ?? x.created_at) as string, kind: 'consent', title: x.purpose, id: x.id, object: cfg.consent.object })),
+      ...processes.map((x) => ({ at: String(x.startedAt instanceof Date ? x.startedAt.toISOString() : x.startedAt), kind: 'process', title: x.definitionKey, status: x.state, id: String(x.id) })),
     ]
       .filter((e) => e.at)
       .sort((a, b) => String(b.at).localeCompare(String(a.at)))
@@ -96,12 +98,12 @@ export class Customer360Service {
         runningProcesses: processes.filter((x) => x.state === 'active').length,
       },
       kyc: {
-        status: customer.kyc_status ?? null,
+        status: (customer.kyc_status ?? null) as string | null,
         nextReview: next,
         overdue: !!next && next <= today,
-        riskLevel: customer.risk_level ?? null,
-        inGuaranteeCircle: customer[cfg.circle.flag] ?? null,
-        guaranteeCircle: customer[cfg.circle.id] ?? null,
+        riskLevel: (customer.risk_level ?? null) as string | null,
+        inGuaranteeCircle: (customer[cfg.circle.flag] ?? null) as boolean | null,
+        guaranteeCircle: (customer[cfg.circle.id] ?? null) as string | null,
       },
       tags: [...manual, ...rule],
       holdings,

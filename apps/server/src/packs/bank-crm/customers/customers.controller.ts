@@ -1,5 +1,8 @@
 import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
-import { CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody } from '@crm/shared';
+import {
+  CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
+  type CircleDetection, type Customer360, type CustomerLookupResult, type GuaranteeCircle, type Items, type Page, type RecordData, type SegmentWithCount, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult, type Unserialized,
+} from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../../auth/principal.js';
 import { parseInput } from '../../../common/validation.js';
@@ -31,75 +34,75 @@ export class CustomersController {
 
   /** Call-centre screen pop: `?phone=` or `?idNumber=` → the caller's matching customers, summarised. */
   @Get('customers/lookup')
-  lookup(@CurrentUser() p: Principal, @Query() q: unknown) {
+  lookup(@CurrentUser() p: Principal, @Query() q: unknown): Promise<CustomerLookupResult> {
     return this.lookups.lookup(parseInput(CustomerLookupQuery, q), p);
   }
 
   @Get('customers/guarantee-circles')
-  circles(@CurrentUser() p: Principal) {
+  circles(@CurrentUser() p: Principal): Promise<Items<GuaranteeCircle>> {
     return this.guaranteeCircles.circles(p);
   }
 
   @Post('customers/guarantee-circles/detect')
   @RequireRight('designer')
-  detect() {
+  detect(): Promise<CircleDetection> {
     return this.guaranteeCircles.detectCircles();
   }
 
   @Post('customers/tags/recompute')
   @RequireRight('designer')
-  recompute() {
+  recompute(): Promise<RuleTagRecompute> {
     return this.ruleTags.recomputeTags();
   }
 
   @Post('customers/kyc-reviews/schedule')
   @RequireRight('designer')
-  scheduleKyc(@Body() body: unknown) {
+  scheduleKyc(@Body() body: unknown): Promise<KycScheduleResult> {
     const { max } = parseInput(KycScheduleBody, body);
     return this.bank.scheduleKycReviews(max);
   }
 
   @Get('customers/:id/360')
-  view360(@CurrentUser() p: Principal, @Param('id') id: string) {
+  view360(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Unserialized<Customer360>> {
     return this.view.view360(id, p);
   }
 
   @Get('customers/:id/network')
-  network(@CurrentUser() p: Principal, @Param('id') id: string, @Query() q: unknown) {
+  network(@CurrentUser() p: Principal, @Param('id') id: string, @Query() q: unknown): Promise<CustomerNetwork> {
     const { depth } = parseInput(NetworkQuery, q);
     return this.networks.network(id, depth, p);
   }
 
   @Get('segments')
-  segments(@CurrentUser() p: Principal) {
+  segments(@CurrentUser() p: Principal): Promise<Items<SegmentWithCount>> {
     return this.segmentsService.segments(p);
   }
 
   /** Saves a segment; values on sensitive fields are kept only as keyed hashes (record rights of the segment object apply). */
   @Post('segments')
-  createSegment(@CurrentUser() p: Principal, @Body() body: unknown) {
+  createSegment(@CurrentUser() p: Principal, @Body() body: unknown): Promise<RecordData> {
     return this.segmentDefs.create(p, parseInput(SegmentBody, body), lang());
   }
 
   @Patch('segments/:code')
-  updateSegment(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+  updateSegment(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown): Promise<RecordData> {
     return this.segmentDefs.update(p, code, parseInput(SegmentPatchBody, body), lang());
   }
 
   @Get('segments/:code')
-  segment(@CurrentUser() p: Principal, @Param('code') code: string) {
+  segment(@CurrentUser() p: Principal, @Param('code') code: string): Promise<SegmentWithCount> {
     return this.segmentsService.segmentWithCount(code, p);
   }
 
   @Get('segments/:code/members')
-  members(@CurrentUser() p: Principal, @Param('code') code: string, @Query() q: unknown) {
+  members(@CurrentUser() p: Principal, @Param('code') code: string, @Query() q: unknown): Promise<Page<RecordData>> {
     const { limit, cursor } = parseInput(SegmentMembersQuery, q);
     return this.segmentsService.members(code, p, { limit, ...(cursor ? { cursor } : {}) });
   }
 
   @Post('segments/:code/start-process')
   @RequireRight('process.start')
-  startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown) {
+  startProcess(@CurrentUser() p: Principal, @Param('code') code: string, @Body() body: unknown): Promise<SegmentStartResult> {
     const { processKey, max } = parseInput(SegmentStartBody, body);
     return this.segmentsService.startForSegment(code, p, processKey, max);
   }

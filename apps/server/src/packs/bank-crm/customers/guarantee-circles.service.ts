@@ -3,6 +3,7 @@
  * with its circle's id (derived columns, written by the platform in bounded batches); the list shows
  * circles as far as the caller may see their members.
  */
+import type { GuaranteeCircle, Items } from '@crm/shared';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Db } from '../../../database/db.js';
@@ -98,10 +99,10 @@ export class GuaranteeCircles implements OnModuleDestroy {
   }
 
   /** Circles with their members, as far as the caller may see them. */
-  async circles(p: Principal, limit = 100): Promise<{ items: Record<string, unknown>[] }> {
+  async circles(p: Principal, limit = 100): Promise<Items<GuaranteeCircle>> {
     const cfg = packConfig();
     const page = await this.records.query(cfg.customer, { filter: { [cfg.circle.flag]: true }, sort: cfg.circle.id, limit: 500 }, p);
-    const by = new Map<string, Record<string, unknown>[]>();
+    const by = new Map<string, GuaranteeCircle['members']>();
     for (const x of page.items) {
       const k = String(x[cfg.circle.id]);
       by.set(k, [...(by.get(k) ?? []), { id: x.id, name: x.name }]);

@@ -5,6 +5,7 @@
  * role's field mode and masks like any record read.
  */
 import { Injectable } from '@nestjs/common';
+import type { CustomerNetwork, NetworkEdge, NetworkNode, RecordData } from '@crm/shared';
 import { Db } from '../../../database/db.js';
 import { AppError } from '../../../common/app-error.js';
 import { AccessService } from '../../../access/access.service.js';
@@ -22,15 +23,8 @@ const MAX_EDGES = 2000;
 /** Field modes under which a value leaves the server unchanged. */
 const CLEAR = new Set(['read', 'write']);
 
-export interface Network {
-  root: string;
-  depth: number;
-  nodes: Record<string, unknown>[];
-  edges: Record<string, unknown>[];
-  truncated: boolean;
-  /** Set when the caller may not follow relationships (no read, or from/to not readable in clear). */
-  restricted?: true;
-}
+/** A relationship network as the caller may see it (the pack contract's shape). */
+export type Network = CustomerNetwork;
 
 @Injectable()
 export class NetworkService {
@@ -93,18 +87,19 @@ export class NetworkService {
     const plain = rel.fields.filter((f) => !isEncrypted(f));
     const edges = edgeRows.map((row) => {
       const { view } = this.reader.view(rel, acc, row, plain);
-      const out: Record<string, unknown> = { id: view.id };
-      if (r.from in view) out.from = view[r.from];
-      if (r.to in view) out.to = view[r.to];
-      if (r.type in view) out.type = view[r.type];
+      // Relation ends are ids and the type a choice value: strings (or null) as the record codec presents them.
+      const out: NetworkEdge = { id: view.id };
+      if (r.from in view) out.from = view[r.from] as string | null;
+      if (r.to in view) out.to = view[r.to] as string | null;
+      if (r.type in view) out.type = view[r.type] as string | null;
       for (const f of plain) if (![r.from, r.to, r.type].includes(f.key) && f.key in view) out[f.key] = view[f.key];
       return out;
     });
     // The customers themselves, as the caller may see them (masking and scope of the customer object).
-    const visible = new Map<string, Record<string, unknown>>();
+    const visible = new Map<string, RecordData>();
     for (let i = 0; i < ids.length; i += 250) {
       const page = await this.records.query(cust.key, { filter: { id: { $in: ids.slice(i, i + 250) } }, limit: 250 }, p).catch((err) => {
-        if (err instanceof AppError && err.status === 403) return { items: [] as Record<string, unknown>[] };
+        if (err instanceof AppError && err.status === 403) return { items: [] as RecordData[] };
         throw err;
       });
       for (const x of page.items) visible.set(String(x.id), x);
@@ -121,16 +116,19 @@ export class NetworkService {
     };
   }
 
-  private node(rec: Record<string, unknown>, titleField: string | null, depth: number): Record<string, unknown> {
+  /** A customer as a node; the values are the presented record's (text, choices and a flag, masked as the caller sees them). */
+  private node(rec: RecordData, titleField: string | null, depth: number): NetworkNode {
     const cfg = packConfig();
+    const text = (v: unknown) => (v ?? null) as string | null;
     return {
       id: rec.id,
       depth,
-      name: titleField ? rec[titleField] : null,
-      customerType: rec.customer_type ?? null,
-      riskLevel: rec.risk_level ?? null,
-      inGuaranteeCircle: rec[cfg.circle.flag] ?? null,
-      guaranteeCircle: rec[cfg.circle.id] ?? null,
+      // A title field the caller may not see stays absent, as in the record itself.
+      name: titleField ? (rec[titleField] as string | null | undefined) : null,
+      customerType: text(rec.customer_type),
+      riskLevel: text(rec.risk_level),
+      inGuaranteeCircle: (rec[cfg.circle.flag] ?? null) as boolean | null,
+      guaranteeCircle: text(rec[cfg.circle.id]),
     };
   }
 }

@@ -19,7 +19,7 @@ import { filterForReader, hasClearSecrets, protectFilter } from '../../../record
 import { hashInput } from '../../../records/record-codec.js';
 import { RecordsService } from '../../../records/records.service.js';
 import { packConfig, packObject } from './bank-pack.js';
-import type { SegmentChange, SegmentInput } from '@crm/shared';
+import type { RecordData, SegmentChange, SegmentInput } from '@crm/shared';
 
 registerMessages({
   'customers.segment_clear_secret': {
@@ -52,7 +52,7 @@ export class SegmentDefinitions {
     return protectFilter(filter, await this.fieldsOf(target), (v) => this.records.crypto.searchHash(hashInput(v)));
   }
 
-  async create(p: Principal, input: SegmentInput, lang: Lang): Promise<Record<string, unknown>> {
+  async create(p: Principal, input: SegmentInput, lang: Lang): Promise<RecordData> {
     const cfg = packConfig();
     await packObject(this.meta, cfg.segment.object);
     const target = input.targetObject ?? cfg.customer;
@@ -60,7 +60,7 @@ export class SegmentDefinitions {
     return this.forReader(await this.records.create(cfg.segment.object, values, p, { lang }), p);
   }
 
-  async update(p: Principal, code: string, change: SegmentChange, lang: Lang): Promise<Record<string, unknown>> {
+  async update(p: Principal, code: string, change: SegmentChange, lang: Lang): Promise<RecordData> {
     const cfg = packConfig();
     await packObject(this.meta, cfg.segment.object);
     const found = (await this.records.query(cfg.segment.object, { filter: { code }, limit: 1 }, p)).items[0];
@@ -73,7 +73,7 @@ export class SegmentDefinitions {
   }
 
   /** A segment as the reader may see its filter (values on fields they may not read in clear masked). */
-  async forReader(s: Record<string, unknown>, p: Principal): Promise<Record<string, unknown>> {
+  async forReader(s: RecordData, p: Principal): Promise<RecordData> {
     if (s.filter === undefined || s.filter === null) return s;
     const target = String(s.target_object ?? packConfig().customer);
     const acc = await this.access.forObject(p, target);

@@ -2,6 +2,7 @@
  * Segments of the bank pack: saved filters over customers (or another target object), their counts
  * and members as the caller may see them, and a process started once per member.
  */
+import type { Items, Page, RecordData, SegmentWithCount } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../../common/app-error.js';
 import type { Principal } from '../../../auth/principal.js';
@@ -18,15 +19,15 @@ export class SegmentsService {
     private readonly segmentDefs: SegmentDefinitions,
   ) {}
 
-  async segments(p: Principal): Promise<{ items: Record<string, unknown>[] }> {
+  async segments(p: Principal): Promise<Items<SegmentWithCount>> {
     const cfg = packConfig();
     const page = await this.records.query(cfg.segment.object, { sort: 'code', limit: 200 }, p);
-    const items: Record<string, unknown>[] = [];
+    const items: SegmentWithCount[] = [];
     for (const s of page.items) items.push({ ...(await this.segmentDefs.forReader(s, p)), ...(await this.count(s, p)) });
     return { items };
   }
 
-  private async segment(code: string, p: Principal): Promise<Record<string, unknown>> {
+  private async segment(code: string, p: Principal): Promise<RecordData> {
     const cfg = packConfig();
     const page = await this.records.query(cfg.segment.object, { filter: { code }, limit: 1 }, p);
     const s = page.items[0];
@@ -44,12 +45,12 @@ export class SegmentsService {
     }
   }
 
-  async segmentWithCount(code: string, p: Principal): Promise<Record<string, unknown>> {
+  async segmentWithCount(code: string, p: Principal): Promise<SegmentWithCount> {
     const s = await this.segment(code, p);
     return { ...(await this.segmentDefs.forReader(s, p)), ...(await this.count(s, p)) };
   }
 
-  async members(code: string, p: Principal, q: { limit: number; cursor?: string }): Promise<Record<string, unknown>> {
+  async members(code: string, p: Principal, q: { limit: number; cursor?: string }): Promise<Page<RecordData>> {
     const s = await this.segment(code, p);
     return this.records.query(String(s.target_object ?? packConfig().customer), { filter: s.filter, limit: q.limit, ...(q.cursor ? { cursor: q.cursor } : {}), total: true }, p);
   }
