@@ -554,3 +554,42 @@ export interface HistoryTtl {
 
 export type SegmentInput = z.output<typeof SegmentBody>;
 export type SegmentChange = z.output<typeof SegmentPatchBody>;
+
+// ---------------------------------------------------------------- API keys and housekeeping
+
+import type { HistoryTtlBody, OwnApiKeyBody, ServiceApiKeyBody } from './schemas/index.js';
+
+export type ApiKeyRequest = z.input<typeof OwnApiKeyBody>;
+export type ServiceApiKeyRequest = z.input<typeof ServiceApiKeyBody>;
+
+/** An API key as listed (`GET /api/auth/api-keys`, `GET /api/admin/api-keys`); never its secret. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  userId: string;
+  username?: string;
+  serviceAccount?: boolean;
+  createdAt: string;
+  expiresAt: string | null;
+  lastUsedAt?: string | null;
+  revokedAt?: string | null;
+}
+
+/** A new API key: `key` is shown this once and never stored in clear. */
+export interface CreatedApiKey {
+  id: string;
+  name: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string | null;
+  key: string;
+}
+
+export type HistoryTtlRequest = z.input<typeof HistoryTtlBody>;
+
+/** `POST /api/admin/housekeeping/run`: rows deleted per retention target. */
+export interface HousekeepingPass {
+  deleted: Record<string, number>;
+  /** Another process was running housekeeping, so this pass stopped early. */
+  busy: boolean;
+}
