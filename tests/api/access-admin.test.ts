@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import type { OrgUnit, PlatformRight } from '@crm/shared';
 import { login, refused, typed } from '../harness/http.js';
-import { applied, pending } from '../harness/pending.js';
+import { applied, pending } from '../harness/answers.js';
 import { withClient } from '../harness/db.js';
 import { setupWorld, type World } from './access-setup.js';
 

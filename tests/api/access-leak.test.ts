@@ -6,8 +6,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { createClient, type ApiError } from '@crm/shared';
 import { login, refused, typed } from '../harness/http.js';
+import { english, errorBody } from '../harness/answers.js';
 import { withClient } from '../harness/db.js';
 import { idNumbersEnding1234, setupWorld, type Client, type World } from './access-setup.js';
 
@@ -16,9 +16,6 @@ const MOBILE = '13800138000';
 const MOBILE_MASKED = '138****8000';
 const [ID_A, ID_B, ID_FORM, ID_HZ] = idNumbersEnding1234(4);
 const ID_MASKED = '1****************4';
-
-/** An error answer's body, as the server sent it. */
-const errorBody = (e: ApiError) => ({ error: { code: e.code, message: e.message, details: e.details } });
 
 /** Every body a caller has received, as text, for "appears nowhere" checks. */
 class Seen {
@@ -116,7 +113,7 @@ describe('personal data and hidden fields', () => {
     const bad = await refusal('bad id number', rm.records.create('client', { name: 'x', id_number: badId, mobile: '1380013800099' }), 400);
     expect(JSON.stringify(bad)).not.toContain(badId);
     expect(JSON.stringify(bad)).not.toContain('1380013800099');
-    const rmEn = createClient({ baseUrl: srv.baseUrl, getToken: () => w.tokens.rm, getLanguage: () => 'en' });
+    const rmEn = english(srv.baseUrl, w.tokens.rm);
     const badEn = await refusal('bad id number, English', rmEn.records.create('client', { name: 'x', id_number: badId }), 400);
     expect(JSON.stringify(badEn)).not.toContain(badId);
     const badPatch = await refusal('bad patch', rm.records.update('client', idA, { mobile: 'call-me-SECRETVALUE', version: patched.version }), 400);
