@@ -12,7 +12,11 @@ export const AuditListQuery = z.object({
   cursor: z.string().regex(/^\d{1,19}$/).optional(),
 });
 
+/** `archived`: entries of archived months taken as recorded; `reason`: why the chain breaks at `firstBrokenSeq`. */
 export const AuditVerifySchema = z.union([
-  z.object({ ok: z.literal(true), checked: z.number().int() }),
-  z.object({ ok: z.literal(false), firstBrokenSeq: z.number().int(), checked: z.number().int().optional() }),
+  z.object({ ok: z.literal(true), checked: z.number().int(), archived: z.number().int().optional() }),
+  z.object({
+    ok: z.literal(false), firstBrokenSeq: z.number().int(), checked: z.number().int().optional(), archived: z.number().int().optional(),
+    reason: z.enum(['altered', 'missing', 'gap', 'algorithm', 'archive']).optional(),
+  }),
 ]);
