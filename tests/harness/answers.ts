@@ -39,3 +39,9 @@ export async function settle<T>(call: Promise<T>): Promise<Outcome<T>> {
 export function english(baseUrl: string, token?: string): ApiClient {
   return createClient({ baseUrl, getToken: () => token, getLanguage: () => 'en' });
 }
+
+/** `'ok'` for a success, else the error answer's status: for polling until access is granted or refused. */
+export async function outcomeOf(call: Promise<unknown>): Promise<'ok' | number> {
+  const r = await settle(call);
+  return r.ok ? 'ok' : r.error.status;
+}
