@@ -47,6 +47,7 @@ describe('login flood and rate limits', () => {
   it('every request counts against its credential: one busy token is slowed down, another user is not', async () => {
     const rm = await login(flood.baseUrl, 'rm');
     const analyst = await login(flood.baseUrl, 'analyst');
+    // Raw: a tally of exact statuses, and the Retry-After header.
     const replies = await Promise.all(Array.from({ length: 40 }, () => call(flood.baseUrl, 'GET', '/api/auth/me', { token: rm, headers: { 'accept-language': 'en' } })));
     expect(tally(replies)).toEqual({ 200: 30, 429: 10 });
     const limited = replies.find((r) => r.status === 429)!;

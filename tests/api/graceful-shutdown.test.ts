@@ -91,6 +91,7 @@ describe('graceful shutdown', () => {
 
     const exited = exitOf(srv);
     srv.proc.kill('SIGTERM');
+    // Raw probes again: read by status, the 503 being the probe document.
     await until(async () => (await call(srv.baseUrl, 'GET', '/api/health/ready')).status === 503, { what: 'readiness to turn 503', everyMs: 50 });
     const ready = await call(srv.baseUrl, 'GET', '/api/health/ready');
     expect(ready.body).toMatchObject({ status: 'not_ready', shuttingDown: true });
