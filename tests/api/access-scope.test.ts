@@ -5,32 +5,24 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
+import type { Filter, Permission } from '@crm/shared';
 import { withClient } from '../harness/db.js';
+import { refused } from '../harness/http.js';
+import { applied } from '../harness/answers.js';
 import { setupWorld, type Client, type World } from './access-setup.js';
 
-type Page = { items: { id: string; name: string; owner_id: string }[]; nextCursor: string | null; total?: number };
-
-async function pageAll(c: Client, how: 'get' | 'post', opts: { limit: number; sort?: string; filter?: object }): Promise<{ ids: string[]; sizes: number[]; totals: number[] }> {
+async function pageAll(c: Client, how: 'get' | 'post', opts: { limit: number; sort?: string; filter?: Filter }): Promise<{ ids: string[]; sizes: number[]; totals: number[] }> {
   const ids: string[] = [];
   const sizes: number[] = [];
   const totals: number[] = [];
   let cursor: string | null = null;
   for (let i = 0; i < 50; i++) {
-    let r: { status: number; body: Page };
-    if (how === 'get') {
-      const q = new URLSearchParams({ limit: String(opts.limit), total: 'true' });
-      if (opts.sort) q.set('sort', opts.sort);
-      if (opts.filter) q.set('filter', JSON.stringify(opts.filter));
-      if (cursor) q.set('cursor', cursor);
-      r = await c.get(`/api/records/client?${q}`);
-    } else {
-      r = await c.post('/api/records/client/query', { limit: opts.limit, sort: opts.sort, filter: opts.filter, cursor: cursor ?? undefined, total: true });
-    }
-    expect(r.status).toBe(200);
-    ids.push(...r.body.items.map((x) => x.id));
-    sizes.push(r.body.items.length);
-    totals.push(r.body.total!);
-    cursor = r.body.nextCursor;
+    const q = { limit: opts.limit, sort: opts.sort, filter: opts.filter, cursor: cursor ?? undefined, total: true };
+    const r = how === 'get' ? await c.api.records.list('client', q) : await c.api.records.query('client', q);
+    ids.push(...r.items.map((x) => x.id));
+    sizes.push(r.items.length);
+    totals.push(r.total!);
+    cursor = r.nextCursor;
     if (!cursor) break;
   }
   return { ids, sizes, totals };
@@ -47,9 +39,9 @@ describe('row scopes', () => {
     w = await setupWorld(srv);
     for (const [who, n] of Object.entries(counts)) {
       for (let i = 0; i < n; i++) {
-        const r = await w.c[who].post('/api/records/client', { name: `${who}-${String(i).padStart(2, '0')}`, note: i % 2 ? 'odd' : 'even' });
-        expect(r.status).toBe(201);
-        made[who].push(r.body.id);
+        const r = await w.c[who].api.records.create('client', { name: `${who}-${String(i).padStart(2, '0')}`, note: i % 2 ? 'odd' : 'even' });
+        expect(r).toMatchObject({ version: 1, note: i % 2 ? 'odd' : 'even' });
+        made[who].push(r.id);
       }
     }
   });
@@ -71,7 +63,7 @@ describe('row scopes', () => {
       }
     }
     const sorted = await pageAll(w.c.rm, 'get', { limit: 4, sort: 'name' });
-    const names = (await w.c.rm.post('/api/records/client/query', { sort: 'name', limit: 100 })).body.items.map((i: { name: string }) => i.name);
+    const names = (await w.c.rm.api.records.query('client', { sort: 'name', limit: 100 })).items.map((i) => i.name as string);
     expect(names).toEqual([...names].sort());
     expect(sorted.ids).toHaveLength(10);
     const odd = await pageAll(w.c.rm, 'post', { limit: 2, filter: { note: 'odd' } });
@@ -95,80 +87,84 @@ describe('row scopes', () => {
   });
 
   it('a cursor taken from a wider view does not widen the rm\'s view', async () => {
-    const first = await w.c.compliance.post('/api/records/client/query', { limit: 1, sort: 'name' });
-    expect(first.status).toBe(200);
-    const r = await w.c.rm.post('/api/records/client/query', { limit: 100, sort: 'name', cursor: first.body.nextCursor, total: true });
-    expect(r.status).toBe(200);
-    expect(r.body.items.every((i: { id: string }) => team().includes(i.id))).toBe(true);
-    expect(r.body.total).toBe(10);
+    const first = await w.c.compliance.api.records.query('client', { limit: 1, sort: 'name' });
+    expect(first.nextCursor).toEqual(expect.any(String));
+    const r = await w.c.rm.api.records.query('client', { limit: 100, sort: 'name', cursor: first.nextCursor, total: true });
+    expect(r.items.every((i) => team().includes(i.id))).toBe(true);
+    expect(r.total).toBe(10);
   });
 
   it('records of another team do not exist for the rm: get, patch and delete are 404 and change nothing', async () => {
     const target = made.rm_hz[0];
-    expect((await w.c.rm.get(`/api/records/client/${target}`)).status).toBe(404);
-    expect((await w.c.rm.patch(`/api/records/client/${target}`, { note: 'taken over', version: 1 })).status).toBe(404);
-    expect((await w.c.rm.del(`/api/records/client/${target}`)).status).toBe(404);
+    const rm = w.c.rm.api.records;
+    expect((await refused(rm.get('client', target))).status).toBe(404);
+    expect((await refused(rm.update('client', target, { note: 'taken over', version: 1 }))).status).toBe(404);
+    expect((await refused(rm.delete('client', target))).status).toBe(404);
     const row = await withClient(srv.dbUrl, (c) => c.query(`SELECT note, version, deleted_at FROM crm_data.client WHERE id = $1`, [target]));
     expect(row.rows[0]).toEqual({ note: 'even', version: 1, deleted_at: null });
     // The rm of the same team may work on a colleague's customer.
     const peerRec = made.rm_peer[0];
-    const p = await w.c.rm.patch(`/api/records/client/${peerRec}`, { note: 'covered', version: 1 });
-    expect(p.status).toBe(200);
-    expect(p.body.note).toBe('covered');
+    const p = await rm.update('client', peerRec, { note: 'covered', version: 1 });
+    expect(p).toMatchObject({ note: 'covered', version: 2 });
     // The manager reads but may not write.
-    expect((await w.c.manager.patch(`/api/records/client/${peerRec}`, { note: 'x', version: 2 })).status).toBe(403);
+    expect((await refused(w.c.manager.api.records.update('client', peerRec, { note: 'x', version: 2 }))).status).toBe(403);
     // Delete inside the team: gone from every count.
-    expect((await w.c.rm.del(`/api/records/client/${made.rm[6]}`)).status).toBe(204);
-    expect((await w.c.rm.get('/api/records/client?total=true')).body.total).toBe(9);
-    expect((await w.c.compliance.get('/api/records/client?total=true')).body.total).toBe(16);
+    expect(await rm.delete('client', made.rm[6])).toBeUndefined(); // 204, no body
+    expect((await rm.list('client', { total: true })).total).toBe(9);
+    expect((await w.c.compliance.api.records.list('client', { total: true })).total).toBe(16);
     made.rm.pop();
   });
 
   it('scope filters with user variables and org_unit scopes compile to SQL, and changes apply at once', async () => {
-    const rmRole = (await w.c.security.get('/api/admin/roles/rm')).body;
+    const security = w.c.security.api.admin;
+    const grant = async (role: string, permissions: Permission[]) => expect((await security.updateRole(role, { permissions })).permissions).toEqual(permissions);
+    const rmRole = await security.getRole('rm');
+    const rm = w.c.rm.api.records;
     // Own records, plus any customer marked "shared".
-    expect((await w.c.rm_hz.patch(`/api/records/client/${made.rm_hz[1]}`, { note: 'shared', version: 1 })).status).toBe(200);
-    const byFilter = [{ object: 'client', actions: ['read'], scope: { filter: { $or: [{ owner_id: '$user.id' }, { note: 'shared' }] } } }];
-    expect((await w.c.security.patch('/api/admin/roles/rm', { permissions: byFilter })).status).toBe(200);
+    expect(await w.c.rm_hz.api.records.update('client', made.rm_hz[1], { note: 'shared', version: 1 })).toMatchObject({ note: 'shared' });
+    await grant('rm', [{ object: 'client', actions: ['read'], scope: { filter: { $or: [{ owner_id: '$user.id' }, { note: 'shared' }] } } }]);
     const r = await pageAll(w.c.rm, 'post', { limit: 2 });
     expect([...r.ids].sort()).toEqual([...made.rm, made.rm_hz[1]].sort());
     expect(new Set(r.totals)).toEqual(new Set([made.rm.length + 1]));
-    expect((await w.c.rm.get(`/api/records/client/${made.rm_hz[1]}`)).status).toBe(200);
-    expect((await w.c.rm.get(`/api/records/client/${made.rm_peer[1]}`)).status).toBe(404);
+    expect(await rm.get('client', made.rm_hz[1])).toMatchObject({ id: made.rm_hz[1] });
+    expect((await refused(rm.get('client', made.rm_peer[1]))).status).toBe(404);
     // The filter sees the organisation too.
-    const byUnit = [{ object: 'client', actions: ['read'], scope: { filter: { org_unit_id: '$user.orgUnitId' } } }];
-    expect((await w.c.security.patch('/api/admin/roles/rm', { permissions: byUnit })).status).toBe(200);
+    await grant('rm', [{ object: 'client', actions: ['read'], scope: { filter: { org_unit_id: '$user.orgUnitId' } } }]);
     expect([...(await pageAll(w.c.rm_hz, 'get', { limit: 10 })).ids].sort()).toEqual([...made.rm_hz].sort());
     // org_unit: the manager's own unit (浦东支行) holds no customer; the teams below it do.
-    expect((await w.c.security.patch('/api/admin/roles/manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_unit' }] })).status).toBe(200);
-    expect((await w.c.manager.get('/api/records/client?total=true')).body.total).toBe(0);
-    expect((await w.c.security.patch('/api/admin/roles/manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_subtree' }] })).status).toBe(200);
-    expect((await w.c.manager.get('/api/records/client?total=true')).body.total).toBe(9);
+    const manager = w.c.manager.api.records;
+    await grant('manager', [{ object: 'client', actions: ['read'], scope: 'org_unit' }]);
+    expect((await manager.list('client', { total: true })).total).toBe(0);
+    await grant('manager', [{ object: 'client', actions: ['read'], scope: 'org_subtree' }]);
+    expect((await manager.list('client', { total: true })).total).toBe(9);
     // A scope filter naming an unknown field or variable is refused when granted.
     for (const bad of [{ filter: { nope: 1 } }, { filter: { owner_id: '$user.password' } }]) {
-      const res = await w.c.security.patch('/api/admin/roles/rm', { permissions: [{ object: 'client', actions: ['read'], scope: bad }] });
+      const res = await refused(security.updateRole('rm', { permissions: [{ object: 'client', actions: ['read'], scope: bad }] }));
       expect([JSON.stringify(bad), res.status]).toEqual([JSON.stringify(bad), 400]);
     }
-    expect((await w.c.security.patch('/api/admin/roles/rm', { permissions: rmRole.permissions })).status).toBe(200);
-    expect((await w.c.rm.get('/api/records/client?total=true')).body.total).toBe(9);
+    await grant('rm', rmRole.permissions);
+    expect((await rm.list('client', { total: true })).total).toBe(9);
   });
 
   it('with several roles, each field takes the most generous mode any role gives it', async () => {
     // rm: CRUD, rating hidden; manager: read everything. Together: rating readable, not writable.
     const rec = made.rm_peer[2];
-    const before = await w.c.rm_peer.get(`/api/records/client/${rec}`);
-    expect(before.body).not.toHaveProperty('rating');
-    expect((await w.c.admin.patch(`/api/admin/users/${w.users.rm_peer.id}`, { roles: ['rm', 'manager'] })).status).toBe(200);
-    const both = await w.c.rm_peer.get(`/api/records/client/${rec}`);
-    expect(both.body).toHaveProperty('rating');
-    const denied = await w.c.rm_peer.patch(`/api/records/client/${rec}`, { rating: 'A', version: both.body.version });
-    expect([denied.status, denied.body.error.code]).toEqual([403, 'records.field_not_writable']);
-    expect((await w.c.rm_peer.patch(`/api/records/client/${rec}`, { note: 'both roles', version: both.body.version })).status).toBe(200);
+    const peer = w.c.rm_peer.api.records;
+    const admin = w.c.admin.api.admin;
+    const before = await peer.get('client', rec);
+    expect(before).not.toHaveProperty('rating');
+    expect(applied(await admin.updateUser(w.users.rm_peer.id, { roles: ['rm', 'manager'] }))).toMatchObject({ roles: ['rm', 'manager'] });
+    const both = await peer.get('client', rec);
+    expect(both).toHaveProperty('rating');
+    const denied = await refused(peer.update('client', rec, { rating: 'A', version: both.version }));
+    expect([denied.status, denied.code]).toEqual([403, 'records.field_not_writable']);
+    expect(await peer.update('client', rec, { note: 'both roles', version: both.version })).toMatchObject({ note: 'both roles' });
     // A read-only role that names a field "write" still gives only read.
-    expect((await w.c.security.patch('/api/admin/roles/manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_subtree', fields: { rating: 'write' } }] })).status).toBe(200);
-    const still = await w.c.rm_peer.get(`/api/records/client/${rec}`);
-    expect((await w.c.rm_peer.patch(`/api/records/client/${rec}`, { rating: 'A', version: still.body.version })).status).toBe(403);
-    expect((await w.c.admin.patch(`/api/admin/users/${w.users.rm_peer.id}`, { roles: ['rm'] })).status).toBe(200);
-    expect((await w.c.rm_peer.get(`/api/records/client/${rec}`)).body).not.toHaveProperty('rating');
+    const readOnly: Permission[] = [{ object: 'client', actions: ['read'], scope: 'org_subtree', fields: { rating: 'write' } }];
+    expect((await w.c.security.api.admin.updateRole('manager', { permissions: readOnly })).permissions).toEqual(readOnly);
+    const still = await peer.get('client', rec);
+    expect((await refused(peer.update('client', rec, { rating: 'A', version: still.version }))).status).toBe(403);
+    expect(applied(await admin.updateUser(w.users.rm_peer.id, { roles: ['rm'] }))).toMatchObject({ roles: ['rm'] });
+    expect(await peer.get('client', rec)).not.toHaveProperty('rating');
   });
 });

@@ -6,10 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { call, login, type Reply } from '../harness/http.js';
+import { call, login, refused, typed, type Reply } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 
 const tally = (replies: Reply[]) => replies.reduce<Record<number, number>>((m, r) => ({ ...m, [r.status]: (m[r.status] ?? 0) + 1 }), {});
+// Raw: the checks below tally the exact statuses of floods and read Retry-After and forged X-Forwarded-For headers.
 const loginAs = (srv: TestServer, username: string, password: string, headers?: Record<string, string>) =>
   call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username, password }, headers });
 
@@ -37,21 +38,23 @@ describe('login flood and rate limits', () => {
     const failures = await withClient(flood.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'auth.login' AND outcome = 'failure' AND actor_name = 'manager'`));
     expect(failures.rows[0].n).toBeLessThanOrEqual(5);
     // Locked now, even for the right password; once the lock lapses it works again.
-    expect((await loginAs(flood, 'manager', 'Demo@2026')).status).toBe(423);
+    const locked = await refused(typed(flood.baseUrl).login({ username: 'manager', password: 'Demo@2026' }));
+    expect([locked.status, locked.code]).toEqual([423, 'auth.locked']);
     await withClient(flood.dbUrl, (c) => c.query(`UPDATE crm.login_attempts SET locked_until = now() - interval '1 second' WHERE username = 'manager'`));
-    expect((await loginAs(flood, 'manager', 'Demo@2026')).status).toBe(200);
+    expect(await typed(flood.baseUrl).login({ username: 'manager', password: 'Demo@2026' })).toMatchObject({ accessToken: expect.any(String), user: { username: 'manager' } });
   });
 
   it('every request counts against its credential: one busy token is slowed down, another user is not', async () => {
     const rm = await login(flood.baseUrl, 'rm');
     const analyst = await login(flood.baseUrl, 'analyst');
+    // Raw: a tally of exact statuses, and the Retry-After header.
     const replies = await Promise.all(Array.from({ length: 40 }, () => call(flood.baseUrl, 'GET', '/api/auth/me', { token: rm, headers: { 'accept-language': 'en' } })));
     expect(tally(replies)).toEqual({ 200: 30, 429: 10 });
     const limited = replies.find((r) => r.status === 429)!;
     expect(limited.body.error).toMatchObject({ code: 'auth.rate_limited' });
     expect(limited.body.error.message).toMatch(/^Too many requests; try again in \d+ seconds$/);
     expect(limited.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect((await call(flood.baseUrl, 'GET', '/api/auth/me', { token: analyst })).status).toBe(200);
+    expect(await typed(flood.baseUrl, analyst).me()).toMatchObject({ username: 'analyst' });
   });
 
   it('per-IP limits follow X-Forwarded-For only as far as CRM_TRUST_PROXY allows', async () => {
@@ -72,9 +75,10 @@ describe('login flood and rate limits', () => {
     expect(replies.map((r) => r.status)).toEqual([...Array(10).fill(200), 429, 429]);
     expect(replies[11].body.error.message).toMatch(/请求过于频繁/);
     // Another name from the same address is not affected; a name in other letter case is the same name.
-    expect((await loginAs(plain, 'rm', 'Demo@2026')).status).toBe(200);
-    expect((await loginAs(plain, ' ANALYST', 'Demo@2026')).status).toBe(429);
-    expect((await call(plain.baseUrl, 'GET', '/api/health')).status).toBe(200);
+    expect(await typed(plain.baseUrl).login({ username: 'rm', password: 'Demo@2026' })).toMatchObject({ user: { username: 'rm' } });
+    const limited = await refused(typed(plain.baseUrl).login({ username: ' ANALYST', password: 'Demo@2026' }));
+    expect([limited.status, limited.code]).toEqual([429, 'auth.rate_limited']);
+    expect(await typed(plain.baseUrl).health()).toMatchObject({ status: 'ok' });
   });
 
   it('with the default limits, 200 parallel logins with the right password last: no token, 429 with Retry-After in Chinese', async () => {

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, call, login } from '../harness/http.js';
+import { call, login, typed } from '../harness/http.js';
+import { applied, outcomeOf } from '../harness/answers.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 
@@ -21,37 +22,37 @@ afterAll(async () => {
   await a?.stop();
 });
 
-/** Milliseconds until `fn` answers `status` (throws after 3 s). */
-async function msUntil(fn: () => Promise<number>, status: number): Promise<number> {
+/** Milliseconds until `fn` ends as `outcome` ('ok', or an error status; throws after 3 s). */
+async function msUntil(fn: () => Promise<'ok' | number>, outcome: 'ok' | number): Promise<number> {
   const t0 = Date.now();
-  await until(async () => (await fn()) === status, { ms: 3000, everyMs: 20, what: `HTTP ${status}` });
+  await until(async () => (await fn()) === outcome, { ms: 3000, everyMs: 20, what: `outcome ${outcome}` });
   return Date.now() - t0;
 }
 
 describe('user cache across server processes', () => {
   it('a user disabled on one process is refused on the other at once', async () => {
     const token = await login(a.baseUrl, 'rm');
-    const onB = () => call(b.baseUrl, 'GET', '/api/auth/me', { token }).then((r) => r.status);
+    const onB = () => outcomeOf(typed(b.baseUrl, token).me());
     // Warm process B's cache with rm.
-    for (let i = 0; i < 3; i++) expect(await onB()).toBe(200);
-    const admin = await as(a.baseUrl, 'admin');
-    const rmId = (await call(a.baseUrl, 'GET', '/api/auth/me', { token })).body.id;
-    expect((await admin.patch(`/api/admin/users/${rmId}`, { disabled: true })).status).toBe(200);
+    for (let i = 0; i < 3; i++) expect(await onB()).toBe('ok');
+    const admin = typed(a.baseUrl, await login(a.baseUrl, 'admin')).admin;
+    const rmId = (await typed(a.baseUrl, token).me()).id;
+    expect(applied(await admin.updateUser(rmId, { disabled: true }))).toMatchObject({ id: rmId, disabled: true });
     // Process A made the change: refused on the very next request.
-    expect((await call(a.baseUrl, 'GET', '/api/auth/me', { token })).status).toBe(401);
+    expect(await outcomeOf(typed(a.baseUrl, token).me())).toBe(401);
     const waited = await msUntil(onB, 401);
     expect(waited).toBeGreaterThanOrEqual(0);
     expect(waited).toBeLessThan(1000);
-    expect((await admin.patch(`/api/admin/users/${rmId}`, { disabled: false })).status).toBe(200);
-    expect(await msUntil(onB, 200)).toBeGreaterThanOrEqual(0);
+    expect(applied(await admin.updateUser(rmId, { disabled: false }))).toMatchObject({ id: rmId, disabled: false });
+    expect(await msUntil(onB, 'ok')).toBeGreaterThanOrEqual(0);
   });
 
   it('a change made by SQL in the database reaches every process too', async () => {
     const token = await login(b.baseUrl, 'manager');
-    const onA = () => call(a.baseUrl, 'GET', '/api/auth/me', { token }).then((r) => r.status);
-    const onB = () => call(b.baseUrl, 'GET', '/api/auth/me', { token }).then((r) => r.status);
-    expect(await onA()).toBe(200);
-    expect(await onB()).toBe(200);
+    const onA = () => outcomeOf(typed(a.baseUrl, token).me());
+    const onB = () => outcomeOf(typed(b.baseUrl, token).me());
+    expect(await onA()).toBe('ok');
+    expect(await onB()).toBe('ok');
     await withClient(a.dbUrl, (c) => c.query(`UPDATE crm.users SET disabled = true WHERE username = 'manager'`));
     for (const f of [onA, onB]) {
       const waited = await msUntil(f, 401);
@@ -61,14 +62,15 @@ describe('user cache across server processes', () => {
   });
 
   it('roles changed by an administrator apply to the next request', async () => {
-    const analyst = await as(b.baseUrl, 'analyst');
-    expect((await analyst.get('/api/meta/objects')).status).toBe(200);
+    const analyst = typed(b.baseUrl, await login(b.baseUrl, 'analyst'));
+    expect(await analyst.meta.listObjects()).toEqual(expect.any(Array));
     const token = await login(b.baseUrl, 'analyst');
+    // Raw: an empty body on purpose, so that only the guard decides between 400 and 403.
     const designer = () => call(b.baseUrl, 'POST', '/api/meta/objects', { token, body: {} }).then((r) => r.status);
     expect(await designer()).toBe(400); // a designer: past the guard, the empty body is refused
-    const admin = await as(a.baseUrl, 'admin');
-    const id = (await call(b.baseUrl, 'GET', '/api/auth/me', { token })).body.id;
-    expect((await admin.patch(`/api/admin/users/${id}`, { roles: ['rm'] })).status).toBe(200);
+    const admin = typed(a.baseUrl, await login(a.baseUrl, 'admin')).admin;
+    const id = (await typed(b.baseUrl, token).me()).id;
+    expect(applied(await admin.updateUser(id, { roles: ['rm'] }))).toMatchObject({ id, roles: ['rm'] });
     const waited = await msUntil(designer, 403);
     expect(waited).toBeGreaterThanOrEqual(0);
     expect(waited).toBeLessThan(1000);

@@ -48,8 +48,8 @@ describe('backup and restore with the embedded PostgreSQL', () => {
     srv = await startServer({ embedded: true, dataDir: source, env: { CRM_DEMO_TEMPLATES: 'none', CRM_DEMO_CUSTOMERS: '0' }, timeoutMs: 120_000 });
     const [analyst, rm] = await Promise.all(['analyst', 'rm'].map((u) => as(srv!.baseUrl, u)));
     const xml = chain('embedded_check', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="t" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
-    instanceId = (await rm.post('/api/process-definitions/embedded_check/start', {})).body.id;
+    expect(await analyst.api.processes.deploy({ bpmnXml: xml })).toMatchObject({ key: 'embedded_check', version: 1 });
+    instanceId = (await rm.api.processes.start('embedded_check')).id;
   }, 180_000);
 
   afterAll(async () => {
@@ -83,9 +83,11 @@ describe('backup and restore with the embedded PostgreSQL', () => {
     srv = await startServer({ embedded: true, dataDir: target, env: { CRM_DEMO_TEMPLATES: 'none', CRM_DEMO_CUSTOMERS: '0' }, timeoutMs: 120_000 });
     expect((await embeddedQuery(target, DIGEST))[0]).toEqual(digest);
     const auditor = await as(srv.baseUrl, 'auditor');
-    expect((await auditor.get('/api/audit/verify')).body).toMatchObject({ ok: true });
+    expect(await auditor.api.audit.verify()).toMatchObject({ ok: true });
     const rm = await as(srv.baseUrl, 'rm');
-    const task = (await rm.get('/api/tasks?scope=all')).body.items.find((t: any) => t.processInstanceId === instanceId);
-    expect((await rm.post(`/api/tasks/${task.id}/complete`, {})).status).toBe(200);
+    const task = (await rm.api.tasks.list('all')).items.find((t) => t.processInstanceId === instanceId);
+    expect(task).toBeDefined();
+    await rm.api.tasks.complete(task!.id);
+    expect(await rm.api.instances.get(instanceId)).toMatchObject({ state: 'completed' });
   }, 180_000);
 });

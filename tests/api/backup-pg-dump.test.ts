@@ -85,8 +85,8 @@ async function query(url: string, text: string): Promise<void> {
     srv = await startServer({ dbUrl, dataDir });
     const [analyst, rm] = await Promise.all(['analyst', 'rm'].map((u) => as(srv!.baseUrl, u)));
     const xml = chain('pgdump_check', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="t" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
-    expect((await rm.post('/api/process-definitions/pgdump_check/start', {})).status).toBe(201);
+    expect(await analyst.api.processes.deploy({ bpmnXml: xml })).toMatchObject({ key: 'pgdump_check', version: 1 });
+    expect(await rm.api.processes.start('pgdump_check')).toMatchObject({ state: 'active' });
     await srv.stop({ keepDatabase: true });
     srv = undefined;
 
@@ -117,6 +117,6 @@ async function query(url: string, text: string): Promise<void> {
 
     srv = await startServer({ dbUrl, dataDir });
     const auditor = await as(srv.baseUrl, 'auditor');
-    expect((await auditor.get('/api/audit/verify')).body).toMatchObject({ ok: true });
+    expect(await auditor.api.audit.verify()).toMatchObject({ ok: true });
   }, 180_000);
 });

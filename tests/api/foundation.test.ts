@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { SERVER_MAIN, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
-import { call, client, login, postLarge } from '../harness/http.js';
+import { call, login, postLarge, refused, typed } from '../harness/http.js';
+import { english, errorBody } from '../harness/answers.js';
 import { withClient } from '../harness/db.js';
 
 /** An HS256 token signed with the test server's secret (TEST_SECRET), for claims the server never issues now. */
@@ -59,6 +60,7 @@ describe('a running server', () => {
   });
 
   it('answers health without a token', async () => {
+    // Raw: the request id header is checked too.
     const r = await call(srv.baseUrl, 'GET', '/api/health');
     expect(r.status).toBe(200);
     expect(r.body).toEqual({ status: 'ok', db: 'ok', version: expect.stringMatching(/^\d+\.\d+\.\d+/), schemaVersion: expect.stringMatching(/^[A-Za-z]+\d{13}$/) });
@@ -69,7 +71,7 @@ describe('a running server', () => {
     const page = await fetch(srv.baseUrl + '/');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('银行客户管理平台');
-    await call(srv.baseUrl, 'GET', '/api/health');
+    expect(await typed(srv.baseUrl).health()).toMatchObject({ status: 'ok' });
     const m = await fetch(srv.baseUrl + '/metrics');
     const text = await m.text();
     expect(m.status).toBe(200);
@@ -79,52 +81,52 @@ describe('a running server', () => {
   });
 
   it('logs in a demo user and answers /me', async () => {
-    const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'admin', password: 'Demo@2026' } });
-    expect(r.status).toBe(200);
-    expect(r.body.user).toEqual({ id: expect.any(String), username: 'admin', roles: ['admin'] });
-    const me = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: r.body.accessToken });
-    expect(me.status).toBe(200);
-    expect(me.body).toMatchObject({ username: 'admin', roles: ['admin'], orgUnit: { name: '信息科技部' } });
-    expect(JSON.stringify(me.body)).not.toContain('password');
+    const r = await typed(srv.baseUrl).login({ username: 'admin', password: 'Demo@2026' });
+    expect(r.user).toEqual({ id: expect.any(String), username: 'admin', roles: ['admin'] });
+    const me = await typed(srv.baseUrl, r.accessToken).me();
+    expect(me).toMatchObject({ username: 'admin', roles: ['admin'], orgUnit: { name: '信息科技部' } });
+    expect(JSON.stringify(me)).not.toContain('password');
   });
 
   it('answers a wrong password and an unknown user the same way, in comparable time', async () => {
     const t0 = performance.now();
-    const bad = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'analyst', password: 'nope' } });
+    const bad = await refused(typed(srv.baseUrl).login({ username: 'analyst', password: 'nope' }));
     const t1 = performance.now();
-    const unknown = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'nobody', password: 'nope' } });
+    const unknown = await refused(typed(srv.baseUrl).login({ username: 'nobody', password: 'nope' }));
     const t2 = performance.now();
     expect(bad.status).toBe(401);
     expect(unknown.status).toBe(401);
-    expect(unknown.body).toEqual(bad.body);
-    expect(bad.body.error).toEqual({ code: 'auth.invalid_credentials', message: '用户名或密码错误' });
+    expect(errorBody(unknown)).toEqual(errorBody(bad));
+    expect(errorBody(bad).error).toEqual({ code: 'auth.invalid_credentials', message: '用户名或密码错误' });
     // Both paths verify one argon2 hash; neither is an order of magnitude faster.
     const [a, b] = [t1 - t0, t2 - t1];
     expect(Math.max(a, b) / Math.min(a, b)).toBeLessThan(5);
   });
 
   it('locks an account for 15 minutes after 5 failed attempts, even for the right password', async () => {
+    const anonymous = typed(srv.baseUrl);
     for (let i = 1; i <= 4; i++) {
-      const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'wrong' } });
+      const r = await refused(anonymous.login({ username: 'manager', password: 'wrong' }));
       expect(r.status).toBe(401);
     }
-    const fifth = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'wrong' } });
+    const fifth = await refused(anonymous.login({ username: 'manager', password: 'wrong' }));
     expect(fifth.status).toBe(423);
-    const right = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' }, headers: { 'accept-language': 'en' } });
+    const right = await refused(english(srv.baseUrl).login({ username: 'manager', password: 'Demo@2026' }));
     expect(right.status).toBe(423);
-    expect(right.body.error.code).toBe('auth.locked');
-    expect(right.body.error.message).toMatch(/locked; try again in 1[45] minutes/);
+    expect(right.code).toBe('auth.locked');
+    expect(right.message).toMatch(/locked; try again in 1[45] minutes/);
     // Unknown names lock the same way, so lockout reveals nothing.
-    for (let i = 0; i < 5; i++) await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'ghost', password: 'x' } });
-    const ghost = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'ghost', password: 'x' } });
+    for (let i = 0; i < 5; i++) await refused(anonymous.login({ username: 'ghost', password: 'x' }));
+    const ghost = await refused(anonymous.login({ username: 'ghost', password: 'x' }));
     expect(ghost.status).toBe(423);
     // Once the lock has lapsed the right password works again.
     await withClient(srv.dbUrl, (c) => c.query(`UPDATE crm.login_attempts SET locked_until = now() - interval '1 second' WHERE username = 'manager'`));
-    const after = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } });
-    expect(after.status).toBe(200);
+    const after = await anonymous.login({ username: 'manager', password: 'Demo@2026' });
+    expect(after.user).toMatchObject({ username: 'manager' });
   });
 
   it('rejects bad login bodies with field details', async () => {
+    // Raw: a wrongly typed body on purpose.
     const r = await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 42 } });
     expect(r.status).toBe(400);
     expect(r.body.error.code).toBe('common.validation_failed');
@@ -132,15 +134,15 @@ describe('a running server', () => {
   });
 
   it('requires a token on every other route, and refuses forged or expired ones', async () => {
-    const none = await call(srv.baseUrl, 'GET', '/api/auth/me');
+    const none = await refused(typed(srv.baseUrl).me());
     expect(none.status).toBe(401);
-    expect(none.body.error.code).toBe('auth.unauthenticated');
-    const forged = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc' });
+    expect(none.code).toBe('auth.unauthenticated');
+    const forged = await refused(typed(srv.baseUrl, 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.abc').me());
     expect(forged.status).toBe(401);
-    expect(forged.body.error.code).toBe('auth.invalid_token');
+    expect(forged.code).toBe('auth.invalid_token');
     const token = await login(srv.baseUrl, 'rm');
-    const me = await call(srv.baseUrl, 'GET', '/api/auth/me', { token });
-    expect(me.status).toBe(200);
+    const me = await typed(srv.baseUrl, token).me();
+    expect(me.username).toBe('rm');
     // CRM_TOKEN_TTL=5: the token says so. (Expiry over time, with an injected clock: auth/tokens.test.ts.)
     const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
     expect(claims.exp - claims.iat).toBe(5);
@@ -148,38 +150,39 @@ describe('a running server', () => {
     // the same claims are accepted while still valid, so only the expiry differs.
     const now = Math.floor(Date.now() / 1000);
     const signed = (iat: number, exp: number) => signTestToken({ ...claims, iat, exp });
-    expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: signed(now - 1, now + 60) })).status).toBe(200);
-    const expired = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: signed(now - 65, now - 60) });
+    expect(await typed(srv.baseUrl, signed(now - 1, now + 60)).me()).toMatchObject({ id: claims.sub, username: 'rm' });
+    const expired = await refused(typed(srv.baseUrl, signed(now - 65, now - 60)).me());
     expect(expired.status).toBe(401);
-    expect(expired.body.error.code).toBe('auth.invalid_token');
-    expect(me.body.id).toBe(claims.sub);
+    expect(expired.code).toBe('auth.invalid_token');
+    expect(me.id).toBe(claims.sub);
   });
 
   it('issues API keys shown once, stored hashed, and revocable', async () => {
-    const api = client(srv.baseUrl, await login(srv.baseUrl, 'analyst'));
-    const created = await api.post('/api/auth/api-keys', { name: '核心系统对接' });
-    expect(created.status).toBe(201);
-    const key: string = created.body.key;
+    const api = typed(srv.baseUrl, await login(srv.baseUrl, 'analyst'));
+    const created = await api.createApiKey({ name: '核心系统对接' });
+    expect(created).toMatchObject({ name: '核心系统对接', expiresAt: null });
+    const key = created.key;
     expect(key).toMatch(/^crmk_[0-9a-f]{32}_[A-Za-z0-9_-]{43}$/);
     // The secret is base64url and may itself contain '_': take it by position, not by split.
     const secret = key.slice('crmk_'.length + 33);
     expect(secret).toHaveLength(43);
-    const listed = await api.get('/api/auth/api-keys');
-    expect(JSON.stringify(listed.body)).not.toContain(secret);
-    const stored = await withClient(srv.dbUrl, (c) => c.query('SELECT secret_hash FROM crm.api_keys WHERE id = $1', [created.body.id]));
+    const listed = await api.listApiKeys();
+    expect(listed).toEqual([expect.objectContaining({ id: created.id, name: '核心系统对接' })]);
+    expect(JSON.stringify(listed)).not.toContain(secret);
+    const stored = await withClient(srv.dbUrl, (c) => c.query('SELECT secret_hash FROM crm.api_keys WHERE id = $1', [created.id]));
     expect(stored.rows[0].secret_hash).not.toContain(secret);
-    const me = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key });
-    expect(me.status).toBe(200);
-    expect(me.body.username).toBe('analyst');
-    const wrong = await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key.slice(0, -2) + 'xx' });
+    const me = await typed(srv.baseUrl, key).me();
+    expect(me.username).toBe('analyst');
+    const wrong = await refused(typed(srv.baseUrl, key.slice(0, -2) + 'xx').me());
     expect(wrong.status).toBe(401);
-    expect((await api.del(`/api/auth/api-keys/${created.body.id}`)).status).toBe(204);
-    expect((await call(srv.baseUrl, 'GET', '/api/auth/me', { token: key })).status).toBe(401);
-    expect((await api.del(`/api/auth/api-keys/${created.body.id}`)).status).toBe(404);
+    expect(await api.revokeApiKey(created.id)).toBeUndefined(); // 204, no body
+    expect((await refused(typed(srv.baseUrl, key).me())).status).toBe(401);
+    expect((await refused(api.revokeApiKey(created.id))).status).toBe(404);
   });
 
   it('answers unknown routes, malformed JSON and huge bodies in the error format, in the caller language', async () => {
     const token = await login(srv.baseUrl, 'admin');
+    // Raw: an undocumented route, then a malformed body, on purpose.
     const nf = await call(srv.baseUrl, 'GET', '/api/does-not-exist', { token, headers: { 'accept-language': 'en' } });
     expect(nf.status).toBe(404);
     expect(nf.body).toEqual({ error: { code: 'common.route_not_found', message: 'No such route: GET /api/does-not-exist' } });
@@ -206,14 +209,14 @@ describe('a running server', () => {
       await c.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, [dbName]);
     });
     try {
+      // Raw: the 503 answer is the health document, not the error format.
       const r = await call(srv.baseUrl, 'GET', '/api/health');
       expect(r.status).toBe(503);
       expect(r.body).toMatchObject({ status: 'error', db: 'down' });
     } finally {
       await withClient(admin.toString(), (c) => c.query(`ALTER DATABASE "${dbName}" ALLOW_CONNECTIONS true`));
     }
-    const back = await call(srv.baseUrl, 'GET', '/api/health');
-    expect(back.status).toBe(200);
+    expect(await typed(srv.baseUrl).health()).toMatchObject({ status: 'ok', db: 'ok' });
   });
 });
 
@@ -242,19 +245,17 @@ describe('restarts', () => {
     const dataDir = mkdtempSync(`${tmpdir()}/crm-embedded-`);
     const first = await startServer({ embedded: true, dataDir, timeoutMs: 90000 });
     try {
-      const api = client(first.baseUrl, await login(first.baseUrl, 'analyst'));
-      const key = await api.post('/api/auth/api-keys', { name: 'kept-across-restart' });
-      expect(key.status).toBe(201);
+      const key = await typed(first.baseUrl, await login(first.baseUrl, 'analyst')).createApiKey({ name: 'kept-across-restart' });
+      expect(key).toMatchObject({ name: 'kept-across-restart' });
       await first.stop({ keepDatabase: true });
       // Second run, killed with SIGKILL: PostgreSQL is left running with its lock file.
       const second = await startServer({ embedded: true, dataDir, timeoutMs: 90000 });
-      expect((await call(second.baseUrl, 'GET', '/api/auth/me', { token: key.body.key })).status).toBe(200);
+      expect(await typed(second.baseUrl, key.key).me()).toMatchObject({ username: 'analyst' });
       await second.kill('SIGKILL');
       const third = await startServer({ embedded: true, dataDir, timeoutMs: 90000 });
       try {
-        const me = await call(third.baseUrl, 'GET', '/api/auth/me', { token: key.body.key });
-        expect(me.status).toBe(200);
-        expect(me.body.username).toBe('analyst');
+        const me = await typed(third.baseUrl, key.key).me();
+        expect(me.username).toBe('analyst');
       } finally {
         await third.stop({ keepDatabase: true });
       }

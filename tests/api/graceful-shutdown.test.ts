@@ -8,7 +8,9 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import pg from 'pg';
 import { freePort, startServer, type TestServer } from '../harness/server.js';
-import { as, call } from '../harness/http.js';
+import { isApiError } from '@crm/shared';
+import { as, call, refused as refusal, typed } from '../harness/http.js';
+import { english } from '../harness/answers.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
@@ -35,6 +37,7 @@ describe('health probes', () => {
   it('live says the process is up; ready also needs every migration applied', async () => {
     const srv = await startServer();
     servers.push(srv);
+    // Raw: probes are read by their status, and a 503 carries the probe document, not the error format.
     expect(await call(srv.baseUrl, 'GET', '/api/health/live')).toMatchObject({ status: 200, body: { status: 'ok' } });
     const ready = await call(srv.baseUrl, 'GET', '/api/health/ready');
     expect(ready).toMatchObject({ status: 200, body: { status: 'ready', shuttingDown: false, db: 'ok', migrations: 'ok' } });
@@ -71,55 +74,56 @@ describe('graceful shutdown', () => {
       '<bpmn:userTask id="review" crm:candidateGroups="rm"/>',
       '<bpmn:endEvent id="e"/>',
     ]);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
-    const started = await rm.post('/api/process-definitions/slow_partner/start', {});
-    expect(started.status).toBe(201);
+    expect(await analyst.api.processes.deploy({ bpmnXml: xml })).toMatchObject({ key: 'slow_partner', version: 1 });
+    const started = await rm.api.processes.start('slow_partner');
+    expect(started.state).toBe('active');
     await until(() => held.length === 1, { what: 'the job to call the partner', everyMs: 50 });
-    const waiting = await rm.post('/api/process-definitions/slow_partner/start', {});
-    expect(waiting.status).toBe(201);
+    const waiting = await rm.api.processes.start('slow_partner');
+    expect(waiting.state).toBe('active');
 
     // A slow request: a login parked on a row lock the test holds.
     const locker = new pg.Client({ connectionString: srv.dbUrl });
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query(`SELECT 1 FROM crm.users WHERE username = 'manager' FOR UPDATE`);
-    const slow = call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } });
+    const slow = typed(srv.baseUrl).login({ username: 'manager', password: 'Demo@2026' });
     await until(async () => (await lockWaiters(srv.dbUrl)) === 1, { what: 'the login to wait on the lock', everyMs: 50 });
 
     const exited = exitOf(srv);
     srv.proc.kill('SIGTERM');
+    // Raw probes again: read by status, the 503 being the probe document.
     await until(async () => (await call(srv.baseUrl, 'GET', '/api/health/ready')).status === 503, { what: 'readiness to turn 503', everyMs: 50 });
     const ready = await call(srv.baseUrl, 'GET', '/api/health/ready');
     expect(ready.body).toMatchObject({ status: 'not_ready', shuttingDown: true });
     expect((await call(srv.baseUrl, 'GET', '/api/health/live')).status).toBe(200);
+    // Raw: the Connection header is checked too.
     const refused = await admin.get('/api/auth/me');
     expect(refused.status).toBe(503);
     expect(refused.body).toEqual({ error: { code: 'server.shutting_down', message: '服务正在停止，请稍后重试' } });
     expect(refused.headers.get('connection')).toBe('close');
-    const refusedEn = await call(srv.baseUrl, 'GET', '/api/health', { headers: { 'accept-language': 'en' } });
-    expect(refusedEn.body.error.message).toBe('The server is shutting down; retry shortly');
+    const refusedEn = await refusal(english(srv.baseUrl).health());
+    expect([refusedEn.status, refusedEn.code, refusedEn.message]).toEqual([503, 'server.shutting_down', 'The server is shutting down; retry shortly']);
     expect(srv.proc.exitCode).toBeNull();
 
     // The in-flight request finishes once its lock is free.
     await locker.query('COMMIT');
     await locker.end();
     const done = await slow;
-    expect(done.status).toBe(200);
-    expect(done.body.accessToken).toEqual(expect.any(String));
+    expect(done).toMatchObject({ accessToken: expect.any(String), user: { username: 'manager' } });
     expect(srv.proc.exitCode).toBeNull(); // the job is still in hand
 
     // The job in hand finishes and commits its step; then the process exits cleanly.
     held[0].writeHead(200, { 'content-type': 'application/json' }).end('{"score":7}');
     expect(await exited).toBe(0);
-    const inst = await withClient(srv.dbUrl, (db) => db.query(`SELECT status, state FROM crm.wf_instances WHERE id = $1`, [started.body.id]));
+    const inst = await withClient(srv.dbUrl, (db) => db.query(`SELECT status, state FROM crm.wf_instances WHERE id = $1`, [started.id]));
     expect(inst.rows[0].status).toBe('active');
-    const tasks = await withClient(srv.dbUrl, (db) => db.query(`SELECT activity_id FROM crm.wf_tasks WHERE instance_id = $1 AND status = 'open'`, [started.body.id]));
+    const tasks = await withClient(srv.dbUrl, (db) => db.query(`SELECT activity_id FROM crm.wf_tasks WHERE instance_id = $1 AND status = 'open'`, [started.id]));
     expect(tasks.rows).toEqual([{ activity_id: 'review' }]);
-    const jobs = await withClient(srv.dbUrl, (db) => db.query(`SELECT id FROM crm.wf_jobs WHERE instance_id = $1`, [started.body.id]));
+    const jobs = await withClient(srv.dbUrl, (db) => db.query(`SELECT id FROM crm.wf_jobs WHERE instance_id = $1`, [started.id]));
     expect(jobs.rows).toEqual([]);
     // The job that was only due at SIGTERM was not taken: it waits, unleased, for another process.
     expect(held.length).toBe(1);
-    const due = await withClient(srv.dbUrl, (db) => db.query(`SELECT attempts, lease_owner FROM crm.wf_jobs WHERE instance_id = $1`, [waiting.body.id]));
+    const due = await withClient(srv.dbUrl, (db) => db.query(`SELECT attempts, lease_owner FROM crm.wf_jobs WHERE instance_id = $1`, [waiting.id]));
     expect(due.rows).toEqual([{ attempts: 0, lease_owner: null }]);
     await expect(fetch(`${srv.baseUrl}/api/health/live`)).rejects.toThrow();
   });
@@ -131,7 +135,7 @@ describe('graceful shutdown', () => {
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query(`SELECT 1 FROM crm.users WHERE username = 'manager' FOR UPDATE`);
-    const slow = call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'manager', password: 'Demo@2026' } }).catch((e: Error) => e);
+    const slow = typed(srv.baseUrl).login({ username: 'manager', password: 'Demo@2026' }).catch((e: unknown) => e);
     await until(async () => (await lockWaiters(srv.dbUrl)) === 1, { what: 'the login to wait on the lock', everyMs: 50 });
     const exited = exitOf(srv);
     srv.proc.kill('SIGTERM');
@@ -141,7 +145,7 @@ describe('graceful shutdown', () => {
     await locker.query('ROLLBACK');
     await locker.end();
     const r = await slow;
-    // Cut off: the connection was closed (a fetch error, which has no status), never a success.
-    expect((r as { status?: number }).status).toBeUndefined();
+    // Cut off: the connection was closed (the client's network error, status 0), never a success nor an answer.
+    expect(isApiError(r) && [r.status, r.code]).toEqual([0, 'network_error']);
   });
 });

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, call, type client } from '../harness/http.js';
+import { as, refused, typed, type client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
@@ -35,18 +35,19 @@ describe('retention and housekeeping', () => {
     );
     return r.rows[0];
   };
-  const run = async () => {
-    const r = await admin.post('/api/admin/housekeeping/run');
-    expect(r.status).toBe(200);
-    return r.body;
+  const run = () => admin.api.admin.runHousekeeping();
+  /** Completes the open task of an instance, as the rm. */
+  const completeTaskOf = async (instanceId: string) => {
+    const t = (await rm.api.tasks.list('all')).items.find((x) => x.processInstanceId === instanceId);
+    expect(t).toBeDefined();
+    await rm.api.tasks.complete(t!.id);
   };
   const startAndFinish = async (key: string): Promise<string> => {
-    const s = await rm.post(`/api/process-definitions/${key}/start`, {});
-    expect(s.status).toBe(201);
-    const tasks = await rm.get('/api/tasks?scope=all');
-    const t = (tasks.body.items as any[]).find((x) => x.processInstanceId === s.body.id);
-    expect((await rm.post(`/api/tasks/${t.id}/complete`, {})).status).toBe(200);
-    return s.body.id;
+    const s = await rm.api.processes.start(key);
+    expect(s).toMatchObject({ state: 'active' });
+    await completeTaskOf(s.id);
+    expect(await rm.api.instances.get(s.id)).toMatchObject({ state: 'completed' });
+    return s.id;
   };
 
   beforeAll(async () => {
@@ -55,29 +56,33 @@ describe('retention and housekeeping', () => {
     });
     [admin, analyst, rm] = await Promise.all(['admin', 'analyst', 'rm'].map((u) => as(srv.baseUrl, u)));
     const userTask = (key: string) => chain(key, ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="work" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
-    for (const key of ['hk_a', 'hk_b', 'hk_child']) expect((await analyst.post('/api/process-definitions', { bpmnXml: userTask(key) })).status).toBe(201);
+    for (const key of ['hk_a', 'hk_b', 'hk_child']) expect(await analyst.api.processes.deploy({ bpmnXml: userTask(key) })).toMatchObject({ key, version: 1 });
     const parent = chain('hk_parent', ['<bpmn:startEvent id="s"/>', '<bpmn:callActivity id="call" crm:calledElement="hk_child"/>', '<bpmn:userTask id="after" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: parent })).status).toBe(201);
+    expect(await analyst.api.processes.deploy({ bpmnXml: parent })).toMatchObject({ key: 'hk_parent', version: 1 });
   }, 120_000);
   afterAll(async () => {
     await srv?.stop();
   });
 
   it('sets a definition history time-to-live with validation, audit and the process.admin right', async () => {
-    expect((await admin.get('/api/process-definitions/hk_b/history-ttl')).body).toEqual({ key: 'hk_b', days: 30, source: 'default' });
-    const set = await admin.put('/api/process-definitions/hk_b/history-ttl', { days: 365 });
-    expect(set.status).toBe(200);
-    expect(set.body).toEqual({ key: 'hk_b', days: 365, source: 'definition' });
-    for (const bad of [{ days: -1 }, { days: 1.5 }, { days: '30' }, { days: 40000 }, {}, { days: 30, extra: 1 }]) {
+    const processes = admin.api.processes;
+    expect(await processes.historyTtl('hk_b')).toEqual({ key: 'hk_b', days: 30, source: 'default' });
+    expect(await processes.setHistoryTtl('hk_b', { days: 365 })).toEqual({ key: 'hk_b', days: 365, source: 'definition' });
+    for (const days of [-1, 1.5, 40000]) {
+      const r = await refused(processes.setHistoryTtl('hk_b', { days }));
+      expect([days, r.status, r.code]).toEqual([days, 400, 'common.validation_failed']);
+    }
+    // Raw: bodies of the wrong shape on purpose.
+    for (const bad of [{ days: '30' }, {}, { days: 30, extra: 1 }]) {
       const r = await admin.put('/api/process-definitions/hk_b/history-ttl', bad);
       expect([r.status, r.body.error.code]).toEqual([400, 'common.validation_failed']);
     }
-    expect((await admin.put('/api/process-definitions/nope/history-ttl', { days: 1 })).status).toBe(404);
-    expect((await rm.put('/api/process-definitions/hk_b/history-ttl', { days: 0 })).status).toBe(403);
-    expect((await analyst.get('/api/process-definitions/hk_b/history-ttl')).status).toBe(403);
-    expect((await rm.post('/api/admin/housekeeping/run')).status).toBe(403);
-    expect((await call(srv.baseUrl, 'POST', '/api/admin/housekeeping/run')).status).toBe(401);
-    expect((await admin.get('/api/process-definitions/hk_b/history-ttl')).body.days).toBe(365);
+    expect((await refused(processes.setHistoryTtl('nope', { days: 1 }))).status).toBe(404);
+    expect((await refused(rm.api.processes.setHistoryTtl('hk_b', { days: 0 }))).status).toBe(403);
+    expect((await refused(analyst.api.processes.historyTtl('hk_b'))).status).toBe(403);
+    expect((await refused(rm.api.admin.runHousekeeping())).status).toBe(403);
+    expect((await refused(typed(srv.baseUrl).admin.runHousekeeping())).status).toBe(401);
+    expect((await processes.historyTtl('hk_b')).days).toBe(365);
     const audit = await sql(`SELECT action, record_id, data FROM crm.audit_log WHERE action = 'retention.set' ORDER BY seq`);
     expect(audit.rows).toEqual([{ action: 'retention.set', record_id: 'hk_b', data: { before: 'default', days: 365 } }]);
   });
@@ -86,7 +91,7 @@ describe('retention and housekeeping', () => {
     const expired = [await startAndFinish('hk_a'), await startAndFinish('hk_a'), await startAndFinish('hk_a')];
     const inside = [await startAndFinish('hk_a'), await startAndFinish('hk_a')];
     const ownTtlKept = await startAndFinish('hk_b');
-    const running = (await rm.post('/api/process-definitions/hk_a/start', {})).body.id as string;
+    const running = (await rm.api.processes.start('hk_a')).id;
     for (const id of expired) await endedAgo(id, 30 * DAY_MS + MINUTE_MS);
     for (const id of inside) await endedAgo(id, 30 * DAY_MS - MINUTE_MS);
     await endedAgo(ownTtlKept, 100 * DAY_MS); // hk_b keeps 365 days
@@ -102,8 +107,8 @@ describe('retention and housekeeping', () => {
     expect(await remaining(all)).toEqual([...inside, ownTtlKept, running].sort());
     expect(await rowsOf(expired)).toEqual({ history: 0, tasks: 0 });
     expect((await rowsOf([...inside, running])).history).toBeGreaterThan(0);
-    expect((await admin.get(`/api/process-instances/${expired[0]}`)).status).toBe(404);
-    expect((await admin.get(`/api/process-instances/${running}`)).body.state).toBe('active');
+    expect((await refused(admin.api.instances.get(expired[0]))).status).toBe(404);
+    expect((await admin.api.instances.get(running)).state).toBe('active');
 
     // Nothing of the audit trail is gone; the purge itself is audited, and the chain still verifies.
     const auditAfter = (await sql(`SELECT count(*)::int AS n FROM crm.audit_log WHERE seq <= $1`, [auditBefore.top])).rows[0];
@@ -112,39 +117,36 @@ describe('retention and housekeeping', () => {
     expect(purge.rows).toEqual([{ actor_name: 'housekeeping', data: { deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0 }, asOf: expect.any(String) } }]);
     const auditor = await as(srv.baseUrl, 'auditor');
     await until(async () => {
-      const v = await auditor.get('/api/audit/verify');
-      return v.body.ok === true && v.body.checked >= auditBefore.n + 1;
+      const v = await auditor.api.audit.verify();
+      return v.ok === true && v.checked >= auditBefore.n + 1;
     }, { what: 'the audit chain to seal and verify' });
 
     expect(await run()).toEqual({ deleted: { process_instances: 0, idempotency_keys: 0, login_attempts: 0 }, busy: false });
 
     // Keep-forever for a definition, and back to the default.
-    expect((await admin.put('/api/process-definitions/hk_b/history-ttl', { days: null })).body).toEqual({ key: 'hk_b', days: null, source: 'definition' });
+    expect(await admin.api.processes.setHistoryTtl('hk_b', { days: null })).toEqual({ key: 'hk_b', days: null, source: 'definition' });
     await endedAgo(ownTtlKept, 5000 * DAY_MS);
     expect((await run()).deleted.process_instances).toBe(0);
-    expect((await admin.del('/api/process-definitions/hk_b/history-ttl')).body).toEqual({ key: 'hk_b', days: 30, source: 'default' });
+    expect(await admin.api.processes.clearHistoryTtl('hk_b')).toEqual({ key: 'hk_b', days: 30, source: 'default' });
     expect((await run()).deleted.process_instances).toBe(1);
     expect(await remaining([ownTtlKept])).toEqual([]);
   });
 
   it('keeps a finished child while its parent runs, then removes both', async () => {
-    const parent = (await rm.post('/api/process-definitions/hk_parent/start', {})).body.id as string;
+    const parent = (await rm.api.processes.start('hk_parent')).id;
     let child = '';
     await until(async () => {
       const r = await sql(`SELECT id FROM crm.wf_instances WHERE parent_id = $1`, [parent]);
       child = r.rows[0]?.id ?? '';
       return child !== '';
     }, { what: 'the child instance' });
-    const tasks = await rm.get('/api/tasks?scope=all');
-    const childTask = (tasks.body.items as any[]).find((x) => x.processInstanceId === child);
-    expect((await rm.post(`/api/tasks/${childTask.id}/complete`, {})).status).toBe(200);
+    await completeTaskOf(child);
     await until(async () => (await sql(`SELECT 1 FROM crm.wf_tasks WHERE instance_id = $1 AND activity_id = 'after' AND status = 'open'`, [parent])).rows.length === 1, { what: 'the parent to reach its next task' });
     await endedAgo(child, 31 * DAY_MS);
     expect((await run()).deleted.process_instances).toBe(0);
     expect(await remaining([child, parent])).toEqual([child, parent].sort());
 
-    const after = (await rm.get('/api/tasks?scope=all')).body.items.find((x: any) => x.processInstanceId === parent);
-    expect((await rm.post(`/api/tasks/${after.id}/complete`, {})).status).toBe(200);
+    await completeTaskOf(parent);
     await endedAgo(parent, 31 * DAY_MS);
     expect((await run()).deleted.process_instances).toBe(2);
     expect(await remaining([child, parent])).toEqual([]);
@@ -152,7 +154,7 @@ describe('retention and housekeeping', () => {
 
   it('removes stale failed-login counters but never a lock in force', async () => {
     for (const u of ['ghost_old', 'ghost_new', 'ghost_locked']) {
-      expect((await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: u, password: 'Wrong@2026' } })).status).toBe(401);
+      expect((await refused(typed(srv.baseUrl).login({ username: u, password: 'Wrong@2026' }))).status).toBe(401);
     }
     await sql(`UPDATE crm.login_attempts SET updated_at = now() - interval '7 days 1 minute' WHERE username IN ('ghost_old', 'ghost_locked')`);
     await sql(`UPDATE crm.login_attempts SET updated_at = now() - interval '6 days 23 hours' WHERE username = 'ghost_new'`);

@@ -5,21 +5,22 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, call, login } from '../harness/http.js';
+import { as, call, login, typed } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { chain } from './workflow-bpmn.js';
 
 let srv: TestServer;
 let token: string;
 const count = async () => (await withClient(srv.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm_data.core_sync WHERE deleted_at IS NULL`))).rows[0].n as number;
+// Raw: the typed client sends no Idempotency-Key header, and the idempotent-replayed header is checked.
 const post = (path: string, body: unknown, key?: string, t = token) =>
   call(srv.baseUrl, 'POST', path, { token: t, body, headers: key === undefined ? {} : { 'idempotency-key': key } });
 
 beforeAll(async () => {
   srv = await startServer();
   const analyst = await as(srv.baseUrl, 'analyst');
-  expect((await analyst.post('/api/meta/objects', { key: 'core_sync', label: '核心同步', fields: [{ key: 'ref', label: '流水号', type: 'text', required: true }, { key: 'amount', label: '金额', type: 'money' }] })).status).toBe(201);
-  expect((await analyst.post('/api/process-definitions', { bpmnXml: chain('idem', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="t" crm:candidateGroups="analyst"/>', '<bpmn:endEvent id="e"/>']) })).status).toBe(201);
+  expect(await analyst.api.meta.createObject({ key: 'core_sync', label: '核心同步', fields: [{ key: 'ref', label: '流水号', type: 'text', required: true }, { key: 'amount', label: '金额', type: 'money' }] })).toMatchObject({ key: 'core_sync' });
+  expect(await analyst.api.processes.deploy({ bpmnXml: chain('idem', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="t" crm:candidateGroups="analyst"/>', '<bpmn:endEvent id="e"/>']) })).toMatchObject({ key: 'idem', version: 1 });
   token = await login(srv.baseUrl, 'analyst');
 });
 afterAll(async () => {
@@ -37,8 +38,9 @@ describe('Idempotency-Key', () => {
     expect(again.body).toEqual(first.body);
     expect(await count()).toBe(1);
     // Without a key every POST is its own.
-    await post('/api/records/core_sync', { ref: 'T-002' });
-    await post('/api/records/core_sync', { ref: 'T-002' });
+    const records = typed(srv.baseUrl, token).records;
+    const [a, b] = [await records.create('core_sync', { ref: 'T-002' }), await records.create('core_sync', { ref: 'T-002' })];
+    expect(a.id).not.toBe(b.id);
     expect(await count()).toBe(3);
   });
 
@@ -65,7 +67,7 @@ describe('Idempotency-Key', () => {
   it('keeps keys per caller, and does not keep an error', async () => {
     // Another caller's identical key is theirs alone: a second analyst gets a record of their own.
     const admin = await as(srv.baseUrl, 'admin');
-    expect((await admin.post('/api/admin/users', { username: 'analyst2', password: 'Analyst#2026b', displayName: '钱分析二', roles: ['analyst'] })).status).toBe(201);
+    expect(await admin.api.admin.createUser({ username: 'analyst2', password: 'Analyst#2026b', displayName: '钱分析二', roles: ['analyst'] })).toMatchObject({ username: 'analyst2' });
     const second = await login(srv.baseUrl, 'analyst2', 'Analyst#2026b');
     const theirs = await post('/api/records/core_sync', { ref: 'T-001', amount: '100.10' }, 'core-001', second);
     expect(theirs.status).toBe(201);

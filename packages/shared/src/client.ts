@@ -13,6 +13,7 @@ import type {
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
+import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 
 /** An error answer of the API, or a failure to reach it (`status` 0, code `network_error`). */
 export class ApiError extends Error {
@@ -157,6 +158,11 @@ export function createClient(options: ClientOptions) {
     /** The one-time code single sign-on hands the browser → a token, like a password login. */
     oidcExchange: (code: string) => post<OidcExchangeResponse>('/api/auth/oidc/exchange', { code }),
     changePassword: (body: ChangePasswordRequest) => post<ChangePasswordResponse>('/api/auth/change-password', body),
+    /** The caller's own API keys (never their secrets). */
+    listApiKeys: () => items<ApiKey>('/api/auth/api-keys'),
+    /** A key for the caller; its secret `key` is in this answer only. */
+    createApiKey: (body: ApiKeyRequest) => post<CreatedApiKey>('/api/auth/api-keys', body),
+    revokeApiKey: (id: string) => del<void>(`/api/auth/api-keys/${enc(id)}`),
 
     // ------------------------------------------------------------ metadata
     meta: {
@@ -223,6 +229,11 @@ export function createClient(options: ClientOptions) {
         post<ProcessInstance>(`/api/process-definitions/${enc(key)}/start`, body),
       /** Every version of one process, each with its number of instances (a bare array). */
       versions: (key: string) => get<ProcessDefinition[]>(`/api/process-definitions/${enc(key)}/versions`),
+      /** Days an ended instance of this process is kept (process.admin). */
+      historyTtl: (key: string) => get<HistoryTtl>(`/api/process-definitions/${enc(key)}/history-ttl`),
+      setHistoryTtl: (key: string, body: HistoryTtlRequest) => put<HistoryTtl>(`/api/process-definitions/${enc(key)}/history-ttl`, body),
+      /** Back to the default policy; answers the setting now in force. */
+      clearHistoryTtl: (key: string) => del<HistoryTtl>(`/api/process-definitions/${enc(key)}/history-ttl`),
     },
     instances: {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
@@ -273,6 +284,12 @@ export function createClient(options: ClientOptions) {
       createOrgUnit: (body: OrgUnitInput) => post<OrgUnit>('/api/admin/org-units', body),
       getOrgUnit: (id: string) => get<OrgUnit>(`/api/admin/org-units/${enc(id)}`),
       updateOrgUnit: (id: string, body: Partial<OrgUnitInput>) => patch<OrgUnit>(`/api/admin/org-units/${enc(id)}`, body),
+      /** API keys of service accounts (a person's key is theirs alone). */
+      listServiceApiKeys: () => items<ApiKey>('/api/admin/api-keys'),
+      createServiceApiKey: (body: ServiceApiKeyRequest) => post<CreatedApiKey>('/api/admin/api-keys', body),
+      revokeServiceApiKey: (id: string) => del<void>(`/api/admin/api-keys/${enc(id)}`),
+      /** One housekeeping pass now, the same the schedule runs (process.admin). */
+      runHousekeeping: () => post<HousekeepingPass>('/api/admin/housekeeping/run'),
     },
     audit: {
       list: (query: AuditQuery = {}) => get<AuditPage>('/api/audit', query as Query),

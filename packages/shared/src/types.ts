@@ -276,3 +276,11 @@ export type ApplyRolesResult = z.infer<typeof ApplyRolesResultSchema>;
 export type AuditPage = z.infer<typeof AuditPageSchema>;
 export type AuditListParams = z.output<typeof AuditListQuery>;
 export type RecordPage = z.infer<typeof RecordPageSchema>;
+
+import type { HistoryTtlBody, OwnApiKeyBody, ServiceApiKeyBody } from './schemas/index.js';
+
+export type ApiKeyRequest = z.input<typeof OwnApiKeyBody>;
+export type ServiceApiKeyRequest = z.input<typeof ServiceApiKeyBody>;
+export type HistoryTtlRequest = z.input<typeof HistoryTtlBody>;
+/** `POST /api/admin/housekeeping/run`: rows deleted per retention target; `busy`: another process was running it. */
+export type HousekeepingPass = HousekeepingResult;

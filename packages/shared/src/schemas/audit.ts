@@ -13,10 +13,13 @@ export const AuditListQuery = z.object({
   cursor: z.string().regex(/^\d{1,19}$/).optional(),
 });
 
-/** A chain check: entries checked (and archived ones), or the first entry that was altered or deleted. */
+/** `archived`: entries of archived months taken as recorded; `reason`: why the chain breaks at `firstBrokenSeq`. */
 export const AuditVerifySchema = z.union([
   z.strictObject({ ok: z.literal(true), checked: z.number().int(), archived: z.number().int().optional() }),
-  z.strictObject({ ok: z.literal(false), firstBrokenSeq: z.number().int(), checked: z.number().int().optional(), archived: z.number().int().optional(), reason: z.string().optional() }),
+  z.strictObject({
+    ok: z.literal(false), firstBrokenSeq: z.number().int(), checked: z.number().int().optional(), archived: z.number().int().optional(),
+    reason: z.enum(['altered', 'missing', 'gap', 'algorithm', 'archive']).optional(),
+  }),
 ]);
 
 /** One audit entry as the reader may see it (record values masked by the reader's own rights). */
