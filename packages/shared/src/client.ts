@@ -11,6 +11,11 @@ import type {
   RecordData, RecordValues, Role, RolePatch, SignalRequest, StartProcessRequest, Task, TaskScope,
   UploadedFile, UserPatch,
 } from './types.js';
+import type {
+  ApplyRolesRequest, ApplyRolesResult, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircleDetection,
+  ProcessTrigger, ProcessVariablesRequest, RuleTagsRecomputation, Segment, SegmentChange, SegmentInput, SegmentStartRequest,
+  SegmentStartResult, TemplateDetail, TemplateInstallResult, TemplateSummary, TriggerInput,
+} from './types.js';
 
 /** An error answer of the API, or a failure to reach it (`status` 0, code `network_error`). */
 export class ApiError extends Error {
@@ -226,6 +231,8 @@ export function createClient(options: ClientOptions) {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
       cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
       list: (query: ProcessInstanceQuery = {}) => items<ProcessInstance>('/api/process-instances', query),
+      /** An administrator fixes data (e.g. before retrying an incident) → the instance. */
+      setVariables: (id: string, body: ProcessVariablesRequest) => put<ProcessInstance>(`/api/process-instances/${enc(id)}/variables`, body),
     },
     tasks: {
       list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
@@ -247,6 +254,11 @@ export function createClient(options: ClientOptions) {
     incidents: {
       list: () => items<Incident>('/api/incidents'),
       retry: (id: string) => post<unknown>(`/api/incidents/${enc(id)}/retry`),
+    },
+    triggers: {
+      create: (body: TriggerInput) => post<ProcessTrigger>('/api/process-triggers', body),
+      list: () => items<ProcessTrigger>('/api/process-triggers'),
+      delete: (id: string) => del<void>(`/api/process-triggers/${enc(id)}`),
     },
 
     // ------------------------------------------------------------ administration
@@ -271,6 +283,8 @@ export function createClient(options: ClientOptions) {
       createOrgUnit: (body: OrgUnitInput) => post<OrgUnit>('/api/admin/org-units', body),
       getOrgUnit: (id: string) => get<OrgUnit>(`/api/admin/org-units/${enc(id)}`),
       updateOrgUnit: (id: string, body: Partial<OrgUnitInput>) => patch<OrgUnit>(`/api/admin/org-units/${enc(id)}`, body),
+      /** Checks the directory now: disables the accounts that are gone from it (404 without a directory). */
+      syncDirectory: () => post<DirectorySyncResult>('/api/admin/directory/sync'),
     },
     audit: {
       list: (query: AuditQuery = {}) => get<Page<AuditEntry>>('/api/audit', query as Query),
@@ -281,6 +295,28 @@ export function createClient(options: ClientOptions) {
     customers: {
       get360: (id: string) => get<Customer360>(`/api/customers/${enc(id)}/360`),
       network: (id: string, depth?: number) => get<CustomerNetwork>(`/api/customers/${enc(id)}/network`, { depth }),
+      /** Call-centre screen pop: the caller's customers with this phone or ID number. */
+      lookup: (query: CustomerLookupParams) => get<CustomerLookupResult>('/api/customers/lookup', query),
+      guaranteeCircles: () => items<Record<string, unknown>>('/api/customers/guarantee-circles'),
+      detectGuaranteeCircles: () => post<GuaranteeCircleDetection>('/api/customers/guarantee-circles/detect'),
+      recomputeTags: () => post<RuleTagsRecomputation>('/api/customers/tags/recompute'),
+      scheduleKycReviews: (max?: number) => post<{ started: number }>('/api/customers/kyc-reviews/schedule', max === undefined ? {} : { max }),
+      listSegments: () => items<Segment>('/api/segments'),
+      createSegment: (body: SegmentInput) => post<Segment>('/api/segments', body),
+      updateSegment: (code: string, body: SegmentChange) => patch<Segment>(`/api/segments/${enc(code)}`, body),
+      getSegment: (code: string) => get<Segment>(`/api/segments/${enc(code)}`),
+      segmentMembers: (code: string, query: { limit?: number; cursor?: string } = {}) =>
+        get<Page<RecordData>>(`/api/segments/${enc(code)}/members`, query),
+      startSegmentProcess: (code: string, body: SegmentStartRequest) =>
+        post<SegmentStartResult>(`/api/segments/${enc(code)}/start-process`, body),
+    },
+
+    // ------------------------------------------------------------ solution packs
+    templates: {
+      list: () => items<TemplateSummary>('/api/templates'),
+      get: (key: string) => get<TemplateDetail>(`/api/templates/${enc(key)}`),
+      install: (key: string) => post<TemplateInstallResult>(`/api/templates/${enc(key)}/install`),
+      applyRoles: (key: string, body: ApplyRolesRequest) => post<ApplyRolesResult>(`/api/templates/${enc(key)}/roles/apply`, body),
     },
   };
 }

@@ -451,6 +451,8 @@ export interface CustomerNetwork {
   nodes: NetworkNode[];
   edges: NetworkEdge[];
   truncated: boolean;
+  /** The caller may not read both ends of a relationship in clear: the root alone, no edges. */
+  restricted?: true;
 }
 
 /** Records of one object about the customer; `restricted` when the caller may not read that object. */
@@ -554,3 +556,109 @@ export interface HistoryTtl {
 
 export type SegmentInput = z.output<typeof SegmentBody>;
 export type SegmentChange = z.output<typeof SegmentPatchBody>;
+
+// ---------------------------------------------------------------- pack and workflow answers used by the typed client
+
+// A second import (hoisted like the first) keeps these additions in one block at the end of the file.
+import type { ApplyRolesBody, CustomerLookupQuery, SegmentStartBody, VariablesBody } from './schemas/index.js';
+
+/** `GET /api/customers/lookup` (call-centre screen pop): `phone` or `idNumber`; `log: '0'` logs no interaction. */
+export type CustomerLookupParams = z.input<typeof CustomerLookupQuery>;
+
+export interface CustomerLookupResult {
+  /** The caller's matching customers, summarised and masked as the caller may see them. */
+  items: RecordData[];
+  /** The interaction logged for the call; null when none was (no hit, or `log=0`). */
+  interactionId: string | null;
+}
+
+export interface GuaranteeCircleDetection {
+  circles: number;
+  customers: number;
+}
+
+export interface RuleTagsRecomputation {
+  customers: number;
+  changed: number;
+  failed: { tag: string; reason: string }[];
+}
+
+/** A saved segment as the caller may see it, with the number of members in the caller's scope. */
+export interface Segment {
+  code: string;
+  name: string;
+  filter?: unknown;
+  version?: number;
+  /** null when the caller cannot evaluate the filter (`error` says why). */
+  count?: number | null;
+  error?: string;
+  [key: string]: unknown;
+}
+
+export type SegmentStartRequest = z.input<typeof SegmentStartBody>;
+
+export interface SegmentStartResult {
+  started: number;
+  instances: string[];
+}
+
+export interface TemplateSummary {
+  key: string;
+  version: string;
+  name: LocalizedText;
+  description: LocalizedText | null;
+  installed: { version: string; installedAt: string } | null;
+}
+
+export interface TemplateDetail extends TemplateSummary {
+  parameters: Record<string, unknown>;
+  objects: string[];
+  forms: string[];
+  roles: string[];
+  processes: string[];
+  decisions: unknown[];
+  views: unknown[];
+}
+
+/** How an existing role differs from a pack's definition of it (reported by an install, never applied by it). */
+export interface TemplateRoleDifference {
+  role: string;
+  added: Permission[];
+  removed: Permission[];
+  platformAdded: string[];
+}
+
+export interface TemplateInstallResult {
+  key: string;
+  version: string;
+  changed: boolean;
+  changes: string[];
+  roleDifferences: TemplateRoleDifference[];
+}
+
+export type ApplyRolesRequest = z.input<typeof ApplyRolesBody>;
+
+export interface ApplyRolesResult {
+  applied: string[];
+  roleDifferences: TemplateRoleDifference[];
+}
+
+/** A process trigger: on a record event of an object (`object`) or a form submission (`formKey`). */
+export interface ProcessTrigger {
+  id: string;
+  processKey: string;
+  on: 'created' | 'updated' | 'submitted';
+  object?: string;
+  formKey?: string;
+  condition: string | null;
+  createdAt: string;
+}
+
+export type ProcessVariablesRequest = z.input<typeof VariablesBody>;
+
+/** `POST /api/admin/directory/sync`: accounts checked, usernames disabled, and whether a pass was already running. */
+export interface DirectorySyncResult {
+  checked: number;
+  disabled: string[];
+  busy: boolean;
+}
