@@ -583,12 +583,11 @@ export interface RuleTagsRecomputation {
   failed: { tag: string; reason: string }[];
 }
 
-/** A saved segment as the caller may see it, with the number of members in the caller's scope. */
-export interface Segment {
+/** A saved segment (a record of the pack's segment object) as the caller may see it, with the number of members in the caller's scope. */
+export interface Segment extends RecordSystemFields {
   code: string;
   name: string;
   filter?: unknown;
-  version?: number;
   /** null when the caller cannot evaluate the filter (`error` says why). */
   count?: number | null;
   error?: string;
