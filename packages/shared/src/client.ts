@@ -12,7 +12,7 @@ import type {
   UploadedFile, UserPatch,
 } from './types.js';
 import type {
-  ApplyRolesRequest, ApplyRolesResult, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircleDetection,
+  ApplyRolesRequest, ApplyRolesResult, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircle, GuaranteeCircleDetection,
   ProcessTrigger, ProcessVariablesRequest, RuleTagsRecomputation, Segment, SegmentChange, SegmentInput, SegmentStartRequest,
   SegmentStartResult, TemplateDetail, TemplateInstallResult, TemplateSummary, TriggerInput,
 } from './types.js';
@@ -297,7 +297,7 @@ export function createClient(options: ClientOptions) {
       network: (id: string, depth?: number) => get<CustomerNetwork>(`/api/customers/${enc(id)}/network`, { depth }),
       /** Call-centre screen pop: the caller's customers with this phone or ID number. */
       lookup: (query: CustomerLookupParams) => get<CustomerLookupResult>('/api/customers/lookup', query),
-      guaranteeCircles: () => items<Record<string, unknown>>('/api/customers/guarantee-circles'),
+      guaranteeCircles: () => items<GuaranteeCircle>('/api/customers/guarantee-circles'),
       detectGuaranteeCircles: () => post<GuaranteeCircleDetection>('/api/customers/guarantee-circles/detect'),
       recomputeTags: () => post<RuleTagsRecomputation>('/api/customers/tags/recompute'),
       scheduleKycReviews: (max?: number) => post<{ started: number }>('/api/customers/kyc-reviews/schedule', max === undefined ? {} : { max }),

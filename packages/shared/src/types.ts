@@ -572,6 +572,12 @@ export interface CustomerLookupResult {
   interactionId: string | null;
 }
 
+/** A guarantee circle with the members the caller may see (`id` is the circle's code, `GC-…`). */
+export interface GuaranteeCircle {
+  id: string;
+  members: { id: string; name: unknown }[];
+}
+
 export interface GuaranteeCircleDetection {
   circles: number;
   customers: number;
