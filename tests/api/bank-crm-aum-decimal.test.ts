@@ -23,26 +23,23 @@ beforeAll(async () => {
   const [security, admin] = await Promise.all([as(srv.baseUrl, 'security'), as(srv.baseUrl, 'admin')]);
   compliance = await as(srv.baseUrl, 'compliance');
   // Holdings come from core banking: a feed account that may write them.
-  const feedRole = await security.post('/api/admin/roles', { key: 'core_feed', name: '核心系统同步', permissions: [
+  const feedRole = await security.api.admin.createRole({ key: 'core_feed', name: '核心系统同步', permissions: [
     { object: 'holding', actions: ['create', 'read'], scope: 'all' },
     { object: 'customer', actions: ['read'], scope: 'all' },
     { object: 'product', actions: ['read'], scope: 'all' },
   ] });
-  expect(feedRole.status).toBe(201);
-  expect((await admin.post('/api/admin/users', { username: 'core-feed', password: 'Demo@2026', displayName: '核心同步', roles: ['core_feed'] })).status).toBe(201);
+  expect(feedRole.key).toBe('core_feed');
+  expect((await admin.api.admin.createUser({ username: 'core-feed', password: 'Demo@2026', displayName: '核心同步', roles: ['core_feed'] })).roles).toEqual(['core_feed']);
   const feed = await as(srv.baseUrl, 'core-feed');
   const rm = await as(srv.baseUrl, 'rm');
-  const c = await rm.post('/api/records/customer', { customer_type: 'individual', name: '精确余额', id_number: idNumber('31011519850615303') });
-  expect(c.status).toBe(201);
-  customer = c.body.id;
-  const product = (await feed.get('/api/records/product?limit=1')).body.items[0].id;
+  customer = (await rm.api.records.create('customer', { customer_type: 'individual', name: '精确余额', id_number: idNumber('31011519850615303') })).id;
+  const product = (await feed.api.records.list('product', { limit: 1 })).items[0]!.id;
   const holdings: [string, string, string][] = [
     ['deposit', '9007199254740992.00', 'active'], ['wealth', '1.01', 'active'], ['fund', '0.10', 'active'],
     ['insurance', '0.20', 'active'], ['loan', '5.00', 'active'], ['deposit', '100.00', 'closed'],
   ];
   for (const [category, balance, status] of holdings) {
-    const h = await feed.post('/api/records/holding', { customer, product, category, balance, status });
-    expect(h.status).toBe(201);
+    expect(await feed.api.records.create('holding', { customer, product, category, balance, status })).toMatchObject({ balance, version: 1 });
   }
 }, 150000);
 
@@ -51,7 +48,7 @@ afterAll(async () => {
 });
 
 const AUM = '9007199254740993.31';
-const storedAum = async () => (await compliance.get(`/api/records/customer/${customer}`)).body.aum;
+const storedAum = async () => (await compliance.api.records.get('customer', customer)).aum;
 
 describe('AUM and holdings totals in SQL numeric', () => {
   it('stores the exact AUM when holdings change (2^53 + 1.01 + 0.1 + 0.2; loans and closed holdings left out)', async () => {
@@ -59,9 +56,8 @@ describe('AUM and holdings totals in SQL numeric', () => {
   });
 
   it('shows the exact totals in the 360° view', async () => {
-    const v = await compliance.get(`/api/customers/${customer}/360`);
-    expect(v.status).toBe(200);
-    expect(v.body.metrics).toMatchObject({ aum: AUM, depositBalance: '9007199254740992.00', wealthBalance: '1.11', loanBalance: '5.00' });
+    const v = await compliance.api.customers.get360(customer);
+    expect(v.metrics).toMatchObject({ aum: AUM, depositBalance: '9007199254740992.00', wealthBalance: '1.11', loanBalance: '5.00' });
   });
 
   it('the periodic job puts the exact AUM back, and leaves no connection holding its lock', async () => {

@@ -6,25 +6,26 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as } from '../harness/http.js';
+import type { RecordData } from '@crm/shared';
+import { as, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 
 type Client = Awaited<ReturnType<typeof as>>;
 let srv: TestServer;
 let rm: Client, compliance: Client;
-let mine: { id: string; mobile: string; id_number: string | null };
-let foreign: { id: string; mobile: string };
+let mine: RecordData & { mobile: string; id_number: string | null };
+let foreign: RecordData & { mobile: string };
 
 beforeAll(async () => {
   srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '300' }, timeoutMs: 120000 });
   [rm, compliance] = await Promise.all(['rm', 'compliance'].map((u) => as(srv.baseUrl, u)));
-  const me = (await rm.get('/api/auth/me')).body;
+  const me = await rm.api.me();
   // Compliance reads numbers in clear (audited); rm sees them masked.
-  mine = (await compliance.post('/api/records/customer/query', { filter: { owner_id: me.id, customer_type: 'individual' }, limit: 1 })).body.items[0];
-  foreign = (await compliance.post('/api/records/customer/query', { filter: { province: '浙江省', customer_type: 'individual' }, limit: 1 })).body.items[0];
+  mine = (await compliance.api.records.query('customer', { filter: { owner_id: me.id, customer_type: 'individual' }, limit: 1 })).items[0] as typeof mine;
+  foreign = (await compliance.api.records.query('customer', { filter: { province: '浙江省', customer_type: 'individual' }, limit: 1 })).items[0] as typeof foreign;
   expect(mine.mobile).toMatch(/^1\d{10}$/);
   expect(foreign.mobile).toMatch(/^1\d{10}$/);
-  expect((await rm.get(`/api/records/customer/${foreign.id}`)).status).toBe(404);
+  expect((await refused(rm.api.records.get('customer', foreign.id))).status).toBe(404);
 }, 150000);
 afterAll(async () => {
   await srv?.stop();
@@ -36,41 +37,41 @@ const interactions = (customer: string) =>
 describe('call-centre lookup', () => {
   it("finds the caller's customer by mobile, masked as rm sees it, and logs the call", async () => {
     const before = await interactions(mine.id);
-    const r = await rm.get(`/api/customers/lookup?phone=${encodeURIComponent(mine.mobile)}`);
-    expect(r.status).toBe(200);
-    expect(r.body.items).toHaveLength(1);
-    const hit = r.body.items[0];
+    const r = await rm.api.customers.lookup({ phone: mine.mobile });
+    expect(r.items).toHaveLength(1);
+    const hit = r.items[0];
     expect(hit).toMatchObject({ id: mine.id, name: expect.any(String), customer_no: expect.any(String) });
     expect(hit.mobile).not.toBe(mine.mobile); // masked for a customer manager
     expect(hit.mobile).toMatch(/\*/);
     expect(hit).not.toHaveProperty('id_number');
-    expect(r.body.interactionId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(r.interactionId).toMatch(/^[0-9a-f-]{36}$/);
     expect(await interactions(mine.id)).toBe(before + 1);
     // The same number as a caller ID shows it: +86, spaces, dashes.
     const spelled = `+86 ${mine.mobile.slice(0, 3)}-${mine.mobile.slice(3, 7)} ${mine.mobile.slice(7)}`;
-    const again = await rm.get(`/api/customers/lookup?phone=${encodeURIComponent(spelled)}&log=0`);
-    expect(again.body.items.map((x: { id: string }) => x.id)).toEqual([mine.id]);
-    expect(again.body.interactionId).toBeNull();
+    const again = await rm.api.customers.lookup({ phone: spelled, log: '0' });
+    expect(again.items.map((x) => x.id)).toEqual([mine.id]);
+    expect(again.interactionId).toBeNull();
     expect(await interactions(mine.id)).toBe(before + 1);
   });
 
   it('finds by ID number too', async () => {
     if (!mine.id_number) return;
-    const r = await rm.get(`/api/customers/lookup?idNumber=${mine.id_number.toLowerCase()}&log=0`);
-    expect(r.body.items.map((x: { id: string }) => x.id)).toEqual([mine.id]);
+    const r = await rm.api.customers.lookup({ idNumber: mine.id_number.toLowerCase(), log: '0' });
+    expect(r.items.map((x) => x.id)).toEqual([mine.id]);
   });
 
   it("does not find another team's customer, and says nothing about it", async () => {
     const before = await interactions(foreign.id);
-    const r = await rm.get(`/api/customers/lookup?phone=${foreign.mobile}`);
-    expect(r).toMatchObject({ status: 200, body: { items: [], interactionId: null } });
+    const r = await rm.api.customers.lookup({ phone: foreign.mobile });
+    expect(r).toEqual({ items: [], interactionId: null });
     expect(await interactions(foreign.id)).toBe(before);
     // Compliance, whose scope is the whole bank, finds the same number.
-    const all = await compliance.get(`/api/customers/lookup?phone=${foreign.mobile}&log=0`);
-    expect(all.body.items.map((x: { id: string }) => x.id)).toEqual([foreign.id]);
+    const all = await compliance.api.customers.lookup({ phone: foreign.mobile, log: '0' });
+    expect(all.items.map((x) => x.id)).toEqual([foreign.id]);
   });
 
   it('refuses a malformed query with 400', async () => {
+    // Raw query strings: malformed and unknown parameters on purpose.
     for (const q of ['', `phone=${mine.mobile}&idNumber=X1234567`, 'phone=abc', 'phone=1', 'idNumber=%27%3B--', 'phone=13800000000&extra=1']) {
       const r = await rm.get(`/api/customers/lookup?${q}`);
       expect([q, r.status]).toEqual([q, 400]);

@@ -7,6 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
+import type { FieldAccess, Permission } from '@crm/shared';
 import { as } from '../harness/http.js';
 import { idNumber } from './access-setup.js';
 
@@ -14,8 +15,8 @@ type Client = Awaited<ReturnType<typeof as>>;
 
 const NOTE = 'NOTE-GUARANTEE-SECRET-41';
 const AMOUNT = '7654321.00';
-const READ_CUSTOMERS = { object: 'customer', actions: ['read'], scope: 'all' };
-const ROLES: Record<string, Record<string, string>> = {
+const READ_CUSTOMERS: Permission = { object: 'customer', actions: ['read'], scope: 'all' };
+const ROLES: Record<string, Record<string, FieldAccess>> = {
   net_ends_masked: { from_customer: 'masked', to_customer: 'masked' },
   net_ends_hidden: { from_customer: 'none', to_customer: 'none' },
   net_to_hidden: { to_customer: 'none' },
@@ -31,17 +32,16 @@ beforeAll(async () => {
   srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '0' }, timeoutMs: 120000 });
   const [security, admin] = await Promise.all([as(srv.baseUrl, 'security'), as(srv.baseUrl, 'admin')]);
   rm = await as(srv.baseUrl, 'rm');
-  const one = await rm.post('/api/records/customer', { customer_type: 'individual', name: '网络甲', id_number: idNumber('31011519850615101') });
-  const two = await rm.post('/api/records/customer', { customer_type: 'individual', name: '网络乙', id_number: idNumber('31011519850615202') });
-  expect([one.status, two.status]).toEqual([201, 201]);
-  [a, b] = [one.body.id, two.body.id];
-  const rel = await rm.post('/api/records/relationship', { from_customer: a, to_customer: b, rel_type: 'guarantor', guarantee_amount: AMOUNT, note: NOTE });
-  expect(rel.status).toBe(201);
+  const one = await rm.api.records.create('customer', { customer_type: 'individual', name: '网络甲', id_number: idNumber('31011519850615101') });
+  const two = await rm.api.records.create('customer', { customer_type: 'individual', name: '网络乙', id_number: idNumber('31011519850615202') });
+  [a, b] = [one.id, two.id];
+  const rel = await rm.api.records.create('relationship', { from_customer: a, to_customer: b, rel_type: 'guarantor', guarantee_amount: AMOUNT, note: NOTE });
+  expect(rel).toMatchObject({ from_customer: a, to_customer: b });
   for (const [key, fields] of Object.entries(ROLES)) {
-    const role = await security.post('/api/admin/roles', { key, name: key, permissions: [READ_CUSTOMERS, { object: 'relationship', actions: ['read'], scope: 'all', fields }] });
-    expect(role.status).toBe(201);
-    const user = await admin.post('/api/admin/users', { username: key.replace(/_/g, '-'), password: 'Demo@2026', displayName: key, roles: [key] });
-    expect(user.status).toBe(201);
+    const role = await security.api.admin.createRole({ key, name: key, permissions: [READ_CUSTOMERS, { object: 'relationship', actions: ['read'], scope: 'all', fields }] });
+    expect(role.key).toBe(key);
+    const user = await admin.api.admin.createUser({ username: key.replace(/_/g, '-'), password: 'Demo@2026', displayName: key, roles: [key] });
+    expect(user.roles).toEqual([key]);
     users[key] = await as(srv.baseUrl, key.replace(/_/g, '-'));
   }
 }, 150000);
@@ -50,17 +50,13 @@ afterAll(async () => {
   await srv?.stop();
 });
 
-const network = async (c: Client) => {
-  const r = await c.get(`/api/customers/${a}/network?depth=3`);
-  expect(r.status).toBe(200);
-  return r.body;
-};
+const network = (c: Client) => c.api.customers.network(a, 3);
 
 describe('the relationship network follows field modes and masks', () => {
   it('shows a full reader the edge with its ends, type and fields (the baseline the other roles are cut from)', async () => {
     const net = await network(rm);
     expect(net.restricted).toBeUndefined();
-    expect(net.nodes.map((n: { id: string }) => n.id).sort()).toEqual([a, b].sort());
+    expect(net.nodes.map((n) => n.id).sort()).toEqual([a, b].sort());
     expect(net.edges).toEqual([expect.objectContaining({ from: a, to: b, type: 'guarantor', guarantee_amount: AMOUNT, note: NOTE })]);
   });
 
@@ -70,10 +66,9 @@ describe('the relationship network follows field modes and masks', () => {
     expect(net.nodes).toEqual([expect.objectContaining({ id: a, depth: 0 })]);
     const text = JSON.stringify(net);
     for (const leak of [b, 'guarantor', NOTE, AMOUNT]) expect(text).not.toContain(leak);
-    const view = await users[role]!.get(`/api/customers/${a}/360`);
-    expect(view.status).toBe(200);
-    expect(view.body.relationships).toEqual({ items: [], nodes: [expect.objectContaining({ id: a })] });
-    expect(JSON.stringify(view.body)).not.toContain(b);
+    const view = await users[role]!.api.customers.get360(a);
+    expect(view.relationships).toEqual({ items: [], nodes: [expect.objectContaining({ id: a })] });
+    expect(JSON.stringify(view)).not.toContain(b);
   });
 
   it('leaves a hidden type and note out of the edge and masks a masked amount', async () => {
@@ -84,8 +79,8 @@ describe('the relationship network follows field modes and masks', () => {
     for (const hidden of ['type', 'rel_type', 'note']) expect(edge).not.toHaveProperty(hidden);
     const text = JSON.stringify(net);
     for (const leak of ['guarantor', NOTE, AMOUNT]) expect(text).not.toContain(leak);
-    const view = await users.net_type_hidden!.get(`/api/customers/${a}/360`);
-    expect(view.body.relationships.items).toEqual(net.edges.filter((e: { from: string; to: string }) => e.from === a || e.to === a));
-    expect(JSON.stringify(view.body.relationships)).not.toContain(NOTE);
+    const view = await users.net_type_hidden!.api.customers.get360(a);
+    expect(view.relationships.items).toEqual(net.edges.filter((e) => e.from === a || e.to === a));
+    expect(JSON.stringify(view.relationships)).not.toContain(NOTE);
   });
 });

@@ -7,7 +7,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { maskValue } from '@crm/form-engine';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as } from '../harness/http.js';
+import type { Page, RecordData } from '@crm/shared';
+import { as, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { checkChar, idCandidates, oldMask, REGION_CODES } from './id-reconstruction.js';
 
@@ -15,20 +16,20 @@ type Client = Awaited<ReturnType<typeof as>>;
 
 let srv: TestServer;
 let rm: Client, compliance: Client, analyst: Client;
-let mine: { id: string };
-let foreign: { id: string; in_guarantee_circle: boolean };
+let mine: RecordData;
+let foreign: RecordData;
 
 beforeAll(async () => {
   srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '400' }, timeoutMs: 120000 });
   [rm, compliance, analyst] = await Promise.all(['rm', 'compliance', 'analyst'].map((u) => as(srv.baseUrl, u)));
-  const me = (await rm.get('/api/auth/me')).body;
-  mine = (await rm.post('/api/records/customer/query', { filter: { owner_id: me.id, customer_type: 'individual' }, limit: 1 })).body.items[0];
+  const me = await rm.api.me();
+  mine = (await rm.api.records.query('customer', { filter: { owner_id: me.id, customer_type: 'individual' }, limit: 1 })).items[0]!;
   // A customer of another branch, in no guarantee circle yet.
-  const other = await compliance.post('/api/records/customer/query', { filter: { province: '浙江省', in_guarantee_circle: false }, limit: 1 });
-  foreign = other.body.items[0];
+  const other = await compliance.api.records.query('customer', { filter: { province: '浙江省', in_guarantee_circle: false }, limit: 1 });
+  foreign = other.items[0]!;
   expect(mine?.id).toBeDefined();
   expect(foreign?.id).toBeDefined();
-  expect((await rm.get(`/api/records/customer/${foreign.id}`)).status).toBe(404);
+  expect((await refused(rm.api.records.get('customer', foreign.id))).status).toBe(404);
 }, 150000);
 
 afterAll(async () => {
@@ -41,29 +42,28 @@ describe('relations stay inside the writer’s scope', () => {
   it("refuses a loan application for another team's customer, and starts nothing", async () => {
     const instances = () => count(`SELECT count(*)::int AS n FROM crm.wf_instances`, []);
     const before = await instances();
-    const r = await rm.post('/api/records/loan_application', { customer: foreign.id, amount: '300000.00', term_months: 12, purpose: '经营周转' });
+    const r = await refused(rm.api.records.create('loan_application', { customer: foreign.id, amount: '300000.00', term_months: 12, purpose: '经营周转' }));
     expect(r.status).toBe(400);
-    expect(r.body.error).toMatchObject({ code: 'records.bad_reference', details: [{ path: '/customer', code: 'reference', message: expect.any(String) }] });
+    expect({ code: r.code, details: r.details }).toMatchObject({ code: 'records.bad_reference', details: [{ path: '/customer', code: 'reference', message: expect.any(String) }] });
     expect(await count(`SELECT count(*)::int AS n FROM crm_data.loan_application WHERE customer = $1`, [foreign.id])).toBe(0);
     expect(await instances()).toBe(before);
     // The writer's own customer still works.
-    expect((await rm.post('/api/records/loan_application', { customer: mine.id, amount: '300000.00', term_months: 12, purpose: '装修' })).status).toBe(201);
+    expect(await rm.api.records.create('loan_application', { customer: mine.id, amount: '300000.00', term_months: 12, purpose: '装修' })).toMatchObject({ customer: mine.id, version: 1 });
   });
 
   it("never lets two guarantor links flag another team's customer in a guarantee circle", async () => {
-    const there = await rm.post('/api/records/relationship', { from_customer: mine.id, to_customer: foreign.id, rel_type: 'guarantor', guarantee_amount: '1000000.00' });
-    const back = await rm.post('/api/records/relationship', { from_customer: foreign.id, to_customer: mine.id, rel_type: 'guarantor', guarantee_amount: '1000000.00' });
+    const there = await refused(rm.api.records.create('relationship', { from_customer: mine.id, to_customer: foreign.id, rel_type: 'guarantor', guarantee_amount: '1000000.00' }));
+    const back = await refused(rm.api.records.create('relationship', { from_customer: foreign.id, to_customer: mine.id, rel_type: 'guarantor', guarantee_amount: '1000000.00' }));
     expect([there.status, back.status]).toEqual([400, 400]);
-    expect(there.body.error.details).toEqual([expect.objectContaining({ path: '/to_customer', code: 'reference' })]);
-    expect(back.body.error.details).toEqual([expect.objectContaining({ path: '/from_customer', code: 'reference' })]);
+    expect(there.details).toEqual([expect.objectContaining({ path: '/to_customer', code: 'reference' })]);
+    expect(back.details).toEqual([expect.objectContaining({ path: '/from_customer', code: 'reference' })]);
     expect(await count(`SELECT count(*)::int AS n FROM crm_data.relationship WHERE $1 IN (from_customer, to_customer) AND created_by = (SELECT id FROM crm.users WHERE username = 'rm')`, [foreign.id])).toBe(0);
-    expect((await analyst.post('/api/customers/guarantee-circles/detect')).status).toBe(201);
-    expect((await compliance.get(`/api/records/customer/${foreign.id}`)).body.in_guarantee_circle).toBe(false);
+    expect(await analyst.api.customers.detectGuaranteeCircles()).toEqual({ circles: expect.any(Number), customers: expect.any(Number) });
+    expect((await compliance.api.records.get('customer', foreign.id)).in_guarantee_circle).toBe(false);
   });
 
   it('keeps platform writes working: the pack installs again over the demo bank', async () => {
-    const r = await analyst.post('/api/templates/bank-crm/install');
-    expect(r.status).toBe(201);
+    expect(await analyst.api.templates.install('bank-crm')).toMatchObject({ key: 'bank-crm', changes: expect.any(Array) });
   });
 });
 
@@ -92,12 +92,11 @@ describe('masked ID numbers cannot be rebuilt from what rm sees', () => {
     const seen: Record<string, any>[] = [];
     let cursor: string | null = null;
     do {
-      const r: { status: number; body: { items: Record<string, any>[]; nextCursor: string | null } } = await rm.post('/api/records/customer/query', {
+      const r: Page<RecordData> = await rm.api.records.query('customer', {
         filter: { customer_type: 'individual' }, fields: WHAT_RM_SEES, limit: 200, ...(cursor ? { cursor } : {}),
       });
-      expect(r.status).toBe(200);
-      seen.push(...r.body.items);
-      cursor = r.body.nextCursor;
+      seen.push(...r.items);
+      cursor = r.nextCursor;
     } while (cursor);
     expect(seen.length).toBeGreaterThan(10);
     // The quasi-identifiers are in clear for rm: the strongest attacker this test can model.
@@ -108,8 +107,8 @@ describe('masked ID numbers cannot be rebuilt from what rm sees', () => {
     }
     const clear = new Map<string, string>();
     for (let i = 0; i < seen.length; i += 200) {
-      const r = await compliance.post('/api/records/customer/query', { filter: { id: { $in: seen.slice(i, i + 200).map((c) => c.id) } }, fields: ['id_number'], limit: 200 });
-      for (const c of r.body.items) clear.set(c.id, c.id_number);
+      const r = await compliance.api.records.query('customer', { filter: { id: { $in: seen.slice(i, i + 200).map((c) => c.id) } }, fields: ['id_number'], limit: 200 });
+      for (const c of r.items) clear.set(c.id, String(c.id_number));
     }
     expect(clear.size).toBe(seen.length);
 
@@ -136,15 +135,14 @@ describe('masked ID numbers cannot be rebuilt from what rm sees', () => {
     await withClient(srv.dbUrl, (c) => c.query(`INSERT INTO crm.audit_log (actor_name, action, object, record_id, data) VALUES ('rm', 'record.update', 'customer', $1, $2)`, [mine.id, JSON.stringify(old)]));
     const security = await as(srv.baseUrl, 'security');
     const auditor = await as(srv.baseUrl, 'auditor');
-    expect((await security.patch('/api/admin/roles/auditor', { permissions: [{ object: 'customer', actions: ['read'], scope: 'all' }] })).status).toBe(200);
+    expect((await security.api.admin.updateRole('auditor', { permissions: [{ object: 'customer', actions: ['read'], scope: 'all' }] })).permissions).toHaveLength(1);
     try {
-      const r = await auditor.get(`/api/audit?object=customer&recordId=${mine.id}&action=record.update`);
-      expect(r.status).toBe(200);
-      const entry = r.body.items.find((i: any) => i.actorName === 'rm' && i.data.changed?.[0] === 'note');
-      expect(entry.data).toMatchObject({ before: { id_number: '3****************2', mobile: '138****8000' }, after: { id_number: '3****************2' } });
-      expect(JSON.stringify(r.body)).not.toContain('310***');
+      const r = await auditor.api.audit.list({ object: 'customer', recordId: mine.id, action: 'record.update' });
+      const entry = r.items.find((i: any) => i.actorName === 'rm' && i.data.changed?.[0] === 'note');
+      expect(entry?.data).toMatchObject({ before: { id_number: '3****************2', mobile: '138****8000' }, after: { id_number: '3****************2' } });
+      expect(JSON.stringify(r)).not.toContain('310***');
     } finally {
-      expect((await security.patch('/api/admin/roles/auditor', { permissions: [] })).status).toBe(200);
+      expect((await security.api.admin.updateRole('auditor', { permissions: [] })).permissions).toEqual([]);
     }
   });
 });

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, client } from '../harness/http.js';
+import type { Customer360Section, Permission, RecordData, SegmentWithCount } from '@crm/shared';
+import { as, client, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 
@@ -16,37 +17,31 @@ let analyst: Client, rm: Client, manager: Client, compliance: Client, auditor: C
 
 async function taskFor(c: Client, instanceId: string, activityId: string) {
   return until(async () => {
-    const r = await c.get('/api/tasks?scope=all');
-    expect(r.status).toBe(200);
-    return (r.body.items as any[]).find((t) => t.processInstanceId === instanceId && t.activityId === activityId);
+    const r = await c.api.tasks.list('all');
+    return r.items.find((t) => t.processInstanceId === instanceId && t.activityId === activityId);
   });
 }
 
 async function instanceOf(businessKey: string, definitionKey: string) {
   return until(async () => {
-    const r = await analyst.get(`/api/process-instances?definitionKey=${definitionKey}`);
-    return (r.body.items as any[]).find((i) => i.businessKey === businessKey);
+    const r = await analyst.api.instances.list({ definitionKey });
+    return r.find((i) => i.businessKey === businessKey);
   });
 }
 
 async function instance(id: string) {
   // Read by a process administrator: a designer who takes no part sees no variables of an instance.
-  const r = await admin.get(`/api/process-instances/${id}`);
-  expect(r.status).toBe(200);
-  return r.body;
+  return admin.api.instances.get(id);
 }
 
 async function complete(c: Client, taskId: string, variables: Record<string, unknown> = {}) {
-  const r = await c.post(`/api/tasks/${taskId}/complete`, { variables });
-  if (r.status !== 200) console.log(JSON.stringify(r.body));
-  expect(r.status).toBe(200);
+  await c.api.tasks.complete(taskId, { variables });
 }
 
-async function myCustomer(): Promise<any> {
-  const me = (await rm.get('/api/auth/me')).body;
-  const r = await rm.post('/api/records/customer/query', { filter: { owner_id: me.id, customer_type: 'individual' }, limit: 1 });
-  expect(r.status).toBe(200);
-  return r.body.items[0];
+async function myCustomer(): Promise<RecordData> {
+  const me = await rm.api.me();
+  const r = await rm.api.records.query('customer', { filter: { owner_id: me.id, customer_type: 'individual' }, limit: 1 });
+  return r.items[0]!;
 }
 
 beforeAll(async () => {
@@ -65,9 +60,8 @@ afterAll(async () => {
 
 describe('demo start', () => {
   it('installs the pack and loads the demo bank', async () => {
-    const t = await analyst.get('/api/templates');
-    expect(t.status).toBe(200);
-    expect(t.body.items[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.2.0' } });
+    const t = await analyst.api.templates.list();
+    expect(t[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.2.0' } });
     const keys = (await analyst.api.meta.listObjects()).map((o) => o.key);
     expect(keys).toEqual(expect.arrayContaining(['customer', 'holding', 'relationship', 'interaction', 'consent', 'product', 'complaint', 'loan_application', 'lead', 'customer_tag', 'segment']));
     const defs = await analyst.api.processes.list();
@@ -75,40 +69,39 @@ describe('demo start', () => {
   });
 
   it('shows rm the customers of their own team, ID numbers masked', async () => {
-    const r = await rm.post('/api/records/customer/query', { filter: { customer_type: 'individual' }, limit: 50, total: true });
-    expect(r.status).toBe(200);
-    expect(r.body.total).toBeGreaterThan(10);
-    const me = (await rm.get('/api/auth/me')).body;
-    const all = await compliance.post('/api/records/customer/query', { limit: 1, total: true });
-    expect(r.body.total).toBeLessThan(all.body.total);
-    for (const c of r.body.items) {
-      expect(c.org_unit_id).toBe(me.orgUnitId ?? me.org_unit_id ?? c.org_unit_id);
+    const r = await rm.api.records.query('customer', { filter: { customer_type: 'individual' }, limit: 50, total: true });
+    expect(r.total).toBeGreaterThan(10);
+    const me = await rm.api.me();
+    const all = await compliance.api.records.query('customer', { limit: 1, total: true });
+    expect(r.total).toBeLessThan(all.total!);
+    for (const c of r.items) {
+      expect(c.org_unit_id).toBe(me.orgUnitId);
       expect(String(c.id_number)).toMatch(/\*/);
     }
-    const clear = await compliance.get(`/api/records/customer/${r.body.items[0].id}`);
-    expect(clear.body.id_number).toMatch(/^\d{17}[\dX]$/);
-    const audit = await withClient(srv.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.read_unmasked' AND record_id = $1`, [r.body.items[0].id]));
+    const clear = await compliance.api.records.get('customer', r.items[0]!.id);
+    expect(clear.id_number).toMatch(/^\d{17}[\dX]$/);
+    const audit = await withClient(srv.dbUrl, (c) => c.query(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.read_unmasked' AND record_id = $1`, [r.items[0]!.id]));
     expect(audit.rows[0].n).toBeGreaterThan(0);
-    expect((await auditor.post('/api/records/customer/query', { limit: 1 })).status).toBe(403);
+    expect((await refused(auditor.api.records.query('customer', { limit: 1 }))).status).toBe(403);
   });
 
   it("has work in rm's inbox on day one: KYC reviews of their customers that are due", async () => {
     const task = await until(async () => {
-      const r = await rm.get('/api/tasks?scope=mine');
-      return (r.body.items as any[]).find((t) => t.activityId === 'kycUpdate');
+      const r = await rm.api.tasks.list('mine');
+      return r.items.find((t) => t.activityId === 'kycUpdate');
     });
     expect(task.assignee).toBe('rm');
     expect(task.processDefinitionKey).toBe('bank_kyc_review');
   });
 
   it('loads valid ID numbers (GB 11643) and USCCs (GB 32100)', async () => {
-    const people = await compliance.post('/api/records/customer/query', { filter: { customer_type: 'individual' }, limit: 100 });
-    const companies = await compliance.post('/api/records/customer/query', { filter: { customer_type: 'corporate' }, limit: 50 });
-    expect(people.body.items.length).toBe(100);
-    expect(companies.body.items.length).toBeGreaterThan(10);
-    for (const p of people.body.items) expect(idNumber(0, p.id_number.slice(0, 17))).toBe(p.id_number);
-    for (const c of companies.body.items) expect(uscc(0, c.uscc.slice(0, 17))).toBe(c.uscc);
-    expect(new Set(people.body.items.map((p: any) => p.name)).size).toBeGreaterThan(80);
+    const people = (await compliance.api.records.query('customer', { filter: { customer_type: 'individual' }, limit: 100 })).items as (RecordData & { id_number: string })[];
+    const companies = (await compliance.api.records.query('customer', { filter: { customer_type: 'corporate' }, limit: 50 })).items as (RecordData & { uscc: string })[];
+    expect(people.length).toBe(100);
+    expect(companies.length).toBeGreaterThan(10);
+    for (const p of people) expect(idNumber(0, p.id_number.slice(0, 17))).toBe(p.id_number);
+    for (const c of companies) expect(uscc(0, c.uscc.slice(0, 17))).toBe(c.uscc);
+    expect(new Set(people.map((p) => p.name)).size).toBeGreaterThan(80);
   });
 });
 
@@ -150,121 +143,111 @@ describe('installing', () => {
         };
       });
     const before = await counts();
-    expect((await rm.post('/api/templates/bank-crm/install')).status).toBe(403);
-    const r = await analyst.post('/api/templates/bank-crm/install');
-    expect(r.status).toBe(201);
-    expect(r.body).toMatchObject({ key: 'bank-crm', changed: false, changes: [] });
+    expect((await refused(rm.api.templates.install('bank-crm'))).status).toBe(403);
+    const r = await analyst.api.templates.install('bank-crm');
+    expect(r).toMatchObject({ key: 'bank-crm', changed: false, changes: [] });
     expect(await counts()).toEqual(before);
-    const again = await analyst.post('/api/templates/bank-crm/install');
-    expect(again.body.changed).toBe(false);
+    const again = await analyst.api.templates.install('bank-crm');
+    expect(again.changed).toBe(false);
   });
 });
 
 describe('customer 360, network and tags', () => {
   it('returns every part of the 360° view, as the caller may see it', async () => {
     const c = await myCustomer();
-    const r = await rm.get(`/api/customers/${c.id}/360`);
-    expect(r.status).toBe(200);
-    for (const k of ['customer', 'metrics', 'kyc', 'tags', 'holdings', 'relationships', 'interactions', 'consents', 'complaints', 'loan_applications', 'processes', 'tasks', 'timeline']) expect(r.body).toHaveProperty(k);
-    expect(r.body.customer.id).toBe(c.id);
-    expect(String(r.body.customer.id_number)).toMatch(/\*/);
-    expect(r.body.holdings.items.length).toBeGreaterThan(0);
-    expect(Number(r.body.metrics.aum)).toBeGreaterThan(0);
-    expect(r.body.kyc).toHaveProperty('riskLevel');
-    expect((await auditor.get(`/api/customers/${c.id}/360`)).status).toBe(404);
+    const r = await rm.api.customers.get360(c.id);
+    for (const k of ['customer', 'metrics', 'kyc', 'tags', 'holdings', 'relationships', 'interactions', 'consents', 'complaints', 'loan_applications', 'processes', 'tasks', 'timeline']) expect(r).toHaveProperty(k);
+    expect(r.customer.id).toBe(c.id);
+    expect(String(r.customer.id_number)).toMatch(/\*/);
+    expect(r.holdings.items.length).toBeGreaterThan(0);
+    expect(Number(r.metrics.aum)).toBeGreaterThan(0);
+    expect(r.kyc).toHaveProperty('riskLevel');
+    expect((await refused(auditor.api.customers.get360(c.id))).status).toBe(404);
     // A customer of another branch is not rm's to see.
-    const other = await compliance.post('/api/records/customer/query', { filter: { province: '浙江省' }, limit: 1 });
-    expect((await rm.get(`/api/customers/${other.body.items[0].id}/360`)).status).toBe(404);
-    const full = await compliance.get(`/api/customers/${c.id}/360`);
-    expect(full.body.customer.id_number).toMatch(/^\d{17}[\dX]$/);
+    const other = await compliance.api.records.query('customer', { filter: { province: '浙江省' }, limit: 1 });
+    expect((await refused(rm.api.customers.get360(other.items[0]!.id))).status).toBe(404);
+    const full = await compliance.api.customers.get360(c.id);
+    expect(full.customer.id_number).toMatch(/^\d{17}[\dX]$/);
   });
 
   it('finds a guarantee circle and walks the relationship network', async () => {
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
-      const r = await rm.post('/api/records/customer', { customer_type: 'corporate', name: `测试担保圈企业${i}有限公司`, uscc: uscc(87650000 + i) });
-      if (r.status !== 201) console.log(JSON.stringify(r.body));
-      expect(r.status).toBe(201);
-      ids.push(r.body.id);
+      const r = await rm.api.records.create('customer', { customer_type: 'corporate', name: `测试担保圈企业${i}有限公司`, uscc: uscc(87650000 + i) });
+      ids.push(r.id);
     }
-    const person = await rm.post('/api/records/customer', { customer_type: 'individual', name: '测试法人', id_number: idNumber(101) });
-    expect(person.status).toBe(201);
-    expect((await rm.post('/api/records/relationship', { from_customer: person.body.id, to_customer: ids[0], rel_type: 'legal_rep' })).status).toBe(201);
+    const person = await rm.api.records.create('customer', { customer_type: 'individual', name: '测试法人', id_number: idNumber(101) });
+    expect(await rm.api.records.create('relationship', { from_customer: person.id, to_customer: ids[0], rel_type: 'legal_rep' })).toMatchObject({ from_customer: person.id, to_customer: ids[0] });
     for (let i = 0; i < 3; i++) {
-      const r = await rm.post('/api/records/relationship', { from_customer: ids[i], to_customer: ids[(i + 1) % 3], rel_type: 'guarantor', guarantee_amount: '5000000.00' });
-      expect(r.status).toBe(201);
+      const r = await rm.api.records.create('relationship', { from_customer: ids[i], to_customer: ids[(i + 1) % 3], rel_type: 'guarantor', guarantee_amount: '5000000.00' });
+      expect(r).toMatchObject({ rel_type: 'guarantor', guarantee_amount: '5000000.00' });
     }
     const flagged = await until(async () => {
-      const r = await rm.get(`/api/records/customer/${ids[1]}`);
-      return r.body.in_guarantee_circle === true ? r.body : null;
+      const r = await rm.api.records.get('customer', ids[1]!);
+      return r.in_guarantee_circle === true ? r : null;
     });
     expect(flagged.guarantee_circle).toMatch(/^GC-/);
-    for (const id of ids) expect((await rm.get(`/api/records/customer/${id}`)).body.guarantee_circle).toBe(flagged.guarantee_circle);
-    const circles = await compliance.get('/api/customers/guarantee-circles');
-    expect(circles.body.items.find((c: any) => c.id === flagged.guarantee_circle).members).toHaveLength(3);
+    for (const id of ids) expect((await rm.api.records.get('customer', id)).guarantee_circle).toBe(flagged.guarantee_circle);
+    const circles = await compliance.api.customers.guaranteeCircles();
+    expect(circles.find((c) => c.id === flagged.guarantee_circle)?.members).toHaveLength(3);
 
-    const net = await rm.get(`/api/customers/${person.body.id}/network?depth=3`);
-    expect(net.status).toBe(200);
-    expect(net.body.nodes.map((n: any) => n.id).sort()).toEqual([person.body.id, ...ids].sort());
-    expect(net.body.edges).toHaveLength(4);
-    const near = await rm.get(`/api/customers/${person.body.id}/network?depth=1`);
-    expect(near.body.nodes).toHaveLength(2);
-    expect((await rm.get(`/api/customers/${person.body.id}/network?depth=9`)).status).toBe(400);
+    const net = await rm.api.customers.network(person.id, 3);
+    expect(net.nodes.map((n) => n.id).sort()).toEqual([person.id, ...ids].sort());
+    expect(net.edges).toHaveLength(4);
+    const near = await rm.api.customers.network(person.id, 1);
+    expect(near.nodes).toHaveLength(2);
+    expect((await refused(rm.api.customers.network(person.id, 9))).status).toBe(400);
     // The demo bank has its own circles.
-    expect(circles.body.items.length).toBeGreaterThan(1);
+    expect(circles.length).toBeGreaterThan(1);
   });
 
   it('recomputes rule tags on change and counts segments live', async () => {
     const c = await myCustomer();
-    const products = await rm.post('/api/records/product/query', { filter: { code: 'D-LDC' }, limit: 1 });
+    const products = await rm.api.records.query('product', { filter: { code: 'D-LDC' }, limit: 1 });
     // Holdings come from core banking; here the analyst feeds one, and a holding may only point at a
     // customer and a product its writer may read: the security administrator lets the analyst read them.
     const security = await as(srv.baseUrl, 'security');
-    const analystRole = (await security.get('/api/admin/roles/analyst')).body;
-    const feed = [{ object: 'customer', actions: ['read'], scope: 'all' }, { object: 'product', actions: ['read'], scope: 'all' }];
-    expect((await security.patch('/api/admin/roles/analyst', { permissions: [...analystRole.permissions, ...feed] })).status).toBe(200);
-    const h = await analyst.post('/api/records/holding', { customer: c.id, product: products.body.items[0].id, category: 'deposit', balance: '7000000.00' });
-    expect(h.status).toBe(201);
-    const after = (await compliance.get(`/api/records/customer/${c.id}`)).body;
+    const analystRole = await security.api.admin.getRole('analyst');
+    const feed: Permission[] = [{ object: 'customer', actions: ['read'], scope: 'all' }, { object: 'product', actions: ['read'], scope: 'all' }];
+    expect((await security.api.admin.updateRole('analyst', { permissions: [...analystRole.permissions, ...feed] })).permissions).toEqual(expect.arrayContaining(feed));
+    const h = await analyst.api.records.create('holding', { customer: c.id, product: products.items[0]!.id, category: 'deposit', balance: '7000000.00' });
+    expect(h).toMatchObject({ customer: c.id, balance: '7000000.00' });
+    const after = await compliance.api.records.get('customer', c.id);
     expect(after.rule_tags).toContain('high_net_worth');
     expect(Number(after.aum)).toBeGreaterThanOrEqual(7000000);
-    const tagged = await rm.patch(`/api/records/customer/${c.id}`, { tags: ['vip'], version: after.version });
-    expect(tagged.status).toBe(200);
-    const v = await rm.get(`/api/customers/${c.id}/360`);
-    expect(v.body.tags.map((t: any) => t.code)).toEqual(expect.arrayContaining(['vip', 'high_net_worth']));
+    const tagged = await rm.api.records.update('customer', c.id, { tags: ['vip'], version: after.version });
+    expect(tagged.version).toBe(after.version + 1);
+    const v = await rm.api.customers.get360(c.id);
+    expect(v.tags.map((t) => t.code)).toEqual(expect.arrayContaining(['vip', 'high_net_worth']));
 
-    const mine = await rm.get('/api/segments');
-    expect(mine.status).toBe(200);
-    const all = await compliance.get('/api/segments');
-    const seg = (r: any, code: string) => r.body.items.find((s: any) => s.code === code);
+    const mine = await rm.api.customers.listSegments();
+    const all = await compliance.api.customers.listSegments();
+    const seg = (list: SegmentWithCount[], code: string) => list.find((s) => s.code === code)!;
     expect(seg(mine, 'private_banking').count).toBeGreaterThanOrEqual(1);
-    expect(seg(all, 'corporate').count).toBeGreaterThan(seg(mine, 'corporate').count);
-    const members = await rm.get('/api/segments/private_banking/members?limit=500');
-    expect(members.body.items.map((x: any) => x.id)).toContain(c.id);
+    expect(seg(all, 'corporate').count).toBeGreaterThan(seg(mine, 'corporate').count!);
+    const members = await rm.api.customers.segmentMembers('private_banking', { limit: 500 });
+    expect(members.items.map((x) => x.id)).toContain(c.id);
     // A segment is a process target: one review per member.
-    const run = await compliance.post('/api/segments/guarantee_circle/start-process', { processKey: 'bank_kyc_review', max: 2 });
-    expect(run.status).toBe(201);
-    expect(run.body.started).toBe(2);
-    expect((await rm.post('/api/segments/guarantee_circle/start-process', { processKey: 'nope', max: 1 })).status).toBe(404);
-    const recompute = await analyst.post('/api/customers/tags/recompute');
-    expect(recompute.status).toBe(201);
-    expect(recompute.body.customers).toBeGreaterThan(400);
+    const run = await compliance.api.customers.startSegmentProcess('guarantee_circle', { processKey: 'bank_kyc_review', max: 2 });
+    expect(run.started).toBe(2);
+    expect((await refused(rm.api.customers.startSegmentProcess('guarantee_circle', { processKey: 'nope', max: 1 }))).status).toBe(404);
+    const recompute = await analyst.api.customers.recomputeTags();
+    expect(recompute.customers).toBeGreaterThan(400);
   });
 });
 
 describe('processes', () => {
   it('complaint: lands with the customer manager, is reviewed by the branch manager and called back', async () => {
     const c = await myCustomer();
-    const f = await rm.post('/api/records/complaint', { customer: c.id, channel: 'branch', category: 'fees', description: '对账户管理费有异议' });
-    expect(f.status).toBe(201);
-    const inst = await instanceOf(f.body.id, 'bank_complaint');
+    const f = await rm.api.records.create('complaint', { customer: c.id, channel: 'branch', category: 'fees', description: '对账户管理费有异议' });
+    const inst = await instanceOf(f.id, 'bank_complaint');
     const triage = await taskFor(manager, inst.id, 'triage');
     expect(triage.assignee).toBe('manager');
     await complete(manager, triage.id, { category: 'fees' });
     const handle = await taskFor(rm, inst.id, 'handle');
     expect(handle.assignee).toBe('rm');
-    expect(Date.parse(handle.dueAt) - Date.now()).toBeGreaterThan(47 * 3600_000);
-    expect((await rm.get(`/api/records/complaint/${f.body.id}`)).body.status).toBe('handling');
+    expect(Date.parse(handle.dueAt!) - Date.now()).toBeGreaterThan(47 * 3600_000);
+    expect((await rm.api.records.get('complaint', f.id)).status).toBe('handling');
     await complete(rm, handle.id, { resolution: '已退还管理费' });
     const review = await taskFor(manager, inst.id, 'review');
     expect(review.assignee).toBe('manager');
@@ -272,17 +255,16 @@ describe('processes', () => {
     const callback = await taskFor(rm, inst.id, 'callback');
     await complete(rm, callback.id, { satisfied: true });
     await until(async () => (await instance(inst.id)).state === 'completed');
-    expect((await rm.get(`/api/records/complaint/${f.body.id}`)).body.status).toBe('closed');
-    const v = await rm.get(`/api/customers/${c.id}/360`);
-    expect(v.body.complaints.items.map((x: any) => x.id)).toContain(f.body.id);
-    expect(v.body.processes.items.map((x: any) => x.id)).toContain(inst.id);
+    expect((await rm.api.records.get('complaint', f.id)).status).toBe('closed');
+    const v = await rm.api.customers.get360(c.id);
+    expect((v.complaints as Customer360Section).items.map((x) => x.id)).toContain(f.id);
+    expect(v.processes.items.map((x) => x.id)).toContain(inst.id);
   });
 
   it('complaint: escalates to the branch manager when the 48-hour SLA lapses', async () => {
     const c = await myCustomer();
-    const f = await rm.post('/api/records/complaint', { customer: c.id, channel: 'call_center', category: 'service', priority: 'urgent', description: '柜面服务态度差' });
-    expect(f.status).toBe(201);
-    const inst = await instanceOf(f.body.id, 'bank_complaint');
+    const f = await rm.api.records.create('complaint', { customer: c.id, channel: 'call_center', category: 'service', priority: 'urgent', description: '柜面服务态度差' });
+    const inst = await instanceOf(f.id, 'bank_complaint');
     const triage = await taskFor(manager, inst.id, 'triage');
     // The rm's inbox shows what they work on; the 360° view shows the open task of this customer.
     const job = await withClient(srv.dbUrl, (db) => db.query(`SELECT id, due_at FROM crm.wf_jobs WHERE instance_id = $1 AND activity_id = 'slaBreached'`, [inst.id]));
@@ -294,8 +276,8 @@ describe('processes', () => {
     await withClient(srv.dbUrl, (db) => db.query(`UPDATE crm.wf_jobs SET due_at = now() WHERE id = $1`, [job.rows[0].id]));
     const escalated = await taskFor(manager, inst.id, 'escalated');
     expect(escalated.assignee).toBe('manager');
-    expect((await manager.post(`/api/tasks/${triage.id}/complete`, { variables: {} })).status).toBe(409);
-    await until(async () => (await rm.get(`/api/records/complaint/${f.body.id}`)).body.status === 'escalated');
+    expect((await refused(manager.api.tasks.complete(triage.id, { variables: {} }))).status).toBe(409);
+    await until(async () => (await rm.api.records.get('complaint', f.id)).status === 'escalated');
     await complete(manager, escalated.id, { resolution: '行长亲自致电客户致歉' });
     const callback = await taskFor(rm, inst.id, 'callback');
     await complete(rm, callback.id);
@@ -304,101 +286,97 @@ describe('processes', () => {
 
   it('loan: a small loan is approved in the branch, a large one goes to head office (four-eyes)', async () => {
     const c = await myCustomer();
-    const small = await rm.post('/api/records/loan_application', { customer: c.id, amount: '300000.00', term_months: 36, purpose: '装修' });
-    expect(small.status).toBe(201);
-    const big = await rm.post('/api/records/loan_application', { customer: c.id, amount: '8000000.00', term_months: 60, purpose: '经营周转', collateral: 'mortgage' });
-    expect(big.status).toBe(201);
-    const si = await instanceOf(small.body.id, 'bank_loan_application');
-    const bi = await instanceOf(big.body.id, 'bank_loan_application');
+    const small = await rm.api.records.create('loan_application', { customer: c.id, amount: '300000.00', term_months: 36, purpose: '装修' });
+    const big = await rm.api.records.create('loan_application', { customer: c.id, amount: '8000000.00', term_months: 60, purpose: '经营周转', collateral: 'mortgage' });
+    expect([small.amount, big.amount]).toEqual(['300000.00', '8000000.00']);
+    const si = await instanceOf(small.id, 'bank_loan_application');
+    const bi = await instanceOf(big.id, 'bank_loan_application');
     for (const inst of [si, bi]) {
       const review = await taskFor(manager, inst.id, 'creditReview');
       expect(review.assignee).toBe('manager');
-      expect((await rm.post(`/api/tasks/${review.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(403);
+      expect((await refused(rm.api.tasks.complete(review.id, { variables: { decision: 'approve' } }))).status).toBe(403);
       await complete(manager, review.id, { decision: 'approve' });
     }
     await until(async () => (await instance(si.id)).state === 'completed');
     // The decision result is computed from the loan's amount: shown to the branch manager, who may
     // read the loan, and not to the process administrator, who may not.
-    const sv = (await manager.get(`/api/process-instances/${si.id}`)).body;
-    expect(sv.variables.approval.level).toBe('branch');
+    const sv = await manager.api.instances.get(si.id);
+    expect(sv.variables).toMatchObject({ approval: { level: 'branch' } });
     expect((await instance(si.id)).variables).not.toHaveProperty('approval');
     expect(sv.variables.amlHit).toBe(false);
-    expect((await rm.get(`/api/records/loan_application/${small.body.id}`)).body.status).toBe('approved');
+    expect((await rm.api.records.get('loan_application', small.id)).status).toBe('approved');
 
     const ho = await taskFor(approver, bi.id, 'headOfficeApproval');
     expect(ho.candidateGroups).toEqual(['credit_approver']);
-    expect((await manager.post(`/api/tasks/${ho.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(403);
+    expect((await refused(manager.api.tasks.complete(ho.id, { variables: { decision: 'approve' } }))).status).toBe(403);
     await complete(approver, ho.id, { decision: 'approve' });
     await until(async () => (await instance(bi.id)).state === 'completed');
-    const bv = (await manager.get(`/api/process-instances/${bi.id}`)).body;
+    const bv = await manager.api.instances.get(bi.id);
     expect(bv.variables).toMatchObject({ approval: { level: 'head_office' }, firstApprover: 'manager', secondApprover: 'approver' });
-    expect((await rm.get(`/api/records/loan_application/${big.body.id}`)).body.status).toBe('approved');
+    expect((await rm.api.records.get('loan_application', big.id)).status).toBe('approved');
   });
 
   it('loan: a sanctions-list hit goes to compliance, who may reject it', async () => {
-    const cust = await rm.post('/api/records/customer', { customer_type: 'individual', name: '王黑名单', id_number: idNumber(202) });
-    expect(cust.status).toBe(201);
-    const loan = await rm.post('/api/records/loan_application', { customer: cust.body.id, amount: '50000.00', term_months: 12, purpose: '消费' });
-    const inst = await instanceOf(loan.body.id, 'bank_loan_application');
+    const cust = await rm.api.records.create('customer', { customer_type: 'individual', name: '王黑名单', id_number: idNumber(202) });
+    const loan = await rm.api.records.create('loan_application', { customer: cust.id, amount: '50000.00', term_months: 12, purpose: '消费' });
+    const inst = await instanceOf(loan.id, 'bank_loan_application');
     const review = await taskFor(compliance, inst.id, 'amlReview');
     expect((await instance(inst.id)).variables.amlHit).toBe(true);
     // The screening read the ID number in clear inside the process: audited, for the user who triggered it.
     const read = await withClient(srv.dbUrl, (db) => db.query(
-      `SELECT actor_name FROM crm.audit_log WHERE action = 'record.read_unmasked' AND record_id = $1 AND data->>'service' = 'bank-aml-screening'`, [cust.body.id]));
+      `SELECT actor_name FROM crm.audit_log WHERE action = 'record.read_unmasked' AND record_id = $1 AND data->>'service' = 'bank-aml-screening'`, [cust.id]));
     expect(read.rows.map((r: any) => r.actor_name)).toContain('rm');
     await complete(compliance, review.id, { decision: 'reject' });
     await until(async () => (await instance(inst.id)).state === 'completed');
-    expect((await rm.get(`/api/records/loan_application/${loan.body.id}`)).body.status).toBe('rejected');
+    expect((await rm.api.records.get('loan_application', loan.id)).status).toBe('rejected');
   });
 
   it('KYC review: started when due, high risk reviewed by compliance, next review set by the decision table', async () => {
     const c = await myCustomer();
-    const cur = (await compliance.get(`/api/records/customer/${c.id}`)).body;
-    const p = await compliance.patch(`/api/records/customer/${c.id}`, { kyc_next_review: '2020-01-01', version: cur.version });
-    expect(p.status).toBe(200);
+    const cur = await compliance.api.records.get('customer', c.id);
+    const p = await compliance.api.records.update('customer', c.id, { kyc_next_review: '2020-01-01', version: cur.version });
+    expect(p.kyc_next_review).toBe('2020-01-01');
     // The daily scheduler process (timer start), started by hand here.
-    const sched = await analyst.post('/api/process-definitions/bank_kyc_scheduler/start', { variables: {} });
-    expect(sched.status).toBe(201);
-    await until(async () => (await instance(sched.body.id)).state === 'completed');
-    expect((await instance(sched.body.id)).variables.started).toBeGreaterThanOrEqual(1);
+    const sched = await analyst.api.processes.start('bank_kyc_scheduler', { variables: {} });
+    await until(async () => (await instance(sched.id)).state === 'completed');
+    expect((await instance(sched.id)).variables.started).toBeGreaterThanOrEqual(1);
     const timerJob = await withClient(srv.dbUrl, (db) => db.query(`SELECT due_at FROM crm.wf_jobs WHERE kind = 'timer' AND instance_id IS NULL AND payload->>'startKey' = 'bank_kyc_scheduler'`));
     expect(timerJob.rows).toHaveLength(1);
-    expect((await rm.post('/api/customers/kyc-reviews/schedule', { max: 1 })).status).toBe(403);
+    expect((await refused(rm.api.customers.scheduleKycReviews(1))).status).toBe(403);
     const inst = await instanceOf(c.id, 'bank_kyc_review');
     const update = await taskFor(rm, inst.id, 'kycUpdate');
     expect(update.assignee).toBe('rm');
-    expect((await rm.get(`/api/records/customer/${c.id}`)).body.kyc_status).toBe('reviewing');
+    expect((await rm.api.records.get('customer', c.id)).kyc_status).toBe('reviewing');
     // rm proposes a risk level (the kycUpdate task declares `proposedRiskLevel`); a change goes to compliance.
     await complete(rm, update.id, { proposedRiskLevel: 'high' });
     const cr = await taskFor(compliance, inst.id, 'complianceReview');
     await complete(compliance, cr.id, { approved: true });
     await until(async () => (await instance(inst.id)).state === 'completed');
-    const after = (await rm.get(`/api/records/customer/${c.id}`)).body;
+    const after = await rm.api.records.get('customer', c.id);
     expect(after).toMatchObject({ kyc_status: 'verified', risk_level: 'high' });
-    const months = (Date.parse(after.kyc_next_review) - Date.now()) / (30.4 * 86400_000);
+    const months = (Date.parse(String(after.kyc_next_review)) - Date.now()) / (30.4 * 86400_000);
     expect(months).toBeGreaterThan(2.5);
     expect(months).toBeLessThan(3.5);
   });
 
   it('lead: assigned round-robin to the customer managers of the branch', async () => {
-    const me = (await manager.get('/api/auth/me')).body;
-    const unit = me.orgUnitId ?? me.org_unit_id ?? me.orgUnit?.id;
+    const unit = (await manager.api.me()).orgUnitId;
+    expect(unit).toEqual(expect.any(String));
     const assigned: string[] = [];
     for (const name of ['线索甲', '线索乙']) {
-      const l = await manager.post('/api/records/lead', { name, source: 'walk_in', interest: '大额存单', branch: unit });
-      expect(l.status).toBe(201);
-      const inst = await instanceOf(l.body.id, 'bank_lead_assignment');
+      const l = await manager.api.records.create('lead', { name, source: 'walk_in', interest: '大额存单', branch: unit });
+      const inst = await instanceOf(l.id, 'bank_lead_assignment');
       const rec = await until(async () => {
-        const r = await manager.get(`/api/records/lead/${l.body.id}`);
-        return r.body.assigned_rm ? r.body : null;
+        const r = await manager.api.records.get('lead', l.id);
+        return r.assigned_rm ? r : null;
       });
       const t = await until(async () => ((await instance(inst.id)).activeActivities.includes('followUp') ? true : null));
       expect(t).toBe(true);
-      assigned.push(rec.assigned_rm);
+      assigned.push(String(rec.assigned_rm));
     }
     expect(assigned[0]).not.toBe(assigned[1]);
     expect(assigned).toContain('rm');
-    const inbox = await rm.get('/api/tasks?scope=mine');
-    expect(inbox.body.items.some((t: any) => t.activityId === 'followUp')).toBe(true);
+    const inbox = await rm.api.tasks.list('mine');
+    expect(inbox.items.some((t) => t.activityId === 'followUp')).toBe(true);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
+import type { Permission, RecordData } from '@crm/shared';
 import { as, client } from '../harness/http.js';
 
 type Client = ReturnType<typeof client>;
@@ -19,32 +20,27 @@ const TAGS = [
   { code: 'capital_above_2p53', rule: 'registered_capital > 9007199254740993' },
 ];
 
-async function customer(values: Record<string, unknown>, holdings: [category: string, balance: string][]): Promise<Record<string, any>> {
-  const c = await analyst.post('/api/records/customer', { customer_type: 'corporate', name: '某某公司', ...values });
-  expect(c.status).toBe(201);
+async function customer(values: Record<string, unknown>, holdings: [category: string, balance: string][]): Promise<RecordData & { rule_tags?: string[] }> {
+  const c = await analyst.api.records.create('customer', { customer_type: 'corporate', name: '某某公司', ...values });
   for (const [category, balance] of holdings) {
-    const h = await analyst.post('/api/records/holding', { customer: c.body.id, product: products[category], category, balance });
-    expect(h.status).toBe(201);
+    expect(await analyst.api.records.create('holding', { customer: c.id, product: products[category], category, balance })).toMatchObject({ customer: c.id, balance });
   }
-  return (await analyst.get(`/api/records/customer/${c.body.id}`)).body;
+  return analyst.api.records.get('customer', c.id);
 }
 
 beforeAll(async () => {
   srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'none', CRM_DEMO_CUSTOMERS: '0' } });
   analyst = await as(srv.baseUrl, 'analyst');
-  expect((await analyst.post('/api/templates/bank-crm/install')).status).toBe(201);
+  expect((await analyst.api.templates.install('bank-crm')).changed).toBe(true);
   const security = await as(srv.baseUrl, 'security');
-  const role = (await security.get('/api/admin/roles/analyst')).body;
-  const feed = ['customer', 'holding', 'product', 'customer_tag'].map((object) => ({ object, actions: ['create', 'read', 'update'], scope: 'all' }));
-  expect((await security.patch('/api/admin/roles/analyst', { permissions: [...role.permissions, ...feed] })).status).toBe(200);
+  const role = await security.api.admin.getRole('analyst');
+  const feed = ['customer', 'holding', 'product', 'customer_tag'].map((object): Permission => ({ object, actions: ['create', 'read', 'update'], scope: 'all' }));
+  expect((await security.api.admin.updateRole('analyst', { permissions: [...role.permissions, ...feed] })).permissions).toEqual(expect.arrayContaining(feed));
   for (const category of ['deposit', 'wealth']) {
-    const p = await analyst.post('/api/records/product', { code: `P-${category}`, name: category, category });
-    expect(p.status).toBe(201);
-    products[category] = p.body.id;
+    products[category] = (await analyst.api.records.create('product', { code: `P-${category}`, name: category, category })).id;
   }
   for (const t of TAGS) {
-    const r = await analyst.post('/api/records/customer_tag', { ...t, name: t.code, kind: 'rule', active: true });
-    expect(r.status).toBe(201);
+    expect(await analyst.api.records.create('customer_tag', { ...t, name: t.code, kind: 'rule', active: true })).toMatchObject(t);
   }
 }, 120000);
 afterAll(async () => {

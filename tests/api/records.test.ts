@@ -5,17 +5,23 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, call, postLarge } from '../harness/http.js';
+import type { ApiClient, Field, Filter, FormDefinitionInput, ListQuery, Page, Permission, RecordData } from '@crm/shared';
+import { as, call, login, postLarge, refused, typed } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 
 type Api = Awaited<ReturnType<typeof as>>;
+interface OpenApiDoc {
+  openapi: string;
+  paths: Record<string, Record<string, unknown> | undefined>;
+  components: { schemas: Record<string, { properties: Record<string, unknown> } | undefined> };
+}
 let srv: TestServer;
 let analyst: Api;
 let security: Api;
 let rm: Api;
-let rmUser: { id: string; orgUnitId: string };
+let rmUser: { id: string; orgUnitId?: string | null };
 
-const ALL_TYPES = [
+const ALL_TYPES: Field[] = [
   { key: 'name', label: { 'zh-CN': '客户名称', en: 'Name' }, type: 'text', required: true, options: { maxLength: 50, mask: 'name' } },
   { key: 'remark', label: '备注', type: 'textarea' },
   { key: 'age', label: '年龄', type: 'integer' },
@@ -48,7 +54,7 @@ beforeAll(async () => {
   analyst = await as(srv.baseUrl, 'analyst');
   security = await as(srv.baseUrl, 'security');
   rm = await as(srv.baseUrl, 'rm');
-  rmUser = (await rm.get('/api/auth/me')).body;
+  rmUser = await rm.api.me();
 });
 afterAll(async () => {
   await srv?.stop();
@@ -56,11 +62,10 @@ afterAll(async () => {
 
 describe('objects and fields', () => {
   it('creates a relation target and an object with one field of every type, as real typed columns', async () => {
-    const branch = await analyst.post('/api/meta/objects', { key: 'outlet', label: '网点', fields: [{ key: 'title', label: '名称', type: 'text', required: true }] });
-    expect(branch.status).toBe(201);
-    const res = await analyst.post('/api/meta/objects', { key: 'client', label: { 'zh-CN': '客户', en: 'Customer' }, fields: ALL_TYPES });
-    expect(res.status).toBe(201);
-    expect(res.body.fields.map((f: { key: string }) => f.key)).toEqual(ALL_TYPES.map((f) => f.key));
+    const branch = await analyst.api.meta.createObject({ key: 'outlet', label: '网点', fields: [{ key: 'title', label: '名称', type: 'text', required: true }] });
+    expect(branch.key).toBe('outlet');
+    const res = await analyst.api.meta.createObject({ key: 'client', label: { 'zh-CN': '客户', en: 'Customer' }, fields: ALL_TYPES });
+    expect(res.fields.map((f) => f.key)).toEqual(ALL_TYPES.map((f) => f.key));
     const cols = await withClient(srv.dbUrl, (c) =>
       c.query(`SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'client'`),
     );
@@ -76,32 +81,33 @@ describe('objects and fields', () => {
   });
 
   it('rejects bad field definitions with every problem named, and designers only', async () => {
+    // Raw: an unknown field type, on purpose (the typed Field cannot carry it).
     const bad = await analyst.post('/api/meta/objects/client/fields', { key: 'Bad Key', label: '', type: 'nope' });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.length).toBeGreaterThanOrEqual(2);
-    const dup = await analyst.post('/api/meta/objects/client/fields', { key: 'name', label: '重复', type: 'text' });
+    const dup = await refused(analyst.api.meta.addField('client', { key: 'name', label: '重复', type: 'text' }));
     expect(dup.status).toBe(409);
-    const norel = await analyst.post('/api/meta/objects/client/fields', { key: 'x_rel', label: 'x', type: 'relation', target: 'nowhere' });
+    const norel = await refused(analyst.api.meta.addField('client', { key: 'x_rel', label: 'x', type: 'relation', target: 'nowhere' }));
     expect(norel.status).toBe(400);
-    const notDesigner = await rm.post('/api/meta/objects/client/fields', { key: 'sneaky', label: 'x', type: 'text' });
+    const notDesigner = await refused(rm.api.meta.addField('client', { key: 'sneaky', label: 'x', type: 'text' }));
     expect(notDesigner.status).toBe(403);
-    const unknown = await analyst.get('/api/meta/objects/nope');
+    const unknown = await refused(analyst.api.meta.getObject('nope'));
     expect(unknown.status).toBe(404);
-    const sqlName = await analyst.post('/api/meta/objects', { key: 'x"; DROP TABLE crm.users; --', label: 'x' });
+    const sqlName = await refused(analyst.api.meta.createObject({ key: 'x"; DROP TABLE crm.users; --', label: 'x' }));
     expect(sqlName.status).toBe(400);
     const users = await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm.users'));
     expect(users.rows[0].n).toBe(7);
   });
 
   it('grants staff access through roles (deny by default until then)', async () => {
-    const before = await rm.post('/api/records/client', { name: '王五' });
+    const before = await refused(rm.api.records.create('client', { name: '王五' }));
     expect(before.status).toBe(403);
-    const perms = [
+    const perms: Permission[] = [
       { object: 'client', actions: ['create', 'read', 'update', 'delete'], scope: 'team' },
       { object: 'outlet', actions: ['create', 'read'], scope: 'all' },
     ];
-    const r = await security.patch('/api/admin/roles/rm', { permissions: perms });
-    expect(r.status).toBe(200);
+    const r = await security.api.admin.updateRole('rm', { permissions: perms });
+    expect(r.permissions).toEqual(perms);
   });
 });
 
@@ -127,7 +133,7 @@ const VALID = {
 
 describe('forms and submissions', () => {
   it('creates a two-section form with a FEEL rule and publishes version 1', async () => {
-    const form = {
+    const form: FormDefinitionInput = {
       key: 'customer_onboarding',
       object: 'client',
       title: { 'zh-CN': '客户开户', en: 'Onboarding' },
@@ -137,18 +143,18 @@ describe('forms and submissions', () => {
       ],
       rules: [{ when: 'customer_type = "corporate"', show: ['uscc'], require: ['uscc'] }],
     };
-    const created = await analyst.post('/api/meta/forms', form);
-    expect(created.status).toBe(201);
-    const badRule = await analyst.put('/api/meta/forms/customer_onboarding', { ...form, rules: [{ when: 'customer_type = ("x"', show: ['uscc'] }] });
+    const created = await analyst.api.meta.createForm(form);
+    expect(created).toMatchObject({ key: 'customer_onboarding', latestVersion: 0 });
+    const badRule = await refused(analyst.api.meta.saveForm('customer_onboarding', { ...form, rules: [{ when: 'customer_type = ("x"', show: ['uscc'] }] }));
     expect(badRule.status).toBe(400);
-    expect(badRule.body.error.details[0].path).toBe('/rules/0/when');
-    const pub = await analyst.post('/api/meta/forms/customer_onboarding/publish');
-    expect(pub.body).toEqual({ version: 1 });
-    const v = await rm.get('/api/meta/forms/customer_onboarding/versions/1');
-    expect(v.status).toBe(200);
-    expect(v.body.version).toBe(1);
-    expect(v.body.schema.$schema).toContain('2020-12');
-    expect(v.body.schema.properties.id_number).toBeDefined();
+    expect(badRule.fieldErrors[0]?.path).toBe('/rules/0/when');
+    const pub = await analyst.api.meta.publishForm('customer_onboarding');
+    expect(pub).toEqual({ version: 1 });
+    const v = await rm.api.meta.getFormVersion('customer_onboarding', 1);
+    expect(v.version).toBe(1);
+    expect(v.schema.$schema).toContain('2020-12');
+    expect((v.schema.properties as Record<string, unknown>).id_number).toBeDefined();
+    // Raw: the content type of the generated module is the point.
     const js = await rm.get('/api/meta/forms/customer_onboarding/versions/1/validator.js');
     expect(js.status).toBe(200);
     expect(js.headers.get('content-type')).toContain('javascript');
@@ -156,45 +162,42 @@ describe('forms and submissions', () => {
   });
 
   it('stores a valid submission with its form version, auto number and computed field', async () => {
-    const res = await rm.post('/api/forms/customer_onboarding/submit', VALID);
-    expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ version: 1, form_key: 'customer_onboarding', form_version: 1, name: '张伟', aum: '1234567.89', channels: ['app', 'wechat'], owner_id: rmUser.id });
-    expect(res.body.customer_no).toMatch(/^KH\d{8}000001$/);
-    expect(res.body.aum_wan).toBe(123.46);
+    const res = await rm.api.forms.submit('customer_onboarding', VALID);
+    expect(res).toMatchObject({ version: 1, form_key: 'customer_onboarding', form_version: 1, name: '张伟', aum: '1234567.89', channels: ['app', 'wechat'], owner_id: rmUser.id });
+    expect(res.customer_no).toMatch(/^KH\d{8}000001$/);
+    expect(res.aum_wan).toBe(123.46);
     // rm has no unmask right: sensitive values come back masked
-    expect(res.body.id_number).toBe('1****************X');
-    expect(res.body.mobile).toBe('138****8000');
+    expect(res.id_number).toBe('1****************X');
+    expect(res.mobile).toBe('138****8000');
   });
 
   it('answers an invalid ID number with 400, the path and a Chinese message, and writes nothing', async () => {
     const count = async () => (await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm_data.client'))).rows[0].n;
     const before = await count();
-    const res = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, id_number: '110105194912310021' });
+    const res = await refused(rm.api.forms.submit('customer_onboarding', { ...VALID, id_number: '110105194912310021' }));
     expect(res.status).toBe(400);
-    const detail = res.body.error.details.find((d: { path: string }) => d.path === '/id_number');
-    expect(detail.message).toMatch(/[\u4e00-\u9fa5]/);
-    expect(detail.message).toContain('校验位');
-    const anonymous = await call(srv.baseUrl, 'POST', '/api/forms/customer_onboarding/submit', { body: VALID });
+    const detail = res.fieldErrors.find((d) => d.path === '/id_number');
+    expect(detail?.message).toMatch(/[\u4e00-\u9fa5]/);
+    expect(detail?.message).toContain('校验位');
+    const anonymous = await refused(typed(srv.baseUrl).forms.submit('customer_onboarding', VALID));
     expect(anonymous.status).toBe(401);
     expect(await count()).toBe(before);
   });
 
   it('applies the FEEL rule: a corporate customer needs a USCC; a hidden field is not stored', async () => {
-    const corp = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, name: '某某科技', customer_type: 'corporate' });
+    const corp = await refused(rm.api.forms.submit('customer_onboarding', { ...VALID, name: '某某科技', customer_type: 'corporate' }));
     expect(corp.status).toBe(400);
-    expect(corp.body.error.details.map((d: { path: string }) => d.path)).toContain('/uscc');
-    const ok = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, name: '某某科技', customer_type: 'corporate', uscc: '91350100M000100Y43' });
-    expect(ok.status).toBe(201);
-    expect(ok.body.uscc).toBe('91350100M000100Y43');
-    const hidden = await rm.post('/api/forms/customer_onboarding/submit', { ...VALID, name: '李四', uscc: '91350100M000100Y43' });
-    expect(hidden.status).toBe(201);
-    expect(hidden.body.uscc).toBeNull();
+    expect(corp.fieldErrors.map((d) => d.path)).toContain('/uscc');
+    const ok = await rm.api.forms.submit('customer_onboarding', { ...VALID, name: '某某科技', customer_type: 'corporate', uscc: '91350100M000100Y43' });
+    expect(ok.uscc).toBe('91350100M000100Y43');
+    const hidden = await rm.api.forms.submit('customer_onboarding', { ...VALID, name: '李四', uscc: '91350100M000100Y43' });
+    expect(hidden.uscc).toBeNull();
   });
 
   it('refuses system columns and unknown keys from the caller', async () => {
-    const res = await rm.post('/api/records/client', { name: '赵六', owner_id: rmUser.id, version: 9, nope: 1 });
+    const res = await refused(rm.api.records.create('client', { name: '赵六', owner_id: rmUser.id, version: 9, nope: 1 }));
     expect(res.status).toBe(400);
-    const paths = res.body.error.details.map((d: { path: string }) => d.path).sort();
+    const paths = res.fieldErrors.map((d) => d.path).sort();
     expect(paths).toEqual(['/nope', '/owner_id', '/version']);
   });
 });
@@ -202,61 +205,61 @@ describe('forms and submissions', () => {
 describe('records: read, change, delete', () => {
   let id: string;
   it('patches with the current version and refuses a stale one with 409', async () => {
-    const created = await rm.post('/api/records/client', { name: '孙七', aum: '100.00', customer_type: 'individual' });
-    expect(created.status).toBe(201);
-    id = created.body.id;
-    const p1 = await rm.patch(`/api/records/client/${id}`, { aum: '200.00', version: 1 });
-    expect(p1.status).toBe(200);
-    expect(p1.body).toMatchObject({ aum: '200.00', version: 2, name: '孙七' });
-    const stale = await rm.patch(`/api/records/client/${id}`, { aum: '300.00', version: 1 });
+    const created = await rm.api.records.create('client', { name: '孙七', aum: '100.00', customer_type: 'individual' });
+    expect(created.version).toBe(1);
+    id = created.id;
+    const p1 = await rm.api.records.update('client', id, { aum: '200.00', version: 1 });
+    expect(p1).toMatchObject({ aum: '200.00', version: 2, name: '孙七' });
+    const stale = await refused(rm.api.records.update('client', id, { aum: '300.00', version: 1 }));
     expect(stale.status).toBe(409);
-    expect(stale.body.error.code).toBe('records.stale_version');
+    expect(stale.code).toBe('records.stale_version');
+    // Raw: a change without a version, which the typed update cannot send.
     const noVersion = await rm.patch(`/api/records/client/${id}`, { aum: '300.00' });
     expect(noVersion.status).toBe(400);
-    const bad = await rm.patch(`/api/records/client/${id}`, { aum: 'lots', version: 2 });
+    const bad = await refused(rm.api.records.update('client', id, { aum: 'lots', version: 2 }));
     expect(bad.status).toBe(400);
-    const got = await rm.get(`/api/records/client/${id}`);
-    expect(got.body).toMatchObject({ aum: '200.00', version: 2 });
+    const got = await rm.api.records.get('client', id);
+    expect(got).toMatchObject({ aum: '200.00', version: 2 });
   });
 
   it('soft-deletes: the record disappears from the API but the row stays', async () => {
-    expect((await rm.del(`/api/records/client/${id}`)).status).toBe(204);
-    expect((await rm.get(`/api/records/client/${id}`)).status).toBe(404);
-    expect((await rm.del(`/api/records/client/${id}`)).status).toBe(404);
+    expect(await rm.api.records.delete('client', id)).toBeUndefined(); // 204: no body
+    expect((await refused(rm.api.records.get('client', id))).status).toBe(404);
+    expect((await refused(rm.api.records.delete('client', id))).status).toBe(404);
     const row = await withClient(srv.dbUrl, (c) => c.query('SELECT deleted_at FROM crm_data.client WHERE id = $1', [id]));
     expect(row.rows[0].deleted_at).not.toBeNull();
   });
 
   it('answers unknown objects, bad ids and malformed bodies with 4xx and writes nothing', async () => {
-    expect((await rm.get('/api/records/nope')).status).toBe(404);
-    expect((await rm.get('/api/records/client/not-a-uuid')).status).toBe(400);
-    expect((await rm.get('/api/records/client/00000000-0000-0000-0000-000000000000')).status).toBe(404);
-    const token = (await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: 'rm', password: 'Demo@2026' } })).body.accessToken;
+    expect((await refused(rm.api.records.list('nope'))).status).toBe(404);
+    expect((await refused(rm.api.records.get('client', 'not-a-uuid'))).status).toBe(400);
+    expect((await refused(rm.api.records.get('client', '00000000-0000-0000-0000-000000000000'))).status).toBe(404);
+    const token = await login(srv.baseUrl, 'rm');
+    // Raw: a truncated body, an oversized one and a JSON array, on purpose.
     const malformed = await call(srv.baseUrl, 'POST', '/api/records/client', { token, rawBody: '{"name": ' });
     expect(malformed.status).toBe(400);
     expect(await postLarge(srv.baseUrl, '/api/records/client', 10 * 1024 * 1024, token)).toBe(413);
     const arr = await call(srv.baseUrl, 'POST', '/api/records/client', { token, body: [1, 2] });
     expect(arr.status).toBe(400);
-    const wrongTypes = await rm.post('/api/records/client', { name: 42, age: 'old', vip: 'yes', birth_date: '2026-02-30', channels: 'app' });
+    const wrongTypes = await refused(rm.api.records.create('client', { name: 42, age: 'old', vip: 'yes', birth_date: '2026-02-30', channels: 'app' }));
     expect(wrongTypes.status).toBe(400);
-    expect(wrongTypes.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['/age', '/birth_date', '/channels', '/name', '/vip']);
+    expect(wrongTypes.fieldErrors.map((d) => d.path).sort()).toEqual(['/age', '/birth_date', '/channels', '/name', '/vip']);
   });
 });
 
 describe('queries', () => {
   beforeAll(async () => {
-    expect((await rm.post('/api/records/client', { name: '无年龄' })).status).toBe(201);
+    expect((await rm.api.records.create('client', { name: '无年龄' })).name).toBe('无年龄');
     for (let i = 0; i < 12; i++) {
-      const r = await rm.post('/api/records/client', { name: `批量客户${i}`, age: 20 + i, aum: `${1000 * i}.00`, customer_type: i % 3 === 0 ? 'corporate' : 'individual', uscc: i % 3 === 0 ? '91350100M000100Y43' : undefined, channels: i % 2 ? ['app'] : ['branch'], tags: i % 4 === 0 ? ['vip'] : [] });
-      expect(r.status).toBe(201);
+      const r = await rm.api.records.create('client', { name: `批量客户${i}`, age: 20 + i, aum: `${1000 * i}.00`, customer_type: i % 3 === 0 ? 'corporate' : 'individual', uscc: i % 3 === 0 ? '91350100M000100Y43' : undefined, channels: i % 2 ? ['app'] : ['branch'], tags: i % 4 === 0 ? ['vip'] : [] });
+      expect(r.name).toBe(`批量客户${i}`);
     }
   });
 
   it('filters with every operator family', async () => {
-    const q = async (filter: unknown, sort = 'name') => {
-      const r = await rm.post('/api/records/client/query', { filter, sort, limit: 500 });
-      expect(r.status).toBe(200);
-      return r.body.items as Record<string, unknown>[];
+    const q = async (filter: Filter, sort = 'name') => {
+      const r = await rm.api.records.query('client', { filter, sort, limit: 500 });
+      return r.items;
     };
     expect((await q({ age: { $gte: 30 }, name: { $like: '批量%' } })).length).toBe(2);
     expect((await q({ age: { $gt: 20, $lt: 23 } })).map((r) => r.age)).toEqual([21, 22]);
@@ -276,20 +279,17 @@ describe('queries', () => {
     let cursor: string | null = null;
     const totals: number[] = [];
     do {
-      const params = new URLSearchParams({ sort: '-age,name', limit: '5', filter: JSON.stringify({ name: { $like: '批量%' } }), total: 'true' });
-      if (cursor) params.set('cursor', cursor);
-      const r = await rm.get(`/api/records/client?${params}`);
-      expect(r.status).toBe(200);
-      totals.push(r.body.total);
-      seen.push(...r.body.items.map((x: { name: string }) => x.name));
-      cursor = r.body.nextCursor;
+      const r: Page<RecordData> = await rm.api.records.list('client', { sort: '-age,name', limit: 5, filter: { name: { $like: '批量%' } }, total: true, cursor });
+      totals.push(r.total!);
+      seen.push(...r.items.map((x) => String(x.name)));
+      cursor = r.nextCursor;
     } while (cursor);
     expect(new Set(totals)).toEqual(new Set([12]));
     expect(seen).toEqual(Array.from({ length: 12 }, (_, i) => `批量客户${11 - i}`));
   });
 
   it('rejects unknown fields and operators, bad values, SQL fragments and oversized limits with 400', async () => {
-    const bad = [
+    const bad: ListQuery[] = [
       { filter: { nope: 1 } },
       { filter: { age: { $regex: '.*' } } },
       { filter: { age: 'abc' } },
@@ -302,13 +302,12 @@ describe('queries', () => {
       { filter: { $or: [] } },
     ];
     for (const body of bad) {
-      const r = await rm.post('/api/records/client/query', body);
+      const r = await refused(rm.api.records.query('client', body));
       expect([r.status, JSON.stringify(body)]).toEqual([400, JSON.stringify(body)]);
-      expect(r.body.error.code).toMatch(/^(records\.|common\.validation_failed)/);
+      expect(r.code).toMatch(/^(records\.|common\.validation_failed)/);
     }
-    const sqlValue = await rm.post('/api/records/client/query', { filter: { name: "x' OR '1'='1" } });
-    expect(sqlValue.status).toBe(200);
-    expect(sqlValue.body.items).toEqual([]);
+    const sqlValue = await rm.api.records.query('client', { filter: { name: "x' OR '1'='1" } });
+    expect(sqlValue.items).toEqual([]);
     const users = await withClient(srv.dbUrl, (c) => c.query('SELECT count(*)::int AS n FROM crm.users'));
     expect(users.rows[0].n).toBe(7);
   });
@@ -316,64 +315,64 @@ describe('queries', () => {
 
 describe('changes apply at once, and a failed change leaves nothing', () => {
   it('adds a field that is usable in the next request', async () => {
-    const add = await analyst.post('/api/meta/objects/client/fields', { key: 'risk_level', label: '风险等级', type: 'select', options: { choices: [{ value: 'low', label: '低' }, { value: 'high', label: '高' }] } });
-    expect(add.status).toBe(201);
-    const r = await rm.post('/api/records/client', { name: '新字段客户', risk_level: 'high' });
-    expect(r.status).toBe(201);
-    expect(r.body.risk_level).toBe('high');
-    const q = await rm.post('/api/records/client/query', { filter: { risk_level: 'high' } });
-    expect(q.body.items.length).toBe(1);
+    const add = await analyst.api.meta.addField('client', { key: 'risk_level', label: '风险等级', type: 'select', options: { choices: [{ value: 'low', label: '低' }, { value: 'high', label: '高' }] } });
+    expect(add.key).toBe('risk_level');
+    const r = await rm.api.records.create('client', { name: '新字段客户', risk_level: 'high' });
+    expect(r.risk_level).toBe('high');
+    const q = await rm.api.records.query('client', { filter: { risk_level: 'high' } });
+    expect(q.items.length).toBe(1);
   });
 
   it('refuses making a field unique over duplicates: neither metadata nor index changes', async () => {
-    const res = await analyst.patch('/api/meta/objects/client/fields/customer_type', { unique: true });
+    const res = await refused(analyst.api.meta.updateField('client', 'customer_type', { unique: true }));
     expect(res.status).toBe(409);
-    expect(res.body.error.code).toBe('meta.unique_violation_existing');
-    const meta = await analyst.get('/api/meta/objects/client');
-    expect(meta.body.fields.find((f: { key: string }) => f.key === 'customer_type').unique).toBeUndefined();
+    expect(res.code).toBe('meta.unique_violation_existing');
+    const meta = await analyst.api.meta.getObject('client');
+    expect(meta.fields.find((f) => f.key === 'customer_type')!.unique).toBeUndefined();
     const idx = await withClient(srv.dbUrl, (c) => c.query(`SELECT indexname FROM pg_indexes WHERE schemaname = 'crm_data' AND tablename = 'client' AND indexname LIKE '%customer_type%'`));
     expect(idx.rows).toEqual([]);
   });
 
   it('enforces a unique field with 409 naming it', async () => {
-    const add = await analyst.post('/api/meta/objects/client/fields', { key: 'ext_id', label: '外部编号', type: 'text', unique: true });
-    expect(add.status).toBe(201);
-    expect((await rm.post('/api/records/client', { name: 'A', ext_id: 'E-1' })).status).toBe(201);
-    const dup = await rm.post('/api/records/client', { name: 'B', ext_id: 'E-1' });
+    const add = await analyst.api.meta.addField('client', { key: 'ext_id', label: '外部编号', type: 'text', unique: true });
+    expect(add).toMatchObject({ key: 'ext_id', unique: true });
+    expect((await rm.api.records.create('client', { name: 'A', ext_id: 'E-1' })).ext_id).toBe('E-1');
+    const dup = await refused(rm.api.records.create('client', { name: 'B', ext_id: 'E-1' }));
     expect(dup.status).toBe(409);
-    expect(dup.body.error.message).toContain('ext_id');
+    expect(dup.message).toContain('ext_id');
   });
 
   it('changes a type only where the data converts, otherwise 409 with nothing changed', async () => {
-    const t = await analyst.post('/api/meta/objects/client/fields', { key: 'code', label: '代码', type: 'text' });
-    expect(t.status).toBe(201);
-    await rm.post('/api/records/client', { name: 'C', code: '123' });
-    const toInt = await analyst.patch('/api/meta/objects/client/fields/code', { type: 'integer' });
-    expect(toInt.status).toBe(200);
-    await rm.post('/api/records/client', { name: 'D', code: 7 });
-    const back = await analyst.patch('/api/meta/objects/client/fields/code', { type: 'text' });
-    expect(back.status).toBe(200);
-    await rm.post('/api/records/client', { name: 'E', code: 'ABC' });
-    const refused = await analyst.patch('/api/meta/objects/client/fields/code', { type: 'integer' });
-    expect(refused.status).toBe(409);
-    expect(refused.body.error.code).toBe('meta.type_change_refused');
+    const t = await analyst.api.meta.addField('client', { key: 'code', label: '代码', type: 'text' });
+    expect(t.type).toBe('text');
+    await rm.api.records.create('client', { name: 'C', code: '123' });
+    const toInt = await analyst.api.meta.updateField('client', 'code', { type: 'integer' });
+    expect(toInt.type).toBe('integer');
+    await rm.api.records.create('client', { name: 'D', code: 7 });
+    const back = await analyst.api.meta.updateField('client', 'code', { type: 'text' });
+    expect(back.type).toBe('text');
+    await rm.api.records.create('client', { name: 'E', code: 'ABC' });
+    const notConverted = await refused(analyst.api.meta.updateField('client', 'code', { type: 'integer' }));
+    expect(notConverted.status).toBe(409);
+    expect(notConverted.code).toBe('meta.type_change_refused');
     const col = await withClient(srv.dbUrl, (c) => c.query(`SELECT data_type FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'client' AND column_name = 'code'`));
     expect(col.rows[0].data_type).toBe('text');
-    const meta = await analyst.get('/api/meta/objects/client');
-    expect(meta.body.fields.find((f: { key: string }) => f.key === 'code').type).toBe('text');
-    const never = await analyst.patch('/api/meta/objects/client/fields/channels', { type: 'date' });
+    const meta = await analyst.api.meta.getObject('client');
+    expect(meta.fields.find((f) => f.key === 'code')!.type).toBe('text');
+    const never = await refused(analyst.api.meta.updateField('client', 'channels', { type: 'date' }));
     expect(never.status).toBe(409);
   });
 
   it('hides a deleted field but keeps its data until a purge', async () => {
-    expect((await analyst.del('/api/meta/objects/client/fields/code')).status).toBe(204);
-    const meta = await analyst.get('/api/meta/objects/client');
-    expect(meta.body.fields.map((f: { key: string }) => f.key)).not.toContain('code');
-    expect(meta.body.deletedFields).toContain('code');
-    const r = await rm.post('/api/records/client/query', { filter: { name: 'E' } });
-    expect(r.body.items[0].code).toBeUndefined();
+    expect(await analyst.api.meta.deleteField('client', 'code')).toBeUndefined(); // 204: no body
+    const meta = await analyst.api.meta.getObject('client');
+    expect(meta.fields.map((f) => f.key)).not.toContain('code');
+    expect(meta.deletedFields).toContain('code');
+    const r = await rm.api.records.query('client', { filter: { name: 'E' } });
+    expect(r.items[0]!.code).toBeUndefined();
     const kept = await withClient(srv.dbUrl, (c) => c.query(`SELECT code FROM crm_data.client WHERE code = 'ABC'`));
     expect(kept.rows.length).toBe(1);
+    // Raw: the typed deleteField has no `purge` flag.
     expect((await analyst.del('/api/meta/objects/client/fields/code?purge=true')).status).toBe(204);
     const gone = await withClient(srv.dbUrl, (c) => c.query(`SELECT 1 FROM information_schema.columns WHERE table_schema = 'crm_data' AND table_name = 'client' AND column_name = 'code'`));
     expect(gone.rows).toEqual([]);
@@ -384,69 +383,60 @@ describe('single-statement writes', () => {
   // With no auto number to draw and no handler interested, a created record and its audit entry go
   // out as one statement: both or neither.
   it('writes the record and its audit entry together, and neither on a duplicate', async () => {
-    const made = await analyst.post('/api/meta/objects', { key: 'memo', label: '备忘', fields: [
+    const made = await analyst.api.meta.createObject({ key: 'memo', label: '备忘', fields: [
       { key: 'ref', label: '编号', type: 'text', unique: true, required: true },
       { key: 'id_number', label: '身份证号', type: 'cn_id_number', sensitivity: 4 },
     ] });
-    expect(made.status).toBe(201);
-    const first = await analyst.post('/api/records/memo', { ref: 'M-1', id_number: '11010519491231002X' });
-    expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ ref: 'M-1', version: 1, id_number: '1****************X' });
-    const dup = await analyst.post('/api/records/memo', { ref: 'M-1' });
+    expect(made.fields.map((f) => f.key)).toEqual(['ref', 'id_number']);
+    const first = await analyst.api.records.create('memo', { ref: 'M-1', id_number: '11010519491231002X' });
+    expect(first).toMatchObject({ ref: 'M-1', version: 1, id_number: '1****************X' });
+    const dup = await refused(analyst.api.records.create('memo', { ref: 'M-1' }));
     expect(dup.status).toBe(409);
-    expect(dup.body.error.message).toContain('ref');
+    expect(dup.message).toContain('ref');
     const rows = await withClient(srv.dbUrl, async (c) => ({
       records: (await c.query('SELECT id FROM crm_data.memo')).rows.map((r) => r.id),
       audit: (await c.query(`SELECT record_id, data FROM crm.audit_log WHERE action = 'record.create' AND object = 'memo'`)).rows,
     }));
-    expect(rows.records).toEqual([first.body.id]);
-    expect(rows.audit.map((a) => a.record_id)).toEqual([first.body.id]);
+    expect(rows.records).toEqual([first.id]);
+    expect(rows.audit.map((a) => a.record_id)).toEqual([first.id]);
     expect(JSON.stringify(rows.audit[0].data)).not.toContain('11010519491231002X');
-    expect((await analyst.get(`/api/records/memo/${first.body.id}`)).body.ref).toBe('M-1');
+    expect((await analyst.api.records.get('memo', first.id)).ref).toBe('M-1');
   });
 });
 
 describe('attachments', () => {
   const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
-  const upload = async (token: string, bytes: Buffer, name: string, type = 'application/octet-stream') => {
-    const fd = new FormData();
-    fd.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
-    const res = await fetch(`${srv.baseUrl}/api/files`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: fd });
-    return { status: res.status, body: await res.json() };
-  };
-  const tokenOf = async (u: string) => (await call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username: u, password: 'Demo@2026' } })).body.accessToken as string;
+  const blob = (bytes: Buffer, type = 'application/octet-stream') => new Blob([new Uint8Array(bytes)], { type });
 
   it('stores by SHA-256, checks the bytes, and serves only to who may read a record holding it', async () => {
-    const rmToken = await tokenOf('rm');
-    const up = await upload(rmToken, pdf, '合同.pdf');
-    expect(up.status).toBe(201);
-    expect(up.body).toMatchObject({ name: '合同.pdf', size: pdf.length, contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
-    const exe = await upload(rmToken, Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), 'invoice.pdf', 'application/pdf');
+    const up = await rm.api.files.upload(blob(pdf), '合同.pdf');
+    expect(up).toMatchObject({ name: '合同.pdf', size: pdf.length, contentType: 'application/pdf', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    const exe = await refused(rm.api.files.upload(blob(Buffer.concat([Buffer.from('MZ'), Buffer.alloc(200, 1)]), 'application/pdf'), 'invoice.pdf'));
     expect(exe.status).toBe(415);
-    const managerToken = await tokenOf('manager');
-    const before = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${managerToken}` } });
+    const manager = await as(srv.baseUrl, 'manager');
+    const before = await refused(manager.api.files.download(up.id));
     expect(before.status).toBe(404);
-    const own = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${rmToken}` } });
-    expect(own.status).toBe(200);
+    const own = await rm.api.files.download(up.id);
     expect(Buffer.from(await own.arrayBuffer()).equals(pdf)).toBe(true);
     // Attach to a record and let the manager read customers of the branch subtree.
-    const rec = await rm.post('/api/records/client', { name: '附件客户', files: [up.body.id] });
-    expect(rec.status).toBe(201);
-    await security.patch('/api/admin/roles/manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_subtree' }] });
-    const after = await fetch(`${srv.baseUrl}/api/files/${up.body.id}`, { headers: { authorization: `Bearer ${managerToken}` } });
-    expect(after.status).toBe(200);
+    const rec = await rm.api.records.create('client', { name: '附件客户', files: [up.id] });
+    expect(rec.files).toEqual([up.id]);
+    await security.api.admin.updateRole('manager', { permissions: [{ object: 'client', actions: ['read'], scope: 'org_subtree' }] });
+    const after = await manager.api.files.download(up.id);
+    expect(Buffer.from(await after.arrayBuffer()).equals(pdf)).toBe(true);
   });
 });
 
 describe('export', () => {
   it('needs the export action, keeps masking and scope, neutralises formulas, and is audited', async () => {
+    // Raw: the export answers CSV (its content type is checked), not JSON.
     const denied = await rm.get('/api/records/client/export');
     expect(denied.status).toBe(403);
-    await security.patch('/api/admin/roles/rm', { permissions: [
+    await security.api.admin.updateRole('rm', { permissions: [
       { object: 'client', actions: ['create', 'read', 'update', 'delete', 'export'], scope: 'team' },
       { object: 'outlet', actions: ['create', 'read'], scope: 'all' },
     ] });
-    expect((await rm.post('/api/records/client', { name: '=HYPERLINK("http://x")', id_number: '11010519491231002X' })).status).toBe(201);
+    expect((await rm.api.records.create('client', { name: '=HYPERLINK("http://x")', id_number: '11010519491231002X' })).name).toBe('=HYPERLINK("http://x")');
     const bad = await rm.get(`/api/records/client/export?filter=${encodeURIComponent('{"nope":1}')}`);
     expect(bad.status).toBe(400);
     const res = await rm.get(`/api/records/client/export?filter=${encodeURIComponent(JSON.stringify({ id_number: { $null: false } }))}`);
@@ -466,19 +456,19 @@ describe('export', () => {
 
 describe('OpenAPI', () => {
   it('documents the objects and fields the caller may use, updated as metadata changes', async () => {
-    const doc = await rm.get('/api/openapi.json');
-    expect(doc.status).toBe(200);
-    expect(doc.body.openapi).toBe('3.1.0');
-    expect(doc.body.paths['/api/records/client'].post).toBeDefined();
-    expect(doc.body.paths['/api/records/client/{id}'].patch).toBeDefined();
-    expect(Object.keys(doc.body.components.schemas.client.properties)).toEqual(expect.arrayContaining(['name', 'id_number', 'risk_level', 'ext_id']));
-    expect(doc.body.paths['/api/meta/objects'].post).toBeUndefined(); // rm is no designer
-    await analyst.post('/api/meta/objects/client/fields', { key: 'wechat_id', label: '微信号', type: 'text' });
-    const again = await rm.get('/api/openapi.json');
-    expect(again.body.components.schemas.client.properties.wechat_id).toBeDefined();
-    const anon = await call(srv.baseUrl, 'GET', '/api/openapi.json');
-    expect(anon.status).toBe(200);
-    expect(anon.body.paths['/api/records/client']).toBeUndefined();
+    const docOf = async (c: ApiClient) => (await c.openapi()) as unknown as OpenApiDoc;
+    const doc = await docOf(rm.api);
+    expect(doc.openapi).toBe('3.1.0');
+    expect(doc.paths['/api/records/client']!.post).toBeDefined();
+    expect(doc.paths['/api/records/client/{id}']!.patch).toBeDefined();
+    expect(Object.keys(doc.components.schemas.client!.properties)).toEqual(expect.arrayContaining(['name', 'id_number', 'risk_level', 'ext_id']));
+    expect(doc.paths['/api/meta/objects']!.post).toBeUndefined(); // rm is no designer
+    await analyst.api.meta.addField('client', { key: 'wechat_id', label: '微信号', type: 'text' });
+    const again = await docOf(rm.api);
+    expect(again.components.schemas.client!.properties.wechat_id).toBeDefined();
+    const anon = await docOf(typed(srv.baseUrl));
+    expect(anon.paths['/api/records/client']).toBeUndefined();
+    // Raw: the documentation page is HTML.
     const docs = await fetch(`${srv.baseUrl}/api/docs`);
     expect(docs.status).toBe(200);
     expect(await docs.text()).toContain('swagger-ui');

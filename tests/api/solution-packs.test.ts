@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { runToExit, startServer, type TestServer } from '../harness/server.js';
-import { as } from '../harness/http.js';
+import type { ProcessInstance } from '@crm/shared';
+import { as, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 import { chain } from './workflow-bpmn.js';
@@ -39,25 +40,24 @@ const packSteps = () => withClient(srv.dbUrl, async (c) => (await c.query('SELEC
 
 describe(`the platform with the packs of this build (${PACKS.join(', ') || 'none'})`, () => {
   it('lists exactly the templates of the packs built in', async () => {
-    const r = await analyst.get('/api/templates');
-    expect(r.status).toBe(200);
-    expect(r.body.items.map((t: { key: string }) => t.key)).toEqual(PACKS);
-    const unknown = await analyst.get('/api/templates/no-such-pack');
+    const r = await analyst.api.templates.list();
+    expect(r.map((t) => t.key)).toEqual(PACKS);
+    const unknown = await refused(analyst.api.templates.get('no-such-pack'));
     expect(unknown.status).toBe(404);
-    expect(unknown.body.error.code).toBe('template.not_found');
-    const badKey = await analyst.post('/api/templates/Bank_CRM%2F..%2Fx/install');
-    expect([badKey.status, badKey.body.error.code]).toEqual([404, 'template.not_found']);
+    expect(unknown.code).toBe('template.not_found');
+    // The client encodes the key: the path is /api/templates/Bank_CRM%2F..%2Fx/install.
+    const badKey = await refused(analyst.api.templates.install('Bank_CRM/../x'));
+    expect([badKey.status, badKey.code]).toEqual([404, 'template.not_found']);
   });
 
   it("documents and serves the pack's routes only when the pack is built in", async () => {
-    const doc = await analyst.get('/api/openapi.json');
-    expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toContain('/api/templates');
-    expect('/api/customers/{id}/network' in doc.body.paths).toBe(withBank);
-    expect('/api/segments' in doc.body.paths).toBe(withBank);
-    const network = await analyst.get('/api/customers/00000000-0000-4000-8000-000000000000/network');
+    const doc = (await analyst.api.openapi()) as { paths: Record<string, unknown> };
+    expect(Object.keys(doc.paths)).toContain('/api/templates');
+    expect('/api/customers/{id}/network' in doc.paths).toBe(withBank);
+    expect('/api/segments' in doc.paths).toBe(withBank);
+    const network = await refused(analyst.api.customers.network('00000000-0000-4000-8000-000000000000'));
     // Built in but not installed: the pack says so; not built in: there is no such route at all.
-    expect([network.status, network.body.error.code]).toEqual([404, withBank ? 'customers.not_installed' : 'common.route_not_found']);
+    expect([network.status, network.code]).toEqual([404, withBank ? 'customers.not_installed' : 'common.route_not_found']);
   });
 
   it("runs the pack's migrations once and records them; a platform without packs has no pack table", async () => {
@@ -71,11 +71,10 @@ describe(`the platform with the packs of this build (${PACKS.join(', ') || 'none
       '<bpmn:serviceTask id="screen" crm:type="aml-screening"><bpmn:extensionElements><crm:ioMapping><crm:input source="=customerName" target="name"/><crm:output source="=amlHit" target="hit"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>',
       '<bpmn:endEvent id="e"/>',
     ]);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
-    const started = await rm.post('/api/process-definitions/packAml/start', { variables: { customerName: '张 制裁' } });
-    expect(started.status).toBe(201);
-    const inst = await until(async () => {
-      const v = (await admin.get(`/api/process-instances/${started.body.id}`)).body;
+    expect((await analyst.api.processes.deploy({ bpmnXml: xml })).key).toBe('packAml');
+    const started = await rm.api.processes.start('packAml', { variables: { customerName: '张 制裁' } });
+    const inst: ProcessInstance = await until(async () => {
+      const v = await admin.api.instances.get(started.id);
       return ['completed', 'incident'].includes(v.state) && v;
     });
     if (withBank) {
@@ -83,7 +82,7 @@ describe(`the platform with the packs of this build (${PACKS.join(', ') || 'none
       expect(inst.variables).toMatchObject({ hit: true });
     } else {
       expect(inst.state).toBe('incident');
-      expect(inst.incidents[0].message).toContain('no service task type "aml-screening"');
+      expect(inst.incidents?.[0]?.message).toContain('no service task type "aml-screening"');
     }
   });
 });
@@ -118,9 +117,9 @@ describe(`the platform with the packs of this build (${PACKS.join(', ') || 'none
     expect(await entries()).toEqual(after);
     expect(await packSteps()).toEqual([{ pack: 'bank-crm', id: '0001-sanctions' }]);
     // The screening reads the taken-over list.
-    const kept = await rm.post('/api/process-definitions/packAml/start', { variables: { customerName: '赵行内' } });
+    const kept = await rm.api.processes.start('packAml', { variables: { customerName: '赵行内' } });
     const inst = await until(async () => {
-      const v = (await admin.get(`/api/process-instances/${kept.body.id}`)).body;
+      const v = await admin.api.instances.get(kept.id);
       return v.state === 'completed' && v;
     });
     expect(inst.variables).toMatchObject({ hit: true });

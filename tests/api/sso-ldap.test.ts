@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Attribute, Change, Client } from 'ldapts';
 import { spawnServer, freePort, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
-import { as, call, client } from '../harness/http.js';
+import { as, refused, typed } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { startSlapd, type Slapd } from '../harness/slapd.js';
 
@@ -97,7 +97,12 @@ async function asRoot<T>(fn: (c: Client) => Promise<T>): Promise<T> {
 
 const member = (operation: 'add' | 'delete', uid: string) =>
   new Change({ operation, modification: new Attribute({ type: 'member', values: [`uid=${uid},ou=people,${S}`] }) });
-const login = (username: string, password: string) => call(srv.baseUrl, 'POST', '/api/auth/login', { body: { username, password } });
+const login = (username: string, password: string) => typed(srv.baseUrl).login({ username, password });
+/** The status and code of a refused login. */
+const loginRefused = async (username: string, password: string) => {
+  const e = await refused(login(username, password));
+  return { status: e.status, code: e.code };
+};
 const sql = (text: string, params: unknown[] = []) => withClient(srv.dbUrl, (c) => c.query(text, params));
 
 beforeAll(async () => {
@@ -112,49 +117,48 @@ afterAll(async () => {
 describe('directory login (LDAP)', () => {
   it('provisions a directory user at the first login with mapped roles and org unit, and audits it', async () => {
     const r = await login('zhangsan', 'Zs@2026pass');
-    expect(r.status).toBe(200);
-    const me = await client(srv.baseUrl, r.body.accessToken).get('/api/auth/me');
-    expect(me.body).toMatchObject({ username: 'zhangsan', roles: ['rm'] });
+    const me = await typed(srv.baseUrl, r.accessToken).me();
+    expect(me).toMatchObject({ username: 'zhangsan', roles: ['rm'] });
     const row = (await sql(`SELECT u.auth_source, u.external_id, u.external_dn, u.password_hash, u.display_name, o.code FROM crm.users u LEFT JOIN crm.org_units o ON o.id = u.org_unit_id WHERE u.username = 'zhangsan'`)).rows[0];
     expect(row).toMatchObject({ auth_source: 'ldap', external_dn: `uid=zhangsan,ou=people,${S}`, display_name: '张三', code: 'SH-PD-T1' });
     expect(row.external_id).toMatch(/^[0-9a-f-]{36}$/);
     expect(row.password_hash).toBe('!directory');
     const auditor = await as(srv.baseUrl, 'auditor');
-    const logins = await auditor.get('/api/audit?action=auth.login&actor=zhangsan');
-    expect(logins.body.items[0]).toMatchObject({ outcome: 'success', data: { method: 'ldap', provisioned: true } });
-    expect((await auditor.get('/api/audit?action=user.provisioned')).body.items[0].data).toMatchObject({ source: 'ldap', roles: ['rm'] });
+    const logins = await auditor.api.audit.list({ action: 'auth.login', actor: 'zhangsan' });
+    expect(logins.items[0]).toMatchObject({ outcome: 'success', data: { method: 'ldap', provisioned: true } });
+    expect((await auditor.api.audit.list({ action: 'user.provisioned' })).items[0]!.data).toMatchObject({ source: 'ldap', roles: ['rm'] });
   });
 
   it('refuses wrong and empty passwords, and never lets a filter match someone else', async () => {
-    expect(await login('zhangsan', 'wrong-password')).toMatchObject({ status: 401, body: { error: { code: 'auth.invalid_credentials' } } });
-    expect((await login('zhangsan', '')).status).toBe(400);
+    expect(await loginRefused('zhangsan', 'wrong-password')).toEqual({ status: 401, code: 'auth.invalid_credentials' });
+    expect((await loginRefused('zhangsan', '')).status).toBe(400);
     // A filter in the name is a value, not a filter: no entry is called "*" or "zhangsan)(uid=*".
     for (const name of ['*', 'zhangsan)(uid=*', 'zhang*']) {
-      const r = await login(name, 'Zs@2026pass');
+      const r = await loginRefused(name, 'Zs@2026pass');
       expect([name, r.status]).toEqual([name, r.status === 400 ? 400 : 401]);
     }
     expect((await sql(`SELECT count(*)::int AS n FROM crm.users WHERE auth_source = 'ldap'`)).rows[0].n).toBe(1);
   });
 
   it('refuses a directory user in no mapped group (and a mapping to a role that does not exist gives nothing)', async () => {
-    expect(await login('wangwu', 'Ww@2026pass')).toMatchObject({ status: 403, body: { error: { code: 'auth.no_role' } } });
+    expect(await loginRefused('wangwu', 'Ww@2026pass')).toEqual({ status: 403, code: 'auth.no_role' });
     expect((await sql(`SELECT count(*)::int AS n FROM crm.users WHERE username = 'wangwu'`)).rows[0].n).toBe(0);
   });
 
   it('keeps local accounts local: the directory never takes over a local name', async () => {
-    expect((await login('admin', 'Directory@1')).status).toBe(401);
-    expect((await login('admin', 'Demo@2026')).status).toBe(200);
+    expect((await loginRefused('admin', 'Directory@1')).status).toBe(401);
+    expect((await login('admin', 'Demo@2026')).user.username).toBe('admin');
     expect((await sql(`SELECT auth_source FROM crm.users WHERE username = 'admin'`)).rows[0].auth_source).toBe('local');
   });
 
   it('refuses setting or resetting the password of a directory account', async () => {
-    const zs = client(srv.baseUrl, (await login('zhangsan', 'Zs@2026pass')).body.accessToken);
-    const change = await zs.post('/api/auth/change-password', { currentPassword: 'Zs@2026pass', newPassword: 'New@2026pass' });
+    const zs = typed(srv.baseUrl, (await login('zhangsan', 'Zs@2026pass')).accessToken);
+    const change = await refused(zs.changePassword({ currentPassword: 'Zs@2026pass', newPassword: 'New@2026pass' }));
     expect(change.status).toBe(400);
     const admin = await as(srv.baseUrl, 'admin');
     const id = (await sql(`SELECT id FROM crm.users WHERE username = 'zhangsan'`)).rows[0].id;
-    const reset = await admin.post(`/api/admin/users/${id}/reset-password`, {});
-    expect(reset).toMatchObject({ status: 400, body: { error: { code: 'auth.directory_account' } } });
+    const reset = await refused(admin.api.admin.resetPassword(id));
+    expect([reset.status, reset.code]).toEqual([400, 'auth.directory_account']);
   });
 
   it('follows the directory at each login: roles and org unit change with the groups', async () => {
@@ -163,49 +167,47 @@ describe('directory login (LDAP)', () => {
       await c.modify(`cn=crm-rm,ou=groups,${S}`, [member('delete', 'zhaoliu')]);
     });
     const r = await login('zhaoliu', 'Zl@2026pass');
-    expect(r.status).toBe(200);
-    expect(r.body.user.roles).toEqual(['manager']);
+    expect(r.user.roles).toEqual(['manager']);
     // A second login after the directory changes again: the roles follow, and the change is audited.
     await asRoot((c) => c.modify(`cn=crm-rm,ou=groups,${S}`, [member('add', 'zhaoliu')]));
-    expect((await login('zhaoliu', 'Zl@2026pass')).body.user.roles).toEqual(['manager', 'rm']);
+    expect((await login('zhaoliu', 'Zl@2026pass')).user.roles).toEqual(['manager', 'rm']);
     const auditor = await as(srv.baseUrl, 'auditor');
-    const synced = await auditor.get('/api/audit?action=user.directory_synced');
-    expect(synced.body.items[0].data.roles).toEqual({ from: ['manager'], to: ['manager', 'rm'] });
+    const synced = await auditor.api.audit.list({ action: 'user.directory_synced' });
+    expect((synced.items[0]!.data as { roles: unknown }).roles).toEqual({ from: ['manager'], to: ['manager', 'rm'] });
   });
 
   it('locks a directory name after repeated failures, like a local one', async () => {
-    for (let i = 1; i <= 4; i++) expect((await login('lisi', `wrong-${i}`)).status).toBe(401);
-    expect((await login('lisi', 'wrong-5')).status).toBe(423);
-    expect((await login('lisi', 'Ls@2026pass')).status).toBe(423);
+    for (let i = 1; i <= 4; i++) expect((await loginRefused('lisi', `wrong-${i}`)).status).toBe(401);
+    expect((await loginRefused('lisi', 'wrong-5')).status).toBe(423);
+    expect((await loginRefused('lisi', 'Ls@2026pass')).status).toBe(423);
   });
 
   it('disables accounts gone from the directory and ends their sessions; only user administrators run the sync', async () => {
-    const token = (await login('zhangsan', 'Zs@2026pass')).body.accessToken;
-    expect((await client(srv.baseUrl, token).get('/api/auth/me')).status).toBe(200);
+    const token = (await login('zhangsan', 'Zs@2026pass')).accessToken;
+    expect((await typed(srv.baseUrl, token).me()).username).toBe('zhangsan');
     await asRoot((c) => c.del(`uid=zhangsan,ou=people,${S}`));
     const rm = await as(srv.baseUrl, 'rm');
-    expect((await rm.post('/api/admin/directory/sync', {})).status).toBe(403);
+    expect((await refused(rm.api.admin.syncDirectory())).status).toBe(403);
     const admin = await as(srv.baseUrl, 'admin');
-    const sync = await admin.post('/api/admin/directory/sync', {});
-    expect(sync.status).toBe(200);
-    expect(sync.body).toMatchObject({ disabled: ['zhangsan'], busy: false });
-    expect(sync.body.checked).toBeGreaterThanOrEqual(2);
-    expect((await client(srv.baseUrl, token).get('/api/auth/me')).status).toBe(401);
-    expect((await login('zhangsan', 'Zs@2026pass')).status).toBe(401);
+    const sync = await admin.api.admin.syncDirectory();
+    expect(sync).toMatchObject({ disabled: ['zhangsan'], busy: false });
+    expect(sync.checked).toBeGreaterThanOrEqual(2);
+    expect((await refused(typed(srv.baseUrl, token).me())).status).toBe(401);
+    expect((await loginRefused('zhangsan', 'Zs@2026pass')).status).toBe(401);
     expect((await sql(`SELECT disabled FROM crm.users WHERE username = 'zhaoliu'`)).rows[0].disabled).toBe(false);
-    const again = await admin.post('/api/admin/directory/sync', {});
-    expect(again.body.disabled).toEqual([]);
+    const again = await admin.api.admin.syncDirectory();
+    expect(again.disabled).toEqual([]);
   });
 
   it('answers 503 when the directory is down, and local accounts still log in', async () => {
     await ldap.stop();
-    const r = await login('zhaoliu', 'Zl@2026pass');
-    expect(r).toMatchObject({ status: 503, body: { error: { code: 'auth.directory_unavailable' } } });
-    expect(JSON.stringify(r.body)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|Svc@2026/);
-    expect((await login('admin', 'Demo@2026')).status).toBe(200);
+    const r = await refused(login('zhaoliu', 'Zl@2026pass'));
+    expect([r.status, r.code]).toEqual([503, 'auth.directory_unavailable']);
+    expect(JSON.stringify({ code: r.code, message: r.message, details: r.details })).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|Svc@2026/);
+    expect((await login('admin', 'Demo@2026')).user.username).toBe('admin');
     const admin = await as(srv.baseUrl, 'admin');
-    const down = await admin.post('/api/admin/directory/sync', {});
-    if (down.status !== 503) console.log(down.body, srv.output().slice(-4000));
+    const down = await refused(admin.api.admin.syncDirectory());
+    if (down.status !== 503) console.log(down, srv.output().slice(-4000));
     expect(down.status).toBe(503);
     // An outage is not a failed attempt: the name is not locked by it.
     expect((await sql(`SELECT coalesce(max(failures), 0)::int AS n FROM crm.login_attempts WHERE username = 'zhaoliu'`)).rows[0].n).toBe(0);

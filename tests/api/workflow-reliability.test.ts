@@ -47,15 +47,15 @@ describe('kill -9 under load', () => {
       '<bpmn:serviceTask id="finish" crm:type="set-variables"><bpmn:extensionElements><crm:ioMapping><crm:input source="=n + 100" target="next"/><crm:output source="=next" target="n"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>',
       '<bpmn:endEvent id="e"/>',
     ]);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    expect((await analyst.api.processes.deploy({ bpmnXml: xml })).key).toBe('crashy');
     const rm = await as(a.baseUrl, 'rm');
 
     // 200 starts at 8 clients, then more starts keep coming while the server is killed.
-    const started = await pool(200, 8, async () => (await rm.post('/api/process-definitions/crashy/start', { variables: { n: 0 } })).status);
-    expect(started.every((s) => s === 201)).toBe(true);
+    const started = await pool(200, 8, async () => (await rm.api.processes.start('crashy', { variables: { n: 0 } })).id);
+    expect(new Set(started).size).toBe(200);
     let load = true;
     const extra = (async () => {
-      while (load) await rm.post('/api/process-definitions/crashy/start', { variables: { n: 0 } }).catch(() => undefined);
+      while (load) await rm.api.processes.start('crashy', { variables: { n: 0 } }).catch(() => undefined);
     })();
     const inFlight = await withClient(a.dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE status = 'active'`)).rows[0].n);
     await a.kill('SIGKILL');
@@ -103,12 +103,12 @@ describe('two server processes on one database', () => {
       '<bpmn:intermediateCatchEvent id="alarm"><bpmn:timerEventDefinition><bpmn:timeDate>=fireAt</bpmn:timeDate></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>',
       '<bpmn:endEvent id="e"/>',
     ]);
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    expect((await analyst.api.processes.deploy({ bpmnXml: xml })).key).toBe('tick');
     const clients: Client[] = [await as(a.baseUrl, 'rm'), await as(b.baseUrl, 'rm')];
     // The timers fall due together once (nearly) every instance has started, so both processes compete.
     const fireAt = new Date(Date.now() + 20000).toISOString();
-    const res = await pool(1000, 16, async (i) => (await clients[i % 2]!.post('/api/process-definitions/tick/start', { variables: { fireAt } })).status);
-    expect(res.filter((s) => s === 201)).toHaveLength(1000);
+    const res = await pool(1000, 16, async (i) => (await clients[i % 2]!.api.processes.start('tick', { variables: { fireAt } })).id);
+    expect(new Set(res).size).toBe(1000);
 
     const done = () => withClient(a.dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE status = 'completed'`)).rows[0].n as number);
     await until(async () => (await done()) === 1000, { ms: 60000, everyMs: 250, what: async () => `${await done()} of 1000 completed` });
@@ -120,7 +120,7 @@ describe('two server processes on one database', () => {
       expect(ends.rows[0].n).toBe(1000);
       expect((await c.query(`SELECT count(*)::int AS n FROM crm.wf_jobs`)).rows[0].n).toBe(0);
     });
-    // Both processes did part of the work.
+    // Both processes did part of the work. Raw: /metrics is Prometheus text.
     const firedBy = async (s: TestServer) => {
       const text = await (await fetch(`${s.baseUrl}/metrics`)).text();
       const m = /crm_workflow_jobs_total\{kind="timer",outcome="done"\} (\d+)/.exec(text);
@@ -147,7 +147,7 @@ describe('timer start events on two server processes', () => {
     <bpmn:endEvent id="e"/><bpmn:sequenceFlow id="f" sourceRef="tick" targetRef="e"/>
   </bpmn:process>
 </bpmn:definitions>`;
-    expect((await analyst.post('/api/process-definitions', { bpmnXml: xml })).status).toBe(201);
+    expect((await analyst.api.processes.deploy({ bpmnXml: xml })).key).toBe('everySecond');
     const started = () => withClient(a.dbUrl, async (c) => (await c.query(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE definition_key = 'everySecond'`)).rows[0].n as number);
     // R5: once no job is left to fire (each firing deletes its job in the transaction that starts the
     // instance), the count is final — no waiting to see whether a sixth comes.

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, client } from '../harness/http.js';
+import type { CreateObjectRequest, FormDefinitionInput, Permission, ProcessInstanceSummary, TriggerInput } from '@crm/shared';
+import { as, client, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 import { chain, definitions } from './workflow-bpmn.js';
@@ -16,22 +17,16 @@ let srv: TestServer;
 let analyst: Client, rm: Client, manager: Client, admin: Client, security: Client;
 
 async function deploy(xml: string) {
-  const r = await analyst.post('/api/process-definitions', { bpmnXml: xml });
-  expect(r.status).toBe(201);
-  return r.body as { key: string; version: number; id: string };
+  return analyst.api.processes.deploy({ bpmnXml: xml });
 }
 
-async function instancesOf(key: string): Promise<any[]> {
-  const r = await admin.get(`/api/process-instances?definitionKey=${key}&limit=500`);
-  expect(r.status).toBe(200);
-  return r.body.items;
+async function instancesOf(key: string): Promise<ProcessInstanceSummary[]> {
+  return admin.api.instances.list({ definitionKey: key, limit: '500' });
 }
 
 /** Read as rm, who may read every wf_lead record (sensitive fields masked, internal rating hidden). */
 async function instance(id: string) {
-  const r = await rm.get(`/api/process-instances/${id}`);
-  expect(r.status).toBe(200);
-  return r.body;
+  return rm.api.instances.get(id);
 }
 
 const count = (sql: string, params: unknown[] = []) => withClient(srv.dbUrl, async (c) => (await c.query(sql, params)).rows[0].n as number);
@@ -45,7 +40,7 @@ beforeAll(async () => {
 
   // Our own objects (the demo pack may define customer and friends): a lead with a field rm may not
   // read and an encrypted ID number, a complaint, and the fields of an approval form.
-  const objects = [
+  const objects: CreateObjectRequest[] = [
     { key: 'wf_lead', label: '线索', fields: [
       { key: 'name', label: '名称', type: 'text', required: true },
       { key: 'status', label: '状态', type: 'text' },
@@ -61,26 +56,25 @@ beforeAll(async () => {
     ] },
   ];
   for (const o of objects) {
-    const r = await analyst.post('/api/meta/objects', o);
-    if (r.status !== 201) throw new Error(`object ${o.key}: ${r.status} ${JSON.stringify(r.body)}`);
+    expect((await analyst.api.meta.createObject(o)).key).toBe(o.key);
   }
-  const role = await security.get('/api/admin/roles/rm');
-  const keep = (role.body.permissions ?? []).filter((p: any) => !String(p.object).startsWith('wf_'));
-  const granted = await security.patch('/api/admin/roles/rm', {
-    permissions: [
+  const role = await security.api.admin.getRole('rm');
+  const keep = (role.permissions ?? []).filter((p) => !String(p.object).startsWith('wf_'));
+  const permissions: Permission[] = [
       ...keep,
       { object: 'wf_lead', actions: ['create', 'read', 'update'], scope: 'all', fields: { internal_rating: 'none' } },
       { object: 'wf_complaint', actions: ['create', 'read'], scope: 'all' },
       { object: 'wf_blocked', actions: ['create', 'read'], scope: 'all' },
-    ],
-  });
-  expect(granted.status).toBe(200);
-  for (const f of [
+  ];
+  const granted = await security.api.admin.updateRole('rm', { permissions });
+  expect(granted.permissions).toEqual(permissions);
+  const forms: FormDefinitionInput[] = [
     { key: 'wf_complaint_form', object: 'wf_complaint', title: { 'zh-CN': '投诉登记' }, layout: [{ type: 'section', title: { 'zh-CN': '投诉' }, items: [{ field: 'subject' }] }] },
     { key: 'wf_approval_form', object: 'wf_approval', title: { 'zh-CN': '审批' }, layout: [{ type: 'section', title: { 'zh-CN': '意见' }, items: [{ field: 'decision' }, { field: 'comment' }] }] },
-  ]) {
-    expect((await analyst.post('/api/meta/forms', f)).status).toBe(201);
-    expect((await analyst.post(`/api/meta/forms/${f.key}/publish`)).status).toBeLessThan(300);
+  ];
+  for (const f of forms) {
+    expect((await analyst.api.meta.createForm(f)).key).toBe(f.key);
+    expect(await analyst.api.meta.publishForm(f.key)).toEqual({ version: 1 });
   }
 });
 
@@ -93,36 +87,34 @@ describe('process triggers', () => {
 
   it('are for designers only', async () => {
     await deploy(waiting('leadCreated'));
-    const body = { processKey: 'leadCreated', object: 'wf_lead', on: 'created' };
-    expect((await rm.post('/api/process-triggers', body)).status).toBe(403);
-    expect((await rm.get('/api/process-triggers')).status).toBe(403);
-    expect((await manager.post('/api/process-triggers', body)).status).toBe(403);
-    const created = await analyst.post('/api/process-triggers', body);
-    expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ processKey: 'leadCreated', object: 'wf_lead', on: 'created', condition: null });
-    leadTrigger = created.body.id;
-    expect((await rm.del(`/api/process-triggers/${leadTrigger}`)).status).toBe(403);
-    expect((await analyst.get('/api/process-triggers')).body.items.map((t: any) => t.id)).toContain(leadTrigger);
+    const body = { processKey: 'leadCreated', object: 'wf_lead', on: 'created' } as const satisfies TriggerInput;
+    expect((await refused(rm.api.triggers.create(body))).status).toBe(403);
+    expect((await refused(rm.api.triggers.list())).status).toBe(403);
+    expect((await refused(manager.api.triggers.create(body))).status).toBe(403);
+    const created = await analyst.api.triggers.create(body);
+    expect(created).toMatchObject({ processKey: 'leadCreated', object: 'wf_lead', on: 'created', condition: null });
+    leadTrigger = created.id;
+    expect((await refused(rm.api.triggers.delete(leadTrigger))).status).toBe(403);
+    expect((await analyst.api.triggers.list()).map((t) => t.id)).toContain(leadTrigger);
     // Refused shapes: an unknown process, a condition that is not FEEL, an identifier that is not one.
-    expect((await analyst.post('/api/process-triggers', { ...body, processKey: 'nope' })).status).toBe(404);
-    expect((await analyst.post('/api/process-triggers', { ...body, condition: 'status = ("x"' })).status).toBe(400);
-    expect((await analyst.post('/api/process-triggers', { ...body, object: 'wf_lead; DROP TABLE x' })).status).toBe(400);
+    expect((await refused(analyst.api.triggers.create({ ...body, processKey: 'nope' }))).status).toBe(404);
+    expect((await refused(analyst.api.triggers.create({ ...body, condition: 'status = ("x"' }))).status).toBe(400);
+    expect((await refused(analyst.api.triggers.create({ ...body, object: 'wf_lead; DROP TABLE x' }))).status).toBe(400);
   });
 
   it('starts the process when a record is created, with the record as variables and the writer as initiator', async () => {
-    const r = await rm.post('/api/records/wf_lead', { name: '李雷', status: 'new', amount: 500, id_number: '11010519491231002X' });
-    expect(r.status).toBe(201);
+    const r = await rm.api.records.create('wf_lead', { name: '李雷', status: 'new', amount: 500, id_number: '11010519491231002X' });
     // rm sees neither the internal rating nor the ID number in clear...
-    expect(r.body.internal_rating).toBeUndefined();
-    expect(r.body.id_number).toBe('1****************X');
+    expect(r.internal_rating).toBeUndefined();
+    expect(r.id_number).toBe('1****************X');
     const [inst] = await instancesOf('leadCreated');
-    expect(inst).toMatchObject({ businessKey: r.body.id, initiator: 'rm', state: 'active' });
+    expect(inst).toMatchObject({ businessKey: r.id, initiator: 'rm', state: 'active' });
     // ...but the process runs as the platform: its stored state holds every field in clear, and
     // nothing that is not a field (search hashes, ciphertext, soft-delete marks).
-    const stored = await withClient(srv.dbUrl, async (c) => (await c.query('SELECT state FROM crm.wf_instances WHERE id = $1', [inst.id])).rows[0].state);
+    const stored = await withClient(srv.dbUrl, async (c) => (await c.query('SELECT state FROM crm.wf_instances WHERE id = $1', [inst!.id])).rows[0].state);
     const v = Object.assign({}, ...Object.values(stored.execs as Record<string, { vars?: Record<string, any> }>).map((e) => e.vars ?? {}));
-    expect(v).toMatchObject({ initiator: 'rm', object: 'wf_lead', recordId: r.body.id, name: '李雷', status: 'new', amount: 500 });
-    expect(v.record).toMatchObject({ id: r.body.id, name: '李雷', owner_id: r.body.owner_id });
+    expect(v).toMatchObject({ initiator: 'rm', object: 'wf_lead', recordId: r.id, name: '李雷', status: 'new', amount: 500 });
+    expect(v.record).toMatchObject({ id: r.id, name: '李雷', owner_id: r.owner_id });
     expect(v).toHaveProperty('internal_rating', null);
     expect(v.id_number).toBe('11010519491231002X');
     expect(v.record.id_number).toBe('11010519491231002X');
@@ -130,54 +122,52 @@ describe('process triggers', () => {
     expect(keys.filter((k) => k.endsWith('__h') || k === 'deleted_at')).toEqual([]);
     // People read the variables only as their rights on the record's object allow: rm (initiator)
     // sees the ID number masked and not the internal rating; admin, with no right on wf_lead, neither.
-    const asRm = (await rm.get(`/api/process-instances/${inst.id}`)).body.variables;
-    expect(asRm).toMatchObject({ name: '李雷', id_number: '1****************X' });
+    const asRm = (await rm.api.instances.get(inst!.id)).variables;
+    expect(asRm).toMatchObject({ name: '李雷', id_number: '1****************X', record: { id_number: '1****************X' } });
     expect(asRm).not.toHaveProperty('internal_rating');
-    expect(asRm.record.id_number).toBe('1****************X');
     expect(asRm.record).not.toHaveProperty('internal_rating');
-    const asAdmin = (await admin.get(`/api/process-instances/${inst.id}`)).body.variables;
+    const asAdmin = (await admin.api.instances.get(inst!.id)).variables;
     expect(asAdmin).not.toHaveProperty('id_number');
     expect(asAdmin).not.toHaveProperty('name');
     expect(asAdmin.object).toBe('wf_lead');
     expect(JSON.stringify(asAdmin)).not.toContain('11010519491231002X');
     // The analyst may read wf_lead records, but only its own: this one is not, so no field shows.
-    const asAnalyst = (await analyst.get(`/api/process-instances/${inst.id}`)).body.variables;
+    const asAnalyst = (await analyst.api.instances.get(inst!.id)).variables;
     expect(asAnalyst).not.toHaveProperty('name');
     // rm, the initiator, finds the task the process opened.
-    const tasks = (await rm.get('/api/tasks?scope=candidate')).body.items.filter((t: any) => t.processInstanceId === inst.id);
+    const tasks = (await rm.api.tasks.list('candidate')).items.filter((t) => t.processInstanceId === inst!.id);
     expect(tasks).toHaveLength(1);
   });
 
   it('starts on an update only when the FEEL condition on the change holds', async () => {
     await deploy(waiting('leadWon'));
-    const t = await analyst.post('/api/process-triggers', { processKey: 'leadWon', object: 'wf_lead', on: 'updated', condition: 'status = "won" and previous.status != "won" and list contains(changed, "status")' });
-    expect(t.status).toBe(201);
-    const lead = (await rm.post('/api/records/wf_lead', { name: '韩梅梅', status: 'new', amount: 10 })).body;
-    const noMatch = await rm.patch(`/api/records/wf_lead/${lead.id}`, { version: lead.version, amount: 20 });
-    expect(noMatch.status).toBe(200);
+    const t = await analyst.api.triggers.create({ processKey: 'leadWon', object: 'wf_lead', on: 'updated', condition: 'status = "won" and previous.status != "won" and list contains(changed, "status")' });
+    expect(t).toMatchObject({ processKey: 'leadWon', on: 'updated' });
+    const lead = await rm.api.records.create('wf_lead', { name: '韩梅梅', status: 'new', amount: 10 });
+    const noMatch = await rm.api.records.update('wf_lead', lead.id, { version: lead.version, amount: 20 });
+    expect(noMatch.amount).toBe(20);
     expect(await instancesOf('leadWon')).toHaveLength(0);
-    const won = await rm.patch(`/api/records/wf_lead/${lead.id}`, { version: noMatch.body.version, status: 'won' });
-    expect(won.status).toBe(200);
+    const won = await rm.api.records.update('wf_lead', lead.id, { version: noMatch.version, status: 'won' });
+    expect(won.status).toBe('won');
     const started = await instancesOf('leadWon');
     expect(started).toHaveLength(1);
-    const v = (await instance(started[0].id)).variables;
+    const v = (await instance(started[0]!.id)).variables;
     expect(v).toMatchObject({ status: 'won', amount: 20, previous: { status: 'new' }, changed: ['status'], initiator: 'rm' });
     // Another change of a won lead does not start it again.
-    expect((await rm.patch(`/api/records/wf_lead/${lead.id}`, { version: won.body.version, amount: 30 })).status).toBe(200);
+    expect((await rm.api.records.update('wf_lead', lead.id, { version: won.version, amount: 30 })).amount).toBe(30);
     expect(await instancesOf('leadWon')).toHaveLength(1);
   });
 
   it('starts the form trigger when the form is submitted', async () => {
     await deploy(waiting('complaintIntake'));
-    expect((await analyst.post('/api/process-triggers', { processKey: 'complaintIntake', formKey: 'wf_complaint_form', on: 'submitted' })).status).toBe(201);
+    expect(await analyst.api.triggers.create({ processKey: 'complaintIntake', formKey: 'wf_complaint_form', on: 'submitted' })).toMatchObject({ formKey: 'wf_complaint_form' });
     // A record written without the form does not start it.
-    expect((await rm.post('/api/records/wf_complaint', { subject: '直接写入' })).status).toBe(201);
+    expect((await rm.api.records.create('wf_complaint', { subject: '直接写入' })).subject).toBe('直接写入');
     expect(await instancesOf('complaintIntake')).toHaveLength(0);
-    const sub = await rm.post('/api/forms/wf_complaint_form/submit', { subject: 'ATM 吞卡' });
-    expect(sub.status).toBe(201);
+    const sub = await rm.api.forms.submit('wf_complaint_form', { subject: 'ATM 吞卡' });
     const [inst] = await instancesOf('complaintIntake');
-    expect(inst).toMatchObject({ businessKey: sub.body.id, initiator: 'rm' });
-    expect((await instance(inst.id)).variables).toMatchObject({ subject: 'ATM 吞卡', formKey: 'wf_complaint_form', object: 'wf_complaint' });
+    expect(inst).toMatchObject({ businessKey: sub.id, initiator: 'rm' });
+    expect((await instance(inst!.id)).variables).toMatchObject({ subject: 'ATM 吞卡', formKey: 'wf_complaint_form', object: 'wf_complaint' });
   });
 
   it('rolls the record write back when the triggered process cannot start', async () => {
@@ -185,21 +175,21 @@ describe('process triggers', () => {
     await deploy(definitions(`<bpmn:process id="needsMessage" isExecutable="true">
       <bpmn:startEvent id="s"><bpmn:messageEventDefinition messageRef="M"/></bpmn:startEvent><bpmn:endEvent id="e"/>
       <bpmn:sequenceFlow id="f" sourceRef="s" targetRef="e"/></bpmn:process>`, '<bpmn:message id="M" name="wakeUp"/>'));
-    expect((await analyst.post('/api/process-triggers', { processKey: 'needsMessage', object: 'wf_blocked', on: 'created' })).status).toBe(201);
+    expect(await analyst.api.triggers.create({ processKey: 'needsMessage', object: 'wf_blocked', on: 'created' })).toMatchObject({ processKey: 'needsMessage' });
     const before = await count('SELECT count(*)::int AS n FROM crm_data.wf_blocked');
-    const r = await rm.post('/api/records/wf_blocked', { title: '不会保存' });
+    const r = await refused(rm.api.records.create('wf_blocked', { title: '不会保存' }));
     expect(r.status).toBe(400);
-    expect(r.body.error.code).toBe('workflow.start_failed');
+    expect(r.code).toBe('workflow.start_failed');
     expect(await count('SELECT count(*)::int AS n FROM crm_data.wf_blocked')).toBe(before);
     expect(await count(`SELECT count(*)::int AS n FROM crm.wf_instances WHERE definition_key = 'needsMessage'`)).toBe(0);
     expect(await count(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.create' AND object = 'wf_blocked' AND data::text LIKE '%不会保存%'`)).toBe(0);
   });
 
   it('stops starting once the trigger is deleted', async () => {
-    expect((await analyst.del(`/api/process-triggers/${leadTrigger}`)).status).toBe(204);
-    expect((await analyst.del(`/api/process-triggers/${leadTrigger}`)).status).toBe(404);
+    expect(await analyst.api.triggers.delete(leadTrigger)).toBeUndefined(); // 204: no body
+    expect((await refused(analyst.api.triggers.delete(leadTrigger))).status).toBe(404);
     const n = (await instancesOf('leadCreated')).length;
-    expect((await rm.post('/api/records/wf_lead', { name: '王五' })).status).toBe(201);
+    expect((await rm.api.records.create('wf_lead', { name: '王五' })).name).toBe('王五');
     expect(await instancesOf('leadCreated')).toHaveLength(n);
   });
 });
@@ -211,30 +201,28 @@ describe('completing a task with a form', () => {
       '<bpmn:userTask id="approve" name="审批" crm:candidateGroups="manager" crm:formKey="wf_approval_form"/>',
       '<bpmn:endEvent id="e"/>',
     ]));
-    const s = await rm.post('/api/process-definitions/formApproval/start', {});
-    expect(s.status).toBe(201);
-    const task = (await manager.get('/api/tasks?scope=candidate')).body.items.find((t: any) => t.processInstanceId === s.body.id);
+    const s = await rm.api.processes.start('formApproval');
+    const task = (await manager.api.tasks.list('candidate')).items.find((t) => t.processInstanceId === s.id)!;
     expect(task).toMatchObject({ formKey: 'wf_approval_form', activityId: 'approve' });
 
-    const missing = await manager.post(`/api/tasks/${task.id}/complete`, { variables: { comment: 'ok' } });
+    const missing = await refused(manager.api.tasks.complete(task.id, { variables: { comment: 'ok' } }));
     expect(missing.status).toBe(400);
-    expect(missing.body.error.code).toBe('workflow.form_invalid');
-    expect(missing.body.error.details.map((d: any) => d.path)).toContain('/decision');
-    const wrong = await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'maybe', comment: 'x'.repeat(50) } });
+    expect(missing.code).toBe('workflow.form_invalid');
+    expect(missing.fieldErrors.map((d) => d.path)).toContain('/decision');
+    const wrong = await refused(manager.api.tasks.complete(task.id, { variables: { decision: 'maybe', comment: 'x'.repeat(50) } }));
     expect(wrong.status).toBe(400);
-    expect(wrong.body.error.details.map((d: any) => d.path).sort()).toEqual(['/comment', '/decision']);
-    for (const d of wrong.body.error.details) expect(d.message).toEqual(expect.any(String));
+    expect(wrong.fieldErrors.map((d) => d.path).sort()).toEqual(['/comment', '/decision']);
+    for (const d of wrong.fieldErrors) expect(d.message).toEqual(expect.any(String));
     // Still open, the instance still waits, nothing was written to its history.
-    expect((await manager.get(`/api/tasks/${task.id}`)).body.status).toBe('open');
-    const mid = await instance(s.body.id);
+    expect((await manager.api.tasks.get(task.id)).status).toBe('open');
+    const mid = await instance(s.id);
     expect(mid).toMatchObject({ state: 'active', activeActivities: ['approve'] });
-    expect(mid.history.find((h: any) => h.activityId === 'approve').endedAt).toBeNull();
+    expect(mid.history.find((h) => h.activityId === 'approve')!.endedAt).toBeNull();
 
-    const ok = await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'approve', comment: '同意放款' } });
-    expect(ok.status).toBe(200);
-    const done = await instance(s.body.id);
+    await manager.api.tasks.complete(task.id, { variables: { decision: 'approve', comment: '同意放款' } });
+    const done = await instance(s.id);
     expect(done).toMatchObject({ state: 'completed', variables: { decision: 'approve', comment: '同意放款' } });
-    expect((await manager.post(`/api/tasks/${task.id}/complete`, { variables: { decision: 'approve' } })).status).toBe(409);
+    expect((await refused(manager.api.tasks.complete(task.id, { variables: { decision: 'approve' } }))).status).toBe(409);
   });
 });
 
@@ -250,7 +238,7 @@ describe('timer start events', () => {
     await deploy(timerStart('atDate', `<bpmn:timeDate>${new Date(Date.now() + 1500).toISOString()}</bpmn:timeDate>`));
     const [a] = await until(async () => { const l = await instancesOf('afterDeploy'); return l.length > 0 && l; });
     expect(a).toMatchObject({ initiator: 'system', version: d.version, state: 'active' });
-    expect((await instance(a.id)).activeActivities).toEqual(['work']);
+    expect((await instance(a!.id)).activeActivities).toEqual(['work']);
     await until(async () => (await instancesOf('atDate')).length > 0);
     // No start job is left that could fire again (a firing deletes its job in the transaction that
     // starts the instance), so the counts below are final: no waiting to see whether more come.
@@ -260,9 +248,9 @@ describe('timer start events', () => {
   });
 
   it('refuses a timer start that is not a time with 400 naming the event', async () => {
-    const r = await analyst.post('/api/process-definitions', { bpmnXml: timerStart('badTimer', '<bpmn:timeCycle>every day</bpmn:timeCycle>') });
+    const r = await refused(analyst.api.processes.deploy({ bpmnXml: timerStart('badTimer', '<bpmn:timeCycle>every day</bpmn:timeCycle>') }));
     expect(r.status).toBe(400);
-    expect(r.body.error.details.map((x: any) => x.elementId)).toEqual(['tick']);
+    expect(r.fieldErrors.map((x) => x.elementId)).toEqual(['tick']);
   });
 
   it('replaces the previous version\'s timers: a new version\'s cycle is the only one that fires', async () => {
@@ -275,6 +263,6 @@ describe('timer start events', () => {
     await until(async () => (await count(`SELECT count(*)::int AS n FROM crm.wf_jobs WHERE payload->>'startKey' = 'nightly'`)) === 0);
     const all = await instancesOf('nightly');
     expect(all).toHaveLength(2);
-    expect(both.map((i: any) => i.version)).toEqual([v2.version, v2.version]);
+    expect(both.map((i) => i.version)).toEqual([v2.version, v2.version]);
   });
 });

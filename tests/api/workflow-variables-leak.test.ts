@@ -7,7 +7,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, type client } from '../harness/http.js';
+import type { Permission } from '@crm/shared';
+import { as, refused, type client } from '../harness/http.js';
 import { chain } from './workflow-bpmn.js';
 
 type Client = ReturnType<typeof client>;
@@ -19,34 +20,27 @@ const ID = '11010519491231002X';
 
 /** A lead owned by `owner` (rm's team or not), completed by the manager: that update starts the process. */
 async function lead(owner: Client, name: string, secret: string, rating: string): Promise<string> {
-  const created = await owner.post('/api/records/lk_lead', { name, id_number: ID });
-  expect(created.status).toBe(201);
-  const filled = await manager.patch(`/api/records/lk_lead/${created.body.id}`, { version: created.body.version, secret, rating });
-  expect(filled.status).toBe(200);
-  return created.body.id;
+  const created = await owner.api.records.create('lk_lead', { name, id_number: ID });
+  const filled = await manager.api.records.update('lk_lead', created.id, { version: created.version, secret, rating });
+  expect(filled.version).toBe(created.version + 1);
+  return created.id;
 }
 
 async function instanceFor(recordId: string): Promise<{ id: string }> {
-  const r = await admin.get(`/api/process-instances?definitionKey=lkWait&businessKey=${recordId}&limit=5`);
-  expect(r.status).toBe(200);
-  expect(r.body.items).toHaveLength(1);
-  return r.body.items[0];
+  const r = await admin.api.instances.list({ definitionKey: 'lkWait', businessKey: recordId, limit: '5' });
+  expect(r).toHaveLength(1);
+  return r[0]!;
 }
 
 async function variablesAs(c: Client, instanceId: string): Promise<Record<string, any>> {
-  const r = await c.get(`/api/process-instances/${instanceId}`);
-  expect(r.status).toBe(200);
-  return r.body.variables;
+  return (await c.api.instances.get(instanceId)).variables;
 }
 
 async function taskAs(c: Client, instanceId: string): Promise<Record<string, any>> {
-  const list = await c.get('/api/tasks?scope=candidate');
-  expect(list.status).toBe(200);
-  const t = list.body.items.find((x: any) => x.processInstanceId === instanceId);
+  const list = await c.api.tasks.list('candidate');
+  const t = list.items.find((x) => x.processInstanceId === instanceId);
   expect(t).toBeDefined();
-  const r = await c.get(`/api/tasks/${t.id}`);
-  expect(r.status).toBe(200);
-  return r.body;
+  return c.api.tasks.get(t!.id);
 }
 
 /** No field of the record, nor anything computed from one, is in what the reader got. */
@@ -61,7 +55,7 @@ function expectNoRecordData(body: unknown, secrets: string[]): void {
 beforeAll(async () => {
   srv = await startServer();
   [analyst, rm, manager, admin, security] = await Promise.all(['analyst', 'rm', 'manager', 'admin', 'security'].map((u) => as(srv.baseUrl, u)));
-  const o = await analyst.post('/api/meta/objects', {
+  const o = await analyst.api.meta.createObject({
     key: 'lk_lead', label: '泄露测试线索', fields: [
       { key: 'name', label: '名称', type: 'text', required: true },
       { key: 'secret', label: '备注（掩码）', type: 'text' },
@@ -69,18 +63,18 @@ beforeAll(async () => {
       { key: 'id_number', label: '身份证号', type: 'cn_id_number', sensitivity: 4 },
     ],
   });
-  expect(o.status).toBe(201);
+  expect(o.key).toBe('lk_lead');
   // rm: their own team's leads, `secret` masked, `rating` hidden; the branch manager: every lead.
   for (const [role, perm] of [
     ['rm', { object: 'lk_lead', actions: ['create', 'read', 'update', 'delete'], scope: 'team', fields: { secret: 'masked', rating: 'none' } }],
     ['manager', { object: 'lk_lead', actions: ['create', 'read', 'update'], scope: 'all' }],
-  ] as const) {
-    const cur = await security.get(`/api/admin/roles/${role}`);
-    const keep = (cur.body.permissions ?? []).filter((p: any) => p.object !== 'lk_lead');
-    expect((await security.patch(`/api/admin/roles/${role}`, { permissions: [...keep, perm] })).status).toBe(200);
+  ] as const satisfies readonly (readonly [string, Permission])[]) {
+    const cur = await security.api.admin.getRole(role);
+    const keep = (cur.permissions ?? []).filter((p) => p.object !== 'lk_lead');
+    expect((await security.api.admin.updateRole(role, { permissions: [...keep, perm] })).permissions).toContainEqual(perm);
   }
   // Values computed from the masked field and from the name, then a task rm is a candidate of.
-  const deployed = await analyst.post('/api/process-definitions', {
+  const deployed = await analyst.api.processes.deploy({
     bpmnXml: chain('lkWait', [
       '<bpmn:startEvent id="s"/>',
       '<bpmn:scriptTask id="sum" scriptFormat="feel" crm:resultVariable="summary"><bpmn:script>="《" + secret + "》"</bpmn:script></bpmn:scriptTask>',
@@ -89,9 +83,9 @@ beforeAll(async () => {
       '<bpmn:endEvent id="e"/>',
     ]),
   });
-  expect(deployed.status).toBe(201);
+  expect(deployed.key).toBe('lkWait');
   // On update: rm may not write the fields it reads masked or not at all, so the manager fills them in.
-  expect((await analyst.post('/api/process-triggers', { processKey: 'lkWait', object: 'lk_lead', on: 'updated' })).status).toBe(201);
+  expect(await analyst.api.triggers.create({ processKey: 'lkWait', object: 'lk_lead', on: 'updated' })).toMatchObject({ processKey: 'lkWait' });
 });
 
 afterAll(async () => {
@@ -116,7 +110,7 @@ describe('process variables of a record', () => {
   it('show nothing of another team\'s record to a candidate of its task, while its owner sees it', async () => {
     const id = await lead(manager, '李分行', 'M-4455-机密', 'BBB');
     // rm may not read the record itself...
-    expect((await rm.get(`/api/records/lk_lead/${id}`)).status).toBe(404);
+    expect((await refused(rm.api.records.get('lk_lead', id))).status).toBe(404);
     const inst = await instanceFor(id);
     // ...the manager (scope all, no field limits) sees it in the instance, so the data is there to leak...
     expect(await variablesAs(manager, inst.id)).toMatchObject({ name: '李分行', secret: 'M-4455-机密', hello: '您好，李分行' });
@@ -129,8 +123,8 @@ describe('process variables of a record', () => {
     const id = await lead(rm, '删除前', 'D-1122-机密', 'CCC');
     const inst = await instanceFor(id);
     expect(await variablesAs(rm, inst.id)).toMatchObject({ name: '删除前', hello: '您好，删除前' });
-    expect((await rm.del(`/api/records/lk_lead/${id}`)).status).toBe(204);
-    expect((await rm.get(`/api/records/lk_lead/${id}`)).status).toBe(404);
+    expect(await rm.api.records.delete('lk_lead', id)).toBeUndefined(); // 204: no body
+    expect((await refused(rm.api.records.get('lk_lead', id))).status).toBe(404);
     expectNoRecordData({ variables: await variablesAs(rm, inst.id) }, ['删除前', 'D-1122', 'CCC', ID]);
     expectNoRecordData(await taskAs(rm, inst.id), ['删除前', 'D-1122', 'CCC', ID]);
   });

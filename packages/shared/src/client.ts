@@ -14,6 +14,11 @@ import type {
 } from './types.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
+import type {
+  ApplyRolesRequest, ApplyRolesResult, CircleDetection, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircle,
+  InstallResult, KycScheduleResult, ProcessVariablesRequest, RecordPage, RuleTagRecompute, SegmentChange, SegmentInput, SegmentStartRequest,
+  SegmentStartResult, SegmentWithCount, Template, TemplateSummary, Trigger, TriggerInput,
+} from './types.js';
 
 /** An error answer of the API, or a failure to reach it (`status` 0, code `network_error`). */
 export class ApiError extends Error {
@@ -239,6 +244,8 @@ export function createClient(options: ClientOptions) {
       get: (id: string) => get<ProcessInstance>(`/api/process-instances/${enc(id)}`),
       cancel: (id: string) => post<ProcessInstance>(`/api/process-instances/${enc(id)}/cancel`),
       list: (query: ProcessInstanceQuery = {}) => items<ProcessInstanceSummary>('/api/process-instances', query),
+      /** An administrator fixes data (e.g. before retrying an incident) → the instance. */
+      setVariables: (id: string, body: ProcessVariablesRequest) => put<ProcessInstance>(`/api/process-instances/${enc(id)}/variables`, body),
     },
     tasks: {
       list: (scope: TaskScope = 'mine') => get<{ items: Task[] }>('/api/tasks', { scope }),
@@ -260,6 +267,11 @@ export function createClient(options: ClientOptions) {
     incidents: {
       list: () => items<Incident>('/api/incidents'),
       retry: (id: string) => post<ProcessInstance>(`/api/incidents/${enc(id)}/retry`),
+    },
+    triggers: {
+      create: (body: TriggerInput) => post<Trigger>('/api/process-triggers', body),
+      list: () => items<Trigger>('/api/process-triggers'),
+      delete: (id: string) => del<void>(`/api/process-triggers/${enc(id)}`),
     },
 
     // ------------------------------------------------------------ administration
@@ -290,6 +302,8 @@ export function createClient(options: ClientOptions) {
       revokeServiceApiKey: (id: string) => del<void>(`/api/admin/api-keys/${enc(id)}`),
       /** One housekeeping pass now, the same the schedule runs (process.admin). */
       runHousekeeping: () => post<HousekeepingPass>('/api/admin/housekeeping/run'),
+      /** Checks the directory now: disables the accounts that are gone from it (404 without a directory). */
+      syncDirectory: () => post<DirectorySyncResult>('/api/admin/directory/sync'),
     },
     audit: {
       list: (query: AuditQuery = {}) => get<AuditPage>('/api/audit', query as Query),
@@ -300,6 +314,28 @@ export function createClient(options: ClientOptions) {
     customers: {
       get360: (id: string) => get<Customer360>(`/api/customers/${enc(id)}/360`),
       network: (id: string, depth?: number) => get<CustomerNetwork>(`/api/customers/${enc(id)}/network`, { depth }),
+      /** Call-centre screen pop: the caller's customers with this phone or ID number. */
+      lookup: (query: CustomerLookupParams) => get<CustomerLookupResult>('/api/customers/lookup', query),
+      guaranteeCircles: () => items<GuaranteeCircle>('/api/customers/guarantee-circles'),
+      detectGuaranteeCircles: () => post<CircleDetection>('/api/customers/guarantee-circles/detect'),
+      recomputeTags: () => post<RuleTagRecompute>('/api/customers/tags/recompute'),
+      scheduleKycReviews: (max?: number) => post<KycScheduleResult>('/api/customers/kyc-reviews/schedule', max === undefined ? {} : { max }),
+      listSegments: () => items<SegmentWithCount>('/api/segments'),
+      createSegment: (body: SegmentInput) => post<RecordData>('/api/segments', body),
+      updateSegment: (code: string, body: SegmentChange) => patch<RecordData>(`/api/segments/${enc(code)}`, body),
+      getSegment: (code: string) => get<SegmentWithCount>(`/api/segments/${enc(code)}`),
+      segmentMembers: (code: string, query: { limit?: number; cursor?: string } = {}) =>
+        get<RecordPage>(`/api/segments/${enc(code)}/members`, query),
+      startSegmentProcess: (code: string, body: SegmentStartRequest) =>
+        post<SegmentStartResult>(`/api/segments/${enc(code)}/start-process`, body),
+    },
+
+    // ------------------------------------------------------------ solution packs
+    templates: {
+      list: () => items<TemplateSummary>('/api/templates'),
+      get: (key: string) => get<Template>(`/api/templates/${enc(key)}`),
+      install: (key: string) => post<InstallResult>(`/api/templates/${enc(key)}/install`),
+      applyRoles: (key: string, body: ApplyRolesRequest) => post<ApplyRolesResult>(`/api/templates/${enc(key)}/roles/apply`, body),
     },
 
     // ------------------------------------------------------------ reports

@@ -200,6 +200,7 @@ export type DecisionDefinition = z.infer<typeof DecisionDefinitionSchema>;
 
 export type {
   NetworkNode, NetworkEdge, CustomerNetwork, Customer360Section, Customer360Tag, Customer360TimelineEntry, Customer360, CustomerLookupResult, SegmentInput, SegmentChange,
+  CircleDetection, GuaranteeCircle, KycScheduleResult, RuleTagRecompute, SegmentStartResult, SegmentWithCount,
 } from './packs/bank-crm/index.js';
 import type { Customer360 } from './packs/bank-crm/index.js';
 
@@ -284,3 +285,12 @@ export type ServiceApiKeyRequest = z.input<typeof ServiceApiKeyBody>;
 export type HistoryTtlRequest = z.input<typeof HistoryTtlBody>;
 /** `POST /api/admin/housekeeping/run`: rows deleted per retention target; `busy`: another process was running it. */
 export type HousekeepingPass = HousekeepingResult;
+
+import type { ApplyRolesBody, VariablesBody } from './schemas/index.js';
+import type { CustomerLookupQuery, SegmentStartBody } from './packs/bank-crm/index.js';
+
+/** `GET /api/customers/lookup` (call-centre screen pop): `phone` or `idNumber`; `log: '0'` logs no interaction. */
+export type CustomerLookupParams = z.input<typeof CustomerLookupQuery>;
+export type ApplyRolesRequest = z.input<typeof ApplyRolesBody>;
+export type ProcessVariablesRequest = z.input<typeof VariablesBody>;
+export type SegmentStartRequest = z.input<typeof SegmentStartBody>;

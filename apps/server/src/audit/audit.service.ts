@@ -126,7 +126,7 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
    * database: its link is taken as recorded (the next online entry's link proves it) and counted.
    */
   async verify(): Promise<
-    { ok: true; checked: number; archived: number } | { ok: false; firstBrokenSeq: number; checked: number; archived: number; reason: string }
+    { ok: true; checked: number; archived: number } | { ok: false; firstBrokenSeq: number; checked: number; archived: number; reason: 'altered' | 'missing' | 'gap' | 'algorithm' | 'archive' }
   > {
     await this.sealPending(true, true);
     const records = await this.db.query<{ month: string; rows: string; positions: string; last_hash: string; file_sha256: string; mac: string }>(

@@ -6,6 +6,10 @@ export interface ErrorDetail {
   path?: string;
   code: string;
   message: string;
+  /** A process or decision model's element, or the 1-based position where its XML does not parse. */
+  elementId?: string;
+  line?: number;
+  column?: number;
 }
 
 export class AppError extends Error {

@@ -44,8 +44,15 @@ export const ErrorBodySchema = z.object({
   error: z.object({
     code: z.string(),
     message: z.string(),
-    /** Every problem found, e.g. each invalid field of a record as `{ path, code, message }`. */
-    details: z.array(z.object({ path: z.string().optional(), code: z.string().optional(), message: z.string().optional() })).optional(),
+    /**
+     * Every problem found, e.g. each invalid field of a record as `{ path, code, message }`; a process
+     * or decision model names its element (`elementId`) or, when the XML does not parse, the 1-based
+     * `line` and `column`.
+     */
+    details: z.array(z.object({
+      path: z.string().optional(), code: z.string().optional(), message: z.string().optional(),
+      elementId: z.string().optional(), line: z.number().int().optional(), column: z.number().int().optional(),
+    })).optional(),
   }),
 });
 
