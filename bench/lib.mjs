@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -97,3 +97,24 @@ export function percentile(sorted, p) {
 }
 
 export const fmt = (n, d = 1) => Number(n).toFixed(d);
+
+/**
+ * The HTTP floor: authenticated requests that do no database work (`GET /api/auth/me`, the caller
+ * served from the per-process user cache) at `clients` clients with the same load generator. No
+ * persisted route can beat it, so floor ÷ baseline is the ceiling of a persisted ratio on this machine.
+ */
+export async function httpFloor(base, token, seconds, clients) {
+  const headers = { authorization: `Bearer ${token}` };
+  const call = async () => {
+    const r = await fetch(`${base}/api/auth/me`, { headers });
+    if (r.status !== 200) throw new Error(`GET /api/auth/me → ${r.status}`);
+    await r.arrayBuffer();
+  };
+  for (let i = 0; i < 50; i++) await call();
+  return (await loadFor(seconds * 1000, clients, call)) / seconds;
+}
+
+/** The machine's 1-minute load average, printed next to each figure (other work distorts both sides). */
+export function machineLoad() {
+  return loadavg()[0].toFixed(1);
+}

@@ -4,7 +4,7 @@
 // ratio of those commits/s to raw single-row INSERT commits/s at 8 clients on the same PostgreSQL.
 import pg from 'pg';
 import { run as memory } from './workflow-memory.mjs';
-import { startPostgres, startServer, api, login, loadFor, fmt } from './lib.mjs';
+import { startPostgres, startServer, api, login, loadFor, fmt, httpFloor, machineLoad } from './lib.mjs';
 import { countQueries, queriesLine } from './query-counts.mjs';
 
 const CLIENTS = 8;
@@ -88,7 +88,9 @@ export async function run() {
     console.log(`  completed instances/s       ${fmt(h.instances)}`);
     console.log(`  workflow commits/s          ${fmt(h.commits)}  (start + 3 completions per instance; all PostgreSQL commits incl. reads: ${fmt(h.pgCommits)})`);
     console.log(`  raw single-row INSERT/s     ${fmt(raw)}  (${CLIENTS} clients, autocommit)`);
-    console.log(`  ratio commits/s : INSERT/s  ${fmt(h.commits / raw, 2)}  (target ≥ 0.4)`);
+    console.log(`  ratio commits/s : INSERT/s  ${fmt(h.commits / raw, 2)}  (target ≥ 0.4)  load ${machineLoad()}`);
+    const floor = await httpFloor(server.base, await login(server.base, 'admin'), MS / 1000, CLIENTS);
+    console.log(`  HTTP floor (GET /api/auth/me, no database work) ${fmt(floor)}/s → ceiling of the ratio here ${fmt(floor / raw, 2)}; workflow commits reach ${fmt((100 * h.commits) / floor)} % of it`);
     console.log(`  ${queriesLine('start', h.queries.start)}`);
     console.log(`  ${queriesLine('task completion', h.queries.complete)}`);
   } finally {
