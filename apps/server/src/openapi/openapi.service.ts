@@ -15,7 +15,7 @@ import { STATIC_ROUTES } from './static-routes.js';
 import { solutionPacks } from '../packs/pack-registry.js';
 import { RegisteredRoutes } from './registered-routes.js';
 import { nestRouteStatuses } from './nest-statuses.js';
-import { ERROR_REF as ERROR, jsonSchemaOf, operation } from './route-operation.js';
+import { ERROR_REF as ERROR, jsonSchemaOf, operation, SHARED_COMPONENTS } from './route-operation.js';
 import { ErrorBodySchema } from '@crm/shared';
 
 // The platform's routes and those the installed solution packs contribute.
@@ -45,6 +45,7 @@ export class OpenApiService {
     }
     const schemas: Record<string, object> = {
       Error: jsonSchemaOf(ErrorBodySchema, 'output'),
+      ...Object.fromEntries(SHARED_COMPONENTS),
     };
     if (p) {
       for (const o of await this.meta.objects()) {

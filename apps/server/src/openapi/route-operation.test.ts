@@ -3,10 +3,10 @@ import 'reflect-metadata';
 import { describe, expect, it } from '@jest/globals';
 import { Controller, Delete, Get, HttpCode, Patch, Post } from '@nestjs/common';
 import {
-  AdminUserSchema, itemsOfSchema, LoginBody, LoginResponseSchema, NO_JSON_BODY, PendingReplySchema, TaskQuery, TaskSchema, UpdateUserBody,
+  AdminUserSchema, itemsOfSchema, LoginBody, LoginResponseSchema, NO_JSON_BODY, PendingReplySchema, PublishedFormSchema, TaskQuery, TaskSchema, UpdateUserBody,
 } from '@crm/shared';
 import { openApiPath } from './registered-routes.js';
-import { operation } from './route-operation.js';
+import { operation, SHARED_COMPONENTS } from './route-operation.js';
 import { nestRouteStatuses } from './nest-statuses.js';
 
 describe('route operations', () => {
@@ -55,6 +55,14 @@ describe('route operations', () => {
     expect(statuses(user)).toEqual(['200', '202', '4XX']);
     const pending = (user.responses as Record<string, { content: { 'application/json': { schema: { properties: Record<string, unknown> } } } }>)['202']!;
     expect(Object.keys(pending.content['application/json'].schema.properties)).toEqual(expect.arrayContaining(['status', 'approval']));
+  });
+
+  it('writes the recursive form layout once, as a component its references point to', () => {
+    const op = operation({ method: 'get', path: '/api/meta/forms/{key}/published' }, { method: 'get', path: '/api/meta/forms/{key}/published', tag: 'forms', summary: 's', response: PublishedFormSchema });
+    const text = JSON.stringify(op);
+    expect(text).not.toContain('$defs');
+    expect(text).toContain('"#/components/schemas/FormLayoutItem"');
+    expect(JSON.stringify(SHARED_COMPONENTS.get('FormLayoutItem'))).toContain('"#/components/schemas/FormLayoutItem"');
   });
 
   it('reads each Nest handler\'s status: @HttpCode, else 201 for POST and 200 otherwise', () => {

@@ -11,11 +11,25 @@ import type { StaticRoute } from './static-routes.js';
 
 export const ERROR_REF = { $ref: '#/components/schemas/Error' };
 
+/**
+ * Named schemas a recursive contract schema refers to (the form layout item): written once under
+ * `components.schemas`, which its `$ref`s point to (a `#/$defs/…` inside an operation would resolve
+ * against the document, not the schema).
+ */
+export const SHARED_COMPONENTS = new Map<string, object>();
+
+const toComponents = (v: unknown): unknown => JSON.parse(JSON.stringify(v).replaceAll('"#/$defs/', '"#/components/schemas/'));
+
 /** JSON Schema of a request (`input`: what a caller sends) or an answer (`output`). */
 export function jsonSchemaOf(schema: z.ZodType, io: 'input' | 'output'): Record<string, unknown> {
   const out = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
   delete out.$schema;
-  return out;
+  const defs = out.$defs as Record<string, object> | undefined;
+  // Only named ones (`.meta({ id })` in the contract); zod's own `__schemaN` names are not unique across schemas.
+  if (!defs || Object.keys(defs).some((name) => name.startsWith('__'))) return out;
+  delete out.$defs;
+  for (const [name, def] of Object.entries(defs)) SHARED_COMPONENTS.set(name, toComponents(def) as object);
+  return toComponents(out) as Record<string, unknown>;
 }
 
 function queryParameters(query: z.ZodType): object[] {

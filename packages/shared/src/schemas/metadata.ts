@@ -180,7 +180,7 @@ export const GroupItemSchema: z.ZodType<GroupItem> = z.strictObject({
 
 /** A layout item: a placed field (no `type`) or a container. */
 export const LayoutItemSchema: z.ZodType<LayoutItem> = z.lazy(() =>
-  z.union([FieldItemSchema, SectionItemSchema, PanesItemSchema, GroupItemSchema]));
+  z.union([FieldItemSchema, SectionItemSchema, PanesItemSchema, GroupItemSchema])).meta({ id: 'FormLayoutItem' });
 
 /** When `when` holds: show / hide / require / lock fields, set values. At least one effect. */
 export const FormRuleSchema: z.ZodType<Rule> = z.strictObject({
