@@ -23,6 +23,8 @@ describe('OpenAPI document covers the registered routes', () => {
     return createClient({ baseUrl: srv.baseUrl, getToken: () => accessToken });
   };
   const docOf = async (c: ApiClient) => (await c.openapi()) as unknown as Doc;
+  /** The status an operation lists its success under (the first 2xx or 3xx; a four-eyes 202 comes after it). */
+  const success = (op: Operation) => Object.keys(op.responses).find((s) => /^[23]\d\d$/.test(s)) ?? '';
   const operations = (d: Doc) => Object.entries(d.paths).flatMap(([path, ops]) => Object.entries(ops).map(([m, op]) => ({ route: `${m.toUpperCase()} ${path}`, op })));
 
   beforeAll(async () => {
@@ -58,7 +60,7 @@ describe('OpenAPI document covers the registered routes', () => {
       for (const { route, op } of operations(doc)) {
         // Per-object routes are generated from metadata with their own record schemas.
         if (op.tags[0]?.startsWith('object:')) continue;
-        const schema = op.responses['200']?.content?.['application/json']?.schema;
+        const schema = op.responses[success(op)]?.content?.['application/json']?.schema;
         if (op['x-no-json-body']) noJson.add(route);
         else expect([route, typeof schema === 'object' && schema !== null && Object.keys(schema).length > 0]).toEqual([route, true]);
       }
@@ -107,6 +109,49 @@ describe('OpenAPI document covers the registered routes', () => {
     const users = admin.paths['/api/admin/users'].post.requestBody!.content['application/json'].schema;
     expect(users.additionalProperties).toBe(false);
     expect(users.properties.roles.maxItems).toBe(50);
+  });
+
+  it('lists each success under the status the route really answers with', async () => {
+    const login = await client(srv.baseUrl).post('/api/auth/login', { username: 'analyst', password: 'Demo@2026' });
+    const analyst = client(srv.baseUrl, login.body.accessToken);
+    const security = client(srv.baseUrl, (await client(srv.baseUrl).post('/api/auth/login', { username: 'security', password: 'Demo@2026' })).body.accessToken);
+    // Each caller's document lists the routes whose right it holds: the designer's and the security administrator's together.
+    const docs = await Promise.all(['analyst', 'security'].map(async (u) => docOf(await as(u))));
+    const documented = (method: string, path: string) => {
+      const op = docs.map((d) => d.paths[path]?.[method]).find(Boolean);
+      return op ? success(op) : 'undocumented';
+    };
+    const calls: [string, string, { status: number }][] = [];
+    const call = async (method: string, path: string, res: Promise<{ status: number }>) => { calls.push([method, path, await res]); };
+    await call('post', '/api/auth/login', Promise.resolve(login));
+    await call('get', '/api/auth/me', analyst.get('/api/auth/me'));
+    await call('post', '/api/meta/objects', analyst.post('/api/meta/objects', { key: 'status_probe', label: '探针', fields: [{ key: 'name', label: '名称', type: 'text' }] }));
+    await call('post', '/api/meta/objects/{object}/fields', analyst.post('/api/meta/objects/status_probe/fields', { key: 'note', label: '备注', type: 'text' }));
+    await analyst.post('/api/meta/objects/status_probe/fields', { key: 'spare', label: '备用', type: 'text' });
+    await call('delete', '/api/meta/objects/{object}/fields/{field}', analyst.del('/api/meta/objects/status_probe/fields/spare'));
+    await call('post', '/api/meta/forms', analyst.post('/api/meta/forms', { key: 'status_probe_f', object: 'status_probe', title: '探针', layout: [{ field: 'name' }] }));
+    await call('put', '/api/meta/forms/{key}', analyst.put('/api/meta/forms/status_probe_f', { object: 'status_probe', title: '探针', layout: [{ field: 'name' }, { field: 'note' }] }));
+    await call('post', '/api/meta/forms/{key}/publish', analyst.post('/api/meta/forms/status_probe_f/publish'));
+    const role = (await security.get('/api/admin/roles/analyst')).body as { permissions: object[] };
+    await call('patch', '/api/admin/roles/{key}', security.patch('/api/admin/roles/analyst', { permissions: [...role.permissions, { object: 'status_probe', actions: ['create', 'read', 'delete'], scope: 'all' }] }));
+    await call('post', '/api/admin/roles', security.post('/api/admin/roles', { key: 'status_probe_role', name: '探针', permissions: [] }));
+    await call('post', '/api/forms/{key}/submit', analyst.post('/api/forms/status_probe_f/submit', { name: '甲' }));
+    const rec = await analyst.post('/api/records/status_probe', { name: '乙' });
+    await call('post', '/api/records/{object}', Promise.resolve(rec));
+    await call('post', '/api/records/{object}/query', analyst.post('/api/records/status_probe/query', {}));
+    await call('delete', '/api/records/{object}/{id}', analyst.del(`/api/records/status_probe/${rec.body.id}`));
+    await call('post', '/api/reports/query', analyst.post('/api/reports/query', { key: 'status_probe_r', name: '探针', object: 'status_probe', measures: [{ key: 'n', agg: 'count' }], dimensions: [] }));
+    const xml = chain('status_probe', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="u" name="看" crm:candidateGroups="analyst"/>', '<bpmn:endEvent id="e"/>']);
+    await call('post', '/api/process-definitions', analyst.post('/api/process-definitions', { bpmnXml: xml }));
+    const started = await analyst.post('/api/process-definitions/status_probe/start', {});
+    await call('post', '/api/process-definitions/{key}/start', Promise.resolve(started));
+    await call('post', '/api/process-instances/{id}/cancel', analyst.post(`/api/process-instances/${started.body.id}/cancel`));
+    await call('post', '/api/signals', analyst.post('/api/signals', { name: 'status_probe' }));
+    for (const [method, path, res] of calls) {
+      expect([method, path, res.status]).toEqual([method, path, Number(documented(method, path)) || documented(method, path)]);
+    }
+    // The statuses are not all alike: creates, plain answers and empty answers each say so.
+    expect(new Set(calls.map(([, , r]) => r.status))).toEqual(new Set([200, 201, 204]));
   });
 
   it('the answers match the response schemas the document shows', async () => {

@@ -9,7 +9,8 @@ import {
   AdminUserSchema, AuditPageSchema, CircleDetectionSchema, type ContractSchema, CustomerLookupResultSchema, GuaranteeCircleSchema, SegmentMembersSchema, SegmentSchema, CompleteTaskResponseSchema, CurrentUserSchema, Customer360Schema, CustomerNetworkSchema, DeployResponseSchema, ErrorBodySchema,
   FormDraftSchema, HealthSchema, itemsOfSchema, LoginResponseSchema, ObjectSchema, OrgUnitSchema, PendingReplySchema, ProcessDefinitionSchema,
   ProcessInstanceSchema, ProcessInstanceSummarySchema, PublishedFormSchema, RecordPageSchema, RecordSchema, RoleSchema, SegmentWithCountSchema, TaskDetailSchema, TaskSchema,
-  TemplateSummarySchema, TriggerSchema, UploadedFileSchema,
+  TemplateSummarySchema, TriggerSchema, UploadedFileSchema, FieldSchema, PublishFormResponseSchema, ReportAnswerSchema, ReportSchema, PackConflictsSchema,
+  InstallResultSchema, type FormDefinitionInput,
 } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, typed, type Reply } from '../harness/http.js';
@@ -148,5 +149,39 @@ describe('answers of the main routes match their shared schema', () => {
     conforms(itemsOfSchema(TemplateSummarySchema), await analyst.get('/api/templates'));
     const file = await rm.api.files.upload(new Blob(['对账单']), 'statement.txt');
     expect(drift(UploadedFileSchema, file)).toEqual([]);
+  });
+
+  it('form drafts and versions with every kind of layout item, reports, pack conflicts and template installs', async () => {
+    // The definition travels exactly: every container, a repeating group with its row fields, rules.
+    conforms(FieldSchema, await analyst.post('/api/meta/objects/contract_probe/fields', { key: 'lines', label: '明细', type: 'json' }), 201);
+    const definition: Omit<FormDefinitionInput, 'key'> = {
+      object: 'contract_probe', title: { 'zh-CN': '契约表单', en: 'Contract form' }, description: '每种布局',
+      layout: [
+        { type: 'section', title: '基本', columns: 2, items: [{ field: 'name', label: '名称', placeholder: '请输入名称', help: '必填' }, { field: 'amount' }] },
+        { type: 'tabs', items: [{ title: '到期', items: [{ type: 'columns', columns: 2, items: [{ field: 'due' }] }] }] },
+        { type: 'steps', title: '步骤', items: [{ title: { 'zh-CN': '第一步', en: 'Step 1' }, items: [] }] },
+        { type: 'group', field: 'lines', title: '明细', columns: 2, minItems: 0, maxItems: 5, fields: [{ key: 'item', label: '项目', type: 'text' }, { key: 'qty', label: '数量', type: 'integer' }] },
+      ],
+      rules: [{ when: 'name = "大额"', require: ['due'] }],
+    };
+    const draft = conforms(FormDraftSchema, await analyst.post('/api/meta/forms', { key: 'contract_rich', ...definition }), 201);
+    expect(draft).toEqual({ key: 'contract_rich', ...definition, latestVersion: 0, updatedAt: expect.any(String) });
+    conforms(FormDraftSchema, await analyst.get('/api/meta/forms/contract_rich'));
+    conforms(FormDraftSchema, await analyst.put('/api/meta/forms/contract_rich', { ...definition, title: '契约表单（改）' }));
+    expect(conforms(PublishFormResponseSchema, await analyst.post('/api/meta/forms/contract_rich/publish'), 201)).toEqual({ version: 1 });
+    const published = conforms(PublishedFormSchema, await analyst.get('/api/meta/forms/contract_rich/published'));
+    expect(published).toMatchObject({ ...definition, title: '契约表单（改）', key: 'contract_rich', version: 1 });
+    expect(conforms(PublishedFormSchema, await analyst.get('/api/meta/forms/contract_rich/versions/1'))).toEqual(published);
+
+    // Reports: an unsaved definition, a saved one and its run.
+    const report = { object: 'contract_probe', measures: [{ key: 'n', agg: 'count' }, { key: 'total', agg: 'sum', field: 'amount' }], dimensions: [{ field: 'name' }] };
+    const preview = conforms(ReportAnswerSchema, await analyst.post('/api/reports/query', report));
+    expect(preview.columns.map((c) => c.key)).toEqual(['name', 'n', 'total']);
+    conforms(ReportSchema, await analyst.post('/api/reports', { key: 'contract_r', name: '契约', ...report }), 201);
+    conforms(ReportAnswerSchema, await analyst.post('/api/reports/contract_r/run', {}));
+
+    // Solution packs: the conflicts an install left, and an install (here: the installed pack again).
+    conforms(PackConflictsSchema, await analyst.get('/api/admin/packs/bank-crm/conflicts'));
+    conforms(InstallResultSchema, await analyst.post('/api/templates/bank-crm/install'), 201);
   });
 });

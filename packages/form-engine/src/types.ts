@@ -130,6 +130,7 @@ export interface FormDefinition {
   object: string;
   version?: number;
   title: LocalizedText;
+  description?: LocalizedText;
   layout: LayoutItem[];
   rules?: Rule[];
   /** field key → FEEL expression whose result the engine stores in that field. */

@@ -7,7 +7,7 @@
 import type { z } from 'zod';
 import type {
   AdminUserSchema, AuditEntrySchema, AuditListQuery, AuditVerifySchema, AuthProvidersSchema, ChangePasswordBody, CompleteBody, CreateObjectBody, CreateRoleBody,
-  CreateUserBody, CurrentUserSchema, DecisionDefinitionSchema, DeployBody, ErrorBodySchema, FIELD_ACCESS_MODES, FieldSchema, FormDraftSchema, FormSummarySchema,
+  CreateUserBody, CurrentUserSchema, DecisionDefinitionSchema, DeployBody, ErrorBodySchema, FIELD_ACCESS_MODES, FieldSchema, FormDefinitionSchema, FormDraftSchema, FormSummarySchema,
   HealthSchema, HistoryEntrySchema, HistoryTtlSchema, IncidentSchema, LoginBody, LoginResponseSchema, MessageBody, ObjectSchema, OrgUnitRefSchema, OrgUnitSchema,
   PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
   ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskDetailSchema, TaskSchema,
@@ -60,7 +60,17 @@ export type CreateObjectRequest = Omit<z.input<typeof CreateObjectBody>, 'fields
 
 export type ObjectPatch = Partial<Omit<CreateObjectRequest, 'key'>>;
 
-export type { LayoutContainerType, LayoutFieldItem, LayoutContainer, LayoutItem, FormRule, FormDefinitionInput } from './form-types.js';
+// Form definitions: the form engine's types, which the contract's schemas (FormDefinitionSchema …) yield exactly.
+import type { FieldItem as LayoutFieldItem, LayoutItem } from '@crm/form-engine';
+export type { LayoutFieldItem, LayoutItem };
+export type { SectionItem, Pane, PanesItem, GroupItem, Rule as FormRule } from '@crm/form-engine';
+
+/** A layout container: section / columns, tabs / steps (of panes), or a repeating group. */
+export type LayoutContainer = Exclude<LayoutItem, LayoutFieldItem>;
+export type LayoutContainerType = LayoutContainer['type'];
+
+/** A form definition as the designer writes it (`POST /api/meta/forms`, `PUT /api/meta/forms/:key`). */
+export type FormDefinitionInput = z.infer<typeof FormDefinitionSchema>;
 
 export type FormDraft = z.infer<typeof FormDraftSchema>;
 

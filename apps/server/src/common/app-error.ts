@@ -2,15 +2,13 @@
  * The one error type services throw. `code` selects the translated message; `details` carries
  * per-field problems `{ path, code, message }`. Messages never contain internal data.
  */
-export interface ErrorDetail {
-  path?: string;
-  code: string;
-  message: string;
-  /** A process or decision model's element, or the 1-based position where its XML does not parse. */
-  elementId?: string;
-  line?: number;
-  column?: number;
-}
+import type { ErrorDetail as ContractErrorDetail } from '@crm/shared';
+
+/**
+ * One problem of an error answer: the shared contract's detail (`path`, a process or decision model's
+ * `elementId`, or the 1-based `line`/`column` where its XML does not parse), of which the server always writes `code` and `message`.
+ */
+export type ErrorDetail = ContractErrorDetail & Required<Pick<ContractErrorDetail, 'code' | 'message'>>;
 
 export class AppError extends Error {
   constructor(

@@ -3,14 +3,12 @@
  * status. Unknown errors become 500 with a generic message: no stack trace or SQL leaves the server.
  */
 import { HttpException } from '@nestjs/common';
-import { AppError, type ErrorDetail } from './app-error.js';
+import { AppError } from './app-error.js';
 import { translate, type Lang } from './i18n.js';
 import type { ErrorBody as SharedErrorBody } from '@crm/shared';
 
-/** The public error body: the shared contract's shape, with the details the server writes. */
-export interface ErrorBody extends SharedErrorBody {
-  error: { code: string; message: string; details?: ErrorDetail[] };
-}
+/** The public error body: the shared contract's. */
+export type ErrorBody = SharedErrorBody;
 
 export interface MappedError {
   status: number;

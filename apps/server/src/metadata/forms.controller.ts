@@ -1,7 +1,9 @@
 import { Body, Controller, Get, Header, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
-import { FormBody, FormDraftBody, KEY_PATTERN, type FormSummary, type Items, type RecordData, type Unserialized } from '@crm/shared';
+import {
+  FormBody, FormDraftBody, KEY_PATTERN, type FormDraft, type FormSummary, type Items, type PublishedForm, type RecordData, type Unserialized,
+} from '@crm/shared';
 import type { FormDefinition } from '@crm/form-engine';
-import { FormsService } from './forms.service.js';
+import { FormsService, type PublishedVersion } from './forms.service.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { parseInput } from '../common/validation.js';
 import { RequestContext } from '../common/request-context.js';
@@ -19,6 +21,11 @@ function formKey(k: string): string {
   return k;
 }
 
+/** A published version on the wire: its definition, version, derived JSON Schema, field snapshot and date. */
+function publishedAnswer(pf: PublishedVersion): Unserialized<PublishedForm> {
+  return { ...pf.definition, version: pf.version, schema: pf.schema, fields: pf.fields, publishedAt: pf.publishedAt };
+}
+
 @Controller('api/meta/forms')
 export class FormsController {
   constructor(private readonly forms: FormsService) {}
@@ -30,18 +37,18 @@ export class FormsController {
 
   @Post()
   @RequireRight('designer')
-  create(@Body() body: unknown) {
+  create(@Body() body: unknown): Promise<Unserialized<FormDraft>> {
     return this.forms.createDraft(parseInput(FormBody, body) as unknown as FormDefinition, lang());
   }
 
   @Get(':key')
-  get(@Param('key') key: string) {
+  get(@Param('key') key: string): Promise<Unserialized<FormDraft>> {
     return this.forms.draft(formKey(key));
   }
 
   @Put(':key')
   @RequireRight('designer')
-  update(@Param('key') key: string, @Body() body: unknown) {
+  update(@Param('key') key: string, @Body() body: unknown): Promise<Unserialized<FormDraft>> {
     const def = parseInput(FormDraftBody, body) as unknown as FormDefinition;
     return this.forms.updateDraft(formKey(key), def, lang());
   }
@@ -54,16 +61,14 @@ export class FormsController {
 
   /** The published definition with its derived JSON Schema and the field snapshot it validates with. */
   @Get(':key/versions/:version')
-  async version(@Param('key') key: string, @Param('version', ParseIntPipe) version: number) {
-    const pf = await this.forms.version(formKey(key), version);
-    return { ...pf.definition, version: pf.version, schema: pf.schema, fields: pf.fields, publishedAt: pf.publishedAt };
+  async version(@Param('key') key: string, @Param('version', ParseIntPipe) version: number): Promise<Unserialized<PublishedForm>> {
+    return publishedAnswer(await this.forms.version(formKey(key), version));
   }
 
   /** The latest published version (what staff fill in). */
   @Get(':key/published')
-  async latest(@Param('key') key: string) {
-    const pf = await this.forms.version(formKey(key), 'latest');
-    return { ...pf.definition, version: pf.version, schema: pf.schema, fields: pf.fields, publishedAt: pf.publishedAt };
+  async latest(@Param('key') key: string): Promise<Unserialized<PublishedForm>> {
+    return publishedAnswer(await this.forms.version(formKey(key), 'latest'));
   }
 
   /** The standalone validator (ES module) generated at publish time, for the browser under a strict CSP. */

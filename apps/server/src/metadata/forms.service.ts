@@ -5,11 +5,11 @@
  * compiled validator of the version, cached per `key@version`.
  */
 import { Injectable, Optional } from '@nestjs/common';
-import type { FormSummary, Unserialized } from '@crm/shared';
+import type { FormDraft, FormSummary, Unserialized } from '@crm/shared';
 import type { PoolClient } from 'pg';
 import {
   compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
-  type FieldDef, type FormDefinition, type Lang, type ProcessResult,
+  type FieldDef, type FormDefinition, type JsonSchema, type Lang, type ProcessResult,
 } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { ChangeFeed } from '../database/change-feed.js';
@@ -20,28 +20,32 @@ import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from './metadata.service.js';
 import './metadata.messages.js';
 
-export interface PublishedForm {
+/** A published version as the service keeps it (the answer of the version routes is built from it). */
+export interface PublishedVersion {
   key: string;
   version: number;
   object: string;
   definition: FormDefinition;
   fields: FieldDef[];
-  schema: object;
+  schema: JsonSchema;
   publishedAt: string;
 }
+
+/** A draft as stored: the definition without a version (create and update drop it). */
+type StoredDraft = Omit<FormDefinition, 'version'>;
 
 interface VersionRow {
   form_key: string;
   version: number;
   definition: FormDefinition;
   fields: FieldDef[];
-  data_schema: object;
+  data_schema: JsonSchema;
   published_at: Date;
 }
 
 @Injectable()
 export class FormsService {
-  private readonly published = new Map<string, PublishedForm>();
+  private readonly published = new Map<string, PublishedVersion>();
   /** Latest published version per form: until any process publishes (change feed), else re-read every 500 ms. */
   private readonly latest: NotifiedCache<number>;
 
@@ -72,7 +76,7 @@ export class FormsService {
     return client ? this.meta.within(client, () => fn(client)) : this.db.tx(fn);
   }
 
-  async createDraft(def: FormDefinition, lang: Lang, client?: PoolClient): Promise<Record<string, unknown>> {
+  async createDraft(def: FormDefinition, lang: Lang, client?: PoolClient): Promise<Unserialized<FormDraft>> {
     if (typeof def?.key !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(def.key)) {
       throw new AppError(400, 'meta.invalid_form', {}, [{ path: '/key', code: 'pattern', message: 'key must match ^[a-z][a-z0-9_]{0,62}$' }]);
     }
@@ -87,14 +91,14 @@ export class FormsService {
     return this.draft(def.key, client);
   }
 
-  async draft(key: string, client?: PoolClient): Promise<Record<string, unknown>> {
+  async draft(key: string, client?: PoolClient): Promise<Unserialized<FormDraft>> {
     const q = client ?? this.db.pool;
-    const row = (await q.query<{ draft: FormDefinition; latest_version: number; updated_at: Date }>('SELECT draft, latest_version, updated_at FROM crm.forms WHERE key = $1', [key])).rows[0];
+    const row = (await q.query<{ draft: StoredDraft; latest_version: number; updated_at: Date }>('SELECT draft, latest_version, updated_at FROM crm.forms WHERE key = $1', [key])).rows[0];
     if (!row) throw new AppError(404, 'meta.form_not_found', { form: key });
     return { ...row.draft, key, latestVersion: row.latest_version, updatedAt: row.updated_at };
   }
 
-  async updateDraft(key: string, def: FormDefinition, lang: Lang, client?: PoolClient): Promise<Record<string, unknown>> {
+  async updateDraft(key: string, def: FormDefinition, lang: Lang, client?: PoolClient): Promise<Unserialized<FormDraft>> {
     const full = { ...def, key };
     const current = (await (client ?? this.db.pool).query<{ object_key: string }>('SELECT object_key FROM crm.forms WHERE key = $1', [key])).rows[0];
     if (!current) throw new AppError(404, 'meta.form_not_found', { form: key });
@@ -112,7 +116,7 @@ export class FormsService {
 
   async publish(key: string, lang: Lang, by: string | null, client?: PoolClient): Promise<{ version: number }> {
     return this.withTx(client, async (c) => {
-      const { rows } = await c.query<{ draft: FormDefinition; latest_version: number; object_key: string }>('SELECT draft, latest_version, object_key FROM crm.forms WHERE key = $1 FOR UPDATE', [key]);
+      const { rows } = await c.query<{ draft: StoredDraft; latest_version: number; object_key: string }>('SELECT draft, latest_version, object_key FROM crm.forms WHERE key = $1 FOR UPDATE', [key]);
       if (!rows[0]) throw new AppError(404, 'meta.form_not_found', { form: key });
       const o = await this.meta.object(rows[0].object_key);
       const version = rows[0].latest_version + 1;
@@ -134,7 +138,7 @@ export class FormsService {
     });
   }
 
-  async version(key: string, version: number | 'latest'): Promise<PublishedForm> {
+  async version(key: string, version: number | 'latest'): Promise<PublishedVersion> {
     let v = version;
     if (v === 'latest') {
       v = await this.latest.get(key, async () => {
@@ -149,7 +153,7 @@ export class FormsService {
     if (hit) return hit;
     const row = await QueryCount.cacheRefill(() => this.db.one<VersionRow>('SELECT * FROM crm.form_versions WHERE form_key = $1 AND version = $2', [key, v]));
     if (!row) throw new AppError(404, 'meta.form_version_not_found', { form: key, version: v });
-    const pf: PublishedForm = {
+    const pf: PublishedVersion = {
       key, version: row.version, object: row.definition.object, definition: row.definition, fields: row.fields, schema: row.data_schema,
       publishedAt: row.published_at.toISOString(),
     };

@@ -7,6 +7,7 @@
  */
 import { Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
+import type { CreateObjectRequest } from '@crm/shared';
 import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { ChangeFeed } from '../database/change-feed.js';
@@ -38,15 +39,8 @@ const TX_SNAPSHOT = Symbol('metadata snapshot of this transaction');
 /** Versions of in-transaction snapshots: negative and unique, so caches keyed by version never mix them with committed ones. */
 let txSnapshotSeq = 0;
 
-export interface CreateObjectInput {
-  key: string;
-  label: LocalizedText;
-  description?: string;
-  app?: string;
-  icon?: string;
-  titleField?: string;
-  fields?: FieldDef[];
-}
+/** `POST /api/meta/objects` as the service takes it: the contract's request, with the form engine's field definitions. */
+export type CreateObjectInput = Omit<CreateObjectRequest, 'fields'> & { fields?: FieldDef[] };
 
 interface FieldRow {
   object_key: string;

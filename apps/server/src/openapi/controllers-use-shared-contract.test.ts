@@ -45,11 +45,26 @@ function containsObjectType(t: ts.TypeNode): boolean {
   return hit;
 }
 
-function controllers(dir: string): string[] {
+function sources(dir: string, keep: (name: string) => boolean): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
     const p = path.join(dir, e.name);
-    if (e.isDirectory()) return controllers(p);
-    return e.name.endsWith('.controller.ts') ? [p] : [];
+    if (e.isDirectory()) return sources(p, keep);
+    return keep(e.name) ? [p] : [];
+  });
+}
+const controllers = (dir: string) => sources(dir, (n) => n.endsWith('.controller.ts'));
+
+/** Names that say "what a route answers or takes": such a shape belongs in packages/shared. */
+const ANSWER_NAME = /(Response|Answer|Body|Dto|Reply)$/;
+
+/** Exported interfaces and object types of any server file named like an answer or body (empty when none). */
+export function exportedAnswerShapes(source: string, fileName = 'x.service.ts'): string[] {
+  const sf = ts.createSourceFile(fileName, source, ts.ScriptTarget.Latest, true);
+  const exported = (n: ts.Node) => ts.canHaveModifiers(n) && !!ts.getModifiers(n)?.some((m) => m.kind === ts.SyntaxKind.ExportKeyword);
+  return sf.statements.flatMap((st) => {
+    if (ts.isInterfaceDeclaration(st) && exported(st) && ANSWER_NAME.test(st.name.text)) return [`interface ${st.name.text}`];
+    if (ts.isTypeAliasDeclaration(st) && exported(st) && ANSWER_NAME.test(st.name.text) && containsObjectType(st.type)) return [`type ${st.name.text}`];
+    return [];
   });
 }
 
@@ -64,6 +79,18 @@ describe('controllers and the shared contract', () => {
     // Shared schemas used, names of shared types and prose are fine.
     expect(ownContractShapes("import { LoginBody, type Task } from '@crm/shared';\nconst x = parseInput(LoginBody, body);\ntype T = Task;\n// interface Old { a: string }")).toEqual([]);
     expect(ownContractShapes("const o = { object: () => 1 };\no.object();")).toEqual([]);
+  });
+
+  it('no server file exports an answer or body shape of its own (services answer the shared types too)', () => {
+    expect(exportedAnswerShapes('export interface StatusAnswer { ok: boolean }\nexport type ErrorBody = { error: string };\nexport type Reply = Shared;\ninterface LocalBody { a: 1 }'))
+      .toEqual(['interface StatusAnswer', 'type ErrorBody']);
+    const files = sources(SRC, (n) => n.endsWith('.ts') && !n.endsWith('.test.ts') && !n.endsWith('.d.ts'));
+    expect(files.length).toBeGreaterThan(100);
+    const offenders = files.flatMap((file) => {
+      const rel = path.relative(SRC, file).split(path.sep).join('/');
+      return exportedAnswerShapes(readFileSync(file, 'utf8'), file).map((what) => `${rel}: ${what}`);
+    });
+    expect(offenders).toEqual([]);
   });
 
   it('no controller declares a body, query or answer shape of its own', () => {

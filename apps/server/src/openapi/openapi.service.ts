@@ -5,6 +5,7 @@
  * It follows metadata changes at once because it is built from the metadata cache.
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { DiscoveryService } from '@nestjs/core';
 import { deriveDataSchema, pickText } from '@crm/form-engine';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { AccessService } from '../access/access.service.js';
@@ -13,7 +14,8 @@ import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { STATIC_ROUTES } from './static-routes.js';
 import { solutionPacks } from '../packs/pack-registry.js';
 import { RegisteredRoutes } from './registered-routes.js';
-import { ERROR_REF as ERROR, jsonSchemaOf, operation } from './route-operation.js';
+import { nestRouteStatuses } from './nest-statuses.js';
+import { ERROR_REF as ERROR, jsonSchemaOf, operation, SHARED_COMPONENTS } from './route-operation.js';
 import { ErrorBodySchema } from '@crm/shared';
 
 // The platform's routes and those the installed solution packs contribute.
@@ -21,7 +23,11 @@ const DOCS = new Map([...STATIC_ROUTES, ...solutionPacks().flatMap((pack) => pac
 
 @Injectable()
 export class OpenApiService {
+  /** The success status of every Nest route (its `@HttpCode`, else Nest's default), read once. */
+  private statuses?: Map<string, number>;
+
   constructor(
+    private readonly discovery: DiscoveryService,
     private readonly meta: MetadataService,
     private readonly access: AccessService,
     private readonly registered: RegisteredRoutes,
@@ -31,13 +37,15 @@ export class OpenApiService {
   async document(p: Principal | null): Promise<object> {
     const rights = p ? await this.access.platformRights(p.roles) : new Set<string>();
     const paths: Record<string, Record<string, object>> = {};
+    this.statuses ??= nestRouteStatuses(this.discovery.getControllers().flatMap((w) => (w.metatype ? [w.metatype] : [])));
     for (const r of this.registered.list()) {
       const doc = DOCS.get(`${r.method} ${r.path}`);
       if (doc?.right && !rights.has(doc.right)) continue;
-      (paths[r.path] ??= {})[r.method] = operation(r, doc);
+      (paths[r.path] ??= {})[r.method] = operation(r, doc, this.statuses.get(`${r.method} ${r.path}`));
     }
     const schemas: Record<string, object> = {
       Error: jsonSchemaOf(ErrorBodySchema, 'output'),
+      ...Object.fromEntries(SHARED_COMPONENTS),
     };
     if (p) {
       for (const o of await this.meta.objects()) {

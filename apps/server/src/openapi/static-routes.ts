@@ -32,6 +32,13 @@ export interface StaticRoute {
   query?: z.ZodType;
   /** The shared schema of the 2xx answer, or NO_JSON_BODY for 204s, redirects, files, scripts and XML. */
   response: z.ZodType | typeof NO_JSON_BODY;
+  /**
+   * The success status, only where the handler sets it itself (a redirect) or the route is not a Nest
+   * handler; otherwise the document reads it from the handler (`@HttpCode`, else 201 for POST, 200).
+   */
+  status?: number;
+  /** The answer of a four-eyes route when the change waits for a second approver (status 202). */
+  accepted?: z.ZodType;
 }
 
 export const STATIC_ROUTES: StaticRoute[] = [
@@ -42,8 +49,8 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'post', path: '/api/auth/login', tag: 'auth', summary: '登录 / Sign in', public: true, body: LoginBody, response: LoginResponseSchema },
   { method: 'get', path: '/api/auth/me', tag: 'auth', summary: '当前用户 / Current user', response: CurrentUserSchema },
   { method: 'get', path: '/api/auth/providers', tag: 'auth', summary: '可用的登录方式 / How users sign in', public: true, response: AuthProvidersSchema },
-  { method: 'get', path: '/api/auth/oidc/login', tag: 'auth', summary: '统一身份认证登录（跳转）/ Single sign-on (redirect)', public: true, query: OidcLoginQuery, response: NO_JSON_BODY },
-  { method: 'get', path: '/api/auth/oidc/callback', tag: 'auth', summary: '统一身份认证回调（跳转）/ Single sign-on callback (redirect)', public: true, query: OidcCallbackQuery, response: NO_JSON_BODY },
+  { method: 'get', path: '/api/auth/oidc/login', tag: 'auth', summary: '统一身份认证登录（跳转）/ Single sign-on (redirect)', public: true, query: OidcLoginQuery, response: NO_JSON_BODY, status: 302 },
+  { method: 'get', path: '/api/auth/oidc/callback', tag: 'auth', summary: '统一身份认证回调（跳转）/ Single sign-on callback (redirect)', public: true, query: OidcCallbackQuery, response: NO_JSON_BODY, status: 302 },
   { method: 'post', path: '/api/auth/oidc/exchange', tag: 'auth', summary: '一次性登录码换取令牌 / One-time code for a token', public: true, body: OidcExchangeBody, response: OidcExchangeResponseSchema},
   { method: 'post', path: '/api/admin/directory/sync', tag: 'auth', summary: '核对目录账号（停用已离开目录的账号）/ Check directory accounts (disable those gone)', right: 'admin.users', response: DirectorySyncResultSchema },
   { method: 'post', path: '/api/auth/change-password', tag: 'auth', summary: '修改本人密码 / Change my password', body: ChangePasswordBody, response: ChangePasswordResponseSchema },
@@ -89,8 +96,8 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'post', path: '/api/incidents/{id}/retry', tag: 'workflow', summary: '重试 / Retry', right: 'process.admin', response: ProcessInstanceSchema },
   { method: 'get', path: '/api/admin/users', tag: 'admin', summary: '用户 / Users', right: 'admin.users', query: UserListQuery, response: itemsOfSchema(AdminUserSchema) },
   { method: 'post', path: '/api/admin/users', tag: 'admin', summary: '创建用户 / Create a user', right: 'admin.users', body: CreateUserBody, response: AdminUserSchema },
-  { method: 'patch', path: '/api/admin/users/{id}', tag: 'admin', summary: '修改用户（授予授权管理或审计职责需复核）/ Change a user (duty grants need approval)', right: 'admin.users', body: UpdateUserBody, response: z.union([AdminUserSchema, PendingReplySchema]) },
-  { method: 'post', path: '/api/admin/users/{id}/reset-password', tag: 'admin', summary: '重置密码（临时密码；职责人员需复核）/ Reset a password', right: 'admin.users', response: z.union([PasswordResetResultSchema, PendingReplySchema]) },
+  { method: 'patch', path: '/api/admin/users/{id}', tag: 'admin', summary: '修改用户（授予授权管理或审计职责需复核）/ Change a user (duty grants need approval)', right: 'admin.users', body: UpdateUserBody, response: AdminUserSchema, accepted: PendingReplySchema },
+  { method: 'post', path: '/api/admin/users/{id}/reset-password', tag: 'admin', summary: '重置密码（临时密码；职责人员需复核）/ Reset a password', right: 'admin.users', response: PasswordResetResultSchema, accepted: PendingReplySchema },
   { method: 'get', path: '/api/admin/password-resets', tag: 'admin', summary: '待复核的密码重置 / Pending password resets', response: itemsOfSchema(PendingApprovalSchema) },
   { method: 'post', path: '/api/admin/password-resets/{id}/approve', tag: 'admin', summary: '批准密码重置 / Approve a password reset', response: ApprovedPasswordResetSchema },
   { method: 'post', path: '/api/admin/password-resets/{id}/reject', tag: 'admin', summary: '撤回或驳回密码重置 / Withdraw or decline a password reset', response: RejectedApprovalSchema },

@@ -14,6 +14,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
+import type { StartProcessRequest } from '@crm/shared';
 import {
   handleEvent,
   retryIncident,
@@ -73,9 +74,8 @@ export interface Actor {
   username: string;
 }
 
-export interface StartRequest {
-  variables?: Record<string, unknown>;
-  businessKey?: string;
+/** A start: the contract's `{ variables?, businessKey? }` (`StartProcessRequest`) and who starts it, where and under which parent. */
+export interface StartRequest extends Pick<StartProcessRequest, 'variables' | 'businessKey'> {
   initiator: string;
   startEventId?: string;
   parent?: { id: string; callId: string };

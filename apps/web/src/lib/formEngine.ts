@@ -2,7 +2,7 @@
  * The bridge to the shared form engine (`@crm/form-engine`): the very package the server validates
  * every write with, so the browser shows the same errors, in the same words, before the round trip.
  */
-import { compileForm, createFormRuntime, formats, generateStandaloneValidatorModule, formDefinitionSchema, FormDefinitionError, standaloneRuntime, type CompiledForm, type DataValidator, type FieldDef, type FormDefinition, type FormRuntime } from '@crm/form-engine';
+import { compileForm, createFormRuntime, formats, generateStandaloneValidatorModule, formDefinitionSchema, FormDefinitionError, standaloneRuntime, type CompiledForm, type DataValidator, type FormRuntime } from '@crm/form-engine';
 import type { Field, FormDefinitionInput, Lang } from '@crm/shared';
 
 export interface Issue { path: string; code: string; message: string }
@@ -73,7 +73,7 @@ function ensureRuntimeModule(): string {
 function validatorSource(fields: Field[], form: FormDefinitionInput): Promise<string> {
   const runtimeImport = ensureRuntimeModule();
   const onMain = () => new Promise<string>((resolve, reject) => setTimeout(() => {
-    try { resolve(generateStandaloneValidatorModule(fields as FieldDef[], form as FormDefinition, { runtimeImport })); } catch (e) { reject(e as Error); }
+    try { resolve(generateStandaloneValidatorModule(fields, form, { runtimeImport })); } catch (e) { reject(e as Error); }
   }, 0));
   try {
     return fromWorker(fields, form, runtimeImport).catch(onMain);
@@ -136,10 +136,10 @@ export function createValidator(fields: Field[], given: FormDefinitionInput, lan
   try {
     const t0 = performance.now();
     if (fields.length <= SYNC_LIMIT || typeof Worker === 'undefined') {
-      compiled = compileForm(fields as FieldDef[], form as FormDefinition);
+      compiled = compileForm(fields, form);
       ready = Promise.resolve();
     } else {
-      compiled = compileForm(fields as FieldDef[], form as FormDefinition, { validator: proxy });
+      compiled = compileForm(fields, form, { validator: proxy });
       const key = JSON.stringify([fields, form.layout, form.rules, form.computed]);
       let v = validatorCache.get(key);
       if (!v) {
@@ -187,15 +187,6 @@ export function createValidator(fields: Field[], given: FormDefinitionInput, lan
 export function fieldItemAccepts(key: string): boolean {
   const s = formDefinitionSchema as { $defs?: { fieldItem?: { properties?: Record<string, unknown> } } };
   return !!s.$defs?.fieldItem?.properties?.[key];
-}
-
-export function walkFieldItems(items: unknown[] | undefined, fn: (it: { field: string; [k: string]: unknown }) => void): void {
-  for (const raw of items ?? []) {
-    const it = raw as { field?: string; type?: string; items?: unknown[] };
-    if (it.type === 'group') continue;
-    if (typeof it.field === 'string' && !it.type) fn(it as { field: string });
-    if (Array.isArray(it.items)) walkFieldItems(it.items, fn);
-  }
 }
 
 /** `"/contacts/0/phone"` → `contacts`; `"name"` → `name`. */

@@ -1,8 +1,10 @@
 /** Objects, fields and forms (`/api/meta/*`). Field and form definitions are checked in depth by the form engine. */
 import { z } from 'zod';
-import type { FieldOptions, FieldType } from '@crm/form-engine';
-import { Label, LocalizedTextSchema, Timestamp } from './common.js';
-import type { FormRule, LayoutItem } from '../form-types.js';
+import { isFieldType } from '@crm/form-engine';
+import type {
+  Choice, FieldDef, FieldItem, FieldOptions, FieldType, FormDefinition, GroupItem, LayoutItem, LocalizedText, Pane, PanesItem, Rule, SectionItem,
+} from '@crm/form-engine';
+import { Key, Label, LocalizedTextSchema, Timestamp } from './common.js';
 
 /** A field definition: its key here, every other property checked by the metadata service (per field type). */
 export const FieldBody = z.object({ key: z.string().max(63) }).passthrough();
@@ -70,23 +72,160 @@ export const FormSummarySchema = z.strictObject({
   updatedAt: Timestamp,
 });
 
-/** A form definition as stored: layout, rules and computed fields are the form engine's types (checked there). */
-const formDefinition = {
-  key: z.string(),
-  object: z.string(),
-  title: LocalizedTextSchema,
-  layout: z.array(z.custom<LayoutItem>((v) => typeof v === 'object' && v !== null)),
-  rules: z.array(z.custom<FormRule>((v) => typeof v === 'object' && v !== null)).optional(),
-  computed: z.record(z.string(), z.string()).optional(),
+// ---------------------------------------------------------------- form definitions
+//
+// The form definition exactly as the form engine's JSON Schema (engine-specs/forms/form-definition.schema.json)
+// describes it: every object is closed, keys match the key pattern, FEEL texts are non-empty. The TypeScript
+// types are the form engine's own (the annotations below make the compiler check that each schema yields
+// them); form-definition.test.ts checks that this schema and the JSON Schema accept the same definitions.
+
+const fieldPath = z.string().regex(/^[a-z][a-z0-9_]{0,62}(\.[a-z][a-z0-9_]{0,62})?$/);
+const feel = z.string().min(1);
+const unique = <T extends z.ZodType<string>>(item: T) =>
+  z.array(item).refine((a) => new Set(a).size === a.length, { message: 'must not repeat an item' });
+
+/** A text in a form definition: a non-empty string, or texts keyed by language tag (at least one). */
+export const FormTextSchema: z.ZodType<LocalizedText> = z.union([
+  z.string().min(1),
+  z.strictObject({ 'zh-CN': z.string().optional(), en: z.string().optional() })
+    .refine((o) => Object.keys(o).length > 0, { message: 'must name at least one language' }),
+]);
+
+const ChoiceSchema: z.ZodType<Choice> = z.strictObject({ value: z.string().min(1).max(100), label: FormTextSchema });
+
+/** Type-specific settings of a field in a form definition; a type's own further settings are kept. */
+const FieldOptionsSchema: z.ZodType<FieldOptions> = z.looseObject({
+  choices: z.array(ChoiceSchema).min(1).optional(),
+  precision: z.number().int().min(1).max(38).optional(),
+  scale: z.number().int().min(0).max(38).optional(),
+  maxLength: z.number().int().min(1).max(100000).optional(),
+  minLength: z.number().int().min(0).optional(),
+  pattern: z.string().min(1).optional(),
+  patternMessage: FormTextSchema.optional(),
+  minimum: z.number().optional(),
+  maximum: z.number().optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional(),
+  allowLandline: z.boolean().optional(),
+  maxItems: z.number().int().min(1).optional(),
+  expression: feel.optional(),
+  mask: z.enum(['name', 'none']).optional(),
+});
+
+/** The settings a field type cannot do without (the JSON Schema's `allOf` of `$defs/field`). */
+const REQUIRED_OPTIONS: Record<string, readonly string[]> = {
+  select: ['choices'], multiselect: ['choices'], decimal: ['precision', 'scale'], auto_number: ['pattern'], computed: ['expression'],
 };
-export const FormDraftSchema = z.object({ ...formDefinition, latestVersion: z.number().int(), updatedAt: Timestamp }).catchall(z.unknown());
-export const PublishedFormSchema = z.object({
+
+/** A field declared inline (a repeating group's row field): the JSON Schema's `$defs/field`. */
+export const FormFieldDefSchema: z.ZodType<FieldDef> = z.strictObject({
+  key: Key,
+  label: FormTextSchema,
+  /** A field type registered with the form engine (the built-in ones, and any an extension adds). */
+  type: z.custom<FieldType>((v) => typeof v === 'string' && isFieldType(v), { message: 'unknown field type' }),
+  required: z.boolean().optional(),
+  unique: z.boolean().optional(),
+  options: FieldOptionsSchema.optional(),
+  default: z.unknown().optional(),
+  sensitivity: z.union([z.literal(1), z.literal(2), z.literal(3), z.literal(4), z.literal(5)]).optional(),
+  target: Key.optional(),
+}).superRefine((f, ctx) => {
+  const needed = REQUIRED_OPTIONS[f.type] ?? [];
+  if (needed.length && !f.options) ctx.addIssue({ code: 'custom', path: ['options'], message: `type ${f.type} needs options` });
+  for (const k of needed) {
+    if (f.options && !(k in f.options)) ctx.addIssue({ code: 'custom', path: ['options', k], message: `type ${f.type} needs options.${k}` });
+  }
+  if (f.type === 'relation' && f.target === undefined) ctx.addIssue({ code: 'custom', path: ['target'], message: 'a relation names its target' });
+});
+
+/** A field placed on the form. */
+export const FieldItemSchema: z.ZodType<FieldItem> = z.strictObject({
+  field: Key,
+  label: FormTextSchema.optional(),
+  placeholder: FormTextSchema.optional(),
+  help: FormTextSchema.optional(),
+});
+
+const columns = z.number().int().min(1).max(4);
+
+export const SectionItemSchema: z.ZodType<SectionItem> = z.strictObject({
+  type: z.enum(['section', 'columns']),
+  title: FormTextSchema.optional(),
+  columns: columns.optional(),
+  items: z.array(z.lazy(() => LayoutItemSchema)),
+});
+
+/** A tab or a wizard step. */
+export const PaneSchema: z.ZodType<Pane> = z.strictObject({
+  title: FormTextSchema,
+  items: z.array(z.lazy(() => LayoutItemSchema)),
+});
+
+export const PanesItemSchema: z.ZodType<PanesItem> = z.strictObject({
+  type: z.enum(['tabs', 'steps']),
+  title: FormTextSchema.optional(),
+  items: z.array(PaneSchema).min(1),
+});
+
+/** A repeating group bound to a json field of the object; its row fields are declared inline. */
+export const GroupItemSchema: z.ZodType<GroupItem> = z.strictObject({
+  type: z.literal('group'),
+  field: Key,
+  title: FormTextSchema.optional(),
+  columns: columns.optional(),
+  fields: z.array(FormFieldDefSchema).min(1),
+  items: z.array(FieldItemSchema).optional(),
+  minItems: z.number().int().min(0).optional(),
+  maxItems: z.number().int().min(1).optional(),
+});
+
+/** A layout item: a placed field (no `type`) or a container. */
+export const LayoutItemSchema: z.ZodType<LayoutItem> = z.lazy(() =>
+  z.union([FieldItemSchema, SectionItemSchema, PanesItemSchema, GroupItemSchema])).meta({ id: 'FormLayoutItem' });
+
+/** When `when` holds: show / hide / require / lock fields, set values. At least one effect. */
+export const FormRuleSchema: z.ZodType<Rule> = z.strictObject({
+  when: feel,
+  show: unique(fieldPath).optional(),
+  hide: unique(fieldPath).optional(),
+  require: unique(fieldPath).optional(),
+  readOnly: unique(fieldPath).optional(),
+  set: z.record(Key, feel).optional(),
+}).refine((r) => Object.keys(r).length >= 2, { message: 'a rule needs at least one effect' });
+
+const formDefinition = {
+  key: Key,
+  object: Key,
+  title: FormTextSchema,
+  description: FormTextSchema.optional(),
+  layout: z.array(LayoutItemSchema).min(1),
+  rules: z.array(FormRuleSchema).optional(),
+  /** field key → FEEL expression whose result the engine stores in that field */
+  computed: z.record(Key, feel).optional(),
+};
+
+/** A form definition (the form engine's `FormDefinition`): what the designer writes and the engine runs. */
+export const FormDefinitionSchema = z.strictObject({ ...formDefinition, version: z.number().int().min(1).optional() });
+
+// The compiler checks that the schema yields exactly the engine's definition type, both ways.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const definitionMatchesEngine: Same<z.infer<typeof FormDefinitionSchema>, FormDefinition> = true;
+void definitionMatchesEngine;
+
+/** The current draft of a form (`GET`/`PUT /api/meta/forms/:key`): the definition without a version. */
+export const FormDraftSchema = z.strictObject({
   ...formDefinition,
-  version: z.number().int(),
+  /** The latest published version; 0 while the form has never been published. */
+  latestVersion: z.number().int(),
+  updatedAt: Timestamp,
+});
+/** A published version (`GET /api/meta/forms/:key/published`, `…/versions/:version`). */
+export const PublishedFormSchema = z.strictObject({
+  ...formDefinition,
+  version: z.number().int().min(1),
   /** The JSON Schema (2020-12) derived from the object's fields and the form's constraints. */
   schema: z.record(z.string(), z.unknown()),
   /** The object's fields as of publication. */
   fields: z.array(FieldSchema),
   publishedAt: Timestamp,
-}).catchall(z.unknown());
+});
 export const PublishFormResponseSchema = z.strictObject({ version: z.number().int() });

@@ -7,7 +7,7 @@ export const ApplyRolesBody = z.object({ roles: z.array(Key).min(1).max(50) }).s
 
 
 /** A part of a solution pack an install or upgrade left as the bank has it. `part` is `<kind>:<key>` (object, field, form, process, decision, trigger, record). */
-export const PackConflictSchema = z.object({
+export const PackConflictSchema = z.strictObject({
   part: z.string(),
   reason: z.enum(['changed_on_both_sides', 'deleted_by_bank', 'no_baseline']),
   packVersion: z.string(),
@@ -17,14 +17,14 @@ export const PackConflictSchema = z.object({
   detectedAt: z.string().optional(),
 });
 /** `GET /api/admin/packs/:key/conflicts`: the parts the latest install of the pack did not apply. */
-export const PackConflictsSchema = z.object({
+export const PackConflictsSchema = z.strictObject({
   key: z.string(),
-  installed: z.object({ version: z.string(), installedAt: z.string() }).nullable(),
+  installed: z.strictObject({ version: z.string(), installedAt: z.string() }).nullable(),
   items: z.array(PackConflictSchema),
 });
 /** `POST /api/admin/packs/:key/conflicts/resolve`: the bank keeps its own version of these reported parts. */
 export const ResolvePackConflictsBody = z.object({ parts: z.array(z.string().min(1).max(300)).min(1).max(500) }).strict();
-export const ResolvedPackConflictsSchema = z.object({ resolved: z.array(z.string()), items: z.array(PackConflictSchema) });
+export const ResolvedPackConflictsSchema = z.strictObject({ resolved: z.array(z.string()), items: z.array(PackConflictSchema) });
 
 // ---------------------------------------------------------------- answers
 

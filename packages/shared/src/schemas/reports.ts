@@ -101,7 +101,7 @@ export const ReportExportQuery = z
   .object({ format: z.enum(['csv', 'xlsx']).default('csv'), filter: z.string().max(20000).optional(), drill: z.string().max(20000).optional() })
   .strict();
 
-export const ReportColumnSchema = z.object({
+export const ReportColumnSchema = z.strictObject({
   key: z.string(),
   label: z.string(),
   type: z.string(),
@@ -110,7 +110,7 @@ export const ReportColumnSchema = z.object({
   /** Display labels of the values (select choices, users, org units, related records' titles), in the caller's language. */
   labels: z.record(z.string(), z.string()).optional(),
 });
-export const ReportAnswerSchema = z.object({
+export const ReportAnswerSchema = z.strictObject({
   columns: z.array(ReportColumnSchema),
   rows: z.array(z.record(z.string(), z.unknown())),
   /** Subtotal and total rows; `$collapsed` names the dimensions summed over. */
@@ -118,10 +118,10 @@ export const ReportAnswerSchema = z.object({
   elapsedMs: z.number(),
   source: z.enum(['primary', 'replica']),
   cached: z.boolean(),
-  report: z.object({ key: z.string(), version: z.number().int() }).optional(),
+  report: z.strictObject({ key: z.string(), version: z.number().int() }).optional(),
 });
 export const ReportSchema = ReportBody.extend({ version: z.number().int(), updatedAt: z.string() });
-export const ReportSummarySchema = z.object({ key: z.string(), name: Label, object: z.string(), version: z.number().int(), chart: z.unknown().optional(), updatedAt: z.string() });
+export const ReportSummarySchema = z.strictObject({ key: z.string(), name: Label, object: z.string(), version: z.number().int(), chart: z.unknown().optional(), updatedAt: z.string() });
 
 export type ReportDefinition = z.infer<typeof ReportBody>;
 export type ReportDefinitionInput = z.input<typeof ReportBody>;

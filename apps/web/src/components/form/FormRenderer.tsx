@@ -1,12 +1,11 @@
 import { memo, useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { Button, Steps, Tabs } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { localize, type Field, type Lang, type LayoutItem } from '@crm/shared';
+import { localize, type Field, type GroupItem, type Lang, type LayoutFieldItem, type LayoutItem, type PanesItem } from '@crm/shared';
 import { FieldInput } from './FieldInput';
 import type { FormController } from './controller';
 import './form.css';
 
-type AnyItem = LayoutItem & { type?: string; field?: string; items?: AnyItem[]; title?: unknown; columns?: number; fields?: Field[]; label?: unknown; placeholder?: unknown; help?: unknown };
 
 export interface FormRendererProps {
   ctrl: FormController;
@@ -23,15 +22,29 @@ export interface FormRendererProps {
 const PROGRESSIVE_FIELDS = 80;
 const FIRST_FIELDS = 60;
 
-function countFields(items: AnyItem[] | undefined): number {
+/** A placed field (the one layout item without a `type`), or else a container. */
+const isFieldItem = (it: LayoutItem): it is LayoutFieldItem => !('type' in it);
+
+function countFields(items: LayoutItem[]): number {
   let n = 0;
-  for (const it of items ?? []) n += !it.type && it.field ? 1 : it.type === 'group' ? (it.fields?.length ?? 1) : countFields(it.items);
+  for (const it of items) {
+    if (isFieldItem(it)) { n += 1; continue; }
+    switch (it.type) {
+      case 'group': n += it.fields.length; break;
+      case 'tabs':
+      case 'steps': n += it.items.reduce((sum, pane) => sum + countFields(pane.items), 0); break;
+      default: n += countFields(it.items);
+    }
+  }
   return n;
 }
 
+/** The grid columns a layout item asks for (sections, column blocks and groups may). */
+const columnsOf = (it: LayoutItem): number | undefined => (isFieldItem(it) || !('columns' in it) ? undefined : it.columns);
+
 /** Renders a form definition's layout; the controller keeps values, errors and rule state. */
 export function FormRenderer({ ctrl, layout, lang, disabled, idPrefix = 'f', onAllMounted }: FormRendererProps) {
-  const items = layout as AnyItem[];
+  const items = layout;
   const sizes = useMemo(() => items.map((it) => countFields([it])), [items]);
   const total = sizes.reduce((a, b) => a + b, 0);
   // How many top-level blocks are mounted: all for an ordinary form; for a large one, the first
@@ -61,14 +74,14 @@ export function FormRenderer({ ctrl, layout, lang, disabled, idPrefix = 'f', onA
         {items.map((it, i) =>
           i < mounted
             ? <Item key={i} item={it} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} />
-            : <div key={i} className="fr-pending" style={{ height: Math.ceil(sizes[i]! / Math.max(1, it.columns ?? 1)) * 62 + 40 }} aria-busy="true" />,
+            : <div key={i} className="fr-pending" style={{ height: Math.ceil(sizes[i]! / Math.max(1, columnsOf(it) ?? 1)) * 62 + 40 }} aria-busy="true" />,
         )}
       </div>
     </div>
   );
 }
 
-function Items({ items, ctrl, lang, disabled, idPrefix, columns }: { items: AnyItem[]; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string; columns: number }) {
+function Items({ items, ctrl, lang, disabled, idPrefix, columns }: { items: LayoutItem[]; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string; columns: number }) {
   return (
     <div className="fr-grid" style={{ gridTemplateColumns: `repeat(${Math.max(1, columns)}, minmax(0, 1fr))` }}>
       {items.map((it, i) => (
@@ -78,9 +91,9 @@ function Items({ items, ctrl, lang, disabled, idPrefix, columns }: { items: AnyI
   );
 }
 
-function Item({ item, ctrl, lang, disabled, idPrefix }: { item: AnyItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
+function Item({ item, ctrl, lang, disabled, idPrefix }: { item: LayoutItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
   const t = (zh: string, en: string) => (lang === 'en' ? en : zh);
-  if (!item.type && item.field) {
+  if (isFieldItem(item)) {
     const field = ctrl.fieldMap.get(item.field);
     if (!field) return <div className="fr-missing">{t('字段不存在：', 'Unknown field: ')}{item.field}</div>;
     return <FieldCell field={field} item={item} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} />;
@@ -91,25 +104,25 @@ function Item({ item, ctrl, lang, disabled, idPrefix }: { item: AnyItem; ctrl: F
       return (
         <div className="fr-section" style={{ gridColumn: '1 / -1' }}>
           {title && <div className="fr-section-title">{title}</div>}
-          <Items items={item.items ?? []} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={item.columns ?? 1} />
+          <Items items={item.items} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={item.columns ?? 1} />
         </div>
       );
     case 'columns':
       return (
         <div style={{ gridColumn: '1 / -1' }}>
           {title && <div className="fr-sub-title">{title}</div>}
-          <Items items={item.items ?? []} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={item.columns ?? Math.max(2, (item.items ?? []).length)} />
+          <Items items={item.items} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={item.columns ?? Math.max(2, item.items.length)} />
         </div>
       );
     case 'tabs':
       return (
         <div style={{ gridColumn: '1 / -1' }}>
           <Tabs
-            items={(item.items ?? []).map((pane, i) => ({
+            items={item.items.map((pane, i) => ({
               key: String(i),
               label: localize(pane.title, lang) || `${t('标签页', 'Tab')} ${i + 1}`,
               forceRender: true,
-              children: <Items items={pane.items ?? []} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={pane.columns ?? 1} />,
+              children: <Items items={pane.items} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={1} />,
             }))}
           />
         </div>
@@ -119,20 +132,20 @@ function Item({ item, ctrl, lang, disabled, idPrefix }: { item: AnyItem; ctrl: F
     case 'group':
       return <RepeatingGroup item={item} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} />;
     default:
-      return item.items ? <Items items={item.items} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={item.columns ?? 1} /> : null;
+      return null;
   }
 }
 
-function StepsBlock({ item, ctrl, lang, disabled, idPrefix }: { item: AnyItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
+function StepsBlock({ item, ctrl, lang, disabled, idPrefix }: { item: PanesItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
   const [current, setCurrent] = useState(0);
-  const panes = item.items ?? [];
+  const panes = item.items;
   const t = (zh: string, en: string) => (lang === 'en' ? en : zh);
   return (
     <div style={{ gridColumn: '1 / -1' }}>
       <Steps size="small" current={current} onChange={setCurrent} items={panes.map((p, i) => ({ title: localize(p.title, lang) || `${t('步骤', 'Step')} ${i + 1}` }))} style={{ marginBottom: 16 }} />
       {panes.map((p, i) => (
         <div key={i} style={{ display: i === current ? 'block' : 'none' }}>
-          <Items items={p.items ?? []} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={p.columns ?? 1} />
+          <Items items={p.items} ctrl={ctrl} lang={lang} disabled={disabled} idPrefix={idPrefix} columns={1} />
         </div>
       ))}
       <div style={{ display: 'flex', gap: 8, marginTop: 8 }}>
@@ -148,7 +161,7 @@ function useSnap(ctrl: FormController, key: string) {
   return useSyncExternalStore(sub, () => ctrl.snap(key));
 }
 
-const FieldCell = memo(function FieldCell({ field, item, ctrl, lang, disabled, idPrefix }: { field: Field; item: AnyItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
+const FieldCell = memo(function FieldCell({ field, item, ctrl, lang, disabled, idPrefix }: { field: Field; item: LayoutFieldItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
   const snap = useSnap(ctrl, field.key);
   const onChange = useCallback((v: unknown) => ctrl.setValue(field.key, v), [ctrl, field.key]);
   if (snap.hidden) return null;
@@ -176,11 +189,11 @@ const FieldCell = memo(function FieldCell({ field, item, ctrl, lang, disabled, i
   );
 });
 
-function RepeatingGroup({ item, ctrl, lang, disabled, idPrefix }: { item: AnyItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
-  const key = item.field!;
+function RepeatingGroup({ item, ctrl, lang, disabled, idPrefix }: { item: GroupItem; ctrl: FormController; lang: Lang; disabled?: boolean; idPrefix: string }) {
+  const key = item.field;
   const snap = useSnap(ctrl, key);
   const rows = Array.isArray(snap.value) ? (snap.value as Record<string, unknown>[]) : [];
-  const subFields = item.fields ?? [];
+  const subFields = item.fields;
   const t = (zh: string, en: string) => (lang === 'en' ? en : zh);
   if (snap.hidden) return null;
   const setRows = (next: Record<string, unknown>[]) => ctrl.setValue(key, next);

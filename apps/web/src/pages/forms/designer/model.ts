@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { Field, FormDefinitionInput, FormRule, LayoutItem, LocalizedText } from '@crm/shared';
+import type { Field, FormDefinitionInput, FormRule, LayoutItem, LocalizedText, Pane } from '@crm/shared';
 import { ALWAYS, fieldItemAccepts } from '../../../lib/formEngine';
 
 export type ContainerKind = 'section' | 'columns' | 'tabs' | 'steps' | 'pane' | 'group';
@@ -38,36 +38,35 @@ export function accepts(parent: NodeKind | null, child: NodeKind): boolean {
 
 // ------------------------------------------------------------------ conversion
 
-type Raw = Record<string, unknown> & { type?: string; field?: string; items?: Raw[]; fields?: Field[] };
-
 export function fromLayout(layout: LayoutItem[] | undefined): DNode[] {
-  return (layout as Raw[] | undefined ?? []).map(fromRaw);
+  return (layout ?? []).map(fromItem);
 }
 
-function fromRaw(r: Raw): DNode {
-  if (!r.type) {
-    return { id: newId(), kind: 'field', field: r.field, label: r.label as LocalizedText, placeholder: r.placeholder as LocalizedText, help: r.help as LocalizedText, required: r.required as boolean | undefined };
+function fromItem(it: LayoutItem): DNode {
+  if (!('type' in it)) {
+    return { id: newId(), kind: 'field', field: it.field, label: it.label, placeholder: it.placeholder, help: it.help };
   }
-  switch (r.type) {
+  switch (it.type) {
     case 'tabs':
     case 'steps':
       return {
-        id: newId(), kind: r.type, title: r.title as LocalizedText,
-        children: (r.items ?? []).map((p) => ({ id: newId(), kind: 'pane' as const, title: p.title as LocalizedText, columns: p.columns as number | undefined, children: fromLayout(p.items as LayoutItem[]) })),
+        id: newId(), kind: it.type, title: it.title,
+        children: it.items.map((p) => ({ id: newId(), kind: 'pane' as const, title: p.title, children: fromLayout(p.items) })),
       };
     case 'group':
       return {
-        id: newId(), kind: 'group', field: r.field, title: r.title as LocalizedText, columns: r.columns as number | undefined,
-        minItems: r.minItems as number | undefined, maxItems: r.maxItems as number | undefined,
-        children: (r.fields ?? []).map((def) => ({ id: newId(), kind: 'subfield' as const, def })),
+        id: newId(), kind: 'group', field: it.field, title: it.title, columns: it.columns,
+        minItems: it.minItems, maxItems: it.maxItems,
+        children: it.fields.map((def) => ({ id: newId(), kind: 'subfield' as const, def })),
       };
     default:
-      return { id: newId(), kind: (r.type === 'columns' ? 'columns' : 'section'), title: r.title as LocalizedText, columns: r.columns as number | undefined, children: fromLayout(r.items as LayoutItem[]) };
+      return { id: newId(), kind: it.type, title: it.title, columns: it.columns, children: fromLayout(it.items) };
   }
 }
 
-const clean = <T extends Record<string, unknown>>(o: T): T => {
-  for (const k of Object.keys(o)) {
+/** Drops the properties a definition leaves out: unset, empty text, false, and texts with no language filled in. */
+const clean = <T extends object>(o: T): T => {
+  for (const k of Object.keys(o) as (keyof T)[]) {
     const v = o[k];
     if (v === undefined || v === '' || v === false || (v && typeof v === 'object' && !Array.isArray(v) && Object.values(v).every((x) => x === undefined || x === ''))) delete o[k];
   }
@@ -75,28 +74,32 @@ const clean = <T extends Record<string, unknown>>(o: T): T => {
 };
 
 export function toLayout(nodes: DNode[]): LayoutItem[] {
-  return nodes.map(toRaw) as LayoutItem[];
+  return nodes.flatMap(toItem);
 }
 
-function toRaw(n: DNode): Raw {
+const paneOf = (n: DNode): Pane => clean({ title: n.title || '—', items: toLayout(n.children ?? []) });
+
+/** The layout item of a node; panes and a group's row fields are written by their container. */
+function toItem(n: DNode): LayoutItem[] {
   switch (n.kind) {
     case 'field':
       // "Required on this form" travels as an always-true rule; placeholder and help go where the engine takes them.
-      return clean({
-        field: n.field,
+      return [clean({
+        field: n.field ?? '',
         label: n.label,
         placeholder: fieldItemAccepts('placeholder') ? n.placeholder : undefined,
         help: fieldItemAccepts('help') ? n.help : undefined,
-      });
+      })];
     case 'tabs':
     case 'steps':
-      return clean({ type: n.kind, title: n.title, items: (n.children ?? []).map((p) => clean({ title: p.title || '—', items: toLayout(p.children ?? []) })) });
+      return [clean({ type: n.kind, title: n.title, items: (n.children ?? []).map(paneOf) })];
     case 'group':
-      return clean({ type: 'group', field: n.field, title: n.title, columns: n.columns, minItems: n.minItems, maxItems: n.maxItems, fields: (n.children ?? []).map((c) => c.def!) });
-    case 'pane':
-      return clean({ title: n.title || '—', items: toLayout(n.children ?? []) });
+      return [clean({ type: 'group' as const, field: n.field ?? '', title: n.title, columns: n.columns, minItems: n.minItems, maxItems: n.maxItems, fields: (n.children ?? []).flatMap((c) => (c.def ? [c.def] : [])) })];
+    case 'section':
+    case 'columns':
+      return [clean({ type: n.kind, title: n.title, columns: n.columns, items: toLayout(n.children ?? []) })];
     default:
-      return clean({ type: n.kind, title: n.title, columns: n.columns, items: toLayout(n.children ?? []) });
+      return [];
   }
 }
 
@@ -280,7 +283,7 @@ export const useDesigner = create<DesignerState>((set, get) => {
       const walk = (ns: DNode[]) => ns.forEach((n) => { if (n.kind === 'field' && n.required && n.field) required.push(n.field); if (n.children) walk(n.children); });
       walk(nodes);
       const rules = [...(required.length ? [{ when: ALWAYS, require: required }] : []), ...meta.rules.filter((r) => r.when.trim())];
-      if (rules.length) def.rules = rules.map((r) => clean({ ...r, show: r.show?.length ? r.show : undefined, hide: r.hide?.length ? r.hide : undefined, require: r.require?.length ? r.require : undefined, readOnly: r.readOnly?.length ? r.readOnly : undefined, set: r.set && Object.keys(r.set).length ? r.set : undefined }) as FormRule);
+      if (rules.length) def.rules = rules.map((r) => clean({ ...r, show: r.show?.length ? r.show : undefined, hide: r.hide?.length ? r.hide : undefined, require: r.require?.length ? r.require : undefined, readOnly: r.readOnly?.length ? r.readOnly : undefined, set: r.set && Object.keys(r.set).length ? r.set : undefined }));
       if (Object.keys(meta.computed).length) def.computed = meta.computed;
       return def;
     },
