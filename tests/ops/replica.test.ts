@@ -4,8 +4,9 @@
  * process, read through the other); a report is answered by the standby (`source: "replica"`, and the
  * standby holds the report pool's connections); a standby whose replay is paused falls more than
  * CRM_REPORTS_MAX_LAG_SECONDS behind and reports fall back to the primary — with a warning in the log and
- * `source: "primary"` — showing rows the standby does not have yet; a stopped standby likewise, and a
- * standby back in step takes reports again. Then a kill -9 of one process under round-robin write load
+ * `source: "primary"` — showing rows the standby does not have yet; a standby stopped in the middle of a
+ * report statement likewise (the statement is re-run on the primary), and a standby back in step takes
+ * reports again. Then a kill -9 of one process under round-robin write load
  * loses no acknowledged write, and the other process keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -15,6 +16,7 @@ import { as, login } from '../harness/http.js';
 import { balanced, newTally } from '../harness/balancer.js';
 import { onDb, startReplication, type Replication } from '../harness/pg-replication.js';
 import { until } from '../harness/until.js';
+import pg from 'pg';
 
 type Client = Awaited<ReturnType<typeof as>>;
 let rep: Replication;
@@ -144,10 +146,40 @@ describe('two processes on a primary, reports on a streaming standby', () => {
   });
 
   it('a standby that goes away: reports answer from the primary; once it is back, from the standby again', async () => {
-    await rep.stopStandby();
     await write(onB, 'standby-down');
+    await standbyHasAll();
+    // The standby goes away in the middle of a report statement: a lock taken on the primary is replayed on
+    // the standby, where the report's statement then waits; the standby's shutdown ends it (57P01).
+    const holder = new pg.Client({ connectionString: rep.primaryUrl });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE crm_data.visit_log IN ACCESS EXCLUSIVE MODE');
+      // An open transaction's WAL is flushed (and so sent) by the next commit: one with an xid, from another session.
+      await until(async () => {
+        await q(rep.primaryUrl, 'SELECT pg_current_xact_id()');
+        return (await q(rep.standbyUrl, `SELECT 1 FROM pg_locks WHERE relation = 'crm_data.visit_log'::regclass AND mode = 'AccessExclusiveLock' AND granted`)).length > 0;
+      }, {
+        ms: 10000, everyMs: 50, what: 'the lock replayed on the standby',
+      });
+      const running = onA.post('/api/reports/query', { ...COUNT, filter: { ref: { $ne: 'cut-off' } } });
+      await until(async () => (await q(rep.standbyUrl, `SELECT 1 FROM pg_stat_activity WHERE application_name = 'bank-crm-reports' AND wait_event_type = 'Lock'`)).length > 0, {
+        ms: 10000, everyMs: 50, what: 'the report statement waiting on the standby',
+      });
+      await rep.stopStandby();
+      // Re-run on the primary, where it waits for the same lock until it is released.
+      await until(async () => (await q(rep.primaryUrl, `SELECT 1 FROM pg_stat_activity WHERE application_name = 'bank-crm' AND wait_event_type = 'Lock'`)).length > 0, {
+        ms: 10000, everyMs: 50, what: 'the report statement re-run on the primary',
+      });
+      await holder.query('COMMIT');
+      const r = await running;
+      expect([r.status, r.body.source, Number(r.body.rows?.[0]?.n)]).toEqual([200, 'primary', written]);
+    } finally {
+      await holder.end().catch(() => undefined);
+    }
+    await logged(a, /report queries fall back to the primary database: the replica failed the statement \(57P01\)/);
+    await write(onB, 'while-down');
     await reportUntil('primary', written, 'the report on the primary while the standby is down');
-    await logged(a, /report queries fall back to the primary database: the replica does not answer/);
     await rep.startStandby();
     await rep.streaming();
     await write(onB, 'standby-back');

@@ -120,6 +120,12 @@ export class ReportDatabase implements OnModuleDestroy {
     const client = await pool.connect();
     const ms = this.config.reports.statementTimeoutMs;
     let broken = false;
+    // The pool only listens for errors of idle connections: a connection that dies while checked out
+    // (the replica shutting down mid-statement) would otherwise emit an unhandled 'error' and end the process.
+    const lost = (): void => {
+      broken = true;
+    };
+    client.on('error', lost);
     try {
       await client.query('BEGIN TRANSACTION READ ONLY');
       const set = await client.query<{ current: boolean | null }>(
@@ -139,6 +145,7 @@ export class ReportDatabase implements OnModuleDestroy {
       if ((err as { code?: string }).code === '57014') throw new AppError(422, 'reports.timeout', { ms });
       throw err;
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
