@@ -7,7 +7,8 @@
  */
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
-import { as, call, login } from '../harness/http.js';
+import { as, login } from '../harness/http.js';
+import { balanced, newTally, type BalancerTally } from '../harness/balancer.js';
 import { withClient } from '../harness/db.js';
 import { until } from '../harness/until.js';
 import { chain } from '../api/workflow-bpmn.js';
@@ -28,43 +29,22 @@ function exitOf(srv: TestServer): Promise<number | null> {
 }
 
 /** What the balancer saw: acknowledged writes and the answers it retried elsewhere. */
-interface Tally {
+interface Tally extends BalancerTally {
   records: string[];
   instances: string[];
-  retried503: number;
-  /** Connection refused or closed before any answer. */
-  retriedRefused: number;
   unexpected: string[];
 }
 
 /**
- * One request through the balancer: try the backends in turn, starting at `start`; a 503 from a
- * draining process or a refused connection is retried on the next backend (the request was not
- * applied there), anything else is the answer.
+ * Through the balancer, retrying a connection closed with no answer too: a draining process closed
+ * an idle keep-alive connection as the request went out; it never started that request (a started one
+ * is finished and answered), so a retry is safe, and the exactly-once check below fails if that ever
+ * stops being true.
  */
-async function balanced(backends: () => string[], start: number, method: string, path: string, token: string, body: unknown, t: Tally) {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    const list = backends();
-    const base = list[(start + attempt) % list.length]!;
-    try {
-      const r = await call(base, method, path, { token, body });
-      if (r.status === 503 && r.body?.error?.code === 'server.shutting_down') {
-        t.retried503++;
-        continue;
-      }
-      return r;
-    } catch (err) {
-      // Refused: nothing listens between the old process's exit and the new one's start. Closed with
-      // no answer: a draining process closed an idle keep-alive connection as the request went out; it
-      // never started that request (a started one is finished and answered), so a retry is safe, and
-      // the exactly-once check below fails if that ever stops being true.
-      const code = (err as { cause?: { code?: string } }).cause?.code;
-      if (code !== 'ECONNREFUSED' && code !== 'UND_ERR_SOCKET' && code !== 'ECONNRESET') throw err;
-      t.retriedRefused++;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  }
-  throw new Error(`no backend answered ${method} ${path}`);
+async function through(backends: () => string[], start: number, method: string, path: string, token: string, body: unknown, t: Tally) {
+  const r = await balanced(backends, start, method, path, token, body, t, { retryCutOff: true });
+  if (!r) throw new Error(`${method} ${path} was cut off and not retried`);
+  return r;
 }
 
 describe('rolling restart of two processes under load', () => {
@@ -100,7 +80,7 @@ describe('rolling restart of two processes under load', () => {
     // The balancer's backend list: ports stay the same, the processes behind them change.
     const ports = [a.port, b.port];
     const backends = () => ports.map((p) => `http://127.0.0.1:${p}`);
-    const t: Tally = { records: [], instances: [], retried503: 0, retriedRefused: 0, unexpected: [] };
+    const t: Tally = { ...newTally(), records: [], instances: [], unexpected: [] };
     let seq = 0;
     let load = true;
     const worker = async (w: number) => {
@@ -108,11 +88,11 @@ describe('rolling restart of two processes under load', () => {
         const n = seq++;
         const ref = `w${w}-${n}`;
         if (n % 2 === 0) {
-          const r = await balanced(backends, n, 'POST', '/api/records/visit_log', token, { ref, amount: `${n}.05` }, t);
+          const r = await through(backends, n, 'POST', '/api/records/visit_log', token, { ref, amount: `${n}.05` }, t);
           if (r.status === 201) t.records.push(ref);
           else t.unexpected.push(`record ${r.status} ${JSON.stringify(r.body)}`);
         } else {
-          const r = await balanced(backends, n, 'POST', '/api/process-definitions/rolling/start', token, { variables: { ref } }, t);
+          const r = await through(backends, n, 'POST', '/api/process-definitions/rolling/start', token, { variables: { ref } }, t);
           if (r.status === 201) t.instances.push(r.body.id);
           else t.unexpected.push(`start ${r.status} ${JSON.stringify(r.body)}`);
         }

@@ -3,7 +3,8 @@
  * the report's definition (version), its filters and drill-down, and the viewer's row scope — plus the
  * language. An entry is dropped when records of an object it read change (heard from RecordChanges,
  * across processes), on any user change, and after a minute at most (org-tree moves are not announced).
- * Nothing is cached while change notifications are off, nor an answer computed while a change arrived.
+ * Nothing is cached while change notifications are off, nor an answer computed while a change arrived,
+ * nor one the caller says is not current (a replica answer that may miss a change already heard).
  */
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { createHash } from 'node:crypto';
@@ -50,15 +51,15 @@ export class ReportCache<T = unknown> implements OnModuleDestroy {
 
   /**
    * Computes the value (or returns the cached one) — `compute` runs with nothing cached when the
-   * objects cannot be watched or a change to them is heard while it runs.
+   * objects cannot be watched or a change to them is heard while it runs, or when `keep` says no.
    */
-  async through(key: string, objects: string[], compute: () => Promise<T>): Promise<{ value: T; cached: boolean }> {
+  async through(key: string, objects: string[], compute: () => Promise<T>, keep: () => boolean = () => true): Promise<{ value: T; cached: boolean }> {
     const hit = this.get(key);
     if (hit !== undefined) return { value: hit, cached: true };
     const watching = this.changes.live && (await this.changes.watch(objects));
     const before = this.changes.stamp(objects);
     const value = await compute();
-    if (watching && this.changes.live && this.changes.stamp(objects) === before) {
+    if (watching && this.changes.live && this.changes.stamp(objects) === before && keep()) {
       if (this.entries.size >= MAX_ENTRIES) this.entries.clear();
       this.entries.set(key, { at: Date.now(), objects, value });
     }

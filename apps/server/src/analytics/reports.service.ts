@@ -159,11 +159,19 @@ export class ReportsService {
     }
     const compiled = await this.compiler.compile(spec, opts, p, lang);
     const key = ReportCache.key([lang, compiled.sql, compiled.params]);
-    const { value, cached } = await this.cache.through(key, compiled.objects, async () => {
-      const { rows, source, elapsedMs } = await this.database.run(compiled.sql, compiled.params);
-      if (rows.length > compiled.maxRows) throw new AppError(422, 'reports.too_many_cells', { max: REPORT_MAX_CELLS });
-      return { ...(await shapeAnswer(compiled, rows, this.db)), elapsedMs, source };
-    });
+    let current = true;
+    const { value, cached } = await this.cache.through(
+      key,
+      compiled.objects,
+      async () => {
+        const run = await this.database.run(compiled.sql, compiled.params);
+        current = run.current;
+        if (run.rows.length > compiled.maxRows) throw new AppError(422, 'reports.too_many_cells', { max: REPORT_MAX_CELLS });
+        return { ...(await shapeAnswer(compiled, run.rows, this.db)), elapsedMs: run.elapsedMs, source: run.source };
+      },
+      // A replica answer that may miss a change already heard is answered, not kept.
+      () => current,
+    );
     if (compiled.unmasked.length) {
       await this.audit.record({ action: 'record.read_unmasked', object: spec.object, data: { report: (spec as { key?: string }).key ?? null, fields: compiled.unmasked } });
     }

@@ -70,7 +70,7 @@ export async function initCluster(opts: ClusterOptions): Promise<void> {
   }
 }
 
-/** Starts the postmaster on dataDir and resolves once it accepts connections. */
+/** Starts the postmaster on dataDir and resolves once it accepts connections (read-only ones, for a standby). */
 export async function startCluster(opts: ClusterOptions): Promise<RunningCluster> {
   const log = opts.log ?? (() => undefined);
   const bins = pgBinaries(log);
@@ -90,7 +90,8 @@ export async function startCluster(opts: ClusterOptions): Promise<RunningCluster
       const text = d.toString();
       log(text.trim());
       if (err.length < 4000) err += text;
-      if (text.includes('database system is ready to accept connections')) {
+      // A standby (hot_standby) says "ready to accept read-only connections".
+      if (/database system is ready to accept (read-only )?connections/.test(text)) {
         child.off('exit', onExit);
         resolve();
       }
