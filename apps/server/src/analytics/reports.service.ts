@@ -138,18 +138,29 @@ export class ReportsService {
   }
 
   async create(input: ReportDefinition, p: Principal, lang: Lang): Promise<StoredReport> {
+    await this.save(input, p, lang);
+    return this.get(input.key, p);
+  }
+
+  /** Saves a new report (version 1); `p` null: the platform (a pack install). */
+  async save(input: ReportDefinition, p: Principal | null, lang: Lang): Promise<void> {
     const def = await this.prepare(input, lang);
     await this.db.tx(async (c) => {
-      const inserted = await c.query(`INSERT INTO crm.reports (key, object_key, latest_version, created_by) VALUES ($1, $2, 1, $3) ON CONFLICT (key) DO NOTHING`, [def.key, def.object, p.id]);
+      const inserted = await c.query(`INSERT INTO crm.reports (key, object_key, latest_version, created_by) VALUES ($1, $2, 1, $3) ON CONFLICT (key) DO NOTHING`, [def.key, def.object, p?.id ?? null]);
       if (!inserted.rowCount) throw new AppError(409, 'reports.exists', { report: def.key });
-      await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, 1, $2, $3)`, [def.key, JSON.stringify(def), p.id]);
+      await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, 1, $2, $3)`, [def.key, JSON.stringify(def), p?.id ?? null]);
       await this.audit.record({ action: 'report.create', object: 'report', recordId: def.key, data: { version: 1 } });
     });
-    return this.get(def.key, p);
   }
 
   /** A new version from the latest one and the changes; `version`, when sent, must be the latest (409 otherwise). */
   async update(key: string, patch: ReportPatchInput, p: Principal, lang: Lang): Promise<StoredReport> {
+    await this.change(key, patch, p, lang);
+    return this.get(key, p);
+  }
+
+  /** Saves the changes as a new version; `p` null: the platform (a pack install). */
+  async change(key: string, patch: ReportPatchInput, p: Principal | null, lang: Lang): Promise<void> {
     await this.db.tx(async (c) => {
       const row = await this.latest(key, true);
       if (!row) throw new AppError(404, 'reports.not_found', { report: key });
@@ -162,11 +173,10 @@ export class ReportsService {
       for (const k of Object.keys(merged)) if (merged[k] === null) delete merged[k];
       const def = await this.prepare(merged as ReportDefinition, lang);
       const next = row.version + 1;
-      await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, $2, $3, $4)`, [key, next, JSON.stringify(def), p.id]);
+      await c.query(`INSERT INTO crm.report_versions (report_key, version, definition, saved_by) VALUES ($1, $2, $3, $4)`, [key, next, JSON.stringify(def), p?.id ?? null]);
       await c.query(`UPDATE crm.reports SET latest_version = $2, updated_at = now() WHERE key = $1`, [key, next]);
       await this.audit.record({ action: 'report.update', object: 'report', recordId: key, data: { version: next } });
     });
-    return this.get(key, p);
   }
 
   async remove(key: string): Promise<void> {
