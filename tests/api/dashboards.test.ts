@@ -65,7 +65,7 @@ describe('definitions', () => {
     await analyst.api.dashboards.delete('t_tmp');
     expect((await refused(analyst.api.dashboards.get('t_tmp'))).status).toBe(404);
     expect((await refused(analyst.api.dashboards.delete('t_tmp'))).status).toBe(404);
-    const audit = await sql(`SELECT action, data FROM crm.audit_log WHERE object = 'dashboard' AND record_id = 't_tmp' ORDER BY id`);
+    const audit = await sql(`SELECT action, data FROM crm.audit_log WHERE object = 'dashboard' AND record_id = 't_tmp' ORDER BY seq`);
     expect(audit.map((a) => a.action)).toEqual(['dashboard.create', 'dashboard.update', 'dashboard.update', 'dashboard.delete']);
   });
 
