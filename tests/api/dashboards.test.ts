@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import type { DashboardDefinitionInput } from '@crm/shared';
 
 type Client = Awaited<ReturnType<typeof as>>;
 type Row = Record<string, any>;
@@ -24,7 +25,7 @@ const BY_RISK = {
   measures: [{ key: 'customers', agg: 'count' }], dimensions: [{ field: 'risk_level' }], chart: { type: 'bar' },
 };
 const layout = (x: number, y: number, w = 6, h = 4) => ({ x, y, w, h });
-const SCOPED = {
+const SCOPED: DashboardDefinitionInput = {
   key: 't_scoped', name: { 'zh-CN': '测试看板', en: 'Test dashboard' }, roles: ['manager', 'compliance'],
   filters: [
     { key: 'org', kind: 'org_unit', field: 'org_unit_id' },
