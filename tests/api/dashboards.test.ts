@@ -122,6 +122,9 @@ describe('sharing', () => {
     const run = await rm.api.dashboards.run('t_rm');
     expect(widget(run, 'secret')).toEqual({ id: 'secret', report: 't_secret_count', restricted: true });
     expect(widget(run, 'seg').answer.rows.length).toBeGreaterThan(0);
+    // A widget the customer manager cannot read offers nothing to cross-filter by.
+    const picked = await rm.post('/api/dashboards/t_rm/run', { crossFilter: [{ widget: 'secret', field: 'title', value: 'x' }] });
+    expect(picked.body.error.details[0]).toMatchObject({ path: '/crossFilter/0/field', code: 'unknown_field' });
     // The designer reads both.
     expect(widget(await analyst.api.dashboards.run('t_rm'), 'secret').answer.rows).toEqual([{ n: 0 }]);
   });

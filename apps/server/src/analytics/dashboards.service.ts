@@ -178,12 +178,20 @@ export class DashboardsService {
     for (const w of d.widgets) if (!defs.has(w.report)) defs.set(w.report, await this.reports.definition(w.report));
 
     // Cross filters: the source widget's dimension (field path, bucket, level).
-    const sources = cross.map((x, i) => {
-      const src = defs.get(d.widgets.find((w) => w.id === x.widget)!.report);
+    const readable = new Map<string, boolean>();
+    const mayRead = async (report: string) => {
+      if (!readable.has(report)) readable.set(report, await this.reports.get(report, p).then(() => true, () => false));
+      return readable.get(report)!;
+    };
+    const sources = [];
+    for (const [i, x] of cross.entries()) {
+      const report = d.widgets.find((w) => w.id === x.widget)!.report;
+      // A widget the caller may not read offers no values to pick: its dimensions are as unknown as any other.
+      const src = (await mayRead(report)) ? defs.get(report) : null;
       const dim = src?.dimensions.find((dd) => (dd.key ?? dd.field) === x.field);
       if (!dim) throw dashboardProblem(`/crossFilter/${i}/field`, 'unknown_field', { 'zh-CN': `组件 ${x.widget} 没有维度 ${x.field}`, en: `widget ${x.widget} has no dimension ${x.field}` });
-      return { ...x, dim };
-    });
+      sources.push({ ...x, dim });
+    }
 
     const widgets: DashboardWidgetAnswer[] = [];
     for (const w of d.widgets) {
