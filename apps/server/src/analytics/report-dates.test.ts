@@ -1,6 +1,6 @@
 /** Relative date ranges are Beijing days, whatever the server's clock zone: the clock is passed in. */
 import { describe, expect, it } from '@jest/globals';
-import { dayBound, relativeRange } from './report-dates.js';
+import { dayBound, inclusiveRange, previousRange, rangeOfDates, relativeRange } from './report-dates.js';
 
 const at = (iso: string) => new Date(iso);
 const range = (phrase: string, now: string) => {
@@ -48,5 +48,25 @@ describe('relative date ranges', () => {
     const r = relativeRange('today', at('2026-03-31T23:30:00Z'))!;
     expect(dayBound(r.from, false)).toBe('2026-04-01');
     expect(dayBound(r.from, true)).toBe('2026-04-01T00:00:00+08:00');
+  });
+});
+
+describe('the period a KPI compares with', () => {
+  const prev = (from: string, to: string, against: 'previous_period' | 'same_period_last_year' = 'previous_period') => inclusiveRange(previousRange(rangeOfDates(from, to), against));
+
+  it('takes whole calendar months back by months, whatever their lengths', () => {
+    expect(prev('2026-03-01', '2026-03-31')).toEqual({ from: '2026-02-01', to: '2026-02-28' });
+    expect(prev('2026-01-01', '2026-03-31')).toEqual({ from: '2025-10-01', to: '2025-12-31' });
+    expect(prev('2024-03-01', '2024-03-31')).toEqual({ from: '2024-02-01', to: '2024-02-29' });
+  });
+
+  it('takes any other range back by its number of days', () => {
+    expect(prev('2026-03-10', '2026-03-19')).toEqual({ from: '2026-02-28', to: '2026-03-09' });
+    expect(prev('2026-03-05', '2026-03-05')).toEqual({ from: '2026-03-04', to: '2026-03-04' });
+  });
+
+  it('or the same period a year earlier (29 February becomes the 28th)', () => {
+    expect(prev('2026-01-01', '2026-06-30', 'same_period_last_year')).toEqual({ from: '2025-01-01', to: '2025-06-30' });
+    expect(prev('2024-02-29', '2024-02-29', 'same_period_last_year')).toEqual({ from: '2023-02-28', to: '2023-02-28' });
   });
 });

@@ -6,6 +6,7 @@
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { FieldDef, LocalizedText } from '@crm/form-engine';
 import { parseDmn } from '@crm/workflow-engine';
+import { DashboardBody, ReportBody } from '@crm/shared';
 import { fingerprint } from './three-way.js';
 import type { LoadedTemplate } from './template-loader.js';
 import type { TemplateBundle } from './template.types.js';
@@ -20,7 +21,15 @@ export const partKey = {
   process: (p: string) => `process:${p}`,
   trigger: (t: Trigger) => `trigger:${t.object}.${t.on}:${t.processKey}:${fingerprint(t.condition ?? null).slice(0, 12)}`,
   record: (o: string, businessKey: unknown) => `record:${o}:${String(businessKey)}`,
+  report: (r: string) => `report:${r}`,
+  dashboard: (d: string) => `dashboard:${d}`,
 };
+
+/** A report or dashboard definition as saved (zod defaults filled), without its version stamp. */
+export function definitionCanon(def: Record<string, unknown>): Record<string, unknown> {
+  const { version: _v, updatedAt: _u, ...rest } = def;
+  return rest;
+}
 
 export function objectCanon(o: { label: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null }) {
   return { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null };
@@ -89,5 +98,7 @@ export async function bundleFingerprints({ bundle, files }: LoadedTemplate): Pro
   for (const rel of bundle.decisions) out[partKey.decision(await decisionKey(files.get(rel)!))] = fingerprint(files.get(rel)!);
   for (const p of bundle.processes) out[partKey.process(p.key)] = fingerprint(files.get(p.file)!);
   for (const t of bundle.triggers) out[partKey.trigger(t)] = fingerprint(triggerCanon(t));
+  for (const r of bundle.reports ?? []) { const d = ReportBody.parse(r); out[partKey.report(d.key)] = fingerprint(definitionCanon(d)); }
+  for (const x of bundle.dashboards ?? []) { const d = DashboardBody.parse(x); out[partKey.dashboard(d.key)] = fingerprint(definitionCanon(d)); }
   return out;
 }

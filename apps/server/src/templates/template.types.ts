@@ -45,4 +45,8 @@ export interface TemplateBundle {
   views?: Record<string, unknown>[];
   tags?: Record<string, unknown>[];
   segments?: Record<string, unknown>[];
+  /** Reports (`/api/reports` definitions) installed after the objects they read. */
+  reports?: Record<string, unknown>[];
+  /** Dashboards (`/api/dashboards` definitions) over the pack's reports, shared with its roles. */
+  dashboards?: Record<string, unknown>[];
 }

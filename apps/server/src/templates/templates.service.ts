@@ -41,7 +41,10 @@ import { advisoryXactLock } from '../database/advisory-locks.js';
 import { acceptBankVersions, listConflicts, loadBaseline, replaceConflicts, saveBaseline, type PackConflict } from './pack-parts.store.js';
 import { isDowngrade, refuseDowngrade } from './pack-version.js';
 import { shippedBaseline } from './pack-baselines.js';
-import { decisionKey, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
+import { decisionKey, definitionCanon, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
+import { DashboardBody, ReportBody } from '@crm/shared';
+import { ReportsService } from '../analytics/reports.service.js';
+import { DashboardsService } from '../analytics/dashboards.service.js';
 import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
@@ -392,6 +395,36 @@ export class TemplatesService {
       if (!judge(partKey.trigger(t), exists ? want : null, want)) continue;
       await triggers.create(who, t);
       changes.push(`trigger ${t.object}.${t.on} → ${t.processKey}`);
+    }
+
+    // ---- reports, then the dashboards over them: a new version only when the pack's definition differs
+    const reports = this.service(ReportsService);
+    for (const raw of bundle.reports ?? []) {
+      const want = ReportBody.parse(raw);
+      const cur = await reports.definition(want.key);
+      if (!judge(partKey.report(want.key), cur ? definitionCanon(cur) : null, definitionCanon(want))) continue;
+      if (!cur) {
+        await reports.save(want, p, lang);
+        changes.push(`report ${want.key}`);
+      } else {
+        const { key: _k, ...rest } = want;
+        await reports.change(want.key, { description: null, filter: null, sort: null, limit: null, pivot: null, chart: null, ...rest }, p, lang);
+        changes.push(`report ${want.key} (updated)`);
+      }
+    }
+    const dashboards = this.service(DashboardsService);
+    for (const raw of bundle.dashboards ?? []) {
+      const want = DashboardBody.parse(raw);
+      const cur = await dashboards.definition(want.key);
+      if (!judge(partKey.dashboard(want.key), cur ? definitionCanon(cur) : null, definitionCanon(want))) continue;
+      if (!cur) {
+        await dashboards.create(want, p, lang);
+        changes.push(`dashboard ${want.key}`);
+      } else {
+        const { key: _k, ...rest } = want;
+        await dashboards.update(want.key, { description: null, ...rest }, p, lang);
+        changes.push(`dashboard ${want.key} (updated)`);
+      }
     }
 
     // ---- what is installed, and what the pack installed part by part

@@ -43,7 +43,7 @@ export class BankDemoLoader implements PackDemoLoader {
       // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
       const kyc = await this.bank.scheduleKycReviews(Math.min(200, Math.max(10, Math.floor(n / 100))));
       this.logger.info({ ...res }, 'demo bank loaded');
-      return [`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles) in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started.`];
+      return [`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles), ${res.snapshots} month-end balance snapshots in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started.`];
     });
     return lines ?? [];
   }

@@ -39,10 +39,16 @@ export interface DemoDataResult {
   consents: number;
   circles: number;
   users: number;
+  /** Month-end balance snapshots (`balance_snapshot`, 24 months per customer, for the first 100,000 customers). */
+  snapshots: number;
   ms: number;
 }
 
 const OBJECTS = ['customer', 'holding', 'relationship', 'interaction', 'consent', 'product', 'customer_tag'] as const;
+/** Objects of later pack versions: loaded when the installed template has them. */
+const OPTIONAL_OBJECTS = ['balance_snapshot'] as const;
+const SNAPSHOT_MONTHS = 24;
+const SNAPSHOT_CUSTOMERS = 100_000;
 
 /** Small, fast, seeded PRNG (mulberry32) so a given seed gives the same bank. */
 function rng(seed: number): () => number {
@@ -68,7 +74,7 @@ type Row = Record<string, unknown>;
 async function fieldsOf(pool: pg.Pool): Promise<Map<string, FieldDef[]>> {
   const { rows } = await pool.query<{ object_key: string; key: string; type: FieldDef['type']; sensitivity: number | null; options: FieldDef['options'] }>(
     `SELECT object_key, key, type, sensitivity, options FROM crm.fields WHERE object_key = ANY($1) AND deleted_at IS NULL ORDER BY object_key, position`,
-    [OBJECTS],
+    [[...OBJECTS, ...OPTIONAL_OBJECTS]],
   );
   const out = new Map<string, FieldDef[]>();
   for (const r of rows) {
@@ -215,8 +221,11 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   const rules = compileRules(tagDefs);
   const existing = await systemRowCount(pool, loader, 'customer');
 
-  const res: DemoDataResult = { customers: 0, holdings: 0, relationships: 0, interactions: 0, consents: 0, circles: 0, users, ms: 0 };
+  const res: DemoDataResult = { customers: 0, holdings: 0, relationships: 0, interactions: 0, consents: 0, circles: 0, users, snapshots: 0, ms: 0 };
+  const withSnapshots = !!fields.get('balance_snapshot')?.length;
   const today = new Date();
+  // Month ends of the last 24 complete months, newest first.
+  const monthEnds = Array.from({ length: SNAPSHOT_MONTHS }, (_, m) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - m, 0)));
   const corporatesSoFar: { id: string; owner: string; unit: string }[] = [];
   let rmDue = 0;
   const circleTarget = total < 50 ? 0 : Math.max(3, Math.min(300, Math.floor(total / 3000)));
@@ -252,6 +261,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
     const relRows: Row[] = [];
     const intRows: Row[] = [];
     const conRows: Row[] = [];
+    const snapRows: Row[] = [];
     const corpInBatch: { id: string; owner: string; unit: string }[] = [];
     const indivInBatch: { id: string; owner: string; unit: string; name: string }[] = [];
     for (let i = 0; i < n; i++) {
@@ -329,6 +339,22 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
       c.aum = ag.aum.toFixed(2);
       c.segment ??= ag.aum.gte(6e6) ? 'private' : ag.aum.gte(5e5) ? 'affluent' : 'mass';
       c.rule_tags = evaluateRuleTags(rules, { ...c, ...ag });
+      // 24 month-end balances leading to today's: a customer's own growth rate and some noise (decimal strings).
+      if (withSnapshots && existing + start + i < SNAPSHOT_CUSTOMERS) {
+        const deposits = Number(sums.deposit ?? 0);
+        const loans = Number(sums.loan ?? 0);
+        const aum = Number(ag.aum.toFixed(2));
+        const growth = 0.002 + r() * 0.02;
+        for (const end of monthEnds) {
+          if (end < created) break;
+          const months = (today.getUTCFullYear() - end.getUTCFullYear()) * 12 + today.getUTCMonth() - end.getUTCMonth();
+          const f = Math.max(0.05, 1 - growth * months) * (0.97 + r() * 0.06);
+          snapRows.push({
+            __id: randomUUID(), __owner_id: owner, __created_by: owner, __org_unit_id: team.id, __created_at: new Date(end.getTime() + 86400000 - 1).toISOString(),
+            customer: id, snapshot_date: isoDate(end), aum: money(aum * f), deposits: money(deposits * f), loans: money(loans * (1 + 0.004 * months)),
+          });
+        }
+      }
       if (r() < 0.05) c.tags = ['vip'];
       custRows.push(c);
       // Interactions and consents.
@@ -389,18 +415,19 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
     tick('generate', tGen);
     // Pipeline: this batch is written on its own connection while the next one is generated.
     await pending;
-    pending = writeBatch([['customer', custRows], ['holding', holdRows], ['relationship', relRows], ['interaction', intRows], ['consent', conRows]]);
+    pending = writeBatch([['customer', custRows], ['holding', holdRows], ['relationship', relRows], ['interaction', intRows], ['consent', conRows], ...(withSnapshots ? [['balance_snapshot', snapRows] as [string, Row[]]] : [])]);
     pending.catch(() => undefined); // handled by the next await; keeps Node from calling it unhandled meanwhile
     res.customers += custRows.length;
     res.holdings += holdRows.length;
     res.relationships += relRows.length;
     res.interactions += intRows.length;
     res.consents += conRows.length;
+    res.snapshots += snapRows.length;
     progress('customers', start + n, total);
   }
   await pending;
   if (opts.dropIndexes) await restoreIndexes(pool, progress);
-  for (const o of ['customer', 'holding', 'relationship', 'interaction', 'consent']) await pool.query(`ANALYZE ${tableOf(o)}`);
+  for (const o of ['customer', 'holding', 'relationship', 'interaction', 'consent', ...(withSnapshots ? ['balance_snapshot'] : [])]) await pool.query(`ANALYZE ${tableOf(o)}`);
   res.ms = Date.now() - started;
   if (opts.timing) console.error(JSON.stringify(timing));
   return res;
