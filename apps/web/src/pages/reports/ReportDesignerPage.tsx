@@ -56,8 +56,8 @@ export function useFieldChoices(object: string | undefined): { choices: FieldCho
   const objects = useObjects();
   const obj = (objects.data ?? []).find((o) => o.key === object);
   const fullObj = useQuery({ queryKey: ['meta', 'object', object], queryFn: () => api.meta.getObject(object!), enabled: !!object });
-  const fields: Field[] = fullObj.data?.fields ?? obj?.fields ?? [];
-  const targets = [...new Set(fields.filter((f) => f.type === 'relation' && f.target).map((f) => f.target!))];
+  const fields: Field[] = useMemo(() => fullObj.data?.fields ?? obj?.fields ?? [], [fullObj.data, obj]);
+  const targets = useMemo(() => [...new Set(fields.filter((f) => f.type === 'relation' && f.target).map((f) => f.target!))], [fields]);
   const targetObjs = useQueries({ queries: targets.map((k) => ({ queryKey: ['meta', 'object', k], queryFn: () => api.meta.getObject(k) })) });
   const choices = useMemo(() => {
     const sys = (prefix: string, plabel: string) => SYSTEM.map((s) => ({ path: prefix + s.key, label: plabel + (lang === 'en' ? s.en : s.zh), type: s.type }));

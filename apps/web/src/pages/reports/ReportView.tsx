@@ -3,7 +3,7 @@
  * subtotals and totals the server answered. Clicking a bar, slice or row calls `onPick` with the
  * dimension values behind it.
  */
-import { useMemo } from 'react';
+import { useMemo, useRef } from 'react';
 import { Button, Empty, Statistic, Table, Tooltip } from 'antd';
 import { UnorderedListOutlined } from '@ant-design/icons';
 import ReactECharts from 'echarts-for-react';
@@ -24,6 +24,12 @@ export interface ReportViewProps {
   onPick?: (values: AnswerRow) => void;
   onRecords?: (values: AnswerRow) => void;
   height?: number;
+}
+
+interface EChartsLike {
+  getZr(): { on(ev: 'click', h: (e: { target?: unknown; offsetX: number; offsetY: number }) => void): void };
+  containPixel(finder: string, pt: [number, number]): boolean;
+  convertFromPixel(finder: { gridIndex: number }, pt: [number, number]): unknown;
 }
 
 const PALETTE = ['#1f5aa6', '#2fa37a', '#f0a020', '#d64545', '#7a5cc8', '#2aa4c4', '#c8762a', '#6d7f95', '#b3589a', '#4c9a2a'];
@@ -118,10 +124,20 @@ function Chart(p: Inner) {
       })),
     };
   }
+  // A click anywhere in a category's band (not only on its bar) picks the category.
+  const blankClick = useRef<(pt: [number, number], chart: EChartsLike) => void>(() => undefined);
+  blankClick.current = (pt, chart) => {
+    if (p.chart === 'pie' || p.chart === 'donut' || p.chart === 'funnel' || !chart.containPixel('grid', pt)) return;
+    const [xi, yi] = chart.convertFromPixel({ gridIndex: 0 }, pt) as [number, number];
+    const i = Math.round(p.chart === 'bar' ? yi : xi);
+    const c = categories[i];
+    if (c !== undefined) p.onPick?.(rowOfCat.get(c)!);
+  };
   if (!categories.length) return <Empty description={t('没有数据', 'No data')} />;
   return (
     <div data-testid="report-chart" data-categories={JSON.stringify(categories)}>
       <ReactECharts style={{ height: p.height ?? 380 }} option={option} notMerge
+        onChartReady={(chart: EChartsLike) => chart.getZr().on('click', (e: { target?: unknown; offsetX: number; offsetY: number }) => { if (!e.target) blankClick.current([e.offsetX, e.offsetY], chart); })}
         onEvents={{ click: (x: { seriesIndex: number; dataIndex: number }) => { const pick = p.chart === 'pie' || p.chart === 'donut' || p.chart === 'funnel' ? series[0]?.data[x.dataIndex]?.pick : series[x.seriesIndex]?.data[x.dataIndex]?.pick; if (pick) p.onPick?.(pick); } }} />
     </div>
   );
