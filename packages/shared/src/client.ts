@@ -13,6 +13,7 @@ import type {
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
+import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 import type {
   ApplyRolesRequest, ApplyRolesResult, CircleDetection, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircle,
@@ -355,6 +356,20 @@ export function createClient(options: ClientOptions) {
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },
+    },
+
+    // ------------------------------------------------------------ dashboards
+    dashboards: {
+      /** Dashboards the caller may see (designers: all; others: shared with one of their roles). */
+      list: () => items<DashboardSummary>('/api/dashboards'),
+      /** The workbench: dashboards shared with one of the caller's roles. */
+      mine: () => items<DashboardSummary>('/api/dashboards?mine=1'),
+      get: (key: string) => get<Dashboard>(`/api/dashboards/${enc(key)}`),
+      create: (body: DashboardDefinitionInput) => post<Dashboard>('/api/dashboards', body),
+      update: (key: string, body: DashboardPatch) => patch<Dashboard>(`/api/dashboards/${enc(key)}`, body),
+      delete: (key: string) => del<unknown>(`/api/dashboards/${enc(key)}`),
+      /** Every widget's report answer in the caller's row scope, with the dashboard filters and cross filters applied. */
+      run: (key: string, body: DashboardRunRequest = {}) => post<DashboardRunAnswer>(`/api/dashboards/${enc(key)}/run`, body),
     },
   };
 }

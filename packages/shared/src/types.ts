@@ -294,3 +294,24 @@ export type CustomerLookupParams = z.input<typeof CustomerLookupQuery>;
 export type ApplyRolesRequest = z.input<typeof ApplyRolesBody>;
 export type ProcessVariablesRequest = z.input<typeof VariablesBody>;
 export type SegmentStartRequest = z.input<typeof SegmentStartBody>;
+
+// ---------------------------------------------------------------- dashboards
+
+import type {
+  DashboardBody, DashboardCrossFilter, DashboardFilter, DashboardFilterValue, DashboardLayout, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema,
+  DashboardRunBody, DashboardSchema, DashboardSummarySchema, DashboardWidget, DashboardWidgetAnswerSchema,
+} from './schemas/index.js';
+
+export type DashboardDefinitionInput = z.input<typeof DashboardBody>;
+export type DashboardPatch = z.input<typeof DashboardPatchBody>;
+export type DashboardListParams = z.input<typeof DashboardListQuery>;
+export type DashboardLayoutBox = z.infer<typeof DashboardLayout>;
+export type DashboardWidgetDefinition = z.infer<typeof DashboardWidget>;
+export type DashboardFilterDefinition = z.infer<typeof DashboardFilter>;
+export type DashboardFilterInput = z.input<typeof DashboardFilterValue>;
+export type DashboardCrossFilterInput = z.input<typeof DashboardCrossFilter>;
+export type DashboardRunRequest = z.input<typeof DashboardRunBody>;
+export type Dashboard = z.infer<typeof DashboardSchema>;
+export type DashboardSummary = z.infer<typeof DashboardSummarySchema>;
+export type DashboardWidgetAnswer = z.infer<typeof DashboardWidgetAnswerSchema>;
+export type DashboardRunAnswer = z.infer<typeof DashboardRunAnswerSchema>;

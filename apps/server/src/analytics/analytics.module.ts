@@ -1,4 +1,4 @@
-/** Analytics: reports (measures, dimensions, buckets, pivot, drill-down) compiled to one scoped SQL statement, cached, exported. */
+/** Analytics: dashboards, and reports (measures, dimensions, buckets, pivot, drill-down) compiled to one scoped SQL statement, cached, exported. */
 import { Module } from '@nestjs/common';
 import { AuditModule } from '../audit/audit.module.js';
 import { ReportsController } from './reports.controller.js';
@@ -6,12 +6,15 @@ import { ReportsService } from './reports.service.js';
 import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
 import { ReportExports } from './report-exports.service.js';
+import { DashboardsController } from './dashboards.controller.js';
+import { DashboardsService } from './dashboards.service.js';
 import './reports.messages.js';
+import './dashboards.messages.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports],
-  controllers: [ReportsController],
-  exports: [ReportsService],
+  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports, DashboardsService],
+  controllers: [ReportsController, DashboardsController],
+  exports: [ReportsService, DashboardsService],
 })
 export class AnalyticsModule {}

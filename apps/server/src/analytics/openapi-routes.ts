@@ -1,5 +1,6 @@
 /** What the OpenAPI document says about the report routes (spread into the static route list). */
-import { ReportAnswerSchema, ReportBody, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY } from '@crm/shared';
+import { ReportAnswerSchema, ReportBody, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
+  DashboardBody, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
 import type { StaticRoute } from '../openapi/static-routes.js';
 
 export const REPORT_ROUTES: StaticRoute[] = [
@@ -11,4 +12,11 @@ export const REPORT_ROUTES: StaticRoute[] = [
   { method: 'delete', path: '/api/reports/{key}', tag: 'analytics', summary: '删除报表 / Delete a report', right: 'designer', response: NO_JSON_BODY },
   { method: 'post', path: '/api/reports/{key}/run', tag: 'analytics', summary: '运行报表（按调用者的数据范围）/ Run a report (within your row scope)', body: ReportRunBody, response: ReportAnswerSchema },
   { method: 'get', path: '/api/reports/{key}/export', tag: 'analytics', summary: '导出报表 CSV/XLSX（审计）/ Export a report as CSV or XLSX (audited)', query: ReportExportQuery, response: NO_JSON_BODY },
+  { method: 'get', path: '/api/dashboards', tag: 'analytics', summary: '看板列表（设计者：全部；其他人：共享给本人角色的）/ Dashboards you may see', query: DashboardListQuery, response: itemsOfSchema(DashboardSummarySchema) },
+  { method: 'get', path: '/api/dashboards/mine', tag: 'analytics', summary: '工作台：共享给本人角色的看板 / The workbench: dashboards shared with your roles', response: itemsOfSchema(DashboardSummarySchema) },
+  { method: 'post', path: '/api/dashboards', tag: 'analytics', summary: '创建看板 / Create a dashboard', right: 'designer', body: DashboardBody, response: DashboardSchema },
+  { method: 'get', path: '/api/dashboards/{key}', tag: 'analytics', summary: '看板定义 / A dashboard', response: DashboardSchema },
+  { method: 'patch', path: '/api/dashboards/{key}', tag: 'analytics', summary: '修改看板（保存为新版本）/ Change a dashboard (saves a new version)', right: 'designer', body: DashboardPatchBody, response: DashboardSchema },
+  { method: 'delete', path: '/api/dashboards/{key}', tag: 'analytics', summary: '删除看板 / Delete a dashboard', right: 'designer', response: NO_JSON_BODY },
+  { method: 'post', path: '/api/dashboards/{key}/run', tag: 'analytics', summary: '运行看板：每个组件的报表结果（按调用者的数据范围）/ Run a dashboard: every widget\'s answer in your row scope', body: DashboardRunBody, response: DashboardRunAnswerSchema },
 ];

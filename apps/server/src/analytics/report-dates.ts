@@ -105,3 +105,32 @@ export function dayBound(d: Day, timestamp: boolean): string {
   const day = d.toISOString().slice(0, 10);
   return timestamp ? `${day}T00:00:00+08:00` : day;
 }
+
+/** A `YYYY-MM-DD` date as a day. */
+export function dayOf(iso: string): Day {
+  return new Date(`${iso}T00:00:00Z`);
+}
+
+/** The last day of a `[from, to)` range, inclusive, as `YYYY-MM-DD`. */
+export function inclusiveRange(r: DayRange): { from: string; to: string } {
+  return { from: r.from.toISOString().slice(0, 10), to: addDays(r.to, -1).toISOString().slice(0, 10) };
+}
+
+/** `[from, to]` inclusive dates as a `[from, to)` range. */
+export function rangeOfDates(from: string, to: string): DayRange {
+  return { from: dayOf(from), to: addDays(dayOf(to), 1) };
+}
+
+/**
+ * The period a KPI compares with: the same period a year earlier, or the one just before it of the same
+ * length — whole calendar months (from and to on the 1st) by months, anything else by days.
+ */
+export function previousRange(r: DayRange, against: 'previous_period' | 'same_period_last_year'): DayRange {
+  if (against === 'same_period_last_year') return { from: addMonths(r.from, -12), to: addMonths(r.to, -12) };
+  if (r.from.getUTCDate() === 1 && r.to.getUTCDate() === 1) {
+    const months = (r.to.getUTCFullYear() - r.from.getUTCFullYear()) * 12 + r.to.getUTCMonth() - r.from.getUTCMonth();
+    return { from: addMonths(r.from, -months), to: r.from };
+  }
+  const days = Math.round((r.to.getTime() - r.from.getTime()) / 86_400_000);
+  return { from: addDays(r.from, -days), to: r.from };
+}

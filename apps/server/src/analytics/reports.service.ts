@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Lang } from '@crm/form-engine';
-import { REPORT_MAX_CELLS, type ReportAnswer, type ReportDefinition, type ReportPatchBody } from '@crm/shared';
+import { REPORT_MAX_CELLS, ReportKpiCompare, type ReportAnswer, type ReportDefinition, type ReportPatchBody } from '@crm/shared';
 import type { z } from 'zod';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
@@ -22,6 +22,13 @@ import { shapeAnswer } from './report-answer.js';
 import { reportProblem } from './reports.messages.js';
 import { protectReportFilter } from './report-filter-secrets.js';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
+import { comparableOf } from '../metadata/field-types.js';
+import { fieldTypeOf } from './report-fields.js';
+import { dayBound, inclusiveRange, previousRange, rangeOfDates, relativeRange, type DayRange } from './report-dates.js';
+
+type KpiCompare = z.infer<typeof ReportKpiCompare>;
+/** A run's options, plus the period a KPI with `compare` is answered for (inclusive dates). */
+export type ReportRunOptions = RunOptions & { period?: { from: string; to: string } };
 
 export type StoredReport = ReportDefinition & { version: number; updatedAt: string };
 export type RunResult = ReportAnswer & { compiled: CompiledReport };
@@ -58,6 +65,31 @@ export class ReportsService {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${def.object}`, en: `unknown object ${def.object}` });
     }
     await this.compiler.compile(def, {}, systemRead('report definition check'), lang);
+    const compare = await this.kpiCompare(def);
+    if (compare && !relativeRange(compare.within, new Date())) {
+      throw reportProblem('/chart/options/compare/within', 'invalid_relative_date', {
+        'zh-CN': 'compare.within 需要相对日期，例如 "this month"、"last 30 days"', en: 'compare.within needs a relative range such as "this month", "last 30 days"',
+      });
+    }
+  }
+
+  /** A `kpi` report's comparison settings (checked: a date field of the object), or null. */
+  private async kpiCompare(spec: ReportSpec): Promise<(KpiCompare & { timestamp: boolean }) | null> {
+    const chart = (spec as { chart?: { type?: string; options?: Record<string, unknown> } }).chart;
+    if (chart?.type !== 'kpi' || chart.options?.compare === undefined) return null;
+    const parsed = ReportKpiCompare.safeParse(chart.options.compare);
+    if (!parsed.success) {
+      throw reportProblem('/chart/options/compare', 'invalid_compare', {
+        'zh-CN': 'compare 须为 { field, within?, against?: "previous_period" | "same_period_last_year" }',
+        en: 'compare is { field, within?, against?: "previous_period" | "same_period_last_year" }',
+      });
+    }
+    const type = await fieldTypeOf(this.meta, spec.object, parsed.data.field);
+    const comparable = type ? comparableOf(type) : null;
+    if (comparable !== 'date' && comparable !== 'timestamp') {
+      throw reportProblem('/chart/options/compare/field', 'not_a_date', { 'zh-CN': `${parsed.data.field} 不是日期字段`, en: `${parsed.data.field} is not a date field` });
+    }
+    return { ...parsed.data, timestamp: comparable === 'timestamp' };
   }
 
   /** Whether the caller may see a report over `object`: designers, and whoever may read the object. */
@@ -146,14 +178,55 @@ export class ReportsService {
   }
 
   /** Runs the latest version of a saved report for the caller. */
-  async run(key: string, opts: RunOptions, p: Principal, lang: Lang): Promise<RunResult> {
+  async run(key: string, opts: ReportRunOptions, p: Principal, lang: Lang): Promise<RunResult> {
     const report = await this.get(key, p);
     const answer = await this.execute(report, opts, p, lang);
     return { ...answer, report: { key, version: report.version } };
   }
 
+  /** The stored latest version whoever asks (for dashboards: which fields a widget's report has); null when there is none. */
+  async definition(key: string): Promise<StoredReport | null> {
+    const row = await this.latest(key);
+    return row ? this.stored(row) : null;
+  }
+
+  /**
+   * Runs a definition for the caller. A `kpi` report with `chart.options.compare` is run for its period
+   * and for the previous one, and answers both values and the change of each measure.
+   */
+  async execute(spec: ReportSpec, opts: ReportRunOptions, p: Principal, lang: Lang): Promise<RunResult> {
+    const { period, ...rest } = opts;
+    const compare = await this.kpiCompare(spec);
+    if (!compare) return this.executeOnce(spec, rest, p, lang);
+    const range = period ? rangeOfDates(period.from, period.to) : relativeRange(compare.within, new Date());
+    if (!range) {
+      throw reportProblem('/chart/options/compare/within', 'invalid_relative_date', { 'zh-CN': `无效的相对日期 ${compare.within}`, en: `not a relative range: ${compare.within}` });
+    }
+    const previous = previousRange(range, compare.against);
+    const within = (r: DayRange): RunOptions => {
+      const bound = { [compare.field]: { $gte: dayBound(r.from, compare.timestamp), $lt: dayBound(r.to, compare.timestamp) } };
+      return { ...rest, filter: rest.filter ? { $and: [rest.filter, bound] } : bound };
+    };
+    const now = await this.executeOnce(spec, within(range), p, lang);
+    const before = await this.executeOnce(spec, within(previous), p, lang);
+    const measures = [];
+    for (const m of spec.measures) {
+      const value = kpiValue(now, m.key);
+      const prev = kpiValue(before, m.key);
+      // Exact decimal arithmetic: in SQL numeric, never JS floats.
+      const change = value === null || prev === null ? null
+        : ((await this.db.one<{ c: string | null }>(`SELECT round(($1::numeric - $2::numeric) / NULLIF($2::numeric, 0), 4)::text AS c`, [value, prev]))?.c ?? null);
+      measures.push({ key: m.key, value, previous: prev, change });
+    }
+    return {
+      ...now,
+      cached: now.cached && before.cached,
+      comparison: { field: compare.field, against: compare.against, period: inclusiveRange(range), previousPeriod: inclusiveRange(previous), measures },
+    };
+  }
+
   /** Compiles for the caller, answers through the cache; a masked value shown in clear is audited. */
-  async execute(spec: ReportSpec, opts: RunOptions, p: Principal, lang: Lang): Promise<RunResult> {
+  private async executeOnce(spec: ReportSpec, opts: RunOptions, p: Principal, lang: Lang): Promise<RunResult> {
     if (!(await this.meta.current()).objects.has(spec.object)) {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${spec.object}`, en: `unknown object ${spec.object}` });
     }
@@ -169,4 +242,12 @@ export class ReportsService {
     }
     return { ...value, cached, compiled };
   }
+}
+
+/** A KPI's value of one measure: its only row without dimensions, else the grand total; as a decimal string. */
+function kpiValue(a: ReportAnswer, key: string): string | null {
+  const dims = a.columns.filter((c) => c.role === 'dimension').length;
+  const row = dims === 0 ? a.rows[0] : a.totals?.find((t) => Array.isArray(t.$collapsed) && (t.$collapsed as unknown[]).length === dims);
+  const v = row?.[key];
+  return v === null || v === undefined ? null : String(v);
 }

@@ -96,7 +96,32 @@ export const ReportPatchBody = z
 export const ReportQueryBody = z
   .object({ ...definitionShape, key: Key.optional(), name: Label.optional(), drill: ReportDrill.optional() })
   .strict();
-export const ReportRunBody = z.object({ filter: ReportFilter.optional(), drill: ReportDrill.optional(), pivot: ReportPivot.optional() }).strict();
+/** A calendar date `YYYY-MM-DD`. */
+export const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)) && new Date(`${s}T00:00:00Z`).toISOString().startsWith(s), {
+  message: 'a calendar date YYYY-MM-DD',
+});
+/** Inclusive Beijing dates. */
+export const ReportPeriod = z.object({ from: IsoDate, to: IsoDate }).strict().refine((p) => p.from <= p.to, { message: 'from must not be after to', path: ['to'] });
+
+export const REPORT_COMPARE = ['previous_period', 'same_period_last_year'] as const;
+/**
+ * `chart.options.compare` of a `kpi` report: its measures over a period of `field` (`within`, a relative
+ * range such as "this month", unless the run names a `period`) against the previous period of the same
+ * length or the same period a year earlier.
+ */
+export const ReportKpiCompare = z
+  .object({ field: ReportFieldPath, within: z.string().max(100).default('this month'), against: z.enum(REPORT_COMPARE).default('previous_period') })
+  .strict();
+
+export const ReportRunBody = z
+  .object({
+    filter: ReportFilter.optional(),
+    drill: ReportDrill.optional(),
+    pivot: ReportPivot.optional(),
+    /** A KPI report with `compare`: the period compared (instead of its `within`). */
+    period: ReportPeriod.optional(),
+  })
+  .strict();
 export const ReportExportQuery = z
   .object({ format: z.enum(['csv', 'xlsx']).default('csv'), filter: z.string().max(20000).optional(), drill: z.string().max(20000).optional() })
   .strict();
@@ -119,6 +144,16 @@ export const ReportAnswerSchema = z.object({
   source: z.enum(['primary', 'replica']),
   cached: z.boolean(),
   report: z.object({ key: z.string(), version: z.number().int() }).optional(),
+  /** A `kpi` report with `chart.options.compare`: each measure for the period and the previous one; `change` = (value − previous) / previous as a decimal string (null when previous is 0 or empty). */
+  comparison: z
+    .object({
+      field: z.string(),
+      against: z.enum(REPORT_COMPARE),
+      period: z.object({ from: z.string(), to: z.string() }),
+      previousPeriod: z.object({ from: z.string(), to: z.string() }),
+      measures: z.array(z.object({ key: z.string(), value: z.string().nullable(), previous: z.string().nullable(), change: z.string().nullable() })),
+    })
+    .optional(),
 });
 export const ReportSchema = ReportBody.extend({ version: z.number().int(), updatedAt: z.string() });
 export const ReportSummarySchema = z.object({ key: z.string(), name: Label, object: z.string(), version: z.number().int(), chart: z.unknown().optional(), updatedAt: z.string() });
@@ -132,3 +167,4 @@ export type ReportColumn = z.infer<typeof ReportColumnSchema>;
 export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
 export type Report = z.infer<typeof ReportSchema>;
 export type ReportSummary = z.infer<typeof ReportSummarySchema>;
+export type ReportKpiComparison = NonNullable<ReportAnswer['comparison']>;
