@@ -2,7 +2,9 @@
  * The report screens in headless Chromium against the real server: an analyst builds a pivot of AUM
  * (sum of holding balances) by branch × category, saves it and sees the same numbers the API answers;
  * a monthly trend by branch drills from branches to months with a breadcrumb back; the records behind
- * a table cell open in the records list; a customer manager sees only the menus their rights allow.
+ * a table cell open in the records list; both reports go on a dashboard shared with the customer managers,
+ * where a click in one widget filters the other; a customer manager sees only the menus their rights
+ * allow and finds the dashboard on the workbench.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
@@ -35,6 +37,7 @@ describe('report designer and viewer', () => {
   let page: Page;
   const PIVOT = `aum_branch_cat_${SUFFIX}`;
   const TREND = `aum_trend_${SUFFIX}`;
+  const DASH = `branch_board_${SUFFIX}`;
 
   beforeAll(async () => {
     ({ srv, w, page } = session);
@@ -70,6 +73,7 @@ describe('report designer and viewer', () => {
     await choose(page, '[data-testid=add-measures]', '余额');
     await page.locator('[data-testid=measure-1]').waitFor();
     await choose(page, '[data-testid=chart-type]', '透视表');
+    await page.keyboard.press('Escape');
     await page.locator('[data-testid=report-pivot]').waitFor();
     await previewSettled(page);
     await shot(page, 'reports-01-designer-pivot');
@@ -134,6 +138,7 @@ describe('report designer and viewer', () => {
     await choose(page, '[data-testid=add-filters]', '开立日期');
     await choose(page, '[data-testid=condition-0-value]', '最近 12 个月');
     await choose(page, '[data-testid=chart-type]', '柱形图');
+    await page.keyboard.press('Escape');
     await page.locator('[data-testid=report-preview] [data-testid=report-chart]').waitFor();
     await previewSettled(page);
     await shot(page, 'reports-04-designer-trend');
@@ -180,6 +185,47 @@ describe('report designer and viewer', () => {
     await shot(page, 'reports-07-records-behind-cell');
   }, 120_000);
 
+  it('an analyst lays out a dashboard of both reports, shares it with customer managers; a click in one widget filters the other', async () => {
+    await page.goto(`${srv.baseUrl}/dashboards`);
+    await page.click('[data-testid=new-dashboard]');
+    await page.waitForURL(/\/dashboards\/new$/);
+    await page.fill('[data-testid=dashboard-name]', '分行经营看板');
+    await page.fill('[data-testid=dashboard-key]', DASH);
+    await choose(page, '[data-testid=add-widget]', '各分行产品类别 AUM');
+    await choose(page, '[data-testid=add-widget]', 'AUM 月度趋势');
+    await page.locator('[data-testid=dashboard-grid] [data-widget=w2]').waitFor();
+    await choose(page, '[data-testid=dashboard-roles]', 'rm');
+    await page.keyboard.press('Escape');
+    await page.click('[data-testid=add-dashboard-filter]');
+    await page.fill('[data-testid=dashboard-filter-0-field] >> nth=0', 'opened_at');
+    await shot(page, 'reports-09-dashboard-designer');
+    await page.click('[data-testid=save-dashboard]');
+    await page.locator('[data-testid=dashboard-version], .ant-alert-error').first().waitFor();
+    expect(await page.locator('.ant-alert-error').allTextContents()).toEqual([]);
+    await page.locator('[data-testid=dashboard-version]', { hasText: 'v1' }).waitFor();
+    const saved = await apiCall(page, 'GET', `/api/dashboards/${DASH}`);
+    expect(saved.body).toMatchObject({ roles: ['rm'], widgets: [{ id: 'w1', report: PIVOT }, { id: 'w2', report: TREND }], filters: [{ kind: 'date_range', field: 'opened_at' }] });
+
+    await page.click('[data-testid=open-dashboard]');
+    const w1 = page.locator('[data-testid=widget-w1]');
+    const w2 = page.locator('[data-testid=widget-w2]');
+    await w1.locator('[data-testid=report-pivot]').waitFor();
+    await w2.locator('[data-testid=report-chart]').waitFor();
+    const before = JSON.parse((await w2.locator('[data-testid=report-chart]').getAttribute('data-categories'))!) as string[];
+    expect(before.length).toBeGreaterThan(1);
+    // Cross filter: a branch in the pivot narrows the trend to that branch.
+    const branch = (await w1.locator('[data-row-head="customer.org_unit_id_l2"]').first().textContent())!;
+    await w1.locator('[data-row-head="customer.org_unit_id_l2"]').first().click();
+    await page.locator('[data-testid=cross-filter]', { hasText: branch }).waitFor();
+    await w2.getByText('已联动').waitFor();
+    await until(async () => JSON.stringify(JSON.parse((await w2.locator('[data-testid=report-chart]').getAttribute('data-categories'))!)) === JSON.stringify([branch]), { ms: 10_000, everyMs: 100, what: 'the trend narrowed to the branch' });
+    // The dashboard date filter: this year's holdings only.
+    await choose(page, '[data-testid=dash-filter-f1]', '今年');
+    await page.locator('[data-testid=dashboard-board][data-fetching=false]').waitFor();
+    await shot(page, 'reports-10-dashboard-viewer');
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 180_000);
+
   it('a customer manager sees the reports but no designer or administration menus', async () => {
     await signOut(page);
     await signIn(page, srv.baseUrl, 'rm');
@@ -194,6 +240,11 @@ describe('report designer and viewer', () => {
     await page.locator('[data-testid=report-viewer] [data-testid=report-pivot]').waitFor();
     expect(await page.locator('[data-testid=edit-report]').count()).toBe(0);
     await shot(page, 'reports-08-rm-viewer');
+    // The workbench shows the dashboard shared with the customer managers' role.
+    await menu.getByText('工作台', { exact: true }).click();
+    await page.locator('[data-testid=home-dashboards]').getByText('分行经营看板').waitFor();
+    await page.locator('[data-testid=home-dashboards] [data-testid=widget-w1] [data-testid=report-pivot]').waitFor();
+    await shot(page, 'reports-11-rm-workbench');
     expect(realErrors(w.errors)).toEqual([]);
   }, 120_000);
 });

@@ -57,7 +57,7 @@ export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
               <Space key={f.key} size={4}>
                 <span>{l(f.label, f.key)}</span>
                 {f.kind === 'date_range' ? (
-                  <Select allowClear style={{ width: 170 }} placeholder={t('全部日期', 'Any date')} data-testid={`dash-filter-${f.key}`}
+                  <Select allowClear showSearch optionFilterProp="label" style={{ width: 170 }} placeholder={t('全部日期', 'Any date')} data-testid={`dash-filter-${f.key}`}
                     value={(filters[f.key] as { within?: string } | undefined)?.within}
                     onChange={(v: string | undefined) => setFilters({ ...filters, [f.key]: v ? { within: v } : null })}
                     options={RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />

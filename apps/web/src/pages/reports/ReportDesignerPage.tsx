@@ -313,7 +313,7 @@ function ConditionItem({ c, choice, index, onChange, onRemove }: { c: DraftCondi
   const conv = (v: string) => (numeric && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
   let input: React.ReactNode = null;
   if (c.op === 'within') {
-    input = <Select style={{ width: 200 }} value={c.value as string} onChange={(v) => onChange({ value: v })} data-testid={`condition-${index}-value`} options={RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />;
+    input = <Select showSearch optionFilterProp="label" style={{ width: 200 }} value={c.value as string} onChange={(v) => onChange({ value: v })} data-testid={`condition-${index}-value`} options={RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />;
   } else if (c.op !== 'empty' && choicesOf && (c.op === 'eq' || c.op === 'ne' || c.op === 'in')) {
     input = <Select style={{ width: 240 }} mode={c.op === 'in' ? 'multiple' : undefined} value={c.value as string} onChange={(v) => onChange({ value: v })} data-testid={`condition-${index}-value`}
       options={choicesOf.map((x) => ({ value: x.value, label: typeof x.label === 'string' ? x.label : x.label[lang] ?? x.label['zh-CN'] ?? x.value }))} />;
