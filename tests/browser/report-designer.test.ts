@@ -112,6 +112,16 @@ describe('report designer and viewer', () => {
     await expect(viewer.locator('[data-cell="total:sum_balance"]').last().textContent()).resolves.toBe(grouped(run.body.totals.find((t: Row) => t.$collapsed.length === 2).sum_balance));
     await shot(page, 'reports-02-viewer-pivot');
 
+    // Export: the button waits while the file downloads; the CSV carries the branch labels and a total line.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid=export-csv]')]);
+    expect(download.suggestedFilename()).toBe(`${PIVOT}.csv`);
+    const csv = await new Promise<string>((resolve, reject) => {
+      void download.createReadStream().then((s) => { const parts: Buffer[] = []; s.on('data', (c: Buffer) => parts.push(c)); s.on('end', () => resolve(Buffer.concat(parts).toString('utf8'))); s.on('error', reject); });
+    });
+    expect(csv).toContain(branchCol.labels[rowTotals[0]['customer.org_unit_id_l2']]);
+    expect(csv).toMatch(/合计/);
+    await page.locator('[data-testid=export-csv]:not([disabled])').waitFor();
+
     // Drill: a branch's row header narrows the report to it; the breadcrumb leads back.
     const first = rowTotals[0];
     await viewer.locator('[data-row-head="customer.org_unit_id_l2"]', { hasText: branchCol.labels[first['customer.org_unit_id_l2']] }).first().click();
@@ -139,6 +149,12 @@ describe('report designer and viewer', () => {
     await choose(page, '[data-testid=condition-0-value]', '最近 12 个月');
     await choose(page, '[data-testid=chart-type]', '柱形图');
     await page.keyboard.press('Escape');
+    // A field the server refuses as a dimension (an identity number, masked): its 400 names the field.
+    await choose(page, '[data-testid=add-columns]', '客户 / 身份证号');
+    await page.locator('[data-testid=report-preview] .ant-alert-error', { hasText: 'customer.id_number' }).waitFor();
+    await shot(page, 'reports-04a-designer-error');
+    await page.locator('[data-testid=col-dim-0] button').click();
+    await page.locator('[data-testid=report-preview] .ant-alert-error').waitFor({ state: 'detached' });
     await page.locator('[data-testid=report-preview] [data-testid=report-chart]').waitFor();
     await previewSettled(page);
     await shot(page, 'reports-04-designer-trend');

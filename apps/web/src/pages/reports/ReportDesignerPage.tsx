@@ -248,7 +248,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
             <ErrorAlert error={preview.error} />
             {!canPreview ? <Empty description={t('选择对象并添加度量后即可预览', 'Choose an object and a measure to see a preview')} />
               : answer ? <div data-testid="preview-ready" data-fetching={preview.isFetching ? 'true' : 'false'}><ReportView answer={answer} chart={d.chart} stacked={d.stacked} rowKeys={d.rows.map((x) => x.key)} colKeys={d.columns.map((x) => x.key)} flat /></div>
-                : <Loading />}
+                : preview.error ? null : <Loading />}
           </Card>
         </Col>
       </Row>
