@@ -19,7 +19,8 @@ export async function serverForTest(): Promise<{ baseUrl: string; stop(): Promis
   return startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '300' } });
 }
 
-export const SHOTS = 'test-results/screenshots';
+/** Where screenshots go (`BROWSER_SHOTS` to put them elsewhere). */
+export const SHOTS = process.env.BROWSER_SHOTS ?? 'test-results/screenshots';
 
 export async function launch(): Promise<Browser> {
   mkdirSync(SHOTS, { recursive: true });

@@ -31,6 +31,12 @@ const TaskInboxPage = lazy(() => import('./pages/tasks/TaskInboxPage').then((m) 
 const UsersPage = lazy(() => import('./pages/admin/UsersPage').then((m) => ({ default: m.UsersPage })));
 const RolesPage = lazy(() => import('./pages/admin/RolesPage').then((m) => ({ default: m.RolesPage })));
 const OrgTreePage = lazy(() => import('./pages/admin/OrgTreePage').then((m) => ({ default: m.OrgTreePage })));
+const ReportListPage = lazy(() => import('./pages/reports/ReportListPage').then((m) => ({ default: m.ReportListPage })));
+const ReportDesignerPage = lazy(() => import('./pages/reports/ReportDesignerPage').then((m) => ({ default: m.ReportDesignerPage })));
+const ReportViewerPage = lazy(() => import('./pages/reports/ReportViewerPage').then((m) => ({ default: m.ReportViewerPage })));
+const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardListPage })));
+const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
+const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -66,6 +72,14 @@ const router = createBrowserRouter([
       { path: 'records/:object/:id', element: <RecordDetailPage /> },
       { path: 'fill/:formKey', element: <FormFillPage /> },
       ...webPacks().flatMap((p) => p.routes),
+      { path: 'reports', element: <ReportListPage /> },
+      { path: 'reports/new', element: <ReportDesignerPage /> },
+      { path: 'reports/:key', element: <ReportViewerPage /> },
+      { path: 'reports/:key/edit', element: <ReportDesignerPage /> },
+      { path: 'dashboards', element: <DashboardListPage /> },
+      { path: 'dashboards/new', element: <DashboardDesignerPage /> },
+      { path: 'dashboards/:key', element: <DashboardViewerPage /> },
+      { path: 'dashboards/:key/edit', element: <DashboardDesignerPage /> },
       { path: 'design/objects', element: <ObjectListPage /> },
       { path: 'design/objects/:object', element: <ObjectDesignerPage /> },
       { path: 'design/forms', element: <FormListPage /> },

@@ -4,7 +4,7 @@ import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, T
 import {
   ApartmentOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
   DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
-  NodeIndexOutlined, SafetyOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined,
+  NodeIndexOutlined, SafetyOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -31,6 +31,14 @@ export function AppShell() {
   const me = useQuery({ queryKey: ['me'], queryFn: () => api.me(), staleTime: 300_000 });
   useEffect(() => { if (me.data) setUser(me.data); }, [me.data, setUser]);
 
+  // Menus follow the caller's platform rights (the server refuses the rest anyway).
+  const rights = useMemo(() => new Set<string>(user?.platform ?? []), [user?.platform]);
+  const adminItems = useMemo(() => [
+    ...(rights.has('admin.users') ? [{ key: '/admin/users', icon: <TeamOutlined />, label: t('用户管理', 'Users') }] : []),
+    ...(rights.has('admin.roles') ? [{ key: '/admin/roles', icon: <SafetyOutlined />, label: t('角色权限', 'Roles & permissions') }] : []),
+    ...(rights.has('admin.org') || rights.has('admin.users') ? [{ key: '/admin/org', icon: <ApartmentOutlined />, label: t('组织机构', 'Org units') }] : []),
+    ...(rights.has('audit.read') ? [{ key: '/admin/audit', icon: <AuditOutlined />, label: t('审计日志', 'Audit trail') }] : []),
+  ], [rights, t]);
   const items = useMemo(() => {
     const apps = groupByApp(objects.data ?? []).map((g) => ({
       key: `app:${g.key}`,
@@ -53,36 +61,35 @@ export function AppShell() {
       ...(apps.length
         ? [{ type: 'group' as const, key: 'g:apps', label: collapsed ? '' : t('业务应用', 'Applications'), children: apps }]
         : [{ key: 'app:none', icon: <AppstoreOutlined />, label: objects.isError ? t('元数据加载失败', 'Metadata failed to load') : t('暂无业务对象', 'No objects yet'), disabled: true }]),
-      {
-        key: 'g:design',
-        icon: <ToolOutlined />,
-        label: t('设计中心', 'Design studio'),
-        children: [
-          { key: '/design/objects', icon: <DatabaseOutlined />, label: t('对象设计', 'Objects') },
-          { key: '/design/forms', icon: <FormOutlined />, label: t('表单设计', 'Forms') },
-          { key: '/design/processes', icon: <BranchesOutlined />, label: t('流程设计', 'Processes') },
-          { key: '/instances', icon: <NodeIndexOutlined />, label: t('流程实例', 'Process instances') },
-        ],
-      },
-      {
-        key: 'g:admin',
-        icon: <SettingOutlined />,
-        label: t('系统管理', 'Administration'),
-        children: [
-          { key: '/admin/users', icon: <TeamOutlined />, label: t('用户管理', 'Users') },
-          { key: '/admin/roles', icon: <SafetyOutlined />, label: t('角色权限', 'Roles & permissions') },
-          { key: '/admin/org', icon: <ApartmentOutlined />, label: t('组织机构', 'Org units') },
-          { key: '/admin/audit', icon: <AuditOutlined />, label: t('审计日志', 'Audit trail') },
-        ],
-      },
+      { key: '/reports', icon: <PieChartOutlined />, label: t('报表', 'Reports') },
+      { key: '/dashboards', icon: <FundOutlined />, label: t('仪表板', 'Dashboards') },
+      ...(rights.has('designer') || rights.has('process.admin')
+        ? [{
+          key: 'g:design',
+          icon: <ToolOutlined />,
+          label: t('设计中心', 'Design studio'),
+          children: [
+            ...(rights.has('designer')
+              ? [
+                { key: '/design/objects', icon: <DatabaseOutlined />, label: t('对象设计', 'Objects') },
+                { key: '/design/forms', icon: <FormOutlined />, label: t('表单设计', 'Forms') },
+                { key: '/design/processes', icon: <BranchesOutlined />, label: t('流程设计', 'Processes') },
+                { key: '/reports/new', icon: <BarChartOutlined />, label: t('报表设计', 'Report designer') },
+              ]
+              : []),
+            { key: '/instances', icon: <NodeIndexOutlined />, label: t('流程实例', 'Process instances') },
+          ],
+        }]
+        : []),
+      ...(adminItems.length ? [{ key: 'g:admin', icon: <SettingOutlined />, label: t('系统管理', 'Administration'), children: adminItems }] : []),
     ];
-  }, [objects.data, objects.isError, taskCount, collapsed, l, t]);
+  }, [objects.data, objects.isError, taskCount, collapsed, l, t, rights, adminItems]);
 
   const selected = useMemo(() => {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/tasks', ...packMenu().map((m) => m.path)];
+    const known = ['/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/tasks', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 

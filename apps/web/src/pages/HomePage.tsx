@@ -1,4 +1,4 @@
-import { Card, Col, List, Row, Statistic, Tag, Typography } from 'antd';
+import { Card, Col, List, Row, Statistic, Tabs, Tag, Typography } from 'antd';
 import { BranchesOutlined, CheckSquareOutlined, DatabaseOutlined, FormOutlined } from '@ant-design/icons';
 import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
@@ -8,6 +8,7 @@ import { useL, useT } from '../lib/i18n';
 import { useObjects } from '../lib/meta';
 import { ErrorAlert, PageHeader } from '../components/common';
 import dayjs from 'dayjs';
+import { DashboardBoard } from './dashboards/DashboardBoard';
 
 export function HomePage() {
   const t = useT();
@@ -47,6 +48,7 @@ export function HomePage() {
           </Col>
         ))}
       </Row>
+      <MyDashboards />
       <Row gutter={16} style={{ marginTop: 16 }}>
         <Col span={14}>
           <Card title={t('各对象数据量', 'Records per object')}>
@@ -86,4 +88,24 @@ export function HomePage() {
       </Row>
     </div>
   );
+}
+
+/** The dashboards shared with the caller's roles, one tab each. */
+function MyDashboards() {
+  const t = useT();
+  const l = useL();
+  const mine = useQuery({ queryKey: ['dashboards', 'mine'], queryFn: () => api.dashboards.mine() });
+  const [first] = mine.data ?? [];
+  if (!first) return mine.error ? <ErrorAlert error={mine.error} style={{ marginTop: 16 }} /> : null;
+  return (
+    <Card title={t('我的仪表板', 'My dashboards')} style={{ marginTop: 16 }} size="small" data-testid="home-dashboards" extra={<Link to="/dashboards">{t('全部', 'All')}</Link>}>
+      <Tabs destroyOnHidden items={(mine.data ?? []).map((d) => ({ key: d.key, label: l(d.name, d.key), children: <HomeDashboard dashboardKey={d.key} /> }))} />
+    </Card>
+  );
+}
+
+function HomeDashboard({ dashboardKey }: { dashboardKey: string }) {
+  const d = useQuery({ queryKey: ['dashboards', dashboardKey], queryFn: () => api.dashboards.get(dashboardKey) });
+  if (d.error) return <ErrorAlert error={d.error} />;
+  return d.data ? <DashboardBoard dashboard={d.data} /> : null;
 }

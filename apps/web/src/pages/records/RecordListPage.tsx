@@ -3,7 +3,7 @@ import { Button, Card, Checkbox, Dropdown, Input, InputNumber, Popover, Radio, S
 import { DeleteOutlined, FilterOutlined, PlusOutlined, ReloadOutlined, SaveOutlined, SettingOutlined, SortAscendingOutlined, SortDescendingOutlined, EyeOutlined } from '@ant-design/icons';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import type { Field, RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
@@ -45,7 +45,15 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
   const [filter, setFilter] = useState<FilterState>({ combinator: 'and', conditions: [] });
   const [views, setViews] = useState<SavedView[]>(() => loadViews(object));
   const [viewName, setViewName] = useState('');
-  const apiFilter = useMemo(() => toFilter(filter, fieldMap), [filter, fieldMap]);
+  // `?filter=<JSON>` (the rows behind a report cell, a link from elsewhere) narrows the list further.
+  const [params, setParams] = useSearchParams();
+  const urlFilter = useMemo(() => {
+    const raw = params.get('filter');
+    if (!raw) return undefined;
+    try { const f = JSON.parse(raw) as unknown; return f && typeof f === 'object' && !Array.isArray(f) ? (f as Record<string, unknown>) : undefined; } catch { return undefined; }
+  }, [params]);
+  const ownFilter = useMemo(() => toFilter(filter, fieldMap), [filter, fieldMap]);
+  const apiFilter = useMemo(() => (urlFilter ? (Object.keys(ownFilter).length ? { $and: [urlFilter, ownFilter] } : urlFilter) : ownFilter), [urlFilter, ownFilter]);
 
   const q = useInfiniteQuery({
     queryKey: ['records', object, 'list', apiFilter, sort],
@@ -107,6 +115,11 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
           </>
         }
       />
+      {urlFilter && (
+        <Tag color="blue" closable onClose={() => { params.delete('filter'); params.delete('from'); setParams(params); }} style={{ marginBottom: 8 }} data-testid="url-filter">
+          {params.get('from') ? t(`来自报表「${params.get('from')}」的筛选`, `Filtered from report "${params.get('from')}"`) : t('链接带入的筛选', 'Filter from the link')}
+        </Tag>
+      )}
       <Card size="small" style={{ marginBottom: 12 }} data-testid="filter-builder">
         <FilterBuilder state={draftFilter} onChange={setDraftFilter} fields={all} />
         <Space style={{ marginTop: 8 }} wrap>

@@ -1,0 +1,139 @@
+/**
+ * A dashboard as its viewers see it: the dashboard filters above a grid of report widgets, run
+ * together through POST /api/dashboards/:key/run; clicking a widget's bar, slice or row filters every
+ * other widget by that value (a cross filter, shown as a tag to clear).
+ */
+import { useMemo, useState } from 'react';
+import { Alert, Card, Empty, Input, Select, Space, Tag, Typography } from 'antd';
+import { LockOutlined } from '@ant-design/icons';
+import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
+import ReactGridLayout, { useContainerWidth } from 'react-grid-layout';
+import 'react-grid-layout/css/styles.css';
+import type { Dashboard, DashboardCrossFilterInput, DashboardFilterInput, DashboardWidgetAnswer, Report } from '@crm/shared';
+import { api, useAuth } from '../../lib/api';
+import { useL, useT } from '../../lib/i18n';
+import { ErrorAlert, Loading } from '../../components/common';
+import { ReportView } from '../reports/ReportView';
+import { layoutOf } from '../reports/ReportViewerPage';
+import { type AnswerRow, type ChartType, RELATIVE_DATES, formatCell } from '../reports/reportModel';
+
+export const ROW_HEIGHT = 60;
+
+export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
+  const t = useT();
+  const l = useL();
+  const [filters, setFilters] = useState<Record<string, DashboardFilterInput>>({});
+  const [cross, setCross] = useState<DashboardCrossFilterInput[]>([]);
+  const activeFilters = useMemo(() => Object.fromEntries(Object.entries(filters).filter(([, v]) => v !== null && v !== undefined && v !== '' && !(Array.isArray(v) && !v.length))), [filters]);
+  const run = useQuery({
+    queryKey: ['dashboards', dashboard.key, dashboard.version, 'run', activeFilters, cross],
+    queryFn: () => api.dashboards.run(dashboard.key, { ...(Object.keys(activeFilters).length ? { filters: activeFilters } : {}), ...(cross.length ? { crossFilter: cross } : {}) }),
+    placeholderData: keepPreviousData,
+  });
+  const reportKeys = [...new Set(dashboard.widgets.map((w) => w.report))];
+  const reports = useQueries({ queries: reportKeys.map((k) => ({ queryKey: ['reports', k], queryFn: () => api.reports.get(k), retry: false })) });
+  const reportOf = (k: string) => reports[reportKeys.indexOf(k)]?.data;
+  const answers = new Map((run.data?.widgets ?? []).map((w) => [w.id, w]));
+  const { width, containerRef, mounted } = useContainerWidth();
+
+  const pick = (widgetId: string, values: AnswerRow) => {
+    const [field, value] = Object.entries(values)[0] ?? [];
+    if (!field) return;
+    const next = [...cross.filter((c) => c.widget !== widgetId), { widget: widgetId, field, value: value as DashboardCrossFilterInput['value'] }];
+    setCross(next);
+  };
+  const crossLabel = (c: DashboardCrossFilterInput) => {
+    const a = answers.get(c.widget)?.answer;
+    const col = a?.columns.find((x) => x.key === c.field);
+    return `${col?.label ?? c.field}: ${formatCell(col, c.value, t('（空）', '(empty)'))}`;
+  };
+
+  return (
+    <div data-testid="dashboard-board" data-fetching={run.isFetching ? 'true' : 'false'}>
+      {(dashboard.filters.length > 0 || cross.length > 0) && (
+        <Card size="small" style={{ marginBottom: 12 }} data-testid="dashboard-filters">
+          <Space wrap>
+            {dashboard.filters.map((f) => (
+              <Space key={f.key} size={4}>
+                <span>{l(f.label, f.key)}</span>
+                {f.kind === 'date_range' ? (
+                  <Select allowClear showSearch optionFilterProp="label" style={{ width: 170 }} placeholder={t('全部日期', 'Any date')} data-testid={`dash-filter-${f.key}`}
+                    value={(filters[f.key] as { within?: string } | undefined)?.within}
+                    onChange={(v: string | undefined) => setFilters({ ...filters, [f.key]: v ? { within: v } : null })}
+                    options={RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />
+                ) : f.kind === 'owner' ? (
+                  <Select allowClear style={{ width: 140 }} placeholder={t('全部', 'Anyone')} data-testid={`dash-filter-${f.key}`}
+                    value={filters[f.key] as string | undefined} onChange={(v: string | undefined) => setFilters({ ...filters, [f.key]: v ?? null })}
+                    options={[{ value: '$me', label: t('我负责的', 'Mine') }]} />
+                ) : f.kind === 'product' ? (
+                  <Select mode="tags" allowClear style={{ width: 220 }} placeholder={t('输入取值', 'Values')} data-testid={`dash-filter-${f.key}`}
+                    value={(filters[f.key] as string[] | undefined) ?? []} onChange={(v: string[]) => setFilters({ ...filters, [f.key]: v.length ? v : null })} />
+                ) : (
+                  <OrgUnitPicker value={filters[f.key] as string | undefined} onChange={(v) => setFilters({ ...filters, [f.key]: v ?? null })} testId={`dash-filter-${f.key}`} />
+                )}
+              </Space>
+            ))}
+            {cross.map((c) => (
+              <Tag key={c.widget} color="blue" closable onClose={() => setCross(cross.filter((x) => x.widget !== c.widget))} data-testid="cross-filter">
+                {t('联动', 'Cross filter')} · {crossLabel(c)}
+              </Tag>
+            ))}
+          </Space>
+        </Card>
+      )}
+      <ErrorAlert error={run.error} />
+      {!dashboard.widgets.length && <Empty description={t('这个仪表板还没有组件', 'This dashboard has no widgets yet')} />}
+      <div ref={containerRef}>
+        {mounted && run.data && (
+          <ReactGridLayout width={width} layout={dashboard.widgets.map((w) => ({ i: w.id, ...w.layout, static: true }))} gridConfig={{ cols: 12, rowHeight: ROW_HEIGHT }}>
+            {dashboard.widgets.map((w) => {
+              const a = answers.get(w.id);
+              const rep = reportOf(w.report);
+              return (
+                <div key={w.id}>
+                  <WidgetCard title={l(w.title, '') || (rep ? l(rep.name, w.report) : w.report)} answer={a} report={rep} chart={(w.chartType ?? a?.chartType ?? rep?.chart?.type ?? 'table') as ChartType}
+                    height={w.layout.h * ROW_HEIGHT + (w.layout.h - 1) * 10 - 60} onPick={(v) => pick(w.id, v)} widgetId={w.id} />
+                </div>
+              );
+            })}
+          </ReactGridLayout>
+        )}
+        {!run.data && run.isLoading && <Loading />}
+      </div>
+    </div>
+  );
+}
+
+export function WidgetCard({ title, answer, report, chart, height, onPick, widgetId, extra }: {
+  title: string; answer?: DashboardWidgetAnswer; report?: Report; chart: ChartType; height: number; onPick?: (v: AnswerRow) => void; widgetId: string; extra?: React.ReactNode;
+}) {
+  const t = useT();
+  const { rowKeys, colKeys } = report ? layoutOf(report) : { rowKeys: (answer?.answer?.columns ?? []).filter((c) => c.role === 'dimension').map((c) => c.key), colKeys: [] as string[] };
+  return (
+    <Card size="small" title={title} extra={<Space size={4}>{answer?.applied?.crossFilter && <Tag color="blue">{t('已联动', 'filtered')}</Tag>}{extra}</Space>}
+      style={{ height: '100%', overflow: 'hidden' }} styles={{ body: { padding: 8, height: 'calc(100% - 40px)', overflow: 'auto' } }}
+      data-testid={`widget-${widgetId}`} data-widget={widgetId}>
+      {answer?.restricted ? (
+        <Typography.Text type="secondary"><LockOutlined /> {t('无权查看此报表', 'You may not read this report')}</Typography.Text>
+      ) : answer?.error ? (
+        <Alert type="error" showIcon title={answer.error.message} />
+      ) : answer?.answer ? (
+        <ReportView answer={answer.answer} chart={chart} stacked={!!report?.chart?.options?.stacked} rowKeys={rowKeys} colKeys={colKeys} onPick={onPick} height={Math.max(160, height)} />
+      ) : (
+        <Loading />
+      )}
+    </Card>
+  );
+}
+
+function OrgUnitPicker({ value, onChange, testId }: { value?: string; onChange(v: string | undefined): void; testId: string }) {
+  const t = useT();
+  const me = useAuth((s) => s.user);
+  // Anyone may pick their own unit; the org tree lists for those allowed to read it.
+  const units = useQuery({ queryKey: ['org-units'], queryFn: () => api.admin.listOrgUnits(), retry: false });
+  const options = units.data?.length
+    ? units.data.map((u) => ({ value: u.id, label: u.name }))
+    : me?.orgUnitId ? [{ value: me.orgUnitId, label: me.orgUnit?.name ?? t('本机构', 'My unit') }] : [];
+  if (!options.length) return <Input style={{ width: 200 }} placeholder={t('机构编号', 'Org unit id')} value={value} onChange={(e) => onChange(e.target.value || undefined)} data-testid={testId} />;
+  return <Select allowClear showSearch optionFilterProp="label" style={{ width: 200 }} placeholder={t('全部机构', 'Every unit')} value={value} onChange={onChange} options={options} data-testid={testId} />;
+}

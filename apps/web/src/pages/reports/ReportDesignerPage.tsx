@@ -1,0 +1,333 @@
+/**
+ * The report designer: an object, its readable fields and one hop through its relations in a palette
+ * (drag onto rows, columns, measures or filters, or pick with "add"), date buckets, org-tree levels,
+ * relative dates, the chart type, and a live preview through POST /api/reports/query.
+ */
+import { useEffect, useMemo, useState } from 'react';
+import { App, Button, Card, Col, Empty, Input, InputNumber, Row, Select, Space, Switch, Tag, Tooltip, Typography } from 'antd';
+import { DeleteOutlined, HolderOutlined, SaveOutlined, EyeOutlined } from '@ant-design/icons';
+import { DndProvider, useDrag, useDrop } from 'react-dnd';
+import { HTML5Backend } from 'react-dnd-html5-backend';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useNavigate, useParams } from 'react-router';
+import type { Field, ObjectDefinition } from '@crm/shared';
+import { api, useAuth } from '../../lib/api';
+import { useL, useLang, useT } from '../../lib/i18n';
+import { useObjects } from '../../lib/meta';
+import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { ReportView } from './ReportView';
+import {
+  type Agg, type Bucket, type ChartType, DATE_TYPES, type Draft, type DraftCondition, type DraftDim, type FieldChoice, NUMERIC_TYPES, RELATIVE_DATES,
+  definitionDraft, dimKey, draftDefinition, measureKey,
+} from './reportModel';
+
+const SYSTEM: { key: string; zh: string; en: string; type: string }[] = [
+  { key: 'owner_id', zh: '负责人', en: 'Owner', type: 'user' },
+  { key: 'org_unit_id', zh: '所属机构', en: 'Org unit', type: 'org_unit' },
+  { key: 'created_at', zh: '创建时间', en: 'Created', type: 'datetime' },
+  { key: 'updated_at', zh: '更新时间', en: 'Updated', type: 'datetime' },
+];
+
+export const CHARTS: { type: ChartType; zh: string; en: string }[] = [
+  { type: 'kpi', zh: '指标卡', en: 'KPI' }, { type: 'column', zh: '柱形图', en: 'Column' }, { type: 'bar', zh: '条形图', en: 'Bar' },
+  { type: 'line', zh: '折线图', en: 'Line' }, { type: 'area', zh: '面积图', en: 'Area' }, { type: 'pie', zh: '饼图', en: 'Pie' },
+  { type: 'donut', zh: '环形图', en: 'Donut' }, { type: 'funnel', zh: '漏斗图', en: 'Funnel' }, { type: 'table', zh: '表格', en: 'Table' },
+  { type: 'pivot', zh: '透视表', en: 'Pivot' },
+];
+
+const AGGS: { agg: Agg; zh: string; en: string; numeric?: boolean; noField?: boolean }[] = [
+  { agg: 'count', zh: '计数', en: 'Count', noField: true }, { agg: 'count_distinct', zh: '去重计数', en: 'Distinct count' },
+  { agg: 'sum', zh: '求和', en: 'Sum', numeric: true }, { agg: 'avg', zh: '平均', en: 'Average', numeric: true },
+  { agg: 'min', zh: '最小', en: 'Min' }, { agg: 'max', zh: '最大', en: 'Max' },
+];
+const BUCKETS: { b: Bucket; zh: string; en: string }[] = [
+  { b: 'day', zh: '按日', en: 'Day' }, { b: 'week', zh: '按周', en: 'Week' }, { b: 'month', zh: '按月', en: 'Month' }, { b: 'quarter', zh: '按季', en: 'Quarter' }, { b: 'year', zh: '按年', en: 'Year' },
+];
+const LEVELS = [[1, '总行', 'Head office'], [2, '分行', 'Branch'], [3, '支行', 'Sub-branch'], [4, '团队', 'Team']] as const;
+
+const emptyDraft = (object = ''): Draft => ({
+  key: `report_${Date.now().toString(36)}`, nameZh: '', nameEn: '', object, rows: [], columns: [], measures: [{ key: 'n', agg: 'count' }], conditions: [], chart: 'column', stacked: false,
+});
+
+/** The fields a report on `object` may use: its own, the system columns, and one hop through each relation. */
+export function useFieldChoices(object: string | undefined): { choices: FieldChoice[]; loading: boolean; objects: ObjectDefinition[] } {
+  const l = useL();
+  const lang = useLang((s) => s.lang);
+  const objects = useObjects();
+  const obj = (objects.data ?? []).find((o) => o.key === object);
+  const fullObj = useQuery({ queryKey: ['meta', 'object', object], queryFn: () => api.meta.getObject(object!), enabled: !!object });
+  const fields: Field[] = useMemo(() => fullObj.data?.fields ?? obj?.fields ?? [], [fullObj.data, obj]);
+  const targets = useMemo(() => [...new Set(fields.filter((f) => f.type === 'relation' && f.target).map((f) => f.target!))], [fields]);
+  const targetObjs = useQueries({ queries: targets.map((k) => ({ queryKey: ['meta', 'object', k], queryFn: () => api.meta.getObject(k) })) });
+  const choices = useMemo(() => {
+    const sys = (prefix: string, plabel: string) => SYSTEM.map((s) => ({ path: prefix + s.key, label: plabel + (lang === 'en' ? s.en : s.zh), type: s.type }));
+    const own = (fs: Field[], prefix: string, plabel: string) => fs.filter((f) => f.type !== 'json' && f.type !== 'attachment').map((f) => ({ path: prefix + f.key, label: plabel + l(f.label, f.key), type: f.type, field: f }));
+    const out: FieldChoice[] = [...own(fields, '', ''), ...sys('', '')];
+    for (const f of fields.filter((x) => x.type === 'relation' && x.target)) {
+      const t = targetObjs[targets.indexOf(f.target!)]?.data;
+      if (!t) continue;
+      const p = `${l(f.label, f.key)} / `;
+      out.push(...own((t.fields ?? []).filter((x) => x.type !== 'relation'), `${f.key}.`, p), ...sys(`${f.key}.`, p));
+    }
+    return out;
+  }, [fields, targetObjs, targets, l, lang]);
+  return { choices, loading: fullObj.isLoading || objects.isLoading, objects: objects.data ?? [] };
+}
+
+export function ReportDesignerPage() {
+  const { key } = useParams();
+  const existing = useQuery({ queryKey: ['reports', key], queryFn: () => api.reports.get(key!), enabled: !!key });
+  if (key && existing.isLoading) return <Loading />;
+  if (existing.error) return <ErrorAlert error={existing.error} />;
+  return (
+    <DndProvider backend={HTML5Backend}>
+      <Designer key={key ?? 'new'} initial={existing.data ? definitionDraft(existing.data) : emptyDraft()} version={existing.data?.version} isNew={!key} />
+    </DndProvider>
+  );
+}
+
+type Zone = 'rows' | 'columns' | 'measures' | 'filters';
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => { const h = setTimeout(() => setV(value), ms); return () => clearTimeout(h); }, [value, ms]);
+  return v;
+}
+
+function Designer({ initial, version, isNew }: { initial: Draft; version?: number; isNew: boolean }) {
+  const t = useT();
+  const l = useL();
+  const nav = useNavigate();
+  const qc = useQueryClient();
+  const { message } = App.useApp();
+  const user = useAuth((s) => s.user);
+  const [d, setD] = useState<Draft>(initial);
+  const [ver, setVer] = useState(version);
+  const { choices, objects } = useFieldChoices(d.object || undefined);
+  const byPath = useMemo(() => new Map(choices.map((c) => [c.path, c])), [choices]);
+  const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
+  const definition = useMemo(() => draftDefinition(d), [d]);
+  const debounced = useDebounced(definition, 350);
+  const canPreview = !!debounced.object && debounced.measures.length > 0;
+  const preview = useQuery({
+    queryKey: ['reports', 'preview', debounced],
+    queryFn: ({ signal }) => { void signal; return api.reports.query(debounced); },
+    enabled: canPreview,
+    placeholderData: keepPreviousData,
+    retry: false,
+    staleTime: 0,
+  });
+  const save = useMutation({
+    mutationFn: async () => {
+      const name = { 'zh-CN': d.nameZh.trim() || d.key, en: d.nameEn.trim() || d.nameZh.trim() || d.key };
+      if (isNew && ver === undefined) return api.reports.create({ ...definition, key: d.key, name } as Parameters<typeof api.reports.create>[0]);
+      const body = { ...definition, name, version: ver, filter: definition.filter ?? null, sort: definition.sort ?? null, limit: definition.limit ?? null, pivot: definition.pivot ?? null };
+      return api.reports.update(d.key, body as Parameters<typeof api.reports.update>[1]);
+    },
+    onSuccess: (r) => {
+      setVer(r.version);
+      qc.invalidateQueries({ queryKey: ['reports'] });
+      message.success(t(`已保存（第 ${r.version} 版）`, `Saved (version ${r.version})`));
+      if (isNew) nav(`/reports/${r.key}/edit`, { replace: true });
+    },
+  });
+
+  const addTo = (zone: Zone, path: string) => {
+    const c = byPath.get(path);
+    if (!c) return;
+    if (zone === 'rows' || zone === 'columns') {
+      const bucket: Bucket | undefined = DATE_TYPES.has(c.type) ? 'month' : undefined;
+      const level = c.type === 'org_unit' ? 2 : undefined;
+      const dim: DraftDim = { field: path, key: dimKey(path, bucket, level), bucket, level };
+      if ([...d.rows, ...d.columns].some((x) => x.key === dim.key)) return;
+      set({ [zone]: [...d[zone], dim] } as Partial<Draft>);
+    } else if (zone === 'measures') {
+      const agg: Agg = NUMERIC_TYPES.has(c.type) ? 'sum' : 'count_distinct';
+      set({ measures: [...d.measures, { key: measureKey(agg, path, d.measures.map((m) => m.key)), agg, field: path }] });
+    } else {
+      set({ conditions: [...d.conditions, { field: path, op: DATE_TYPES.has(c.type) ? 'within' : 'eq' }] });
+    }
+  };
+  const setDim = (zone: 'rows' | 'columns', i: number, patch: Partial<DraftDim>) => {
+    const list = d[zone].map((x, j) => {
+      if (j !== i) return x;
+      const n = { ...x, ...patch };
+      return { ...n, key: dimKey(n.field, n.bucket, n.level) };
+    });
+    set({ [zone]: list } as Partial<Draft>);
+  };
+
+  const fieldOptions = (filter?: (c: FieldChoice) => boolean) => choices.filter((c) => !filter || filter(c)).map((c) => ({ value: c.path, label: c.label }));
+  const isDesigner = user?.platform?.includes('designer');
+  const answer = preview.data;
+
+  return (
+    <div>
+      <PageHeader
+        title={isNew && ver === undefined ? t('新建报表', 'New report') : t('编辑报表', 'Edit report')}
+        sub={ver ? <Tag data-testid="report-version">v{ver}</Tag> : undefined}
+        extra={
+          <Space>
+            {ver !== undefined && <Button icon={<EyeOutlined />} onClick={() => nav(`/reports/${d.key}`)} data-testid="open-viewer">{t('查看', 'View')}</Button>}
+            {isDesigner && <Button type="primary" icon={<SaveOutlined />} loading={save.isPending} onClick={() => save.mutate()} disabled={!d.object || !d.measures.length} data-testid="save-report">{t('保存', 'Save')}</Button>}
+          </Space>
+        }
+      />
+      <ErrorAlert error={save.error} />
+      <Row gutter={12}>
+        <Col span={5}>
+          <Card size="small" title={t('数据对象', 'Object')} style={{ marginBottom: 12 }}>
+            <Select style={{ width: '100%' }} value={d.object || undefined} placeholder={t('选择对象', 'Choose an object')} showSearch optionFilterProp="label" data-testid="report-object"
+              onChange={(v) => setD({ ...emptyDraft(v), key: d.key, nameZh: d.nameZh, nameEn: d.nameEn, chart: d.chart })}
+              options={objects.map((o) => ({ value: o.key, label: l(o.label, o.key) }))} />
+          </Card>
+          <Card size="small" title={t('字段（拖到右侧）', 'Fields (drag right)')} styles={{ body: { maxHeight: 'calc(100vh - 330px)', overflow: 'auto', padding: 8 } }} data-testid="field-palette">
+            {!d.object ? <Typography.Text type="secondary">{t('先选择对象', 'Choose an object first')}</Typography.Text>
+              : choices.map((c) => <PaletteItem key={c.path} choice={c} />)}
+          </Card>
+        </Col>
+        <Col span={19}>
+          <Card size="small" style={{ marginBottom: 12 }}>
+            <Space wrap>
+              <span>{t('名称', 'Name')}</span>
+              <Input style={{ width: 220 }} value={d.nameZh} onChange={(e) => set({ nameZh: e.target.value })} placeholder="中文名称" data-testid="report-name" />
+              <Input style={{ width: 180 }} value={d.nameEn} onChange={(e) => set({ nameEn: e.target.value })} placeholder="English name" data-testid="report-name-en" />
+              <span>{t('编码', 'Key')}</span>
+              <Input style={{ width: 200 }} value={d.key} disabled={ver !== undefined} onChange={(e) => set({ key: e.target.value })} data-testid="report-key" />
+            </Space>
+          </Card>
+          <Row gutter={12}>
+            <Col span={8}>
+              <DropZone zone="rows" title={t('行（维度）', 'Rows (dimensions)')} onDrop={addTo} options={fieldOptions()} count={d.rows.length}>
+                {d.rows.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('rows', i, p)} onRemove={() => set({ rows: d.rows.filter((_, j) => j !== i) })} testId={`row-dim-${i}`} />)}
+              </DropZone>
+            </Col>
+            <Col span={8}>
+              <DropZone zone="columns" title={t('列（系列）', 'Columns (series)')} onDrop={addTo} options={fieldOptions()} count={d.columns.length}>
+                {d.columns.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('columns', i, p)} onRemove={() => set({ columns: d.columns.filter((_, j) => j !== i) })} testId={`col-dim-${i}`} />)}
+              </DropZone>
+            </Col>
+            <Col span={8}>
+              <DropZone zone="measures" title={t('度量', 'Measures')} onDrop={addTo} options={fieldOptions()} count={d.measures.length}>
+                {d.measures.map((m, i) => (
+                  <Space key={i} style={{ display: 'flex', marginBottom: 4 }} data-testid={`measure-${i}`}>
+                    <Select size="small" style={{ width: 96 }} value={m.agg} data-testid={`measure-${i}-agg`}
+                      onChange={(agg: Agg) => set({ measures: d.measures.map((x, j) => (j === i ? { ...x, agg, field: agg === 'count' ? undefined : x.field, key: measureKey(agg, agg === 'count' ? undefined : x.field, d.measures.filter((_, k) => k !== i).map((y) => y.key)) } : x)) })}
+                      options={AGGS.filter((a) => !a.numeric || !m.field || NUMERIC_TYPES.has(byPath.get(m.field)?.type ?? '')).map((a) => ({ value: a.agg, label: t(a.zh, a.en) }))} />
+                    {m.agg !== 'count' || m.field ? <Typography.Text ellipsis style={{ maxWidth: 150 }}>{byPath.get(m.field ?? '')?.label ?? m.field}</Typography.Text> : <Typography.Text type="secondary">{t('记录数', 'rows')}</Typography.Text>}
+                    <Button size="small" type="text" icon={<DeleteOutlined />} onClick={() => set({ measures: d.measures.filter((_, j) => j !== i) })} aria-label={t('删除', 'Remove')} />
+                  </Space>
+                ))}
+                <Button size="small" type="dashed" onClick={() => set({ measures: [...d.measures, { key: measureKey('count', undefined, d.measures.map((m) => m.key)), agg: 'count' }] })} data-testid="add-count">{t('+ 记录数', '+ Row count')}</Button>
+              </DropZone>
+            </Col>
+          </Row>
+          <DropZone zone="filters" title={t('筛选条件', 'Filters')} onDrop={addTo} options={fieldOptions()} count={d.conditions.length}>
+            {d.conditions.map((c, i) => (
+              <ConditionItem key={i} c={c} choice={byPath.get(c.field)} index={i}
+                onChange={(p) => set({ conditions: d.conditions.map((x, j) => (j === i ? { ...x, ...p } : x)) })}
+                onRemove={() => set({ conditions: d.conditions.filter((_, j) => j !== i) })} />
+            ))}
+          </DropZone>
+          <Card size="small" style={{ marginTop: 12 }}
+            title={
+              <Space wrap>
+                <span>{t('图表', 'Chart')}</span>
+                <Select size="small" style={{ width: 120 }} value={d.chart} onChange={(chart: ChartType) => set({ chart })} data-testid="chart-type" options={CHARTS.map((c) => ({ value: c.type, label: t(c.zh, c.en) }))} />
+                {(d.chart === 'bar' || d.chart === 'column') && <Space size={4}><Switch size="small" checked={d.stacked} onChange={(stacked) => set({ stacked })} data-testid="chart-stacked" />{t('堆叠', 'Stacked')}</Space>}
+                <span>{t('排序', 'Sort')}</span>
+                <Select size="small" allowClear style={{ width: 180 }} value={d.sort} onChange={(sort) => set({ sort })} data-testid="report-sort"
+                  options={[...d.rows, ...d.columns].map((x) => x.key).concat(d.measures.map((m) => m.key)).flatMap((k) => [{ value: k, label: `${k} ↑` }, { value: `-${k}`, label: `${k} ↓` }])} />
+                <span>{t('前 N 行', 'Top N')}</span>
+                <InputNumber size="small" min={1} max={10000} value={d.limit} onChange={(v) => set({ limit: v ?? undefined })} data-testid="report-limit" />
+              </Space>
+            }
+            extra={answer ? <Typography.Text type="secondary" data-testid="preview-meta">{t(`${answer.rows.length} 行 · ${answer.elapsedMs} 毫秒`, `${answer.rows.length} rows · ${answer.elapsedMs} ms`)}{preview.isFetching ? ' …' : ''}</Typography.Text> : preview.isFetching ? '…' : null}
+            data-testid="report-preview"
+          >
+            <ErrorAlert error={preview.error} />
+            {!canPreview ? <Empty description={t('选择对象并添加度量后即可预览', 'Choose an object and a measure to see a preview')} />
+              : answer ? <div data-testid="preview-ready" data-fetching={preview.isFetching ? 'true' : 'false'}><ReportView answer={answer} chart={d.chart} stacked={d.stacked} rowKeys={d.rows.map((x) => x.key)} colKeys={d.columns.map((x) => x.key)} flat /></div>
+                : preview.error ? null : <Loading />}
+          </Card>
+        </Col>
+      </Row>
+    </div>
+  );
+}
+
+function PaletteItem({ choice }: { choice: FieldChoice }) {
+  const [, drag] = useDrag(() => ({ type: 'report-field', item: { path: choice.path } }), [choice.path]);
+  return (
+    <div ref={(el) => { drag(el); }} className="report-palette-item" data-field={choice.path} title={choice.path}
+      style={{ padding: '3px 6px', marginBottom: 2, borderRadius: 4, cursor: 'grab', background: '#f5f7fa', fontSize: 13 }}>
+      <HolderOutlined style={{ color: '#aab' }} /> {choice.label} <Typography.Text type="secondary" style={{ fontSize: 11 }}>{choice.type}</Typography.Text>
+    </div>
+  );
+}
+
+function DropZone({ zone, title, onDrop, options, children, count }: { zone: Zone; title: string; onDrop(zone: Zone, path: string): void; options: { value: string; label: string }[]; children: React.ReactNode; count: number }) {
+  const t = useT();
+  const [{ over }, drop] = useDrop(() => ({ accept: 'report-field', drop: (item: { path: string }) => onDrop(zone, item.path), collect: (m) => ({ over: m.isOver() }) }), [onDrop, zone]);
+  return (
+    <div ref={(el) => { drop(el); }} data-testid={`zone-${zone}`}>
+      <Card size="small" title={title} style={{ minHeight: 140, borderColor: over ? '#1f5aa6' : undefined, background: over ? '#f0f5ff' : undefined }}
+        extra={<Select size="small" style={{ width: 140 }} value={null} placeholder={t('+ 添加', '+ Add')} showSearch optionFilterProp="label" options={options} onChange={(v: string) => onDrop(zone, v)} data-testid={`add-${zone}`} />}>
+        {count === 0 && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('把字段拖到这里', 'Drop fields here')}</Typography.Text>}
+        {children}
+      </Card>
+    </div>
+  );
+}
+
+function DimItem({ dim, choice, onChange, onRemove, testId }: { dim: DraftDim; choice?: FieldChoice; onChange(p: Partial<DraftDim>): void; onRemove(): void; testId: string }) {
+  const t = useT();
+  const type = choice?.type ?? '';
+  return (
+    <Space style={{ display: 'flex', marginBottom: 4 }} data-testid={testId} data-key={dim.key}>
+      <Typography.Text ellipsis style={{ maxWidth: 150 }}>{choice?.label ?? dim.field}</Typography.Text>
+      {DATE_TYPES.has(type) && (
+        <Select size="small" style={{ width: 80 }} value={dim.bucket ?? null} onChange={(b: Bucket | null) => onChange({ bucket: b ?? undefined })} data-testid={`${testId}-bucket`}
+          options={[{ value: null, label: t('原值', 'Value') }, ...BUCKETS.map((b) => ({ value: b.b, label: t(b.zh, b.en) }))]} />
+      )}
+      {type === 'org_unit' && (
+        <Select size="small" style={{ width: 90 }} value={dim.level ?? null} onChange={(v: number | null) => onChange({ level: v ?? undefined })} data-testid={`${testId}-level`}
+          options={[{ value: null, label: t('本级', 'As is') }, ...LEVELS.map(([n, zh, en]) => ({ value: n, label: t(zh, en) }))]} />
+      )}
+      <Button size="small" type="text" icon={<DeleteOutlined />} onClick={onRemove} aria-label={t('删除', 'Remove')} />
+    </Space>
+  );
+}
+
+function ConditionItem({ c, choice, index, onChange, onRemove }: { c: DraftCondition; choice?: FieldChoice; index: number; onChange(p: Partial<DraftCondition>): void; onRemove(): void }) {
+  const t = useT();
+  const lang = useLang((s) => s.lang);
+  const type = choice?.type ?? '';
+  const isDate = DATE_TYPES.has(type);
+  const ops: [DraftCondition['op'], string, string][] = [
+    ...(isDate ? [['within', '相对日期', 'relative date'] as [DraftCondition['op'], string, string]] : []),
+    ['eq', '等于', '='], ['ne', '不等于', '≠'], ['in', '属于', 'in'], ['gt', '大于', '>'], ['gte', '大于等于', '≥'], ['lt', '小于', '<'], ['lte', '小于等于', '≤'], ['empty', '为空', 'is empty'],
+  ];
+  const choicesOf = choice?.field?.options?.choices;
+  const numeric = type === 'integer';
+  const conv = (v: string) => (numeric && v !== '' && !Number.isNaN(Number(v)) ? Number(v) : v);
+  let input: React.ReactNode = null;
+  if (c.op === 'within') {
+    input = <Select showSearch optionFilterProp="label" style={{ width: 200 }} value={c.value as string} onChange={(v) => onChange({ value: v })} data-testid={`condition-${index}-value`} options={RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />;
+  } else if (c.op !== 'empty' && choicesOf && (c.op === 'eq' || c.op === 'ne' || c.op === 'in')) {
+    input = <Select style={{ width: 240 }} mode={c.op === 'in' ? 'multiple' : undefined} value={c.value as string} onChange={(v) => onChange({ value: v })} data-testid={`condition-${index}-value`}
+      options={choicesOf.map((x) => ({ value: x.value, label: typeof x.label === 'string' ? x.label : x.label[lang] ?? x.label['zh-CN'] ?? x.value }))} />;
+  } else if (type === 'boolean' && c.op !== 'empty') {
+    input = <Select style={{ width: 100 }} value={c.value as boolean} onChange={(v) => onChange({ value: v })} options={[{ value: true, label: t('是', 'Yes') }, { value: false, label: t('否', 'No') }]} data-testid={`condition-${index}-value`} />;
+  } else if (c.op !== 'empty') {
+    input = <Input style={{ width: 200 }} value={c.value === undefined ? '' : String(c.value)} placeholder={isDate ? 'YYYY-MM-DD' : undefined} onChange={(e) => onChange({ value: conv(e.target.value) })} data-testid={`condition-${index}-value`} />;
+  }
+  return (
+    <Space style={{ display: 'flex', marginBottom: 4 }} data-testid={`condition-${index}`}>
+      <Tooltip title={c.field}><Typography.Text style={{ display: 'inline-block', width: 160 }} ellipsis>{choice?.label ?? c.field}</Typography.Text></Tooltip>
+      <Select size="small" style={{ width: 110 }} value={c.op} onChange={(op) => onChange({ op, value: undefined })} options={ops.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} data-testid={`condition-${index}-op`} />
+      {input}
+      <Button size="small" type="text" icon={<DeleteOutlined />} onClick={onRemove} aria-label={t('删除', 'Remove')} />
+    </Space>
+  );
+}

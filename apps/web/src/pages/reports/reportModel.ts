@@ -1,0 +1,237 @@
+/**
+ * Pure helpers of the report screens: the designer's draft and the definition it compiles to, the
+ * values and labels of an answer, the entries shown at a drill-down level (taken from the server's
+ * subtotals, never summed here), and the records filter behind a cell.
+ */
+import type { Field, ReportAnswer, ReportColumn, ReportQuery } from '@crm/shared';
+
+export type ChartType = 'kpi' | 'bar' | 'column' | 'line' | 'area' | 'pie' | 'donut' | 'funnel' | 'table' | 'pivot';
+export type Agg = 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
+export type Bucket = 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+export interface DraftDim { field: string; key: string; bucket?: Bucket; level?: number }
+export interface DraftMeasure { key: string; agg: Agg; field?: string }
+export interface DraftCondition { field: string; op: 'eq' | 'ne' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'within' | 'empty'; value?: unknown }
+export interface Draft {
+  key: string;
+  nameZh: string;
+  nameEn: string;
+  object: string;
+  rows: DraftDim[];
+  columns: DraftDim[];
+  measures: DraftMeasure[];
+  conditions: DraftCondition[];
+  sort?: string;
+  limit?: number;
+  chart: ChartType;
+  stacked: boolean;
+}
+
+/** A field the designer offers: a field of the object, a system column, or one hop through a relation. */
+export interface FieldChoice { path: string; label: string; type: string; field?: Field }
+
+export type AnswerRow = Record<string, unknown>;
+
+export const NUMERIC_TYPES = new Set(['integer', 'decimal', 'money', 'percent']);
+export const DATE_TYPES = new Set(['date', 'datetime']);
+
+export const RELATIVE_DATES = [
+  ['today', '今天', 'Today'], ['yesterday', '昨天', 'Yesterday'], ['last 7 days', '最近 7 天', 'Last 7 days'], ['last 30 days', '最近 30 天', 'Last 30 days'],
+  ['last 12 months', '最近 12 个月', 'Last 12 months'], ['this week', '本周', 'This week'], ['this month', '本月', 'This month'], ['last month', '上月', 'Last month'],
+  ['this quarter', '本季度', 'This quarter'], ['last quarter', '上季度', 'Last quarter'], ['this year', '今年', 'This year'], ['last year', '去年', 'Last year'],
+  ['month to date', '本月至今', 'Month to date'], ['quarter to date', '本季至今', 'Quarter to date'], ['year to date', '年初至今', 'Year to date'],
+  ['same period last year', '去年同期（年初至今）', 'Same period last year'], ['this month last year', '去年同月', 'This month last year'],
+] as const;
+
+export function dimKey(field: string, bucket?: Bucket, level?: number): string {
+  return bucket ? `${field}_${bucket}` : level ? `${field}_l${level}` : field;
+}
+
+export function measureKey(agg: Agg, field: string | undefined, taken: string[]): string {
+  const base = agg === 'count' && !field ? 'n' : `${agg}_${(field ?? 'rows').replace(/\./g, '_')}`.slice(0, 60);
+  let k = base;
+  for (let i = 2; taken.includes(k); i++) k = `${base}_${i}`;
+  return k;
+}
+
+function conditionFilter(c: DraftCondition): unknown {
+  switch (c.op) {
+    case 'eq': return c.value ?? null;
+    case 'ne': return { $ne: c.value };
+    case 'in': return { $in: Array.isArray(c.value) ? c.value : String(c.value ?? '').split(/[,，]/).map((s) => s.trim()).filter(Boolean) };
+    case 'within': return { $within: c.value };
+    case 'empty': return { $null: true };
+    default: return { [`$${c.op}`]: c.value };
+  }
+}
+
+export function draftFilter(conditions: DraftCondition[]): Record<string, unknown> | undefined {
+  const usable = conditions.filter((c) => c.field && (c.op === 'empty' || (c.value !== undefined && c.value !== '')));
+  if (!usable.length) return undefined;
+  const seen = new Set<string>();
+  const parts: Record<string, unknown>[] = [];
+  const merged: Record<string, unknown> = {};
+  for (const c of usable) {
+    if (seen.has(c.field)) parts.push({ [c.field]: conditionFilter(c) });
+    else { seen.add(c.field); merged[c.field] = conditionFilter(c); }
+  }
+  return parts.length ? { $and: [merged, ...parts] } : merged;
+}
+
+/** The definition the draft stands for (the body of a preview; a save adds key and name). */
+export function draftDefinition(d: Draft): ReportQuery {
+  const dims = [...d.rows, ...d.columns];
+  const def: ReportQuery = {
+    object: d.object,
+    measures: d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}) })),
+    dimensions: dims.map((x) => ({ field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}) })),
+    chart: { type: d.chart, ...(d.stacked ? { options: { stacked: true } } : {}) },
+  };
+  const filter = draftFilter(d.conditions);
+  if (filter) def.filter = filter;
+  if (dims.length) def.pivot = { rows: d.rows.map((x) => x.key), columns: d.columns.map((x) => x.key) };
+  if (d.sort) def.sort = d.sort;
+  if (d.limit) def.limit = d.limit;
+  return def;
+}
+
+/** Back from a saved definition to the designer's draft. */
+export function definitionDraft(r: {
+  key: string; name: unknown; object: string; measures: { key: string; agg: string; field?: string }[];
+  dimensions?: { field: string; key?: string; bucket?: string; level?: number }[]; filter?: Record<string, unknown>;
+  sort?: string; limit?: number; pivot?: { rows: string[]; columns: string[] }; chart?: { type: string; options?: Record<string, unknown> };
+}): Draft {
+  const name = typeof r.name === 'string' ? { 'zh-CN': r.name, en: r.name } : (r.name as Record<string, string>);
+  const dims: DraftDim[] = (r.dimensions ?? []).map((x) => ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level }));
+  const colKeys = new Set(r.pivot?.columns ?? []);
+  return {
+    key: r.key,
+    nameZh: name['zh-CN'] ?? '',
+    nameEn: name.en ?? '',
+    object: r.object,
+    rows: dims.filter((x) => !colKeys.has(x.key)),
+    columns: dims.filter((x) => colKeys.has(x.key)),
+    measures: r.measures.filter((m) => m.agg !== 'ratio').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field })),
+    conditions: filterConditions(r.filter),
+    sort: r.sort,
+    limit: r.limit,
+    chart: (r.chart?.type ?? 'table') as ChartType,
+    stacked: !!r.chart?.options?.stacked,
+  };
+}
+
+function filterConditions(filter: Record<string, unknown> | undefined): DraftCondition[] {
+  if (!filter) return [];
+  const out: DraftCondition[] = [];
+  const visit = (f: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(f)) {
+      if (k === '$and' && Array.isArray(v)) v.forEach((x) => visit(x as Record<string, unknown>));
+      else if (k.startsWith('$')) continue;
+      else if (v && typeof v === 'object' && !Array.isArray(v)) {
+        for (const [op, val] of Object.entries(v)) {
+          if (op === '$null') out.push({ field: k, op: 'empty' });
+          else out.push({ field: k, op: op.slice(1) as DraftCondition['op'], value: val });
+        }
+      } else out.push({ field: k, op: 'eq', value: v });
+    }
+  };
+  visit(filter);
+  return out;
+}
+
+// ------------------------------------------------------------------ answers
+
+/** `12345678.9` → `12,345,678.9`, on the decimal string itself (no float on the way). */
+export function groupDigits(s: string): string {
+  const m = /^(-?)(\d+)(\.\d+)?$/.exec(s);
+  if (!m) return s;
+  return m[1]! + m[2]!.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (m[3] ?? '');
+}
+
+export function formatCell(col: ReportColumn | undefined, v: unknown, empty: string): string {
+  if (v === null || v === undefined || v === '') return col?.role === 'measure' ? '—' : empty;
+  if (col?.labels && typeof v === 'string' && col.labels[v] !== undefined) return col.labels[v]!;
+  if (typeof v === 'number') return groupDigits(String(v));
+  if (typeof v === 'string' && col?.role === 'measure' && /^-?\d+(\.\d+)?$/.test(v)) return groupDigits(v);
+  if (typeof v === 'boolean') return v ? '✓' : '✗';
+  return String(v);
+}
+
+/** The plotted number of a measure value (a chart needs positions; labels keep the exact string). */
+export function plotNumber(v: unknown): number | null {
+  if (v === null || v === undefined || v === '') return null;
+  const n = typeof v === 'number' ? v : Number(v);
+  return Number.isFinite(n) ? n : null;
+}
+
+const sameSet = (a: unknown, b: string[]) => Array.isArray(a) && a.length === b.length && b.every((x) => a.includes(x));
+
+/**
+ * The entries grouped by the first `depth` row dimensions and every column dimension: the answer's rows
+ * at full depth, else the server's subtotals that collapse the remaining row dimensions.
+ */
+export function entriesAt(answer: ReportAnswer, rowKeys: string[], depth: number): AnswerRow[] {
+  if (depth >= rowKeys.length) return answer.rows;
+  const collapsed = rowKeys.slice(depth);
+  return (answer.totals ?? []).filter((t) => sameSet(t.$collapsed, collapsed));
+}
+
+/** The grand total (every dimension collapsed), or the one row of a report without dimensions. */
+export function grandTotal(answer: ReportAnswer): AnswerRow | undefined {
+  const dims = answer.columns.filter((c) => c.role === 'dimension').map((c) => c.key);
+  if (!dims.length) return answer.rows[0];
+  return (answer.totals ?? []).find((t) => sameSet(t.$collapsed, dims));
+}
+
+/** A subtotal or total by the dimensions it keeps (`fixed`): every other dimension collapsed. */
+export function lookupTotal(answer: ReportAnswer, fixed: AnswerRow): AnswerRow | undefined {
+  const dims = answer.columns.filter((c) => c.role === 'dimension').map((c) => c.key);
+  const collapsed = dims.filter((d) => !(d in fixed));
+  const pool = collapsed.length ? answer.totals ?? [] : answer.rows;
+  return pool.find((t) => (collapsed.length ? sameSet(t.$collapsed, collapsed) : true) && Object.entries(fixed).every(([k, v]) => t[k] === v));
+}
+
+// ------------------------------------------------------------------ records behind a cell
+
+function pad(n: number) { return String(n).padStart(2, '0'); }
+function ymd(d: Date) { return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`; }
+
+/** `[from, to)` of a bucket value (`2026-03`, `2026-Q1`, `2026-W11`, `2026`, `2026-03-14`), as dates. */
+export function bucketRange(bucket: Bucket, value: string): [string, string] | undefined {
+  let from: Date; let to: Date;
+  const U = (y: number, m: number, d: number) => new Date(Date.UTC(y, m, d));
+  let m: RegExpExecArray | null;
+  if (bucket === 'day' && (m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value))) { from = U(+m[1]!, +m[2]! - 1, +m[3]!); to = U(+m[1]!, +m[2]! - 1, +m[3]! + 1); }
+  else if (bucket === 'month' && (m = /^(\d{4})-(\d{2})$/.exec(value))) { from = U(+m[1]!, +m[2]! - 1, 1); to = U(+m[1]!, +m[2]!, 1); }
+  else if (bucket === 'quarter' && (m = /^(\d{4})-Q([1-4])$/.exec(value))) { from = U(+m[1]!, (+m[2]! - 1) * 3, 1); to = U(+m[1]!, +m[2]! * 3, 1); }
+  else if (bucket === 'year' && (m = /^(\d{4})$/.exec(value))) { from = U(+m[1]!, 0, 1); to = U(+m[1]! + 1, 0, 1); }
+  else if (bucket === 'week' && (m = /^(\d{4})-W(\d{2})$/.exec(value))) {
+    const jan4 = U(+m[1]!, 0, 4);
+    const monday1 = U(+m[1]!, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
+    from = U(monday1.getUTCFullYear(), monday1.getUTCMonth(), monday1.getUTCDate() + (+m[2]! - 1) * 7);
+    to = U(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + 7);
+  } else return undefined;
+  return [ymd(from), ymd(to)];
+}
+
+/**
+ * The records filter of the rows behind a drill-down (dimension key → value), or undefined when a step
+ * cannot be said in the records filter language (a relation path or an org-tree level).
+ */
+export function recordsFilter(drill: { field: string; value: unknown }[], dims: DraftDim[], typeOf: (field: string) => string | undefined): Record<string, unknown> | undefined {
+  const parts: Record<string, unknown>[] = [];
+  for (const d of drill) {
+    const dim = dims.find((x) => x.key === d.field) ?? { field: d.field, key: d.field };
+    if (dim.field.includes('.') || dim.level) return undefined;
+    if (dim.bucket) {
+      if (d.value === null) { parts.push({ [dim.field]: null }); continue; }
+      const r = bucketRange(dim.bucket, String(d.value));
+      if (!r) return undefined;
+      const dt = typeOf(dim.field) === 'datetime';
+      parts.push({ [dim.field]: dt ? { $gte: `${r[0]}T00:00:00+08:00`, $lt: `${r[1]}T00:00:00+08:00` } : { $gte: r[0], $lt: r[1] } });
+    } else parts.push({ [dim.field]: d.value });
+  }
+  return parts.length === 1 ? parts[0] : { $and: parts };
+}
+
+export function isNumericChoice(c: FieldChoice | undefined): boolean { return !!c && NUMERIC_TYPES.has(c.type); }
