@@ -13,7 +13,6 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
-import { compileFeel } from '@crm/feel';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig, type WebhookSettings } from '../config/config.js';
 import { LOGGER } from '../logging/logger.token.js';
@@ -21,6 +20,7 @@ import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { ChangeFeed } from '../database/change-feed.js';
 import { signatureHeader } from './webhook-signing.js';
 import { postBounded, type PostResult } from './webhook-target.js';
+import { filterPasses } from './webhooks.service.js';
 
 export const WEBHOOK_CLOCK = Symbol('WEBHOOK_CLOCK');
 export type Clock = () => Date;
@@ -128,13 +128,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
     const body = m.payload_encrypted ? this.crypto.decrypt(m.payload) : m.payload;
     // Process and task events: the subscription's filter runs on the event's data here.
     if (m.filter && !m.event.startsWith('record.')) {
-      let pass = false;
-      try {
-        pass = compileFeel(m.filter).evaluate((JSON.parse(body) as { data: Record<string, unknown> }).data) === true;
-      } catch {
-        pass = false;
-      }
-      if (!pass) {
+      if (!filterPasses(m.filter, (JSON.parse(body) as { data: Record<string, unknown> }).data)) {
         await this.db.query(`UPDATE crm.webhook_messages SET status = 'filtered', leased_until = NULL, lease_owner = NULL, next_attempt_at = NULL, finished_at = $3 WHERE id = $1 AND lease_owner = $2`, [m.id, this.owner, this.clock()]);
         return;
       }

@@ -56,6 +56,15 @@ const DEFAULT_GRACE_S = 86_400;
 const LIST_LIMIT = 500;
 const REPLAY_LIMIT = 10_000;
 
+/** Whether a subscription's FEEL filter is true on the data (an error counts as false). */
+export function filterPasses(filter: string, data: Record<string, unknown>): boolean {
+  try {
+    return compileFeel(filter).evaluate(data) === true;
+  } catch {
+    return false;
+  }
+}
+
 export function messageId(): string {
   return `msg_${randomUUID().replace(/-/g, '')}`;
 }
@@ -130,15 +139,7 @@ export class WebhooksService implements OnModuleInit {
           if (err instanceof AppError && (err.status === 403 || err.status === 404)) continue; // outside the owner's reach
           throw err;
         }
-        if (s.filter) {
-          let pass = false;
-          try {
-            pass = compileFeel(s.filter).evaluate(view) === true;
-          } catch {
-            pass = false;
-          }
-          if (!pass) continue;
-        }
+        if (s.filter && !filterPasses(s.filter, view)) continue;
         data = { object: e.object, id: e.recordId, record: view };
         if (e.type === 'record.updated') data.changed = e.changed.filter((k) => k in view);
       }

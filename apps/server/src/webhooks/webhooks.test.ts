@@ -43,10 +43,10 @@ describe('back-off', () => {
 
 describe('targets', () => {
   it('knows internal addresses', () => {
-    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', 'not-an-ip']) {
+    for (const a of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '172.31.255.255', '192.168.1.1', '169.254.169.254', '100.64.0.1', '0.0.0.0', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1', '::ffff:10.0.0.1', 'not-an-ip']) {
       expect([a, isInternalAddress(a)]).toEqual([a, true]);
     }
-    for (const a of ['8.8.8.8', '172.32.0.1', '2001:4860:4860::8888']) expect([a, isInternalAddress(a)]).toEqual([a, false]);
+    for (const a of ['8.8.8.8', '172.32.0.1', '::ffff:8.8.8.8', '2001:4860:4860::8888']) expect([a, isInternalAddress(a)]).toEqual([a, false]);
   });
 
   it('allows only listed origins, http(s), without credentials', () => {
