@@ -350,6 +350,22 @@ describe('outbound webhooks', () => {
     await w.c.rm.api.webhooks.delete(sub);
   });
 
+  it('housekeeping removes finished messages past CRM_RETENTION_WEBHOOK_DAYS with their attempts, never pending ones', async () => {
+    rx.statusOf.set('/retention-pending', 500);
+    const done = await subscribe('rm', '/retention', ['record.created:client']);
+    const pending = await subscribe('compliance', '/retention-pending', ['record.created:client']);
+    await w.c.rm.api.records.create('client', { name: '保留期' });
+    await until(async () => (await deliveries('rm', done)).some((x) => x.status === 'delivered') && (await deliveries('compliance', pending)).some((x) => x.attempts >= 1));
+    await sql(`UPDATE crm.webhook_messages SET finished_at = now() - interval '31 days', created_at = now() - interval '31 days' WHERE subscription_id = ANY($1::uuid[])`, [[done, pending]]);
+    const r = await w.c.admin.api.admin.runHousekeeping();
+    expect(r.deleted.webhook_deliveries).toBe(1);
+    expect(await deliveries('rm', done)).toEqual([]);
+    expect((await deliveries('compliance', pending)).map((x) => x.status)).toEqual(['pending']);
+    expect((await sql(`SELECT count(*)::int AS n FROM crm.webhook_attempts a LEFT JOIN crm.webhook_messages m ON m.id = a.message_id WHERE m.id IS NULL`)).rows[0].n).toBe(0);
+    await w.c.rm.api.webhooks.delete(done);
+    await w.c.compliance.api.webhooks.delete(pending);
+  });
+
   it('two server processes deliver each message exactly once', async () => {
     const second = await startServer({ dbUrl: srv.dbUrl, env: env() });
     try {
