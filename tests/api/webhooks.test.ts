@@ -199,6 +199,8 @@ describe('outbound webhooks', () => {
     const key = 'wh_proc';
     expect(await w.c.analyst.api.processes.deploy({ bpmnXml: chain(key, ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="work" crm:candidateGroups="rm"/>', '<bpmn:endEvent id="e"/>']) })).toMatchObject({ key });
     const sub = await subscribe('rm', '/proc', [`process.started:${key}`, `task.created:${key}`, `task.completed:${key}`, `process.completed:${key}`]);
+    // A process event's filter runs on its data: this one never matches.
+    const none = await subscribe('rm', '/proc-filtered', [`process.started:${key}`], 'processKey = "another_process"');
     const started = await w.c.rm.api.processes.start(key);
     const task = await until(async () => (await w.c.rm.api.tasks.list('all')).items.find((t) => t.processInstanceId === started.id));
     await w.c.rm.api.tasks.complete(task.id);
@@ -210,7 +212,10 @@ describe('outbound webhooks', () => {
     expect(idx('process.completed')).toBeGreaterThan(idx('task.created'));
     expect(idx('task.completed')).toBeGreaterThan(idx('process.started'));
     expect(rx.badSignatures).toEqual([]);
+    expect(await until(async () => (await deliveries('rm', none)).find((x) => x.status === 'filtered'))).toMatchObject({ attempts: 0, nextAttemptAt: null });
+    expect(rx.at('/proc-filtered')).toEqual([]);
     await w.c.rm.api.webhooks.delete(sub);
+    await w.c.rm.api.webhooks.delete(none);
   });
 
   it('retries a 500 with growing back-off and jitter, records every attempt, keeps later messages of the record waiting', async () => {
