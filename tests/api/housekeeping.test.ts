@@ -102,7 +102,7 @@ describe('retention and housekeeping', () => {
     const auditBefore = (await sql(`SELECT count(*)::int AS n, max(seq) AS top FROM crm.audit_log`)).rows[0];
 
     const r = await run();
-    expect(r).toEqual({ deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0 }, busy: false });
+    expect(r).toEqual({ deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0, webhook_deliveries: 0 }, busy: false });
     const all = [...expired, ...inside, ownTtlKept, running];
     expect(await remaining(all)).toEqual([...inside, ownTtlKept, running].sort());
     expect(await rowsOf(expired)).toEqual({ history: 0, tasks: 0 });
@@ -114,14 +114,14 @@ describe('retention and housekeeping', () => {
     const auditAfter = (await sql(`SELECT count(*)::int AS n FROM crm.audit_log WHERE seq <= $1`, [auditBefore.top])).rows[0];
     expect(auditAfter.n).toBe(auditBefore.n);
     const purge = await sql(`SELECT actor_name, data FROM crm.audit_log WHERE action = 'housekeeping.purge'`);
-    expect(purge.rows).toEqual([{ actor_name: 'housekeeping', data: { deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0 }, asOf: expect.any(String) } }]);
+    expect(purge.rows).toEqual([{ actor_name: 'housekeeping', data: { deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0, webhook_deliveries: 0 }, asOf: expect.any(String) } }]);
     const auditor = await as(srv.baseUrl, 'auditor');
     await until(async () => {
       const v = await auditor.api.audit.verify();
       return v.ok === true && v.checked >= auditBefore.n + 1;
     }, { what: 'the audit chain to seal and verify' });
 
-    expect(await run()).toEqual({ deleted: { process_instances: 0, idempotency_keys: 0, login_attempts: 0 }, busy: false });
+    expect(await run()).toEqual({ deleted: { process_instances: 0, idempotency_keys: 0, login_attempts: 0, webhook_deliveries: 0 }, busy: false });
 
     // Keep-forever for a definition, and back to the default.
     expect(await admin.api.processes.setHistoryTtl('hk_b', { days: null })).toEqual({ key: 'hk_b', days: null, source: 'definition' });

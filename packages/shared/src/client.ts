@@ -12,6 +12,7 @@ import type {
   UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
+import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
@@ -337,6 +338,21 @@ export function createClient(options: ClientOptions) {
       get: (key: string) => get<Template>(`/api/templates/${enc(key)}`),
       install: (key: string) => post<InstallResult>(`/api/templates/${enc(key)}/install`),
       applyRoles: (key: string, body: ApplyRolesRequest) => post<ApplyRolesResult>(`/api/templates/${enc(key)}/roles/apply`, body),
+    },
+
+    // ------------------------------------------------------------ webhooks
+    webhooks: {
+      list: () => items<Webhook>('/api/webhooks'),
+      /** The answer's secret is shown this once. */
+      create: (body: WebhookCreate) => post<WebhookSecret>('/api/webhooks', body),
+      get: (id: string) => get<Webhook>(`/api/webhooks/${enc(id)}`),
+      delete: (id: string) => del<unknown>(`/api/webhooks/${enc(id)}`),
+      /** A new secret (shown once); the old one still signs for graceSeconds (default 24 h). */
+      rotate: (id: string, body: WebhookRotate = {}) => post<WebhookSecret>(`/api/webhooks/${enc(id)}/rotate`, body),
+      enable: (id: string) => post<Webhook>(`/api/webhooks/${enc(id)}/enable`),
+      deliveries: (id: string, query: { status?: WebhookDelivery['status']; limit?: number } = {}) => items<WebhookDelivery>(`/api/webhooks/${enc(id)}/deliveries`, query),
+      delivery: (id: string, messageId: string) => get<WebhookDeliveryDetail>(`/api/webhooks/${enc(id)}/deliveries/${enc(messageId)}`),
+      replay: (id: string, body: WebhookReplay) => post<WebhookReplayResult>(`/api/webhooks/${enc(id)}/replay`, body),
     },
 
     // ------------------------------------------------------------ reports

@@ -3,7 +3,7 @@
  * role editor offers every one of them, and the OpenAPI document names them.
  */
 export const PLATFORM_RIGHTS = [
-  'designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin',
+  'designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin', 'webhooks.manage',
 ] as const;
 
 export type PlatformRight = (typeof PLATFORM_RIGHTS)[number];
@@ -18,6 +18,7 @@ export const PLATFORM_RIGHT_LABELS: Record<PlatformRight, { 'zh-CN': string; en:
   'audit.verify': { 'zh-CN': '审计校验', en: 'Verify audit' },
   'process.start': { 'zh-CN': '发起流程（含客群批量发起）', en: 'Start processes (incl. per segment)' },
   'process.admin': { 'zh-CN': '流程管理', en: 'Process admin' },
+  'webhooks.manage': { 'zh-CN': 'Webhook 订阅管理', en: 'Manage webhooks' },
 };
 
 export const OBJECT_ACTIONS = ['create', 'read', 'update', 'delete', 'export'] as const;

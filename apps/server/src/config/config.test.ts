@@ -68,6 +68,13 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     expect(load({ CRM_DEMO_TEMPLATES: 'bank-crm,none' }).demoTemplates).toEqual(['bank-crm']);
   });
 
+  it('reads the webhook settings (CRM_WEBHOOK_*), none allowed by default', () => {
+    expect(load({}).webhooks.allowedOrigins).toEqual([]);
+    const c = load({ CRM_WEBHOOK_ALLOWED_ORIGINS: ' https://hooks.partner.example , http://127.0.0.1:9000/ ', CRM_WEBHOOK_BACKOFF_MS: '100', CRM_WEBHOOK_DISABLE_AFTER_DAYS: '2', CRM_RETENTION_WEBHOOK_DAYS: '7' });
+    expect(c.webhooks).toMatchObject({ allowedOrigins: ['https://hooks.partner.example', 'http://127.0.0.1:9000'], backoffMs: 100, disableAfterMs: 2 * 86_400_000, workers: true });
+    expect(c.retention.webhookDeliveries).toBe(7);
+  });
+
   it('defaults the demo customers by database: 5000 embedded', () => {
     const dir = `${process.cwd()}/.never-written`;
     // Given secrets, the embedded branch writes nothing.
@@ -84,6 +91,9 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     ['CRM_JOB_MAX_ATTEMPTS', '0'],
     ['CRM_JOB_MAX_ATTEMPTS', 'three'],
     ['CRM_WORKFLOW_HTTP_ALLOW', 'partner.example'],
+    ['CRM_WEBHOOK_ALLOWED_ORIGINS', 'hooks.partner.example'],
+    ['CRM_WEBHOOK_ALLOWED_ORIGINS', 'https://hooks.partner.example/path'],
+    ['CRM_WEBHOOK_BACKOFF_MS', '0'],
     ['CRM_WORKFLOW_HTTP_ALLOW', 'https://ok.example,ftp://files.example'],
     ['CRM_WORKFLOW_HTTP_ALLOW', 'https://partner.example/api'],
     ['CRM_WORKFLOW_HTTP_ALLOW', 'https://user:pw@partner.example'],

@@ -35,7 +35,7 @@ export interface AppConfig {
   /** How long SIGTERM waits for in-flight requests and jobs before closing anyway (CRM_SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
   /** Housekeeping: default time-to-live in days per retention target (null = keep forever), pass interval and batch size. */
-  retention: { processInstances: number | null; loginAttempts: number | null; idempotencyKeys: number | null; intervalMs: number; batch: number };
+  retention: { processInstances: number | null; loginAttempts: number | null; idempotencyKeys: number | null; webhookDeliveries: number | null; intervalMs: number; batch: number };
   /** Per FEEL evaluation: iterations and milliseconds (CRM_FEEL_MAX_ITERATIONS, CRM_FEEL_MAX_MS). */
   feelBudget: { maxIterations: number; maxMs: number };
   version: string;
@@ -48,6 +48,8 @@ export interface AppConfig {
   oidc: OidcConfig | null;
   /** The workflow job executor (CRM_JOB_*). */
   jobs: JobSettings;
+  /** Outbound webhooks (CRM_WEBHOOK_*): allowed target origins (empty: none), delivery worker timing. */
+  webhooks: WebhookSettings;
   /** Origins the `http` service task may call (CRM_WORKFLOW_HTTP_ALLOW); empty: none. */
   workflowHttpAllow: string[];
   /** Registers the `fail` service task, for trying out retries and incidents (CRM_WORKFLOW_TEST_SERVICES). */
@@ -216,6 +218,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     processInstances: daysVar(env, 'CRM_RETENTION_PROCESS_DAYS', 1825),
     loginAttempts: daysVar(env, 'CRM_RETENTION_LOGIN_ATTEMPTS_DAYS', 30),
     idempotencyKeys: daysVar(env, 'CRM_RETENTION_IDEMPOTENCY_DAYS', 1),
+    webhookDeliveries: daysVar(env, 'CRM_RETENTION_WEBHOOK_DAYS', 30),
     intervalMs: intVar(env, 'CRM_HOUSEKEEPING_INTERVAL_MS', 3_600_000, 0, 86_400_000),
     batch: intVar(env, 'CRM_HOUSEKEEPING_BATCH', 500, 1, 10_000),
   };
@@ -293,7 +296,37 @@ export function loadConfig(env: Env = process.env): AppConfig {
     packParameters: packParametersVar(env),
     pgTools: pgToolsVar(env),
     packDirs: packDirsVar(env),
+    webhooks: webhookSettings(env),
     reports: reportsConfig(env),
+  };
+}
+
+export interface WebhookSettings {
+  /** CRM_WEBHOOK_ALLOWED_ORIGINS: the only origins a subscription may target; a private or loopback address only when its origin is listed. */
+  allowedOrigins: string[];
+  /** Delivery worker on in this process (CRM_WEBHOOK_WORKERS, default on). */
+  workers: boolean;
+  pollMs: number;
+  timeoutMs: number;
+  /** First retry delay; each next one doubles (with jitter) up to maxBackoffMs. */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** A message still failing after this many attempts is given up (status failed). */
+  maxAttempts: number;
+  /** An endpoint failing without one success for this long is disabled. */
+  disableAfterMs: number;
+}
+
+function webhookSettings(env: Env): WebhookSettings {
+  return {
+    allowedOrigins: originListVar(env, 'CRM_WEBHOOK_ALLOWED_ORIGINS'),
+    workers: boolVar(env, 'CRM_WEBHOOK_WORKERS', true),
+    pollMs: intVar(env, 'CRM_WEBHOOK_POLL_MS', 500, 10, 600_000),
+    timeoutMs: intVar(env, 'CRM_WEBHOOK_TIMEOUT_MS', 10_000, 100, 120_000),
+    backoffMs: intVar(env, 'CRM_WEBHOOK_BACKOFF_MS', 30_000, 1, 86_400_000),
+    maxBackoffMs: intVar(env, 'CRM_WEBHOOK_MAX_BACKOFF_MS', 3_600_000, 1, 86_400_000),
+    maxAttempts: intVar(env, 'CRM_WEBHOOK_MAX_ATTEMPTS', 16, 1, 100),
+    disableAfterMs: intVar(env, 'CRM_WEBHOOK_DISABLE_AFTER_DAYS', 5, 1, 365) * 86_400_000,
   };
 }
 

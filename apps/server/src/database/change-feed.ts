@@ -14,14 +14,14 @@ import { Db } from './db.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { RequestContext } from '../common/request-context.js';
 
-export type ChangeTopic = 'users' | 'records' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units';
+export type ChangeTopic = 'users' | 'records' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units' | 'webhooks';
 
 const CHANNELS: Record<string, (payload: string) => { topic: ChangeTopic; key: string } | null> = {
   crm_user_changed: (payload) => ({ topic: 'users', key: payload }),
   crm_records_changed: (payload) => ({ topic: 'records', key: payload }),
   crm_cache_changed: (payload) => (TOPICS.has(payload) ? { topic: payload as ChangeTopic, key: '' } : null),
 };
-const TOPICS = new Set<string>(['roles', 'meta', 'forms', 'wf_triggers', 'org_units']);
+const TOPICS = new Set<string>(['roles', 'meta', 'forms', 'wf_triggers', 'org_units', 'webhooks']);
 export type Change = [topic: ChangeTopic, key: string];
 const isTopic = (t: unknown): t is ChangeTopic => t === 'users' || t === 'records' || TOPICS.has(t as string);
 const RETRY_MS = 2000;

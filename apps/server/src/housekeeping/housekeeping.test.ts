@@ -15,7 +15,7 @@ import { scratchDatabase } from '../database/scratch-database.test-util.js';
 const NOW = new Date('2026-06-30T12:00:00.000Z');
 const DAY = 86_400_000;
 const CUTOFF = NOW.getTime() - 30 * DAY;
-const config = { crypto: 'aes', dataKey: Buffer.alloc(32, 9), jobWorkers: false, retention: { processInstances: 30, loginAttempts: 7, idempotencyKeys: 1, intervalMs: 0, batch: 2 } } as AppConfig;
+const config = { crypto: 'aes', dataKey: Buffer.alloc(32, 9), jobWorkers: false, retention: { processInstances: 30, loginAttempts: 7, idempotencyKeys: 1, webhookDeliveries: 30, intervalMs: 0, batch: 2 } } as AppConfig;
 
 let drop: (() => Promise<void>) | undefined;
 let db: Db;
@@ -57,12 +57,12 @@ describe('housekeeping with an injected clock', () => {
     const past = [await instance('completed', CUTOFF - 1), await instance('terminated', CUTOFF - DAY), await instance('completed', CUTOFF - 2 * DAY)];
     const kept = [await instance('completed', CUTOFF), await instance('completed', CUTOFF + 1), await instance('active', null)];
     const r = await service().runOnce();
-    expect(r).toEqual({ deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0 }, busy: false });
+    expect(r).toEqual({ deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0, webhook_deliveries: 0 }, busy: false });
     expect(await left([...past, ...kept])).toEqual([...kept].sort());
     const history = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM crm.wf_history WHERE instance_id = ANY($1::uuid[])`, [past]);
     expect(history[0].n).toBe(0);
     const entry = await db.query(`SELECT actor_name, data FROM crm.audit_log WHERE action = 'housekeeping.purge'`);
-    expect(entry.at(-1)).toEqual({ actor_name: 'housekeeping', data: { deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0 }, asOf: NOW.toISOString() } });
+    expect(entry.at(-1)).toEqual({ actor_name: 'housekeeping', data: { deleted: { process_instances: 3, idempotency_keys: 0, login_attempts: 0, webhook_deliveries: 0 }, asOf: NOW.toISOString() } });
   });
 
   it('forgets stored idempotent answers older than their time-to-live (one day by default), at the exact boundary', async () => {

@@ -9,6 +9,7 @@ import type { AppConfig } from '../config/config.js';
 import { purgeLoginAttempts } from '../auth/login-attempts-retention.js';
 import { purgeFinishedInstances } from '../workflow/history-retention.js';
 import { purgeIdempotencyKeys } from '../idempotency/idempotency-retention.js';
+import { purgeWebhookMessages } from '../webhooks/webhook-retention.js';
 
 export interface Policies {
   /** The `*` row of the target, when there is one (its ttl_days may be null = keep forever). */
@@ -38,6 +39,11 @@ export const RETENTION_TARGETS: readonly RetentionTarget[] = [
     key: 'login_attempts',
     envDefault: (config) => config.retention.loginAttempts,
     purgeBatch: async (c, now, limit, defaultDays) => (defaultDays === null ? 0 : purgeLoginAttempts(c, now, limit, defaultDays)),
+  },
+  {
+    key: 'webhook_deliveries',
+    envDefault: (config) => config.retention.webhookDeliveries,
+    purgeBatch: async (c, now, limit, defaultDays) => (defaultDays === null ? 0 : purgeWebhookMessages(c, now, limit, defaultDays)),
   },
 ];
 

@@ -20,6 +20,7 @@ import {
 } from '@crm/shared';
 import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSchema } from '@crm/shared';
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
+import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -144,4 +145,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/process-triggers', tag: 'workflow', summary: '流程触发器 / Process triggers', right: 'designer', response: itemsOfSchema(TriggerSchema) },
   { method: 'delete', path: '/api/process-triggers/{id}', tag: 'workflow', summary: '删除流程触发器 / Delete a process trigger', right: 'designer', response: NO_JSON_BODY },
   ...REPORT_ROUTES,
+  ...WEBHOOK_ROUTES,
 ];

@@ -10,3 +10,4 @@ export * from './audit.js';
 export * from './packs.js';
 export * from './reports.js';
 export * from './dashboards.js';
+export * from './webhooks.js';

@@ -16,6 +16,7 @@ import { Reports1764300000110 } from './0021-reports.js';
 import { CacheChangeNotify1764300000117 } from './0022-cache-change-notify.js';
 import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 import { Dashboards1764300000220 } from './0024-dashboards.js';
+import { Webhooks1764300000400 } from './0025-webhooks.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -26,4 +27,5 @@ export const migrations = [
   CacheChangeNotify1764300000117,
   WorkflowStepGuard1764300000210,
   Dashboards1764300000220,
+  Webhooks1764300000400,
 ];
