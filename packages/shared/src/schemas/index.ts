@@ -9,3 +9,4 @@ export * from './workflow.js';
 export * from './audit.js';
 export * from './packs.js';
 export * from './reports.js';
+export * from './imports.js';

@@ -15,6 +15,7 @@ import { PackPartFingerprints1764300000095 } from './0020-pack-part-fingerprints
 import { Reports1764300000110 } from './0021-reports.js';
 import { CacheChangeNotify1764300000117 } from './0022-cache-change-notify.js';
 import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
+import { Imports1764300000500 } from './0031-imports.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -24,4 +25,5 @@ export const migrations = [
   Reports1764300000110,
   CacheChangeNotify1764300000117,
   WorkflowStepGuard1764300000210,
+  Imports1764300000500,
 ];
