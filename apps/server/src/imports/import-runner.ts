@@ -215,7 +215,7 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
           if (this.stopping) throw new Error('stopping');
         }
       }
-      if (batch.length) next = await this.batch(client, row, plan!, p, batch, next, lang);
+      if (batch.length) await this.batch(client, row, plan!, p, batch, next, lang);
       await client.query('BEGIN');
       const { rows: done } = await client.query<ImportRow>(
         `UPDATE crm.imports SET status = 'done', finished_at = now(), updated_at = now() WHERE id = $1::uuid RETURNING *`,
