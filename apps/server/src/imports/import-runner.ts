@@ -241,16 +241,33 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
         let inserted = 0;
         let updated = 0;
         const errors: RowError[] = [];
-        for (const r of batch) {
-          await client.query('SAVEPOINT import_row');
-          try {
-            const outcome = await this.writeRow(client, row, plan, p, r.cells, lang);
-            await client.query('RELEASE SAVEPOINT import_row');
-            if (outcome === 'inserted') inserted++;
-            else updated++;
-          } catch (err) {
-            await client.query('ROLLBACK TO SAVEPOINT import_row');
-            errors.push(...this.rowErrors(err, r.line, plan, lang));
+        if (row.options.mode === 'insert') {
+          // Inserts go out together (validated row by row by the record service, one multi-row statement).
+          const ready: { line: number; input: Record<string, unknown> }[] = [];
+          for (const r of batch) {
+            try {
+              ready.push({ line: r.line, input: await this.inputOf(client, plan, p, r.cells) });
+            } catch (err) {
+              errors.push(...this.rowErrors(err, r.line, plan, lang));
+            }
+          }
+          const results = ready.length ? await this.records.createMany(plan.o.key, ready.map((r) => r.input), p, { lang, client }) : [];
+          results.forEach((res, k) => {
+            if (res.ok) inserted++;
+            else errors.push(...this.rowErrors(res.error, ready[k]!.line, plan, lang));
+          });
+        } else {
+          for (const r of batch) {
+            await client.query('SAVEPOINT import_row');
+            try {
+              const outcome = await this.writeRow(client, row, plan, p, r.cells, lang);
+              await client.query('RELEASE SAVEPOINT import_row');
+              if (outcome === 'inserted') inserted++;
+              else updated++;
+            } catch (err) {
+              await client.query('ROLLBACK TO SAVEPOINT import_row');
+              errors.push(...this.rowErrors(err, r.line, plan, lang));
+            }
           }
         }
         if (row.dry_run) await client.query('ROLLBACK TO SAVEPOINT import_dry');
@@ -276,7 +293,8 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private async writeRow(client: PoolClient, row: ImportRow, plan: Plan, p: Principal, cells: string[], lang: Lang): Promise<'inserted' | 'updated'> {
+  /** A row's cells as the values a form submission would carry (relations resolved by their key). */
+  private async inputOf(client: PoolClient, plan: Plan, p: Principal, cells: string[]): Promise<Record<string, unknown>> {
     const input: Record<string, unknown> = {};
     for (const c of plan.cells) {
       const raw = cells[c.index] ?? '';
@@ -288,6 +306,11 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
       const v = cellToInput(c.field, raw);
       if (v !== undefined) input[c.field.key] = v;
     }
+    return input;
+  }
+
+  private async writeRow(client: PoolClient, row: ImportRow, plan: Plan, p: Principal, cells: string[], lang: Lang): Promise<'inserted' | 'updated'> {
+    const input = await this.inputOf(client, plan, p, cells);
     if (row.options.mode === 'upsert' && plan.key) {
       const keyValue = input[plan.key.key];
       const keyColumn = plan.columnOf.get(plan.key.key) ?? null;
