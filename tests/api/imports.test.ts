@@ -111,6 +111,22 @@ describe('import', () => {
     expect(page.items[0]).toMatchObject({ aum: '12.00', note: 'xlsx' });
   });
 
+  it('resolves a relation by a key of the target object, and rejects a row whose key names nothing', async () => {
+    expect((await w.c.analyst.post('/api/meta/objects', { key: 'branch_office', label: '网点', fields: [{ key: 'code', label: '网点代码', type: 'text', required: true }] })).status).toBe(201);
+    expect((await w.c.analyst.post('/api/meta/objects/client/fields', { key: 'office', label: { 'zh-CN': '所属网点', en: 'Office' }, type: 'relation', target: 'branch_office' })).status).toBe(201);
+    const permissions = [...CUSTOMER_GRANTS.rm!, { object: 'branch_office', actions: ['read'], scope: 'all' }];
+    expect((await w.c.security.patch('/api/admin/roles/rm', { permissions })).status).toBe(200);
+    const office = await w.c.analyst.api.records.create('branch_office', { code: 'SH001' });
+    const text = `客户名称,网点代码\n网点客户,SH001\n无网点,NOPE\n`;
+    const started = await w.c.rm.api.imports.start(csvBlob(text), 'rel.csv', { object: 'client', mapping: { 客户名称: 'name', 网点代码: 'office.code' }, mode: 'insert' });
+    const s = await finished(w.c.rm.api, started.id);
+    expect(s).toMatchObject({ status: 'done', inserted: 1, rejected: 1 });
+    expect(s.errors).toEqual([expect.objectContaining({ row: 3, column: '网点代码', code: 'reference_not_found' })]);
+    expect((await w.c.rm.api.records.list('client', { filter: { name: '网点客户' } })).items[0]).toMatchObject({ office: office.id });
+    const bad = await refused(w.c.rm.api.imports.start(csvBlob(text), 'rel.csv', { object: 'client', mapping: { 客户名称: 'name', 网点代码: 'office.nowhere' }, mode: 'insert' }));
+    expect(bad.status).toBe(400);
+  });
+
   const BAD = [
     HEADER,
     `好人甲,${id(10)},10.00,ok`,
