@@ -239,7 +239,7 @@ describe('export', () => {
 
 describe('resume', () => {
   it('a server killed mid-import resumes on restart and counts every row once', async () => {
-    const N = 3000;
+    const N = 6000;
     const lines = [HEADER];
     for (let i = 0; i < N; i++) lines.push(`续传${i},${id(1000 + i)},${i}.00,${i % 500 === 7 ? '' : 'r'}`);
     // Every 500th row is rejected (a bad money cell), so both counters move.
@@ -266,5 +266,7 @@ describe('resume', () => {
     expect(await count("SELECT count(*) AS n FROM crm_data.client WHERE name LIKE '续传%'")).toBe(N - rejected);
     expect(await count("SELECT count(DISTINCT name) AS n FROM crm_data.client WHERE name LIKE '续传%'")).toBe(N - rejected);
     expect(await count('SELECT count(*) AS n FROM crm.import_errors WHERE import_id = $1', [started.id])).toBe(rejected);
+    // Each record has one audit entry (a batch rolled back by the kill left none behind).
+    expect(await count("SELECT count(*) AS n FROM crm.audit_log WHERE action = 'record.create' AND request_id = $1", [`import-${started.id}`])).toBe(N - rejected);
   });
 });
