@@ -127,6 +127,20 @@ describe('import', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('a duplicate of a unique field rejects that row only (the batch falls back to row by row)', async () => {
+    expect((await w.c.analyst.post('/api/meta/objects/client/fields', { key: 'ext_id', label: { 'zh-CN': '外部编号', en: 'External id' }, type: 'text', unique: true })).status).toBe(201);
+    const text = `客户名称,外部编号\n唯一甲,EXT-1\n唯一乙,EXT-2\n唯一丙,EXT-1\n`;
+    const started = await w.c.rm.api.imports.start(csvBlob(text), 'unique.csv', { object: 'client', mapping: { 客户名称: 'name', 外部编号: 'ext_id' }, mode: 'insert' });
+    const s = await finished(w.c.rm.api, started.id);
+    expect(s).toMatchObject({ status: 'done', inserted: 2, rejected: 1 });
+    expect(s.errors).toEqual([expect.objectContaining({ row: 4, column: '外部编号', code: 'unique' })]);
+    expect((await w.c.rm.api.records.list('client', { filter: { ext_id: { $in: ['EXT-1', 'EXT-2'] } } })).items.map((r) => r.name).sort()).toEqual(['唯一乙', '唯一甲'].sort());
+    // Upsert by the external id updates the one holding it.
+    const up = await w.c.rm.api.imports.start(csvBlob(`客户名称,外部编号\n唯一甲改,EXT-1\n`), 'unique-up.csv', { object: 'client', mapping: { 客户名称: 'name', 外部编号: 'ext_id' }, mode: 'upsert', key: 'ext_id' });
+    expect(await finished(w.c.rm.api, up.id)).toMatchObject({ status: 'done', inserted: 0, updated: 1, rejected: 0 });
+    expect((await w.c.rm.api.records.list('client', { filter: { ext_id: 'EXT-1' } })).items[0]).toMatchObject({ name: '唯一甲改', version: 2 });
+  });
+
   const BAD = [
     HEADER,
     `好人甲,${id(10)},10.00,ok`,
