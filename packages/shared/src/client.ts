@@ -13,6 +13,7 @@ import type {
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
+import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
@@ -204,6 +205,32 @@ export function createClient(options: ClientOptions) {
       list: (object: string, query?: ListQuery, signal?: AbortSignal) =>
         get<Page<RecordData>>(`/api/records/${enc(object)}`, listQuery(query), signal),
       query: (object: string, body: ListQuery) => post<Page<RecordData>>(`/api/records/${enc(object)}/query`, body),
+      /** The viewer's rows as CSV or XLSX, masked as the viewer sees them (a file download). */
+      export: async (object: string, query: { format?: 'csv' | 'xlsx'; filter?: string; sort?: string; fields?: string } = {}): Promise<Blob> => {
+        const token = options.getToken?.();
+        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
+        return res.blob();
+      },
+    },
+    imports: {
+      /** Starts an import (202): the rows are written in the background; poll `get`. */
+      start: (file: Blob, name: string, opts: ImportOptionsInput) => {
+        const form = new FormData();
+        form.append('options', JSON.stringify(opts));
+        form.append('file', file, name);
+        return request<ImportStarted>('POST', '/api/imports', { body: form });
+      },
+      /** The file's header, first rows and a proposed column mapping; nothing is imported. */
+      preview: (file: Blob, name: string, opts: ImportPreviewOptions) => {
+        const form = new FormData();
+        form.append('options', JSON.stringify(opts));
+        form.append('file', file, name);
+        return request<ImportPreview>('POST', '/api/imports/preview', { body: form });
+      },
+      get: (id: string) => get<ImportStatus>(`/api/imports/${enc(id)}`),
+      /** The rejected rows with their reasons, as CSV text. */
+      rejectedCsv: (id: string) => request<string>('GET', `/api/imports/${enc(id)}/rejected.csv`, { text: true }),
     },
     forms: {
       submit: (key: string, values: RecordValues) => post<RecordData>(`/api/forms/${enc(key)}/submit`, values),

@@ -21,6 +21,7 @@ import {
 import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSchema } from '@crm/shared';
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
+import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -120,7 +121,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
     body: ResolvePackConflictsBody, response: ResolvedPackConflictsSchema },
   { method: 'post', path: '/api/templates/{key}/roles/apply', tag: 'templates', summary: '按模板更新角色权限（安全管理员）/ Apply the pack\'s role definitions', right: 'admin.roles', response: ApplyRolesResultSchema,
     body: ApplyRolesBody },
-  { method: 'get', path: '/api/records/{object}/export', tag: 'records', summary: '导出 CSV / Export CSV', query: RecordExportQuery, response: NO_JSON_BODY },
+  { method: 'get', path: '/api/records/{object}/export', tag: 'records', summary: '导出 CSV 或 XLSX（按查看者脱敏）/ Export CSV or XLSX (masked as the viewer sees it)', query: RecordExportQuery, response: NO_JSON_BODY },
   { method: 'get', path: '/api/audit', tag: 'audit', summary: '审计日志 / Audit trail', right: 'audit.read', query: AuditListQuery, response: AuditPageSchema },
   { method: 'get', path: '/api/audit/verify', tag: 'audit', summary: '校验审计链 / Verify the chain', right: 'audit.verify', response: AuditVerifySchema },
   // Generic record routes (one path set per object is also generated from metadata) and the rest of the platform.
@@ -146,4 +147,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'delete', path: '/api/process-triggers/{id}', tag: 'workflow', summary: '删除流程触发器 / Delete a process trigger', right: 'designer', response: NO_JSON_BODY },
   ...REPORT_ROUTES,
   ...WEBHOOK_ROUTES,
+  ...IMPORT_ROUTES,
 ];

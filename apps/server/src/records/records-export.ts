@@ -5,6 +5,8 @@
  */
 import { Injectable } from '@nestjs/common';
 import { stringify } from 'csv-stringify';
+import ExcelJS from 'exceljs';
+import { PassThrough } from 'node:stream';
 import { pickText, type Lang } from '@crm/form-engine';
 import type { Readable } from 'node:stream';
 import { RecordsService } from './records.service.js';
@@ -37,6 +39,14 @@ export class RecordsExportService {
   ) {}
 
   async csv(objectKey: string, q: Omit<QueryInput, 'limit' | 'cursor' | 'total'>, p: Principal, lang: Lang): Promise<{ filename: string; stream: Readable }> {
+    return this.file(objectKey, q, p, lang, 'csv');
+  }
+
+  /**
+   * CSV (UTF-8 with BOM) or XLSX (exceljs's streaming writer: rows are committed as they are read,
+   * so memory stays flat) of the viewer's rows, masked as the viewer sees them.
+   */
+  async file(objectKey: string, q: Omit<QueryInput, 'limit' | 'cursor' | 'total'>, p: Principal, lang: Lang, format: 'csv' | 'xlsx'): Promise<{ filename: string; stream: Readable; contentType: string }> {
     const o = await this.meta.object(objectKey);
     const acc = await this.access.forObject(p, objectKey);
     if (!acc.can('export') || !acc.can('read')) throw new AppError(403, 'records.forbidden_action', { object: objectKey, action: 'export' });
@@ -45,9 +55,11 @@ export class RecordsExportService {
     const first = await this.reader.query(objectKey, { ...q, limit: 500 }, p);
     // The entry keeps a value on an encrypted field only as its keyed hash (and mask): the trail must not become a copy of it.
     const filter = q.filter === undefined || q.filter === null ? null : protectFilter(q.filter, o.byKey, (v) => this.records.crypto.searchHash(hashInput(v)));
-    await this.audit.record({ action: 'record.export', object: objectKey, data: { filter, sort: q.sort ?? null, fields: fields.map((f) => f.key) } });
+    await this.audit.record({ action: 'record.export', object: objectKey, data: { filter, sort: q.sort ?? null, fields: fields.map((f) => f.key), format } });
+    const header = ['id', ...fields.map((f) => pickText(f.label, lang) || f.key), lang === 'en' ? 'updated at' : '更新时间'];
+    if (format === 'xlsx') return { filename: `${objectKey}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', stream: this.xlsx(objectKey, q, p, header, fields.map((f) => f.key), first) };
     const out = stringify({ bom: true });
-    out.write(['id', ...fields.map((f) => pickText(f.label, lang) || f.key), lang === 'en' ? 'updated at' : '更新时间']);
+    out.write(header);
     void (async () => {
       try {
         let page = first;
@@ -65,6 +77,33 @@ export class RecordsExportService {
         out.destroy(err as Error);
       }
     })();
-    return { filename: `${objectKey}.csv`, stream: out };
+    return { filename: `${objectKey}.csv`, contentType: 'text/csv; charset=utf-8', stream: out };
+  }
+
+  private xlsx(objectKey: string, q: Omit<QueryInput, 'limit' | 'cursor' | 'total'>, p: Principal, header: string[], keys: string[], first: Awaited<ReturnType<ScopedReader['query']>>): Readable {
+    const out = new PassThrough();
+    const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: false, useSharedStrings: false });
+    const sheet = book.addWorksheet(objectKey.slice(0, 31));
+    void (async () => {
+      try {
+        sheet.addRow(header).commit();
+        let page = first;
+        let rows = 0;
+        for (;;) {
+          for (const r of page.items) {
+            if (rows++ >= EXPORT_MAX_ROWS) break;
+            // Every value as the text the viewer sees (money and decimals stay decimal strings, never floats).
+            sheet.addRow([r.id, ...keys.map((k) => safeCell(r[k])), safeCell(r.updated_at)]).commit();
+          }
+          if (!page.nextCursor || rows >= EXPORT_MAX_ROWS) break;
+          page = await this.reader.query(objectKey, { ...q, limit: 500, cursor: page.nextCursor }, p);
+        }
+        sheet.commit();
+        await book.commit();
+      } catch (err) {
+        out.destroy(err as Error);
+      }
+    })();
+    return out;
   }
 }

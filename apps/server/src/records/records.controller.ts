@@ -25,7 +25,7 @@ export class RecordsController {
     private readonly exporter: RecordsExportService,
   ) {}
 
-  /** CSV (UTF-8 with BOM, opens in Excel) of the filtered list; needs the `export` action. */
+  /** CSV (UTF-8 with BOM, opens in Excel) or XLSX (`format=xlsx`) of the filtered list; needs the `export` action. */
   @Get(':object/export')
   async export(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal, @Res() reply: FastifyReply) {
     const q = parseInput(RecordExportQuery, query);
@@ -37,9 +37,9 @@ export class RecordsController {
         throw new AppError(400, 'records.invalid_filter', {}, [{ path: '/filter', code: 'json', message: 'filter is not valid JSON' }]);
       }
     }
-    const { filename, stream } = await this.exporter.csv(object(o), { filter, sort: q.sort, fields: q.fields?.split(',').map((s) => s.trim()).filter(Boolean) }, p, lang());
+    const { filename, stream, contentType } = await this.exporter.file(object(o), { filter, sort: q.sort, fields: q.fields?.split(',').map((s) => s.trim()).filter(Boolean) }, p, lang(), q.format);
     void reply
-      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-type', contentType)
       .header('content-disposition', `attachment; filename="${filename}"`)
       .header('cache-control', 'no-store')
       .send(stream);

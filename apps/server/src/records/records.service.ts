@@ -26,6 +26,7 @@ import { decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record
 import { assertReferencesReadable, badReference, newReferences } from './reference-guard.js';
 import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
+import { auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
 import './records.messages.js';
 
 export { MAX_LIMIT, type QueryInput } from './scoped-reader.js';
@@ -230,6 +231,86 @@ export class RecordsService {
       }
       return present(o.fields, record, acc.fieldMode, acc.unmask).view;
     });
+  }
+
+  /**
+   * Creates many records in the caller's open transaction (`opts.client`), each validated exactly as
+   * `create` validates it (rights, writable fields, the compiled schema and bank checks, readable
+   * references); the valid ones go out as one multi-row INSERT plus one multi-row audit INSERT. Each
+   * input answers its own outcome: a bad one never stops the others. When a handler wants the
+   * created events, or the statement hits a constraint, it falls back to `create` row by row (each
+   * in a savepoint), so the outcome is the same as N single writes.
+   */
+  async createMany(objectKey: string, inputs: unknown[], p: Principal | null, opts: WriteOptions & { client: PoolClient }): Promise<({ ok: true; id: string } | { ok: false; error: unknown })[]> {
+    const c = opts.client;
+    const { o, acc } = await this.accessFor(p, objectKey, 'create');
+    const compiled = opts.form?.compiled ?? (await this.objectCompiled(o));
+    const now = new Date();
+    const out: ({ ok: true; id: string } | { ok: false; error: unknown })[] = inputs.map(() => ({ ok: false, error: null }));
+    const one = async (i: number) => {
+      await c.query('SAVEPOINT rec_many_one');
+      try {
+        const made = await this.create(objectKey, inputs[i], p, opts);
+        await c.query('RELEASE SAVEPOINT rec_many_one');
+        out[i] = { ok: true, id: String(made.id) };
+      } catch (error) {
+        await c.query('ROLLBACK TO SAVEPOINT rec_many_one');
+        out[i] = { ok: false, error };
+      }
+    };
+    const probe: DomainEvent = { type: 'record.created', object: o.key, recordId: '00000000-0000-0000-0000-000000000000', record: {}, by: p };
+    if (autoNumberFields(o.fields).length || (await this.events.interested([probe]))) {
+      for (let i = 0; i < inputs.length; i++) await one(i);
+      return out;
+    }
+    const valid: { i: number; id: string; value: Record<string, unknown> }[] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      try {
+        const input = inputs[i];
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw this.invalid([{ path: '', code: 'type', message: 'a record is a JSON object' }]);
+        this.assertWritable(acc, Object.keys(input).filter((k) => o.byKey.has(k)));
+        const result = compiled.process(input as Record<string, unknown>, { lang: opts.lang, now });
+        if (!result.ok) throw this.invalid(result.errors);
+        await UnitOfWork.run(c, () => assertReferencesReadable(this.reader, newReferences(o.fields, result.value), p));
+        valid.push({ i, id: randomUUID(), value: result.value });
+      } catch (error) {
+        out[i] = { ok: false, error };
+      }
+    }
+    if (!valid.length) return out;
+    const system = ['id', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version'];
+    const systemCasts = ['uuid', 'uuid', 'uuid', 'uuid', 'uuid', 'text', 'integer'];
+    const encodedRows = valid.map((v) => encodeValues(o.fields, v.value, this.crypto));
+    // The same columns as `create` writes (every field's, and the search hash of encrypted ones).
+    const columns = [...encodedRows[0]!.keys()].map((col) => ({ col, cast: sqlCastFor(o.byKey.get(col.replace(/__h$/, ''))!, col) }));
+    // PostgreSQL binds at most 65535 parameters per statement.
+    const perStatement = Math.max(1, Math.floor(60000 / (system.length + columns.length)));
+    for (let from = 0; from < valid.length; from += perStatement) {
+      const chunk = valid.slice(from, from + perStatement);
+      const params: unknown[] = [];
+      const bind = (v: unknown) => `$${params.push(v)}`;
+      const rows = chunk.map((v, k) => {
+        const encoded = encodedRows[from + k]!;
+        const sys = [v.id, p?.id ?? null, p?.id ?? null, p?.id ?? null, p?.orgUnitId ?? null, opts.form?.key ?? null, opts.form?.version ?? null];
+        return `(${[...sys.map((x, j) => `${bind(x)}::${systemCasts[j]}`), ...columns.map((col) => `${bind(encoded.get(col.col) ?? null)}::${col.cast}`)].join(', ')})`;
+      });
+      const audits = chunk.map((v) => auditRow({ action: 'record.create', object: o.key, recordId: v.id, data: { after: forAudit(o.fields, { ...v.value, id: v.id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }));
+      await c.query('SAVEPOINT rec_many');
+      try {
+        await c.query(
+          `WITH rec AS (INSERT INTO ${tableOf(o.key)} (${[...system, ...columns.map((x) => x.col)].map(quoteIdent).join(', ')}) VALUES ${rows.join(', ')} RETURNING id)
+           ${auditInsertRowsSql(audits, bind)}`,
+          params,
+        );
+        await c.query('RELEASE SAVEPOINT rec_many');
+        for (const v of chunk) out[v.i] = { ok: true, id: v.id };
+      } catch {
+        // A constraint (a duplicate, a reference gone meanwhile): row by row, each with its own answer.
+        await c.query('ROLLBACK TO SAVEPOINT rec_many');
+        for (const v of chunk) await one(v.i);
+      }
+    }
+    return out;
   }
 
   async patch(objectKey: string, id: string, input: unknown, p: Principal | null, opts: WriteOptions): Promise<RecordData> {

@@ -6,7 +6,7 @@
  * runs on that view, and a message row is inserted in the same transaction, its payload encrypted
  * at rest with the data key. No matching subscription: no interest, so the writer keeps its
  * one-statement fast path and nothing is written. Process and task events are written by row
- * triggers in the same statement as the workflow step (migration 0030). Active subscriptions are
+ * triggers in the same statement as the workflow step (migration 0025). Active subscriptions are
  * cached per process and dropped on change notifications (topic `webhooks`).
  */
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';

@@ -11,3 +11,4 @@ export * from './packs.js';
 export * from './reports.js';
 export * from './dashboards.js';
 export * from './webhooks.js';
+export * from './imports.js';

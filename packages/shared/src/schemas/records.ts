@@ -12,7 +12,7 @@ export const RecordListQuery = z.object({
   fields: z.string().max(2000).optional(),
   total: z.enum(['true', 'false']).optional(),
 }).strict();
-export const RecordExportQuery = RecordListQuery.omit({ limit: true, cursor: true, total: true }).extend({ format: z.enum(['csv']).default('csv') });
+export const RecordExportQuery = RecordListQuery.omit({ limit: true, cursor: true, total: true }).extend({ format: z.enum(['csv', 'xlsx']).default('csv') });
 export const RecordQueryBody = z.object({
   filter: z.record(z.string(), z.unknown()).optional(),
   sort: z.string().max(500).optional(),

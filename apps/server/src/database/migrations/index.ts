@@ -17,6 +17,7 @@ import { CacheChangeNotify1764300000117 } from './0022-cache-change-notify.js';
 import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 import { Dashboards1764300000220 } from './0024-dashboards.js';
 import { Webhooks1764300000400 } from './0025-webhooks.js';
+import { Imports1764300000500 } from './0026-imports.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -28,4 +29,5 @@ export const migrations = [
   WorkflowStepGuard1764300000210,
   Dashboards1764300000220,
   Webhooks1764300000400,
+  Imports1764300000500,
 ];

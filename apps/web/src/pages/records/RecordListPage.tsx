@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { Button, Card, Checkbox, Dropdown, Input, InputNumber, Popover, Radio, Select, Space, Tag, Tooltip, Typography, App } from 'antd';
-import { DeleteOutlined, FilterOutlined, PlusOutlined, ReloadOutlined, SaveOutlined, SettingOutlined, SortAscendingOutlined, SortDescendingOutlined, EyeOutlined } from '@ant-design/icons';
+import { DeleteOutlined, FilterOutlined, UploadOutlined, PlusOutlined, ReloadOutlined, SaveOutlined, SettingOutlined, SortAscendingOutlined, SortDescendingOutlined, EyeOutlined } from '@ant-design/icons';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
@@ -10,6 +10,7 @@ import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { formatValue } from '../../components/form/FieldInput';
+import { ImportDialog } from './ImportDialog';
 import { OP_LABELS, opsFor, toFilter, type Condition, type FilterState, type Op } from './filters';
 
 interface SavedView { name: string; columns: string[]; filter: FilterState; sort: string }
@@ -45,6 +46,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
   const [filter, setFilter] = useState<FilterState>({ combinator: 'and', conditions: [] });
   const [views, setViews] = useState<SavedView[]>(() => loadViews(object));
   const [viewName, setViewName] = useState('');
+  const [importing, setImporting] = useState(false);
   // `?filter=<JSON>` (the rows behind a report cell, a link from elsewhere) narrows the list further.
   const [params, setParams] = useSearchParams();
   const urlFilter = useMemo(() => {
@@ -111,6 +113,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
               <Button icon={<SettingOutlined />} data-testid="columns">{t('列', 'Columns')}</Button>
             </Popover>
             <Button icon={<ReloadOutlined />} onClick={() => q.refetch()}>{t('刷新', 'Refresh')}</Button>
+            <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>
             <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>
           </>
         }
@@ -167,6 +170,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
           </div>
         </div>
       </Card>
+      <ImportDialog object={object} open={importing} onClose={(changed) => { setImporting(false); if (changed) void q.refetch(); }} />
     </div>
   );
 }
