@@ -3,7 +3,7 @@
  * same key and a reader sees what serializes what. Locks are transaction-scoped
  * (pg_advisory_xact_lock): taken on the transaction's own connection and released by its COMMIT or
  * ROLLBACK, so none can leak to a pooled connection nor be released on another one — except the
- * migration and directory-sync locks, session-scoped on one dedicated connection that takes and
+ * migration, directory-sync and import-run locks, session-scoped on one dedicated connection that takes and
  * releases them (their work commits in several transactions). The keys are
  * the ones earlier releases used, so processes of both releases exclude each other during a rolling upgrade.
  */
@@ -32,6 +32,12 @@ export const ADVISORY_LOCKS = {
   'audit.partitions': 7_240_080,
   /** Directory (LDAP / AD) sync: one runner at a time (auth/directory/directory-accounts.ts). */
   'directory.sync': 7_240_081,
+  /**
+   * An import being run (two-key form: this class and `hashtext(import id)`). Session-scoped on the
+   * runner's own connection: its batches commit one by one, and the lock ends with the process, so
+   * another server resumes an import whose runner died (imports/import-runner.ts).
+   */
+  'import.run': 7_240_090,
 } as const;
 
 /** Locks per key (one lock per process-definition key): `hashtext(prefix || key)`. */

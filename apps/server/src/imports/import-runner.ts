@@ -26,11 +26,12 @@ import { RecordsService } from '../records/records.service.js';
 import { ScopedReader } from '../records/scoped-reader.js';
 import { hashInput, sqlCastFor } from '../records/record-codec.js';
 import type { Principal } from '../auth/principal.js';
+import { ADVISORY_LOCKS } from '../database/advisory-locks.js';
 import { readRows } from './import-file.js';
 import { cellToInput } from './import-cells.js';
 import { ImportsService, type ImportRow } from './imports.service.js';
 
-const LOCK_CLASS = 0x1a7c0031;
+const LOCK_CLASS = ADVISORY_LOCKS['import.run'];
 const POLL_MS = 1000;
 
 interface RowError {
