@@ -21,12 +21,13 @@ import { RequestContext } from '../common/request-context.js';
 import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
-import { hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
+import { hashColumn, isEncrypted, quoteIdent } from '../metadata/field-types.js';
 import { RecordsService } from '../records/records.service.js';
 import { ScopedReader } from '../records/scoped-reader.js';
 import { hashInput, sqlCastFor } from '../records/record-codec.js';
 import type { Principal } from '../auth/principal.js';
 import { ADVISORY_LOCKS } from '../database/advisory-locks.js';
+import { systemRead, systemRecordsByKey } from '../records/system-reads.js';
 import { readRows } from './import-file.js';
 import { cellToInput } from './import-cells.js';
 import { ImportsService, type ImportRow } from './imports.service.js';
@@ -333,11 +334,7 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
     const [column, param, cast] = isEncrypted(f)
       ? [hashColumn(f.key), this.records.crypto.searchHash(hashInput(v)), 'text']
       : [f.key, fieldType(f.type).server.cast === 'text' ? String(v) : v, sqlCastFor(f, f.key)];
-    const { rows } = await client.query<{ id: string; version: number }>(
-      `SELECT id::text AS id, version FROM ${tableOf(o.key)} WHERE ${quoteIdent(column)} = $1::${cast} AND deleted_at IS NULL ORDER BY id LIMIT 2`,
-      [param],
-    );
-    return rows;
+    return systemRecordsByKey(client, systemRead('import upsert: a key held outside the importer\'s scope must not be inserted twice'), o.key, column, cast, param);
   }
 
   /** A relation cell names the target by one of its fields: the one record of it the importer may read. */

@@ -47,3 +47,17 @@ export async function systemRowCount(q: Queryable, _why: SystemRead, objectKey: 
   const { rows } = await q.query<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(objectKey)}`);
   return Number(rows[0]?.n ?? 0);
 }
+
+/**
+ * Live records whose `column` equals `value` (at most two: enough to tell one from several), whoever
+ * may see them — an import's upsert asks so that a key held by a record outside the importer's scope
+ * is refused by the scoped update instead of duplicated by an insert. `column` and `cast` come from
+ * the object's metadata (a field's column or its keyed search-hash column), never from the input.
+ */
+export async function systemRecordsByKey(q: Queryable, _why: SystemRead, objectKey: string, column: string, cast: string, value: unknown): Promise<{ id: string; version: number }[]> {
+  const { rows } = await q.query<{ id: string; version: number }>(
+    `SELECT id::text AS id, version FROM ${tableOf(objectKey)} WHERE ${quoteIdent(column)} = $1::${cast} AND deleted_at IS NULL ORDER BY id LIMIT 2`,
+    [value],
+  );
+  return rows;
+}
