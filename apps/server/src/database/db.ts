@@ -39,6 +39,15 @@ export class Db {
     const joined = UnitOfWork.current();
     if (joined) return fn(joined.client);
     const client = await this.pool.connect();
+    // The pool listens for errors of idle connections only: a connection the database ends while this
+    // transaction holds it (failover, pg_terminate_backend) would otherwise be an unhandled 'error'
+    // event that ends the process. The transaction fails through its next query; the connection is
+    // destroyed on release, never handed to the next caller.
+    let lost: Error | undefined;
+    const onError = (err: Error): void => {
+      lost = err;
+    };
+    client.on('error', onError);
     try {
       await client.query(opts.isolation ? `BEGIN ISOLATION LEVEL ${opts.isolation.toUpperCase()}` : 'BEGIN');
       const result = await UnitOfWork.run(client, () => fn(client));
@@ -48,7 +57,8 @@ export class Db {
       await client.query('ROLLBACK').catch(() => undefined);
       throw err;
     } finally {
-      client.release();
+      client.off('error', onError);
+      client.release(lost);
     }
   }
 
