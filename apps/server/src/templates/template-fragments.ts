@@ -32,7 +32,7 @@ export function readFragments(dir: string): { name: string; fragment: Json }[] {
       try {
         fragment = JSON.parse(readFileSync(path.join(folder, name), 'utf8'));
       } catch (e) {
-        throw new Error(`template fragment ${name} is not valid JSON: ${(e as Error).message}`);
+        throw new Error(`template fragment ${name} is not valid JSON: ${(e as Error).message}`, { cause: e });
       }
       if (!fragment || typeof fragment !== 'object' || Array.isArray(fragment)) throw new Error(`template fragment ${name} must be a JSON object`);
       return { name, fragment: fragment as Json };
