@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { JobView } from './schemas/jobs.js';
+import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
@@ -348,6 +349,10 @@ export function createClient(options: ClientOptions) {
       /** Call-centre screen pop: the caller's customers with this phone or ID number. */
       lookup: (query: CustomerLookupParams) => get<CustomerLookupResult>('/api/customers/lookup', query),
       guaranteeCircles: () => items<GuaranteeCircle>('/api/customers/guarantee-circles'),
+      /** Up to three suggested actions for the customer, with their reasons. */
+      nextActions: (id: string) => items<NextAction>(`/api/customers/${enc(id)}/next-actions`),
+      acceptNextAction: (id: string, actionId: string) => post<NextActionDecision>(`/api/customers/${enc(id)}/next-actions/${enc(actionId)}/accept`),
+      dismissNextAction: (id: string, actionId: string, reason: string) => post<NextActionDecision>(`/api/customers/${enc(id)}/next-actions/${enc(actionId)}/dismiss`, { reason }),
       detectGuaranteeCircles: () => post<CircleDetection>('/api/customers/guarantee-circles/detect'),
       recomputeTags: () => post<RuleTagRecompute>('/api/customers/tags/recompute'),
       scheduleKycReviews: (max?: number) => post<KycScheduleResult>('/api/customers/kyc-reviews/schedule', max === undefined ? {} : { max }),
