@@ -13,7 +13,7 @@ import type {
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
-import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
+import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
@@ -381,6 +381,8 @@ export function createClient(options: ClientOptions) {
       deliveries: (id: string, query: { status?: WebhookDelivery['status']; limit?: number } = {}) => items<WebhookDelivery>(`/api/webhooks/${enc(id)}/deliveries`, query),
       delivery: (id: string, messageId: string) => get<WebhookDeliveryDetail>(`/api/webhooks/${enc(id)}/deliveries/${enc(messageId)}`),
       replay: (id: string, body: WebhookReplay) => post<WebhookReplayResult>(`/api/webhooks/${enc(id)}/replay`, body),
+      /** Queues a signed `webhook.ping` to the endpoint; its delivery shows in the log. */
+      ping: (id: string) => post<WebhookPingResult>(`/api/webhooks/${enc(id)}/ping`),
     },
 
     // ------------------------------------------------------------ connectors

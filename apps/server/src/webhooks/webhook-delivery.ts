@@ -131,7 +131,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
   private async attempt(m: Leased): Promise<void> {
     const body = m.payload_encrypted ? this.crypto.decrypt(m.payload) : m.payload;
     // Process and task events: the subscription's filter runs on the event's data here.
-    if (m.filter && !m.event.startsWith('record.')) {
+    if (m.filter && !m.event.startsWith('record.') && m.event !== 'webhook.ping') {
       if (!filterPasses(m.filter, (JSON.parse(body) as { data: Record<string, unknown> }).data)) {
         await this.db.query(`UPDATE crm.webhook_messages SET status = 'filtered', leased_until = NULL, lease_owner = NULL, next_attempt_at = NULL, finished_at = $3 WHERE id = $1 AND lease_owner = $2`, [m.id, this.owner, this.clock()]);
         return;
