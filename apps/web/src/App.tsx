@@ -37,6 +37,7 @@ const ReportViewerPage = lazy(() => import('./pages/reports/ReportViewerPage').t
 const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardListPage })));
 const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
 const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
+const WebhooksPage = lazy(() => import('./pages/admin/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -93,6 +94,7 @@ const router = createBrowserRouter([
       { path: 'admin/roles', element: <RolesPage /> },
       { path: 'admin/org', element: <OrgTreePage /> },
       { path: 'admin/audit', element: <AuditPage /> },
+      { path: 'admin/webhooks', element: <WebhooksPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -12,10 +12,11 @@ import type {
   UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
-import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { JobView } from './schemas/jobs.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
+import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
+import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
@@ -393,6 +394,21 @@ export function createClient(options: ClientOptions) {
       deliveries: (id: string, query: { status?: WebhookDelivery['status']; limit?: number } = {}) => items<WebhookDelivery>(`/api/webhooks/${enc(id)}/deliveries`, query),
       delivery: (id: string, messageId: string) => get<WebhookDeliveryDetail>(`/api/webhooks/${enc(id)}/deliveries/${enc(messageId)}`),
       replay: (id: string, body: WebhookReplay) => post<WebhookReplayResult>(`/api/webhooks/${enc(id)}/replay`, body),
+      /** Queues a signed `webhook.ping` to the endpoint; its delivery shows in the log. */
+      ping: (id: string) => post<WebhookPingResult>(`/api/webhooks/${enc(id)}/ping`),
+    },
+
+    // ------------------------------------------------------------ connectors
+    connectors: {
+      list: () => items<Connector>('/api/connectors'),
+      /** Secrets are write-only: the answer names the ones stored, never their values. */
+      create: (body: ConnectorCreate) => post<Connector>('/api/connectors', body),
+      get: (key: string) => get<Connector>(`/api/connectors/${enc(key)}`),
+      update: (key: string, body: ConnectorPatch) => patch<Connector>(`/api/connectors/${enc(key)}`, body),
+      delete: (key: string) => del<unknown>(`/api/connectors/${enc(key)}`),
+      test: (key: string) => post<ConnectorTestResult>(`/api/connectors/${enc(key)}/test`),
+      /** Runs the connector once as a service task would (sql-pull: one incremental pull). */
+      run: (key: string, body: ConnectorRun = {}) => post<ConnectorRunResult>(`/api/connectors/${enc(key)}/run`, body),
     },
 
     // ------------------------------------------------------------ reports

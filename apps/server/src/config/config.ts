@@ -52,6 +52,8 @@ export interface AppConfig {
   webhooks: WebhookSettings;
   /** Origins the `http` service task may call (CRM_WORKFLOW_HTTP_ALLOW); empty: none. */
   workflowHttpAllow: string[];
+  /** `host:port` of the databases a sql-pull connector may read (CRM_CONNECTOR_SQL_HOSTS); empty: none. */
+  connectorSqlHosts: string[];
   /** Registers the `fail` service task, for trying out retries and incidents (CRM_WORKFLOW_TEST_SERVICES). */
   workflowTestServices: boolean;
   /** Demo mode, first start: templates to install (CRM_DEMO_TEMPLATES) and demo customers to load (CRM_DEMO_CUSTOMERS). */
@@ -286,6 +288,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     oidc: oidcConfig(env),
     jobs,
     workflowHttpAllow: originListVar(env, 'CRM_WORKFLOW_HTTP_ALLOW'),
+    connectorSqlHosts: hostPortListVar(env, 'CRM_CONNECTOR_SQL_HOSTS'),
     workflowTestServices: boolVar(env, 'CRM_WORKFLOW_TEST_SERVICES', false),
     demoTemplates: templateListVar(env, 'CRM_DEMO_TEMPLATES', null),
     demoCustomers: intVar(env, 'CRM_DEMO_CUSTOMERS', embedded ? 5000 : 0, 0, 2_000_000),
@@ -331,6 +334,16 @@ function webhookSettings(env: Env): WebhookSettings {
 }
 
 /** A comma list of URL origins (`https://host:port`); anything with a path, query or credentials is refused. */
+function hostPortListVar(env: Env, name: string): string[] {
+  const raw = env[name]?.trim();
+  if (!raw) return [];
+  return raw.split(',').map((s) => s.trim().toLowerCase()).filter(Boolean).map((s) => {
+    const m = /^([a-z0-9.-]+|\[[0-9a-f:]+\]):(\d{1,5})$/.exec(s);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new ConfigError(name, `must be a comma list of host:port like replica.bank.local:5432 (got "${s}")`);
+    return s;
+  });
+}
+
 function originListVar(env: Env, name: string): string[] {
   const raw = env[name]?.trim();
   if (!raw) return [];

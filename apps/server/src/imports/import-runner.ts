@@ -11,7 +11,7 @@
  */
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { fieldType, type FieldDef } from '@crm/form-engine';
+import type { FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -25,10 +25,11 @@ import { hashColumn, isEncrypted, quoteIdent } from '../metadata/field-types.js'
 import { RecordsService } from '../records/records.service.js';
 import { ScopedReader } from '../records/scoped-reader.js';
 import { hashInput, sqlCastFor } from '../records/record-codec.js';
-import type { Principal } from '../auth/principal.js';
+import { activePrincipal, type Principal } from '../auth/principal.js';
 import { ADVISORY_LOCKS } from '../database/advisory-locks.js';
 import { claimUnderSessionLock, releaseSessionLock, SerialWorkLoop } from '../database/session-locked-work.js';
-import { systemRead, systemRecordsByKey } from '../records/system-reads.js';
+import { systemRead } from '../records/system-reads.js';
+import { recordsByKey } from '../records/key-lookup.js';
 import { readRows } from './import-file.js';
 import { cellToInput } from './import-cells.js';
 import { ImportsService, type ImportRow } from './imports.service.js';
@@ -127,13 +128,8 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
     }
   }
 
-  private async principalOf(id: string): Promise<Principal | null> {
-    const u = await this.db.one<{ id: string; username: string; display_name: string | null; roles: string[]; org_unit_id: string | null; disabled: boolean }>(
-      'SELECT id::text AS id, username, display_name, roles, org_unit_id::text AS org_unit_id, disabled FROM crm.users WHERE id = $1::uuid',
-      [id],
-    );
-    if (!u || u.disabled) return null;
-    return { id: u.id, username: u.username, displayName: u.display_name, roles: u.roles, orgUnitId: u.org_unit_id, via: 'token' };
+  private principalOf(id: string): Promise<Principal | null> {
+    return activePrincipal(this.db.q, id);
   }
 
   private async plan(row: ImportRow, header: string[]): Promise<Plan> {
@@ -297,12 +293,8 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Records holding `value` in `field`, whoever may see them (the update itself is row-scoped): sensitive fields by their keyed search hash. */
-  private async findByKey(client: PoolClient, o: ObjectMeta, f: FieldDef, value: unknown): Promise<{ id: string; version: number }[]> {
-    const v = f.type === 'cn_id_number' && typeof value === 'string' ? value.toUpperCase() : value;
-    const [column, param, cast] = isEncrypted(f)
-      ? [hashColumn(f.key), this.records.crypto.searchHash(hashInput(v)), 'text']
-      : [f.key, fieldType(f.type).server.cast === 'text' ? String(v) : v, sqlCastFor(f, f.key)];
-    return systemRecordsByKey(client, systemRead('import upsert: a key held outside the importer\'s scope must not be inserted twice'), o.key, column, cast, param);
+  private findByKey(client: PoolClient, o: ObjectMeta, f: FieldDef, value: unknown): Promise<{ id: string; version: number }[]> {
+    return recordsByKey(client, this.records.crypto, o, f, value, systemRead('import upsert: a key held outside the importer\'s scope must not be inserted twice'));
   }
 
   /** A relation cell names the target by one of its fields: the one record of it the importer may read. */

@@ -1,6 +1,6 @@
 /** What the OpenAPI document says about the webhook routes (spread into the static route list). */
 import {
-  NO_JSON_BODY, WebhookCreateBody, WebhookDeliveriesQuery, WebhookDeliveryDetailSchema, WebhookDeliverySchema, WebhookReplayBody, WebhookReplayResultSchema,
+  NO_JSON_BODY, WebhookCreateBody, WebhookDeliveriesQuery, WebhookDeliveryDetailSchema, WebhookDeliverySchema, WebhookPingResultSchema, WebhookReplayBody, WebhookReplayResultSchema,
   WebhookRotateBody, WebhookSchema, WebhookSecretSchema, itemsOfSchema,
 } from '@crm/shared';
 import type { StaticRoute } from '../openapi/static-routes.js';
@@ -16,5 +16,6 @@ export const WEBHOOK_ROUTES: StaticRoute[] = [
   { method: 'post', path: '/api/webhooks/{id}/enable', tag, summary: '重新启用已停用的订阅 / Enable a disabled subscription again', right, response: WebhookSchema },
   { method: 'get', path: '/api/webhooks/{id}/deliveries', tag, summary: '投递日志 / Delivery log', right, query: WebhookDeliveriesQuery, response: itemsOfSchema(WebhookDeliverySchema) },
   { method: 'get', path: '/api/webhooks/{id}/deliveries/{messageId}', tag, summary: '一条消息的每次投递尝试 / Every attempt of one message', right, response: WebhookDeliveryDetailSchema },
+  { method: 'post', path: '/api/webhooks/{id}/ping', tag, summary: '发送测试 ping / Send a test ping', right, response: WebhookPingResultSchema },
   { method: 'post', path: '/api/webhooks/{id}/replay', tag, summary: '重放一条消息或一个时间段 / Replay one message or a time range', right, body: WebhookReplayBody, response: WebhookReplayResultSchema },
 ];

@@ -18,7 +18,7 @@ import { APP_CONFIG, type AppConfig, type WebhookSettings } from '../config/conf
 import { LOGGER } from '../logging/logger.token.js';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { ChangeFeed } from '../database/change-feed.js';
-import { signatureHeader } from './webhook-signing.js';
+import { signatureHeader, type SignatureSuite } from './webhook-signing.js';
 import { postBounded, type PostResult } from './webhook-target.js';
 import { filterPasses } from './webhooks.service.js';
 
@@ -67,7 +67,11 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
   ) {
     this.s = config.webhooks;
     this.enabled = config.webhooks.workers;
+    this.suite = config.crypto === 'sm' ? 'sm3' : 'sha256';
   }
+
+  /** HMAC-SHA256 (`v1`), or HMAC-SM3 (`v1-sm3`) with CRM_CRYPTO=sm. */
+  private readonly suite: SignatureSuite;
 
   private readonly enabled: boolean;
 
@@ -127,7 +131,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
   private async attempt(m: Leased): Promise<void> {
     const body = m.payload_encrypted ? this.crypto.decrypt(m.payload) : m.payload;
     // Process and task events: the subscription's filter runs on the event's data here.
-    if (m.filter && !m.event.startsWith('record.')) {
+    if (m.filter && !m.event.startsWith('record.') && m.event !== 'webhook.ping') {
       if (!filterPasses(m.filter, (JSON.parse(body) as { data: Record<string, unknown> }).data)) {
         await this.db.query(`UPDATE crm.webhook_messages SET status = 'filtered', leased_until = NULL, lease_owner = NULL, next_attempt_at = NULL, finished_at = $3 WHERE id = $1 AND lease_owner = $2`, [m.id, this.owner, this.clock()]);
         return;
@@ -137,7 +141,7 @@ export class WebhookDelivery implements OnApplicationBootstrap, OnModuleDestroy 
     const secrets = [this.crypto.decrypt(m.secret_enc)];
     if (m.previous_secret_enc && m.previous_secret_until && m.previous_secret_until > now) secrets.push(this.crypto.decrypt(m.previous_secret_enc));
     const ts = Math.floor(now.getTime() / 1000);
-    const headers = { 'webhook-id': m.id, 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader(secrets, m.id, ts, body) };
+    const headers = { 'webhook-id': m.id, 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader(secrets, m.id, ts, body, this.suite) };
     const r = await postBounded(m.url, this.s.allowedOrigins, headers, body, this.s.timeoutMs);
     await this.record(m, r);
   }

@@ -2,7 +2,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
   WebhookCreateBody, WebhookDeliveriesQuery, WebhookReplayBody, WebhookRotateBody,
-  type Webhook, type WebhookDelivery, type WebhookDeliveryDetail, type WebhookReplayResult, type WebhookSecret,
+  type Webhook, type WebhookDelivery, type WebhookDeliveryDetail, type WebhookPingResult, type WebhookReplayResult, type WebhookSecret,
 } from '@crm/shared';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
@@ -55,6 +55,12 @@ export class WebhooksController {
   @Get(':id/deliveries/:messageId')
   delivery(@CurrentUser() p: Principal, @Param('id') id: string, @Param('messageId') messageId: string): Promise<WebhookDeliveryDetail> {
     return this.webhooks.delivery(p, id, messageId);
+  }
+
+  @Post(':id/ping')
+  @HttpCode(200)
+  ping(@CurrentUser() p: Principal, @Param('id') id: string): Promise<WebhookPingResult> {
+    return this.webhooks.ping(p, id);
   }
 
   @Post(':id/replay')

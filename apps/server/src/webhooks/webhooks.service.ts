@@ -283,6 +283,22 @@ export class WebhooksService implements OnModuleInit {
     };
   }
 
+  /** Queues a `webhook.ping` message for the subscription (delivered, signed and logged like any other). */
+  async ping(p: Principal, id: string): Promise<{ messageId: string }> {
+    const sub = await this.own(p, id);
+    const mid = messageId();
+    const payload = JSON.stringify({ type: 'webhook.ping', timestamp: new Date().toISOString(), data: { subscriptionId: sub.id } });
+    await this.db.tx(async (c) => {
+      await c.query(
+        `INSERT INTO crm.webhook_messages (id, subscription_id, event, order_key, payload, payload_encrypted, next_attempt_at)
+         VALUES ($1, $2::uuid, 'webhook.ping', $1, $3, true, now())`,
+        [mid, sub.id, this.crypto.encrypt(payload)],
+      );
+      await this.audit.record({ action: 'webhook.ping', data: { id } });
+    });
+    return { messageId: mid };
+  }
+
   /** Queues one message, or every message created in [from, to], for delivery again (at most 10,000). */
   async replay(p: Principal, id: string, body: WebhookReplay): Promise<{ replayed: number }> {
     await this.own(p, id);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { sm3 } from 'sm-crypto';
 import { backoffMs } from './webhook-delivery.js';
 import { newSecret, sign, signatureHeader } from './webhook-signing.js';
 import { EXCERPT_BYTES, isInternalAddress, postBounded, targetProblem } from './webhook-target.js';
@@ -26,6 +27,24 @@ describe('webhook signing', () => {
     expect(() => new Webhook(newSecret()).verify(body, headers)).toThrow();
     expect(() => new Webhook(a).verify(`${body} `, headers)).toThrow();
     expect(new Webhook(a).sign('msg_1', new Date(ts * 1000), body)).toBe(sign(a, 'msg_1', ts, body));
+  });
+});
+
+describe('webhook signing with SM3 (CRM_CRYPTO=sm)', () => {
+  it('signs v1-sm3 with HMAC-SM3 as an independent SM3 implementation (sm-crypto) computes it', () => {
+    const a = newSecret();
+    const ts = 1767225600;
+    const body = JSON.stringify({ type: 'record.created:client', data: { id: '1', name: '张三' } });
+    const [version, sig] = sign(a, 'msg_1', ts, body, 'sm3').split(',');
+    expect(version).toBe('v1-sm3');
+    const key = Buffer.from(a.slice('whsec_'.length), 'base64');
+    const expected = Buffer.from(sm3(Array.from(Buffer.from(`msg_1.${ts}.${body}`, 'utf8')), { key: Array.from(key), mode: 'hmac' }), 'hex').toString('base64');
+    expect(sig).toBe(expected);
+    // Not the SHA-256 signature, and a Standard Webhooks verifier does not accept it as v1.
+    expect(sig).not.toBe(sign(a, 'msg_1', ts, body).split(',')[1]);
+    expect(() => new Webhook(a).verify(body, { 'webhook-id': 'msg_1', 'webhook-timestamp': String(ts), 'webhook-signature': signatureHeader([a], 'msg_1', ts, body, 'sm3') })).toThrow();
+    // Both secrets of a rotation sign.
+    expect(signatureHeader([a, newSecret()], 'msg_1', ts, body, 'sm3').split(' ').map((x) => x.split(',')[0])).toEqual(['v1-sm3', 'v1-sm3']);
   });
 });
 

@@ -2,7 +2,7 @@ import { Suspense, useEffect, useMemo, useState } from 'react';
 import { Loading } from '../components/common';
 import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
 import {
-  ApartmentOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
+  ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
   DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
   NodeIndexOutlined, SafetyOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined,
 } from '@ant-design/icons';
@@ -38,6 +38,7 @@ export function AppShell() {
     ...(rights.has('admin.roles') ? [{ key: '/admin/roles', icon: <SafetyOutlined />, label: t('角色权限', 'Roles & permissions') }] : []),
     ...(rights.has('admin.org') || rights.has('admin.users') ? [{ key: '/admin/org', icon: <ApartmentOutlined />, label: t('组织机构', 'Org units') }] : []),
     ...(rights.has('audit.read') ? [{ key: '/admin/audit', icon: <AuditOutlined />, label: t('审计日志', 'Audit trail') }] : []),
+    ...(rights.has('webhooks.manage') ? [{ key: '/admin/webhooks', icon: <ApiOutlined />, label: t('Webhook 订阅', 'Webhooks') }] : []),
   ], [rights, t]);
   const items = useMemo(() => {
     const apps = groupByApp(objects.data ?? []).map((g) => ({
@@ -89,7 +90,7 @@ export function AppShell() {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/tasks', ...packMenu().map((m) => m.path)];
+    const known = ['/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 

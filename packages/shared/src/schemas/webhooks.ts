@@ -87,6 +87,10 @@ export type WebhookReplay = z.infer<typeof WebhookReplayBody>;
 export const WebhookReplayResultSchema = z.object({ replayed: z.number().int() }).strict();
 export type WebhookReplayResult = z.infer<typeof WebhookReplayResultSchema>;
 
+/** A test ping: one `webhook.ping` message queued like any other (signed, retried, logged). */
+export const WebhookPingResultSchema = z.object({ messageId: z.string() }).strict();
+export type WebhookPingResult = z.infer<typeof WebhookPingResultSchema>;
+
 export const WebhookRotateBody = z
   .object({ /** How long the old secret still signs too (0: at once; default 24 h). */ graceSeconds: z.number().int().min(0).max(7 * 86400).optional() })
   .strict();

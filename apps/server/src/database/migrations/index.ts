@@ -19,6 +19,7 @@ import { Dashboards1764300000220 } from './0024-dashboards.js';
 import { Webhooks1764300000400 } from './0025-webhooks.js';
 import { Imports1764300000500 } from './0026-imports.js';
 import { Jobs1764300000600 } from './0027-jobs.js';
+import { Connectors1764300000800 } from './0029-connectors.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -32,4 +33,5 @@ export const migrations = [
   Webhooks1764300000400,
   Imports1764300000500,
   Jobs1764300000600,
+  Connectors1764300000800,
 ];
