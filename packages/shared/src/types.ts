@@ -10,7 +10,7 @@ import type {
   CreateUserBody, CurrentUserSchema, DecisionDefinitionSchema, DeployBody, ErrorBodySchema, FIELD_ACCESS_MODES, FieldSchema, FormDefinitionSchema, FormDraftSchema, FormSummarySchema,
   HealthSchema, HistoryEntrySchema, HistoryTtlSchema, IncidentSchema, LoginBody, LoginResponseSchema, MessageBody, ObjectSchema, OrgUnitRefSchema, OrgUnitSchema,
   PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
-  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskDetailSchema, TaskSchema,
+  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskContextSchema, TaskDetailSchema, TaskOutcomeSchema, TaskSchema,
   TriggerBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserSummarySchema,
   ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
   CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
@@ -151,6 +151,12 @@ export type Task = z.infer<typeof TaskSchema>;
 
 /** `GET /api/tasks/:id`: the task with its variables and what completing it may set. */
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
+
+/** The record a task's process runs for, as the caller may see its title. */
+export type TaskContext = z.infer<typeof TaskContextSchema>;
+
+/** A named choice completing a task makes (`variable = value` on a flow out of the following gateway). */
+export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
 
 export type CompleteTaskRequest = z.input<typeof CompleteBody>;
 
