@@ -144,3 +144,33 @@ describe('a task carries the record it is about', () => {
     expect((await refused(compliance.api.tasks.get(listed.id))).status).toBe(404);
   });
 });
+
+describe('records carry the titles of what they point at (display=true)', () => {
+  it("a holding shows its customer and product by name; a restricted target is restricted, without its name", async () => {
+    const holding = (await rm.api.records.query('holding', { filter: { customer: mine.id }, limit: 1 })).items[0]!;
+    expect(holding).not.toHaveProperty('$display');
+    const shown = await rm.api.records.get('holding', holding.id, { display: true });
+    const productName = String((await rm.api.records.get('product', String(holding.product))).name);
+    expect(shown.$display).toEqual({ customer: { title: mine.name, restricted: false }, product: { title: productName, restricted: false } });
+    const page = await rm.api.records.list('holding', { filter: { customer: mine.id }, limit: 5, display: true });
+    for (const h of page.items) expect(h.$display?.customer).toEqual({ title: mine.name, restricted: false });
+    const queried = await rm.api.records.query('holding', { filter: { customer: mine.id }, limit: 5, display: true });
+    expect(queried.items.map((h) => h.$display)).toEqual(page.items.map((h) => h.$display));
+
+    // rm's own loan whose customer is re-pointed at a customer rm may not read.
+    const loan = await rm.api.records.create('loan_application', { customer: mine.id, amount: '10000.00', term_months: 6, purpose: '周转' });
+    await withClient(srv.dbUrl, (db) => db.query('UPDATE crm_data.loan_application SET customer = $2 WHERE id = $1', [loan.id, foreign.id]));
+    const raw = (await rm.get<Record<string, unknown>>(`/api/records/loan_application/${loan.id}?display=true`)).body;
+    expect((raw as { $display: unknown }).$display).toMatchObject({ customer: { title: null, restricted: true } });
+    expect(JSON.stringify(raw)).not.toContain(String(foreign.name));
+    expect((await rm.get(`/api/records/loan_application/${loan.id}?display=maybe`)).status).toBe(400);
+    expect((await rm.get(`/api/records/loan_application/${loan.id}?other=1`)).status).toBe(400);
+  });
+
+  it('the 360° sections carry the titles of their rows’ targets', async () => {
+    const view = await rm.api.customers.get360(mine.id);
+    const h = view.holdings.items[0];
+    expect(h?.$display?.product).toEqual({ title: expect.any(String), restricted: false });
+    expect(h?.$display?.customer).toEqual({ title: mine.name, restricted: false });
+  });
+});

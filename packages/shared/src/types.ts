@@ -10,7 +10,7 @@ import type {
   CreateUserBody, CurrentUserSchema, DecisionDefinitionSchema, DeployBody, ErrorBodySchema, FIELD_ACCESS_MODES, FieldSchema, FormDefinitionSchema, FormDraftSchema, FormSummarySchema,
   HealthSchema, HistoryEntrySchema, HistoryTtlSchema, IncidentSchema, LoginBody, LoginResponseSchema, MessageBody, ObjectSchema, OrgUnitRefSchema, OrgUnitSchema,
   PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
-  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskContextSchema, TaskDetailSchema, TaskOutcomeSchema, TaskSchema,
+  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, DisplayValueSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskContextSchema, TaskDetailSchema, TaskOutcomeSchema, TaskSchema,
   TriggerBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserSummarySchema,
   ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
   CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
@@ -92,6 +92,9 @@ export interface RecordSystemFields {
   org_unit_id?: string | null;
 }
 
+/** A relation / user / org-unit field's target as the caller may see it (`$display` of a record). */
+export type DisplayValue = z.infer<typeof DisplayValueSchema>;
+
 /** A record: `id` and `version`, the system columns and the fields the caller may read. */
 export type RecordData = z.infer<typeof RecordSchema> & RecordSystemFields;
 
@@ -109,6 +112,8 @@ export interface ListQuery {
   fields?: string[];
   /** Ask for the number of matching records the caller may see (`Page.total`). */
   total?: boolean;
+  /** Ask for each record's `$display`: the titles of its relation / user / org-unit targets. */
+  display?: boolean;
 }
 
 /** A page of a cursor-paged list (`pageOfSchema(item)`). */

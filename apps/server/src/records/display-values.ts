@@ -6,15 +6,14 @@
  * and the org tree are known to every signed-in user).
  */
 import { Injectable } from '@nestjs/common';
+import type { DisplayValue } from '@crm/shared';
 import type { FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import type { Principal } from '../auth/principal.js';
 import { ScopedReader } from './scoped-reader.js';
 
-export interface DisplayValue {
-  title: string | null;
-  restricted: boolean;
-}
+
+export type { DisplayValue };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** The most ids resolved for one answer (a page of records holds at most this many references). */
