@@ -130,6 +130,20 @@ describe('a task carries the record it is about', () => {
     expect((await rm.api.tasks.list('mine')).items.find((x) => x.id === listedOwn.id)?.context?.title).toBe(mine.name);
   });
 
+  it("a scheduled KYC review runs for the customer its start declares (customerId:customer): rm's tasks name their customers", async () => {
+    const kyc = await until(async () => {
+      const items = (await rm.api.tasks.list('mine')).items.filter((t) => t.activityId === 'kycUpdate');
+      return items.length ? items : undefined;
+    });
+    for (const t of kyc) expect(t.context).toMatchObject({ object: 'customer', title: expect.any(String), restricted: false });
+    // Different customers, not 17 identical rows.
+    expect(new Set(kyc.map((t) => t.context?.recordId)).size).toBe(kyc.length);
+    const d = await rm.api.tasks.get(kyc[0]!.id);
+    expect(d.context).toEqual(kyc[0]!.context);
+    expect(d.record?.values.id).toBe(kyc[0]!.context!.recordId);
+    expect(d.record?.values.name).toBe(kyc[0]!.context!.title);
+  });
+
   it('a task whose process runs for no record has no context; a bogus record reference is no context', async () => {
     const none = await analyst.api.processes.start('ctx_probe', { variables: {} });
     const bogus = await analyst.api.processes.start('ctx_probe', { variables: { object: 'customer; DROP TABLE x', recordId: 'not-a-uuid' } });

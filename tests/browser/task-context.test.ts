@@ -6,8 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { createClient, type ApiClient, type RecordData, type Task } from '@crm/shared';
-import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
+import { type ApiClient, type RecordData, type Task } from '@crm/shared';
+import { type Watched, apiAs as as, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
 import { until } from '../harness/until.js';
 
 const HEAD = `<?xml version="1.0" encoding="UTF-8"?>
@@ -22,10 +22,6 @@ const CHECK = `${HEAD}<bpmn:process id="customer_check" name="客户资料核对
   <bpmn:sequenceFlow id="back" name="需补充资料" sourceRef="g" targetRef="e2"/>
 </bpmn:process></bpmn:definitions>`;
 
-async function as(baseUrl: string, username: string): Promise<ApiClient> {
-  const token = (await createClient({ baseUrl }).login({ username, password: 'Demo@2026' })).accessToken;
-  return createClient({ baseUrl, getToken: () => token });
-}
 
 describe('tasks with their business', () => {
   const session = browserSession();

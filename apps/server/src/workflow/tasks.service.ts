@@ -28,6 +28,16 @@ interface ContextRef {
   recordId: string;
 }
 
+/**
+ * The record references a process declares at its start (`crm:inputs="customerId:customer"`): a
+ * process started with no `object`/`recordId` (a schedule, a message) runs for the first of these it holds.
+ */
+function declaredStartRefs(model: ProcessModel): [string, string][] {
+  const out: [string, string][] = [];
+  for (const id of model.scopes[model.id]?.startEvents ?? []) out.push(...Object.entries(model.elements[id]?.declaredRefs ?? {}));
+  return out;
+}
+
 function contextRef(object: unknown, recordId: unknown): ContextRef | null {
   return typeof object === 'string' && /^[a-z][a-z0-9_]{0,62}$/.test(object) && typeof recordId === 'string' && UUID.test(recordId)
     ? { object, recordId: recordId.toLowerCase() }
@@ -84,6 +94,31 @@ export class TasksService {
   ) {}
 
   /**
+   * For tasks whose process holds no `object`/`recordId`: the first record reference its start
+   * declares (one read of just those variables for every such task).
+   */
+  private async fillDeclaredRefs(rows: { instance_id: string; definition_id: string }[], refs: (ContextRef | null)[]): Promise<void> {
+    const missing = rows.map((r, i) => ({ r, i })).filter(({ i }) => !refs[i]);
+    if (!missing.length) return;
+    const declared = new Map<string, [string, string][]>();
+    for (const { r } of missing) if (!declared.has(r.definition_id)) declared.set(r.definition_id, declaredStartRefs(await this.defs.model(this.db.q, r.definition_id)));
+    const names = [...new Set([...declared.values()].flat().map(([n]) => n))];
+    const wanted = missing.filter(({ r }) => declared.get(r.definition_id)!.length);
+    if (!names.length || !wanted.length) return;
+    const vals = await this.db.query<{ id: string; key: string; value: string }>(
+      `SELECT i.id::text AS id, v.key, v.value FROM crm.wf_instances i CROSS JOIN LATERAL jsonb_each_text(i.state->'execs'->(i.state->>'rootId')->'vars') v
+        WHERE i.id = ANY($1::uuid[]) AND v.key = ANY($2::text[])`,
+      [[...new Set(wanted.map(({ r }) => r.instance_id))], names],
+    );
+    const byInstance = new Map<string, Map<string, string>>();
+    for (const v of vals) byInstance.set(v.id, (byInstance.get(v.id) ?? new Map()).set(v.key, v.value));
+    for (const { r, i } of wanted) {
+      const vars = byInstance.get(r.instance_id);
+      for (const [name, object] of declared.get(r.definition_id)!) refs[i] ??= contextRef(object, vars?.get(name));
+    }
+  }
+
+  /**
    * The contexts of tasks, titled through the scoped reader as `p` may see them: a record outside
    * their rights is `restricted`, with no title (one statement per object, whatever the number of tasks).
    */
@@ -108,16 +143,18 @@ export class TasksService {
     const where = admin ? 'true' : scope === 'mine' ? mine : scope === 'candidate' ? candidate : `(${mine} OR ${candidate})`;
     // Every parameter is typed in the SQL even when the chosen scope does not use it.
     // With the record each task's process runs for (the root scope's `object` and `recordId`).
-    const rows = await this.db.query<TaskRow & { ctx_object: unknown; ctx_record: unknown }>(
+    const rows = await this.db.query<TaskRow & { ctx_object: unknown; ctx_record: unknown; definition_id: string }>(
       `SELECT t.*, i.state->'execs'->(i.state->>'rootId')->'vars'->>'object' AS ctx_object,
-              i.state->'execs'->(i.state->>'rootId')->'vars'->>'recordId' AS ctx_record
+              i.state->'execs'->(i.state->>'rootId')->'vars'->>'recordId' AS ctx_record, i.definition_id
          FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id
         WHERE t.status = 'open' AND ${where}
          AND cardinality($1::text[]) >= 0 AND cardinality($2::text[]) >= 0 AND cardinality($3::text[]) >= 0
        ORDER BY t.due_at ASC NULLS LAST, t.created_at ASC, t.id LIMIT $4`,
       [me, p.roles, units, limit],
     );
-    const contexts = await this.contexts(p, rows.map((r) => contextRef(r.ctx_object, r.ctx_record)));
+    const refs = rows.map((r) => contextRef(r.ctx_object, r.ctx_record));
+    await this.fillDeclaredRefs(rows, refs);
+    const contexts = await this.contexts(p, refs);
     return { items: rows.map((r, i) => ({ ...taskDto(r), context: contexts[i] ?? null })) };
   }
 
@@ -139,7 +176,8 @@ export class TasksService {
     );
     const model = inst ? await this.defs.model(this.db.q, inst.definition_id) : undefined;
     const vars = inst ? variablesOf(inst.state) : {};
-    const ref = contextRef(vars.object, vars.recordId);
+    let ref = contextRef(vars.object, vars.recordId);
+    for (const [name, object] of model && !ref ? declaredStartRefs(model) : []) ref ??= contextRef(object, vars[name]);
     const [context] = await this.contexts(p, [ref]);
     return {
       ...taskDto(t),

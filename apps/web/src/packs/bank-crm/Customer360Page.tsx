@@ -77,6 +77,16 @@ export function Customer360Page() {
   const q = useQuery({ queryKey: ['customer360', id], queryFn: () => api.customers.get360(id) });
   const objects = useObjects();
   const procName = useProcessName();
+  // A timeline entry's title may be a choice of its object (an interaction's kind, a consent's purpose): in words.
+  const choiceLabel = (object: string | undefined, title: string) => {
+    const o = (objects.data ?? []).find((x) => x.key === object);
+    for (const f of o?.fields ?? []) {
+      if (f.type !== 'select') continue;
+      const text = formatValue(f, title, lang);
+      if (text && text !== title) return text;
+    }
+    return title;
+  };
   if (q.isLoading) return <Loading />;
   if (q.error) {
     if (q.error instanceof ApiError && q.error.status === 404) {
@@ -172,7 +182,7 @@ export function Customer360Page() {
           )}
           <Card title={t('客户动态', 'Timeline')} size="small">
             {timeline.length ? (
-              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{e.kind === 'process' ? procName(String(e.title ?? '')) : String(e.title ?? e.kind)}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
+              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{e.kind === 'process' ? procName(String(e.title ?? '')) : choiceLabel(e.object, String(e.title ?? e.kind))}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
             ) : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无动态', 'Nothing yet')} />}
           </Card>
         </Col>
