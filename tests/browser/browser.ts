@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll } from '@jest/globals';
 import { chromium, type Browser, type Page } from 'playwright-core';
+import { createClient, type ApiClient } from '@crm/shared';
 import { startServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
 
@@ -57,6 +58,12 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await page.fill('#login-password', password);
   await page.click('[data-testid=login-submit]');
   await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+}
+
+/** A typed API client signed in as a demo user (for a test's setup next to the browser). */
+export async function apiAs(baseUrl: string, username: string, password = 'Demo@2026'): Promise<ApiClient> {
+  const token = (await createClient({ baseUrl }).login({ username, password })).accessToken;
+  return createClient({ baseUrl, getToken: () => token });
 }
 
 export async function signOut(page: Page): Promise<void> {

@@ -91,6 +91,7 @@ function listQuery(q: ListQuery = {}): Query {
     cursor: q.cursor ?? undefined,
     fields: q.fields?.length ? q.fields.join(',') : undefined,
     total: q.total ? 'true' : undefined,
+    display: q.display ? 'true' : undefined,
   };
 }
 
@@ -202,7 +203,9 @@ export function createClient(options: ClientOptions) {
     // ------------------------------------------------------------ records
     records: {
       create: (object: string, values: RecordValues) => post<RecordData>(`/api/records/${enc(object)}`, values),
-      get: (object: string, id: string) => get<RecordData>(`/api/records/${enc(object)}/${enc(id)}`),
+      /** `display`: with `$display`, the titles of the record's relation / user / org-unit targets. */
+      get: (object: string, id: string, opts: { display?: boolean } = {}) =>
+        get<RecordData>(`/api/records/${enc(object)}/${enc(id)}`, opts.display ? { display: 'true' } : undefined),
       update: (object: string, id: string, changes: RecordValues & { version: number }) =>
         patch<RecordData>(`/api/records/${enc(object)}/${enc(id)}`, changes),
       delete: (object: string, id: string) => del<unknown>(`/api/records/${enc(object)}/${enc(id)}`),

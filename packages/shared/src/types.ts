@@ -10,7 +10,7 @@ import type {
   CreateUserBody, CurrentUserSchema, DecisionDefinitionSchema, DeployBody, ErrorBodySchema, FIELD_ACCESS_MODES, FieldSchema, FormDefinitionSchema, FormDraftSchema, FormSummarySchema,
   HealthSchema, HistoryEntrySchema, HistoryTtlSchema, IncidentSchema, LoginBody, LoginResponseSchema, MessageBody, ObjectSchema, OrgUnitRefSchema, OrgUnitSchema,
   PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
-  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskDetailSchema, TaskSchema,
+  ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, DisplayValueSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskContextSchema, TaskDetailSchema, TaskOutcomeSchema, TaskSchema,
   TriggerBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserSummarySchema,
   ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
   CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
@@ -92,6 +92,9 @@ export interface RecordSystemFields {
   org_unit_id?: string | null;
 }
 
+/** A relation / user / org-unit field's target as the caller may see it (`$display` of a record). */
+export type DisplayValue = z.infer<typeof DisplayValueSchema>;
+
 /** A record: `id` and `version`, the system columns and the fields the caller may read. */
 export type RecordData = z.infer<typeof RecordSchema> & RecordSystemFields;
 
@@ -109,6 +112,8 @@ export interface ListQuery {
   fields?: string[];
   /** Ask for the number of matching records the caller may see (`Page.total`). */
   total?: boolean;
+  /** Ask for each record's `$display`: the titles of its relation / user / org-unit targets. */
+  display?: boolean;
 }
 
 /** A page of a cursor-paged list (`pageOfSchema(item)`). */
@@ -151,6 +156,12 @@ export type Task = z.infer<typeof TaskSchema>;
 
 /** `GET /api/tasks/:id`: the task with its variables and what completing it may set. */
 export type TaskDetail = z.infer<typeof TaskDetailSchema>;
+
+/** The record a task's process runs for, as the caller may see its title. */
+export type TaskContext = z.infer<typeof TaskContextSchema>;
+
+/** A named choice completing a task makes (`variable = value` on a flow out of the following gateway). */
+export type TaskOutcome = z.infer<typeof TaskOutcomeSchema>;
 
 export type CompleteTaskRequest = z.input<typeof CompleteBody>;
 

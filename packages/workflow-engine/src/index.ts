@@ -11,5 +11,7 @@ export type * from './state.js';
 export { runScript } from './spec-script.js';
 export type { SpecScript, ScriptStep, ScriptExpect, ScriptOutcome } from './spec-script.js';
 export { timerStarts, nextTimerStart } from './timer-starts.js';
+export { taskOutcomes } from './outcomes.js';
+export type { TaskOutcome } from './outcomes.js';
 export type { TimerStart } from './timer-starts.js';
 export { completerVariable, declaredNames, derivedFrom, isReservedVariable, namesRead, routingVariables, sourcesOf, TECHNICAL_ROLE } from './declared.js';

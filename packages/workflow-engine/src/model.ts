@@ -121,6 +121,8 @@ export interface FlowDef {
   target: string;
   /** FEEL condition; absent means always taken. */
   condition?: string;
+  /** The flow's name in the model (a choice's label, e.g. 同意). */
+  name?: string;
 }
 
 export interface ScopeDef {

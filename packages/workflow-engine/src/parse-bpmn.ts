@@ -206,7 +206,8 @@ class ModelBuilder {
     }
     const condition: string | undefined = el.conditionExpression?.body?.trim() || undefined;
     this.feel(id, 'condition', condition);
-    this.flows[id] = { id, source: el.sourceRef.id, target: el.targetRef.id, ...(condition ? { condition } : {}) };
+    const name = typeof el.name === 'string' && el.name.trim() ? el.name.trim() : undefined;
+    this.flows[id] = { id, source: el.sourceRef.id, target: el.targetRef.id, ...(condition ? { condition } : {}), ...(name ? { name } : {}) };
   }
 
   private element(el: Mod, type: ElementType, scope: string): ElementDef {

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RecordsExportService } from './records-export.js';
-import { KEY_PATTERN, RecordExportQuery, RecordListQuery, RecordQueryBody, type Page, type RecordData } from '@crm/shared';
+import { KEY_PATTERN, RecordExportQuery, RecordGetQuery, RecordListQuery, RecordQueryBody, type Page, type RecordData } from '@crm/shared';
 import { RecordsService } from './records.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
@@ -61,7 +61,7 @@ export class RecordsController {
         throw new AppError(400, 'records.invalid_filter', {}, [{ path: '/filter', code: 'json', message: 'filter is not valid JSON' }]);
       }
     }
-    return this.records.query(object(o), { filter, sort: q.sort, limit: q.limit, cursor: q.cursor, fields: q.fields?.split(',').map((s) => s.trim()).filter(Boolean), total: q.total === 'true' }, p);
+    return this.records.query(object(o), { filter, sort: q.sort, limit: q.limit, cursor: q.cursor, fields: q.fields?.split(',').map((s) => s.trim()).filter(Boolean), total: q.total === 'true', display: q.display === 'true' }, p);
   }
 
   @Post(':object/query')
@@ -71,8 +71,8 @@ export class RecordsController {
   }
 
   @Get(':object/:id')
-  get(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @CurrentUser() p: Principal): Promise<RecordData> {
-    return this.records.get(object(o), id, p);
+  get(@Param('object') o: string, @Param('id', new ParseUUIDPipe()) id: string, @Query() query: unknown, @CurrentUser() p: Principal): Promise<RecordData> {
+    return this.records.get(object(o), id, p, { display: parseInput(RecordGetQuery, query ?? {}).display === 'true' });
   }
 
   @Patch(':object/:id')

@@ -6,12 +6,13 @@ import { RecordsController } from './records.controller.js';
 import { FormSubmitController } from '../metadata/forms.controller.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { RecordChanges } from './record-changes.js';
+import { DisplayValues } from './display-values.js';
 
 @Global()
 @Module({
   imports: [AuditModule],
-  providers: [ScopedReader, RecordsService, RecordsExportService, RecordChanges],
+  providers: [ScopedReader, RecordsService, RecordsExportService, RecordChanges, DisplayValues],
   controllers: [RecordsController, FormSubmitController],
-  exports: [ScopedReader, RecordsService, RecordChanges],
+  exports: [ScopedReader, RecordsService, RecordChanges, DisplayValues],
 })
 export class RecordsModule {}

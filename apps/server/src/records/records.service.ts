@@ -26,6 +26,7 @@ import { decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record
 import { assertReferencesReadable, badReference, newReferences } from './reference-guard.js';
 import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
+import { DisplayValues } from './display-values.js';
 import { auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
 import './records.messages.js';
 
@@ -60,6 +61,7 @@ export class RecordsService {
     private readonly events: DomainEvents,
     private readonly reader: ScopedReader,
     @Inject('FIELD_CRYPTO') crypto: FieldCrypto,
+    private readonly display: DisplayValues,
   ) {
     this.crypto = crypto;
   }
@@ -367,8 +369,16 @@ export class RecordsService {
 
   // ---------- reads (the scoped reader's) ----------
 
-  get(objectKey: string, id: string, p: Principal | null): Promise<RecordData> {
-    return this.reader.get(objectKey, id, p);
+  /** `display`: with `$display`, the titles of its relation / user / org-unit targets as `p` may see them. */
+  async get(objectKey: string, id: string, p: Principal | null, opts: { display?: boolean } = {}): Promise<RecordData> {
+    const rec = await this.reader.get(objectKey, id, p);
+    return opts.display && p ? (await this.withDisplay(objectKey, [rec], p))[0]! : rec;
+  }
+
+  private async withDisplay(objectKey: string, rows: RecordData[], p: Principal): Promise<RecordData[]> {
+    const o = await this.meta.object(objectKey);
+    const display = await this.display.forRows(o.fields, rows, p);
+    return rows.map((r, i) => ({ ...r, $display: display[i] ?? {} }));
   }
 
   /** Reads a record for the server's own decisions (decrypted, unscoped). Never return it as is. */
@@ -376,7 +386,8 @@ export class RecordsService {
     return this.bound(client, () => this.reader.stored(objectKey, id, systemRead('server decision')));
   }
 
-  query(objectKey: string, q: QueryInput, p: Principal | null): Promise<Page> {
-    return this.reader.query(objectKey, q, p);
+  async query(objectKey: string, q: QueryInput & { display?: boolean }, p: Principal | null): Promise<Page> {
+    const page = await this.reader.query(objectKey, q, p);
+    return q.display && p && page.items.length ? { ...page, items: await this.withDisplay(objectKey, page.items, p) } : page;
   }
 }

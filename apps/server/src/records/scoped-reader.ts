@@ -253,6 +253,47 @@ export class ScopedReader {
     return (await this.readableRecords([{ target: objectKey, id }], p)).size === 1;
   }
 
+  /**
+   * The titles of records as the caller may see them (`object:id` → title): a record they may not
+   * read (no read action, outside the row scope, deleted, no such object) is absent from the answer;
+   * a readable one without a title field, or whose title field is hidden from them, maps to null.
+   * One statement per target object; a clear sensitive title is audited like any unmasked read.
+   */
+  async titles(wanted: { object: string; id: string }[], p: Principal): Promise<Map<string, string | null>> {
+    const byObject = new Map<string, Set<string>>();
+    for (const w of wanted) if (UUID.test(w.id)) byObject.set(w.object, (byObject.get(w.object) ?? new Set()).add(w.id.toLowerCase()));
+    const objects = (await this.meta.current()).objects;
+    const out = new Map<string, string | null>();
+    for (const [key, ids] of byObject) {
+      const o = objects.get(key);
+      if (!o) continue;
+      const acc = await this.access.forObject(p, key);
+      if (!acc.can('read')) continue;
+      const params: unknown[] = [[...ids]];
+      const scope = this.scopeSql(o, acc, 'read', p, params);
+      const titleField = o.titleField ? o.byKey.get(o.titleField) : undefined;
+      const rows = await this.db.query(
+        `SELECT t.id${titleField ? `, t.${quoteIdent(titleField.key)}` : ''} FROM ${tableOf(o.key)} t WHERE t.id = ANY($1::uuid[]) AND t.deleted_at IS NULL AND ${scope} LIMIT ${ids.size}`,
+        params,
+      );
+      const unmasked: string[] = [];
+      for (const row of rows) {
+        let title: string | null = null;
+        if (titleField) {
+          const { view, unmaskedSensitive } = this.view(o, acc, row, [titleField]);
+          const v = view[titleField.key];
+          title = v === null || v === undefined || v === '' ? null : String(v);
+          if (unmaskedSensitive.length) unmasked.push(String(row.id));
+        }
+        out.set(`${key}:${String(row.id)}`, title);
+      }
+      if (unmasked.length && titleField) {
+        await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmasked, fields: [titleField.key] } });
+      }
+    }
+    return out;
+  }
+
   // ---------- reads for the server's own decisions ----------
 
   /**

@@ -5,7 +5,7 @@
  * users completing at once, one wins and the other gets 409.
  */
 import { Injectable } from '@nestjs/common';
-import { declaredNames, openTasks, WorkflowEventError, type ElementDef, type InstanceState, type ProcessModel } from '@crm/workflow-engine';
+import { declaredNames, openTasks, taskOutcomes, variablesOf, WorkflowEventError, type ElementDef, type InstanceState, type ProcessModel } from '@crm/workflow-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -15,7 +15,34 @@ import type { Principal } from '../auth/principal.js';
 import { WorkflowAccess } from './workflow-access.js';
 import { WorkflowRuntime, type StepCtx } from './runtime.service.js';
 import { datesOf, type InstanceRow, type TaskRow } from './workflow.repository.js';
-import type { CompleteTaskResponse, Items, Task, TaskDetail, TaskScope, Unserialized } from '@crm/shared';
+import type { CompleteTaskResponse, Items, Task, TaskContext, TaskDetail, TaskScope, Unserialized } from '@crm/shared';
+import { ScopedReader } from '../records/scoped-reader.js';
+import { DisplayValues } from '../records/display-values.js';
+import { MetadataService } from '../metadata/metadata.service.js';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** The record a process runs for: its `object` and `recordId` variables (set by a record trigger, or given at start). */
+interface ContextRef {
+  object: string;
+  recordId: string;
+}
+
+/**
+ * The record references a process declares at its start (`crm:inputs="customerId:customer"`): a
+ * process started with no `object`/`recordId` (a schedule, a message) runs for the first of these it holds.
+ */
+function declaredStartRefs(model: ProcessModel): [string, string][] {
+  const out: [string, string][] = [];
+  for (const id of model.scopes[model.id]?.startEvents ?? []) out.push(...Object.entries(model.elements[id]?.declaredRefs ?? {}));
+  return out;
+}
+
+function contextRef(object: unknown, recordId: unknown): ContextRef | null {
+  return typeof object === 'string' && /^[a-z][a-z0-9_]{0,62}$/.test(object) && typeof recordId === 'string' && UUID.test(recordId)
+    ? { object, recordId: recordId.toLowerCase() }
+    : null;
+}
 
 export type { TaskScope };
 
@@ -61,7 +88,51 @@ export class TasksService {
     private readonly audit: AuditService,
     private readonly defs: DefinitionsService,
     private readonly inputs: RequestVariables,
+    private readonly reader: ScopedReader,
+    private readonly display: DisplayValues,
+    private readonly meta: MetadataService,
   ) {}
+
+  /**
+   * For tasks whose process holds no `object`/`recordId`: the first record reference its start
+   * declares (one read of just those variables for every such task).
+   */
+  private async fillDeclaredRefs(rows: { instance_id: string; definition_id: string }[], refs: (ContextRef | null)[]): Promise<void> {
+    const missing = rows.map((r, i) => ({ r, i })).filter(({ i }) => !refs[i]);
+    if (!missing.length) return;
+    const declared = new Map<string, [string, string][]>();
+    for (const { r } of missing) if (!declared.has(r.definition_id)) declared.set(r.definition_id, declaredStartRefs(await this.defs.model(this.db.q, r.definition_id)));
+    const names = [...new Set([...declared.values()].flat().map(([n]) => n))];
+    const wanted = missing.filter(({ r }) => declared.get(r.definition_id)!.length);
+    if (!names.length || !wanted.length) return;
+    const vals = await this.db.query<{ id: string; key: string; value: string }>(
+      `SELECT i.id::text AS id, v.key, v.value FROM crm.wf_instances i CROSS JOIN LATERAL jsonb_each_text(i.state->'execs'->(i.state->>'rootId')->'vars') v
+        WHERE i.id = ANY($1::uuid[]) AND v.key = ANY($2::text[])`,
+      [[...new Set(wanted.map(({ r }) => r.instance_id))], names],
+    );
+    const byInstance = new Map<string, Map<string, string>>();
+    for (const v of vals) byInstance.set(v.id, (byInstance.get(v.id) ?? new Map()).set(v.key, v.value));
+    for (const { r, i } of wanted) {
+      const vars = byInstance.get(r.instance_id);
+      for (const [name, object] of declared.get(r.definition_id)!) refs[i] ??= contextRef(object, vars?.get(name));
+    }
+  }
+
+  /**
+   * The contexts of tasks, titled through the scoped reader as `p` may see them: a record outside
+   * their rights is `restricted`, with no title (one statement per object, whatever the number of tasks).
+   */
+  private async contexts(p: Principal, refs: (ContextRef | null)[]): Promise<(TaskContext | null)[]> {
+    const wanted = refs.filter((r): r is ContextRef => r !== null).map((r) => ({ object: r.object, id: r.recordId }));
+    const titles = wanted.length ? await this.reader.titles(wanted, p) : new Map<string, string | null>();
+    const objects = (await this.meta.current()).objects;
+    return refs.map((r) => {
+      if (!r) return null;
+      const k = `${r.object}:${r.recordId}`;
+      const readable = titles.has(k);
+      return { object: r.object, objectLabel: objects.get(r.object)?.label ?? null, recordId: r.recordId, title: readable ? (titles.get(k) ?? null) : null, restricted: !readable };
+    });
+  }
 
   async list(p: Principal, scope: TaskScope, limit: number): Promise<Unserialized<Items<Task>>> {
     const me = [p.username, p.id];
@@ -71,13 +142,20 @@ export class TasksService {
     const candidate = `(t.assignee IS NULL AND (t.candidate_groups && $2::text[] OR t.candidate_org_units && $3::text[]) AND NOT (t.exclude_users && $1::text[]))`;
     const where = admin ? 'true' : scope === 'mine' ? mine : scope === 'candidate' ? candidate : `(${mine} OR ${candidate})`;
     // Every parameter is typed in the SQL even when the chosen scope does not use it.
-    const rows = await this.db.query<TaskRow>(
-      `SELECT t.* FROM crm.wf_tasks t WHERE t.status = 'open' AND ${where}
+    // With the record each task's process runs for (the root scope's `object` and `recordId`).
+    const rows = await this.db.query<TaskRow & { ctx_object: unknown; ctx_record: unknown; definition_id: string }>(
+      `SELECT t.*, i.state->'execs'->(i.state->>'rootId')->'vars'->>'object' AS ctx_object,
+              i.state->'execs'->(i.state->>'rootId')->'vars'->>'recordId' AS ctx_record, i.definition_id
+         FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id
+        WHERE t.status = 'open' AND ${where}
          AND cardinality($1::text[]) >= 0 AND cardinality($2::text[]) >= 0 AND cardinality($3::text[]) >= 0
        ORDER BY t.due_at ASC NULLS LAST, t.created_at ASC, t.id LIMIT $4`,
       [me, p.roles, units, limit],
     );
-    return { items: rows.map(taskDto) };
+    const refs = rows.map((r) => contextRef(r.ctx_object, r.ctx_record));
+    await this.fillDeclaredRefs(rows, refs);
+    const contexts = await this.contexts(p, refs);
+    return { items: rows.map((r, i) => ({ ...taskDto(r), context: contexts[i] ?? null })) };
   }
 
   private async find(id: string): Promise<TaskRow> {
@@ -97,14 +175,36 @@ export class TasksService {
       [t.instance_id],
     );
     const model = inst ? await this.defs.model(this.db.q, inst.definition_id) : undefined;
+    const vars = inst ? variablesOf(inst.state) : {};
+    let ref = contextRef(vars.object, vars.recordId);
+    for (const [name, object] of model && !ref ? declaredStartRefs(model) : []) ref ??= contextRef(object, vars[name]);
+    const [context] = await this.contexts(p, [ref]);
     return {
       ...taskDto(t),
+      context: context ?? null,
+      record: context && !context.restricted ? await this.contextRecord(p, context) : null,
+      outcomes: model ? taskOutcomes(model, t.activity_id) : [],
       excludeUsers: t.exclude_users,
       outputs: model?.elements[t.activity_id]?.declared ?? [],
       businessKey: inst?.business_key ?? null,
       variables: inst ? taskVariables(inst.state, t.id) : {},
       canComplete: t.status === 'open' && (await this.access.mayWork(p, t)) && !this.access.excluded(p, t),
     };
+  }
+
+  /** The context record's fields as `p` may see them (the scoped reader's view), with the titles of what it points at. */
+  private async contextRecord(p: Principal, c: ContextRef): Promise<Unserialized<TaskDetail>['record']> {
+    let values: Record<string, unknown>;
+    try {
+      values = await this.reader.get(c.object, c.recordId, p);
+    } catch (err) {
+      // Read between the title and now: deleted, or the rights changed. Shown as restricted.
+      if (err instanceof AppError && (err.status === 403 || err.status === 404)) return null;
+      throw err;
+    }
+    const o = await this.meta.object(c.object);
+    const [display] = await this.display.forRows(o.fields, [values], p);
+    return { values, display: display ?? {} };
   }
 
   /**

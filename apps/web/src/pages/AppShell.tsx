@@ -9,6 +9,7 @@ import {
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, useAuth } from '../lib/api';
+import { useOpenTasks } from '../lib/tasks';
 import { useL, useLang, useT } from '../lib/i18n';
 import { groupByApp, useObjects } from '../lib/meta';
 import { packMenu } from '../packs/registry';
@@ -25,8 +26,8 @@ export function AppShell() {
   const signOut = useAuth((s) => s.signOut);
   const [collapsed, setCollapsed] = useState(false);
   const objects = useObjects();
-  const tasks = useQuery({ queryKey: ['tasks', 'mine', 'count'], queryFn: () => api.tasks.list('mine'), refetchInterval: 30_000 });
-  const taskCount = tasks.data?.items?.length ?? 0;
+  // Assigned and claimable tasks alike wait for the caller.
+  const taskCount = useOpenTasks(30_000).count ?? 0;
   const setUser = useAuth((s) => s.setUser);
   const me = useQuery({ queryKey: ['me'], queryFn: () => api.me(), staleTime: 300_000 });
   useEffect(() => { if (me.data) setUser(me.data); }, [me.data, setUser]);

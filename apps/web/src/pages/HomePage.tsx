@@ -4,6 +4,7 @@ import { useQueries, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from 'react-router';
 import ReactECharts from 'echarts-for-react';
 import { api, useAuth } from '../lib/api';
+import { contextTitle, useOpenTasks } from '../lib/tasks';
 import { useL, useT } from '../lib/i18n';
 import { useObjects } from '../lib/meta';
 import { ErrorAlert, PageHeader } from '../components/common';
@@ -16,7 +17,7 @@ export function HomePage() {
   const nav = useNavigate();
   const user = useAuth((s) => s.user);
   const objects = useObjects();
-  const tasks = useQuery({ queryKey: ['tasks', 'mine'], queryFn: () => api.tasks.list('mine') });
+  const tasks = useOpenTasks();
   const forms = useQuery({ queryKey: ['meta', 'forms'], queryFn: () => api.meta.listForms() });
   const procs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
   const objs = objects.data ?? [];
@@ -36,7 +37,7 @@ export function HomePage() {
       <ErrorAlert error={objects.error} />
       <Row gutter={16}>
         {[
-          { title: t('我的待办', 'My open tasks'), value: tasks.data?.items.length, icon: <CheckSquareOutlined />, to: '/tasks', err: tasks.error },
+          { title: t('我的待办（含可认领）', 'Open tasks (incl. to claim)'), value: tasks.count, icon: <CheckSquareOutlined />, to: '/tasks', err: tasks.error },
           { title: t('业务对象', 'Objects'), value: objs.length, icon: <DatabaseOutlined />, to: '/design/objects', err: objects.error },
           { title: t('表单', 'Forms'), value: forms.data ? (forms.data ?? []).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
           { title: t('流程定义', 'Process definitions'), value: procs.data ? (procs.data ?? []).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
@@ -74,11 +75,13 @@ export function HomePage() {
             <ErrorAlert error={tasks.error} />
             <List
               size="small"
-              dataSource={(tasks.data?.items ?? []).slice(0, 8)}
+              dataSource={tasks.items.slice(0, 8)}
               locale={{ emptyText: t('暂无待办', 'Nothing to do') }}
               renderItem={(task) => (
-                <List.Item onClick={() => nav(`/tasks?task=${task.id}`)} style={{ cursor: 'pointer' }}>
-                  <List.Item.Meta title={task.name} description={task.dueAt ? `${t('到期', 'Due')} ${dayjs(task.dueAt).format('YYYY-MM-DD HH:mm')}` : t('无到期时间', 'No due date')} />
+                <List.Item onClick={() => nav(`/tasks?scope=${task.assignee ? 'mine' : 'candidate'}&task=${task.id}`)} style={{ cursor: 'pointer' }} data-home-task={task.id}>
+                  <List.Item.Meta
+                    title={<span>{task.name}{task.context ? <Typography.Text type={task.context.restricted ? 'secondary' : undefined}> · {contextTitle(task.context, t)}</Typography.Text> : null} {task.assignee ? null : <Tag color="gold">{t('待认领', 'To claim')}</Tag>}</span>}
+                    description={task.dueAt ? `${t('到期', 'Due')} ${dayjs(task.dueAt).format('YYYY-MM-DD HH:mm')}` : t('无到期时间', 'No due date')} />
                   {task.dueAt && dayjs(task.dueAt).isBefore(dayjs()) && <Tag color="red">{t('已逾期', 'Overdue')}</Tag>}
                 </List.Item>
               )}

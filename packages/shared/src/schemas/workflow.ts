@@ -1,6 +1,6 @@
 /** Process definitions, instances, tasks, messages, decisions, triggers and retention (workflow routes). */
 import { z } from 'zod';
-import { pageLimit, Timestamp } from './common.js';
+import { LocalizedTextSchema, pageLimit, Timestamp } from './common.js';
 
 const variables = z.record(z.string().max(200), z.unknown());
 
@@ -86,6 +86,18 @@ export const ProcessInstanceSchema = ProcessInstanceSummarySchema.extend({
   incidents: z.array(incidentOfInstance),
 });
 
+/**
+ * The record a task's process runs for (its `object` and `recordId` variables), titled as the
+ * caller may see it: `restricted` (and no title) when the caller may not read that record.
+ */
+export const TaskContextSchema = z.strictObject({
+  object: z.string(),
+  /** The object's label (null when the object no longer exists). */
+  objectLabel: LocalizedTextSchema.nullable(),
+  recordId: z.string(),
+  title: z.string().nullable(),
+  restricted: z.boolean(),
+});
 export const TaskSchema = z.strictObject({
   id: z.string(),
   /** null when the model gives the user task no name. */
@@ -103,9 +115,31 @@ export const TaskSchema = z.strictObject({
   /** Done tasks only: when and by whom. */
   endedAt: Timestamp.nullable().optional(),
   completedBy: z.string().nullable().optional(),
+  /** Lists: the record the task's process runs for, when it runs for one. */
+  context: TaskContextSchema.nullable().optional(),
+});
+/** `GET /api/tasks/:id`: the record's fields as the caller may see them, and the titles of what they point at. */
+export const TaskRecordSchema = z.strictObject({
+  values: z.record(z.string(), z.unknown()),
+  /** relation / user / org-unit field → its target's title (「受限」-worthy targets: `restricted`). */
+  display: z.record(z.string(), z.strictObject({ title: z.string().nullable(), restricted: z.boolean() })),
+});
+/**
+ * A choice completing the task makes, read from the process: a condition `variable = value` on a
+ * flow out of the gateway that follows the task (the default flow: the value no other flow takes).
+ * `label` is the flow's name when the model gives one.
+ */
+export const TaskOutcomeSchema = z.strictObject({
+  variable: z.string(),
+  value: z.union([z.string(), z.boolean()]),
+  label: z.string().nullable(),
 });
 /** `GET /api/tasks/:id`: the task with what working it needs. */
 export const TaskDetailSchema = TaskSchema.extend({
+  context: TaskContextSchema.nullable(),
+  /** The context record as the caller may see it (null: no context, or the caller may not read it). */
+  record: TaskRecordSchema.nullable(),
+  outcomes: z.array(TaskOutcomeSchema),
   excludeUsers: z.array(z.string()),
   /** The variables completing it may set besides its form (`crm:outputs`). */
   outputs: z.array(z.string()),

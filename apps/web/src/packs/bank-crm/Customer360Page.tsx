@@ -5,12 +5,14 @@ import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import ReactECharts from 'echarts-for-react';
 import dayjs from 'dayjs';
-import { ApiError, customer360Lists, type Customer360List, type NetworkEdge, type NetworkNode } from '@crm/shared';
+import { ApiError, customer360Lists, type Customer360List, type NetworkEdge, type NetworkNode, type ProcessInstanceSummary, type RecordData, type Task } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { formatValue } from '../../components/form/FieldInput';
+import { displayText, PROCESS_STATE_LABELS } from '../../lib/display';
+import { contextTitle } from '../../lib/tasks';
 
 /** The pack's customer object (its bundle defines it under this key). */
 const CUSTOMER_OBJECT = 'customer';
@@ -74,6 +76,17 @@ export function Customer360Page() {
   const lang = useLang((s) => s.lang);
   const q = useQuery({ queryKey: ['customer360', id], queryFn: () => api.customers.get360(id) });
   const objects = useObjects();
+  const procName = useProcessName();
+  // A timeline entry's title may be a choice of its object (an interaction's kind, a consent's purpose): in words.
+  const choiceLabel = (object: string | undefined, title: string) => {
+    const o = (objects.data ?? []).find((x) => x.key === object);
+    for (const f of o?.fields ?? []) {
+      if (f.type !== 'select') continue;
+      const text = formatValue(f, title, lang);
+      if (text && text !== title) return text;
+    }
+    return title;
+  };
   if (q.isLoading) return <Loading />;
   if (q.error) {
     if (q.error instanceof ApiError && q.error.status === 404) {
@@ -129,17 +142,28 @@ export function Customer360Page() {
           )}
           {sections.map(([k, sec]: [string, Customer360List]) => {
             const items = sec.items;
+            const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : k;
+            const head = <span>{title} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>;
+            if (k === 'processes' || k === 'tasks') {
+              return (
+                <Card key={k} title={head} size="small" style={{ marginBottom: 16 }} data-section={k}>
+                  {k === 'processes' ? <ProcessTable items={items} /> : <TaskTable items={items} />}
+                </Card>
+              );
+            }
             // A section of the 360° answer is keyed by its object's key + "s" (the contract's convention).
             const obj = (objects.data ?? []).find((o) => `${o.key}s` === k);
-            const cols = [...new Set(items.flatMap((r) => Object.keys(r)))].filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x)).slice(0, 6);
-            const title = SECTION_LABELS[k] ? t(...SECTION_LABELS[k]!) : l(obj?.label) || k;
+            // The object's own fields, in its order (system columns, ids and `$display` are not columns).
+            const keys = new Set(items.flatMap((r) => Object.keys(r)));
+            const cols = (obj ? obj.fields.map((f) => f.key).filter((x) => keys.has(x)) : [...keys])
+              .filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x) && !x.startsWith('$') && x !== 'customer').slice(0, 6);
             return (
-              <Card key={k} title={<span>{title} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>} size="small" style={{ marginBottom: 16 }}>
-                <Table size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items}
-                  locale={{ emptyText: t('暂无', 'None') }}
+              <Card key={k} title={SECTION_LABELS[k] ? head : <span>{l(obj?.label) || k} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>} size="small" style={{ marginBottom: 16 }} data-section={k}>
+                <Table size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items as RecordData[]}
+                  locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
                   columns={cols.map((cKey) => {
                     const f = obj?.fields.find((x) => x.key === cKey);
-                    return { title: l(f?.label, cKey), dataIndex: cKey, render: (x: unknown) => formatValue(f, x, lang) || (typeof x === 'object' && x !== null ? JSON.stringify(x) : String(x ?? '')) };
+                    return { title: l(f?.label, cKey), dataIndex: cKey, render: (_: unknown, r: RecordData) => displayText(f, r, cKey, lang) || '—' };
                   })} />
               </Card>
             );
@@ -158,12 +182,49 @@ export function Customer360Page() {
           )}
           <Card title={t('客户动态', 'Timeline')} size="small">
             {timeline.length ? (
-              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{String(e.title ?? e.kind)}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
+              <Timeline items={timeline.slice(0, 20).map((e) => ({ content: <div><b>{e.kind === 'process' ? procName(String(e.title ?? '')) : choiceLabel(e.object, String(e.title ?? e.kind))}</b><div style={{ fontSize: 12, color: '#888' }}>{e.at ? dayjs(e.at).format('YYYY-MM-DD HH:mm') : ''}</div></div> }))} />
             ) : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无动态', 'Nothing yet')} />}
           </Card>
         </Col>
       </Row>
     </div>
+  );
+}
+
+/** A process's name by its key (the latest version's), the key itself while the list loads. */
+function useProcessName(): (key: string) => string {
+  const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list(), staleTime: 60_000 });
+  return (key) => defs.data?.find((d) => d.key === key)?.name ?? key;
+}
+
+/** The processes about the customer, in words: which process, how it stands, who started it, when. */
+function ProcessTable({ items }: { items: Customer360List['items'] }) {
+  const t = useT();
+  const procName = useProcessName();
+  const rows = items as unknown as ProcessInstanceSummary[];
+  return (
+    <Table size="small" rowKey="id" dataSource={rows} pagination={rows.length > 8 ? { pageSize: 8 } : false} locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+      columns={[
+        { title: t('流程', 'Process'), key: 'p', render: (_: unknown, r: ProcessInstanceSummary) => <Link to={`/instances/${r.id}`}>{procName(r.definitionKey)}</Link> },
+        { title: t('状态', 'State'), key: 's', render: (_: unknown, r: ProcessInstanceSummary) => { const s = PROCESS_STATE_LABELS[r.state]; return <Tag color={r.state === 'active' ? 'processing' : r.state === 'incident' ? 'red' : 'default'}>{s ? t(s[0], s[1]) : r.state}</Tag>; } },
+        { title: t('发起人', 'Started by'), key: 'i', render: (_: unknown, r: ProcessInstanceSummary) => (r.initiator === 'system' ? t('系统', 'System') : r.initiator ?? '—') },
+        { title: t('开始时间', 'Started'), key: 't', render: (_: unknown, r: ProcessInstanceSummary) => dayjs(r.startedAt).format('YYYY-MM-DD HH:mm') },
+      ]} />
+  );
+}
+
+/** The open tasks about the customer, in words: the task, what it is about, who works it, when it is due. */
+function TaskTable({ items }: { items: Customer360List['items'] }) {
+  const t = useT();
+  const rows = items as unknown as Task[];
+  return (
+    <Table size="small" rowKey="id" dataSource={rows} pagination={rows.length > 8 ? { pageSize: 8 } : false} locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+      columns={[
+        { title: t('任务', 'Task'), key: 'n', render: (_: unknown, r: Task) => <Link to={`/tasks?scope=all&task=${r.id}`}>{r.name ?? t('（未命名任务）', '(unnamed task)')}</Link> },
+        { title: t('业务记录', 'Record'), key: 'c', render: (_: unknown, r: Task) => contextTitle(r.context, t) ?? '—' },
+        { title: t('处理人', 'Assignee'), key: 'a', render: (_: unknown, r: Task) => r.assignee ?? <Tag color="gold">{t('待认领', 'To claim')}</Tag> },
+        { title: t('到期', 'Due'), key: 'd', render: (_: unknown, r: Task) => (r.dueAt ? dayjs(r.dueAt).format('YYYY-MM-DD HH:mm') : '—') },
+      ]} />
   );
 }
 

@@ -8,11 +8,11 @@ import { ApiError, type Field, type ObjectDefinition, type ProcessInstanceSummar
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
+import { displayText } from '../../lib/display';
 import { DefinitionErrors, ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
-import { formatValue } from '../../components/form/FieldInput';
 import { packRecordLinks } from '../../packs/registry';
 
 export function RecordDetailPage({ create }: { create?: boolean }) {
@@ -79,7 +79,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
   const nav = useNavigate();
   const qc = useQueryClient();
   const { message } = App.useApp();
-  const rec = useQuery({ queryKey: ['records', obj.key, 'one', id], queryFn: () => api.records.get(obj.key, id) });
+  const rec = useQuery({ queryKey: ['records', obj.key, 'one', id], queryFn: () => api.records.get(obj.key, id, { display: true }) });
   const [editing, setEditing] = useState(false);
   const remove = useMutation({
     mutationFn: () => api.records.delete(obj.key, id),
@@ -111,10 +111,10 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
             key: 'detail',
             label: t('详情', 'Details'),
             children: editing ? (
-              <RecordEdit obj={obj} record={r} onDone={(saved) => { setEditing(false); if (saved) { qc.setQueryData(['records', obj.key, 'one', id], saved); qc.invalidateQueries({ queryKey: ['records', obj.key, 'list'] }); message.success(t('已保存', 'Saved')); } }} onReload={() => rec.refetch()} />
+              <RecordEdit obj={obj} record={r} onDone={(saved) => { setEditing(false); if (saved) { qc.invalidateQueries({ queryKey: ['records', obj.key, 'one', id] }); qc.invalidateQueries({ queryKey: ['records', obj.key, 'list'] }); message.success(t('已保存', 'Saved')); } }} onReload={() => rec.refetch()} />
             ) : (
               <Card>
-                <Descriptions column={2} bordered size="small" items={fields.map((f) => ({ key: f.key, label: l(f.label, f.key), children: formatValue(f, r[f.key], lang) || <Typography.Text type="secondary">—</Typography.Text> }))} />
+                <Descriptions column={2} bordered size="small" items={fields.map((f) => ({ key: f.key, label: l(f.label, f.key), children: <span data-field={f.key}>{displayText(f, r, f.key, lang) || <Typography.Text type="secondary">—</Typography.Text>}</span> }))} />
               </Card>
             ),
           },

@@ -7,9 +7,9 @@ import { useNavigate, useParams, useSearchParams } from 'react-router';
 import type { Field, RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
+import { displayText } from '../../lib/display';
 import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
-import { formatValue } from '../../components/form/FieldInput';
 import { ImportDialog } from './ImportDialog';
 import { OP_LABELS, opsFor, toFilter, type Condition, type FilterState, type Op } from './filters';
 
@@ -59,7 +59,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
 
   const q = useInfiniteQuery({
     queryKey: ['records', object, 'list', apiFilter, sort],
-    queryFn: ({ pageParam, signal }) => api.records.list(object, { filter: apiFilter, sort, limit: 100, cursor: pageParam }, signal),
+    queryFn: ({ pageParam, signal }) => api.records.list(object, { filter: apiFilter, sort, limit: 100, cursor: pageParam, display: true }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
@@ -154,7 +154,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
                 return (
                   <div key={r.id} className="vlist-row" style={{ position: 'absolute', top: 0, left: 0, right: 0, height: vi.size, transform: `translateY(${vi.start}px)` }} onClick={() => nav(`/records/${object}/${r.id}`)} data-row={r.id}>
                     {cols.map((f) => {
-                      const text = formatValue(f, r[f.key], lang);
+                      const text = displayText(f, r, f.key, lang);
                       return (
                         <div key={f.key} className="vlist-cell" style={{ width: width(f) }} title={text}>
                           {f.type === 'select' && text ? <Tag>{text}</Tag> : text}

@@ -39,7 +39,8 @@ export class Customer360Service {
     try {
       const acc = await this.access.forObject(p, object);
       if (!acc.can('read')) return { items: [], restricted: true as const };
-      const r = await this.records.query(object, { filter, sort, limit, total: true }, p);
+      // With the titles of what the rows point at (product, customer…), as the caller may see them.
+      const r = await this.records.query(object, { filter, sort, limit, total: true, display: true }, p);
       return { items: r.items, total: r.total };
     } catch (err) {
       if (err instanceof AppError && (err.status === 403 || err.status === 400)) return { items: [], restricted: true as const };
