@@ -13,6 +13,9 @@ import type {
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
+import type {
+  PrivacyCorrection, PrivacyHoliday, PrivacyRequest, PrivacyRequestCreated, PrivacyRequestInput, PrivacyStatus, PrivacySubject,
+} from './schemas/privacy.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
@@ -64,6 +67,8 @@ interface RequestOptions {
   body?: unknown;
   /** Return the raw text instead of parsing JSON. */
   text?: boolean;
+  /** Return the bytes of a 2xx answer (a file download); errors are parsed as usual. */
+  binary?: boolean;
   signal?: AbortSignal;
 }
 
@@ -114,6 +119,7 @@ export function createClient(options: ClientOptions) {
       if ((err as { name?: string })?.name === 'AbortError') throw err;
       throw new ApiError(0, 'network_error', (err as Error)?.message ?? 'network error');
     }
+    if (res.ok && opts.binary) return (await res.arrayBuffer()) as T;
     const raw = await res.text();
     if (!res.ok) {
       let code = `http_${res.status}`;
@@ -380,6 +386,23 @@ export function createClient(options: ClientOptions) {
       deliveries: (id: string, query: { status?: WebhookDelivery['status']; limit?: number } = {}) => items<WebhookDelivery>(`/api/webhooks/${enc(id)}/deliveries`, query),
       delivery: (id: string, messageId: string) => get<WebhookDeliveryDetail>(`/api/webhooks/${enc(id)}/deliveries/${enc(messageId)}`),
       replay: (id: string, body: WebhookReplay) => post<WebhookReplayResult>(`/api/webhooks/${enc(id)}/replay`, body),
+    },
+
+    // ------------------------------------------------------------ personal-information rights (PIPL)
+    privacy: {
+      /** Customers found by ID number or mobile (through the fields' keyed search hashes). */
+      lookup: (query: { idNumber?: string; mobile?: string }) => items<{ id: string; title: string }>('/api/privacy/subjects', query),
+      /** Everything that refers to the person, found through the relation fields metadata declares, and the legal holds. */
+      subject: (customerId: string) => get<PrivacySubject>(`/api/privacy/subjects/${enc(customerId)}`),
+      listRequests: (query: { status?: PrivacyStatus; subjectId?: string; limit?: number } = {}) => items<PrivacyRequest>('/api/privacy/requests', query),
+      createRequest: (body: PrivacyRequestInput) => post<PrivacyRequestCreated>('/api/privacy/requests', body),
+      getRequest: (id: string) => get<PrivacyRequest>(`/api/privacy/requests/${enc(id)}`),
+      /** The copy package (ZIP bytes): the request's handler, once. */
+      downloadPackage: (id: string) => request<ArrayBuffer>('GET', `/api/privacy/requests/${enc(id)}/package`, { binary: true }),
+      correct: (id: string, body: PrivacyCorrection) => post<RecordData>(`/api/privacy/requests/${enc(id)}/corrections`, body),
+      holidays: (year?: number) => items<PrivacyHoliday>('/api/privacy/holidays', { year }),
+      setHoliday: (day: string, body: { name: string; working?: boolean }) => put<PrivacyHoliday>(`/api/privacy/holidays/${enc(day)}`, body),
+      removeHoliday: (day: string) => del<void>(`/api/privacy/holidays/${enc(day)}`),
     },
 
     // ------------------------------------------------------------ reports
