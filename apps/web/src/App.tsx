@@ -37,6 +37,8 @@ const ReportViewerPage = lazy(() => import('./pages/reports/ReportViewerPage').t
 const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardListPage })));
 const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
 const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
+const PrivacyListPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyListPage })));
+const PrivacyDetailPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyDetailPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -93,6 +95,8 @@ const router = createBrowserRouter([
       { path: 'admin/roles', element: <RolesPage /> },
       { path: 'admin/org', element: <OrgTreePage /> },
       { path: 'admin/audit', element: <AuditPage /> },
+      { path: 'privacy', element: <PrivacyListPage /> },
+      { path: 'privacy/:id', element: <PrivacyDetailPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },
