@@ -154,8 +154,17 @@ describe('requests as a process', () => {
       const v = await compliance.api.privacy.getRequest(r.id);
       return v.status === 'answered' && v;
     }, { what: 'the copy request answered' });
-    expect(done.packageReady).toBe(true);
     expect(done.result).toMatchObject({ counts: { customer: 1, holding: 2, interaction: 1, complaint: 1, consent: 1 } });
+    // The package is built by a background job whose starter is the request's handler.
+    const jobId = (done.result as { package: { jobId: string } }).package.jobId;
+    const job = await until(async () => {
+      const j = await compliance.api.jobs.get(jobId);
+      return j.status === 'done' && j;
+    }, { what: 'the export job' });
+    expect(job).toMatchObject({ kind: 'privacy.export', status: 'done', result: { requestId: r.id, attachments: 1 } });
+    expect(job.progress.done).toBe(job.progress.total);
+    expect([403, 404]).toContain((await refused(manager.api.jobs.get(jobId))).status);
+    expect((await compliance.api.privacy.getRequest(r.id)).packageReady).toBe(true);
     expect(done.answeredAt).not.toBeNull();
 
     // Another privacy officer may see the request, never take its package.

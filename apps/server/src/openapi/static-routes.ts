@@ -23,6 +23,7 @@ import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
 import { PRIVACY_ROUTES } from '../privacy/openapi-routes.js';
+import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -150,4 +151,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...WEBHOOK_ROUTES,
   ...IMPORT_ROUTES,
   ...PRIVACY_ROUTES,
+  ...JOB_ROUTES,
 ];

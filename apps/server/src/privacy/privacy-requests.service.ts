@@ -25,7 +25,8 @@ import { SubjectFinder, SUBJECT_OBJECT, type SubjectFindings } from './subject-f
 import { HOLD_REASON_TEXT, type Hold } from './retention-policy.js';
 import { addWorkingDays, workingDaysBetween, type Calendar } from './working-days.js';
 import { anonymise } from './anonymiser.js';
-import { PrivacyPackages } from './privacy-packages.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { EXPORT_JOB } from './privacy-export.job.js';
 
 /** The pack's process and record object for requests. */
 export const REQUEST_PROCESS = 'bank_pipl_request';
@@ -75,7 +76,7 @@ export class PrivacyRequests {
     private readonly audit: AuditService,
     private readonly defs: DefinitionsService,
     private readonly runtime: WorkflowRuntime,
-    private readonly packages: PrivacyPackages,
+    private readonly jobs: JobsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
@@ -243,7 +244,7 @@ export class PrivacyRequests {
     let result: Record<string, unknown>;
     if (r.right === 'delete') result = await this.erase(r, findings);
     else if (r.right === 'withdraw') result = await this.withdraw(r, findings);
-    else if (r.right === 'copy') result = { ...this.summary(findings), package: await this.copy(r.id, findings) };
+    else if (r.right === 'copy') result = { ...this.summary(findings), package: await this.copy(r) };
     else result = this.summary(findings);
     await this.db.tx(async (c) => {
       await c.query(`UPDATE crm.privacy_requests SET status = 'fulfilled', result = coalesce(result, '{}'::jsonb) || $2::jsonb, handler_id = coalesce(handler_id, $3::uuid) WHERE id = $1`,
@@ -254,11 +255,11 @@ export class PrivacyRequests {
     return { fulfilled: true };
   }
 
-  /** The copy package, built now and kept for the handler's one download. */
-  private async copy(id: string, findings: SubjectFindings): Promise<Record<string, unknown>> {
-    const built = await this.packages.build(findings);
-    const stored = await this.packages.store(id, built.zip);
-    return { sheets: built.sheets, attachments: built.attachments, ...stored };
+  /** The copy package: built by a background job (its starter is the request's handler), kept for their one download. */
+  private async copy(r: RequestRow): Promise<Record<string, unknown>> {
+    const { jobId } = await this.jobs.enqueue(EXPORT_JOB, { requestId: r.id, subjectId: r.subject_id }, { createdBy: r.requested_by, dedupeKey: `${EXPORT_JOB}:${r.id}` });
+    await this.db.query(`UPDATE crm.privacy_requests SET job_id = $2 WHERE id = $1`, [r.id, jobId]);
+    return { jobId };
   }
 
   /**

@@ -9,12 +9,14 @@ import { PrivacyController } from './privacy.controller.js';
 import { SubjectFinder } from './subject-finder.js';
 import { PrivacyRequests } from './privacy-requests.service.js';
 import { PrivacyPackages } from './privacy-packages.js';
+import { PrivacyExportJob } from './privacy-export.job.js';
+import { JobRegistry } from '../jobs/job-registry.js';
 
 const STAGES: PrivacyStatus[] = ['verified', 'answered', 'rejected'];
 
 @Module({
   imports: [AuditModule, FilesModule, WorkflowModule],
-  providers: [SubjectFinder, PrivacyRequests, PrivacyPackages],
+  providers: [SubjectFinder, PrivacyRequests, PrivacyPackages, PrivacyExportJob],
   controllers: [PrivacyController],
   exports: [SubjectFinder],
 })
@@ -22,9 +24,12 @@ export class PrivacyModule implements OnModuleInit {
   constructor(
     private readonly tasks: ServiceTaskRegistry,
     private readonly requests: PrivacyRequests,
+    private readonly jobs: JobRegistry,
+    private readonly exportJob: PrivacyExportJob,
   ) {}
 
   onModuleInit(): void {
+    this.jobs.register(this.exportJob);
     // The request process (the bank pack's bank_pipl_request) calls back through these service tasks.
     this.tasks.register('privacy-status', async (input) => {
       const status = String(input.status) as PrivacyStatus;

@@ -4,7 +4,7 @@
  * request's detail — its stage, everything found about the person, the legal holds with their
  * reasons, the outcome, and the copy package's one download.
  */
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import { Alert, Button, Card, Col, Descriptions, Form, Input, Modal, Progress, Row, Select, Space, Steps, Table, Tag, Typography } from 'antd';
 import { DownloadOutlined, PlusOutlined, SearchOutlined } from '@ant-design/icons';
@@ -161,6 +161,17 @@ export function PrivacyDetailPage() {
     queryFn: () => api.privacy.getRequest(id),
     refetchInterval: (q) => (q.state.data && ['answered', 'rejected'].includes(q.state.data.status) ? false : 3000),
   });
+  const jobId = (r.data?.result as { package?: { jobId?: string } } | undefined)?.package?.jobId;
+  const job = useQuery({
+    queryKey: ['jobs', jobId],
+    queryFn: () => api.jobs.get(jobId!),
+    enabled: !!jobId && r.data?.requestedBy === me?.username,
+    refetchInterval: (q) => (q.state.data && ['done', 'failed'].includes(q.state.data.status) ? false : 1000),
+  });
+  const jobDone = job.data?.status === 'done';
+  useEffect(() => {
+    if (jobDone) void qc.invalidateQueries({ queryKey: ['privacy', 'requests', id] });
+  }, [jobDone, qc, id]);
   const s = useQuery({ queryKey: ['privacy', 'subject', r.data?.subjectId], queryFn: () => api.privacy.subject(r.data!.subjectId), enabled: !!r.data });
   const download = useMutation({
     mutationFn: async () => {
@@ -213,6 +224,13 @@ export function PrivacyDetailPage() {
           {result.anonymised !== undefined && <p>{t(`已匿名化 ${result.anonymised} 条记录。`, `${result.anonymised} records anonymised.`)}</p>}
           {result.withdrawn && <p>{t(`已撤回 ${result.withdrawn.length} 项授权同意。`, `${result.withdrawn.length} consents withdrawn.`)}</p>}
           {result.kept && result.kept.length > 0 && <><Typography.Title level={5}>{t('依法保留', 'Kept by law')}</Typography.Title><Holds holds={result.kept} t={t} /></>}
+        </Card>
+      )}
+      {job.data && job.data.status !== 'done' && (
+        <Card size="small" title={t('副本生成中', 'Building the copy package')} style={{ marginBottom: 12 }}>
+          <Progress data-testid="privacy-job-progress" status={job.data.status === 'failed' ? 'exception' : 'active'}
+            percent={job.data.progress.total ? Math.round((job.data.progress.done / job.data.progress.total) * 100) : 0} />
+          {job.data.error && <Alert type="error" showIcon title={job.data.error.message} />}
         </Card>
       )}
       <ErrorAlert error={download.error} />
