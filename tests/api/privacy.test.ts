@@ -311,7 +311,7 @@ describe('deletion, correction, withdrawal and the deadline', () => {
     expect(escalated.name).toContain('逾期');
     const v = await until(async () => {
       const x = await compliance.api.privacy.getRequest(r.id);
-      return x.escalatedAt && x;
+      return x.escalatedAt ? x : null;
     });
     expect(v.status).toBe('received');
     const report = await compliance.api.reports.run('bank_pipl_overdue');

@@ -40,7 +40,7 @@ describe('personal-information requests', () => {
     await page.click('[data-testid=privacy-new]');
     await page.fill('[data-testid=privacy-id-number]', idNumber);
     await page.click('[data-testid=privacy-lookup]');
-    await page.locator('.ant-modal .ant-select-selection-item', { hasText: '网页隐私客户' }).waitFor();
+    await page.locator('[data-testid=privacy-subject]', { hasText: '网页隐私客户' }).waitFor();
     await choose(page, '[data-testid=privacy-right]', '复制');
     await shot(page, 'privacy-new-request');
     await page.click('[data-testid=privacy-submit]');

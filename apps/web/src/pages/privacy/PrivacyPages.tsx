@@ -12,10 +12,21 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
 import type { PrivacyHold, PrivacyRequest, PrivacyRequestInput } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
-import { useT } from '../../lib/i18n';
+import { useL, useT } from '../../lib/i18n';
+import { useObjects } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 
 type T = ReturnType<typeof useT>;
+
+/** An object's label in the caller's language (its key until metadata has loaded). */
+function useObjectLabel(): (key: string) => string {
+  const l = useL();
+  const objects = useObjects();
+  return (key: string) => {
+    const o = objects.data?.find((x) => x.key === key);
+    return o ? l(o.label, key) : key;
+  };
+}
 
 const RIGHTS: Record<PrivacyRequest['right'], [string, string]> = {
   access: ['查阅', 'Access'], copy: ['复制', 'Copy'], correct: ['更正', 'Correction'], delete: ['删除', 'Deletion'], withdraw: ['撤回同意', 'Consent withdrawal'],
@@ -139,11 +150,12 @@ export function PrivacyListPage() {
 }
 
 function Holds({ holds, t }: { holds: PrivacyHold[]; t: T }) {
+  const label = useObjectLabel();
   if (!holds.length) return <Typography.Text type="secondary">{t('无依法留存的记录', 'Nothing under a legal hold')}</Typography.Text>;
   return (
     <Table<PrivacyHold> size="small" rowKey={(h) => `${h.object}:${h.id}`} dataSource={holds} pagination={false} data-testid="privacy-holds"
       columns={[
-        { title: t('对象', 'Object'), dataIndex: 'object' },
+        { title: t('对象', 'Object'), dataIndex: 'object', render: (k: string) => label(k) },
         { title: t('记录', 'Record'), dataIndex: 'id', render: (v: string) => <code>{v.slice(0, 8)}</code> },
         { title: t('留存原因', 'Why kept'), dataIndex: 'reasonText' },
         { title: t('留存至', 'Until'), dataIndex: 'until', render: (v: string | null) => v ?? t('业务关系/贷款存续期间', 'While the relationship / loan runs') },
@@ -156,6 +168,7 @@ export function PrivacyDetailPage() {
   const { id = '' } = useParams();
   const me = useAuth((s) => s.user);
   const qc = useQueryClient();
+  const label = useObjectLabel();
   const r = useQuery({
     queryKey: ['privacy', 'requests', id],
     queryFn: () => api.privacy.getRequest(id),
@@ -220,7 +233,7 @@ export function PrivacyDetailPage() {
       </Card>
       {req.result && (
         <Card size="small" title={t('办理结果', 'Outcome')} style={{ marginBottom: 12 }} data-testid="privacy-result">
-          {result.counts && <Space wrap>{Object.entries(result.counts).map(([k, n]) => <Tag key={k}>{k}：{n}</Tag>)}</Space>}
+          {result.counts && <Space wrap>{Object.entries(result.counts).map(([k, n]) => <Tag key={k}>{label(k)}：{n}</Tag>)}</Space>}
           {result.anonymised !== undefined && <p>{t(`已匿名化 ${result.anonymised} 条记录。`, `${result.anonymised} records anonymised.`)}</p>}
           {result.withdrawn && <p>{t(`已撤回 ${result.withdrawn.length} 项授权同意。`, `${result.withdrawn.length} consents withdrawn.`)}</p>}
           {result.kept && result.kept.length > 0 && <><Typography.Title level={5}>{t('依法保留', 'Kept by law')}</Typography.Title><Holds holds={result.kept} t={t} /></>}
@@ -241,7 +254,7 @@ export function PrivacyDetailPage() {
             {s.data && (
               <Table size="small" rowKey={(x) => `${x.object}:${x.id}`} dataSource={s.data.records} pagination={{ pageSize: 10 }} data-testid="privacy-records"
                 columns={[
-                  { title: t('对象', 'Object'), dataIndex: 'object' },
+                  { title: t('对象', 'Object'), dataIndex: 'object', render: (k: string) => label(k) },
                   { title: t('记录', 'Record'), dataIndex: 'title', render: (v: string, x) => <Link to={`/records/${x.object}/${x.id}`}>{v}</Link> },
                 ]} />
             )}
