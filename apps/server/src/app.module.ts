@@ -22,6 +22,7 @@ import { PacksModule } from './packs/packs.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { ImportsModule } from './imports/imports.module.js';
+import { PrivacyModule } from './privacy/privacy.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { ConnectorsModule } from './connectors/connectors.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
@@ -50,6 +51,7 @@ export class AppModule {
         WebhooksModule,
         ImportsModule,
         ConnectorsModule,
+        PrivacyModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

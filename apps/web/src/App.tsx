@@ -38,6 +38,8 @@ const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages')
 const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
 const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
 const WebhooksPage = lazy(() => import('./pages/admin/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
+const PrivacyListPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyListPage })));
+const PrivacyDetailPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyDetailPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -95,6 +97,8 @@ const router = createBrowserRouter([
       { path: 'admin/org', element: <OrgTreePage /> },
       { path: 'admin/audit', element: <AuditPage /> },
       { path: 'admin/webhooks', element: <WebhooksPage /> },
+      { path: 'privacy', element: <PrivacyListPage /> },
+      { path: 'privacy/:id', element: <PrivacyDetailPage /> },
       { path: '*', element: <NotFound /> },
     ],
   },

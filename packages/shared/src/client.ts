@@ -12,6 +12,9 @@ import type {
   UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
+import type {
+  PrivacyCorrection, PrivacyHoliday, PrivacyRequest, PrivacyRequestCreated, PrivacyRequestInput, PrivacyStatus, PrivacySubject,
+} from './schemas/privacy.js';
 import type { JobView } from './schemas/jobs.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
@@ -68,6 +71,8 @@ interface RequestOptions {
   body?: unknown;
   /** Return the raw text instead of parsing JSON. */
   text?: boolean;
+  /** Return the bytes of a 2xx answer (a file download); errors are parsed as usual. */
+  binary?: boolean;
   signal?: AbortSignal;
 }
 
@@ -119,6 +124,7 @@ export function createClient(options: ClientOptions) {
       if ((err as { name?: string })?.name === 'AbortError') throw err;
       throw new ApiError(0, 'network_error', (err as Error)?.message ?? 'network error');
     }
+    if (res.ok && opts.binary) return (await res.arrayBuffer()) as T;
     const raw = await res.text();
     if (!res.ok) {
       let code = `http_${res.status}`;
@@ -412,6 +418,23 @@ export function createClient(options: ClientOptions) {
       test: (key: string) => post<ConnectorTestResult>(`/api/connectors/${enc(key)}/test`),
       /** Runs the connector once as a service task would (sql-pull: one incremental pull). */
       run: (key: string, body: ConnectorRun = {}) => post<ConnectorRunResult>(`/api/connectors/${enc(key)}/run`, body),
+    },
+
+    // ------------------------------------------------------------ personal-information rights (PIPL)
+    privacy: {
+      /** Customers found by ID number or mobile (through the fields' keyed search hashes). */
+      lookup: (query: { idNumber?: string; mobile?: string }) => items<{ id: string; title: string }>('/api/privacy/subjects', query),
+      /** Everything that refers to the person, found through the relation fields metadata declares, and the legal holds. */
+      subject: (customerId: string) => get<PrivacySubject>(`/api/privacy/subjects/${enc(customerId)}`),
+      listRequests: (query: { status?: PrivacyStatus; subjectId?: string; limit?: number } = {}) => items<PrivacyRequest>('/api/privacy/requests', query),
+      createRequest: (body: PrivacyRequestInput) => post<PrivacyRequestCreated>('/api/privacy/requests', body),
+      getRequest: (id: string) => get<PrivacyRequest>(`/api/privacy/requests/${enc(id)}`),
+      /** The copy package (ZIP bytes): the request's handler, once. */
+      downloadPackage: (id: string) => request<ArrayBuffer>('GET', `/api/privacy/requests/${enc(id)}/package`, { binary: true }),
+      correct: (id: string, body: PrivacyCorrection) => post<RecordData>(`/api/privacy/requests/${enc(id)}/corrections`, body),
+      holidays: (year?: number) => items<PrivacyHoliday>('/api/privacy/holidays', { year }),
+      setHoliday: (day: string, body: { name: string; working?: boolean }) => put<PrivacyHoliday>(`/api/privacy/holidays/${enc(day)}`, body),
+      removeHoliday: (day: string) => del<void>(`/api/privacy/holidays/${enc(day)}`),
     },
 
     // ------------------------------------------------------------ reports

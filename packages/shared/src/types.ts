@@ -58,7 +58,7 @@ export type ObjectDefinition = z.infer<typeof ObjectSchema>;
 
 export type CreateObjectRequest = Omit<z.input<typeof CreateObjectBody>, 'fields'> & { fields?: Field[] };
 
-export type ObjectPatch = Partial<Omit<CreateObjectRequest, 'key'>>;
+export type ObjectPatch = Partial<Omit<CreateObjectRequest, 'key' | 'subjectField'>> & { subjectField?: string | null };
 
 // Form definitions: the form engine's types, which the contract's schemas (FormDefinitionSchema …) yield exactly.
 import type { FieldItem as LayoutFieldItem, LayoutItem } from '@crm/form-engine';

@@ -172,6 +172,15 @@ export class AuditService implements OnModuleInit, OnModuleDestroy {
     return { ok: true, checked, archived };
   }
 
+  /** Entries about any of `recordIds` (PIPL: what the trail holds about a data subject), newest first, at most `limit`. */
+  async about(recordIds: string[], limit: number): Promise<{ seq: number; at: string; action: string; object: string | null; recordId: string | null }[]> {
+    const rows = await this.db.query<{ seq: string; at: Date; action: string; object: string | null; record_id: string | null }>(
+      `SELECT seq::text AS seq, at, action, object, record_id FROM crm.audit_log WHERE record_id = ANY($1::text[]) ORDER BY seq DESC LIMIT $2`,
+      [recordIds, limit],
+    );
+    return rows.map((r) => ({ seq: Number(r.seq), at: r.at.toISOString(), action: r.action, object: r.object, recordId: r.record_id }));
+  }
+
   async list(q: AuditQuery): Promise<Unserialized<AuditPage>> {
     const where: string[] = [];
     const params: unknown[] = [];

@@ -73,6 +73,9 @@ export interface AppConfig {
   packDirs: string[];
   /** Report queries: read replica, its allowed lag, statement timeout (CRM_REPORTS_*). */
   reports: ReportsConfig;
+  /** PIPL requests: the statutory answer deadline in working days (CRM_PRIVACY_DEADLINE_DAYS) and the AML retention in years (CRM_PRIVACY_AML_YEARS). */
+  privacyDeadlineDays: number;
+  privacyAmlYears: number;
 }
 
 export interface JobSettings {
@@ -276,6 +279,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     logLevel,
     tokenTtlSeconds,
     maxFileBytes: maxFileMb * 1024 * 1024,
+    privacyDeadlineDays: intVar(env, 'CRM_PRIVACY_DEADLINE_DAYS', 15, 1, 60),
+    privacyAmlYears: intVar(env, 'CRM_PRIVACY_AML_YEARS', 5, 0, 100),
     jobWorkers,
     workers,
     shutdownTimeoutMs,

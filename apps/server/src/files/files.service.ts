@@ -123,6 +123,36 @@ export class FilesService {
     throw new AppError(415, 'files.type_not_allowed', { type: 'unknown' });
   }
 
+  /** Names and sizes of stored files (for the platform's own work, e.g. a PIPL inventory); unknown ids are left out. */
+  async describe(ids: string[]): Promise<StoredFile[]> {
+    if (!ids.length) return [];
+    const rows = await this.db.query<{ id: string; sha256: string; name: string; size: string; content_type: string }>(
+      'SELECT id, sha256, name, size, content_type FROM crm.files WHERE id = ANY($1::uuid[]) ORDER BY created_at, id', [ids],
+    );
+    return rows.map((r) => ({ id: r.id, name: r.name, size: Number(r.size), contentType: r.content_type, sha256: r.sha256 }));
+  }
+
+  /** The bytes of a stored file, for the platform's own work (a PIPL copy package); the caller decides who may have them. */
+  contentPath(file: StoredFile): string {
+    return path.join(this.dir, file.sha256.slice(0, 2), file.sha256);
+  }
+
+  /**
+   * Erases files for good (PIPL deletion): their rows, and each content whose last row this was.
+   * The audit entry names the files, never their names or bytes. Runs in the caller's transaction when given.
+   */
+  async erase(ids: string[], reason: Record<string, unknown>, client?: import('pg').PoolClient): Promise<number> {
+    if (!ids.length) return 0;
+    const q = client ?? this.db.pool;
+    const { rows } = await q.query<{ sha256: string }>('DELETE FROM crm.files WHERE id = ANY($1::uuid[]) RETURNING sha256', [ids]);
+    for (const sha of new Set(rows.map((r) => r.sha256))) {
+      const { rows: left } = await q.query('SELECT 1 FROM crm.files WHERE sha256 = $1 LIMIT 1', [sha]);
+      if (!left.length) rmSync(path.join(this.dir, sha.slice(0, 2), sha), { force: true });
+    }
+    await this.audit.record({ action: 'file.erase', object: 'file', data: { ids, ...reason } }, client);
+    return rows.length;
+  }
+
   /** The file, if the caller uploaded it or may read a record of any object whose attachment field holds it. */
   async open(id: string, p: Principal): Promise<{ file: StoredFile; stream: Readable }> {
     const row = await this.db.one<{ id: string; sha256: string; name: string; size: string; content_type: string; created_by: string | null }>(

@@ -56,6 +56,11 @@ interface FieldRow {
   deleted_at: Date | null;
 }
 
+/** A subject declaration must name one of the object's relation fields. */
+function subjectProblem(lang: Lang): { path: string; code: string; message: string } {
+  return { path: '/subjectField', code: 'not_relation', message: lang === 'en' ? 'subjectField must name a relation field of the object' : '数据主体字段必须是本对象的关联字段' };
+}
+
 function toFieldDef(r: FieldRow): FieldDef {
   const f: FieldDef = { key: r.key, label: r.label, type: r.type };
   if (r.required) f.required = true;
@@ -153,13 +158,13 @@ export class MetadataService {
 
   private async load(version: number, client?: PoolClient): Promise<MetaSnapshot> {
     const q = client ?? this.db.pool;
-    const { rows: objects } = await q.query<{ key: string; label: LocalizedText; description: string | null; app: string | null; icon: string | null; title_field: string | null }>(
-      'SELECT key, label, description, app, icon, title_field FROM crm.objects ORDER BY key',
+    const { rows: objects } = await q.query<{ key: string; label: LocalizedText; description: string | null; app: string | null; icon: string | null; title_field: string | null; subject_field: string | null }>(
+      'SELECT key, label, description, app, icon, title_field, subject_field FROM crm.objects ORDER BY key',
     );
     const { rows: fields } = await q.query<FieldRow>('SELECT * FROM crm.fields ORDER BY object_key, position, created_at');
     const map = new Map<string, ObjectMeta>();
     for (const o of objects) {
-      map.set(o.key, { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.title_field, fields: [], deletedFields: [], byKey: new Map() });
+      map.set(o.key, { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.title_field, subjectField: o.subject_field, fields: [], deletedFields: [], byKey: new Map() });
     }
     for (const r of fields) {
       const o = map.get(r.object_key);
@@ -235,13 +240,17 @@ export class MetadataService {
       if (seen.has(f.key)) problems.push({ path: `/fields/${i}/key`, code: 'duplicate', message: lang === 'en' ? `duplicate field key ${f.key}` : `字段键重复：${f.key}` });
       seen.add(f.key);
     });
+    if (input.subjectField) {
+      const f = (input.fields ?? []).find((x) => x.key === input.subjectField);
+      if (!f || f.type !== 'relation') problems.push(subjectProblem(lang));
+    }
     if (problems.length) throw new AppError(400, 'meta.invalid_object', {}, problems);
     await this.change(async (c) => {
       const exists = await c.query('SELECT 1 FROM crm.objects WHERE key = $1', [input.key]);
       if (exists.rowCount) throw new AppError(409, 'meta.object_exists', { object: input.key });
       await c.query(
-        `INSERT INTO crm.objects (key, label, description, app, icon, title_field) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [input.key, JSON.stringify(input.label), input.description ?? null, input.app ?? null, input.icon ?? null, input.titleField ?? null],
+        `INSERT INTO crm.objects (key, label, description, app, icon, title_field, subject_field) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+        [input.key, JSON.stringify(input.label), input.description ?? null, input.app ?? null, input.icon ?? null, input.titleField ?? null, input.subjectField ?? null],
       );
       const t = tableOf(input.key);
       await c.query(`
@@ -268,16 +277,22 @@ export class MetadataService {
     return this.read(client, () => this.object(input.key));
   }
 
-  async updateObject(key: string, patch: { label?: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null }, client?: PoolClient): Promise<ObjectMeta> {
+  async updateObject(key: string, patch: { label?: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null; subjectField?: string | null }, client?: PoolClient, lang: Lang = 'zh-CN'): Promise<ObjectMeta> {
     await this.change(async (c) => {
-      const before = await c.query('SELECT label, description, app, icon, title_field FROM crm.objects WHERE key = $1 FOR UPDATE', [key]);
+      const before = await c.query('SELECT label, description, app, icon, title_field, subject_field FROM crm.objects WHERE key = $1 FOR UPDATE', [key]);
       if (!before.rowCount) throw new AppError(404, 'meta.object_not_found', { object: key });
+      if (patch.subjectField) {
+        const f = await c.query(`SELECT 1 FROM crm.fields WHERE object_key = $1 AND key = $2 AND type = 'relation' AND deleted_at IS NULL`, [key, patch.subjectField]);
+        if (!f.rowCount) throw new AppError(400, 'meta.invalid_object', {}, [subjectProblem(lang)]);
+      }
       await c.query(
         `UPDATE crm.objects SET label = COALESCE($2, label), description = CASE WHEN $3::boolean THEN $4 ELSE description END,
            app = CASE WHEN $5::boolean THEN $6 ELSE app END, icon = CASE WHEN $7::boolean THEN $8 ELSE icon END,
-           title_field = CASE WHEN $9::boolean THEN $10 ELSE title_field END, updated_at = now() WHERE key = $1`,
+           title_field = CASE WHEN $9::boolean THEN $10 ELSE title_field END,
+           subject_field = CASE WHEN $11::boolean THEN $12 ELSE subject_field END, updated_at = now() WHERE key = $1`,
         [key, patch.label === undefined ? null : JSON.stringify(patch.label), patch.description !== undefined, patch.description ?? null,
-         patch.app !== undefined, patch.app ?? null, patch.icon !== undefined, patch.icon ?? null, patch.titleField !== undefined, patch.titleField ?? null],
+         patch.app !== undefined, patch.app ?? null, patch.icon !== undefined, patch.icon ?? null, patch.titleField !== undefined, patch.titleField ?? null,
+         patch.subjectField !== undefined, patch.subjectField ?? null],
       );
       await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } });
     }, client);

@@ -7,6 +7,8 @@ export interface ObjectMeta {
   app: string | null;
   icon: string | null;
   titleField: string | null;
+  /** The relation field that makes this object's records belong to a data subject (PIPL), or null. */
+  subjectField: string | null;
   /** Active fields in display order. */
   fields: FieldDef[];
   /** Fields deleted (hidden) but whose column and data are kept until a purge. */

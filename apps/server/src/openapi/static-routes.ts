@@ -22,6 +22,7 @@ import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSch
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
+import { PRIVACY_ROUTES } from '../privacy/openapi-routes.js';
 import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 import { CONNECTOR_ROUTES } from '../connectors/openapi-routes.js';
 
@@ -150,6 +151,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...REPORT_ROUTES,
   ...WEBHOOK_ROUTES,
   ...IMPORT_ROUTES,
+  ...PRIVACY_ROUTES,
   ...JOB_ROUTES,
   ...CONNECTOR_ROUTES,
 ];

@@ -81,3 +81,15 @@ export async function systemPairCounts(
   );
   return rows.map((r) => ({ a: r.a, b: r.b, n: Number(r.n) }));
 }
+
+/**
+ * Live rows of one object that refer to any of `ids` through one of `columns` (relation columns from
+ * the object's metadata, or `id` itself), raw, oldest first, at most `limit` — the privacy service's
+ * walk from a data subject to every record about them (PIPL access, copy and deletion).
+ */
+export async function systemRowsReferring(q: Queryable, _why: SystemRead, objectKey: string, columns: string[], ids: string[], limit: number): Promise<Record<string, unknown>[]> {
+  if (!columns.length || !ids.length) return [];
+  const where = columns.map((c) => `t.${quoteIdent(c)} = ANY($1::uuid[])`).join(' OR ');
+  const { rows } = await q.query(`SELECT * FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL AND (${where}) ORDER BY t.created_at, t.id LIMIT $2`, [ids, limit]);
+  return rows;
+}

@@ -31,8 +31,9 @@ export function definitionCanon(def: Record<string, unknown>): Record<string, un
   return rest;
 }
 
-export function objectCanon(o: { label: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null }) {
-  return { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null };
+export function objectCanon(o: { label: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null; subjectField?: string | null }) {
+  // The subject declaration (PIPL) is named only when set, so the canon of an object without one is what earlier versions recorded.
+  return { label: o.label, description: o.description ?? null, app: o.app ?? null, icon: o.icon ?? null, titleField: o.titleField ?? null, ...(o.subjectField ? { subjectField: o.subjectField } : {}) };
 }
 
 /** A field's definition without defaults, so a stored field and the pack's compare equal. */

@@ -9,6 +9,8 @@ export interface TemplateObject {
   app?: string;
   icon?: string;
   titleField?: string;
+  /** PIPL: the relation field that makes the object's records belong to a data subject. */
+  subjectField?: string;
   fields: FieldDef[];
 }
 

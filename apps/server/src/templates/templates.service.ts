@@ -265,7 +265,7 @@ export class TemplatesService {
       if (!existing) {
         // A pack object the bank deleted stays deleted, and so do its fields.
         if (!judge(partKey.object(o.key), null, want)) continue;
-        await this.meta.createObject({ key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields }, lang, c);
+        await this.meta.createObject({ key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, subjectField: o.subjectField, fields: o.fields }, lang, c);
         for (const f of o.fields) judge(partKey.field(o.key, f.key), null, fieldCanon(f));
         changes.push(`object ${o.key}`);
         continue;

@@ -138,6 +138,20 @@ export class ProcessInstancesService {
     };
   }
 
+  /**
+   * Instances about a data subject (PIPL): run for one of `businessKeys`, or naming `subjectId` anywhere
+   * in their state (variables of any scope). At most `limit`, newest first; platform use only.
+   */
+  async about(subjectId: string, businessKeys: string[], limit: number): Promise<{ id: string; definitionKey: string; status: string; startedAt: string }[]> {
+    const rows = await this.db.query<{ id: string; definition_key: string; status: string; started_at: Date }>(
+      `SELECT id, definition_key, status, started_at FROM crm.wf_instances
+        WHERE business_key = ANY($1::text[]) OR jsonb_path_exists(state, '$.** ? (@ == $v)', jsonb_build_object('v', $2::text))
+        ORDER BY started_at DESC LIMIT $3`,
+      [businessKeys, subjectId, limit],
+    );
+    return rows.map((r) => ({ id: r.id, definitionKey: r.definition_key, status: r.status, startedAt: r.started_at.toISOString() }));
+  }
+
   async list(p: Principal, q: { state?: string; definitionKey?: string; businessKey?: string; limit: number }): Promise<Unserialized<Items<ProcessInstanceSummary>>> {
     const params: unknown[] = [];
     const where: string[] = [];

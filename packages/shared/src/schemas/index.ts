@@ -12,6 +12,7 @@ export * from './reports.js';
 export * from './dashboards.js';
 export * from './webhooks.js';
 export * from './imports.js';
+export * from './privacy.js';
 export * from './jobs.js';
 export * from './forecast.js';
 export * from './connectors.js';

@@ -17,6 +17,8 @@ export const CreateObjectBody = z.object({
   app: z.string().max(100).optional(),
   icon: z.string().max(100).optional(),
   titleField: z.string().max(63).optional(),
+  /** PIPL: the relation field that makes the object's records belong to a data subject (a customer). */
+  subjectField: z.string().max(63).optional(),
   fields: z.array(FieldBody).max(500).optional(),
 }).strict();
 export const UpdateObjectBody = z.object({
@@ -25,6 +27,7 @@ export const UpdateObjectBody = z.object({
   app: z.string().max(100).nullable().optional(),
   icon: z.string().max(100).nullable().optional(),
   titleField: z.string().max(63).nullable().optional(),
+  subjectField: z.string().max(63).nullable().optional(),
 }).strict();
 export const PurgeQuery = z.object({ purge: z.enum(['true', 'false']).optional() });
 
@@ -57,6 +60,8 @@ export const ObjectSchema = z.strictObject({
   icon: z.string().nullable().optional(),
   /** The field that names a record (its title in lists, links and the 360° view). */
   titleField: z.string().nullable().optional(),
+  /** PIPL: the relation field that makes this object's records belong to a data subject (found by `/api/privacy/subjects`). */
+  subjectField: z.string().nullable().optional(),
   fields: z.array(FieldSchema),
   /** Keys of deleted fields whose data is kept until purged. */
   deletedFields: z.array(z.string()),

@@ -20,6 +20,7 @@ import { Webhooks1764300000400 } from './0025-webhooks.js';
 import { Imports1764300000500 } from './0026-imports.js';
 import { Jobs1764300000600 } from './0027-jobs.js';
 import { Connectors1764300000800 } from './0029-connectors.js';
+import { Privacy1764300001400 } from './0035-privacy.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -34,4 +35,5 @@ export const migrations = [
   Imports1764300000500,
   Jobs1764300000600,
   Connectors1764300000800,
+  Privacy1764300001400,
 ];

@@ -165,6 +165,7 @@ export function ObjectDesignerPage() {
           </>
         }
       />
+      <SubjectDeclaration object={o} />
       <Card>
         <Table<Field>
           rowKey="key"
@@ -199,6 +200,42 @@ export function ObjectDesignerPage() {
         onSaved={() => { setEditing(null); qc.invalidateQueries({ queryKey: ['meta'] }); message.success(t('字段已保存', 'Field saved')); }}
       />
     </div>
+  );
+}
+
+/**
+ * PIPL: which relation field makes this object's records belong to a data subject (a customer). Declared
+ * once here, the privacy service finds, copies and anonymises the object's records without code.
+ */
+function SubjectDeclaration({ object }: { object: ObjectDefinition }) {
+  const t = useT();
+  const l = useL();
+  const qc = useQueryClient();
+  const { message } = App.useApp();
+  const save = useMutation({
+    mutationFn: (subjectField: string | null) => api.meta.updateObject(object.key, { subjectField }),
+    onSuccess: () => { message.success(t('已保存', 'Saved')); void qc.invalidateQueries({ queryKey: ['meta'] }); },
+    onError: (e) => message.error((e as Error).message),
+  });
+  const relations = (object.fields ?? []).filter((f) => f.type === 'relation');
+  if (!relations.length) return null;
+  return (
+    <Card size="small" style={{ marginBottom: 12 }}>
+      <Space wrap>
+        <Typography.Text strong>{t('个人信息主体', 'Data subject (PIPL)')}</Typography.Text>
+        <Typography.Text type="secondary">{t('本对象的记录属于哪个关联字段所指的客户：', 'Records of this object belong to the customer named by:')}</Typography.Text>
+        <Select
+          style={{ width: 220 }}
+          allowClear
+          data-testid="subject-field"
+          value={object.subjectField ?? undefined}
+          loading={save.isPending}
+          placeholder={t('不属于任何数据主体', 'Not personal data of a subject')}
+          options={relations.map((f) => ({ value: f.key, label: `${l(f.label, f.key)}（${f.target}）` }))}
+          onChange={(v?: string) => save.mutate(v ?? null)}
+        />
+      </Space>
+    </Card>
   );
 }
 
