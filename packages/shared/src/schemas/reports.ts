@@ -51,6 +51,15 @@ export const ReportDimension = z
   })
   .strict();
 
+/**
+ * A drill hierarchy: its first level is one of the report's dimensions (by key); a drill-down on a level
+ * (`drill: [{ field: <level key>, value }]`) shows the next level in its place — branch → sub-branch →
+ * team → customer manager → customer, product category → product, year → quarter → month.
+ */
+export const ReportHierarchy = z
+  .object({ key: Key.optional(), label: Label.optional(), levels: z.array(ReportDimension).min(2).max(6) })
+  .strict();
+
 /** Pivot layout: dimension keys across rows and across columns; subtotals and totals come with it. */
 export const ReportPivot = z.object({ rows: z.array(z.string().max(300)).max(6), columns: z.array(z.string().max(300)).max(6) }).strict();
 
@@ -71,6 +80,7 @@ const definitionShape = {
   /** Top N: the first N rows in sort order (totals still cover every row). */
   limit: z.number().int().min(1).max(REPORT_MAX_CELLS).optional(),
   pivot: ReportPivot.optional(),
+  hierarchies: z.array(ReportHierarchy).max(3).optional(),
   chart: z.object({ type: z.enum(REPORT_CHARTS), options: withoutNul(z.record(z.string().max(100), z.unknown())).optional() }).strict().optional(),
 };
 
@@ -87,6 +97,7 @@ export const ReportPatchBody = z
     sort: definitionShape.sort.nullable(),
     limit: definitionShape.limit.nullable(),
     pivot: definitionShape.pivot.nullable(),
+    hierarchies: definitionShape.hierarchies.nullable(),
     chart: definitionShape.chart.nullable(),
   })
   .omit({ key: true })
@@ -122,6 +133,22 @@ export const ReportRunBody = z
     period: ReportPeriod.optional(),
   })
   .strict();
+/**
+ * The records behind one cell of a run's answer: the run's filter and drill-down, and the cell's
+ * dimension values (`{ <dimension key>: value }`; the dimensions a subtotal sums over left out);
+ * `measure`: a count of a field counts only the records where it is set.
+ */
+export const ReportCellFilterBody = z
+  .object({
+    filter: ReportFilter.optional(),
+    drill: ReportDrill.optional(),
+    cell: z.record(z.string().max(300), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])).refine((c) => Object.keys(c).length <= 8, { message: 'at most 8 dimensions' }),
+    measure: Key.optional(),
+  })
+  .strict();
+/** The records list (`GET /api/records/:object?filter=`) filter that lists exactly the rows behind the cell. */
+export const ReportCellFilterSchema = z.strictObject({ object: z.string(), filter: z.record(z.string(), z.unknown()) });
+
 export const ReportExportQuery = z
   .object({ format: z.enum(['csv', 'xlsx']).default('csv'), filter: z.string().max(20000).optional(), drill: z.string().max(20000).optional() })
   .strict();
@@ -144,6 +171,10 @@ export const ReportAnswerSchema = z.strictObject({
   source: z.enum(['primary', 'replica']),
   cached: z.boolean(),
   report: z.strictObject({ key: z.string(), version: z.number().int() }).optional(),
+  /** Drill hierarchies: the level shown (`current`) after `depth` levels drilled; at the last level a click lists the records. */
+  hierarchies: z
+    .array(z.strictObject({ key: z.string(), base: z.string(), depth: z.number().int(), current: z.string(), levels: z.array(z.strictObject({ key: z.string(), label: z.string() })) }))
+    .optional(),
   /** A `kpi` report with `chart.options.compare`: each measure for the period and the previous one; `change` = (value − previous) / previous as a decimal string (null when previous is 0 or empty). */
   comparison: z
     .strictObject({
@@ -163,6 +194,8 @@ export type ReportDefinitionInput = z.input<typeof ReportBody>;
 export type ReportPatch = z.input<typeof ReportPatchBody>;
 export type ReportQuery = z.input<typeof ReportQueryBody>;
 export type ReportRun = z.input<typeof ReportRunBody>;
+export type ReportCellFilterInput = z.input<typeof ReportCellFilterBody>;
+export type ReportCellFilter = z.infer<typeof ReportCellFilterSchema>;
 export type ReportColumn = z.infer<typeof ReportColumnSchema>;
 export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
 export type Report = z.infer<typeof ReportSchema>;
