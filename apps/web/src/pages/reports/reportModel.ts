@@ -193,45 +193,4 @@ export function lookupTotal(answer: ReportAnswer, fixed: AnswerRow): AnswerRow |
 
 // ------------------------------------------------------------------ records behind a cell
 
-function pad(n: number) { return String(n).padStart(2, '0'); }
-function ymd(d: Date) { return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`; }
-
-/** `[from, to)` of a bucket value (`2026-03`, `2026-Q1`, `2026-W11`, `2026`, `2026-03-14`), as dates. */
-export function bucketRange(bucket: Bucket, value: string): [string, string] | undefined {
-  let from: Date; let to: Date;
-  const U = (y: number, m: number, d: number) => new Date(Date.UTC(y, m, d));
-  let m: RegExpExecArray | null;
-  if (bucket === 'day' && (m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value))) { from = U(+m[1]!, +m[2]! - 1, +m[3]!); to = U(+m[1]!, +m[2]! - 1, +m[3]! + 1); }
-  else if (bucket === 'month' && (m = /^(\d{4})-(\d{2})$/.exec(value))) { from = U(+m[1]!, +m[2]! - 1, 1); to = U(+m[1]!, +m[2]!, 1); }
-  else if (bucket === 'quarter' && (m = /^(\d{4})-Q([1-4])$/.exec(value))) { from = U(+m[1]!, (+m[2]! - 1) * 3, 1); to = U(+m[1]!, +m[2]! * 3, 1); }
-  else if (bucket === 'year' && (m = /^(\d{4})$/.exec(value))) { from = U(+m[1]!, 0, 1); to = U(+m[1]! + 1, 0, 1); }
-  else if (bucket === 'week' && (m = /^(\d{4})-W(\d{2})$/.exec(value))) {
-    const jan4 = U(+m[1]!, 0, 4);
-    const monday1 = U(+m[1]!, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
-    from = U(monday1.getUTCFullYear(), monday1.getUTCMonth(), monday1.getUTCDate() + (+m[2]! - 1) * 7);
-    to = U(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + 7);
-  } else return undefined;
-  return [ymd(from), ymd(to)];
-}
-
-/**
- * The records filter of the rows behind a drill-down (dimension key → value), or undefined when a step
- * cannot be said in the records filter language (a relation path or an org-tree level).
- */
-export function recordsFilter(drill: { field: string; value: unknown }[], dims: DraftDim[], typeOf: (field: string) => string | undefined): Record<string, unknown> | undefined {
-  const parts: Record<string, unknown>[] = [];
-  for (const d of drill) {
-    const dim = dims.find((x) => x.key === d.field) ?? { field: d.field, key: d.field };
-    if (dim.field.includes('.') || dim.level) return undefined;
-    if (dim.bucket) {
-      if (d.value === null) { parts.push({ [dim.field]: null }); continue; }
-      const r = bucketRange(dim.bucket, String(d.value));
-      if (!r) return undefined;
-      const dt = typeOf(dim.field) === 'datetime';
-      parts.push({ [dim.field]: dt ? { $gte: `${r[0]}T00:00:00+08:00`, $lt: `${r[1]}T00:00:00+08:00` } : { $gte: r[0], $lt: r[1] } });
-    } else parts.push({ [dim.field]: d.value });
-  }
-  return parts.length === 1 ? parts[0] : { $and: parts };
-}
-
 export function isNumericChoice(c: FieldChoice | undefined): boolean { return !!c && NUMERIC_TYPES.has(c.type); }
