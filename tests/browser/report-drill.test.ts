@@ -12,7 +12,6 @@ import { type BrowserSession, type Watched, apiCall, browserSession, realErrors,
 import { until } from '../harness/until.js';
 import { as } from '../harness/http.js';
 
-type Row = Record<string, any>;
 const SUFFIX = Date.now().toString(36).slice(-5);
 const REPORT = `cust_drill_${SUFFIX}`;
 const DASH = `drill_board_${SUFFIX}`;
