@@ -356,3 +356,61 @@ describe('drill hierarchies', () => {
     }
   });
 });
+
+describe('computed measures', () => {
+  const FEEL = {
+    key: 'feel_holdings', name: 'feel', object: 'holding',
+    measures: [
+      { key: 'n', agg: 'count' },
+      { key: 'balance', agg: 'sum', field: 'balance' },
+      { key: 'customers', agg: 'count_distinct', field: 'customer' },
+      { key: 'matured', agg: 'count', field: 'maturity_date' },
+      { key: 'per_customer', agg: 'ratio', numerator: 'balance', denominator: 'customers' },
+      { key: 'avg_feel', agg: 'feel', expression: 'balance / customers', scale: 2 },
+      // Exact decimals: a double would show its binary error at ten places (x * 1.1).
+      { key: 'grown', agg: 'feel', expression: 'balance * 1.1', scale: 10 },
+      { key: 'share_matured', agg: 'feel', expression: 'if n > 0 then matured / n * 100 else null', scale: 4 },
+      { key: 'by_zero', agg: 'feel', expression: 'balance / (n - n)' },
+    ],
+    dimensions: [{ field: 'category' }],
+  };
+
+  it('computes ratios and FEEL measures over each row and total in exact decimals', async () => {
+    expect((await analyst.post('/api/reports', FEEL)).status).toBe(201);
+    const r = await compliance.post('/api/reports/feel_holdings/run', {});
+    expect(r.status).toBe(200);
+    const want = await sql(`SELECT category, round(sum(balance) / count(DISTINCT customer), 4)::text AS per_customer, round(sum(balance) / count(DISTINCT customer), 2)::text AS avg_feel,
+      round(sum(balance) * 1.1, 10)::text AS grown, round(count(maturity_date)::numeric / count(*) * 100, 4)::text AS share_matured
+      FROM crm_data.holding WHERE deleted_at IS NULL GROUP BY ROLLUP (category) ORDER BY category NULLS LAST`);
+    const pick = (x: Row) => ({ category: x.category ?? null, per_customer: x.per_customer, avg_feel: x.avg_feel, grown: x.grown, share_matured: x.share_matured });
+    expect([...r.body.rows, ...r.body.totals].map(pick)).toEqual(want.map(pick));
+    for (const x of [...r.body.rows, ...r.body.totals]) expect(x.by_zero).toBeNull();
+    const col = r.body.columns.find((c: Row) => c.key === 'grown');
+    expect(col).toMatchObject({ role: 'measure', type: 'decimal' });
+    // The grown total has ten decimals, all of them exact (no 0.1000000000000000055…).
+    expect(r.body.totals[0].grown).toMatch(/^\d+\.\d{10}$/);
+    expect(r.body.totals[0].grown.endsWith('0000000')).toBe(true);
+  });
+
+  it('refuses FEEL measures that do not parse, name unknown or FEEL measures, or are sorted on', async () => {
+    const base = { name: 'x', object: 'holding', dimensions: [{ field: 'category' }] };
+    const bad: [string, Row[], string?][] = [
+      ['f_syntax', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'n +* 2' }]],
+      ['f_unknown', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'balance / n' }]],
+      ['f_chain', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'n * 2' }, { key: 'y', agg: 'feel', expression: 'x * 2' }]],
+      ['f_self', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'x + n' }]],
+      ['f_noexpr', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel' }]],
+      ['f_field', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'n', field: 'balance' }]],
+      ['f_expr_on_sum', [{ key: 'n', agg: 'sum', field: 'balance', expression: 'n' }]],
+      ['f_scale', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'n', scale: 11 }]],
+      ['f_sort', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'n * 2' }], '-x'],
+      ['f_loop', [{ key: 'n', agg: 'count' }, { key: 'x', agg: 'feel', expression: 'count(for i in 1..100000000 return i) + n' }]],
+    ];
+    for (const [key, measures, sort] of bad) {
+      const r = await analyst.post('/api/reports', { ...base, key, measures, ...(sort ? { sort } : {}) });
+      expect([key, r.status]).toEqual([key, 400]);
+    }
+    const preview = await analyst.post('/api/reports/query', { ...base, measures: bad[1]![1] });
+    expect(preview.body.error.details[0]).toMatchObject({ path: '/measures/1/expression', code: 'unknown_measure' });
+  });
+});

@@ -5,6 +5,7 @@
  * identifier quoted, every value bound. Subtotals and totals come from GROUPING SETS in the same
  * statement; top N and the cell cap are applied by it too.
  */
+import { compileFeel, FeelSyntaxError } from '@crm/feel';
 import type { Lang } from '@crm/form-engine';
 import { pickText } from '@crm/form-engine';
 import { REPORT_MAX_CELLS } from '@crm/shared';
@@ -22,10 +23,12 @@ import { reportProblem } from './reports.messages.js';
 export interface MeasureDef {
   key: string;
   label?: unknown;
-  agg: 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'ratio';
+  agg: 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'ratio' | 'feel';
   field?: string;
   numerator?: string;
   denominator?: string;
+  expression?: string;
+  scale?: number;
 }
 export interface DimensionDef {
   field: string;
@@ -68,6 +71,8 @@ export interface ColumnPlan {
   role: 'dimension' | 'measure';
   alias: string;
   bucket?: Bucket;
+  /** A FEEL measure: computed from the row's other measures after the statement. */
+  feel?: { expression: string; scale: number };
   /** Where display labels of its values come from. */
   labels?: { kind: 'choices'; choices: Record<string, string> } | { kind: 'alias'; alias: string } | { kind: 'users' } | { kind: 'org_units' };
 }
@@ -180,7 +185,7 @@ export class ReportCompiler {
       const where = `/measures/${i}`;
       claim(m.key, where);
       const alias = `m${i}`;
-      if (m.agg === 'ratio') continue;
+      if (m.agg === 'ratio' || m.agg === 'feel') continue;
       let label = '';
       let type = 'integer';
       let agg: string;
@@ -204,6 +209,11 @@ export class ReportCompiler {
       }
       aggs.set(m.key, `round((${num})::numeric / NULLIF((${den})::numeric, 0), 4)`);
       plans[i] = { key: m.key, label: pickText(m.label as never, lang) || m.key, type: 'decimal', role: 'measure', alias: `m${i}` };
+    }
+    for (const [i, m] of spec.measures.entries()) {
+      if (m.agg !== 'feel') continue;
+      plans[i] = { key: m.key, label: pickText(m.label as never, lang) || m.key, type: 'decimal', role: 'measure', alias: `m${i}`, feel: { expression: m.expression!, scale: m.scale ?? 2 } };
+      feelInputs(m.expression!, spec.measures, `/measures/${i}/expression`);
     }
     columns.push(...plans);
 
@@ -268,7 +278,7 @@ export class ReportCompiler {
     const maxRows = Math.max(1, Math.floor(REPORT_MAX_CELLS / ncols));
     const select = [
       ...dimPlans.flatMap((c) => [`x.${c.alias} AS ${c.alias}`, ...(c.labels?.kind === 'alias' ? [`x.${c.labels.alias} AS ${c.labels.alias}`] : [])]),
-      ...columns.filter((c) => c.role === 'measure').map((c) => `${aggs.get(c.key)} AS ${c.alias}`),
+      ...columns.filter((c) => c.role === 'measure' && !c.feel).map((c) => `${aggs.get(c.key)} AS ${c.alias}`),
       `${grouping} AS g`,
       `row_number() OVER (${ordered.length ? `PARTITION BY ${grouping} ` : ''}ORDER BY ${order}) AS rn`,
     ];
@@ -345,6 +355,7 @@ export class ReportCompiler {
       const key = raw.replace(/^[-+]/, '');
       const c = columns.find((x) => x.key === key);
       if (!c) throw reportProblem('/sort', 'unknown_column', { 'zh-CN': `排序引用了未知的列 ${key.slice(0, 100)}`, en: `the sort names an unknown column ${key.slice(0, 100)}` });
+      if (c.feel) throw reportProblem('/sort', 'not_sortable', { 'zh-CN': `FEEL 指标 ${key} 不能排序`, en: `the FEEL measure ${key} cannot be sorted on` });
       parts.push(`${c.role === 'measure' ? aggs.get(c.key) : `x.${c.alias}`} ${desc ? 'DESC' : 'ASC'} NULLS LAST`);
     }
     parts.push(...dims.map((d) => `x.${d.alias} ASC NULLS LAST`));
@@ -393,6 +404,22 @@ function renamePivot(pivot: PivotDef | undefined, hierarchies: HierarchyState[])
   if (!pivot || !hierarchies.length) return pivot;
   const rename = (k: string) => hierarchies.find((h) => h.base === k)?.current ?? k;
   return { rows: pivot.rows.map(rename), columns: pivot.columns.map(rename) };
+}
+
+/** Checks a FEEL measure: it parses, within the budget, and names only other (not FEEL) measures of the report. */
+function feelInputs(expression: string, measures: MeasureDef[], where: string): void {
+  let inputs: string[];
+  try {
+    inputs = [...compileFeel(expression).inputs];
+  } catch (err) {
+    if (!(err instanceof FeelSyntaxError)) throw err;
+    throw reportProblem(where, 'invalid_expression', { 'zh-CN': `FEEL 表达式无效：${err.message}`, en: `the FEEL expression does not parse: ${err.message}` });
+  }
+  const known = new Set(measures.filter((m) => m.agg !== 'feel').map((m) => m.key));
+  const unknown = inputs.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw reportProblem(where, 'unknown_measure', { 'zh-CN': `FEEL 指标只能引用本报表的其他非 FEEL 指标：${unknown.join(', ')}`, en: `a FEEL measure names other (not FEEL) measures of the report: ${unknown.join(', ')}` });
+  }
 }
 
 /** The records filter for one value of a dimension: the same grouping expression, as a filter operator. */

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Key, Label, plainText, withoutNul } from './common.js';
 
-export const REPORT_AGGREGATES = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'ratio'] as const;
+export const REPORT_AGGREGATES = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'ratio', 'feel'] as const;
 export const REPORT_BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export const REPORT_CHARTS = ['kpi', 'bar', 'column', 'line', 'area', 'pie', 'donut', 'funnel', 'table', 'pivot'] as const;
 /** Result cells (rows × columns, totals included) one run may answer. */
@@ -26,9 +26,19 @@ export const ReportMeasure = z
     /** `ratio`: the keys of two other measures of the report. */
     numerator: Key.optional(),
     denominator: Key.optional(),
+    /** `feel`: a FEEL expression over the row's other (not FEEL) measures by key, e.g. `balance / customers`, in exact decimals. */
+    expression: z.string().min(1).max(500).optional(),
+    /** `feel`: decimals of the result (rounded half up), default 2. */
+    scale: z.number().int().min(0).max(10).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
+    if (m.agg === 'feel') {
+      if (!m.expression) ctx.addIssue({ code: 'custom', path: ['expression'], message: 'a FEEL measure has an expression' });
+      if (m.field || m.numerator || m.denominator) ctx.addIssue({ code: 'custom', path: ['field'], message: 'a FEEL measure computes over the other measures; it has no field' });
+      return;
+    }
+    if (m.expression !== undefined || m.scale !== undefined) ctx.addIssue({ code: 'custom', path: ['expression'], message: 'only a FEEL measure has an expression and a scale' });
     if (m.agg === 'ratio') {
       if (!m.numerator || !m.denominator) ctx.addIssue({ code: 'custom', path: ['numerator'], message: 'a ratio names a numerator and a denominator measure' });
       if (m.field) ctx.addIssue({ code: 'custom', path: ['field'], message: 'a ratio divides two measures; it has no field' });

@@ -25,6 +25,8 @@ export interface Draft {
   limit?: number;
   chart: ChartType;
   stacked: boolean;
+  /** Parts of a saved definition the designer does not edit (ratio and FEEL measures, drill hierarchies), saved back as they were. */
+  kept?: { measures: ReportQuery['measures']; hierarchies?: ReportQuery['hierarchies'] };
 }
 
 /** A field the designer offers: a field of the object, a system column, or one hop through a relation. */
@@ -83,7 +85,7 @@ export function draftDefinition(d: Draft): ReportQuery {
   const dims = [...d.rows, ...d.columns];
   const def: ReportQuery = {
     object: d.object,
-    measures: d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}) })),
+    measures: [...d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}) })), ...(d.kept?.measures ?? [])],
     dimensions: dims.map((x) => ({ field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}) })),
     chart: { type: d.chart, ...(d.stacked ? { options: { stacked: true } } : {}) },
   };
@@ -92,6 +94,7 @@ export function draftDefinition(d: Draft): ReportQuery {
   if (dims.length) def.pivot = { rows: d.rows.map((x) => x.key), columns: d.columns.map((x) => x.key) };
   if (d.sort) def.sort = d.sort;
   if (d.limit) def.limit = d.limit;
+  if (d.kept?.hierarchies?.length) def.hierarchies = d.kept.hierarchies;
   return def;
 }
 
@@ -100,6 +103,7 @@ export function definitionDraft(r: {
   key: string; name: unknown; object: string; measures: { key: string; agg: string; field?: string }[];
   dimensions?: { field: string; key?: string; bucket?: string; level?: number }[]; filter?: Record<string, unknown>;
   sort?: string; limit?: number; pivot?: { rows: string[]; columns: string[] }; chart?: { type: string; options?: Record<string, unknown> };
+  hierarchies?: ReportQuery['hierarchies'];
 }): Draft {
   const name = typeof r.name === 'string' ? { 'zh-CN': r.name, en: r.name } : (r.name as Record<string, string>);
   const dims: DraftDim[] = (r.dimensions ?? []).map((x) => ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level }));
@@ -111,7 +115,9 @@ export function definitionDraft(r: {
     object: r.object,
     rows: dims.filter((x) => !colKeys.has(x.key)),
     columns: dims.filter((x) => colKeys.has(x.key)),
-    measures: r.measures.filter((m) => m.agg !== 'ratio').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field })),
+    measures: r.measures.filter((m) => m.agg !== 'ratio' && m.agg !== 'feel').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field })),
+    // Ratio and FEEL measures and drill hierarchies are not edited here, but kept as they are.
+    kept: { measures: r.measures.filter((m) => m.agg === 'ratio' || m.agg === 'feel') as ReportQuery['measures'], hierarchies: r.hierarchies },
     conditions: filterConditions(r.filter),
     sort: r.sort,
     limit: r.limit,
