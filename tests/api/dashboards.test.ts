@@ -276,6 +276,12 @@ describe('the bank pack', () => {
     const [sum] = await sql(`SELECT sum(aum)::text AS aum FROM crm_data.balance_snapshot WHERE deleted_at IS NULL AND snapshot_date = (SELECT max(snapshot_date) FROM crm_data.balance_snapshot)`);
     expect(trend.rows[23].aum).toBe(sum!.aum);
     expect(widget(cockpit, 'new_kpi').answer.comparison.measures[0].key).toBe('customers');
+    // The cockpit drills from branch down to the customer managers (the pack's drill hierarchy), with a FEEL measure per customer.
+    const drill = widget(cockpit, 'branch_drill').answer;
+    expect(drill.hierarchies[0]).toMatchObject({ current: 'branch', depth: 0, levels: [{ key: 'branch' }, { key: 'sub_branch' }, { key: 'team' }, { key: 'cm' }] });
+    const [all] = await sql(`SELECT count(*)::int AS n FROM crm_data.customer WHERE deleted_at IS NULL`);
+    expect(grand(drill, 'customers')).toBe(all!.n);
+    for (const row of drill.rows) if (row.customers > 0 && row.aum !== null) expect(row.aum_per_customer).toMatch(/^\d+\.\d{2}$/);
     // The workbench's owner filter: "$me" is the caller.
     const mineOnly = await rm.api.dashboards.run('bank_rm_workbench', { filters: { owner: '$me' } });
     const [own] = await sql(`SELECT count(*)::int AS n FROM crm_data.customer WHERE deleted_at IS NULL AND owner_id = (SELECT id FROM crm.users WHERE username = 'rm')`);
