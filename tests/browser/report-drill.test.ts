@@ -111,12 +111,34 @@ describe('drill-down from branch to customer manager to the customer list', () =
     const n = num(await first.locator('[data-cell=n]').textContent());
     await first.click();
     await page.locator('[data-testid=crumb-1]').waitFor();
-    await until(async () => num(await table.locator('.report-total[data-cell=n]').first().textContent()) === n, { ms: 10_000, everyMs: 100, what: 'the viewer one level down' });
-    expect(await page.locator('[data-testid=report-viewer] th', { hasText: '支行' }).count()).toBeGreaterThan(0);
+    // One level down: the sub-branches (the level's column), adding up to the branch clicked.
+    await page.locator('[data-testid=report-viewer] th', { hasText: '支行' }).first().waitFor();
+    await page.locator('[data-testid=viewer-ready][data-fetching=false]').waitFor();
+    expect(num(await table.locator('.report-total[data-cell=n]').first().textContent())).toBe(n);
     await shot(page, 'drill-05-viewer-sub-branch');
     await page.click('[data-testid=crumb-0]');
     await page.locator('[data-testid=crumb-1]').waitFor({ state: 'detached' });
     await page.locator('[data-testid=report-viewer] th', { hasText: '分行' }).first().waitFor();
+  }, 120_000);
+
+  it("the cockpit's KPI card shows the change against the previous period, as the API computes it", async () => {
+    await page.goto(`${srv.baseUrl}/dashboards/bank_president_cockpit`);
+    const kpi = page.locator('[data-testid=widget-new_kpi] [data-testid=kpi-change]');
+    await kpi.waitFor();
+    await page.locator('[data-testid=dashboard-board][data-fetching=false]').waitFor();
+    const run = await apiCall(page, 'POST', '/api/dashboards/bank_president_cockpit/run', {});
+    const cmp = run.body.widgets.find((x: { id: string }) => x.id === 'new_kpi').answer.comparison.measures[0];
+    expect(await kpi.getAttribute('data-change')).toBe(cmp.change ?? '');
+    const text = (await kpi.textContent())!;
+    expect(text).toContain('环比');
+    if (cmp.change !== null) {
+      // 0.1234 → 12.34%, the sign shown by the arrow.
+      const bp = BigInt(cmp.change.replace('-', '').replace('.', ''));
+      expect(text).toContain(`${bp / 100n}.${String(bp % 100n).padStart(2, '0')}%`);
+    }
+    // The cockpit's own drill widget (the pack's hierarchy) answers at the branch level.
+    await page.locator('[data-testid=widget-branch_drill][data-level=branch] [data-testid=report-table]').waitFor();
+    await shot(page, 'drill-07-cockpit-kpi-change');
   }, 120_000);
 
   it("a customer manager opening the same dashboard sees only their own customers' figures", async () => {
