@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { JobView } from './schemas/jobs.js';
+import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
@@ -401,6 +402,8 @@ export function createClient(options: ClientOptions) {
       cellFilter: (key: string, body: ReportCellFilterInput) => post<ReportCellFilter>(`/api/reports/${enc(key)}/cell-filter`, body),
       /** Runs an unsaved definition (the designer's live preview). */
       query: (body: ReportQuery) => post<ReportAnswer>('/api/reports/query', body),
+      /** The report's time series continued `horizon` periods, with 80 % / 95 % intervals and the backtest that chose the method. */
+      forecast: (key: string, body: ReportForecastRequest) => post<ReportForecast>(`/api/reports/${enc(key)}/forecast`, body),
       /** The report as CSV or XLSX (a file download). */
       export: async (key: string, query: { format?: 'csv' | 'xlsx'; filter?: string; drill?: string } = {}): Promise<Blob> => {
         const token = options.getToken?.();
