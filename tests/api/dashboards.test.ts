@@ -157,7 +157,9 @@ describe('running', () => {
     );
     expect(want!.n).toBeGreaterThan(0);
     expect(grand(widget(run, 'risk').answer, 'customers')).toBe(want!.n);
-    expect(widget(run, 'risk').applied).toEqual({ filters: ['org', 'period'], crossFilter: false });
+    expect(widget(run, 'risk').applied).toMatchObject({ filters: ['org', 'period'], crossFilter: false });
+    // The run options the widget was run with, for a drill-down or the records behind a cell.
+    expect(widget(run, 'risk').applied.filter.$and).toHaveLength(2);
     // The product filter maps to `product`: loan applications have it, customers do not.
     const [product] = await sql(`SELECT id FROM crm_data.product WHERE deleted_at IS NULL ORDER BY code LIMIT 1`);
     const byProduct = await compliance.api.dashboards.run('t_scoped', { filters: { product: product!.id } });
@@ -178,6 +180,12 @@ describe('running', () => {
     const want = await sql(`SELECT risk_level, count(*)::int AS customers FROM crm_data.customer WHERE deleted_at IS NULL AND segment = 'mass' GROUP BY risk_level ORDER BY risk_level`);
     expect(widget(run, 'risk').answer.rows).toEqual(want);
     expect(widget(run, 'risk').applied.crossFilter).toBe(true);
+    expect(widget(run, 'risk').applied.drill).toEqual([{ field: 'segment', value: 'mass' }]);
+    // A cell of the cross-filtered widget lists its records with the options the widget was run with.
+    const risk = widget(run, 'risk');
+    const cell = risk.answer.rows[0];
+    const f = await compliance.api.reports.cellFilter(risk.report, { filter: risk.applied.filter, drill: risk.applied.drill, cell: { risk_level: cell.risk_level } });
+    expect((await compliance.api.records.query(f.object, { filter: f.filter, total: true, limit: 1 })).total).toBe(cell.customers);
     // The widget the value was picked in keeps every segment; loan applications have no segment field.
     expect(widget(run, 'seg').applied.crossFilter).toBe(false);
     expect(widget(run, 'seg').answer.rows.length).toBeGreaterThan(1);
@@ -268,6 +276,12 @@ describe('the bank pack', () => {
     const [sum] = await sql(`SELECT sum(aum)::text AS aum FROM crm_data.balance_snapshot WHERE deleted_at IS NULL AND snapshot_date = (SELECT max(snapshot_date) FROM crm_data.balance_snapshot)`);
     expect(trend.rows[23].aum).toBe(sum!.aum);
     expect(widget(cockpit, 'new_kpi').answer.comparison.measures[0].key).toBe('customers');
+    // The cockpit drills from branch down to the customer managers (the pack's drill hierarchy), with a FEEL measure per customer.
+    const drill = widget(cockpit, 'branch_drill').answer;
+    expect(drill.hierarchies[0]).toMatchObject({ current: 'branch', depth: 0, levels: [{ key: 'branch' }, { key: 'sub_branch' }, { key: 'team' }, { key: 'cm' }] });
+    const [all] = await sql(`SELECT count(*)::int AS n FROM crm_data.customer WHERE deleted_at IS NULL`);
+    expect(grand(drill, 'customers')).toBe(all!.n);
+    for (const row of drill.rows) if (row.customers > 0 && row.aum !== null) expect(row.aum_per_customer).toMatch(/^\d+\.\d{2}$/);
     // The workbench's owner filter: "$me" is the caller.
     const mineOnly = await rm.api.dashboards.run('bank_rm_workbench', { filters: { owner: '$me' } });
     const [own] = await sql(`SELECT count(*)::int AS n FROM crm_data.customer WHERE deleted_at IS NULL AND owner_id = (SELECT id FROM crm.users WHERE username = 'rm')`);

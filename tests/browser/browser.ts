@@ -117,3 +117,11 @@ export function browserSession(): BrowserSession {
   });
   return session;
 }
+
+/** Calls the API as the signed-in user (the token the web app keeps). */
+export async function apiCall(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
+  return page.evaluate(async ([m, p, b]) => {
+    const res = await fetch(p as string, { method: m as string, headers: { 'content-type': 'application/json', authorization: `Bearer ${localStorage.getItem('crm.token')}` }, body: b === undefined ? undefined : JSON.stringify(b) });
+    return { status: res.status, body: await res.json() };
+  }, [method, path, body] as const);
+}

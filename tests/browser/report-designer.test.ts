@@ -8,20 +8,12 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, apiCall, browserSession, choose, realErrors, shot, signIn, signOut } from './browser.js';
 import { until } from '../harness/until.js';
 import { as } from '../harness/http.js';
 
 type Row = Record<string, any>;
 const SUFFIX = Date.now().toString(36).slice(-5);
-
-/** Calls the API as the signed-in user (the token the web app keeps). */
-async function apiCall(page: Page, method: string, path: string, body?: unknown): Promise<Row> {
-  return page.evaluate(async ([m, p, b]) => {
-    const res = await fetch(p as string, { method: m as string, headers: { 'content-type': 'application/json', authorization: `Bearer ${localStorage.getItem('crm.token')}` }, body: b === undefined ? undefined : JSON.stringify(b) });
-    return { status: res.status, body: await res.json() };
-  }, [method, path, body] as const);
-}
 
 /** `1234567.5` → `1,234,567.5`, as the screen prints decimal strings. */
 const grouped = (s: string | number) => String(s).replace(/^(-?)(\d+)/, (_, sign: string, int: string) => sign + int.replace(/\B(?=(\d{3})+(?!\d))/g, ','));

@@ -21,7 +21,7 @@ import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.j
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
-import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
+import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 import type {
@@ -445,6 +445,8 @@ export function createClient(options: ClientOptions) {
       update: (key: string, body: ReportPatch) => patch<Report>(`/api/reports/${enc(key)}`, body),
       delete: (key: string) => del<unknown>(`/api/reports/${enc(key)}`),
       run: (key: string, body: ReportRun = {}) => post<ReportAnswer>(`/api/reports/${enc(key)}/run`, body),
+      /** The records list filter of the rows behind one cell of a run's answer. */
+      cellFilter: (key: string, body: ReportCellFilterInput) => post<ReportCellFilter>(`/api/reports/${enc(key)}/cell-filter`, body),
       /** Runs an unsaved definition (the designer's live preview). */
       query: (body: ReportQuery) => post<ReportAnswer>('/api/reports/query', body),
       /** The report's time series continued `horizon` periods, with 80 % / 95 % intervals and the backtest that chose the method. */

@@ -269,7 +269,8 @@ export class DashboardsService {
       const chartType = w.chartType ?? report.chart?.type;
       try {
         const { compiled: _c, ...answer } = await this.reports.run(w.report, opts, p, lang);
-        widgets.push({ id: w.id, report: w.report, answer, ...(chartType ? { chartType } : {}), applied: { filters: applied, crossFilter: crossApplied } });
+        const given = { ...(opts.filter ? { filter: opts.filter } : {}), ...(opts.drill ? { drill: opts.drill } : {}) };
+        widgets.push({ id: w.id, report: w.report, answer, ...(chartType ? { chartType } : {}), applied: { filters: applied, crossFilter: crossApplied, ...given } });
       } catch (err) {
         if (!(err instanceof AppError)) throw err;
         if (err.status === 404 || err.status === 403) {

@@ -3,6 +3,7 @@
  * the decimal strings PostgreSQL sends; integer counts become numbers only when exact), subtotal and
  * total rows apart with the dimensions they sum over, and the display labels of dimension values.
  */
+import { compileFeel, FeelEvaluationError, feelNumber, toScaledDecimal } from '@crm/feel';
 import type { ReportAnswer, ReportColumn } from '@crm/shared';
 import type { Db } from '../database/db.js';
 import type { ColumnPlan, CompiledReport } from './report-compiler.js';
@@ -28,6 +29,27 @@ async function names(db: Db, table: 'users' | 'org_units', ids: string[]): Promi
   return Object.fromEntries(rows.map((r) => [r.id, r.name]));
 }
 
+/**
+ * FEEL measures of one answer row, from its other measures as exact decimals (decimal.js inside FEEL,
+ * never a double), rounded half up to the measure's scale; null when a measure is missing, on a
+ * division by zero, or when the result is not a number.
+ */
+function computeFeel(columns: ColumnPlan[], out: Record<string, unknown>): void {
+  const feel = columns.filter((c) => c.feel);
+  if (!feel.length) return;
+  const context: Record<string, unknown> = {};
+  for (const c of columns) if (c.role === 'measure' && !c.feel) context[c.key] = out[c.key] === null || out[c.key] === undefined ? null : feelNumber(out[c.key]);
+  for (const c of feel) {
+    let value: unknown = null;
+    try {
+      value = compileFeel(c.feel!.expression).evaluate(context);
+    } catch (err) {
+      if (!(err instanceof FeelEvaluationError)) throw err;
+    }
+    out[c.key] = toScaledDecimal(value, c.feel!.scale);
+  }
+}
+
 export async function shapeAnswer(compiled: CompiledReport, raw: Record<string, unknown>[], db: Db): Promise<Pick<ReportAnswer, 'columns' | 'rows' | 'totals'>> {
   const n = compiled.grouped.length;
   const rows: Record<string, unknown>[] = [];
@@ -38,7 +60,7 @@ export async function shapeAnswer(compiled: CompiledReport, raw: Record<string, 
     const collapsed = compiled.grouped.filter((_, i) => (g >> (n - 1 - i)) & 1);
     const out: Record<string, unknown> = {};
     for (const c of compiled.columns) {
-      if (c.role === 'dimension' && collapsed.includes(c.key)) continue;
+      if ((c.role === 'dimension' && collapsed.includes(c.key)) || c.feel) continue;
       const v = plain(r[c.alias], c);
       out[c.key] = v;
       if (c.labels?.kind === 'alias' && v !== null && v !== undefined && r[c.labels.alias] != null) {
@@ -47,6 +69,7 @@ export async function shapeAnswer(compiled: CompiledReport, raw: Record<string, 
         labels.set(c.key, m);
       }
     }
+    computeFeel(compiled.columns, out);
     if (g === 0) rows.push(out);
     else totals.push({ ...out, $collapsed: collapsed });
   }

@@ -5,6 +5,7 @@
  * identifier quoted, every value bound. Subtotals and totals come from GROUPING SETS in the same
  * statement; top N and the cell cap are applied by it too.
  */
+import { compileFeel, FeelSyntaxError } from '@crm/feel';
 import type { Lang } from '@crm/form-engine';
 import { pickText } from '@crm/form-engine';
 import { REPORT_MAX_CELLS } from '@crm/shared';
@@ -13,6 +14,7 @@ import { columnType } from '../metadata/field-types.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
 import { compileFilter, type ColumnInfo } from '../records/filter-compiler.js';
 import { isSystemRead, type ScopedReader, type SystemRead } from '../records/scoped-reader.js';
+import { orgLevelSql } from '../records/date-buckets.js';
 import { bucketSql, type Bucket } from './report-dates.js';
 import { filterKeys, relativeDates } from './report-filters.js';
 import { comparableOfField, ReportSources, type ResolvedField } from './report-sources.js';
@@ -21,10 +23,12 @@ import { reportProblem } from './reports.messages.js';
 export interface MeasureDef {
   key: string;
   label?: unknown;
-  agg: 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'ratio';
+  agg: 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max' | 'ratio' | 'feel';
   field?: string;
   numerator?: string;
   denominator?: string;
+  expression?: string;
+  scale?: number;
 }
 export interface DimensionDef {
   field: string;
@@ -32,6 +36,11 @@ export interface DimensionDef {
   label?: unknown;
   bucket?: Bucket;
   level?: number;
+}
+export interface HierarchyDef {
+  key?: string;
+  label?: unknown;
+  levels: DimensionDef[];
 }
 export interface PivotDef {
   rows: string[];
@@ -46,6 +55,7 @@ export interface ReportSpec {
   sort?: string;
   limit?: number;
   pivot?: PivotDef;
+  hierarchies?: HierarchyDef[];
 }
 export interface RunOptions {
   filter?: Record<string, unknown>;
@@ -61,6 +71,8 @@ export interface ColumnPlan {
   role: 'dimension' | 'measure';
   alias: string;
   bucket?: Bucket;
+  /** A FEEL measure: computed from the row's other measures after the statement. */
+  feel?: { expression: string; scale: number };
   /** Where display labels of its values come from. */
   labels?: { kind: 'choices'; choices: Record<string, string> } | { kind: 'alias'; alias: string } | { kind: 'users' } | { kind: 'org_units' };
 }
@@ -76,6 +88,22 @@ export interface CompiledReport {
   maxRows: number;
   /** Masked fields the caller groups by in clear (holders of `unmask`): audited. */
   unmasked: string[];
+  /** Each drill hierarchy: the level shown. */
+  hierarchies: HierarchyState[];
+  /** The definition of each dimension key of the answer (a cell's records filter). */
+  dimensions: Map<string, DimensionDef>;
+  /** The definition's and the run's filters (relative dates resolved) and the drill-down, in the records filter language. */
+  recordFilters: Record<string, unknown>[];
+}
+
+/** A hierarchy at the level a drill-down reached: `depth` levels drilled (the last level stays shown). */
+export interface HierarchyState {
+  key: string;
+  /** The dimension key the hierarchy starts from (what a pivot names). */
+  base: string;
+  depth: number;
+  current: string;
+  levels: { key: string; label: string }[];
 }
 
 const SCALE = /^numeric\(\d+,(\d+)\)$/;
@@ -132,60 +160,22 @@ export class ReportCompiler {
     };
     const caller = isSystemRead(who) ? null : who;
 
-    // ---- dimensions
+    // ---- dimensions (a drill hierarchy's dimension at the level its drill-down reached)
+    const { dimensions, hierarchies, levels } = hierarchyLevels(spec, run.drill ?? [], lang);
     const dimInfo = new Map<string, ColumnInfo>();
-    for (const [i, d] of spec.dimensions.entries()) {
-      const where = `/dimensions/${i}`;
+    const defs = new Map<string, DimensionDef>();
+    for (const [i, d] of dimensions.entries()) {
+      const where = d.where ?? `/dimensions/${i}`;
       const key = d.key ?? d.field;
       claim(key, where);
-      const r = await src.resolve(d.field, `${where}/field`);
-      const clearMasked = r.mode === 'masked' && r.node.acc.unmask;
-      // Grouping by a value shows it: masked or sensitive fields only for holders of unmask.
-      if (caller && ((r.mode === 'masked' && !r.node.acc.unmask) || (r.encrypted && !r.node.acc.unmask))) {
-        throw reportProblem(`${where}/field`, 'masked_field', { 'zh-CN': `字段 ${d.field} 脱敏显示，不能作为维度`, en: `${d.field} is masked for you and cannot be a dimension` });
-      }
-      if (r.encrypted || ['json', 'attachment', 'multiselect', 'tags'].includes(r.type)) {
-        throw reportProblem(`${where}/field`, 'not_groupable', { 'zh-CN': `字段 ${d.field} 不能作为维度（加密存储或多值）`, en: `${d.field} cannot be a dimension (encrypted at rest, or a list)` });
-      }
-      if (clearMasked) unmasked.push(d.field);
-      const alias = `d${i}`;
-      const plan: ColumnPlan = { key, label: pickText(d.label as never, lang) || r.label, type: r.type, role: 'dimension', alias };
-      let expr = r.sql;
-      let comparable = comparableOfField(r);
-      if (d.bucket) {
-        if (comparable !== 'date' && comparable !== 'timestamp') {
-          throw reportProblem(`${where}/bucket`, 'not_a_date', { 'zh-CN': `按 ${d.bucket} 分组需要日期字段`, en: `a ${d.bucket} bucket needs a date field` });
-        }
-        expr = bucketSql(r.sql, comparable === 'timestamp', d.bucket);
-        Object.assign(plan, { type: 'period', bucket: d.bucket });
-        comparable = 'text';
-      } else if (d.level !== undefined) {
-        if (r.type !== 'org_unit') throw reportProblem(`${where}/level`, 'not_an_org_unit', { 'zh-CN': `层级只适用于机构字段`, en: 'a level applies to org-unit fields' });
-        params.push(d.level);
-        expr = `(SELECT ou.path[$${params.length}::int] FROM crm.org_units ou WHERE ou.id = ${r.sql})`;
-      }
-      if (d.bucket) {
-        /* periods label themselves */
-      } else if (r.type === 'select' && r.field) {
-        const choices = (r.field.options?.choices ?? []) as { value: string; label: unknown }[];
-        plan.labels = { kind: 'choices', choices: Object.fromEntries(choices.map((c) => [c.value, pickText(c.label as never, lang) || c.value])) };
-      } else if (r.type === 'user') plan.labels = { kind: 'users' };
-      else if (r.type === 'org_unit') plan.labels = { kind: 'org_units' };
-      else if (r.type === 'relation' && r.field?.target) {
-        const target = (await this.meta.current()).objects.get(r.field.target);
-        const title = target?.titleField;
-        if (title) {
-          // The related record's title, when the caller may read it in clear.
-          const t = await src.resolve(`${d.field}.${title}`, `${where}/field`).catch(() => null);
-          if (t && !t.encrypted && (t.mode === 'read' || t.mode === 'write')) {
-            inner.push(`${t.sql} AS ${alias}_l`);
-            plan.labels = { kind: 'alias', alias: `${alias}_l` };
-          }
-        }
-      }
-      inner.push(`${expr} AS ${alias}`);
-      dimInfo.set(key, { key, sql: expr, comparable });
-      columns.push(plan);
+      const dim = await this.dimension(d, `d${i}`, where, src, params, lang, !!caller);
+      if (dim.unmasked) unmasked.push(d.field);
+      if (dim.labelSql) inner.push(dim.labelSql);
+      inner.push(`${dim.expr} AS ${dim.plan.alias}`);
+      dimInfo.set(key, { key, sql: dim.expr, comparable: dim.comparable });
+      defs.set(key, d);
+      columns.push(dim.plan);
+      for (const h of hierarchies) for (const l of h.levels) if (l.key === key && !dimensions[i]!.label) l.label = dim.plan.label;
     }
 
     // ---- measures
@@ -195,7 +185,7 @@ export class ReportCompiler {
       const where = `/measures/${i}`;
       claim(m.key, where);
       const alias = `m${i}`;
-      if (m.agg === 'ratio') continue;
+      if (m.agg === 'ratio' || m.agg === 'feel') continue;
       let label = '';
       let type = 'integer';
       let agg: string;
@@ -220,6 +210,11 @@ export class ReportCompiler {
       aggs.set(m.key, `round((${num})::numeric / NULLIF((${den})::numeric, 0), 4)`);
       plans[i] = { key: m.key, label: pickText(m.label as never, lang) || m.key, type: 'decimal', role: 'measure', alias: `m${i}` };
     }
+    for (const [i, m] of spec.measures.entries()) {
+      if (m.agg !== 'feel') continue;
+      plans[i] = { key: m.key, label: pickText(m.label as never, lang) || m.key, type: 'decimal', role: 'measure', alias: `m${i}`, feel: { expression: m.expression!, scale: m.scale ?? 2 } };
+      feelInputs(m.expression!, spec.measures, `/measures/${i}/expression`);
+    }
     columns.push(...plans);
 
     // ---- filters (the definition's and the run's), drill-down
@@ -230,15 +225,28 @@ export class ReportCompiler {
       if (col) filterCols.set(k, col);
     }
     const conditions = filters.map((f, i) => compileFilter(relativeDates(f, filterCols, this.now(), i ? '/runFilter' : '/filter'), { columns: filterCols, params }));
+    const recordFilters = filters.map((f, i) => relativeDates(f, filterCols, this.now(), i ? '/runFilter' : '/filter') as Record<string, unknown>);
     for (const [i, d] of (run.drill ?? []).entries()) {
-      const col = dimInfo.get(d.field) ?? (await src.filterColumn(d.field, `/drill/${i}/field`).catch(() => undefined));
-      if (!col) throw reportProblem(`/drill/${i}/field`, 'unknown_field', { 'zh-CN': `未知字段 ${d.field}`, en: `unknown field ${d.field}` });
+      const where = `/drill/${i}/field`;
+      let col = dimInfo.get(d.field);
+      let def = defs.get(d.field);
+      const level = levels.get(d.field);
+      if (!col && level) {
+        // A level of a hierarchy above the one shown: its grouping expression, checked like a dimension.
+        const dim = await this.dimension(level, `h${i}`, where, src, params, lang, !!caller);
+        if (dim.unmasked) unmasked.push(level.field);
+        col = { key: d.field, sql: dim.expr, comparable: dim.comparable };
+        def = level;
+      }
+      col ??= await src.filterColumn(d.field, where).catch(() => undefined);
+      if (!col) throw reportProblem(where, 'unknown_field', { 'zh-CN': `未知字段 ${d.field}`, en: `unknown field ${d.field}` });
       conditions.push(compileFilter({ [d.field]: d.value }, { columns: new Map([[d.field, col]]), params }));
+      recordFilters.push(cellCondition(def ?? { field: d.field }, d.value));
     }
 
     // ---- grouping: plain (details + grand total) or pivot (every row prefix × column prefix)
     const dimKeys = columns.filter((c) => c.role === 'dimension').map((c) => c.key);
-    const pivot = run.pivot ?? spec.pivot;
+    const pivot = renamePivot(run.pivot ?? spec.pivot, hierarchies);
     let rowKeys = dimKeys;
     let colKeys: string[] = [];
     if (pivot) {
@@ -270,7 +278,7 @@ export class ReportCompiler {
     const maxRows = Math.max(1, Math.floor(REPORT_MAX_CELLS / ncols));
     const select = [
       ...dimPlans.flatMap((c) => [`x.${c.alias} AS ${c.alias}`, ...(c.labels?.kind === 'alias' ? [`x.${c.labels.alias} AS ${c.labels.alias}`] : [])]),
-      ...columns.filter((c) => c.role === 'measure').map((c) => `${aggs.get(c.key)} AS ${c.alias}`),
+      ...columns.filter((c) => c.role === 'measure' && !c.feel).map((c) => `${aggs.get(c.key)} AS ${c.alias}`),
       `${grouping} AS g`,
       `row_number() OVER (${ordered.length ? `PARTITION BY ${grouping} ` : ''}ORDER BY ${order}) AS rn`,
     ];
@@ -283,7 +291,60 @@ export class ReportCompiler {
     }
     params.push(maxRows + 1);
     const sql = `SELECT * FROM (SELECT ${select.join(', ')} FROM ${from}${groupBy}) r${top} ORDER BY r.g, r.rn LIMIT $${params.length}::int`;
-    return { sql, params, columns: [...dimPlans, ...columns.filter((c) => c.role === 'measure')], grouped: ordered, objects: [...src.objects], maxRows, unmasked };
+    return {
+      sql, params, columns: [...dimPlans, ...columns.filter((c) => c.role === 'measure')], grouped: ordered, objects: [...src.objects], maxRows, unmasked,
+      hierarchies, dimensions: defs, recordFilters,
+    };
+  }
+
+  /** A dimension for the caller: its grouping expression and its answer column (what they may not group by: 400). */
+  private async dimension(d: DimensionDef, alias: string, where: string, src: ReportSources, params: unknown[], lang: Lang, forCaller: boolean) {
+    const key = d.key ?? d.field;
+    const r = await src.resolve(d.field, `${where}/field`);
+    const clearMasked = r.mode === 'masked' && r.node.acc.unmask;
+    // Grouping by a value shows it: masked or sensitive fields only for holders of unmask.
+    if (forCaller && ((r.mode === 'masked' && !r.node.acc.unmask) || (r.encrypted && !r.node.acc.unmask))) {
+      throw reportProblem(`${where}/field`, 'masked_field', { 'zh-CN': `字段 ${d.field} 脱敏显示，不能作为维度`, en: `${d.field} is masked for you and cannot be a dimension` });
+    }
+    if (r.encrypted || ['json', 'attachment', 'multiselect', 'tags'].includes(r.type)) {
+      throw reportProblem(`${where}/field`, 'not_groupable', { 'zh-CN': `字段 ${d.field} 不能作为维度（加密存储或多值）`, en: `${d.field} cannot be a dimension (encrypted at rest, or a list)` });
+    }
+    const plan: ColumnPlan = { key, label: pickText(d.label as never, lang) || r.label, type: r.type, role: 'dimension', alias };
+    let expr = r.sql;
+    let comparable = comparableOfField(r);
+    let labelSql: string | undefined;
+    if (d.bucket) {
+      if (comparable !== 'date' && comparable !== 'timestamp') {
+        throw reportProblem(`${where}/bucket`, 'not_a_date', { 'zh-CN': `按 ${d.bucket} 分组需要日期字段`, en: `a ${d.bucket} bucket needs a date field` });
+      }
+      expr = bucketSql(r.sql, comparable === 'timestamp', d.bucket);
+      Object.assign(plan, { type: 'period', bucket: d.bucket });
+      comparable = 'text';
+    } else if (d.level !== undefined) {
+      if (r.type !== 'org_unit') throw reportProblem(`${where}/level`, 'not_an_org_unit', { 'zh-CN': `层级只适用于机构字段`, en: 'a level applies to org-unit fields' });
+      params.push(d.level);
+      expr = orgLevelSql(r.sql, `$${params.length}::int`);
+    }
+    if (d.bucket) {
+      /* periods label themselves */
+    } else if (r.type === 'select' && r.field) {
+      const choices = (r.field.options?.choices ?? []) as { value: string; label: unknown }[];
+      plan.labels = { kind: 'choices', choices: Object.fromEntries(choices.map((c) => [c.value, pickText(c.label as never, lang) || c.value])) };
+    } else if (r.type === 'user') plan.labels = { kind: 'users' };
+    else if (r.type === 'org_unit') plan.labels = { kind: 'org_units' };
+    else if (r.type === 'relation' && r.field?.target) {
+      const target = (await this.meta.current()).objects.get(r.field.target);
+      const title = target?.titleField;
+      if (title) {
+        // The related record's title, when the caller may read it in clear.
+        const t = await src.resolve(`${d.field}.${title}`, `${where}/field`).catch(() => null);
+        if (t && !t.encrypted && (t.mode === 'read' || t.mode === 'write')) {
+          labelSql = `${t.sql} AS ${alias}_l`;
+          plan.labels = { kind: 'alias', alias: `${alias}_l` };
+        }
+      }
+    }
+    return { plan, expr, comparable, labelSql, unmasked: clearMasked };
   }
 
   /** ORDER BY of the window: the definition's `sort` (measure or dimension keys, `-` descending), then every dimension. */
@@ -294,11 +355,79 @@ export class ReportCompiler {
       const key = raw.replace(/^[-+]/, '');
       const c = columns.find((x) => x.key === key);
       if (!c) throw reportProblem('/sort', 'unknown_column', { 'zh-CN': `排序引用了未知的列 ${key.slice(0, 100)}`, en: `the sort names an unknown column ${key.slice(0, 100)}` });
+      if (c.feel) throw reportProblem('/sort', 'not_sortable', { 'zh-CN': `FEEL 指标 ${key} 不能排序`, en: `the FEEL measure ${key} cannot be sorted on` });
       parts.push(`${c.role === 'measure' ? aggs.get(c.key) : `x.${c.alias}`} ${desc ? 'DESC' : 'ASC'} NULLS LAST`);
     }
     parts.push(...dims.map((d) => `x.${d.alias} ASC NULLS LAST`));
     return parts.length ? parts.join(', ') : 'TRUE';
   }
+}
+
+/**
+ * The dimensions shown after a drill-down: a hierarchy (its first level one of the report's dimensions)
+ * shows the level below the deepest of its levels the drill names — at most its last level.
+ */
+export function hierarchyLevels(spec: ReportSpec, drill: { field: string }[], lang: Lang) {
+  const dimensions: (DimensionDef & { where?: string })[] = [...spec.dimensions];
+  const hierarchies: HierarchyState[] = [];
+  const levels = new Map<string, DimensionDef & { where?: string }>();
+  for (const [h, def] of (spec.hierarchies ?? []).entries()) {
+    const keyOf = (d: DimensionDef) => d.key ?? d.field;
+    const base = keyOf(def.levels[0]!);
+    const at = spec.dimensions.findIndex((d) => keyOf(d) === base);
+    if (at < 0) {
+      throw reportProblem(`/hierarchies/${h}/levels/0`, 'unknown_dimension', { 'zh-CN': `下钻层级的第一层须为报表的维度 ${base}`, en: `a hierarchy starts at a dimension of the report (${base} is none)` });
+    }
+    def.levels.forEach((l, i) => {
+      const k = keyOf(l);
+      if (i > 0 && (levels.has(k) || spec.dimensions.some((d) => keyOf(d) === k))) {
+        throw reportProblem(`/hierarchies/${h}/levels/${i}`, 'duplicate_key', { 'zh-CN': `重复的列 ${k}`, en: `duplicate column ${k}` });
+      }
+      levels.set(k, { ...l, where: `/hierarchies/${h}/levels/${i}` });
+    });
+    let depth = 0;
+    def.levels.forEach((l, i) => {
+      if (drill.some((d) => d.field === keyOf(l))) depth = i + 1;
+    });
+    const shown = def.levels[Math.min(depth, def.levels.length - 1)]!;
+    if (shown !== def.levels[0]) dimensions[at] = { ...shown, where: `/hierarchies/${h}/levels/${Math.min(depth, def.levels.length - 1)}` };
+    hierarchies.push({
+      key: def.key ?? base, base, depth, current: keyOf(shown),
+      levels: def.levels.map((l) => ({ key: keyOf(l), label: pickText(l.label as never, lang) || keyOf(l) })),
+    });
+  }
+  return { dimensions, hierarchies, levels };
+}
+
+/** A pivot names a hierarchy by its first level: the level shown takes its place. */
+function renamePivot(pivot: PivotDef | undefined, hierarchies: HierarchyState[]): PivotDef | undefined {
+  if (!pivot || !hierarchies.length) return pivot;
+  const rename = (k: string) => hierarchies.find((h) => h.base === k)?.current ?? k;
+  return { rows: pivot.rows.map(rename), columns: pivot.columns.map(rename) };
+}
+
+/** Checks a FEEL measure: it parses, within the budget, and names only other (not FEEL) measures of the report. */
+function feelInputs(expression: string, measures: MeasureDef[], where: string): void {
+  let inputs: string[];
+  try {
+    inputs = [...compileFeel(expression).inputs];
+  } catch (err) {
+    if (!(err instanceof FeelSyntaxError)) throw err;
+    throw reportProblem(where, 'invalid_expression', { 'zh-CN': `FEEL 表达式无效：${err.message}`, en: `the FEEL expression does not parse: ${err.message}` });
+  }
+  const known = new Set(measures.filter((m) => m.agg !== 'feel').map((m) => m.key));
+  const unknown = inputs.filter((n) => !known.has(n));
+  if (unknown.length) {
+    throw reportProblem(where, 'unknown_measure', { 'zh-CN': `FEEL 指标只能引用本报表的其他非 FEEL 指标：${unknown.join(', ')}`, en: `a FEEL measure names other (not FEEL) measures of the report: ${unknown.join(', ')}` });
+  }
+}
+
+/** The records filter for one value of a dimension: the same grouping expression, as a filter operator. */
+export function cellCondition(d: DimensionDef, value: unknown): Record<string, unknown> {
+  if (value === null || value === undefined) return { [d.field]: null };
+  if (d.bucket) return { [d.field]: { $bucket: { unit: d.bucket, value } } };
+  if (d.level !== undefined) return { [d.field]: { $orgLevel: { level: d.level, value } } };
+  return { [d.field]: value };
 }
 
 function defaultMeasureLabel(agg: MeasureDef['agg'], field: string, lang: Lang): string {

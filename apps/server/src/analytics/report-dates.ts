@@ -4,22 +4,9 @@
  * plain bounds `[from, to)` that the records filter compiler binds like any other value.
  */
 
-export type Bucket = 'day' | 'week' | 'month' | 'quarter' | 'year';
+export { bucketSql, type Bucket } from '../records/date-buckets.js';
 
-const TZ = 'Asia/Shanghai';
 const BEIJING_OFFSET_MS = 8 * 3600_000;
-
-/** SQL of a date bucket as text (`2026-03-14`, `2026-W11`, `2026-03`, `2026-Q1`, `2026`) over a column expression. */
-export function bucketSql(column: string, timestamp: boolean, bucket: Bucket): string {
-  const local = timestamp ? `(${column} AT TIME ZONE '${TZ}')` : column;
-  switch (bucket) {
-    case 'day': return `to_char(${local}, 'YYYY-MM-DD')`;
-    case 'week': return `to_char(${local}, 'IYYY-"W"IW')`;
-    case 'month': return `to_char(${local}, 'YYYY-MM')`;
-    case 'quarter': return `to_char(${local}, 'YYYY-"Q"Q')`;
-    case 'year': return `to_char(${local}, 'YYYY')`;
-  }
-}
 
 /** A calendar day (UTC fields hold the Beijing date). */
 type Day = Date;

@@ -7,15 +7,7 @@ import { dayBound, relativeRange } from './report-dates.js';
 import { reportProblem } from './reports.messages.js';
 
 /** Field keys a records filter names (operands are left alone). */
-export function filterKeys(node: unknown, out: Set<string>): Set<string> {
-  if (!node || typeof node !== 'object' || Array.isArray(node)) return out;
-  for (const [k, v] of Object.entries(node)) {
-    if ((k === '$and' || k === '$or') && Array.isArray(v)) v.forEach((x) => filterKeys(x, out));
-    else if (k === '$not') filterKeys(v, out);
-    else if (!k.startsWith('$')) out.add(k);
-  }
-  return out;
-}
+export { filterFieldKeys as filterKeys } from '../records/filter-compiler.js';
 
 /** `{ field: { $within: "last 30 days" } }` → `{ field: { $gte, $lt } }` in Beijing days; everything else as is. */
 export function relativeDates(node: unknown, columns: Map<string, ColumnInfo>, now: Date, path: string): unknown {

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { KEY_PATTERN, ReportBody, ReportDrill, ReportExportQuery, ReportForecastBody, ReportPatchBody, ReportQueryBody, ReportRunBody } from '@crm/shared';
+import { KEY_PATTERN, ReportBody, ReportCellFilterBody, ReportDrill, ReportExportQuery, ReportForecastBody, ReportPatchBody, ReportQueryBody, ReportRunBody } from '@crm/shared';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { AppError } from '../common/app-error.js';
@@ -87,6 +87,13 @@ export class ReportsController {
   @HttpCode(200)
   async run(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {
     return answer(await this.reports.run(reportKey(key), parseInput(ReportRunBody, body), p, lang()));
+  }
+
+  /** The records list filter of the rows behind one cell of the caller's answer. */
+  @Post(':key/cell-filter')
+  @HttpCode(200)
+  cellFilter(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    return this.reports.cellFilter(reportKey(key), parseInput(ReportCellFilterBody, body), p, lang());
   }
 
   /** The caller's answer as CSV or XLSX; audited. */

@@ -10,6 +10,10 @@ registerMessages({
     'zh-CN': '报表结果超过 {max} 个单元格，请增加筛选条件、减少维度或设置前 N 名',
     en: 'The report answers more than {max} cells; add filters, drop a dimension or set a top N',
   },
+  'reports.not_listable': {
+    'zh-CN': '该单元格的明细记录无法按您的权限筛选列出（维度字段对您脱敏），请继续下钻',
+    en: 'The records behind this cell cannot be listed with your field rights (a dimension is masked for you); drill further instead',
+  },
   'reports.timeout': { 'zh-CN': '报表查询超过 {ms} 毫秒被中止，请缩小查询范围', en: 'The report query ran longer than {ms} ms and was stopped; narrow it down' },
 });
 

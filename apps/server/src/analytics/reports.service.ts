@@ -6,7 +6,7 @@
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { Lang } from '@crm/form-engine';
-import { REPORT_MAX_CELLS, ReportKpiCompare, type ReportAnswer, type ReportDefinition, type ReportPatchBody } from '@crm/shared';
+import { REPORT_MAX_CELLS, ReportKpiCompare, type ReportAnswer, type ReportCellFilterInput, type ReportDefinition, type ReportPatchBody } from '@crm/shared';
 import type { z } from 'zod';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
@@ -15,7 +15,7 @@ import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { ScopedReader, systemRead } from '../records/scoped-reader.js';
-import { ReportCompiler, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
+import { cellCondition, ReportCompiler, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
 import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
 import { shapeAnswer } from './report-answer.js';
@@ -53,7 +53,7 @@ export class ReportsService {
     private readonly audit: AuditService,
     private readonly database: ReportDatabase,
     private readonly cache: ReportCache<Omit<ReportAnswer, 'cached'>>,
-    reader: ScopedReader,
+    private readonly reader: ScopedReader,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
   ) {
     this.compiler = new ReportCompiler(reader, meta);
@@ -64,7 +64,15 @@ export class ReportsService {
     if (!(await this.meta.current()).objects.has(def.object)) {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${def.object}`, en: `unknown object ${def.object}` });
     }
-    await this.compiler.compile(def, {}, systemRead('report definition check'), lang);
+    const why = systemRead('report definition check');
+    await this.compiler.compile(def, {}, why, lang);
+    // Every level of a drill hierarchy, shown below a drill-down on the level above it.
+    for (const h of def.hierarchies ?? []) {
+      for (const [i, level] of h.levels.entries()) {
+        if (i > 0) await this.compiler.compile(def, { drill: [{ field: h.levels[i - 1]!.key ?? h.levels[i - 1]!.field, value: null }] }, why, lang);
+        void level;
+      }
+    }
     const compare = await this.kpiCompare(def);
     if (compare && !relativeRange(compare.within, new Date())) {
       throw reportProblem('/chart/options/compare/within', 'invalid_relative_date', {
@@ -194,6 +202,37 @@ export class ReportsService {
     return { ...answer, report: { key, version: report.version } };
   }
 
+  /**
+   * The records list filter of the rows behind one cell of the caller's answer: the report's filter and
+   * the run's (relative dates resolved), the drill-down and the cell's dimension values, each in the same
+   * grouping expression as the report's (`$bucket`, `$orgLevel`, relation paths). Listing the records with
+   * it, as the same caller, gives as many rows as the cell counts.
+   */
+  async cellFilter(key: string, body: ReportCellFilterInput, p: Principal, lang: Lang): Promise<{ object: string; filter: Record<string, unknown> }> {
+    const report = await this.get(key, p);
+    const compiled = await this.compiler.compile(report, { filter: body.filter, drill: body.drill }, p, lang);
+    const parts = [...compiled.recordFilters];
+    for (const [k, v] of Object.entries(body.cell)) {
+      const def = compiled.dimensions.get(k);
+      if (!def) throw reportProblem(`/cell/${k}`, 'unknown_dimension', { 'zh-CN': `答案中没有维度 ${k}`, en: `the answer has no dimension ${k}` });
+      parts.push(cellCondition(def, v));
+    }
+    if (body.measure !== undefined) {
+      const m = report.measures.find((x) => x.key === body.measure);
+      if (!m) throw reportProblem('/measure', 'unknown_measure', { 'zh-CN': `报表没有指标 ${body.measure}`, en: `the report has no measure ${body.measure}` });
+      // A count of a field counts the rows where it is set.
+      if ((m.agg === 'count' || m.agg === 'count_distinct') && m.field) parts.push({ [m.field]: { $null: false } });
+    }
+    const filter = parts.length === 0 ? {} : parts.length === 1 ? parts[0]! : { $and: parts };
+    try {
+      await this.reader.checkFilter(report.object, filter, p);
+    } catch (err) {
+      if (!(err instanceof AppError) || err.status !== 400) throw err;
+      throw new AppError(422, 'reports.not_listable', {}, err.details);
+    }
+    return { object: report.object, filter };
+  }
+
   /** The stored latest version whoever asks (for dashboards: which fields a widget's report has); null when there is none. */
   async definition(key: string): Promise<StoredReport | null> {
     const row = await this.latest(key);
@@ -250,7 +289,8 @@ export class ReportsService {
         const run = await this.database.run(compiled.sql, compiled.params);
         current = run.current;
         if (run.rows.length > compiled.maxRows) throw new AppError(422, 'reports.too_many_cells', { max: REPORT_MAX_CELLS });
-        return { ...(await shapeAnswer(compiled, run.rows, this.db)), elapsedMs: run.elapsedMs, source: run.source };
+        const hierarchies = compiled.hierarchies.length ? { hierarchies: compiled.hierarchies } : {};
+        return { ...(await shapeAnswer(compiled, run.rows, this.db)), ...hierarchies, elapsedMs: run.elapsedMs, source: run.source };
       },
       // A replica answer that may miss a change already heard is answered, not kept.
       () => current,

@@ -7,6 +7,7 @@ import { AppError, type ErrorDetail } from '../common/app-error.js';
 import type { Comparable } from '../metadata/field-types.js';
 import { isHashedValue } from './filter-secrets.js';
 import { COMPARABLE_RULES, REFUSED } from './comparable-values.js';
+import { BUCKETS, bucketSql, orgLevelSql, type Bucket } from './date-buckets.js';
 
 export interface ColumnInfo {
   key: string;
@@ -23,7 +24,7 @@ export interface FilterContext {
   userVars?: Record<string, unknown>;
 }
 
-const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$contains', '$like', '$null']);
+const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$contains', '$like', '$null', '$bucket', '$orgLevel']);
 const MAX_DEPTH = 8;
 const MAX_TERMS = 100;
 const MAX_IN = 1000;
@@ -40,6 +41,17 @@ class FilterProblem extends Error {
 
 export function filterError(problems: ErrorDetail[]): AppError {
   return new AppError(400, 'records.invalid_filter', {}, problems);
+}
+
+/** Field keys a filter names (operands left alone): to resolve relation paths before compiling. */
+export function filterFieldKeys(node: unknown, out: Set<string> = new Set()): Set<string> {
+  if (!isPlainObject(node)) return out;
+  for (const [k, v] of Object.entries(node)) {
+    if ((k === '$and' || k === '$or') && Array.isArray(v)) v.forEach((x) => filterFieldKeys(x, out));
+    else if (k === '$not') filterFieldKeys(v, out);
+    else if (!k.startsWith('$')) out.add(k);
+  }
+  return out;
 }
 
 export function compileFilter(filter: unknown, ctx: FilterContext): string {
@@ -130,6 +142,7 @@ function compileOp(col: ColumnInfo, op: string, operand: unknown, ctx: FilterCon
     if (typeof operand !== 'boolean') throw new FilterProblem(path, 'type', '$null takes true or false');
     return `${col.sql} IS ${operand ? '' : 'NOT '}NULL`;
   }
+  if (op === '$bucket' || op === '$orgLevel') return grouped(col, op, operand, ctx, path);
   if (col.encrypted) {
     // Ciphertext is random: only equality through the keyed hash is possible.
     const enc = col.encrypted;
@@ -194,6 +207,31 @@ function compileOp(col: ColumnInfo, op: string, operand: unknown, ctx: FilterCon
     default:
       throw new FilterProblem(path, 'unknown_operator', `unknown operator ${op}`);
   }
+}
+
+/**
+ * The value a report grouped a row by: `{ $bucket: { unit, value } }` — the Beijing-time date bucket
+ * (`2026-03`, `2026-W11`, `2026-Q1` …) of a date or date-time; `{ $orgLevel: { level, value } }` — the
+ * org unit at that depth of the tree above an org-unit column (null: the column sits above that depth,
+ * or is empty). The same SQL as the report's grouping, so a cell's records are exactly its rows.
+ */
+function grouped(col: ColumnInfo, op: string, operand: unknown, ctx: FilterContext, path: string): string {
+  if (!isPlainObject(operand) || Object.keys(operand).some((k) => !['unit', 'level', 'value'].includes(k))) {
+    throw new FilterProblem(path, 'type', op === '$bucket' ? '$bucket takes { unit, value }' : '$orgLevel takes { level, value }');
+  }
+  if (col.encrypted) throw new FilterProblem(path, 'not_supported', `${col.key} is encrypted: only $eq, $ne, $in, $nin and $null work on it`);
+  if (op === '$bucket') {
+    const { unit, value } = operand;
+    if (col.comparable !== 'date' && col.comparable !== 'timestamp') throw new FilterProblem(path, 'not_supported', `$bucket applies to date fields`);
+    if (typeof unit !== 'string' || !BUCKETS.includes(unit as Bucket)) throw new FilterProblem(`${path}/unit`, 'type', `unit is one of ${BUCKETS.join(', ')}`);
+    if (typeof value !== 'string' || value.length > 20) throw new FilterProblem(`${path}/value`, 'type', 'value is a bucket such as 2026-03');
+    return `${bucketSql(col.sql, col.comparable === 'timestamp', unit as Bucket)} = ${bind(ctx, value, 'text')}`;
+  }
+  const { level, value } = operand;
+  if (col.comparable !== 'uuid') throw new FilterProblem(path, 'not_supported', `$orgLevel applies to org-unit fields`);
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < 1 || level > 8) throw new FilterProblem(`${path}/level`, 'type', 'level is 1..8');
+  const at = orgLevelSql(col.sql, bind(ctx, level, 'int'));
+  return value === null ? `${at} IS NULL` : `${at} = ${scalar(col, value, ctx, `${path}/value`)}`;
 }
 
 export interface SortKey {

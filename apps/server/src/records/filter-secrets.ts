@@ -72,6 +72,20 @@ export function protectFilter(filter: unknown, fields: ReadonlyMap<string, Field
   });
 }
 
+/** The field each key of a filter names, by path from `object` through relation fields (`customer.id_number`). */
+export function fieldsByPath(objects: ReadonlyMap<string, { byKey: ReadonlyMap<string, FieldDef> }>, object: string, filter: unknown): Map<string, FieldDef> {
+  const out = new Map<string, FieldDef>();
+  for (const quoted of JSON.stringify(filter ?? null).match(/"[a-z][a-z0-9_.]*"(?=:)/g) ?? []) {
+    const path = quoted.slice(1, -1);
+    const parts = path.split('.');
+    let o = objects.get(object);
+    for (const hop of parts.slice(0, -1)) o = objects.get(o?.byKey.get(hop)?.target ?? '');
+    const f = o?.byKey.get(parts[parts.length - 1]!);
+    if (f) out.set(path, f);
+  }
+  return out;
+}
+
 /** Whether a filter holds a value on an encrypted field in clear (anything protectFilter would change). */
 export function hasClearSecrets(filter: unknown, fields: ReadonlyMap<string, FieldDef>): boolean {
   // mapOperands keeps key order, so the JSON texts differ exactly when a value was replaced.

@@ -16,7 +16,7 @@ import { MetadataService } from '../metadata/metadata.service.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AppError } from '../common/app-error.js';
 import type { Principal } from '../auth/principal.js';
-import { protectFilter } from './filter-secrets.js';
+import { fieldsByPath, protectFilter } from './filter-secrets.js';
 import { hashInput } from './record-codec.js';
 
 export const EXPORT_MAX_ROWS = 100_000;
@@ -54,7 +54,7 @@ export class RecordsExportService {
     // Validate the query before answering 200: a bad filter must still be a 400.
     const first = await this.reader.query(objectKey, { ...q, limit: 500 }, p);
     // The entry keeps a value on an encrypted field only as its keyed hash (and mask): the trail must not become a copy of it.
-    const filter = q.filter === undefined || q.filter === null ? null : protectFilter(q.filter, o.byKey, (v) => this.records.crypto.searchHash(hashInput(v)));
+    const filter = q.filter === undefined || q.filter === null ? null : protectFilter(q.filter, fieldsByPath((await this.meta.current()).objects, objectKey, q.filter), (v) => this.records.crypto.searchHash(hashInput(v)));
     await this.audit.record({ action: 'record.export', object: objectKey, data: { filter, sort: q.sort ?? null, fields: fields.map((f) => f.key), format } });
     const header = ['id', ...fields.map((f) => pickText(f.label, lang) || f.key), lang === 'en' ? 'updated at' : '更新时间'];
     if (format === 'xlsx') return { filename: `${objectKey}.xlsx`, contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet', stream: this.xlsx(objectKey, q, p, header, fields.map((f) => f.key), first) };

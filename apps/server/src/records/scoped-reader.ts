@@ -20,9 +20,9 @@ import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
 import { comparableOf, hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
-import { afterCursor, compileFilter, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
+import { afterCursor, compileFilter, filterFieldKeys, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
 import { decodeRow, hashInput, present } from './record-codec.js';
-import { hasAnyRow, isSystemRead, type SystemRead } from './system-reads.js';
+import { hasAnyRow, isSystemRead, systemRead, type SystemRead } from './system-reads.js';
 import './records.messages.js';
 
 export { hasAnyRow, isSystemRead, systemLiveRows, systemRead, systemRowCount, type SystemRead } from './system-reads.js';
@@ -44,6 +44,10 @@ export type Page = SharedPage<RecordData>;
 
 /** The page's total as a result column: no field or system column starts with an underscore. */
 const TOTAL_COLUMN = '__crm_total';
+
+/** Relation hops a filter path may take (`holding → customer → owner …`). */
+const MAX_PATH_HOPS = 4;
+const PATH = /^[a-z][a-z0-9_]{0,62}(\.[a-z][a-z0-9_]{0,62}){1,4}$/;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -100,6 +104,58 @@ export class ScopedReader {
       cols.set(f.key, info);
     }
     return cols;
+  }
+
+  /**
+   * Filter columns for the relation paths a filter names (`customer.owner_id`, at most four hops): the
+   * related record's column, looked up by id among the rows of the target object the caller may read —
+   * a related record out of their scope reads as empty, as in a report's join. Each hop must be a
+   * relation field the caller reads in clear, into an object they may read; the last field follows the
+   * same rules as a field of the object itself (no mode none, masked or sensitive without unmask).
+   * A path that fails any rule is left out, so the filter compiler answers it as an unknown field.
+   */
+  async pathColumns(o: ObjectMeta, acc: ObjectAccess, p: Principal | null, filter: unknown, params: unknown[]): Promise<Map<string, ColumnInfo>> {
+    const out = new Map<string, ColumnInfo>();
+    const objects = (await this.meta.current()).objects;
+    const who = p ?? systemRead('records filter of the platform through a relation path');
+    let n = 0;
+    for (const key of filterFieldKeys(filter)) {
+      if (!PATH.test(key)) continue;
+      const parts = key.split('.');
+      if (parts.length - 1 > MAX_PATH_HOPS) continue;
+      let cur = o;
+      let curAcc: ObjectAccess | null = p ? acc : null;
+      // The SQL of the current hop's related id, over the outer row `t`.
+      let ref = '';
+      let lookup = (col: string) => col;
+      let ok = true;
+      for (const hop of parts.slice(0, -1)) {
+        const f = cur.byKey.get(hop);
+        const mode = f && curAcc ? curAcc.fieldMode(f.key) : 'write';
+        if (!f || f.type !== 'relation' || !f.target || isEncrypted(f) || !objects.has(f.target) || (mode !== 'read' && mode !== 'write')) {
+          ok = false;
+          break;
+        }
+        const alias = `rp${n++}`;
+        const outer = lookup(`${ref ? quoteIdent(ref) : 't'}.${quoteIdent(f.key)}`);
+        const target = await this.source(f.target, who, 'read', params, alias);
+        if (p && !target.acc.can('read')) {
+          ok = false;
+          break;
+        }
+        lookup = (col: string) => `(SELECT ${col} FROM ${target.sql} WHERE ${quoteIdent(alias)}.id = ${outer})`;
+        ref = alias;
+        cur = target.o;
+        curAcc = p ? target.acc : null;
+      }
+      if (!ok) continue;
+      const col = this.columns(cur, curAcc, ref).get(parts[parts.length - 1]!);
+      if (!col) continue;
+      const info: ColumnInfo = { key, sql: lookup(col.sql), comparable: col.comparable };
+      if (col.encrypted) info.encrypted = { hashSql: lookup(col.encrypted.hashSql), hash: col.encrypted.hash };
+      out.set(key, info);
+    }
+    return out;
   }
 
   /** The row scope of an action as SQL over alias `t` (OR of the granting roles' scopes); FALSE when none; TRUE for the platform. */
@@ -186,7 +242,10 @@ export class ScopedReader {
     const columns = this.columns(o, acc);
     const params: unknown[] = [];
     const where = ['t.deleted_at IS NULL', this.scopeSql(o, acc, 'read', p, params)];
-    if (q.filter !== undefined && q.filter !== null) where.push(`(${compileFilter(q.filter, { columns, params })})`);
+    if (q.filter !== undefined && q.filter !== null) {
+      const paths = await this.pathColumns(o, acc, p, q.filter, params);
+      where.push(`(${compileFilter(q.filter, { columns: paths.size ? new Map([...columns, ...paths]) : columns, params })})`);
+    }
     const sort = parseSort(q.sort, columns);
     const baseWhere = [...where];
     const baseParams = [...params];
@@ -243,6 +302,14 @@ export class ScopedReader {
       await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmaskedIds, fields: [...unmaskedFields] } });
     }
     return out;
+  }
+
+  /** Checks that a filter compiles for the caller on an object (relation paths included), without reading anything: 400 otherwise. */
+  async checkFilter(objectKey: string, filter: unknown, p: Principal): Promise<void> {
+    const { o, acc } = await this.accessFor(p, objectKey, 'read');
+    const params: unknown[] = [];
+    const paths = await this.pathColumns(o, acc, p, filter, params);
+    compileFilter(filter, { columns: new Map([...this.columns(o, acc), ...paths]), params });
   }
 
   /** Whether `id` is a live record of `objectKey` that `p` may read (no such object, bad id: false). */

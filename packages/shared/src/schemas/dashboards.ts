@@ -163,7 +163,15 @@ export const DashboardWidgetAnswerSchema = z.object({
   /** Chart type to draw: the widget's override, else the report's. */
   chartType: z.enum(REPORT_CHARTS).optional(),
   /** Dashboard filter keys applied to this widget, and whether a cross filter was. */
-  applied: z.object({ filters: z.array(z.string()), crossFilter: z.boolean() }).optional(),
+  applied: z
+    .object({
+      filters: z.array(z.string()),
+      crossFilter: z.boolean(),
+      /** The run options the widget's report was run with: a drill-down or a cell's records (`/api/reports/:key/run`, `/cell-filter`) start from them. */
+      filter: z.record(z.string(), z.unknown()).optional(),
+      drill: z.array(z.object({ field: z.string(), value: z.union([z.string(), z.number(), z.boolean(), z.null()]) })).optional(),
+    })
+    .optional(),
 });
 
 export const DashboardRunAnswerSchema = z.object({

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { Key, Label, plainText, withoutNul } from './common.js';
 
-export const REPORT_AGGREGATES = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'ratio'] as const;
+export const REPORT_AGGREGATES = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'ratio', 'feel'] as const;
 export const REPORT_BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
 export const REPORT_CHARTS = ['kpi', 'bar', 'column', 'line', 'area', 'pie', 'donut', 'funnel', 'table', 'pivot'] as const;
 /** Result cells (rows × columns, totals included) one run may answer. */
@@ -26,9 +26,19 @@ export const ReportMeasure = z
     /** `ratio`: the keys of two other measures of the report. */
     numerator: Key.optional(),
     denominator: Key.optional(),
+    /** `feel`: a FEEL expression over the row's other (not FEEL) measures by key, e.g. `balance / customers`, in exact decimals. */
+    expression: z.string().min(1).max(500).optional(),
+    /** `feel`: decimals of the result (rounded half up), default 2. */
+    scale: z.number().int().min(0).max(10).optional(),
   })
   .strict()
   .superRefine((m, ctx) => {
+    if (m.agg === 'feel') {
+      if (!m.expression) ctx.addIssue({ code: 'custom', path: ['expression'], message: 'a FEEL measure has an expression' });
+      if (m.field || m.numerator || m.denominator) ctx.addIssue({ code: 'custom', path: ['field'], message: 'a FEEL measure computes over the other measures; it has no field' });
+      return;
+    }
+    if (m.expression !== undefined || m.scale !== undefined) ctx.addIssue({ code: 'custom', path: ['expression'], message: 'only a FEEL measure has an expression and a scale' });
     if (m.agg === 'ratio') {
       if (!m.numerator || !m.denominator) ctx.addIssue({ code: 'custom', path: ['numerator'], message: 'a ratio names a numerator and a denominator measure' });
       if (m.field) ctx.addIssue({ code: 'custom', path: ['field'], message: 'a ratio divides two measures; it has no field' });
@@ -51,6 +61,15 @@ export const ReportDimension = z
   })
   .strict();
 
+/**
+ * A drill hierarchy: its first level is one of the report's dimensions (by key); a drill-down on a level
+ * (`drill: [{ field: <level key>, value }]`) shows the next level in its place — branch → sub-branch →
+ * team → customer manager → customer, product category → product, year → quarter → month.
+ */
+export const ReportHierarchy = z
+  .object({ key: Key.optional(), label: Label.optional(), levels: z.array(ReportDimension).min(2).max(6) })
+  .strict();
+
 /** Pivot layout: dimension keys across rows and across columns; subtotals and totals come with it. */
 export const ReportPivot = z.object({ rows: z.array(z.string().max(300)).max(6), columns: z.array(z.string().max(300)).max(6) }).strict();
 
@@ -71,6 +90,7 @@ const definitionShape = {
   /** Top N: the first N rows in sort order (totals still cover every row). */
   limit: z.number().int().min(1).max(REPORT_MAX_CELLS).optional(),
   pivot: ReportPivot.optional(),
+  hierarchies: z.array(ReportHierarchy).max(3).optional(),
   chart: z.object({ type: z.enum(REPORT_CHARTS), options: withoutNul(z.record(z.string().max(100), z.unknown())).optional() }).strict().optional(),
 };
 
@@ -87,6 +107,7 @@ export const ReportPatchBody = z
     sort: definitionShape.sort.nullable(),
     limit: definitionShape.limit.nullable(),
     pivot: definitionShape.pivot.nullable(),
+    hierarchies: definitionShape.hierarchies.nullable(),
     chart: definitionShape.chart.nullable(),
   })
   .omit({ key: true })
@@ -122,6 +143,22 @@ export const ReportRunBody = z
     period: ReportPeriod.optional(),
   })
   .strict();
+/**
+ * The records behind one cell of a run's answer: the run's filter and drill-down, and the cell's
+ * dimension values (`{ <dimension key>: value }`; the dimensions a subtotal sums over left out);
+ * `measure`: a count of a field counts only the records where it is set.
+ */
+export const ReportCellFilterBody = z
+  .object({
+    filter: ReportFilter.optional(),
+    drill: ReportDrill.optional(),
+    cell: z.record(z.string().max(300), z.union([z.string().max(1000), z.number(), z.boolean(), z.null()])).refine((c) => Object.keys(c).length <= 8, { message: 'at most 8 dimensions' }),
+    measure: Key.optional(),
+  })
+  .strict();
+/** The records list (`GET /api/records/:object?filter=`) filter that lists exactly the rows behind the cell. */
+export const ReportCellFilterSchema = z.strictObject({ object: z.string(), filter: z.record(z.string(), z.unknown()) });
+
 export const ReportExportQuery = z
   .object({ format: z.enum(['csv', 'xlsx']).default('csv'), filter: z.string().max(20000).optional(), drill: z.string().max(20000).optional() })
   .strict();
@@ -144,6 +181,10 @@ export const ReportAnswerSchema = z.strictObject({
   source: z.enum(['primary', 'replica']),
   cached: z.boolean(),
   report: z.strictObject({ key: z.string(), version: z.number().int() }).optional(),
+  /** Drill hierarchies: the level shown (`current`) after `depth` levels drilled; at the last level a click lists the records. */
+  hierarchies: z
+    .array(z.strictObject({ key: z.string(), base: z.string(), depth: z.number().int(), current: z.string(), levels: z.array(z.strictObject({ key: z.string(), label: z.string() })) }))
+    .optional(),
   /** A `kpi` report with `chart.options.compare`: each measure for the period and the previous one; `change` = (value − previous) / previous as a decimal string (null when previous is 0 or empty). */
   comparison: z
     .strictObject({
@@ -163,6 +204,8 @@ export type ReportDefinitionInput = z.input<typeof ReportBody>;
 export type ReportPatch = z.input<typeof ReportPatchBody>;
 export type ReportQuery = z.input<typeof ReportQueryBody>;
 export type ReportRun = z.input<typeof ReportRunBody>;
+export type ReportCellFilterInput = z.input<typeof ReportCellFilterBody>;
+export type ReportCellFilter = z.infer<typeof ReportCellFilterSchema>;
 export type ReportColumn = z.infer<typeof ReportColumnSchema>;
 export type ReportAnswer = z.infer<typeof ReportAnswerSchema>;
 export type Report = z.infer<typeof ReportSchema>;

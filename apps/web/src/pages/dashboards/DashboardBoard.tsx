@@ -1,10 +1,11 @@
 /**
  * A dashboard as its viewers see it: the dashboard filters above a grid of report widgets, run
  * together through POST /api/dashboards/:key/run; clicking a widget's bar, slice or row filters every
- * other widget by that value (a cross filter, shown as a tag to clear).
+ * other widget by that value (a cross filter, shown as a tag to clear), or — for a report with a drill
+ * hierarchy — drills that widget one level down.
  */
 import { useMemo, useState } from 'react';
-import { Alert, Card, Empty, Input, Select, Space, Tag, Typography } from 'antd';
+import { Alert, Breadcrumb, Card, Empty, Input, Select, Space, Tag, Typography } from 'antd';
 import { LockOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
 import ReactGridLayout, { useContainerWidth } from 'react-grid-layout';
@@ -14,7 +15,7 @@ import { api, useAuth } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading } from '../../components/common';
 import { ReportView } from '../reports/ReportView';
-import { layoutOf } from '../reports/ReportViewerPage';
+import { layoutOf, useDrill } from '../reports/useDrill';
 import { type AnswerRow, type ChartType, RELATIVE_DATES, formatCell } from '../reports/reportModel';
 
 export const ROW_HEIGHT = 60;
@@ -91,8 +92,8 @@ export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
               const rep = reportOf(w.report);
               return (
                 <div key={w.id}>
-                  <WidgetCard title={l(w.title, '') || (rep ? l(rep.name, w.report) : w.report)} answer={a} report={rep} chart={(w.chartType ?? a?.chartType ?? rep?.chart?.type ?? 'table') as ChartType}
-                    height={w.layout.h * ROW_HEIGHT + (w.layout.h - 1) * 10 - 60} onPick={(v) => pick(w.id, v)} widgetId={w.id} />
+                  <BoardWidget title={l(w.title, '') || (rep ? l(rep.name, w.report) : w.report)} answer={a} report={rep} chart={(w.chartType ?? a?.chartType ?? rep?.chart?.type ?? 'table') as ChartType}
+                    height={w.layout.h * ROW_HEIGHT + (w.layout.h - 1) * 10 - 60} onCross={(v) => pick(w.id, v)} widgetId={w.id} />
                 </div>
               );
             })}
@@ -104,15 +105,45 @@ export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
   );
 }
 
-export function WidgetCard({ title, answer, report, chart, height, onPick, widgetId, extra }: {
-  title: string; answer?: DashboardWidgetAnswer; report?: Report; chart: ChartType; height: number; onPick?: (v: AnswerRow) => void; widgetId: string; extra?: React.ReactNode;
+/**
+ * A widget on the board: a report with a drill hierarchy drills in place (a click goes one level down,
+ * the breadcrumb back, the last level opens the records behind the cell — all from the options the
+ * dashboard ran it with); any other widget's click cross-filters the others.
+ */
+function BoardWidget({ answer, report, chart, onCross, ...rest }: {
+  title: string; answer?: DashboardWidgetAnswer; report?: Report; chart: ChartType; height: number; onCross(v: AnswerRow): void; widgetId: string;
+}) {
+  const hierarchical = !!report?.hierarchies?.length;
+  const base = { filter: answer?.applied?.filter, drill: answer?.applied?.drill };
+  const d = useDrill(report, base);
+  const local = useQuery({
+    enabled: hierarchical && d.depth > 0 && !!report,
+    queryKey: ['reports', report?.key, report?.version, 'widget-run', base, d.drill],
+    queryFn: () => api.reports.run(report!.key, { ...(base.filter ? { filter: base.filter } : {}), drill: [...(base.drill ?? []), ...d.drill] }),
+    placeholderData: keepPreviousData,
+  });
+  const shown: DashboardWidgetAnswer | undefined = hierarchical && d.depth > 0 ? (local.data ? { ...answer!, answer: local.data } : { id: rest.widgetId, report: report!.key }) : answer;
+  const chartLike = chart !== 'pivot' && chart !== 'table';
+  const onPick = (v: AnswerRow) => {
+    if (!hierarchical || !shown?.answer || !report) return onCross(v);
+    d.pick(v, shown.answer, layoutOf(report, shown.answer).rowKeys, chartLike);
+  };
+  return (
+    <WidgetCard {...rest} answer={shown} report={report} chart={chart} onPick={onPick}
+      crumbs={hierarchical && d.depth > 0 ? <Breadcrumb items={d.crumbs} data-testid={`widget-crumbs-${rest.widgetId}`} style={{ marginBottom: 4 }} /> : undefined} />
+  );
+}
+
+export function WidgetCard({ title, answer, report, chart, height, onPick, widgetId, extra, crumbs }: {
+  title: string; answer?: DashboardWidgetAnswer; report?: Report; chart: ChartType; height: number; onPick?: (v: AnswerRow) => void; widgetId: string; extra?: React.ReactNode; crumbs?: React.ReactNode;
 }) {
   const t = useT();
-  const { rowKeys, colKeys } = report ? layoutOf(report) : { rowKeys: (answer?.answer?.columns ?? []).filter((c) => c.role === 'dimension').map((c) => c.key), colKeys: [] as string[] };
+  const { rowKeys, colKeys } = report ? layoutOf(report, answer?.answer) : { rowKeys: (answer?.answer?.columns ?? []).filter((c) => c.role === 'dimension').map((c) => c.key), colKeys: [] as string[] };
   return (
     <Card size="small" title={title} extra={<Space size={4}>{answer?.applied?.crossFilter && <Tag color="blue">{t('已联动', 'filtered')}</Tag>}{extra}</Space>}
       style={{ height: '100%', overflow: 'hidden' }} styles={{ body: { padding: 8, height: 'calc(100% - 40px)', overflow: 'auto' } }}
-      data-testid={`widget-${widgetId}`} data-widget={widgetId}>
+      data-testid={`widget-${widgetId}`} data-widget={widgetId} data-level={answer?.answer?.hierarchies?.[0]?.current}>
+      {crumbs}
       {answer?.restricted ? (
         <Typography.Text type="secondary"><LockOutlined /> {t('无权查看此报表', 'You may not read this report')}</Typography.Text>
       ) : answer?.error ? (

@@ -5,7 +5,7 @@
  */
 import { useMemo, useRef } from 'react';
 import { Button, Empty, Statistic, Table, Tooltip } from 'antd';
-import { UnorderedListOutlined } from '@ant-design/icons';
+import { ArrowDownOutlined, ArrowUpOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import ReactECharts from 'echarts-for-react';
 import type { ReportAnswer, ReportColumn } from '@crm/shared';
 import { useT } from '../../lib/i18n';
@@ -46,13 +46,39 @@ export function ReportView(p: ReportViewProps) {
   return <Chart {...p} colByKey={colByKey} empty={empty} />;
 }
 
+/** `0.1234` (a change as a decimal string, 4 places) → `12.34` percent, exactly (no float on the way). */
+export function percentOf(change: string): string | null {
+  const m = /^(-?)(\d+)(?:\.(\d{1,4}))?$/.exec(change);
+  if (!m) return null;
+  const bp = BigInt(m[2]! + (m[3] ?? '').padEnd(4, '0'));
+  return `${m[1] && bp !== 0n ? '-' : ''}${bp / 100n}.${String(bp % 100n).padStart(2, '0')}`;
+}
+
 function Kpi({ answer, measures, empty }: { answer: ReportAnswer; measures: ReportColumn[]; empty: string }) {
+  const t = useT();
   const total = grandTotal(answer);
+  const cmp = answer.comparison;
+  const against = cmp?.against === 'same_period_last_year' ? t('同比', 'YoY') : t('环比', 'vs previous');
   return (
     <div style={{ display: 'flex', gap: 32, flexWrap: 'wrap', padding: 16 }} data-testid="report-kpi">
-      {measures.map((m) => (
-        <Statistic key={m.key} title={m.label} value={formatCell(m, total?.[m.key], empty)} data-kpi={m.key} />
-      ))}
+      {measures.map((m) => {
+        const c = cmp?.measures.find((x) => x.key === m.key);
+        const pct = c?.change ? percentOf(c.change) : null;
+        const up = pct !== null && !pct.startsWith('-') && pct !== '0.00';
+        const down = pct !== null && pct.startsWith('-');
+        return (
+          <div key={m.key} data-kpi={m.key}>
+            <Statistic title={m.label} value={formatCell(m, c ? c.value : total?.[m.key], empty)} />
+            {c && (
+              <div style={{ fontSize: 13, color: up ? '#cf1322' : down ? '#3f8600' : '#8c8c8c' }} data-testid="kpi-change" data-change={c.change ?? ''}>
+                {against} {up ? <ArrowUpOutlined /> : down ? <ArrowDownOutlined /> : null} {pct === null ? '—' : `${pct.replace(/^-/, '')}%`}
+                <span style={{ color: '#8c8c8c', marginLeft: 8 }}>{t('上期', 'previous')} {formatCell(m, c.previous, empty)}</span>
+              </div>
+            )}
+          </div>
+        );
+      })}
+      {cmp && <div style={{ width: '100%', color: '#8c8c8c', fontSize: 12 }}>{cmp.period.from} ~ {cmp.period.to} {t('对比', 'vs')} {cmp.previousPeriod.from} ~ {cmp.previousPeriod.to}</div>}
     </div>
   );
 }

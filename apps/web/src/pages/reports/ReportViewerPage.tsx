@@ -1,8 +1,9 @@
 /**
  * Runs a saved report: click a bar, slice or row to drill to the next level (a breadcrumb leads
- * back), open the records behind a cell, export CSV or XLSX.
+ * back; a drill hierarchy goes one level down per click), open the records behind a cell (the
+ * server says their filter, so the list total equals the cell), export CSV or XLSX.
  */
-import { useMemo, useState } from 'react';
+import { useState } from 'react';
 import { App, Breadcrumb, Button, Card, Space, Tag, Tooltip, Typography } from 'antd';
 import { DownloadOutlined, EditOutlined, ReloadOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
@@ -10,12 +11,12 @@ import { useNavigate, useParams } from 'react-router';
 import type { Report, ReportAnswer } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
-import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader, errorText } from '../../components/common';
 import { ReportView } from './ReportView';
-import { type AnswerRow, type ChartType, type DraftDim, formatCell, recordsFilter } from './reportModel';
+import { type AnswerRow, type ChartType } from './reportModel';
+import { layoutOf, useDrill, type Drill } from './useDrill';
 
-export type Drill = { field: string; value: string | number | boolean | null }[];
+export { layoutOf, type Drill } from './useDrill';
 
 export function ReportViewerPage() {
   const { key = '' } = useParams();
@@ -23,13 +24,6 @@ export function ReportViewerPage() {
   if (report.isLoading) return <Loading />;
   if (report.error) return <ErrorAlert error={report.error} />;
   return <Viewer key={key} report={report.data!} />;
-}
-
-/** The row and column dimension keys of a saved report (its pivot layout, else every dimension on rows). */
-export function layoutOf(report: Pick<Report, 'dimensions' | 'pivot'>): { rowKeys: string[]; colKeys: string[]; dims: DraftDim[] } {
-  const dims: DraftDim[] = (report.dimensions ?? []).map((d) => ({ field: d.field, key: d.key ?? d.field, bucket: d.bucket, level: d.level }));
-  const colKeys = report.pivot?.columns ?? [];
-  return { rowKeys: dims.map((d) => d.key).filter((k) => !colKeys.includes(k)), colKeys, dims };
 }
 
 /** Runs a saved report with a drill-down and extra filter, asking for the subtotals of every row prefix. */
@@ -48,32 +42,17 @@ function Viewer({ report }: { report: Report }) {
   const nav = useNavigate();
   const { message } = App.useApp();
   const user = useAuth((s) => s.user);
-  const obj = useObject(report.object);
-  const [drill, setDrill] = useState<Drill>([]);
   const [exporting, setExporting] = useState<string | null>(null);
-  const { rowKeys, colKeys, dims } = layoutOf(report);
+  const nav2 = useDrill(report);
+  const drill = nav2.drill;
   const run = useReportRun(report, drill);
+  const answer: ReportAnswer | undefined = run.data;
+  const { rowKeys, colKeys } = layoutOf(report, answer);
   const chart = (report.chart?.type ?? 'table') as ChartType;
   const depth = drill.filter((x) => rowKeys.includes(x.field)).length;
-  const answer: ReportAnswer | undefined = run.data;
-  const colByKey = useMemo(() => new Map((answer?.columns ?? []).map((c) => [c.key, c])), [answer]);
-  const typeOf = (field: string) => obj.data?.fields?.find((f) => f.key === field)?.type ?? (field === 'created_at' || field === 'updated_at' ? 'datetime' : undefined);
-
-  const pick = (values: AnswerRow) => {
-    // The next row dimension not yet fixed; a chart drills one level at a time.
-    const next = rowKeys.find((k) => !drill.some((x) => x.field === k) && k in values);
-    const chartLike = chart !== 'pivot' && chart !== 'table';
-    if (!next || (chartLike && depth + 1 >= rowKeys.length)) { openRecords(values); return; }
-    setDrill([...drill, { field: next, value: values[next] as Drill[number]['value'] }]);
-  };
-  const openRecords = (values: AnswerRow) => {
-    const all = [...drill, ...Object.entries(values).filter(([k]) => !drill.some((x) => x.field === k)).map(([field, value]) => ({ field, value }))];
-    const f = recordsFilter(all, dims, typeOf);
-    const base = report.filter && Object.keys(report.filter).length ? report.filter : undefined;
-    if (!f) { message.warning(t('该单元格的条件包含关联路径或机构层级，无法直接列出记录；请继续下钻。', 'This cell is grouped through a relation or an org-tree level: drill further to list its records.')); return; }
-    const filter = base ? { $and: [base, f] } : f;
-    nav(`/records/${report.object}?filter=${encodeURIComponent(JSON.stringify(filter))}&from=${encodeURIComponent(l(report.name, report.key))}`);
-  };
+  const chartLike = chart !== 'pivot' && chart !== 'table';
+  const pick = (values: AnswerRow) => answer && nav2.pick(values, answer, rowKeys, chartLike);
+  const openRecords = (values: AnswerRow) => void nav2.openRecords(values);
   const download = async (format: 'csv' | 'xlsx') => {
     setExporting(format);
     const hide = message.loading(t('正在导出…', 'Exporting…'), 0);
@@ -96,16 +75,7 @@ function Viewer({ report }: { report: Report }) {
     }
   };
 
-  const crumbs = [
-    { title: <a onClick={() => setDrill([])} data-testid="crumb-0">{t('全部', 'All')}</a> },
-    ...drill.map((x, i) => ({
-      title: (
-        <a onClick={() => setDrill(drill.slice(0, i + 1))} data-testid={`crumb-${i + 1}`}>
-          {colByKey.get(x.field)?.label ?? x.field}: {formatCell(colByKey.get(x.field), x.value, t('（空）', '(empty)'))}
-        </a>
-      ),
-    })),
-  ];
+  const crumbs = nav2.crumbs;
   return (
     <div>
       <PageHeader

@@ -25,6 +25,8 @@ export interface Draft {
   limit?: number;
   chart: ChartType;
   stacked: boolean;
+  /** Parts of a saved definition the designer does not edit (ratio and FEEL measures, drill hierarchies), saved back as they were. */
+  kept?: { measures: ReportQuery['measures']; hierarchies?: ReportQuery['hierarchies'] };
 }
 
 /** A field the designer offers: a field of the object, a system column, or one hop through a relation. */
@@ -83,7 +85,7 @@ export function draftDefinition(d: Draft): ReportQuery {
   const dims = [...d.rows, ...d.columns];
   const def: ReportQuery = {
     object: d.object,
-    measures: d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}) })),
+    measures: [...d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}) })), ...(d.kept?.measures ?? [])],
     dimensions: dims.map((x) => ({ field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}) })),
     chart: { type: d.chart, ...(d.stacked ? { options: { stacked: true } } : {}) },
   };
@@ -92,6 +94,7 @@ export function draftDefinition(d: Draft): ReportQuery {
   if (dims.length) def.pivot = { rows: d.rows.map((x) => x.key), columns: d.columns.map((x) => x.key) };
   if (d.sort) def.sort = d.sort;
   if (d.limit) def.limit = d.limit;
+  if (d.kept?.hierarchies?.length) def.hierarchies = d.kept.hierarchies;
   return def;
 }
 
@@ -100,6 +103,7 @@ export function definitionDraft(r: {
   key: string; name: unknown; object: string; measures: { key: string; agg: string; field?: string }[];
   dimensions?: { field: string; key?: string; bucket?: string; level?: number }[]; filter?: Record<string, unknown>;
   sort?: string; limit?: number; pivot?: { rows: string[]; columns: string[] }; chart?: { type: string; options?: Record<string, unknown> };
+  hierarchies?: ReportQuery['hierarchies'];
 }): Draft {
   const name = typeof r.name === 'string' ? { 'zh-CN': r.name, en: r.name } : (r.name as Record<string, string>);
   const dims: DraftDim[] = (r.dimensions ?? []).map((x) => ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level }));
@@ -111,7 +115,9 @@ export function definitionDraft(r: {
     object: r.object,
     rows: dims.filter((x) => !colKeys.has(x.key)),
     columns: dims.filter((x) => colKeys.has(x.key)),
-    measures: r.measures.filter((m) => m.agg !== 'ratio').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field })),
+    measures: r.measures.filter((m) => m.agg !== 'ratio' && m.agg !== 'feel').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field })),
+    // Ratio and FEEL measures and drill hierarchies are not edited here, but kept as they are.
+    kept: { measures: r.measures.filter((m) => m.agg === 'ratio' || m.agg === 'feel') as ReportQuery['measures'], hierarchies: r.hierarchies },
     conditions: filterConditions(r.filter),
     sort: r.sort,
     limit: r.limit,
@@ -192,46 +198,5 @@ export function lookupTotal(answer: ReportAnswer, fixed: AnswerRow): AnswerRow |
 }
 
 // ------------------------------------------------------------------ records behind a cell
-
-function pad(n: number) { return String(n).padStart(2, '0'); }
-function ymd(d: Date) { return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`; }
-
-/** `[from, to)` of a bucket value (`2026-03`, `2026-Q1`, `2026-W11`, `2026`, `2026-03-14`), as dates. */
-export function bucketRange(bucket: Bucket, value: string): [string, string] | undefined {
-  let from: Date; let to: Date;
-  const U = (y: number, m: number, d: number) => new Date(Date.UTC(y, m, d));
-  let m: RegExpExecArray | null;
-  if (bucket === 'day' && (m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value))) { from = U(+m[1]!, +m[2]! - 1, +m[3]!); to = U(+m[1]!, +m[2]! - 1, +m[3]! + 1); }
-  else if (bucket === 'month' && (m = /^(\d{4})-(\d{2})$/.exec(value))) { from = U(+m[1]!, +m[2]! - 1, 1); to = U(+m[1]!, +m[2]!, 1); }
-  else if (bucket === 'quarter' && (m = /^(\d{4})-Q([1-4])$/.exec(value))) { from = U(+m[1]!, (+m[2]! - 1) * 3, 1); to = U(+m[1]!, +m[2]! * 3, 1); }
-  else if (bucket === 'year' && (m = /^(\d{4})$/.exec(value))) { from = U(+m[1]!, 0, 1); to = U(+m[1]! + 1, 0, 1); }
-  else if (bucket === 'week' && (m = /^(\d{4})-W(\d{2})$/.exec(value))) {
-    const jan4 = U(+m[1]!, 0, 4);
-    const monday1 = U(+m[1]!, 0, 4 - ((jan4.getUTCDay() + 6) % 7));
-    from = U(monday1.getUTCFullYear(), monday1.getUTCMonth(), monday1.getUTCDate() + (+m[2]! - 1) * 7);
-    to = U(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate() + 7);
-  } else return undefined;
-  return [ymd(from), ymd(to)];
-}
-
-/**
- * The records filter of the rows behind a drill-down (dimension key → value), or undefined when a step
- * cannot be said in the records filter language (a relation path or an org-tree level).
- */
-export function recordsFilter(drill: { field: string; value: unknown }[], dims: DraftDim[], typeOf: (field: string) => string | undefined): Record<string, unknown> | undefined {
-  const parts: Record<string, unknown>[] = [];
-  for (const d of drill) {
-    const dim = dims.find((x) => x.key === d.field) ?? { field: d.field, key: d.field };
-    if (dim.field.includes('.') || dim.level) return undefined;
-    if (dim.bucket) {
-      if (d.value === null) { parts.push({ [dim.field]: null }); continue; }
-      const r = bucketRange(dim.bucket, String(d.value));
-      if (!r) return undefined;
-      const dt = typeOf(dim.field) === 'datetime';
-      parts.push({ [dim.field]: dt ? { $gte: `${r[0]}T00:00:00+08:00`, $lt: `${r[1]}T00:00:00+08:00` } : { $gte: r[0], $lt: r[1] } });
-    } else parts.push({ [dim.field]: d.value });
-  }
-  return parts.length === 1 ? parts[0] : { $and: parts };
-}
 
 export function isNumericChoice(c: FieldChoice | undefined): boolean { return !!c && NUMERIC_TYPES.has(c.type); }
