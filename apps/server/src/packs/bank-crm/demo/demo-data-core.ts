@@ -17,6 +17,7 @@ import { aggregates, circleId, compileRules, evaluateRuleTags } from '../custome
 import { idNumber, uscc } from './cn-ids.js';
 import { COMPANY_BIZ, COMPANY_PREFIX, COMPANY_SUFFIX, GIVEN, GIVEN1, INDUSTRIES, OCCUPATIONS, PLACES, STREETS, SURNAMES } from './names.js';
 import { systemLiveRows, systemRead, systemRowCount } from '../../../records/system-reads.js';
+import { seededRandom } from '../../../insight/ml/random.js';
 
 export interface DemoDataOptions {
   customers: number;
@@ -51,16 +52,7 @@ const SNAPSHOT_MONTHS = 24;
 const SNAPSHOT_CUSTOMERS = 100_000;
 
 /** Small, fast, seeded PRNG (mulberry32) so a given seed gives the same bank. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 interface Team {
   id: string;
