@@ -117,6 +117,18 @@ export class ModelsService {
     return this.get(key, p);
   }
 
+  /** A solution pack's model, checked as the platform; false when a model of that key is there already. */
+  async install(input: ModelDefinitionInput): Promise<boolean> {
+    const { key, ...rest } = input;
+    const def: StoredDefinition = { ...MODEL_DEFAULTS, ...rest };
+    await this.compile(def, null);
+    const inserted = await this.db.one(
+      `INSERT INTO crm.models (key, object_key, definition) VALUES ($1, $2, $3::jsonb) ON CONFLICT (key) DO NOTHING RETURNING key`,
+      [key, def.object, JSON.stringify(def)],
+    );
+    return !!inserted;
+  }
+
   async update(key: string, patch: ModelPatch, p: Principal): Promise<Model> {
     const r = await this.row(key);
     if (!r) throw new AppError(404, 'models.not_found', { model: key });

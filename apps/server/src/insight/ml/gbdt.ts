@@ -27,7 +27,7 @@ export interface GbdtParams {
 }
 
 export const DEFAULT_GBDT: GbdtParams = {
-  trees: 120, learningRate: 0.1, maxDepth: 4, maxBins: 64, minChildWeight: 1, lambda: 1, minGain: 0,
+  trees: 120, learningRate: 0.1, maxDepth: 4, maxBins: 64, minChildWeight: 3, lambda: 1, minGain: 0,
   subsample: 0.8, positiveWeight: 'balanced', seed: 42,
 };
 
