@@ -223,10 +223,18 @@ function treeValue(tree: Tree, x: (f: number) => number): number {
   return tree.value[leafOf(tree, x)]!;
 }
 
-/** The raw margin (log-odds) of one row (`x[f]`, NaN for missing). */
+/** The raw margin (log-odds) of one row (`x[f]`, NaN for missing): a tight loop, no allocation (scoring runs it per record). */
 export function gbdtMargin(model: GbdtModel, x: ArrayLike<number>): number {
   let s = model.baseMargin;
-  for (const t of model.trees) s += treeValue(t, (f) => x[f]!);
+  for (const t of model.trees) {
+    const { feature, threshold, defaultLeft, left, right } = t;
+    let node = 0;
+    for (let f = feature[0]!; f >= 0; f = feature[node]!) {
+      const v = x[f]!;
+      node = (v !== v ? defaultLeft[node] : v <= threshold[node]!) ? left[node]! : right[node]!;
+    }
+    s += t.value[node]!;
+  }
   return s;
 }
 
