@@ -25,6 +25,7 @@ import { ImportsModule } from './imports/imports.module.js';
 import { PrivacyModule } from './privacy/privacy.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { ConnectorsModule } from './connectors/connectors.module.js';
+import { InsightModule } from './insight/insight.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -52,6 +53,7 @@ export class AppModule {
         ImportsModule,
         ConnectorsModule,
         PrivacyModule,
+        InsightModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

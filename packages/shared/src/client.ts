@@ -22,6 +22,7 @@ import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, Connecto
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
+import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary } from './schemas/models.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 import type {
@@ -458,6 +459,21 @@ export function createClient(options: ClientOptions) {
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },
+    },
+
+    // ------------------------------------------------------------ insight models
+    models: {
+      list: () => items<ModelSummary>('/api/models'),
+      create: (body: ModelDefinitionInput) => post<Model>('/api/models', body),
+      get: (key: string) => get<Model>(`/api/models/${enc(key)}`),
+      update: (key: string, body: ModelPatch) => patch<Model>(`/api/models/${enc(key)}`, body),
+      delete: (key: string) => del<unknown>(`/api/models/${enc(key)}`),
+      /** Starts a training job (202): a new version with its holdout metrics. */
+      train: (key: string) => post<ModelJobStarted>(`/api/models/${enc(key)}/train`),
+      /** Starts a scoring job (202): every record's probability into the score field. */
+      score: (key: string) => post<ModelJobStarted>(`/api/models/${enc(key)}/score`),
+      /** The record's score with exact per-feature contributions, as the caller may see them. */
+      explain: (key: string, recordId: string) => get<ModelExplanation>(`/api/models/${enc(key)}/explain/${enc(recordId)}`),
     },
 
     // ------------------------------------------------------------ dashboards

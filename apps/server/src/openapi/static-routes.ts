@@ -25,6 +25,7 @@ import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
 import { PRIVACY_ROUTES } from '../privacy/openapi-routes.js';
 import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 import { CONNECTOR_ROUTES } from '../connectors/openapi-routes.js';
+import { MODEL_ROUTES } from '../insight/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -154,4 +155,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...PRIVACY_ROUTES,
   ...JOB_ROUTES,
   ...CONNECTOR_ROUTES,
+  ...MODEL_ROUTES,
 ];

@@ -93,3 +93,45 @@ export async function systemRowsReferring(q: Queryable, _why: SystemRead, object
   const { rows } = await q.query(`SELECT * FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL AND (${where}) ORDER BY t.created_at, t.id LIMIT $2`, [ids, limit]);
   return rows;
 }
+
+/** One aggregate over records related to the row (an insight model's feature): every identifier from metadata. */
+export interface RelatedAggregate {
+  /** The related object, and its relation column pointing at the row. */
+  object: string;
+  via: string;
+  agg: 'count' | 'sum' | 'avg' | 'min' | 'max';
+  /** The aggregated column (not for count). */
+  column?: string;
+  /** Equality conditions: column = any of the values, bound with the column's cast. */
+  where?: { column: string; cast: string; values: unknown[] }[];
+  /** Only related rows whose `column` lies within `days` days before `asOf`. */
+  within?: { column: string; days: number };
+}
+
+/**
+ * A page of an insight model's feature rows (keyset on id), unscoped: model training and scoring run as
+ * the platform over every live row (`why` names it; the job audits the training). Returns the id, the
+ * version, the raw named columns and one value per aggregate (`__a0`, `__a1`, …), each a correlated
+ * subquery over the related object's live rows. `ids` restricts to given rows (an explanation).
+ */
+export async function systemFeatureRows(
+  q: Queryable, _why: SystemRead, objectKey: string, columns: string[], aggregates: RelatedAggregate[],
+  page: { afterId?: string | null; ids?: string[]; limit: number; asOf: Date },
+): Promise<Record<string, unknown>[]> {
+  const params: unknown[] = [page.asOf.toISOString()];
+  const bind = (v: unknown, cast: string) => { params.push(v); return `$${params.length}::${cast}`; };
+  const aggSql = aggregates.map((a, i) => {
+    const conds = [`r.${quoteIdent(a.via)} = t.id`, 'r.deleted_at IS NULL'];
+    for (const w of a.where ?? []) conds.push(`r.${quoteIdent(w.column)} = ANY(${bind(w.values, `${w.cast}[]`)})`);
+    if (a.within) conds.push(`r.${quoteIdent(a.within.column)} >= ($1::timestamptz - make_interval(days => ${bind(a.within.days, 'int')}))`, `r.${quoteIdent(a.within.column)} <= $1::timestamptz`);
+    const value = a.agg === 'count' ? 'count(*)' : `${a.agg}(r.${quoteIdent(a.column!)})`;
+    return `(SELECT ${value} FROM ${tableOf(a.object)} r WHERE ${conds.join(' AND ')}) AS "__a${i}"`; // a constant alias: no field key starts with an underscore
+  });
+  const cols = ['t.id::text AS id', 't.version AS version', ...columns.map((c) => `t.${quoteIdent(c)} AS ${quoteIdent(c)}`), ...aggSql];
+  const where = ['t.deleted_at IS NULL'];
+  if (page.ids) where.push(`t.id = ANY(${bind(page.ids, 'uuid[]')})`);
+  if (page.afterId) where.push(`t.id > ${bind(page.afterId, 'uuid')}`);
+  const limit = bind(Math.max(1, Math.min(10_000, page.limit)), 'int');
+  const { rows } = await q.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM ${tableOf(objectKey)} t WHERE ${where.join(' AND ')} ORDER BY t.id LIMIT ${limit}`, params);
+  return rows;
+}

@@ -51,4 +51,6 @@ export interface TemplateBundle {
   reports?: Record<string, unknown>[];
   /** Dashboards (`/api/dashboards` definitions) over the pack's reports, shared with its roles. */
   dashboards?: Record<string, unknown>[];
+  /** Insight models (`/api/models` definitions) over the pack's objects; installed once, then the bank's to change. */
+  models?: Record<string, unknown>[];
 }

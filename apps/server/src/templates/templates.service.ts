@@ -42,9 +42,10 @@ import { acceptBankVersions, listConflicts, loadBaseline, replaceConflicts, save
 import { isDowngrade, refuseDowngrade } from './pack-version.js';
 import { shippedBaseline } from './pack-baselines.js';
 import { decisionKey, definitionCanon, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
-import { DashboardBody, ReportBody } from '@crm/shared';
+import { DashboardBody, ModelBody, ReportBody } from '@crm/shared';
 import { ReportsService } from '../analytics/reports.service.js';
 import { DashboardsService } from '../analytics/dashboards.service.js';
+import { ModelsService } from '../insight/models.service.js';
 import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
@@ -425,6 +426,13 @@ export class TemplatesService {
         await dashboards.update(want.key, { description: null, ...rest }, p, lang);
         changes.push(`dashboard ${want.key} (updated)`);
       }
+    }
+
+    // ---- insight models: installed when missing (training and scoring are the bank's to start)
+    const models = this.service(ModelsService);
+    for (const raw of bundle.models ?? []) {
+      const want = ModelBody.parse(raw);
+      if (await models.install(want)) changes.push(`model ${want.key}`);
     }
 
     // ---- what is installed, and what the pack installed part by part

@@ -16,3 +16,4 @@ export * from './privacy.js';
 export * from './jobs.js';
 export * from './forecast.js';
 export * from './connectors.js';
+export * from './models.js';

@@ -21,6 +21,7 @@ import { Imports1764300000500 } from './0026-imports.js';
 import { Jobs1764300000600 } from './0027-jobs.js';
 import { Connectors1764300000800 } from './0029-connectors.js';
 import { Privacy1764300001400 } from './0035-privacy.js';
+import { InsightModels1764300001100 } from './0032-insight-models.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -36,4 +37,5 @@ export const migrations = [
   Jobs1764300000600,
   Connectors1764300000800,
   Privacy1764300001400,
+  InsightModels1764300001100,
 ];

@@ -17,6 +17,7 @@ import { aggregates, circleId, compileRules, evaluateRuleTags } from '../custome
 import { idNumber, uscc } from './cn-ids.js';
 import { COMPANY_BIZ, COMPANY_PREFIX, COMPANY_SUFFIX, GIVEN, GIVEN1, INDUSTRIES, OCCUPATIONS, PLACES, STREETS, SURNAMES } from './names.js';
 import { systemLiveRows, systemRead, systemRowCount } from '../../../records/system-reads.js';
+import { seededRandom } from '../../../insight/ml/random.js';
 
 export interface DemoDataOptions {
   customers: number;
@@ -46,21 +47,12 @@ export interface DemoDataResult {
 
 const OBJECTS = ['customer', 'holding', 'relationship', 'interaction', 'consent', 'product', 'customer_tag'] as const;
 /** Objects of later pack versions: loaded when the installed template has them. */
-const OPTIONAL_OBJECTS = ['balance_snapshot'] as const;
+const OPTIONAL_OBJECTS = ['balance_snapshot', 'complaint'] as const;
 const SNAPSHOT_MONTHS = 24;
 const SNAPSHOT_CUSTOMERS = 100_000;
 
 /** Small, fast, seeded PRNG (mulberry32) so a given seed gives the same bank. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 interface Team {
   id: string;
@@ -191,6 +183,24 @@ function isoDate(d: Date): string {
   return d.toISOString().slice(0, 10);
 }
 
+/**
+ * Whether a demo customer left, and the recent complaints that go with it, from the churn stream: a
+ * latent dissatisfaction drives complaints; leaving grows with it, with no recent contact, negative
+ * contacts, a single product, the mass segment *when* there were complaints, and the youngest and oldest
+ * customers; a loan keeps customers. Non-linear on purpose, so the tree model has something to find that
+ * the logistic baseline does not.
+ */
+function churnSignals(rc: () => number, c: { interactions: Row[]; today: Date; holdings: number; loans: number; mass: boolean; age: number | null }): { complaints: number; churned: boolean; drop: number } {
+  const unhappy = rc();
+  const complaints = unhappy > 0.9 ? 2 + Math.floor(rc() * 2) : unhappy > 0.75 ? 1 : 0;
+  const recent = c.interactions.filter((x) => c.today.getTime() - Date.parse(String(x.occurred_at)) < 180 * 86400000).length;
+  const negative = c.interactions.filter((x) => x.outcome === 'negative').length;
+  const z = -3.6 + 0.5 * complaints + (recent === 0 ? 1.0 : -0.3) + 0.6 * negative + (c.holdings <= 1 ? 0.6 : 0) - (c.loans > 0 ? 1.0 : 0)
+    + (c.mass && complaints > 0 ? 2.2 : 0) + (c.age !== null && (c.age < 28 || c.age > 72) ? 1.8 : 0);
+  const churned = rc() < 1 / (1 + Math.exp(-z));
+  return { complaints, churned, drop: 12 + rc() * 20 };
+}
+
 export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: DemoDataOptions): Promise<DemoDataResult> {
   const started = Date.now();
   const total = Math.max(0, Math.trunc(opts.customers));
@@ -199,6 +209,9 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
   // Balance history draws from its own stream: adding it left every other row of a seed's bank as it was
   // (tests pick their customers from that bank).
   const rs = rng((opts.seed ?? 20260101) ^ 0x5eed5a17);
+  // So do the churn signals (recent complaints, and the AUM of the customers who left falling from its
+  // peak): every row the bank had before is drawn as it was.
+  const rc = rng((opts.seed ?? 20260101) ^ 0x0c4a51);
   const progress = opts.progress ?? (() => undefined);
   const fields = await fieldsOf(pool);
   await restoreIndexes(pool, progress);
@@ -226,6 +239,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
 
   const res: DemoDataResult = { customers: 0, holdings: 0, relationships: 0, interactions: 0, consents: 0, circles: 0, users, snapshots: 0, ms: 0 };
   const withSnapshots = !!fields.get('balance_snapshot')?.length;
+  const withChurn = withSnapshots && !!fields.get('complaint')?.length && !!fields.get('customer')?.some((f) => f.key === 'churn_score');
   const today = new Date();
   // Month ends of the last 24 complete months, newest first.
   const monthEnds = Array.from({ length: SNAPSHOT_MONTHS }, (_, m) => new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth() - m, 0)));
@@ -265,6 +279,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
     const intRows: Row[] = [];
     const conRows: Row[] = [];
     const snapRows: Row[] = [];
+    const complaintRows: Row[] = [];
     const corpInBatch: { id: string; owner: string; unit: string }[] = [];
     const indivInBatch: { id: string; owner: string; unit: string; name: string }[] = [];
     for (let i = 0; i < n; i++) {
@@ -343,6 +358,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
       c.segment ??= ag.aum.gte(6e6) ? 'private' : ag.aum.gte(5e5) ? 'affluent' : 'mass';
       c.rule_tags = evaluateRuleTags(rules, { ...c, ...ag });
       // 24 month-end balances leading to today's: a customer's own growth rate and some noise (decimal strings).
+      const firstSnapshot = snapRows.length;
       if (withSnapshots && existing + start + i < SNAPSHOT_CUSTOMERS) {
         const deposits = Number(sums.deposit ?? 0);
         const loans = Number(sums.loan ?? 0);
@@ -370,6 +386,28 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
           customer: id, kind, subject: pick(r, ['理财到期提醒', '贷款需求沟通', '节日问候', '产品推介', 'KYC 信息更新', '投诉回访']),
           occurred_at: at.toISOString(), outcome: pick(r, ['positive', 'neutral', 'negative'] as const),
         });
+      }
+      if (withChurn) {
+        const signals = churnSignals(rc, {
+          interactions: intRows.slice(intRows.length - ni), today, holdings: count, loans: sums.loan ? 1 : 0,
+          mass: c.segment === 'mass', age: c.birth_date ? today.getUTCFullYear() - Number(String(c.birth_date).slice(0, 4)) : null,
+        });
+        for (let k = 0; k < signals.complaints; k++) {
+          const at = new Date(today.getTime() - (1 + rc() * 85) * 86400000);
+          complaintRows.push({
+            __id: randomUUID(), __owner_id: owner, __created_by: owner, __org_unit_id: team.id, __created_at: at.toISOString(),
+            complaint_no: `TSD${String(seq).padStart(9, '0')}${k}`, customer: id, channel: pick(rc, ['branch', 'call_center', 'app', 'regulator'] as const),
+            category: pick(rc, ['service', 'fees', 'product', 'system'] as const), priority: rc() < 0.2 ? 'urgent' : 'normal',
+            description: pick(rc, ['柜面等候时间过长', '对账户管理费有异议', '理财收益不及预期', '手机银行频繁登录失败', '客户经理更换未告知']),
+            status: rc() < 0.7 ? 'closed' : 'handling',
+          });
+        }
+        // A customer who left moved most of the money out two or more months ago: the months before held far more.
+        if (signals.churned) for (let k = firstSnapshot; k < snapRows.length; k++) {
+          const sr = snapRows[k]!;
+          const months = (today.getUTCFullYear() - new Date(String(sr.snapshot_date)).getUTCFullYear()) * 12 + today.getUTCMonth() - new Date(String(sr.snapshot_date)).getUTCMonth();
+          if (months >= 3) for (const col of ['aum', 'deposits'] as const) sr[col] = new FeelDecimal(String(sr[col])).times(signals.drop).toFixed(2);
+        }
       }
       if (!corporate) {
         const at = new Date(created.getTime() + 3600000);
@@ -418,7 +456,7 @@ export async function loadDemoData(pool: pg.Pool, crypto: FieldCrypto, opts: Dem
     tick('generate', tGen);
     // Pipeline: this batch is written on its own connection while the next one is generated.
     await pending;
-    pending = writeBatch([['customer', custRows], ['holding', holdRows], ['relationship', relRows], ['interaction', intRows], ['consent', conRows], ...(withSnapshots ? [['balance_snapshot', snapRows] as [string, Row[]]] : [])]);
+    pending = writeBatch([['customer', custRows], ['holding', holdRows], ['relationship', relRows], ['interaction', intRows], ['consent', conRows], ...(withSnapshots ? [['balance_snapshot', snapRows] as [string, Row[]]] : []), ...(withChurn ? [['complaint', complaintRows] as [string, Row[]]] : [])]);
     pending.catch(() => undefined); // handled by the next await; keeps Node from calling it unhandled meanwhile
     res.customers += custRows.length;
     res.holdings += holdRows.length;

@@ -1,0 +1,28 @@
+/** Insight: models as metadata — training, scoring into ordinary fields, exact per-feature explanations. */
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { AuditModule } from '../audit/audit.module.js';
+import { RecordsModule } from '../records/records.module.js';
+import { JobRegistry } from '../jobs/job-registry.js';
+import { JobsModule } from '../jobs/jobs.module.js';
+import { ModelsController } from './models.controller.js';
+import { ModelsService } from './models.service.js';
+import { ModelJobs } from './model-jobs.js';
+import './models.messages.js';
+
+@Module({
+  imports: [AuditModule, RecordsModule, JobsModule],
+  providers: [ModelsService, ModelJobs],
+  controllers: [ModelsController],
+  exports: [ModelsService],
+})
+export class InsightModule implements OnModuleInit {
+  constructor(
+    private readonly registry: JobRegistry,
+    private readonly jobs: ModelJobs,
+  ) {}
+
+  onModuleInit(): void {
+    this.registry.register(this.jobs.train);
+    this.registry.register(this.jobs.score);
+  }
+}

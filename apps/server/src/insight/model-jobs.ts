@@ -1,0 +1,158 @@
+/**
+ * The two background jobs of a model. Both read every live record as the platform (a named system read)
+ * in keyset pages.
+ * - `model.train`: label and features of every record, a seeded holdout split, the tree ensemble and the
+ *   logistic baseline, a new immutable version with its metrics; audited as `model.train`. A restarted
+ *   training starts over (it holds nothing worth resuming).
+ * - `model.score`: the probability (0–1, four places, a decimal string) into the score field through
+ *   RecordsService.patch — validation, audit, change events, triggers as any write — one batch per
+ *   transaction together with its checkpoint, so a restarted job resumes after the last committed batch.
+ *   An unchanged score is not rewritten; a record that fails to save is counted and skipped.
+ */
+import { Inject, Injectable } from '@nestjs/common';
+import type { ModelMetrics } from '@crm/shared';
+import { Db } from '../database/db.js';
+import { AppError } from '../common/app-error.js';
+import { AuditService } from '../audit/audit.service.js';
+import { RecordsService } from '../records/records.service.js';
+import { systemRead } from '../records/scoped-reader.js';
+import { systemFeatureRows, systemRowCount } from '../records/system-reads.js';
+import { decodeField } from '../records/record-codec.js';
+import type { FieldCrypto } from '../crypto/field-crypto.js';
+import type { JobContext, JobHandler } from '../jobs/job-registry.js';
+import { gbdtExpectedMargin, gbdtProbability, trainClassifier } from './ml/index.js';
+import { encode, featureValues, fitEncoders, labelOf, rowContext } from './model-features.js';
+import { ModelsService, asOfDate, type ModelArtifact, type StoredDefinition } from './models.service.js';
+
+const READ_PAGE = 2000;
+const SCORE_BATCH = 200;
+/** Training holds every row in memory: a bound. */
+export const MAX_TRAINING_ROWS = 2_000_000;
+const MIN_PER_CLASS = 10;
+
+const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+@Injectable()
+export class ModelJobs {
+  constructor(
+    private readonly db: Db,
+    private readonly models: ModelsService,
+    private readonly records: RecordsService,
+    private readonly audit: AuditService,
+    @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+  ) {}
+
+  private async definition(key: string): Promise<StoredDefinition> {
+    const row = await this.db.one<{ definition: StoredDefinition }>('SELECT definition FROM crm.models WHERE key = $1', [key]);
+    if (!row) throw new AppError(404, 'models.not_found', { model: key });
+    return row.definition;
+  }
+
+  readonly train: JobHandler = {
+    kind: 'model.train',
+    run: async (ctx: JobContext) => {
+      const { model: key } = ctx.params as { model: string };
+      const started = Date.now();
+      const def = await this.definition(key);
+      const m = await this.models.compile(def, null);
+      const now = new Date();
+      const asOf = asOfDate(now);
+      const why = systemRead('model training');
+      const total = await systemRowCount(this.db.q, why, def.object);
+      await this.audit.record({ action: 'model.train', object: def.object, actorId: ctx.createdBy, data: { model: key, job: ctx.id } });
+      const labels: number[] = [];
+      const raw: unknown[][] = [];
+      let after: string | null = null;
+      for (;;) {
+        if (ctx.signal.aborted) return { aborted: true };
+        const rows = await systemFeatureRows(this.db.q, why, def.object, m.fields.map((f) => f.key), m.aggregates.map((a) => a.sql), { afterId: after, limit: READ_PAGE, asOf: now });
+        if (!rows.length) break;
+        for (const row of rows) {
+          const c = rowContext(m, row, this.crypto, asOf);
+          labels.push(labelOf(m, c));
+          raw.push(featureValues(m, c));
+        }
+        if (labels.length > MAX_TRAINING_ROWS) throw new AppError(400, 'models.too_many_rows', { max: MAX_TRAINING_ROWS });
+        after = rows[rows.length - 1]!.id as string;
+        await ctx.progress({ done: labels.length, total: Math.max(total, labels.length) });
+      }
+      let positives = 0;
+      let negatives = 0;
+      for (const y of labels) { if (y === 1) positives++; else if (y === 0) negatives++; }
+      if (positives < MIN_PER_CLASS || negatives < MIN_PER_CLASS) throw new AppError(400, 'models.too_few_labels', { min: MIN_PER_CLASS, positives, negatives });
+      const encoders = fitEncoders(raw, labels, m.features.length);
+      const columns = m.features.map((_, j) => Float64Array.from(raw, (r) => encode([encoders[j]!], [r[j]], now)[0]!));
+      const { model, baseline, metrics } = trainClassifier(columns, labels, {
+        seed: def.seed, holdoutFraction: def.holdoutFraction, gbdt: { trees: def.trees, maxDepth: def.maxDepth, learningRate: def.learningRate },
+      });
+      const stored: ModelMetrics = {
+        auc: finite(metrics.auc), baselineAuc: finite(metrics.baselineAuc), logLoss: finite(metrics.logLoss), baselineLogLoss: finite(metrics.baselineLogLoss),
+        liftTop10: finite(metrics.liftTop10), liftTop20: finite(metrics.liftTop20), calibration: metrics.calibration,
+        featureImportance: m.features.map((f, j) => ({ feature: f.source, label: f.label, importance: metrics.importance[j] ?? 0 })).sort((a, b) => b.importance - a.importance),
+        trainingRows: metrics.trainingRows, holdoutRows: metrics.holdoutRows, unlabelledRows: metrics.unlabelledRows, positiveRate: metrics.positiveRate,
+        trainingMs: Date.now() - started,
+      };
+      const artifact: ModelArtifact = { model, baseline, encoders, expectedMargin: gbdtExpectedMargin(model) };
+      const version = await this.db.tx(async (c) => {
+        const locked = await c.query<{ v: number }>('SELECT coalesce((SELECT max(version) FROM crm.model_versions WHERE model_key = $1), 0) + 1 AS v FROM crm.models WHERE key = $1 FOR UPDATE', [key]);
+        if (!locked.rows[0]) throw new AppError(404, 'models.not_found', { model: key });
+        const v = locked.rows[0].v;
+        await c.query(
+          'INSERT INTO crm.model_versions (model_key, version, definition, artifact, metrics, trained_by) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::jsonb, $6::uuid)',
+          [key, v, JSON.stringify(def), JSON.stringify(artifact), JSON.stringify(stored), ctx.createdBy],
+        );
+        await c.query('UPDATE crm.models SET latest_version = $2 WHERE key = $1', [key, v]);
+        await ctx.progress({ done: labels.length, total: labels.length }, c);
+        return v;
+      });
+      return { model: key, version, auc: stored.auc, baselineAuc: stored.baselineAuc, trainingRows: stored.trainingRows, holdoutRows: stored.holdoutRows, unlabelledRows: stored.unlabelledRows };
+    },
+  };
+
+  readonly score: JobHandler = {
+    kind: 'model.score',
+    run: async (ctx: JobContext) => {
+      const { model: key, version } = ctx.params as { model: string; version: number };
+      const v = await this.models.version(key, version);
+      if (!v) throw new AppError(404, 'models.not_found', { model: key });
+      const def = v.definition;
+      const scoreField = (await this.definition(key)).scoreField ?? def.scoreField;
+      if (!scoreField) throw new AppError(409, 'models.no_score_field', { model: key });
+      const m = await this.models.compile(def, null);
+      const sf = m.object.byKey.get(scoreField);
+      if (!sf) throw new AppError(409, 'models.no_score_field', { model: key });
+      const why = systemRead('model scoring');
+      const total = await systemRowCount(this.db.q, why, def.object);
+      const state = { afterId: null as string | null, done: 0, written: 0, unchanged: 0, failed: 0, ...(ctx.cursor as object | null) };
+      const columns = [...new Set([...m.fields.map((f) => f.key), scoreField])];
+      for (;;) {
+        if (ctx.signal.aborted) return { ...state, aborted: true };
+        const now = new Date();
+        const rows = await systemFeatureRows(this.db.q, why, def.object, columns, m.aggregates.map((a) => a.sql), { afterId: state.afterId, limit: SCORE_BATCH, asOf: now });
+        if (!rows.length) break;
+        await this.db.tx(async (c) => {
+          for (const row of rows) {
+            const x = encode(v.artifact.encoders, featureValues(m, rowContext(m, row, this.crypto, asOfDate(now))), now);
+            const p = gbdtProbability(v.artifact.model, x).toFixed(4);
+            const current = decodeField(sf, row[scoreField], this.crypto);
+            if (current !== null && Number(current) === Number(p)) { state.unchanged++; continue; }
+            await c.query('SAVEPOINT model_score');
+            try {
+              await this.records.patch(def.object, row.id as string, { [scoreField]: p, version: row.version }, null, { lang: 'zh-CN', client: c });
+              await c.query('RELEASE SAVEPOINT model_score');
+              state.written++;
+            } catch {
+              await c.query('ROLLBACK TO SAVEPOINT model_score');
+              state.failed++;
+            }
+          }
+          state.done += rows.length;
+          state.afterId = rows[rows.length - 1]!.id as string;
+          await ctx.progress({ done: state.done, total: Math.max(total, state.done), cursor: state }, c);
+        });
+      }
+      await this.audit.record({ action: 'model.score', object: def.object, actorId: ctx.createdBy, data: { model: key, version, scored: state.done, written: state.written, failed: state.failed } });
+      return { model: key, version, scored: state.done, written: state.written, unchanged: state.unchanged, failed: state.failed };
+    },
+  };
+}
