@@ -22,6 +22,7 @@ import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSch
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
+import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -148,4 +149,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...REPORT_ROUTES,
   ...WEBHOOK_ROUTES,
   ...IMPORT_ROUTES,
+  ...MARKETING_ROUTES,
 ];
