@@ -1,5 +1,5 @@
 /**
- * Reads a solution template bundle (`template.json` plus the BPMN / DMN files it names) from its
+ * Reads a solution template bundle (`template.json`, its `template.d/` fragments, and the BPMN / DMN files it names) from its
  * folder, with parameters substituted. Bundles come from the installed solution packs.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,6 +8,7 @@ import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { packByKey } from '../packs/pack-registry.js';
 import type { TemplateBundle } from './template.types.js';
+import { mergeFragments, readFragments } from './template-fragments.js';
 
 registerMessages({
   'template.not_found': { 'zh-CN': '模板不存在：{key}', en: 'No such template: {key}' },
@@ -33,7 +34,8 @@ export function loadTemplate(key: string, env: Readonly<Record<string, string | 
 }
 
 export function loadTemplateFrom<B extends TemplateBundle = TemplateBundle>(dir: string, env: Readonly<Record<string, string | undefined>> = {}): LoadedTemplate<B> {
-  const bundle = JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as B;
+  // template.json plus its fragments (template.d/*.json), merged: see template-fragments.ts.
+  const bundle = mergeFragments(JSON.parse(readFileSync(path.join(dir, 'template.json'), 'utf8')) as B, readFragments(dir));
   const parameters: Record<string, string> = {};
   for (const [name, p] of Object.entries(bundle.parameters ?? {})) {
     const value = (p.env ? env[p.env]?.trim() : undefined) || p.default;
