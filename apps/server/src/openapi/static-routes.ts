@@ -22,6 +22,7 @@ import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSch
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
+import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
 
 export interface StaticRoute {
@@ -149,5 +150,6 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...REPORT_ROUTES,
   ...WEBHOOK_ROUTES,
   ...IMPORT_ROUTES,
+  ...JOB_ROUTES,
   ...MARKETING_ROUTES,
 ];

@@ -12,4 +12,5 @@ export * from './reports.js';
 export * from './dashboards.js';
 export * from './webhooks.js';
 export * from './imports.js';
+export * from './jobs.js';
 export * from './marketing.js';
