@@ -37,6 +37,9 @@ const ReportViewerPage = lazy(() => import('./pages/reports/ReportViewerPage').t
 const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardListPage })));
 const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
 const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
+const CampaignListPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignListPage })));
+const CampaignPlanPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPlanPage })));
+const CampaignPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -72,6 +75,9 @@ const router = createBrowserRouter([
       { path: 'records/:object/:id', element: <RecordDetailPage /> },
       { path: 'fill/:formKey', element: <FormFillPage /> },
       ...webPacks().flatMap((p) => p.routes),
+      { path: 'campaigns', element: <CampaignListPage /> },
+      { path: 'campaigns/new', element: <CampaignPlanPage /> },
+      { path: 'campaigns/:id', element: <CampaignPage /> },
       { path: 'reports', element: <ReportListPage /> },
       { path: 'reports/new', element: <ReportDesignerPage /> },
       { path: 'reports/:key', element: <ReportViewerPage /> },

@@ -12,7 +12,7 @@ import type {
   UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
-import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
+import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { JobView } from './schemas/jobs.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
@@ -400,6 +400,7 @@ export function createClient(options: ClientOptions) {
     campaigns: {
       list: () => items<Campaign>('/api/campaigns'),
       create: (body: CampaignCreate) => post<Campaign>('/api/campaigns', body),
+      planningOptions: () => get<CampaignPlanningOptions>('/api/campaigns/planning-options'),
       get: (id: string) => get<Campaign>(`/api/campaigns/${enc(id)}`),
       update: (id: string, body: CampaignPatch) => patch<Campaign>(`/api/campaigns/${enc(id)}`, body),
       /** `{ jobId }` (202), or the approval process instance when the campaign needs approval. */

@@ -15,7 +15,8 @@
  *   ledger of every campaign and journey).
  * - `record(q, contacts, source, now?)` writes contacts to the ledger, in the caller's transaction.
  * - `admit(q, ids, channel, source, now?)` = check + record of the allowed ones, counting repeats
- *   inside the batch against the caps too. Run it in the transaction that creates the contact.
+ *   inside the batch against the caps too, under a transaction-scoped advisory lock (concurrent
+ *   admissions cannot overrun a cap). Run it in the transaction that creates the contact.
  *
  * Time comes from the injectable MARKETING_CLOCK (or the `now` argument).
  */
@@ -135,6 +136,8 @@ export class ContactGates {
    * customer named twice in the batch is contacted twice only if the caps leave room for both.
    */
   async admit(q: Queryable, customerIds: string[], channel: string, source: ContactSource, now: Date = this.clock()): Promise<Map<string, GateVerdict>> {
+    // Admissions are serialized until the caller commits, so two launches (or a launch and a journey) cannot both take a customer's last contact.
+    await q.query(`SELECT pg_advisory_xact_lock(hashtext('crm.marketing_contacts'))`);
     const { verdicts, caps, used } = await this.evaluate(q, customerIds, channel, now);
     const contacts: { customerId: string; channel: string }[] = [];
     const seen = new Map<string, number>();

@@ -5,11 +5,16 @@ import './marketing.messages.js';
 import { ContactGates, MARKETING_CLOCK, systemMarketingClock } from './contact-gates.js';
 import { MarketingOutbox } from './marketing-outbox.js';
 import { MarketingSettingsController } from './marketing-settings.controller.js';
+import { CampaignsService } from './campaigns.service.js';
+import { CampaignsController } from './campaigns.controller.js';
+import { CampaignLaunchJob } from './campaign-launch.job.js';
+import { MarketingDemo } from './marketing-demo.js';
+import { WorkflowModule } from '../workflow/workflow.module.js';
 
 @Module({
-  imports: [AuditModule],
-  providers: [ContactGates, MarketingOutbox, { provide: MARKETING_CLOCK, useValue: systemMarketingClock }],
-  controllers: [MarketingSettingsController],
-  exports: [ContactGates, MarketingOutbox],
+  imports: [AuditModule, WorkflowModule],
+  providers: [ContactGates, MarketingOutbox, CampaignsService, CampaignLaunchJob, MarketingDemo, { provide: MARKETING_CLOCK, useValue: systemMarketingClock }],
+  controllers: [MarketingSettingsController, CampaignsController],
+  exports: [ContactGates, MarketingOutbox, CampaignsService, MarketingDemo],
 })
 export class MarketingModule {}

@@ -26,9 +26,10 @@ export function isSystemRead(who: Principal | SystemRead): who is SystemRead {
  * server's services (the demo-data loader). Only named, unencrypted columns; identifiers from the caller's
  * constants are quoted, values never interpolated.
  */
-export async function systemLiveRows<T extends Record<string, unknown>>(q: Queryable, _why: SystemRead, objectKey: string, columns: string[]): Promise<T[]> {
+export async function systemLiveRows<T extends Record<string, unknown>>(q: Queryable, _why: SystemRead, objectKey: string, columns: string[], limit?: number): Promise<T[]> {
   const cols = columns.map((c) => `t.${quoteIdent(c)} AS ${quoteIdent(c)}`).join(', ');
-  const { rows } = await q.query<T>(`SELECT ${cols} FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL`);
+  const bound = limit ? ` ORDER BY t.id LIMIT ${Math.max(1, Math.floor(limit))}` : '';
+  const { rows } = await q.query<T>(`SELECT ${cols} FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL${bound}`);
   return rows;
 }
 

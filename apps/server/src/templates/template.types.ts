@@ -49,4 +49,6 @@ export interface TemplateBundle {
   reports?: Record<string, unknown>[];
   /** Dashboards (`/api/dashboards` definitions) over the pack's reports, shared with its roles. */
   dashboards?: Record<string, unknown>[];
+  /** Sample campaigns (drafts created by the marketing module when missing, matched on `key`; `offerProductCode` names a product record by its code). */
+  campaigns?: Record<string, unknown>[];
 }

@@ -45,6 +45,7 @@ import { decisionKey, definitionCanon, fieldCanon, NUMERIC_TYPES, objectCanon, p
 import { DashboardBody, ReportBody } from '@crm/shared';
 import { ReportsService } from '../analytics/reports.service.js';
 import { DashboardsService } from '../analytics/dashboards.service.js';
+import { CampaignsService } from '../marketing/campaigns.service.js';
 import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
@@ -425,6 +426,11 @@ export class TemplatesService {
         await dashboards.update(want.key, { description: null, ...rest }, p, lang);
         changes.push(`dashboard ${want.key} (updated)`);
       }
+    }
+
+    // ---- sample campaigns: drafts, created once (the bank plans, changes and launches them)
+    for (const raw of bundle.campaigns ?? []) {
+      if (await this.service(CampaignsService).installSample(c, raw, p)) changes.push(`campaign ${String(raw.key)}`);
     }
 
     // ---- what is installed, and what the pack installed part by part

@@ -152,3 +152,12 @@ export type CampaignResponseAnswer = z.infer<typeof CampaignResponseAnswerSchema
 /** A do-not-disturb entry: the customer is never contacted on `channel` (every channel without) until `until`. */
 export const DoNotDisturbBody = z.object({ customerId: z.string().uuid(), channel: MarketingChannel.optional(), reason: plainText().max(500).optional(), until: z.string().datetime({ offset: true }).optional() }).strict();
 export type DoNotDisturbInput = z.infer<typeof DoNotDisturbBody>;
+
+/** What a planner picks from (`GET /api/campaigns/planning-options`): segments over customers and products. */
+export const CampaignPlanningOptionsSchema = z
+  .object({
+    segments: z.array(z.object({ code: z.string(), name: z.string() }).strict()),
+    products: z.array(z.object({ id: z.string(), code: z.string(), name: z.string() }).strict()),
+  })
+  .strict();
+export type CampaignPlanningOptions = z.infer<typeof CampaignPlanningOptionsSchema>;
