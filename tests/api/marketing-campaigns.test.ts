@@ -262,8 +262,8 @@ describe('approval', () => {
 });
 
 describe('the sample campaign of the bank pack', () => {
-  it('is installed as a draft on the high-AUM segment with a 10 % control group', async () => {
+  it('is installed as a draft on the high-AUM individuals with a 10 % control group', async () => {
     const sample = (await analyst.api.campaigns.list()).find((c) => c.name === '大额存单推广')!;
-    expect(sample).toMatchObject({ segment: 'private_banking', controlPercent: 10, channels: ['task', 'sms'], offerProduct: product, approval: true });
+    expect(sample).toMatchObject({ status: 'draft', filter: { customer_type: 'individual', aum: { $gte: '1000000' } }, controlPercent: 10, channels: ['task', 'sms'], offerProduct: product, approval: true });
   });
 });
