@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import type { Campaign } from '@crm/shared';
+import type { Campaign, CampaignMember } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, client, login, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
@@ -42,7 +42,7 @@ function controlByHash(campaignId: string, ids: string[], percent: number): stri
 }
 
 async function allMembers(who: Client, id: string, query: { status?: 'contacted' | 'excluded' | 'planned' | 'responded' | 'converted'; task?: 'open' } = {}) {
-  const out = [];
+  const out: CampaignMember[] = [];
   let cursor: string | undefined;
   do {
     const page = await who.api.campaigns.members(id, { ...query, limit: 7, ...(cursor ? { cursor } : {}) });

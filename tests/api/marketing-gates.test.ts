@@ -8,6 +8,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import pg from 'pg';
+import type { PlatformRight } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, refused } from '../harness/http.js';
 import { ContactGates, inQuietHours, type GateVerdict } from '../../apps/server/src/marketing/contact-gates.js';
@@ -27,7 +28,7 @@ beforeAll(async () => {
   [rm, analyst, security] = await Promise.all(['rm', 'analyst', 'security'].map((u) => as(srv.baseUrl, u)));
   // The analyst plans campaigns (the marketing right); the security administrator grants it.
   const role = await security.api.admin.getRole('analyst');
-  await security.api.admin.updateRole('analyst', { platform: [...new Set([...(role.platform ?? []), 'marketing.manage'])] });
+  await security.api.admin.updateRole('analyst', { platform: [...new Set([...(role.platform ?? []), 'marketing.manage'])] as PlatformRight[] });
   for (const name of ['valid', 'withdrawn', 'none', 'future', 'dnd', 'dndsms', 'capped']) {
     ids[name] = (await rm.api.records.create('customer', { customer_type: 'individual', name: `闸门${name}` })).id as string;
   }
