@@ -15,6 +15,7 @@ import type {
 import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { JobView } from './schemas/jobs.js';
+import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
@@ -419,6 +420,8 @@ export function createClient(options: ClientOptions) {
       run: (key: string, body: ReportRun = {}) => post<ReportAnswer>(`/api/reports/${enc(key)}/run`, body),
       /** Runs an unsaved definition (the designer's live preview). */
       query: (body: ReportQuery) => post<ReportAnswer>('/api/reports/query', body),
+      /** The report's time series continued `horizon` periods, with 80 % / 95 % intervals and the backtest that chose the method. */
+      forecast: (key: string, body: ReportForecastRequest) => post<ReportForecast>(`/api/reports/${enc(key)}/forecast`, body),
       /** The report as CSV or XLSX (a file download). */
       export: async (key: string, query: { format?: 'csv' | 'xlsx'; filter?: string; drill?: string } = {}): Promise<Blob> => {
         const token = options.getToken?.();

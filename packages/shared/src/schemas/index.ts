@@ -14,3 +14,4 @@ export * from './webhooks.js';
 export * from './imports.js';
 export * from './jobs.js';
 export * from './marketing.js';
+export * from './forecast.js';
