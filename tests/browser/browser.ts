@@ -17,8 +17,11 @@ export async function serverForTest(): Promise<{ baseUrl: string; stop(): Promis
   const given = process.env.BROWSER_TEST_BASE_URL;
   if (given) return { baseUrl: given.replace(/\/$/, ''), stop: async () => undefined };
   // The demo bank as a newcomer sees it: the bank-crm pack with a few hundred customers.
-  return startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '300' } });
+  // BROWSER_SERVER_TIMEOUT_MS: a longer wait for the demo bank's first start on a loaded machine.
+  return startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '300' }, timeoutMs: SERVER_TIMEOUT_MS });
 }
+
+const SERVER_TIMEOUT_MS = Number(process.env.BROWSER_SERVER_TIMEOUT_MS ?? 60_000);
 
 /** Where screenshots go (`BROWSER_SHOTS` to put them elsewhere). */
 export const SHOTS = process.env.BROWSER_SHOTS ?? 'test-results/screenshots';
@@ -110,7 +113,7 @@ export function browserSession(): BrowserSession {
     session.browser = await launch();
     session.w = await newPage(session.browser);
     session.page = session.w.page;
-  }, 120_000);
+  }, 60_000 + SERVER_TIMEOUT_MS);
   afterAll(async () => {
     await session.browser?.close();
     await session.srv?.stop();

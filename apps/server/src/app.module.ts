@@ -26,6 +26,7 @@ import { PrivacyModule } from './privacy/privacy.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { ConnectorsModule } from './connectors/connectors.module.js';
 import { InsightModule } from './insight/insight.module.js';
+import { MarketingModule } from './marketing/marketing.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -54,6 +55,7 @@ export class AppModule {
         ConnectorsModule,
         PrivacyModule,
         InsightModule,
+        MarketingModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

@@ -40,6 +40,9 @@ const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPag
 const WebhooksPage = lazy(() => import('./pages/admin/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
 const PrivacyListPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyListPage })));
 const PrivacyDetailPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyDetailPage })));
+const CampaignListPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignListPage })));
+const CampaignPlanPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPlanPage })));
+const CampaignPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -75,6 +78,9 @@ const router = createBrowserRouter([
       { path: 'records/:object/:id', element: <RecordDetailPage /> },
       { path: 'fill/:formKey', element: <FormFillPage /> },
       ...webPacks().flatMap((p) => p.routes),
+      { path: 'campaigns', element: <CampaignListPage /> },
+      { path: 'campaigns/new', element: <CampaignPlanPage /> },
+      { path: 'campaigns/:id', element: <CampaignPage /> },
       { path: 'reports', element: <ReportListPage /> },
       { path: 'reports/new', element: <ReportDesignerPage /> },
       { path: 'reports/:key', element: <ReportViewerPage /> },

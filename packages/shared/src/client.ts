@@ -15,6 +15,7 @@ import type {
 import type {
   PrivacyCorrection, PrivacyHoliday, PrivacyRequest, PrivacyRequestCreated, PrivacyRequestInput, PrivacyStatus, PrivacySubject,
 } from './schemas/privacy.js';
+import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { JobView } from './schemas/jobs.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
@@ -436,6 +437,25 @@ export function createClient(options: ClientOptions) {
       holidays: (year?: number) => items<PrivacyHoliday>('/api/privacy/holidays', { year }),
       setHoliday: (day: string, body: { name: string; working?: boolean }) => put<PrivacyHoliday>(`/api/privacy/holidays/${enc(day)}`, body),
       removeHoliday: (day: string) => del<void>(`/api/privacy/holidays/${enc(day)}`),
+    },
+
+    // ------------------------------------------------------------ marketing
+    marketing: {
+      settings: () => get<MarketingSettings>('/api/marketing/settings'),
+      saveSettings: (body: MarketingSettings) => put<MarketingSettings>('/api/marketing/settings', body),
+      doNotDisturb: (body: DoNotDisturbInput) => post<unknown>('/api/marketing/do-not-disturb', body),
+      allowDisturb: (customerId: string, channel?: MarketingChannel) => del<unknown>(`/api/marketing/do-not-disturb/${enc(customerId)}${channel ? `?channel=${enc(channel)}` : ''}`),
+    },
+    campaigns: {
+      list: () => items<Campaign>('/api/campaigns'),
+      create: (body: CampaignCreate) => post<Campaign>('/api/campaigns', body),
+      planningOptions: () => get<CampaignPlanningOptions>('/api/campaigns/planning-options'),
+      get: (id: string) => get<Campaign>(`/api/campaigns/${enc(id)}`),
+      update: (id: string, body: CampaignPatch) => patch<Campaign>(`/api/campaigns/${enc(id)}`, body),
+      /** `{ jobId }` (202), or the approval process instance when the campaign needs approval. */
+      launch: (id: string) => post<CampaignLaunchAnswer>(`/api/campaigns/${enc(id)}/launch`),
+      members: (id: string, query: { status?: (typeof MEMBER_STATUSES)[number]; task?: 'open' | 'done'; limit?: number; cursor?: string } = {}) => get<CampaignMembersPage>(`/api/campaigns/${enc(id)}/members`, query),
+      respond: (id: string, body: CampaignResponseInput) => post<CampaignResponseAnswer>(`/api/campaigns/${enc(id)}/responses`, body),
     },
 
     // ------------------------------------------------------------ reports

@@ -26,6 +26,7 @@ import { PRIVACY_ROUTES } from '../privacy/openapi-routes.js';
 import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 import { CONNECTOR_ROUTES } from '../connectors/openapi-routes.js';
 import { MODEL_ROUTES } from '../insight/openapi-routes.js';
+import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -156,4 +157,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...JOB_ROUTES,
   ...CONNECTOR_ROUTES,
   ...MODEL_ROUTES,
+  ...MARKETING_ROUTES,
 ];

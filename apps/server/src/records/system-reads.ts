@@ -26,9 +26,10 @@ export function isSystemRead(who: Principal | SystemRead): who is SystemRead {
  * server's services (the demo-data loader). Only named, unencrypted columns; identifiers from the caller's
  * constants are quoted, values never interpolated.
  */
-export async function systemLiveRows<T extends Record<string, unknown>>(q: Queryable, _why: SystemRead, objectKey: string, columns: string[]): Promise<T[]> {
+export async function systemLiveRows<T extends Record<string, unknown>>(q: Queryable, _why: SystemRead, objectKey: string, columns: string[], limit?: number): Promise<T[]> {
   const cols = columns.map((c) => `t.${quoteIdent(c)} AS ${quoteIdent(c)}`).join(', ');
-  const { rows } = await q.query<T>(`SELECT ${cols} FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL`);
+  const bound = limit ? ` ORDER BY t.id LIMIT ${Math.max(1, Math.floor(limit))}` : '';
+  const { rows } = await q.query<T>(`SELECT ${cols} FROM ${tableOf(objectKey)} t WHERE t.deleted_at IS NULL${bound}`);
   return rows;
 }
 
@@ -134,4 +135,36 @@ export async function systemFeatureRows(
   const limit = bind(Math.max(1, Math.min(10_000, page.limit)), 'int');
   const { rows } = await q.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM ${tableOf(objectKey)} t WHERE ${where.join(' AND ')} ORDER BY t.id LIMIT ${limit}`, params);
   return rows;
+}
+
+/** Where a consent ledger keeps what the contact gates need (column names are field keys from metadata). */
+export interface ConsentLedger {
+  object: string;
+  customer: string;
+  purpose: string;
+  purposeValue: string;
+  withdrawn: string;
+  consentedAt: string;
+}
+
+/**
+ * The marketing consent state of each customer at `now`, in one statement for the whole batch:
+ * `valid` (a live consent for the purpose, given by `now` and not withdrawn), `withdrawn` (none valid,
+ * and one was withdrawn), absent (none at all, or only ones given after `now`). The contact gates ask it for every
+ * customer they may contact, whoever launched the contact — consent does not depend on the caller.
+ */
+export async function systemConsentStates(q: Queryable, _why: SystemRead, l: ConsentLedger, customerIds: string[], now: Date): Promise<Map<string, 'valid' | 'withdrawn'>> {
+  const out = new Map<string, 'valid' | 'withdrawn'>();
+  if (!customerIds.length) return out;
+  const c = (k: string) => `t.${quoteIdent(k)}`;
+  const { rows } = await q.query<{ id: string; valid: boolean; withdrawn: boolean }>(
+    `SELECT ${c(l.customer)}::text AS id, bool_or(${c(l.withdrawn)} IS NOT TRUE AND (${c(l.consentedAt)} IS NULL OR ${c(l.consentedAt)} <= $3::timestamptz)) AS valid,
+            bool_or(${c(l.withdrawn)} IS TRUE) AS withdrawn
+       FROM ${tableOf(l.object)} t
+      WHERE ${c(l.customer)} = ANY($1::uuid[]) AND ${c(l.purpose)} = $2 AND t.deleted_at IS NULL
+      GROUP BY ${c(l.customer)}`,
+    [customerIds, l.purposeValue, now],
+  );
+  for (const r of rows) if (r.valid || r.withdrawn) out.set(r.id, r.valid ? 'valid' : 'withdrawn');
+  return out;
 }

@@ -53,4 +53,6 @@ export interface TemplateBundle {
   dashboards?: Record<string, unknown>[];
   /** Insight models (`/api/models` definitions) over the pack's objects; installed once, then the bank's to change. */
   models?: Record<string, unknown>[];
+  /** Sample campaigns (drafts created by the marketing module when missing, matched on `key`; `offerProductCode` names a product record by its code). */
+  campaigns?: Record<string, unknown>[];
 }

@@ -46,6 +46,7 @@ import { DashboardBody, ModelBody, ReportBody } from '@crm/shared';
 import { ReportsService } from '../analytics/reports.service.js';
 import { DashboardsService } from '../analytics/dashboards.service.js';
 import { ModelsService } from '../insight/models.service.js';
+import { CampaignsService } from '../marketing/campaigns.service.js';
 import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
@@ -433,6 +434,11 @@ export class TemplatesService {
     for (const raw of bundle.models ?? []) {
       const want = ModelBody.parse(raw);
       if (await models.install(want)) changes.push(`model ${want.key}`);
+    }
+
+    // ---- sample campaigns: drafts, created once (the bank plans, changes and launches them)
+    for (const raw of bundle.campaigns ?? []) {
+      if (await this.service(CampaignsService).installSample(c, raw, p)) changes.push(`campaign ${String(raw.key)}`);
     }
 
     // ---- what is installed, and what the pack installed part by part

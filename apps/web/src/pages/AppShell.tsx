@@ -4,7 +4,7 @@ import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, T
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
   DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
-  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined,
+  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -64,6 +64,7 @@ export function AppShell() {
         ? [{ type: 'group' as const, key: 'g:apps', label: collapsed ? '' : t('业务应用', 'Applications'), children: apps }]
         : [{ key: 'app:none', icon: <AppstoreOutlined />, label: objects.isError ? t('元数据加载失败', 'Metadata failed to load') : t('暂无业务对象', 'No objects yet'), disabled: true }]),
       ...(rights.has('privacy') ? [{ key: '/privacy', icon: <SafetyCertificateOutlined />, label: t('个人信息权利', 'Personal-information rights') }] : []),
+      { key: '/campaigns', icon: <NotificationOutlined />, label: t('营销活动', 'Campaigns') },
       { key: '/reports', icon: <PieChartOutlined />, label: t('报表', 'Reports') },
       { key: '/dashboards', icon: <FundOutlined />, label: t('仪表板', 'Dashboards') },
       ...(rights.has('designer') || rights.has('process.admin')
@@ -92,7 +93,7 @@ export function AppShell() {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
+    const known = ['/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 

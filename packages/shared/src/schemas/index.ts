@@ -14,6 +14,7 @@ export * from './webhooks.js';
 export * from './imports.js';
 export * from './privacy.js';
 export * from './jobs.js';
+export * from './marketing.js';
 export * from './forecast.js';
 export * from './connectors.js';
 export * from './models.js';

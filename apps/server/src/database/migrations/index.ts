@@ -22,6 +22,7 @@ import { Jobs1764300000600 } from './0027-jobs.js';
 import { Connectors1764300000800 } from './0029-connectors.js';
 import { Privacy1764300001400 } from './0035-privacy.js';
 import { InsightModels1764300001100 } from './0032-insight-models.js';
+import { Marketing1764300001200 } from './0033-marketing.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -38,4 +39,5 @@ export const migrations = [
   Connectors1764300000800,
   Privacy1764300001400,
   InsightModels1764300001100,
+  Marketing1764300001200,
 ];

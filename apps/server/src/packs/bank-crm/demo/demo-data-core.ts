@@ -52,7 +52,7 @@ const SNAPSHOT_MONTHS = 24;
 const SNAPSHOT_CUSTOMERS = 100_000;
 
 /** Small, fast, seeded PRNG (mulberry32) so a given seed gives the same bank. */
-const rng = seededRandom;
+export const rng = seededRandom;
 
 interface Team {
   id: string;

@@ -1,0 +1,101 @@
+/**
+ * Campaigns in the browser: the analyst opens the demo bank's sample campaign (funnel and uplift
+ * filled by its demo data), plans a new one on a segment with a 10 % control group and submits it for
+ * approval; a branch manager approves it; the campaign page shows the launch and its funnel; the
+ * customer manager records a call result on their call task. Screenshots at 1366×768.
+ */
+import { beforeAll, describe, expect, it } from '@jest/globals';
+import type { Page } from 'playwright-core';
+import { createClient } from '@crm/shared';
+import { until } from '../harness/until.js';
+import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, signOut } from './browser.js';
+
+describe('campaigns', () => {
+  const session = browserSession();
+  let srv: BrowserSession['srv'];
+  let w: Watched;
+  let page: Page;
+  const as = async (username: string) => {
+    const token = (await createClient({ baseUrl: srv.baseUrl }).login({ username, password: 'Demo@2026' })).accessToken;
+    return createClient({ baseUrl: srv.baseUrl, getToken: () => token });
+  };
+
+  beforeAll(async () => {
+    ({ srv, w, page } = session);
+    await page.setViewportSize({ width: 1366, height: 768 });
+  });
+
+  it('shows the sample campaign with its funnel and uplift', async () => {
+    await signIn(page, srv.baseUrl, 'analyst');
+    w.errors.length = 0;
+    await page.goto(`${srv.baseUrl}/campaigns`);
+    await page.locator('[data-campaign="大额存单推广"]').click();
+    await page.locator('[data-testid=funnel] canvas').waitFor();
+    await page.locator('[data-testid=uplift]').waitFor();
+    await shot(page, 'campaign-sample');
+    const analyst = await as('analyst');
+    const sample = (await analyst.campaigns.list()).find((c) => c.name === '大额存单推广')!;
+    expect(sample.status).toBe('active');
+    expect(sample.counts.targeted).toBeGreaterThan(0);
+    expect(sample.counts.contacted + sample.counts.control).toBeGreaterThan(0);
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 120_000);
+
+  it('plans a campaign, submits it for approval, and shows its launch once approved', async () => {
+    w.errors.length = 0;
+    await page.goto(`${srv.baseUrl}/campaigns`);
+    await page.click('[data-testid=new-campaign]');
+    await page.fill('[data-testid=plan-name]', '对公客户回访活动');
+    await choose(page, '[data-testid=plan-segment]', 'corporate');
+    await page.fill('[data-testid=plan-budget]', '8000.00');
+    await shot(page, 'campaign-plan');
+    await page.click('[data-testid=plan-save]');
+    await page.locator('[data-testid=launch]').waitFor();
+    await page.click('[data-testid=launch]');
+    await page.locator('.ant-alert', { hasText: '审批中' }).waitFor();
+    // Five corporate customers of the rm's team, with marketing consent: the campaign reaches them.
+    const rmApi = await as('rm');
+    for (let i = 0; i < 5; i++) {
+      const cust = await rmApi.records.create('customer', { customer_type: 'corporate', name: `浦东回访企业${i}` });
+      await rmApi.records.create('consent', { customer: cust.id, purpose: 'marketing', notice_version: 'v1', channel: 'branch', consented_at: '2026-01-02T10:00:00+08:00' });
+    }
+    // A branch manager approves in the task inbox (here through the API the inbox uses).
+    const manager = await as('manager');
+    const task = await until(async () => (await manager.tasks.list('candidate')).items.find((t) => t.name === '审批营销活动'), { what: 'the approval task' });
+    await manager.tasks.claim(task.id);
+    await manager.tasks.complete(task.id, { variables: { approved: true, comment: '同意' } });
+    const analyst = await as('analyst');
+    const planned = (await analyst.campaigns.list()).find((c) => c.name === '对公客户回访活动')!;
+    expect(planned.controlPercent).toBe(10);
+    await until(async () => (await analyst.campaigns.get(planned.id)).status === 'active', { ms: 60_000, what: 'the approved launch' });
+    await page.reload();
+    await page.locator('.ant-tag', { hasText: '进行中' }).first().waitFor();
+    await page.locator('[data-testid=funnel] canvas').waitFor();
+    const c = await analyst.campaigns.get(planned.id);
+    expect(c.counts.targeted + c.counts.control).toBeGreaterThan(0);
+    expect(Object.keys(c.counts.excluded).length + c.counts.contacted).toBeGreaterThan(0);
+    await shot(page, 'campaign-launched');
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 180_000);
+
+  it('lets the customer manager record a call result on a call task', async () => {
+    await signOut(page);
+    await signIn(page, srv.baseUrl, 'rm');
+    w.errors.length = 0;
+    await page.goto(`${srv.baseUrl}/campaigns`);
+    // No planning for a customer manager.
+    expect(await page.locator('[data-testid=new-campaign]').count()).toBe(0);
+    await page.locator('[data-campaign="对公客户回访活动"]').click();
+    const rm = await as('rm');
+    const sample = (await rm.campaigns.list()).find((c) => c.name === '对公客户回访活动')!;
+    const open = (await rm.campaigns.members(sample.id, { task: 'open', limit: 20 })).items;
+    expect(open.length).toBeGreaterThan(0);
+    const first = open[0]!;
+    await page.locator(`[data-testid="respond-interested-${first.customerId}"]`).click();
+    await page.locator('.ant-message', { hasText: '已登记响应' }).waitFor();
+    await shot(page, 'campaign-rm-tasks');
+    const after = (await rm.campaigns.members(sample.id, { limit: 500 })).items.find((m) => m.customerId === first.customerId)!;
+    expect(after).toMatchObject({ status: 'responded', response: 'interested', task: 'done' });
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 120_000);
+});
