@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
+import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
@@ -380,6 +381,23 @@ export function createClient(options: ClientOptions) {
       deliveries: (id: string, query: { status?: WebhookDelivery['status']; limit?: number } = {}) => items<WebhookDelivery>(`/api/webhooks/${enc(id)}/deliveries`, query),
       delivery: (id: string, messageId: string) => get<WebhookDeliveryDetail>(`/api/webhooks/${enc(id)}/deliveries/${enc(messageId)}`),
       replay: (id: string, body: WebhookReplay) => post<WebhookReplayResult>(`/api/webhooks/${enc(id)}/replay`, body),
+    },
+
+    // ------------------------------------------------------------ business events and journeys
+    events: {
+      /** A business event from a channel or core system (right `events.post`): enters journeys, correlates waiting messages. */
+      post: (body: BusinessEventInput) => post<EventAccepted>('/api/events', body),
+    },
+    journeys: {
+      list: () => items<Journey>('/api/journeys'),
+      create: (body: JourneyInput) => post<Journey>('/api/journeys', body),
+      get: (key: string) => get<Journey>(`/api/journeys/${enc(key)}`),
+      update: (key: string, body: JourneyUpdate) => put<Journey>(`/api/journeys/${enc(key)}`, body),
+      activate: (key: string) => post<Journey>(`/api/journeys/${enc(key)}/activate`),
+      pause: (key: string) => post<Journey>(`/api/journeys/${enc(key)}/pause`),
+      /** Segment entry: a background job enters every member not yet in (per the re-entry rule). */
+      enter: (key: string) => post<JourneyEnterJob>(`/api/journeys/${enc(key)}/enter`),
+      stats: (key: string) => get<JourneyStats>(`/api/journeys/${enc(key)}/stats`),
     },
 
     // ------------------------------------------------------------ reports

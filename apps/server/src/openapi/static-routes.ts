@@ -22,6 +22,8 @@ import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSch
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
+import { EVENT_ROUTES } from '../events/openapi-routes.js';
+import { JOURNEY_ROUTES } from '../marketing/journeys/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -148,4 +150,6 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...REPORT_ROUTES,
   ...WEBHOOK_ROUTES,
   ...IMPORT_ROUTES,
+  ...EVENT_ROUTES,
+  ...JOURNEY_ROUTES,
 ];

@@ -12,3 +12,4 @@ export * from './reports.js';
 export * from './dashboards.js';
 export * from './webhooks.js';
 export * from './imports.js';
+export * from './journeys.js';

@@ -1,0 +1,50 @@
+/** `/api/journeys…`: journey definitions, activation, segment entry and analytics (designers). */
+import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { JourneyBody, JourneyUpdateBody, type Journey, type JourneyStats } from '@crm/shared';
+import { RequireRight } from '../../access/platform-rights.js';
+import { CurrentUser, type Principal } from '../../auth/principal.js';
+import { parseInput } from '../../common/validation.js';
+import { JourneysService } from './journeys.service.js';
+
+@Controller('api/journeys')
+@RequireRight('designer')
+export class JourneysController {
+  constructor(private readonly journeys: JourneysService) {}
+
+  @Get()
+  list(): Promise<{ items: Journey[] }> {
+    return this.journeys.list();
+  }
+
+  @Post()
+  create(@CurrentUser() p: Principal, @Body() body: unknown): Promise<Journey> {
+    return this.journeys.create(p, parseInput(JourneyBody, body));
+  }
+
+  @Get(':key')
+  get(@Param('key') key: string): Promise<Journey> {
+    return this.journeys.get(key);
+  }
+
+  @Put(':key')
+  update(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown): Promise<Journey> {
+    return this.journeys.update(p, key, parseInput(JourneyUpdateBody, body));
+  }
+
+  @Post(':key/activate')
+  @HttpCode(200)
+  activate(@CurrentUser() p: Principal, @Param('key') key: string): Promise<Journey> {
+    return this.journeys.activate(p, key);
+  }
+
+  @Post(':key/pause')
+  @HttpCode(200)
+  pause(@CurrentUser() p: Principal, @Param('key') key: string): Promise<Journey> {
+    return this.journeys.pause(p, key);
+  }
+
+  @Get(':key/stats')
+  stats(@Param('key') key: string): Promise<JourneyStats> {
+    return this.journeys.stats(key);
+  }
+}

@@ -1,0 +1,22 @@
+/** Journeys: behaviour-triggered automation on the workflow engine (definitions, entries, actions, analytics). */
+import { Module, type OnModuleInit } from '@nestjs/common';
+import { AuditModule } from '../../audit/audit.module.js';
+import { WorkflowModule } from '../../workflow/workflow.module.js';
+import { EventsModule } from '../../events/events.module.js';
+import { JourneysController } from './journeys.controller.js';
+import { JourneysService } from './journeys.service.js';
+import { JourneyActions } from './journey-actions.js';
+import { ContactGateway } from './contact-gateway.js';
+
+@Module({
+  imports: [AuditModule, WorkflowModule, EventsModule],
+  providers: [JourneysService, JourneyActions, ContactGateway],
+  controllers: [JourneysController],
+})
+export class JourneysModule implements OnModuleInit {
+  constructor(private readonly actions: JourneyActions) {}
+
+  onModuleInit(): void {
+    this.actions.register();
+  }
+}
