@@ -298,3 +298,41 @@ describe('journeys', () => {
     expect((await core.api.records.get('customer', String(target.id))).segment).toBe(target.segment);
   });
 });
+
+describe('the bank pack\'s journeys', () => {
+  it('are installed and active, and the demo bank has customers in them', async () => {
+    const list = await analyst.api.journeys.list();
+    expect(list.filter((j) => j.key.startsWith('bank_')).map((j) => [j.key, j.name, j.status])).toEqual([
+      ['bank_maturity_retention', '理财产品到期挽留', 'active'],
+      ['bank_onboarding_30d', '新客户30天旅程', 'active'],
+    ]);
+    for (const key of ['bank_maturity_retention', 'bank_onboarding_30d']) {
+      const s = await analyst.api.journeys.stats(key);
+      // 20 demo entries each; the onboarding journey also has the customers created by the tests above.
+      if (key === 'bank_maturity_retention') expect(s.entered).toBe(20);
+      else expect(s.entered).toBeGreaterThanOrEqual(20);
+      expect(s.exited.goal).toBeGreaterThan(0);
+      expect(s.exited.goal).toBeLessThan(20);
+    }
+    // The retention journey's first step is a contact task for each customer's manager.
+    const s = await until(async () => {
+      const x = await analyst.api.journeys.stats('bank_maturity_retention');
+      const done = x.contacts.sent + Object.values(x.contacts.skipped).reduce((a, b) => a + b, 0);
+      return done >= 20 - x.exited.goal ? x : null;
+    }, { what: 'the contact tasks of the retention journey' });
+    expect(s.paths.map((p) => p.path).sort()).toEqual(['A', 'B']);
+    expect(s.steps.find((x) => x.activityId === 'wait7')?.now).toBeGreaterThan(0);
+  });
+
+  it('「新客户30天旅程」: a new individual customer enters, gets the welcome message and waits for day 7', async () => {
+    const created = await rm.api.records.create('customer', { customer_type: 'individual', name: '新开户客户' });
+    const id = await instanceOf('bank_onboarding_30d', String(created.id));
+    await until(async () => (await activeAt(id)).includes('day7'), { what: 'the day-7 wait' });
+    expect(await sql('SELECT activity_id, channel FROM crm.journey_contacts WHERE instance_id = $1', [id])).toEqual([{ activity_id: 'welcome', channel: 'sms' }]);
+    // Day 7: the customer's manager gets a visit task in their inbox.
+    await passTime(id);
+    await until(async () => (await activeAt(id)).includes('day30'), { what: 'the day-30 wait' });
+    const tasks = await until(async () => (await rm.api.tasks.list('mine')).items.filter((t) => t.name === '联系客户'), { what: 'the visit task' });
+    expect(tasks.length).toBeGreaterThan(0);
+  });
+});

@@ -49,4 +49,6 @@ export interface TemplateBundle {
   reports?: Record<string, unknown>[];
   /** Dashboards (`/api/dashboards` definitions) over the pack's reports, shared with its roles. */
   dashboards?: Record<string, unknown>[];
+  /** Journeys (`/api/journeys` definitions) over the pack's processes, created and activated when missing. */
+  journeys?: Record<string, unknown>[];
 }

@@ -25,6 +25,8 @@ import { Db } from '../../database/db.js';
 import { RecordsService } from '../../records/records.service.js';
 import { ScopedReader, systemRead } from '../../records/scoped-reader.js';
 import { ProcessInstancesService } from '../../workflow/process-instances.service.js';
+import { DefinitionsService } from '../../workflow/definitions.service.js';
+import { WorkflowRuntime } from '../../workflow/runtime.service.js';
 import { BpmnError, ServiceTaskRegistry, type ServiceContext } from '../../workflow/service-tasks.js';
 import { ContactGateway } from './contact-gateway.js';
 
@@ -44,6 +46,8 @@ export class JourneyActions {
     private readonly records: RecordsService,
     private readonly reader: ScopedReader,
     private readonly instances: ProcessInstancesService,
+    private readonly defs: DefinitionsService,
+    private readonly runtime: WorkflowRuntime,
     private readonly gates: ContactGateway,
   ) {}
 
@@ -128,9 +132,15 @@ export class JourneyActions {
     const assignee = await this.managerOf(j.object, j.customerId);
     if (!assignee) return this.recordContact(ctx, j, 'task', { allowed: false, reason: 'no_manager' }, null);
     const subject = typeof input.subject === 'string' ? input.subject.slice(0, 200) : null;
-    const inst = await this.refusable('START_REFUSED', () => this.as(writer, () =>
-      this.instances.start(writer, processKey, { variables: { customerId: j.customerId, customer: j.customerId, journeyKey: j.journeyKey, assignee, ...(subject ? { subject } : {}) }, businessKey: j.customerId }),
-    ));
+    // Started by the platform, not as a request: `assignee` is the platform's choice (the customer's
+    // manager), a routing variable no request may set.
+    const inst = await this.refusable('START_REFUSED', () => this.runtime.tx(async (tx) => {
+      const def = await this.defs.latestOrFail(tx.client, processKey);
+      const variables = { customerId: j.customerId, customer: j.customerId, journeyKey: j.journeyKey, assignee, ...(subject ? { subject } : {}) };
+      return this.runtime.start(tx, def, { variables, businessKey: j.customerId, initiator: writer.username }, {
+        action: 'journey.contact_task', object: 'process_instance', actorId: writer.id ?? null, actorName: writer.username, data: { journey: j.journeyKey, customerId: j.customerId, processKey, assignee },
+      });
+    }, undefined, ctx.actor));
     return { ...(await this.recordContact(ctx, j, 'task', outcome, subject)), taskProcessId: inst.id };
   }
 

@@ -126,6 +126,11 @@ export class JourneysService implements OnModuleInit {
     return rows[0];
   }
 
+  async exists(q: Queryable, key: string): Promise<boolean> {
+    const { rows } = await q.query('SELECT 1 FROM crm.journeys WHERE key = $1', [key]);
+    return rows.length > 0;
+  }
+
   async list(): Promise<{ items: Journey[] }> {
     const rows = await this.db.query<JourneyRow>(`SELECT * FROM crm.journeys ORDER BY created_at, key LIMIT ${LIST_LIMIT}`);
     const users = await this.usernames(rows.flatMap((r) => [r.created_by, r.activated_by]));

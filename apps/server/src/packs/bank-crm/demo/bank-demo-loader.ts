@@ -5,6 +5,7 @@
  * CRM_DEMO_CUSTOMERS (config.ts): demo customers to load on first start (default 5000 when embedded, else 0).
  */
 import { Inject, Injectable } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import type { Logger } from 'pino';
 import { Db } from '../../../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../../../config/config.js';
@@ -17,6 +18,7 @@ import { GuaranteeCircles } from '../customers/guarantee-circles.service.js';
 import { BankServices } from '../bank-services.js';
 import { loadDemoData } from './demo-data-core.js';
 import { whileHoldingJobLock } from '../job-lock.js';
+import { loadJourneyDemo } from './journey-demo.js';
 
 
 @Injectable()
@@ -29,6 +31,7 @@ export class BankDemoLoader implements PackDemoLoader {
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly moduleRef: ModuleRef,
   ) {}
 
   async loadDemo(): Promise<string[]> {
@@ -42,8 +45,10 @@ export class BankDemoLoader implements PackDemoLoader {
       await this.circles.detectCircles();
       // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
       const kyc = await this.bank.scheduleKycReviews(Math.min(200, Math.max(10, Math.floor(n / 100))));
-      this.logger.info({ ...res }, 'demo bank loaded');
-      return [`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles), ${res.snapshots} month-end balance snapshots in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started.`];
+      // The pack's journeys, with customers in them (their own random stream: the bank above is unchanged).
+      const journeys = await loadJourneyDemo(this.db, this.moduleRef, n);
+      this.logger.info({ ...res, journeys }, 'demo bank loaded');
+      return [`Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles), ${res.snapshots} month-end balance snapshots in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started; ${journeys.entered} journey entries (${journeys.converted} converted).`];
     });
     return lines ?? [];
   }

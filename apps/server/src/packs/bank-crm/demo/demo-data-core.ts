@@ -51,7 +51,7 @@ const SNAPSHOT_MONTHS = 24;
 const SNAPSHOT_CUSTOMERS = 100_000;
 
 /** Small, fast, seeded PRNG (mulberry32) so a given seed gives the same bank. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;
