@@ -19,6 +19,8 @@ type Client = ReturnType<typeof client>;
 let srv: TestServer;
 let analyst: Client, rm: Client, admin: Client, security: Client, core: Client, branchSystem: Client;
 let customers: RecordData[];
+/** Demo customers with a valid marketing consent (the contact gates let them be contacted), and without any. */
+let consenting: string[], unconsenting: string[];
 
 const sql = <T = any>(text: string, params: unknown[] = []) => withClient(srv.dbUrl, async (c) => (await c.query(text, params)).rows as T[]);
 const count = async (text: string, params: unknown[] = []) => Number((await sql<{ n: string }>(text, params))[0]!.n);
@@ -95,6 +97,15 @@ beforeAll(async () => {
   branchSystem = client(srv.baseUrl, await login(srv.baseUrl, 'branch_sys', 'Branch#System2026'));
   customers = (await core.api.records.list('customer', { limit: 40, sort: 'customer_no' })).items;
   expect(customers.length).toBe(40);
+  const consent = await sql<{ id: string; ok: boolean; any: boolean }>(
+    `SELECT c.id::text AS id, EXISTS (SELECT 1 FROM crm_data.consent k WHERE k.customer = c.id AND k.purpose = 'marketing' AND k.withdrawn IS NOT TRUE AND k.deleted_at IS NULL) AS ok,
+            EXISTS (SELECT 1 FROM crm_data.consent k WHERE k.customer = c.id AND k.purpose = 'marketing') AS any
+     FROM crm_data.customer c WHERE c.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM crm.journey_entries e WHERE e.customer_id = c.id) ORDER BY c.id`,
+  );
+  consenting = consent.filter((x) => x.ok).map((x) => x.id);
+  unconsenting = consent.filter((x) => !x.any).map((x) => x.id);
+  expect(consenting.length).toBeGreaterThan(3);
+  expect(unconsenting.length).toBeGreaterThan(3);
   expect((await analyst.api.processes.deploy({ bpmnXml: RETENTION })).key).toBe('jt_retention');
 }, 150000);
 
@@ -200,7 +211,7 @@ describe('journeys', () => {
   });
 
   it('entered by a posted event: waits, branches by its A/B variant and ends at its goal', async () => {
-    const c = String(customers[4]!.id);
+    const c = consenting[0]!;
     const r = await core.api.events.post({ name: 'deposit_maturing', customerId: c, payload: { product: '三年期定期' } });
     expect(r.journeysEntered).toBe(1);
     const id = await instanceOf('jt_retention', c);
@@ -227,12 +238,26 @@ describe('journeys', () => {
     expect(stats.steps.find((s) => s.activityId === 'wait7')).toMatchObject({ reached: 1, now: 0, name: '等待7天' });
   });
 
+  it('routes every contact through the contact gates: a customer without marketing consent is skipped, with the reason', async () => {
+    const c = unconsenting[0]!;
+    expect((await core.api.events.post({ name: 'deposit_maturing', customerId: c })).journeysEntered).toBe(1);
+    const id = await instanceOf('jt_retention', c);
+    await until(async () => (await activeAt(id)).includes('wait7'), { what: 'the 7-day wait' });
+    expect(await sql('SELECT activity_id, channel, status, reason FROM crm.journey_contacts WHERE instance_id = $1', [id])).toEqual([{ activity_id: 'touch1', channel: 'sms', status: 'skipped', reason: 'no_consent' }]);
+    expect((await admin.api.instances.get(id)).variables).toMatchObject({ contactStatus: 'skipped', contactReason: 'no_consent' });
+    // Nothing queued for them, nothing counted against their caps; the consenting customer's message was queued and counted.
+    expect(await count('SELECT count(*) AS n FROM crm.marketing_outbox WHERE customer_id = $1', [c])).toBe(0);
+    expect(await count('SELECT count(*) AS n FROM crm.marketing_contacts WHERE customer_id = $1', [c])).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM crm.marketing_contacts WHERE customer_id = $1 AND source_kind = 'journey'`, [consenting[0]])).toBe(2);
+    expect((await analyst.api.journeys.stats('jt_retention')).contacts.skipped).toMatchObject({ no_consent: 1 });
+  });
+
   it('enters once under the "once" rule, and again only after N days under "after"', async () => {
-    const c = String(customers[5]!.id);
+    const c = unconsenting[1]!;
     expect((await core.api.events.post({ name: 'deposit_maturing', customerId: c })).journeysEntered).toBe(1);
     expect((await core.api.events.post({ name: 'deposit_maturing', customerId: c })).journeysEntered).toBe(0);
     // Two at once: one entry.
-    const d = String(customers[6]!.id);
+    const d = unconsenting[2]!;
     const both = await Promise.all([1, 2].map(() => core.api.events.post({ name: 'deposit_maturing', customerId: d })));
     expect(both.map((b) => b.journeysEntered).sort()).toEqual([0, 1]);
     expect(await count('SELECT count(*) AS n FROM crm.journey_entries WHERE journey_key = $1 AND customer_id = $2', ['jt_retention', d])).toBe(1);
@@ -256,6 +281,7 @@ describe('journeys', () => {
 
   it('splits entrants by the percentages, reproducibly per customer', async () => {
     for (const cu of customers.slice(10, 40)) await core.api.events.post({ name: 'deposit_maturing', customerId: String(cu.id) });
+    for (const cu of unconsenting.slice(3, 13)) await core.api.events.post({ name: 'deposit_maturing', customerId: cu });
     const rows = await sql<{ customer_id: string; variant: string }>('SELECT customer_id::text AS customer_id, variant FROM crm.journey_entries WHERE journey_key = $1', ['jt_retention']);
     expect(rows.length).toBeGreaterThanOrEqual(30);
     for (const r of rows) expect(r.variant).toBe(expectedVariant('jt_retention', r.customer_id));
@@ -324,15 +350,31 @@ describe('the bank pack\'s journeys', () => {
     expect(s.steps.find((x) => x.activityId === 'wait7')?.now).toBeGreaterThan(0);
   });
 
-  it('「新客户30天旅程」: a new individual customer enters, gets the welcome message and waits for day 7', async () => {
+  it('「新客户30天旅程」: a new individual customer enters; without marketing consent each touch is skipped, with the reason', async () => {
     const created = await rm.api.records.create('customer', { customer_type: 'individual', name: '新开户客户' });
     const id = await instanceOf('bank_onboarding_30d', String(created.id));
     await until(async () => (await activeAt(id)).includes('day7'), { what: 'the day-7 wait' });
-    expect(await sql('SELECT activity_id, channel FROM crm.journey_contacts WHERE instance_id = $1', [id])).toEqual([{ activity_id: 'welcome', channel: 'sms' }]);
-    // Day 7: the customer's manager gets a visit task in their inbox.
+    // Day 7: the visit task is a contact too.
     await passTime(id);
     await until(async () => (await activeAt(id)).includes('day30'), { what: 'the day-30 wait' });
-    const tasks = await until(async () => (await rm.api.tasks.list('mine')).items.filter((t) => t.name === '联系客户'), { what: 'the visit task' });
-    expect(tasks.length).toBeGreaterThan(0);
+    expect(await sql('SELECT activity_id, channel, status, reason FROM crm.journey_contacts WHERE instance_id = $1 ORDER BY id', [id])).toEqual([
+      { activity_id: 'welcome', channel: 'sms', status: 'skipped', reason: 'no_consent' },
+      { activity_id: 'rmVisit', channel: 'task', status: 'skipped', reason: 'no_consent' },
+    ]);
+    expect(await count(`SELECT count(*) AS n FROM crm.wf_instances WHERE definition_key = 'bank_journey_call' AND business_key = $1`, [created.id])).toBe(0);
+  });
+
+  it('「理财产品到期挽留」: the customer\'s manager gets the call task; a reinvestment ends the journey at its goal', async () => {
+    const c = consenting[1]!;
+    expect((await core.api.events.post({ name: 'product_maturing', customerId: c, payload: { product: '稳盈90天' } })).journeysEntered).toBe(1);
+    const id = await instanceOf('bank_maturity_retention', c);
+    const task = await until(async () => (await sql<{ assignee: string; name: string }>(
+      `SELECT t.assignee, t.name FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE i.definition_key = 'bank_journey_call' AND i.business_key = $1`, [c]))[0], { what: 'the call task' });
+    const owner = (await sql<{ username: string }>('SELECT u.username FROM crm_data.customer c JOIN crm.users u ON u.id = c.owner_id WHERE c.id = $1', [c]))[0]!.username;
+    expect(task).toEqual({ assignee: owner, name: '联系客户' });
+    await until(async () => (await activeAt(id)).includes('wait7'), { what: 'the 7-day wait' });
+    expect((await core.api.events.post({ name: 'product_reinvested', customerId: c })).correlated).toBe(1);
+    const done = await admin.api.instances.get(id);
+    expect([done.state, done.history.some((h) => h.activityId === 'goal_converted')]).toEqual(['completed', true]);
   });
 });

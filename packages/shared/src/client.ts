@@ -12,6 +12,7 @@ import type {
   UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
   ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
+import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
@@ -398,6 +399,24 @@ export function createClient(options: ClientOptions) {
       /** Segment entry: a background job enters every member not yet in (per the re-entry rule). */
       enter: (key: string) => post<JourneyEnterJob>(`/api/journeys/${enc(key)}/enter`),
       stats: (key: string) => get<JourneyStats>(`/api/journeys/${enc(key)}/stats`),
+    },
+
+    // ------------------------------------------------------------ marketing
+    marketing: {
+      settings: () => get<MarketingSettings>('/api/marketing/settings'),
+      saveSettings: (body: MarketingSettings) => put<MarketingSettings>('/api/marketing/settings', body),
+      doNotDisturb: (body: DoNotDisturbInput) => post<unknown>('/api/marketing/do-not-disturb', body),
+      allowDisturb: (customerId: string, channel?: MarketingChannel) => del<unknown>(`/api/marketing/do-not-disturb/${enc(customerId)}${channel ? `?channel=${enc(channel)}` : ''}`),
+    },
+    campaigns: {
+      list: () => items<Campaign>('/api/campaigns'),
+      create: (body: CampaignCreate) => post<Campaign>('/api/campaigns', body),
+      get: (id: string) => get<Campaign>(`/api/campaigns/${enc(id)}`),
+      update: (id: string, body: CampaignPatch) => patch<Campaign>(`/api/campaigns/${enc(id)}`, body),
+      /** `{ jobId }` (202), or the approval process instance when the campaign needs approval. */
+      launch: (id: string) => post<CampaignLaunchAnswer>(`/api/campaigns/${enc(id)}/launch`),
+      members: (id: string, query: { status?: (typeof MEMBER_STATUSES)[number]; task?: 'open' | 'done'; limit?: number; cursor?: string } = {}) => get<CampaignMembersPage>(`/api/campaigns/${enc(id)}/members`, query),
+      respond: (id: string, body: CampaignResponseInput) => post<CampaignResponseAnswer>(`/api/campaigns/${enc(id)}/responses`, body),
     },
 
     // ------------------------------------------------------------ reports

@@ -3,7 +3,7 @@
  * role editor offers every one of them, and the OpenAPI document names them.
  */
 export const PLATFORM_RIGHTS = [
-  'designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin', 'webhooks.manage', 'events.post',
+  'designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin', 'webhooks.manage', 'marketing.manage', 'events.post',
 ] as const;
 
 export type PlatformRight = (typeof PLATFORM_RIGHTS)[number];
@@ -19,6 +19,7 @@ export const PLATFORM_RIGHT_LABELS: Record<PlatformRight, { 'zh-CN': string; en:
   'process.start': { 'zh-CN': '发起流程（含客群批量发起）', en: 'Start processes (incl. per segment)' },
   'process.admin': { 'zh-CN': '流程管理', en: 'Process admin' },
   'webhooks.manage': { 'zh-CN': 'Webhook 订阅管理', en: 'Manage webhooks' },
+  'marketing.manage': { 'zh-CN': '营销活动策划、发布与触达设置', en: 'Plan and launch campaigns, contact settings' },
   'events.post': { 'zh-CN': '推送业务事件（渠道与核心系统）', en: 'Post business events (channels, core systems)' },
 };
 

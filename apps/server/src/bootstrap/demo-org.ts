@@ -36,7 +36,7 @@ export interface DemoRole {
 export const DEMO_ROLES: DemoRole[] = [
   { key: 'admin', name: '系统管理员', description: '管理用户、机构与 API 密钥；不能查看或修改审计日志', platform: ['admin.users', 'admin.org', 'process.admin'] },
   { key: 'security', name: '安全管理员', description: '定义角色与授权（字段、行范围、脱敏）', platform: ['admin.roles'] },
-  { key: 'analyst', name: '业务分析师', description: '设计对象、表单、流程与视图', platform: ['designer', 'process.start'],
+  { key: 'analyst', name: '业务分析师', description: '设计对象、表单、流程与视图', platform: ['designer', 'process.start', 'marketing.manage'],
     // Analysts try out what they design: every object, but only the records they created themselves.
     permissions: [{ object: '*', actions: ['create', 'read', 'update', 'delete'], scope: 'own' }] },
   { key: 'manager', name: '支行行长', description: '审批、查看本支行客户与团队工作', platform: ['process.start'] },

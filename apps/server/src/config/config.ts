@@ -25,6 +25,8 @@ export interface AppConfig {
   dataKey: Buffer;
   crypto: CryptoSuite;
   demo: boolean;
+  /** The local simulator that "sends" queued marketing messages (CRM_MARKETING_SIMULATOR, default on in demo mode). */
+  marketingSimulator: boolean;
   adminPassword: string | null;
   logLevel: LogLevel;
   tokenTtlSeconds: number;
@@ -270,6 +272,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dataKey: Buffer.from(dataKeyHex, 'hex'),
     crypto: cryptoSuite,
     demo,
+    marketingSimulator: boolVar(env, 'CRM_MARKETING_SIMULATOR', demo),
     adminPassword,
     logLevel,
     tokenTtlSeconds,

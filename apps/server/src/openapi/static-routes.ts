@@ -24,6 +24,7 @@ import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
 import { EVENT_ROUTES } from '../events/openapi-routes.js';
 import { JOURNEY_ROUTES } from '../marketing/journeys/openapi-routes.js';
+import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -152,4 +153,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...IMPORT_ROUTES,
   ...EVENT_ROUTES,
   ...JOURNEY_ROUTES,
+  ...MARKETING_ROUTES,
 ];

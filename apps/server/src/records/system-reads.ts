@@ -61,3 +61,35 @@ export async function systemRecordsByKey(q: Queryable, _why: SystemRead, objectK
   );
   return rows;
 }
+
+/** Where a consent ledger keeps what the contact gates need (column names are field keys from metadata). */
+export interface ConsentLedger {
+  object: string;
+  customer: string;
+  purpose: string;
+  purposeValue: string;
+  withdrawn: string;
+  consentedAt: string;
+}
+
+/**
+ * The marketing consent state of each customer at `now`, in one statement for the whole batch:
+ * `valid` (a live consent for the purpose, given by `now` and not withdrawn), `withdrawn` (none valid,
+ * and one was withdrawn), absent (none at all, or only ones given after `now`). The contact gates ask it for every
+ * customer they may contact, whoever launched the contact — consent does not depend on the caller.
+ */
+export async function systemConsentStates(q: Queryable, _why: SystemRead, l: ConsentLedger, customerIds: string[], now: Date): Promise<Map<string, 'valid' | 'withdrawn'>> {
+  const out = new Map<string, 'valid' | 'withdrawn'>();
+  if (!customerIds.length) return out;
+  const c = (k: string) => `t.${quoteIdent(k)}`;
+  const { rows } = await q.query<{ id: string; valid: boolean; withdrawn: boolean }>(
+    `SELECT ${c(l.customer)}::text AS id, bool_or(${c(l.withdrawn)} IS NOT TRUE AND (${c(l.consentedAt)} IS NULL OR ${c(l.consentedAt)} <= $3::timestamptz)) AS valid,
+            bool_or(${c(l.withdrawn)} IS TRUE) AS withdrawn
+       FROM ${tableOf(l.object)} t
+      WHERE ${c(l.customer)} = ANY($1::uuid[]) AND ${c(l.purpose)} = $2 AND t.deleted_at IS NULL
+      GROUP BY ${c(l.customer)}`,
+    [customerIds, l.purposeValue, now],
+  );
+  for (const r of rows) if (r.valid || r.withdrawn) out.set(r.id, r.valid ? 'valid' : 'withdrawn');
+  return out;
+}

@@ -13,3 +13,4 @@ export * from './dashboards.js';
 export * from './webhooks.js';
 export * from './imports.js';
 export * from './journeys.js';
+export * from './marketing.js';

@@ -28,7 +28,7 @@ import { ProcessInstancesService } from '../../workflow/process-instances.servic
 import { DefinitionsService } from '../../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../../workflow/runtime.service.js';
 import { BpmnError, ServiceTaskRegistry, type ServiceContext } from '../../workflow/service-tasks.js';
-import { ContactGateway } from './contact-gateway.js';
+import { ContactGateway, type ContactRequest } from './contact-gateway.js';
 
 export const MESSAGE_CHANNELS = ['sms', 'wecom', 'push'] as const;
 
@@ -95,14 +95,12 @@ export class JourneyActions {
     }
   }
 
-  /** Records the contact once per job (a retried step does not count twice). */
-  private async recordContact(ctx: ServiceContext, j: JourneyOf, channel: string, outcome: { allowed: boolean; reason?: string | null }, content: string | null): Promise<Record<string, unknown>> {
-    await this.db.query(
-      `INSERT INTO crm.journey_contacts (journey_key, instance_id, customer_id, activity_id, job_id, channel, status, reason, content)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (job_id) DO NOTHING`,
-      [j.journeyKey, ctx.instanceId, j.customerId, ctx.activityId, ctx.jobId, channel, outcome.allowed ? 'sent' : 'skipped', outcome.allowed ? null : (outcome.reason ?? 'refused'), content],
-    );
-    return { contactStatus: outcome.allowed ? 'sent' : 'skipped', contactReason: outcome.allowed ? null : (outcome.reason ?? 'refused') };
+  private contactOf(ctx: ServiceContext, j: JourneyOf, channel: string, content: string | null): ContactRequest {
+    return { journeyKey: j.journeyKey, instanceId: ctx.instanceId, activityId: ctx.activityId, jobId: ctx.jobId, customerId: j.customerId, channel, content };
+  }
+
+  private static answer(o: { allowed: boolean; reason: string | null }): Record<string, unknown> {
+    return { contactStatus: o.allowed ? 'sent' : 'skipped', contactReason: o.allowed ? null : o.reason };
   }
 
   private async message(input: Record<string, unknown>, ctx: ServiceContext): Promise<Record<string, unknown>> {
@@ -110,8 +108,8 @@ export class JourneyActions {
     if (!(MESSAGE_CHANNELS as readonly string[]).includes(channel)) throw new BpmnError('BAD_CHANNEL', `journey.message channel is one of ${MESSAGE_CHANNELS.join(', ')}`);
     const j = await this.journeyOf(ctx);
     const template = typeof input.template === 'string' ? input.template.slice(0, 500) : null;
-    const outcome = await this.gates.contact({ customerId: j.customerId, channel, source: { kind: 'journey', key: j.journeyKey, ref: ctx.jobId } });
-    return this.recordContact(ctx, j, channel, outcome, template);
+    const outcome = await this.db.tx((c) => this.gates.contact(c, this.contactOf(ctx, j, channel, template)));
+    return JourneyActions.answer(outcome);
   }
 
   /** The customer's manager (the record's owner): a decision of the platform, read as a named system read. */
@@ -127,21 +125,26 @@ export class JourneyActions {
     if (!processKey) throw new BpmnError('NO_PROCESS', 'journey.task needs processKey');
     const j = await this.journeyOf(ctx);
     const writer = await this.writer(ctx);
-    const outcome = await this.gates.contact({ customerId: j.customerId, channel: 'task', source: { kind: 'journey', key: j.journeyKey, ref: ctx.jobId } });
-    if (!outcome.allowed) return this.recordContact(ctx, j, 'task', outcome, null);
-    const assignee = await this.managerOf(j.object, j.customerId);
-    if (!assignee) return this.recordContact(ctx, j, 'task', { allowed: false, reason: 'no_manager' }, null);
     const subject = typeof input.subject === 'string' ? input.subject.slice(0, 200) : null;
-    // Started by the platform, not as a request: `assignee` is the platform's choice (the customer's
-    // manager), a routing variable no request may set.
-    const inst = await this.refusable('START_REFUSED', () => this.runtime.tx(async (tx) => {
+    const contact = this.contactOf(ctx, j, 'task', subject);
+    const assignee = await this.managerOf(j.object, j.customerId);
+    if (!assignee) {
+      await this.gates.skip(this.db.q, contact, 'no_manager');
+      return JourneyActions.answer({ allowed: false, reason: 'no_manager' });
+    }
+    // The gates, the contact and the task's process commit together. The process is started by the
+    // platform, not as a request: `assignee` is the platform's choice (the customer's manager), a
+    // routing variable no request may set.
+    return this.refusable('START_REFUSED', () => this.runtime.tx(async (tx) => {
+      const outcome = await this.gates.contact(tx.client, contact);
+      if (!outcome.allowed || outcome.repeated) return JourneyActions.answer(outcome);
       const def = await this.defs.latestOrFail(tx.client, processKey);
       const variables = { customerId: j.customerId, customer: j.customerId, journeyKey: j.journeyKey, assignee, ...(subject ? { subject } : {}) };
-      return this.runtime.start(tx, def, { variables, businessKey: j.customerId, initiator: writer.username }, {
+      const inst = await this.runtime.start(tx, def, { variables, businessKey: j.customerId, initiator: writer.username }, {
         action: 'journey.contact_task', object: 'process_instance', actorId: writer.id ?? null, actorName: writer.username, data: { journey: j.journeyKey, customerId: j.customerId, processKey, assignee },
       });
+      return { ...JourneyActions.answer(outcome), taskProcessId: inst.id };
     }, undefined, ctx.actor));
-    return { ...(await this.recordContact(ctx, j, 'task', outcome, subject)), taskProcessId: inst.id };
   }
 
   private async patchCustomer(writer: Principal, j: JourneyOf, change: (cur: Record<string, unknown>) => Record<string, unknown> | null): Promise<void> {

@@ -3,13 +3,14 @@ import { Module, type OnModuleInit } from '@nestjs/common';
 import { AuditModule } from '../../audit/audit.module.js';
 import { WorkflowModule } from '../../workflow/workflow.module.js';
 import { EventsModule } from '../../events/events.module.js';
+import { MarketingModule } from '../marketing.module.js';
 import { JourneysController } from './journeys.controller.js';
 import { JourneysService } from './journeys.service.js';
 import { JourneyActions } from './journey-actions.js';
 import { ContactGateway } from './contact-gateway.js';
 
 @Module({
-  imports: [AuditModule, WorkflowModule, EventsModule],
+  imports: [AuditModule, WorkflowModule, EventsModule, MarketingModule],
   providers: [JourneysService, JourneyActions, ContactGateway],
   controllers: [JourneysController],
 })
