@@ -37,6 +37,8 @@ const ReportViewerPage = lazy(() => import('./pages/reports/ReportViewerPage').t
 const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardListPage })));
 const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
 const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
+const JourneyListPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyListPage })));
+const JourneyDetailPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyDetailPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -72,6 +74,8 @@ const router = createBrowserRouter([
       { path: 'records/:object/:id', element: <RecordDetailPage /> },
       { path: 'fill/:formKey', element: <FormFillPage /> },
       ...webPacks().flatMap((p) => p.routes),
+      { path: 'marketing/journeys', element: <JourneyListPage /> },
+      { path: 'marketing/journeys/:key', element: <JourneyDetailPage /> },
       { path: 'reports', element: <ReportListPage /> },
       { path: 'reports/new', element: <ReportDesignerPage /> },
       { path: 'reports/:key', element: <ReportViewerPage /> },

@@ -122,7 +122,7 @@ export const JourneyStatsSchema = z.strictObject({
   entered: z.number().int(),
   active: z.number().int(),
   exited: z.strictObject({ goal: z.number().int(), end: z.number().int(), cancelled: z.number().int() }),
-  /** Per BPMN element: instances that reached it, and that are there now. */
+  /** Per BPMN element, most reached first (then in the order customers get there): instances that reached it, and that are there now. */
   steps: z.array(z.strictObject({ activityId: z.string(), name: z.string().nullable(), type: z.string(), reached: z.number().int(), now: z.number().int() })),
   /** Per A/B variant (or `all` without a split): entered, reached a goal, and the conversion rate (0–1). */
   paths: z.array(z.strictObject({ path: z.string(), entered: z.number().int(), goal: z.number().int(), conversion: z.number() })),

@@ -355,10 +355,10 @@ export class JourneysService implements OnModuleInit {
       const t = totals.rows[0]!;
       const steps = await c.query<{ activity_id: string; type: string; reached: string; now: string }>(
         `SELECT x.activity_id, min(x.type) AS type, count(DISTINCT x.instance_id)::text AS reached, count(*) FILTER (WHERE NOT x.closed)::text AS now
-         FROM (SELECT h.instance_id, h.element_instance_id, h.activity_id, min(h.type) AS type, bool_or(h.event IN ('end', 'cancel')) AS closed
+         FROM (SELECT h.instance_id, h.element_instance_id, h.activity_id, min(h.type) AS type, min(h.seq) AS first, bool_or(h.event IN ('end', 'cancel')) AS closed
                FROM crm.journey_entries e JOIN crm.wf_history h ON h.instance_id = e.instance_id
                WHERE e.journey_key = $1 GROUP BY 1, 2, 3) x
-         GROUP BY x.activity_id ORDER BY x.activity_id LIMIT 500`,
+         GROUP BY x.activity_id ORDER BY count(DISTINCT x.instance_id) DESC, avg(x.first), x.activity_id LIMIT 500`,
         [key],
       );
       const paths = await c.query<{ path: string; entered: string; goal: string }>(
