@@ -83,6 +83,18 @@ describe('import', () => {
     expect(entry?.data).toMatchObject({ inserted: 2, updated: 0, rejected: 0, total: 2, dryRun: false });
   });
 
+  it('shows the import as a background job to its starter and administrators, to nobody else', async () => {
+    const job = await w.c.rm.api.jobs.get(firstImport);
+    expect(job).toMatchObject({ id: firstImport, kind: 'import', status: 'done', progress: { done: 2, total: 2 }, result: { inserted: 2, updated: 0, rejected: 0 }, createdBy: w.users.rm!.id });
+    // An administrator of processes sees every job; another user gets the answer of a missing one.
+    expect((await w.c.admin.api.jobs.get(firstImport)).id).toBe(firstImport);
+    const other = await w.c.analyst.get(`/api/jobs/${firstImport}`);
+    const missing = await w.c.rm.get('/api/jobs/00000000-0000-4000-8000-000000000000');
+    expect([other.status, missing.status]).toEqual([404, 404]);
+    expect(other.body).toEqual(missing.body);
+    expect((await w.c.rm.get('/api/jobs/not-a-uuid')).status).toBe(404);
+  });
+
   it('imports a GBK CSV as Excel in China writes it (named, and recognised when not named)', async () => {
     const text = `${HEADER}\n王五,${id(3)},300.00,国标编码\n`;
     const gbk = new Blob([new Uint8Array(iconv.encode(text, 'gbk'))]);

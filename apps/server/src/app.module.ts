@@ -22,6 +22,7 @@ import { PacksModule } from './packs/packs.module.js';
 import { AnalyticsModule } from './analytics/analytics.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
 import { ImportsModule } from './imports/imports.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
 import { MarketingModule } from './marketing/marketing.module.js';
 import { EventsModule } from './events/events.module.js';
 import { JourneysModule } from './marketing/journeys/journeys.module.js';
@@ -33,7 +34,7 @@ export class AppModule {
   static register(deps: CoreDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, AnalyticsModule, WebhooksModule, ImportsModule, MarketingModule, EventsModule, JourneysModule, PacksModule.register()],
+      imports: [CoreModule.register(deps), AuditModule, AuthModule, AccessModule, MetadataModule, RecordsModule, FilesModule, OpenApiModule, AdminModule, WorkflowModule, TemplatesModule, HousekeepingModule, JobsModule, AnalyticsModule, WebhooksModule, ImportsModule, MarketingModule, EventsModule, JourneysModule, PacksModule.register()],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],
       // Guards run in this order: who is calling, then the Idempotency-Key reservation for them.
       providers: [SeedService, IdempotencyStore, { provide: APP_GUARD, useClass: AuthGuard }, { provide: APP_GUARD, useClass: IdempotencyGuard }],

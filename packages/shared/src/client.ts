@@ -14,6 +14,7 @@ import type {
 } from './types.js';
 import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
+import type { JobView } from './schemas/jobs.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
@@ -367,6 +368,12 @@ export function createClient(options: ClientOptions) {
       get: (key: string) => get<Template>(`/api/templates/${enc(key)}`),
       install: (key: string) => post<InstallResult>(`/api/templates/${enc(key)}/install`),
       applyRoles: (key: string, body: ApplyRolesRequest) => post<ApplyRolesResult>(`/api/templates/${enc(key)}/roles/apply`, body),
+    },
+
+    // ------------------------------------------------------------ background jobs
+    jobs: {
+      /** The state of long work that answered `202 { jobId }` (the starter, or an administrator). */
+      get: (id: string) => get<JobView>(`/api/jobs/${enc(id)}`),
     },
 
     // ------------------------------------------------------------ webhooks

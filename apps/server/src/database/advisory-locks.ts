@@ -38,6 +38,8 @@ export const ADVISORY_LOCKS = {
    * another server resumes an import whose runner died (imports/import-runner.ts).
    */
   'import.run': 7_240_090,
+  /** A background job being run (two-key form with `hashtext(job id)`), session-scoped like `import.run` (jobs/job-runner.ts). */
+  'job.run': 7_240_100,
 } as const;
 
 /** Locks per key (one lock per process-definition key): `hashtext(prefix || key)`. */

@@ -27,6 +27,7 @@ import { ScopedReader } from '../records/scoped-reader.js';
 import { hashInput, sqlCastFor } from '../records/record-codec.js';
 import type { Principal } from '../auth/principal.js';
 import { ADVISORY_LOCKS } from '../database/advisory-locks.js';
+import { claimUnderSessionLock, releaseSessionLock, SerialWorkLoop } from '../database/session-locked-work.js';
 import { systemRead, systemRecordsByKey } from '../records/system-reads.js';
 import { readRows } from './import-file.js';
 import { cellToInput } from './import-cells.js';
@@ -61,9 +62,8 @@ interface Plan {
 export class ImportRunner implements OnModuleInit, OnModuleDestroy {
   private readonly log = new Logger('imports');
   private timer: NodeJS.Timeout | null = null;
-  private busy: Promise<void> | null = null;
-  private again = false;
   private stopping = false;
+  private readonly loop = new SerialWorkLoop(() => this.step(), (err) => this.log.error(`import runner: ${(err as Error).message}`));
   readonly batchSize: number;
 
   constructor(
@@ -90,53 +90,25 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.stopping = true;
     if (this.timer) clearInterval(this.timer);
-    await this.busy?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   wake(): void {
     if (this.stopping) return;
-    if (this.busy) {
-      this.again = true;
-      return;
-    }
-    this.busy = (async () => {
-      do {
-        this.again = false;
-        while (!this.stopping) {
-          const claimed = await this.claim();
-          if (!claimed) break;
-          await this.runClaimed(claimed.client, claimed.row);
-        }
-      } while (this.again && !this.stopping);
-    })()
-      .catch((err: unknown) => this.log.error(`import runner: ${(err as Error).message}`))
-      .finally(() => {
-        this.busy = null;
-      });
+    void this.loop.wake();
   }
 
-  /** The oldest unfinished import no other process holds, locked for this process. */
-  private async claim(): Promise<{ client: PoolClient; row: ImportRow } | null> {
-    const client = await this.db.pool.connect();
-    let keep = false;
-    try {
-      const { rows } = await client.query<{ id: string }>(
-        `SELECT id::text AS id FROM crm.imports WHERE status IN ('queued', 'running') ORDER BY created_at LIMIT 50`,
-      );
-      for (const { id } of rows) {
-        const { rows: got } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [LOCK_CLASS, id]);
-        if (!got[0]?.ok) continue;
-        const { rows: fresh } = await client.query<ImportRow>(`SELECT * FROM crm.imports WHERE id = $1::uuid AND status IN ('queued', 'running')`, [id]);
-        if (fresh[0]) {
-          keep = true;
-          return { client, row: fresh[0] };
-        }
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, id]);
-      }
-      return null;
-    } finally {
-      if (!keep) client.release();
-    }
+  /** Claims and runs the oldest unfinished import no other process holds; false when none. */
+  private async step(): Promise<boolean> {
+    const claimed = await claimUnderSessionLock(
+      this.db.pool,
+      LOCK_CLASS,
+      async (c) => (await c.query<{ id: string }>(`SELECT id::text AS id FROM crm.imports WHERE status IN ('queued', 'running') ORDER BY created_at LIMIT 50`)).rows.map((r) => r.id),
+      async (c, id) => (await c.query<ImportRow>(`SELECT * FROM crm.imports WHERE id = $1::uuid AND status IN ('queued', 'running')`, [id])).rows[0],
+    );
+    if (!claimed) return false;
+    await this.runClaimed(claimed.client, claimed.row);
+    return true;
   }
 
   private async runClaimed(client: PoolClient, row: ImportRow): Promise<void> {
@@ -151,11 +123,7 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
         await this.db.pool.query(`UPDATE crm.imports SET status = 'failed', error = $2, finished_at = now(), updated_at = now() WHERE id = $1::uuid`, [row.id, String((err as Error).message).slice(0, 500)]).catch(() => undefined);
       }
     } finally {
-      if (broken) client.release(true);
-      else {
-        await client.query('SELECT pg_advisory_unlock($1, hashtext($2))', [LOCK_CLASS, row.id]).catch(() => undefined);
-        client.release();
-      }
+      await releaseSessionLock(client, LOCK_CLASS, row.id, broken);
     }
   }
 

@@ -12,13 +12,14 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { stringify } from 'csv-stringify';
 import { pickText, type Lang } from '@crm/form-engine';
-import { ImportOptions, ImportPreviewOptions, type ImportPreview, type ImportStarted, type ImportStatus } from '@crm/shared';
+import { ImportOptions, ImportPreviewOptions, type ImportPreview, type ImportStarted, type ImportStatus, type JobView } from '@crm/shared';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { AccessService } from '../access/access.service.js';
 import { MetadataService } from '../metadata/metadata.service.js';
+import { JobRegistry } from '../jobs/job-registry.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
 import type { Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
@@ -77,8 +78,27 @@ export class ImportsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly access: AccessService,
     private readonly meta: MetadataService,
+    jobs: JobRegistry,
   ) {
     this.dir = path.join(config.dataDir, 'imports');
+    // An import's jobId is its id: `/api/jobs/:id` shows it like any background job.
+    jobs.registerSource({ name: 'imports', get: (id) => this.jobView(id) });
+  }
+
+  private async jobView(id: string): Promise<JobView | null> {
+    const r = await this.db.one<ImportRow>('SELECT * FROM crm.imports WHERE id = $1::uuid', [id]);
+    if (!r) return null;
+    return {
+      id: r.id,
+      kind: 'import',
+      status: r.status,
+      progress: { done: r.next_row, total: r.status === 'queued' ? null : r.total },
+      ...(r.status === 'done' ? { result: { inserted: r.inserted, updated: r.updated, rejected: r.rejected } } : {}),
+      ...(r.status === 'failed' ? { error: { code: 'imports.failed', message: r.error ?? '' } } : {}),
+      createdBy: r.created_by,
+      createdAt: r.created_at.toISOString(),
+      finishedAt: r.finished_at ? r.finished_at.toISOString() : null,
+    };
   }
 
   filePath(sha256: string): string {

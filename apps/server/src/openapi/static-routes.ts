@@ -22,6 +22,7 @@ import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSch
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
+import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 import { EVENT_ROUTES } from '../events/openapi-routes.js';
 import { JOURNEY_ROUTES } from '../marketing/journeys/openapi-routes.js';
 import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
@@ -151,6 +152,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...REPORT_ROUTES,
   ...WEBHOOK_ROUTES,
   ...IMPORT_ROUTES,
+  ...JOB_ROUTES,
   ...EVENT_ROUTES,
   ...JOURNEY_ROUTES,
   ...MARKETING_ROUTES,

@@ -12,5 +12,6 @@ export * from './reports.js';
 export * from './dashboards.js';
 export * from './webhooks.js';
 export * from './imports.js';
+export * from './jobs.js';
 export * from './journeys.js';
 export * from './marketing.js';

@@ -18,6 +18,7 @@ import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 import { Dashboards1764300000220 } from './0024-dashboards.js';
 import { Webhooks1764300000400 } from './0025-webhooks.js';
 import { Imports1764300000500 } from './0026-imports.js';
+import { Jobs1764300000600 } from './0027-jobs.js';
 import { Marketing1764300001200 } from './0033-marketing.js';
 import { Journeys1764300001300 } from './0034-journeys.js';
 
@@ -32,6 +33,7 @@ export const migrations = [
   Dashboards1764300000220,
   Webhooks1764300000400,
   Imports1764300000500,
+  Jobs1764300000600,
   Marketing1764300001200,
   Journeys1764300001300,
 ];
