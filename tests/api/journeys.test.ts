@@ -308,6 +308,31 @@ describe('journeys', () => {
     expect(entered).toEqual([{ customer_id: a.id, source: 'record' }]);
   });
 
+  it('entered by segment: a background job enters every member the starter may see, once, with progress', async () => {
+    await security.api.admin.createRole({ key: 'jt_marketer', name: '营销设计', platform: ['designer'], permissions: [{ object: 'customer', actions: ['read'], scope: 'all' }, { object: 'segment', actions: ['create', 'read'], scope: 'all' }] });
+    await admin.api.admin.createUser({ username: 'jt_marketer', password: 'Marketer#2026a', roles: ['jt_marketer'] });
+    const marketer = client(srv.baseUrl, await login(srv.baseUrl, 'jt_marketer', 'Marketer#2026a'));
+    await marketer.api.customers.createSegment({ code: 'jt_corporate', name: '对公客户', filter: { customer_type: 'corporate' } });
+    const members = (await marketer.api.records.list('customer', { filter: { customer_type: 'corporate' }, limit: 1, total: true })).total!;
+    expect(members).toBeGreaterThan(0);
+    await marketer.api.journeys.create({ key: 'jt_segment', name: '对公客群', processKey: 'jt_simple', entry: { kind: 'segment', segment: 'jt_corporate' } });
+    // Not active yet; not a segment journey; a designer who may not see the segment.
+    expect((await refused(marketer.api.journeys.enter('jt_segment'))).code).toBe('journeys.not_active');
+    await marketer.api.journeys.activate('jt_segment');
+    expect((await refused(marketer.api.journeys.enter('jt_outflow'))).code).toBe('journeys.not_segment_entry');
+    expect((await refused(analyst.api.journeys.enter('jt_segment'))).code).toBe('journeys.segment_not_found');
+
+    const { jobId } = await marketer.api.journeys.enter('jt_segment');
+    const job = await until(async () => { const j = await marketer.api.jobs.get(jobId); return j.status === 'done' || j.status === 'failed' ? j : null; }, { what: 'the entry job' });
+    expect(job).toMatchObject({ kind: 'journey.enter', status: 'done', progress: { done: members, total: members }, result: { entered: members, members } });
+    expect((await marketer.api.journeys.stats('jt_segment')).entered).toBe(members);
+    // Again: everybody is in already (re-entry "once"), nobody enters twice.
+    const again = await marketer.api.journeys.enter('jt_segment');
+    const second = await until(async () => { const j = await marketer.api.jobs.get(again.jobId); return j.status === 'done' ? j : null; }, { what: 'the second entry job' });
+    expect(second.result).toEqual({ entered: 0, members });
+    expect(await count('SELECT count(*) AS n FROM crm.journey_entries WHERE journey_key = $1', ['jt_segment'])).toBe(members);
+  });
+
   it('an action the activator may not do does not happen: the instance stops with an incident', async () => {
     // The analyst may not write customers: a journey they activated cannot change one.
     await analyst.api.processes.deploy({ bpmnXml: chain('jt_write', [

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { Key, plainText, Timestamp, withoutNul } from './common.js';
+import { JobStartedSchema } from './jobs.js';
 
 /** `deposit.outflow_large`, `time_deposit_maturing`, `birthday`: lower case, digits, `_`, `.`, `-`. */
 export const EVENT_NAME = /^[a-z][a-z0-9_.-]{0,99}$/;
@@ -114,7 +115,8 @@ export const JourneySchema = z.strictObject({
 });
 export type Journey = z.infer<typeof JourneySchema>;
 
-export const JourneyEnterJobSchema = z.strictObject({ jobId: z.string() });
+/** `POST /api/journeys/:key/enter` answers the background job that enters the segment's members. */
+export const JourneyEnterJobSchema = JobStartedSchema;
 export type JourneyEnterJob = z.infer<typeof JourneyEnterJobSchema>;
 
 export const JourneyStatsSchema = z.strictObject({

@@ -1,15 +1,19 @@
 /** `/api/journeys…`: journey definitions, activation, segment entry and analytics (designers). */
 import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
-import { JourneyBody, JourneyUpdateBody, type Journey, type JourneyStats } from '@crm/shared';
+import { JourneyBody, JourneyUpdateBody, type Journey, type JourneyEnterJob, type JourneyStats } from '@crm/shared';
 import { RequireRight } from '../../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../../auth/principal.js';
 import { parseInput } from '../../common/validation.js';
 import { JourneysService } from './journeys.service.js';
+import { JourneyEntryJob } from './journey-entry.job.js';
 
 @Controller('api/journeys')
 @RequireRight('designer')
 export class JourneysController {
-  constructor(private readonly journeys: JourneysService) {}
+  constructor(
+    private readonly journeys: JourneysService,
+    private readonly entryJob: JourneyEntryJob,
+  ) {}
 
   @Get()
   list(): Promise<{ items: Journey[] }> {
@@ -41,6 +45,13 @@ export class JourneysController {
   @HttpCode(200)
   pause(@CurrentUser() p: Principal, @Param('key') key: string): Promise<Journey> {
     return this.journeys.pause(p, key);
+  }
+
+  /** Segment entry: a background job (progress at GET /api/jobs/:id). */
+  @Post(':key/enter')
+  @HttpCode(202)
+  enter(@CurrentUser() p: Principal, @Param('key') key: string): Promise<JourneyEnterJob> {
+    return this.entryJob.start(p, key);
   }
 
   @Get(':key/stats')

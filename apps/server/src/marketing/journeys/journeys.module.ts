@@ -8,10 +8,11 @@ import { JourneysController } from './journeys.controller.js';
 import { JourneysService } from './journeys.service.js';
 import { JourneyActions } from './journey-actions.js';
 import { ContactGateway } from './contact-gateway.js';
+import { JourneyEntryJob } from './journey-entry.job.js';
 
 @Module({
   imports: [AuditModule, WorkflowModule, EventsModule, MarketingModule],
-  providers: [JourneysService, JourneyActions, ContactGateway],
+  providers: [JourneysService, JourneyActions, ContactGateway, JourneyEntryJob],
   controllers: [JourneysController],
 })
 export class JourneysModule implements OnModuleInit {
