@@ -8,8 +8,8 @@ import pg from 'pg';
 import { startPostgres, startServer, api, login, fmt, machineLoad, percentile } from './lib.mjs';
 
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 100_000);
-/** "In minutes": the target is the whole segment in at most five. */
-const TARGET_S = 300;
+/** "In minutes": 100,000 customers in at most five, i.e. at least 333 instances/s. */
+const TARGET_PER_S = 100_000 / 300;
 
 const MODEL = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:crm="urn:bank-crm:schema:bpmn:1.0" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" id="benchJourney" targetNamespace="urn:bench">
@@ -29,7 +29,7 @@ async function insertSelect(url) {
   const t0 = process.hrtime.bigint();
   const r = await c.query(
     `INSERT INTO bench_entries (journey_key, customer_id, instance_id, variant, source, entered_at)
-     SELECT 'bench', id, gen_random_uuid(), NULL, 'segment', now() FROM crm_data.customer WHERE deleted_at IS NULL`,
+     SELECT 'bench', id, gen_random_uuid(), NULL, 'segment', now() FROM crm_data.customer WHERE deleted_at IS NULL AND customer_type = 'individual'`,
   );
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
   await c.query('DROP TABLE bench_entries');
@@ -39,9 +39,23 @@ async function insertSelect(url) {
 
 export async function run() {
   const db = await startPostgres();
-  console.log(`loading ${CUSTOMERS} demo customers …`);
-  const server = await startServer(db.url, { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: String(CUSTOMERS), CRM_JOBS_POLL_MS: '200' });
+  let server;
   try {
+    server = await startServer(db.url, { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: '0' });
+  } catch (err) {
+    await db.stop();
+    throw err;
+  }
+  // The bank pack without its demo bank; the customers are then written straight into the table (set-up, not measured).
+  try {
+    const c = new pg.Client(db.url);
+    await c.connect();
+    await c.query(
+      `INSERT INTO crm_data.customer (id, customer_type, name) SELECT gen_random_uuid(), 'individual', '压测客户' || g FROM generate_series(1, $1::int) AS g`,
+      [CUSTOMERS],
+    );
+    await c.query('ANALYZE crm_data.customer');
+    await c.end();
     const admin = await login(server.base, 'admin');
     const security = await login(server.base, 'security');
     const analyst = await login(server.base, 'analyst');
@@ -52,7 +66,7 @@ export async function run() {
     });
     await api(server.base, 'POST', '/api/admin/users', admin, { username: 'bench_marketer', password: 'Bench#Marketer2026', roles: ['bench_marketer'] });
     const marketer = (await api(server.base, 'POST', '/api/auth/login', null, { username: 'bench_marketer', password: 'Bench#Marketer2026' })).accessToken;
-    await api(server.base, 'POST', '/api/segments', marketer, { code: 'bench_all', name: '全部客户', filter: {} });
+    await api(server.base, 'POST', '/api/segments', marketer, { code: 'bench_all', name: '全部个人客户', filter: { customer_type: 'individual' } });
     await api(server.base, 'POST', '/api/process-definitions', analyst, { bpmnXml: MODEL });
     await api(server.base, 'POST', '/api/journeys', marketer, { key: 'bench_journey', name: '压测旅程', processKey: 'bench_journey', entry: { kind: 'segment', segment: 'bench_all' }, split: { variants: [{ key: 'A', percent: 50 }, { key: 'B', percent: 50 }] } });
     await api(server.base, 'POST', '/api/journeys/bench_journey/activate', marketer);
@@ -80,7 +94,7 @@ export async function run() {
     console.log(`  instances/s                   ${fmt(perS)}`);
     console.log(`  plain INSERT … SELECT rows/s  ${fmt(base.perS)}  (${base.rows} rows in ${fmt(base.s, 2)} s, same PostgreSQL)`);
     console.log(`  ratio                         ${fmt(perS / base.perS, 4)}  load ${machineLoad()}`);
-    console.log(`  target: all in ≤ ${TARGET_S} s → ${s <= TARGET_S && stats.entered === CUSTOMERS ? 'met' : 'missed'}`);
+    console.log(`  target: 100,000 in ≤ 5 min (≥ ${fmt(TARGET_PER_S, 0)}/s), every member in → ${perS >= TARGET_PER_S && stats.entered === CUSTOMERS ? 'met' : 'missed'}`);
     console.log(`  GET /api/health meanwhile     p50 ${fmt(percentile(latencies, 50))} ms, p95 ${fmt(percentile(latencies, 95))} ms, max ${fmt(latencies[latencies.length - 1])} ms (${latencies.length} probes)`);
   } finally {
     await server.stop();

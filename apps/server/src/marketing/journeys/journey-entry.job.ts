@@ -95,7 +95,8 @@ export class JourneyEntryJob implements OnModuleInit {
       let total: number | undefined;
       for (;;) {
         if (ctx.signal.aborted) return { entered: cur.entered, members: cur.done, stopped: true };
-        const page = await this.reader.query(object, { filter, limit: BATCH, fields: [], total: total === undefined, ...(cur.page ? { cursor: cur.page } : {}) }, p);
+        // Keyset by id alone: a timestamp key would be cut to milliseconds in the cursor and skip rows written in the same statement.
+        const page = await this.reader.query(object, { filter, sort: 'id', limit: BATCH, fields: [], total: total === undefined, ...(cur.page ? { cursor: cur.page } : {}) }, p);
         if (total === undefined) total = page.total;
         if (!page.items.length) break;
         const ids = page.items.map((m) => String(m.id));

@@ -24,6 +24,7 @@ import type { Principal } from '../../auth/principal.js';
 import { MetadataService } from '../../metadata/metadata.service.js';
 import { DefinitionsService } from '../../workflow/definitions.service.js';
 import { WorkflowRuntime, type StepCtx } from '../../workflow/runtime.service.js';
+import { writeSteps } from '../../workflow/workflow.repository.js';
 import { EventConsumers, type BusinessEvent } from '../../events/event-consumers.js';
 import { variantOf, type Split } from './journey-split.js';
 import './journeys.messages.js';
@@ -266,20 +267,43 @@ export class JourneysService implements OnModuleInit {
       return 0;
     }
     const actor = await this.activator(ctx.client, j);
-    const previousActor = ctx.actor;
-    ctx.actor = actor;
-    const rows: { customer: string; instance: string; variant: string | null }[] = [];
-    try {
+    const startAll = async (into: StepCtx): Promise<{ customer: string; instance: string; variant: string | null }[]> => {
+      const out: { customer: string; instance: string; variant: string | null }[] = [];
       for (const customerId of ids) {
         const variant = variantOf(j.split, j.key, customerId);
         const variables: Record<string, unknown> = { ...(extra.variables ?? {}), customerId, customer: customerId, journeyKey: j.key, ...(variant ? { variant } : {}) };
         // One audit entry per entry from an event or a record; a segment batch is audited once by its job.
         const audit = source === 'segment' ? undefined : { action: 'journey.enter', object: 'process_instance', data: { journey: j.key, customerId, source, ...(variant ? { variant } : {}) } };
-        const inst = await this.runtime.start(ctx, def, { variables, businessKey: customerId, initiator: actor?.username ?? 'system' }, audit);
-        rows.push({ customer: customerId, instance: inst.id, variant });
+        const inst = await this.runtime.start(into, def, { variables, businessKey: customerId, initiator: actor?.username ?? 'system' }, audit);
+        out.push({ customer: customerId, instance: inst.id, variant });
+        // A long batch lets the process's other requests in between (the engine's work is synchronous).
+        if (out.length % 50 === 0) await new Promise((r) => setImmediate(r));
       }
-    } finally {
-      ctx.actor = previousActor;
+      return out;
+    };
+    let rows: { customer: string; instance: string; variant: string | null }[] | undefined;
+    if (ids.length > 1) {
+      // A batch: the engine runs every start first and their rows go out as ONE statement in this
+      // transaction (the workflow's multi-instance write), instead of one round trip per instance.
+      // A start that cannot be written that way (a call activity at once) makes the batch start one by one.
+      const batch: StepCtx = { client: ctx.client, now: ctx.now, jobsDue: false, actor, optimistic: { writes: [], fromCache: null } };
+      try {
+        rows = await startAll(batch);
+        await writeSteps(ctx.client, batch.optimistic!.writes.map((x) => x.w));
+        if (batch.jobsDue) ctx.jobsDue = true;
+      } catch (err) {
+        if (err instanceof AppError || (err as { code?: string }).code) throw err;
+        rows = undefined;
+      }
+    }
+    if (!rows) {
+      const previousActor = ctx.actor;
+      ctx.actor = actor;
+      try {
+        rows = await startAll(ctx);
+      } finally {
+        ctx.actor = previousActor;
+      }
     }
     await ctx.client.query(
       `INSERT INTO crm.journey_entries (journey_key, customer_id, instance_id, variant, source, event_id, entered_at)
