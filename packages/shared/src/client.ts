@@ -15,6 +15,8 @@ import type {
 import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { JobView } from './schemas/jobs.js';
+import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
+import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
 import type { Report, ReportAnswer, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
@@ -349,6 +351,10 @@ export function createClient(options: ClientOptions) {
       /** Call-centre screen pop: the caller's customers with this phone or ID number. */
       lookup: (query: CustomerLookupParams) => get<CustomerLookupResult>('/api/customers/lookup', query),
       guaranteeCircles: () => items<GuaranteeCircle>('/api/customers/guarantee-circles'),
+      /** Up to three suggested actions for the customer, with their reasons. */
+      nextActions: (id: string) => items<NextAction>(`/api/customers/${enc(id)}/next-actions`),
+      acceptNextAction: (id: string, actionId: string) => post<NextActionDecision>(`/api/customers/${enc(id)}/next-actions/${enc(actionId)}/accept`),
+      dismissNextAction: (id: string, actionId: string, reason: string) => post<NextActionDecision>(`/api/customers/${enc(id)}/next-actions/${enc(actionId)}/dismiss`, { reason }),
       detectGuaranteeCircles: () => post<CircleDetection>('/api/customers/guarantee-circles/detect'),
       recomputeTags: () => post<RuleTagRecompute>('/api/customers/tags/recompute'),
       scheduleKycReviews: (max?: number) => post<KycScheduleResult>('/api/customers/kyc-reviews/schedule', max === undefined ? {} : { max }),
@@ -436,6 +442,8 @@ export function createClient(options: ClientOptions) {
       run: (key: string, body: ReportRun = {}) => post<ReportAnswer>(`/api/reports/${enc(key)}/run`, body),
       /** Runs an unsaved definition (the designer's live preview). */
       query: (body: ReportQuery) => post<ReportAnswer>('/api/reports/query', body),
+      /** The report's time series continued `horizon` periods, with 80 % / 95 % intervals and the backtest that chose the method. */
+      forecast: (key: string, body: ReportForecastRequest) => post<ReportForecast>(`/api/reports/${enc(key)}/forecast`, body),
       /** The report as CSV or XLSX (a file download). */
       export: async (key: string, query: { format?: 'csv' | 'xlsx'; filter?: string; drill?: string } = {}): Promise<Blob> => {
         const token = options.getToken?.();

@@ -6,6 +6,7 @@ import { ReportsService } from './reports.service.js';
 import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
 import { ReportExports } from './report-exports.service.js';
+import { ReportForecasts } from './report-forecast.service.js';
 import { DashboardsController } from './dashboards.controller.js';
 import { DashboardsService } from './dashboards.service.js';
 import './reports.messages.js';
@@ -13,7 +14,7 @@ import './dashboards.messages.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports, DashboardsService],
+  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports, ReportForecasts, DashboardsService],
   controllers: [ReportsController, DashboardsController],
   exports: [ReportsService, DashboardsService],
 })

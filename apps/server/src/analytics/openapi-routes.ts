@@ -1,5 +1,5 @@
 /** What the OpenAPI document says about the report routes (spread into the static route list). */
-import { ReportAnswerSchema, ReportBody, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
+import { ReportAnswerSchema, ReportBody, ReportForecastBody, ReportForecastSchema, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
   DashboardBody, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
 import type { StaticRoute } from '../openapi/static-routes.js';
 
@@ -11,6 +11,7 @@ export const REPORT_ROUTES: StaticRoute[] = [
   { method: 'patch', path: '/api/reports/{key}', tag: 'analytics', summary: '修改报表（保存为新版本）/ Change a report (saves a new version)', right: 'designer', body: ReportPatchBody, response: ReportSchema },
   { method: 'delete', path: '/api/reports/{key}', tag: 'analytics', summary: '删除报表 / Delete a report', right: 'designer', response: NO_JSON_BODY },
   { method: 'post', path: '/api/reports/{key}/run', tag: 'analytics', summary: '运行报表（按调用者的数据范围）/ Run a report (within your row scope)', body: ReportRunBody, response: ReportAnswerSchema },
+  { method: 'post', path: '/api/reports/{key}/forecast', tag: 'analytics', summary: '预测：报表时间序列的未来周期及80%/95%区间（回测选方法）/ Forecast the report\'s time series with 80 % / 95 % intervals (method chosen by backtest)', body: ReportForecastBody, response: ReportForecastSchema },
   { method: 'get', path: '/api/reports/{key}/export', tag: 'analytics', summary: '导出报表 CSV/XLSX（审计）/ Export a report as CSV or XLSX (audited)', query: ReportExportQuery, response: NO_JSON_BODY },
   { method: 'get', path: '/api/dashboards', tag: 'analytics', summary: '看板列表（设计者：全部；其他人：共享给本人角色的）/ Dashboards you may see', query: DashboardListQuery, response: itemsOfSchema(DashboardSummarySchema) },
   { method: 'get', path: '/api/dashboards/mine', tag: 'analytics', summary: '工作台：共享给本人角色的看板 / The workbench: dashboards shared with your roles', response: itemsOfSchema(DashboardSummarySchema) },

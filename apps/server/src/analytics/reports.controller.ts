@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { KEY_PATTERN, ReportBody, ReportDrill, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody } from '@crm/shared';
+import { KEY_PATTERN, ReportBody, ReportDrill, ReportExportQuery, ReportForecastBody, ReportPatchBody, ReportQueryBody, ReportRunBody } from '@crm/shared';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { AppError } from '../common/app-error.js';
@@ -8,6 +8,7 @@ import { RequestContext } from '../common/request-context.js';
 import { parseInput } from '../common/validation.js';
 import { ReportsService, type RunResult } from './reports.service.js';
 import { ReportExports } from './report-exports.service.js';
+import { ReportForecasts } from './report-forecast.service.js';
 
 function lang() {
   return RequestContext.current()?.lang ?? 'zh-CN';
@@ -34,6 +35,7 @@ export class ReportsController {
   constructor(
     private readonly reports: ReportsService,
     private readonly exports: ReportExports,
+    private readonly forecasts: ReportForecasts,
   ) {}
 
   @Get()
@@ -72,6 +74,13 @@ export class ReportsController {
   @RequireRight('designer')
   async remove(@Param('key') key: string) {
     await this.reports.remove(reportKey(key));
+  }
+
+  /** The report's time series continued `horizon` periods (the caller's scope, like a run). */
+  @Post(':key/forecast')
+  @HttpCode(200)
+  forecast(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {
+    return this.forecasts.forecast(reportKey(key), parseInput(ReportForecastBody, body), p, lang());
   }
 
   @Post(':key/run')

@@ -93,3 +93,23 @@ export async function systemConsentStates(q: Queryable, _why: SystemRead, l: Con
   for (const r of rows) if (r.valid || r.withdrawn) out.set(r.id, r.valid ? 'valid' : 'withdrawn');
   return out;
 }
+
+/**
+ * How many distinct owners (`ownerColumn`, e.g. a holding's customer) hold each pair of item values
+ * (`itemColumn`, e.g. the product category), over every live row — counts only, never a row: the
+ * next-best-action's co-occurrence propensity learns "who holds A also holds B" from the whole bank.
+ * Rows with `excludeColumn` = `excludeValue` (e.g. closed holdings) do not count. Columns come from
+ * pack metadata, never from input.
+ */
+export async function systemPairCounts(
+  q: Queryable, _why: SystemRead, objectKey: string, ownerColumn: string, itemColumn: string, exclude?: { column: string; value: string },
+): Promise<{ a: string; b: string; n: number }[]> {
+  const t = tableOf(objectKey);
+  const where = `deleted_at IS NULL AND ${quoteIdent(itemColumn)} IS NOT NULL${exclude ? ` AND ${quoteIdent(exclude.column)} IS DISTINCT FROM $1` : ''}`;
+  const { rows } = await q.query<{ a: string; b: string; n: string }>(
+    `WITH held AS (SELECT DISTINCT ${quoteIdent(ownerColumn)} AS owner, ${quoteIdent(itemColumn)}::text AS item FROM ${t} WHERE ${where})
+     SELECT x.item AS a, y.item AS b, count(*)::text AS n FROM held x JOIN held y ON y.owner = x.owner GROUP BY 1, 2`,
+    exclude ? [exclude.value] : [],
+  );
+  return rows.map((r) => ({ a: r.a, b: r.b, n: Number(r.n) }));
+}

@@ -13,5 +13,6 @@ export * from './dashboards.js';
 export * from './webhooks.js';
 export * from './imports.js';
 export * from './jobs.js';
+export * from './forecast.js';
 export * from './journeys.js';
 export * from './marketing.js';

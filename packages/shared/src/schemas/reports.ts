@@ -54,7 +54,7 @@ export const ReportDimension = z
 /** Pivot layout: dimension keys across rows and across columns; subtotals and totals come with it. */
 export const ReportPivot = z.object({ rows: z.array(z.string().max(300)).max(6), columns: z.array(z.string().max(300)).max(6) }).strict();
 
-const ReportFilter = withoutNul(z.record(z.string().max(300), z.unknown()));
+export const ReportFilter = withoutNul(z.record(z.string().max(300), z.unknown()));
 
 export const ReportDrill = z.array(z.object({ field: z.string().max(300), value: z.union([z.string().max(1000), z.number(), z.boolean(), z.null()]) }).strict()).max(8);
 

@@ -1,6 +1,6 @@
 /** The bank pack's HTTP routes, contributed to the generated OpenAPI document. */
 import {
-  CircleDetectionSchema, Customer360Schema, CustomerLookupQuery, CustomerLookupResultSchema, CustomerNetworkSchema, GuaranteeCircleSchema, itemsOfSchema, KycScheduleBody,
+  CircleDetectionSchema, Customer360Schema, NextActionDecisionSchema, NextActionDismissBody, NextActionSchema, CustomerLookupQuery, CustomerLookupResultSchema, CustomerNetworkSchema, GuaranteeCircleSchema, itemsOfSchema, KycScheduleBody,
   KycScheduleResultSchema, networkQuery, RuleTagRecomputeSchema, SegmentBody, SegmentMembersQuery, SegmentMembersSchema, SegmentPatchBody, SegmentSchema, SegmentStartBody,
   SegmentStartResultSchema, SegmentWithCountSchema,
 } from '@crm/shared';
@@ -11,6 +11,9 @@ export const BANK_OPENAPI_ROUTES: readonly StaticRoute[] = [
   { method: 'get', path: '/api/customers/lookup', tag: 'customers', summary: '来电弹屏：按手机号或证件号查客户 / Screen pop: customers by mobile or ID number', query: CustomerLookupQuery, response: CustomerLookupResultSchema },
   { method: 'get', path: '/api/customers/{id}/360', tag: 'customers', summary: '客户360视图 / Customer 360°', response: Customer360Schema },
   { method: 'get', path: '/api/customers/{id}/network', tag: 'customers', summary: '客户关系网络 / Relationship network', query: networkQuery(MAX_DEPTH), response: CustomerNetworkSchema },
+  { method: 'get', path: '/api/customers/{id}/next-actions', tag: 'customers', summary: '下一步建议（最多三条，附理由）/ Next best actions (up to three, with reasons)', response: itemsOfSchema(NextActionSchema) },
+  { method: 'post', path: '/api/customers/{id}/next-actions/{actionId}/accept', tag: 'customers', summary: '采纳建议：为客户经理安排一次联系 / Accept: plan a contact for the customer manager', response: NextActionDecisionSchema },
+  { method: 'post', path: '/api/customers/{id}/next-actions/{actionId}/dismiss', tag: 'customers', summary: '忽略建议并说明原因 / Dismiss, with the reason', body: NextActionDismissBody, response: NextActionDecisionSchema },
   { method: 'get', path: '/api/customers/guarantee-circles', tag: 'customers', summary: '担保圈 / Guarantee circles', response: itemsOfSchema(GuaranteeCircleSchema) },
   { method: 'post', path: '/api/customers/guarantee-circles/detect', tag: 'customers', summary: '重新识别担保圈 / Detect circles', right: 'designer', response: CircleDetectionSchema },
   { method: 'post', path: '/api/customers/tags/recompute', tag: 'customers', summary: '重算规则标签 / Recompute rule tags', right: 'designer', response: RuleTagRecomputeSchema },

@@ -149,3 +149,26 @@ export type SegmentWithCount = z.infer<typeof SegmentWithCountSchema>;
 export type GuaranteeCircle = z.infer<typeof GuaranteeCircleSchema>;
 export type SegmentInput = z.output<typeof SegmentBody>;
 export type SegmentChange = z.output<typeof SegmentPatchBody>;
+
+/** Next-best-action (`/api/customers/:id/next-actions`): up to three suggestions with their reasons. */
+export const NEXT_ACTION_KINDS = ['retention_call', 'product_offer', 'kyc_renewal', 'consent_renewal'] as const;
+export const NextActionSchema = z.object({
+  /** Stable per suggestion (`kind.subject`), so a decision is remembered. */
+  id: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/),
+  kind: z.enum(NEXT_ACTION_KINDS),
+  title: z.string(),
+  reason: z.string(),
+  /** 0–1, how strongly the data points to it (a probability for the model-based ones). */
+  score: z.number().min(0).max(1),
+}).strict();
+export type NextAction = z.infer<typeof NextActionSchema>;
+export const NextActionDismissBody = z.object({ reason: z.string().trim().min(1).max(500) }).strict();
+export const NextActionDecisionSchema = z.object({
+  action: NextActionSchema,
+  status: z.enum(['accepted', 'dismissed']),
+  /** The `next_action` record keeping the decision (reportable: acceptance rate per kind). */
+  decisionId: z.string().uuid(),
+  /** Accepting: the follow-up interaction planned for the customer manager. */
+  interactionId: z.string().uuid().optional(),
+}).strict();
+export type NextActionDecision = z.infer<typeof NextActionDecisionSchema>;

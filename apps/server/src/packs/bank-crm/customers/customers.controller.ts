@@ -1,6 +1,6 @@
-import { Body, Controller, Get, Param, Patch, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import {
-  CustomerLookupQuery, KycScheduleBody, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
+  CustomerLookupQuery, KycScheduleBody, NextActionDismissBody, type NextAction, type NextActionDecision, networkQuery, SegmentBody, SegmentMembersQuery, SegmentPatchBody, SegmentStartBody,
   type CircleDetection, type Customer360, type CustomerLookupResult, type GuaranteeCircle, type Items, type Page, type RecordData, type SegmentWithCount, type CustomerNetwork, type KycScheduleResult, type RuleTagRecompute, type SegmentStartResult, type Unserialized,
 } from '@crm/shared';
 import { RequireRight } from '../../../access/platform-rights.js';
@@ -14,6 +14,7 @@ import { SegmentsService } from './segments.service.js';
 import { BankServices } from '../bank-services.js';
 import { SegmentDefinitions } from './segment-definitions.js';
 import { CustomerLookupService } from './customer-lookup.service.js';
+import { NextActionsService } from './next-actions.service.js';
 import { RequestContext } from '../../../common/request-context.js';
 
 const NetworkQuery = networkQuery(MAX_DEPTH);
@@ -30,12 +31,30 @@ export class CustomersController {
     private readonly bank: BankServices,
     private readonly segmentDefs: SegmentDefinitions,
     private readonly lookups: CustomerLookupService,
+    private readonly nextBest: NextActionsService,
   ) {}
 
   /** Call-centre screen pop: `?phone=` or `?idNumber=` → the caller's matching customers, summarised. */
   @Get('customers/lookup')
   lookup(@CurrentUser() p: Principal, @Query() q: unknown): Promise<CustomerLookupResult> {
     return this.lookups.lookup(parseInput(CustomerLookupQuery, q), p);
+  }
+
+  @Get('customers/:id/next-actions')
+  async nextActions(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Items<NextAction>> {
+    return { items: await this.nextBest.suggestions(id, p, lang()) };
+  }
+
+  @Post('customers/:id/next-actions/:actionId/accept')
+  @HttpCode(200)
+  accept(@CurrentUser() p: Principal, @Param('id') id: string, @Param('actionId') actionId: string): Promise<NextActionDecision> {
+    return this.nextBest.decide(id, actionId, { status: 'accepted' }, p, lang());
+  }
+
+  @Post('customers/:id/next-actions/:actionId/dismiss')
+  @HttpCode(200)
+  dismiss(@CurrentUser() p: Principal, @Param('id') id: string, @Param('actionId') actionId: string, @Body() body: unknown): Promise<NextActionDecision> {
+    return this.nextBest.decide(id, actionId, { status: 'dismissed', reason: parseInput(NextActionDismissBody, body).reason }, p, lang());
   }
 
   @Get('customers/guarantee-circles')

@@ -12,10 +12,11 @@ import { BankDemoLoader } from '../demo/bank-demo-loader.js';
 import { BankServices } from '../bank-services.js';
 import { SegmentDefinitions } from './segment-definitions.js';
 import { CustomerLookupService } from './customer-lookup.service.js';
+import { NextActionsService } from './next-actions.service.js';
 
 @Module({
   imports: [AuditModule, WorkflowModule],
-  providers: [Customer360Service, NetworkService, GuaranteeCircles, RuleTagsJob, SegmentsService, BankServices, SegmentDefinitions, BankDemoLoader, CustomerLookupService],
+  providers: [Customer360Service, NetworkService, GuaranteeCircles, RuleTagsJob, SegmentsService, BankServices, SegmentDefinitions, BankDemoLoader, CustomerLookupService, NextActionsService],
   controllers: [CustomersController],
   exports: [BankServices, BankDemoLoader],
 })
