@@ -27,6 +27,8 @@ import { JobsModule } from './jobs/jobs.module.js';
 import { ConnectorsModule } from './connectors/connectors.module.js';
 import { InsightModule } from './insight/insight.module.js';
 import { MarketingModule } from './marketing/marketing.module.js';
+import { EventsModule } from './events/events.module.js';
+import { JourneysModule } from './marketing/journeys/journeys.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -56,6 +58,8 @@ export class AppModule {
         PrivacyModule,
         InsightModule,
         MarketingModule,
+        EventsModule,
+        JourneysModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

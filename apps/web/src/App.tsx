@@ -43,6 +43,8 @@ const PrivacyDetailPage = lazy(() => import('./pages/privacy/PrivacyPages').then
 const CampaignListPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignListPage })));
 const CampaignPlanPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPlanPage })));
 const CampaignPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPage })));
+const JourneyListPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyListPage })));
+const JourneyDetailPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyDetailPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -81,6 +83,8 @@ const router = createBrowserRouter([
       { path: 'campaigns', element: <CampaignListPage /> },
       { path: 'campaigns/new', element: <CampaignPlanPage /> },
       { path: 'campaigns/:id', element: <CampaignPage /> },
+      { path: 'marketing/journeys', element: <JourneyListPage /> },
+      { path: 'marketing/journeys/:key', element: <JourneyDetailPage /> },
       { path: 'reports', element: <ReportListPage /> },
       { path: 'reports/new', element: <ReportDesignerPage /> },
       { path: 'reports/:key', element: <ReportViewerPage /> },

@@ -24,6 +24,7 @@ import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, We
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary } from './schemas/models.js';
+import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 import type {
@@ -437,6 +438,23 @@ export function createClient(options: ClientOptions) {
       holidays: (year?: number) => items<PrivacyHoliday>('/api/privacy/holidays', { year }),
       setHoliday: (day: string, body: { name: string; working?: boolean }) => put<PrivacyHoliday>(`/api/privacy/holidays/${enc(day)}`, body),
       removeHoliday: (day: string) => del<void>(`/api/privacy/holidays/${enc(day)}`),
+    },
+
+    // ------------------------------------------------------------ business events and journeys
+    events: {
+      /** A business event from a channel or core system (right `events.post`): enters journeys, correlates waiting messages. */
+      post: (body: BusinessEventInput) => post<EventAccepted>('/api/events', body),
+    },
+    journeys: {
+      list: () => items<Journey>('/api/journeys'),
+      create: (body: JourneyInput) => post<Journey>('/api/journeys', body),
+      get: (key: string) => get<Journey>(`/api/journeys/${enc(key)}`),
+      update: (key: string, body: JourneyUpdate) => put<Journey>(`/api/journeys/${enc(key)}`, body),
+      activate: (key: string) => post<Journey>(`/api/journeys/${enc(key)}/activate`),
+      pause: (key: string) => post<Journey>(`/api/journeys/${enc(key)}/pause`),
+      /** Segment entry: a background job enters every member not yet in (per the re-entry rule). */
+      enter: (key: string) => post<JourneyEnterJob>(`/api/journeys/${enc(key)}/enter`),
+      stats: (key: string) => get<JourneyStats>(`/api/journeys/${enc(key)}/stats`),
     },
 
     // ------------------------------------------------------------ marketing

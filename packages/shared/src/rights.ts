@@ -3,7 +3,7 @@
  * role editor offers every one of them, and the OpenAPI document names them.
  */
 export const PLATFORM_RIGHTS = [
-  'designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin', 'webhooks.manage', 'privacy', 'marketing.manage',
+  'designer', 'admin.users', 'admin.roles', 'admin.org', 'audit.read', 'audit.verify', 'process.start', 'process.admin', 'webhooks.manage', 'privacy', 'marketing.manage', 'events.post',
 ] as const;
 
 export type PlatformRight = (typeof PLATFORM_RIGHTS)[number];
@@ -21,6 +21,7 @@ export const PLATFORM_RIGHT_LABELS: Record<PlatformRight, { 'zh-CN': string; en:
   'webhooks.manage': { 'zh-CN': 'Webhook 订阅管理', en: 'Manage webhooks' },
   privacy: { 'zh-CN': '个人信息权利（PIPL）请求处理', en: 'Personal-information rights (PIPL) requests' },
   'marketing.manage': { 'zh-CN': '营销活动策划、发布与触达设置', en: 'Plan and launch campaigns, contact settings' },
+  'events.post': { 'zh-CN': '推送业务事件（渠道与核心系统）', en: 'Post business events (channels, core systems)' },
 };
 
 export const OBJECT_ACTIONS = ['create', 'read', 'update', 'delete', 'export'] as const;

@@ -26,6 +26,8 @@ import { PRIVACY_ROUTES } from '../privacy/openapi-routes.js';
 import { JOB_ROUTES } from '../jobs/openapi-routes.js';
 import { CONNECTOR_ROUTES } from '../connectors/openapi-routes.js';
 import { MODEL_ROUTES } from '../insight/openapi-routes.js';
+import { EVENT_ROUTES } from '../events/openapi-routes.js';
+import { JOURNEY_ROUTES } from '../marketing/journeys/openapi-routes.js';
 import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
 
 export interface StaticRoute {
@@ -157,5 +159,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...JOB_ROUTES,
   ...CONNECTOR_ROUTES,
   ...MODEL_ROUTES,
+  ...EVENT_ROUTES,
+  ...JOURNEY_ROUTES,
   ...MARKETING_ROUTES,
 ];

@@ -55,4 +55,6 @@ export interface TemplateBundle {
   models?: Record<string, unknown>[];
   /** Sample campaigns (drafts created by the marketing module when missing, matched on `key`; `offerProductCode` names a product record by its code). */
   campaigns?: Record<string, unknown>[];
+  /** Journeys (`/api/journeys` definitions) over the pack's processes, created and activated when missing. */
+  journeys?: Record<string, unknown>[];
 }

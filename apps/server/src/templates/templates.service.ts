@@ -42,11 +42,12 @@ import { acceptBankVersions, listConflicts, loadBaseline, replaceConflicts, save
 import { isDowngrade, refuseDowngrade } from './pack-version.js';
 import { shippedBaseline } from './pack-baselines.js';
 import { decisionKey, definitionCanon, fieldCanon, NUMERIC_TYPES, objectCanon, partKey, recordCanon, triggerCanon } from './pack-parts.js';
-import { DashboardBody, ModelBody, ReportBody } from '@crm/shared';
+import { DashboardBody, JourneyBody, ModelBody, ReportBody } from '@crm/shared';
 import { ReportsService } from '../analytics/reports.service.js';
 import { DashboardsService } from '../analytics/dashboards.service.js';
 import { ModelsService } from '../insight/models.service.js';
 import { CampaignsService } from '../marketing/campaigns.service.js';
+import { JourneysService } from '../marketing/journeys/journeys.service.js';
 import { UpgradeLedger } from './upgrade-ledger.js';
 
 export { stable } from './stable-json.js';
@@ -439,6 +440,16 @@ export class TemplatesService {
     // ---- sample campaigns: drafts, created once (the bank plans, changes and launches them)
     for (const raw of bundle.campaigns ?? []) {
       if (await this.service(CampaignsService).installSample(c, raw, p)) changes.push(`campaign ${String(raw.key)}`);
+    }
+
+    // ---- journeys: created and activated when missing; one the bank changed or paused is left as it is
+    const journeys = this.service(JourneysService);
+    for (const raw of bundle.journeys ?? []) {
+      const want = JourneyBody.parse(raw);
+      if (await journeys.exists(c, want.key)) continue;
+      await journeys.create(who, want);
+      await journeys.activate(who, want.key);
+      changes.push(`journey ${want.key}`);
     }
 
     // ---- what is installed, and what the pack installed part by part

@@ -79,6 +79,7 @@ export function AppShell() {
                 { key: '/design/forms', icon: <FormOutlined />, label: t('表单设计', 'Forms') },
                 { key: '/design/processes', icon: <BranchesOutlined />, label: t('流程设计', 'Processes') },
                 { key: '/reports/new', icon: <BarChartOutlined />, label: t('报表设计', 'Report designer') },
+                { key: '/marketing/journeys', icon: <NodeIndexOutlined />, label: t('客户旅程', 'Journeys') },
               ]
               : []),
             { key: '/instances', icon: <NodeIndexOutlined />, label: t('流程实例', 'Process instances') },
@@ -93,7 +94,7 @@ export function AppShell() {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
+    const known = ['/marketing/journeys', '/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 

@@ -18,3 +18,5 @@ export * from './marketing.js';
 export * from './forecast.js';
 export * from './connectors.js';
 export * from './models.js';
+export * from './journeys.js';
+export * from './marketing.js';

@@ -23,6 +23,7 @@ import { Connectors1764300000800 } from './0029-connectors.js';
 import { Privacy1764300001400 } from './0035-privacy.js';
 import { InsightModels1764300001100 } from './0032-insight-models.js';
 import { Marketing1764300001200 } from './0033-marketing.js';
+import { Journeys1764300001300 } from './0034-journeys.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -40,4 +41,5 @@ export const migrations = [
   Privacy1764300001400,
   InsightModels1764300001100,
   Marketing1764300001200,
+  Journeys1764300001300,
 ];

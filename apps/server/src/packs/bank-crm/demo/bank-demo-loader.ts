@@ -19,6 +19,7 @@ import { BankServices } from '../bank-services.js';
 import { loadDemoData, rng } from './demo-data-core.js';
 import { MarketingDemo } from '../../../marketing/marketing-demo.js';
 import { whileHoldingJobLock } from '../job-lock.js';
+import { loadJourneyDemo } from './journey-demo.js';
 
 
 @Injectable()
@@ -45,10 +46,12 @@ export class BankDemoLoader implements PackDemoLoader {
       await this.circles.detectCircles();
       // Day one of the demo bank: the reviews that are due start now (the daily scheduler takes over).
       const kyc = await this.bank.scheduleKycReviews(Math.min(200, Math.max(10, Math.floor(n / 100))));
-      this.logger.info({ ...res }, 'demo bank loaded');
+      // The pack's journeys, with customers in them (their own random stream: the bank above is unchanged).
+      const journeys = await loadJourneyDemo(this.db, this.moduleRef, n);
+      this.logger.info({ ...res, journeys }, 'demo bank loaded');
       // The sample campaign's customers react from their own random stream: the bank of a seed is unchanged.
       const campaign = await this.moduleRef.get(MarketingDemo, { strict: false }).seed(rng(20260101 ^ 0x0ca3a1e5));
-      return [...campaign, `Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles), ${res.snapshots} month-end balance snapshots in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started.`];
+      return [...campaign, `Demo mode: loaded ${res.customers} customers, ${res.holdings} holdings, ${res.relationships} relationships (${res.circles} guarantee circles), ${res.snapshots} month-end balance snapshots in ${(res.ms / 1000).toFixed(1)} s; ${kyc.started} KYC reviews started; ${journeys.entered} journey entries (${journeys.converted} converted).`];
     });
     return lines ?? [];
   }
