@@ -13,3 +13,7 @@ export type { SpecScript, ScriptStep, ScriptExpect, ScriptOutcome } from './spec
 export { timerStarts, nextTimerStart } from './timer-starts.js';
 export type { TimerStart } from './timer-starts.js';
 export { completerVariable, declaredNames, derivedFrom, isReservedVariable, namesRead, routingVariables, sourcesOf, TECHNICAL_ROLE } from './declared.js';
+export { modelExpressions, modelNames } from './model-names.js';
+export type { ModelExpression } from './model-names.js';
+export { ensureDiagram, foreignAttributes, hasDiagram } from './diagram.js';
+export type { ForeignAttribute } from './diagram.js';

@@ -11,7 +11,7 @@ import type { ObjectMeta } from './metadata.types.js';
 const KeyParam = Key;
 
 export function objectView(o: ObjectMeta): ObjectDefinition {
-  return { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields, deletedFields: o.deletedFields.map((f) => f.key) };
+  return { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, fields: o.fields, deletedFields: o.deletedFields.map((f) => f.key), rules: o.rules, defaultForms: o.defaultForms };
 }
 
 function lang() {
@@ -48,7 +48,7 @@ export class MetadataController {
   @Patch(':object')
   @RequireRight('designer')
   async update(@Param('object') object: string, @Body() body: unknown): Promise<ObjectDefinition> {
-    return objectView(await this.meta.updateObject(key(object, 'object'), parseInput(UpdateObjectBody, body)));
+    return objectView(await this.meta.updateObject(key(object, 'object'), parseInput(UpdateObjectBody, body), undefined, lang()));
   }
 
   @Delete(':object')

@@ -18,6 +18,7 @@ import { WorkflowStepGuard1764300000210 } from './0023-workflow-step-guard.js';
 import { Dashboards1764300000220 } from './0024-dashboards.js';
 import { Webhooks1764300000400 } from './0025-webhooks.js';
 import { Imports1764300000500 } from './0026-imports.js';
+import { ObjectRules1764300000900 } from './0030-object-rules.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -30,4 +31,5 @@ export const migrations = [
   Dashboards1764300000220,
   Webhooks1764300000400,
   Imports1764300000500,
+  ObjectRules1764300000900,
 ];
