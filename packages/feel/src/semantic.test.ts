@@ -54,5 +54,6 @@ describe('semantic FEEL check', () => {
   it('with allowUnknown checks only shape and types', () => {
     expect(analyzeFeel('anything > 3', { names: [], allowUnknown: true })).toEqual([]);
     expect(analyzeFeel('anything ＝ 3', { names: [], allowUnknown: true })[0]!.code).toBe('feel.fullwidth');
+    expect(analyzeFeel('预约金额 > 3', { names: NAMES, allowUnknown: true })[0]!.code).toBe('feel.label_as_name');
   });
 });

@@ -40,7 +40,7 @@ export interface FeelIssue {
 
 export interface FeelScope {
   names: readonly FeelName[];
-  /** Names read without being declared are accepted (only syntax, full-width and types are checked). */
+  /** Names read without being declared are accepted (syntax, full-width, labels and types are still checked). */
   allowUnknown?: boolean;
 }
 
@@ -163,7 +163,7 @@ export function analyzeFeel(expression: string, scope: FeelScope): FeelIssue[] {
   }
   const issues: FeelIssue[] = [];
   const byName = new Map(scope.names.map((n) => [n.name, n]));
-  if (!scope.allowUnknown) {
+  {
     for (const name of feelInputs(source)) {
       if (byName.has(name)) continue;
       const labelled = scope.names.find((n) => labels(n).some((l) => l === name));
@@ -177,6 +177,7 @@ export function analyzeFeel(expression: string, scope: FeelScope): FeelIssue[] {
         });
         continue;
       }
+      if (scope.allowUnknown) continue;
       const guess = nearest(name, scope.names);
       issues.push({
         code: 'feel.unknown_name', subject: name, ...(guess ? { suggestion: guess } : {}),
