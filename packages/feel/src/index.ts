@@ -98,6 +98,11 @@ const MAX_CACHE = 5000;
 const exprCache = new Map<string, CompiledFeel>();
 const testCache = new Map<string, CompiledUnaryTests>();
 
+/** Names of the variables an expression reads (it must parse). */
+export function feelInputs(expression: string): readonly string[] {
+  return compileFeel(expression).inputs;
+}
+
 /** Strips the optional leading "=" used by BPMN attributes (`crm:assignee="=initiator"`). */
 export function stripEquals(expression: string): string {
   const t = expression.trim();
@@ -227,6 +232,10 @@ function normalize(value: unknown): unknown {
 const builtinNames = new Map<string, boolean>();
 
 /** Whether a name is one of FEEL's built-in functions (`count`, `sum`, `string length` …) when nothing shadows it. */
+export function isBuiltinFeelFunction(name: string): boolean {
+  return isBuiltinFunction(name);
+}
+
 function isBuiltinFunction(name: string): boolean {
   let known = builtinNames.get(name);
   if (known === undefined) {
@@ -267,3 +276,5 @@ function collectInputs(source: string): string[] {
   for (const l of locals) names.delete(l);
   return [...names];
 }
+
+export { analyzeFeel, isFeelFunction, type FeelIssue, type FeelIssueCode, type FeelName, type FeelScope, type FeelValueKind } from './semantic.js';

@@ -43,3 +43,7 @@ export { toIssues } from './validation/issues.js';
 // Imported by generated standalone validator modules.
 export { formats } from './validation/formats.js';
 export { standaloneRuntime } from './validation/standalone-runtime.js';
+
+// An object's validation rules (enforced by the server on every write) and the FEEL names of its fields.
+export { checkFormFeel, checkObjectRules, evaluateObjectRules, feelNamesOf } from './rules/object-rules.js';
+export type { ObjectRule, RuleIssue } from './rules/object-rules.js';

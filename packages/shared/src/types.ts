@@ -15,6 +15,7 @@ import type {
   ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
   CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
   RejectedApprovalSchema, TemplateSummarySchema, TemplateSchema, RoleDifferenceSchema, InstallResultSchema, ApplyRolesResultSchema, AuditPageSchema, RecordPageSchema,
+  ObjectRuleSchema, DefaultFormsSchema,
 } from './schemas/index.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -55,6 +56,10 @@ export type Field = z.infer<typeof FieldSchema>;
 export type FieldPatch = Partial<Omit<Field, 'key'>>;
 
 export type ObjectDefinition = z.infer<typeof ObjectSchema>;
+
+/** An object's validation rule (enforced on every create and update). */
+export type ObjectRule = z.infer<typeof ObjectRuleSchema>;
+export type DefaultForms = z.infer<typeof DefaultFormsSchema>;
 
 export type CreateObjectRequest = Omit<z.input<typeof CreateObjectBody>, 'fields'> & { fields?: Field[] };
 

@@ -15,3 +15,7 @@ export { taskOutcomes } from './outcomes.js';
 export type { TaskOutcome } from './outcomes.js';
 export type { TimerStart } from './timer-starts.js';
 export { completerVariable, declaredNames, derivedFrom, isReservedVariable, namesRead, routingVariables, sourcesOf, TECHNICAL_ROLE } from './declared.js';
+export { modelExpressions, modelNames } from './model-names.js';
+export type { ModelExpression } from './model-names.js';
+export { ensureDiagram, foreignAttributes, hasDiagram } from './diagram.js';
+export type { ForeignAttribute } from './diagram.js';

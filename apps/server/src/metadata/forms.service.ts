@@ -8,7 +8,7 @@ import { Injectable, Optional } from '@nestjs/common';
 import type { FormDraft, FormSummary, Unserialized } from '@crm/shared';
 import type { PoolClient } from 'pg';
 import {
-  compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
+  checkFormFeel, compileForm, deriveDataSchema, generateStandaloneValidatorModule, validateFormDefinition,
   type FieldDef, type FormDefinition, type JsonSchema, type Lang, type ProcessResult,
 } from '@crm/form-engine';
 import { Db } from '../database/db.js';
@@ -123,6 +123,9 @@ export class FormsService {
       const definition: FormDefinition = { ...rows[0].draft, key, version };
       const problems = validateFormDefinition(definition, o.fields, lang);
       if (problems.length) throw new AppError(400, 'meta.invalid_form', {}, problems);
+      // Its FEEL must read fields of the object, by key, with ASCII operators and matching types.
+      const feel = checkFormFeel(definition, o.fields, lang);
+      if (feel.length) throw new AppError(400, 'meta.invalid_form_feel', { first: feel[0]!.message }, feel);
       const schema = deriveDataSchema(o.fields, definition);
       const module = generateStandaloneValidatorModule(o.fields, definition);
       await c.query(

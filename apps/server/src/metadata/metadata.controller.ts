@@ -11,7 +11,7 @@ import type { ObjectMeta } from './metadata.types.js';
 const KeyParam = Key;
 
 export function objectView(o: ObjectMeta): ObjectDefinition {
-  return { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, subjectField: o.subjectField, fields: o.fields, deletedFields: o.deletedFields.map((f) => f.key) };
+  return { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.titleField, subjectField: o.subjectField, fields: o.fields, deletedFields: o.deletedFields.map((f) => f.key), rules: o.rules, defaultForms: o.defaultForms };
 }
 
 function lang() {

@@ -8,7 +8,8 @@
 import { Injectable, Optional } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import type { CreateObjectRequest } from '@crm/shared';
-import { fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText } from '@crm/form-engine';
+import { checkObjectRules, fieldType, validateFieldDefinition, type FieldDef, type Lang, type LocalizedText, type ObjectRule } from '@crm/form-engine';
+import { feelInputs } from '@crm/feel';
 import { Db } from '../database/db.js';
 import { ChangeFeed } from '../database/change-feed.js';
 import { AppError } from '../common/app-error.js';
@@ -70,6 +71,15 @@ function toFieldDef(r: FieldRow): FieldDef {
   if (r.sensitivity) f.sensitivity = r.sensitivity as FieldDef['sensitivity'];
   if (r.target) f.target = r.target;
   return f;
+}
+
+/** Whether a (saved, hence valid) FEEL expression reads `name`. */
+function feelReads(expression: string, name: string): boolean {
+  try {
+    return feelInputs(expression).includes(name);
+  } catch {
+    return false;
+  }
 }
 
 /** A short, safe reason from a PostgreSQL error (no SQL text, no values). */
@@ -158,13 +168,13 @@ export class MetadataService {
 
   private async load(version: number, client?: PoolClient): Promise<MetaSnapshot> {
     const q = client ?? this.db.pool;
-    const { rows: objects } = await q.query<{ key: string; label: LocalizedText; description: string | null; app: string | null; icon: string | null; title_field: string | null; subject_field: string | null }>(
-      'SELECT key, label, description, app, icon, title_field, subject_field FROM crm.objects ORDER BY key',
+    const { rows: objects } = await q.query<{ key: string; label: LocalizedText; description: string | null; app: string | null; icon: string | null; title_field: string | null; subject_field: string | null; rules: ObjectRule[] | null; default_forms: { create?: string; edit?: string } | null }>(
+      'SELECT key, label, description, app, icon, title_field, subject_field, rules, default_forms FROM crm.objects ORDER BY key',
     );
     const { rows: fields } = await q.query<FieldRow>('SELECT * FROM crm.fields ORDER BY object_key, position, created_at');
     const map = new Map<string, ObjectMeta>();
     for (const o of objects) {
-      map.set(o.key, { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.title_field, subjectField: o.subject_field, fields: [], deletedFields: [], byKey: new Map() });
+      map.set(o.key, { key: o.key, label: o.label, description: o.description, app: o.app, icon: o.icon, titleField: o.title_field, subjectField: o.subject_field, fields: [], deletedFields: [], byKey: new Map(), rules: o.rules ?? [], defaultForms: o.default_forms ?? {} });
     }
     for (const r of fields) {
       const o = map.get(r.object_key);
@@ -272,18 +282,30 @@ export class MetadataService {
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_org`.slice(0, 63))} ON ${t} (org_unit_id)`);
       let position = 0;
       for (const f of input.fields ?? []) await this.addFieldIn(c, input.key, f, position++, lang);
+      if (input.rules !== undefined || input.defaultForms !== undefined) {
+        await this.setRulesAndForms(c, input.key, input.fields ?? [], input.rules, input.defaultForms, lang);
+      }
       await this.audit.record({ action: 'meta.object.create', object: input.key, data: { label: input.label, fields: (input.fields ?? []).map((f) => f.key) } });
     }, client);
     return this.read(client, () => this.object(input.key));
   }
 
-  async updateObject(key: string, patch: { label?: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null; subjectField?: string | null }, client?: PoolClient, lang: Lang = 'zh-CN'): Promise<ObjectMeta> {
+  async updateObject(
+    key: string,
+    patch: { label?: LocalizedText; description?: string | null; app?: string | null; icon?: string | null; titleField?: string | null; subjectField?: string | null; rules?: ObjectRule[]; defaultForms?: ObjectMeta['defaultForms'] },
+    client?: PoolClient,
+    lang: Lang = 'zh-CN',
+  ): Promise<ObjectMeta> {
     await this.change(async (c) => {
-      const before = await c.query('SELECT label, description, app, icon, title_field, subject_field FROM crm.objects WHERE key = $1 FOR UPDATE', [key]);
+      const before = await c.query('SELECT label, description, app, icon, title_field, subject_field, rules, default_forms FROM crm.objects WHERE key = $1 FOR UPDATE', [key]);
       if (!before.rowCount) throw new AppError(404, 'meta.object_not_found', { object: key });
       if (patch.subjectField) {
         const f = await c.query(`SELECT 1 FROM crm.fields WHERE object_key = $1 AND key = $2 AND type = 'relation' AND deleted_at IS NULL`, [key, patch.subjectField]);
         if (!f.rowCount) throw new AppError(400, 'meta.invalid_object', {}, [subjectProblem(lang)]);
+      }
+      if (patch.rules !== undefined || patch.defaultForms !== undefined) {
+        const { rows } = await c.query<FieldRow>('SELECT * FROM crm.fields WHERE object_key = $1 AND deleted_at IS NULL ORDER BY position, created_at', [key]);
+        await this.setRulesAndForms(c, key, rows.map(toFieldDef), patch.rules, patch.defaultForms, lang);
       }
       await c.query(
         `UPDATE crm.objects SET label = COALESCE($2, label), description = CASE WHEN $3::boolean THEN $4 ELSE description END,
@@ -297,6 +319,26 @@ export class MetadataService {
       await this.audit.record({ action: 'meta.object.update', object: key, data: { before: before.rows[0], patch } });
     }, client);
     return this.read(client, () => this.object(key));
+  }
+
+  /**
+   * Checks and stores an object's rules (FEEL checked against its fields: an unknown name, a label used
+   * as a name, a full-width operator or a type mismatch is refused) and its default forms (published
+   * forms of this very object).
+   */
+  private async setRulesAndForms(c: PoolClient, key: string, fields: FieldDef[], rules: ObjectRule[] | undefined, defaultForms: ObjectMeta['defaultForms'] | undefined, lang: Lang): Promise<void> {
+    const problems: { path: string; code: string; message: string }[] = [];
+    if (rules !== undefined) problems.push(...checkObjectRules(rules, fields, lang));
+    for (const which of ['create', 'edit'] as const) {
+      const form = defaultForms?.[which];
+      if (form === undefined) continue;
+      const { rows: [f] } = await c.query<{ object_key: string; latest_version: number }>('SELECT object_key, latest_version FROM crm.forms WHERE key = $1', [form]);
+      if (!f || f.object_key !== key) problems.push({ path: `/defaultForms/${which}`, code: 'not_found', message: lang === 'en' ? `no form ${form} of this object` : `本对象没有表单 ${form}` });
+      else if (f.latest_version < 1) problems.push({ path: `/defaultForms/${which}`, code: 'not_published', message: lang === 'en' ? `form ${form} has not been published` : `表单 ${form} 尚未发布` });
+    }
+    if (problems.length) throw new AppError(400, 'meta.invalid_rules', { first: problems[0]!.message }, problems);
+    if (rules !== undefined) await c.query('UPDATE crm.objects SET rules = $2::jsonb, updated_at = now() WHERE key = $1', [key, JSON.stringify(rules)]);
+    if (defaultForms !== undefined) await c.query('UPDATE crm.objects SET default_forms = $2::jsonb, updated_at = now() WHERE key = $1', [key, JSON.stringify(defaultForms)]);
   }
 
   async deleteObject(key: string, purge: boolean, client?: PoolClient): Promise<void> {
@@ -445,6 +487,9 @@ export class MetadataService {
       const refs = await c.query<{ key: string }>(
         `SELECT key FROM crm.forms WHERE object_key = $1 AND draft::text LIKE '%"' || $2 || '"%'`, [objectKey, fieldKey],
       );
+      const { rows: [owner] } = await c.query<{ rules: ObjectRule[] }>('SELECT rules FROM crm.objects WHERE key = $1', [objectKey]);
+      const ruleRefs = (owner?.rules ?? []).filter((r) => r.require?.includes(fieldKey) || [r.when, r.assert].some((e) => e !== undefined && feelReads(e, fieldKey)));
+      if (ruleRefs.length) throw new AppError(409, 'meta.field_in_rule', { field: fieldKey, rules: ruleRefs.map((r) => r.key).join(', ') });
       if (!rows[0].deleted_at && refs.rowCount && !purge) {
         // Published versions keep their own field snapshot; drafts must be edited first.
         throw new AppError(409, 'meta.field_in_use', { field: fieldKey, forms: refs.rows.map((r) => r.key).join(', ') });

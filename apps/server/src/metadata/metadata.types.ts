@@ -1,4 +1,4 @@
-import type { FieldDef, LocalizedText } from '@crm/form-engine';
+import type { FieldDef, LocalizedText, ObjectRule } from '@crm/form-engine';
 
 export interface ObjectMeta {
   key: string;
@@ -14,6 +14,10 @@ export interface ObjectMeta {
   /** Fields deleted (hidden) but whose column and data are kept until a purge. */
   deletedFields: FieldDef[];
   byKey: Map<string, FieldDef>;
+  /** Validation rules enforced on every create and update. */
+  rules: ObjectRule[];
+  /** The published forms the object's 新建 / 编辑 pages use. */
+  defaultForms: { create?: string; edit?: string };
 }
 
 export interface MetaSnapshot {

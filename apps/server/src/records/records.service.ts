@@ -8,7 +8,7 @@ import type { RecordData } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import type { PoolClient } from 'pg';
-import { autoNumberPrefix, compileForm, formatAutoNumber, type CompiledForm, type FieldDef, type Lang } from '@crm/form-engine';
+import { autoNumberPrefix, compileForm, evaluateObjectRules, formatAutoNumber, type CompiledForm, type FieldDef, type Lang } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -99,6 +99,16 @@ export class RecordsService {
     return new AppError(400, 'records.invalid', {}, errors);
   }
 
+  /**
+   * The object's validation rules over the record as it would be stored (throws 400 with every
+   * broken rule). A field the caller may not read is not named: its error carries no path.
+   */
+  private assertRules(o: ObjectMeta, acc: ObjectAccess, value: Record<string, unknown>, lang: Lang): void {
+    const issues = evaluateObjectRules(o.rules, o.fields, value, lang);
+    if (!issues.length) return;
+    throw this.invalid(issues.map((i) => (i.path && acc.fieldMode(i.path.slice(1)) === 'none' ? { ...i, path: '' } : i)));
+  }
+
   private mapWriteError(err: unknown, o: ObjectMeta): never {
     const e = err as { code?: string; constraint?: string };
     if (e.code === '23505') {
@@ -166,6 +176,7 @@ export class RecordsService {
     const result = compiled.process(given, { lang: opts.lang, now });
     if (!result.ok) throw this.invalid(result.errors);
     const value = result.value;
+    this.assertRules(o, acc, value, opts.lang);
     await this.bound(opts.client, () => assertReferencesReadable(this.reader, newReferences(o.fields, value), p));
 
     // The record's id is chosen here so that the audit entry can name it in the same statement.
@@ -273,6 +284,7 @@ export class RecordsService {
         this.assertWritable(acc, Object.keys(input).filter((k) => o.byKey.has(k)));
         const result = compiled.process(input as Record<string, unknown>, { lang: opts.lang, now });
         if (!result.ok) throw this.invalid(result.errors);
+        this.assertRules(o, acc, result.value, opts.lang);
         await UnitOfWork.run(c, () => assertReferencesReadable(this.reader, newReferences(o.fields, result.value), p));
         valid.push({ i, id: randomUUID(), value: result.value });
       } catch (error) {
@@ -333,6 +345,7 @@ export class RecordsService {
       if (!result.ok) throw this.invalid(result.errors);
       const value = result.value;
       for (const f of o.fields) if (f.type === 'auto_number') value[f.key] = previous[f.key];
+      this.assertRules(o, acc, value, opts.lang);
       await assertReferencesReadable(this.reader, newReferences(o.fields, value, previous), p);
       const encoded = encodeValues(o.fields, value, this.crypto);
       const sets = ['version = version + 1', 'updated_at = now()', `updated_by = $2::uuid`];

@@ -5,7 +5,7 @@
  */
 import { FeelDecimal, feelNumber } from '@crm/feel';
 import type { FieldDef, LocalizedText } from '@crm/form-engine';
-import { parseDmn } from '@crm/workflow-engine';
+import { ensureDiagram, parseDmn } from '@crm/workflow-engine';
 import { DashboardBody, ReportBody } from '@crm/shared';
 import { fingerprint } from './three-way.js';
 import type { LoadedTemplate } from './template-loader.js';
@@ -97,7 +97,8 @@ export async function bundleFingerprints({ bundle, files }: LoadedTemplate): Pro
     }
   }
   for (const rel of bundle.decisions) out[partKey.decision(await decisionKey(files.get(rel)!))] = fingerprint(files.get(rel)!);
-  for (const p of bundle.processes) out[partKey.process(p.key)] = fingerprint(files.get(p.file)!);
+  // As deployed: a file without a diagram is laid out (workflow-engine ensureDiagram).
+  for (const p of bundle.processes) out[partKey.process(p.key)] = fingerprint((await ensureDiagram(files.get(p.file)!)).xml);
   for (const t of bundle.triggers) out[partKey.trigger(t)] = fingerprint(triggerCanon(t));
   for (const r of bundle.reports ?? []) { const d = ReportBody.parse(r); out[partKey.report(d.key)] = fingerprint(definitionCanon(d)); }
   for (const x of bundle.dashboards ?? []) { const d = DashboardBody.parse(x); out[partKey.dashboard(d.key)] = fingerprint(definitionCanon(d)); }

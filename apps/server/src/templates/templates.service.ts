@@ -10,6 +10,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { ApplyRolesResult, InstallResult, Template, TemplateSummary } from '@crm/shared';
 import { ModuleRef } from '@nestjs/core';
 import { FeelDecimal, feelNumber } from '@crm/feel';
+import { ensureDiagram } from '@crm/workflow-engine';
 import type { PoolClient } from 'pg';
 import type { Logger } from 'pino';
 import type { FieldDef, FormDefinition, Lang } from '@crm/form-engine';
@@ -377,7 +378,8 @@ export class TemplatesService {
       changes.push(`decision ${d.key} v${d.version}`);
     }
     for (const proc of bundle.processes) {
-      const xml = files.get(proc.file)!;
+      // What deploy would store: a file without a diagram is compared (and deployed) laid out.
+      const xml = (await ensureDiagram(files.get(proc.file)!)).xml;
       let current: string | null = null;
       try {
         current = await defs.xml(proc.key);

@@ -3,12 +3,16 @@
  * in-memory cache of parsed models (a deployed version never changes, so the cache never goes stale).
  */
 import type { DecisionDefinition, DecisionDeployResponse, DeployResponse, EvaluateResponse, ProcessDefinition, Unserialized } from '@crm/shared';
-import { Injectable } from '@nestjs/common';
+import { Injectable, Optional } from '@nestjs/common';
 import {
   BpmnParseError,
   BpmnValidationError,
   DecisionEvaluationError,
+  ensureDiagram,
   evaluateDecision,
+  foreignAttributes,
+  modelExpressions,
+  modelNames,
   parseBpmn,
   parseDmn,
   timerStarts,
@@ -22,6 +26,10 @@ import { AuditService } from '../audit/audit.service.js';
 import type { Principal } from '../auth/principal.js';
 import './workflow.messages.js';
 import { keyedAdvisoryXactLock } from '../database/advisory-locks.js';
+import { analyzeFeel, type FeelName } from '@crm/feel';
+import { feelNamesOf } from '@crm/form-engine';
+import { MetadataService } from '../metadata/metadata.service.js';
+import { RequestContext } from '../common/request-context.js';
 
 export interface DefinitionRow {
   id: string;
@@ -71,12 +79,65 @@ export class DefinitionsService {
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
+    @Optional() private readonly meta?: MetadataService,
   ) {}
+
+  /**
+   * The semantic FEEL check of a model at deploy: each expression's names against what the model
+   * declares or writes, what the engine and record triggers set, and the fields of the platform's
+   * objects (a trigger starts a process with a record's fields as variables). A full-width operator,
+   * a field's label used as a name, a type mismatch with a field, or an unknown name is refused with
+   * the problem named. An unknown name is refused only when it is a likely typo of a known one and no
+   * step of the model sets undeclared names (see modelNames).
+   */
+  /** Other tools' extension attributes the engine ignores, each with our equivalent when there is one. */
+  private async deployWarnings(xml: string): Promise<NonNullable<DeployResponse['warnings']>> {
+    const lang = RequestContext.current()?.lang ?? 'zh-CN';
+    return (await foreignAttributes(xml)).slice(0, 100).map((a) => ({
+      code: 'foreign_attribute' as const,
+      elementId: a.elementId,
+      attribute: a.attribute,
+      ...(a.suggestion ? { suggestion: a.suggestion } : {}),
+      message: lang === 'en'
+        ? `${a.elementId}: ${a.attribute} is not used by this engine${a.suggestion ? `; use ${a.suggestion}` : ''}`
+        : `${a.elementId}：本平台不识别属性 ${a.attribute}${a.suggestion ? `，请改用 ${a.suggestion}` : '，已忽略'}`,
+    }));
+  }
+
+  private async checkModelFeel(model: ProcessModel): Promise<void> {
+    if (!this.meta) return;
+    const lang = RequestContext.current()?.lang ?? 'zh-CN';
+    const { names, opaque } = modelNames(model);
+    const scope = new Map<string, FeelName>();
+    for (const o of await this.meta.objects()) for (const n of feelNamesOf(o.fields)) if (!scope.has(n.name)) scope.set(n.name, n);
+    // A field's key that is also a declared variable keeps its field's label and kind.
+    for (const n of names) if (!scope.has(n)) scope.set(n, { name: n });
+    const list = [...scope.values()];
+    const problems: { path: string; code: string; message: string; elementId: string }[] = [];
+    for (const e of modelExpressions(model)) {
+      for (const issue of analyzeFeel(e.expression, { names: list })) {
+        // A name nobody declares may still come from a caller (a call activity's inputs) or a step's
+        // result (an output mapping reads it, an opaque step sets it): refused only when it is a likely
+        // typo of a known name in a model where no step sets undeclared names.
+        if (issue.code === 'feel.unknown_name' && (opaque || !issue.suggestion || e.what.startsWith('output '))) continue;
+        // A type mismatch is only certain for a name the model itself does not (re)declare.
+        if (issue.code === 'feel.type_mismatch' && issue.subject && names.has(issue.subject)) continue;
+        problems.push({ path: e.elementId, code: issue.code, message: `${e.what}: ${issue.message[lang]}`, elementId: e.elementId });
+      }
+    }
+    if (problems.length) {
+      throw new AppError(400, 'workflow.bpmn_feel', { elements: problems.map((p) => `${p.elementId}: ${p.message}`).join('; ') }, problems);
+    }
+  }
 
   // ------------------------------------------------------------------ processes
 
   async deploy(p: Principal, input: { key?: string; name?: string; bpmnXml: string }): Promise<DeployResponse> {
     const model = await parseProcess(input.bpmnXml);
+    await this.checkModelFeel(model);
+    // Every version can be drawn: a file without a diagram gets one laid out (same model, checked).
+    const { xml, laidOut } = await ensureDiagram(input.bpmnXml);
+    const warnings = await this.deployWarnings(input.bpmnXml);
     const key = input.key ?? model.id;
     const name = input.name ?? model.name ?? null;
     const starts = startsOf(model);
@@ -94,7 +155,7 @@ export class DefinitionsService {
         `INSERT INTO crm.wf_definitions (key, version, name, xml, model, starts, deployed_by)
          SELECT $1, coalesce(max(version), 0) + 1, $2, $3, $4, $5, $6 FROM crm.wf_definitions WHERE key = $1
          RETURNING id, version`,
-        [key, name, input.bpmnXml, JSON.stringify(model), JSON.stringify(starts), p.id],
+        [key, name, xml, JSON.stringify(model), JSON.stringify(starts), p.id],
       );
       const row = rows[0]!;
       // Timer start events: the new version's replace the previous versions' (one job per start event).
@@ -111,7 +172,7 @@ export class DefinitionsService {
       }
       this.models.set(row.id, model);
       await this.audit.record({ action: 'workflow.deploy', object: 'process_definition', recordId: row.id, data: { key, version: row.version } });
-      return { key, version: row.version, id: row.id, name };
+      return { key, version: row.version, id: row.id, name, ...(laidOut ? { laidOut } : {}), ...(warnings.length ? { warnings } : {}) };
     });
     this.deployedKeys.add(key);
     return out;

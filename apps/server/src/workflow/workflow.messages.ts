@@ -3,6 +3,7 @@ import { registerMessages } from '../common/i18n.js';
 
 registerMessages({
   'workflow.bpmn_parse_error': { 'zh-CN': 'BPMN 文件格式错误（第 {line} 行）：{reason}', en: 'The BPMN file is not well formed (line {line}): {reason}' },
+  'workflow.bpmn_feel': { 'zh-CN': '流程中的表达式有误：{elements}', en: 'Expressions of the process are wrong: {elements}' },
   'workflow.bpmn_invalid': { 'zh-CN': '流程模型无法执行：{elements}', en: 'The process model cannot run: {elements}' },
   'workflow.dmn_parse_error': { 'zh-CN': 'DMN 文件格式错误（第 {line} 行）：{reason}', en: 'The DMN file is not well formed (line {line}): {reason}' },
   'workflow.dmn_invalid': { 'zh-CN': '决策表无法执行：{elements}', en: 'The decision table cannot run: {elements}' },

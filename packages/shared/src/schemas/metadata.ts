@@ -10,6 +10,19 @@ import { Key, Label, LocalizedTextSchema, Timestamp } from './common.js';
 export const FieldBody = z.object({ key: z.string().max(63) }).passthrough();
 export const FieldPatchBody = z.object({}).passthrough();
 
+/** An object's validation rule: when `when` holds (or always), `require` fields must have values and `assert` must be true. */
+export const ObjectRuleSchema = z.strictObject({
+  key: Key,
+  when: z.string().min(1).max(2000).optional(),
+  require: z.array(Key).max(100).optional(),
+  assert: z.string().min(1).max(2000).optional(),
+  /** Shown to whoever writes a record that breaks the rule, in their language (en falls back to zh-CN). */
+  message: z.strictObject({ 'zh-CN': z.string().min(1).max(500), en: z.string().min(1).max(500).optional() }),
+}).meta({ id: 'ObjectRule' });
+export const ObjectRulesSchema = z.array(ObjectRuleSchema).max(100);
+/** The published forms an object's pages use: 新建 (create) and 编辑 (edit, also the detail layout). */
+export const DefaultFormsSchema = z.strictObject({ create: Key.optional(), edit: Key.optional() });
+
 export const CreateObjectBody = z.object({
   key: z.string().max(63),
   label: Label,
@@ -20,6 +33,8 @@ export const CreateObjectBody = z.object({
   /** PIPL: the relation field that makes the object's records belong to a data subject (a customer). */
   subjectField: z.string().max(63).optional(),
   fields: z.array(FieldBody).max(500).optional(),
+  rules: ObjectRulesSchema.optional(),
+  defaultForms: DefaultFormsSchema.optional(),
 }).strict();
 export const UpdateObjectBody = z.object({
   label: Label.optional(),
@@ -28,6 +43,8 @@ export const UpdateObjectBody = z.object({
   icon: z.string().max(100).nullable().optional(),
   titleField: z.string().max(63).nullable().optional(),
   subjectField: z.string().max(63).nullable().optional(),
+  rules: ObjectRulesSchema.optional(),
+  defaultForms: DefaultFormsSchema.optional(),
 }).strict();
 export const PurgeQuery = z.object({ purge: z.enum(['true', 'false']).optional() });
 
@@ -65,6 +82,10 @@ export const ObjectSchema = z.strictObject({
   fields: z.array(FieldSchema),
   /** Keys of deleted fields whose data is kept until purged. */
   deletedFields: z.array(z.string()),
+  /** Validation rules the server enforces on every create and update. */
+  rules: z.array(ObjectRuleSchema),
+  /** The published forms the object's 新建 / 编辑 pages use. */
+  defaultForms: DefaultFormsSchema,
 });
 
 /** A form in the list of forms (`GET /api/meta/forms`). */

@@ -35,7 +35,20 @@ export const HistoryTtlBody = z.object({ days: z.number().int().min(0).max(36500
 
 // ---------------------------------------------------------------- answers
 
-export const DeployResponseSchema = z.strictObject({ key: z.string(), version: z.number().int(), id: z.string(), name: z.string().nullable().optional() });
+/** Something of the deployed file the engine does not use (another tool's extension attribute), with our equivalent. */
+export const DeployWarningSchema = z.strictObject({
+  code: z.literal('foreign_attribute'),
+  elementId: z.string(),
+  attribute: z.string(),
+  suggestion: z.string().optional(),
+  message: z.string(),
+});
+export const DeployResponseSchema = z.strictObject({
+  key: z.string(), version: z.number().int(), id: z.string(), name: z.string().nullable().optional(),
+  /** The file had no diagram: the deployed version carries one laid out automatically. */
+  laidOut: z.boolean().optional(),
+  warnings: z.array(DeployWarningSchema).optional(),
+});
 
 export const ProcessDefinitionSchema = z.strictObject({
   id: z.string(),

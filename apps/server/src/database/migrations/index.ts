@@ -24,11 +24,19 @@ import { Privacy1764300001400 } from './0035-privacy.js';
 import { InsightModels1764300001100 } from './0032-insight-models.js';
 import { Marketing1764300001200 } from './0033-marketing.js';
 import { Journeys1764300001300 } from './0034-journeys.js';
+import { ObjectRules1764300000900 } from './0030-object-rules.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
-  Foundation0001, Audit0002, Metadata1764300000003, Workflow0005, UserChangeNotify1764300000006, Retention1764300000014, AuthDuties1764300000071,
-  AuditPartitions1764300000080, DirectoryAccounts1764300000081, SsoLogins1764300000082, PackMigrations1764300000090, IdempotencyKeys1764300000091,
+  Foundation0001, Audit0002, Metadata1764300000003, Workflow0005,
+  UserChangeNotify1764300000006,
+  Retention1764300000014,
+  AuthDuties1764300000071,
+  AuditPartitions1764300000080,
+  DirectoryAccounts1764300000081,
+  SsoLogins1764300000082,
+  PackMigrations1764300000090,
+  IdempotencyKeys1764300000091,
   PackPartFingerprints1764300000095,
   Reports1764300000110,
   CacheChangeNotify1764300000117,
@@ -38,8 +46,9 @@ export const migrations = [
   Imports1764300000500,
   Jobs1764300000600,
   Connectors1764300000800,
-  Privacy1764300001400,
+  ObjectRules1764300000900,
   InsightModels1764300001100,
   Marketing1764300001200,
   Journeys1764300001300,
+  Privacy1764300001400,
 ];

@@ -39,6 +39,14 @@ function addMonths(d: Date, months: number): string {
   return x.toISOString().slice(0, 10);
 }
 
+/** A validation refusal as one line for an incident: each problem's field and message (the writer's own view). */
+function invalidText(err: unknown): string {
+  const e = err as { code?: string; details?: unknown };
+  const details = typeof e.details === 'function' ? (e.details as (l: 'zh-CN') => unknown)('zh-CN') : e.details;
+  const list = Array.isArray(details) ? (details as { path?: string; code?: string; message?: string }[]) : [];
+  return `${e.code ?? 'invalid'}: ${list.map((d) => `${d.path || '/'} ${d.code ?? ''} ${d.message ?? ''}`.trim()).join('; ')}`.slice(0, 900);
+}
+
 @Injectable()
 export class BankServices implements PackServiceTasks {
   private packObjects: Set<string> | undefined;
@@ -153,6 +161,8 @@ export class BankServices implements PackServiceTasks {
       } catch (err) {
         const status = (err as { status?: number }).status;
         if (status === 403 || status === 404) throw new BpmnError('RECORD_WRITE_REFUSED', `${writer.username} may not write ${object} ${id}`);
+        // Refused by validation (an object rule, a field's constraint): retrying cannot help; say why.
+        if (status === 400) throw new BpmnError('RECORD_INVALID', invalidText(err));
         if (status !== 409) throw err;
       }
     }

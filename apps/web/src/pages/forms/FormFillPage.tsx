@@ -53,7 +53,7 @@ export function FormFillPage() {
   );
 }
 
-function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field[]; onDone(r: RecordData): void }) {
+export function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field[]; onDone(r: RecordData): void }) {
   const t = useT();
   const lang = useLang((s) => s.lang);
   const ctrl = useMemo(() => new FormController(fields, form, lang), [fields, form, lang]);

@@ -14,6 +14,7 @@ import { useL, useT } from '../../lib/i18n';
 import { groupByApp, useObject, useObjects, appOf } from '../../lib/meta';
 import { hasProperty, SENSITIVITY_LABELS, typeLabel } from '../../lib/fieldTypes';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { ObjectRulesCard } from './ObjectRules';
 
 const KEY_RE = /^[a-z][a-z0-9_]{0,62}$/;
 
@@ -192,6 +193,7 @@ export function ObjectDesignerPage() {
           ]}
         />
       </Card>
+      <ObjectRulesCard key={`${o.key}:${JSON.stringify(o.defaultForms ?? {})}`} obj={o} />
       <FieldEditor
         object={o}
         field={editing === 'new' ? null : editing}

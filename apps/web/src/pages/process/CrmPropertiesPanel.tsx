@@ -2,7 +2,9 @@ import { useEffect, useMemo, useState } from 'react';
 import { AutoComplete, Button, Divider, Empty, Form, Input, Select, Space, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
-import { checkFeel } from '@crm/feel';
+import { analyzeFeel } from '@crm/feel';
+import { feelNamesOf } from '@crm/form-engine';
+import { useObjects } from '../../lib/meta';
 import { localize } from '@crm/shared';
 import type Modeler from 'bpmn-js/lib/Modeler';
 import { api } from '../../lib/api';
@@ -44,12 +46,17 @@ const TYPE_LABELS: Record<string, [string, string]> = {
   'bpmn:CallActivity': ['调用活动', 'Call activity'], 'bpmn:SubProcess': ['子流程', 'Sub-process'], 'bpmn:Task': ['任务', 'Task'],
 };
 
+/** The semantic check of a process expression: syntax (in Chinese), full-width operators, a field's label used as a name, types. */
 function FeelHint({ value }: { value: string }) {
   const t = useT();
+  const lang = useLang((s) => s.lang);
+  const objects = useObjects();
   const expr = value.trim().startsWith('=') ? value.trim().slice(1) : null;
-  const err = useMemo(() => (expr ? checkFeel(expr) : null), [expr]);
+  const issues = useMemo(() => (expr ? analyzeFeel(expr, { names: feelNamesOf((objects.data ?? []).flatMap((o) => o.fields) as never[]), allowUnknown: true }) : []), [expr, objects.data]);
   if (!expr) return null;
-  return err ? <div className="fr-error">{t('FEEL 有误：', 'FEEL error: ')}{err.message}</div> : <div className="fr-help">FEEL ✓</div>;
+  return issues.length
+    ? <div className="fr-error" data-testid="feel-hint-error">{issues.map((i) => i.message[lang === 'en' ? 'en' : 'zh-CN']).join('；')}</div>
+    : <div className="fr-help">{t('表达式正确', 'Expression OK')}</div>;
 }
 
 export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Modeler | null; element: El | null; version: number }) {
@@ -209,8 +216,8 @@ export function validateModel(modeler: Modeler, t: (zh: string, en: string) => s
     if (!v) return;
     const expr = v.trim().startsWith('=') ? v.trim().slice(1) : null;
     if (expr === null) return;
-    const err = checkFeel(expr);
-    if (err) problems.push({ id, level: 'error', message: `${what}：${err.message}` });
+    const err = analyzeFeel(expr, { names: [], allowUnknown: true })[0];
+    if (err) problems.push({ id, level: 'error', message: `${what}：${err.message['zh-CN']}` });
   };
   for (const e of all) {
     const b = e.businessObject;
@@ -230,8 +237,8 @@ export function validateModel(modeler: Modeler, t: (zh: string, en: string) => s
     if (b.$type === 'bpmn:ServiceTask' && !b.get('crm:type')) problems.push({ id: b.id, level: 'error', message: `${name}：${t('服务任务需要设置服务类型', 'a service task needs a type')}` });
     if (b.$type === 'bpmn:SequenceFlow' && b.conditionExpression?.body) {
       const body = String(b.conditionExpression.body).replace(/^=/, '');
-      const err = checkFeel(body);
-      if (err) problems.push({ id: b.id, level: 'error', message: `${name}：${t('条件表达式有误', 'bad condition')} ${err.message}` });
+      const err = analyzeFeel(body, { names: [], allowUnknown: true })[0];
+      if (err) problems.push({ id: b.id, level: 'error', message: `${name}：${t('条件表达式有误', 'bad condition')} ${t(err.message['zh-CN'], err.message.en)}` });
     }
     if (b.$type === 'bpmn:ExclusiveGateway' && (b.outgoing?.length ?? 0) > 1) {
       const unconditioned = b.outgoing.filter((f: El) => !f.conditionExpression && b.default !== f);

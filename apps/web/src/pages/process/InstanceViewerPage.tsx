@@ -10,7 +10,7 @@ import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { STATE_TAGS } from '../records/RecordDetailPage';
-import { crmModdle } from './bpmn';
+import { crmModdle, drawable } from './bpmn';
 
  
 
@@ -140,7 +140,7 @@ function InstanceDiagram({ xml, instance, onNames }: { xml: string; instance: Pr
     const v = viewer.current;
     if (!v) return;
     let cancelled = false;
-    v.importXML(xml).then(() => {
+    drawable(xml).then((x) => v.importXML(x)).then(() => {
       if (cancelled) return;
       const canvas: any = v.get('canvas');
       const registry: any = v.get('elementRegistry');

@@ -9,7 +9,7 @@ import { ApiError, type ProcessDefinition } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
-import { crmModdle, newProcessXml, processIdOf } from './bpmn';
+import { crmModdle, drawable, newProcessXml, processIdOf } from './bpmn';
 import { CrmPropertiesPanel, validateModel, type Problem } from './CrmPropertiesPanel';
 import { StartProcessModal } from './ProcessListPage';
 
@@ -29,6 +29,8 @@ export function ProcessDesignerPage() {
   const [problems, setProblems] = useState<Problem[] | null>(null);
   const [deployed, setDeployed] = useState<{ key: string; version: number } | null>(null);
   const [deployError, setDeployError] = useState<unknown>(null);
+  /** What the last deploy ignored (another tool's attributes), with our equivalent. */
+  const [deployWarnings, setDeployWarnings] = useState<string[]>([]);
   const [starting, setStarting] = useState(false);
   const [processName, setProcessName] = useState<string>('');
 
@@ -61,7 +63,7 @@ export function ProcessDesignerPage() {
     setImportError(null);
     setProblems(null);
     try {
-      const res = await modeler.importXML(text);
+      const res = await modeler.importXML(await drawable(text));
       if (res.warnings?.length) setImportError(t(`导入完成，但有 ${res.warnings.length} 条警告：`, `Imported with ${res.warnings.length} warnings: `) + res.warnings.slice(0, 3).map((w: any) => w.message).join('；'));
       (modeler.get('canvas') as any).zoom('fit-viewport', 'auto');
       const root = (modeler.get('canvas') as any).getRootElement();
@@ -93,6 +95,7 @@ export function ProcessDesignerPage() {
     },
     onSuccess: (r) => {
       setDeployError(null);
+      setDeployWarnings((r.warnings ?? []).map((w) => w.message));
       setDeployed({ key: r.key, version: r.version });
       message.success(t(`部署成功：${r.key} 版本 v${r.version}`, `Deployed ${r.key} version ${r.version}`));
       qc.invalidateQueries({ queryKey: ['process-definitions'] });
@@ -150,6 +153,11 @@ export function ProcessDesignerPage() {
       />
       {importError && <Alert type="warning" showIcon title={importError} style={{ marginBottom: 12 }} closable />}
       <ErrorAlert error={deployError} />
+      {deployWarnings.length > 0 && (
+        <Alert type="warning" showIcon closable style={{ marginBottom: 12 }} data-testid="deploy-warnings" onClose={() => setDeployWarnings([])}
+          title={t(`已部署，但有 ${deployWarnings.length} 个属性未被使用`, `Deployed; ${deployWarnings.length} attributes are not used`)}
+          description={<List size="small" dataSource={deployWarnings} renderItem={(w) => <List.Item style={{ padding: '2px 0' }}>{w}</List.Item>} />} />
+      )}
       {xml.error && <ErrorAlert error={xml.error} />}
       {problems && (
         <Alert

@@ -53,3 +53,17 @@ export function processIdOf(xml: string): { id: string | null; name: string | nu
   const name = m[0].match(/\bname="([^"]+)"/)?.[1] ?? null;
   return { id, name };
 }
+
+/**
+ * The XML as bpmn-js can draw it: a file without diagram interchange (an old version deployed before
+ * the server laid models out, a file from another tool) is laid out here with bpmn-auto-layout.
+ */
+export async function drawable(xml: string): Promise<string> {
+  if (/<(\w+:)?BPMNShape\b/.test(xml)) return xml;
+  const { layoutProcess } = await import('bpmn-auto-layout');
+  try {
+    return await layoutProcess(xml);
+  } catch {
+    return xml;
+  }
+}

@@ -14,13 +14,33 @@ import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
 import { packRecordLinks } from '../../packs/registry';
+import { FillCard, usePublishedForm } from '../forms/FormFillPage';
 
 export function RecordDetailPage({ create }: { create?: boolean }) {
   const { object = '', id = '' } = useParams();
   const obj = useObject(object);
   if (obj.isLoading) return <Loading />;
   if (obj.error) return <ErrorAlert error={obj.error} />;
+  if (create && obj.data!.defaultForms?.create) return <RecordCreateWithForm obj={obj.data!} formKey={obj.data!.defaultForms.create} />;
   return create ? <RecordCreate obj={obj.data!} /> : <RecordView obj={obj.data!} id={id} />;
+}
+
+/** 新建 with the object's default create form: submitted as that form (its rules, its triggers). */
+function RecordCreateWithForm({ obj, formKey }: { obj: ObjectDefinition; formKey: string }) {
+  const t = useT();
+  const l = useL();
+  const nav = useNavigate();
+  const qc = useQueryClient();
+  const lang = useLang((s) => s.lang);
+  const q = usePublishedForm(formKey);
+  if (q.isLoading) return <Loading />;
+  if (q.error) return <ErrorAlert error={q.error} />;
+  return (
+    <div>
+      <PageHeader title={`${t('新建', 'New')} · ${l(obj.label, obj.key)}`} />
+      <FillCard key={lang} form={q.data!.form} fields={q.data!.fields} onDone={(rec) => { qc.invalidateQueries({ queryKey: ['records', obj.key] }); nav(`/records/${obj.key}/${rec.id}`, { replace: true }); }} />
+    </div>
+  );
 }
 
 function editableFields(obj: ObjectDefinition): Field[] {

@@ -1,7 +1,7 @@
 import { useMemo } from 'react';
-import { Button, Card, Checkbox, Divider, Empty, Form, Input, InputNumber, Select, Space, Tag, Typography } from 'antd';
+import { Button, Card, Checkbox, Divider, Empty, Form, Input, InputNumber, Select, Space, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined } from '@ant-design/icons';
-import { checkFeel } from '@crm/feel';
+import { FeelEditor } from '../../../components/FeelEditor';
 import type { Field, FormRule } from '@crm/shared';
 import { useL, useT } from '../../../lib/i18n';
 import { rowFieldTypes, typeLabel } from '../../../lib/fieldTypes';
@@ -9,24 +9,10 @@ import { findNode, newBlock, placedFields, useDesigner, type DNode } from './mod
 import { LocalizedInput } from './LocalizedInput';
 import { fieldItemAccepts } from '../../../lib/formEngine';
 
-export function FeelInput({ value, onChange, placeholder, id, testId }: { value: string; onChange(v: string): void; placeholder?: string; id?: string; testId?: string }) {
-  const t = useT();
-  const err = useMemo(() => (value.trim() ? checkFeel(value) : null), [value]);
-  return (
-    <div>
-      <Input
-        id={id}
-        value={value}
-        onChange={(e) => onChange(e.target.value)}
-        placeholder={placeholder}
-        status={err ? 'error' : undefined}
-        style={{ fontFamily: 'monospace' }}
-        data-testid={testId}
-        suffix={value.trim() ? (err ? <Tag color="red" style={{ marginRight: 0 }}>{t('有误', 'error')}</Tag> : <Tag color="green" style={{ marginRight: 0 }}>FEEL ✓</Tag>) : null}
-      />
-      {err && <div className="fr-error" data-testid={testId ? `${testId}-error` : undefined}>{t('表达式无法解析：', 'Does not parse: ')}{err.message}{err.position !== undefined ? ` @${err.position}` : ''}</div>}
-    </div>
-  );
+/** A FEEL input of the form designer: completion of the object's fields and the semantic check as you type. */
+export function FeelInput({ value, onChange, placeholder, testId, fields }: { value: string; onChange(v: string): void; placeholder?: string; id?: string; testId?: string; fields?: Map<string, Field> }) {
+  const list = useMemo(() => (fields ? [...fields.values()] : undefined), [fields]);
+  return <FeelEditor value={value} onChange={onChange} placeholder={placeholder} testId={testId} fields={list} />;
 }
 
 export function PropsPanel({ fields }: { fields: Map<string, Field> }) {
@@ -144,7 +130,7 @@ function FormProps({ fields }: { fields: Map<string, Field> }) {
           title={<span style={{ fontSize: 12 }}>{t('规则', 'Rule')} {i + 1}</span>}
           extra={<Button size="small" type="text" danger icon={<DeleteOutlined />} onClick={() => setMeta({ rules: meta.rules.filter((_, j) => j !== i) })} aria-label={t('删除规则', 'Delete rule')} />}>
           <Form.Item label={t('当（条件）', 'When')} style={{ marginBottom: 8 }}>
-            <FeelInput value={r.when} onChange={(v) => setRule(i, { when: v })} placeholder={'risk_level = "high"'} testId={`rule-${i}-when`} />
+            <FeelInput value={r.when} onChange={(v) => setRule(i, { when: v })} placeholder={'risk_level = "high"'} testId={`rule-${i}-when`} fields={fields} />
           </Form.Item>
           {(['show', 'hide', 'require', 'readOnly'] as const).map((k) => (
             <Form.Item key={k} label={{ show: t('显示字段', 'Show'), hide: t('隐藏字段', 'Hide'), require: t('设为必填', 'Require'), readOnly: t('设为只读', 'Read-only') }[k]} style={{ marginBottom: 8 }}>
@@ -155,7 +141,7 @@ function FormProps({ fields }: { fields: Map<string, Field> }) {
             {Object.entries(r.set ?? {}).map(([fk, expr]) => (
               <Space.Compact key={fk} style={{ width: '100%', marginBottom: 4 }}>
                 <Select style={{ width: 110 }} value={fk} options={fieldOptions} onChange={(nk) => { const s = { ...r.set }; delete s[fk]; s[nk] = expr; setRule(i, { set: s }); }} />
-                <div style={{ flex: 1 }}><FeelInput value={expr} onChange={(v) => setRule(i, { set: { ...r.set, [fk]: v } })} /></div>
+                <div style={{ flex: 1 }}><FeelInput value={expr} onChange={(v) => setRule(i, { set: { ...r.set, [fk]: v } })} fields={fields} /></div>
                 <Button icon={<DeleteOutlined />} onClick={() => { const s = { ...r.set }; delete s[fk]; setRule(i, { set: s }); }} />
               </Space.Compact>
             ))}
@@ -169,7 +155,7 @@ function FormProps({ fields }: { fields: Map<string, Field> }) {
         <div key={fk} style={{ marginBottom: 6 }}>
           <Space.Compact style={{ width: '100%' }}>
             <Select style={{ width: 110 }} value={fk} options={fieldOptions} onChange={(nk) => { const c = { ...meta.computed }; delete c[fk]; c[nk] = expr; setMeta({ computed: c }); }} />
-            <div style={{ flex: 1 }}><FeelInput value={expr} onChange={(v) => setMeta({ computed: { ...meta.computed, [fk]: v } })} /></div>
+            <div style={{ flex: 1 }}><FeelInput value={expr} onChange={(v) => setMeta({ computed: { ...meta.computed, [fk]: v } })} fields={fields} /></div>
             <Button icon={<DeleteOutlined />} onClick={() => { const c = { ...meta.computed }; delete c[fk]; setMeta({ computed: c }); }} />
           </Space.Compact>
         </div>
