@@ -1,5 +1,5 @@
 /**
- * The role editor offers every platform right of the shared contract and grants each of them: the nine
+ * The role editor offers every platform right of the shared contract and grants each of them: the twelve
  * rights are spread over three roles (one role may hold only one of the separated duties), saved on the
  * roles screen and read back over the API. A role combining two duties is refused and left unchanged.
  */
@@ -9,7 +9,7 @@ import { createClient, PLATFORM_RIGHTS, PLATFORM_RIGHT_LABELS, type ApiClient, t
 import { type BrowserSession, type Watched, browserSession, realErrors, signIn } from './browser.js';
 
 const GRANTS: Record<string, PlatformRight[]> = {
-  ui_rights_users: ['designer', 'admin.users', 'admin.org', 'process.start', 'process.admin', 'webhooks.manage'],
+  ui_rights_users: ['designer', 'admin.users', 'admin.org', 'process.start', 'process.admin', 'webhooks.manage', 'privacy', 'marketing.manage', 'events.post'],
   ui_rights_roles: ['admin.roles'],
   ui_rights_audit: ['audit.read', 'audit.verify'],
 };
@@ -39,14 +39,14 @@ describe('role editor: platform rights', () => {
     for (const r of rights) await page.locator('[data-testid=platform-rights] label', { hasText: PLATFORM_RIGHT_LABELS[r]['zh-CN'] }).click();
   }
 
-  it('offers all nine rights of the contract, each with its label', async () => {
+  it('offers all twelve rights of the contract, each with its label', async () => {
     await openRole('ui_rights_users');
     const labels = await page.locator('[data-testid=platform-rights] label').allTextContents();
-    expect(PLATFORM_RIGHTS).toHaveLength(9);
+    expect(PLATFORM_RIGHTS).toHaveLength(12);
     expect(labels).toEqual(PLATFORM_RIGHTS.map((r) => PLATFORM_RIGHT_LABELS[r]['zh-CN']));
   });
 
-  it('grants every one of the nine rights and the server keeps them', async () => {
+  it('grants every one of the twelve rights and the server keeps them', async () => {
     for (const [key, rights] of Object.entries(GRANTS)) {
       await openRole(key);
       await tick(rights);

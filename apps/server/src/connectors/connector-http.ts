@@ -51,14 +51,14 @@ export function urlUnder(base: string, path: string | undefined): string {
   return joined.toString();
 }
 
-export interface HttpAnswer {
+export interface OutboundHttpResult {
   status: number;
   body: unknown;
   latencyMs: number;
 }
 
 /** One bounded request; the answer's JSON (or its text, cut at 64 KB). */
-export async function boundedFetch(url: string, allow: readonly string[], init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<HttpAnswer> {
+export async function boundedFetch(url: string, allow: readonly string[], init: { method: string; headers: Record<string, string>; body?: string; timeoutMs: number }): Promise<OutboundHttpResult> {
   if (!originAllowed(url, allow)) throw new BpmnError('HTTP_NOT_ALLOWED', `${safeOrigin(url)} is not in CRM_WORKFLOW_HTTP_ALLOW`);
   const started = Date.now();
   const res = await fetch(url, {

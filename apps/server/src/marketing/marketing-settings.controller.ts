@@ -1,16 +1,12 @@
 /** The contact gates' settings (frequency caps, quiet hours) and the do-not-disturb list — platform right `marketing.manage`. */
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
-import { DoNotDisturbBody, MarketingChannel, MarketingSettingsSchema, type MarketingSettings } from '@crm/shared';
-import { z } from 'zod';
+import { DndDeleteQuery, DoNotDisturbBody, MarketingCustomerId, MarketingSettingsSchema, type MarketingSettings } from '@crm/shared';
 import { RequireRight } from '../access/platform-rights.js';
 import { AuditService } from '../audit/audit.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { Db } from '../database/db.js';
 import { ContactGates } from './contact-gates.js';
-
-const DndDeleteQuery = z.object({ channel: MarketingChannel.optional() }).strict();
-const Uuid = z.string().uuid();
 
 @Controller('api/marketing')
 @RequireRight('marketing.manage')
@@ -56,7 +52,7 @@ export class MarketingSettingsController {
   @Delete('do-not-disturb/:customerId')
   @HttpCode(204)
   async undnd(@Param('customerId') customerId: string, @Query() query: unknown): Promise<void> {
-    const id = parseInput(Uuid, customerId);
+    const id = parseInput(MarketingCustomerId, customerId);
     const q = parseInput(DndDeleteQuery, query);
     await this.db.query(`DELETE FROM crm.marketing_dnd WHERE customer_id = $1::uuid AND channel = $2`, [id, q.channel ?? '*']);
     await this.audit.record({ action: 'marketing.dnd_removed', recordId: id, data: { channel: q.channel ?? '*' } });

@@ -161,3 +161,8 @@ export const CampaignPlanningOptionsSchema = z
   })
   .strict();
 export type CampaignPlanningOptions = z.infer<typeof CampaignPlanningOptionsSchema>;
+
+/** `DELETE /api/marketing/do-not-disturb/:customerId?channel=`: one channel, or every channel when absent. */
+export const DndDeleteQuery = z.object({ channel: MarketingChannel.optional() }).strict();
+/** A customer id in a marketing route's path. */
+export const MarketingCustomerId = z.string().uuid();
