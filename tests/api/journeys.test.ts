@@ -97,10 +97,12 @@ beforeAll(async () => {
   branchSystem = client(srv.baseUrl, await login(srv.baseUrl, 'branch_sys', 'Branch#System2026'));
   customers = (await core.api.records.list('customer', { limit: 40, sort: 'customer_no' })).items;
   expect(customers.length).toBe(40);
+  // Customers the demo bank's journeys and sample campaign have not contacted yet, so the frequency caps start empty.
   const consent = await sql<{ id: string; ok: boolean; any: boolean }>(
     `SELECT c.id::text AS id, EXISTS (SELECT 1 FROM crm_data.consent k WHERE k.customer = c.id AND k.purpose = 'marketing' AND k.withdrawn IS NOT TRUE AND k.deleted_at IS NULL) AS ok,
             EXISTS (SELECT 1 FROM crm_data.consent k WHERE k.customer = c.id AND k.purpose = 'marketing') AS any
-     FROM crm_data.customer c WHERE c.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM crm.journey_entries e WHERE e.customer_id = c.id) ORDER BY c.id`,
+     FROM crm_data.customer c WHERE c.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM crm.journey_entries e WHERE e.customer_id = c.id)
+       AND NOT EXISTS (SELECT 1 FROM crm.marketing_contacts m WHERE m.customer_id = c.id) ORDER BY c.id`,
   );
   consenting = consent.filter((x) => x.ok).map((x) => x.id);
   unconsenting = consent.filter((x) => !x.any).map((x) => x.id);
