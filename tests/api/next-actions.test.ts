@@ -14,6 +14,8 @@ let srv: TestServer;
 let rm: Client, compliance: Client;
 let mine = '';
 let notMine = '';
+/** A customer of rm's flagged with the churn rule tag (set by the retention test). */
+let atRisk = '';
 const sql = <T extends Record<string, unknown>>(text: string, params: unknown[] = []) => withClient(srv.dbUrl, async (c) => (await c.query<T>(text, params)).rows);
 
 beforeAll(async () => {
@@ -93,6 +95,31 @@ describe('next best actions', () => {
     const n = (kind: string, status: string) => report.body.rows.find((x: { kind: string; status: string }) => x.kind === kind && x.status === status)?.n;
     expect(n('kyc_renewal', 'accepted')).toBe(1);
     expect(n(first.kind, 'dismissed')).toBe(1);
+  });
+
+  it('suggests a retention call for a customer carrying the churn rule tag, quoting the model\'s score', async () => {
+    const other = (await sql<{ id: string }>(`SELECT customer::text AS id FROM crm_data.holding WHERE customer <> $1::uuid AND customer = ANY(
+      SELECT (jsonb_array_elements_text($2::jsonb))::uuid) LIMIT 1`, [mine, JSON.stringify((await rm.post('/api/records/customer/query', { filter: {}, limit: 200 })).body.items.map((c: { id: string }) => c.id))]))[0]!.id;
+    const before = await rm.get(`/api/customers/${other}/next-actions`);
+    expect(before.body.items.map((a: { kind: string }) => a.kind)).not.toContain('retention_call');
+    // The score alone does not: the pack's rule tag (its threshold is in the tag's rule) does.
+    await sql(`UPDATE crm_data.customer SET churn_score = 0.7200 WHERE id = $1::uuid`, [other]);
+    expect((await rm.get(`/api/customers/${other}/next-actions`)).body.items.map((a: { kind: string }) => a.kind)).not.toContain('retention_call');
+    await sql(`UPDATE crm_data.customer SET rule_tags = array_append(coalesce(rule_tags, '{}'), 'churn_risk') WHERE id = $1::uuid`, [other]);
+    atRisk = other;
+    const after = await rm.get(`/api/customers/${other}/next-actions`);
+    expect(after.body.items[0]).toEqual({ id: 'retention_call.churn', kind: 'retention_call', title: '客户挽留回访', reason: '流失风险评分 72%', score: 0.72 });
+  });
+
+  it('a user who may read the customer but not record decisions cannot accept, and nothing is written', async () => {
+    // Compliance reads every customer but may not create interactions or next_action records.
+    const offered = (await compliance.get(`/api/customers/${atRisk}/next-actions`)).body.items;
+    expect(offered.length).toBeGreaterThan(0);
+    const before = (await sql<{ n: string }>('SELECT count(*)::text AS n FROM crm_data.interaction')).concat(await sql<{ n: string }>('SELECT count(*)::text AS n FROM crm_data.next_action'));
+    const r = await compliance.post(`/api/customers/${atRisk}/next-actions/${offered[0].id}/accept`, {});
+    expect(r.status).toBe(403);
+    const after = (await sql<{ n: string }>('SELECT count(*)::text AS n FROM crm_data.interaction')).concat(await sql<{ n: string }>('SELECT count(*)::text AS n FROM crm_data.next_action'));
+    expect(after).toEqual(before);
   });
 
   it('another team\'s customer, a malformed id and an unknown suggestion are all not found', async () => {

@@ -1,17 +1,11 @@
 /** The forecasting methods against results known in closed form, and their intervals against simulation. */
 import { describe, expect, it } from '@jest/globals';
 import { forecastSeries, holt, holtWinters, mape, seasonalNaive } from './smoothing.js';
+import { seededRandom } from '../../insight/ml/random.js';
 
-/** A small deterministic PRNG (mulberry32) and normal draws (Box–Muller), so the statistical tests are reproducible. */
+/** Reproducible uniform and normal draws (the platform's seeded stream, Box–Muller), so the statistical tests repeat. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const u = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const u = seededRandom(seed);
   return { u, normal: () => Math.sqrt(-2 * Math.log(1 - u())) * Math.cos(2 * Math.PI * u()) };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Next-best-action for a customer: up to three suggestions, each with the reason a customer manager
- * can say out loud — a retention call when the churn score is high, the product category most often
+ * can say out loud — a retention call when the customer carries the churn rule tag (流失高风险), the product category most often
  * held next by customers holding what this one holds (co-occurrence over the whole bank, counts only),
  * and a KYC or marketing-consent renewal when due. Everything about the customer is read as the caller
  * may see it (a section they may not read simply yields no suggestion). Accepting plans an interaction
@@ -26,8 +26,11 @@ registerMessages({
 
 const DECISIONS = 'next_action';
 export const DECIDED_DAYS = 30;
-/** The churn score at or above which a retention call is suggested (the pack's 「流失高风险」 threshold). */
-export const CHURN_THRESHOLD = 0.6;
+/**
+ * A retention call is suggested for a customer carrying the pack's churn rule tag: the threshold lives
+ * in that tag's rule (one place, editable by the bank), not here. Its score is the model's probability.
+ */
+export const CHURN_TAG = 'churn_risk';
 const CHURN_FIELD = 'churn_score';
 const KYC_WINDOW_DAYS = 30;
 /** Co-occurrence needs this many customers holding the category before it says anything. */
@@ -76,10 +79,17 @@ export class NextActionsService {
     const out: NextAction[] = [];
     const model = await this.meta.current();
 
-    // 1. Churn: the model's score, an ordinary field (shown only when the caller may read it unmasked).
-    const score = Number(customer[CHURN_FIELD]);
-    if (model.objects.get(cfg.customer)?.byKey.has(CHURN_FIELD) && typeof customer[CHURN_FIELD] === 'string' && Number.isFinite(score) && score >= CHURN_THRESHOLD) {
-      out.push({ id: 'retention_call.churn', kind: 'retention_call', title: lang === 'en' ? 'Retention call' : '客户挽留回访', reason: lang === 'en' ? `Churn risk ${pct(score)}` : `流失风险评分 ${pct(score)}`, score: Math.min(1, score) });
+    // 1. Churn: the customer carries the churn rule tag; the reason quotes the model's score when the
+    // caller may read it in clear (a masked or hidden score is not a number here and is left out).
+    const ruleTags = customer[cfg.tags.ruleField];
+    if (Array.isArray(ruleTags) && ruleTags.includes(CHURN_TAG)) {
+      const raw = customer[CHURN_FIELD];
+      const score = typeof raw === 'string' && /^\d+(\.\d+)?$/.test(raw) ? Math.min(1, Number(raw)) : null;
+      out.push({
+        id: 'retention_call.churn', kind: 'retention_call', title: lang === 'en' ? 'Retention call' : '客户挽留回访',
+        reason: score === null ? (lang === 'en' ? 'Flagged as a high churn risk' : '已标记为流失高风险') : (lang === 'en' ? `Churn risk ${pct(score)}` : `流失风险评分 ${pct(score)}`),
+        score: score ?? 0.8,
+      });
     }
 
     // 2. KYC renewal when overdue or due within the window.
