@@ -7,6 +7,7 @@ import { compileFeel, FeelEvaluationError, feelNumber, toScaledDecimal } from '@
 import type { ReportAnswer, ReportColumn } from '@crm/shared';
 import type { Db } from '../database/db.js';
 import type { ColumnPlan, CompiledReport } from './report-compiler.js';
+import { directoryNames } from '../common/directory-names.js';
 
 function plain(v: unknown, c: ColumnPlan): unknown {
   if (v instanceof Date) return v.toISOString();
@@ -16,17 +17,6 @@ function plain(v: unknown, c: ColumnPlan): unknown {
     return Number.isSafeInteger(n) ? n : v;
   }
   return v;
-}
-
-/** Names of users and org units by id (platform tables, not records). */
-async function names(db: Db, table: 'users' | 'org_units', ids: string[]): Promise<Record<string, string>> {
-  if (!ids.length) return {};
-  const sql =
-    table === 'users'
-      ? `SELECT id::text AS id, coalesce(display_name, username) AS name FROM crm.users WHERE id = ANY($1::uuid[])`
-      : `SELECT id::text AS id, name FROM crm.org_units WHERE id = ANY($1::uuid[])`;
-  const rows = await db.query<{ id: string; name: string }>(sql, [ids]);
-  return Object.fromEntries(rows.map((r) => [r.id, r.name]));
 }
 
 /**
@@ -81,7 +71,7 @@ export async function shapeAnswer(compiled: CompiledReport, raw: Record<string, 
     else if (c.labels?.kind === 'alias') col.labels = labels.get(c.key) ?? {};
     else if (c.labels) {
       const ids = [...new Set(rows.concat(totals).map((r) => r[c.key]).filter((v): v is string => typeof v === 'string'))];
-      col.labels = await names(db, c.labels.kind, ids);
+      col.labels = Object.fromEntries(await directoryNames(db, c.labels.kind, ids));
     }
     columns.push(col);
   }

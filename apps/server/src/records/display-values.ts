@@ -11,7 +11,7 @@ import type { FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import type { Principal } from '../auth/principal.js';
 import { ScopedReader } from './scoped-reader.js';
-
+import { directoryNames } from '../common/directory-names.js';
 
 export type { DisplayValue };
 
@@ -67,16 +67,9 @@ export class DisplayValues {
     const out = new Map<string, string | null>();
     const records = refs.filter((r): r is Extract<Ref, { kind: 'record' }> => r.kind === 'record');
     if (records.length) for (const [k, v] of await this.reader.titles(records, p)) out.set(k, v);
-    const users = refs.filter((r) => r.kind === 'user').map((r) => r.id);
-    if (users.length) {
-      const rows = await this.db.query<{ id: string; name: string }>(
-        `SELECT id::text AS id, coalesce(display_name, username) AS name FROM crm.users WHERE id = ANY($1::uuid[]) LIMIT ${MAX_REFS}`, [users]);
-      for (const r of rows) out.set(`user:${r.id}`, r.name);
-    }
-    const units = refs.filter((r) => r.kind === 'org_unit').map((r) => r.id);
-    if (units.length) {
-      const rows = await this.db.query<{ id: string; name: string }>(`SELECT id::text AS id, name FROM crm.org_units WHERE id = ANY($1::uuid[]) LIMIT ${MAX_REFS}`, [units]);
-      for (const r of rows) out.set(`org_unit:${r.id}`, r.name);
+    for (const kind of ['user', 'org_unit'] as const) {
+      const ids = refs.filter((r) => r.kind === kind).map((r) => r.id);
+      for (const [id, name] of await directoryNames(this.db, kind === 'user' ? 'users' : 'org_units', ids, MAX_REFS)) out.set(`${kind}:${id}`, name);
     }
     return out;
   }
