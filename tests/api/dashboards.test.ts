@@ -195,6 +195,73 @@ describe('running', () => {
   });
 });
 
+describe('filter options', () => {
+  const OPTS: DashboardDefinitionInput = {
+    key: 't_options', name: { 'zh-CN': '筛选可选值', en: 'Filter options' }, roles: ['manager', 'rm', 'compliance'],
+    filters: [
+      { key: 'who', kind: 'owner', field: 'owner_id' },
+      { key: 'product', kind: 'product', field: 'product' },
+      { key: 'period', kind: 'date_range', field: 'created_at' },
+    ],
+    widgets: [
+      { id: 'risk', report: 't_by_risk', layout: layout(0, 0) },
+      { id: 'loans', report: 'bank_loan_pipeline', layout: layout(6, 0) },
+      { id: 'holdings', report: 't_holdings', layout: layout(0, 4) },
+    ],
+  };
+  beforeAll(async () => {
+    const holdings = { key: 't_holdings', name: '持仓按产品', object: 'holding', measures: [{ key: 'n', agg: 'count' }], dimensions: [{ field: 'product' }] };
+    expect((await analyst.post('/api/reports', holdings)).status).toBe(201);
+    expect((await analyst.post('/api/dashboards', OPTS)).status).toBe(201);
+  });
+
+  it("offers the owners and products of the rows in the viewer's scope, labelled, with counts that match the records", async () => {
+    const all = await compliance.api.dashboards.filterOptions('t_options', 'who');
+    const want = await sql(`SELECT owner_id::text AS value, count(*)::text AS count FROM crm_data.customer WHERE deleted_at IS NULL AND owner_id IS NOT NULL GROUP BY owner_id`);
+    expect(all.items.map((i) => [i.value, i.count]).sort()).toEqual(want.map((w) => [w.value, w.count]).sort());
+    const [rmUser] = await sql(`SELECT id::text, display_name FROM crm.users WHERE username = 'rm'`);
+    expect(all.items.find((i) => i.value === rmUser!.id)?.label).toBe(rmUser!.display_name);
+    // A customer manager is offered the owners of the customers they may see, counted over those only.
+    const mine = await rm.api.dashboards.filterOptions('t_options', 'who');
+    expect(mine.items.map((i) => i.value)).toContain(rmUser!.id);
+    expect(mine.items.length).toBeLessThan(all.items.length);
+    for (const o of mine.items) {
+      const listed = await rm.get(`/api/records/customer?total=true&limit=1&filter=${encodeURIComponent(JSON.stringify({ owner_id: o.value }))}`);
+      expect([o.value, o.count]).toEqual([o.value, String(listed.body.total)]);
+      expect(BigInt(o.count)).toBeLessThanOrEqual(BigInt(all.items.find((i) => i.value === o.value)!.count));
+    }
+    // Products come from the loan applications and the holdings (customers have no product field), by name.
+    const products = await compliance.api.dashboards.filterOptions('t_options', 'product');
+    const byProduct = await sql(
+      `SELECT x.product::text AS value, p.name AS label FROM (SELECT product FROM crm_data.loan_application WHERE deleted_at IS NULL
+       UNION SELECT product FROM crm_data.holding WHERE deleted_at IS NULL) x JOIN crm_data.product p ON p.id = x.product`,
+    );
+    expect(byProduct.length).toBeGreaterThan(0);
+    expect(products.items.map((i) => [i.value, i.label]).sort()).toEqual(byProduct.map((w) => [w.value, w.label]).sort());
+    // A product no loan application has keeps the count of its holdings (the next widget with the field).
+    const [onlyHeld] = await sql(
+      `SELECT h.product::text AS value, count(*)::text AS count FROM crm_data.holding h WHERE h.deleted_at IS NULL
+       AND NOT EXISTS (SELECT 1 FROM crm_data.loan_application l WHERE l.product = h.product AND l.deleted_at IS NULL) GROUP BY h.product LIMIT 1`,
+    );
+    expect(products.items.find((i) => i.value === onlyHeld!.value)?.count).toBe(onlyHeld!.count);
+    // The search keeps the values whose label contains the text.
+    const part = byProduct[0]!.label.slice(0, 2);
+    const found = await compliance.api.dashboards.filterOptions('t_options', 'product', part);
+    expect(found.items.length).toBeGreaterThan(0);
+    expect(found.items.every((i) => i.label.includes(part))).toBe(true);
+  });
+
+  it('refuses a date filter, an unknown filter and a dashboard the viewer may not see', async () => {
+    const date = await compliance.get('/api/dashboards/t_options/filters/period/options');
+    expect(date.status).toBe(400);
+    expect(date.body.error.details[0]).toMatchObject({ code: 'no_options' });
+    expect((await compliance.get('/api/dashboards/t_options/filters/nope/options')).body.error.details[0]).toMatchObject({ code: 'unknown_filter' });
+    expect((await rm.get('/api/dashboards/t_scoped/filters/product/options')).status).toBe(404);
+    expect((await compliance.get(`/api/dashboards/t_options/filters/who/options?q=${'x'.repeat(101)}`)).status).toBe(400);
+    expect((await compliance.get('/api/dashboards/t_options/filters/who/options?other=1')).status).toBe(400);
+  });
+});
+
 describe('KPI comparison', () => {
   const counts = async (from: string, to: string) =>
     (await sql(`SELECT count(*)::int AS n FROM crm_data.customer WHERE deleted_at IS NULL AND created_at >= $1::date::timestamp AT TIME ZONE 'Asia/Shanghai' AND created_at < ($2::date + 1)::timestamp AT TIME ZONE 'Asia/Shanghai'`, [from, to]))[0]!.n as number;

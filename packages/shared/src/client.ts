@@ -25,7 +25,7 @@ import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportSta
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary } from './schemas/models.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
-import type { Dashboard, DashboardDefinitionInput, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
+import type { Dashboard, DashboardDefinitionInput, DashboardFilterOptions, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 import type {
   ApplyRolesRequest, ApplyRolesResult, CircleDetection, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircle,
@@ -526,6 +526,8 @@ export function createClient(options: ClientOptions) {
       delete: (key: string) => del<unknown>(`/api/dashboards/${enc(key)}`),
       /** Every widget's report answer in the caller's row scope, with the dashboard filters and cross filters applied. */
       run: (key: string, body: DashboardRunRequest = {}) => post<DashboardRunAnswer>(`/api/dashboards/${enc(key)}/run`, body),
+      /** Values the caller may pick for an owner or product filter (from the rows in the caller's scope), labelled. */
+      filterOptions: (key: string, filter: string, q?: string) => get<DashboardFilterOptions>(`/api/dashboards/${enc(key)}/filters/${enc(filter)}/options${q ? `?q=${enc(q)}` : ''}`),
     },
   };
 }

@@ -324,7 +324,7 @@ export type SegmentStartRequest = z.input<typeof SegmentStartBody>;
 // ---------------------------------------------------------------- dashboards
 
 import type {
-  DashboardBody, DashboardCrossFilter, DashboardFilter, DashboardFilterValue, DashboardLayout, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema,
+  DashboardBody, DashboardCrossFilter, DashboardFilter, DashboardFilterOptionsSchema, DashboardFilterValue, DashboardLayout, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema,
   DashboardRunBody, DashboardSchema, DashboardSummarySchema, DashboardWidget, DashboardWidgetAnswerSchema,
 } from './schemas/index.js';
 
@@ -341,3 +341,4 @@ export type Dashboard = z.infer<typeof DashboardSchema>;
 export type DashboardSummary = z.infer<typeof DashboardSummarySchema>;
 export type DashboardWidgetAnswer = z.infer<typeof DashboardWidgetAnswerSchema>;
 export type DashboardRunAnswer = z.infer<typeof DashboardRunAnswerSchema>;
+export type DashboardFilterOptions = z.infer<typeof DashboardFilterOptionsSchema>;

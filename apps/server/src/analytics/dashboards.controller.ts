@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { DashboardBody, DashboardListQuery, DashboardPatchBody, DashboardRunBody, KEY_PATTERN } from '@crm/shared';
+import { DashboardBody, DashboardFilterOptionsQuery, DashboardListQuery, DashboardPatchBody, DashboardRunBody, KEY_PATTERN } from '@crm/shared';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { AppError } from '../common/app-error.js';
@@ -63,5 +63,12 @@ export class DashboardsController {
   @HttpCode(200)
   run(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {
     return this.dashboards.run(dashboardKey(key), parseInput(DashboardRunBody, body), p, lang());
+  }
+
+  /** Owner, product and org-unit filters: the values the caller may pick, labelled, from the rows in the caller's scope. */
+  @Get(':key/filters/:filter/options')
+  filterOptions(@Param('key') key: string, @Param('filter') filter: string, @Query() query: unknown, @CurrentUser() p: Principal) {
+    const q = parseInput(DashboardFilterOptionsQuery, query);
+    return this.dashboards.filterOptions(dashboardKey(key), filter.slice(0, 64), q.q, p, lang());
   }
 }

@@ -8,7 +8,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import type { Lang } from '@crm/form-engine';
-import type { DashboardBody, DashboardPatchBody, DashboardRunBody, DashboardWidgetAnswer } from '@crm/shared';
+import { DASHBOARD_FILTER_OPTIONS_MAX, type DashboardBody, type DashboardPatchBody, type DashboardRunBody, type DashboardWidgetAnswer } from '@crm/shared';
 import type { z } from 'zod';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
@@ -159,6 +159,54 @@ export class DashboardsService {
   async definition(key: string): Promise<StoredDashboard | null> {
     const row = await this.latest(key);
     return row ? this.stored(row) : null;
+  }
+
+  /**
+   * Values the caller may pick for an owner, product or org-unit filter: the filter's field grouped over the
+   * rows of every widget whose report the caller may read, in the caller's row scope (the report engine's
+   * scope and masking — a field the caller may not group by refuses as it does in a report), labelled as
+   * the caller may see them, most frequent first (the count is that of the first widget with the value:
+   * counts of different objects do not add up). `q` keeps the values whose label or value contains it.
+   */
+  async filterOptions(key: string, filterKey: string, q: string | undefined, p: Principal, lang: Lang): Promise<{ items: { value: string; label: string; count: string }[] }> {
+    const d = await this.get(key, p);
+    const f = d.filters.find((x) => x.key === filterKey);
+    if (!f) throw dashboardProblem('/filter', 'unknown_filter', { 'zh-CN': `看板没有筛选 ${filterKey}`, en: `the dashboard has no filter ${filterKey}` });
+    if (f.kind === 'date_range') throw dashboardProblem('/filter', 'no_options', { 'zh-CN': '日期范围筛选没有可选值列表', en: 'a date-range filter has no list of values' });
+    const sources = new Map<string, { object: string; field: string }>();
+    for (const w of d.widgets) {
+      const mapped = f.widgets && w.id in f.widgets ? f.widgets[w.id] : f.field;
+      if (!mapped) continue;
+      const report = await this.reports.get(w.report, p).catch(() => null);
+      if (!report || !(await fieldTypeOf(this.meta, report.object, mapped))) continue;
+      sources.set(`${report.object}|${mapped}`, { object: report.object, field: mapped });
+      if (sources.size >= 4) break;
+    }
+    const needle = q?.trim().toLowerCase() ?? '';
+    const merged = new Map<string, { label: string; count: bigint }>();
+    for (const src of sources.values()) {
+      const answer = await this.reports.execute(
+        // With a search the most frequent 2,000 values are searched, otherwise the first 200 are the list.
+        { object: src.object, measures: [{ key: 'n', agg: 'count' }], dimensions: [{ field: src.field, key: 'v' }], sort: '-n', limit: needle ? 2000 : DASHBOARD_FILTER_OPTIONS_MAX },
+        {},
+        p,
+        lang,
+      );
+      const labels = answer.columns.find((c) => c.key === 'v')?.labels ?? {};
+      for (const row of answer.rows) {
+        if (row.v === null || row.v === undefined) continue;
+        const value = String(row.v);
+        const label = labels[value] ?? value;
+        if (needle && !label.toLowerCase().includes(needle) && !value.toLowerCase().includes(needle)) continue;
+        // Counts of different objects do not add up: a value keeps the count of the first widget that has it.
+        if (!merged.has(value)) merged.set(value, { label, count: BigInt(String(row.n ?? '0')) });
+      }
+    }
+    const items = [...merged.entries()]
+      .sort((a, b) => (a[1].count === b[1].count ? a[1].label.localeCompare(b[1].label, 'zh-CN') : a[1].count > b[1].count ? -1 : 1))
+      .slice(0, DASHBOARD_FILTER_OPTIONS_MAX)
+      .map(([value, x]) => ({ value, label: x.label, count: x.count.toString() }));
+    return { items };
   }
 
   /** Every widget's answer for the caller. */

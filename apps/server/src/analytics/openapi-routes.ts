@@ -1,6 +1,6 @@
 /** What the OpenAPI document says about the report routes (spread into the static route list). */
 import { ReportAnswerSchema, ReportBody, ReportCellFilterBody, ReportCellFilterSchema, ReportForecastBody, ReportForecastSchema, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
-  DashboardBody, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
+  DashboardBody, DashboardFilterOptionsQuery, DashboardFilterOptionsSchema, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
 import type { StaticRoute } from '../openapi/static-routes.js';
 
 export const REPORT_ROUTES: StaticRoute[] = [
@@ -21,4 +21,5 @@ export const REPORT_ROUTES: StaticRoute[] = [
   { method: 'patch', path: '/api/dashboards/{key}', tag: 'analytics', summary: '修改看板（保存为新版本）/ Change a dashboard (saves a new version)', right: 'designer', body: DashboardPatchBody, response: DashboardSchema },
   { method: 'delete', path: '/api/dashboards/{key}', tag: 'analytics', summary: '删除看板 / Delete a dashboard', right: 'designer', response: NO_JSON_BODY },
   { method: 'post', path: '/api/dashboards/{key}/run', tag: 'analytics', summary: '运行看板：每个组件的报表结果（按调用者的数据范围）/ Run a dashboard: every widget\'s answer in your row scope', body: DashboardRunBody, response: DashboardRunAnswerSchema },
+  { method: 'get', path: '/api/dashboards/{key}/filters/{filter}/options', tag: 'analytics', summary: '看板筛选的可选值（按调用者的数据范围，带名称）/ Values to pick for a dashboard filter, in your row scope, labelled', query: DashboardFilterOptionsQuery, response: DashboardFilterOptionsSchema },
 ];

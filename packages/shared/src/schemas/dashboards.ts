@@ -179,3 +179,19 @@ export const DashboardRunAnswerSchema = z.object({
   widgets: z.array(DashboardWidgetAnswerSchema),
   elapsedMs: z.number(),
 });
+
+/** `GET /api/dashboards/:key/filters/:filter/options?q=`: values a viewer may pick for an owner or product filter. */
+export const DashboardFilterOptionsQuery = z.object({ q: z.string().max(100).optional() }).strict();
+/** At most this many options per filter (the most frequent first). */
+export const DASHBOARD_FILTER_OPTIONS_MAX = 200;
+export const DashboardFilterOptionsSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      value: z.string(),
+      /** The value's display label (a user's or record's name, a choice's label), as the caller may see it. */
+      label: z.string(),
+      /** Rows in the caller's scope with this value, in the first widget whose report has the field, as a decimal string. */
+      count: z.string(),
+    }),
+  ),
+});

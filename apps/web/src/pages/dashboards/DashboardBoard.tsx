@@ -5,7 +5,8 @@
  * hierarchy — drills that widget one level down.
  */
 import { useMemo, useState } from 'react';
-import { Alert, Breadcrumb, Card, Empty, Input, Select, Space, Tag, Typography } from 'antd';
+import { Alert, Breadcrumb, Card, DatePicker, Empty, Select, Space, Tag, Typography } from 'antd';
+import dayjs from 'dayjs';
 import { LockOutlined } from '@ant-design/icons';
 import { keepPreviousData, useQueries, useQuery } from '@tanstack/react-query';
 import ReactGridLayout, { useContainerWidth } from 'react-grid-layout';
@@ -58,19 +59,13 @@ export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
               <Space key={f.key} size={4}>
                 <span>{l(f.label, f.key)}</span>
                 {f.kind === 'date_range' ? (
-                  <Select allowClear showSearch optionFilterProp="label" style={{ width: 170 }} placeholder={t('全部日期', 'Any date')} data-testid={`dash-filter-${f.key}`}
-                    value={(filters[f.key] as { within?: string } | undefined)?.within}
-                    onChange={(v: string | undefined) => setFilters({ ...filters, [f.key]: v ? { within: v } : null })}
-                    options={RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />
-                ) : f.kind === 'owner' ? (
-                  <Select allowClear style={{ width: 140 }} placeholder={t('全部', 'Anyone')} data-testid={`dash-filter-${f.key}`}
-                    value={filters[f.key] as string | undefined} onChange={(v: string | undefined) => setFilters({ ...filters, [f.key]: v ?? null })}
-                    options={[{ value: '$me', label: t('我负责的', 'Mine') }]} />
-                ) : f.kind === 'product' ? (
-                  <Select mode="tags" allowClear style={{ width: 220 }} placeholder={t('输入取值', 'Values')} data-testid={`dash-filter-${f.key}`}
-                    value={(filters[f.key] as string[] | undefined) ?? []} onChange={(v: string[]) => setFilters({ ...filters, [f.key]: v.length ? v : null })} />
+                  <DateRangeFilter value={filters[f.key]} onChange={(v) => setFilters({ ...filters, [f.key]: v })} testId={`dash-filter-${f.key}`} />
+                ) : f.kind === 'org_unit' ? (
+                  <OrgUnitPicker dashboard={dashboard.key} filter={f.key} value={filters[f.key] as string | undefined} onChange={(v) => setFilters({ ...filters, [f.key]: v ?? null })} testId={`dash-filter-${f.key}`} />
                 ) : (
-                  <OrgUnitPicker value={filters[f.key] as string | undefined} onChange={(v) => setFilters({ ...filters, [f.key]: v ?? null })} testId={`dash-filter-${f.key}`} />
+                  <FilterValuesPicker dashboard={dashboard.key} filter={f.key} mine={f.kind === 'owner'}
+                    value={(Array.isArray(filters[f.key]) ? filters[f.key] : filters[f.key] ? [filters[f.key]] : []) as string[]}
+                    onChange={(v) => setFilters({ ...filters, [f.key]: v.length ? v : null })} testId={`dash-filter-${f.key}`} />
                 )}
               </Space>
             ))}
@@ -157,14 +152,72 @@ export function WidgetCard({ title, answer, report, chart, height, onPick, widge
   );
 }
 
-function OrgUnitPicker({ value, onChange, testId }: { value?: string; onChange(v: string | undefined): void; testId: string }) {
+/** A relative range (this month, last 12 months…) or, with 自定义, a from–to pair of dates. */
+function DateRangeFilter({ value, onChange, testId }: { value: DashboardFilterInput | undefined; onChange(v: DashboardFilterInput | null): void; testId: string }) {
+  const t = useT();
+  const range = value && typeof value === 'object' && !Array.isArray(value) ? (value as { within?: string; from?: string; to?: string }) : undefined;
+  const [custom, setCustom] = useState(!!range && range.within === undefined);
+  return (
+    <Space size={4}>
+      <Select allowClear showSearch optionFilterProp="label" style={{ width: 170 }} placeholder={t('全部日期', 'Any date')} data-testid={testId}
+        value={custom ? CUSTOM : range?.within}
+        onChange={(v: string | undefined) => {
+          setCustom(v === CUSTOM);
+          onChange(v && v !== CUSTOM ? { within: v } : null);
+        }}
+        options={[...RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) })), { value: CUSTOM, label: t('自定义日期…', 'Custom dates…') }]} />
+      {custom && (
+        <DatePicker.RangePicker data-testid={`${testId}-range`} allowEmpty={[true, true]}
+          value={[range?.from ? dayjs(range.from) : null, range?.to ? dayjs(range.to) : null]}
+          onChange={(d) => {
+            const from = d?.[0]?.format('YYYY-MM-DD');
+            const to = d?.[1]?.format('YYYY-MM-DD');
+            onChange(from || to ? { ...(from ? { from } : {}), ...(to ? { to } : {}) } : null);
+          }} />
+      )}
+    </Space>
+  );
+}
+const CUSTOM = '$custom';
+
+/** The values the viewer may pick, from the server: the filter's field over the rows in the viewer's scope, by name. */
+function useFilterOptions(dashboard: string, filter: string, q: string, enabled: boolean) {
+  return useQuery({
+    queryKey: ['dashboards', dashboard, 'filter-options', filter, q],
+    queryFn: () => api.dashboards.filterOptions(dashboard, filter, q || undefined),
+    enabled,
+    staleTime: 60_000,
+    placeholderData: keepPreviousData,
+  });
+}
+
+function FilterValuesPicker({ dashboard, filter, mine, value, onChange, testId }: { dashboard: string; filter: string; mine: boolean; value: string[]; onChange(v: string[]): void; testId: string }) {
+  const t = useT();
+  const [open, setOpen] = useState(false);
+  const [q, setQ] = useState('');
+  const options = useFilterOptions(dashboard, filter, q, open || value.length > 0);
+  const items = [
+    ...(mine ? [{ value: '$me', label: t('我负责的', 'Mine') }] : []),
+    ...(options.data?.items ?? []).map((o) => ({ value: o.value, label: `${o.label}（${o.count}）` })),
+  ];
+  return (
+    <Select mode="multiple" allowClear showSearch filterOption={false} style={{ minWidth: 200, maxWidth: 360 }} placeholder={t('全部', 'All')} data-testid={testId}
+      value={value} onChange={onChange} onSearch={setQ} onDropdownVisibleChange={setOpen} options={items} maxTagCount="responsive"
+      loading={options.isFetching} notFoundContent={options.isFetching ? <Loading /> : t('没有可选的值', 'No values')} />
+  );
+}
+
+function OrgUnitPicker({ dashboard, filter, value, onChange, testId }: { dashboard: string; filter: string; value?: string; onChange(v: string | undefined): void; testId: string }) {
   const t = useT();
   const me = useAuth((s) => s.user);
-  // Anyone may pick their own unit; the org tree lists for those allowed to read it.
-  const units = useQuery({ queryKey: ['org-units'], queryFn: () => api.admin.listOrgUnits(), retry: false });
-  const options = units.data?.length
-    ? units.data.map((u) => ({ value: u.id, label: u.name }))
-    : me?.orgUnitId ? [{ value: me.orgUnitId, label: me.orgUnit?.name ?? t('本机构', 'My unit') }] : [];
-  if (!options.length) return <Input style={{ width: 200 }} placeholder={t('机构编号', 'Org unit id')} value={value} onChange={(e) => onChange(e.target.value || undefined)} data-testid={testId} />;
+  const rights = new Set(me?.platform ?? []);
+  // The whole org tree for those allowed to read it; otherwise the units of the rows in the viewer's scope.
+  const tree = rights.has('admin.org') || rights.has('admin.users');
+  const units = useQuery({ queryKey: ['org-units'], queryFn: () => api.admin.listOrgUnits(), retry: false, enabled: tree });
+  const scoped = useFilterOptions(dashboard, filter, '', !tree);
+  const options = tree
+    ? (units.data ?? []).map((u) => ({ value: u.id, label: u.name }))
+    : (scoped.data?.items ?? []).map((o) => ({ value: o.value, label: o.label }));
+  if (!tree && me?.orgUnitId && !options.some((o) => o.value === me.orgUnitId)) options.unshift({ value: me.orgUnitId, label: me.orgUnit?.name ?? t('本机构', 'My unit') });
   return <Select allowClear showSearch optionFilterProp="label" style={{ width: 200 }} placeholder={t('全部机构', 'Every unit')} value={value} onChange={onChange} options={options} data-testid={testId} />;
 }
