@@ -231,7 +231,11 @@ export function createClient(options: ClientOptions) {
       /** The viewer's rows as CSV or XLSX, masked as the viewer sees them (a file download). */
       export: async (object: string, query: { format?: 'csv' | 'xlsx'; filter?: string; sort?: string; fields?: string } = {}): Promise<Blob> => {
         const token = options.getToken?.();
-        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const lang = options.getLanguage?.();
+        const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+        // The header row's labels in the viewer's language.
+        if (lang) headers['Accept-Language'] = lang;
+        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers });
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },
