@@ -128,7 +128,7 @@ describe('form designer → form runtime → records', () => {
     await page.click('[data-testid=apply-filter]');
     const row = page.locator('[data-testid=record-list] .vlist-row', { hasText: '信用卡年费被重复收取' });
     await row.waitFor();
-    expect(await page.locator('[data-testid=filter-json]').textContent()).toContain('"title"');
+    expect(await page.locator('[data-testid=filter-words]').textContent()).toContain('投诉标题 等于 信用卡年费被重复收取');
     await shot(page, 'flow1-08-record-list');
     await row.click();
     await page.waitForURL(new RegExp(`/records/${OBJECT}/[^/]+$`));

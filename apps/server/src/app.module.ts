@@ -29,6 +29,7 @@ import { InsightModule } from './insight/insight.module.js';
 import { MarketingModule } from './marketing/marketing.module.js';
 import { EventsModule } from './events/events.module.js';
 import { JourneysModule } from './marketing/journeys/journeys.module.js';
+import { ViewsModule } from './views/views.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -60,6 +61,7 @@ export class AppModule {
         MarketingModule,
         EventsModule,
         JourneysModule,
+        ViewsModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

@@ -17,6 +17,8 @@ import type {
 } from './schemas/privacy.js';
 import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { JobView } from './schemas/jobs.js';
+import type { SavedView, ViewInput, ViewPatch } from './schemas/views.js';
+import type { RecordBulkResult } from './schemas/records.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
@@ -221,13 +223,30 @@ export function createClient(options: ClientOptions) {
       list: (object: string, query?: ListQuery, signal?: AbortSignal) =>
         get<Page<RecordData>>(`/api/records/${enc(object)}`, listQuery(query), signal),
       query: (object: string, body: ListQuery) => post<Page<RecordData>>(`/api/records/${enc(object)}/query`, body),
+      /** Users the caller may assign the object's records to (their org unit and below). */
+      assignees: (object: string, q?: string) => items<{ id: string; name: string }>(`/api/records/${enc(object)}/assignees`, q ? { q } : undefined),
+      /** The same change to many records (at most 500), each written as a single change is; answers per record. */
+      bulk: (object: string, body: { ids: string[]; set?: RecordValues; addTags?: { field: string; tags: string[] } }) =>
+        post<RecordBulkResult>(`/api/records/${enc(object)}/bulk`, body),
       /** The viewer's rows as CSV or XLSX, masked as the viewer sees them (a file download). */
       export: async (object: string, query: { format?: 'csv' | 'xlsx'; filter?: string; sort?: string; fields?: string } = {}): Promise<Blob> => {
         const token = options.getToken?.();
-        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const lang = options.getLanguage?.();
+        const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+        // The header row's labels in the viewer's language.
+        if (lang) headers['Accept-Language'] = lang;
+        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers });
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },
+    },
+    // ------------------------------------------------------------ saved list views
+    views: {
+      /** The caller's own views and those shared with one of their roles (of one object when given). */
+      list: (object?: string) => items<SavedView>('/api/views', object ? { object } : undefined),
+      create: (body: ViewInput) => post<SavedView>('/api/views', body),
+      update: (id: string, body: ViewPatch) => patch<SavedView>(`/api/views/${enc(id)}`, body),
+      delete: (id: string) => del<unknown>(`/api/views/${enc(id)}`),
     },
     imports: {
       /** Starts an import (202): the rows are written in the background; poll `get`. */

@@ -126,6 +126,8 @@ export interface Page<T> {
   items: T[];
   nextCursor: string | null;
   total?: number;
+  /** Record lists: the total stopped counting at its cap (100,000). */
+  totalCapped?: boolean;
 }
 
 export type UploadedFile = z.infer<typeof UploadedFileSchema>;

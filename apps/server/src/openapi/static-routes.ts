@@ -13,7 +13,7 @@ import {
   IncidentQuery, IncidentSchema, InstallResultSchema, InstanceQuery, LivenessSchema, LoginBody, LoginResponseSchema, MessageBody,
   NO_JSON_BODY, ObjectSchema, OidcCallbackQuery, OidcExchangeBody, OidcExchangeResponseSchema, OidcLoginQuery, OpenApiDocumentSchema, OrgUnitSchema,
   OwnApiKeyBody, PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, ProcessDefinitionSchema, ProcessInstanceSchema, ProcessInstanceSummarySchema, ProcessXmlQuery,
-  PublishFormResponseSchema, PublishedFormSchema, PurgeQuery, ReadinessSchema, RecordExportQuery, RecordGetQuery, RecordListQuery, RecordPageSchema, RecordQueryBody,
+  PublishFormResponseSchema, PublishedFormSchema, PurgeQuery, ReadinessSchema, AssigneeQuery, AssigneeSchema, RecordBulkBody, RecordBulkResultSchema, RecordExportQuery, RecordGetQuery, RecordListQuery, RecordPageSchema, RecordQueryBody,
   RecordSchema, RecordValuesBody, RejectedApprovalSchema, RoleSchema, ServiceApiKeyBody, SignalBody, StartBody, TaskDetailSchema,
   TaskQuery, TaskSchema, TemplateSchema, TemplateSummarySchema, TriggerBody, TriggerSchema, TriggeredSchema, UpdateObjectBody,
   UpdateOrgUnitBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserListQuery, VariablesBody, itemsOfSchema,
@@ -29,6 +29,7 @@ import { MODEL_ROUTES } from '../insight/openapi-routes.js';
 import { EVENT_ROUTES } from '../events/openapi-routes.js';
 import { JOURNEY_ROUTES } from '../marketing/journeys/openapi-routes.js';
 import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
+import { VIEW_ROUTES } from '../views/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -134,6 +135,8 @@ export const STATIC_ROUTES: StaticRoute[] = [
   // Generic record routes (one path set per object is also generated from metadata) and the rest of the platform.
   { method: 'get', path: '/api/records/{object}', tag: 'records', summary: '记录列表 / List records', query: RecordListQuery, response: RecordPageSchema },
   { method: 'post', path: '/api/records/{object}', tag: 'records', summary: '新建记录 / Create a record', body: RecordValuesBody, response: RecordSchema },
+  { method: 'get', path: '/api/records/{object}/assignees', tag: 'records', summary: '可分配的负责人（本机构及下级机构的在职用户）/ Users you may assign records to', query: AssigneeQuery, response: itemsOfSchema(AssigneeSchema) },
+  { method: 'post', path: '/api/records/{object}/bulk', tag: 'records', summary: '批量修改（分配负责人、打标签；逐条按单条修改的规则，逐条返回结果）/ Change many records, each as a single change; per-record results', body: RecordBulkBody, response: RecordBulkResultSchema },
   { method: 'post', path: '/api/records/{object}/query', tag: 'records', summary: '查询记录 / Query records', body: RecordQueryBody, response: RecordPageSchema },
   { method: 'get', path: '/api/records/{object}/{id}', tag: 'records', summary: '读取记录 / Get a record', query: RecordGetQuery, response: RecordSchema },
   { method: 'patch', path: '/api/records/{object}/{id}', tag: 'records', summary: '修改记录（带 version）/ Update a record (with version)', body: RecordValuesBody, response: RecordSchema },
@@ -162,4 +165,5 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...EVENT_ROUTES,
   ...JOURNEY_ROUTES,
   ...MARKETING_ROUTES,
+  ...VIEW_ROUTES,
 ];

@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Patch, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RecordsExportService } from './records-export.js';
-import { KEY_PATTERN, RecordExportQuery, RecordGetQuery, RecordListQuery, RecordQueryBody, type Page, type RecordData } from '@crm/shared';
+import { AssigneeQuery, KEY_PATTERN, RecordBulkBody, type RecordBulkResult, RecordExportQuery, RecordGetQuery, RecordListQuery, RecordQueryBody, type Page, type RecordData } from '@crm/shared';
 import { RecordsService } from './records.service.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
@@ -68,6 +68,19 @@ export class RecordsController {
   @HttpCode(200)
   query(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal): Promise<Page<RecordData>> {
     return this.records.query(object(o), parseInput(RecordQueryBody, body), p);
+  }
+
+  /** Users the caller may assign this object's records to (their org unit and below). */
+  @Get(':object/assignees')
+  async assignees(@Param('object') o: string, @Query() query: unknown, @CurrentUser() p: Principal) {
+    return { items: await this.records.assignees(object(o), p, parseInput(AssigneeQuery, query ?? {}).q) };
+  }
+
+  /** The same change to many records (≤ 500), each through the single-write path; per-record results. */
+  @Post(':object/bulk')
+  @HttpCode(200)
+  bulk(@Param('object') o: string, @Body() body: unknown, @CurrentUser() p: Principal): Promise<RecordBulkResult> {
+    return this.records.bulk(object(o), parseInput(RecordBulkBody, body), p, lang());
   }
 
   @Get(':object/:id')

@@ -13,5 +13,6 @@ registerMessages({
   'records.reference_detail': { 'zh-CN': '引用的记录不存在或无权访问', en: 'No such record, or you may not read it' },
   'records.attachment_detail': { 'zh-CN': '附件不存在或无权使用', en: 'No such file, or you may not use it' },
   'records.forbidden_action': { 'zh-CN': '无权对 {object} 执行 {action}', en: 'You may not {action} {object}' },
+  'records.owner_not_assignable': { 'zh-CN': '新的负责人必须是该记录所属机构（或其下级机构）的在职用户', en: 'The new owner must be an active user of the record\'s org unit or a unit below it' },
   'records.field_not_writable': { 'zh-CN': '无权修改字段：{fields}', en: 'You may not write these fields: {fields}' },
 });

@@ -11,6 +11,7 @@ import type { PoolClient } from 'pg';
 import { autoNumberPrefix, compileForm, evaluateObjectRules, formatAutoNumber, type CompiledForm, type FieldDef, type Lang } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
+import { translate } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
 import type { ObjectAction } from '../access/permission.types.js';
@@ -42,6 +43,8 @@ export interface WriteOptions {
    */
   client?: PoolClient;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function pickFields(record: Record<string, unknown>, fields: FieldDef[]): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -330,8 +333,9 @@ export class RecordsService {
   async patch(objectKey: string, id: string, input: unknown, p: Principal | null, opts: WriteOptions): Promise<RecordData> {
     const { o, acc } = await this.accessFor(p, objectKey, 'update');
     if (typeof input !== 'object' || input === null || Array.isArray(input)) throw this.invalid([{ path: '', code: 'type', message: 'a change is a JSON object' }]);
-    const { version, ...changes } = input as Record<string, unknown>;
+    const { version, owner_id: newOwner, ...changes } = input as Record<string, unknown>;
     if (typeof version !== 'number' || !Number.isInteger(version)) throw new AppError(400, 'records.version_required', {}, [{ path: '/version', code: 'required', message: 'version' }]);
+    if (newOwner !== undefined && (typeof newOwner !== 'string' || !UUID.test(newOwner))) throw this.invalid([{ path: '/owner_id', code: 'type', message: 'owner_id is a user id' }]);
     this.assertWritable(acc, Object.keys(changes).filter((k) => o.byKey.has(k)));
     const compiled = await this.objectCompiled(o);
 
@@ -350,6 +354,12 @@ export class RecordsService {
       const encoded = encodeValues(o.fields, value, this.crypto);
       const sets = ['version = version + 1', 'updated_at = now()', `updated_by = $2::uuid`];
       const up: unknown[] = [id, p?.id ?? null];
+      const ownerChanged = typeof newOwner === 'string' && newOwner !== previous.owner_id;
+      if (ownerChanged) {
+        await this.assertAssignable(c, newOwner, previous.org_unit_id);
+        up.push(newOwner);
+        sets.push(`owner_id = $${up.length}::uuid`);
+      }
       for (const [col, v] of encoded) {
         up.push(v);
         sets.push(`${quoteIdent(col)} = $${up.length}::${sqlCastFor(o.byKey.get(col.replace(/__h$/, ''))!, col)}`);
@@ -358,10 +368,85 @@ export class RecordsService {
         c.query(`UPDATE ${tableOf(o.key)} SET ${sets.join(', ')} WHERE id = $1::uuid RETURNING *`, up));
       const record = decodeRow(o.fields, row, this.crypto);
       const changed = o.fields.filter((f) => JSON.stringify(previous[f.key] ?? null) !== JSON.stringify(record[f.key] ?? null)).map((f) => f.key);
-      await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed } });
+      if (ownerChanged) changed.push('owner_id');
+      await this.audit.record({ action: 'record.update', object: o.key, recordId: id, data: { before: forAudit(o.fields, previous), after: forAudit(o.fields, record), changed, ...(ownerChanged ? { owner: { before: previous.owner_id ?? null, after: newOwner } } : {}) } });
       await this.events.emit({ type: 'record.updated', object: o.key, recordId: id, record, previous, changed, by: p }, c);
       return present(o.fields, record, acc.fieldMode, acc.unmask).view;
     });
+  }
+
+  /**
+   * A record's new owner: an active user of the record's org unit or a unit below it (assigning never
+   * hands a record to another team).
+   */
+  private async assertAssignable(c: PoolClient, userId: string, orgUnitId: unknown): Promise<void> {
+    const { rows } = await c.query(
+      `SELECT 1 FROM crm.users u JOIN crm.org_units ou ON ou.id = u.org_unit_id
+       WHERE u.id = $1::uuid AND NOT u.disabled AND $2::uuid = ANY(ou.path)`,
+      [userId, typeof orgUnitId === 'string' ? orgUnitId : null],
+    );
+    if (!rows.length) throw new AppError(400, 'records.owner_not_assignable', {}, [{ path: '/owner_id', code: 'not_assignable', message: 'owner_id' }]);
+  }
+
+  /**
+   * The same change to many records, each written as `patch` writes one (rights, row scope, field
+   * modes, validation and object rules, audit, its version read just before), each in its own
+   * transaction: a refused record answers its reason and is left as it was; the others are written.
+   * `addTags` adds values to a tags field and keeps the ones there.
+   */
+  async bulk(objectKey: string, input: { ids: string[]; set?: Record<string, unknown>; addTags?: { field: string; tags: string[] } }, p: Principal, lang: Lang): Promise<{ updated: string[]; failed: { id: string; message: string }[] }> {
+    const { o, acc } = await this.accessFor(p, objectKey, 'update');
+    const set = input.set ?? {};
+    if ('version' in set) throw this.invalid([{ path: '/set/version', code: 'not_allowed', message: 'version is read per record' }]);
+    const unknown = Object.keys(set).filter((k) => k !== 'owner_id' && !o.byKey.has(k));
+    if (unknown.length) throw this.invalid(unknown.map((k) => ({ path: `/set/${k}`, code: 'unknown_field', message: `unknown field ${k}` })));
+    const tagField = input.addTags ? o.byKey.get(input.addTags.field) : undefined;
+    if (input.addTags && (tagField?.type !== 'tags' || acc.fieldMode(tagField.key) === 'none')) {
+      throw this.invalid([{ path: '/addTags/field', code: 'not_tags', message: 'addTags names a tags field' }]);
+    }
+    // A field nobody may write refuses the whole call (every row would say the same).
+    this.assertWritable(acc, [...Object.keys(set).filter((k) => o.byKey.has(k)), ...(tagField ? [tagField.key] : [])]);
+    const updated: string[] = [];
+    const failed: { id: string; message: string }[] = [];
+    const messageOf = (err: unknown): string => {
+      if (!(err instanceof AppError)) throw err;
+      const details = typeof err.details === 'function' ? err.details(lang) : err.details;
+      const detail = err.code === 'records.invalid' ? details?.map((d) => d.message).filter(Boolean).join('；') : '';
+      return detail || translate(err.code, lang, err.params);
+    };
+    for (const id of [...new Set(input.ids)]) {
+      try {
+        const current = await this.reader.stored(o.key, id, p, { action: 'update' });
+        if (!current) throw new AppError(404, 'records.not_found');
+        const changes: Record<string, unknown> = { ...set, version: current.version };
+        if (tagField && input.addTags) {
+          const had = Array.isArray(current[tagField.key]) ? (current[tagField.key] as string[]) : [];
+          changes[tagField.key] = [...new Set([...had, ...input.addTags.tags])];
+        }
+        await this.patch(o.key, id, changes, p, { lang });
+        updated.push(id);
+      } catch (err) {
+        failed.push({ id, message: messageOf(err) });
+      }
+    }
+    return { updated, failed };
+  }
+
+  /**
+   * Who the caller may hand records to in a bulk assignment: active users of their own org unit and the
+   * units below it (by name, at most 200; `q` narrows by name or username). Needs `update`.
+   */
+  async assignees(objectKey: string, p: Principal, q?: string): Promise<{ id: string; name: string }[]> {
+    await this.accessFor(p, objectKey, 'update');
+    if (!p.orgUnitId) return [];
+    const rows = await this.db.query<{ id: string; name: string }>(
+      `SELECT u.id, coalesce(u.display_name, u.username) AS name FROM crm.users u JOIN crm.org_units ou ON ou.id = u.org_unit_id
+       WHERE NOT u.disabled AND $1::uuid = ANY(ou.path)
+         AND ($2::text IS NULL OR u.display_name ILIKE '%' || $2 || '%' OR u.username ILIKE '%' || $2 || '%')
+       ORDER BY coalesce(u.display_name, u.username), u.id LIMIT 200`,
+      [p.orgUnitId, q?.replace(/[%_\\]/g, (c) => `\\${c}`) || null],
+    );
+    return rows;
   }
 
   async remove(objectKey: string, id: string, p: Principal | null): Promise<void> {

@@ -44,6 +44,8 @@ export type Page = SharedPage<RecordData>;
 
 /** The page's total as a result column: no field or system column starts with an underscore. */
 const TOTAL_COLUMN = '__crm_total';
+/** The most rows a list's total counts; a larger result answers this many and `totalCapped`. */
+export const TOTAL_CAP = 100_000;
 
 /** Relation hops a filter path may take (`holding → customer → owner …`). */
 const MAX_PATH_HOPS = 4;
@@ -262,7 +264,9 @@ export class ScopedReader {
     params.push(limit + 1);
     // The total rides on the page as a column: an uncorrelated subquery PostgreSQL runs once, so a
     // page and its total are one statement (one round trip). It counts the filter without the cursor.
-    const totalSql = q.total ? `, (SELECT count(*) FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}) AS ${TOTAL_COLUMN}` : '';
+    // Counting stops at TOTAL_CAP + 1 rows (a bounded cost on a huge table): past it the page says `totalCapped`.
+    const countSql = `SELECT count(*) FROM (SELECT 1 FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')} LIMIT ${TOTAL_CAP + 1}) capped`;
+    const totalSql = q.total ? `, (${countSql}) AS ${TOTAL_COLUMN}` : '';
     const rows = await this.db.query(
       `SELECT t.*${totalSql} FROM ${tableOf(o.key)} t WHERE ${where.join(' AND ')} ORDER BY ${orderBy(sort, 't.id')} LIMIT $${params.length}`,
       params,
@@ -290,13 +294,16 @@ export class ScopedReader {
     }
     const out: Page = { items, nextCursor };
     if (q.total) {
-      if (rows.length) out.total = Number(rows[0]![TOTAL_COLUMN]);
+      let total: number;
+      if (rows.length) total = Number(rows[0]![TOTAL_COLUMN]);
       // No row and no cursor: the filter matches nothing. Past the last row of a cursor, ask apart.
-      else if (!q.cursor) out.total = 0;
+      else if (!q.cursor) total = 0;
       else {
-        const r = await this.db.one<{ n: string }>(`SELECT count(*)::text AS n FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')}`, baseParams);
-        out.total = Number(r?.n ?? 0);
+        const r = await this.db.one<{ n: string }>(`SELECT (${countSql})::text AS n`, baseParams);
+        total = Number(r?.n ?? 0);
       }
+      out.total = Math.min(total, TOTAL_CAP);
+      if (total > TOTAL_CAP) out.totalCapped = true;
     }
     if (unmaskedIds.length && p) {
       await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmaskedIds, fields: [...unmaskedFields] } });

@@ -19,4 +19,5 @@ export * from './forecast.js';
 export * from './connectors.js';
 export * from './models.js';
 export * from './journeys.js';
+export * from './views.js';
 export * from './marketing.js';

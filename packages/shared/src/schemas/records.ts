@@ -39,6 +39,32 @@ export const RECORD_DISPLAY_KEY = '$display';
 export const RecordSchema = z
   .object({ id: z.string().uuid(), version: z.number().int(), [RECORD_DISPLAY_KEY]: z.record(z.string(), DisplayValueSchema).optional() })
   .catchall(z.unknown());
-export const RecordPageSchema = z.object({ items: z.array(RecordSchema), nextCursor: z.string().nullable(), total: z.number().int().optional() });
+/** `total` (asked with `total=true`) counts at most 100,000 rows: past that it is 100,000 and `totalCapped` is true. */
+export const RecordPageSchema = z.object({ items: z.array(RecordSchema), nextCursor: z.string().nullable(), total: z.number().int().optional(), totalCapped: z.boolean().optional() });
 /** `POST /api/files`: the stored attachment (its id is what an attachment field holds). */
 export const UploadedFileSchema = z.strictObject({ id: z.string().uuid(), name: z.string(), size: z.number().int(), contentType: z.string(), sha256: z.string() });
+
+/** The most records one bulk change names. */
+export const MAX_BULK_IDS = 500;
+/**
+ * `POST /api/records/:object/bulk`: the same change to many records, each written as a single change
+ * is (rights, row scope, field modes, validation and object rules, audit). `set`: field values (and
+ * `owner_id`, the record's owner); `addTags`: values added to a tags field, keeping the ones there.
+ */
+export const RecordBulkBody = z
+  .object({
+    ids: z.array(z.string().uuid()).min(1).max(MAX_BULK_IDS),
+    set: z.record(z.string(), z.unknown()).optional(),
+    addTags: z.strictObject({ field: z.string().max(63), tags: z.array(z.string().trim().min(1).max(100)).min(1).max(50) }).optional(),
+  })
+  .strict()
+  .refine((b) => b.set !== undefined || b.addTags !== undefined, { message: 'set or addTags', path: ['set'] });
+/** Per record: the ids changed, and each refused one with its reason (in the caller's language). */
+export const RecordBulkResultSchema = z.strictObject({
+  updated: z.array(z.string()),
+  failed: z.array(z.strictObject({ id: z.string(), message: z.string() })),
+});
+export type RecordBulkResult = z.infer<typeof RecordBulkResultSchema>;
+/** `GET /api/records/:object/assignees`: users the caller may hand records to (their org unit and below). */
+export const AssigneeQuery = z.object({ q: z.string().trim().max(50).optional() }).strict();
+export const AssigneeSchema = z.strictObject({ id: z.string().uuid(), name: z.string() });

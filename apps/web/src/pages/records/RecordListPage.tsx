@@ -1,27 +1,48 @@
-import { useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Card, Checkbox, Dropdown, Input, InputNumber, Popover, Radio, Select, Space, Tag, Tooltip, Typography, App } from 'antd';
-import { DeleteOutlined, FilterOutlined, UploadOutlined, PlusOutlined, ReloadOutlined, SaveOutlined, SettingOutlined, SortAscendingOutlined, SortDescendingOutlined, EyeOutlined } from '@ant-design/icons';
+import { useCallback, useEffect, useMemo, useState } from 'react';
+import { Button, Card, Checkbox, Dropdown, Input, InputNumber, Popover, Radio, Segmented, Select, Space, Tag, Typography, App } from 'antd';
+import { AppstoreOutlined, CalendarOutlined, DeleteOutlined, DownloadOutlined, FilterOutlined, UnorderedListOutlined, UploadOutlined, PlusOutlined, ReloadOutlined, SearchOutlined, SettingOutlined } from '@ant-design/icons';
 import { useInfiniteQuery } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
-import type { Field, RecordData } from '@crm/shared';
-import { api } from '../../lib/api';
+import type { Field, Filter, RecordData, SavedView } from '@crm/shared';
+import { api, useAuth } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
-import { displayText } from '../../lib/display';
 import { useObject } from '../../lib/meta';
-import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { ErrorAlert, Loading, PageHeader, errorText } from '../../components/common';
 import { ImportDialog } from './ImportDialog';
-import { OP_LABELS, opsFor, toFilter, type Condition, type FilterState, type Op } from './filters';
+import { RecordTable } from './RecordTable';
+import { RecordKanban } from './RecordKanban';
+import { RecordCalendar } from './RecordCalendar';
+import { ListViews, type ViewState } from './ListViews';
+import { BulkActions } from './BulkActions';
+import { OP_LABELS, describeFilter, fromFilter, isSearchable, opsFor, quickSearchFilter, toFilter, type Condition, type FilterState, type Op } from './filters';
 
-interface SavedView { name: string; columns: string[]; filter: FilterState; sort: string }
+type ViewType = 'list' | 'kanban' | 'calendar';
 
 const SYSTEM_FIELDS: Field[] = [
   { key: 'created_at', label: { 'zh-CN': '创建时间', en: 'Created' }, type: 'datetime' },
   { key: 'updated_at', label: { 'zh-CN': '更新时间', en: 'Updated' }, type: 'datetime' },
 ];
+const EMPTY: FilterState = { combinator: 'and', conditions: [] };
+/** The most rows one kanban board shows (one page of the list). */
+const BOARD_LIMIT = 500;
 
-function loadViews(object: string): SavedView[] {
-  try { return JSON.parse(localStorage.getItem(`crm.views.${object}`) ?? '[]') as SavedView[]; } catch { return []; }
+/**
+ * May the signed-in user do `action` on `object`, as `/api/auth/me` says? `undefined` while it does not
+ * say (the button is offered and the server decides). A local stand-in for the shared rights helper.
+ */
+function useObjectCan(object: string, action: string): boolean | undefined {
+  const objects = useAuth((s) => (s.user as { objects?: Record<string, string[]> } | null)?.objects);
+  if (!objects) return undefined;
+  return !!objects[object]?.includes(action) || !!objects['*']?.includes(action);
+}
+
+function useDebounced<T>(value: T, ms: number): T {
+  const [v, setV] = useState(value);
+  useEffect(() => {
+    const h = setTimeout(() => setV(value), ms);
+    return () => clearTimeout(h);
+  }, [value, ms]);
+  return v;
 }
 
 export function RecordListPage() {
@@ -29,10 +50,10 @@ export function RecordListPage() {
   const obj = useObject(object);
   if (obj.isLoading) return <Loading />;
   if (obj.error) return <ErrorAlert error={obj.error} />;
-  return <RecordList key={object} object={object} fields={obj.data!.fields ?? []} label={obj.data!.label} />;
+  return <RecordList key={object} object={object} fields={obj.data!.fields ?? []} label={obj.data!.label} titleField={obj.data!.titleField} />;
 }
 
-function RecordList({ object, fields, label }: { object: string; fields: Field[]; label: unknown }) {
+function RecordList({ object, fields, label, titleField }: { object: string; fields: Field[]; label: unknown; titleField?: string | null }) {
   const t = useT();
   const l = useL();
   const lang = useLang((s) => s.lang);
@@ -42,11 +63,23 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
   const fieldMap = useMemo(() => new Map(all.map((f) => [f.key, f])), [all]);
   const [columns, setColumns] = useState<string[]>(() => fields.filter((f) => f.type !== 'json' && f.type !== 'textarea').slice(0, 7).map((f) => f.key).concat('updated_at'));
   const [sort, setSort] = useState('-updated_at');
-  const [draftFilter, setDraftFilter] = useState<FilterState>({ combinator: 'and', conditions: [] });
-  const [filter, setFilter] = useState<FilterState>({ combinator: 'and', conditions: [] });
-  const [views, setViews] = useState<SavedView[]>(() => loadViews(object));
-  const [viewName, setViewName] = useState('');
+  const [draftFilter, setDraftFilter] = useState<FilterState>(EMPTY);
+  const [filter, setFilter] = useState<FilterState>(EMPTY);
+  // A saved view's filter the builder cannot show as conditions (kept as it is, named as the view's).
+  const [viewFilter, setViewFilter] = useState<{ name: string; filter: Filter } | null>(null);
+  const [search, setSearch] = useState('');
+  const quick = useDebounced(search, 300);
+  const [viewType, setViewType] = useState<ViewType>('list');
+  const selectFields = useMemo(() => fields.filter((f) => f.type === 'select' && f.options?.choices?.length), [fields]);
+  const dateFields = useMemo(() => all.filter((f) => f.type === 'date' || f.type === 'datetime'), [all]);
+  const [boardField, setBoardField] = useState<string | undefined>(() => selectFields[0]?.key);
+  const [dateField, setDateField] = useState<string | undefined>(() => dateFields[0]?.key);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
   const [importing, setImporting] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const canExport = useObjectCan(object, 'export');
+  const canUpdate = useObjectCan(object, 'update');
+  const canCreate = useObjectCan(object, 'create');
   // `?filter=<JSON>` (the rows behind a report cell, a link from elsewhere) narrows the list further.
   const [params, setParams] = useSearchParams();
   const urlFilter = useMemo(() => {
@@ -55,57 +88,90 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
     try { const f = JSON.parse(raw) as unknown; return f && typeof f === 'object' && !Array.isArray(f) ? (f as Record<string, unknown>) : undefined; } catch { return undefined; }
   }, [params]);
   const ownFilter = useMemo(() => toFilter(filter, fieldMap), [filter, fieldMap]);
-  const apiFilter = useMemo(() => (urlFilter ? (Object.keys(ownFilter).length ? { $and: [urlFilter, ownFilter] } : urlFilter) : ownFilter), [urlFilter, ownFilter]);
+  const searchFilter = useMemo(() => quickSearchFilter(quick, fields, titleField), [quick, fields, titleField]);
+  const apiFilter = useMemo<Filter>(() => {
+    const parts = [urlFilter, viewFilter?.filter, Object.keys(ownFilter).length ? ownFilter : undefined, searchFilter ?? undefined].filter((x): x is Filter => !!x);
+    return parts.length === 0 ? {} : parts.length === 1 ? parts[0]! : { $and: parts };
+  }, [urlFilter, viewFilter, ownFilter, searchFilter]);
+  const words = useMemo(() => describeFilter(filter, fieldMap, lang, (f) => l(f.label, f.key)), [filter, fieldMap, lang, l]);
 
+  const board = viewType === 'kanban';
   const q = useInfiniteQuery({
-    queryKey: ['records', object, 'list', apiFilter, sort],
-    queryFn: ({ pageParam, signal }) => api.records.list(object, { filter: apiFilter, sort, limit: 100, cursor: pageParam, display: true }, signal),
+    queryKey: ['records', object, 'list', apiFilter, sort, board],
+    queryFn: ({ pageParam, signal }) => api.records.list(object, { filter: apiFilter, sort, limit: board ? BOARD_LIMIT : 100, cursor: pageParam, display: true, total: pageParam === null }, signal),
     initialPageParam: null as string | null,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
+    enabled: viewType !== 'calendar',
   });
   const rows = useMemo(() => q.data?.pages.flatMap((p) => p.items) ?? [], [q.data]);
-  const total = q.data?.pages[0]?.total;
+  const first = q.data?.pages[0];
+  const total = first?.total;
+  useEffect(() => setSelected(new Set()), [apiFilter]);
+  const nearEnd = useCallback(() => {
+    if (q.hasNextPage && !q.isFetchingNextPage) void q.fetchNextPage();
+  }, [q]);
 
-  const parentRef = useRef<HTMLDivElement>(null);
-  const virt = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => 40, overscan: 12 });
-  const items = virt.getVirtualItems();
-  useEffect(() => {
-    const last = items[items.length - 1];
-    if (last && last.index >= rows.length - 20 && q.hasNextPage && !q.isFetchingNextPage) q.fetchNextPage();
-  }, [items, rows.length, q]);
-
-  const width = (f: Field | undefined) => (f?.type === 'datetime' ? 170 : f?.type === 'textarea' ? 260 : 160);
   const cols = columns.map((k) => fieldMap.get(k)).filter((f): f is Field => !!f);
-  const totalWidth = cols.reduce((s, f) => s + width(f), 0);
-
   const toggleSort = (k: string) => setSort(sort === k ? `-${k}` : sort === `-${k}` ? k : `-${k}`);
-  const saveView = () => {
-    const name = viewName.trim() || t(`视图 ${views.length + 1}`, `View ${views.length + 1}`);
-    const next = [...views.filter((v) => v.name !== name), { name, columns, filter, sort }];
-    setViews(next);
-    localStorage.setItem(`crm.views.${object}`, JSON.stringify(next));
-    setViewName('');
-    message.success(t('视图已保存', 'View saved'));
+  const open = (id: string) => nav(`/records/${object}/${id}`);
+
+  const currentView = (): ViewState => ({
+    filter: (() => {
+      const parts = [viewFilter?.filter, Object.keys(ownFilter).length ? ownFilter : undefined].filter((x): x is Filter => !!x);
+      return parts.length === 0 ? {} : parts.length === 1 ? parts[0]! : { $and: parts };
+    })(),
+    sort, columns, type: viewType,
+    field: viewType === 'kanban' ? boardField : viewType === 'calendar' ? dateField : undefined,
+  });
+  const applyView = (v: SavedView) => {
+    if (v.columns.length) setColumns(v.columns.filter((k) => fieldMap.has(k)));
+    if (v.sort) setSort(v.sort);
+    const state = fromFilter(v.filter);
+    if (state) { setFilter(state); setDraftFilter(state); setViewFilter(null); }
+    else { setFilter(EMPTY); setDraftFilter(EMPTY); setViewFilter({ name: v.name, filter: v.filter as Filter }); }
+    setViewType(v.type);
+    if (v.type === 'kanban' && v.field) setBoardField(v.field);
+    if (v.type === 'calendar' && v.field) setDateField(v.field);
+    message.info(t(`已应用视图「${v.name}」`, `View "${v.name}" applied`));
   };
-  const applyView = (v: SavedView) => { setColumns(v.columns); setFilter(v.filter); setDraftFilter(v.filter); setSort(v.sort); };
-  const deleteView = (name: string) => { const next = views.filter((v) => v.name !== name); setViews(next); localStorage.setItem(`crm.views.${object}`, JSON.stringify(next)); };
+
+  const doExport = async (format: 'csv' | 'xlsx') => {
+    setExporting(true);
+    try {
+      const blob = await api.records.export(object, {
+        format,
+        filter: Object.keys(apiFilter).length ? JSON.stringify(apiFilter) : undefined,
+        sort,
+        fields: columns.filter((k) => fields.some((f) => f.key === k)).join(',') || undefined,
+      });
+      const a = document.createElement('a');
+      a.href = URL.createObjectURL(blob);
+      a.download = `${l(label, object)}.${format}`;
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+      setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+      message.success(t('导出完成', 'Exported'));
+    } catch (e) {
+      message.error(e && typeof e === 'object' && 'status' in e && (e as { status: number }).status === 403 ? t('没有导出此对象的权限', 'You may not export these records') : errorText(e, t));
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  const totalText = total === undefined ? (rows.length ? t(`已加载 ${rows.length} 条`, `${rows.length} loaded`) : undefined)
+    : first?.totalCapped ? t(`共 ${total.toLocaleString()}+ 条`, `${total.toLocaleString()}+ records`) : t(`共 ${total.toLocaleString()} 条`, `${total.toLocaleString()} records`);
+  const kanbanField = boardField ? fieldMap.get(boardField) : undefined;
+  const calendarField = dateField ? fieldMap.get(dateField) : undefined;
 
   return (
     <div>
       <PageHeader
         title={l(label, object)}
-        sub={total !== undefined ? t(`共 ${total} 条`, `${total} records`) : rows.length ? t(`已加载 ${rows.length} 条`, `${rows.length} loaded`) : undefined}
+        sub={viewType === 'calendar' ? undefined : <span data-testid="list-total">{totalText}</span>}
         extra={
           <>
-            <Dropdown
-              menu={{
-                items: views.length
-                  ? views.map((v) => ({ key: v.name, label: <Space>{v.name}<DeleteOutlined onClick={(e) => { e.stopPropagation(); deleteView(v.name); }} /></Space>, onClick: () => applyView(v) }))
-                  : [{ key: 'none', label: t('还没有保存的视图', 'No saved views'), disabled: true }],
-              }}
-            >
-              <Button icon={<EyeOutlined />} data-testid="views">{t('视图', 'Views')}</Button>
-            </Dropdown>
+            <ListViews object={object} current={currentView} onApply={applyView} />
             <Popover trigger="click" title={t('显示列', 'Columns')} content={
               <Checkbox.Group value={columns} onChange={(v) => setColumns(v as string[])} style={{ display: 'flex', flexDirection: 'column', gap: 4, maxHeight: 360, overflow: 'auto' }}
                 options={all.map((f) => ({ value: f.key, label: l(f.label, f.key) }))} />
@@ -113,8 +179,16 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
               <Button icon={<SettingOutlined />} data-testid="columns">{t('列', 'Columns')}</Button>
             </Popover>
             <Button icon={<ReloadOutlined />} onClick={() => q.refetch()}>{t('刷新', 'Refresh')}</Button>
-            <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>
+            {canExport !== false && (
+              <Dropdown trigger={['click']} disabled={exporting} menu={{ items: [
+                { key: 'csv', label: t('导出 CSV', 'Export CSV'), onClick: () => void doExport('csv') },
+                { key: 'xlsx', label: t('导出 Excel（XLSX）', 'Export Excel (XLSX)'), onClick: () => void doExport('xlsx') },
+              ] }}>
+                <Button icon={<DownloadOutlined />} loading={exporting} data-testid="export">{exporting ? t('正在导出…', 'Exporting…') : t('导出', 'Export')}</Button>
+              </Dropdown>
+            )}
+            {canCreate !== false && <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>}
+            {canCreate !== false && <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>}
           </>
         }
       />
@@ -123,53 +197,56 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
           {params.get('from') ? t(`来自报表「${params.get('from')}」的筛选`, `Filtered from report "${params.get('from')}"`) : t('链接带入的筛选', 'Filter from the link')}
         </Tag>
       )}
+      {viewFilter && (
+        <Tag color="blue" closable onClose={() => setViewFilter(null)} style={{ marginBottom: 8 }} data-testid="view-filter">
+          {t(`视图「${viewFilter.name}」的筛选`, `The filter of view "${viewFilter.name}"`)}
+        </Tag>
+      )}
       <Card size="small" style={{ marginBottom: 12 }} data-testid="filter-builder">
+        <Space wrap style={{ marginBottom: 8 }}>
+          <Input allowClear prefix={<SearchOutlined />} style={{ width: 260 }} value={search} onChange={(e) => setSearch(e.target.value)} maxLength={100}
+            placeholder={titleField && fieldMap.get(titleField) ? t(`搜索${l(fieldMap.get(titleField)!.label, titleField)}`, `Search ${l(fieldMap.get(titleField)!.label, titleField)}`) : t('搜索', 'Search')}
+            disabled={!isSearchable(fieldMap.get(titleField ?? ''))} data-testid="quick-search" />
+          <Segmented<ViewType> value={viewType} onChange={(v) => setViewType(v)} data-testid="view-type" options={[
+            { value: 'list', label: t('列表', 'List'), icon: <UnorderedListOutlined /> },
+            ...(selectFields.length ? [{ value: 'kanban' as const, label: t('看板', 'Kanban'), icon: <AppstoreOutlined /> }] : []),
+            ...(dateFields.length ? [{ value: 'calendar' as const, label: t('日历', 'Calendar'), icon: <CalendarOutlined /> }] : []),
+          ]} />
+          {viewType === 'kanban' && (
+            <Select style={{ width: 180 }} value={boardField} onChange={setBoardField} options={selectFields.map((f) => ({ value: f.key, label: t(`按${l(f.label, f.key)}`, `By ${l(f.label, f.key)}`) }))} data-testid="kanban-field" />
+          )}
+          {viewType === 'calendar' && (
+            <Select style={{ width: 180 }} value={dateField} onChange={setDateField} options={dateFields.map((f) => ({ value: f.key, label: t(`按${l(f.label, f.key)}`, `By ${l(f.label, f.key)}`) }))} data-testid="calendar-field" />
+          )}
+        </Space>
         <FilterBuilder state={draftFilter} onChange={setDraftFilter} fields={all} />
         <Space style={{ marginTop: 8 }} wrap>
           <Button type="primary" icon={<FilterOutlined />} onClick={() => setFilter(draftFilter)} data-testid="apply-filter">{t('查询', 'Apply')}</Button>
-          <Button onClick={() => { const e = { combinator: 'and' as const, conditions: [] }; setDraftFilter(e); setFilter(e); }}>{t('重置', 'Reset')}</Button>
-          <Input style={{ width: 160 }} placeholder={t('视图名称', 'View name')} value={viewName} onChange={(e) => setViewName(e.target.value)} />
-          <Button icon={<SaveOutlined />} onClick={saveView} data-testid="save-view">{t('保存为视图', 'Save as view')}</Button>
-          {Object.keys(apiFilter).length > 0 && (
-            <Tooltip title={<pre style={{ margin: 0, fontSize: 11 }}>{JSON.stringify(apiFilter, null, 2)}</pre>}>
-              <Typography.Text type="secondary" code style={{ fontSize: 11, maxWidth: 360 }} ellipsis data-testid="filter-json">{JSON.stringify(apiFilter)}</Typography.Text>
-            </Tooltip>
-          )}
+          <Button onClick={() => { setDraftFilter(EMPTY); setFilter(EMPTY); setViewFilter(null); }}>{t('重置', 'Reset')}</Button>
+          {words && <Typography.Text type="secondary" data-testid="filter-words">{t('筛选：', 'Filter: ')}{words}</Typography.Text>}
         </Space>
       </Card>
       <ErrorAlert error={q.error} />
-      <Card size="small" styles={{ body: { padding: 0 } }}>
-        <div ref={parentRef} style={{ height: 'calc(100vh - 400px)', minHeight: 320, overflow: 'auto' }} data-testid="record-list">
-          <div style={{ minWidth: totalWidth }}>
-            <div className="vlist-head" style={{ position: 'sticky', top: 0, zIndex: 1 }}>
-              {cols.map((f) => (
-                <div key={f.key} className="vlist-cell" style={{ width: width(f) }} onClick={() => toggleSort(f.key)} role="columnheader" aria-sort={sort === f.key ? 'ascending' : sort === `-${f.key}` ? 'descending' : 'none'}>
-                  {l(f.label, f.key)} {sort === f.key ? <SortAscendingOutlined /> : sort === `-${f.key}` ? <SortDescendingOutlined /> : null}
-                </div>
-              ))}
-            </div>
-            <div style={{ height: virt.getTotalSize(), position: 'relative' }}>
-              {items.map((vi) => {
-                const r = rows[vi.index] as RecordData;
-                return (
-                  <div key={r.id} className="vlist-row" style={{ position: 'absolute', top: 0, left: 0, right: 0, height: vi.size, transform: `translateY(${vi.start}px)` }} onClick={() => nav(`/records/${object}/${r.id}`)} data-row={r.id}>
-                    {cols.map((f) => {
-                      const text = displayText(f, r, f.key, lang);
-                      return (
-                        <div key={f.key} className="vlist-cell" style={{ width: width(f) }} title={text}>
-                          {f.type === 'select' && text ? <Tag>{text}</Tag> : text}
-                        </div>
-                      );
-                    })}
-                  </div>
-                );
-              })}
-            </div>
-            {!q.isLoading && rows.length === 0 && <div style={{ padding: 40, textAlign: 'center', color: '#999' }}>{t('没有符合条件的记录', 'No records match')}</div>}
-            {(q.isLoading || q.isFetchingNextPage) && <div style={{ padding: 12, textAlign: 'center', color: '#999' }}>{t('加载中…', 'Loading…')}</div>}
-          </div>
-        </div>
-      </Card>
+      {viewType === 'list' && selected.size > 0 && canUpdate !== false && (
+        <Card size="small" style={{ marginBottom: 8 }}>
+          <BulkActions object={object} ids={[...selected]} fields={fields} onDone={() => { setSelected(new Set()); void q.refetch(); }} />
+        </Card>
+      )}
+      {viewType === 'list' && (
+        <Card size="small" styles={{ body: { padding: 0 } }}>
+          <RecordTable rows={rows as RecordData[]} cols={cols} sort={sort} onSort={toggleSort} onOpen={open} loading={q.isLoading} fetchingMore={q.isFetchingNextPage} onNearEnd={nearEnd}
+            {...(canUpdate !== false ? { selected, onSelect: setSelected } : {})} />
+        </Card>
+      )}
+      {viewType === 'kanban' && kanbanField && (
+        <>
+          <RecordKanban object={object} field={kanbanField} rows={rows as RecordData[]} titleField={titleField} cardFields={cols} onOpen={open} onChanged={() => void q.refetch()} />
+          {q.hasNextPage && <Button onClick={() => void q.fetchNextPage()} loading={q.isFetchingNextPage}>{t('加载更多', 'Load more')}</Button>}
+        </>
+      )}
+      {viewType === 'calendar' && calendarField && (
+        <RecordCalendar object={object} field={calendarField} filter={apiFilter} titleField={titleField} fields={all} onOpen={open} />
+      )}
       <ImportDialog object={object} open={importing} onClose={(changed) => { setImporting(false); if (changed) void q.refetch(); }} />
     </div>
   );
