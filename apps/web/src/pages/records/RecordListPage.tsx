@@ -10,6 +10,8 @@ import { useL, useLang, useT } from '../../lib/i18n';
 import { displayText } from '../../lib/display';
 import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { useNarrow } from '../../components/ResponsiveTable';
+import { RecordCards } from '../../components/RecordCards';
 import { ImportDialog } from './ImportDialog';
 import { OP_LABELS, opsFor, toFilter, type Condition, type FilterState, type Op } from './filters';
 
@@ -38,6 +40,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
   const lang = useLang((s) => s.lang);
   const nav = useNavigate();
   const { message } = App.useApp();
+  const narrow = useNarrow();
   const all = useMemo(() => [...fields, ...SYSTEM_FIELDS], [fields]);
   const fieldMap = useMemo(() => new Map(all.map((f) => [f.key, f])), [all]);
   const [columns, setColumns] = useState<string[]>(() => fields.filter((f) => f.type !== 'json' && f.type !== 'textarea').slice(0, 7).map((f) => f.key).concat('updated_at'));
@@ -138,6 +141,8 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
         </Space>
       </Card>
       <ErrorAlert error={q.error} />
+      {/* On a phone the rows are cards (no sideways scroll); the next page on demand. */}
+      {narrow ? <RecordCards rows={rows} columns={cols} loading={q.isLoading} onOpen={(r) => nav(`/records/${object}/${r.id}`)} more={q.hasNextPage ? { onMore: () => void q.fetchNextPage(), busy: q.isFetchingNextPage } : undefined} /> : (
       <Card size="small" styles={{ body: { padding: 0 } }}>
         <div ref={parentRef} style={{ height: 'calc(100vh - 400px)', minHeight: 320, overflow: 'auto' }} data-testid="record-list">
           <div style={{ minWidth: totalWidth }}>
@@ -170,6 +175,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
           </div>
         </div>
       </Card>
+      )}
       <ImportDialog object={object} open={importing} onClose={(changed) => { setImporting(false); if (changed) void q.refetch(); }} />
     </div>
   );
