@@ -41,7 +41,7 @@ async function fits(page: Page, name: string): Promise<void> {
       if (text.length < 2 || !n.parentElement) continue;
       const range = document.createRange();
       range.selectNodeContents(n);
-      const boxes = [...range.getClientRects()].filter((r) => r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight * 3);
+      const boxes = Array.from(range.getClientRects()).filter((r) => r.width > 0 && r.height > 0 && r.bottom > 0 && r.top < innerHeight * 3);
       if (!boxes.length) continue;
       const lines = new Set(boxes.map((r) => Math.round(r.top))).size;
       const el = n.parentElement.getBoundingClientRect();
@@ -176,6 +176,8 @@ describe("the customer manager's day on a phone", () => {
     await page.goto(`${base}/records/interaction`);
     const card = page.locator(`[data-testid=record-cards] [data-row="${logged[0]!.id}"]`);
     await card.waitFor();
+    // Titled by the object's title field (the subject), the customer by name among its fields.
+    expect(await card.locator('.rt-card-title').textContent()).toBe(subject);
     await expect(card.textContent()).resolves.toContain(String(customer.name));
     await fits(page, '9-interactions');
     await card.tap();
@@ -192,6 +194,7 @@ describe("the customer manager's day on a phone", () => {
     await sider.getByText('客户360视图').waitFor();
     expect((await desk.locator('.ant-layout-sider').boundingBox())!.width).toBeGreaterThanOrEqual(200);
     expect(await desk.locator('[data-testid=nav-toggle]').count()).toBe(0);
+    await shot(desk, 'desktop-sider-1366');
     expect(realErrors(session.w.errors)).toEqual([]);
   });
 });

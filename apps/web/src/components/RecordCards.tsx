@@ -2,14 +2,16 @@ import { Tag } from 'antd';
 import type { Field, RecordData } from '@crm/shared';
 import { useL, useLang, useT } from '../lib/i18n';
 import { displayText } from '../lib/display';
+import { useObject } from '../lib/meta';
 import { CardList } from './ResponsiveTable';
 
 /**
- * A record list as cards, for a phone: the first shown column is the card's title, a `status` (or
- * `stage`) choice sits beside it, and the next three shown columns are under it, each in words (a
- * reference by its target's title, a choice by its label).
+ * A record list as cards, for a phone: the object's title field (else the first shown column) is the
+ * card's title, a `status` (or `stage`) choice sits beside it, and the next three shown columns are
+ * under it, each in words (a reference by its target's title, a choice by its label).
  */
-export function RecordCards({ rows, columns, loading, onOpen, more }: {
+export function RecordCards({ object, rows, columns, loading, onOpen, more }: {
+  object: string;
   rows: RecordData[];
   /** The list's shown columns, in order. */
   columns: Field[];
@@ -20,9 +22,11 @@ export function RecordCards({ rows, columns, loading, onOpen, more }: {
   const t = useT();
   const l = useL();
   const lang = useLang((s) => s.lang);
+  const obj = useObject(object);
   const status = columns.find((f) => f.type === 'select' && /^(status|stage)$/.test(f.key));
-  const [title, ...rest] = columns.filter((f) => f !== status);
-  const fields = rest.slice(0, 3);
+  const named = obj.data?.fields.find((f) => f.key === obj.data?.titleField);
+  const title = named ?? columns.find((f) => f !== status);
+  const fields = columns.filter((f) => f !== status && f.key !== title?.key).slice(0, 3);
   return (
     <CardList
       testId="record-cards"

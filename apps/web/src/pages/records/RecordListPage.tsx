@@ -142,7 +142,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
       </Card>
       <ErrorAlert error={q.error} />
       {/* On a phone the rows are cards (no sideways scroll); the next page on demand. */}
-      {narrow ? <RecordCards rows={rows} columns={cols} loading={q.isLoading} onOpen={(r) => nav(`/records/${object}/${r.id}`)} more={q.hasNextPage ? { onMore: () => void q.fetchNextPage(), busy: q.isFetchingNextPage } : undefined} /> : (
+      {narrow ? <RecordCards object={object} rows={rows} columns={cols} loading={q.isLoading} onOpen={(r) => nav(`/records/${object}/${r.id}`)} more={q.hasNextPage ? { onMore: () => void q.fetchNextPage(), busy: q.isFetchingNextPage } : undefined} /> : (
       <Card size="small" styles={{ body: { padding: 0 } }}>
         <div ref={parentRef} style={{ height: 'calc(100vh - 400px)', minHeight: 320, overflow: 'auto' }} data-testid="record-list">
           <div style={{ minWidth: totalWidth }}>
