@@ -186,6 +186,22 @@ describe("the customer manager's day on a phone", () => {
     expect(realErrors(phone.errors)).toEqual([]);
   });
 
+  it('a crafted link prefills nothing it should not: another team\'s customer shows 受限, a made-up choice is dropped', async () => {
+    const compliance = await as(base, 'compliance');
+    const me = await rm.me();
+    const others = (await compliance.records.query('customer', { filter: { owner_id: { $ne: me.id } }, limit: 30 })).items;
+    const readable = await Promise.allSettled(others.map((c) => rm.records.get('customer', c.id)));
+    const foreign = others.find((_, i) => readable[i]!.status === 'rejected');
+    expect(foreign).toBeDefined();
+    await page.goto(`${base}/fill/interaction?customer=${foreign!.id}&kind=bribe&subject=${encodeURIComponent('<b>x</b>')}&id=${customer.id}`);
+    const field = page.locator('.fr-field', { has: page.locator('.fr-label', { hasText: '客户' }) }).first();
+    await field.getByText('受限').waitFor();
+    expect(await page.locator('input[aria-label=方式]').inputValue()).toBe('');
+    expect(await page.locator('input[aria-label=主题]').inputValue()).toBe('<b>x</b>');
+    expect(await page.locator('.fr-field b').count()).toBe(0);
+    await fits(page, '11-crafted-link');
+  });
+
   it('at 1366×768 the sider is still there and no menu button', async () => {
     const desk = session.page;
     await desk.setViewportSize({ width: 1366, height: 768 });
