@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { afterAll, beforeAll } from '@jest/globals';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { createClient, type ApiClient } from '@crm/shared';
 import { startServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
@@ -40,9 +40,9 @@ export interface Watched {
   errors: string[];
 }
 
-/** A fresh page that records console errors and page errors (failed requests the test expects are filtered by the caller). */
-export async function newPage(browser: Browser): Promise<Watched> {
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN' });
+/** A fresh page (a 1440×900 desktop unless `options` say otherwise) that records console errors and page errors (failed requests the test expects are filtered by the caller). */
+export async function newPage(browser: Browser, options: BrowserContextOptions = {}): Promise<Watched> {
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'zh-CN', ...options });
   const page = await context.newPage();
   page.setDefaultTimeout(30_000);
   const errors: string[] = [];

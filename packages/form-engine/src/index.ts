@@ -8,6 +8,7 @@ export { pickText } from './localized-text.js';
 
 export { validateFieldDefinition, RESERVED_KEYS } from './definition/validate-field-definition.js';
 export { validateFormDefinition } from './definition/validate-form-definition.js';
+export { placedFields } from './definition/layout-walk.js';
 export { formDefinitionSchema, FORM_DEFINITION_SCHEMA_ID } from './definition/form-definition.schema.js';
 export { deriveDataSchema } from './schema/derive-data-schema.js';
 

@@ -1,9 +1,9 @@
 import { Suspense, useEffect, useMemo, useState } from 'react';
 import { Loading } from '../components/common';
-import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
+import { Avatar, Badge, Button, Drawer, Dropdown, Grid, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
-  DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
+  DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined,
   NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
@@ -25,6 +25,11 @@ export function AppShell() {
   const user = useAuth((s) => s.user);
   const signOut = useAuth((s) => s.signOut);
   const [collapsed, setCollapsed] = useState(false);
+  // Below the md breakpoint (768 px: a phone, WeChat Work's H5 view) the menu is a drawer behind a button.
+  const screens = Grid.useBreakpoint();
+  const narrow = screens.md === false;
+  const [drawerOpen, setDrawerOpen] = useState(false);
+  useEffect(() => { setDrawerOpen(false); }, [loc.pathname, loc.search, narrow]);
   const objects = useObjects();
   // Assigned and claimable tasks alike wait for the caller.
   const taskCount = useOpenTasks(30_000).count ?? 0;
@@ -104,36 +109,55 @@ export function AppShell() {
     return keys;
   }, [loc.pathname, objects.data]);
 
+  const menu = (
+    <Menu
+      theme="dark"
+      mode="inline"
+      selectedKeys={[selected]}
+      defaultOpenKeys={openKeys}
+      key={openKeys.join('|')}
+      items={items}
+      onClick={(e) => e.key.startsWith('/') && nav(e.key)}
+      data-testid="main-menu"
+    />
+  );
+  const logo = (showName: boolean) => (
+    <div className="app-logo">
+      <span className="mark">客</span>
+      {showName && <span>{t('银行客户管理平台', 'Bank CRM Platform')}</span>}
+    </div>
+  );
+  const userName = user?.displayName || user?.username;
   return (
-    <Layout style={{ minHeight: '100vh' }}>
-      <Sider collapsible collapsed={collapsed} trigger={null} width={224} style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }}>
-        <div className="app-logo">
-          <span className="mark">客</span>
-          {!collapsed && <span>{t('银行客户管理平台', 'Bank CRM Platform')}</span>}
-        </div>
-        <Menu
-          theme="dark"
-          mode="inline"
-          selectedKeys={[selected]}
-          defaultOpenKeys={openKeys}
-          key={openKeys.join('|')}
-          items={items}
-          onClick={(e) => e.key.startsWith('/') && nav(e.key)}
-          data-testid="main-menu"
-        />
-      </Sider>
-      <Layout>
+    <Layout style={{ minHeight: '100vh' }} className={narrow ? 'app-narrow' : undefined}>
+      {narrow ? (
+        <Drawer placement="left" open={drawerOpen} onClose={() => setDrawerOpen(false)} size={280} closable={false}
+          rootClassName="app-drawer" styles={{ body: { padding: 0, background: '#001529' } }}>
+          {logo(true)}
+          {menu}
+        </Drawer>
+      ) : (
+        <Sider collapsible collapsed={collapsed} trigger={null} width={224} style={{ position: 'sticky', top: 0, height: '100vh', overflow: 'auto' }} data-testid="app-sider">
+          {logo(!collapsed)}
+          {menu}
+        </Sider>
+      )}
+      <Layout style={{ minWidth: 0 }}>
         <Header className="app-header">
-          <Space>
-            <Button type="text" icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />} onClick={() => setCollapsed(!collapsed)} aria-label={t('折叠菜单', 'Toggle menu')} />
-            <span style={{ color: '#7a8194' }}>{t('城市商业银行 · 客户经营中台', 'City commercial bank · Customer operations')}</span>
+          <Space size={narrow ? 4 : 'small'} style={{ minWidth: 0 }}>
+            {narrow ? (
+              <Button type="text" icon={<MenuOutlined />} onClick={() => setDrawerOpen(true)} aria-label={t('打开菜单', 'Open the menu')} data-testid="nav-toggle" />
+            ) : (
+              <Button type="text" icon={collapsed ? <MenuUnfoldOutlined /> : <MenuFoldOutlined />} onClick={() => setCollapsed(!collapsed)} aria-label={t('折叠菜单', 'Toggle menu')} />
+            )}
+            {narrow ? <span className="app-header-mark">客</span> : <span style={{ color: '#7a8194' }}>{t('城市商业银行 · 客户经营中台', 'City commercial bank · Customer operations')}</span>}
           </Space>
-          <Space size="middle">
+          <Space size={narrow ? 'small' : 'middle'}>
             <Segmented
               size="small"
               value={lang}
               onChange={(v) => setLang(v as 'zh-CN' | 'en')}
-              options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]}
+              options={[{ label: narrow ? '中' : '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]}
             />
             <Tooltip title={t('我的待办', 'My tasks')}>
               <Badge count={taskCount} size="small">
@@ -145,6 +169,7 @@ export function AppShell() {
               trigger={['click']}
               menu={{
                 items: [
+                  ...(narrow ? [{ key: 'name', disabled: true, label: <span>{userName}</span> }] : []),
                   { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
                   { type: 'divider' },
                   { key: 'logout', icon: <LogoutOutlined />, label: t('退出登录', 'Sign out'), onClick: () => { signOut(); nav('/login'); } },
@@ -153,7 +178,8 @@ export function AppShell() {
             >
               <Space style={{ cursor: 'pointer' }} data-testid="user-menu">
                 <Avatar size="small" style={{ background: '#1f5aa6' }} icon={<UserOutlined />} />
-                <span>{user?.displayName || user?.username}</span>
+                {/* On a phone the name is in the menu: the header keeps its room for the page's title. */}
+                {!narrow && <span>{userName}</span>}
               </Space>
             </Dropdown>
           </Space>

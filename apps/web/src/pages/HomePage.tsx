@@ -35,23 +35,23 @@ export function HomePage() {
     <div>
       <PageHeader title={`${greet}，${user?.displayName || user?.username || ''}`} sub={dayjs().format(t('YYYY年M月D日 dddd', 'dddd, MMMM D, YYYY'))} />
       <ErrorAlert error={objects.error} />
-      <Row gutter={16}>
+      <Row gutter={[12, 12]}>
         {[
           { title: t('我的待办（含可认领）', 'Open tasks (incl. to claim)'), value: tasks.count, icon: <CheckSquareOutlined />, to: '/tasks', err: tasks.error },
           { title: t('业务对象', 'Objects'), value: objs.length, icon: <DatabaseOutlined />, to: '/design/objects', err: objects.error },
           { title: t('表单', 'Forms'), value: forms.data ? (forms.data ?? []).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
           { title: t('流程定义', 'Process definitions'), value: procs.data ? (procs.data ?? []).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
         ].map((s) => (
-          <Col span={6} key={s.to}>
-            <Card hoverable onClick={() => nav(s.to)} className="stat-card">
+          <Col xs={12} lg={6} key={s.to}>
+            <Card hoverable style={{ height: '100%' }} onClick={() => nav(s.to)} className="stat-card">
               <Statistic title={s.title} value={s.err ? '—' : (s.value ?? '…')} prefix={s.icon} />
             </Card>
           </Col>
         ))}
       </Row>
       <MyDashboards />
-      <Row gutter={16} style={{ marginTop: 16 }}>
-        <Col span={14}>
+      <Row gutter={[16, 16]} style={{ marginTop: 16 }}>
+        <Col xs={{ span: 24, order: 2 }} lg={{ span: 14, order: 1 }}>
           <Card title={t('各对象数据量', 'Records per object')}>
             {chartData.length ? (
               <ReactECharts
@@ -70,7 +70,8 @@ export function HomePage() {
             )}
           </Card>
         </Col>
-        <Col span={10}>
+        {/* On a phone the tasks come first: they are the day's work. */}
+        <Col xs={{ span: 24, order: 1 }} lg={{ span: 10, order: 2 }}>
           <Card title={t('待我处理', 'Waiting for me')} extra={<Link to="/tasks">{t('全部', 'All')}</Link>}>
             <ErrorAlert error={tasks.error} />
             <List

@@ -161,7 +161,10 @@ function RelationInput({ field, value, onChange, lang, ...rest }: { field: Field
   const [open, setOpen] = useState(false);
   const q = useQuery({ queryKey: ['records', field.target, 'pick'], queryFn: () => api.records.list(field.target!, { limit: 200, sort: '-updated_at' }), enabled: !!field.target && (open || !!value) });
   const opts = (q.data?.items ?? []).map((r) => ({ value: r.id, label: recordTitle(r) }));
-  if (value && !opts.some((o) => o.value === value)) opts.unshift({ value: String(value), label: String(value) });
+  // A value beyond the first page (prefilled from a link, an older record) is read on its own: its title, never its id.
+  const missing = !!value && !!q.data && !opts.some((o) => o.value === value);
+  const one = useQuery({ queryKey: ['records', field.target, 'one', value, 'title'], queryFn: () => api.records.get(field.target!, String(value)), enabled: missing && !!field.target, retry: false });
+  if (value && !opts.some((o) => o.value === value)) opts.unshift({ value: String(value), label: one.data ? recordTitle(one.data) : one.error ? (lang === 'en' ? 'Restricted' : '受限') : '…' });
   return (
     <Select {...rest} showSearch optionFilterProp="label" allowClear style={{ width: '100%' }} loading={q.isLoading} onOpenChange={setOpen}
       notFoundContent={q.error ? (q.error as Error).message : undefined}

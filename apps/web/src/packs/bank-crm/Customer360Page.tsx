@@ -1,6 +1,6 @@
 import { useState } from 'react';
-import { Avatar, Card, Col, Descriptions, Empty, Input, List, Row, Statistic, Table, Tag, Timeline, Typography } from 'antd';
-import { IdcardOutlined, UserOutlined } from '@ant-design/icons';
+import { Avatar, Button, Card, Col, Descriptions, Empty, Input, List, Row, Space, Statistic, Tag, Timeline, Typography } from 'antd';
+import { IdcardOutlined, MessageOutlined, UserOutlined } from '@ant-design/icons';
 import { useQuery } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import ReactECharts from 'echarts-for-react';
@@ -10,12 +10,15 @@ import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { ResponsiveTable } from '../../components/ResponsiveTable';
 import { formatValue } from '../../components/form/FieldInput';
 import { displayText, PROCESS_STATE_LABELS } from '../../lib/display';
 import { contextTitle } from '../../lib/tasks';
 
 /** The pack's customer object (its bundle defines it under this key). */
 const CUSTOMER_OBJECT = 'customer';
+/** The pack's form for logging a contact with a customer (a visit, a call), and its object. */
+const INTERACTION_FORM = 'interaction';
 
 /** Picks a customer when the 360° view is opened from the menu. */
 export function CustomerPickPage() {
@@ -39,7 +42,7 @@ export function CustomerPickPage() {
         <Card><Empty description={t('还没有“客户”对象。安装银行客户管理模板，或在对象设计中创建标识为 customer 的对象。', 'No "customer" object yet. Install the bank CRM template, or create an object with the key customer.')} /></Card>
       ) : (
         <Card>
-          <Input.Search placeholder={t('按客户名称搜索', 'Search by name')} allowClear onSearch={setSearch} style={{ maxWidth: 360, marginBottom: 12 }} />
+          <Input.Search placeholder={t('按客户名称搜索', 'Search by name')} allowClear onSearch={setSearch} style={{ maxWidth: 360, width: '100%', marginBottom: 12 }} />
           <ErrorAlert error={q.error} />
           <List loading={q.isLoading} dataSource={q.data?.items ?? []} locale={{ emptyText: t('没有客户', 'No customers') }}
             renderItem={(r) => (
@@ -118,21 +121,29 @@ export function Customer360Page() {
       <PageHeader
         title={<span><Avatar size="large" style={{ background: '#1f5aa6', marginRight: 12 }}>{name.slice(0, 1)}</Avatar>{name} {c.customer_no ? <Typography.Text type="secondary" style={{ fontSize: 13 }}>{String(c.customer_no)}</Typography.Text> : null}</span>}
         sub={<span>{c.customer_type ? <Tag>{choice('customer_type', c.customer_type)}</Tag> : null}{c.segment ? <Tag color="gold">{choice('segment', c.segment)}</Tag> : null}{tags.map((x) => <Tag key={`${x.kind}:${x.code}`} color={x.color ?? 'blue'}>{x.name}</Tag>)}</span>}
-        extra={<Link to={`/records/${CUSTOMER_OBJECT}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>}
+        extra={
+          <Space wrap>
+            {/* A visit logged from here names the customer already (the form's fields prefilled from the link). */}
+            {(objects.data ?? []).some((o) => o.key === INTERACTION_FORM) && (
+              <Link to={`/fill/${INTERACTION_FORM}?customer=${encodeURIComponent(id)}&kind=visit`}><Button type="primary" icon={<MessageOutlined />} data-testid="log-visit">{t('记录拜访', 'Log a visit')}</Button></Link>
+            )}
+            <Link to={`/records/${CUSTOMER_OBJECT}/${id}`}>{t('查看客户记录', 'Open the customer record')}</Link>
+          </Space>
+        }
       />
       {metrics.length > 0 && (
         <Row gutter={12} style={{ marginBottom: 16 }}>
           {metrics.slice(0, 6).map(([k, v]) => (
-            <Col span={4} key={k}>
-              <Card size="small"><Statistic title={METRIC_LABELS[k] ? t(METRIC_LABELS[k]![0], METRIC_LABELS[k]![1]) : k} value={METRIC_LABELS[k]?.[2] ? money(v) : String(v)} /></Card>
+            <Col xs={12} sm={8} xl={4} key={k}>
+              <Card size="small" style={{ height: '100%' }} data-metric={k}><Statistic title={METRIC_LABELS[k] ? t(METRIC_LABELS[k]![0], METRIC_LABELS[k]![1]) : k} value={METRIC_LABELS[k]?.[2] ? money(v) : String(v)} /></Card>
             </Col>
           ))}
         </Row>
       )}
       <Row gutter={16}>
-        <Col span={16}>
+        <Col xs={24} lg={16}>
           <Card title={t('基本资料', 'Profile')} size="small" style={{ marginBottom: 16 }}>
-            <Descriptions size="small" column={2}
+            <Descriptions size="small" column={{ xs: 1, sm: 2 }}
               items={profileKeys.map((k) => ({ key: k, label: l(fieldMap.get(k)?.label, k), children: formatValue(fieldMap.get(k), c[k], lang) || '—' }))} />
           </Card>
           {rel && (
@@ -159,8 +170,8 @@ export function Customer360Page() {
               .filter((x) => !HIDDEN_PROFILE.test(x) && !/_id$/.test(x) && !x.startsWith('$') && x !== 'customer').slice(0, 6);
             return (
               <Card key={k} title={SECTION_LABELS[k] ? head : <span>{l(obj?.label) || k} {typeof sec.total === 'number' ? <Tag>{sec.total}</Tag> : null}</span>} size="small" style={{ marginBottom: 16 }} data-section={k}>
-                <Table size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items as RecordData[]}
-                  locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+                <ResponsiveTable<RecordData> size="small" rowKey={(r) => String(r.id ?? JSON.stringify(r))} pagination={items.length > 8 ? { pageSize: 8 } : false} dataSource={items as RecordData[]}
+                  locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }} card={{ title: obj?.titleField ?? undefined }}
                   columns={cols.map((cKey) => {
                     const f = obj?.fields.find((x) => x.key === cKey);
                     return { title: l(f?.label, cKey), dataIndex: cKey, render: (_: unknown, r: RecordData) => displayText(f, r, cKey, lang) || '—' };
@@ -169,7 +180,7 @@ export function Customer360Page() {
             );
           })}
         </Col>
-        <Col span={8}>
+        <Col xs={24} lg={8}>
           {kyc && (
             <Card title={t('尽职调查与风险', 'KYC & risk')} size="small" style={{ marginBottom: 16 }}>
               <Descriptions size="small" column={1} items={[
@@ -203,7 +214,8 @@ function ProcessTable({ items }: { items: Customer360List['items'] }) {
   const procName = useProcessName();
   const rows = items as unknown as ProcessInstanceSummary[];
   return (
-    <Table size="small" rowKey="id" dataSource={rows} pagination={rows.length > 8 ? { pageSize: 8 } : false} locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+    <ResponsiveTable<ProcessInstanceSummary> size="small" rowKey="id" dataSource={rows} pagination={rows.length > 8 ? { pageSize: 8 } : false} locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+      card={{ title: 'p', status: 's' }}
       columns={[
         { title: t('流程', 'Process'), key: 'p', render: (_: unknown, r: ProcessInstanceSummary) => <Link to={`/instances/${r.id}`}>{procName(r.definitionKey)}</Link> },
         { title: t('状态', 'State'), key: 's', render: (_: unknown, r: ProcessInstanceSummary) => { const s = PROCESS_STATE_LABELS[r.state]; return <Tag color={r.state === 'active' ? 'processing' : r.state === 'incident' ? 'red' : 'default'}>{s ? t(s[0], s[1]) : r.state}</Tag>; } },
@@ -218,7 +230,8 @@ function TaskTable({ items }: { items: Customer360List['items'] }) {
   const t = useT();
   const rows = items as unknown as Task[];
   return (
-    <Table size="small" rowKey="id" dataSource={rows} pagination={rows.length > 8 ? { pageSize: 8 } : false} locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+    <ResponsiveTable<Task> size="small" rowKey="id" dataSource={rows} pagination={rows.length > 8 ? { pageSize: 8 } : false} locale={{ emptyText: t('暂无', 'None') }} scroll={{ x: 'max-content' }}
+      card={{ title: 'n' }}
       columns={[
         { title: t('任务', 'Task'), key: 'n', render: (_: unknown, r: Task) => <Link to={`/tasks?scope=all&task=${r.id}`}>{r.name ?? t('（未命名任务）', '(unnamed task)')}</Link> },
         { title: t('业务记录', 'Record'), key: 'c', render: (_: unknown, r: Task) => contextTitle(r.context, t) ?? '—' },

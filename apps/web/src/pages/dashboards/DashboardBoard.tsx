@@ -15,6 +15,7 @@ import type { Dashboard, DashboardCrossFilterInput, DashboardFilterInput, Dashbo
 import { api, useAuth } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading } from '../../components/common';
+import { useNarrow } from '../../components/ResponsiveTable';
 import { ReportView } from '../reports/ReportView';
 import { layoutOf, useDrill } from '../reports/useDrill';
 import { type AnswerRow, type ChartType, RELATIVE_DATES, formatCell } from '../reports/reportModel';
@@ -37,6 +38,14 @@ export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
   const reportOf = (k: string) => reports[reportKeys.indexOf(k)]?.data;
   const answers = new Map((run.data?.widgets ?? []).map((w) => [w.id, w]));
   const { width, containerRef, mounted } = useContainerWidth();
+  // On a phone the widgets stand one above the other, the full width, in the order they read on a wide screen.
+  const narrow = useNarrow();
+  const layout = useMemo(() => {
+    const placed = dashboard.widgets.map((w) => ({ i: w.id, ...w.layout, static: true }));
+    if (!narrow) return placed;
+    let y = 0;
+    return [...placed].sort((a, b) => a.y - b.y || a.x - b.x).map((it) => { const at = y; y += it.h; return { ...it, x: 0, w: 12, y: at }; });
+  }, [dashboard.widgets, narrow]);
 
   const pick = (widgetId: string, values: AnswerRow) => {
     const [field, value] = Object.entries(values)[0] ?? [];
@@ -81,7 +90,7 @@ export function DashboardBoard({ dashboard }: { dashboard: Dashboard }) {
       {!dashboard.widgets.length && <Empty description={t('这个仪表板还没有组件', 'This dashboard has no widgets yet')} />}
       <div ref={containerRef}>
         {mounted && run.data && (
-          <ReactGridLayout width={width} layout={dashboard.widgets.map((w) => ({ i: w.id, ...w.layout, static: true }))} gridConfig={{ cols: 12, rowHeight: ROW_HEIGHT }}>
+          <ReactGridLayout width={width} layout={layout} gridConfig={{ cols: 12, rowHeight: ROW_HEIGHT }}>
             {dashboard.widgets.map((w) => {
               const a = answers.get(w.id);
               const rep = reportOf(w.report);

@@ -1,7 +1,8 @@
 import { useMemo, useState } from 'react';
 import { Alert, Button, Card, Result, Space } from 'antd';
 import { useQuery } from '@tanstack/react-query';
-import { Link, useParams } from 'react-router';
+import { Link, useParams, useSearchParams } from 'react-router';
+import { placedFields } from '@crm/form-engine';
 import { ApiError, localize, type Field, type PublishedForm, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useLang, useT } from '../../lib/i18n';
@@ -28,6 +29,7 @@ export function FormFillPage() {
   const q = usePublishedForm(formKey);
   const [done, setDone] = useState<RecordData | null>(null);
   const [attempt, setAttempt] = useState(0);
+  const [params] = useSearchParams();
   if (q.isLoading) return <Loading />;
   if (q.error) return <ErrorAlert error={q.error} />;
   const { form, fields } = q.data!;
@@ -36,7 +38,7 @@ export function FormFillPage() {
       <Result
         status="success"
         title={t('提交成功', 'Submitted')}
-        subTitle={`${t('记录编号', 'Record')} ${done.id}`}
+        subTitle={titleOf(done, fields)}
         extra={[
           <Link key="r" to={`/records/${form.object}/${done.id}`}><Button type="primary">{t('查看记录', 'Open the record')}</Button></Link>,
           <Button key="a" onClick={() => { setDone(null); setAttempt(attempt + 1); }}>{t('再填一份', 'Fill in another')}</Button>,
@@ -48,15 +50,40 @@ export function FormFillPage() {
   return (
     <div>
       <PageHeader title={localize(form.title, lang)} sub={`${t('版本', 'Version')} v${form.version}`} />
-      <FillCard key={`${attempt}:${lang}`} form={form} fields={fields} onDone={setDone} />
+      <FillCard key={`${attempt}:${lang}`} form={form} fields={fields} onDone={setDone} initial={prefill(params, form, fields)} />
     </div>
   );
 }
 
-export function FillCard({ form, fields, onDone }: { form: PublishedForm; fields: Field[]; onDone(r: RecordData): void }) {
+/**
+ * Values a link puts into the form (`/fill/interaction?customer=<id>&kind=visit` from a customer's
+ * 360° view): only fields the form places, of kinds a link can carry as they are (text, a choice, a
+ * reference); the rules and the server check them as if typed.
+ */
+function prefill(params: URLSearchParams, form: PublishedForm, fields: Field[]): Record<string, unknown> {
+  const placed = new Set(placedFields(form.layout).fields);
+  const out: Record<string, unknown> = {};
+  for (const f of fields) {
+    const v = params.get(f.key);
+    if (v === null || !placed.has(f.key) || !['text', 'select', 'relation', 'user', 'org_unit'].includes(f.type)) continue;
+    if (f.type === 'select' && !(f.options?.choices ?? []).some((c) => c.value === v)) continue;
+    out[f.key] = v;
+  }
+  return out;
+}
+
+/** What a user calls the record just submitted: its first text (never its id). */
+function titleOf(r: RecordData, fields: Field[]): string {
+  const f = fields.find((x) => (x.type === 'text' || x.type === 'auto_number') && r[x.key]);
+  return f ? String(r[f.key]) : '';
+}
+
+export function FillCard({ form, fields, onDone, initial }: { form: PublishedForm; fields: Field[]; onDone(r: RecordData): void; initial?: Record<string, unknown> }) {
   const t = useT();
   const lang = useLang((s) => s.lang);
-  const ctrl = useMemo(() => new FormController(fields, form, lang), [fields, form, lang]);
+  // (The initial values are read once: the card is keyed by its attempt.)
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const ctrl = useMemo(() => new FormController(fields, form, lang, initial), [fields, form, lang]);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [problems, setProblems] = useState<number>(0);
@@ -68,7 +95,13 @@ export function FillCard({ form, fields, onDone }: { form: PublishedForm; fields
     setProblems(0);
     setBusy(true);
     try {
-      onDone(await api.forms.submit(form.key, ctrl.submitValues()));
+      // A prefilled value is part of the new record though nobody touched it (the controller sends only changes).
+      const values = ctrl.submitValues();
+      for (const k of Object.keys(initial ?? {})) {
+        const snap = ctrl.snap(k);
+        if (!(k in values) && !snap.hidden && snap.value !== undefined) values[k] = snap.value;
+      }
+      onDone(await api.forms.submit(form.key, values));
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) {
         ctrl.setServerErrors(e.fieldErrors);

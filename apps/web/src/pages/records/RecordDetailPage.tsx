@@ -1,5 +1,5 @@
 import { useMemo, useState } from 'react';
-import { Alert, App, Button, Card, Descriptions, Empty, Popconfirm, Space, Table, Tabs, Tag, Timeline, Typography } from 'antd';
+import { Alert, App, Button, Card, Descriptions, Empty, Popconfirm, Space, Tabs, Tag, Timeline, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, SaveOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -10,6 +10,7 @@ import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { displayText } from '../../lib/display';
 import { DefinitionErrors, ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { ResponsiveTable } from '../../components/ResponsiveTable';
 import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
@@ -134,7 +135,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
               <RecordEdit obj={obj} record={r} onDone={(saved) => { setEditing(false); if (saved) { qc.invalidateQueries({ queryKey: ['records', obj.key, 'one', id] }); qc.invalidateQueries({ queryKey: ['records', obj.key, 'list'] }); message.success(t('已保存', 'Saved')); } }} onReload={() => rec.refetch()} />
             ) : (
               <Card>
-                <Descriptions column={2} bordered size="small" items={fields.map((f) => ({ key: f.key, label: l(f.label, f.key), children: <span data-field={f.key}>{displayText(f, r, f.key, lang) || <Typography.Text type="secondary">—</Typography.Text>}</span> }))} />
+                <Descriptions column={{ xs: 1, sm: 2 }} bordered size="small" items={fields.map((f) => ({ key: f.key, label: l(f.label, f.key), children: <span data-field={f.key}>{displayText(f, r, f.key, lang) || <Typography.Text type="secondary">—</Typography.Text>}</span> }))} />
               </Card>
             ),
           },
@@ -236,7 +237,8 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
   const rows = q.data ?? [];
   return (
     <Card>
-      <Table<ProcessInstanceSummary>
+      <ResponsiveTable<ProcessInstanceSummary>
+        card={{ status: 'state' }}
         rowKey="id"
         loading={q.isLoading}
         dataSource={rows}
@@ -244,7 +246,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
         locale={{ emptyText: t('没有涉及这条记录的流程', 'No process involves this record') }}
         columns={[
           { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionKey ?? i.id)}</Link> },
-          { title: t('状态', 'State'), render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
+          { title: t('状态', 'State'), key: 'state', render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
           { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
         ]}
       />

@@ -8,6 +8,8 @@ import { api, useAuth } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader, errorText } from '../../components/common';
+import { useNarrow } from '../../components/ResponsiveTable';
+import { RecordCards } from '../../components/RecordCards';
 import { ImportDialog } from './ImportDialog';
 import { RecordTable } from './RecordTable';
 import { RecordKanban } from './RecordKanban';
@@ -59,6 +61,7 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
   const lang = useLang((s) => s.lang);
   const nav = useNavigate();
   const { message } = App.useApp();
+  const narrow = useNarrow();
   const all = useMemo(() => [...fields, ...SYSTEM_FIELDS], [fields]);
   const fieldMap = useMemo(() => new Map(all.map((f) => [f.key, f])), [all]);
   const [columns, setColumns] = useState<string[]>(() => fields.filter((f) => f.type !== 'json' && f.type !== 'textarea').slice(0, 7).map((f) => f.key).concat('updated_at'));
@@ -232,7 +235,11 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
           <BulkActions object={object} ids={[...selected]} fields={fields} onDone={() => { setSelected(new Set()); void q.refetch(); }} />
         </Card>
       )}
-      {viewType === 'list' && (
+      {/* On a phone the rows are cards (no sideways scroll); the next page on demand. */}
+      {viewType === 'list' && narrow && (
+        <RecordCards object={object} rows={rows as RecordData[]} columns={cols} loading={q.isLoading} onOpen={(r) => nav(`/records/${object}/${r.id}`)} more={q.hasNextPage ? { onMore: () => void q.fetchNextPage(), busy: q.isFetchingNextPage } : undefined} />
+      )}
+      {viewType === 'list' && !narrow && (
         <Card size="small" styles={{ body: { padding: 0 } }}>
           <RecordTable rows={rows as RecordData[]} cols={cols} sort={sort} onSort={toggleSort} onOpen={open} loading={q.isLoading} fetchingMore={q.isFetchingNextPage} onNearEnd={nearEnd}
             {...(canUpdate !== false ? { selected, onSelect: setSelected } : {})} />

@@ -1,6 +1,6 @@
 import { useMemo, useState } from 'react';
 import { Alert, App, Button, Card, Col, Descriptions, Empty, Input, List, Result, Row, Segmented, Space, Tag, Typography } from 'antd';
-import { CheckOutlined, ClockCircleOutlined, ExportOutlined, LockOutlined, NodeIndexOutlined, UserAddOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, CheckOutlined, ClockCircleOutlined, ExportOutlined, LockOutlined, NodeIndexOutlined, UserAddOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
@@ -12,6 +12,7 @@ import { contextTitle, isNegative, outcomeLabel } from '../../lib/tasks';
 import { formatValue } from '../../components/form/FieldInput';
 import { packRecordLinks } from '../../packs/registry';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
+import { useNarrow } from '../../components/ResponsiveTable';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer } from '../../components/form/FormRenderer';
 import { usePublishedForm } from '../forms/FormFillPage';
@@ -20,6 +21,7 @@ export function TaskInboxPage() {
   const t = useT();
   const l = useL();
   const [params, setParams] = useSearchParams();
+  const narrow = useNarrow();
   const scope = (params.get('scope') as TaskScope) || 'mine';
   const selectedId = params.get('task');
   const q = useQuery({ queryKey: ['tasks', scope], queryFn: () => api.tasks.list(scope), refetchInterval: 15_000 });
@@ -49,8 +51,13 @@ export function TaskInboxPage() {
         }
       />
       <ErrorAlert error={q.error} />
+      {/* On a phone the list and the task take turns: an open task fills the screen, with a way back. */}
+      {narrow && selectedId && (
+        <Button icon={<ArrowLeftOutlined />} onClick={() => select(null)} style={{ marginBottom: 12 }} data-testid="task-back">{t('返回任务列表', 'Back to the list')}</Button>
+      )}
       <div className="task-inbox" style={{ display: 'flex', gap: 16, alignItems: 'flex-start', flexWrap: 'wrap' }}>
-        <Card size="small" className="task-list" style={{ flex: '1 1 300px', maxWidth: 380 }} styles={{ body: { padding: 0, maxHeight: 'calc(100vh - 200px)', overflow: 'auto' } }}>
+        <Card size="small" className="task-list" style={{ flex: '1 1 300px', maxWidth: narrow ? undefined : 380, display: narrow && selectedId ? 'none' : undefined }}
+          styles={{ body: { padding: 0, maxHeight: narrow ? undefined : 'calc(100vh - 200px)', overflow: 'auto' } }}>
           <List
             loading={q.isLoading}
             dataSource={tasks}
@@ -83,7 +90,7 @@ export function TaskInboxPage() {
             }}
           />
         </Card>
-        <div style={{ flex: '999 1 480px', minWidth: 0 }}>
+        <div style={{ flex: narrow ? '1 1 100%' : '999 1 480px', minWidth: 0, display: narrow && !selectedId ? 'none' : undefined }}>
           <ErrorAlert error={lone.error} />
           {selected ? <TaskPanel key={selected.id} task={selected} onClaimed={() => select(selected.id, 'mine')} onCompleted={() => setCompleted(selected)} onDone={() => select(null)} /> : <Card><Empty description={t('从左侧选择一个任务', 'Choose a task on the left')} /></Card>}
         </div>
