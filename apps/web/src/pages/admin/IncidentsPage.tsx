@@ -61,7 +61,7 @@ export function IncidentsPage() {
       <PageHeader
         title={t('流程异常', 'Incidents')}
         sub={t('流程执行失败的环节：查看错误与流程变量，修正后重试', 'Steps of processes that failed: see the error and the variables, fix and retry')}
-        extra={<Button icon={<ReloadOutlined />} onClick={() => void list.refetch()}>{t('刷新', 'Refresh')}</Button>}
+        extra={!list.error && <Button icon={<ReloadOutlined />} onClick={() => void list.refetch()}>{t('刷新', 'Refresh')}</Button>}
       />
       <ErrorAlert error={list.error ?? retry.error} />
       {!list.error && (

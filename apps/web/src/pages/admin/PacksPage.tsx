@@ -100,7 +100,7 @@ export function PacksPage() {
         onCancel={() => setPreviewOf(null)}
         footer={[
           <Button key="close" onClick={() => setPreviewOf(null)}>{t('关闭', 'Close')}</Button>,
-          <Button key="apply" type="primary" icon={<CloudUploadOutlined />} disabled={!preview.data} loading={install.isPending} onClick={() => previewOf && install.mutate(previewOf.key)} data-testid="pack-apply">
+          <Button key="apply" type="primary" icon={<CloudUploadOutlined />} disabled={!preview.data || (!preview.data.changed && previewOf?.installed?.version === previewOf?.version)} loading={install.isPending} onClick={() => previewOf && install.mutate(previewOf.key)} data-testid="pack-apply">
             {t('应用升级', 'Apply upgrade')}
           </Button>,
         ]}
