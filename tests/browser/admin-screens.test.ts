@@ -96,6 +96,7 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
   });
 
   it('API keys: the secret is shown once with a copy button; the administrator sees and revokes keys', async () => {
+    await rm.createApiKey({ name: '客户经理的脚本' });
     await page.goto(`${srv.baseUrl}/api-keys`);
     await page.click('[data-testid=api-key-create]');
     await page.fill('[data-testid=api-key-name]', '数据仓库同步');
@@ -115,6 +116,10 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     const row = page.locator('[data-testid=all-api-keys] tr', { hasText: '数据仓库同步' });
     await row.waitFor();
     await shot(page, 'admin-screens-api-keys-all');
+    // Another person's key is listed but is theirs to revoke, not the administrator's.
+    const rmKey = page.locator('[data-testid=all-api-keys] tr', { hasText: '客户经理的脚本' });
+    await rmKey.waitFor();
+    expect(await rmKey.locator('[data-testid^=revoke-]').count()).toBe(0);
     await row.locator('[data-testid^=revoke-]').click();
     await page.locator('.ant-popconfirm .ant-btn-primary').click();
     await row.locator('.ant-tag', { hasText: '已吊销' }).waitFor();

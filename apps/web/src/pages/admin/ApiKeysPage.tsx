@@ -16,7 +16,11 @@ interface KeyValues { name: string; expiresInDays?: number; userId?: string }
 
 const when = (v: string | null) => (v ? dayjs(v).format('YYYY-MM-DD HH:mm') : '—');
 
-function KeyTable({ items, loading, onRevoke, showOwner, testId }: { items: ApiKey[]; loading: boolean; onRevoke(id: string): void; showOwner: boolean; testId: string }) {
+/**
+ * `onRevoke` gets the key; `canRevoke` says which keys the viewer may revoke (the administrator: service
+ * accounts' keys and their own — a person's key is that person's alone).
+ */
+function KeyTable({ items, loading, onRevoke, canRevoke, showOwner, testId }: { items: ApiKey[]; loading: boolean; onRevoke(k: ApiKey): void; canRevoke(k: ApiKey): boolean; showOwner: boolean; testId: string }) {
   const t = useT();
   return (
     <Table<ApiKey>
@@ -40,8 +44,8 @@ function KeyTable({ items, loading, onRevoke, showOwner, testId }: { items: ApiK
         },
         {
           title: t('操作', 'Actions'), key: 'actions',
-          render: (_: unknown, k: ApiKey) => !k.revokedAt && (
-            <Popconfirm title={t('吊销后使用该密钥的系统将立即无法访问，确定吊销？', 'Systems using this key lose access at once. Revoke it?')} okText={t('吊销', 'Revoke')} cancelText={t('取消', 'Cancel')} onConfirm={() => onRevoke(k.id)}>
+          render: (_: unknown, k: ApiKey) => !k.revokedAt && canRevoke(k) && (
+            <Popconfirm title={t('吊销后使用该密钥的系统将立即无法访问，确定吊销？', 'Systems using this key lose access at once. Revoke it?')} okText={t('吊销', 'Revoke')} cancelText={t('取消', 'Cancel')} onConfirm={() => onRevoke(k)}>
               <Button size="small" danger data-testid={`revoke-${k.name}`}>{t('吊销', 'Revoke')}</Button>
             </Popconfirm>
           ),
@@ -68,7 +72,8 @@ export function ApiKeysPage() {
   const t = useT();
   const qc = useQueryClient();
   const { message } = App.useApp();
-  const isAdmin = !!useAuth((s) => s.user)?.platform?.includes('admin.users');
+  const user = useAuth((s) => s.user);
+  const isAdmin = !!user?.platform?.includes('admin.users');
   const mine = useQuery({ queryKey: ['api-keys', 'mine'], queryFn: () => api.listApiKeys() });
   const all = useQuery({ queryKey: ['api-keys', 'all'], queryFn: () => api.admin.listServiceApiKeys(), enabled: isAdmin });
   const services = useQuery({ queryKey: ['api-keys', 'service-accounts'], queryFn: () => api.admin.listUsers({ limit: 200 }), enabled: isAdmin });
@@ -84,7 +89,8 @@ export function ApiKeysPage() {
     onSuccess: (k) => { setCreating(null); form.resetFields(); setCreated(k); void refresh(); },
   });
   const revoke = useMutation({
-    mutationFn: ({ id, admin }: { id: string; admin: boolean }) => (admin ? api.admin.revokeServiceApiKey(id) : api.revokeApiKey(id)),
+    // The caller's own key through their own route; a service account's through the administrator's.
+    mutationFn: (k: ApiKey) => (k.userId === user?.id ? api.revokeApiKey(k.id) : api.admin.revokeServiceApiKey(k.id)),
     onSuccess: () => { message.success(t('已吊销', 'Revoked')); void refresh(); },
   });
   const serviceAccounts = (services.data ?? []).filter((u) => u.serviceAccount);
@@ -99,13 +105,13 @@ export function ApiKeysPage() {
       <ErrorAlert error={mine.error ?? all.error ?? revoke.error} />
       <Tabs
         items={[
-          { key: 'mine', label: t('我的密钥', 'My keys'), children: <Card size="small"><KeyTable items={mine.data ?? []} loading={mine.isLoading} showOwner={false} testId="my-api-keys" onRevoke={(id) => revoke.mutate({ id, admin: false })} /></Card> },
+          { key: 'mine', label: t('我的密钥', 'My keys'), children: <Card size="small"><KeyTable items={mine.data ?? []} loading={mine.isLoading} showOwner={false} testId="my-api-keys" canRevoke={() => true} onRevoke={(k) => revoke.mutate(k)} /></Card> },
           ...(isAdmin
             ? [{
               key: 'all', label: t('全部密钥（管理员）', 'All keys (administrator)'),
               children: (
                 <Card size="small" extra={<Button size="small" icon={<KeyOutlined />} onClick={() => setCreating('service')} data-testid="service-key-create">{t('为服务账号新建', 'New for a service account')}</Button>}>
-                  <KeyTable items={all.data ?? []} loading={all.isLoading} showOwner testId="all-api-keys" onRevoke={(id) => revoke.mutate({ id, admin: true })} />
+                  <KeyTable items={all.data ?? []} loading={all.isLoading} showOwner testId="all-api-keys" canRevoke={(k) => k.serviceAccount || k.userId === user?.id} onRevoke={(k) => revoke.mutate(k)} />
                 </Card>
               ),
             }]

@@ -3,7 +3,7 @@
  * with its circle's id (derived columns, written by the platform in bounded batches); the list shows
  * circles as far as the caller may see their members.
  */
-import type { GuaranteeCircle, Items } from '@crm/shared';
+import { MAX_PAGE_LIMIT, type GuaranteeCircle, type Items } from '@crm/shared';
 import { Decimal } from 'decimal.js';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -131,7 +131,7 @@ export class GuaranteeCircles implements OnModuleDestroy {
     const circles = [...by.entries()].slice(0, limit);
     const ids = circles.flatMap(([, members]) => members.map((m) => m.id));
     const links = ids.length
-      ? await this.records.query(r.object, { filter: { [r.type]: r.guarantor, [r.from]: { $in: ids }, [r.to]: { $in: ids } }, limit: 1000 }, p)
+      ? await this.records.query(r.object, { filter: { [r.type]: r.guarantor, [r.from]: { $in: ids }, [r.to]: { $in: ids } }, limit: MAX_PAGE_LIMIT }, p)
       : { items: [] };
     return {
       items: circles.map(([id, members]) => {
