@@ -30,6 +30,7 @@ function CircleGraph({ circle }: { circle: GuaranteeCircle }) {
     <ReactECharts
       style={{ height: 360 }}
       option={{
+        animation: false,
         tooltip: { formatter: (p: { dataType?: string; name?: string; data?: { amount?: string } }) => (p.dataType === 'edge' ? `${t('担保金额', 'Guaranteed')}：${p.data?.amount ?? ''}` : p.name ?? '') },
         series: [{
           type: 'graph', layout: 'circular', roam: true, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 10,
@@ -56,7 +57,7 @@ export function GuaranteeCirclesPage() {
       <PageHeader title={t('担保圈', 'Guarantee circles')} sub={t('客户之间相互或循环担保形成的闭环：成员、担保总额与风险等级', 'Customers guaranteeing each other in a loop: members, total guaranteed and risk')} />
       <ErrorAlert error={list.error} />
       <Row gutter={[16, 16]}>
-        <Col xs={24} xl={13}>
+        <Col xs={24} xxl={13}>
           <Card size="small" title={t(`担保圈列表（${circles.length}）`, `Circles (${circles.length})`)}>
             <Table<GuaranteeCircle>
               size="small"
@@ -72,7 +73,7 @@ export function GuaranteeCirclesPage() {
                 { title: t('编号', 'Circle'), dataIndex: 'id' },
                 {
                   title: t('成员', 'Members'), key: 'members',
-                  render: (_, c) => c.members.map((m) => <Link key={m.id} to={`/customers/${m.id}`} style={{ marginRight: 8, whiteSpace: 'nowrap' }}>{nameOf(m, t)}</Link>),
+                  render: (_, c) => <div style={{ minWidth: 200 }}>{c.members.map((m) => <div key={m.id}><Link to={`/customers/${m.id}`}>{nameOf(m, t)}</Link></div>)}</div>,
                 },
                 { title: t('担保总额', 'Total guaranteed'), dataIndex: 'totalAmount', align: 'right', render: (v: string) => <span style={{ whiteSpace: 'nowrap' }}>{yuan(t, v)}</span> },
                 { title: t('风险', 'Risk'), dataIndex: 'risk', render: (r: GuaranteeCircle['risk']) => <Tag color={RISK[r][0]}>{t(RISK[r][1], RISK[r][2])}</Tag> },
@@ -81,7 +82,7 @@ export function GuaranteeCirclesPage() {
             />
           </Card>
         </Col>
-        <Col xs={24} xl={11}>
+        <Col xs={24} xxl={11}>
           <Card size="small" title={shown ? t(`担保关系图：${shown.id}`, `Guarantee graph: ${shown.id}`) : t('担保关系图', 'Guarantee graph')} data-testid="circle-graph">
             {shown ? <CircleGraph key={shown.id} circle={shown} /> : <Empty image={Empty.PRESENTED_IMAGE_SIMPLE} description={t('暂无担保圈', 'No guarantee circles')} />}
           </Card>
