@@ -33,7 +33,7 @@ function CircleGraph({ circle }: { circle: GuaranteeCircle }) {
         animation: false,
         tooltip: { formatter: (p: { dataType?: string; name?: string; data?: { amount?: string } }) => (p.dataType === 'edge' ? `${t('担保金额', 'Guaranteed')}：${p.data?.amount ?? ''}` : p.name ?? '') },
         series: [{
-          type: 'graph', layout: 'circular', roam: true, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 10,
+          type: 'graph', layout: 'circular', roam: true, top: 40, bottom: 40, edgeSymbol: ['none', 'arrow'], edgeSymbolSize: 10,
           label: { show: true, position: 'bottom' },
           lineStyle: { width: 2, curveness: 0.2, color: '#d4380d' },
           edgeLabel: { show: true, formatter: (p: { data?: { amount?: string } }) => p.data?.amount ?? '', fontSize: 11 },
