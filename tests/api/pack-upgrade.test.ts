@@ -26,6 +26,8 @@ let packDir: string;
 let seedDir: string;
 const packDirs = () => `${packDir},${seedDir}`;
 let analyst: Client, rm: Client, admin: Client, auditor: Client;
+/** The upgrade preview's answer, compared with the upgrade's. */
+let previewed: Record<string, unknown[]>;
 
 /** A user task process whose task name says which version drew it. */
 const review = (id: string, taskName: string) => chain(id, [`<bpmn:startEvent id="s"/>`, `<bpmn:userTask id="check" name="${taskName}" crm:candidateGroups="manager"/>`, `<bpmn:endEvent id="e"/>`]);
@@ -183,8 +185,25 @@ describe('upgrading a pack keeps the bank’s own changes', () => {
     expect((await analyst.get('/api/templates')).body.items.find((t: { key: string }) => t.key === KEY).installed.version).toBe('1.0.0');
   });
 
+  it('previews the upgrade to v2 without writing anything (designer only)', async () => {
+    for (const u of [rm, admin, auditor]) expect((await u.post(`/api/admin/packs/${KEY}/preview`)).status).toBe(403);
+    expect((await analyst.post('/api/admin/packs/no-such-pack/preview')).body.error.code).toBe('template.not_found');
+    const before = await snapshot();
+    const pre = await analyst.post(`/api/admin/packs/${KEY}/preview`);
+    expect(pre.status).toBe(200);
+    expect(pre.body).toMatchObject({ version: '1.1.0', changed: true, migrations: ['0002-ledger-note'], skipped: ['field:tu_account.extra'] });
+    previewed = pre.body;
+    // Nothing of it stayed: no part, no migration step, no table of that step, no audit entry.
+    expect(await snapshot()).toEqual(before);
+    expect(await packSteps()).toEqual(['0001-ledger']);
+    expect((await analyst.get('/api/meta/objects/tu_card')).status).toBe(404);
+  });
+
   it('upgrades to v2 part by part, and says so in the answer', async () => {
     const up = await analyst.post(`/api/templates/${KEY}/install`);
+    // What the preview said, to the letter.
+    for (const k of ['changes', 'kept', 'skipped', 'migrations', 'roleDifferences']) expect(up.body[k]).toEqual(previewed[k]);
+    expect(up.body.conflicts.map((c: { part: string }) => c.part)).toEqual((previewed.conflicts as { part: string }[]).map((c) => c.part));
     expect(up.status).toBe(201);
     expect(up.body.version).toBe('1.1.0');
     expect(up.body.migrations).toEqual(['0002-ledger-note']);

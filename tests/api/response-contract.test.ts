@@ -182,6 +182,7 @@ describe('answers of the main routes match their shared schema', () => {
 
     // Solution packs: the conflicts an install left, and an install (here: the installed pack again).
     conforms(PackConflictsSchema, await analyst.get('/api/admin/packs/bank-crm/conflicts'));
+    conforms(InstallResultSchema, await analyst.post('/api/admin/packs/bank-crm/preview'));
     conforms(InstallResultSchema, await analyst.post('/api/templates/bank-crm/install'), 201);
   });
 });

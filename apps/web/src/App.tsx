@@ -45,6 +45,9 @@ const CampaignPlanPage = lazy(() => import('./pages/marketing/CampaignPages').th
 const CampaignPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPage })));
 const JourneyListPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyListPage })));
 const JourneyDetailPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyDetailPage })));
+const PacksPage = lazy(() => import('./pages/admin/PacksPage').then((m) => ({ default: m.PacksPage })));
+const IncidentsPage = lazy(() => import('./pages/admin/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
+const ApiKeysPage = lazy(() => import('./pages/admin/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -107,6 +110,9 @@ const router = createBrowserRouter([
       { path: 'admin/org', element: <OrgTreePage /> },
       { path: 'admin/audit', element: <AuditPage /> },
       { path: 'admin/webhooks', element: <WebhooksPage /> },
+      { path: 'admin/packs', element: <PacksPage /> },
+      { path: 'admin/incidents', element: <IncidentsPage /> },
+      { path: 'api-keys', element: <ApiKeysPage /> },
       { path: 'privacy', element: <PrivacyListPage /> },
       { path: 'privacy/:id', element: <PrivacyDetailPage /> },
       { path: '*', element: <NotFound /> },

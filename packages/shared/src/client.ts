@@ -404,6 +404,8 @@ export function createClient(options: ClientOptions) {
       get: (key: string) => get<Template>(`/api/templates/${enc(key)}`),
       install: (key: string) => post<InstallResult>(`/api/templates/${enc(key)}/install`),
       applyRoles: (key: string, body: ApplyRolesRequest) => post<ApplyRolesResult>(`/api/templates/${enc(key)}/roles/apply`, body),
+      /** What upgrading to the bundled version would change; nothing is written. */
+      preview: (key: string) => post<InstallResult>(`/api/admin/packs/${enc(key)}/preview`),
     },
 
     // ------------------------------------------------------------ background jobs

@@ -125,6 +125,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/templates/{key}', tag: 'templates', summary: '模板内容 / A template', response: TemplateSchema },
   { method: 'post', path: '/api/templates/{key}/install', tag: 'templates', summary: '安装或升级模板 / Install or upgrade', right: 'designer', response: InstallResultSchema },
   { method: 'get', path: '/api/admin/packs/{key}/conflicts', tag: 'templates', summary: '升级未应用的部件（双方均修改、本行已删除）/ Parts an upgrade left as the bank has them', right: 'designer', response: PackConflictsSchema },
+  { method: 'post', path: '/api/admin/packs/{key}/preview', tag: 'templates', summary: '升级预览（不写入）/ What an upgrade would change', right: 'designer', response: InstallResultSchema },
   { method: 'post', path: '/api/admin/packs/{key}/conflicts/resolve', tag: 'templates', summary: '保留本行版本，关闭升级冲突 / Keep the bank\'s version of reported parts', right: 'designer',
     body: ResolvePackConflictsBody, response: ResolvedPackConflictsSchema },
   { method: 'post', path: '/api/templates/{key}/roles/apply', tag: 'templates', summary: '按模板更新角色权限（安全管理员）/ Apply the pack\'s role definitions', right: 'admin.roles', response: ApplyRolesResultSchema,

@@ -1,6 +1,8 @@
 /** The parts a pack's latest install or upgrade left as the bank has them, for the designers who resolve them. */
-import { Body, Controller, Get, Param, Post } from '@nestjs/common';
-import { ResolvePackConflictsBody } from '@crm/shared';
+import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ResolvePackConflictsBody, type InstallResult } from '@crm/shared';
+import { CurrentUser, type Principal } from '../auth/principal.js';
+import { RequestContext } from '../common/request-context.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { parseInput } from '../common/validation.js';
 import { TemplatesService } from './templates.service.js';
@@ -22,5 +24,13 @@ export class PackConflictsController {
   resolve(@Param('key') key: string, @Body() body: unknown) {
     const { parts } = parseInput(ResolvePackConflictsBody, body);
     return this.templates.resolveConflicts(key, parts);
+  }
+
+  /** What upgrading to the bundled version would change, before it is applied (nothing is written). */
+  @Post(':key/preview')
+  @HttpCode(200)
+  @RequireRight('designer')
+  preview(@CurrentUser() p: Principal, @Param('key') key: string): Promise<InstallResult> {
+    return this.templates.preview(key, p, RequestContext.current()?.lang ?? 'zh-CN');
   }
 }

@@ -86,6 +86,9 @@ function sameValue(f: FieldDef | undefined, a: unknown, b: unknown): boolean {
   return String(a) === String(b);
 }
 
+/** Ends a preview's transaction: what the install wrote is rolled back. */
+class PreviewRolledBack extends Error {}
+
 @Injectable()
 export class TemplatesService {
   constructor(
@@ -208,6 +211,30 @@ export class TemplatesService {
       this.meta.invalidate();
       this.access.clearCache();
     }
+  }
+
+  /**
+   * What installing the bundled version of a pack would do, without doing it: the same install in a
+   * transaction that is rolled back (nothing of it stays, not even its audit entry). Same answer as
+   * `install`; `changed: false` with no changes when the installed pack is current.
+   */
+  async preview(key: string, p: Principal, lang: Lang = 'zh-CN'): Promise<InstallResult> {
+    const loaded = loadTemplate(key, this.config.packParameters);
+    let result: InstallResult | undefined;
+    try {
+      await this.db.tx((c) =>
+        this.meta.within(c, async () => {
+          result = await this.installIn(c, loaded, p, lang, false);
+          throw new PreviewRolledBack();
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof PreviewRolledBack)) throw err;
+    } finally {
+      this.meta.invalidate();
+      this.access.clearCache();
+    }
+    return result!;
   }
 
   /**

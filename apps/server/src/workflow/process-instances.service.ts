@@ -231,15 +231,16 @@ export class ProcessInstancesService {
 
   async incidents(p: Principal, q: { instanceId?: string; limit: number }): Promise<Unserialized<Items<Incident>>> {
     await this.access.require(p, 'process.admin');
-    const rows = await this.db.query<{ id: string; instance_id: string; activity_id: string; kind: string; message: string; job_id: string | null; created_at: Date; definition_key: string }>(
-      `SELECT n.id, n.instance_id, n.activity_id, n.kind, n.message, n.job_id, n.created_at, i.definition_key
-       FROM crm.wf_incidents n JOIN crm.wf_instances i ON i.id = n.instance_id
+    const rows = await this.db.query<{ id: string; instance_id: string; activity_id: string; kind: string; message: string; job_id: string | null; created_at: Date; definition_key: string; process_name: string | null; activity_name: string | null }>(
+      `SELECT n.id, n.instance_id, n.activity_id, n.kind, n.message, n.job_id, n.created_at, i.definition_key,
+              d.name AS process_name, d.model->'elements'->n.activity_id->>'name' AS activity_name
+       FROM crm.wf_incidents n JOIN crm.wf_instances i ON i.id = n.instance_id JOIN crm.wf_definitions d ON d.id = i.definition_id
        WHERE n.resolved_at IS NULL AND ($1::uuid IS NULL OR n.instance_id = $1)
        ORDER BY n.created_at, n.id LIMIT $2`,
       [q.instanceId ?? null, q.limit],
     );
     return {
-      items: rows.map((r) => ({ id: r.id, processInstanceId: r.instance_id, processDefinitionKey: r.definition_key, activityId: r.activity_id, kind: r.kind, message: r.message, jobId: r.job_id, createdAt: r.created_at })),
+      items: rows.map((r) => ({ id: r.id, processInstanceId: r.instance_id, processDefinitionKey: r.definition_key, processName: r.process_name, activityId: r.activity_id, activityName: r.activity_name, kind: r.kind, message: r.message, jobId: r.job_id, createdAt: r.created_at })),
     };
   }
 

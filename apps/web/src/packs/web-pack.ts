@@ -7,6 +7,11 @@ export interface PackMenuItem {
   path: string;
   icon: ReactNode;
   label: { 'zh-CN': string; en: string };
+  /**
+   * What the entry needs, as the server's guard of its page does: a platform right, and/or an object
+   * action (checked when the signed-in user's answer lists object actions). No entry without it.
+   */
+  requires?: { platform?: string; object?: { key: string; action: string } };
 }
 
 /** A button on a record's page leading to a pack page about that record. */

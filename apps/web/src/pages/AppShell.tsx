@@ -4,7 +4,7 @@ import { Avatar, Badge, Button, Drawer, Dropdown, Grid, Layout, Menu, Segmented,
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
   DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined,
-  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined,
+  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined, KeyOutlined, WarningOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -45,7 +45,16 @@ export function AppShell() {
     ...(rights.has('admin.org') || rights.has('admin.users') ? [{ key: '/admin/org', icon: <ApartmentOutlined />, label: t('组织机构', 'Org units') }] : []),
     ...(rights.has('audit.read') ? [{ key: '/admin/audit', icon: <AuditOutlined />, label: t('审计日志', 'Audit trail') }] : []),
     ...(rights.has('webhooks.manage') ? [{ key: '/admin/webhooks', icon: <ApiOutlined />, label: t('Webhook 订阅', 'Webhooks') }] : []),
+    ...(rights.has('designer') ? [{ key: '/admin/packs', icon: <AppstoreOutlined />, label: t('解决方案包', 'Solution packs') }] : []),
+    ...(rights.has('process.admin') ? [{ key: '/admin/incidents', icon: <WarningOutlined />, label: t('流程异常', 'Incidents') }] : []),
+    ...(rights.has('admin.users') ? [{ key: '/api-keys', icon: <KeyOutlined />, label: t('API 密钥', 'API keys') }] : []),
   ], [rights, t]);
+  // Pack entries show only with what their pages need (object actions: when the user's answer lists them).
+  const packItems = useMemo(() => {
+    const objectActions = (user as { objects?: Record<string, string[]> } | null)?.objects;
+    return packMenu().filter((m) => (!m.requires?.platform || rights.has(m.requires.platform))
+      && (!m.requires?.object || !objectActions || !!objectActions[m.requires.object.key]?.includes(m.requires.object.action)));
+  }, [rights, user]);
   const items = useMemo(() => {
     const apps = groupByApp(objects.data ?? []).map((g) => ({
       key: `app:${g.key}`,
@@ -64,7 +73,7 @@ export function AppShell() {
           </span>
         ),
       },
-      ...packMenu().map((m) => ({ key: m.path, icon: m.icon, label: t(m.label['zh-CN'], m.label.en) })),
+      ...packItems.map((m) => ({ key: m.path, icon: m.icon, label: t(m.label['zh-CN'], m.label.en) })),
       ...(apps.length
         ? [{ type: 'group' as const, key: 'g:apps', label: collapsed ? '' : t('业务应用', 'Applications'), children: apps }]
         : [{ key: 'app:none', icon: <AppstoreOutlined />, label: objects.isError ? t('元数据加载失败', 'Metadata failed to load') : t('暂无业务对象', 'No objects yet'), disabled: true }]),
@@ -93,13 +102,13 @@ export function AppShell() {
         : []),
       ...(adminItems.length ? [{ key: 'g:admin', icon: <SettingOutlined />, label: t('系统管理', 'Administration'), children: adminItems }] : []),
     ];
-  }, [objects.data, objects.isError, taskCount, collapsed, l, t, rights, adminItems]);
+  }, [objects.data, objects.isError, taskCount, collapsed, l, t, rights, adminItems, packItems]);
 
   const selected = useMemo(() => {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/marketing/journeys', '/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
+    const known = ['/marketing/journeys', '/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/admin/packs', '/admin/incidents', '/api-keys', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 
@@ -171,6 +180,7 @@ export function AppShell() {
                 items: [
                   ...(narrow ? [{ key: 'name', disabled: true, label: <span>{userName}</span> }] : []),
                   { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
+                  { key: 'api-keys', icon: <KeyOutlined />, label: t('我的 API 密钥', 'My API keys'), onClick: () => nav('/api-keys') },
                   { type: 'divider' },
                   { key: 'logout', icon: <LogoutOutlined />, label: t('退出登录', 'Sign out'), onClick: () => { signOut(); nav('/login'); } },
                 ],

@@ -174,7 +174,10 @@ export const IncidentSchema = z.strictObject({
   id: z.string(),
   processInstanceId: z.string(),
   processDefinitionKey: z.string(),
+  /** The process's and the failed activity's names in the model (null when it gives none). */
+  processName: z.string().nullable(),
   activityId: z.string(),
+  activityName: z.string().nullable(),
   kind: z.string(),
   message: z.string(),
   jobId: z.string().nullable(),

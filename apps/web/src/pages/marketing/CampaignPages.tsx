@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { App, Alert, Button, Card, Col, DatePicker, Descriptions, Form, Input, InputNumber, Progress, Row, Select, Space, Statistic, Switch, Table, Tabs, Tag } from 'antd';
 import { PlusOutlined, RocketOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate, useParams } from 'react-router';
+import { useNavigate, useParams, useSearchParams } from 'react-router';
 import ReactECharts from 'echarts-for-react';
 import dayjs, { type Dayjs } from 'dayjs';
 import type { Campaign, CampaignCreate, CampaignMember, MarketingChannel } from '@crm/shared';
@@ -82,6 +82,8 @@ export function CampaignPlanPage() {
   const nav = useNavigate();
   const qc = useQueryClient();
   const [form] = Form.useForm<PlanValues>();
+  // Opened from a segment's page ("发起营销活动"): that segment is the target.
+  const [params] = useSearchParams();
   const options = useQuery({ queryKey: ['campaigns', 'options'], queryFn: () => api.campaigns.planningOptions() });
   const create = useMutation({
     mutationFn: (v: PlanValues) => {
@@ -101,7 +103,7 @@ export function CampaignPlanPage() {
       <ErrorAlert error={options.error ?? create.error} />
       <Card style={{ maxWidth: 860 }}>
         <Form form={form} layout="vertical" data-testid="plan-form" onFinish={(v) => create.mutate(v)}
-          initialValues={{ channels: ['task', 'sms'], controlPercent: 10, attributionDays: 30, approval: true }}>
+          initialValues={{ channels: ['task', 'sms'], controlPercent: 10, attributionDays: 30, approval: true, ...(params.get('segment') ? { segment: params.get('segment')! } : {}) }}>
           <Row gutter={16}>
             <Col span={12}><Form.Item name="name" label={t('活动名称', 'Name')} rules={[{ required: true, max: 200 }]}><Input data-testid="plan-name" /></Form.Item></Col>
             <Col span={12}>

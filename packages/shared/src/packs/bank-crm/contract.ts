@@ -121,7 +121,17 @@ export const Customer360Schema = customer360Parts.catchall(Customer360SectionSch
 
 /** Call-centre screen pop: matching customers summarised, and the interaction logged for a single match. */
 export const CustomerLookupResultSchema = z.strictObject({ items: z.array(RecordSchema.omit({ version: true })), interactionId: z.string().nullable() });
-export const GuaranteeCircleSchema = z.strictObject({ id: z.string(), members: z.array(z.strictObject({ id: z.string(), name: z.unknown() })) });
+/**
+ * A guarantee circle as the caller may see it: its members (by name), the guarantees between them
+ * (`amount` a decimal string, null when masked), their total and a risk grade.
+ */
+export const GuaranteeCircleSchema = z.strictObject({
+  id: z.string(),
+  members: z.array(z.strictObject({ id: z.string(), name: z.unknown() })),
+  edges: z.array(z.strictObject({ from: z.string(), to: z.string(), amount: z.string().nullable() })),
+  totalAmount: z.string(),
+  risk: z.enum(['high', 'medium', 'low']),
+});
 export const CircleDetectionSchema = z.strictObject({ circles: z.number().int(), customers: z.number().int() });
 export const RuleTagRecomputeSchema = z.strictObject({ customers: z.number().int(), changed: z.number().int(), failed: z.array(z.strictObject({ tag: z.string(), reason: z.string() })) });
 export const KycScheduleResultSchema = z.strictObject({ started: z.number().int() });

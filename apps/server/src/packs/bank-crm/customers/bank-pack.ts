@@ -22,7 +22,7 @@ registerMessages({
 export interface Customer360Config {
   customer: string;
   holding: { object: string; customer: string; category: string; balance: string; status: string };
-  relationship: { object: string; from: string; to: string; type: string; guarantor: string };
+  relationship: { object: string; from: string; to: string; type: string; guarantor: string; amount: string };
   interaction: { object: string; customer: string; at: string };
   consent: { object: string; customer: string };
   linked: { object: string; customer: string }[];

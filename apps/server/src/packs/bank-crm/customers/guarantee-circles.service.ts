@@ -3,7 +3,8 @@
  * with its circle's id (derived columns, written by the platform in bounded batches); the list shows
  * circles as far as the caller may see their members.
  */
-import type { GuaranteeCircle, Items } from '@crm/shared';
+import { MAX_PAGE_LIMIT, type GuaranteeCircle, type Items } from '@crm/shared';
+import { Decimal } from 'decimal.js';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { Db } from '../../../database/db.js';
@@ -19,6 +20,21 @@ import { circleId } from './rule-tags.js';
 import { packConfig, packObject } from './bank-pack.js';
 
 const BATCH = 2000;
+
+/** A money value as read (a decimal string, or masked / empty): only a plain decimal counts. */
+function amountOf(v: unknown): string | null {
+  return typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v) ? v : null;
+}
+
+/**
+ * The grade the list shows: a circle of four or more customers, or guaranteeing 100 million yuan or
+ * more between them, is high; three customers or 30 million, medium; else low.
+ */
+export function circleRisk(members: number, total: Decimal): 'high' | 'medium' | 'low' {
+  if (members >= 4 || total.gte(100_000_000)) return 'high';
+  if (members >= 3 || total.gte(30_000_000)) return 'medium';
+  return 'low';
+}
 /** Guarantee edges read for circle detection, at most (a bank has far fewer guarantee links than this). */
 const MAX_GUARANTEE_EDGES = 2_000_000;
 
@@ -98,16 +114,35 @@ export class GuaranteeCircles implements OnModuleDestroy {
     return { circles: comps.length, customers: ids.length };
   }
 
-  /** Circles with their members, as far as the caller may see them. */
+  /**
+   * Circles with their members, as far as the caller may see them, the guarantees between those
+   * members (read as the caller: links it may not see are left out), their total (a decimal string)
+   * and a risk grade (see circleRisk).
+   */
   async circles(p: Principal, limit = 100): Promise<Items<GuaranteeCircle>> {
     const cfg = packConfig();
+    const r = cfg.relationship;
     const page = await this.records.query(cfg.customer, { filter: { [cfg.circle.flag]: true }, sort: cfg.circle.id, limit: 500 }, p);
     const by = new Map<string, GuaranteeCircle['members']>();
     for (const x of page.items) {
       const k = String(x[cfg.circle.id]);
       by.set(k, [...(by.get(k) ?? []), { id: x.id, name: x.name }]);
     }
-    return { items: [...by.entries()].slice(0, limit).map(([id, members]) => ({ id, members })) };
+    const circles = [...by.entries()].slice(0, limit);
+    const ids = circles.flatMap(([, members]) => members.map((m) => m.id));
+    const links = ids.length
+      ? await this.records.query(r.object, { filter: { [r.type]: r.guarantor, [r.from]: { $in: ids }, [r.to]: { $in: ids } }, limit: MAX_PAGE_LIMIT }, p)
+      : { items: [] };
+    return {
+      items: circles.map(([id, members]) => {
+        const inCircle = new Set(members.map((m) => m.id));
+        const edges = links.items
+          .filter((l) => inCircle.has(String(l[r.from])) && inCircle.has(String(l[r.to])))
+          .map((l) => ({ from: String(l[r.from]), to: String(l[r.to]), amount: amountOf(l[r.amount]) }));
+        const total = edges.reduce((sum, e) => (e.amount === null ? sum : sum.plus(e.amount)), new Decimal(0));
+        return { id, members, edges, totalAmount: total.toFixed(2), risk: circleRisk(members.length, total) };
+      }),
+    };
   }
 
   /** A relationship changed: detection runs shortly after, once for a burst of changes. */
