@@ -9,6 +9,7 @@ import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { displayText } from '../../lib/display';
 import { useObject } from '../../lib/meta';
+import { useCan } from '../../lib/rights';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { ImportDialog } from './ImportDialog';
 import { OP_LABELS, opsFor, toFilter, type Condition, type FilterState, type Op } from './filters';
@@ -37,6 +38,7 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
   const l = useL();
   const lang = useLang((s) => s.lang);
   const nav = useNavigate();
+  const canCreate = useCan(object, 'create');
   const { message } = App.useApp();
   const all = useMemo(() => [...fields, ...SYSTEM_FIELDS], [fields]);
   const fieldMap = useMemo(() => new Map(all.map((f) => [f.key, f])), [all]);
@@ -113,8 +115,8 @@ function RecordList({ object, fields, label }: { object: string; fields: Field[]
               <Button icon={<SettingOutlined />} data-testid="columns">{t('列', 'Columns')}</Button>
             </Popover>
             <Button icon={<ReloadOutlined />} onClick={() => q.refetch()}>{t('刷新', 'Refresh')}</Button>
-            <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>
-            <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>
+            {canCreate && <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>}
+            {canCreate && <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>}
           </>
         }
       />
