@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page, Response } from 'playwright-core';
-import { browserSession, realErrors, shot, signIn, type Watched } from './browser.js';
+import { apiAs, browserSession, realErrors, shot, signIn, type Watched } from './browser.js';
 import { assertNoUuidOrEnglish } from './visible-text.js';
 
 /** Each role's menu, in order: top entries, then a group's entries after its title. */
@@ -87,6 +87,33 @@ describe('menus, routes and buttons follow rights', () => {
     }
     await shot(page, 'rights-no-permission');
     await assertNoUuidOrEnglish(page, 'no permission page');
+    expect(realErrors(w.errors)).toEqual([]);
+  });
+
+  it('record buttons follow the object\'s actions; the customer manager\'s pages ask nothing refused', async () => {
+    const rm = await apiAs(base, 'rm');
+    const customer = (await rm.records.query('customer', { limit: 1 })).items[0]!;
+    const holding = (await rm.records.query('holding', { limit: 1 })).items[0]!;
+    await signInAs('rm');
+    const buttons = async (path: string, ready: string) => {
+      await page.goto(`${base}${path}`);
+      await page.locator(ready).first().waitFor();
+      await page.waitForLoadState('networkidle');
+      const shown = async (id: string) => (await page.locator(`[data-testid=${id}]`).count()) > 0;
+      return { path, create: await shown('new-record'), edit: await shown('edit-record'), remove: await shown('delete-record') };
+    };
+    // rm creates and updates customers but deletes none; holdings are read only.
+    expect(await buttons('/records/customer', '[data-testid=views]')).toEqual({ path: '/records/customer', create: true, edit: false, remove: false });
+    expect(await buttons(`/records/customer/${customer.id}`, '.ant-tabs')).toEqual({ path: `/records/customer/${customer.id}`, create: false, edit: true, remove: false });
+    expect(await buttons('/records/holding', '[data-testid=views]')).toEqual({ path: '/records/holding', create: false, edit: false, remove: false });
+    expect(await buttons(`/records/holding/${holding.id}`, '.ant-tabs')).toEqual({ path: `/records/holding/${holding.id}`, create: false, edit: false, remove: false });
+    await shot(page, 'rights-rm-holding');
+    for (const path of ['/tasks', `/customers/${customer.id}`, '/campaigns', '/reports', '/dashboards']) {
+      await page.goto(`${base}${path}`);
+      await page.locator('.ant-menu').first().waitFor();
+      await page.waitForLoadState('networkidle');
+    }
+    expect(refused).toEqual([]);
     expect(realErrors(w.errors)).toEqual([]);
   });
 });

@@ -110,7 +110,7 @@ const router = createBrowserRouter([
       { path: 'instances', element: only({ right: ['designer', 'process.admin'] }, <InstanceListPage />) },
       { path: 'instances/:id', element: <InstanceViewerPage /> },
       { path: 'admin/users', element: only({ right: 'admin.users' }, <UsersPage />) },
-      { path: 'admin/roles', element: only({ right: 'admin.roles' }, <RolesPage />) },
+      { path: 'admin/roles', element: only({ right: ['admin.roles', 'admin.users'] }, <RolesPage />) },
       { path: 'admin/org', element: only({ right: ['admin.org', 'admin.users'] }, <OrgTreePage />) },
       { path: 'admin/audit', element: only({ right: 'audit.read' }, <AuditPage />) },
       { path: 'admin/webhooks', element: only({ right: 'webhooks.manage' }, <WebhooksPage />) },
