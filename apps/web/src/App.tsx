@@ -12,6 +12,9 @@ import { useAuth } from './lib/api';
 import { AppShell } from './pages/AppShell';
 import { LoginPage } from './pages/LoginPage';
 import { NotFound } from './components/common';
+import { Allowed, ObjectAllowed } from './components/Allowed';
+import type { Need } from './lib/rights';
+import { campaignsNeed } from './pages/shell/menuItems';
 import { webPacks } from './packs/registry';
 
 // Screens load on first visit: the modeler, the charts and the designers stay out of the first download.
@@ -66,6 +69,10 @@ function RequireAuth({ children }: { children: React.ReactNode }) {
   return <>{children}</>;
 }
 
+/** A page only for users whose rights meet `need` (others see a "no permission" page). */
+const only = (need: Need, page: React.ReactNode) => <Allowed need={need}>{page}</Allowed>;
+const DESIGNER: Need = { right: 'designer' };
+
 const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
   {
@@ -78,43 +85,43 @@ const router = createBrowserRouter([
     children: [
       { index: true, element: <HomePage /> },
       { path: 'tasks', element: <TaskInboxPage /> },
-      { path: 'records/:object', element: <RecordListPage /> },
-      { path: 'records/:object/new', element: <RecordDetailPage create /> },
-      { path: 'records/:object/:id', element: <RecordDetailPage /> },
+      { path: 'records/:object', element: <ObjectAllowed><RecordListPage /></ObjectAllowed> },
+      { path: 'records/:object/new', element: <ObjectAllowed action="create"><RecordDetailPage create /></ObjectAllowed> },
+      { path: 'records/:object/:id', element: <ObjectAllowed><RecordDetailPage /></ObjectAllowed> },
       { path: 'fill/:formKey', element: <FormFillPage /> },
       ...webPacks().flatMap((p) => p.routes),
-      { path: 'campaigns', element: <CampaignListPage /> },
-      { path: 'campaigns/new', element: <CampaignPlanPage /> },
-      { path: 'campaigns/:id', element: <CampaignPage /> },
-      { path: 'marketing/journeys', element: <JourneyListPage /> },
-      { path: 'marketing/journeys/:key', element: <JourneyDetailPage /> },
+      { path: 'campaigns', element: only(campaignsNeed, <CampaignListPage />) },
+      { path: 'campaigns/new', element: only({ right: 'marketing.manage' }, <CampaignPlanPage />) },
+      { path: 'campaigns/:id', element: only(campaignsNeed, <CampaignPage />) },
+      { path: 'marketing/journeys', element: only(DESIGNER, <JourneyListPage />) },
+      { path: 'marketing/journeys/:key', element: only(DESIGNER, <JourneyDetailPage />) },
       { path: 'reports', element: <ReportListPage /> },
-      { path: 'reports/new', element: <ReportDesignerPage /> },
+      { path: 'reports/new', element: only(DESIGNER, <ReportDesignerPage />) },
       { path: 'reports/:key', element: <ReportViewerPage /> },
-      { path: 'reports/:key/edit', element: <ReportDesignerPage /> },
+      { path: 'reports/:key/edit', element: only(DESIGNER, <ReportDesignerPage />) },
       { path: 'dashboards', element: <DashboardListPage /> },
-      { path: 'dashboards/new', element: <DashboardDesignerPage /> },
+      { path: 'dashboards/new', element: only(DESIGNER, <DashboardDesignerPage />) },
       { path: 'dashboards/:key', element: <DashboardViewerPage /> },
-      { path: 'dashboards/:key/edit', element: <DashboardDesignerPage /> },
-      { path: 'design/objects', element: <ObjectListPage /> },
-      { path: 'design/objects/:object', element: <ObjectDesignerPage /> },
-      { path: 'design/forms', element: <FormListPage /> },
-      { path: 'design/forms/:key', element: <FormDesignerPage /> },
-      { path: 'design/processes', element: <ProcessListPage /> },
-      { path: 'design/processes/new', element: <ProcessDesignerPage /> },
-      { path: 'design/processes/:key', element: <ProcessDesignerPage /> },
-      { path: 'instances', element: <InstanceListPage /> },
+      { path: 'dashboards/:key/edit', element: only(DESIGNER, <DashboardDesignerPage />) },
+      { path: 'design/objects', element: only(DESIGNER, <ObjectListPage />) },
+      { path: 'design/objects/:object', element: only(DESIGNER, <ObjectDesignerPage />) },
+      { path: 'design/forms', element: only(DESIGNER, <FormListPage />) },
+      { path: 'design/forms/:key', element: only(DESIGNER, <FormDesignerPage />) },
+      { path: 'design/processes', element: only(DESIGNER, <ProcessListPage />) },
+      { path: 'design/processes/new', element: only(DESIGNER, <ProcessDesignerPage />) },
+      { path: 'design/processes/:key', element: only(DESIGNER, <ProcessDesignerPage />) },
+      { path: 'instances', element: only({ right: ['designer', 'process.admin'] }, <InstanceListPage />) },
       { path: 'instances/:id', element: <InstanceViewerPage /> },
-      { path: 'admin/users', element: <UsersPage /> },
-      { path: 'admin/roles', element: <RolesPage /> },
-      { path: 'admin/org', element: <OrgTreePage /> },
-      { path: 'admin/audit', element: <AuditPage /> },
-      { path: 'admin/webhooks', element: <WebhooksPage /> },
-      { path: 'admin/packs', element: <PacksPage /> },
-      { path: 'admin/incidents', element: <IncidentsPage /> },
+      { path: 'admin/users', element: only({ right: 'admin.users' }, <UsersPage />) },
+      { path: 'admin/roles', element: only({ right: ['admin.roles', 'admin.users'] }, <RolesPage />) },
+      { path: 'admin/org', element: only({ right: ['admin.org', 'admin.users'] }, <OrgTreePage />) },
+      { path: 'admin/audit', element: only({ right: 'audit.read' }, <AuditPage />) },
+      { path: 'admin/webhooks', element: only({ right: 'webhooks.manage' }, <WebhooksPage />) },
+      { path: 'admin/packs', element: only(DESIGNER, <PacksPage />) },
+      { path: 'admin/incidents', element: only({ right: 'process.admin' }, <IncidentsPage />) },
       { path: 'api-keys', element: <ApiKeysPage /> },
-      { path: 'privacy', element: <PrivacyListPage /> },
-      { path: 'privacy/:id', element: <PrivacyDetailPage /> },
+      { path: 'privacy', element: only({ right: 'privacy' }, <PrivacyListPage />) },
+      { path: 'privacy/:id', element: only({ right: 'privacy' }, <PrivacyDetailPage />) },
       { path: '*', element: <NotFound /> },
     ],
   },

@@ -62,6 +62,20 @@ export class AccessService {
     return (await this.grants(roles)).platform;
   }
 
+  /**
+   * The actions a set of roles allows per object key (`*`: every object), sorted: what the web app
+   * builds its menus and buttons from. Row scopes and field rights still apply on every request.
+   */
+  async objectActions(roles: string[]): Promise<Record<string, ObjectAction[]>> {
+    const byObject = new Map<string, Set<ObjectAction>>();
+    for (const perm of await this.permissionsOf(roles)) {
+      const actions = byObject.get(perm.object) ?? new Set<ObjectAction>();
+      for (const a of perm.actions) actions.add(a);
+      byObject.set(perm.object, actions);
+    }
+    return Object.fromEntries([...byObject].filter(([, a]) => a.size > 0).sort(([a], [b]) => a.localeCompare(b)).map(([o, a]) => [o, [...a].sort()]));
+  }
+
   clearCache(): void {
     this.cache.clear();
     this.feed?.changed('roles');

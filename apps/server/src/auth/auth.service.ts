@@ -253,6 +253,7 @@ export class AuthService {
       orgUnitId: p.orgUnitId,
       orgUnit: org ?? null,
       platform: [...rights].filter(isPlatformRight).sort(),
+      objects: await this.access.objectActions(p.roles),
     };
   }
 

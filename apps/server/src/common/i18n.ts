@@ -12,6 +12,7 @@ const catalogue: Record<string, { 'zh-CN': string; en: string }> = {
   'common.payload_too_large': { 'zh-CN': '请求体过大', en: 'The request body is too large' },
   'common.unsupported_media_type': { 'zh-CN': '不支持的内容类型', en: 'Unsupported content type' },
   'common.validation_failed': { 'zh-CN': '输入校验未通过', en: 'The input is not valid' },
+  'common.weak_password': { 'zh-CN': '密码至少 8 位，且包含大写字母、小写字母、数字和符号', en: 'At least 8 characters with upper and lower case, a digit and a symbol' },
   'common.internal': { 'zh-CN': '服务器内部错误，请联系管理员（请求编号 {requestId}）', en: 'Internal server error; contact the administrator (request {requestId})' },
   'common.conflict': { 'zh-CN': '数据冲突', en: 'Conflict' },
   'common.forbidden': { 'zh-CN': '无权执行此操作', en: 'You are not allowed to do this' },

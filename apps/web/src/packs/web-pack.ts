@@ -1,17 +1,15 @@
 /** What a solution pack adds to the web app: pages under the shell and entries in its menu. */
 import type { ReactNode } from 'react';
 import type { RouteObject } from 'react-router';
+import type { Requirement } from '../lib/rights';
 
 export interface PackMenuItem {
   /** The path the entry opens; also the menu key (pages under it keep the entry selected). */
   path: string;
   icon: ReactNode;
   label: { 'zh-CN': string; en: string };
-  /**
-   * What the entry needs, as the server's guard of its page does: a platform right, and/or an object
-   * action (checked when the signed-in user's answer lists object actions). No entry without it.
-   */
-  requires?: { platform?: string; object?: { key: string; action: string } };
+  /** The rights the entry (and its pages) need; none: every signed-in user. */
+  need?: Requirement;
 }
 
 /** A button on a record's page leading to a pack page about that record. */

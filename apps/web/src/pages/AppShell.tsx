@@ -1,18 +1,15 @@
 import { Suspense, useEffect, useMemo, useState } from 'react';
 import { Loading } from '../components/common';
 import { Avatar, Badge, Button, Drawer, Dropdown, Grid, Layout, Menu, Segmented, Space, Tag, Tooltip } from 'antd';
-import {
-  ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
-  DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined,
-  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined, KeyOutlined, WarningOutlined,
-} from '@ant-design/icons';
+import { CheckSquareOutlined, KeyOutlined, LogoutOutlined, MenuFoldOutlined, MenuOutlined, MenuUnfoldOutlined, UserOutlined } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
 import { api, useAuth } from '../lib/api';
 import { useOpenTasks } from '../lib/tasks';
 import { useL, useLang, useT } from '../lib/i18n';
 import { groupByApp, useObjects } from '../lib/meta';
-import { packMenu } from '../packs/registry';
+import { useRights } from '../lib/rights';
+import { buildMenuItems, menuPaths } from './shell/menuItems';
 
 const { Sider, Header, Content } = Layout;
 
@@ -34,83 +31,23 @@ export function AppShell() {
   // Assigned and claimable tasks alike wait for the caller.
   const taskCount = useOpenTasks(30_000).count ?? 0;
   const setUser = useAuth((s) => s.setUser);
-  const me = useQuery({ queryKey: ['me'], queryFn: () => api.me(), staleTime: 300_000 });
+  const me = useQuery({ queryKey: ['me', user?.id], queryFn: () => api.me(), staleTime: 300_000 });
   useEffect(() => { if (me.data) setUser(me.data); }, [me.data, setUser]);
 
-  // Menus follow the caller's platform rights (the server refuses the rest anyway).
-  const rights = useMemo(() => new Set<string>(user?.platform ?? []), [user?.platform]);
-  const adminItems = useMemo(() => [
-    ...(rights.has('admin.users') ? [{ key: '/admin/users', icon: <TeamOutlined />, label: t('用户管理', 'Users') }] : []),
-    ...(rights.has('admin.roles') ? [{ key: '/admin/roles', icon: <SafetyOutlined />, label: t('角色权限', 'Roles & permissions') }] : []),
-    ...(rights.has('admin.org') || rights.has('admin.users') ? [{ key: '/admin/org', icon: <ApartmentOutlined />, label: t('组织机构', 'Org units') }] : []),
-    ...(rights.has('audit.read') ? [{ key: '/admin/audit', icon: <AuditOutlined />, label: t('审计日志', 'Audit trail') }] : []),
-    ...(rights.has('webhooks.manage') ? [{ key: '/admin/webhooks', icon: <ApiOutlined />, label: t('Webhook 订阅', 'Webhooks') }] : []),
-    ...(rights.has('designer') ? [{ key: '/admin/packs', icon: <AppstoreOutlined />, label: t('解决方案包', 'Solution packs') }] : []),
-    ...(rights.has('process.admin') ? [{ key: '/admin/incidents', icon: <WarningOutlined />, label: t('流程异常', 'Incidents') }] : []),
-    ...(rights.has('admin.users') ? [{ key: '/api-keys', icon: <KeyOutlined />, label: t('API 密钥', 'API keys') }] : []),
-  ], [rights, t]);
-  // Pack entries show only with what their pages need (object actions: when the user's answer lists them).
-  const packItems = useMemo(() => {
-    const objectActions = (user as { objects?: Record<string, string[]> } | null)?.objects;
-    return packMenu().filter((m) => (!m.requires?.platform || rights.has(m.requires.platform))
-      && (!m.requires?.object || !objectActions || !!objectActions[m.requires.object.key]?.includes(m.requires.object.action)));
-  }, [rights, user]);
-  const items = useMemo(() => {
-    const apps = groupByApp(objects.data ?? []).map((g) => ({
-      key: `app:${g.key}`,
-      icon: <FolderOutlined />,
-      label: l(g.label),
-      children: g.objects.map((o) => ({ key: `/records/${o.key}`, label: l(o.label, o.key) })),
-    }));
-    return [
-      { key: '/', icon: <DashboardOutlined />, label: t('工作台', 'Workbench') },
-      {
-        key: '/tasks',
-        icon: <CheckSquareOutlined />,
-        label: (
-          <span>
-            {t('我的待办', 'My tasks')} {taskCount > 0 && <Badge count={taskCount} size="small" style={{ marginLeft: 6 }} />}
-          </span>
-        ),
-      },
-      ...packItems.map((m) => ({ key: m.path, icon: m.icon, label: t(m.label['zh-CN'], m.label.en) })),
-      ...(apps.length
-        ? [{ type: 'group' as const, key: 'g:apps', label: collapsed ? '' : t('业务应用', 'Applications'), children: apps }]
-        : [{ key: 'app:none', icon: <AppstoreOutlined />, label: objects.isError ? t('元数据加载失败', 'Metadata failed to load') : t('暂无业务对象', 'No objects yet'), disabled: true }]),
-      ...(rights.has('privacy') ? [{ key: '/privacy', icon: <SafetyCertificateOutlined />, label: t('个人信息权利', 'Personal-information rights') }] : []),
-      { key: '/campaigns', icon: <NotificationOutlined />, label: t('营销活动', 'Campaigns') },
-      { key: '/reports', icon: <PieChartOutlined />, label: t('报表', 'Reports') },
-      { key: '/dashboards', icon: <FundOutlined />, label: t('仪表板', 'Dashboards') },
-      ...(rights.has('designer') || rights.has('process.admin')
-        ? [{
-          key: 'g:design',
-          icon: <ToolOutlined />,
-          label: t('设计中心', 'Design studio'),
-          children: [
-            ...(rights.has('designer')
-              ? [
-                { key: '/design/objects', icon: <DatabaseOutlined />, label: t('对象设计', 'Objects') },
-                { key: '/design/forms', icon: <FormOutlined />, label: t('表单设计', 'Forms') },
-                { key: '/design/processes', icon: <BranchesOutlined />, label: t('流程设计', 'Processes') },
-                { key: '/reports/new', icon: <BarChartOutlined />, label: t('报表设计', 'Report designer') },
-                { key: '/marketing/journeys', icon: <NodeIndexOutlined />, label: t('客户旅程', 'Journeys') },
-              ]
-              : []),
-            { key: '/instances', icon: <NodeIndexOutlined />, label: t('流程实例', 'Process instances') },
-          ],
-        }]
-        : []),
-      ...(adminItems.length ? [{ key: 'g:admin', icon: <SettingOutlined />, label: t('系统管理', 'Administration'), children: adminItems }] : []),
-    ];
-  }, [objects.data, objects.isError, taskCount, collapsed, l, t, rights, adminItems, packItems]);
+  // Menus follow the caller's rights (pages/shell/menuItems.tsx); the server refuses the rest anyway.
+  const rights = useRights();
+  const items = useMemo(
+    () => buildMenuItems({ rights, objects: objects.data ?? [], objectsFailed: objects.isError, taskCount, collapsed, t, l }),
+    [rights, objects.data, objects.isError, taskCount, collapsed, t, l],
+  );
 
   const selected = useMemo(() => {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/marketing/journeys', '/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/admin/packs', '/admin/incidents', '/api-keys', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
+    const known = menuPaths(objects.data ?? []);
     return known.find((k) => p.startsWith(k)) ?? p;
-  }, [loc.pathname]);
+  }, [loc.pathname, objects.data]);
 
   const openKeys = useMemo(() => {
     const keys = ['g:design', 'g:admin'].filter((k) => (k === 'g:design' ? /^\/(design|instances)/ : /^\/admin/).test(loc.pathname));

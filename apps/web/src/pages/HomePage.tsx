@@ -7,6 +7,7 @@ import { api, useAuth } from '../lib/api';
 import { contextTitle, useOpenTasks } from '../lib/tasks';
 import { useL, useT } from '../lib/i18n';
 import { useObjects } from '../lib/meta';
+import { useRights } from '../lib/rights';
 import { ErrorAlert, PageHeader } from '../components/common';
 import dayjs from 'dayjs';
 import { DashboardBoard } from './dashboards/DashboardBoard';
@@ -18,9 +19,12 @@ export function HomePage() {
   const user = useAuth((s) => s.user);
   const objects = useObjects();
   const tasks = useOpenTasks();
-  const forms = useQuery({ queryKey: ['meta', 'forms'], queryFn: () => api.meta.listForms() });
-  const procs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list() });
-  const objs = objects.data ?? [];
+  // Only what the user may use: the design counts for designers, the totals of the objects they may read.
+  const rights = useRights();
+  const designer = rights.has('designer');
+  const forms = useQuery({ queryKey: ['meta', 'forms'], queryFn: () => api.meta.listForms(), enabled: designer });
+  const procs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list(), enabled: designer });
+  const objs = (objects.data ?? []).filter((o) => rights.can(o.key, 'read'));
   const totals = useQueries({
     queries: objs.slice(0, 12).map((o) => ({
       queryKey: ['records', o.key, 'total'],
@@ -38,9 +42,13 @@ export function HomePage() {
       <Row gutter={[12, 12]}>
         {[
           { title: t('我的待办（含可认领）', 'Open tasks (incl. to claim)'), value: tasks.count, icon: <CheckSquareOutlined />, to: '/tasks', err: tasks.error },
-          { title: t('业务对象', 'Objects'), value: objs.length, icon: <DatabaseOutlined />, to: '/design/objects', err: objects.error },
-          { title: t('表单', 'Forms'), value: forms.data ? (forms.data ?? []).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
-          { title: t('流程定义', 'Process definitions'), value: procs.data ? (procs.data ?? []).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
+          ...(designer
+            ? [
+              { title: t('业务对象', 'Objects'), value: (objects.data ?? []).length, icon: <DatabaseOutlined />, to: '/design/objects', err: objects.error },
+              { title: t('表单', 'Forms'), value: forms.data ? (forms.data ?? []).length : undefined, icon: <FormOutlined />, to: '/design/forms', err: forms.error },
+              { title: t('流程定义', 'Process definitions'), value: procs.data ? (procs.data ?? []).length : undefined, icon: <BranchesOutlined />, to: '/design/processes', err: procs.error },
+            ]
+            : []),
         ].map((s) => (
           <Col xs={12} lg={6} key={s.to}>
             <Card hoverable style={{ height: '100%' }} onClick={() => nav(s.to)} className="stat-card">
@@ -66,7 +74,9 @@ export function HomePage() {
                 onEvents={{ click: (p: { dataIndex: number }) => nav(`/records/${objs[p.dataIndex]!.key}`) }}
               />
             ) : (
-              <Typography.Text type="secondary">{t('还没有业务对象，先去对象设计中创建一个。', 'No objects yet: create one in the object designer.')}</Typography.Text>
+              <Typography.Text type="secondary">
+                {designer ? t('还没有业务对象，先去对象设计中创建一个。', 'No objects yet: create one in the object designer.') : t('您的角色没有可查看的业务数据。', 'Your roles read no business data.')}
+              </Typography.Text>
             )}
           </Card>
         </Col>

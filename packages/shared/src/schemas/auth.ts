@@ -1,7 +1,7 @@
 /** Sign-in, password change and API keys (`/api/auth/*`, `/api/admin/api-keys`). */
 import { z } from 'zod';
 import { plainText, StrongPassword, Timestamp } from './common.js';
-import { PLATFORM_RIGHTS } from '../rights.js';
+import { OBJECT_ACTIONS, PLATFORM_RIGHTS } from '../rights.js';
 
 export const LoginBody = z.object({
   username: plainText().min(1).max(64),
@@ -35,11 +35,16 @@ export const LoginResponseSchema = z.strictObject({
 /** A new password: a new token (every earlier token and key of the user stops working). */
 export const ChangePasswordResponseSchema = z.strictObject({ accessToken: z.string(), expiresAt: Timestamp });
 export const OrgUnitRefSchema = z.strictObject({ id: z.string(), name: z.string() });
-/** `GET /api/auth/me`: the caller, their org unit and the platform rights their roles grant. */
+/**
+ * `GET /api/auth/me`: the caller, their org unit, the platform rights their roles grant and, per object
+ * key, the actions their roles allow on it (`*`: on every object). The web app builds its menus, routes
+ * and buttons from these; the server still checks every request (row scopes and field rights too).
+ */
 export const CurrentUserSchema = UserSummarySchema.extend({
   orgUnitId: z.string().nullable().optional(),
   orgUnit: OrgUnitRefSchema.nullable().optional(),
   platform: z.array(z.enum(PLATFORM_RIGHTS)),
+  objects: z.record(z.string(), z.array(z.enum(OBJECT_ACTIONS))),
 });
 /** An API key as listed (never its secret). */
 export const ApiKeySchema = z.strictObject({

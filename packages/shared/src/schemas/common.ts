@@ -25,7 +25,8 @@ export function isStrongPassword(pw: string): boolean {
   return pw.length >= 8 && /[a-z]/.test(pw) && /[A-Z]/.test(pw) && /\d/.test(pw) && /[^A-Za-z0-9]/.test(pw);
 }
 
-export const StrongPassword = z.string().max(256).refine(isStrongPassword, { message: 'at least 8 characters with upper and lower case, a digit and a symbol' });
+/** The rule's message is a message code: the server answers it in the caller's language. */
+export const StrongPassword = z.string().max(256).refine(isStrongPassword, { message: 'common.weak_password' });
 
 /** A label in one language, or in several keyed by language tag. */
 export const Label = z.union([

@@ -6,6 +6,7 @@ import { OBJECT_ACTIONS, PLATFORM_RIGHTS, PLATFORM_RIGHT_LABELS, type FieldAcces
 import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
+import { useHasRight } from '../../lib/rights';
 import { ErrorAlert, PageHeader } from '../../components/common';
 import { PendingApprovals } from './PendingApprovals';
 import { applyServerErrors } from '../objects/ObjectDesigner';
@@ -20,6 +21,8 @@ export function RolesPage() {
   const t = useT();
   const qc = useQueryClient();
   const roles = useQuery({ queryKey: ['admin', 'roles'], queryFn: () => api.admin.listRoles() });
+  // User administrators read the roles they assign; only security administrators change them.
+  const manage = useHasRight('admin.roles');
   const [selectedKey, setSelectedKey] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [form] = Form.useForm();
@@ -33,7 +36,7 @@ export function RolesPage() {
   return (
     <div>
       <PageHeader title={t('角色权限', 'Roles & permissions')} sub={t('默认拒绝：按对象授予操作与数据范围，按字段授予读写、脱敏或隐藏', 'Deny by default: grant actions and row scopes per object, and write / read / masked / hidden per field')}
-        extra={<Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); setCreating(true); }}>{t('新建角色', 'New role')}</Button>} />
+        extra={manage && <Button type="primary" icon={<PlusOutlined />} onClick={() => { form.resetFields(); setCreating(true); }}>{t('新建角色', 'New role')}</Button>} />
       <ErrorAlert error={roles.error} />
       <PendingApprovals />
       <Row gutter={16}>
@@ -64,6 +67,7 @@ function RoleEditor({ role }: { role: Role }) {
   const l = useL();
   const qc = useQueryClient();
   const { message } = App.useApp();
+  const manage = useHasRight('admin.roles');
   const objects = useObjects();
   const [perms, setPerms] = useState<Permission[]>(role.permissions ?? []);
   const [platform, setPlatform] = useState<PlatformRight[]>(role.platform ?? []);
@@ -83,7 +87,7 @@ function RoleEditor({ role }: { role: Role }) {
   const fo = fieldObject ?? objs[0]?.key ?? null;
   const foDef = objs.find((o) => o.key === fo);
   return (
-    <Card title={<span>{role.name} <Tag>{role.key}</Tag></span>} extra={<Button type="primary" icon={<SaveOutlined />} loading={save.isPending} onClick={() => save.mutate()} data-testid="save-role">{t('保存权限', 'Save')}</Button>}>
+    <Card title={<span>{role.name} <Tag>{role.key}</Tag></span>} extra={manage && <Button type="primary" icon={<SaveOutlined />} loading={save.isPending} onClick={() => save.mutate()} data-testid="save-role">{t('保存权限', 'Save')}</Button>}>
       <ErrorAlert error={save.error} />
       <Typography.Title level={5}>{t('平台权限', 'Platform rights')}</Typography.Title>
       <div data-testid="platform-rights">

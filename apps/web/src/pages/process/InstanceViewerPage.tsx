@@ -6,7 +6,8 @@ import { Link, useParams, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
 import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { type ProcessInstance, type ProcessInstanceSummary } from '@crm/shared';
-import { api } from '../../lib/api';
+import { api, useAuth } from '../../lib/api';
+import { useHasRight } from '../../lib/rights';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { STATE_TAGS } from '../records/RecordDetailPage';
@@ -65,6 +66,9 @@ export function InstanceViewerPage() {
   const t = useT();
   const qc = useQueryClient();
   const { message } = App.useApp();
+  // The server lets process administrators and the one who started the instance terminate it.
+  const processAdmin = useHasRight('process.admin');
+  const me = useAuth((s) => s.user);
   const inst = useQuery({
     queryKey: ['instance', id],
     queryFn: () => api.instances.get(id),
@@ -90,7 +94,7 @@ export function InstanceViewerPage() {
       <PageHeader
         title={<span>{String(procName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
         sub={<span>{t('实例', 'Instance')} <code>{i.id}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {i.businessKey}</> : null}</span>}
-        extra={i.state === 'active' ? (
+        extra={i.state === 'active' && (processAdmin || (!!i.initiator && (i.initiator === me?.username || i.initiator === me?.id))) ? (
           <Popconfirm title={t('确定终止这个流程？', 'Terminate this process?')} onConfirm={() => cancel.mutate()}>
             <Button danger icon={<StopOutlined />} loading={cancel.isPending}>{t('终止流程', 'Terminate')}</Button>
           </Popconfirm>

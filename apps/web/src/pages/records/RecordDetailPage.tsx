@@ -8,6 +8,7 @@ import { ApiError, type Field, type ObjectDefinition, type ProcessInstanceSummar
 import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
+import { useCan } from '../../lib/rights';
 import { displayText } from '../../lib/display';
 import { DefinitionErrors, ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { ResponsiveTable } from '../../components/ResponsiveTable';
@@ -95,6 +96,8 @@ function titleOf(r: RecordData | undefined, fields: Field[]): string {
 
 function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
   const t = useT();
+  const canUpdate = useCan(obj.key, 'update');
+  const canDelete = useCan(obj.key, 'delete');
   const l = useL();
   const lang = useLang((s) => s.lang);
   const nav = useNavigate();
@@ -119,10 +122,12 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
         extra={
           <>
             {packRecordLinks(obj.key).map((k) => <Link key={k.to(id)} to={k.to(id)}><Button icon={k.icon}>{t(k.label['zh-CN'], k.label.en)}</Button></Link>)}
-            {!editing && <Button icon={<EditOutlined />} type="primary" onClick={() => setEditing(true)} data-testid="edit-record">{t('编辑', 'Edit')}</Button>}
-            <Popconfirm title={t('确定删除这条记录？', 'Delete this record?')} onConfirm={() => remove.mutate()}>
-              <Button danger icon={<DeleteOutlined />}>{t('删除', 'Delete')}</Button>
-            </Popconfirm>
+            {canUpdate && !editing && <Button icon={<EditOutlined />} type="primary" onClick={() => setEditing(true)} data-testid="edit-record">{t('编辑', 'Edit')}</Button>}
+            {canDelete && (
+              <Popconfirm title={t('确定删除这条记录？', 'Delete this record?')} onConfirm={() => remove.mutate()}>
+                <Button danger icon={<DeleteOutlined />} data-testid="delete-record">{t('删除', 'Delete')}</Button>
+              </Popconfirm>
+            )}
           </>
         }
       />

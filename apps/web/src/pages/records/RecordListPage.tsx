@@ -10,6 +10,7 @@ import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader, errorText } from '../../components/common';
 import { useNarrow } from '../../components/ResponsiveTable';
 import { RecordCards } from '../../components/RecordCards';
+import { useCan } from '../../lib/rights';
 import { ImportDialog } from './ImportDialog';
 import { RecordTable } from './RecordTable';
 import { RecordKanban } from './RecordKanban';
@@ -27,16 +28,6 @@ const SYSTEM_FIELDS: Field[] = [
 const EMPTY: FilterState = { combinator: 'and', conditions: [] };
 /** The most rows one kanban board shows (one page of the list). */
 const BOARD_LIMIT = 500;
-
-/**
- * May the signed-in user do `action` on `object`, as `/api/auth/me` says? `undefined` while it does not
- * say (the button is offered and the server decides). A local stand-in for the shared rights helper.
- */
-function useObjectCan(object: string, action: string): boolean | undefined {
-  const objects = useAuth((s) => (s.user as { objects?: Record<string, string[]> } | null)?.objects);
-  if (!objects) return undefined;
-  return !!objects[object]?.includes(action) || !!objects['*']?.includes(action);
-}
 
 function useDebounced<T>(value: T, ms: number): T {
   const [v, setV] = useState(value);
@@ -80,9 +71,9 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [importing, setImporting] = useState(false);
   const [exporting, setExporting] = useState(false);
-  const canExport = useObjectCan(object, 'export');
-  const canUpdate = useObjectCan(object, 'update');
-  const canCreate = useObjectCan(object, 'create');
+  const canExport = useCan(object, 'export');
+  const canUpdate = useCan(object, 'update');
+  const canCreate = useCan(object, 'create');
   // `?filter=<JSON>` (the rows behind a report cell, a link from elsewhere) narrows the list further.
   const [params, setParams] = useSearchParams();
   const urlFilter = useMemo(() => {
@@ -182,7 +173,7 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
               <Button icon={<SettingOutlined />} data-testid="columns">{t('列', 'Columns')}</Button>
             </Popover>
             <Button icon={<ReloadOutlined />} onClick={() => q.refetch()}>{t('刷新', 'Refresh')}</Button>
-            {canExport !== false && (
+            {canExport && (
               <Dropdown trigger={['click']} disabled={exporting} menu={{ items: [
                 { key: 'csv', label: t('导出 CSV', 'Export CSV'), onClick: () => void doExport('csv') },
                 { key: 'xlsx', label: t('导出 Excel（XLSX）', 'Export Excel (XLSX)'), onClick: () => void doExport('xlsx') },
@@ -190,8 +181,8 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
                 <Button icon={<DownloadOutlined />} loading={exporting} data-testid="export">{exporting ? t('正在导出…', 'Exporting…') : t('导出', 'Export')}</Button>
               </Dropdown>
             )}
-            {canCreate !== false && <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>}
-            {canCreate !== false && <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>}
+            {canCreate && <Button icon={<UploadOutlined />} onClick={() => setImporting(true)} data-testid="import-records">{t('导入', 'Import')}</Button>}
+            {canCreate && <Button type="primary" icon={<PlusOutlined />} onClick={() => nav(`/records/${object}/new`)} data-testid="new-record">{t('新建', 'New')}</Button>}
           </>
         }
       />
@@ -230,7 +221,7 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
         </Space>
       </Card>
       <ErrorAlert error={q.error} />
-      {viewType === 'list' && selected.size > 0 && canUpdate !== false && (
+      {viewType === 'list' && selected.size > 0 && canUpdate && (
         <Card size="small" style={{ marginBottom: 8 }}>
           <BulkActions object={object} ids={[...selected]} fields={fields} onDone={() => { setSelected(new Set()); void q.refetch(); }} />
         </Card>
@@ -242,7 +233,7 @@ function RecordList({ object, fields, label, titleField }: { object: string; fie
       {viewType === 'list' && !narrow && (
         <Card size="small" styles={{ body: { padding: 0 } }}>
           <RecordTable rows={rows as RecordData[]} cols={cols} sort={sort} onSort={toggleSort} onOpen={open} loading={q.isLoading} fetchingMore={q.isFetchingNextPage} onNearEnd={nearEnd}
-            {...(canUpdate !== false ? { selected, onSelect: setSelected } : {})} />
+            {...(canUpdate ? { selected, onSelect: setSelected } : {})} />
         </Card>
       )}
       {viewType === 'kanban' && kanbanField && (
