@@ -37,7 +37,7 @@ export class AuthController {
     assertOwnOrigin(req);
     try {
       const { answer, next } = await this.auth.refresh(refreshTokenOf(req));
-      if (next) setRefreshCookie(req, reply, next);
+      setRefreshCookie(req, reply, next);
       return answer;
     } catch (e) {
       if (e instanceof AppError) throw new AppError(e.status, e.code, e.params, undefined, clearedRefreshCookie(req));

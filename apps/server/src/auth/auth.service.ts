@@ -222,8 +222,8 @@ export class AuthService {
     return this.sessions.start(user.id, user.token_version);
   }
 
-  /** A new access token for a refresh token (rotated: `next` is the cookie's new value, null inside the race grace). */
-  async refresh(token: string | null): Promise<{ answer: RefreshResponse; next: IssuedSession | null }> {
+  /** A new access token for a refresh token, which is rotated: `next` is the cookie's new value. */
+  async refresh(token: string | null): Promise<{ answer: RefreshResponse; next: IssuedSession }> {
     if (!token) throw new AppError(401, 'auth.session_missing');
     const r = await this.sessions.refresh(token);
     if (!r.ok) throw new AppError(401, REFUSAL_CODES[r.reason]);

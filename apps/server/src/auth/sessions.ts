@@ -25,7 +25,7 @@ export const REUSE_GRACE_MS = 10_000;
 export type SessionRefusal = 'unknown' | 'revoked' | 'reuse' | 'idle' | 'expired' | 'user';
 
 export type Refreshed =
-  | { ok: true; userId: string; tokenVersion: number; next: IssuedSession | null }
+  | { ok: true; userId: string; tokenVersion: number; next: IssuedSession }
   | { ok: false; reason: SessionRefusal };
 
 export interface IssuedSession {
@@ -88,7 +88,7 @@ export class SessionStore {
     return { token, endsAt };
   }
 
-  /** Uses a refresh token: its successor (or, inside the reuse grace, none), or why it was refused. */
+  /** Uses a refresh token: its successor, or why it was refused. */
   async refresh(token: string): Promise<Refreshed> {
     if (!TOKEN_RE.test(token)) return { ok: false, reason: 'unknown' };
     const now = this.now();
@@ -107,17 +107,14 @@ export class SessionStore {
         await c.query(`UPDATE crm.auth_sessions SET revoked_at = $2, revoked_reason = $3 WHERE family_id = $1 AND revoked_at IS NULL`, [s.family_id, now, stored]);
         return { ok: false as const, reason, audit: { userId: s.user_id, username: s.username, reason } };
       };
-      if (s.rotated_at) {
-        if (now.getTime() - s.rotated_at.getTime() <= REUSE_GRACE_MS && now.getTime() - s.used_at.getTime() <= this.idleMs) {
-          return { ok: true, userId: s.user_id, tokenVersion: s.current_version, next: null };
-        }
-        return refuse('reuse', 'reuse');
-      }
+      // Replaced a moment ago: a racing request of the same browser (two tabs, a reload that dropped the
+      // answer with the new cookie) gets a successor of its own; later, it is a copy being replayed.
+      if (s.rotated_at && now.getTime() - s.rotated_at.getTime() > REUSE_GRACE_MS) return refuse('reuse', 'reuse');
       if (s.disabled) return refuse('user', 'disabled');
       if (s.token_version !== s.current_version) return refuse('user', 'password');
       if (now.getTime() >= s.started_at.getTime() + this.maxMs) return refuse('expired', 'expired');
       if (now.getTime() > s.used_at.getTime() + this.idleMs) return refuse('idle', 'idle');
-      await c.query('UPDATE crm.auth_sessions SET rotated_at = $2 WHERE id = $1', [s.id, now]);
+      if (!s.rotated_at) await c.query('UPDATE crm.auth_sessions SET rotated_at = $2 WHERE id = $1', [s.id, now]);
       const next = await this.insert(c, s.family_id, s.user_id, s.current_version, s.started_at, now);
       return { ok: true, userId: s.user_id, tokenVersion: s.current_version, next };
     });
