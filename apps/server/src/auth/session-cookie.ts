@@ -42,11 +42,14 @@ export function assertOwnOrigin(req: FastifyRequest): void {
   if (req.headers[REFRESH_HEADER] !== '1') throw new AppError(403, 'auth.session_header');
   const origin = req.headers.origin;
   if (origin === undefined) return;
-  let host: string | null = null;
+  if (originHost(origin) !== req.headers.host) throw new AppError(403, 'auth.session_header');
+}
+
+/** The host:port an Origin header names; null for `null` or anything unparsable. */
+function originHost(origin: string): string | null {
   try {
-    host = new URL(origin).host;
+    return new URL(origin).host || null;
   } catch {
-    host = null;
+    return null;
   }
-  if (!host || host !== req.headers.host) throw new AppError(403, 'auth.session_header');
 }
