@@ -1,13 +1,16 @@
 /**
  * The session in the browser, on a server whose access tokens last 5 seconds: the token is never in
  * Web Storage; a half-filled 新建 form survives a reload (恢复草稿); a submit made after the token
- * expired is answered 401, renewed from the session cookie and sent again — saved, nothing lost.
+ * expired is answered 401, renewed from the session cookie and sent again — saved, nothing lost; the
+ * user changes their own password from the user menu (Chinese errors); an idle session returns to the
+ * login page with the reason in Chinese.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page, Response } from 'playwright-core';
 import { startServer, type TestServer } from '../harness/server.js';
 import { createClient, type ApiClient } from '@crm/shared';
 import { until } from '../harness/until.js';
+import { withClient } from '../harness/db.js';
 import { launch, newPage, realErrors, shot, signIn, type Watched } from './browser.js';
 
 const OBJECT = 'visit_log';
@@ -94,4 +97,34 @@ describe('sessions and drafts in the browser', () => {
     expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('crm.draft:')))).toEqual([]);
     expect(realErrors(w.errors)).toEqual([]);
   }, 90_000);
+
+  it('changes the own password from the user menu: a wrong current password is refused in Chinese', async () => {
+    await page.click('[data-testid=user-menu]');
+    await page.locator('.ant-dropdown-menu-item', { hasText: '修改密码' }).click();
+    await page.fill('#current-password', 'Wrong#2026x');
+    await page.fill('#new-password', 'Rm#Own-2026');
+    await page.fill('#confirm-password', 'Rm#Own-2026');
+    await page.click('[data-testid=change-password-submit]');
+    await page.locator('[data-testid=change-password-error]', { hasText: '当前密码错误' }).waitFor();
+    await shot(page, 'session-change-password-refused');
+    await page.fill('#current-password', 'Demo@2026');
+    await page.click('[data-testid=change-password-submit]');
+    await page.locator('.ant-message', { hasText: '密码已修改' }).waitFor();
+    await expect(createClient({ baseUrl: srv.baseUrl }).login({ username: 'rm', password: 'Demo@2026' })).rejects.toMatchObject({ status: 401 });
+    // This browser continues in its new session.
+    await page.reload();
+    await page.locator('[data-testid=user-menu]').waitFor();
+    expect(page.url()).not.toContain('/login');
+  }, 60_000);
+
+  it('an idle session ends: the next action lands on the login page with the reason', async () => {
+    // Idle for longer than the timeout (30 minutes by default): the session's last use, moved back.
+    await withClient(srv.dbUrl, (c) => c.query(`UPDATE crm.auth_sessions SET used_at = used_at - interval '31 minutes' WHERE revoked_at IS NULL`));
+    const renewed = responses.filter((r) => r.url === '/api/auth/refresh' && r.status === 200).at(-1)!;
+    await until(async () => Date.now() > renewed.at + 6_000, { ms: 15_000, everyMs: 250, what: 'the access token to expire' });
+    await page.click('[data-testid=main-menu] >> text=工作台');
+    await page.waitForURL((u) => u.pathname.startsWith('/login'));
+    await page.locator('[data-testid=login-notice]', { hasText: '长时间未操作，已自动退出，请重新登录' }).waitFor();
+    await shot(page, 'session-idle-notice');
+  }, 60_000);
 });

@@ -184,6 +184,17 @@ export function createClient(options: ClientOptions) {
     }
   }
 
+  /** A file download with the bearer token; a 401 is renewed through `refresh` and tried once more. */
+  async function download(url: string): Promise<Response> {
+    const once = () => {
+      const token = options.getToken?.();
+      return doFetch(url, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+    };
+    const res = await once();
+    if (res.status !== 401 || !options.refresh || !(await options.refresh().catch(() => false))) return res;
+    return once();
+  }
+
   const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal });
   const post = <T>(path: string, body?: unknown) => request<T>('POST', path, { body: body ?? {} });
   const put = <T>(path: string, body: unknown) => request<T>('PUT', path, { body });
@@ -253,8 +264,7 @@ export function createClient(options: ClientOptions) {
       query: (object: string, body: ListQuery) => post<Page<RecordData>>(`/api/records/${enc(object)}/query`, body),
       /** The viewer's rows as CSV or XLSX, masked as the viewer sees them (a file download). */
       export: async (object: string, query: { format?: 'csv' | 'xlsx'; filter?: string; sort?: string; fields?: string } = {}): Promise<Blob> => {
-        const token = options.getToken?.();
-        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const res = await download(`${base}/api/records/${enc(object)}/export${queryString(query)}`);
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },
@@ -290,10 +300,7 @@ export function createClient(options: ClientOptions) {
       /** The file's URL (needs the bearer token: fetch it with `download`). */
       url: (id: string) => `${base}/api/files/${enc(id)}`,
       download: async (id: string): Promise<Blob> => {
-        const headers: Record<string, string> = {};
-        const token = options.getToken?.();
-        if (token) headers.Authorization = `Bearer ${token}`;
-        const res = await doFetch(`${base}/api/files/${enc(id)}`, { headers });
+        const res = await download(`${base}/api/files/${enc(id)}`);
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
         return res.blob();
       },
@@ -522,8 +529,7 @@ export function createClient(options: ClientOptions) {
       forecast: (key: string, body: ReportForecastRequest) => post<ReportForecast>(`/api/reports/${enc(key)}/forecast`, body),
       /** The report as CSV or XLSX (a file download). */
       export: async (key: string, query: { format?: 'csv' | 'xlsx'; filter?: string; drill?: string } = {}): Promise<Blob> => {
-        const token = options.getToken?.();
-        const res = await doFetch(`${base}/api/reports/${enc(key)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const res = await download(`${base}/api/reports/${enc(key)}/export${queryString(query)}`);
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },

@@ -13,6 +13,8 @@ import { useOpenTasks } from '../lib/tasks';
 import { useL, useLang, useT } from '../lib/i18n';
 import { groupByApp, useObjects } from '../lib/meta';
 import { packMenu } from '../packs/registry';
+import { ChangeOwnPasswordModal } from './ChangePasswordForm';
+import { LockOutlined } from '@ant-design/icons';
 
 const { Sider, Header, Content } = Layout;
 
@@ -25,6 +27,7 @@ export function AppShell() {
   const user = useAuth((s) => s.user);
   const signOut = useAuth((s) => s.signOut);
   const [collapsed, setCollapsed] = useState(false);
+  const [changingPassword, setChangingPassword] = useState(false);
   const objects = useObjects();
   // Assigned and claimable tasks alike wait for the caller.
   const taskCount = useOpenTasks(30_000).count ?? 0;
@@ -147,6 +150,7 @@ export function AppShell() {
                 items: [
                   { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
                   { type: 'divider' },
+                  { key: 'password', icon: <LockOutlined />, label: t('修改密码', 'Change password'), onClick: () => setChangingPassword(true) },
                   { key: 'logout', icon: <LogoutOutlined />, label: t('退出登录', 'Sign out'), onClick: () => { signOut(); nav('/login'); } },
                 ],
               }}
@@ -158,6 +162,7 @@ export function AppShell() {
             </Dropdown>
           </Space>
         </Header>
+        <ChangeOwnPasswordModal open={changingPassword} onClose={() => setChangingPassword(false)} />
         <Content className="app-content">
           <Suspense fallback={<Loading />}>
             <Outlet />
