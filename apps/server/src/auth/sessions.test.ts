@@ -102,4 +102,13 @@ describe('refresh-token sessions with an injected clock', () => {
     for (const junk of ['', 'x', "' OR 1=1 --", 'A'.repeat(43), s4 + 'A']) expect(await reason(junk)).toMatch(/^(unknown|revoked)$/);
     expect(await store.end('nonsense')).toBeNull();
   });
+
+  it('a sign-in deletes rows of families that ended more than a day ago, and no others', async () => {
+    const id = await user('old');
+    const old = (await store.start(id, 0)).token;
+    advance(12 * 60 * MIN + 24 * 60 * MIN + 1);
+    const recent = (await store.start(id, 0)).token;
+    expect(await reason(old)).toBe('unknown');
+    expect(await ok(recent)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
 });

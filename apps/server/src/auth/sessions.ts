@@ -51,8 +51,9 @@ interface SessionRow {
 const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
 /** 32 random bytes, base64url: nothing in it but chance. */
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
-/** Rows kept this long after their family expired (a late reuse still finds them), then deleted. */
+/** Rows kept this long after their family ended (a late reuse still finds them), then deleted. */
 const KEEP_EXPIRED_MS = 86_400_000;
+const PURGE_BATCH = 200;
 
 @Injectable()
 export class SessionStore {
@@ -72,8 +73,12 @@ export class SessionStore {
   /** A new family for a user who just proved who they are. */
   async start(userId: string, tokenVersion: number): Promise<IssuedSession> {
     const now = this.now();
-    // The user's long-expired rows go on the way (bounded: one user's).
-    await this.db.query('DELETE FROM crm.auth_sessions WHERE user_id = $1 AND expires_at < $2', [userId, new Date(now.getTime() - KEEP_EXPIRED_MS)]);
+    // Rows of families past their maximum (and a day more, so a late replay is still recognised) go on
+    // the way, a bounded batch per sign-in.
+    await this.db.query(
+      `DELETE FROM crm.auth_sessions WHERE id IN (SELECT id FROM crm.auth_sessions WHERE started_at < $1 LIMIT ${PURGE_BATCH})`,
+      [new Date(now.getTime() - this.maxMs - KEEP_EXPIRED_MS)],
+    );
     return this.insert(this.db, randomUUID(), userId, tokenVersion, now, now);
   }
 

@@ -26,7 +26,7 @@ export class AuthSessions1764300001700 implements MigrationInterface {
       )`);
     await q.query('CREATE INDEX auth_sessions_family ON crm.auth_sessions (family_id)');
     await q.query('CREATE INDEX auth_sessions_user ON crm.auth_sessions (user_id)');
-    await q.query('CREATE INDEX auth_sessions_expires ON crm.auth_sessions (expires_at)');
+    await q.query('CREATE INDEX auth_sessions_started ON crm.auth_sessions (started_at)');
   }
 
   async down(q: QueryRunner): Promise<void> {
