@@ -35,7 +35,8 @@ describe('sessions and drafts in the browser', () => {
   };
 
   beforeAll(async () => {
-    srv = await startServer({ env: { CRM_TOKEN_TTL: '5' } });
+    // BROWSER_SERVER_TIMEOUT_MS: a longer wait for the first start on a loaded machine (as the shared helper allows).
+    srv = await startServer({ env: { CRM_TOKEN_TTL: '5' }, timeoutMs: Number(process.env.BROWSER_SERVER_TIMEOUT_MS ?? 60_000) });
     browser = await launch();
     w = await newPage(browser);
     page = w.page;
@@ -51,7 +52,7 @@ describe('sessions and drafts in the browser', () => {
     const security = apiAs('security');
     const rm = await security.admin.getRole('rm');
     await security.admin.updateRole('rm', { permissions: [...rm.permissions, { object: OBJECT, actions: ['create', 'read', 'update'], scope: 'own' }] });
-  }, 120_000);
+  }, 120_000 + Number(process.env.BROWSER_SERVER_TIMEOUT_MS ?? 60_000));
   afterAll(async () => {
     await browser?.close();
     await srv?.stop();
