@@ -82,10 +82,10 @@ export function renewSession(): Promise<boolean> {
     },
     (e: unknown) => {
       const was = useAuth.getState();
-      // A page load without a session is no news; a session that ended while in use is.
-      const notice = was.token && e instanceof ApiError && e.status === 401 ? e.message : null;
+      // A page load without a session is no news; a session that ended (idle, maximum, elsewhere) is.
+      const ended = e instanceof ApiError && e.status === 401 && (was.token !== null || e.code !== 'auth.session_missing');
       localStorage.removeItem(USER);
-      useAuth.setState({ token: null, user: null, restoring: false, notice: was.token ? notice : was.notice });
+      useAuth.setState({ token: null, user: null, restoring: false, notice: ended ? (e as ApiError).message : was.notice });
       return false;
     },
   ).finally(() => {
