@@ -69,8 +69,18 @@ export async function apiAs(baseUrl: string, username: string, password = 'Demo@
   return createClient({ baseUrl, getToken: () => token });
 }
 
+/** Forgets the browser's session: its refresh cookie and the remembered user (the access token lives only in the page's memory). */
 export async function signOut(page: Page): Promise<void> {
-  await page.evaluate(() => { localStorage.removeItem('crm.token'); localStorage.removeItem('crm.user'); });
+  await page.context().clearCookies();
+  await page.evaluate(() => localStorage.removeItem('crm.user'));
+}
+
+/** An access token of the page's signed-in session, fetched like the app does it (from the refresh cookie). */
+export async function sessionToken(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const res = await fetch('/api/auth/refresh', { method: 'POST', headers: { 'content-type': 'application/json', 'x-crm-refresh': '1' }, body: '{}' });
+    return ((await res.json()) as { accessToken: string }).accessToken;
+  });
 }
 
 /** Chooses an option of an antd Select by its visible text. */
@@ -121,10 +131,11 @@ export function browserSession(): BrowserSession {
   return session;
 }
 
-/** Calls the API as the signed-in user (the token the web app keeps). */
+/** Calls the API as the signed-in user (with a token of the page's session). */
 export async function apiCall(page: Page, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  return page.evaluate(async ([m, p, b]) => {
-    const res = await fetch(p as string, { method: m as string, headers: { 'content-type': 'application/json', authorization: `Bearer ${localStorage.getItem('crm.token')}` }, body: b === undefined ? undefined : JSON.stringify(b) });
+  const token = await sessionToken(page);
+  return page.evaluate(async ([m, p, b, tk]) => {
+    const res = await fetch(p as string, { method: m as string, headers: { 'content-type': 'application/json', authorization: `Bearer ${tk}` }, body: b === undefined ? undefined : JSON.stringify(b) });
     return { status: res.status, body: await res.json() };
-  }, [method, path, body] as const);
+  }, [method, path, body, token] as const);
 }

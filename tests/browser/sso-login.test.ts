@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page } from 'playwright-core';
 import { freePort, startServer, type TestServer } from '../harness/server.js';
 import { oidcEnv, startOidcProvider, type TestIdp } from '../harness/oidc.js';
-import { launch, newPage, realErrors, shot, type Watched } from './browser.js';
+import { launch, newPage, realErrors, sessionToken, shot, type Watched } from './browser.js';
 
 let idp: TestIdp;
 let srv: TestServer;
@@ -52,7 +52,9 @@ describe('single sign-on in the browser', () => {
     await atProvider('zhou.sso');
     await page.waitForURL((u) => u.origin === srv.baseUrl && !u.pathname.startsWith('/login'));
     expect(page.url()).not.toContain('sso=');
-    const token = await page.evaluate(() => localStorage.getItem('crm.token'));
+    // The token lives in the page's memory only; the session cookie gives one.
+    expect(await page.evaluate(() => localStorage.getItem('crm.token'))).toBeNull();
+    const token = await sessionToken(page);
     expect(token).toBeTruthy();
     const me = await fetch(`${srv.baseUrl}/api/auth/me`, { headers: { authorization: `Bearer ${token}` } }).then((r) => r.json());
     expect(me).toMatchObject({ username: 'zhou.sso', roles: ['rm'] });

@@ -1,5 +1,5 @@
 import { lazy } from 'react';
-import { App as AntApp, ConfigProvider, theme } from 'antd';
+import { App as AntApp, ConfigProvider, Spin, theme } from 'antd';
 import zhCN from 'antd/locale/zh_CN';
 import enUS from 'antd/locale/en_US';
 import dayjs from 'dayjs';
@@ -65,6 +65,9 @@ const queryClient = new QueryClient({
 
 function RequireAuth({ children }: { children: React.ReactNode }) {
   const token = useAuth((s) => s.token);
+  // A page load: the session cookie is being tried before the app decides the user is signed out.
+  const restoring = useAuth((s) => s.restoring);
+  if (!token && restoring) return <Spin style={{ display: 'block', marginTop: 120 }} />;
   if (!token) return <Navigate to={`/login?next=${encodeURIComponent(location.pathname + location.search)}`} replace />;
   return <>{children}</>;
 }

@@ -10,7 +10,7 @@ import type {
   OrgUnit, OrgUnitInput, Page, ProcessDefinition, ProcessInstance, ProcessInstanceQuery, PublishedForm,
   RecordData, RecordValues, Role, RolePatch, SignalRequest, StartProcessRequest, Task, TaskScope,
   UploadedFile, UserPatch, TaskDetail, ProcessInstanceSummary, ApprovedPasswordReset, ApprovedRoleGrant, RejectedApproval, DeployResponse,
-  ChangePasswordResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
+  ChangePasswordResponse, RefreshResponse, OidcExchangeResponse, CompleteTaskResponse, DecisionDeployResponse, EvaluateResponse, AuditPage,
 } from './types.js';
 import type {
   PrivacyCorrection, PrivacyHoliday, PrivacyRequest, PrivacyRequestCreated, PrivacyRequestInput, PrivacyStatus, PrivacySubject,
@@ -64,8 +64,13 @@ export interface ClientOptions {
   getToken?: () => string | null | undefined;
   /** The `Accept-Language` to send: `zh-CN` (default) or `en`. */
   getLanguage?: () => Lang | string | null | undefined;
-  /** Called on every 401 answer (the web app logs out). */
+  /** Called on every 401 answer that a refresh did not cure (the web app logs out). */
   onUnauthorized?: (error: ApiError) => void;
+  /**
+   * Called on a 401 answer: resolves true when it obtained a new token, and the request is then sent
+   * once more (the browser's session cookie renews an expired access token without losing the request).
+   */
+  refresh?: () => Promise<boolean>;
   fetch?: typeof fetch;
 }
 
@@ -79,6 +84,10 @@ interface RequestOptions {
   /** Return the bytes of a 2xx answer (a file download); errors are parsed as usual. */
   binary?: boolean;
   signal?: AbortSignal;
+  /** Extra request headers. */
+  headers?: Record<string, string>;
+  /** A 401 is final: no refresh and retry (the session routes themselves). */
+  noRefresh?: boolean;
 }
 
 const enc = encodeURIComponent;
@@ -110,7 +119,26 @@ export function createClient(options: ClientOptions) {
   const doFetch = options.fetch ?? ((input: Parameters<typeof fetch>[0], init?: RequestInit) => fetch(input, init));
 
   async function request<T>(method: string, path: string, opts: RequestOptions = {}): Promise<T> {
-    const headers: Record<string, string> = { Accept: opts.text ? '*/*' : 'application/json' };
+    try {
+      return await send<T>(method, path, opts);
+    } catch (err) {
+      if (!(err instanceof ApiError) || err.status !== 401 || opts.noRefresh) throw err;
+      const renewed = options.refresh ? await options.refresh().catch(() => false) : false;
+      if (!renewed) {
+        options.onUnauthorized?.(err);
+        throw err;
+      }
+      try {
+        return await send<T>(method, path, opts);
+      } catch (again) {
+        if (again instanceof ApiError && again.status === 401) options.onUnauthorized?.(again);
+        throw again;
+      }
+    }
+  }
+
+  async function send<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+    const headers: Record<string, string> = { Accept: opts.text ? '*/*' : 'application/json', ...opts.headers };
     const token = options.getToken?.();
     if (token) headers.Authorization = `Bearer ${token}`;
     const lang = options.getLanguage?.();
@@ -147,9 +175,7 @@ export function createClient(options: ClientOptions) {
       } catch {
         if (raw && raw.length < 500) message = raw;
       }
-      const error = new ApiError(res.status, code, message, details);
-      if (res.status === 401) options.onUnauthorized?.(error);
-      throw error;
+      throw new ApiError(res.status, code, message, details);
     }
     if (opts.text) return raw as T;
     if (!raw) return undefined as T;
@@ -158,6 +184,21 @@ export function createClient(options: ClientOptions) {
     } catch {
       return raw as T;
     }
+  }
+
+  /** A file download with the bearer token; a 401 is renewed through `refresh` and tried once more. */
+  async function download(url: string): Promise<Response> {
+    const once = () => {
+      const token = options.getToken?.();
+      const lang = options.getLanguage?.();
+      const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+      // A file's labels (an export's header row) in the viewer's language.
+      if (lang) headers['Accept-Language'] = lang;
+      return doFetch(url, { headers });
+    };
+    const res = await once();
+    if (res.status !== 401 || !options.refresh || !(await options.refresh().catch(() => false))) return res;
+    return once();
   }
 
   const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { query, signal });
@@ -182,6 +223,10 @@ export function createClient(options: ClientOptions) {
     /** The one-time code single sign-on hands the browser → a token, like a password login. */
     oidcExchange: (code: string) => post<OidcExchangeResponse>('/api/auth/oidc/exchange', { code }),
     changePassword: (body: ChangePasswordRequest) => post<ChangePasswordResponse>('/api/auth/change-password', body),
+    /** A new access token from the browser's session cookie (rotated by the answer); 401 when the session ended. */
+    refresh: () => request<RefreshResponse>('POST', '/api/auth/refresh', { body: {}, headers: { 'X-CRM-Refresh': '1' }, noRefresh: true }),
+    /** Ends the browser's session (its refresh cookie). */
+    logout: () => request<void>('POST', '/api/auth/logout', { body: {}, headers: { 'X-CRM-Refresh': '1' }, noRefresh: true }),
     /** The caller's own API keys (never their secrets). */
     listApiKeys: () => items<ApiKey>('/api/auth/api-keys'),
     /** A key for the caller; its secret `key` is in this answer only. */
@@ -230,12 +275,8 @@ export function createClient(options: ClientOptions) {
         post<RecordBulkResult>(`/api/records/${enc(object)}/bulk`, body),
       /** The viewer's rows as CSV or XLSX, masked as the viewer sees them (a file download). */
       export: async (object: string, query: { format?: 'csv' | 'xlsx'; filter?: string; sort?: string; fields?: string } = {}): Promise<Blob> => {
-        const token = options.getToken?.();
-        const lang = options.getLanguage?.();
-        const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
         // The header row's labels in the viewer's language.
-        if (lang) headers['Accept-Language'] = lang;
-        const res = await doFetch(`${base}/api/records/${enc(object)}/export${queryString(query)}`, { headers });
+        const res = await download(`${base}/api/records/${enc(object)}/export${queryString(query)}`);
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },
@@ -279,10 +320,7 @@ export function createClient(options: ClientOptions) {
       /** The file's URL (needs the bearer token: fetch it with `download`). */
       url: (id: string) => `${base}/api/files/${enc(id)}`,
       download: async (id: string): Promise<Blob> => {
-        const headers: Record<string, string> = {};
-        const token = options.getToken?.();
-        if (token) headers.Authorization = `Bearer ${token}`;
-        const res = await doFetch(`${base}/api/files/${enc(id)}`, { headers });
+        const res = await download(`${base}/api/files/${enc(id)}`);
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText);
         return res.blob();
       },
@@ -513,8 +551,7 @@ export function createClient(options: ClientOptions) {
       forecast: (key: string, body: ReportForecastRequest) => post<ReportForecast>(`/api/reports/${enc(key)}/forecast`, body),
       /** The report as CSV or XLSX (a file download). */
       export: async (key: string, query: { format?: 'csv' | 'xlsx'; filter?: string; drill?: string } = {}): Promise<Blob> => {
-        const token = options.getToken?.();
-        const res = await doFetch(`${base}/api/reports/${enc(key)}/export${queryString(query)}`, { headers: token ? { Authorization: `Bearer ${token}` } : {} });
+        const res = await download(`${base}/api/reports/${enc(key)}/export${queryString(query)}`);
         if (!res.ok) throw new ApiError(res.status, `http_${res.status}`, res.statusText || `HTTP ${res.status}`);
         return res.blob();
       },

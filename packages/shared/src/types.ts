@@ -12,7 +12,7 @@ import type {
   PasswordResetResultSchema, PendingApprovalSchema, PendingReplySchema, PermissionSchema, PROCESS_STATES, ProcessDefinitionSchema, ProcessInstanceSchema,
   ProcessInstanceSummarySchema, PublishedFormSchema, RecordSchema, DisplayValueSchema, RoleSchema, ScopeSchema, SignalBody, StartBody, TASK_SCOPES, TaskContextSchema, TaskDetailSchema, TaskOutcomeSchema, TaskSchema,
   TriggerBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserSummarySchema,
-  ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
+  ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, RefreshResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
   CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
   RejectedApprovalSchema, TemplateSummarySchema, TemplateSchema, RoleDifferenceSchema, InstallResultSchema, ApplyRolesResultSchema, AuditPageSchema, RecordPageSchema,
   ObjectRuleSchema, DefaultFormsSchema,
@@ -284,6 +284,7 @@ export interface Items<T> {
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 export type CreatedApiKey = z.infer<typeof CreatedApiKeySchema>;
 export type ChangePasswordResponse = z.infer<typeof ChangePasswordResponseSchema>;
+export type RefreshResponse = z.infer<typeof RefreshResponseSchema>;
 export type OidcExchangeResponse = z.infer<typeof OidcExchangeResponseSchema>;
 export type DirectorySyncResult = z.infer<typeof DirectorySyncResultSchema>;
 export type Liveness = z.infer<typeof LivenessSchema>;

@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, ParseUUIDPipe, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import {
   LoginBody, ChangePasswordBody, OwnApiKeyBody, ServiceApiKeyBody,
-  type ApiKey, type ChangePasswordResponse, type CreatedApiKey, type CurrentUser as Me, type Items, type LoginResponse, type Unserialized,
+  type ApiKey, type ChangePasswordResponse, type CreatedApiKey, type CurrentUser as Me, type Items, type LoginResponse, type RefreshResponse, type Unserialized,
 } from '@crm/shared';
 import { Public } from '../common/public.decorator.js';
 import { parseInput } from '../common/validation.js';
@@ -9,6 +10,8 @@ import { AuthService } from './auth.service.js';
 import { CurrentUser, type Principal } from './principal.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { AllowWhilePasswordChange } from './password-change.decorator.js';
+import { AppError } from '../common/app-error.js';
+import { assertOwnOrigin, clearedRefreshCookie, refreshTokenOf, setRefreshCookie } from './session-cookie.js';
 
 @Controller('api/auth')
 export class AuthController {
@@ -17,18 +20,52 @@ export class AuthController {
   @Public()
   @Post('login')
   @HttpCode(200)
-  login(@Body() body: unknown): Promise<LoginResponse> {
+  async login(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<LoginResponse> {
     const { username, password } = parseInput(LoginBody, body);
-    return this.auth.login(username, password);
+    const answer = await this.auth.login(username, password);
+    // The answer is unchanged for API clients; a browser also gets the session's refresh cookie.
+    const session = await this.auth.openSession(answer.user.id);
+    if (session) setRefreshCookie(req, reply, session);
+    return answer;
+  }
+
+  /** A new access token from the refresh cookie, which is rotated; a refusal also deletes the cookie. */
+  @Public()
+  @Post('refresh')
+  @HttpCode(200)
+  async refresh(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<RefreshResponse> {
+    assertOwnOrigin(req);
+    try {
+      const { answer, next } = await this.auth.refresh(refreshTokenOf(req));
+      setRefreshCookie(req, reply, next);
+      return answer;
+    } catch (e) {
+      if (e instanceof AppError) throw new AppError(e.status, e.code, e.params, undefined, clearedRefreshCookie(req));
+      throw e;
+    }
+  }
+
+  /** Signs out: the session behind the refresh cookie ends and the cookie is deleted. */
+  @Public()
+  @Post('logout')
+  @HttpCode(204)
+  async logout(@Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<void> {
+    assertOwnOrigin(req);
+    await this.auth.logout(refreshTokenOf(req));
+    void reply.headers(clearedRefreshCookie(req));
   }
 
   /** Replaces the caller's password; every earlier token and API key of theirs stops working. */
   @Post('change-password')
   @HttpCode(200)
   @AllowWhilePasswordChange()
-  changePassword(@CurrentUser() p: Principal, @Body() body: unknown): Promise<ChangePasswordResponse> {
+  async changePassword(@CurrentUser() p: Principal, @Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<ChangePasswordResponse> {
     const input = parseInput(ChangePasswordBody, body);
-    return this.auth.changePassword(p, input.currentPassword, input.newPassword);
+    const answer = await this.auth.changePassword(p, input.currentPassword, input.newPassword);
+    // Every earlier session ended with the change; this browser continues in a new one.
+    const session = await this.auth.openSession(p.id);
+    if (session) setRefreshCookie(req, reply, session);
+    return answer;
   }
 
   @Get('me')

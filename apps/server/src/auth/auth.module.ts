@@ -7,10 +7,11 @@ import { DirectoryAccounts } from './directory/directory-accounts.js';
 import { DirectorySyncController } from './directory/directory-sync.controller.js';
 import { OidcLoginService } from './sso/oidc-login.service.js';
 import { OidcController } from './sso/oidc.controller.js';
+import { AUTH_CLOCK, SessionStore, systemAuthClock } from './sessions.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [AuthService, UserCache, DirectoryAccounts, OidcLoginService],
+  providers: [AuthService, UserCache, DirectoryAccounts, OidcLoginService, SessionStore, { provide: AUTH_CLOCK, useValue: systemAuthClock }],
   controllers: [AuthController, AdminApiKeysController, DirectorySyncController, OidcController],
   exports: [AuthService, UserCache],
 })

@@ -4,7 +4,7 @@
  * against a dummy hash, so neither the answer nor its timing tells which names exist.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { PLATFORM_RIGHTS, type ApiKey, type ChangePasswordResponse, type CreatedApiKey, type CurrentUser, type LoginResponse, type PlatformRight, type Unserialized } from '@crm/shared';
+import { PLATFORM_RIGHTS, type ApiKey, type ChangePasswordResponse, type CreatedApiKey, type CurrentUser, type LoginResponse, type RefreshResponse, type PlatformRight, type Unserialized } from '@crm/shared';
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Db } from '../database/db.js';
 import { APP_CONFIG, type AppConfig } from '../config/config.js';
@@ -18,6 +18,7 @@ import { UserCache } from './user-cache.js';
 import { AccessService } from '../access/access.service.js';
 import type { Principal } from './principal.js';
 import { DirectoryAccounts } from './directory/directory-accounts.js';
+import { SessionStore, type IssuedSession, type SessionRefusal } from './sessions.js';
 
 registerMessages({
   'auth.password_change_required': { 'zh-CN': '请先修改临时密码，再使用系统', en: 'Change your temporary password first' },
@@ -27,6 +28,12 @@ registerMessages({
     'zh-CN': '不能为他人（自然人用户）创建或吊销 API 密钥：系统对接请使用技术账号，个人请在“我的 API 密钥”中自行创建',
     en: 'API keys cannot be created or revoked for another person: use a service account for systems; people create their own keys',
   },
+  'auth.session_missing': { 'zh-CN': '未登录或登录已失效，请重新登录', en: 'Not signed in, or the session ended; sign in again' },
+  'auth.session_idle': { 'zh-CN': '长时间未操作，已自动退出，请重新登录', en: 'Signed out after a period of inactivity; sign in again' },
+  'auth.session_expired': { 'zh-CN': '登录时间已达上限，请重新登录', en: 'The session reached its maximum length; sign in again' },
+  'auth.session_revoked': { 'zh-CN': '登录已失效（已退出、密码已修改或账号已停用），请重新登录', en: 'The session ended (signed out, password changed or account disabled); sign in again' },
+  'auth.session_reused': { 'zh-CN': '检测到登录凭据被重复使用，为安全起见已结束该登录会话，请重新登录', en: 'A sign-in credential was used twice; the session was ended for safety; sign in again' },
+  'auth.session_header': { 'zh-CN': '请求来源不被接受', en: 'The request did not come from this application' },
   'auth.rate_limited': { 'zh-CN': '请求过于频繁，请 {seconds} 秒后再试', en: 'Too many requests; try again in {seconds} seconds' },
 });
 
@@ -51,6 +58,11 @@ interface UserRow {
 /** Locked, or more attempts in flight than failures allowed: refused before any password is checked. */
 const refused = (a: { failures: number; locked_until: Date | null }): boolean => (!!a.locked_until && a.locked_until > new Date()) || a.failures > MAX_FAILURES;
 
+const REFUSAL_CODES: Record<SessionRefusal, string> = {
+  unknown: 'auth.session_missing', revoked: 'auth.session_revoked', user: 'auth.session_revoked',
+  reuse: 'auth.session_reused', idle: 'auth.session_idle', expired: 'auth.session_expired',
+};
+
 const API_KEY_RE = /^crmk_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 @Injectable()
@@ -63,6 +75,7 @@ export class AuthService {
     private readonly users: UserCache,
     private readonly access: AccessService,
     private readonly directory: DirectoryAccounts,
+    private readonly sessions: SessionStore,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.tokens = new TokenService(config.secret, config.tokenTtlSeconds);
@@ -197,6 +210,40 @@ export class AuthService {
     this.users.forget(user.id);
     const { token, expiresAt } = await this.tokens.issue(user.id, version);
     return { accessToken: token, expiresAt: expiresAt.toISOString() };
+  }
+
+  /**
+   * A browser session for a user who just signed in or chose a new password; none while a temporary
+   * password is in force (that sign-in only opens the change-password step).
+   */
+  async openSession(userId: string): Promise<IssuedSession | null> {
+    const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [userId]);
+    if (!user || user.password_change_required || user.service_account) return null;
+    return this.sessions.start(user.id, user.token_version);
+  }
+
+  /** A new access token for a refresh token, which is rotated: `next` is the cookie's new value. */
+  async refresh(token: string | null): Promise<{ answer: RefreshResponse; next: IssuedSession }> {
+    if (!token) throw new AppError(401, 'auth.session_missing');
+    const r = await this.sessions.refresh(token);
+    if (!r.ok) throw new AppError(401, REFUSAL_CODES[r.reason]);
+    const user = await this.db.one<UserRow>('SELECT * FROM crm.users WHERE id = $1 AND NOT disabled', [r.userId]);
+    if (!user || user.password_change_required) throw new AppError(401, 'auth.session_revoked');
+    const { token: accessToken, expiresAt } = await this.tokens.issue(user.id, user.token_version);
+    return {
+      answer: {
+        accessToken, expiresAt: expiresAt.toISOString(),
+        user: { id: user.id, username: user.username, roles: user.roles, displayName: user.display_name },
+        idleTimeoutSeconds: Math.round(this.sessions.idleMs / 1000),
+      },
+      next: r.next,
+    };
+  }
+
+  /** Signs out: the session of this refresh token ends (its whole family). */
+  async logout(token: string | null): Promise<void> {
+    const userId = token ? await this.sessions.end(token) : null;
+    if (userId) await this.audit.record({ action: 'auth.logout', actorId: userId, object: 'user', recordId: userId });
   }
 
   /** Resolves a bearer credential (JWT or API key) to a principal; null when it is not valid now. */

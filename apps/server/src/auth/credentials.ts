@@ -1,11 +1,12 @@
 /**
  * Replacing a password ends every credential issued before it: the token generation moves on (tokens
  * carry the generation they were issued in, so even one from the same second dies) and every API key of
- * the user is revoked, in the transaction of the change.
+ * the user is revoked, and so is every browser session (refresh token), in the transaction of the change.
  */
 import type { PoolClient } from 'pg';
 import { hashPassword } from './password.js';
 import { AppError } from '../common/app-error.js';
+import { revokeSessions } from './sessions.js';
 
 export async function replacePassword(c: PoolClient, userId: string, plain: string, mustChange: boolean): Promise<{ revokedKeys: number; tokenVersion: number }> {
   // A directory account's password lives in the directory: nobody sets or resets one here.
@@ -19,5 +20,6 @@ export async function replacePassword(c: PoolClient, userId: string, plain: stri
     [userId, hash, mustChange],
   );
   const keys = await c.query('UPDATE crm.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [userId]);
+  await revokeSessions(c, userId, 'password');
   return { revokedKeys: keys.rowCount ?? 0, tokenVersion: rows[0].token_version };
 }

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { ldapConfig, type LdapConfig } from './ldap-config.js';
 import { oidcConfig, type OidcConfig } from './oidc-config.js';
 import { reportsConfig, type ReportsConfig } from './reports-config.js';
+import { sessionConfig, type SessionConfig } from './session-config.js';
 import { isStrongPassword } from '@crm/shared';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -30,6 +31,8 @@ export interface AppConfig {
   adminPassword: string | null;
   logLevel: LogLevel;
   tokenTtlSeconds: number;
+  /** Browser sessions: idle timeout and absolute maximum (CRM_IDLE_TIMEOUT_MINUTES, CRM_SESSION_MAX_HOURS). */
+  sessions: SessionConfig;
   maxFileBytes: number;
   jobWorkers: boolean;
   /** HTTP server processes (CRM_WORKERS): 1 = this process serves; more = a primary supervising that many node:cluster workers. */
@@ -281,6 +284,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     adminPassword,
     logLevel,
     tokenTtlSeconds,
+    sessions: sessionConfig(env),
     maxFileBytes: maxFileMb * 1024 * 1024,
     privacyDeadlineDays: intVar(env, 'CRM_PRIVACY_DEADLINE_DAYS', 15, 1, 60),
     privacyAmlYears: intVar(env, 'CRM_PRIVACY_AML_YEARS', 5, 0, 100),

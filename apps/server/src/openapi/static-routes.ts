@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import {
   AdminUserSchema, ApiKeySchema, ApplyRolesBody, ApplyRolesResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema, AuditListQuery, AuditPageSchema,
-  AuditVerifySchema, AuthProvidersSchema, ChangePasswordBody, ChangePasswordResponseSchema, CompleteBody, CompleteTaskResponseSchema, CorrelatedSchema, CreateObjectBody,
+  AuditVerifySchema, AuthProvidersSchema, ChangePasswordBody, ChangePasswordResponseSchema, RefreshResponseSchema, CompleteBody, CompleteTaskResponseSchema, CorrelatedSchema, CreateObjectBody,
   CreateOrgUnitBody, CreateRoleBody, CreateUserBody, CreatedApiKeySchema, CurrentUserSchema, DecisionBody, DecisionDefinitionSchema, DecisionDeployResponseSchema,
   DeployBody, DeployResponseSchema, DirectorySyncResultSchema, EvaluateBody, EvaluateResponseSchema, FieldBody, FieldPatchBody, FieldSchema,
   FormBody, FormDraftBody, FormDraftSchema, FormSummarySchema, HealthSchema, HistoryTtlBody, HistoryTtlSchema, HousekeepingResultSchema,
@@ -63,6 +63,8 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/auth/oidc/callback', tag: 'auth', summary: '统一身份认证回调（跳转）/ Single sign-on callback (redirect)', public: true, query: OidcCallbackQuery, response: NO_JSON_BODY, status: 302 },
   { method: 'post', path: '/api/auth/oidc/exchange', tag: 'auth', summary: '一次性登录码换取令牌 / One-time code for a token', public: true, body: OidcExchangeBody, response: OidcExchangeResponseSchema},
   { method: 'post', path: '/api/admin/directory/sync', tag: 'auth', summary: '核对目录账号（停用已离开目录的账号）/ Check directory accounts (disable those gone)', right: 'admin.users', response: DirectorySyncResultSchema },
+  { method: 'post', path: '/api/auth/refresh', tag: 'auth', summary: '用会话 Cookie 换取新的访问令牌 / A new access token from the session cookie', public: true, response: RefreshResponseSchema },
+  { method: 'post', path: '/api/auth/logout', tag: 'auth', summary: '退出登录（结束会话）/ Sign out (end the session)', public: true, response: NO_JSON_BODY },
   { method: 'post', path: '/api/auth/change-password', tag: 'auth', summary: '修改本人密码 / Change my password', body: ChangePasswordBody, response: ChangePasswordResponseSchema },
   { method: 'get', path: '/api/auth/api-keys', tag: 'auth', summary: '我的 API 密钥 / My API keys', response: itemsOfSchema(ApiKeySchema) },
   { method: 'post', path: '/api/auth/api-keys', tag: 'auth', summary: '创建 API 密钥 / Create an API key', body: OwnApiKeyBody, response: CreatedApiKeySchema },

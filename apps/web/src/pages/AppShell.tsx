@@ -10,6 +10,8 @@ import { useL, useLang, useT } from '../lib/i18n';
 import { groupByApp, useObjects } from '../lib/meta';
 import { useRights } from '../lib/rights';
 import { buildMenuItems, menuPaths } from './shell/menuItems';
+import { ChangeOwnPasswordModal } from './ChangePasswordForm';
+import { LockOutlined } from '@ant-design/icons';
 
 const { Sider, Header, Content } = Layout;
 
@@ -27,6 +29,7 @@ export function AppShell() {
   const narrow = screens.md === false;
   const [drawerOpen, setDrawerOpen] = useState(false);
   useEffect(() => { setDrawerOpen(false); }, [loc.pathname, loc.search, narrow]);
+  const [changingPassword, setChangingPassword] = useState(false);
   const objects = useObjects();
   // Assigned and claimable tasks alike wait for the caller.
   const taskCount = useOpenTasks(30_000).count ?? 0;
@@ -119,6 +122,7 @@ export function AppShell() {
                   { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
                   { key: 'api-keys', icon: <KeyOutlined />, label: t('我的 API 密钥', 'My API keys'), onClick: () => nav('/api-keys') },
                   { type: 'divider' },
+                  { key: 'password', icon: <LockOutlined />, label: t('修改密码', 'Change password'), onClick: () => setChangingPassword(true) },
                   { key: 'logout', icon: <LogoutOutlined />, label: t('退出登录', 'Sign out'), onClick: () => { signOut(); nav('/login'); } },
                 ],
               }}
@@ -131,6 +135,7 @@ export function AppShell() {
             </Dropdown>
           </Space>
         </Header>
+        <ChangeOwnPasswordModal open={changingPassword} onClose={() => setChangingPassword(false)} />
         <Content className="app-content">
           <Suspense fallback={<Loading />}>
             <Outlet />

@@ -15,6 +15,8 @@ export function LoginPage() {
   const signIn = useAuth((s) => s.signIn);
   const setUser = useAuth((s) => s.setUser);
   const { lang, setLang } = useLang();
+  // Why the last session ended (idle timeout, maximum length, signed out elsewhere), if it did.
+  const notice = useAuth((s) => s.notice);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   // Signed in with a temporary password: the token (kept here, not stored) only allows changing it.
@@ -22,8 +24,8 @@ export function LoginPage() {
 
   const [providers, setProviders] = useState<AuthProviders | null>(null);
 
-  function enter(token: string, user: UserSummary, to?: string) {
-    signIn(token, user);
+  function enter(token: string, user: UserSummary, expiresAt: string, to?: string) {
+    signIn(token, user, expiresAt);
     api.me().then(setUser, () => undefined);
     nav(to || params.get('next') || '/', { replace: true });
   }
@@ -37,7 +39,7 @@ export function LoginPage() {
     if (!ssoCode) return;
     setBusy(true);
     api.oidcExchange(ssoCode).then(
-      (res) => enter(res.accessToken, res.user, res.returnTo),
+      (res) => enter(res.accessToken, res.user, res.expiresAt, res.returnTo),
       (e) => {
         setError(errorText(e, t));
         setBusy(false);
@@ -53,7 +55,7 @@ export function LoginPage() {
     try {
       const res = await api.login(values);
       if (res.passwordChangeRequired) setMustChange({ token: res.accessToken, user: res.user, current: values.password });
-      else enter(res.accessToken, res.user);
+      else enter(res.accessToken, res.user, res.expiresAt);
     } catch (e) {
       setError(errorText(e, t));
     } finally {
@@ -68,7 +70,7 @@ export function LoginPage() {
     try {
       const restricted = createClient({ baseUrl: '', getToken: () => mustChange.token, getLanguage: () => currentLang() });
       const res = await restricted.changePassword({ currentPassword: mustChange.current, newPassword: values.newPassword });
-      enter(res.accessToken, mustChange.user);
+      enter(res.accessToken, mustChange.user, res.expiresAt);
     } catch (e) {
       setError(errorText(e, t));
     } finally {
@@ -92,6 +94,7 @@ export function LoginPage() {
         <Segmented size="small" value={lang} onChange={(v) => setLang(v as 'zh-CN' | 'en')} options={[{ label: '中文', value: 'zh-CN' }, { label: 'EN', value: 'en' }]} />
       }>
         {error && <Alert type="error" showIcon title={error} style={{ marginBottom: 16 }} data-testid="login-error" />}
+        {!error && notice && <Alert type="info" showIcon title={notice} style={{ marginBottom: 16 }} data-testid="login-notice" />}
         {mustChange ? (
           <ChangePasswordForm busy={busy} onFinish={changePassword} />
         ) : (

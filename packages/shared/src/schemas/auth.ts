@@ -34,6 +34,16 @@ export const LoginResponseSchema = z.strictObject({
 });
 /** A new password: a new token (every earlier token and key of the user stops working). */
 export const ChangePasswordResponseSchema = z.strictObject({ accessToken: z.string(), expiresAt: Timestamp });
+/**
+ * `POST /api/auth/refresh`: a new access token from the session's refresh cookie (which is rotated), and
+ * how long the session may sit idle before it ends.
+ */
+export const RefreshResponseSchema = z.strictObject({
+  accessToken: z.string(),
+  expiresAt: Timestamp,
+  user: UserSummarySchema,
+  idleTimeoutSeconds: z.number().int(),
+});
 export const OrgUnitRefSchema = z.strictObject({ id: z.string(), name: z.string() });
 /**
  * `GET /api/auth/me`: the caller, their org unit, the platform rights their roles grant and, per object

@@ -3,14 +3,15 @@
  * page how users sign in; `/oidc/login` and `/oidc/callback` redirect the browser; `POST /oidc/exchange`
  * turns the one-time code into a token, answering like a password login.
  */
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import { Body, Controller, Get, HttpCode, Post, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { OidcCallbackQuery, OidcExchangeBody, OidcLoginQuery, type AuthProviders, type OidcExchangeResponse } from '@crm/shared';
 import { Public } from '../../common/public.decorator.js';
 import { parseInput } from '../../common/validation.js';
 import { AuthService } from '../auth.service.js';
 import { DirectoryAccounts } from '../directory/directory-accounts.js';
 import { OidcLoginService } from './oidc-login.service.js';
+import { setRefreshCookie } from '../session-cookie.js';
 
 @Controller('api/auth')
 @Public()
@@ -43,9 +44,12 @@ export class OidcController {
 
   @Post('oidc/exchange')
   @HttpCode(200)
-  async exchange(@Body() body: unknown): Promise<OidcExchangeResponse> {
+  async exchange(@Body() body: unknown, @Req() req: FastifyRequest, @Res({ passthrough: true }) reply: FastifyReply): Promise<OidcExchangeResponse> {
     const { code } = parseInput(OidcExchangeBody, body);
     const { userId, returnTo } = await this.oidc.redeem(code);
-    return { ...(await this.auth.signInExternal(userId, 'oidc')), returnTo };
+    const answer = await this.auth.signInExternal(userId, 'oidc');
+    const session = await this.auth.openSession(userId);
+    if (session) setRefreshCookie(req, reply, session);
+    return { ...answer, returnTo };
   }
 }

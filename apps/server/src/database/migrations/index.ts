@@ -26,6 +26,7 @@ import { Marketing1764300001200 } from './0033-marketing.js';
 import { Journeys1764300001300 } from './0034-journeys.js';
 import { ObjectRules1764300000900 } from './0030-object-rules.js';
 import { SavedViews1764300001500 } from './0036-saved-views.js';
+import { AuthSessions1764300001700 } from './0038-auth-sessions.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   Journeys1764300001300,
   Privacy1764300001400,
   SavedViews1764300001500,
+  AuthSessions1764300001700,
 ];

@@ -9,6 +9,7 @@ import { useLang, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer } from '../../components/form/FormRenderer';
+import { useFormDraft } from '../../lib/useFormDraft';
 
 /** Loads a form's latest published version and the fields it is built on. */
 export function usePublishedForm(key: string | null | undefined) {
@@ -84,6 +85,7 @@ export function FillCard({ form, fields, onDone, initial }: { form: PublishedFor
   // (The initial values are read once: the card is keyed by its attempt.)
   // eslint-disable-next-line react-hooks/exhaustive-deps
   const ctrl = useMemo(() => new FormController(fields, form, lang, initial), [fields, form, lang]);
+  const draft = useFormDraft(ctrl, `form:${form.key}:new`);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const [problems, setProblems] = useState<number>(0);
@@ -101,7 +103,9 @@ export function FillCard({ form, fields, onDone, initial }: { form: PublishedFor
         const snap = ctrl.snap(k);
         if (!(k in values) && !snap.hidden && snap.value !== undefined) values[k] = snap.value;
       }
-      onDone(await api.forms.submit(form.key, values));
+      const rec = await api.forms.submit(form.key, values);
+      draft.clear();
+      onDone(rec);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) {
         ctrl.setServerErrors(e.fieldErrors);
@@ -114,6 +118,7 @@ export function FillCard({ form, fields, onDone, initial }: { form: PublishedFor
   };
   return (
     <Card style={{ maxWidth: 1000 }}>
+      {draft.banner}
       <ErrorAlert error={error} />
       {ctrl.definitionErrors.length > 0 && (
         <Alert type="error" showIcon style={{ marginBottom: 16 }} title={t('该表单定义有问题，请联系表单设计人员', 'This form definition has problems: contact its designer')}

@@ -6,6 +6,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
 import { ApiError, type Field, type ObjectDefinition, type ProcessInstanceSummary, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
+import { useFormDraft } from '../../lib/useFormDraft';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { useCan } from '../../lib/rights';
@@ -58,6 +59,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
   const fields = editableFields(obj);
   const form = useMemo(() => ({ key: `${obj.key}__default`, object: obj.key, title: obj.label, layout: defaultLayout(fields) }), [obj, fields]);
   const ctrl = useMemo(() => new FormController(fields, form, lang), [fields, form, lang]);
+  const draft = useFormDraft(ctrl, `record:${obj.key}:new`);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const submit = async () => {
@@ -68,6 +70,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
     setBusy(true);
     try {
       const rec = await api.records.create(obj.key, ctrl.submitValues());
+      draft.clear();
       qc.invalidateQueries({ queryKey: ['records', obj.key] });
       nav(`/records/${obj.key}/${rec.id}`, { replace: true });
     } catch (e) {
@@ -79,6 +82,7 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
     <div>
       <PageHeader title={`${t('新建', 'New')} · ${l(obj.label, obj.key)}`} />
       <Card style={{ maxWidth: 1000 }}>
+        {draft.banner}
         <ErrorAlert error={error} />
         <DefinitionErrors issues={ctrl.definitionErrors} />
         <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} />
@@ -159,6 +163,7 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
   const form = useMemo(() => ({ key: `${obj.key}__default`, object: obj.key, title: obj.label, layout: defaultLayout(fields) }), [obj, fields]);
   const initial = useMemo(() => Object.fromEntries(fields.map((f) => [f.key, record[f.key]]).filter(([, v]) => v !== null && v !== undefined)), [fields, record]);
   const ctrl = useMemo(() => new FormController(fields, form, lang, initial), [fields, form, lang, initial]);
+  const draft = useFormDraft(ctrl, `record:${obj.key}:${record.id}`);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const save = async () => {
@@ -176,7 +181,9 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
     }
     setBusy(true);
     try {
-      onDone(await api.records.update(obj.key, record.id, { ...changes, version: record.version }));
+      const saved = await api.records.update(obj.key, record.id, { ...changes, version: record.version });
+      draft.clear();
+      onDone(saved);
     } catch (e) {
       if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) { ctrl.setServerErrors(e.fieldErrors); if (ctrl.formErrors.length) setError(e); }
       else { setError(e); window.scrollTo({ top: 0, behavior: 'smooth' }); }
@@ -190,6 +197,7 @@ function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; 
           description={t('请刷新后重新编辑，您的修改尚未保存。', 'Reload it and edit again; your changes were not saved.')}
           action={<Button size="small" onClick={() => { onReload(); onDone(null); }}>{t('刷新', 'Reload')}</Button>} />
       ) : <ErrorAlert error={error} />}
+      {draft.banner}
       <DefinitionErrors issues={ctrl.definitionErrors} />
       <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} idPrefix="edit" />
       <Space><Button type="primary" loading={busy} icon={<SaveOutlined />} onClick={save} data-testid="save-record">{t('保存', 'Save')}</Button><Button onClick={() => onDone(null)}>{t('取消', 'Cancel')}</Button></Space>
