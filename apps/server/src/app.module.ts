@@ -29,6 +29,8 @@ import { InsightModule } from './insight/insight.module.js';
 import { MarketingModule } from './marketing/marketing.module.js';
 import { EventsModule } from './events/events.module.js';
 import { JourneysModule } from './marketing/journeys/journeys.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { SearchModule } from './search/search.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -60,6 +62,8 @@ export class AppModule {
         MarketingModule,
         EventsModule,
         JourneysModule,
+        NotificationsModule,
+        SearchModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

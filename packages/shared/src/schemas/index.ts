@@ -20,3 +20,5 @@ export * from './connectors.js';
 export * from './models.js';
 export * from './journeys.js';
 export * from './marketing.js';
+export * from './notifications.js';
+export * from './search.js';

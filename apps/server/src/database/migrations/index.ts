@@ -25,6 +25,7 @@ import { InsightModels1764300001100 } from './0032-insight-models.js';
 import { Marketing1764300001200 } from './0033-marketing.js';
 import { Journeys1764300001300 } from './0034-journeys.js';
 import { ObjectRules1764300000900 } from './0030-object-rules.js';
+import { Notifications1764300001600 } from './0037-notifications.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
 export const migrations = [
@@ -51,4 +52,5 @@ export const migrations = [
   Marketing1764300001200,
   Journeys1764300001300,
   Privacy1764300001400,
+  Notifications1764300001600,
 ];
