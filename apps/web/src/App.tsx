@@ -45,6 +45,8 @@ const CampaignPlanPage = lazy(() => import('./pages/marketing/CampaignPages').th
 const CampaignPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPage })));
 const JourneyListPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyListPage })));
 const JourneyDetailPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyDetailPage })));
+const DecisionListPage = lazy(() => import('./pages/process/DecisionPages').then((m) => ({ default: m.DecisionListPage })));
+const DecisionEditorPage = lazy(() => import('./pages/process/DecisionPages').then((m) => ({ default: m.DecisionEditorPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -100,6 +102,9 @@ const router = createBrowserRouter([
       { path: 'design/processes', element: <ProcessListPage /> },
       { path: 'design/processes/new', element: <ProcessDesignerPage /> },
       { path: 'design/processes/:key', element: <ProcessDesignerPage /> },
+      { path: 'design/decisions', element: <DecisionListPage /> },
+      { path: 'design/decisions/new', element: <DecisionEditorPage /> },
+      { path: 'design/decisions/:key', element: <DecisionEditorPage /> },
       { path: 'instances', element: <InstanceListPage /> },
       { path: 'instances/:id', element: <InstanceViewerPage /> },
       { path: 'admin/users', element: <UsersPage /> },

@@ -2,7 +2,7 @@
  * The open notification streams of this server process (Server-Sent Events). A new notification is
  * announced by the database on `crm_notification` with the user's id (at commit, to every process
  * sharing it — the change feed), and each of that user's streams here sends what it has not sent
- * yet, in order. A comment line every HEARTBEAT_MS keeps proxies from closing an idle stream and
+ * yet, in order. A ping event every HEARTBEAT_MS keeps proxies from closing an idle stream and
  * tells the browser the connection lives; while the change feed is down, the heartbeat also catches
  * up. A stream ends when its user changes (disabled, roles changed: the browser then needs a fresh
  * ticket, so a valid session) and when the server shuts down.
@@ -47,7 +47,7 @@ export class NotificationStreams implements OnModuleDestroy {
     });
     lifecycle.onShutdown(() => this.closeAll());
     this.heartbeat = setInterval(() => {
-      for (const set of this.byUser.values()) for (const s of set) s.res.write(': ping\n\n');
+      for (const set of this.byUser.values()) for (const s of set) s.res.write('event: ping\ndata: {}\n\n');
       if (!feed.live) this.wake(null);
     }, HEARTBEAT_MS);
     this.heartbeat.unref();

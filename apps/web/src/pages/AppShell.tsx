@@ -4,7 +4,7 @@ import { Avatar, Badge, Button, Dropdown, Layout, Menu, Segmented, Space, Tag, T
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BranchesOutlined, CheckSquareOutlined, DashboardOutlined,
   DatabaseOutlined, FormOutlined, LogoutOutlined, MenuFoldOutlined, MenuUnfoldOutlined,
-  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined,
+  NodeIndexOutlined, SafetyOutlined, SafetyCertificateOutlined, BarChartOutlined, PieChartOutlined, FundOutlined, SettingOutlined, TeamOutlined, UserOutlined, ToolOutlined, FolderOutlined, NotificationOutlined, TableOutlined,
 } from '@ant-design/icons';
 import { Outlet, useLocation, useNavigate } from 'react-router';
 import { useQuery } from '@tanstack/react-query';
@@ -13,6 +13,8 @@ import { useOpenTasks } from '../lib/tasks';
 import { useL, useLang, useT } from '../lib/i18n';
 import { groupByApp, useObjects } from '../lib/meta';
 import { packMenu } from '../packs/registry';
+import { GlobalSearch, menuEntries } from '../components/shell/GlobalSearch';
+import { NotificationBell } from '../components/shell/NotificationBell';
 
 const { Sider, Header, Content } = Layout;
 
@@ -78,6 +80,7 @@ export function AppShell() {
                 { key: '/design/objects', icon: <DatabaseOutlined />, label: t('对象设计', 'Objects') },
                 { key: '/design/forms', icon: <FormOutlined />, label: t('表单设计', 'Forms') },
                 { key: '/design/processes', icon: <BranchesOutlined />, label: t('流程设计', 'Processes') },
+                { key: '/design/decisions', icon: <TableOutlined />, label: t('决策表', 'Decision tables') },
                 { key: '/reports/new', icon: <BarChartOutlined />, label: t('报表设计', 'Report designer') },
                 { key: '/marketing/journeys', icon: <NodeIndexOutlined />, label: t('客户旅程', 'Journeys') },
               ]
@@ -94,7 +97,7 @@ export function AppShell() {
     const p = loc.pathname;
     const m = p.match(/^\/records\/[^/]+/);
     if (m) return m[0];
-    const known = ['/marketing/journeys', '/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
+    const known = ['/marketing/journeys', '/campaigns', '/reports/new', '/reports', '/dashboards', '/design/objects', '/design/forms', '/design/processes', '/design/decisions', '/instances', '/admin/users', '/admin/roles', '/admin/org', '/admin/audit', '/admin/webhooks', '/tasks', '/privacy', ...packMenu().map((m) => m.path)];
     return known.find((k) => p.startsWith(k)) ?? p;
   }, [loc.pathname]);
 
@@ -129,6 +132,9 @@ export function AppShell() {
             <span style={{ color: '#7a8194' }}>{t('城市商业银行 · 客户经营中台', 'City commercial bank · Customer operations')}</span>
           </Space>
           <Space size="middle">
+            {/* Global search (Ctrl+K) and the notification centre. */}
+            <GlobalSearch menu={menuEntries(items)} />
+            <NotificationBell />
             <Segmented
               size="small"
               value={lang}
