@@ -45,8 +45,8 @@ const CampaignPlanPage = lazy(() => import('./pages/marketing/CampaignPages').th
 const CampaignPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignPage })));
 const JourneyListPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyListPage })));
 const JourneyDetailPage = lazy(() => import('./pages/marketing/JourneysPage').then((m) => ({ default: m.JourneyDetailPage })));
-const DecisionListPage = lazy(() => import('./pages/process/DecisionPages').then((m) => ({ default: m.DecisionListPage })));
-const DecisionEditorPage = lazy(() => import('./pages/process/DecisionPages').then((m) => ({ default: m.DecisionEditorPage })));
+const DecisionListPage = lazy(() => import('./pages/process/DecisionListPage').then((m) => ({ default: m.DecisionListPage })));
+const DecisionEditorPage = lazy(() => import('./pages/process/DecisionEditorPage').then((m) => ({ default: m.DecisionEditorPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
