@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { EventSource } from 'eventsource';
-import type { RecordData, SearchResult } from '@crm/shared';
+import { DecisionDetailSchema, NotificationPageSchema, SearchResultSchema, StreamTicketSchema, type RecordData, type SearchResult } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, call, login, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
@@ -64,6 +64,8 @@ afterAll(async () => {
 describe('global search', () => {
   it('finds the customer manager\'s own customers by name and customer number, never another team\'s', async () => {
     const byName = await rm.api.search({ q: String(mine.name) });
+    // The answer is exactly the shared contract (strict schema).
+    expect(SearchResultSchema.parse(byName)).toEqual(byName);
     expect(hits(byName)).toContainEqual(expect.objectContaining({ object: 'customer', id: mine.id, title: mine.name, match: 'title' }));
     const byNumber = await rm.api.search({ q: String(mine.customer_no) });
     expect(hits(byNumber)).toContainEqual(expect.objectContaining({ object: 'customer', id: mine.id, subtitle: mine.customer_no, match: 'number' }));
@@ -108,7 +110,9 @@ describe('global search', () => {
 describe('notification centre', () => {
   it('pushes a new task to its assignee over the stream; the ticket opens one stream only', async () => {
     await analyst.api.processes.deploy({ bpmnXml: ASSIGNED });
-    const { ticket } = await rm.api.notifications.streamTicket();
+    const issued = await rm.api.notifications.streamTicket();
+    expect(StreamTicketSchema.parse(issued)).toEqual(issued);
+    const { ticket } = issued;
     const events: { type: string; data: any }[] = [];
     const es = new EventSource(`${srv.baseUrl}/api/notifications/stream?ticket=${encodeURIComponent(ticket)}`);
     try {
@@ -145,6 +149,9 @@ describe('notification centre', () => {
       return p.items.some((n) => n.title === '回访核实客户资料') && p;
     });
     const n = page.items.find((x) => x.title === '回访核实客户资料')!;
+    expect(NotificationPageSchema.parse(page)).toEqual(page);
+    // The task's due time (30 minutes after it was created) rides along.
+    expect(n).toMatchObject({ kind: 'task.assigned', dueAt: expect.any(String), readAt: null });
     expect(page.unread).toBeGreaterThan(0);
     // The manager sees none of them and cannot mark them (answered as missing).
     expect(JSON.stringify(await manager.api.notifications.list({ limit: 100 }))).not.toContain(n.id);
@@ -175,6 +182,7 @@ describe('decision definitions', () => {
     expect(await analyst.api.decisions.deploy(DMN)).toMatchObject({ key: 'feeRate', version: 1 });
     expect(await analyst.api.decisions.list()).toContainEqual(expect.objectContaining({ key: 'feeRate', version: 1, decisions: ['feeRate'] }));
     const one = await analyst.api.decisions.get('feeRate');
+    expect(DecisionDetailSchema.parse(one)).toEqual(one);
     expect(one).toMatchObject({ key: 'feeRate', version: 1 });
     expect(one.xml).toContain('手续费率');
     expect(await analyst.api.decisions.evaluate('feeRate', { amount: 20000 })).toEqual({ result: '0.001' });

@@ -40,6 +40,7 @@ describe('search palette, notification bell, decision tables', () => {
   it('Ctrl+K finds the customer by name and opens their 360° view with the keyboard', async () => {
     await page.setViewportSize({ width: 1366, height: 768 });
     await signIn(page, base, 'rm');
+    await page.locator('[data-testid=global-search-button]').waitFor();
     await page.keyboard.press('Control+k');
     const input = page.locator('[data-testid=global-search-input]');
     await input.waitFor();
@@ -49,6 +50,7 @@ describe('search palette, notification bell, decision tables', () => {
     // The customer number beside the name; no id anywhere in the palette.
     const palette = page.locator('[data-testid=global-search]');
     await expect(palette.textContent()).resolves.toContain(String(customer.customer_no));
+    await page.locator('.ant-modal:not([class*="-enter"]):not([class*="-appear"])').waitFor();
     expect(await palette.textContent()).not.toMatch(UUID);
     await shot(page, 'search-palette');
     // Menu entries are found too (here: the workbench).
@@ -86,6 +88,8 @@ describe('search palette, notification bell, decision tables', () => {
     const item = page.locator('[data-testid=notification-item]', { hasText: '电话回访高净值客户' });
     await item.waitFor();
     await expect(page.locator('[data-testid=notification-list]').textContent()).resolves.toContain('新待办');
+    // The dropdown has finished opening (no motion class left) before the picture.
+    await page.locator('.ant-popover:not([class*="-enter"]):not([class*="-appear"])').waitFor();
     await shot(page, 'notification-bell');
     const task = (await rm.tasks.list('mine')).items.find((x) => x.processInstanceId === started.id)!;
     await item.click();

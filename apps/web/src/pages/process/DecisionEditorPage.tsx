@@ -81,7 +81,9 @@ export function DecisionEditorPage() {
   const current = useQuery({ queryKey: ['decision', key], queryFn: () => api.decisions.get(key!), enabled: !!key, retry: false });
 
   useEffect(() => {
-    const m = new DmnModeler({ container: host.current!, common: { additionalModules: lang === 'en' ? [] : [dmnChinese] } });
+    // Each view takes its own modules (dmn-js does not merge a common list into them).
+    const modules = { additionalModules: lang === 'en' ? [] : [dmnChinese] };
+    const m = new DmnModeler({ container: host.current!, drd: modules, decisionTable: modules, literalExpression: modules, boxedExpression: modules });
     setModeler(m);
     return () => m.destroy();
   }, [lang]);
