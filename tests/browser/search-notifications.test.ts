@@ -64,7 +64,7 @@ describe('search palette, notification bell, decision tables', () => {
     for (let i = 0; i < at; i++) await input.press('ArrowDown');
     await input.press('Enter');
     await page.waitForURL((u) => u.pathname.includes(String(customer.id)));
-    expect(await palette.count()).toBe(0);
+    await until(async () => (await palette.count()) === 0, 10_000);
     // The search icon in the header opens it as well.
     await page.click('[data-testid=global-search-button]');
     await input.waitFor();
@@ -107,6 +107,9 @@ describe('search palette, notification bell, decision tables', () => {
     await expect(editor.textContent()).resolves.toContain('命中策略');
     await page.click('[data-testid=deploy-decision]');
     await page.waitForURL((u) => /\/design\/decisions\/decision_/.test(u.pathname));
+    // Deployed as it is: nothing left to deploy, and the header names the table and its version.
+    await page.locator('.ant-tag', { hasText: /^v1$/ }).first().waitFor();
+    expect(await page.getByText('未部署的修改').count()).toBe(0);
     await page.locator('[data-testid=decision-input-amount]').fill('2000000');
     await page.click('[data-testid=evaluate-decision]');
     await expect(page.locator('[data-testid=decision-result]').textContent()).resolves.toContain('"高"');

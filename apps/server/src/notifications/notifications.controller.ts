@@ -41,7 +41,13 @@ export class NotificationsController {
     const userId = await this.store.redeemTicket(ticket);
     if (!userId) throw new AppError(401, 'notifications.ticket_invalid');
     reply.hijack();
-    await this.streams.open(userId, reply.raw, after);
+    try {
+      await this.streams.open(userId, reply.raw, after);
+    } catch {
+      // The database failed while the stream opened: the browser reconnects later with a new ticket.
+      if (reply.raw.headersSent) reply.raw.end();
+      else reply.raw.writeHead(503, { 'Content-Type': 'application/json; charset=utf-8' }).end(JSON.stringify({ error: { code: 'common.unavailable', message: '服务暂不可用，请稍后重试' } }));
+    }
   }
 
   @Post('read-all')

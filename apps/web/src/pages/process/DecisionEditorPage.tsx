@@ -88,33 +88,46 @@ export function DecisionEditorPage() {
     return () => m.destroy();
   }, [lang]);
 
+  // A new table's XML is made once (its ids must not change with every render).
+  const [blank] = useState(() => newDecisionXml(`decision_${Date.now().toString(36)}`, t('新决策表', 'New decision table')));
+  const xml = key ? current.data?.xml : blank;
+  /** The listener on the open table's edits (one at a time: a re-import replaces it). */
+  const listening = useRef<{ bus: any; fn: () => void } | null>(null);
+  const failed = t('无法打开该决策表：', 'Cannot open this decision table: ');
+
   useEffect(() => {
-    if (!modeler) return;
-    const xml = key ? current.data?.xml : newDecisionXml(`decision_${Date.now().toString(36)}`, t('新决策表', 'New decision table'));
-    if (!xml) return;
+    if (!modeler || !xml) return;
     let cancelled = false;
     void (async () => {
       try {
         setImportError(null);
+        listening.current?.bus.off('elements.changed', listening.current.fn);
+        listening.current = null;
         await modeler.importXML(xml);
         if (cancelled) return;
         const table = modeler.getViews().find((v) => v.type === 'decisionTable');
         if (table) await modeler.open(table);
+        if (cancelled) return;
         setInputs(inputsOf(modeler));
         setDirty(!key);
         // Edits of the table: the test panel follows its inputs; a deploy is due.
-        modeler.getActiveViewer()?.get('eventBus').on('elements.changed', () => {
+        const bus = modeler.getActiveViewer()?.get('eventBus');
+        const fn = () => {
           setInputs(inputsOf(modeler));
           setDirty(true);
-        });
+        };
+        bus?.on('elements.changed', fn);
+        listening.current = bus ? { bus, fn } : null;
       } catch (e) {
-        setImportError(t('无法打开该决策表：', 'Cannot open this decision table: ') + (e as Error).message);
+        setImportError(failed + (e as Error).message);
       }
     })();
     return () => {
       cancelled = true;
     };
-  }, [modeler, key, current.data?.xml, t]);
+    // `failed` follows the language, which also recreates the modeler.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [modeler, xml, key]);
 
   const deploy = useMutation({
     mutationFn: async () => api.decisions.deploy((await modeler!.saveXML({ format: true })).xml),
