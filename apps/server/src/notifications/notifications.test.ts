@@ -96,13 +96,13 @@ describe('notifications', () => {
   it('a stream ticket opens one stream, within its time, for an active user', async () => {
     const p = { id: users.rm1!, username: 'rm1', displayName: null, roles: ['rm'], orgUnitId: null, via: 'token' as const };
     const once = await store.issueTicket(p);
-    expect(await store.redeemTicket(once.ticket)).toBe(users.rm1);
-    expect(await store.redeemTicket(once.ticket)).toBeNull();
+    expect(await store.redeemTicket(String(once.ticket))).toBe(users.rm1);
+    expect(await store.redeemTicket(String(once.ticket))).toBeNull();
     const late = await store.issueTicket(p);
     now = new Date(now.getTime() + TICKET_TTL_MS + 1);
-    expect(await store.redeemTicket(late.ticket)).toBeNull();
+    expect(await store.redeemTicket(String(late.ticket))).toBeNull();
     const off = await store.issueTicket({ ...p, id: users.gone! });
-    expect(await store.redeemTicket(off.ticket)).toBeNull();
+    expect(await store.redeemTicket(String(off.ticket))).toBeNull();
     expect(await store.redeemTicket('no-such-ticket-at-all-0000000000')).toBeNull();
   });
 });
