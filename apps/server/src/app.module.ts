@@ -30,6 +30,8 @@ import { MarketingModule } from './marketing/marketing.module.js';
 import { EventsModule } from './events/events.module.js';
 import { JourneysModule } from './marketing/journeys/journeys.module.js';
 import { ViewsModule } from './views/views.module.js';
+import { NotificationsModule } from './notifications/notifications.module.js';
+import { SearchModule } from './search/search.module.js';
 import { IdempotencyGuard } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 
@@ -62,6 +64,8 @@ export class AppModule {
         EventsModule,
         JourneysModule,
         ViewsModule,
+        NotificationsModule,
+        SearchModule,
         PacksModule.register(),
       ],
       controllers: [RootController, HealthController, ReadinessController, MetricsController],

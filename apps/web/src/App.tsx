@@ -51,6 +51,8 @@ const JourneyDetailPage = lazy(() => import('./pages/marketing/JourneysPage').th
 const PacksPage = lazy(() => import('./pages/admin/PacksPage').then((m) => ({ default: m.PacksPage })));
 const IncidentsPage = lazy(() => import('./pages/admin/IncidentsPage').then((m) => ({ default: m.IncidentsPage })));
 const ApiKeysPage = lazy(() => import('./pages/admin/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
+const DecisionListPage = lazy(() => import('./pages/process/DecisionListPage').then((m) => ({ default: m.DecisionListPage })));
+const DecisionEditorPage = lazy(() => import('./pages/process/DecisionEditorPage').then((m) => ({ default: m.DecisionEditorPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -113,6 +115,9 @@ const router = createBrowserRouter([
       { path: 'design/processes', element: only(DESIGNER, <ProcessListPage />) },
       { path: 'design/processes/new', element: only(DESIGNER, <ProcessDesignerPage />) },
       { path: 'design/processes/:key', element: only(DESIGNER, <ProcessDesignerPage />) },
+      { path: 'design/decisions', element: only(DESIGNER, <DecisionListPage />) },
+      { path: 'design/decisions/new', element: only(DESIGNER, <DecisionEditorPage />) },
+      { path: 'design/decisions/:key', element: only(DESIGNER, <DecisionEditorPage />) },
       { path: 'instances', element: only({ right: ['designer', 'process.admin'] }, <InstanceListPage />) },
       { path: 'instances/:id', element: <InstanceViewerPage /> },
       { path: 'admin/users', element: only({ right: 'admin.users' }, <UsersPage />) },

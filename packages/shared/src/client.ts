@@ -19,6 +19,10 @@ import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOp
 import type { JobView } from './schemas/jobs.js';
 import type { SavedView, ViewInput, ViewPatch } from './schemas/views.js';
 import type { RecordBulkResult } from './schemas/records.js';
+import type { DecisionDefinition } from './types.js';
+import type { DecisionDetail } from './schemas/workflow.js';
+import type { NotificationListParams, NotificationPage, NotificationRead, StreamTicket } from './schemas/notifications.js';
+import type { SearchParams, SearchResult } from './schemas/search.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
@@ -363,6 +367,10 @@ export function createClient(options: ClientOptions) {
     },
     decisions: {
       deploy: (dmnXml: string) => post<DecisionDeployResponse>('/api/decision-definitions', { dmnXml }),
+      /** The latest version of each decision definition. */
+      list: () => get<DecisionDefinition[]>('/api/decision-definitions'),
+      /** One definition's latest version with its DMN XML (designers and process administrators). */
+      get: (key: string) => get<DecisionDetail>(`/api/decision-definitions/${enc(key)}`),
       evaluate: (key: string, variables: Record<string, unknown>) =>
         post<EvaluateResponse>(`/api/decision-definitions/${enc(key)}/evaluate`, { variables }),
     },
@@ -450,6 +458,17 @@ export function createClient(options: ClientOptions) {
     jobs: {
       /** The state of long work that answered `202 { jobId }` (the starter, or an administrator). */
       get: (id: string) => get<JobView>(`/api/jobs/${enc(id)}`),
+    },
+
+    // ------------------------------------------------------------ global search and notifications
+    /** Records the caller may read (title, number, a full ID or mobile number) and their tasks. */
+    search: (params: SearchParams) => get<SearchResult>('/api/search', params as Query),
+    notifications: {
+      list: (params: NotificationListParams = {}) => get<NotificationPage>('/api/notifications', params as Query),
+      read: (id: string) => post<NotificationRead>(`/api/notifications/${enc(id)}/read`),
+      readAll: () => post<NotificationRead>('/api/notifications/read-all'),
+      /** A single-use ticket (valid for seconds) for `GET /api/notifications/stream?ticket=`. */
+      streamTicket: () => post<StreamTicket>('/api/notifications/stream-ticket'),
     },
 
     // ------------------------------------------------------------ webhooks

@@ -1,8 +1,8 @@
 /**
  * The one LISTEN connection of a server process: change notifications that PostgreSQL delivers at
  * commit, from every process sharing the database (`crm_user_changed` with a user id,
- * `crm_cache_changed` with a cache name, `crm_records_changed` with a record table's name — see
- * migrations 0006, 0021 and 0022). Per-process caches subscribe
+ * `crm_cache_changed` with a cache name, `crm_records_changed` with a record table's name,
+ * `crm_notification` with a user id — see migrations 0006, 0021, 0022 and 0037). Per-process caches subscribe
  * to their topic and drop entries when told. Correctness over speed: a cache may keep an entry past
  * its short fallback TTL only while `live` (the connection is up); when it drops, every subscriber
  * is reset and caches fall back to short lifetimes until it is back.
@@ -14,16 +14,18 @@ import { Db } from './db.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { RequestContext } from '../common/request-context.js';
 
-export type ChangeTopic = 'users' | 'records' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units' | 'webhooks';
+export type ChangeTopic = 'users' | 'records' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units' | 'webhooks' | 'notifications';
 
 const CHANNELS: Record<string, (payload: string) => { topic: ChangeTopic; key: string } | null> = {
   crm_user_changed: (payload) => ({ topic: 'users', key: payload }),
   crm_records_changed: (payload) => ({ topic: 'records', key: payload }),
   crm_cache_changed: (payload) => (TOPICS.has(payload) ? { topic: payload as ChangeTopic, key: '' } : null),
+  // A new notification for a user id (migration 0037): their open streams fetch it.
+  crm_notification: (payload) => ({ topic: 'notifications', key: payload }),
 };
 const TOPICS = new Set<string>(['roles', 'meta', 'forms', 'wf_triggers', 'org_units', 'webhooks']);
 export type Change = [topic: ChangeTopic, key: string];
-const isTopic = (t: unknown): t is ChangeTopic => t === 'users' || t === 'records' || TOPICS.has(t as string);
+const isTopic = (t: unknown): t is ChangeTopic => t === 'users' || t === 'records' || t === 'notifications' || TOPICS.has(t as string);
 const RETRY_MS = 2000;
 
 @Injectable()
@@ -105,7 +107,7 @@ export class ChangeFeed implements OnModuleInit, OnModuleDestroy {
   }
 
   private resetAll(): void {
-    for (const topic of ['users', 'records', ...TOPICS] as ChangeTopic[]) this.emit(topic, '');
+    for (const topic of ['users', 'records', 'notifications', ...TOPICS] as ChangeTopic[]) this.emit(topic, '');
   }
 
   private async listen(): Promise<void> {

@@ -9,6 +9,7 @@ export class Lifecycle {
   private draining = false;
   private inFlight = 0;
   private idle: (() => void)[] = [];
+  private stopping: (() => void)[] = [];
 
   get shuttingDown(): boolean {
     return this.draining;
@@ -20,6 +21,13 @@ export class Lifecycle {
 
   beginShutdown(): void {
     this.draining = true;
+    for (const fn of this.stopping.splice(0)) fn();
+  }
+
+  /** Runs fn when shutdown begins: long-lived responses (event streams) end so the drain is not held up. */
+  onShutdown(fn: () => void): void {
+    if (this.draining) fn();
+    else this.stopping.push(fn);
   }
 
   /** Counts a request until its response is finished or its connection closes. */

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import {
   AdminUserSchema, ApiKeySchema, ApplyRolesBody, ApplyRolesResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema, AuditListQuery, AuditPageSchema,
   AuditVerifySchema, AuthProvidersSchema, ChangePasswordBody, ChangePasswordResponseSchema, RefreshResponseSchema, CompleteBody, CompleteTaskResponseSchema, CorrelatedSchema, CreateObjectBody,
-  CreateOrgUnitBody, CreateRoleBody, CreateUserBody, CreatedApiKeySchema, CurrentUserSchema, DecisionBody, DecisionDefinitionSchema, DecisionDeployResponseSchema,
+  CreateOrgUnitBody, CreateRoleBody, CreateUserBody, CreatedApiKeySchema, CurrentUserSchema, DecisionBody, DecisionDefinitionSchema, DecisionDetailSchema, DecisionDeployResponseSchema,
   DeployBody, DeployResponseSchema, DirectorySyncResultSchema, EvaluateBody, EvaluateResponseSchema, FieldBody, FieldPatchBody, FieldSchema,
   FormBody, FormDraftBody, FormDraftSchema, FormSummarySchema, HealthSchema, HistoryTtlBody, HistoryTtlSchema, HousekeepingResultSchema,
   IncidentQuery, IncidentSchema, InstallResultSchema, InstanceQuery, LivenessSchema, LoginBody, LoginResponseSchema, MessageBody,
@@ -30,6 +30,8 @@ import { EVENT_ROUTES } from '../events/openapi-routes.js';
 import { JOURNEY_ROUTES } from '../marketing/journeys/openapi-routes.js';
 import { MARKETING_ROUTES } from '../marketing/openapi-routes.js';
 import { VIEW_ROUTES } from '../views/openapi-routes.js';
+import { NOTIFICATION_ROUTES } from '../notifications/openapi-routes.js';
+import { SEARCH_ROUTES } from '../search/openapi-routes.js';
 
 export interface StaticRoute {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -155,6 +157,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'put', path: '/api/process-instances/{id}/variables', tag: 'workflow', summary: '修改流程变量 / Set instance variables', right: 'process.admin', body: VariablesBody, response: ProcessInstanceSchema },
   { method: 'get', path: '/api/tasks/{id}', tag: 'workflow', summary: '任务详情 / A task', response: TaskDetailSchema},
   { method: 'get', path: '/api/decision-definitions', tag: 'workflow', summary: '决策表 / Decision tables', response: z.array(DecisionDefinitionSchema) },
+  { method: 'get', path: '/api/decision-definitions/{key}', tag: 'workflow', summary: '决策表（最新版本及 DMN）/ A decision table\'s latest version with its DMN', right: 'designer', response: DecisionDetailSchema },
   { method: 'post', path: '/api/process-triggers', tag: 'workflow', summary: '创建流程触发器 / Create a process trigger', right: 'designer', body: TriggerBody, response: TriggerSchema },
   { method: 'get', path: '/api/process-triggers', tag: 'workflow', summary: '流程触发器 / Process triggers', right: 'designer', response: itemsOfSchema(TriggerSchema) },
   { method: 'delete', path: '/api/process-triggers/{id}', tag: 'workflow', summary: '删除流程触发器 / Delete a process trigger', right: 'designer', response: NO_JSON_BODY },
@@ -169,4 +172,6 @@ export const STATIC_ROUTES: StaticRoute[] = [
   ...JOURNEY_ROUTES,
   ...MARKETING_ROUTES,
   ...VIEW_ROUTES,
+  ...NOTIFICATION_ROUTES,
+  ...SEARCH_ROUTES,
 ];

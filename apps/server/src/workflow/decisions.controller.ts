@@ -4,7 +4,7 @@ import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowAccess } from './workflow-access.js';
-import { DecisionBody, EvaluateBody, type DecisionDefinition, type DecisionDeployResponse, type EvaluateResponse, type Unserialized } from '@crm/shared';
+import { DecisionBody, EvaluateBody, type DecisionDefinition, type DecisionDeployResponse, type DecisionDetail, type EvaluateResponse, type Unserialized } from '@crm/shared';
 
 @Controller('api/decision-definitions')
 export class DecisionsController {
@@ -22,6 +22,13 @@ export class DecisionsController {
   @Get()
   list(): Promise<Unserialized<DecisionDefinition>[]> {
     return this.defs.listDecisions();
+  }
+
+  /** The decision-table editor opens the latest version's XML (design work, like evaluating). */
+  @Get(':key')
+  async get(@CurrentUser() p: Principal, @Param('key') key: string): Promise<Unserialized<DecisionDetail>> {
+    await this.access.require(p, 'designer', 'process.admin');
+    return this.defs.getDecision(key);
   }
 
   @Post(':key/evaluate')

@@ -2,7 +2,7 @@
  * Process and decision definitions: deploy (every deploy is a new version), list, read, and an
  * in-memory cache of parsed models (a deployed version never changes, so the cache never goes stale).
  */
-import type { DecisionDefinition, DecisionDeployResponse, DeployResponse, EvaluateResponse, ProcessDefinition, Unserialized } from '@crm/shared';
+import type { DecisionDefinition, DecisionDeployResponse, DecisionDetail, DeployResponse, EvaluateResponse, ProcessDefinition, Unserialized } from '@crm/shared';
 import { Injectable, Optional } from '@nestjs/common';
 import {
   BpmnParseError,
@@ -265,6 +265,16 @@ export class DefinitionsService {
       `SELECT DISTINCT ON (key) id, key, version, name, decision_ids, deployed_at FROM crm.wf_decisions ORDER BY key, version DESC LIMIT 500`,
     );
     return rows.map((r) => ({ id: r.id, key: r.key, version: r.version, name: r.name, decisions: r.decision_ids, deployedAt: r.deployed_at }));
+  }
+
+  /** The latest version of one decision definition (by its key) with its DMN XML. */
+  async getDecision(key: string): Promise<Unserialized<DecisionDetail>> {
+    const r = await this.db.one<{ id: string; key: string; version: number; name: string | null; decision_ids: string[]; deployed_at: Date; xml: string }>(
+      `SELECT id, key, version, name, decision_ids, deployed_at, xml FROM crm.wf_decisions WHERE key = $1 ORDER BY version DESC LIMIT 1`,
+      [key],
+    );
+    if (!r) throw new AppError(404, 'workflow.decision_not_found', { key });
+    return { id: r.id, key: r.key, version: r.version, name: r.name, decisions: r.decision_ids, deployedAt: r.deployed_at, xml: r.xml };
   }
 
   /** Evaluates a decision by its key (the definition key or a decision id inside the latest file). */

@@ -12,6 +12,8 @@ import { useRights } from '../lib/rights';
 import { buildMenuItems, menuPaths } from './shell/menuItems';
 import { ChangeOwnPasswordModal } from './ChangePasswordForm';
 import { LockOutlined } from '@ant-design/icons';
+import { GlobalSearch, menuEntries } from '../components/shell/GlobalSearch';
+import { NotificationBell } from '../components/shell/NotificationBell';
 
 const { Sider, Header, Content } = Layout;
 
@@ -102,6 +104,9 @@ export function AppShell() {
             {narrow ? <span className="app-header-mark">客</span> : <span style={{ color: '#7a8194' }}>{t('城市商业银行 · 客户经营中台', 'City commercial bank · Customer operations')}</span>}
           </Space>
           <Space size={narrow ? 'small' : 'middle'}>
+            {/* Global search (Ctrl+K) and the notification centre. */}
+            <GlobalSearch menu={menuEntries(items)} />
+            <NotificationBell />
             <Segmented
               size="small"
               value={lang}

@@ -21,3 +21,5 @@ export * from './models.js';
 export * from './journeys.js';
 export * from './views.js';
 export * from './marketing.js';
+export * from './notifications.js';
+export * from './search.js';

@@ -186,6 +186,9 @@ export const IncidentSchema = z.strictObject({
 export const DecisionDeployResponseSchema = z.strictObject({ key: z.string(), version: z.number().int(), id: z.string() });
 export const DecisionDefinitionSchema = z.strictObject({ id: z.string(), key: z.string(), version: z.number().int(), name: z.string().nullable(), decisions: z.array(z.string()), deployedAt: Timestamp });
 export const EvaluateResponseSchema = z.strictObject({ result: z.unknown() });
+/** One decision definition's latest version with its DMN XML (the decision-table editor opens it). */
+export const DecisionDetailSchema = DecisionDefinitionSchema.extend({ xml: z.string() });
+export type DecisionDetail = z.infer<typeof DecisionDetailSchema>;
 /** A process trigger: on a record event of an object, or on a form submission. */
 export const TriggerSchema = z.strictObject({
   id: z.string(),

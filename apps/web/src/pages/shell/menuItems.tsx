@@ -8,7 +8,7 @@ import { Badge, type MenuProps } from 'antd';
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BarChartOutlined, BranchesOutlined, CheckSquareOutlined,
   DashboardOutlined, DatabaseOutlined, FolderOutlined, FormOutlined, FundOutlined, NodeIndexOutlined, NotificationOutlined,
-  KeyOutlined, PieChartOutlined, SafetyCertificateOutlined, SafetyOutlined, SettingOutlined, TeamOutlined, ToolOutlined, WarningOutlined,
+  KeyOutlined, PieChartOutlined, SafetyCertificateOutlined, SafetyOutlined, SettingOutlined, TableOutlined, TeamOutlined, ToolOutlined, WarningOutlined,
 } from '@ant-design/icons';
 import type { ObjectDefinition } from '@crm/shared';
 import { groupByApp } from '../../lib/meta';
@@ -47,6 +47,7 @@ export function staticEntries(objects: readonly ObjectDefinition[]): MenuEntry[]
         { key: '/design/objects', icon: <DatabaseOutlined />, label: { 'zh-CN': '对象设计', en: 'Objects' }, need: { right: 'designer' } },
         { key: '/design/forms', icon: <FormOutlined />, label: { 'zh-CN': '表单设计', en: 'Forms' }, need: { right: 'designer' } },
         { key: '/design/processes', icon: <BranchesOutlined />, label: { 'zh-CN': '流程设计', en: 'Processes' }, need: { right: 'designer' } },
+        { key: '/design/decisions', icon: <TableOutlined />, label: { 'zh-CN': '决策表', en: 'Decision tables' }, need: { right: 'designer' } },
         { key: '/reports/new', icon: <BarChartOutlined />, label: { 'zh-CN': '报表设计', en: 'Report designer' }, need: { right: 'designer' } },
         { key: '/marketing/journeys', icon: <NodeIndexOutlined />, label: { 'zh-CN': '客户旅程', en: 'Journeys' }, need: { right: 'designer' } },
         { key: '/instances', icon: <NodeIndexOutlined />, label: { 'zh-CN': '流程实例', en: 'Process instances' }, need: { right: ['designer', 'process.admin'] } },
