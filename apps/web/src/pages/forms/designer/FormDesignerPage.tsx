@@ -15,6 +15,8 @@ import { FormRenderer } from '../../../components/form/FormRenderer';
 import { applyServerErrors } from '../../objects/ObjectDesigner';
 import { Canvas, type DropItem, type PaletteItem } from './Canvas';
 import { Palette } from './Palette';
+import { FormProcessBinding } from './FormProcess';
+import { keyFollowsLabel } from '../../../lib/keys';
 import { PropsPanel } from './PropsPanel';
 import { findNode, locate, newBlock, newId, placedFields, useDesigner, type DNode } from './model';
 
@@ -143,6 +145,7 @@ export function FormDesignerPage() {
       />
       <ErrorAlert error={saveError} />
       <ErrorAlert error={obj.error} />
+      <FormProcessBinding formKey={key} />
       {mode === 'design' ? (
         <div className="fd-root">
           <Palette fields={obj.data?.fields ?? []} placed={placed} onAdd={addAtSelection} />
@@ -242,7 +245,7 @@ function NewFieldModal({ pending, objectKey, onCancel, onCreated }: { pending: P
       <div className="fr-help" style={{ marginBottom: 12 }}>
         {pending?.kind === 'subfield' ? t('作为明细的一列，保存在明细数据中。', 'A column of the repeating group, stored in its rows.') : t('字段会立即加入对象（数据表新增一列）。', 'The field is added to the object at once (a new column).')}
       </div>
-      <Form form={form} layout="vertical" onFinish={submit}>
+      <Form form={form} layout="vertical" onFinish={submit} onValuesChange={keyFollowsLabel(form)}>
         <Form.Item name="zh" label={t('中文名称', 'Chinese label')} rules={[{ required: true, message: t('请填写名称', 'Enter a label') }]}><Input id="new-field-label" autoFocus /></Form.Item>
         <Form.Item name="en" label={t('英文名称', 'English label')}><Input /></Form.Item>
         <Form.Item name="key" label={t('标识', 'Key')} rules={[{ required: true, message: t('请填写标识', 'Enter a key') }, { pattern: KEY_RE, message: t('以小写字母开头，只含小写字母、数字、下划线', 'Lower-case letter first; letters, digits, underscores') }]}><Input id="new-field-key" /></Form.Item>
