@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, List, Space, Table, Tag, Tooltip, Upload } from 'antd';
-import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, ImportOutlined, PlayCircleOutlined, RedoOutlined, UndoOutlined, ZoomInOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, ImportOutlined, PlayCircleOutlined, RedoOutlined, SettingOutlined, UndoOutlined, ZoomInOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
@@ -12,6 +12,7 @@ import { ErrorAlert, PageHeader } from '../../components/common';
 import { crmModdle, drawable, newProcessXml, processIdOf } from './bpmn';
 import { CrmPropertiesPanel, validateModel, type Problem } from './CrmPropertiesPanel';
 import { StartProcessModal } from './ProcessListPage';
+import { translateModule } from './bpmn-translate';
 
  
 
@@ -50,7 +51,7 @@ export function ProcessDesignerPage() {
   });
 
   useEffect(() => {
-    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
+    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle }, additionalModules: [translateModule] } as any);
     const bus: any = m.get('eventBus');
     bus.on('selection.changed', (e: any) => setSelected(e.newSelection?.[0] ?? null));
     bus.on('elements.changed', () => setTick((n) => n + 1));
@@ -137,6 +138,7 @@ export function ProcessDesignerPage() {
             <Tooltip title={t('撤销', 'Undo')}><Button icon={<UndoOutlined />} onClick={() => (modeler?.get('commandStack') as any)?.undo()} /></Tooltip>
             <Tooltip title={t('重做', 'Redo')}><Button icon={<RedoOutlined />} onClick={() => (modeler?.get('commandStack') as any)?.redo()} /></Tooltip>
             <Tooltip title={t('适应画布', 'Fit')}><Button icon={<ZoomInOutlined />} onClick={() => (modeler?.get('canvas') as any)?.zoom('fit-viewport', 'auto')} /></Tooltip>
+            <Button icon={<SettingOutlined />} data-testid="process-props" onClick={() => { const root = (modeler?.get('canvas') as any)?.getRootElement(); if (root) { (modeler!.get('selection') as any).select(root); setSelected(root); } }}>{t('流程属性', 'Process properties')}</Button>
             <Button icon={<DownloadOutlined />} onClick={download}>{t('下载', 'Download')}</Button>
             <Button icon={<CheckCircleOutlined />} onClick={validate} data-testid="validate-bpmn">{t('校验', 'Validate')}</Button>
             <Button type="primary" icon={<CloudUploadOutlined />} loading={deploy.isPending} data-testid="deploy-bpmn"
