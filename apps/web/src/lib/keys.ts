@@ -3,6 +3,7 @@
  * (理财预约 → li_cai_yu_yue), so an analyst need not invent English keys. Always matches the key rule
  * `^[a-z][a-z0-9_]{0,62}$` (a leading digit or symbol gets an `f_` prefix).
  */
+import type { FormInstance } from 'antd';
 import { pinyin } from 'pinyin-pro';
 
 export function suggestKey(label: string, prefix = 'f'): string {
@@ -20,7 +21,7 @@ export function suggestKey(label: string, prefix = 'f'): string {
  * For an antd form with a Chinese label and a key: `onValuesChange` fills the key from the label's
  * pinyin until the user types a key of their own (`touched` from then on).
  */
-export function keyFollowsLabel(form: { getFieldValue(n: string): unknown; setFieldValue(n: string, v: unknown): void; isFieldTouched(n: string): boolean }, label = 'zh', key = 'key', prefix?: string) {
+export function keyFollowsLabel(form: FormInstance<any>, label = 'zh', key = 'key', prefix?: string) {
   return (changed: Record<string, unknown>): void => {
     if (!(label in changed) || form.isFieldTouched(key)) return;
     form.setFieldValue(key, suggestKey(String(changed[label] ?? ''), prefix));

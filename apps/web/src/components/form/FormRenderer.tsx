@@ -28,9 +28,13 @@ const isFieldItem = (it: LayoutItem): it is LayoutFieldItem => !('type' in it);
 /** The object fields a layout places (a repeating group counts as its own field). */
 export function layoutFieldKeys(items: LayoutItem[], out = new Set<string>()): Set<string> {
   for (const it of items) {
-    if (isFieldItem(it) || it.type === 'group') out.add(it.field);
-    else if (it.type === 'tabs' || it.type === 'steps') for (const pane of it.items) layoutFieldKeys(pane.items, out);
-    else layoutFieldKeys(it.items, out);
+    if (isFieldItem(it)) { out.add(it.field); continue; }
+    switch (it.type) {
+      case 'group': out.add(it.field); break;
+      case 'tabs':
+      case 'steps': for (const pane of it.items) layoutFieldKeys(pane.items, out); break;
+      default: layoutFieldKeys(it.items, out);
+    }
   }
   return out;
 }

@@ -4,7 +4,7 @@
  * a record is created or updated (with a condition built without code).
  */
 import { useState } from 'react';
-import { Alert, App, Button, Card, Checkbox, Form, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, App, Button, Card, Checkbox, Form, Modal, Popconfirm, Select, Table, Tag, Typography } from 'antd';
 import { DeleteOutlined, PlusOutlined, SafetyOutlined, ThunderboltOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from 'react-router';
