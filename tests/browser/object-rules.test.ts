@@ -40,10 +40,11 @@ describe('理财预约: the analyst\'s object, rule, form and approval without c
     await page.locator('.ant-modal-footer button.ant-btn-primary').click();
     await page.waitForURL(new RegExp(`/design/objects/${OBJECT}`));
     // Nobody may use a new object yet: the designer says so and offers to grant roles (the analyst may only ask).
+    await page.locator('[data-testid=object-roles]', { hasText: '还没有任何角色可以使用本对象' }).waitFor();
+    await page.click('[data-testid=grant-roles]');
     await page.locator('[data-testid=grant-roles-ask]').waitFor();
     await shot(page, 'analyst-grant-prompt');
     await page.keyboard.press('Escape');
-    await page.locator('[data-testid=object-roles]', { hasText: '还没有任何角色可以使用本对象' }).waitFor();
 
     const analyst = await as(srv.baseUrl, 'analyst');
     for (const f of [
@@ -127,7 +128,7 @@ describe('理财预约: the analyst\'s object, rule, form and approval without c
 
     // 发起流程 on the record page: the record is the business data, nobody types JSON.
     await page.click('[data-testid=start-for-record]');
-    await page.fill('[data-testid=start-for-record-search]', '理财预约');
+    await page.fill('[data-testid=start-for-record-search] input', '理财预约');
     await page.locator('[data-testid=start-for-record-modal] .ant-list-item', { hasText: '理财预约审批' }).waitFor();
     await shot(page, 'analyst-start-for-record');
     await page.click(`[data-testid=start-${PROCESS}]`);

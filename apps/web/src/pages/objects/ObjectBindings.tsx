@@ -23,13 +23,13 @@ const SCOPE_NAMES: Record<(typeof ROW_SCOPES)[number], [string, string]> = {
 
 /**
  * Which roles may use the object; when none does (a new object), a prompt to grant them — inline for
- * whoever holds the role-administration right, otherwise who to ask. `prompt` opens it at once.
+ * whoever holds the role-administration right, otherwise who to ask.
  */
-export function RoleAccessCard({ obj, prompt }: { obj: ObjectDefinition; prompt?: boolean }) {
+export function RoleAccessCard({ obj }: { obj: ObjectDefinition }) {
   const t = useT();
   const roles = useQuery({ queryKey: ['admin', 'roles'], queryFn: () => api.admin.listRoles() });
   const canGrant = (useAuth((s) => s.user?.platform) ?? []).includes('admin.roles');
-  const [open, setOpen] = useState(!!prompt);
+  const [open, setOpen] = useState(false);
   const granted = (roles.data ?? []).filter((r) => r.permissions.some((p) => p.object === obj.key && p.actions.length));
   if (roles.isLoading) return null;
   return (
@@ -43,7 +43,7 @@ export function RoleAccessCard({ obj, prompt }: { obj: ObjectDefinition; prompt?
         title={granted.length
           ? <span>{t('可使用本对象的角色：', 'Roles that may use this object: ')}{granted.map((r) => <Tag key={r.key}>{r.name}</Tag>)}</span>
           : t('还没有任何角色可以使用本对象：授予角色权限之后，业务人员才能新建和查看它的记录。', 'No role may use this object yet: grant a role before anyone can create or read its records.')}
-        action={<Button size="small" onClick={() => setOpen(true)} data-testid="grant-roles">{t('授予角色权限', 'Grant roles')}</Button>}
+        action={<Button size="small" type={granted.length ? 'default' : 'primary'} onClick={() => setOpen(true)} data-testid="grant-roles">{t('授予角色权限', 'Grant roles')}</Button>}
       />
       {open && <GrantModal obj={obj} canGrant={canGrant} onClose={() => setOpen(false)} />}
     </>

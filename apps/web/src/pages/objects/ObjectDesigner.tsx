@@ -5,7 +5,7 @@ import {
 import { DeleteOutlined, EditOutlined, FormOutlined, MinusCircleOutlined, PlusOutlined, UnorderedListOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { FormInstance } from 'antd';
-import { Link, useNavigate, useParams, useSearchParams } from 'react-router';
+import { Link, useNavigate, useParams } from 'react-router';
 import { ApiError, type Field, type FieldType, type ObjectDefinition } from '@crm/shared';
 import { fieldTypeNames } from '@crm/form-engine';
 import { checkFeel } from '@crm/feel';
@@ -64,7 +64,7 @@ export function ObjectListPage() {
       qc.invalidateQueries({ queryKey: ['meta'] });
       setOpen(false);
       // A new object is usable by nobody yet: its designer opens with the prompt to grant roles.
-      nav(`/design/objects/${o.key}?created=1`);
+      nav(`/design/objects/${o.key}`);
     },
     onError: (e) => {
       applyServerErrors(form, e, [['key'], ['label'], ['app']]);
@@ -147,7 +147,6 @@ export function ObjectDesignerPage() {
   const qc = useQueryClient();
   const { message } = App.useApp();
   const obj = useObject(object);
-  const [params] = useSearchParams();
   const [editing, setEditing] = useState<Field | 'new' | null>(null);
   const remove = useMutation({
     mutationFn: (key: string) => api.meta.deleteField(object, key),
@@ -170,7 +169,7 @@ export function ObjectDesignerPage() {
           </>
         }
       />
-      <RoleAccessCard key={o.key} obj={o} prompt={params.get('created') === '1'} />
+      <RoleAccessCard key={o.key} obj={o} />
       <SubjectDeclaration object={o} />
       <Card>
         <Table<Field>
