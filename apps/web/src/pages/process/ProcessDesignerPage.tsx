@@ -12,7 +12,7 @@ import { ErrorAlert, PageHeader } from '../../components/common';
 import { crmModdle, drawable, foreignAttributesIn, newProcessXml, processIdOf } from './bpmn';
 import { CrmPropertiesPanel, validateModel, type Problem } from './CrmPropertiesPanel';
 import { StartProcessModal } from './ProcessListPage';
-import { translateModule } from './bpmn-translate';
+import { paletteTooltipsModule, translateModule } from './bpmn-translate';
 
  
 
@@ -51,7 +51,7 @@ export function ProcessDesignerPage() {
   });
 
   useEffect(() => {
-    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle }, additionalModules: [translateModule] } as any);
+    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle }, additionalModules: [translateModule, paletteTooltipsModule] } as any);
     const bus: any = m.get('eventBus');
     bus.on('selection.changed', (e: any) => setSelected(e.newSelection?.[0] ?? null));
     bus.on('elements.changed', () => setTick((n) => n + 1));

@@ -108,3 +108,17 @@ export function translate(template: string, replacements: Record<string, string>
 
 /** The module for `additionalModules` of the modeler and viewer. */
 export const translateModule = { translate: ['value', translate] };
+
+/** The palette names its tools only for screen readers (`aria-label`): give each the same text as its tooltip. */
+export const paletteTooltipsModule = {
+  __init__: ['paletteTooltips'],
+  paletteTooltips: ['type', class PaletteTooltips {
+    static $inject = ['eventBus'];
+    constructor(eventBus: { on(events: string[], cb: () => void): void }) {
+      // Entries are (re)drawn when the palette opens or changes and before an import completes.
+      eventBus.on(['palette.changed', 'import.done'], () => {
+        document.querySelectorAll<HTMLElement>('.djs-palette [data-action][aria-label]').forEach((el) => { el.title = el.getAttribute('aria-label') ?? ''; });
+      });
+    }
+  }],
+};
