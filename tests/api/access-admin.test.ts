@@ -60,6 +60,18 @@ describe('users, roles and separation of duties', () => {
     expect((await refused(typed(srv.baseUrl, key.key).me())).status).toBe(401);
   });
 
+  it('the staff directory gives pickers names only, to designers and process starters; no disabled user', async () => {
+    const found = await w.c.analyst.api.admin.directory({ search: 'rm' });
+    expect(found.find((u) => u.username === 'rm')).toEqual({ id: expect.any(String), username: 'rm', displayName: expect.any(String) });
+    for (const u of found) expect(Object.keys(u).sort()).toEqual(['displayName', 'id', 'username']);
+    expect((await w.c.rm.api.admin.directory({ limit: 1 }))).toHaveLength(1);
+    // The teller of the test above is disabled; a pattern character is taken literally.
+    expect(await w.c.analyst.api.admin.directory({ search: 'teller' })).toEqual([]);
+    expect(await w.c.analyst.api.admin.directory({ search: '%' })).toEqual([]);
+    expect((await refused(w.c.auditor.api.admin.directory())).status).toBe(403);
+    expect((await refused(w.c.analyst.api.admin.directory({ limit: 100000 }))).status).toBe(400);
+  });
+
   it('the administrator may not read the audit trail nor change what roles may do', async () => {
     const admin = w.c.admin.api;
     expect((await refused(admin.audit.list())).status).toBe(403);

@@ -194,6 +194,26 @@ describe('process triggers', () => {
   });
 });
 
+describe('starting a process for a record (发起流程 on a record page)', () => {
+  it('reads the record as the caller may see it into the business data; a record outside their scope is 404 and starts nothing', async () => {
+    await deploy(waiting('leadManual'));
+    const r = await rm.api.records.create('wf_lead', { name: '韩梅梅', status: 'new', amount: 700, id_number: '11010519491231002X' });
+    const inst = await rm.api.processes.start('leadManual', { record: { object: 'wf_lead', id: r.id } });
+    expect(inst).toMatchObject({ businessKey: r.id, state: 'active' });
+    expect((await rm.api.instances.get(inst.id)).variables).toMatchObject({ object: 'wf_lead', recordId: r.id, name: '韩梅梅', amount: 700, record: { id: r.id, name: '韩梅梅' } });
+    // Started by a person, the process holds what that person may see: no hidden field, the ID number masked.
+    const stored = await withClient(srv.dbUrl, async (c) => (await c.query('SELECT state FROM crm.wf_instances WHERE id = $1', [inst.id])).rows[0].state);
+    expect(JSON.stringify(stored)).not.toContain('11010519491231002X');
+    expect(JSON.stringify(stored)).not.toContain('internal_rating');
+    // The manager may start processes but not read wf_lead; a crafted id or object is refused; nothing starts.
+    expect((await refused(manager.api.processes.start('leadManual', { record: { object: 'wf_lead', id: r.id } }))).status).toBe(403);
+    expect((await refused(rm.api.processes.start('leadManual', { record: { object: 'wf_lead', id: '00000000-0000-4000-8000-000000000000' } }))).status).toBe(404);
+    expect((await refused(rm.api.processes.start('leadManual', { record: { object: 'wf_lead', id: 'x; DROP TABLE crm.users' } }))).status).toBe(400);
+    expect((await refused(rm.api.processes.start('leadManual', { record: { object: 'no_such_object', id: r.id } }))).status).toBe(404);
+    expect((await instancesOf('leadManual')).map((i) => i.id)).toEqual([inst.id]);
+  });
+});
+
 describe('completing a task with a form', () => {
   it('validates the variables by the published form: 400 with field details and the task stays open; valid input completes it', async () => {
     await deploy(chain('formApproval', [

@@ -2,8 +2,10 @@
  * The analyst's 理财预约 with a rule that holds on the natural path: the rule is built in the object
  * designer's condition builder (the typo, the Chinese label and the full-width operator each show a
  * Chinese error as typed), the published form is bound to the object's 新建 page and to an approval
- * process (a form trigger); the customer manager's 新建 with 1,500,000 and no remark is refused with
- * the rule's Chinese message, a valid one is saved and starts the approval.
+ * process (提交后发起流程 in the form designer); the customer manager's 新建 with 1,500,000 and no remark is refused with
+ * the rule's Chinese message, a valid one is saved and starts the approval; 发起流程 on the record page
+ * starts it again with the record as business data. The object's key comes from its label's pinyin and
+ * its designer prompts to grant roles.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
@@ -17,7 +19,7 @@ const FORM = `wealth_appt_form_${suffix}`;
 const PROCESS = `wealth_appt_approval_${suffix}`;
 const MESSAGE = '预约金额超过 100 万元时必须填写备注';
 
-describe('理财预约: an object rule built without code holds on the 新建 page', () => {
+describe('理财预约: the analyst\'s object, rule, form and approval without code; the rule holds on the 新建 page', () => {
   const session = browserSession();
   let srv: BrowserSession['srv'];
   let page: Page;
@@ -25,15 +27,31 @@ describe('理财预约: an object rule built without code holds on the 新建 pa
   beforeAll(async () => {
     ({ srv, page } = session);
     await page.setViewportSize({ width: 1366, height: 768 });
+  }, 120_000);
+
+  it('the analyst creates the object (key from the label\'s pinyin, then the prompt to grant roles) and binds its form to the approval', async () => {
+    await signIn(page, srv.baseUrl, 'analyst');
+    await page.goto(`${srv.baseUrl}/design/objects`);
+    await page.click('[data-testid=new-object]');
+    await page.fill('#object-label', '理财预约');
+    await until(async () => (await page.inputValue('#object-key')) === 'li_cai_yu_yue', { ms: 5000, what: 'the key suggested from the label' });
+    await shot(page, 'analyst-object-key');
+    await page.fill('#object-key', OBJECT);
+    await page.locator('.ant-modal-footer button.ant-btn-primary').click();
+    await page.waitForURL(new RegExp(`/design/objects/${OBJECT}`));
+    // Nobody may use a new object yet: the designer says so and offers to grant roles (the analyst may only ask).
+    await page.locator('[data-testid=object-roles]', { hasText: '还没有任何角色可以使用本对象' }).waitFor();
+    await page.click('[data-testid=grant-roles]');
+    await page.locator('[data-testid=grant-roles-ask]').waitFor();
+    await shot(page, 'analyst-grant-prompt');
+    await page.keyboard.press('Escape');
+
     const analyst = await as(srv.baseUrl, 'analyst');
-    await analyst.api.meta.createObject({
-      key: OBJECT, label: { 'zh-CN': '理财预约', en: 'Wealth appointment' },
-      fields: [
-        { key: 'client_name', label: { 'zh-CN': '客户姓名', en: 'Client' }, type: 'text', required: true },
-        { key: 'amount', label: { 'zh-CN': '预约金额', en: 'Amount' }, type: 'money', required: true },
-        { key: 'remark', label: { 'zh-CN': '备注', en: 'Remark' }, type: 'textarea' },
-      ],
-    });
+    for (const f of [
+      { key: 'client_name', label: { 'zh-CN': '客户姓名', en: 'Client' }, type: 'text', required: true },
+      { key: 'amount', label: { 'zh-CN': '预约金额', en: 'Amount' }, type: 'money', required: true },
+      { key: 'remark', label: { 'zh-CN': '备注', en: 'Remark' }, type: 'textarea' },
+    ] as const) await analyst.api.meta.addField(OBJECT, f);
     await analyst.api.meta.createForm({ key: FORM, object: OBJECT, title: '理财预约登记', layout: [{ field: 'client_name' }, { field: 'amount' }, { field: 'remark' }] });
     await analyst.api.meta.publishForm(FORM);
     await analyst.api.processes.deploy({ bpmnXml: `<?xml version="1.0" encoding="UTF-8"?>
@@ -42,16 +60,22 @@ describe('理财预约: an object rule built without code holds on the 新建 pa
 <bpmn:startEvent id="s"/><bpmn:userTask id="approve" name="审批理财预约" crm:candidateGroups="manager"/><bpmn:endEvent id="e"/>
 <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="approve"/><bpmn:sequenceFlow id="f2" sourceRef="approve" targetRef="e"/>
 </bpmn:process></bpmn:definitions>` });
-    // Submitting the form starts the approval.
-    await analyst.api.triggers.create({ processKey: PROCESS, formKey: FORM, on: 'submitted' });
     const security = await as(srv.baseUrl, 'security');
     const rm = await security.api.admin.getRole('rm');
     await security.api.admin.updateRole('rm', { permissions: [...rm.permissions, { object: OBJECT, actions: ['create', 'read', 'update'], scope: 'own' }] });
+
+    // 提交后发起流程, chosen in the form designer.
+    await page.goto(`${srv.baseUrl}/design/forms/${FORM}`);
+    await choose(page, '[data-testid=form-process-select]', '理财预约审批');
+    await page.locator('.ant-message', { hasText: '提交表单后发起该流程' }).waitFor();
+    await shot(page, 'analyst-form-process');
+    const triggers = await analyst.api.triggers.list();
+    expect(triggers.filter((x) => 'formKey' in x && x.formKey === FORM)).toEqual([expect.objectContaining({ processKey: PROCESS, on: 'submitted' })]);
   }, 120_000);
 
   it('the analyst builds the rule in the condition builder; typo, label and full-width each show a Chinese error', async () => {
-    await signIn(page, srv.baseUrl, 'analyst');
     await page.goto(`${srv.baseUrl}/design/objects/${OBJECT}`);
+    await page.locator('[data-testid=object-roles]', { hasText: '可使用本对象的角色' }).waitFor();
     await page.click('[data-testid=add-rule]');
     const when = page.locator('[data-testid=rule-when]');
     for (const [typed, text] of [
@@ -101,5 +125,17 @@ describe('理财预约: an object rule built without code holds on the 新建 pa
     const admin = await as(srv.baseUrl, 'admin');
     const started = await until(async () => (await admin.api.instances.list({ definitionKey: PROCESS, businessKey: id }))[0], { ms: 20_000, what: 'the approval to start' });
     expect(started).toMatchObject({ definitionKey: PROCESS, businessKey: id, state: 'active' });
+
+    // 发起流程 on the record page: the record is the business data, nobody types JSON.
+    await page.click('[data-testid=start-for-record]');
+    await page.fill('[data-testid=start-for-record-search] input', '理财预约');
+    await page.locator('[data-testid=start-for-record-modal] .ant-list-item', { hasText: '理财预约审批' }).waitFor();
+    await shot(page, 'analyst-start-for-record');
+    await page.click(`[data-testid=start-${PROCESS}]`);
+    await page.waitForURL(/\/instances\/[0-9a-f-]{36}$/);
+    // The initiator sees the record's fields among the variables (the instance view hides those a reader may not read).
+    const second = await (await as(srv.baseUrl, 'rm')).api.instances.get(page.url().split('/').pop()!);
+    expect(second).toMatchObject({ definitionKey: PROCESS, businessKey: id });
+    expect(second.variables).toMatchObject({ object: OBJECT, recordId: id, client_name: '王五', remark: '客户资产已核实' });
   }, 120_000);
 });

@@ -10,10 +10,10 @@ import { type BrowserSession, type Watched, browserSession, realErrors, shot, si
 const KEY = `complaint_review_${Date.now().toString(36).slice(-5)}`;
 
 const BPMN = `<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="defs" targetNamespace="urn:test">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:di="http://www.omg.org/spec/DD/20100524/DI" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="urn:test">
   <bpmn:process id="${KEY}" name="投诉复核" isExecutable="true">
     <bpmn:startEvent id="start" name="收到投诉"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:userTask id="review" name="主管复核"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:userTask id="review" name="主管复核" camunda:assignee="rm"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
     <bpmn:endEvent id="end" name="办结"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="review" />
     <bpmn:sequenceFlow id="f2" sourceRef="review" targetRef="end" />
@@ -48,11 +48,21 @@ describe('process designer → inbox → instance viewer', () => {
       .setInputFiles({ name: 'complaint-review.bpmn', mimeType: 'application/xml', buffer: Buffer.from(BPMN) });
     const task = page.locator('[data-testid=bpmn-canvas] [data-element-id="review"]');
     await task.waitFor();
+    // Another engine's attribute is named on import, with ours; bpmn-js speaks Chinese.
+    await page.locator('[data-testid=deploy-warnings]', { hasText: 'camunda:assignee，请改用 crm:assignee' }).waitFor();
+    await page.locator('.djs-palette [data-action="create.start-event"][title="开始事件"]').waitFor();
     await task.click();
     const assignee = page.locator('[data-testid=prop-assignee] input').first();
     await assignee.waitFor();
     await assignee.fill('manager');
     await page.keyboard.press('Escape');
+    // Due in 3 days without typing ISO 8601.
+    await page.locator('[data-testid=due-duration] input').first().fill('3');
+    expect(await page.locator('[data-testid=prop-dueDate] input.ant-input').inputValue()).toBe('P3D');
+    // The process's own properties from the canvas, whatever is selected.
+    await page.click('[data-testid=process-props]');
+    await page.locator('[data-testid=bpmn-props] h5', { hasText: '流程' }).waitFor();
+    expect(await page.locator('[data-testid=prop-name]').inputValue()).toBe('投诉复核');
     await page.click('[data-testid=validate-bpmn]');
     await page.locator('[data-testid=validation-result]').waitFor();
     await shot(page, 'flow2-01-designer');

@@ -3,7 +3,7 @@
  * (browsers, Node 20+), has no dependencies, and throws `ApiError` for every non-2xx answer.
  */
 import type {
-  AdminUser, AuthProviders, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
+  AdminUser, DirectoryUser, AuthProviders, ChangePasswordRequest, CustomerNetwork, FormSummary, PasswordResetResult, PendingApproval, PendingReply, AuditQuery, AuditVerifyResult, CompleteTaskRequest, CreateObjectRequest,
   CreateRoleRequest, CreateUserRequest, CurrentUser, Customer360,
   DeployProcessRequest, ErrorDetail, Field, FieldPatch, FormDefinitionInput, FormDraft, HealthStatus,
   Incident, Lang, ListQuery, LoginRequest, LoginResponse, MessageRequest, ObjectDefinition, ObjectPatch,
@@ -387,6 +387,8 @@ export function createClient(options: ClientOptions) {
     // ------------------------------------------------------------ administration
     admin: {
       listUsers: (query?: { search?: string; limit?: number; offset?: number }) => items<AdminUser>('/api/admin/users', query),
+      /** The staff directory for pickers (designers, process starters, user administrators): names only. */
+      directory: (query?: { search?: string; limit?: number }) => items<DirectoryUser>('/api/directory/users', query),
       createUser: (body: CreateUserRequest) => post<AdminUser>('/api/admin/users', body),
       /** The user, or a PendingReply when the change grants the authorisation or audit duty. */
       updateUser: (id: string, body: UserPatch) => patch<AdminUser | PendingReply>(`/api/admin/users/${enc(id)}`, body),

@@ -15,7 +15,7 @@ import type {
   ApiKeySchema, CreatedApiKeySchema, ChangePasswordResponseSchema, RefreshResponseSchema, OidcExchangeResponseSchema, DirectorySyncResultSchema, LivenessSchema, ReadinessSchema, DeployResponseSchema,
   CompleteTaskResponseSchema, TriggerSchema, DecisionDeployResponseSchema, EvaluateResponseSchema, HousekeepingResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema,
   RejectedApprovalSchema, TemplateSummarySchema, TemplateSchema, RoleDifferenceSchema, InstallResultSchema, ApplyRolesResultSchema, AuditPageSchema, RecordPageSchema,
-  ObjectRuleSchema, DefaultFormsSchema,
+  ObjectRuleSchema, DefaultFormsSchema, DirectoryUserSchema,
 } from './schemas/index.js';
 
 export type Lang = 'zh-CN' | 'en';
@@ -193,6 +193,7 @@ export type CreateRoleRequest = z.input<typeof CreateRoleBody>;
 export type RolePatch = z.input<typeof UpdateRoleBody>;
 
 export type AdminUser = z.infer<typeof AdminUserSchema>;
+export type DirectoryUser = z.infer<typeof DirectoryUserSchema>;
 
 /** A four-eyes request: a reset of, or a duty grant to, an authorisation or audit duty holder. */
 export type PendingApproval = z.infer<typeof PendingApprovalSchema>;

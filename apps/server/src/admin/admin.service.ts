@@ -44,6 +44,9 @@ registerMessages({
   },
 });
 
+/** `%text%` for ILIKE, with the pattern characters of the text taken literally. */
+const likeAny = (text: string) => `%${text.replace(/[\\%_]/g, (m) => '\\' + m)}%`;
+
 const USER_COLUMNS = `u.id, u.username, u.display_name AS "displayName", u.org_unit_id AS "orgUnitId", u.roles, u.disabled,
   u.service_account AS "serviceAccount", u.password_change_required AS "changeOnNextLogin",
   u.last_login_at AS "lastLoginAt", u.created_at AS "createdAt", u.updated_at AS "updatedAt"`;
@@ -69,11 +72,24 @@ export class AdminService {
     const params: unknown[] = [];
     let where = '';
     if (q.search) {
-      params.push(`%${q.search.replace(/[\\%_]/g, (m) => '\\' + m)}%`);
+      params.push(likeAny(q.search));
       where = `WHERE u.username ILIKE $1 OR u.display_name ILIKE $1`;
     }
     params.push(q.limit, q.offset);
     const items = await this.db.query<User>(`SELECT ${USER_COLUMNS} FROM crm.users u ${where} ORDER BY u.username LIMIT $${params.length - 1} OFFSET $${params.length}`, params);
+    return { items };
+  }
+
+  /** Active people (no service account) by name or username, for pickers. */
+  async directory(q: { search?: string; limit: number }): Promise<Items<{ id: string; username: string; displayName: string | null }>> {
+    const params: unknown[] = [q.limit];
+    let where = 'NOT u.disabled AND NOT u.service_account';
+    if (q.search) {
+      params.push(likeAny(q.search));
+      where += ' AND (u.username ILIKE $2 OR u.display_name ILIKE $2)';
+    }
+    const items = await this.db.query<{ id: string; username: string; displayName: string | null }>(
+      `SELECT u.id::text AS id, u.username, u.display_name AS "displayName" FROM crm.users u WHERE ${where} ORDER BY u.username LIMIT $1`, params);
     return { items };
   }
 

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import {
+  DirectoryQuery, DirectoryUserSchema,
   AdminUserSchema, ApiKeySchema, ApplyRolesBody, ApplyRolesResultSchema, ApprovedPasswordResetSchema, ApprovedRoleGrantSchema, AuditListQuery, AuditPageSchema,
   AuditVerifySchema, AuthProvidersSchema, ChangePasswordBody, ChangePasswordResponseSchema, RefreshResponseSchema, CompleteBody, CompleteTaskResponseSchema, CorrelatedSchema, CreateObjectBody,
   CreateOrgUnitBody, CreateRoleBody, CreateUserBody, CreatedApiKeySchema, CurrentUserSchema, DecisionBody, DecisionDefinitionSchema, DecisionDetailSchema, DecisionDeployResponseSchema,
@@ -119,6 +120,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'post', path: '/api/admin/role-grants/{id}/approve', tag: 'admin', summary: '批准职责授予 / Approve a duty grant', response: ApprovedRoleGrantSchema },
   { method: 'post', path: '/api/admin/role-grants/{id}/reject', tag: 'admin', summary: '撤回或驳回职责授予 / Withdraw or decline a duty grant', response: RejectedApprovalSchema },
   { method: 'get', path: '/api/admin/roles', tag: 'admin', summary: '角色 / Roles', response: itemsOfSchema(RoleSchema) },
+  { method: 'get', path: '/api/directory/users', tag: 'admin', summary: '人员目录（选择处理人用，仅姓名；设计、发起流程或用户管理权）/ Staff directory for pickers (names only; designer, process.start, process.admin or admin.users)', query: DirectoryQuery, response: itemsOfSchema(DirectoryUserSchema) },
   { method: 'post', path: '/api/admin/roles', tag: 'admin', summary: '创建角色 / Create a role', right: 'admin.roles', body: CreateRoleBody, response: RoleSchema },
   { method: 'get', path: '/api/admin/roles/{key}', tag: 'admin', summary: '角色详情 / A role', response: RoleSchema },
   { method: 'patch', path: '/api/admin/roles/{key}', tag: 'admin', summary: '修改角色 / Change a role', right: 'admin.roles', body: UpdateRoleBody, response: RoleSchema },

@@ -73,17 +73,20 @@ export class ProcessInstancesService {
     private readonly inputs: RequestVariables,
   ) {}
 
-  async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string }): Promise<Unserialized<ProcessInstance>> {
+  async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string; record?: { object: string; id: string } }): Promise<Unserialized<ProcessInstance>> {
     await this.access.require(p, 'process.start', 'designer');
+    const business = body.record ? await this.inputs.recordVariables(p, body.record.object, body.record.id) : undefined;
     const row = await this.runtime.step(async (ctx) => {
       const def = await this.defs.latestOrFail(ctx.client, key);
       const model = await this.defs.model(ctx.client, def.id);
       const start = noneStartOf(model);
-      const variables = await this.inputs.accept(p, model, start, body.variables, start?.formKey);
+      const accepted = await this.inputs.accept(p, model, start, body.variables, start?.formKey);
+      const variables = business ? { ...accepted, ...business } : accepted;
+      const businessKey = body.record?.id ?? body.businessKey;
       return this.runtime.start(
         ctx,
         def,
-        { initiator: p.username, ...(variables ? { variables } : {}), ...(body.businessKey !== undefined ? { businessKey: body.businessKey } : {}) },
+        { initiator: p.username, ...(variables ? { variables } : {}), ...(businessKey !== undefined ? { businessKey } : {}) },
         { action: 'workflow.start', object: 'process_instance', data: { key, version: def.version } },
       );
     });

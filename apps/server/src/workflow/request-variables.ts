@@ -93,6 +93,15 @@ export class RequestVariables {
     }
   }
 
+  /**
+   * A record as the process's business data, the shape a record trigger gives (`record`, each field,
+   * `object`, `recordId`): read as the caller may see it (404 outside their scope, masked values stay masked).
+   */
+  async recordVariables(p: Principal, object: string, id: string): Promise<Vars> {
+    const record = await this.reader.get(object, id, p);
+    return { ...record, record, object, recordId: id };
+  }
+
   /** A live record of `object` within the caller's read scope (a deleted or out-of-scope one: false). */
   mayRead(p: Principal, object: string, id: unknown): Promise<boolean> {
     return this.reader.mayRead(p, object, id);

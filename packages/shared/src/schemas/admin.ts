@@ -134,3 +134,10 @@ export const OrgUnitSchema = z.strictObject({
   path: z.array(z.string()).optional(),
   disabled: z.boolean().optional(),
 });
+
+/** `GET /api/directory/users`: the staff directory for pickers (assignee, candidates, user fields) — names only. */
+export const DirectoryQuery = z.object({
+  search: plainText().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+export const DirectoryUserSchema = z.strictObject({ id: z.string(), username: z.string(), displayName: z.string().nullable() });

@@ -10,7 +10,12 @@ export const DeployBody = z.object({
   bpmnXml: z.string().min(1).max(2_000_000),
 });
 export const ProcessXmlQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
-export const StartBody = z.object({ variables: variables.optional(), businessKey: z.string().max(200).optional() });
+export const StartBody = z.object({
+  variables: variables.optional(),
+  businessKey: z.string().max(200).optional(),
+  /** Start for this record: the server reads it (as the caller may see it) into the process's business data; the business key is its id. */
+  record: z.strictObject({ object: z.string().regex(/^[a-z][a-z0-9_]{0,62}$/), id: z.string().uuid() }).optional(),
+});
 export const PROCESS_STATES = ['active', 'completed', 'terminated', 'incident'] as const;
 export const InstanceQuery = z.object({
   state: z.enum(PROCESS_STATES).optional(),

@@ -174,7 +174,7 @@ function RelationInput({ field, value, onChange, lang, ...rest }: { field: Field
 }
 
 function UserInput({ value, onChange, ...rest }: { value: unknown; onChange(v: unknown): void; id?: string; disabled?: boolean; status?: 'error'; placeholder?: string }) {
-  const q = useQuery({ queryKey: ['admin', 'users'], queryFn: () => api.admin.listUsers() });
+  const q = useQuery({ queryKey: ['directory', 'users'], queryFn: () => api.admin.directory({ limit: 200 }) });
   if (q.error) return <Input {...rest} value={str(value)} onChange={(e) => onChange(e.target.value || undefined)} />;
   return (
     <Select {...rest} showSearch optionFilterProp="label" allowClear style={{ width: '100%' }} loading={q.isLoading} value={(value as string) ?? undefined} onChange={(v) => onChange(v ?? undefined)}

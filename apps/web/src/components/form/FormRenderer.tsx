@@ -25,6 +25,20 @@ const FIRST_FIELDS = 60;
 /** A placed field (the one layout item without a `type`), or else a container. */
 const isFieldItem = (it: LayoutItem): it is LayoutFieldItem => !('type' in it);
 
+/** The object fields a layout places (a repeating group counts as its own field). */
+export function layoutFieldKeys(items: LayoutItem[], out = new Set<string>()): Set<string> {
+  for (const it of items) {
+    if (isFieldItem(it)) { out.add(it.field); continue; }
+    switch (it.type) {
+      case 'group': out.add(it.field); break;
+      case 'tabs':
+      case 'steps': for (const pane of it.items) layoutFieldKeys(pane.items, out); break;
+      default: layoutFieldKeys(it.items, out);
+    }
+  }
+  return out;
+}
+
 function countFields(items: LayoutItem[]): number {
   let n = 0;
   for (const it of items) {

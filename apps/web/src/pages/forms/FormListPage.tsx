@@ -9,6 +9,7 @@ import { useL, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
 import { ErrorAlert, PageHeader } from '../../components/common';
 import { applyServerErrors } from '../objects/ObjectDesigner';
+import { keyFollowsLabel } from '../../lib/keys';
 
 export function FormListPage() {
   const t = useT();
@@ -63,7 +64,7 @@ export function FormListPage() {
       </Card>
       <Modal open={open} title={t('新建表单', 'New form')} onCancel={() => setOpen(false)} onOk={() => form.submit()} confirmLoading={create.isPending} okText={t('创建并设计', 'Create and design')} destroyOnHidden>
         <ErrorAlert error={createError} />
-        <Form form={form} layout="vertical" onFinish={(v) => create.mutate(v)} initialValues={{ object: objectFilter ?? undefined }}>
+        <Form form={form} layout="vertical" onFinish={(v) => create.mutate(v)} initialValues={{ object: objectFilter ?? undefined }} onValuesChange={keyFollowsLabel(form)}>
           <Form.Item name="object" label={t('业务对象', 'Object')} rules={[{ required: true, message: t('请选择对象', 'Choose an object') }]}>
             <Select id="form-object" showSearch optionFilterProp="label" options={(objects.data ?? []).map((o) => ({ value: o.key, label: `${l(o.label, o.key)} (${o.key})` }))} />
           </Form.Item>

@@ -10,6 +10,7 @@ import type Modeler from 'bpmn-js/lib/Modeler';
 import { api } from '../../lib/api';
 import { useLang, useT } from '../../lib/i18n';
 import { crmAttributesFor } from './bpmn';
+import { DurationPicker } from './DurationPicker';
 
  
 type El = any;
@@ -63,7 +64,8 @@ export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Mod
   const t = useT();
   const lang = useLang((s) => s.lang);
   const forms = useQuery({ queryKey: ['meta', 'forms'], queryFn: () => api.meta.listForms() });
-  const users = useQuery({ queryKey: ['admin', 'users'], queryFn: () => api.admin.listUsers() });
+  // The read-only directory: designers pick people without the user-administration right.
+  const users = useQuery({ queryKey: ['directory', 'users'], queryFn: () => api.admin.directory({ limit: 200 }) });
   const roles = useQuery({ queryKey: ['admin', 'roles'], queryFn: () => api.admin.listRoles() });
   const orgs = useQuery({ queryKey: ['admin', 'org-units'], queryFn: () => api.admin.listOrgUnits() });
   const [, force] = useState(0);
@@ -98,6 +100,8 @@ export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Mod
       );
     } else if (name === 'assignee') {
       input = <AutoComplete value={raw} onChange={(v) => set(v)} options={[...userOptions, { value: '=initiator', label: t('=initiator（发起人）', '=initiator (the starter)') }]} placeholder="rm" filterOption={(i, o) => String(o?.value ?? '').includes(i) || String(o?.label ?? '').includes(i)} />;
+    } else if (name === 'dueDate') {
+      input = <Space direction="vertical" style={{ width: '100%' }} size={4}><DurationPicker value={raw} onChange={set} testId="due-duration" /><Input value={raw} onChange={(e) => set(e.target.value)} style={{ fontFamily: 'monospace' }} /></Space>;
     } else if (LIST_PROPS.has(name)) {
       const opts = name === 'candidateGroups' ? roleOptions : name === 'candidateOrgUnits' ? orgOptions : userOptions;
       input = <Select mode="tags" value={raw ? raw.split(',').map((s) => s.trim()).filter(Boolean) : []} onChange={(v: string[]) => set(v.join(','))} options={opts} tokenSeparators={[',']} />;
@@ -152,6 +156,10 @@ export function CrmPropertiesPanel({ modeler, element, version }: { modeler: Mod
       )}
       {timer && (
         <Form.Item label={t('定时（ISO 8601）', 'Timer (ISO 8601)')} help={t('期间如 PT1H、P3D；或日期时间', 'A duration like PT1H, P3D; or a date-time')}>
+          {!timer.timeDate && !timer.timeCycle && (
+            <div style={{ marginBottom: 4 }}><DurationPicker value={timer.timeDuration?.body ?? ''} testId="timer-duration"
+              onChange={(v) => modeler.get<El>('modeling').updateModdleProperties(element, timer, { timeDuration: v ? moddle.create('bpmn:FormalExpression', { body: v }) : undefined })} /></div>
+          )}
           <Input
             value={(timer.timeDuration ?? timer.timeDate ?? timer.timeCycle)?.body ?? ''}
             onChange={(e) => {

@@ -12,6 +12,7 @@ import { useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { STATE_TAGS } from '../records/RecordDetailPage';
 import { crmModdle, drawable } from './bpmn';
+import { translateModule } from './bpmn-translate';
 
  
 
@@ -137,7 +138,7 @@ function InstanceDiagram({ xml, instance, onNames }: { xml: string; instance: Pr
   const viewer = useRef<NavigatedViewer | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {
-    viewer.current = new NavigatedViewer({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
+    viewer.current = new NavigatedViewer({ container: host.current!, moddleExtensions: { crm: crmModdle }, additionalModules: [translateModule] } as any);
     return () => viewer.current?.destroy();
   }, []);
   useEffect(() => {

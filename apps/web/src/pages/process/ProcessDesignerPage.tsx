@@ -1,6 +1,6 @@
 import { useEffect, useRef, useState } from 'react';
 import { Alert, App, Button, Card, List, Space, Table, Tag, Tooltip, Upload } from 'antd';
-import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, ImportOutlined, PlayCircleOutlined, RedoOutlined, UndoOutlined, ZoomInOutlined } from '@ant-design/icons';
+import { CheckCircleOutlined, CloudUploadOutlined, DownloadOutlined, ImportOutlined, PlayCircleOutlined, RedoOutlined, SettingOutlined, UndoOutlined, ZoomInOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
@@ -9,9 +9,10 @@ import { ApiError, type ProcessDefinition } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
-import { crmModdle, drawable, newProcessXml, processIdOf } from './bpmn';
+import { crmModdle, drawable, foreignAttributesIn, newProcessXml, processIdOf } from './bpmn';
 import { CrmPropertiesPanel, validateModel, type Problem } from './CrmPropertiesPanel';
 import { StartProcessModal } from './ProcessListPage';
+import { paletteTooltipsModule, translateModule } from './bpmn-translate';
 
  
 
@@ -50,7 +51,7 @@ export function ProcessDesignerPage() {
   });
 
   useEffect(() => {
-    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle } } as any);
+    const m = new Modeler({ container: host.current!, moddleExtensions: { crm: crmModdle }, additionalModules: [translateModule, paletteTooltipsModule] } as any);
     const bus: any = m.get('eventBus');
     bus.on('selection.changed', (e: any) => setSelected(e.newSelection?.[0] ?? null));
     bus.on('elements.changed', () => setTick((n) => n + 1));
@@ -65,6 +66,11 @@ export function ProcessDesignerPage() {
     try {
       const res = await modeler.importXML(await drawable(text));
       if (res.warnings?.length) setImportError(t(`导入完成，但有 ${res.warnings.length} 条警告：`, `Imported with ${res.warnings.length} warnings: `) + res.warnings.slice(0, 3).map((w: any) => w.message).join('；'));
+      // Attributes of another engine (Flowable, Camunda …) are dropped on deploy: say which, and ours.
+      const foreign = foreignAttributesIn((modeler as any).getDefinitions());
+      setDeployWarnings(foreign.map((f) => (f.suggestion
+        ? t(`${f.elementId}：本平台不识别属性 ${f.attribute}，请改用 ${f.suggestion}`, `${f.elementId}: ${f.attribute} is not used here; use ${f.suggestion}`)
+        : t(`${f.elementId}：本平台不识别属性 ${f.attribute}，部署时将忽略`, `${f.elementId}: ${f.attribute} is not used here and is ignored on deploy`))));
       (modeler.get('canvas') as any).zoom('fit-viewport', 'auto');
       const root = (modeler.get('canvas') as any).getRootElement();
       setSelected(root?.businessObject?.$type === 'bpmn:Process' ? root : null);
@@ -137,6 +143,7 @@ export function ProcessDesignerPage() {
             <Tooltip title={t('撤销', 'Undo')}><Button icon={<UndoOutlined />} onClick={() => (modeler?.get('commandStack') as any)?.undo()} /></Tooltip>
             <Tooltip title={t('重做', 'Redo')}><Button icon={<RedoOutlined />} onClick={() => (modeler?.get('commandStack') as any)?.redo()} /></Tooltip>
             <Tooltip title={t('适应画布', 'Fit')}><Button icon={<ZoomInOutlined />} onClick={() => (modeler?.get('canvas') as any)?.zoom('fit-viewport', 'auto')} /></Tooltip>
+            <Button icon={<SettingOutlined />} data-testid="process-props" onClick={() => { const root = (modeler?.get('canvas') as any)?.getRootElement(); if (root) { (modeler!.get('selection') as any).select(root); setSelected(root); } }}>{t('流程属性', 'Process properties')}</Button>
             <Button icon={<DownloadOutlined />} onClick={download}>{t('下载', 'Download')}</Button>
             <Button icon={<CheckCircleOutlined />} onClick={validate} data-testid="validate-bpmn">{t('校验', 'Validate')}</Button>
             <Button type="primary" icon={<CloudUploadOutlined />} loading={deploy.isPending} data-testid="deploy-bpmn"
@@ -155,7 +162,7 @@ export function ProcessDesignerPage() {
       <ErrorAlert error={deployError} />
       {deployWarnings.length > 0 && (
         <Alert type="warning" showIcon closable style={{ marginBottom: 12 }} data-testid="deploy-warnings" onClose={() => setDeployWarnings([])}
-          title={t(`已部署，但有 ${deployWarnings.length} 个属性未被使用`, `Deployed; ${deployWarnings.length} attributes are not used`)}
+          title={deployed ? t(`已部署，但有 ${deployWarnings.length} 个属性未被使用`, `Deployed; ${deployWarnings.length} attributes are not used`) : t(`导入的文件中有 ${deployWarnings.length} 个其他引擎的属性本平台不使用`, `The imported file has ${deployWarnings.length} attributes of another engine that are not used here`)}
           description={<List size="small" dataSource={deployWarnings} renderItem={(w) => <List.Item style={{ padding: '2px 0' }}>{w}</List.Item>} />} />
       )}
       {xml.error && <ErrorAlert error={xml.error} />}

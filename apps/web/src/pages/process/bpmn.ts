@@ -67,3 +67,28 @@ export async function drawable(xml: string): Promise<string> {
     return xml;
   }
 }
+
+/** Another engine's attributes the platform does not read (kept by bpmn-js in `$attrs`), with ours where there is one. */
+const FOREIGN = /^(flowable|camunda|activiti|zeebe):(.+)$/;
+const OURS: Record<string, string> = { candidateGroups: 'crm:candidateGroups', candidateUsers: 'crm:candidateGroups', assignee: 'crm:assignee', formKey: 'crm:formKey', dueDate: 'crm:dueDate' };
+
+export function foreignAttributesIn(definitions: unknown): { elementId: string; attribute: string; suggestion?: string }[] {
+  const out: { elementId: string; attribute: string; suggestion?: string }[] = [];
+  const seen = new Set<unknown>();
+  const visit = (el: unknown): void => {
+    if (!el || typeof el !== 'object' || seen.has(el) || out.length >= 100) return;
+    seen.add(el);
+    const node = el as { id?: string; $type?: string; $attrs?: Record<string, unknown>; $parent?: unknown; [k: string]: unknown };
+    for (const name of Object.keys(node.$attrs ?? {})) {
+      const m = FOREIGN.exec(name);
+      if (m) out.push({ elementId: node.id ?? node.$type ?? '?', attribute: name, ...(OURS[m[2]!] ? { suggestion: OURS[m[2]!] } : {}) });
+    }
+    for (const [k, v] of Object.entries(node)) {
+      if (k.startsWith('$') || k === 'di') continue;
+      if (Array.isArray(v)) v.forEach(visit);
+      else if (v && typeof v === 'object' && '$type' in v && !k.endsWith('Ref')) visit(v);
+    }
+  };
+  visit(definitions);
+  return out;
+}

@@ -4,7 +4,7 @@ import { DeleteOutlined, EditOutlined, SaveOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate, useParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, type Field, type ObjectDefinition, type ProcessInstanceSummary, type RecordData } from '@crm/shared';
+import { ApiError, type Field, type ObjectDefinition, type ProcessInstanceSummary, type PublishedForm, type RecordData } from '@crm/shared';
 import { api } from '../../lib/api';
 import { useFormDraft } from '../../lib/useFormDraft';
 import { useL, useLang, useT } from '../../lib/i18n';
@@ -15,7 +15,8 @@ import { DefinitionErrors, ErrorAlert, Loading, PageHeader } from '../../compone
 import { ResponsiveTable } from '../../components/ResponsiveTable';
 import { AUDIT_ACTIONS } from '../admin/AuditPage';
 import { FormController } from '../../components/form/controller';
-import { FormRenderer, defaultLayout } from '../../components/form/FormRenderer';
+import { FormRenderer, defaultLayout, layoutFieldKeys } from '../../components/form/FormRenderer';
+import { StartForRecordButton } from './RecordProcesses';
 import { packRecordLinks } from '../../packs/registry';
 import { FillCard, usePublishedForm } from '../forms/FormFillPage';
 
@@ -92,6 +93,14 @@ function RecordCreate({ obj }: { obj: ObjectDefinition }) {
   );
 }
 
+/** The detail page follows the object's page form: its fields first, in its order, then the others. */
+function inFormOrder(fields: Field[], form: PublishedForm | undefined): Field[] {
+  if (!form) return fields;
+  const order = [...layoutFieldKeys(form.layout)];
+  const at = (k: string) => { const i = order.indexOf(k); return i < 0 ? order.length : i; };
+  return [...fields].sort((a, b) => at(a.key) - at(b.key));
+}
+
 function titleOf(r: RecordData | undefined, fields: Field[]): string {
   if (!r) return '';
   const first = fields.find((f) => (f.type === 'text' || f.type === 'auto_number') && r[f.key]);
@@ -108,6 +117,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
   const qc = useQueryClient();
   const { message } = App.useApp();
   const rec = useQuery({ queryKey: ['records', obj.key, 'one', id], queryFn: () => api.records.get(obj.key, id, { display: true }) });
+  const pageForm = usePublishedForm(obj.defaultForms?.edit ?? obj.defaultForms?.create);
   const [editing, setEditing] = useState(false);
   const remove = useMutation({
     mutationFn: () => api.records.delete(obj.key, id),
@@ -117,7 +127,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
   if (rec.isLoading) return <Loading />;
   if (rec.error) return <ErrorAlert error={rec.error} />;
   const r = rec.data!;
-  const fields = obj.fields ?? [];
+  const fields = inFormOrder(obj.fields ?? [], pageForm.data?.form);
   return (
     <div>
       <PageHeader
@@ -126,6 +136,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
         extra={
           <>
             {packRecordLinks(obj.key).map((k) => <Link key={k.to(id)} to={k.to(id)}><Button icon={k.icon}>{t(k.label['zh-CN'], k.label.en)}</Button></Link>)}
+            <StartForRecordButton object={obj.key} id={id} />
             {canUpdate && !editing && <Button icon={<EditOutlined />} type="primary" onClick={() => setEditing(true)} data-testid="edit-record">{t('编辑', 'Edit')}</Button>}
             {canDelete && (
               <Popconfirm title={t('确定删除这条记录？', 'Delete this record?')} onConfirm={() => remove.mutate()}>
@@ -157,12 +168,20 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
 }
 
 function RecordEdit({ obj, record, onDone, onReload }: { obj: ObjectDefinition; record: RecordData; onDone(saved: RecordData | null): void; onReload(): void }) {
+  const pageForm = usePublishedForm(obj.defaultForms?.edit);
+  if (pageForm.isLoading) return <Loading />;
+  return <RecordEditForm obj={obj} record={record} onDone={onDone} onReload={onReload} pageForm={pageForm.data?.form} />;
+}
+
+/** 编辑 with the object's default edit form (its layout and rules) when it has one, else the generic form; only the fields it shows are saved. */
+function RecordEditForm({ obj, record, onDone, onReload, pageForm }: { obj: ObjectDefinition; record: RecordData; onDone(saved: RecordData | null): void; onReload(): void; pageForm?: PublishedForm }) {
   const t = useT();
   const lang = useLang((s) => s.lang);
-  const fields = editableFields(obj);
-  const form = useMemo(() => ({ key: `${obj.key}__default`, object: obj.key, title: obj.label, layout: defaultLayout(fields) }), [obj, fields]);
-  const initial = useMemo(() => Object.fromEntries(fields.map((f) => [f.key, record[f.key]]).filter(([, v]) => v !== null && v !== undefined)), [fields, record]);
-  const ctrl = useMemo(() => new FormController(fields, form, lang, initial), [fields, form, lang, initial]);
+  const all = editableFields(obj);
+  const form = useMemo(() => pageForm ?? { key: `${obj.key}__default`, object: obj.key, title: obj.label, layout: defaultLayout(all) }, [obj, all, pageForm]);
+  const fields = useMemo(() => { const on = layoutFieldKeys(form.layout); return all.filter((f) => on.has(f.key)); }, [all, form]);
+  const initial = useMemo(() => Object.fromEntries(all.map((f) => [f.key, record[f.key]]).filter(([, v]) => v !== null && v !== undefined)), [all, record]);
+  const ctrl = useMemo(() => new FormController(all, form, lang, initial), [all, form, lang, initial]);
   const draft = useFormDraft(ctrl, `record:${obj.key}:${record.id}`);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);

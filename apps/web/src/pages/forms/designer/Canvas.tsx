@@ -1,5 +1,5 @@
-import { useRef, type KeyboardEvent } from 'react';
-import { useDrag, useDrop } from 'react-dnd';
+import { useRef, useState, type KeyboardEvent } from 'react';
+import { useDrag, useDrop, type DropTargetMonitor } from 'react-dnd';
 import { Button, Tag, Tooltip } from 'antd';
 import { ArrowDownOutlined, ArrowUpOutlined, DeleteOutlined, HolderOutlined } from '@ant-design/icons';
 import type { Field } from '@crm/shared';
@@ -26,25 +26,76 @@ function paletteKind(p: PaletteItem): NodeKind {
   return 'field';
 }
 
+type Dragged = { id?: string; item?: PaletteItem };
+
+/** Whether what is dragged may go into `parent` (of kind `parentKind`). */
+function canPlace(item: Dragged, type: unknown, parent: string | null, parentKind: NodeKind | null): boolean {
+  if (type === DND.NODE) {
+    const n = findNode(useDesigner.getState().nodes, item.id!);
+    if (!n) return false;
+    if (parent && contains(n, parent)) return false;
+    return accepts(parentKind, n.kind);
+  }
+  const p = item.item!;
+  if (parentKind === 'group') return p.kind === 'type' && !['relation', 'attachment', 'computed', 'auto_number', 'json'].includes(p.fieldType);
+  return accepts(parentKind, paletteKind(p));
+}
+
+function dropped(item: Dragged, type: unknown): DropItem {
+  return type === DND.NODE ? { type: 'NODE', id: item.id! } : { type: 'PALETTE', item: item.item! };
+}
+
+/**
+ * A node is a drop target too, not only the gaps around it: on a field, its upper half puts the item
+ * before it and its lower half after it; on a section's (or columns', group's) own area, at its end.
+ */
+function useNodeDrop(node: DNode, onDrop: CanvasProps['onDrop']) {
+  const [where, setWhere] = useState<'before' | 'after' | 'into' | null>(null);
+  const box = useRef<HTMLDivElement | null>(null);
+  const into = node.kind === 'section' || node.kind === 'columns' || node.kind === 'group' || node.kind === 'pane';
+  const target = (monitor: DropTargetMonitor): { parent: string | null; index: number } | null => {
+    if (into) return { parent: node.id, index: node.children?.length ?? 0 };
+    const at = locate(useDesigner.getState().nodes, node.id);
+    const rect = box.current?.getBoundingClientRect();
+    const y = monitor.getClientOffset()?.y;
+    if (!at || !rect || y === undefined) return null;
+    return { parent: at.parent, index: y < rect.top + rect.height / 2 ? at.index : at.index + 1 };
+  };
+  const kindOf = (parent: string | null) => (parent ? findNode(useDesigner.getState().nodes, parent)?.kind ?? null : null);
+  const [{ over }, ref] = useDrop(
+    () => ({
+      accept: [DND.PALETTE, DND.NODE],
+      canDrop: (item: Dragged, monitor) => {
+        if (item.id === node.id) return false;
+        const at = target(monitor);
+        return !!at && canPlace(item, monitor.getItemType(), at.parent, kindOf(at.parent));
+      },
+      hover: (item: Dragged, monitor) => {
+        if (!monitor.isOver({ shallow: true }) || !monitor.canDrop()) return setWhere(null);
+        const at = target(monitor);
+        setWhere(into ? 'into' : at && at.index > (locate(useDesigner.getState().nodes, node.id)?.index ?? 0) ? 'after' : 'before');
+      },
+      drop: (item: Dragged, monitor) => {
+        setWhere(null);
+        if (monitor.didDrop()) return;
+        const at = target(monitor);
+        if (at) onDrop(dropped(item, monitor.getItemType()), at.parent, at.index);
+      },
+      collect: (m) => ({ over: m.isOver({ shallow: true }) && m.canDrop() }),
+    }),
+    [node, onDrop],
+  );
+  return { ref: (el: HTMLDivElement | null) => { box.current = el; ref(el); }, where: over ? where : null };
+}
+
 function DropGap({ parent, parentKind, index, onDrop, last, empty }: { parent: string | null; parentKind: NodeKind | null; index: number; onDrop: CanvasProps['onDrop']; last?: boolean; empty?: string }) {
   const [{ over, can }, ref] = useDrop(
     () => ({
       accept: [DND.PALETTE, DND.NODE],
-      canDrop: (item: { id?: string; item?: PaletteItem }, monitor) => {
-        const nodes = useDesigner.getState().nodes;
-        if (monitor.getItemType() === DND.NODE) {
-          const n = findNode(nodes, item.id!);
-          if (!n) return false;
-          if (parent && contains(n, parent)) return false;
-          return accepts(parentKind, n.kind);
-        }
-        const p = item.item!;
-        if (parentKind === 'group') return p.kind === 'type' && !['relation', 'attachment', 'computed', 'auto_number', 'json'].includes(p.fieldType);
-        return accepts(parentKind, paletteKind(p));
-      },
-      drop: (item: { id?: string; item?: PaletteItem }, monitor) => {
+      canDrop: (item: Dragged, monitor) => canPlace(item, monitor.getItemType(), parent, parentKind),
+      drop: (item: Dragged, monitor) => {
         if (monitor.didDrop()) return;
-        onDrop(monitor.getItemType() === DND.NODE ? { type: 'NODE', id: item.id! } : { type: 'PALETTE', item: item.item! }, parent, index);
+        onDrop(dropped(item, monitor.getItemType()), parent, index);
       },
       collect: (m) => ({ over: m.isOver({ shallow: true }), can: m.canDrop() }),
     }),
@@ -95,6 +146,7 @@ function NodeView({ node, fields, onDrop }: { node: DNode; fields: Map<string, F
   const { select, remove } = useDesigner.getState();
   const ref = useRef<HTMLDivElement | null>(null);
   const [{ dragging }, drag] = useDrag(() => ({ type: DND.NODE, item: { id: node.id }, collect: (m) => ({ dragging: m.isDragging() }) }), [node.id]);
+  const drop = useNodeDrop(node, onDrop);
 
   const moveBy = (delta: number) => {
     const st = useDesigner.getState();
@@ -143,8 +195,8 @@ function NodeView({ node, fields, onDrop }: { node: DNode; fields: Map<string, F
 
   return (
     <div
-      ref={(el) => { ref.current = el; drag(el); }}
-      className={`fd-node${container ? ' fd-container' : ''}${selected ? ' selected' : ''}${dragging ? ' dragging' : ''}`}
+      ref={(el) => { ref.current = el; drag(el); drop.ref(el); }}
+      className={`fd-node${container ? ' fd-container' : ''}${selected ? ' selected' : ''}${dragging ? ' dragging' : ''}${drop.where ? ` drop-${drop.where}` : ''}`}
       tabIndex={0}
       role="treeitem"
       aria-selected={selected}

@@ -15,6 +15,8 @@ import { FormRenderer } from '../../../components/form/FormRenderer';
 import { applyServerErrors } from '../../objects/ObjectDesigner';
 import { Canvas, type DropItem, type PaletteItem } from './Canvas';
 import { Palette } from './Palette';
+import { FormProcessBinding } from './FormProcess';
+import { keyFollowsLabel } from '../../../lib/keys';
 import { PropsPanel } from './PropsPanel';
 import { findNode, locate, newBlock, newId, placedFields, useDesigner, type DNode } from './model';
 
@@ -63,41 +65,48 @@ export function FormDesignerPage() {
     return () => window.removeEventListener('keydown', onKey);
   }, []);
 
-  const place = useCallback((item: PaletteItem, parent: string | null, index: number) => {
+  /** Puts a palette item at (parent, index); true when it is on the form now (a new field waits for its modal). */
+  const place = useCallback((item: PaletteItem, parent: string | null, index: number): boolean => {
     const st = useDesigner.getState();
     const parentKind = parent ? findNode(st.nodes, parent)?.kind ?? null : null;
     if (item.kind === 'existing') {
       if (placedFields(st.nodes).has(item.field)) {
         message.info(t('该字段已在表单中', 'That field is already on the form'));
-        return;
+        return false;
       }
-      st.insert(parent, index, { id: newId(), kind: 'field', field: item.field });
+      return st.insert(parent, index, { id: newId(), kind: 'field', field: item.field });
     } else if (item.kind === 'type') {
       setPending({ kind: parentKind === 'group' ? 'subfield' : 'field', type: item.fieldType, parent, index });
     } else if (item.block === 'group') {
       setPending({ kind: 'group', type: 'json', parent, index });
-    } else if (!st.insert(parent, index, newBlock(item.block, t))) {
+    } else if (st.insert(parent, index, newBlock(item.block, t))) {
+      return true;
+    } else {
       message.warning(t('这里放不下该元素', 'That cannot go here'));
     }
+    return false;
   }, [message, t]);
 
   const onDrop = useCallback((d: DropItem, parent: string | null, index: number) => {
     if (d.type === 'NODE') useDesigner.getState().move(d.id, parent, index);
-    else place(d.item, parent, index);
+    else void place(d.item, parent, index);
   }, [place]);
 
   /** Keyboard alternative to dragging: add at the selection (into a selected container, after a selected field). */
   const addAtSelection = useCallback((item: PaletteItem) => {
     const st = useDesigner.getState();
     const sel = st.selected ? findNode(st.nodes, st.selected) : null;
-    if (sel && sel.children && !(sel.kind === 'tabs' || sel.kind === 'steps')) return place(item, sel.id, sel.children.length);
-    if (sel && (sel.kind === 'tabs' || sel.kind === 'steps') && sel.children?.[0]) return place(item, sel.children[0].id, sel.children[0].children?.length ?? 0);
-    if (sel) {
-      const at = locate(st.nodes, sel.id);
-      if (at) return place(item, at.parent, at.index + 1);
+    const at = sel ? locate(st.nodes, sel.id) : null;
+    const [parent, index]: [string | null, number] =
+      sel && sel.children && !(sel.kind === 'tabs' || sel.kind === 'steps') ? [sel.id, sel.children.length]
+        : sel && (sel.kind === 'tabs' || sel.kind === 'steps') && sel.children?.[0] ? [sel.children[0].id, sel.children[0].children?.length ?? 0]
+          : at ? [at.parent, at.index + 1]
+            : [null, st.nodes.length];
+    // A double-click or Enter adds without a drag: say where it went.
+    if (place(item, parent, index)) {
+      message.success(sel ? t('已添加到选中元素之后，可拖动调整位置', 'Added after the selection; drag to move it') : t('已添加到表单末尾，可拖动调整位置', 'Added at the end of the form; drag to move it'));
     }
-    place(item, null, st.nodes.length);
-  }, [place]);
+  }, [place, message, t]);
 
   const save = useMutation({
     mutationFn: async () => {
@@ -143,6 +152,7 @@ export function FormDesignerPage() {
       />
       <ErrorAlert error={saveError} />
       <ErrorAlert error={obj.error} />
+      <FormProcessBinding formKey={key} />
       {mode === 'design' ? (
         <div className="fd-root">
           <Palette fields={obj.data?.fields ?? []} placed={placed} onAdd={addAtSelection} />
@@ -242,7 +252,7 @@ function NewFieldModal({ pending, objectKey, onCancel, onCreated }: { pending: P
       <div className="fr-help" style={{ marginBottom: 12 }}>
         {pending?.kind === 'subfield' ? t('作为明细的一列，保存在明细数据中。', 'A column of the repeating group, stored in its rows.') : t('字段会立即加入对象（数据表新增一列）。', 'The field is added to the object at once (a new column).')}
       </div>
-      <Form form={form} layout="vertical" onFinish={submit}>
+      <Form form={form} layout="vertical" onFinish={submit} onValuesChange={keyFollowsLabel(form)}>
         <Form.Item name="zh" label={t('中文名称', 'Chinese label')} rules={[{ required: true, message: t('请填写名称', 'Enter a label') }]}><Input id="new-field-label" autoFocus /></Form.Item>
         <Form.Item name="en" label={t('英文名称', 'English label')}><Input /></Form.Item>
         <Form.Item name="key" label={t('标识', 'Key')} rules={[{ required: true, message: t('请填写标识', 'Enter a key') }, { pattern: KEY_RE, message: t('以小写字母开头，只含小写字母、数字、下划线', 'Lower-case letter first; letters, digits, underscores') }]}><Input id="new-field-key" /></Form.Item>
