@@ -17,6 +17,7 @@ import type {
 } from './schemas/privacy.js';
 import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
 import type { JobView } from './schemas/jobs.js';
+import type { FormValidatorModule } from './schemas/metadata.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
@@ -250,6 +251,8 @@ export function createClient(options: ClientOptions) {
     },
     forms: {
       submit: (key: string, values: RecordValues) => post<RecordData>(`/api/forms/${enc(key)}/submit`, values),
+      /** Compiles the form's data validator on the server; import the answer's `url` (a same-origin module). */
+      validator: (fields: Field[], form: FormDefinitionInput) => post<FormValidatorModule>('/api/forms/validators', { fields, form }),
     },
     files: {
       upload: (file: Blob, name?: string) => {
