@@ -72,11 +72,3 @@ export const pageOfSchema = <T extends z.ZodType>(item: T) => z.strictObject({ i
 
 /** Routes that answer no JSON body: 204, a redirect, a file, a script or XML (their description says which). */
 export const NO_JSON_BODY = 'no-json-body' as const;
-
-/**
- * For the browser under a Content-Security-Policy without 'unsafe-eval': zod parses without its
- * `new Function` fast path (it would otherwise probe for eval, which the browser reports as a violation).
- */
-export function parseWithoutEval(): void {
-  z.config({ jitless: true });
-}
