@@ -69,7 +69,7 @@ describe('OpenAPI document covers the registered routes', () => {
     expect([...noJson].sort()).toEqual([
       'DELETE /api/admin/api-keys/{id}', 'DELETE /api/auth/api-keys/{id}', 'DELETE /api/connectors/{key}', 'DELETE /api/dashboards/{key}', 'DELETE /api/marketing/do-not-disturb/{customerId}', 'DELETE /api/meta/objects/{object}', 'DELETE /api/meta/objects/{object}/fields/{field}', 'DELETE /api/models/{key}',
       'DELETE /api/process-triggers/{id}', 'DELETE /api/records/{object}/{id}', 'DELETE /api/reports/{key}', 'DELETE /api/views/{id}', 'GET /api/auth/oidc/callback', 'GET /api/auth/oidc/login', 'GET /api/docs', 'GET /api/docs/init.js',
-      'GET /api/files/{id}', 'GET /api/imports/{id}/rejected.csv', 'GET /api/meta/forms/{key}/versions/{version}/validator.js', 'GET /api/notifications/stream', 'GET /api/process-definitions/{key}/xml', 'GET /api/records/{object}/export',
+      'GET /api/files/{id}', 'GET /api/forms/validators/{file}', 'GET /api/imports/{id}/rejected.csv', 'GET /api/meta/forms/{key}/versions/{version}/validator.js', 'GET /api/notifications/stream', 'GET /api/process-definitions/{key}/xml', 'GET /api/records/{object}/export',
       'GET /api/reports/{key}/export', 'POST /api/auth/logout', 'POST /api/marketing/do-not-disturb',
     ]);
     // An answer schema is the contract's strict one: the task list's items admit no property the contract does not name.

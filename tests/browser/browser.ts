@@ -3,8 +3,8 @@
  * built server (which serves the web app's production build at "/").
  */
 import { mkdirSync } from 'node:fs';
-import { afterAll, beforeAll } from '@jest/globals';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll } from '@jest/globals';
+import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { createClient, type ApiClient } from '@crm/shared';
 import { startServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
@@ -28,11 +28,43 @@ export const SHOTS = process.env.BROWSER_SHOTS ?? 'test-results/screenshots';
 
 export async function launch(): Promise<Browser> {
   mkdirSync(SHOTS, { recursive: true });
-  return chromium.launch({
+  const browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
+  // Every context of every test records Content-Security-Policy violations (see cspViolations).
+  const open = browser.newContext.bind(browser);
+  browser.newContext = async (...args: Parameters<Browser['newContext']>) => watchCsp(await open(...args));
+  return browser;
 }
+
+/**
+ * Content-Security-Policy violations seen in any page since the last test ended: the browser's
+ * "Refused to …" console reports and the pages' `securitypolicyviolation` events. The suite runs
+ * under the server's strict policy; after each test the list must be empty (then it is cleared).
+ */
+export const cspViolations: string[] = [];
+const CSP_TAG = '[csp-violation]';
+
+async function watchCsp(context: BrowserContext): Promise<BrowserContext> {
+  await context.addInitScript((tag: string) => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`${tag} ${e.effectiveDirective} blocked ${e.blockedURI || '(inline)'} at ${e.sourceFile}:${e.lineNumber}`);
+    });
+  }, CSP_TAG);
+  const watch = (page: Page) => page.on('console', (m) => {
+    const text = m.text();
+    if (m.type() === 'error' && (text.startsWith(CSP_TAG) || /Content Security Policy/i.test(text))) cspViolations.push(`${page.url()}: ${text}`);
+  });
+  context.pages().forEach(watch);
+  context.on('page', watch);
+  return context;
+}
+
+afterEach(() => {
+  const seen = cspViolations.splice(0);
+  if (seen.length) throw new Error(`Content-Security-Policy violations:\n${seen.join('\n')}`);
+});
 
 export interface Watched {
   page: Page;

@@ -36,6 +36,7 @@ import { installIdempotency } from './idempotency/idempotency.guard.js';
 import { IdempotencyStore } from './idempotency/idempotency.store.js';
 import { JobExecutor } from './workflow/job-executor.js';
 import { installRateLimits } from './auth/rate-limits.js';
+import { installSecurityHeaders } from './security-headers.js';
 import { RegisteredRoutes } from './openapi/registered-routes.js';
 import { isClusterWorker, perWorkerLimits, registerProcessInfo, shareCacheChanges } from './cluster/worker.js';
 import { ChangeFeed } from './database/change-feed.js';
@@ -122,13 +123,9 @@ export async function startServer(config: AppConfig, logger: Logger, print: (lin
       void reply.header('x-request-id', req.id);
       RequestContext.run({ requestId: String(req.id), ip: req.ip ?? null, lang: langFrom(req.headers['accept-language']) }, done);
     });
+    // Before the gate and the limits: their early answers (503, 429) carry the headers too.
+    await installSecurityHeaders(fastify);
     installShutdownGate(fastify, lifecycle);
-    fastify.addHook('onSend', (_req, reply, payload, done) => {
-      void reply.header('x-content-type-options', 'nosniff');
-      void reply.header('referrer-policy', 'no-referrer');
-      void reply.header('x-frame-options', 'DENY');
-      done(null, payload);
-    });
     app.get(Metrics).install(fastify);
     registerProcessInfo(app.get(Metrics).registry);
     if (isClusterWorker()) shareCacheChanges(fastify, app.get(ChangeFeed));

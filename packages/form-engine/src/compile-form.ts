@@ -28,6 +28,11 @@ export interface CompileOptions {
   cacheKey?: string;
   /** A precompiled validator (the standalone module) so the browser never needs `new Function`. */
   validator?: DataValidator;
+  /**
+   * The definition was already checked where the validator was generated (the server): skip the
+   * definition checks, which compile Ajv schemas with `new Function` (refused under a strict CSP).
+   */
+  definitionChecked?: boolean;
 }
 
 export interface CompiledForm {
@@ -56,7 +61,7 @@ export function compileForm(fields: FieldDef[], form: FormDefinition | null, opt
     const hit = cache.get(opts.cacheKey);
     if (hit) return hit;
   }
-  const problems = [
+  const problems = opts.definitionChecked ? [] : [
     ...fields.flatMap((f, i) => validateFieldDefinition(f, 'en').map((p) => ({ ...p, path: `/fields/${i}${p.path}` }))),
     ...(form ? validateFormDefinition(form, fields, 'en') : []),
   ];
@@ -73,8 +78,8 @@ function build(fields: FieldDef[], form: FormDefinition | null, given?: DataVali
   const model = buildFormModel(fields, form);
   const plan = buildRulePlan(model);
   const schema = dataSchemaOf(model, form);
-  liveAjv ??= createAjv();
-  const validate: DataValidator = given ?? liveAjv.compile(schema);
+  // Only built when needed: Ajv's constructor already compiles (ajv-errors' keyword schema).
+  const validate: DataValidator = given ?? (liveAjv ??= createAjv()).compile(schema);
 
   const defaults: Record<string, unknown> = {};
   for (const key of model.propertyKeys) {

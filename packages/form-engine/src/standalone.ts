@@ -25,6 +25,12 @@ const RUNTIME_NAME = '__crmFormEngine';
 export interface StandaloneOptions {
   /** Module specifier the generated code imports formats and helpers from. */
   runtimeImport?: string;
+  /**
+   * Read the runtime from this global instead of importing it (e.g. `__crmFormEngineRuntime`): the module
+   * then has no import at all, so a browser can load it from the server under `script-src 'self'` with the
+   * runtime it already bundles.
+   */
+  runtimeGlobal?: string;
 }
 
 export function generateStandaloneValidatorModule(
@@ -44,6 +50,8 @@ export function generateStandaloneValidatorModule(
   if (/\brequire\(/.test(code)) {
     throw new Error(`standalone validator still needs CommonJS: ${/require\([^)]*\)/.exec(code)?.[0]}`);
   }
-  const from = JSON.stringify(opts.runtimeImport ?? '@crm/form-engine');
-  return `import * as ${RUNTIME_NAME} from ${from};\n${code}\nexport const schema = ${JSON.stringify(schema)};\n`;
+  const head = opts.runtimeGlobal
+    ? `const ${RUNTIME_NAME} = globalThis[${JSON.stringify(opts.runtimeGlobal)}];`
+    : `import * as ${RUNTIME_NAME} from ${JSON.stringify(opts.runtimeImport ?? '@crm/form-engine')};`;
+  return `${head}\n${code}\nexport const schema = ${JSON.stringify(schema)};\n`;
 }

@@ -23,6 +23,7 @@ import type { DecisionDefinition } from './types.js';
 import type { DecisionDetail } from './schemas/workflow.js';
 import type { NotificationListParams, NotificationPage, NotificationRead, StreamTicket } from './schemas/notifications.js';
 import type { SearchParams, SearchResult } from './schemas/search.js';
+import type { FormValidatorModule } from './schemas/metadata.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
@@ -314,6 +315,8 @@ export function createClient(options: ClientOptions) {
     },
     forms: {
       submit: (key: string, values: RecordValues) => post<RecordData>(`/api/forms/${enc(key)}/submit`, values),
+      /** Compiles the form's data validator on the server; import the answer's `url` (a same-origin module). */
+      validator: (fields: Field[], form: FormDefinitionInput) => post<FormValidatorModule>('/api/forms/validators', { fields, form }),
     },
     files: {
       upload: (file: Blob, name?: string) => {

@@ -1,8 +1,8 @@
 import { Body, Controller, Get, Header, Param, ParseIntPipe, Post, Put } from '@nestjs/common';
 import {
-  FormBody, FormDraftBody, KEY_PATTERN, type FormDraft, type FormSummary, type Items, type PublishedForm, type RecordData, type Unserialized,
+  FormBody, FormDraftBody, FormValidatorBody, KEY_PATTERN, type FormDraft, type FormValidatorModule, type FormSummary, type Items, type PublishedForm, type RecordData, type Unserialized,
 } from '@crm/shared';
-import type { FormDefinition } from '@crm/form-engine';
+import type { FieldDef, FormDefinition } from '@crm/form-engine';
 import { FormsService, type PublishedVersion } from './forms.service.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { parseInput } from '../common/validation.js';
@@ -10,6 +10,11 @@ import { RequestContext } from '../common/request-context.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { AppError } from '../common/app-error.js';
 import { RecordsService } from '../records/records.service.js';
+import { Public } from '../common/public.decorator.js';
+import { ValidatorModules } from './validator-modules.js';
+
+/** A module addressed by its version or content never changes: the browser keeps it. */
+const IMMUTABLE = 'private, max-age=31536000, immutable';
 
 const KEY = KEY_PATTERN;
 
@@ -74,6 +79,7 @@ export class FormsController {
   /** The standalone validator (ES module) generated at publish time, for the browser under a strict CSP. */
   @Get(':key/versions/:version/validator.js')
   @Header('content-type', 'text/javascript; charset=utf-8')
+  @Header('cache-control', IMMUTABLE)
   validator(@Param('key') key: string, @Param('version', ParseIntPipe) version: number) {
     return this.forms.validatorModule(formKey(key), version);
   }
@@ -84,7 +90,24 @@ export class FormSubmitController {
   constructor(
     private readonly forms: FormsService,
     private readonly records: RecordsService,
+    private readonly validators: ValidatorModules,
   ) {}
+
+  /** Compiles the data validator of a form (a draft in the designer, or a published one) for the browser. */
+  @Post('validators')
+  validator(@Body() body: unknown): Unserialized<FormValidatorModule> {
+    const { fields, form } = parseInput(FormValidatorBody, body);
+    return this.validators.compile(fields as unknown as FieldDef[], form as unknown as FormDefinition, lang());
+  }
+
+  /** The compiled module, by its content address (see ValidatorModules: no token needed, nothing disclosed). */
+  @Public()
+  @Get('validators/:file')
+  @Header('content-type', 'text/javascript; charset=utf-8')
+  @Header('cache-control', IMMUTABLE)
+  validatorModule(@Param('file') file: string): string {
+    return this.validators.source(file);
+  }
 
   /** Validates with the latest published version and writes the record in one transaction. */
   @Post(':key/submit')

@@ -19,6 +19,7 @@ registerMessages({
   'meta.form_version_not_found': { 'zh-CN': '表单 {form} 没有版本 {version}', en: 'Form {form} has no version {version}' },
   'meta.form_not_published': { 'zh-CN': '表单 {form} 尚未发布', en: 'Form {form} has not been published' },
   'meta.invalid_form_feel': { 'zh-CN': '表单的表达式有误，无法发布：{first}', en: 'The form\'s expressions are wrong; it cannot be published: {first}' },
+  'meta.validator_module_not_found': { 'zh-CN': '校验模块不存在或已过期，请刷新页面', en: 'No such validator module (or it expired); reload the page' },
   'meta.invalid_form': { 'zh-CN': '表单定义无效', en: 'The form definition is not valid' },
   'meta.field_in_rule': { 'zh-CN': '字段 {field} 仍被对象的校验规则使用：{rules}', en: 'Field {field} is still used by the object\'s rules: {rules}' },
   'meta.invalid_rules': { 'zh-CN': '对象的校验规则无效：{first}', en: 'The object\'s rules are not valid: {first}' },

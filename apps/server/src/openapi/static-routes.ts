@@ -20,6 +20,7 @@ import {
   UpdateOrgUnitBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserListQuery, VariablesBody, itemsOfSchema,
 } from '@crm/shared';
 import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSchema } from '@crm/shared';
+import { FormValidatorBody, FormValidatorModuleSchema } from '@crm/shared';
 import { REPORT_ROUTES } from '../analytics/openapi-routes.js';
 import { WEBHOOK_ROUTES } from '../webhooks/openapi-routes.js';
 import { IMPORT_ROUTES } from '../imports/openapi-routes.js';
@@ -149,6 +150,8 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'patch', path: '/api/records/{object}/{id}', tag: 'records', summary: '修改记录（带 version）/ Update a record (with version)', body: RecordValuesBody, response: RecordSchema },
   { method: 'delete', path: '/api/records/{object}/{id}', tag: 'records', summary: '删除记录 / Delete a record', response: NO_JSON_BODY },
   { method: 'get', path: '/api/meta/forms/{key}/published', tag: 'forms', summary: '最新发布版本 / The latest published version', response: PublishedFormSchema },
+  { method: 'post', path: '/api/forms/validators', tag: 'forms', summary: '在服务器编译表单校验模块 / Compile a form\'s validator module on the server', body: FormValidatorBody, response: FormValidatorModuleSchema },
+  { method: 'get', path: '/api/forms/validators/{file}', tag: 'forms', summary: '已编译的表单校验模块（按内容寻址）/ A compiled validator module, by content address', public: true, response: NO_JSON_BODY },
   { method: 'get', path: '/api/meta/forms/{key}/versions/{version}/validator.js', tag: 'forms', summary: '发布版本的校验模块 / The published version\'s validator module', response: NO_JSON_BODY },
   { method: 'get', path: '/api/docs', tag: 'platform', summary: 'API 文档页面 / API documentation page', public: true, response: NO_JSON_BODY },
   { method: 'get', path: '/api/docs/init.js', tag: 'platform', summary: 'API 文档页面脚本 / Documentation page script', public: true, response: NO_JSON_BODY },

@@ -2,8 +2,9 @@
  * The bridge to the shared form engine (`@crm/form-engine`): the very package the server validates
  * every write with, so the browser shows the same errors, in the same words, before the round trip.
  */
-import { compileForm, createFormRuntime, formats, generateStandaloneValidatorModule, formDefinitionSchema, FormDefinitionError, standaloneRuntime, type CompiledForm, type DataValidator, type FormRuntime } from '@crm/form-engine';
-import type { Field, FormDefinitionInput, Lang } from '@crm/shared';
+import { compileForm, createFormRuntime, formats, formDefinitionSchema, FormDefinitionError, standaloneRuntime, type CompiledForm, type DataValidator, type FormRuntime } from '@crm/form-engine';
+import { isApiError, type Field, type FormDefinitionInput, type Lang } from '@crm/shared';
+import { api } from './api';
 
 export interface Issue { path: string; code: string; message: string }
 export interface RuleState { hidden: string[]; required: string[]; readOnly: string[] }
@@ -35,7 +36,7 @@ export interface LiveValidator {
 
 interface Validate { (data: unknown): boolean; errors?: DataValidator['errors'] }
 
-/** Forms up to this many fields compile at once; larger ones after the first paint, their data validator in a worker. */
+/** Forms up to this many fields build their rules at once; larger ones after the first paint. The data validator always comes from the server. */
 export const SYNC_LIMIT = 80;
 
 /**
@@ -56,59 +57,33 @@ export function withDefaults(fields: Field[], initial: Record<string, unknown> |
 }
 const validatorCache = new Map<string, Promise<Validate>>();
 
-let worker: Worker | null = null;
-let seq = 0;
-const pending = new Map<number, { resolve(code: string): void; reject(e: Error): void }>();
-let runtimeUrl = '';
+/** Where a server-compiled validator module finds the engine's runtime (the server compiles with the same name). */
+const RUNTIME_GLOBAL = '__crmFormEngineRuntime';
 
-function ensureRuntimeModule(): string {
-  if (!runtimeUrl) {
-    (globalThis as Record<string, unknown>).__crmFormEngineRuntime = { formats, standaloneRuntime };
-    runtimeUrl = URL.createObjectURL(new Blob(['const r = globalThis.__crmFormEngineRuntime; export const formats = r.formats; export const standaloneRuntime = r.standaloneRuntime;'], { type: 'text/javascript' }));
-  }
-  return runtimeUrl;
-}
-
-/** The standalone validator module's source: from the worker, or (no worker) from the main thread after the first paint. */
-function validatorSource(fields: Field[], form: FormDefinitionInput): Promise<string> {
-  const runtimeImport = ensureRuntimeModule();
-  const onMain = () => new Promise<string>((resolve, reject) => setTimeout(() => {
-    try { resolve(generateStandaloneValidatorModule(fields, form, { runtimeImport })); } catch (e) { reject(e as Error); }
-  }, 0));
-  try {
-    return fromWorker(fields, form, runtimeImport).catch(onMain);
-  } catch {
-    return onMain();
-  }
-}
-
-function fromWorker(fields: Field[], form: FormDefinitionInput, runtimeImport: string): Promise<string> {
-  if (!worker) {
-    worker = new Worker(new URL('./validator.worker.ts', import.meta.url), { type: 'module' });
-    worker.onmessage = (e: MessageEvent<{ id: number; code?: string; error?: string }>) => {
-      const p = pending.get(e.data.id);
-      pending.delete(e.data.id);
-      if (!p) return;
-      if (e.data.code) p.resolve(e.data.code);
-      else p.reject(new Error(e.data.error ?? 'validator compile failed'));
-    };
-  }
-  const id = ++seq;
-  const code = new Promise<string>((resolve, reject) => pending.set(id, { resolve, reject }));
-  worker.postMessage({ id, fields, form, runtimeImport });
-  return code;
-}
-
+/**
+ * The form's data validator, compiled by the server (Ajv's standalone code) and imported as a
+ * same-origin module: no `new Function`, no `blob:`, so `script-src 'self'` holds. A definition the
+ * server finds wrong comes back as its problems (the designer's preview shows them).
+ */
 function loadValidator(fields: Field[], form: FormDefinitionInput): Promise<Validate> {
-  return validatorSource(fields, form).then(async (src) => {
-    const url = URL.createObjectURL(new Blob([src], { type: 'text/javascript' }));
-    try {
-      const mod = (await import(/* @vite-ignore */ url)) as { default: Validate };
-      return mod.default;
-    } finally {
-      URL.revokeObjectURL(url);
-    }
+  (globalThis as Record<string, unknown>)[RUNTIME_GLOBAL] ??= { formats, standaloneRuntime };
+  return api.forms.validator(fields, form).then(async ({ url }) => {
+    const mod = (await import(/* @vite-ignore */ url)) as { default: Validate };
+    return mod.default;
   });
+}
+
+function cachedValidator(fields: Field[], form: FormDefinitionInput): Promise<Validate> {
+  const key = JSON.stringify([fields, form]);
+  let v = validatorCache.get(key);
+  if (!v) {
+    v = loadValidator(fields, form);
+    // A failure is not kept: the next form built from this definition asks again.
+    v.catch(() => validatorCache.delete(key));
+    validatorCache.set(key, v);
+    if (validatorCache.size > 50) validatorCache.delete(validatorCache.keys().next().value!);
+  }
+  return v;
 }
 
 /** Only the definition's own keys: a published version also carries its schema, fields and dates. */
@@ -132,29 +107,22 @@ export function createValidator(fields: Field[], given: FormDefinitionInput, lan
     return ok;
   };
   let compiled: CompiledForm;
-  let ready: Promise<void>;
+  const definitionErrors: Issue[] = [];
   try {
-    const t0 = performance.now();
-    if (fields.length <= SYNC_LIMIT || typeof Worker === 'undefined') {
-      compiled = compileForm(fields, form);
-      ready = Promise.resolve();
-    } else {
-      compiled = compileForm(fields, form, { validator: proxy });
-      const key = JSON.stringify([fields, form.layout, form.rules, form.computed]);
-      let v = validatorCache.get(key);
-      if (!v) {
-        v = loadValidator(fields, form);
-        validatorCache.set(key, v);
-        if (validatorCache.size > 50) validatorCache.delete(validatorCache.keys().next().value!);
-      }
-      ready = v.then((fn) => { real = fn; });
-    }
-    if ((globalThis as { __feDebug?: boolean }).__feDebug) console.log('compileForm ms', performance.now() - t0);
+    // The server checks the definition when it compiles the validator (the checks need Ajv's `new Function`).
+    compiled = compileForm(fields, form, { validator: proxy, definitionChecked: true });
   } catch (e) {
     const issues = e instanceof FormDefinitionError ? e.issues : [{ path: '', code: 'definition', message: (e as Error).message }];
     const empty: EngineResult = { ok: false, errors: [], state: { hidden: [], required: [], readOnly: [] } };
     return { initialValues: { ...initial }, initialState: empty.state, current: () => empty, set: () => empty, revalidate: () => empty, full: () => empty, definitionErrors: issues, ready: Promise.resolve() };
   }
+  // Until the validator arrives rules run and fields are not checked (the server checks every write anyway).
+  const ready = cachedValidator(fields, form).then(
+    (fn) => { real = fn; },
+    (e: unknown) => {
+      if (isApiError(e) && e.status === 400) definitionErrors.push(...e.fieldErrors.map((d) => ({ path: d.path ?? '', code: d.code ?? 'definition', message: d.message ?? '' })));
+    },
+  );
   const runtime: FormRuntime = createFormRuntime(compiled, initial && Object.keys(initial).length ? initial : undefined, { lang });
   const fromRuntime = (): EngineResult => {
     const s = runtime.getState();
@@ -164,7 +132,7 @@ export function createValidator(fields: Field[], given: FormDefinitionInput, lan
   return {
     initialValues: { ...runtime.values },
     initialState: { hidden: s0.hidden, required: s0.required, readOnly: s0.readOnly },
-    definitionErrors: [],
+    definitionErrors,
     ready,
     current: fromRuntime,
     set(field, value) {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileForm, deriveDataSchema, generateStandaloneValidatorModule } from '../index.js';
+import { compileForm, deriveDataSchema, formats, generateStandaloneValidatorModule, standaloneRuntime } from '../index.js';
 import type { DataValidator, FieldDef, FormDefinition } from '../index.js';
 
 const U = '3f2c5a7e-8b1d-4c6e-9f0a-1b2c3d4e5f60';
@@ -88,6 +88,27 @@ describe('generateStandaloneValidatorModule', () => {
   it('honours a custom runtime import specifier', () => {
     const source = generateStandaloneValidatorModule(fields, null, { runtimeImport: '/assets/form-engine.js' });
     expect(source.startsWith('import * as __crmFormEngine from "/assets/form-engine.js";')).toBe(true);
+  });
+
+  it('reads its runtime from a global when asked (a browser module with no import), validating the same', async () => {
+    const source = generateStandaloneValidatorModule(fields, form, { runtimeGlobal: '__testFormRuntime' });
+    expect(source.startsWith('const __crmFormEngine = globalThis["__testFormRuntime"];\n')).toBe(true);
+    expect(source).not.toMatch(/\bimport\b/);
+    (globalThis as Record<string, unknown>).__testFormRuntime = { formats, standaloneRuntime };
+    try {
+      const mod = await load(source, 'kyc-global');
+      // Checked on the server: the browser skips the definition checks (they need `new Function`).
+      const checked = compileForm(fields, form, { validator: mod.validate, definitionChecked: true });
+      const live = compileForm(fields, form);
+      for (const input of inputs) expect(checked.process(input, { lang: 'zh-CN' })).toEqual(live.process(input, { lang: 'zh-CN' }));
+    } finally {
+      delete (globalThis as Record<string, unknown>).__testFormRuntime;
+    }
+  });
+
+  it('without definitionChecked a wrong definition is still refused when compiling', () => {
+    const wrong: FormDefinition = { ...form, layout: [{ field: 'no_such_field' }] };
+    expect(() => compileForm(fields, wrong)).toThrow();
   });
 
   it('refuses an invalid definition', () => {

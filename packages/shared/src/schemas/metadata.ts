@@ -51,8 +51,17 @@ export const PurgeQuery = z.object({ purge: z.enum(['true', 'false']).optional()
 /** A form definition: key and object here, layout, rules and FEEL checked by the form engine. */
 export const FormBody = z.object({ key: z.string().max(63), object: z.string().max(63) }).passthrough();
 export const FormDraftBody = z.object({ object: z.string().max(63) }).passthrough();
+/** A form (draft or published) and the fields it places, to compile its data validator on the server. */
+export const FormValidatorBody = z.strictObject({
+  fields: z.array(z.record(z.string(), z.unknown())).max(2000),
+  form: z.object({ object: z.string().max(63) }).passthrough(),
+});
 
 // ---------------------------------------------------------------- answers
+
+/** Where the compiled validator module is served (same origin, `text/javascript`). */
+export const FormValidatorModuleSchema = z.strictObject({ url: z.string() });
+export type FormValidatorModule = z.infer<typeof FormValidatorModuleSchema>;
 
 /** A field as the server sends it: the form engine's field definition (`FieldDef`), nothing more. */
 export const FieldSchema = z.strictObject({

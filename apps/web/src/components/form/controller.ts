@@ -30,7 +30,7 @@ export class FormController {
   private setTargets: Set<string>;
   /** The values the form started with (the stored record, or the defaults of a new one). */
   private initialValues: Record<string, unknown> = {};
-  /** Resolves once fields are fully validated (the data validator of a large form compiles in a worker). */
+  /** Resolves once fields are fully validated (the data validator is compiled by the server and imported). */
   readonly ready: Promise<void>;
   /** Problems of the form definition itself, found by the engine. */
   definitionErrors: { path: string; message: string }[] = [];
@@ -54,7 +54,7 @@ export class FormController {
       this.apply({ errors: [], state: this.validator.initialState }, false);
       this.ready = this.validator.ready.then(() => this.catchUp());
     } else {
-      // A large form paints first; the engine compiles right after (its data validator in a worker).
+      // A large form paints first; the engine compiles right after (its data validator comes from the server).
       this.values = withDefaults(fields, initial);
       this.initialValues = { ...this.values };
       this.apply({ errors: [], state: staticRuleState(fields, form) }, false);

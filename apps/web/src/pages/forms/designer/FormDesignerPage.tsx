@@ -184,6 +184,9 @@ function Preview({ fields, lang }: { fields: Field[]; lang: 'zh-CN' | 'en' }) {
   const def = useMemo(() => useDesigner.getState().definition(), [nodes, meta]); // eslint-disable-line react-hooks/exhaustive-deps
   const ctrl = useMemo(() => new FormController(fields, def, lang), [fields, def, lang]);
   const [result, setResult] = useState<string | null>(null);
+  // The server checks the definition while compiling its validator: show its problems once it answered.
+  const [, checked] = useState(0);
+  useEffect(() => { let live = true; void ctrl.ready.then(() => { if (live) checked((n) => n + 1); }); return () => { live = false; }; }, [ctrl]);
   return (
     <div style={{ background: '#fff', borderRadius: 8, padding: 24, border: '1px solid #eceef2', maxWidth: 960, margin: '0 auto' }} data-testid="form-preview">
       <div style={{ fontSize: 18, fontWeight: 600, marginBottom: 16 }}>{typeof meta.title === 'string' ? meta.title : meta.title[lang] ?? meta.title['zh-CN']}</div>
