@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase, dropTestDatabase } from './db.js';
+import { dropTestDatabase } from './db.js';
+import { databaseFor, snapshotKey } from './snapshots.js';
 import { until } from './until.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -78,7 +79,11 @@ export async function waitHealthy(baseUrl: string, proc: ChildProcess, timeoutMs
 
 export async function startServer(opts: StartOptions = {}): Promise<TestServer> {
   const port = opts.port ?? (await freePort());
-  const dbUrl = opts.embedded ? '' : (opts.dbUrl ?? (await createTestDatabase('srv')));
+  const dbUrl = opts.embedded ? '' : (opts.dbUrl ?? (await databaseFor(snapshotKey(opts.env ?? {}, SERVER_MAIN), async (url) => {
+    // The configuration's first start, on a database kept as its snapshot.
+    const first = await startServer({ ...opts, dbUrl: url, port: undefined, dataDir: undefined });
+    await first.stop({ keepDatabase: true });
+  })));
   const dataDir = opts.dataDir ?? mkdtempSync(path.join(tmpdir(), 'crm-srv-'));
   chmodSync(dataDir, 0o755); // as root, the embedded PostgreSQL runs as "postgres" and must enter it
   const env: Record<string, string | undefined> = {

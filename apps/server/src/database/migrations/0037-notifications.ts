@@ -16,7 +16,7 @@ export class Notifications1764300001600 implements MigrationInterface {
     await q.query(`
       CREATE TABLE crm.notifications (
         id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
-        seq bigint GENERATED ALWAYS AS IDENTITY,
+        seq bigserial NOT NULL,
         user_id uuid NOT NULL REFERENCES crm.users(id) ON DELETE CASCADE,
         kind text NOT NULL CHECK (kind IN ('task.assigned', 'task.candidate', 'task.sla_near', 'task.sla_over', 'job.done', 'job.failed')),
         ref text NOT NULL,
