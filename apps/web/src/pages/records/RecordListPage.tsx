@@ -4,7 +4,7 @@ import { AppstoreOutlined, CalendarOutlined, DeleteOutlined, DownloadOutlined, F
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import type { Field, Filter, RecordData, SavedView } from '@crm/shared';
-import { api, useAuth } from '../../lib/api';
+import { api } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader, errorText } from '../../components/common';
