@@ -100,6 +100,20 @@ describe('security headers and server-compiled form validators', () => {
     expect(other.url).not.toBe(first.url);
   });
 
+  it("a module compiled through one server process is served by another on the same database (several workers behind one port)", async () => {
+    const v = await rm.api.meta.getFormVersion('client_form', 1);
+    const { url } = await rm.api.forms.validator(v.fields, { key: v.key, object: v.object, title: '另一个进程', layout: v.layout, version: v.version });
+    const other = await startServer({ dbUrl: srv.dbUrl });
+    try {
+      const mod = await call(other.baseUrl, 'GET', url);
+      expect(mod.status).toBe(200);
+      expect(String(mod.body)).toBe(String((await call(srv.baseUrl, 'GET', url)).body));
+      expect((await call(other.baseUrl, 'GET', `/api/forms/validators/${'0'.repeat(64)}.js`)).status).toBe(404);
+    } finally {
+      await other.stop({ keepDatabase: true });
+    }
+  });
+
   it('compiling refuses the anonymous, bad bodies and wrong definitions (400 with the problems in Chinese); unknown modules are 404', async () => {
     const v = await rm.api.meta.getFormVersion('client_form', 1);
     expect((await call(srv.baseUrl, 'POST', '/api/forms/validators', { body: { fields: v.fields, form: { object: 'client', key: 'x', title: 't', layout: [] } } })).status).toBe(401);

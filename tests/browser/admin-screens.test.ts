@@ -190,7 +190,7 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     const text = await menu().innerText();
     for (const entry of ['流程异常', '解决方案包', 'API 密钥']) expect(text).not.toContain(entry);
     await page.goto(`${srv.baseUrl}/admin/incidents`);
-    await page.locator('.ant-alert-error', { hasText: '没有权限' }).waitFor();
+    await page.locator('[data-testid=no-permission]').waitFor();
     expect(await page.locator('[data-testid=incident-list]').count()).toBe(0);
     await shot(page, 'admin-screens-refused');
   });

@@ -95,7 +95,7 @@ export class FormSubmitController {
 
   /** Compiles the data validator of a form (a draft in the designer, or a published one) for the browser. */
   @Post('validators')
-  validator(@Body() body: unknown): Unserialized<FormValidatorModule> {
+  validator(@Body() body: unknown): Promise<Unserialized<FormValidatorModule>> {
     const { fields, form } = parseInput(FormValidatorBody, body);
     return this.validators.compile(fields as unknown as FieldDef[], form as unknown as FormDefinition, lang());
   }
@@ -105,7 +105,7 @@ export class FormSubmitController {
   @Get('validators/:file')
   @Header('content-type', 'text/javascript; charset=utf-8')
   @Header('cache-control', IMMUTABLE)
-  validatorModule(@Param('file') file: string): string {
+  validatorModule(@Param('file') file: string): Promise<string> {
     return this.validators.source(file);
   }
 

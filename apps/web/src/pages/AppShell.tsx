@@ -60,13 +60,18 @@ export function AppShell() {
     return keys;
   }, [loc.pathname, objects.data]);
 
+  // The groups of the page reached open (the applications' as they load); what the user opened or closed
+  // stays so — the menu is never rebuilt under a click (a late answer used to close a group just opened).
+  const [open, setOpen] = useState<string[]>(openKeys);
+  useEffect(() => { setOpen((cur) => [...new Set([...cur, ...openKeys])]); }, [openKeys]);
+
   const menu = (
     <Menu
       theme="dark"
       mode="inline"
       selectedKeys={[selected]}
-      defaultOpenKeys={openKeys}
-      key={openKeys.join('|')}
+      openKeys={open}
+      onOpenChange={setOpen}
       items={items}
       onClick={(e) => e.key.startsWith('/') && nav(e.key)}
       data-testid="main-menu"

@@ -27,6 +27,7 @@ import { Journeys1764300001300 } from './0034-journeys.js';
 import { ObjectRules1764300000900 } from './0030-object-rules.js';
 import { SavedViews1764300001500 } from './0036-saved-views.js';
 import { AuthSessions1764300001700 } from './0038-auth-sessions.js';
+import { ValidatorModules1764300001800 } from './0039-validator-modules.js';
 import { Notifications1764300001600 } from './0037-notifications.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
@@ -55,6 +56,7 @@ export const migrations = [
   Journeys1764300001300,
   Privacy1764300001400,
   SavedViews1764300001500,
-  AuthSessions1764300001700,
   Notifications1764300001600,
+  AuthSessions1764300001700,
+  ValidatorModules1764300001800,
 ];

@@ -94,7 +94,7 @@ export function InstanceViewerPage() {
     <div>
       <PageHeader
         title={<span>{String(procName ?? i.definitionKey ?? t('流程实例', 'Process instance'))} <Tag color={st?.color} data-testid="instance-state" data-state={i.state}>{t(...(st?.label ?? [i.state, i.state]))}</Tag></span>}
-        sub={<span>{t('实例', 'Instance')} <code>{i.id}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {i.businessKey}</> : null}</span>}
+        sub={<span title={i.id}>{t('实例编号', 'Instance')} <code>{shortId(i.id)}</code>{i.businessKey ? <> · {t('业务主键', 'Business key')} {shortId(i.businessKey)}</> : null}</span>}
         extra={i.state === 'active' && (processAdmin || (!!i.initiator && (i.initiator === me?.username || i.initiator === me?.id))) ? (
           <Popconfirm title={t('确定终止这个流程？', 'Terminate this process?')} onConfirm={() => cancel.mutate()}>
             <Button danger icon={<StopOutlined />} loading={cancel.isPending}>{t('终止流程', 'Terminate')}</Button>
@@ -167,4 +167,9 @@ function InstanceDiagram({ xml, instance, onNames }: { xml: string; instance: Pr
       <div className="bpmn-wrap" ref={host} style={{ height: 'calc(100vh - 260px)' }} data-testid="instance-diagram" />
     </>
   );
+}
+
+/** An id as people read it: a UUID by its first eight characters (the whole one in the tooltip); anything else as it is. */
+function shortId(id: string): string {
+  return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id) ? id.slice(0, 8) : id;
 }

@@ -101,10 +101,13 @@ function inFormOrder(fields: Field[], form: PublishedForm | undefined): Field[] 
   return [...fields].sort((a, b) => at(a.key) - at(b.key));
 }
 
-function titleOf(r: RecordData | undefined, fields: Field[]): string {
+/** The record's name: its object's title field, else its first text; never its bare id (a short one after the object's name). */
+function titleOf(r: RecordData | undefined, fields: Field[], obj: ObjectDefinition, objectLabel: string): string {
   if (!r) return '';
+  const titled = obj.titleField && r[obj.titleField] !== null && r[obj.titleField] !== undefined && typeof r[obj.titleField] !== 'object' ? String(r[obj.titleField]) : '';
+  if (titled) return titled;
   const first = fields.find((f) => (f.type === 'text' || f.type === 'auto_number') && r[f.key]);
-  return first ? String(r[first.key]) : r.id;
+  return first ? String(r[first.key]) : `${objectLabel} #${r.id.slice(0, 8)}`;
 }
 
 function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
@@ -131,7 +134,7 @@ function RecordView({ obj, id }: { obj: ObjectDefinition; id: string }) {
   return (
     <div>
       <PageHeader
-        title={<span>{titleOf(r, fields)} <Tag>{l(obj.label, obj.key)}</Tag></span>}
+        title={<span>{titleOf(r, fields, obj, l(obj.label, obj.key))} <Tag>{l(obj.label, obj.key)}</Tag></span>}
         sub={<span>{t('版本', 'Version')} {r.version} · {t('更新于', 'Updated')} {r.updated_at ? dayjs(r.updated_at).format('YYYY-MM-DD HH:mm') : '—'}</span>}
         extra={
           <>
