@@ -89,17 +89,29 @@ describe('a running server', () => {
   });
 
   it('answers a wrong password and an unknown user the same way, in comparable time', async () => {
-    const t0 = performance.now();
-    const bad = await refused(typed(srv.baseUrl).login({ username: 'analyst', password: 'nope' }));
-    const t1 = performance.now();
-    const unknown = await refused(typed(srv.baseUrl).login({ username: 'nobody', password: 'nope' }));
-    const t2 = performance.now();
-    expect(bad.status).toBe(401);
-    expect(unknown.status).toBe(401);
-    expect(errorBody(unknown)).toEqual(errorBody(bad));
-    expect(errorBody(bad).error).toEqual({ code: 'auth.invalid_credentials', message: '用户名或密码错误' });
+    const timed = async (username: string) => {
+      const t0 = performance.now();
+      const r = await refused(typed(srv.baseUrl).login({ username, password: 'nope' }));
+      return { r, ms: performance.now() - t0 };
+    };
+    // Interleaved samples, compared by their medians: one sample each is at the mercy of whatever else the machine runs.
+    const known: number[] = [];
+    const unknownMs: number[] = [];
+    let bad, unknown;
+    for (let i = 0; i < 3; i++) {
+      const k = await timed('analyst');
+      const u = await timed(i === 0 ? 'nobody' : `nobody${i}`);
+      [bad, unknown] = [k.r, u.r];
+      known.push(k.ms);
+      unknownMs.push(u.ms);
+    }
+    expect(bad!.status).toBe(401);
+    expect(unknown!.status).toBe(401);
+    expect(errorBody(unknown!)).toEqual(errorBody(bad!));
+    expect(errorBody(bad!).error).toEqual({ code: 'auth.invalid_credentials', message: '用户名或密码错误' });
     // Both paths verify one argon2 hash; neither is an order of magnitude faster.
-    const [a, b] = [t1 - t0, t2 - t1];
+    const median = (xs: number[]) => [...xs].sort((x, y) => x - y)[1]!;
+    const [a, b] = [median(known), median(unknownMs)];
     expect(Math.max(a, b) / Math.min(a, b)).toBeLessThan(5);
   });
 
