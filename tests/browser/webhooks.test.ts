@@ -143,7 +143,11 @@ describe('webhook admin screen', () => {
     // Rotate: a new secret, shown once; the old one still signs during the grace period.
     await page.locator('[data-testid^=webhook-rotate-]').click();
     await page.locator('.ant-popconfirm .ant-btn-primary').click();
-    const rotated = (await page.locator('[data-testid=webhook-secret]').innerText()).trim();
+    // The dialog shows the new secret once the server answered (until then it may still hold the first one).
+    const rotated = await until(async () => {
+      const shown = (await page.locator('[data-testid=webhook-secret]').innerText()).trim();
+      return shown !== secret && shown;
+    }, { what: 'the rotated secret' });
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(secret);
     await page.click('[data-testid=webhook-secret-done]');
