@@ -34,7 +34,7 @@ describe('理财预约: the analyst\'s object, rule, form and approval without c
     await page.goto(`${srv.baseUrl}/design/objects`);
     await page.click('[data-testid=new-object]');
     await page.fill('#object-label', '理财预约');
-    await until(async () => (await page.inputValue('#object-key')) === 'li_cai_yu_yue', { ms: 5000, what: 'the key suggested from the label' });
+    await until(async () => (await page.inputValue('#object-key')) === 'li_cai_yu_yue', { ms: 20_000, what: 'the key suggested from the label' });
     await shot(page, 'analyst-object-key');
     await page.fill('#object-key', OBJECT);
     await page.locator('.ant-modal-footer button.ant-btn-primary').click();
@@ -95,15 +95,19 @@ describe('理财预约: the analyst\'s object, rule, form and approval without c
     expect(await when.inputValue()).toBe('amount > 1000000');
     await waitCount(page.locator('[data-testid=rule-when-error]'), 0);
     await choose(page, '[data-testid=rule-require]', '备注');
-    await page.keyboard.press('Escape');
+    // Typing into the message field moves the focus, which closes the select's list (an Escape would
+    // close the dialog itself if the list had already closed).
     await page.fill('[data-testid=rule-message-zh]', MESSAGE);
+    await page.locator('[data-testid=rule-require] .ant-select-selection-item', { hasText: '备注' }).waitFor();
     await shot(page, 'rules-builder');
     await page.click('[data-testid=save-rule]');
     await page.locator('[data-testid=object-rules] td code', { hasText: 'amount > 1000000' }).waitFor();
     // Bind the published form to the 新建 page.
     await choose(page, '[data-testid=default-form-create]', '理财预约登记');
     await page.click('[data-testid=save-default-forms]');
-    await page.locator('.ant-message', { hasText: '页面表单已保存' }).waitFor();
+    // The confirmation is a 3-second toast; what counts is the object the server now holds.
+    const analyst = await as(srv.baseUrl, 'analyst');
+    await until(async () => (await analyst.api.meta.getObject(OBJECT)).defaultForms?.create === FORM, { ms: 30_000, what: 'the 新建 page bound to the form' });
     await shot(page, 'rules-saved');
   }, 120_000);
 

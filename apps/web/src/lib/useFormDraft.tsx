@@ -3,7 +3,7 @@
  * (keyed by user, form and record; never a token), offered back with 「恢复草稿」 after a reload or a
  * new sign-in, and removed when the form is submitted. Closing the tab drops it.
  */
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Alert, Button, Space } from 'antd';
 import dayjs from 'dayjs';
 import type { FormController } from '../components/form/controller';
@@ -39,12 +39,16 @@ export function useFormDraft(ctrl: FormController, scope: string): { banner: Rea
   // The draft found when the form opened (offered once), and the values the form started with.
   const [offered, setOffered] = useState<Draft | null>(null);
   const start = useMemo(() => ({ ...ctrl.values }), [ctrl]);
+  // After a submit the draft is gone for good: a save still pending (or set off by the submit's own
+  // validation touching the values) must not write it back.
+  const submitted = useRef(false);
+  const timer = useRef<number | undefined>(undefined);
 
   useEffect(() => {
     const found = read(key);
     setOffered(found && Object.entries(found.values).some(([k, v]) => !same(v, start[k])) ? found : null);
-    let timer: number | undefined;
     const save = () => {
+      if (submitted.current) return;
       const changed = Object.fromEntries(Object.entries(ctrl.values).filter(([k, v]) => !same(v, start[k])));
       if (Object.keys(changed).length === 0) return;
       try {
@@ -54,12 +58,13 @@ export function useFormDraft(ctrl: FormController, scope: string): { banner: Rea
       }
     };
     const off = ctrl.subscribeAll(() => {
-      window.clearTimeout(timer);
-      timer = window.setTimeout(save, SAVE_DELAY_MS);
+      if (submitted.current) return;
+      window.clearTimeout(timer.current);
+      timer.current = window.setTimeout(save, SAVE_DELAY_MS);
     });
     return () => {
       off();
-      window.clearTimeout(timer);
+      window.clearTimeout(timer.current);
     };
   }, [ctrl, key, start]);
 
@@ -86,5 +91,10 @@ export function useFormDraft(ctrl: FormController, scope: string): { banner: Rea
       }
     />
   ) : null;
-  return { banner, clear: () => sessionStorage.removeItem(key) };
+  const clear = () => {
+    submitted.current = true;
+    window.clearTimeout(timer.current);
+    sessionStorage.removeItem(key);
+  };
+  return { banner, clear };
 }
