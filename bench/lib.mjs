@@ -29,16 +29,19 @@ export async function startPostgres() {
   const dir = mkdtempSync(path.join(tmpdir(), 'crm-bench-pg-'));
   chmodSync(dir, 0o755);
   const port = await freePort();
-  const { initCluster, startCluster } = await import(path.join(repo, 'apps/server/dist/database/pg-cluster.js'));
-  const cluster = { dataDir: path.join(dir, 'data'), password: 'bench', port, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB'] };
+  const { clusterUrl, initCluster, startCluster } = await import(path.join(repo, 'apps/server/dist/database/pg-cluster.js'));
+  const dataDir = path.join(dir, 'data');
+  // BENCH_DB_SOCKET=1: the benched server and the baseline both reach PostgreSQL over a Unix socket in
+  // its data directory instead of loopback TCP (on the shared 2-core machine it was slower; README).
+  const socketDir = process.env.BENCH_DB_SOCKET === '1' ? dataDir : undefined;
+  const cluster = { dataDir, password: 'bench', port, socketDir, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB'] };
   await initCluster(cluster);
   const db = await startCluster(cluster);
-  const admin = `postgres://postgres:bench@127.0.0.1:${port}/postgres`;
-  const c = new pg.Client(admin);
+  const c = new pg.Client(clusterUrl(cluster, 'postgres'));
   await c.connect();
   await c.query('CREATE DATABASE crm');
   await c.end();
-  return { url: `postgres://postgres:bench@127.0.0.1:${port}/crm`, async stop() { await db.stop(); rmSync(dir, { recursive: true, force: true }); } };
+  return { url: clusterUrl(cluster, 'crm'), async stop() { await db.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
 /** HTTP worker processes of the benched server: BENCH_WORKERS (default 1, the figures in the README's table). */
@@ -99,9 +102,10 @@ export function percentile(sorted, p) {
 export const fmt = (n, d = 1) => Number(n).toFixed(d);
 
 /**
- * The HTTP floor: authenticated requests that do no database work (`GET /api/auth/me`, the caller
- * served from the per-process user cache) at `clients` clients with the same load generator. No
- * persisted route can beat it, so floor ÷ baseline is the ceiling of a persisted ratio on this machine.
+ * The HTTP floor: authenticated requests that do almost no database work (`GET /api/auth/me`, the
+ * caller served from the per-process user cache, one small query for the caller's org unit) at
+ * `clients` clients with the same load generator. No persisted route can beat it, so floor ÷ baseline
+ * is the ceiling of a persisted ratio on this machine.
  */
 export async function httpFloor(base, token, seconds, clients) {
   const headers = { authorization: `Bearer ${token}` };

@@ -131,4 +131,31 @@ describe('TokenService with an injected clock', () => {
     expect(fresh.verify(await new SignJWT({ sub: 'user-4' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bank-crm').setIssuedAt(at + 120).setExpirationTime(at + 60).sign(key))).toBeNull(); // issued after it expires
     expect(fresh.verify(await new SignJWT({ sub: 'user-4' }).setProtectedHeader({ alg: 'HS256' }).setIssuer('bank-crm').setIssuedAt(at).setExpirationTime(at + 60).sign(key))).toEqual({ sub: 'user-4', iat: at, exp: at + 60, ver: 0 });
   });
+
+  it('remembers verified tokens only while valid, for their exact input, and within its bound', async () => {
+    const clock = clockAt('2026-03-01T08:00:00Z');
+    const tokens = new TokenService(SECRET, 60, clock.now, 100);
+    const { token } = await tokens.issue('user-6', 1);
+    expect(tokens.verify(token)?.sub).toBe('user-6');
+    expect(tokens.rememberedTokens).toBe(1);
+    // A remembered signature glued to another header or payload is checked afresh, and refused.
+    const [h, p, s] = token.split('.') as [string, string, string];
+    const claims = JSON.parse(Buffer.from(p, 'base64url').toString());
+    const other = Buffer.from(JSON.stringify({ ...claims, sub: 'user-7' })).toString('base64url');
+    expect(tokens.verify(`${h}.${other}.${s}`)).toBeNull();
+    // A caller changing the answer does not change what is remembered.
+    const first = tokens.verify(token)!;
+    first.sub = 'someone-else';
+    expect(tokens.verify(token)?.sub).toBe('user-6');
+    // Expiry is checked on every use of a remembered token; the entry goes with it.
+    clock.advance(60_000);
+    expect(tokens.verify(token)).toBeNull();
+    expect(tokens.rememberedTokens).toBe(0);
+    // Bounded: the oldest is forgotten (and simply verified afresh when it comes back).
+    const many = await Promise.all(Array.from({ length: 105 }, (_, i) => tokens.issue(`user-${i}`, 0)));
+    for (const t of many) expect(tokens.verify(t.token)).not.toBeNull();
+    expect(tokens.rememberedTokens).toBe(100);
+    expect(tokens.verify(many[0]!.token)?.sub).toBe('user-0');
+    expect(tokens.rememberedTokens).toBe(100);
+  });
 });

@@ -5,6 +5,12 @@
  * tokens this class issues are accepted: header exactly HS256 (no `none`, no other algorithm, no
  * `crit`), a canonical 32-byte signature compared in constant time, issuer `bank-crm`, and exp/nbf
  * checked against the injectable clock.
+ *
+ * A token that passed is remembered until it expires (a bounded LRU, keyed by its signature — the
+ * HMAC of the rest of the token under our key, so a keyed hash of it): the next request with it
+ * compares strings and its exp, instead of decoding two JSON segments and computing an HMAC. Only
+ * the signature check is cached: who the user is now (disabled, token generation moved on by a
+ * password change or reset) is decided by the caller on every request, so those tokens stop at once.
  */
 import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 
@@ -20,6 +26,8 @@ const ISSUER = 'bank-crm';
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
 const SIGNATURE_BYTES = 32;
+/** Tokens remembered as verified (a few hundred bytes each): every active user's current token, and then some. */
+export const VERIFIED_CACHE_MAX = 10_000;
 
 function decodeJsonObject(segment: string): Record<string, unknown> | null {
   try {
@@ -34,12 +42,15 @@ const isTime = (v: unknown): v is number => typeof v === 'number' && Number.isFi
 
 export class TokenService {
   private readonly key: KeyObject;
+  /** signature segment → the header.payload it signs and the claims; Map order is recency (oldest first). */
+  private readonly verified = new Map<string, { input: string; claims: Readonly<AccessClaims> }>();
 
   constructor(
     secret: string,
     private readonly ttlSeconds: number,
     /** Injectable so expiry is tested by moving the clock, not by waiting. */
     private readonly now: () => Date = () => new Date(),
+    private readonly maxRemembered = VERIFIED_CACHE_MAX,
   ) {
     this.key = createSecretKey(Buffer.from(secret, 'utf8'));
   }
@@ -58,6 +69,32 @@ export class TokenService {
 
   /** Returns the claims, or null for any malformed, tampered, foreign, expired or not-yet-valid token. */
   verify(token: string): AccessClaims | null {
+    const dot = token.lastIndexOf('.');
+    const known = dot > 0 ? this.verified.get(token.slice(dot + 1)) : undefined;
+    if (known && known.input === token.slice(0, dot)) {
+      if (known.claims.exp <= Math.floor(this.now().getTime() / 1000)) {
+        this.verified.delete(token.slice(dot + 1));
+        return null;
+      }
+      // Most recently used goes last: the oldest entry is the one evicted.
+      this.verified.delete(token.slice(dot + 1));
+      this.verified.set(token.slice(dot + 1), known);
+      return { ...known.claims };
+    }
+    const claims = this.verifyAfresh(token);
+    if (claims) {
+      if (this.verified.size >= this.maxRemembered) this.verified.delete(this.verified.keys().next().value as string);
+      this.verified.set(token.slice(dot + 1), { input: token.slice(0, dot), claims: Object.freeze({ ...claims }) });
+    }
+    return claims;
+  }
+
+  /** How many verified tokens are remembered (for tests of the bound). */
+  get rememberedTokens(): number {
+    return this.verified.size;
+  }
+
+  private verifyAfresh(token: string): AccessClaims | null {
     const parts = token.split('.');
     if (parts.length !== 3 || !parts.every((p) => SEGMENT.test(p))) return null;
     const [h, p, s] = parts as [string, string, string];

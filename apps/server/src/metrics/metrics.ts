@@ -45,6 +45,11 @@ export class Metrics {
 
   /** Each request's tally, for onResponse (which may run outside the request's async context). */
   private readonly tallies = new WeakMap<FastifyRequest, QueryTally>();
+  /**
+   * The labelled series of each method and route pattern (and status), looked up once: prom-client
+   * hashes a label object on every call otherwise, per request and per metric.
+   */
+  private readonly perRoute = new Map<string, { latency: { observe(v: number): void }; roundTrips: { observe(v: number): void }; byStatus: Map<number, { inc(): void }> }>();
   /** One sink per route pattern (a bounded set: patterns, 'unmatched', background). */
   private readonly sinks = new Map<string, (n: number, refill: boolean) => void>();
 
@@ -71,6 +76,13 @@ export class Metrics {
     return sink;
   }
 
+  private series(method: string, route: string) {
+    const key = `${method} ${route}`;
+    let s = this.perRoute.get(key);
+    if (!s) this.perRoute.set(key, (s = { latency: this.latency.labels(method, route), roundTrips: this.roundTrips.labels(method, route), byStatus: new Map() }));
+    return s;
+  }
+
   /** Observes every response; the route label is the pattern (`/api/records/:object`), never the raw URL. */
   install(app: FastifyInstance): void {
     // Runs after the request context is opened (server.ts), so the tally rides on the request's facts.
@@ -84,11 +96,13 @@ export class Metrics {
       done();
     });
     app.addHook('onResponse', (req, reply, done) => {
-      const route = req.routeOptions?.url ?? 'unmatched';
-      this.requests.inc({ method: req.method, route, status: String(reply.statusCode) });
-      this.latency.observe({ method: req.method, route }, reply.elapsedTime / 1000);
+      const series = this.series(req.method, req.routeOptions?.url ?? 'unmatched');
+      let requests = series.byStatus.get(reply.statusCode);
+      if (!requests) series.byStatus.set(reply.statusCode, (requests = this.requests.labels(req.method, req.routeOptions?.url ?? 'unmatched', String(reply.statusCode))));
+      requests.inc();
+      series.latency.observe(reply.elapsedTime / 1000);
       const tally = this.tallies.get(req);
-      if (tally) this.roundTrips.observe({ method: req.method, route }, tally.roundTrips - tally.refills);
+      if (tally) series.roundTrips.observe(tally.roundTrips - tally.refills);
       done();
     });
   }

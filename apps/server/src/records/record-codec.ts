@@ -44,52 +44,95 @@ export function sqlCastFor(f: FieldDef, column: string): string {
   return fieldType(f.type).server.cast;
 }
 
-/** The stored value of one field, decrypted (for the server's own use, never sent as is). */
-export function decodeField(f: FieldDef, raw: unknown, crypto: FieldCrypto): unknown {
+/** How one field's stored value becomes its API value: decided once per field list, not per row. */
+interface FieldDecoder {
+  f: FieldDef;
+  key: string;
+  encrypted: boolean;
+  decode: (raw: unknown) => unknown;
+  sensitive: boolean;
+}
+
+/** Field lists come from the per-process metadata (a new array when it changes): their decoders are kept beside them. */
+const decoders = new WeakMap<FieldDef[], FieldDecoder[]>();
+
+function decodersOf(fields: FieldDef[]): FieldDecoder[] {
+  let plan = decoders.get(fields);
+  if (!plan) {
+    plan = fields.map((f) => ({ f, key: f.key, encrypted: isEncrypted(f), decode: codecOf(fieldType(f.type).server.codec).decode, sensitive: (f.sensitivity ?? 0) >= 3 }));
+    decoders.set(fields, plan);
+  }
+  return plan;
+}
+
+function decodeWith(d: FieldDecoder, raw: unknown, crypto: FieldCrypto): unknown {
   if (raw === null || raw === undefined) return null;
-  if (isEncrypted(f)) {
+  if (d.encrypted) {
     try {
       return JSON.parse(crypto.decrypt(String(raw)));
     } catch {
       return null;
     }
   }
-  return codecOf(fieldType(f.type).server.codec).decode(raw);
+  return d.decode(raw);
+}
+
+/** The stored value of one field, decrypted (for the server's own use, never sent as is). */
+export function decodeField(f: FieldDef, raw: unknown, crypto: FieldCrypto): unknown {
+  return decodeWith({ f, key: f.key, encrypted: isEncrypted(f), decode: codecOf(fieldType(f.type).server.codec).decode, sensitive: false }, raw, crypto);
+}
+
+function systemValues(row: Record<string, unknown>, out: Record<string, unknown>): void {
+  for (const k of SYSTEM_OUT) {
+    const v = row[k];
+    out[k] = v instanceof Date ? v.toISOString() : v ?? null;
+  }
 }
 
 /** Full stored record (decrypted, all fields) — for validation, triggers and audit. */
 export function decodeRow(fields: FieldDef[], row: Record<string, unknown>, crypto: FieldCrypto): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of SYSTEM_OUT) {
-    const v = row[k];
-    out[k] = v instanceof Date ? v.toISOString() : v ?? null;
-  }
-  for (const f of fields) out[f.key] = decodeField(f, row[f.key], crypto);
+  systemValues(row, out);
+  for (const d of decodersOf(fields)) out[d.key] = decodeWith(d, row[d.key], crypto);
   return out;
 }
 
+type Shown = { view: RecordData; unmaskedSensitive: string[] };
+
+/** One field of a view: left out (hidden), masked, or as stored (a clear sensitive value is noted). */
+function showField(d: FieldDecoder, mode: FieldMode, v: unknown, unmask: boolean, out: Record<string, unknown>, unmasked: string[]): void {
+  if (mode === 'masked' || (d.sensitive && !unmask)) out[d.key] = v === null ? null : maskValue(d.f, v);
+  else {
+    out[d.key] = v;
+    if (d.sensitive && v !== null) unmasked.push(d.key);
+  }
+}
+
 /** What a caller may see of a decoded record: hidden fields dropped, masked ones masked. */
-export function present(
-  fields: FieldDef[],
-  record: Record<string, unknown>,
-  modeOf: (f: string) => FieldMode,
-  unmask: boolean,
-): { view: RecordData; unmaskedSensitive: string[] } {
+export function present(fields: FieldDef[], record: Record<string, unknown>, modeOf: (f: string) => FieldMode, unmask: boolean): Shown {
   const view: Record<string, unknown> = {};
   const unmaskedSensitive: string[] = [];
   for (const k of SYSTEM_OUT) view[k] = record[k] ?? null;
-  for (const f of fields) {
-    const mode = modeOf(f.key);
-    if (mode === 'none') continue;
-    const v = record[f.key] ?? null;
-    const sensitive = (f.sensitivity ?? 0) >= 3;
-    if (mode === 'masked' || (sensitive && !unmask)) view[f.key] = v === null ? null : maskValue(f, v);
-    else {
-      view[f.key] = v;
-      if (sensitive && v !== null) unmaskedSensitive.push(f.key);
-    }
+  for (const d of decodersOf(fields)) {
+    const mode = modeOf(d.key);
+    if (mode !== 'none') showField(d, mode, record[d.key] ?? null, unmask, view, unmaskedSensitive);
   }
   // Every record row has its system columns (id, version, …), copied in first: the view is a record of the contract.
+  return { view: view as RecordData, unmaskedSensitive };
+}
+
+/**
+ * present(decodeRow(row)) in one pass for reads (a list page decodes every row): one object per
+ * row instead of two, and a hidden field is never decrypted or decoded.
+ */
+export function decodeView(fields: FieldDef[], row: Record<string, unknown>, crypto: FieldCrypto, modeOf: (f: string) => FieldMode, unmask: boolean): Shown {
+  const view: Record<string, unknown> = {};
+  const unmaskedSensitive: string[] = [];
+  systemValues(row, view);
+  for (const d of decodersOf(fields)) {
+    const mode = modeOf(d.key);
+    if (mode !== 'none') showField(d, mode, decodeWith(d, row[d.key], crypto), unmask, view, unmaskedSensitive);
+  }
   return { view: view as RecordData, unmaskedSensitive };
 }
 

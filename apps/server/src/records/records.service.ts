@@ -23,7 +23,7 @@ import { FieldCrypto } from '../crypto/field-crypto.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
 import type { ColumnInfo } from './filter-compiler.js';
-import { decodeRow, encodeValues, forAudit, present, sqlCastFor } from './record-codec.js';
+import { decodeRow, decodeView, encodeValues, forAudit, present, sqlCastFor } from './record-codec.js';
 import { assertReferencesReadable, badReference, newReferences } from './reference-guard.js';
 import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
@@ -227,7 +227,7 @@ export class RecordsService {
       } catch (err) {
         this.mapWriteError(err, o);
       }
-      return present(o.fields, decodeRow(o.fields, row, this.crypto), acc.fieldMode, acc.unmask).view;
+      return decodeView(o.fields, row, this.crypto, acc.fieldMode, acc.unmask).view;
     }
 
     return this.withTx(opts.client, async (c, joined) => {

@@ -21,7 +21,7 @@ import type { ObjectMeta } from '../metadata/metadata.types.js';
 import { comparableOf, hashColumn, isEncrypted, quoteIdent, tableOf } from '../metadata/field-types.js';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { afterCursor, compileFilter, filterFieldKeys, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
-import { decodeRow, hashInput, present } from './record-codec.js';
+import { decodeRow, decodeView, hashInput } from './record-codec.js';
 import { hasAnyRow, isSystemRead, systemRead, type SystemRead } from './system-reads.js';
 import './records.messages.js';
 
@@ -208,7 +208,7 @@ export class ScopedReader {
 
   /** What a caller may see of a raw row read through `source`: decrypted, hidden fields dropped, masked ones masked. */
   view(o: ObjectMeta, acc: ObjectAccess, row: Record<string, unknown>, fields: FieldDef[] = o.fields): { view: RecordData; unmaskedSensitive: string[] } {
-    return present(fields, decodeRow(fields, row, this.crypto), acc.fieldMode, acc.unmask);
+    return decodeView(fields, row, this.crypto, acc.fieldMode, acc.unmask);
   }
 
   // ---------- reads for people ----------

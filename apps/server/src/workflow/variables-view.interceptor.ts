@@ -47,9 +47,11 @@ export class VariablesViewInterceptor implements NestInterceptor {
   private async filterBody(body: unknown, p: Principal | null): Promise<unknown> {
     if (!p || typeof body !== 'object' || body === null) return body;
     const b = body as { variables?: unknown; items?: unknown; definitionId?: unknown; processInstanceId?: unknown; id?: unknown };
-    if (isVars(b.variables)) return { ...b, variables: await this.view(b.variables, p, await this.modelOf(b)) };
+    // Variables that name no record object have nothing to hide (view() returns them as they are):
+    // the model is not even looked up — the common case of a started process's answer.
+    if (isVars(b.variables)) return fromRecord(b.variables) ? { ...b, variables: await this.view(b.variables, p, await this.modelOf(b)) } : body;
     if (Array.isArray(b.items)) {
-      return { ...b, items: await Promise.all(b.items.map(async (it) => (isVars((it as Vars)?.variables) ? { ...(it as Vars), variables: await this.view((it as Vars).variables as Vars, p, await this.modelOf(it as Vars)) } : it))) };
+      return { ...b, items: await Promise.all(b.items.map(async (it) => (isVars((it as Vars)?.variables) && fromRecord((it as Vars).variables as Vars) ? { ...(it as Vars), variables: await this.view((it as Vars).variables as Vars, p, await this.modelOf(it as Vars)) } : it))) };
     }
     return body;
   }
@@ -118,6 +120,10 @@ export class VariablesViewInterceptor implements NestInterceptor {
     }
     return out;
   }
+}
+
+function fromRecord(vars: Vars): boolean {
+  return typeof vars.object === 'string';
 }
 
 function isVars(v: unknown): v is Vars {
