@@ -14,7 +14,6 @@ import { columnType } from '../metadata/field-types.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
 import { compileFilter, type ColumnInfo } from '../records/filter-compiler.js';
 import { isSystemRead, type ScopedReader, type SystemRead } from '../records/scoped-reader.js';
-import { orgLevelSql } from '../records/date-buckets.js';
 import { bucketSql, type Bucket } from './report-dates.js';
 import { filterKeys, relativeDates } from './report-filters.js';
 import { comparableOfField, ReportSources, type ResolvedField } from './report-sources.js';
@@ -323,7 +322,7 @@ export class ReportCompiler {
     } else if (d.level !== undefined) {
       if (r.type !== 'org_unit') throw reportProblem(`${where}/level`, 'not_an_org_unit', { 'zh-CN': `层级只适用于机构字段`, en: 'a level applies to org-unit fields' });
       params.push(d.level);
-      expr = orgLevelSql(r.sql, `$${params.length}::int`);
+      expr = src.orgLevel(r.sql, `$${params.length}::int`);
     }
     if (d.bucket) {
       /* periods label themselves */
