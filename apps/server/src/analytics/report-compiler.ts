@@ -14,7 +14,6 @@ import { columnType } from '../metadata/field-types.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
 import { compileFilter, type ColumnInfo } from '../records/filter-compiler.js';
 import { isSystemRead, type ScopedReader, type SystemRead } from '../records/scoped-reader.js';
-import { orgLevelSql } from '../records/date-buckets.js';
 import { bucketSql, type Bucket } from './report-dates.js';
 import { filterKeys, relativeDates } from './report-filters.js';
 import { comparableOfField, ReportSources, type ResolvedField } from './report-sources.js';
@@ -241,6 +240,11 @@ export class ReportCompiler {
       col ??= await src.filterColumn(d.field, where).catch(() => undefined);
       if (!col) throw reportProblem(where, 'unknown_field', { 'zh-CN': `未知字段 ${d.field}`, en: `unknown field ${d.field}` });
       conditions.push(compileFilter({ [d.field]: d.value }, { columns: new Map([[d.field, col]]), params }));
+      if (def?.level !== undefined && d.value !== null) {
+        // The same rows, said as the units under the one drilled into: an index on the column finds them.
+        const unit = await src.resolve(def.field, where);
+        conditions.push(compileFilter(cellCondition(def, d.value), { columns: new Map([[def.field, { key: def.field, sql: unit.sql, comparable: 'uuid' }]]), params }));
+      }
       recordFilters.push(cellCondition(def ?? { field: d.field }, d.value));
     }
 
@@ -323,7 +327,7 @@ export class ReportCompiler {
     } else if (d.level !== undefined) {
       if (r.type !== 'org_unit') throw reportProblem(`${where}/level`, 'not_an_org_unit', { 'zh-CN': `层级只适用于机构字段`, en: 'a level applies to org-unit fields' });
       params.push(d.level);
-      expr = orgLevelSql(r.sql, `$${params.length}::int`);
+      expr = src.orgLevel(r.sql, `$${params.length}::int`);
     }
     if (d.bucket) {
       /* periods label themselves */

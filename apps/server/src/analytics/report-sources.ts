@@ -55,6 +55,8 @@ const SYSTEM_FIELDS: Record<string, { type: string; label: { 'zh-CN': string; en
 export class ReportSources {
   private readonly joins: string[] = [];
   private readonly nodes = new Map<string, SourceNode>();
+  /** The org unit joined for an org-unit column (by its SQL), for org-tree levels. */
+  private readonly units = new Map<string, string>();
   readonly objects = new Set<string>();
 
   private constructor(
@@ -80,6 +82,21 @@ export class ReportSources {
   /** FROM … LEFT JOIN … of every object the resolved paths reach. */
   fromSql(): string {
     return [this.rootSql, ...this.joins].join(' ');
+  }
+
+  /**
+   * The org unit at `levelSql` (a bound depth) of the org tree above an org-unit column of a source:
+   * the unit row is joined once per column, so the level is read from a hash join rather than looked up
+   * once per row by a correlated subquery (what made a scoped pivot over holdings slow).
+   */
+  orgLevel(columnSql: string, levelSql: string): string {
+    let alias = this.units.get(columnSql);
+    if (!alias) {
+      alias = `ou${this.units.size}`;
+      this.units.set(columnSql, alias);
+      this.joins.push(`LEFT JOIN crm.org_units ${quoteIdent(alias)} ON ${quoteIdent(alias)}.id = ${columnSql}`);
+    }
+    return `${quoteIdent(alias)}.path[${levelSql}]`;
   }
 
   private unknown(path: string, where: string): AppError {
