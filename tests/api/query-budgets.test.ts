@@ -171,7 +171,8 @@ describe('budgets of the hot paths', () => {
   });
 
   it('a failed create draws no number (the statement fails whole)', async () => {
-    const before = (await analyst.post('/api/records/case_file/query', { sort: '-created_at', limit: 1 })).body.items[0].ref_no;
+    // The highest number drawn so far (concurrent creates above share creation times, so not the newest row).
+    const before = (await analyst.post('/api/records/case_file/query', { sort: '-ref_no', limit: 1 })).body.items[0].ref_no;
     // The title is required: 400 before the database, no number drawn.
     expect((await analyst.post('/api/records/case_file', {})).status).toBe(400);
     expect((await analyst.post('/api/meta/objects/case_file/fields', { key: 'code', label: '代码', type: 'text', unique: true })).status).toBe(201);
