@@ -29,6 +29,7 @@ import { systemLiveRows, systemRead, systemRecordsByKey } from '../records/syste
 import { ProcessInstancesService } from '../workflow/process-instances.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { upliftOf } from './campaign-stats.js';
+import { MessageTemplates } from './message-templates.js';
 
 export const CUSTOMER_OBJECT = 'customer';
 export const SEGMENT_OBJECT = 'segment';
@@ -36,6 +37,7 @@ export const SEGMENT_OBJECT = 'segment';
 export const HOLDING = { object: 'holding', customer: 'customer', product: 'product', openedAt: 'opened_at' } as const;
 export const APPROVAL_PROCESS = 'marketing_campaign_approval';
 export const LAUNCH_JOB = 'campaign.launch';
+export const REFRESH_JOB = 'campaign.refresh';
 const DEFAULT_CONTROL = 10;
 const DEFAULT_ATTRIBUTION = 30;
 
@@ -54,6 +56,8 @@ export interface CampaignSpec {
   startsAt?: string;
   endsAt?: string;
   approval?: boolean;
+  /** Re-evaluate the target every N days while active (new qualifying customers join through the gates). */
+  refreshDays?: number;
 }
 
 export interface CampaignRow {
@@ -71,9 +75,10 @@ export interface CampaignRow {
   launched_at: Date | null;
   job_id: string | null;
   approval_instance_id: string | null;
+  refreshed_at: Date | null;
 }
 
-const COLUMNS = `id::text, name, status, spec, budget::text, cost::text, value_per_conversion::text, org_unit_id::text, owner_id::text, created_by::text, created_at, launched_at, job_id, approval_instance_id`;
+const COLUMNS = `id::text, name, status, spec, budget::text, cost::text, value_per_conversion::text, org_unit_id::text, owner_id::text, created_by::text, created_at, launched_at, job_id, approval_instance_id, refreshed_at`;
 const RM_RESPONSES = new Set(['interested', 'not_interested', 'callback']);
 const ENGAGEMENT = new Set(['interested', 'not_interested', 'callback', 'opened', 'clicked']);
 
@@ -88,6 +93,7 @@ export class CampaignsService {
     private readonly audit: AuditService,
     private readonly instances: ProcessInstancesService,
     private readonly jobs: JobsService,
+    private readonly templates: MessageTemplates,
     events: DomainEvents,
   ) {
     events.subscribe((e, c) => this.onHolding(e, c), (e) => e.type === 'record.created' && e.object === HOLDING.object);
@@ -121,8 +127,9 @@ export class CampaignsService {
   // ---------- plan ----------
 
   /** Checks a target: the segment exists for the planner, the filter names only customer fields the planner may read. */
-  private async checkTarget(p: Principal, spec: Pick<CampaignSpec, 'segment' | 'filter' | 'offerProduct'>): Promise<void> {
+  private async checkTarget(p: Principal, spec: Pick<CampaignSpec, 'segment' | 'filter' | 'offerProduct' | 'messages'>): Promise<void> {
     if (!spec.segment && !spec.filter) throw new AppError(400, 'marketing.no_target');
+    await this.templates.check(p, spec.messages);
     if (!(await this.meta.current()).objects.has(CUSTOMER_OBJECT)) throw new AppError(400, 'marketing.no_customers');
     if (spec.segment) await this.segmentFilter(p, spec.segment);
     if (spec.filter) await this.compileTarget(p, spec.filter, []);
@@ -156,6 +163,7 @@ export class CampaignsService {
     return {
       segments: segments.filter((x) => (x.target_object ?? CUSTOMER_OBJECT) === CUSTOMER_OBJECT).map((x) => ({ code: String(x.code), name: String(x.name ?? x.code) })).sort((a, b) => a.code.localeCompare(b.code)),
       products: products.map((x) => ({ id: String(x.id), code: String(x.code ?? ''), name: String(x.name ?? '') })).sort((a, b) => a.code.localeCompare(b.code)),
+      variables: await this.templates.variables(p),
     };
   }
 
@@ -172,7 +180,7 @@ export class CampaignsService {
       goal: pick('goal'), segment: pick('segment'), filter: pick('filter'), offerProduct: pick('offerProduct'),
       channels: pick('channels') ?? [], messages: pick('messages'), expectedResponse: pick('expectedResponse'),
       controlPercent: pick('controlPercent') ?? DEFAULT_CONTROL, attributionDays: pick('attributionDays') ?? DEFAULT_ATTRIBUTION,
-      startsAt: pick('startsAt'), endsAt: pick('endsAt'), approval: pick('approval'),
+      startsAt: pick('startsAt'), endsAt: pick('endsAt'), approval: pick('approval'), refreshDays: pick('refreshDays'),
     };
     if (spec.startsAt && spec.endsAt && spec.endsAt < spec.startsAt) throw new AppError(400, 'marketing.bad_period');
     return JSON.parse(JSON.stringify(spec)) as CampaignSpec;
@@ -196,11 +204,11 @@ export class CampaignsService {
     await this.db.tx(async (c) => {
       const r = await this.row(c, id, true);
       if (!r) throw new AppError(404, 'marketing.campaign_not_found');
-      const planning = Object.keys(b).filter((k) => !['cost', 'startsAt', 'endsAt', 'status', 'name', 'valuePerConversion'].includes(k));
+      const planning = Object.keys(b).filter((k) => !['cost', 'startsAt', 'endsAt', 'status', 'name', 'valuePerConversion', 'refreshDays'].includes(k));
       if (r.status !== 'draft' && planning.length) throw new AppError(409, 'marketing.not_draft');
       if (b.status === 'completed' && r.status !== 'active') throw new AppError(409, 'marketing.not_launched');
       const spec = this.specOf(b, r.spec);
-      if (b.segment !== undefined || b.filter !== undefined || b.offerProduct !== undefined) await this.checkTarget(p, spec);
+      if (b.segment !== undefined || b.filter !== undefined || b.offerProduct !== undefined || b.messages !== undefined) await this.checkTarget(p, spec);
       await c.query(
         `UPDATE crm.campaigns SET name = $2, spec = $3::jsonb, budget = $4::numeric, cost = $5::numeric, value_per_conversion = $6::numeric,
                 org_unit_id = $7::uuid, status = $8, updated_at = now(), version = version + 1 WHERE id = $1::uuid`,
@@ -288,7 +296,8 @@ export class CampaignsService {
       ...(s.goal ? { goal: s.goal } : {}), ...(s.segment ? { segment: s.segment } : {}), ...(s.filter ? { filter: s.filter } : {}),
       ...(s.offerProduct ? { offerProduct: s.offerProduct } : {}), ...(s.messages ? { messages: s.messages as Campaign['messages'] } : {}),
       ...(s.expectedResponse ? { expectedResponse: s.expectedResponse } : {}), ...(s.startsAt ? { startsAt: s.startsAt } : {}), ...(s.endsAt ? { endsAt: s.endsAt } : {}),
-      ...(s.approval !== undefined ? { approval: s.approval } : {}),
+      ...(s.approval !== undefined ? { approval: s.approval } : {}), ...(s.refreshDays ? { refreshDays: s.refreshDays } : {}),
+      refreshedAt: r.refreshed_at?.toISOString() ?? null,
       ...(r.budget !== null ? { budget: r.budget } : {}), ...(r.cost !== null ? { cost: r.cost } : {}), ...(r.value_per_conversion !== null ? { valuePerConversion: r.value_per_conversion } : {}),
       ...(r.org_unit_id ? { orgUnitId: r.org_unit_id } : {}),
       status: r.status, ownerId: r.owner_id, createdAt: r.created_at.toISOString(), launchedAt: r.launched_at?.toISOString() ?? null,
@@ -331,8 +340,9 @@ export class CampaignsService {
       where.push(`m.customer_id > $${params.push(q.cursor)}::uuid`);
     }
     const limit = q.limit ?? 100;
-    const rows = await this.db.query<{ customer_id: string; status: CampaignMember['status']; grp: CampaignMember['group']; reason: string | null; channels: string[]; task_status: CampaignMember['task']; response: string | null; owner_id: string | null; converted_at: Date | null }>(
-      `SELECT m.customer_id::text, m.status, m.grp, m.reason, m.channels, m.task_status, m.response, m.owner_id::text, m.converted_at
+    if (q.task === 'open') where.push('m.left_at IS NULL');
+    const rows = await this.db.query<{ customer_id: string; status: CampaignMember['status']; grp: CampaignMember['group']; reason: string | null; channels: string[]; task_status: CampaignMember['task']; response: string | null; owner_id: string | null; converted_at: Date | null; left_at: Date | null }>(
+      `SELECT m.customer_id::text, m.status, m.grp, m.reason, m.channels, m.task_status, m.response, m.owner_id::text, m.converted_at, m.left_at
          FROM crm.campaign_members m WHERE ${where.join(' AND ')} ORDER BY m.customer_id LIMIT ${limit + 1}`,
       params,
     );
@@ -340,7 +350,7 @@ export class CampaignsService {
     return {
       items: page.map((m) => ({
         customerId: m.customer_id, status: m.status, group: m.grp, ...(m.reason ? { reason: m.reason } : {}), channels: m.channels, task: m.task_status,
-        response: m.response, ownerId: m.owner_id, convertedAt: m.converted_at?.toISOString() ?? null,
+        response: m.response, ownerId: m.owner_id, convertedAt: m.converted_at?.toISOString() ?? null, ...(m.left_at ? { leftAt: m.left_at.toISOString() } : {}),
       })),
       nextCursor: rows.length > limit ? page[page.length - 1]!.customer_id : null,
     };
@@ -378,6 +388,27 @@ export class CampaignsService {
     const { jobId } = await this.jobs.enqueue(LAUNCH_JOB, { campaignId: r.id }, { createdBy: by, dedupeKey: `${LAUNCH_JOB}:${r.id}`, tx: c });
     await c.query(`UPDATE crm.campaigns SET job_id = $2 WHERE id = $1::uuid`, [r.id, jobId]);
     return jobId;
+  }
+
+  /**
+   * Re-evaluates an active campaign's target now (`campaign.refresh` job, one per campaign at a time):
+   * customers who qualify and are not members join through the same gates; members who no longer
+   * qualify are marked left and their queued messages cancelled, so they are not contacted again.
+   */
+  async refresh(p: Principal, id: string): Promise<{ jobId: string }> {
+    await this.requireManage(p);
+    const r = await this.row(this.db.q, id);
+    if (!r) throw new AppError(404, 'marketing.campaign_not_found');
+    if (r.status !== 'active') throw new AppError(409, 'marketing.not_active', { status: r.status });
+    await this.checkTarget(p, r.spec);
+    const out = await this.enqueueRefresh(r, p.id);
+    await this.audit.record({ action: 'campaign.refresh', recordId: id, data: { jobId: out.jobId } });
+    return out;
+  }
+
+  /** Queues the refresh job of an active campaign (409 `job.already_running` while one is unfinished). */
+  enqueueRefresh(r: CampaignRow, by: string | null): Promise<{ jobId: string }> {
+    return this.jobs.enqueue(REFRESH_JOB, { campaignId: r.id }, { createdBy: by, dedupeKey: `${REFRESH_JOB}:${r.id}` });
   }
 
   /** The approval process's decision (service task `marketing-campaign-decision`), only from the campaign's own approval instance. */
