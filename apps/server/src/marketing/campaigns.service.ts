@@ -10,6 +10,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Decimal } from 'decimal.js';
+import { pickText } from '@crm/form-engine';
 import type { PoolClient } from 'pg';
 import { CampaignCreateBody } from '@crm/shared';
 import type {
@@ -33,6 +34,8 @@ import { MessageTemplates } from './message-templates.js';
 
 export const CUSTOMER_OBJECT = 'customer';
 export const SEGMENT_OBJECT = 'segment';
+/** The customer's segment field (分层) the analysis groups by, when the customer object has it. */
+const SEGMENT_FIELD = 'segment';
 /** The offer's conversion: a holding of the offered product for a member. */
 export const HOLDING = { object: 'holding', customer: 'customer', product: 'product', openedAt: 'opened_at' } as const;
 export const APPROVAL_PROCESS = 'marketing_campaign_approval';
@@ -319,13 +322,35 @@ export class CampaignsService {
       count(*) FILTER (WHERE m.grp = 'target' AND m.status = 'converted')::int AS converted`;
     type Row = { key: string | null; label: string | null; targeted: number; contacted: number; responded: number; converted: number };
     const where = `m.campaign_id = $1::uuid AND ${scope}`;
-    const [branch, manager, channel] = await Promise.all([
+    const [branch, manager, channel, segment] = await Promise.all([
       this.db.query<Row>(`SELECT m.org_unit_id::text AS key, max(ou.name) AS label, ${measures} FROM crm.campaign_members m LEFT JOIN crm.org_units ou ON ou.id = m.org_unit_id WHERE ${where} GROUP BY m.org_unit_id ORDER BY targeted DESC LIMIT 100`, params),
       this.db.query<Row>(`SELECT m.owner_id::text AS key, max(coalesce(u.display_name, u.username)) AS label, ${measures} FROM crm.campaign_members m LEFT JOIN crm.users u ON u.id = m.owner_id WHERE ${where} GROUP BY m.owner_id ORDER BY targeted DESC LIMIT 100`, params),
       this.db.query<Row>(`SELECT ch AS key, ch AS label, ${measures} FROM crm.campaign_members m CROSS JOIN LATERAL unnest(m.channels) AS ch WHERE ${where} GROUP BY ch ORDER BY ch`, params),
+      this.bySegment(where, [...params], measures),
     ]);
     void id;
-    return { branch, manager, channel };
+    return { branch, manager, channel, segment };
+  }
+
+  /**
+   * By the customer's segment (分层: the customer object's select field `segment`), labelled by its
+   * choices; empty when the object has no such field. The members are already scoped; the customers'
+   * segment values are joined by a named system read.
+   */
+  private async bySegment(where: string, params: unknown[], measures: string): Promise<{ key: string | null; label: string | null; targeted: number; contacted: number; responded: number; converted: number }[]> {
+    if (!(await this.meta.current()).objects.has(CUSTOMER_OBJECT)) return [];
+    const f = (await this.meta.object(CUSTOMER_OBJECT)).byKey.get(SEGMENT_FIELD);
+    if (!f || f.type !== 'select') return [];
+    const src = await this.reader.source(CUSTOMER_OBJECT, systemRead('campaign analysis: the members’ customer segment, to group by'), 'read', params, 'cs');
+    const rows = await this.db.query<{ key: string | null; targeted: number; contacted: number; responded: number; converted: number }>(
+      `SELECT cs.${SEGMENT_FIELD}::text AS key, ${measures} FROM crm.campaign_members m LEFT JOIN ${src.sql} ON cs.id = m.customer_id WHERE ${where} GROUP BY 1 ORDER BY targeted DESC LIMIT 100`,
+      params,
+    );
+    const label = (k: string | null) => {
+      const c = k === null ? undefined : f.options?.choices?.find((x) => x.value === k);
+      return c ? pickText(c.label, 'zh-CN') : k;
+    };
+    return rows.map((r) => ({ ...r, label: label(r.key) }));
   }
 
   async members(p: Principal, id: string, q: { status?: string; task?: 'open' | 'done'; limit?: number; cursor?: string }): Promise<CampaignMembersPage> {

@@ -91,6 +91,9 @@ export const CampaignUpliftSchema = z
     ci95: z.tuple([z.number(), z.number()]),
     targetN: z.number().int(),
     controlN: z.number().int(),
+    /** Two-sided p-value of the pooled two-proportion z-test; significant below 0.05. */
+    pValue: z.number(),
+    significant: z.boolean(),
   })
   .strict();
 
@@ -115,7 +118,8 @@ export const CampaignSchema = z
     /** cost ÷ converted, and (converted × valuePerConversion − cost) ÷ cost — decimal strings, null when undefined. */
     costPerConversion: z.string().nullable().optional(),
     roi: z.string().nullable().optional(),
-    breakdown: z.object({ branch: z.array(BreakdownRow), manager: z.array(BreakdownRow), channel: z.array(BreakdownRow) }).strict().optional(),
+    /** By branch, customer manager, channel and customer segment (the customer's 分层 field `segment`, when the customer object has one). */
+    breakdown: z.object({ branch: z.array(BreakdownRow), manager: z.array(BreakdownRow), channel: z.array(BreakdownRow), segment: z.array(BreakdownRow) }).strict().optional(),
   })
   .strict();
 export type Campaign = z.infer<typeof CampaignSchema>;

@@ -307,7 +307,7 @@ export function CampaignPage() {
         <Col span={6}>
           <Card size="small" data-testid="uplift">
             <Statistic title={t('提升（95% 置信区间）', 'Uplift (95% CI)')} value={u ? `${u.uplift >= 0 ? '+' : ''}${pct(u.uplift)}` : '—'} valueStyle={{ color: u && u.ci95[0] > 0 ? '#3f8600' : undefined }} />
-            {u && <span style={{ color: '#888' }}>[{pct(u.ci95[0])}, {pct(u.ci95[1])}]</span>}
+            {u && <span style={{ color: '#888' }}>[{pct(u.ci95[0])}, {pct(u.ci95[1])}] · p = {u.pValue.toFixed(4)} {u.significant ? t('显著', 'significant') : t('不显著', 'not significant')}</span>}
           </Card>
         </Col>
       </Row>
@@ -337,14 +337,16 @@ export function CampaignPage() {
               key: 'breakdown', label: t('分析维度', 'Breakdown'),
               children: (
                 <Row gutter={16}>
-                  {(['branch', 'manager', 'channel'] as const).map((k) => (
-                    <Col span={8} key={k}>
+                  {(['branch', 'manager', 'channel', 'segment'] as const).map((k) => (
+                    <Col span={12} key={k} style={{ marginBottom: 16 }}>
                       <Table size="small" rowKey={(r) => String(r.key)} pagination={false} dataSource={c.breakdown?.[k] ?? []}
-                        title={() => ({ branch: t('按机构', 'By branch'), manager: t('按客户经理', 'By manager'), channel: t('按渠道', 'By channel') })[k]}
+                        title={() => ({ branch: t('按机构', 'By branch'), manager: t('按客户经理', 'By manager'), channel: t('按渠道', 'By channel'), segment: t('按客户分层', 'By customer segment') })[k]}
                         columns={[
                           { key: 'label', title: t('名称', 'Name'), render: (_, r) => (k === 'channel' ? channelLabel(t, String(r.key)) : (r.label ?? '—')) },
                           { key: 'contacted', title: t('触达', 'Contacted'), dataIndex: 'contacted', align: 'right' },
+                          { key: 'responded', title: t('响应', 'Responded'), dataIndex: 'responded', align: 'right' },
                           { key: 'converted', title: t('转化', 'Converted'), dataIndex: 'converted', align: 'right' },
+                          { key: 'rate', title: t('转化率', 'Conversion'), align: 'right', render: (_, r) => (r.contacted ? pct(r.converted / r.contacted) : '—') },
                         ]} />
                     </Col>
                   ))}
