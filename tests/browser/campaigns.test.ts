@@ -38,6 +38,7 @@ describe('campaigns', () => {
     await page.locator('.ant-tabs-tab', { hasText: '分析维度' }).click();
     await page.locator('.ant-table-title', { hasText: '按客户分层' }).waitFor();
     await page.locator('[data-testid=refresh]').waitFor();
+    await page.locator('.ant-table-title', { hasText: '按客户分层' }).scrollIntoViewIfNeeded();
     await shot(page, 'campaign-breakdown');
     const analyst = await as('analyst');
     const sample = (await analyst.campaigns.list()).find((c) => c.name === '大额存单推广')!;

@@ -68,7 +68,8 @@ export class MessageTemplates {
   async variables(p: Principal): Promise<{ name: string; label: string }[]> {
     const { names } = await this.bindings(p);
     const out: { name: string; label: string }[] = [{ name: '客户姓名', label: '客户姓名 / customer name' }, { name: 'offer', label: '推广产品名称 / offered product' }, { name: 'campaign', label: '活动名称 / campaign name' }];
-    for (const [n, b] of names) if (b.kind === 'field' && n === pickText(b.field.label, 'zh-CN') && b.field.key !== 'name') out.push({ name: n, label: `${n} / ${b.field.key}` });
+    // The hint offers the plain fields; sensitive ones stay usable (rendered masked) but are not suggested.
+    for (const [n, b] of names) if (b.kind === 'field' && n === pickText(b.field.label, 'zh-CN') && b.field.key !== 'name' && !(b.field.sensitivity && b.field.sensitivity >= 2)) out.push({ name: n, label: `${n} / ${b.field.key}` });
     return out.filter((v) => names.has(v.name));
   }
 

@@ -1,7 +1,9 @@
 /**
- * Campaigns: the list, the plan form (segment, offer, channels, control %, budget, period), the
- * campaign page (launch or submit for approval with a progress bar, the funnel, uplift against the
- * control group, cost per conversion and ROI, breakdowns) and the customer manager's call tasks with
+ * Campaigns: the list, the plan form (segment, offer, channels, SMS template with variables and a
+ * server-rendered preview, control %, budget, period, refresh interval), the campaign page (launch or
+ * submit for approval with a progress bar, refresh the target, the funnel, uplift against the control
+ * group with its significance, cost per conversion and ROI, breakdowns by branch / manager / channel /
+ * segment) and the customer manager's call tasks with
  * their responses. Planning and launching show only to holders of `marketing.manage`.
  */
 import { useState } from 'react';
