@@ -3,7 +3,9 @@
  * contact gates with every exclusion counted, the reproducible control group, the frequency cap
  * across two campaigns, consent withdrawn mid-campaign (queued messages cancelled), customer
  * managers' call tasks and responses within their scope, automatic conversion inside (and not
- * outside) the attribution window, and the funnel with uplift, cost per conversion and ROI.
+ * outside) the attribution window, and the funnel with uplift, cost per conversion and ROI; message
+ * templates with variables (checked at design time, rendered per member as the planner may read them)
+ * and the target refresh, on demand and when due.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
@@ -53,7 +55,7 @@ async function allMembers(who: Client, id: string, query: { status?: 'contacted'
 }
 
 beforeAll(async () => {
-  srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_MARKETING_SIMULATOR: '0', CRM_JOBS_POLL_MS: '100' }, timeoutMs: 120000 });
+  srv = await startServer({ env: { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_MARKETING_SIMULATOR: '0', CRM_JOBS_POLL_MS: '100', CRM_MARKETING_REFRESH_POLL_MS: '200' }, timeoutMs: 120000 });
   [rm, analyst, manager, admin, security] = await Promise.all(['rm', 'analyst', 'manager', 'admin', 'security'].map((u) => as(srv.baseUrl, u)));
   // The pack's onboarding journey contacts every new customer: these tests count the campaigns' contacts only.
   for (const j of await analyst.api.journeys.list()) await analyst.api.journeys.pause(j.key);
@@ -235,6 +237,10 @@ describe('conversion and analysis', () => {
     }
     expect(c.breakdown!.channel.map((r) => r.key).sort()).toEqual(['sms', 'task']);
     expect(c.breakdown!.manager[0]).toMatchObject({ label: '李经理', converted: 1 });
+    // By customer segment (分层): every target member in exactly one row, labelled in Chinese.
+    const seg = c.breakdown!.segment;
+    expect([seg.reduce((a, r) => a + r.targeted, 0), seg.reduce((a, r) => a + r.converted, 0)]).toEqual([c.counts.targeted, c.counts.converted]);
+    if (c.uplift) expect(c.uplift).toMatchObject({ pValue: expect.any(Number), significant: c.uplift.pValue < 0.05 });
   });
 });
 
@@ -267,5 +273,91 @@ describe('the sample campaign of the bank pack', () => {
   it('is installed as a draft on the high-AUM individuals with a 10 % control group', async () => {
     const sample = (await analyst.api.campaigns.list()).find((c) => c.name === '大额存单推广')!;
     expect(sample).toMatchObject({ status: 'draft', filter: { customer_type: 'individual', aum: { $gte: '1000000' } }, controlPercent: 10, channels: ['task', 'sms'], offerProduct: product, approval: true });
+  });
+});
+
+describe('message templates and the target refresh', () => {
+  const CITY2 = '模板刷新城';
+  const mine: { id: string; version: number; mobile: string; name: string }[] = [];
+  /** A customer the analyst creates (their own: the analyst reads them), with a live marketing consent. */
+  const newCustomer = async (i: number) => {
+    const mobile = `1390000${String(1000 + i)}`;
+    const c = await analyst.api.records.create('customer', { customer_type: 'individual', name: `模板客户${i}`, city: CITY2, mobile });
+    await analyst.api.records.create('consent', { customer: c.id, purpose: 'marketing', notice_version: 'v3', channel: 'app', consented_at: '2026-01-05T09:00:00+08:00', withdrawn: false });
+    const out = { id: String(c.id), version: Number(c.version), mobile, name: `模板客户${i}` };
+    mine.push(out);
+    return out;
+  };
+  const outbox = (campaignId: string) => sql<{ customer_id: string; body: string; status: string; reason: string | null }>(
+    `SELECT customer_id::text, body, status, reason FROM crm.marketing_outbox WHERE source_id = $1 ORDER BY customer_id`, [campaignId]);
+  const jobDone = async (jobId: string) => until(async () => {
+    const j = await analyst.get(`/api/jobs/${jobId}`);
+    if (j.body?.status === 'failed') throw new Error(`job failed: ${JSON.stringify(j.body.error)}`);
+    return j.body?.status === 'done';
+  }, { ms: 60000, what: 'the refresh job' });
+  const TEMPLATE = '尊敬的{{客户姓名}}：{{offer}}限时发售，预留手机 {{手机号}}。';
+  let campaign: Campaign;
+
+  it('refuses an unknown variable when planning (Chinese message), previews as the planner reads the customer, and renders each member’s SMS with masking', async () => {
+    for (let i = 0; i < 3; i++) await newCustomer(i);
+    const body = { name: '模板活动', filter: { city: CITY2 }, channels: ['sms' as const], offerProduct: product, controlPercent: 0, refreshDays: 7 };
+    const bad = await refused(analyst.api.campaigns.create({ ...body, messages: { sms: '尊敬的{{客户姓名}}，{{不存在的变量}}' } }));
+    expect([bad.status, bad.code]).toEqual([400, 'marketing.unknown_template_variable']);
+    expect(bad.message).toContain('{{不存在的变量}}');
+    // Previewing is the planner's (a customer manager is refused).
+    expect((await refused(rm.api.campaigns.previewMessage({ template: '{{客户姓名}}' }))).status).toBe(403);
+    const preview = await analyst.api.campaigns.previewMessage({ template: TEMPLATE, offerProduct: product, customerId: mine[0]!.id });
+    expect(preview.customerId).toBe(mine[0]!.id);
+    expect(preview.variables).toEqual(['客户姓名', 'offer', '手机号']);
+    expect(preview.text).toMatch(/^尊敬的模板客户0：.+限时发售，预留手机 .*\*.*。$/);
+    expect(preview.text).not.toContain(mine[0]!.mobile);
+    // A customer the analyst may not read (another's, outside their row scope): 404, nothing rendered.
+    expect((await refused(analyst.api.campaigns.previewMessage({ template: TEMPLATE, customerId: customers.ok[0]! }))).status).toBe(404);
+    expect((await refused(analyst.api.campaigns.previewMessage({ template: '{{nope}}' }))).code).toBe('marketing.unknown_template_variable');
+    campaign = await analyst.api.campaigns.create({ ...body, messages: { sms: TEMPLATE } });
+    expect((await refused(analyst.api.campaigns.update(campaign.id, { messages: { sms: '{{nope}}' } }))).code).toBe('marketing.unknown_template_variable');
+    expect((await refused(analyst.api.campaigns.refresh(campaign.id))).code).toBe('marketing.not_active');
+    campaign = await launched(campaign.id);
+    const sent = await outbox(campaign.id);
+    expect(sent).toHaveLength(3);
+    // Each member's text at send time is what the planner's preview shows for that customer.
+    for (const m of sent) {
+      const who = mine.find((x) => x.id === m.customer_id)!;
+      expect(m.body).toBe((await analyst.api.campaigns.previewMessage({ template: TEMPLATE, offerProduct: product, customerId: who.id })).text);
+      expect(m.body).toContain(`尊敬的${who.name}：`);
+      expect(m.body).not.toContain(who.mobile);
+    }
+  });
+
+  it('adds new qualifying customers through the same gates on demand, and never contacts those who left again', async () => {
+    const newcomer = await newCustomer(10);
+    const leaver = mine[1]!;
+    await analyst.api.records.update('customer', leaver.id, { city: '别处', version: leaver.version });
+    const { jobId } = await analyst.api.campaigns.refresh(campaign.id);
+    expect((await refused(rm.api.campaigns.refresh(campaign.id))).status).toBe(403);
+    await jobDone(jobId);
+    const after = await analyst.api.campaigns.get(campaign.id);
+    expect(after.refreshedAt).not.toBeNull();
+    expect(after.counts).toMatchObject({ targeted: 4, contacted: 4 });
+    const members = await allMembers(analyst, campaign.id);
+    expect(members.find((m) => m.customerId === newcomer.id)).toMatchObject({ status: 'contacted', channels: ['sms'] });
+    expect(members.find((m) => m.customerId === leaver.id)?.leftAt).toEqual(expect.any(String));
+    const sent = await outbox(campaign.id);
+    expect(sent.find((m) => m.customer_id === newcomer.id)).toMatchObject({ status: 'queued', body: expect.stringContaining('尊敬的模板客户10：') });
+    expect(sent.find((m) => m.customer_id === leaver.id)).toMatchObject({ status: 'cancelled', reason: 'left_target' });
+    expect(sent).toHaveLength(4);
+  });
+
+  it('refreshes on its schedule once refreshDays have passed since the last evaluation', async () => {
+    const late = await newCustomer(20);
+    const before = (await analyst.api.campaigns.get(campaign.id)).refreshedAt;
+    // Refreshed just now, next due in 7 days: the newcomer is not a member yet.
+    expect((await allMembers(analyst, campaign.id)).some((m) => m.customerId === late.id)).toBe(false);
+    // Eight days pass (the evaluation's time moved back, as the refresh clock would see it).
+    await sql(`UPDATE crm.campaigns SET refreshed_at = refreshed_at - interval '8 days' WHERE id = $1`, [campaign.id]);
+    // The refresh ends by stamping its evaluation: wait for that, then every newcomer is in.
+    await until(async () => Date.parse((await analyst.api.campaigns.get(campaign.id)).refreshedAt!) >= Date.parse(before!), { ms: 60000, what: 'the scheduled refresh' });
+    expect((await allMembers(analyst, campaign.id)).find((m) => m.customerId === late.id)).toMatchObject({ status: 'contacted', channels: ['sms'] });
+    expect((await analyst.api.campaigns.get(campaign.id)).counts.targeted).toBe(5);
   });
 });

@@ -2,7 +2,8 @@
  * Campaigns in the browser: the analyst opens the demo bank's sample campaign (funnel and uplift
  * filled by its demo data), plans a new one on a segment with a 10 % control group and submits it for
  * approval; a branch manager approves it; the campaign page shows the launch and its funnel; the
- * customer manager records a call result on their call task. Screenshots at 1366×768.
+ * customer manager records a call result on their call task; the SMS template's preview, the
+ * breakdowns (with the customer segment) and the refresh button. Screenshots at 1366×768.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
@@ -33,6 +34,12 @@ describe('campaigns', () => {
     await page.locator('[data-testid=funnel] canvas').waitFor();
     await page.locator('[data-testid=uplift]').waitFor();
     await shot(page, 'campaign-sample');
+    // The breakdowns: by branch, manager, channel and customer segment (分层), with the uplift's significance.
+    await page.locator('.ant-tabs-tab', { hasText: '分析维度' }).click();
+    await page.locator('.ant-table-title', { hasText: '按客户分层' }).waitFor();
+    await page.locator('[data-testid=refresh]').waitFor();
+    await page.locator('.ant-table-title', { hasText: '按客户分层' }).scrollIntoViewIfNeeded();
+    await shot(page, 'campaign-breakdown');
     const analyst = await as('analyst');
     const sample = (await analyst.campaigns.list()).find((c) => c.name === '大额存单推广')!;
     expect(sample.status).toBe('active');
@@ -48,6 +55,13 @@ describe('campaigns', () => {
     await page.fill('[data-testid=plan-name]', '对公客户回访活动');
     await choose(page, '[data-testid=plan-segment]', 'corporate');
     await page.fill('[data-testid=plan-budget]', '8000.00');
+    // An SMS template with variables, previewed by the server (an unknown variable would be refused in Chinese).
+    await page.fill('[data-testid=plan-sms]', '{{不存在}}');
+    await page.click('[data-testid=plan-preview]');
+    await page.locator('.ant-alert-error', { hasText: '不存在' }).waitFor();
+    await page.fill('[data-testid=plan-sms]', '尊敬的{{客户姓名}}：{{活动名称}}诚邀您到网点洽谈。');
+    await page.click('[data-testid=plan-preview]');
+    await page.locator('[data-testid=plan-preview-text]', { hasText: '对公客户回访活动诚邀您到网点洽谈' }).waitFor();
     await shot(page, 'campaign-plan');
     await page.click('[data-testid=plan-save]');
     await page.locator('[data-testid=launch]').waitFor();

@@ -15,7 +15,7 @@ import type {
 import type {
   PrivacyCorrection, PrivacyHoliday, PrivacyRequest, PrivacyRequestCreated, PrivacyRequestInput, PrivacyStatus, PrivacySubject,
 } from './schemas/privacy.js';
-import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES } from './schemas/marketing.js';
+import type { Campaign, CampaignCreate, CampaignLaunchAnswer, CampaignPlanningOptions, CampaignMembersPage, CampaignPatch, CampaignResponseAnswer, CampaignResponseInput, DoNotDisturbInput, MarketingChannel, MarketingSettings, MEMBER_STATUSES, MessagePreview, MessagePreviewInput } from './schemas/marketing.js';
 import type { JobView } from './schemas/jobs.js';
 import type { SavedView, ViewInput, ViewPatch } from './schemas/views.js';
 import type { RecordBulkResult } from './schemas/records.js';
@@ -551,6 +551,10 @@ export function createClient(options: ClientOptions) {
       list: () => items<Campaign>('/api/campaigns'),
       create: (body: CampaignCreate) => post<Campaign>('/api/campaigns', body),
       planningOptions: () => get<CampaignPlanningOptions>('/api/campaigns/planning-options'),
+      /** A message template rendered for one customer the caller may read (the one named, else the first). */
+      previewMessage: (body: MessagePreviewInput) => post<MessagePreview>('/api/campaigns/message-preview', body),
+      /** Re-evaluates an active campaign's target now: `{ jobId }` (202). */
+      refresh: (id: string) => post<{ jobId: string }>(`/api/campaigns/${enc(id)}/refresh`),
       get: (id: string) => get<Campaign>(`/api/campaigns/${enc(id)}`),
       update: (id: string, body: CampaignPatch) => patch<Campaign>(`/api/campaigns/${enc(id)}`, body),
       /** `{ jobId }` (202), or the approval process instance when the campaign needs approval. */

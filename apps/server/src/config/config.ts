@@ -28,6 +28,8 @@ export interface AppConfig {
   demo: boolean;
   /** The local simulator that "sends" queued marketing messages (CRM_MARKETING_SIMULATOR, default on in demo mode). */
   marketingSimulator: boolean;
+  /** How often a job worker looks for campaigns whose target refresh is due (CRM_MARKETING_REFRESH_POLL_MS; 0 = never). */
+  marketingRefreshPollMs: number;
   adminPassword: string | null;
   logLevel: LogLevel;
   tokenTtlSeconds: number;
@@ -281,6 +283,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     crypto: cryptoSuite,
     demo,
     marketingSimulator: boolVar(env, 'CRM_MARKETING_SIMULATOR', demo),
+    marketingRefreshPollMs: intVar(env, 'CRM_MARKETING_REFRESH_POLL_MS', 60_000, 0, 86_400_000),
     adminPassword,
     logLevel,
     tokenTtlSeconds,

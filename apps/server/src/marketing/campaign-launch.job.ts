@@ -15,6 +15,14 @@
  *    message channel), else `excluded` with the first channel's reason. Control members are checked
  *    (nothing recorded) so that uplift compares like with like: `planned`, or `excluded` too.
  * 3. The campaign becomes `active`. A killed process resumes at step 2: pending members are the cursor.
+ *
+ * The same job as `campaign.refresh` on an active campaign: step 1 inserts only the customers who
+ * qualify now and are not members yet (they then pass the same gates), and marks members who no longer
+ * qualify as left (their queued messages of this campaign cancelled: not contacted again; a member
+ * who qualifies again is no longer left but is not contacted twice).
+ *
+ * Message texts are the campaign's templates rendered per member (message-templates.ts) as the
+ * planner may read the customer, one statement per batch.
  */
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import type { PoolClient } from 'pg';
@@ -25,9 +33,10 @@ import { JobRegistry, type JobContext, type JobHandler } from '../jobs/job-regis
 import { systemRead } from '../records/system-reads.js';
 import { ScopedReader } from '../records/scoped-reader.js';
 import { ServiceTaskRegistry } from '../workflow/service-tasks.js';
-import { CampaignsService, CUSTOMER_OBJECT, LAUNCH_JOB, type CampaignRow } from './campaigns.service.js';
+import { CampaignsService, CUSTOMER_OBJECT, LAUNCH_JOB, REFRESH_JOB, type CampaignRow } from './campaigns.service.js';
 import { ContactGates, type ExclusionReason } from './contact-gates.js';
 import { MarketingOutbox } from './marketing-outbox.js';
+import { MessageTemplates, type TemplateContext } from './message-templates.js';
 
 export const BATCH = 2000;
 const MESSAGE_CHANNELS = new Set(['sms', 'wecom', 'push']);
@@ -40,6 +49,8 @@ interface Cursor {
   phase: 'gates';
   done: number;
   total: number;
+  /** A refresh: members found no longer in the target. */
+  left?: number;
 }
 
 @Injectable()
@@ -54,10 +65,12 @@ export class CampaignLaunchJob implements JobHandler, OnModuleInit {
     private readonly reader: ScopedReader,
     private readonly gates: ContactGates,
     private readonly outbox: MarketingOutbox,
+    private readonly templates: MessageTemplates,
   ) {}
 
   onModuleInit(): void {
     this.registry.register(this);
+    this.registry.register({ kind: REFRESH_JOB, run: (ctx) => this.run(ctx, true) });
     this.services.register('marketing-campaign-decision', (input, ctx) => this.campaigns.decide(ctx.instanceId, input.campaignId, input.approved));
   }
 
@@ -70,34 +83,38 @@ export class CampaignLaunchJob implements JobHandler, OnModuleInit {
     return { id: u.id, username: u.username, displayName: u.display_name, roles: u.roles, orgUnitId: u.org_unit_id, via: 'token' };
   }
 
-  async run(ctx: JobContext): Promise<Record<string, unknown>> {
+  async run(ctx: JobContext, refresh = false): Promise<Record<string, unknown>> {
     const campaignId = String((ctx.params as { campaignId?: unknown })?.campaignId ?? '');
     const r = await this.campaigns.row(this.db.q, campaignId);
     if (!r) throw new AppError(404, 'marketing.campaign_not_found');
+    if (refresh && r.status !== 'active') return { campaignId, skipped: r.status };
     try {
       let cursor = ctx.cursor as Cursor | null;
-      if (!cursor) cursor = await this.materialise(ctx, r);
+      if (!cursor) cursor = await this.materialise(ctx, r, refresh);
+      const sender = await this.planner(r.created_by);
+      const tctx: TemplateContext = { campaignName: r.name, offerName: await this.templates.offerName(r.spec.offerProduct) };
       for (;;) {
         if (ctx.signal.aborted) return { campaignId, interrupted: true, done: cursor.done };
-        const next = await this.db.tx((c) => this.gateBatch(c, ctx, r, cursor!));
+        const next = await this.db.tx((c) => this.gateBatch(c, ctx, r, cursor!, sender, tctx));
         if (!next) break;
         cursor = next;
       }
-      await this.db.query(`UPDATE crm.campaigns SET status = 'active', updated_at = now() WHERE id = $1::uuid AND status = 'launching'`, [campaignId]);
+      if (refresh) await this.db.query(`UPDATE crm.campaigns SET refreshed_at = $2, updated_at = now() WHERE id = $1::uuid`, [campaignId, this.gates.now()]);
+      else await this.db.query(`UPDATE crm.campaigns SET status = 'active', updated_at = now() WHERE id = $1::uuid AND status = 'launching'`, [campaignId]);
       const counts = await this.db.one<Record<string, number>>(
         `SELECT count(*)::int AS members, count(*) FILTER (WHERE grp = 'control')::int AS control, count(*) FILTER (WHERE status = 'excluded')::int AS excluded,
                 count(*) FILTER (WHERE status = 'contacted')::int AS contacted FROM crm.campaign_members WHERE campaign_id = $1::uuid`,
         [campaignId],
       );
-      return { campaignId, ...counts };
+      return { campaignId, ...counts, ...(cursor.left !== undefined ? { joined: cursor.total, left: cursor.left } : {}) };
     } catch (err) {
       if (!ctx.signal.aborted) await this.db.query(`UPDATE crm.campaigns SET status = 'failed', updated_at = now() WHERE id = $1::uuid AND status = 'launching'`, [campaignId]);
       throw err;
     }
   }
 
-  /** Step 1: every member in one statement, with the checkpoint in the same transaction. */
-  private async materialise(ctx: JobContext, r: CampaignRow): Promise<Cursor> {
+  /** Step 1: every member in one statement, with the checkpoint in the same transaction (a refresh: the newcomers, and who left). */
+  private async materialise(ctx: JobContext, r: CampaignRow, refresh: boolean): Promise<Cursor> {
     const p = await this.planner(ctx.createdBy);
     const filter = r.spec.segment ? await this.campaigns.segmentFilter(p, r.spec.segment) : (r.spec.filter ?? {});
     return this.db.tx(async (c) => {
@@ -107,21 +124,38 @@ export class CampaignLaunchJob implements JobHandler, OnModuleInit {
       const where: string[] = [];
       if (filter && Object.keys(filter).length) where.push(`(${await this.campaigns.compileTarget(p, filter, params)})`);
       if (r.org_unit_id) where.push(`t.org_unit_id IN (SELECT ou.id FROM crm.org_units ou WHERE $${params.push(r.org_unit_id)}::uuid = ANY(ou.path))`);
-      const ins = await c.query(
-        `INSERT INTO crm.campaign_members (campaign_id, customer_id, owner_id, org_unit_id, grp, status)
+      const target = `SELECT t.id, t.owner_id, t.org_unit_id FROM ${src.sql} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`;
+      const insert = `INSERT INTO crm.campaign_members (campaign_id, customer_id, owner_id, org_unit_id, grp, status)
          SELECT $1::uuid, t.id, t.owner_id, t.org_unit_id, ${GROUP_SQL('$1::uuid', 't.id', '$2::int')}, 'pending'
-           FROM ${src.sql} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-         ON CONFLICT (campaign_id, customer_id) DO NOTHING`,
-        params,
-      );
-      const cursor: Cursor = { phase: 'gates', done: 0, total: ins.rowCount ?? 0 };
+           FROM ${refresh ? 'cur' : `(${target})`} t
+         ON CONFLICT (campaign_id, customer_id) DO NOTHING`;
+      let cursor: Cursor;
+      if (!refresh) {
+        const ins = await c.query(insert, params);
+        cursor = { phase: 'gates', done: 0, total: ins.rowCount ?? 0 };
+      } else {
+        // One statement: the target now, the newcomers, who came back, who left and their queued messages.
+        const now = `$${params.push(this.gates.now())}::timestamptz`;
+        const [n] = (await c.query<{ joined: number; left: number }>(
+          `WITH cur AS MATERIALIZED (${target}),
+                ins AS (${insert} RETURNING 1),
+                back AS (UPDATE crm.campaign_members m SET left_at = NULL, updated_at = now() WHERE m.campaign_id = $1::uuid AND m.left_at IS NOT NULL AND m.customer_id IN (SELECT id FROM cur)),
+                gone AS (UPDATE crm.campaign_members m SET left_at = ${now}, updated_at = now()
+                          WHERE m.campaign_id = $1::uuid AND m.left_at IS NULL AND NOT EXISTS (SELECT 1 FROM cur WHERE cur.id = m.customer_id) RETURNING m.customer_id),
+                cancelled AS (UPDATE crm.marketing_outbox o SET status = 'cancelled', reason = 'left_target'
+                          WHERE o.source_kind = 'campaign' AND o.source_id = $1::text AND o.status = 'queued' AND o.customer_id IN (SELECT customer_id FROM gone))
+           SELECT (SELECT count(*) FROM ins)::int AS joined, (SELECT count(*) FROM gone)::int AS left`,
+          params,
+        )).rows;
+        cursor = { phase: 'gates', done: 0, total: n?.joined ?? 0, left: n?.left ?? 0 };
+      }
       await ctx.progress({ done: 0, total: cursor.total, cursor }, c);
       return cursor;
     });
   }
 
   /** Step 2, one batch: gates, contacts, tasks, messages, member statuses and the checkpoint together. Null when none is left. */
-  private async gateBatch(c: PoolClient, ctx: JobContext, r: CampaignRow, cursor: Cursor): Promise<Cursor | null> {
+  private async gateBatch(c: PoolClient, ctx: JobContext, r: CampaignRow, cursor: Cursor, sender: Principal, tctx: TemplateContext): Promise<Cursor | null> {
     const { rows } = await c.query<{ customer_id: string; grp: 'target' | 'control' }>(
       `SELECT customer_id::text, grp FROM crm.campaign_members WHERE campaign_id = $1::uuid AND status = 'pending' ORDER BY customer_id LIMIT ${BATCH} FOR UPDATE SKIP LOCKED`,
       [r.id],
@@ -143,6 +177,9 @@ export class CampaignLaunchJob implements JobHandler, OnModuleInit {
       const cv = await this.gates.check(c, control, ch, now);
       for (const id of control) note(id, ch, cv.get(id)!);
     }
+    const templates = Object.fromEntries(r.spec.channels.filter((ch) => MESSAGE_CHANNELS.has(ch)).map((ch) => [ch, r.spec.messages?.[ch] ?? r.name]));
+    const toSend = rows.filter((m) => m.grp === 'target' && (allowed.get(m.customer_id) ?? []).some((ch) => MESSAGE_CHANNELS.has(ch))).map((m) => m.customer_id);
+    const texts = await this.templates.renderBatch(c, sender, templates, toSend, tctx);
     const messages: { customerId: string; channel: string; body: string }[] = [];
     const ids: string[] = [], statuses: string[] = [], reasons: (string | null)[] = [], channels: string[] = [], tasks: (string | null)[] = [];
     for (const m of rows) {
@@ -163,7 +200,7 @@ export class CampaignLaunchJob implements JobHandler, OnModuleInit {
       }
       statuses.push('contacted');
       tasks.push(ok.includes('task') ? 'open' : null);
-      for (const ch of ok) if (MESSAGE_CHANNELS.has(ch)) messages.push({ customerId: m.customer_id, channel: ch, body: r.spec.messages?.[ch] ?? r.name });
+      for (const ch of ok) if (MESSAGE_CHANNELS.has(ch)) messages.push({ customerId: m.customer_id, channel: ch, body: texts.get(m.customer_id)?.get(ch) ?? r.name });
     }
     await c.query(
       `UPDATE crm.campaign_members m SET status = u.status, reason = u.reason, channels = u.channels::text[], task_status = u.task, updated_at = now()

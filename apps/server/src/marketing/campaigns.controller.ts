@@ -4,15 +4,19 @@
  * members' customers (the service scopes every answer).
  */
 import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { CampaignCreateBody, CampaignMembersQuery, CampaignPatchBody, CampaignResponseBody, type Campaign, type CampaignLaunchAnswer, type CampaignMembersPage, type CampaignPlanningOptions, type CampaignResponseAnswer } from '@crm/shared';
+import { CampaignCreateBody, CampaignMembersQuery, CampaignPatchBody, CampaignResponseBody, MessagePreviewBody, type Campaign, type MessagePreview, type CampaignLaunchAnswer, type CampaignMembersPage, type CampaignPlanningOptions, type CampaignResponseAnswer } from '@crm/shared';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
 import { CampaignsService } from './campaigns.service.js';
+import { MessageTemplates } from './message-templates.js';
 
 @Controller('api/campaigns')
 export class CampaignsController {
-  constructor(private readonly campaigns: CampaignsService) {}
+  constructor(
+    private readonly campaigns: CampaignsService,
+    private readonly templates: MessageTemplates,
+  ) {}
 
   @Get()
   async list(@CurrentUser() p: Principal): Promise<{ items: Campaign[] }> {
@@ -31,6 +35,13 @@ export class CampaignsController {
     return this.campaigns.planningOptions(p);
   }
 
+  @Post('message-preview')
+  @HttpCode(200)
+  @RequireRight('marketing.manage')
+  preview(@CurrentUser() p: Principal, @Body() body: unknown): Promise<MessagePreview> {
+    return this.templates.preview(p, parseInput(MessagePreviewBody, body));
+  }
+
   @Get(':id')
   get(@CurrentUser() p: Principal, @Param('id') id: string): Promise<Campaign> {
     return this.campaigns.get(p, id);
@@ -47,6 +58,13 @@ export class CampaignsController {
   @RequireRight('marketing.manage')
   launch(@CurrentUser() p: Principal, @Param('id') id: string): Promise<CampaignLaunchAnswer> {
     return this.campaigns.launch(p, id);
+  }
+
+  @Post(':id/refresh')
+  @HttpCode(202)
+  @RequireRight('marketing.manage')
+  refresh(@CurrentUser() p: Principal, @Param('id') id: string): Promise<{ jobId: string }> {
+    return this.campaigns.refresh(p, id);
   }
 
   @Get(':id/members')

@@ -10,6 +10,7 @@
  */
 import { Injectable } from '@nestjs/common';
 import { Decimal } from 'decimal.js';
+import { pickText } from '@crm/form-engine';
 import type { PoolClient } from 'pg';
 import { CampaignCreateBody } from '@crm/shared';
 import type {
@@ -29,13 +30,17 @@ import { systemLiveRows, systemRead, systemRecordsByKey } from '../records/syste
 import { ProcessInstancesService } from '../workflow/process-instances.service.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { upliftOf } from './campaign-stats.js';
+import { MessageTemplates } from './message-templates.js';
 
 export const CUSTOMER_OBJECT = 'customer';
 export const SEGMENT_OBJECT = 'segment';
+/** The customer's segment field (分层) the analysis groups by, when the customer object has it. */
+const SEGMENT_FIELD = 'segment';
 /** The offer's conversion: a holding of the offered product for a member. */
 export const HOLDING = { object: 'holding', customer: 'customer', product: 'product', openedAt: 'opened_at' } as const;
 export const APPROVAL_PROCESS = 'marketing_campaign_approval';
 export const LAUNCH_JOB = 'campaign.launch';
+export const REFRESH_JOB = 'campaign.refresh';
 const DEFAULT_CONTROL = 10;
 const DEFAULT_ATTRIBUTION = 30;
 
@@ -54,6 +59,8 @@ export interface CampaignSpec {
   startsAt?: string;
   endsAt?: string;
   approval?: boolean;
+  /** Re-evaluate the target every N days while active (new qualifying customers join through the gates). */
+  refreshDays?: number;
 }
 
 export interface CampaignRow {
@@ -71,9 +78,10 @@ export interface CampaignRow {
   launched_at: Date | null;
   job_id: string | null;
   approval_instance_id: string | null;
+  refreshed_at: Date | null;
 }
 
-const COLUMNS = `id::text, name, status, spec, budget::text, cost::text, value_per_conversion::text, org_unit_id::text, owner_id::text, created_by::text, created_at, launched_at, job_id, approval_instance_id`;
+const COLUMNS = `id::text, name, status, spec, budget::text, cost::text, value_per_conversion::text, org_unit_id::text, owner_id::text, created_by::text, created_at, launched_at, job_id, approval_instance_id, refreshed_at`;
 const RM_RESPONSES = new Set(['interested', 'not_interested', 'callback']);
 const ENGAGEMENT = new Set(['interested', 'not_interested', 'callback', 'opened', 'clicked']);
 
@@ -88,6 +96,7 @@ export class CampaignsService {
     private readonly audit: AuditService,
     private readonly instances: ProcessInstancesService,
     private readonly jobs: JobsService,
+    private readonly templates: MessageTemplates,
     events: DomainEvents,
   ) {
     events.subscribe((e, c) => this.onHolding(e, c), (e) => e.type === 'record.created' && e.object === HOLDING.object);
@@ -121,8 +130,9 @@ export class CampaignsService {
   // ---------- plan ----------
 
   /** Checks a target: the segment exists for the planner, the filter names only customer fields the planner may read. */
-  private async checkTarget(p: Principal, spec: Pick<CampaignSpec, 'segment' | 'filter' | 'offerProduct'>): Promise<void> {
+  private async checkTarget(p: Principal, spec: Pick<CampaignSpec, 'segment' | 'filter' | 'offerProduct' | 'messages'>): Promise<void> {
     if (!spec.segment && !spec.filter) throw new AppError(400, 'marketing.no_target');
+    await this.templates.check(p, spec.messages);
     if (!(await this.meta.current()).objects.has(CUSTOMER_OBJECT)) throw new AppError(400, 'marketing.no_customers');
     if (spec.segment) await this.segmentFilter(p, spec.segment);
     if (spec.filter) await this.compileTarget(p, spec.filter, []);
@@ -156,6 +166,7 @@ export class CampaignsService {
     return {
       segments: segments.filter((x) => (x.target_object ?? CUSTOMER_OBJECT) === CUSTOMER_OBJECT).map((x) => ({ code: String(x.code), name: String(x.name ?? x.code) })).sort((a, b) => a.code.localeCompare(b.code)),
       products: products.map((x) => ({ id: String(x.id), code: String(x.code ?? ''), name: String(x.name ?? '') })).sort((a, b) => a.code.localeCompare(b.code)),
+      variables: await this.templates.variables(p),
     };
   }
 
@@ -172,7 +183,7 @@ export class CampaignsService {
       goal: pick('goal'), segment: pick('segment'), filter: pick('filter'), offerProduct: pick('offerProduct'),
       channels: pick('channels') ?? [], messages: pick('messages'), expectedResponse: pick('expectedResponse'),
       controlPercent: pick('controlPercent') ?? DEFAULT_CONTROL, attributionDays: pick('attributionDays') ?? DEFAULT_ATTRIBUTION,
-      startsAt: pick('startsAt'), endsAt: pick('endsAt'), approval: pick('approval'),
+      startsAt: pick('startsAt'), endsAt: pick('endsAt'), approval: pick('approval'), refreshDays: pick('refreshDays'),
     };
     if (spec.startsAt && spec.endsAt && spec.endsAt < spec.startsAt) throw new AppError(400, 'marketing.bad_period');
     return JSON.parse(JSON.stringify(spec)) as CampaignSpec;
@@ -196,11 +207,11 @@ export class CampaignsService {
     await this.db.tx(async (c) => {
       const r = await this.row(c, id, true);
       if (!r) throw new AppError(404, 'marketing.campaign_not_found');
-      const planning = Object.keys(b).filter((k) => !['cost', 'startsAt', 'endsAt', 'status', 'name', 'valuePerConversion'].includes(k));
+      const planning = Object.keys(b).filter((k) => !['cost', 'startsAt', 'endsAt', 'status', 'name', 'valuePerConversion', 'refreshDays'].includes(k));
       if (r.status !== 'draft' && planning.length) throw new AppError(409, 'marketing.not_draft');
       if (b.status === 'completed' && r.status !== 'active') throw new AppError(409, 'marketing.not_launched');
       const spec = this.specOf(b, r.spec);
-      if (b.segment !== undefined || b.filter !== undefined || b.offerProduct !== undefined) await this.checkTarget(p, spec);
+      if (b.segment !== undefined || b.filter !== undefined || b.offerProduct !== undefined || b.messages !== undefined) await this.checkTarget(p, spec);
       await c.query(
         `UPDATE crm.campaigns SET name = $2, spec = $3::jsonb, budget = $4::numeric, cost = $5::numeric, value_per_conversion = $6::numeric,
                 org_unit_id = $7::uuid, status = $8, updated_at = now(), version = version + 1 WHERE id = $1::uuid`,
@@ -288,7 +299,8 @@ export class CampaignsService {
       ...(s.goal ? { goal: s.goal } : {}), ...(s.segment ? { segment: s.segment } : {}), ...(s.filter ? { filter: s.filter } : {}),
       ...(s.offerProduct ? { offerProduct: s.offerProduct } : {}), ...(s.messages ? { messages: s.messages as Campaign['messages'] } : {}),
       ...(s.expectedResponse ? { expectedResponse: s.expectedResponse } : {}), ...(s.startsAt ? { startsAt: s.startsAt } : {}), ...(s.endsAt ? { endsAt: s.endsAt } : {}),
-      ...(s.approval !== undefined ? { approval: s.approval } : {}),
+      ...(s.approval !== undefined ? { approval: s.approval } : {}), ...(s.refreshDays ? { refreshDays: s.refreshDays } : {}),
+      refreshedAt: r.refreshed_at?.toISOString() ?? null,
       ...(r.budget !== null ? { budget: r.budget } : {}), ...(r.cost !== null ? { cost: r.cost } : {}), ...(r.value_per_conversion !== null ? { valuePerConversion: r.value_per_conversion } : {}),
       ...(r.org_unit_id ? { orgUnitId: r.org_unit_id } : {}),
       status: r.status, ownerId: r.owner_id, createdAt: r.created_at.toISOString(), launchedAt: r.launched_at?.toISOString() ?? null,
@@ -310,13 +322,35 @@ export class CampaignsService {
       count(*) FILTER (WHERE m.grp = 'target' AND m.status = 'converted')::int AS converted`;
     type Row = { key: string | null; label: string | null; targeted: number; contacted: number; responded: number; converted: number };
     const where = `m.campaign_id = $1::uuid AND ${scope}`;
-    const [branch, manager, channel] = await Promise.all([
+    const [branch, manager, channel, segment] = await Promise.all([
       this.db.query<Row>(`SELECT m.org_unit_id::text AS key, max(ou.name) AS label, ${measures} FROM crm.campaign_members m LEFT JOIN crm.org_units ou ON ou.id = m.org_unit_id WHERE ${where} GROUP BY m.org_unit_id ORDER BY targeted DESC LIMIT 100`, params),
       this.db.query<Row>(`SELECT m.owner_id::text AS key, max(coalesce(u.display_name, u.username)) AS label, ${measures} FROM crm.campaign_members m LEFT JOIN crm.users u ON u.id = m.owner_id WHERE ${where} GROUP BY m.owner_id ORDER BY targeted DESC LIMIT 100`, params),
       this.db.query<Row>(`SELECT ch AS key, ch AS label, ${measures} FROM crm.campaign_members m CROSS JOIN LATERAL unnest(m.channels) AS ch WHERE ${where} GROUP BY ch ORDER BY ch`, params),
+      this.bySegment(where, [...params], measures),
     ]);
     void id;
-    return { branch, manager, channel };
+    return { branch, manager, channel, segment };
+  }
+
+  /**
+   * By the customer's segment (分层: the customer object's select field `segment`), labelled by its
+   * choices; empty when the object has no such field. The members are already scoped; the customers'
+   * segment values are joined by a named system read.
+   */
+  private async bySegment(where: string, params: unknown[], measures: string): Promise<{ key: string | null; label: string | null; targeted: number; contacted: number; responded: number; converted: number }[]> {
+    if (!(await this.meta.current()).objects.has(CUSTOMER_OBJECT)) return [];
+    const f = (await this.meta.object(CUSTOMER_OBJECT)).byKey.get(SEGMENT_FIELD);
+    if (!f || f.type !== 'select') return [];
+    const src = await this.reader.source(CUSTOMER_OBJECT, systemRead('campaign analysis: the members’ customer segment, to group by'), 'read', params, 'cs');
+    const rows = await this.db.query<{ key: string | null; targeted: number; contacted: number; responded: number; converted: number }>(
+      `SELECT cs.${SEGMENT_FIELD}::text AS key, ${measures} FROM crm.campaign_members m LEFT JOIN ${src.sql} ON cs.id = m.customer_id WHERE ${where} GROUP BY 1 ORDER BY targeted DESC LIMIT 100`,
+      params,
+    );
+    const label = (k: string | null) => {
+      const c = k === null ? undefined : f.options?.choices?.find((x) => x.value === k);
+      return c ? pickText(c.label, 'zh-CN') : k;
+    };
+    return rows.map((r) => ({ ...r, label: label(r.key) }));
   }
 
   async members(p: Principal, id: string, q: { status?: string; task?: 'open' | 'done'; limit?: number; cursor?: string }): Promise<CampaignMembersPage> {
@@ -331,8 +365,9 @@ export class CampaignsService {
       where.push(`m.customer_id > $${params.push(q.cursor)}::uuid`);
     }
     const limit = q.limit ?? 100;
-    const rows = await this.db.query<{ customer_id: string; status: CampaignMember['status']; grp: CampaignMember['group']; reason: string | null; channels: string[]; task_status: CampaignMember['task']; response: string | null; owner_id: string | null; converted_at: Date | null }>(
-      `SELECT m.customer_id::text, m.status, m.grp, m.reason, m.channels, m.task_status, m.response, m.owner_id::text, m.converted_at
+    if (q.task === 'open') where.push('m.left_at IS NULL');
+    const rows = await this.db.query<{ customer_id: string; status: CampaignMember['status']; grp: CampaignMember['group']; reason: string | null; channels: string[]; task_status: CampaignMember['task']; response: string | null; owner_id: string | null; converted_at: Date | null; left_at: Date | null }>(
+      `SELECT m.customer_id::text, m.status, m.grp, m.reason, m.channels, m.task_status, m.response, m.owner_id::text, m.converted_at, m.left_at
          FROM crm.campaign_members m WHERE ${where.join(' AND ')} ORDER BY m.customer_id LIMIT ${limit + 1}`,
       params,
     );
@@ -340,7 +375,7 @@ export class CampaignsService {
     return {
       items: page.map((m) => ({
         customerId: m.customer_id, status: m.status, group: m.grp, ...(m.reason ? { reason: m.reason } : {}), channels: m.channels, task: m.task_status,
-        response: m.response, ownerId: m.owner_id, convertedAt: m.converted_at?.toISOString() ?? null,
+        response: m.response, ownerId: m.owner_id, convertedAt: m.converted_at?.toISOString() ?? null, ...(m.left_at ? { leftAt: m.left_at.toISOString() } : {}),
       })),
       nextCursor: rows.length > limit ? page[page.length - 1]!.customer_id : null,
     };
@@ -378,6 +413,27 @@ export class CampaignsService {
     const { jobId } = await this.jobs.enqueue(LAUNCH_JOB, { campaignId: r.id }, { createdBy: by, dedupeKey: `${LAUNCH_JOB}:${r.id}`, tx: c });
     await c.query(`UPDATE crm.campaigns SET job_id = $2 WHERE id = $1::uuid`, [r.id, jobId]);
     return jobId;
+  }
+
+  /**
+   * Re-evaluates an active campaign's target now (`campaign.refresh` job, one per campaign at a time):
+   * customers who qualify and are not members join through the same gates; members who no longer
+   * qualify are marked left and their queued messages cancelled, so they are not contacted again.
+   */
+  async refresh(p: Principal, id: string): Promise<{ jobId: string }> {
+    await this.requireManage(p);
+    const r = await this.row(this.db.q, id);
+    if (!r) throw new AppError(404, 'marketing.campaign_not_found');
+    if (r.status !== 'active') throw new AppError(409, 'marketing.not_active', { status: r.status });
+    await this.checkTarget(p, r.spec);
+    const out = await this.enqueueRefresh(r, p.id);
+    await this.audit.record({ action: 'campaign.refresh', recordId: id, data: { jobId: out.jobId } });
+    return out;
+  }
+
+  /** Queues the refresh job of an active campaign (409 `job.already_running` while one is unfinished). */
+  enqueueRefresh(r: CampaignRow, by: string | null): Promise<{ jobId: string }> {
+    return this.jobs.enqueue(REFRESH_JOB, { campaignId: r.id }, { createdBy: by, dedupeKey: `${REFRESH_JOB}:${r.id}` });
   }
 
   /** The approval process's decision (service task `marketing-campaign-decision`), only from the campaign's own approval instance. */

@@ -16,6 +16,7 @@ import { Db, type Queryable } from '../database/db.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { CONSENT_LEDGER, type ContactSource } from './contact-gates.js';
+import { PollLoop } from './poll-loop.js';
 
 export interface OutboxMessage {
   customerId: string;
@@ -28,8 +29,7 @@ const POLL_MS = 1000;
 
 @Injectable()
 export class MarketingOutbox implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private stopped = true;
+  private readonly loop: PollLoop;
 
   constructor(
     private readonly db: Db,
@@ -38,6 +38,7 @@ export class MarketingOutbox implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.events.subscribe((e, c) => this.onConsent(e, c), (e) => e.object === CONSENT_LEDGER.object);
+    this.loop = new PollLoop(logger, 'marketing simulator');
   }
 
   /** Queues messages (one statement), in the caller's transaction. */
@@ -79,23 +80,11 @@ export class MarketingOutbox implements OnApplicationBootstrap, OnModuleDestroy 
 
   onApplicationBootstrap(): void {
     if (!this.config.marketingSimulator || !this.config.jobWorkers) return;
-    this.stopped = false;
-    this.schedule();
+    this.loop.start(() => this.sendBatch(), POLL_MS);
   }
 
   onModuleDestroy(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.sendBatch()
-        .catch((err: unknown) => this.logger.warn({ err: { code: (err as { code?: string }).code } }, 'marketing simulator: a batch failed'))
-        .finally(() => this.schedule());
-    }, POLL_MS);
-    this.timer.unref();
+    this.loop.stop();
   }
 
   /** Simulates delivery of up to SEND_BATCH queued messages: they become `sent`. */

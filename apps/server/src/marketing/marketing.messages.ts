@@ -11,6 +11,8 @@ registerMessages({
   'marketing.no_customers': { 'zh-CN': '未安装客户对象，无法确定活动成员', en: 'There is no customer object to draw members from' },
   'marketing.control_member': { 'zh-CN': '对照组客户不接触，不能登记响应', en: 'Control-group customers are not contacted: no response can be recorded' },
   'marketing.excluded_member': { 'zh-CN': '该客户已被排除（{reason}），不能登记响应', en: 'The customer was excluded ({reason}): no response can be recorded' },
+  'marketing.not_active': { 'zh-CN': '活动状态为 {status}，只有进行中的活动可以刷新客群', en: 'The campaign is {status}: only an active campaign’s target can be refreshed' },
+  'marketing.unknown_template_variable': { 'zh-CN': '消息模板（{channel}）中的变量 {{{variable}}} 不存在或您无权读取', en: 'The message template ({channel}) names the variable {{{variable}}}, which does not exist or which you may not read' },
   'marketing.not_launched': { 'zh-CN': '活动尚未发布', en: 'The campaign has not been launched' },
   'marketing.bad_period': { 'zh-CN': '结束日期早于开始日期', en: 'The end date is before the start date' },
   'marketing.offer_not_found': { 'zh-CN': '推广产品不存在或不可见', en: 'The offered product does not exist or is not visible to you' },

@@ -9,12 +9,14 @@ import { CampaignsService } from './campaigns.service.js';
 import { CampaignsController } from './campaigns.controller.js';
 import { CampaignLaunchJob } from './campaign-launch.job.js';
 import { MarketingDemo } from './marketing-demo.js';
+import { MessageTemplates } from './message-templates.js';
+import { CampaignRefresher, REFRESH_CLOCK, systemRefreshClock } from './campaign-refresh.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
 
 @Module({
   imports: [AuditModule, WorkflowModule],
-  providers: [ContactGates, MarketingOutbox, CampaignsService, CampaignLaunchJob, MarketingDemo, { provide: MARKETING_CLOCK, useValue: systemMarketingClock }],
+  providers: [ContactGates, MarketingOutbox, CampaignsService, CampaignLaunchJob, MarketingDemo, MessageTemplates, CampaignRefresher, { provide: REFRESH_CLOCK, useValue: systemRefreshClock }, { provide: MARKETING_CLOCK, useValue: systemMarketingClock }],
   controllers: [MarketingSettingsController, CampaignsController],
-  exports: [ContactGates, MarketingOutbox, CampaignsService, MarketingDemo],
+  exports: [ContactGates, MarketingOutbox, CampaignsService, MarketingDemo, MessageTemplates],
 })
 export class MarketingModule {}

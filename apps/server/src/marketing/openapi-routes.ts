@@ -1,7 +1,7 @@
 /** What the OpenAPI document says about the marketing routes (spread into the static route list). */
 import {
   CampaignCreateBody, CampaignLaunchAnswerSchema, CampaignMembersPageSchema, CampaignMembersQuery, CampaignPatchBody, CampaignResponseAnswerSchema, CampaignResponseBody,
-  CampaignPlanningOptionsSchema, CampaignSchema, DoNotDisturbBody, MarketingSettingsSchema, NO_JSON_BODY, itemsOfSchema,
+  CampaignPlanningOptionsSchema, CampaignSchema, DoNotDisturbBody, MarketingSettingsSchema, MessagePreviewBody, MessagePreviewSchema, NO_JSON_BODY, itemsOfSchema,
 } from '@crm/shared';
 import { z } from 'zod';
 import type { StaticRoute } from '../openapi/static-routes.js';
@@ -15,6 +15,8 @@ export const MARKETING_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/campaigns/{id}', tag, summary: '活动详情：漏斗、对照组提升、成本与 ROI / A campaign: funnel, uplift, cost and ROI', response: CampaignSchema },
   { method: 'patch', path: '/api/campaigns/{id}', tag, summary: '修改草稿，或已发布活动的成本与日期 / Change a draft, or a launched campaign’s cost and dates', right, body: CampaignPatchBody, response: CampaignSchema },
   { method: 'post', path: '/api/campaigns/{id}/launch', tag, summary: '发布活动（202 { jobId }，需审批时为审批流程实例）/ Launch (202 { jobId }, or the approval process instance)', right, response: CampaignLaunchAnswerSchema },
+  { method: 'post', path: '/api/campaigns/message-preview', tag, summary: '预览消息模板（按可读客户渲染变量，脱敏字段仍脱敏）/ Preview a message template for a customer one may read', right, body: MessagePreviewBody, response: MessagePreviewSchema },
+  { method: 'post', path: '/api/campaigns/{id}/refresh', tag, summary: '刷新活动目标客群（新符合条件的客户经同样的触达规则加入，202 { jobId }）/ Refresh the target (new customers join through the same gates)', right, response: z.object({ jobId: z.string() }) },
   { method: 'get', path: '/api/campaigns/{id}/members', tag, summary: '活动成员（按可读客户范围）/ Members (within the customers one may read)', query: CampaignMembersQuery, response: CampaignMembersPageSchema },
   { method: 'post', path: '/api/campaigns/{id}/responses', tag, summary: '登记客户响应或渠道回执 / Record a response or channel feedback', body: CampaignResponseBody, response: CampaignResponseAnswerSchema },
   { method: 'get', path: '/api/marketing/settings', tag, summary: '触达规则：频次上限与免打扰时段 / Contact rules: frequency caps and quiet hours', right, response: MarketingSettingsSchema },

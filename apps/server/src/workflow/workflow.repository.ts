@@ -262,6 +262,7 @@ export async function writeStep(c: Queryable, w: StepWrite): Promise<void> {
  * CTEs under its own prefix, one guard over all, so all of them are written or none.
  */
 export async function writeSteps(c: Queryable, ws: StepWrite[]): Promise<void> {
+  if (ws.length > 1 && ws.every(startsOnly)) return writeStarts(c, ws);
   const params: unknown[] = [];
   const p = (v: unknown) => {
     params.push(v);
@@ -276,4 +277,69 @@ export async function writeSteps(c: Queryable, ws: StepWrite[]): Promise<void> {
   });
   const last = guard.length ? `SELECT crm.wf_step_guard(${guard.join(' AND ')})` : 'SELECT 1';
   await c.query(`WITH ${ctes.join(',\n')} ${last}`, params);
+}
+
+/** A step that only inserts (a new instance's first step): nothing to guard, nothing it updates or deletes. */
+function startsOnly(w: StepWrite): boolean {
+  return w.instance.op === 'insert' && !w.clear && !w.expectTask && !w.closeTasks.length && !w.jobDeletes.length && !w.subDeletes.length && !w.resolveIncidents.length;
+}
+
+/**
+ * Many new instances' first steps (a batch of journey entries, a signal starting many) as one
+ * set-based statement: one INSERT per table over all the steps' rows (a jsonb recordset each), so
+ * the statement has a fixed handful of parts whatever the batch size — per-step CTEs made a batch
+ * of 500 starts a statement of ~1,500 CTEs and ~9,000 parameters that PostgreSQL spent most of the
+ * batch's time planning.
+ */
+async function writeStarts(c: Queryable, ws: StepWrite[]): Promise<void> {
+  const params: unknown[] = [];
+  const p = (v: unknown) => {
+    params.push(v);
+    return `$${params.length}`;
+  };
+  const json = (rows: unknown[]) => `${p(JSON.stringify(rows))}::jsonb`;
+  const instances: unknown[] = [], history: unknown[] = [], tasks: unknown[] = [], jobs: unknown[] = [], subs: unknown[] = [], incidents: unknown[] = [];
+  const audit: AuditRow[] = [];
+  for (const w of ws) {
+    if (w.instance.op !== 'insert') continue;
+    const r = w.instance.row;
+    const i = r.id;
+    instances.push({ id: i, d: r.definition_id, k: r.definition_key, v: r.version, b: r.business_key, s: r.status, st: r.state, ini: r.initiator, pid: r.parent_id, pc: r.parent_call_id, n: w.now, e: w.instance.endedAt });
+    for (const t of w.history) history.push({ i, e: t.elementInstanceId, a: t.activityId, t: t.type, v: t.event, b: t.by ?? null, at: t.at });
+    for (const { t, definitionKey, status } of w.newTasks) {
+      tasks.push({ id: t.taskId, i, k: definitionKey, a: t.activityId, n: t.name ?? null, as: t.assignee ?? null, g: t.candidateGroups, u: t.candidateOrgUnits, x: t.excludeUsers, f: t.formKey ?? null, d: t.dueAt ?? null, s: status, now: w.now });
+    }
+    for (const j of w.jobUpserts) jobs.push({ id: j.id, k: j.kind, i: j.instanceId, a: j.activityId, d: j.dueAt, p: j.payload ?? {}, m: j.maxAttempts ?? 3 });
+    for (const s of w.subInserts) subs.push({ id: s.id, i, k: s.kind, n: s.name, c: s.correlationKey, a: s.activityId, now: w.now });
+    for (const x of w.incidents) incidents.push({ id: x.id, i: x.instanceId, a: x.activityId, k: x.kind, m: x.message.slice(0, 2000), r: !!x.resolved, now: w.now });
+    audit.push(...w.audit);
+  }
+  const ctes = [`i AS (INSERT INTO crm.wf_instances (id, definition_id, definition_key, version, business_key, status, state, initiator, parent_id, parent_call_id, started_at, updated_at, ended_at)
+    SELECT x.id, x.d, x.k, x.v, x.b, x.s, x.st, x.ini, x.pid, x.pc, x.n, x.n, x.e FROM jsonb_to_recordset(${json(instances)})
+      AS x(id uuid, d uuid, k text, v int, b text, s text, st jsonb, ini text, pid uuid, pc text, n timestamptz, e timestamptz))`];
+  if (history.length) {
+    ctes.push(`h AS (INSERT INTO crm.wf_history (instance_id, element_instance_id, activity_id, type, event, by, at)
+      SELECT x.i, x.e, x.a, x.t, x.v, x.b, x.at FROM jsonb_to_recordset(${json(history)}) AS x(i uuid, e text, a text, t text, v text, b text, at timestamptz))`);
+  }
+  if (tasks.length) {
+    ctes.push(`t AS (INSERT INTO crm.wf_tasks (id, instance_id, definition_key, activity_id, name, assignee, candidate_groups, candidate_org_units, exclude_users, form_key, due_at, created_at, status, ended_at)
+      SELECT x.id, x.i, x.k, x.a, x.n, x."as", x.g, x.u, x.x, x.f, x.d, x.now, x.s, CASE WHEN x.s = 'open' THEN NULL ELSE x.now END
+      FROM jsonb_to_recordset(${json(tasks)}) AS x(id text, i uuid, k text, a text, n text, "as" text, g text[], u text[], x text[], f text, d timestamptz, s text, now timestamptz))`);
+  }
+  if (jobs.length) {
+    ctes.push(`ju AS (INSERT INTO crm.wf_jobs (id, kind, instance_id, activity_id, due_at, payload, max_attempts)
+      SELECT x.id, x.k, x.i, x.a, x.d, x.p, x.m FROM jsonb_to_recordset(${json(jobs)}) AS x(id text, k text, i uuid, a text, d timestamptz, p jsonb, m int)
+      ON CONFLICT (id) DO UPDATE SET due_at = EXCLUDED.due_at, payload = EXCLUDED.payload, attempts = 0, last_error = NULL, lease_owner = NULL, lease_until = NULL)`);
+  }
+  if (subs.length) {
+    ctes.push(`si AS (INSERT INTO crm.wf_subscriptions (id, instance_id, kind, name, correlation_key, activity_id, created_at)
+      SELECT x.id, x.i, x.k, x.n, x.c, x.a, x.now FROM jsonb_to_recordset(${json(subs)}) AS x(id text, i uuid, k text, n text, c text, a text, now timestamptz))`);
+  }
+  if (incidents.length) {
+    ctes.push(`ii AS (INSERT INTO crm.wf_incidents (id, instance_id, activity_id, kind, message, created_at, resolved_at)
+      SELECT x.id, x.i, x.a, x.k, x.m, x.now, CASE WHEN x.r THEN x.now END FROM jsonb_to_recordset(${json(incidents)}) AS x(id text, i uuid, a text, k text, m text, r boolean, now timestamptz)
+      ON CONFLICT (id) DO UPDATE SET message = EXCLUDED.message, resolved_at = EXCLUDED.resolved_at, resolved_by = NULL)`);
+  }
+  if (audit.length) ctes.push(`au AS (${auditInsertRowsSql(audit, p)})`);
+  await c.query(`WITH ${ctes.join(',\n')} SELECT 1`, params);
 }

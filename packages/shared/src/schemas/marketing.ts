@@ -40,7 +40,11 @@ const CampaignFields = {
   /** The offered product (a record id of the product object): a holding of it opened within the attribution window converts a member. */
   offerProduct: z.string().uuid().optional(),
   channels: z.array(MarketingChannel).min(1).max(4),
-  /** Message templates per channel; `{name}` is replaced by the customer's name as the sender sees it. */
+  /**
+   * Message templates per channel with variables `{{客户姓名}}`, `{{offer}}`, `{{city}}`… (a customer field
+   * the planner may read by key or label, the offer's name, the campaign's name), rendered per member
+   * at send time as the planner may see the customer (masked fields masked); an unknown variable is 400.
+   */
   messages: z.partialRecord(MarketingChannel, plainText().max(1000)).optional(),
   expectedResponse: plainText().max(500).optional(),
   controlPercent: z.number().min(0).max(50).optional(),
@@ -53,6 +57,8 @@ const CampaignFields = {
   /** The branch (org unit) whose customers the campaign may target (its subtree); all customers without. */
   orgUnitId: z.string().uuid().optional(),
   approval: z.boolean().optional(),
+  /** While active, the target is re-evaluated every N days: new qualifying customers join through the same gates, those who left are not contacted again. */
+  refreshDays: z.number().int().min(1).max(90).optional(),
 };
 
 export const CampaignCreateBody = z.object(CampaignFields).strict();
@@ -85,6 +91,9 @@ export const CampaignUpliftSchema = z
     ci95: z.tuple([z.number(), z.number()]),
     targetN: z.number().int(),
     controlN: z.number().int(),
+    /** Two-sided p-value of the pooled two-proportion z-test; significant below 0.05. */
+    pValue: z.number(),
+    significant: z.boolean(),
   })
   .strict();
 
@@ -102,12 +111,15 @@ export const CampaignSchema = z
     launchedAt: z.string().nullable(),
     jobId: z.string().nullable(),
     approvalInstanceId: z.string().nullable(),
+    /** When the target was last re-evaluated (null: only at launch). */
+    refreshedAt: z.string().nullable(),
     counts: CampaignCountsSchema,
     uplift: CampaignUpliftSchema.nullable().optional(),
     /** cost ÷ converted, and (converted × valuePerConversion − cost) ÷ cost — decimal strings, null when undefined. */
     costPerConversion: z.string().nullable().optional(),
     roi: z.string().nullable().optional(),
-    breakdown: z.object({ branch: z.array(BreakdownRow), manager: z.array(BreakdownRow), channel: z.array(BreakdownRow) }).strict().optional(),
+    /** By branch, customer manager, channel and customer segment (the customer's 分层 field `segment`, when the customer object has one). */
+    breakdown: z.object({ branch: z.array(BreakdownRow), manager: z.array(BreakdownRow), channel: z.array(BreakdownRow), segment: z.array(BreakdownRow) }).strict().optional(),
   })
   .strict();
 export type Campaign = z.infer<typeof CampaignSchema>;
@@ -135,6 +147,8 @@ export const CampaignMemberSchema = z
     response: z.string().nullable(),
     ownerId: z.string().nullable(),
     convertedAt: z.string().nullable(),
+    /** Set when a refresh found the customer no longer in the target: not contacted again. */
+    leftAt: z.string().optional(),
   })
   .strict();
 export type CampaignMember = z.infer<typeof CampaignMemberSchema>;
@@ -158,6 +172,8 @@ export const CampaignPlanningOptionsSchema = z
   .object({
     segments: z.array(z.object({ code: z.string(), name: z.string() }).strict()),
     products: z.array(z.object({ id: z.string(), code: z.string(), name: z.string() }).strict()),
+    /** The template variables the planner may use. */
+    variables: z.array(z.object({ name: z.string(), label: z.string() }).strict()),
   })
   .strict();
 export type CampaignPlanningOptions = z.infer<typeof CampaignPlanningOptionsSchema>;
@@ -166,3 +182,11 @@ export type CampaignPlanningOptions = z.infer<typeof CampaignPlanningOptionsSche
 export const DndDeleteQuery = z.object({ channel: MarketingChannel.optional() }).strict();
 /** A customer id in a marketing route's path. */
 export const MarketingCustomerId = z.string().uuid();
+
+/** `POST /api/campaigns/message-preview`: a template rendered for one customer the caller may read (the one named, else the first). */
+export const MessagePreviewBody = z
+  .object({ template: plainText().max(1000), offerProduct: z.string().uuid().optional(), campaignName: plainText().max(200).optional(), customerId: z.string().uuid().optional() })
+  .strict();
+export type MessagePreviewInput = z.infer<typeof MessagePreviewBody>;
+export const MessagePreviewSchema = z.object({ text: z.string(), customerId: z.string().nullable(), variables: z.array(z.string()) }).strict();
+export type MessagePreview = z.infer<typeof MessagePreviewSchema>;

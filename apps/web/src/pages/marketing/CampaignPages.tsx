@@ -1,12 +1,15 @@
 /**
- * Campaigns: the list, the plan form (segment, offer, channels, control %, budget, period), the
- * campaign page (launch or submit for approval with a progress bar, the funnel, uplift against the
- * control group, cost per conversion and ROI, breakdowns) and the customer manager's call tasks with
+ * Campaigns: the list, the plan form (segment, offer, channels, SMS template with variables and a
+ * server-rendered preview, control %, budget, period, refresh interval), the campaign page (launch or
+ * submit for approval with a progress bar, refresh the target, the funnel, uplift against the control
+ * group with its significance, cost per conversion and ROI, breakdowns by branch / manager / channel /
+ * segment) and the customer manager's call tasks with
  * their responses. Planning and launching show only to holders of `marketing.manage`.
  */
 import { useState } from 'react';
+import type { FormInstance } from 'antd';
 import { App, Alert, Button, Card, Col, DatePicker, Descriptions, Form, Input, InputNumber, Progress, Row, Select, Space, Statistic, Switch, Table, Tabs, Tag } from 'antd';
-import { PlusOutlined, RocketOutlined } from '@ant-design/icons';
+import { PlusOutlined, RocketOutlined, SyncOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams, useSearchParams } from 'react-router';
 import ReactECharts from 'echarts-for-react';
@@ -75,6 +78,29 @@ interface PlanValues {
   budget?: string;
   period?: [Dayjs, Dayjs];
   approval: boolean;
+  refreshDays?: number;
+}
+
+/** The SMS template with its variables ({{客户姓名}}, {{offer}} …) and a preview rendered by the server for a customer the planner may read. */
+function TemplatePreview({ form }: { form: FormInstance<PlanValues> }) {
+  const t = useT();
+  const preview = useMutation({
+    mutationFn: () => {
+      const v = form.getFieldsValue();
+      return api.campaigns.previewMessage({ template: v.sms ?? '', ...(v.offerProduct ? { offerProduct: v.offerProduct } : {}), ...(v.name ? { campaignName: v.name } : {}) });
+    },
+  });
+  return (
+    <div style={{ marginTop: -8, marginBottom: 16 }}>
+      <Button size="small" onClick={() => preview.mutate()} loading={preview.isPending} data-testid="plan-preview">{t('预览短信', 'Preview the SMS')}</Button>
+      <ErrorAlert error={preview.error} />
+      {preview.data && (
+        <Alert style={{ marginTop: 8 }} type="info" data-testid="plan-preview-text"
+          message={preview.data.customerId ? t('按一位您可读的客户渲染（脱敏字段仍脱敏）', 'Rendered for a customer you may read (masked fields stay masked)') : t('没有可读的客户，变量留空', 'No readable customer: variables left empty')}
+          description={preview.data.text} />
+      )}
+    </div>
+  );
 }
 
 export function CampaignPlanPage() {
@@ -90,7 +116,7 @@ export function CampaignPlanPage() {
       const body: CampaignCreate = {
         name: v.name, channels: v.channels, controlPercent: v.controlPercent, attributionDays: v.attributionDays, approval: v.approval,
         ...(v.goal ? { goal: v.goal } : {}), ...(v.segment ? { segment: v.segment } : {}), ...(v.offerProduct ? { offerProduct: v.offerProduct } : {}),
-        ...(v.budget ? { budget: v.budget } : {}), ...(v.sms ? { messages: { sms: v.sms } } : {}),
+        ...(v.budget ? { budget: v.budget } : {}), ...(v.sms ? { messages: { sms: v.sms } } : {}), ...(v.refreshDays ? { refreshDays: v.refreshDays } : {}),
         ...(v.period ? { startsAt: v.period[0].format('YYYY-MM-DD'), endsAt: v.period[1].format('YYYY-MM-DD') } : {}),
       };
       return api.campaigns.create(body);
@@ -123,12 +149,19 @@ export function CampaignPlanPage() {
                 <Select mode="multiple" data-testid="plan-channels" options={(['task', 'sms', 'wecom', 'push'] as const).map((c) => ({ value: c, label: channelLabel(t, c) }))} />
               </Form.Item>
             </Col>
-            <Col span={24}><Form.Item name="sms" label={t('短信模板', 'SMS template')}><Input maxLength={1000} placeholder={t('尊敬的客户，……', 'Dear customer, …')} /></Form.Item></Col>
+            <Col span={24}>
+              <Form.Item name="sms" label={t('短信模板', 'SMS template')}
+                extra={t(`可用变量：${(options.data?.variables ?? []).slice(0, 8).map((x) => `{{${x.name}}}`).join(' ')} …`, `Variables: ${(options.data?.variables ?? []).slice(0, 8).map((x) => `{{${x.name}}}`).join(' ')} …`)}>
+                <Input maxLength={1000} data-testid="plan-sms" placeholder={t('尊敬的{{客户姓名}}，……', 'Dear {{客户姓名}}, …')} />
+              </Form.Item>
+              <TemplatePreview form={form} />
+            </Col>
             <Col span={6}><Form.Item name="controlPercent" label={t('对照组比例 %', 'Control group %')} rules={[{ required: true }]}><InputNumber min={0} max={50} style={{ width: '100%' }} data-testid="plan-control" /></Form.Item></Col>
             <Col span={6}><Form.Item name="attributionDays" label={t('归因窗口（天）', 'Attribution (days)')}><InputNumber min={1} max={365} style={{ width: '100%' }} /></Form.Item></Col>
             <Col span={6}><Form.Item name="budget" label={t('预算（元）', 'Budget (CNY)')} rules={[{ pattern: /^\d{1,16}(\.\d{1,2})?$/, message: t('金额，最多两位小数', 'An amount, at most 2 decimals') }]}><Input data-testid="plan-budget" /></Form.Item></Col>
             <Col span={6}><Form.Item name="approval" label={t('发布需审批', 'Needs approval')} valuePropName="checked"><Switch data-testid="plan-approval" /></Form.Item></Col>
             <Col span={12}><Form.Item name="period" label={t('活动周期', 'Period')}><DatePicker.RangePicker style={{ width: '100%' }} /></Form.Item></Col>
+            <Col span={12}><Form.Item name="refreshDays" label={t('客群定期刷新（天，留空不刷新）', 'Refresh the target every N days (empty: never)')}><InputNumber min={1} max={90} style={{ width: '100%' }} data-testid="plan-refresh" /></Form.Item></Col>
           </Row>
           <Space>
             <Button type="primary" htmlType="submit" loading={create.isPending} data-testid="plan-save">{t('保存草稿', 'Save draft')}</Button>
@@ -236,6 +269,10 @@ export function CampaignPage() {
   const manage = useManage();
   const campaign = useQuery({ queryKey: ['campaigns', id], queryFn: () => api.campaigns.get(id), refetchInterval: (q) => (q.state.data?.status === 'launching' ? 2000 : false) });
   const [jobId, setJobId] = useState<string | null>(null);
+  const refresh = useMutation({
+    mutationFn: () => api.campaigns.refresh(id),
+    onSuccess: (a) => setJobId(a.jobId),
+  });
   const launch = useMutation({
     mutationFn: () => api.campaigns.launch(id),
     onSuccess: (a) => {
@@ -254,13 +291,15 @@ export function CampaignPage() {
       <PageHeader
         title={<Space>{c.name}{statusTag(t, c.status)}</Space>}
         sub={c.goal}
-        extra={manage && c.status === 'draft' && (
+        extra={manage && (c.status === 'draft' ? (
           <Button type="primary" icon={<RocketOutlined />} loading={launch.isPending} onClick={() => launch.mutate()} data-testid="launch">
             {c.approval ? t('提交发布审批', 'Submit for approval') : t('发布活动', 'Launch')}
           </Button>
-        )}
+        ) : c.status === 'active' ? (
+          <Button icon={<SyncOutlined />} loading={refresh.isPending} onClick={() => refresh.mutate()} data-testid="refresh">{t('刷新目标客群', 'Refresh the target')}</Button>
+        ) : null)}
       />
-      <ErrorAlert error={launch.error} />
+      <ErrorAlert error={launch.error ?? refresh.error} />
       {running && manage && <Card size="small" title={t('发布进度', 'Launch progress')} style={{ marginBottom: 16 }}><LaunchProgress jobId={running} onDone={() => qc.invalidateQueries({ queryKey: ['campaigns', id] })} /></Card>}
       {c.status === 'pending_approval' && <Alert style={{ marginBottom: 16 }} type="info" showIcon message={t('活动正在审批中，审批通过后自动发布', 'The campaign awaits approval and launches once approved')} />}
       <Row gutter={16}>
@@ -270,7 +309,7 @@ export function CampaignPage() {
         <Col span={6}>
           <Card size="small" data-testid="uplift">
             <Statistic title={t('提升（95% 置信区间）', 'Uplift (95% CI)')} value={u ? `${u.uplift >= 0 ? '+' : ''}${pct(u.uplift)}` : '—'} valueStyle={{ color: u && u.ci95[0] > 0 ? '#3f8600' : undefined }} />
-            {u && <span style={{ color: '#888' }}>[{pct(u.ci95[0])}, {pct(u.ci95[1])}]</span>}
+            {u && <span style={{ color: '#888' }}>[{pct(u.ci95[0])}, {pct(u.ci95[1])}] · p = {u.pValue.toFixed(4)} {u.significant ? t('显著', 'significant') : t('不显著', 'not significant')}</span>}
           </Card>
         </Col>
       </Row>
@@ -300,14 +339,16 @@ export function CampaignPage() {
               key: 'breakdown', label: t('分析维度', 'Breakdown'),
               children: (
                 <Row gutter={16}>
-                  {(['branch', 'manager', 'channel'] as const).map((k) => (
-                    <Col span={8} key={k}>
+                  {(['branch', 'manager', 'channel', 'segment'] as const).map((k) => (
+                    <Col span={12} key={k} style={{ marginBottom: 16 }}>
                       <Table size="small" rowKey={(r) => String(r.key)} pagination={false} dataSource={c.breakdown?.[k] ?? []}
-                        title={() => ({ branch: t('按机构', 'By branch'), manager: t('按客户经理', 'By manager'), channel: t('按渠道', 'By channel') })[k]}
+                        title={() => ({ branch: t('按机构', 'By branch'), manager: t('按客户经理', 'By manager'), channel: t('按渠道', 'By channel'), segment: t('按客户分层', 'By customer segment') })[k]}
                         columns={[
                           { key: 'label', title: t('名称', 'Name'), render: (_, r) => (k === 'channel' ? channelLabel(t, String(r.key)) : (r.label ?? '—')) },
                           { key: 'contacted', title: t('触达', 'Contacted'), dataIndex: 'contacted', align: 'right' },
+                          { key: 'responded', title: t('响应', 'Responded'), dataIndex: 'responded', align: 'right' },
                           { key: 'converted', title: t('转化', 'Converted'), dataIndex: 'converted', align: 'right' },
+                          { key: 'rate', title: t('转化率', 'Conversion'), align: 'right', render: (_, r) => (r.contacted ? pct(r.converted / r.contacted) : '—') },
                         ]} />
                     </Col>
                   ))}
@@ -317,7 +358,7 @@ export function CampaignPage() {
           ]}
         />
       </Card>
-      <div style={{ color: '#aaa', marginTop: 8 }}>{t('创建于', 'Created')} {dayjs(c.createdAt).format('YYYY-MM-DD HH:mm')}{c.launchedAt ? ` · ${t('发布于', 'launched')} ${dayjs(c.launchedAt).format('YYYY-MM-DD HH:mm')}` : ''}</div>
+      <div style={{ color: '#aaa', marginTop: 8 }}>{t('创建于', 'Created')} {dayjs(c.createdAt).format('YYYY-MM-DD HH:mm')}{c.launchedAt ? ` · ${t('发布于', 'launched')} ${dayjs(c.launchedAt).format('YYYY-MM-DD HH:mm')}` : ''}{c.refreshedAt ? ` · ${t('客群刷新于', 'target refreshed')} ${dayjs(c.refreshedAt).format('YYYY-MM-DD HH:mm')}` : ''}{c.refreshDays ? ` · ${t(`每 ${c.refreshDays} 天刷新`, `refreshed every ${c.refreshDays} days`)}` : ''}</div>
     </div>
   );
 }
