@@ -10,7 +10,7 @@ describe('cluster URLs', () => {
     expect(socketDirFor({ port: 5433, socketDir: `/${'d'.repeat(92)}` })).toBe(`/${'d'.repeat(92)}`);
     expect(socketDirFor({ port: 5433, socketDir: `/${'d'.repeat(93)}` })).toBeNull();
     // unix_socket_directories is a comma-separated list: such a directory is not used.
-    expect(socketDirFor({ port: 5433, socketDir: '/tmp/a,b' })).toBeNull();
-    expect(clusterUrl({ port: 5433, password: 'pw', socketDir: '/tmp/a,b' }, 'crm')).toBe('postgres://postgres:pw@127.0.0.1:5433/crm');
+    expect(socketDirFor({ port: 5433, socketDir: '/srv/a,b' })).toBeNull();
+    expect(clusterUrl({ port: 5433, password: 'pw', socketDir: '/srv/a,b' }, 'crm')).toBe('postgres://postgres:pw@127.0.0.1:5433/crm');
   });
 });
