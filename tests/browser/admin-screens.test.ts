@@ -64,9 +64,13 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
 
   it('incidents: the administrator sees the failed step without a stack, its variables, and retries it', async () => {
     const analyst = await apiAs(srv.baseUrl, 'analyst');
+    // The start form names the variables: the incident shows their labels, not their keys.
+    await analyst.meta.createObject({ key: 'core_note', label: '核心系统同步单', fields: [{ key: 'message', label: '同步说明', type: 'textarea' }, { key: 'branch', label: '所属分行', type: 'text' }] });
+    await analyst.meta.createForm({ key: 'core_note_form', object: 'core_note', title: { 'zh-CN': '同步单' }, layout: [{ type: 'section', title: { 'zh-CN': '同步' }, items: [{ field: 'message' }, { field: 'branch' }] }] });
+    await analyst.meta.publishForm('core_note_form');
     await analyst.processes.deploy({
       key: 'core_sync',
-      bpmnXml: chain('core_sync', ['<bpmn:startEvent id="s" crm:inputs="message,branch"/>', '<bpmn:serviceTask id="call" name="同步核心系统" crm:type="fail"/>', '<bpmn:endEvent id="e"/>'], { name: '核心系统同步' }),
+      bpmnXml: chain('core_sync', ['<bpmn:startEvent id="s" crm:formKey="core_note_form"/>', '<bpmn:serviceTask id="call" name="同步核心系统" crm:type="fail"/>', '<bpmn:endEvent id="e"/>'], { name: '核心系统同步' }),
     });
     const started = await analyst.processes.start('core_sync', { variables: { message: '核心系统暂不可用\n    at CoreClient.call (core.js:1:1)', branch: '上海分行' } });
     const inc = await until(async () => (await admin.incidents.list()).find((i) => i.processInstanceId === started.id), { ms: 30_000, what: 'the incident' });
@@ -83,7 +87,11 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     expect(await row.innerText()).toContain('核心系统暂不可用');
     expect(await row.innerText()).not.toContain('CoreClient');
     await page.click(`[data-testid="incident-open-${inc.id}"]`);
-    await page.locator('[data-testid=incident-variables]', { hasText: '上海分行' }).waitFor();
+    const vars = page.locator('[data-testid=incident-variables]', { hasText: '上海分行' });
+    await vars.waitFor();
+    const labels = await vars.locator('.ant-descriptions-item-label').allInnerTexts();
+    expect(labels).toEqual(expect.arrayContaining(['同步说明', '所属分行']));
+    expect(labels).not.toContain('branch');
     await shot(page, 'admin-screens-incident');
     await page.keyboard.press('Escape');
     // The cause is fixed, then the step is retried after confirming: the list no longer holds it.

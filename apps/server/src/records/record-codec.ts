@@ -3,7 +3,7 @@
  * search hash of sensitive fields, and each type's codec (records/field-codecs.ts, named by the type's
  * server descriptor); and back, with masking and hiding per field mode.
  */
-import { fieldType, maskValue, type FieldDef } from '@crm/form-engine';
+import { fieldType, maskedWithoutUnmask, maskValue, type FieldDef } from '@crm/form-engine';
 import type { RecordData } from '@crm/shared';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { hashColumn, isEncrypted } from '../metadata/field-types.js';
@@ -83,7 +83,7 @@ export function present(
     if (mode === 'none') continue;
     const v = record[f.key] ?? null;
     const sensitive = (f.sensitivity ?? 0) >= 3;
-    if (mode === 'masked' || (sensitive && !unmask)) view[f.key] = v === null ? null : maskValue(f, v);
+    if (mode === 'masked' || (maskedWithoutUnmask(f) && !unmask)) view[f.key] = v === null ? null : maskValue(f, v);
     else {
       view[f.key] = v;
       if (sensitive && v !== null) unmaskedSensitive.push(f.key);
