@@ -3,7 +3,7 @@
  * Web Storage; a half-filled 新建 form survives a reload (恢复草稿); a submit made after the token
  * expired is answered 401, renewed from the session cookie and sent again — saved, nothing lost; the
  * user changes their own password from the user menu (Chinese errors); an idle session returns to the
- * login page with the reason in Chinese.
+ * login page with the reason in Chinese; a task's form keeps its draft by task id until completed.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page, Response } from 'playwright-core';
@@ -113,31 +113,6 @@ describe('sessions and drafts in the browser', () => {
     expect(realErrors(w.errors)).toEqual([]);
   }, 90_000);
 
-  it('keeps a draft of the task form by task: offered back after a reload, removed when the task is completed', async () => {
-    const rm = apiAs('rm');
-    const task = (await rm.tasks.list('mine')).items.find((x) => x.processInstanceId === taskInstance)!;
-    expect(task).toBeDefined();
-    const form = page.locator('[data-testid=task-form]');
-    const remark = () => form.locator('[data-field=remark] textarea').first();
-    await page.goto(`${srv.baseUrl}/tasks?task=${task.id}`);
-    await remark().fill('走访时客户提出提额需求');
-    const draftKey = await until(() => page.evaluate(() => Object.keys(sessionStorage).find((k) => k.startsWith('crm.draft:') && k.endsWith(':task:' + new URLSearchParams(location.search).get('task')))), { ms: 10_000, what: 'the task draft to be kept' });
-    expect(draftKey).toContain(`:task:${task.id}`);
-    await page.reload();
-    await form.locator('[data-testid=draft-banner]').waitFor();
-    expect(await remark().inputValue()).toBe('');
-    await form.locator('[data-testid=draft-restore]').click();
-    expect(await remark().inputValue()).toBe('走访时客户提出提额需求');
-    await shot(page, 'session-task-draft-restored');
-    await form.locator('[data-field=client_name] input').first().fill('李四');
-    await page.click('[data-testid=complete-task]');
-    await page.locator('[data-testid=task-done], [data-testid=task-form] .ant-alert-error').first().waitFor();
-    await shot(page, 'session-task-completed');
-    expect(await page.locator('[data-testid=task-done]').count()).toBe(1);
-    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('crm.draft:') && k.includes(':task:')))).toEqual([]);
-    expect((await rm.instances.get(taskInstance)).variables).toMatchObject({ client_name: '李四', remark: '走访时客户提出提额需求' });
-  }, 90_000);
-
   it('changes the own password from the user menu: a wrong current password is refused in Chinese', async () => {
     await page.click('[data-testid=user-menu]');
     await page.locator('.ant-dropdown-menu-item', { hasText: '修改密码' }).click();
@@ -172,4 +147,31 @@ describe('sessions and drafts in the browser', () => {
     await page.waitForURL((u) => u.pathname.startsWith('/login'));
     expect(realErrors(w.errors)).toEqual([]);
   }, 60_000);
+
+  it('keeps a draft of the task form by task: offered back after a reload, removed when the task is completed', async () => {
+    // Signed in again (the idle session ended), with the password rm chose above.
+    await signIn(page, srv.baseUrl, 'rm', 'Rm#Own-2026');
+    await page.goto(`${srv.baseUrl}/tasks`);
+    await page.locator('[data-task-name=登记走访情况]').click();
+    await page.waitForURL((u) => !!u.searchParams.get('task'));
+    const task = { id: new URL(page.url()).searchParams.get('task')! };
+    const form = page.locator('[data-testid=task-form]');
+    const remark = () => form.locator('[data-field=remark] textarea').first();
+    await remark().fill('走访时客户提出提额需求');
+    const draftKey = await until(() => page.evaluate(() => Object.keys(sessionStorage).find((k) => k.startsWith('crm.draft:') && k.endsWith(':task:' + new URLSearchParams(location.search).get('task')))), { ms: 10_000, what: 'the task draft to be kept' });
+    expect(draftKey).toContain(`:task:${task.id}`);
+    await page.reload();
+    await form.locator('[data-testid=draft-banner]').waitFor();
+    expect(await remark().inputValue()).toBe('');
+    await form.locator('[data-testid=draft-restore]').click();
+    expect(await remark().inputValue()).toBe('走访时客户提出提额需求');
+    await shot(page, 'session-task-draft-restored');
+    await form.locator('[data-field=client_name] input').first().fill('李四');
+    await page.click('[data-testid=complete-task]');
+    await page.locator('[data-testid=task-done], [data-testid=task-form] .ant-alert-error').first().waitFor();
+    await shot(page, 'session-task-completed');
+    expect(await page.locator('[data-testid=task-done]').count()).toBe(1);
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('crm.draft:') && k.includes(':task:')))).toEqual([]);
+    expect((await apiAs('analyst').instances.get(taskInstance)).variables).toMatchObject({ client_name: '李四', remark: '走访时客户提出提额需求' });
+  }, 90_000);
 });
