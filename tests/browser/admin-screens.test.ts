@@ -156,6 +156,24 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     expect(realErrors(w.errors)).toEqual([]);
   });
 
+  it('a record page\'s 相关流程 tab names the processes run for it, not their keys', async () => {
+    const analyst = await apiAs(srv.baseUrl, 'analyst');
+    await analyst.processes.deploy({
+      key: 'core_note_review',
+      bpmnXml: chain('core_note_review', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="check" name="复核同步单" crm:assignee="analyst"/>', '<bpmn:endEvent id="e"/>'], { name: '同步单复核' }),
+    });
+    const note = await analyst.records.create('core_note', { message: '每日对账', branch: '上海分行' });
+    await analyst.processes.start('core_note_review', { record: { object: 'core_note', id: String(note.id) } });
+    await as('analyst');
+    await page.goto(`${srv.baseUrl}/records/core_note/${note.id}`);
+    await page.getByRole('tab', { name: '相关流程' }).click();
+    await page.waitForLoadState('networkidle');
+    await page.locator('a[href^="/instances/"]', { hasText: '同步单复核' }).first().waitFor();
+    await shot(page, 'admin-screens-record-processes');
+    expect(await page.locator('.app-content').innerText()).not.toContain('core_note_review');
+    expect(realErrors(w.errors)).toEqual([]);
+  });
+
   it('segments: counts, members by name, a process per member; circles with amounts and a graph', async () => {
     const manager = await apiAs(srv.baseUrl, 'manager');
     const segment = (await manager.customers.listSegments()).find((s) => (s.count ?? 0) > 0)!;
