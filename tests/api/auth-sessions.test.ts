@@ -113,6 +113,13 @@ describe('refresh-token sessions', () => {
       expect([r.status, body.error.code]).toEqual([401, 'auth.session_missing']);
       expect(body.error.message).toBe('未登录或登录已失效，请重新登录');
     }
+    // Both routes are in the OpenAPI document, public (the session cookie, not a bearer token), refresh with its answer's schema.
+    const doc = await (await fetch(`${srv.baseUrl}/api/openapi.json`)).json();
+    const op = (path: string) => doc.paths[path]?.post;
+    expect(op('/api/auth/refresh')).toMatchObject({ security: [], tags: ['auth'] });
+    const ok = Object.entries(op('/api/auth/refresh').responses as Record<string, { content?: Record<string, { schema: unknown }> }>).find(([s]) => s.startsWith('2'))![1];
+    expect(ok.content?.['application/json']?.schema).toEqual(expect.any(Object));
+    expect(op('/api/auth/logout')).toMatchObject({ security: [] });
   });
 
   it('idle longer than CRM_IDLE_TIMEOUT_MINUTES ends the session', async () => {

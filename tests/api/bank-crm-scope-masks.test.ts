@@ -11,6 +11,8 @@ import type { Page, RecordData } from '@crm/shared';
 import { as, refused } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
 import { checkChar, idCandidates, oldMask, REGION_CODES } from './id-reconstruction.js';
+import { fieldCanon } from '../../apps/server/src/templates/pack-parts.js';
+import { fingerprint } from '../../apps/server/src/templates/three-way.js';
 
 type Client = Awaited<ReturnType<typeof as>>;
 
@@ -144,5 +146,61 @@ describe('masked ID numbers cannot be rebuilt from what rm sees', () => {
     } finally {
       expect((await security.api.admin.updateRole('auditor', { permissions: [] })).permissions).toEqual([]);
     }
+  });
+});
+
+describe('account numbers masked by type (holding.account_no, pack 1.5.0: mask "#### **** **** ####")', () => {
+  const SHAPED = /^6222 \*{4} \*{4} \d{4}$/;
+  let holding: RecordData;
+  let clear: string;
+  const rmSees = async () => String((await rm.api.records.get('holding', holding.id)).account_no);
+
+  beforeAll(async () => {
+    holding = (await rm.api.records.query('holding', { filter: { customer: mine.id }, limit: 1 })).items[0]!;
+    expect(holding?.id).toBeDefined();
+    clear = String((await compliance.api.records.get('holding', holding.id)).account_no);
+  });
+
+  it('rm sees the shape in records, lists, the 360° view and exports; compliance (unmask) sees the number', async () => {
+    expect(clear).toMatch(/^6222\d{15}$/);
+    expect(holding.account_no).toBe(`6222 **** **** ${clear.slice(-4)}`);
+    expect(await rmSees()).toMatch(SHAPED);
+    const v360 = await rm.api.customers.get360(mine.id);
+    const shown = (v360.holdings.items as RecordData[]).map((h) => h.account_no).filter((a) => a !== null);
+    expect(shown.length).toBeGreaterThan(0);
+    for (const a of shown) expect(a).toMatch(SHAPED);
+    // Exports: rm may export holdings for this check (the security administrator grants it, then takes it back).
+    const security = await as(srv.baseUrl, 'security');
+    const perms = (await security.api.admin.getRole('rm')).permissions;
+    const withExport = perms.map((x) => (x.object === 'holding' ? { ...x, actions: [...x.actions, 'export' as const] } : x));
+    await security.api.admin.updateRole('rm', { permissions: withExport });
+    try {
+      const csv = await (await rm.api.records.export('holding', { format: 'csv', filter: JSON.stringify({ customer: mine.id }) })).text();
+      expect(csv).toContain(`6222 **** **** ${clear.slice(-4)}`);
+      expect(csv).not.toContain(clear);
+    } finally {
+      await security.api.admin.updateRole('rm', { permissions: perms });
+    }
+    // Filtering on what one sees masked would reveal it digit by digit.
+    expect((await refused(rm.api.records.query('holding', { filter: { account_no: clear }, limit: 1 }))).status).toBe(400);
+  });
+
+  it('refuses a malformed shape (400), and the pack upgrade sets the mask on an install that lacks it', async () => {
+    const bad = await refused(analyst.api.meta.updateField('holding', 'account_no', { options: { mask: '#### 1234' } }));
+    expect(bad.status).toBe(400);
+    // An install of pack 1.4.0: the field without a mask, recorded as the pack installed it.
+    const old = await analyst.api.meta.updateField('holding', 'account_no', { options: null } as never);
+    expect(old.options).toBeUndefined();
+    expect(await rmSees()).toBe(clear);
+    await withClient(srv.dbUrl, async (c) => {
+      await c.query(`UPDATE crm.pack_parts SET fingerprint = $1 WHERE pack = 'bank-crm' AND part = 'field:holding.account_no'`, [fingerprint(fieldCanon(old))]);
+      await c.query(`UPDATE crm.settings SET value = jsonb_set(value, '{version}', '"1.4.0"') WHERE key = 'template:bank-crm'`);
+    });
+    const up = await analyst.api.templates.install('bank-crm');
+    expect(up).toMatchObject({ version: '1.5.0', conflicts: [] });
+    expect(up.changes).toContain('field holding.account_no (updated)');
+    expect((await analyst.api.meta.getObject('holding')).fields.find((f) => f.key === 'account_no')?.options).toEqual({ mask: '#### **** **** ####' });
+    expect(await rmSees()).toMatch(SHAPED);
+    expect(String((await compliance.api.records.get('holding', holding.id)).account_no)).toBe(clear);
   });
 });

@@ -64,9 +64,13 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
 
   it('incidents: the administrator sees the failed step without a stack, its variables, and retries it', async () => {
     const analyst = await apiAs(srv.baseUrl, 'analyst');
+    // The start form names the variables: the incident shows their labels, not their keys.
+    await analyst.meta.createObject({ key: 'core_note', label: '核心系统同步单', fields: [{ key: 'message', label: '同步说明', type: 'textarea' }, { key: 'branch', label: '所属分行', type: 'text' }] });
+    await analyst.meta.createForm({ key: 'core_note_form', object: 'core_note', title: { 'zh-CN': '同步单' }, layout: [{ type: 'section', title: { 'zh-CN': '同步' }, items: [{ field: 'message' }, { field: 'branch' }] }] });
+    await analyst.meta.publishForm('core_note_form');
     await analyst.processes.deploy({
       key: 'core_sync',
-      bpmnXml: chain('core_sync', ['<bpmn:startEvent id="s" crm:inputs="message,branch"/>', '<bpmn:serviceTask id="call" name="同步核心系统" crm:type="fail"/>', '<bpmn:endEvent id="e"/>'], { name: '核心系统同步' }),
+      bpmnXml: chain('core_sync', ['<bpmn:startEvent id="s" crm:formKey="core_note_form"/>', '<bpmn:serviceTask id="call" name="同步核心系统" crm:type="fail"/>', '<bpmn:endEvent id="e"/>'], { name: '核心系统同步' }),
     });
     const started = await analyst.processes.start('core_sync', { variables: { message: '核心系统暂不可用\n    at CoreClient.call (core.js:1:1)', branch: '上海分行' } });
     const inc = await until(async () => (await admin.incidents.list()).find((i) => i.processInstanceId === started.id), { ms: 30_000, what: 'the incident' });
@@ -83,7 +87,11 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     expect(await row.innerText()).toContain('核心系统暂不可用');
     expect(await row.innerText()).not.toContain('CoreClient');
     await page.click(`[data-testid="incident-open-${inc.id}"]`);
-    await page.locator('[data-testid=incident-variables]', { hasText: '上海分行' }).waitFor();
+    const vars = page.locator('[data-testid=incident-variables]', { hasText: '上海分行' });
+    await vars.waitFor();
+    const labels = await vars.locator('.ant-descriptions-item-label').allInnerTexts();
+    expect(labels).toEqual(expect.arrayContaining(['同步说明', '所属分行']));
+    expect(labels).not.toContain('branch');
     await shot(page, 'admin-screens-incident');
     await page.keyboard.press('Escape');
     // The cause is fixed, then the step is retried after confirming: the list no longer holds it.
@@ -145,6 +153,24 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     await shot(page, 'admin-screens-pack-preview');
     const after = (await analyst.templates.list()).find((p) => p.key === 'bank-crm')!;
     expect(after.installed).toEqual(before.installed);
+    expect(realErrors(w.errors)).toEqual([]);
+  });
+
+  it('a record page\'s 相关流程 tab names the processes run for it, not their keys', async () => {
+    const analyst = await apiAs(srv.baseUrl, 'analyst');
+    await analyst.processes.deploy({
+      key: 'core_note_review',
+      bpmnXml: chain('core_note_review', ['<bpmn:startEvent id="s"/>', '<bpmn:userTask id="check" name="复核同步单" crm:assignee="analyst"/>', '<bpmn:endEvent id="e"/>'], { name: '同步单复核' }),
+    });
+    const note = await analyst.records.create('core_note', { message: '每日对账', branch: '上海分行' });
+    await analyst.processes.start('core_note_review', { record: { object: 'core_note', id: String(note.id) } });
+    await as('analyst');
+    await page.goto(`${srv.baseUrl}/records/core_note/${note.id}`);
+    await page.getByRole('tab', { name: '相关流程' }).click();
+    await page.waitForLoadState('networkidle');
+    await page.locator('a[href^="/instances/"]', { hasText: '同步单复核' }).first().waitFor();
+    await shot(page, 'admin-screens-record-processes');
+    expect(await page.locator('.app-content').innerText()).not.toContain('core_note_review');
     expect(realErrors(w.errors)).toEqual([]);
   });
 

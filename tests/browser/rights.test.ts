@@ -107,7 +107,17 @@ describe('menus, routes and buttons follow rights', () => {
     expect(await buttons(`/records/customer/${customer.id}`, '.ant-tabs')).toEqual({ path: `/records/customer/${customer.id}`, create: false, edit: true, remove: false });
     expect(await buttons('/records/holding', '[data-testid=views]')).toEqual({ path: '/records/holding', create: false, edit: false, remove: false });
     expect(await buttons(`/records/holding/${holding.id}`, '.ant-tabs')).toEqual({ path: `/records/holding/${holding.id}`, create: false, edit: false, remove: false });
+    // The account number is masked by type for rm (the holding's title and its field alike).
+    const text = await page.locator('body').innerText();
+    expect(text).toMatch(/6222 \*{4} \*{4} \d{4}/);
+    expect(text).not.toMatch(/6222\d{15}/);
     await shot(page, 'rights-rm-holding');
+    // The user menu names the roles, not their keys.
+    await page.locator('[data-testid=user-menu]').click();
+    await page.locator('[data-testid=user-roles]').waitFor();
+    expect(await page.locator('[data-testid=user-roles]').innerText()).toBe('客户经理');
+    await shot(page, 'rights-rm-user-menu');
+    await page.keyboard.press('Escape');
     for (const path of ['/tasks', `/customers/${customer.id}`, '/campaigns', '/reports', '/dashboards']) {
       await page.goto(`${base}${path}`);
       await page.locator('.ant-menu').first().waitFor();

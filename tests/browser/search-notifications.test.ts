@@ -105,6 +105,9 @@ describe('search palette, notification bell, decision tables', () => {
     await editor.locator('.tjs-table').waitFor();
     // dmn-js speaks Chinese where it translates.
     await expect(editor.textContent()).resolves.toContain('命中策略');
+    // The hit policy and the columns' types too (dmn-js passes them through translate).
+    await expect(editor.textContent()).resolves.toMatch(/命中策略：首个当金额数值则风险等级文本/);
+    expect(await editor.locator('.hit-policy, .input-variable, .output-variable').allTextContents()).not.toContainEqual(expect.stringMatching(/^(Unique|string|number|boolean|date|Any)$/));
     await page.click('[data-testid=deploy-decision]');
     await page.waitForURL((u) => /\/design\/decisions\/decision_/.test(u.pathname));
     // Deployed as it is: nothing left to deploy, and the header names the table and its version.

@@ -3,7 +3,7 @@
  * Web Storage; a half-filled 新建 form survives a reload (恢复草稿); a submit made after the token
  * expired is answered 401, renewed from the session cookie and sent again — saved, nothing lost; the
  * user changes their own password from the user menu (Chinese errors); an idle session returns to the
- * login page with the reason in Chinese.
+ * login page with the reason in Chinese; a task's form keeps its draft by task id until completed.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Browser, Page, Response } from 'playwright-core';
@@ -14,12 +14,21 @@ import { withClient } from '../harness/db.js';
 import { launch, newPage, realErrors, shot, signIn, type Watched } from './browser.js';
 
 const OBJECT = 'visit_log';
+const VISIT_TASK = `<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:crm="urn:bank-crm:schema:bpmn:1.0" id="D" targetNamespace="t">
+<bpmn:process id="visit_task" name="客户走访" isExecutable="true">
+  <bpmn:startEvent id="s"/>
+  <bpmn:userTask id="visit" name="登记走访情况" crm:assignee="rm" crm:formKey="visit_log_form"/>
+  <bpmn:endEvent id="e"/>
+  <bpmn:sequenceFlow id="f1" sourceRef="s" targetRef="visit"/><bpmn:sequenceFlow id="f2" sourceRef="visit" targetRef="e"/>
+</bpmn:process></bpmn:definitions>`;
 
 describe('sessions and drafts in the browser', () => {
   let srv: TestServer;
   let browser: Browser;
   let w: Watched;
   let page: Page;
+  let taskInstance: string;
   const responses: { url: string; method: string; status: number; at: number }[] = [];
   /** A client that signs in again whenever its 5-second token has expired (the client's refresh hook). */
   const apiAs = (username: string): ApiClient => {
@@ -49,6 +58,11 @@ describe('sessions and drafts in the browser', () => {
         { key: 'remark', label: { 'zh-CN': '走访情况', en: 'Notes' }, type: 'textarea' },
       ],
     });
+    // A task whose form is the visit log: its typing is kept as a draft of that task.
+    await analyst.meta.createForm({ key: 'visit_log_form', object: OBJECT, title: { 'zh-CN': '走访登记' }, layout: [{ type: 'section', title: { 'zh-CN': '走访' }, items: [{ field: 'client_name' }, { field: 'remark' }] }] });
+    await analyst.meta.publishForm('visit_log_form');
+    await analyst.processes.deploy({ bpmnXml: VISIT_TASK });
+    taskInstance = (await analyst.processes.start('visit_task')).id;
     const security = apiAs('security');
     const rm = await security.admin.getRole('rm');
     await security.admin.updateRole('rm', { permissions: [...rm.permissions, { object: OBJECT, actions: ['create', 'read', 'update'], scope: 'own' }] });
@@ -133,4 +147,31 @@ describe('sessions and drafts in the browser', () => {
     await page.waitForURL((u) => u.pathname.startsWith('/login'));
     expect(realErrors(w.errors)).toEqual([]);
   }, 60_000);
+
+  it('keeps a draft of the task form by task: offered back after a reload, removed when the task is completed', async () => {
+    // Signed in again (the idle session ended), with the password rm chose above.
+    await signIn(page, srv.baseUrl, 'rm', 'Rm#Own-2026');
+    await page.goto(`${srv.baseUrl}/tasks`);
+    await page.locator('[data-task-name=登记走访情况]').click();
+    await page.waitForURL((u) => !!u.searchParams.get('task'));
+    const task = { id: new URL(page.url()).searchParams.get('task')! };
+    const form = page.locator('[data-testid=task-form]');
+    const remark = () => form.locator('[data-field=remark] textarea').first();
+    await remark().fill('走访时客户提出提额需求');
+    const draftKey = await until(() => page.evaluate(() => Object.keys(sessionStorage).find((k) => k.startsWith('crm.draft:') && k.endsWith(':task:' + new URLSearchParams(location.search).get('task')))), { ms: 10_000, what: 'the task draft to be kept' });
+    expect(draftKey).toContain(`:task:${task.id}`);
+    await page.reload();
+    await form.locator('[data-testid=draft-banner]').waitFor();
+    expect(await remark().inputValue()).toBe('');
+    await form.locator('[data-testid=draft-restore]').click();
+    expect(await remark().inputValue()).toBe('走访时客户提出提额需求');
+    await shot(page, 'session-task-draft-restored');
+    await form.locator('[data-field=client_name] input').first().fill('李四');
+    await page.click('[data-testid=complete-task]');
+    await page.locator('[data-testid=task-done], [data-testid=task-form] .ant-alert-error').first().waitFor();
+    await shot(page, 'session-task-completed');
+    expect(await page.locator('[data-testid=task-done]').count()).toBe(1);
+    expect(await page.evaluate(() => Object.keys(sessionStorage).filter((k) => k.startsWith('crm.draft:') && k.includes(':task:')))).toEqual([]);
+    expect((await apiAs('analyst').instances.get(taskInstance)).variables).toMatchObject({ client_name: '李四', remark: '走访时客户提出提额需求' });
+  }, 90_000);
 });

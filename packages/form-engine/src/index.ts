@@ -25,7 +25,7 @@ export { isMainlandMobile, isMainlandPhone } from './bank/phone.js';
 export { isMoney, isDecimalString, decimalPattern } from './bank/decimal.js';
 export { formatAutoNumber, autoNumberPrefix, parseAutoNumberPattern, AutoNumberPatternError } from './bank/auto-number.js';
 
-export { maskValue } from './mask.js';
+export { maskValue, maskShape, maskedWithoutUnmask, MASK_SHAPE } from './mask.js';
 export { amountsToFeel, decimalToFeel } from './rules/feel-values.js';
 
 // The field-type registry: one folder per type (field-types/<type>), looked up by every part.

@@ -23,6 +23,12 @@
  * - anything else (boolean, select, ids, json, datetime): ***
  * options.mask = 'none' returns the value unchanged, except for identifier types and level ≥ 3 fields:
  * a designer's option never undoes the masking a role or a sensitivity level asks for.
+ * options.mask = 'last4' or a shape such as '#### **** **** ####' (masked by type, e.g. account numbers):
+ * the field is masked for every caller without `unmask` even below level 3 (`maskedWithoutUnmask`), and
+ * text values take the shape: its leading `#`s keep that many first characters, its trailing `#`s that
+ * many last ones, what lies between is shown as written (6222 **** **** 1234); 'last4' is '**** ####'.
+ * A value shorter than the kept characters plus four is masked as other text. Identifier types keep
+ * their own mask (a shape never shows more of an ID number).
  * null and undefined pass through.
  */
 import type { FieldDef } from './types.js';
@@ -82,9 +88,35 @@ const STRING_MASKS: Record<Exclude<MaskPolicy, 'amount' | 'year' | 'list'>, (s: 
   opaque: () => '***',
 };
 
+/** A mask shape: up to 6 kept characters each end, at least one `*` between (spaces and dashes allowed). */
+export const MASK_SHAPE = /^(#{0,6})([ *-]*\*[ *-]*)(#{0,6})$/;
+const SHAPES: Record<string, string> = { last4: '**** ####' };
+
+/** The shape a field's `mask` option gives its values, or null when it names none. */
+export function maskShape(field: Pick<FieldDef, 'options'>): string | null {
+  const m = field.options?.mask;
+  if (typeof m !== 'string') return null;
+  const shape = SHAPES[m] ?? m;
+  return shape.length <= 40 && MASK_SHAPE.test(shape) ? shape : null;
+}
+
+/** Whether callers without `unmask` see the field masked whatever their field mode: level ≥ 3 or a mask shape. */
+export function maskedWithoutUnmask(field: Pick<FieldDef, 'options' | 'sensitivity'>): boolean {
+  return (field.sensitivity ?? 0) >= 3 || maskShape(field) !== null;
+}
+
+function applyShape(shape: string, value: string): string {
+  const [, head, middle, tail] = MASK_SHAPE.exec(shape)!;
+  const c = chars(value.replace(/[\s-]/g, ''));
+  if (c.length < head!.length + tail!.length + 4) return maskGeneric(value);
+  return c.slice(0, head!.length).join('') + middle + c.slice(c.length - tail!.length).join('');
+}
+
 export function maskValue(field: FieldDef, value: unknown): unknown {
   if (value === null || value === undefined) return value;
   const type = fieldType(field.type).engine;
+  const shape = maskShape(field);
+  if (shape && typeof value === 'string' && !type.maskFixed && type.mask === 'generic') return applyShape(shape, value);
   // Identifier types and level ≥ 3 fields: a designer's option never undoes the masking.
   if (field.options?.mask === 'none' && !type.maskFixed && (field.sensitivity ?? 0) < 3) return value;
   if (type.mask === 'list' && Array.isArray(value)) return value.map((v) => (typeof v === 'string' ? maskGeneric(v) : '***'));

@@ -45,7 +45,8 @@ export interface FieldOptions {
   allowLandline?: boolean;
   maxItems?: number;
   expression?: string;
-  mask?: 'name' | 'none';
+  /** 'name' (a person's name), 'none' (no mask below level 3), 'last4' or a shape such as '#### **** **** ####' (masked without unmask). */
+  mask?: 'name' | 'none' | 'last4' | (string & {});
   [setting: string]: unknown;
 }
 

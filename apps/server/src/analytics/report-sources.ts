@@ -5,7 +5,7 @@
  * caller's field mode, so the compiler can refuse what the caller may not see.
  */
 import type { FieldDef, Lang } from '@crm/form-engine';
-import { pickText } from '@crm/form-engine';
+import { maskShape, pickText } from '@crm/form-engine';
 import type { ObjectAccess } from '../access/access.service.js';
 import type { FieldMode } from '../access/permission.types.js';
 import type { Principal } from '../auth/principal.js';
@@ -139,8 +139,10 @@ export class ReportSources {
     const system = SYSTEM_FIELDS[last];
     if (system) return { path, node, sql: col, type: system.type, field: null, mode: 'read', encrypted: false, label: prefix + system.label[this.lang] };
     const f = node.o.byKey.get(last);
-    const mode = f ? node.acc.fieldMode(f.key) : 'none';
-    if (!f || mode === 'none') throw this.unknown(path, where);
+    const given = f ? node.acc.fieldMode(f.key) : 'none';
+    if (!f || given === 'none') throw this.unknown(path, where);
+    // A field masked by type (a mask shape) reads as masked without unmask, whatever the mode.
+    const mode = maskShape(f) && !node.acc.unmask ? 'masked' : given;
     return { path, node, sql: col, type: f.type, field: f, mode, encrypted: isEncrypted(f), label: prefix + (pickText(f.label, this.lang) || f.key) };
   }
 

@@ -10,7 +10,7 @@
 import type { AuditEntry, Unserialized } from '@crm/shared';
 import { Injectable } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { maskValue, type FieldDef } from '@crm/form-engine';
+import { maskedWithoutUnmask, maskValue, type FieldDef } from '@crm/form-engine';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
@@ -66,7 +66,7 @@ export class AuditView {
         for (const [k, v] of Object.entries(rec)) {
           if (RECORD_SYSTEM.has(k)) view[k] = v;
           else if (!visible(k)) continue;
-          else if ((acc.fieldMode(k) === 'masked' || (fields.get(k)?.sensitivity ?? 0) >= 3) && v !== null && v !== undefined) {
+          else if ((acc.fieldMode(k) === 'masked' || maskedWithoutUnmask(fields.get(k) ?? {})) && v !== null && v !== undefined) {
             // Sensitive values were masked when written; masking again applies today's policy to
             // entries written under an older, weaker one (re-masking a current mask changes nothing).
             const f = fields.get(k);

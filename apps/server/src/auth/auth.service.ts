@@ -292,6 +292,7 @@ export class AuthService {
       ? await this.db.one<{ id: string; name: string }>('SELECT id, name FROM crm.org_units WHERE id = $1', [p.orgUnitId])
       : undefined;
     const rights = await this.access.platformRights(p.roles);
+    const names = await this.db.query<{ key: string; name: string }>('SELECT key, name FROM crm.roles WHERE key = ANY($1)', [p.roles]);
     return {
       id: p.id,
       username: p.username,
@@ -301,6 +302,7 @@ export class AuthService {
       orgUnit: org ?? null,
       platform: [...rights].filter(isPlatformRight).sort(),
       objects: await this.access.objectActions(p.roles),
+      roleNames: Object.fromEntries(names.map((r) => [r.key, r.name])),
     };
   }
 

@@ -6,7 +6,7 @@
  * while neither the database nor a reader ever sees the value. A filter that is shown passes
  * through the reader's own field rights: values on fields they may not read in clear are masked.
  */
-import { maskValue, type FieldDef } from '@crm/form-engine';
+import { maskedWithoutUnmask, maskValue, type FieldDef } from '@crm/form-engine';
 import type { FieldMode } from '../access/permission.types.js';
 import { isEncrypted } from '../metadata/field-types.js';
 
@@ -106,7 +106,7 @@ export function filterForReader(filter: unknown, fields: ReadonlyMap<string, Fie
     if (!f || op === '$null') return operand;
     const mode = modeOf(key);
     if (mode === 'none') return '***';
-    if (mode !== 'masked' && !((f.sensitivity ?? 0) >= 3 && !unmask)) return operand;
+    if (mode !== 'masked' && !(maskedWithoutUnmask(f) && !unmask)) return operand;
     return Array.isArray(operand) ? operand.map((v) => maskOne(f, v)) : maskOne(f, operand);
   });
 }

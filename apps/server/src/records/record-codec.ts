@@ -3,7 +3,7 @@
  * search hash of sensitive fields, and each type's codec (records/field-codecs.ts, named by the type's
  * server descriptor); and back, with masking and hiding per field mode.
  */
-import { fieldType, maskValue, type FieldDef } from '@crm/form-engine';
+import { fieldType, maskedWithoutUnmask, maskValue, type FieldDef } from '@crm/form-engine';
 import type { RecordData } from '@crm/shared';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { hashColumn, isEncrypted } from '../metadata/field-types.js';
@@ -51,6 +51,8 @@ interface FieldDecoder {
   encrypted: boolean;
   decode: (raw: unknown) => unknown;
   sensitive: boolean;
+  /** Masked for a caller without unmask (level ≥ 3, or a field with a mask shape such as an account number). */
+  maskedWithoutUnmask: boolean;
 }
 
 /** Field lists come from the per-process metadata (a new array when it changes): their decoders are kept beside them. */
@@ -59,7 +61,7 @@ const decoders = new WeakMap<FieldDef[], FieldDecoder[]>();
 function decodersOf(fields: FieldDef[]): FieldDecoder[] {
   let plan = decoders.get(fields);
   if (!plan) {
-    plan = fields.map((f) => ({ f, key: f.key, encrypted: isEncrypted(f), decode: codecOf(fieldType(f.type).server.codec).decode, sensitive: (f.sensitivity ?? 0) >= 3 }));
+    plan = fields.map((f) => ({ f, key: f.key, encrypted: isEncrypted(f), decode: codecOf(fieldType(f.type).server.codec).decode, sensitive: (f.sensitivity ?? 0) >= 3, maskedWithoutUnmask: maskedWithoutUnmask(f) }));
     decoders.set(fields, plan);
   }
   return plan;
@@ -79,7 +81,7 @@ function decodeWith(d: FieldDecoder, raw: unknown, crypto: FieldCrypto): unknown
 
 /** The stored value of one field, decrypted (for the server's own use, never sent as is). */
 export function decodeField(f: FieldDef, raw: unknown, crypto: FieldCrypto): unknown {
-  return decodeWith({ f, key: f.key, encrypted: isEncrypted(f), decode: codecOf(fieldType(f.type).server.codec).decode, sensitive: false }, raw, crypto);
+  return decodeWith({ f, key: f.key, encrypted: isEncrypted(f), decode: codecOf(fieldType(f.type).server.codec).decode, sensitive: false, maskedWithoutUnmask: false }, raw, crypto);
 }
 
 function systemValues(row: Record<string, unknown>, out: Record<string, unknown>): void {
@@ -101,7 +103,7 @@ type Shown = { view: RecordData; unmaskedSensitive: string[] };
 
 /** One field of a view: left out (hidden), masked, or as stored (a clear sensitive value is noted). */
 function showField(d: FieldDecoder, mode: FieldMode, v: unknown, unmask: boolean, out: Record<string, unknown>, unmasked: string[]): void {
-  if (mode === 'masked' || (d.sensitive && !unmask)) out[d.key] = v === null ? null : maskValue(d.f, v);
+  if (mode === 'masked' || (d.maskedWithoutUnmask && !unmask)) out[d.key] = v === null ? null : maskValue(d.f, v);
   else {
     out[d.key] = v;
     if (d.sensitive && v !== null) unmasked.push(d.key);

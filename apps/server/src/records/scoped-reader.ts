@@ -9,7 +9,7 @@
 import type { Page as SharedPage, RecordData } from '@crm/shared';
 import { MAX_PAGE_LIMIT } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
-import type { FieldDef } from '@crm/form-engine';
+import { maskedWithoutUnmask, type FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -98,9 +98,8 @@ export class ScopedReader {
     for (const [k, c] of SYSTEM_COLUMNS) cols.set(k, { key: k, sql: `${t}.${quoteIdent(k)}`, comparable: c });
     for (const f of o.fields) {
       const mode = acc ? acc.fieldMode(f.key) : 'write';
-      const sensitive = (f.sensitivity ?? 0) >= 3;
       // Filtering on what one may not read would reveal it one guess at a time.
-      if (acc && (mode === 'none' || mode === 'masked' || (sensitive && !acc.unmask))) continue;
+      if (acc && (mode === 'none' || mode === 'masked' || (maskedWithoutUnmask(f) && !acc.unmask))) continue;
       const info: ColumnInfo = { key: f.key, sql: `${t}.${quoteIdent(f.key)}`, comparable: comparableOf(f.type) };
       if (isEncrypted(f)) info.encrypted = { hashSql: `${t}.${quoteIdent(hashColumn(f.key))}`, hash: (v) => this.crypto.searchHash(hashInput(v)) };
       cols.set(f.key, info);

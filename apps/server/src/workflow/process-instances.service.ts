@@ -8,6 +8,7 @@ import type { Principal } from '../auth/principal.js';
 import { DefinitionsService } from './definitions.service.js';
 import { WorkflowRuntime, type EventGuard } from './runtime.service.js';
 import { RequestVariables } from './request-variables.js';
+import { VariableLabels } from './variable-labels.js';
 import { WorkflowAccess } from './workflow-access.js';
 import type { InstanceRow } from './workflow.repository.js';
 import type { HistoryEntry as HistoryItem, Incident, Items, ProcessInstance, ProcessInstanceSummary, Unserialized } from '@crm/shared';
@@ -71,6 +72,7 @@ export class ProcessInstancesService {
     private readonly access: WorkflowAccess,
     private readonly audit: AuditService,
     private readonly inputs: RequestVariables,
+    private readonly labels: VariableLabels,
   ) {}
 
   async start(p: Principal, key: string, body: { variables?: Record<string, unknown>; businessKey?: string; record?: { object: string; id: string } }): Promise<Unserialized<ProcessInstance>> {
@@ -107,6 +109,7 @@ export class ProcessInstancesService {
       const v = out.variables as Record<string, unknown>;
       if (!(typeof v.object === 'string' && (await this.inputs.mayRead(p, v.object, v.recordId)))) out.variables = {};
     }
+    out.variableLabels = await this.labels.of(await this.defs.model(this.db.q, r.definition_id), out.variables as Record<string, unknown>);
     return out;
   }
 

@@ -9,7 +9,7 @@
 import { type CallHandler, type ExecutionContext, Injectable, type NestInterceptor } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { from, mergeMap, type Observable } from 'rxjs';
-import { maskValue } from '@crm/form-engine';
+import { maskedWithoutUnmask, maskValue } from '@crm/form-engine';
 import { derivedFrom, sourcesOf, type ProcessModel } from '@crm/workflow-engine';
 import { AccessService } from '../access/access.service.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -88,7 +88,7 @@ export class VariablesViewInterceptor implements NestInterceptor {
     const acc = await this.access.forObject(p, object);
     const readable = acc.can('read') && (await this.inputs.mayRead(p, object, vars.recordId));
     const modeOf = (key: string) => (readable ? acc.fieldMode(key) : 'none');
-    const hidden = (f: (typeof fields)[number]) => modeOf(f.key) === 'masked' || ((f.sensitivity ?? 0) >= 3 && !acc.unmask);
+    const hidden = (f: (typeof fields)[number]) => modeOf(f.key) === 'masked' || (maskedWithoutUnmask(f) && !acc.unmask);
     const shownInClear = new Set<string>();
     const filter = (src: Vars): Vars => {
       const out: Vars = { ...src };

@@ -9,6 +9,7 @@ import { JobExecutor } from './job-executor.js';
 import { TasksService } from './tasks.service.js';
 import { ProcessInstancesService } from './process-instances.service.js';
 import { TriggersService } from './triggers.service.js';
+import { VariableLabels } from './variable-labels.js';
 import { RequestVariables } from './request-variables.js';
 import { ProcessDefinitionsController } from './process-definitions.controller.js';
 import { ProcessInstancesController, WorkflowEventsController } from './process-instances.controller.js';
@@ -18,7 +19,7 @@ import { TriggersController } from './triggers.controller.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [RequestVariables, DefinitionsService, WorkflowRuntime, WorkflowAccess, ServiceTaskRegistry, JobExecutor, TasksService, ProcessInstancesService, TriggersService],
+  providers: [RequestVariables, VariableLabels, DefinitionsService, WorkflowRuntime, WorkflowAccess, ServiceTaskRegistry, JobExecutor, TasksService, ProcessInstancesService, TriggersService],
   controllers: [ProcessDefinitionsController, ProcessInstancesController, WorkflowEventsController, TasksController, DecisionsController, TriggersController],
   exports: [DefinitionsService, WorkflowRuntime, ServiceTaskRegistry, TasksService, ProcessInstancesService, RequestVariables],
 })

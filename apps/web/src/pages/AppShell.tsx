@@ -129,7 +129,7 @@ export function AppShell() {
               menu={{
                 items: [
                   ...(narrow ? [{ key: 'name', disabled: true, label: <span>{userName}</span> }] : []),
-                  { key: 'roles', disabled: true, label: <span>{(user?.roles ?? []).map((r) => <Tag key={r}>{r}</Tag>)}</span> },
+                  { key: 'roles', disabled: true, label: <span data-testid="user-roles">{Object.entries(user?.roleNames ?? {}).map(([k, name]) => <Tag key={k}>{name}</Tag>)}</span> },
                   { key: 'api-keys', icon: <KeyOutlined />, label: t('我的 API 密钥', 'My API keys'), onClick: () => nav('/api-keys') },
                   { type: 'divider' },
                   { key: 'password', icon: <LockOutlined />, label: t('修改密码', 'Change password'), onClick: () => setChangingPassword(true) },

@@ -1,5 +1,5 @@
 import { describe, it, expect } from '@jest/globals';
-import { maskValue } from '../index.js';
+import { maskedWithoutUnmask, maskShape, maskValue } from '../index.js';
 import type { FieldDef } from '../index.js';
 
 const f = (key: string, type: FieldDef['type'], extra: Partial<FieldDef> = {}): FieldDef => ({ key, label: key, type, ...extra });
@@ -55,5 +55,23 @@ describe('maskValue', () => {
     // What the audit trail holds from before: first 3 and last 4 of an ID number, first 4 of a card.
     expect(maskValue(f('id_number', 'cn_id_number'), '310***********1622')).toBe('3****************2');
     expect(maskValue(f('card', 'bank_card'), '6222 **** **** 1234')).toBe('**** **** **** 1234');
+  });
+
+  it('masks by a shape: kept characters at each end, the middle as written; last4; identifier types keep theirs', () => {
+    const account = f('account_no', 'text', { sensitivity: 2, options: { mask: '#### **** **** ####' } });
+    expect(maskValue(account, '6222021234567891234')).toBe('6222 **** **** 1234');
+    // Spaces and dashes in the stored value do not count; the shape hides the length.
+    expect(maskValue(account, '6222-0212-3456-7891')).toBe('6222 **** **** 7891');
+    expect(maskValue(f('a', 'text', { options: { mask: 'last4' } }), '6222021234567891234')).toBe('**** 1234');
+    // Too short for the shape plus four hidden characters: masked as other text.
+    expect(maskValue(account, '622212349')).toBe('6*******9');
+    // A shape never shows more of an ID number than its own mask, nor of an amount.
+    expect(maskValue(f('id_number', 'cn_id_number', { options: { mask: '######**####' } }), '110105194912301234')).toBe('1****************4');
+    expect(maskValue(f('amount', 'money', { options: { mask: 'last4' } }), '1234567.00')).toBe('****');
+    expect(maskedWithoutUnmask(account)).toBe(true);
+    expect(maskedWithoutUnmask(f('n', 'text', { options: { mask: 'name' } }))).toBe(false);
+    expect(maskedWithoutUnmask(f('n', 'text', { sensitivity: 3 }))).toBe(true);
+    // Not a shape: nothing kept between (no star), more than six kept at an end, digits inside.
+    for (const bad of ['####', '#######**#', '#### 12 ####', 'none']) expect(maskShape(f('x', 'text', { options: { mask: bad } }))).toBeNull();
   });
 });

@@ -166,7 +166,7 @@ export const formDefinitionSchema = {
             allowLandline: { type: 'boolean' },
             maxItems: { type: 'integer', minimum: 1 },
             expression: { $ref: '#/$defs/feel' },
-            mask: { enum: ['name', 'none'] },
+            mask: { anyOf: [{ enum: ['name', 'none', 'last4'] }, { type: 'string', maxLength: 40, pattern: '^(#{0,6})([ *-]*\\*[ *-]*)(#{0,6})$' }] },
           },
         },
         default: true,

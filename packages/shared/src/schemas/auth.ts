@@ -55,6 +55,8 @@ export const CurrentUserSchema = UserSummarySchema.extend({
   orgUnit: OrgUnitRefSchema.nullable().optional(),
   platform: z.array(z.enum(PLATFORM_RIGHTS)),
   objects: z.record(z.string(), z.array(z.enum(OBJECT_ACTIONS))),
+  /** The names of the caller's roles by key (what the user menu shows). */
+  roleNames: z.record(z.string(), z.string()),
 });
 /** An API key as listed (never its secret). */
 export const ApiKeySchema = z.strictObject({

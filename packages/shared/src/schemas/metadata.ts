@@ -1,6 +1,6 @@
 /** Objects, fields and forms (`/api/meta/*`). Field and form definitions are checked in depth by the form engine. */
 import { z } from 'zod';
-import { isFieldType } from '@crm/form-engine';
+import { isFieldType, MASK_SHAPE } from '@crm/form-engine';
 import type {
   Choice, FieldDef, FieldItem, FieldOptions, FieldType, FormDefinition, GroupItem, LayoutItem, LocalizedText, Pane, PanesItem, Rule, SectionItem,
 } from '@crm/form-engine';
@@ -143,7 +143,8 @@ const FieldOptionsSchema: z.ZodType<FieldOptions> = z.looseObject({
   allowLandline: z.boolean().optional(),
   maxItems: z.number().int().min(1).optional(),
   expression: feel.optional(),
-  mask: z.enum(['name', 'none']).optional(),
+  /** 'name', 'none', or masked by type: 'last4' or a shape such as '#### **** **** ####' (masked for callers without unmask). */
+  mask: z.union([z.enum(['name', 'none', 'last4']), z.string().max(40).regex(MASK_SHAPE, { message: "a mask shape: kept '#'s at each end (up to 6), '*'s between" })]).optional(),
 });
 
 /** The settings a field type cannot do without (the JSON Schema's `allOf` of `$defs/field`). */

@@ -102,6 +102,8 @@ export const ProcessInstanceSchema = ProcessInstanceSummarySchema.extend({
   tasks: z.array(OpenTaskRefSchema),
   history: z.array(HistoryEntrySchema),
   incidents: z.array(incidentOfInstance),
+  /** `GET /api/process-instances/:id`: each variable's label (its form field, its record's field, or the engine's name for it). */
+  variableLabels: z.record(z.string(), LocalizedTextSchema).optional(),
 });
 
 /**

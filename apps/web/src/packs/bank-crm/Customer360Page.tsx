@@ -14,6 +14,7 @@ import { ResponsiveTable } from '../../components/ResponsiveTable';
 import { formatValue } from '../../components/form/FieldInput';
 import { displayText, PROCESS_STATE_LABELS } from '../../lib/display';
 import { contextTitle } from '../../lib/tasks';
+import { useProcessName } from '../../lib/processNames';
 
 /** The pack's customer object (its bundle defines it under this key). */
 const CUSTOMER_OBJECT = 'customer';
@@ -200,12 +201,6 @@ export function Customer360Page() {
       </Row>
     </div>
   );
-}
-
-/** A process's name by its key (the latest version's), the key itself while the list loads. */
-function useProcessName(): (key: string) => string {
-  const defs = useQuery({ queryKey: ['process-definitions'], queryFn: () => api.processes.list(), staleTime: 60_000 });
-  return (key) => defs.data?.find((d) => d.key === key)?.name ?? key;
 }
 
 /** The processes about the customer, in words: which process, how it stands, who started it, when. */

@@ -11,7 +11,7 @@ import { Link } from 'react-router';
 import dayjs from 'dayjs';
 import type { Incident } from '@crm/shared';
 import { api } from '../../lib/api';
-import { useT, type T } from '../../lib/i18n';
+import { useL, useT, type T } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 
 /** The error as an operator reads it: its first line, without a stack. */
@@ -23,6 +23,7 @@ const kindLabel = (t: T, k: string) => ({ engine: t('流程执行', 'Engine'), j
 
 function VariablesOf({ instanceId }: { instanceId: string }) {
   const t = useT();
+  const l = useL();
   const inst = useQuery({ queryKey: ['instance', instanceId], queryFn: () => api.instances.get(instanceId) });
   if (inst.isLoading) return <Loading />;
   if (inst.error) return <ErrorAlert error={inst.error} />;
@@ -31,7 +32,7 @@ function VariablesOf({ instanceId }: { instanceId: string }) {
   return (
     <Descriptions size="small" column={1} bordered data-testid="incident-variables">
       {vars.map(([k, v]) => (
-        <Descriptions.Item key={k} label={k}>
+        <Descriptions.Item key={k} label={l(inst.data?.variableLabels?.[k], k)}>
           <Typography.Text style={{ wordBreak: 'break-all' }}>{typeof v === 'string' ? v : JSON.stringify(v)}</Typography.Text>
         </Descriptions.Item>
       ))}

@@ -8,7 +8,7 @@ import NavigatedViewer from 'bpmn-js/lib/NavigatedViewer';
 import { type ProcessInstance, type ProcessInstanceSummary } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
 import { useHasRight } from '../../lib/rights';
-import { useT } from '../../lib/i18n';
+import { useL, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { STATE_TAGS } from '../records/RecordDetailPage';
 import { crmModdle, drawable } from './bpmn';
@@ -65,6 +65,7 @@ export function InstanceListPage() {
 export function InstanceViewerPage() {
   const { id = '' } = useParams();
   const t = useT();
+  const l = useL();
   const qc = useQueryClient();
   const { message } = App.useApp();
   // The server lets process administrators and the one who started the instance terminate it.
@@ -125,7 +126,7 @@ export function InstanceViewerPage() {
             }))}
           />
           <Descriptions size="small" column={1} title={<span style={{ fontSize: 13 }}>{t('流程变量', 'Variables')}</span>}
-            items={Object.entries(i.variables ?? {}).slice(0, 40).map(([k, v]) => ({ key: k, label: k, children: <span style={{ wordBreak: 'break-all' }}>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</span> }))} />
+            items={Object.entries(i.variables ?? {}).slice(0, 40).map(([k, v]) => ({ key: k, label: l(i.variableLabels?.[k], k), children: <span style={{ wordBreak: 'break-all' }}>{typeof v === 'object' ? JSON.stringify(v) : String(v)}</span> }))} />
         </Card>
       </div>
     </div>

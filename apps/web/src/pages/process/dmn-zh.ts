@@ -1,6 +1,7 @@
 /**
- * Chinese texts of the dmn-js decision-table editor, through its `translate` service (the texts it
- * does not pass through translate — such as the hit-policy names — stay as dmn-js writes them).
+ * Chinese texts of the dmn-js editors (decision table, literal expression, DRD), through their
+ * `translate` service: menus and labels, the hit policies with their explanations, and the data
+ * type names (the column headers show a column's type through it too).
  */
 const ZH: Record<string, string> = {
   'Add cell description': '添加单元格说明', 'Add input column left': '在左侧添加条件列', 'Add input column right': '在右侧添加条件列',
@@ -28,6 +29,31 @@ const ZH: Record<string, string> = {
   'Start date and time': '开始日期时间', 'Start date': '开始日期', 'Start time': '开始时间', 'Start value': '开始值', 'String value': '文本值',
   'Strings must be in double quotes': '文本须用英文双引号括起', 'Test type': '检验方式', Then: '则', 'Time value': '时间值', Time: '时间', Type: '类型', 'Use now': '使用当前时间',
   'Use today': '使用今天', Value: '值', Values: '取值', 'View DRD': '查看决策关系图', When: '当', Yes: '是',
+  // Hit policies and what each means (dmn-js HitPolicies).
+  Unique: '唯一', First: '首个', Priority: '优先级', Any: '任意', Collect: '汇集', 'Collect (Sum)': '汇集（求和）', 'Collect (Min)': '汇集（最小值）',
+  'Collect (Max)': '汇集（最大值）', 'Collect (Count)': '汇集（计数）', 'Rule order': '规则顺序', 'Output order': '结果优先顺序',
+  'No overlap is possible and all rules are disjoint. Only a single rule can be matched': '规则互不重叠，只能命中一条规则',
+  'Rules may overlap. The first matching rule will be chosen': '规则可以重叠，取第一条命中的规则',
+  'Rules may overlap. The one with the highest priority will be chosen': '规则可以重叠，取优先级最高的一条',
+  'Rules may overlap. Their output have to match': '规则可以重叠，命中规则的结果必须相同',
+  'Collects the values of all matching rules': '汇集所有命中规则的结果',
+  'Collects the values of all matching rules and sums up to a single value': '汇集所有命中规则的结果并求和',
+  'Collects the values of all matching rules and uses the lowest value': '汇集所有命中规则的结果并取最小值',
+  'Collects the values of all matching rules and uses the highest value': '汇集所有命中规则的结果并取最大值',
+  'Collects the values of all matching rules and counts the number of them': '统计命中规则的条数',
+  'Collects the values of all matching rules in rule order': '按规则顺序汇集所有命中规则的结果',
+  'Collects the values of all matching rules in decreasing output priority order': '按结果优先级从高到低汇集所有命中规则的结果',
+  // Data types (dmn-js DataTypes).
+  string: '文本', boolean: '布尔', number: '数值', date: '日期', time: '时间', dateTime: '日期时间', dayTimeDuration: '时长（日/时）',
+  yearMonthDuration: '时长（年/月）',
+  // The DRD and the literal expression editor.
+  'Activate hand tool': '抓手工具（拖动画布）', 'Activate lasso tool': '套索工具（框选元素）', 'Add parameter': '添加参数', 'Add text annotation': '添加注释',
+  'Append business knowledge model': '追加业务知识模型', 'Append decision': '追加决策', 'Append input data': '追加输入数据', 'Append knowledge source': '追加知识来源',
+  'Change type': '更改类型', 'Connect to other element': '连接到其他元素', 'Create decision': '新建决策', 'Create input data': '新建输入数据',
+  'Create knowledge model': '新建知识模型', 'Create knowledge source': '新建知识来源', 'Definition ID': '定义标识', 'Definition name': '定义名称', Delete: '删除',
+  'Edit formal parameters': '编辑形式参数', 'Edit function kind': '编辑函数类型', 'Element name': '元素名称', 'Expression language:': '表达式语言：',
+  'Function kind: {kind}': '函数类型：{kind}', Kind: '类型', 'Literal expression': '文字表达式', 'Literal expression editor': '文字表达式编辑器',
+  'Remove parameter': '删除参数', 'Variable name': '变量名', 'Variable name:': '变量名：', 'Variable type': '变量类型', 'Variable type:': '变量类型：',
 };
 
 /** A dmn-js module replacing its translate service with the Chinese texts above. */

@@ -10,6 +10,7 @@ import { useFormDraft } from '../../lib/useFormDraft';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
 import { useCan } from '../../lib/rights';
+import { useProcessName } from '../../lib/processNames';
 import { displayText } from '../../lib/display';
 import { DefinitionErrors, ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { ResponsiveTable } from '../../components/ResponsiveTable';
@@ -268,6 +269,7 @@ export const STATE_TAGS: Record<string, { color: string; label: [string, string]
 function RelatedProcesses({ recordId }: { recordId: string }) {
   const t = useT();
   const q = useQuery({ queryKey: ['instances', 'business', recordId], queryFn: () => api.instances.list({ businessKey: recordId }) });
+  const procName = useProcessName();
   if (q.error) return <ErrorAlert error={q.error} />;
   const rows = q.data ?? [];
   return (
@@ -280,7 +282,7 @@ function RelatedProcesses({ recordId }: { recordId: string }) {
         pagination={false}
         locale={{ emptyText: t('没有涉及这条记录的流程', 'No process involves this record') }}
         columns={[
-          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{String(i.definitionKey ?? i.id)}</Link> },
+          { title: t('流程', 'Process'), render: (_, i) => <Link to={`/instances/${i.id}`}>{procName(i.definitionKey)}</Link> },
           { title: t('状态', 'State'), key: 'state', render: (_, i) => <Tag color={STATE_TAGS[i.state]?.color}>{t(...(STATE_TAGS[i.state]?.label ?? [i.state, i.state]))}</Tag> },
           { title: t('发起时间', 'Started'), render: (_, i) => (i.startedAt ? dayjs(i.startedAt).format('YYYY-MM-DD HH:mm') : '') },
         ]}

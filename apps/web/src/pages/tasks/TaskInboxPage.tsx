@@ -4,7 +4,7 @@ import { ArrowLeftOutlined, CheckOutlined, ClockCircleOutlined, ExportOutlined, 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useSearchParams } from 'react-router';
 import dayjs from 'dayjs';
-import { ApiError, type Task, type TaskDetail, type TaskOutcome, type TaskScope } from '@crm/shared';
+import { ApiError, type Field, type PublishedForm, type Task, type TaskDetail, type TaskOutcome, type TaskScope } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObject } from '../../lib/meta';
@@ -16,6 +16,7 @@ import { useNarrow } from '../../components/ResponsiveTable';
 import { FormController } from '../../components/form/controller';
 import { FormRenderer } from '../../components/form/FormRenderer';
 import { usePublishedForm } from '../forms/FormFillPage';
+import { useFormDraft } from '../../lib/useFormDraft';
 
 export function TaskInboxPage() {
   const t = useT();
@@ -240,33 +241,42 @@ function completeError(e: unknown, t: (zh: string, en: string) => string): unkno
 }
 
 function TaskForm({ task, onCompleted }: { task: TaskDetail; onCompleted(): void }) {
+  const q = usePublishedForm(task.formKey);
+  if (q.isLoading) return <Loading />;
+  if (q.error || !q.data) return <ErrorAlert error={q.error} />;
+  return <TaskFormFill task={task} fields={q.data.fields} form={q.data.form} onCompleted={onCompleted} />;
+}
+
+/** The task's form, its typing kept as a local draft of this task (offered back after a reload, dropped on completion). */
+function TaskFormFill({ task, fields, form, onCompleted }: { task: TaskDetail; fields: Field[]; form: PublishedForm; onCompleted(): void }) {
   const t = useT();
   const lang = useLang((s) => s.lang);
-  const q = usePublishedForm(task.formKey);
-  const initial = useMemo(() => ({ ...task.variables }), [task.variables]);
-  const ctrl = useMemo(() => (q.data ? new FormController(q.data.fields, q.data.form, lang, initial) : null), [q.data, lang, initial]);
+  // The form starts from the process's values of its own fields (never the engine's, such as initiator).
+  const initial = useMemo(() => Object.fromEntries(fields.filter((f) => f.key in task.variables).map((f) => [f.key, task.variables[f.key]])), [fields, task.variables]);
+  const ctrl = useMemo(() => new FormController(fields, form, lang, initial), [fields, form, lang, initial]);
+  const draft = useFormDraft(ctrl, `task:${task.id}`);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
-  if (q.isLoading) return <Loading />;
-  if (q.error) return <ErrorAlert error={q.error} />;
   const submit = async () => {
     setError(null);
-    await ctrl!.ready;
-    const r = ctrl!.validateAll();
-    if (ctrl!.hasBlockingErrors(r)) { const u = ctrl!.unplacedErrors(r); if (u.length) setError(new Error(u.join('；'))); return; }
+    await ctrl.ready;
+    const r = ctrl.validateAll();
+    if (ctrl.hasBlockingErrors(r)) { const u = ctrl.unplacedErrors(r); if (u.length) setError(new Error(u.join('；'))); return; }
     setBusy(true);
     try {
-      await api.tasks.complete(task.id, { variables: ctrl!.submitValues() });
+      await api.tasks.complete(task.id, { variables: ctrl.submitValues() });
+      draft.clear();
       onCompleted();
     } catch (e) {
-      if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) { ctrl!.setServerErrors(e.fieldErrors); if (ctrl!.formErrors.length) setError(e); }
+      if (e instanceof ApiError && e.status === 400 && e.fieldErrors.length) { ctrl.setServerErrors(e.fieldErrors); if (ctrl.formErrors.length) setError(e); }
       else setError(completeError(e, t));
     } finally { setBusy(false); }
   };
   return (
     <div data-testid="task-form">
+      {draft.banner}
       <ErrorAlert error={error} />
-      <FormRenderer ctrl={ctrl!} layout={q.data!.form.layout} lang={lang} idPrefix="task" />
+      <FormRenderer ctrl={ctrl} layout={form.layout} lang={lang} idPrefix="task" />
       <Button type="primary" icon={<CheckOutlined />} loading={busy} onClick={submit} data-testid="complete-task">{t('提交并完成', 'Submit and complete')}</Button>
     </div>
   );
