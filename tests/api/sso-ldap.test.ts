@@ -10,23 +10,10 @@ import { Attribute, Change, Client } from 'ldapts';
 import { spawnServer, freePort, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
 import { as, refused, typed } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
-import { startSlapd, type Slapd } from '../harness/slapd.js';
+import { baseLdif, startSlapd, type Slapd } from '../harness/slapd.js';
 
 const S = 'dc=bank,dc=test';
-const LDIF = `dn: ${S}
-objectClass: dcObject
-objectClass: organization
-dc: bank
-o: Test Bank
-
-dn: ou=people,${S}
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,${S}
-objectClass: organizationalUnit
-ou: groups
-
+const LDIF = `${baseLdif(S)}
 dn: ou=services,${S}
 objectClass: organizationalUnit
 ou: services

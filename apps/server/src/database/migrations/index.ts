@@ -28,6 +28,7 @@ import { ObjectRules1764300000900 } from './0030-object-rules.js';
 import { SavedViews1764300001500 } from './0036-saved-views.js';
 import { AuthSessions1764300001700 } from './0038-auth-sessions.js';
 import { ValidatorModules1764300001800 } from './0039-validator-modules.js';
+import { IntegrationSettings1764300002300 } from './0044-integration-settings.js';
 import { Notifications1764300001600 } from './0037-notifications.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
@@ -59,4 +60,5 @@ export const migrations = [
   Notifications1764300001600,
   AuthSessions1764300001700,
   ValidatorModules1764300001800,
+  IntegrationSettings1764300002300,
 ];
