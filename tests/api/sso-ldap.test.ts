@@ -186,6 +186,23 @@ describe('directory login (LDAP)', () => {
     expect(again.disabled).toEqual([]);
   });
 
+  it('shows the deployment\'s directory settings on the settings API without the password, and a save takes over', async () => {
+    const security = await as(srv.baseUrl, 'security');
+    const shown = await security.api.admin.ssoSettings();
+    expect(shown.ldap).toMatchObject({ source: 'environment', secretSet: true, settings: { url: ldap.url, userBase: `ou=people,${S}` } });
+    expect(JSON.stringify(shown)).not.toContain('Svc@2026secret');
+    // Only the security administrator; a bad value is 400, an http issuer without the test flag too.
+    expect((await refused((await as(srv.baseUrl, 'admin')).api.admin.ssoSettings())).status).toBe(403);
+    expect((await refused(security.api.admin.saveLdapSettings({ ...shown.ldap.settings!, url: 'http://x' }))).status).toBe(400);
+    expect((await refused(security.api.admin.saveOidcSettings({ enabled: true, issuer: 'http://idp.test', clientId: 'c', redirectUri: 'http://crm.test/cb', roleMap: { a: ['rm'] } }))).code).toBe('sso.https_required');
+    // Saved without a password: the deployment's is kept, and the directory still binds with it.
+    const saved = await security.api.admin.saveLdapSettings({ ...shown.ldap.settings!, timeoutMs: 4000 });
+    expect(saved.ldap).toMatchObject({ source: 'database', secretSet: true, updatedBy: 'security', settings: { timeoutMs: 4000 } });
+    expect(await security.api.admin.testSso('ldap', { username: 'lisi' })).toMatchObject({ ok: true, details: { roles: ['manager'] } });
+    const audit = await (await as(srv.baseUrl, 'auditor')).api.audit.list({ action: 'sso.settings' });
+    expect(JSON.stringify(audit.items)).not.toContain('Svc@2026secret');
+  });
+
   it('answers 503 when the directory is down, and local accounts still log in', async () => {
     await ldap.stop();
     const r = await refused(login('zhaoliu', 'Zl@2026pass'));

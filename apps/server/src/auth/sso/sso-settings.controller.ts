@@ -1,5 +1,5 @@
 /** Single sign-on settings for the security administrator (platform right `admin.roles`: the mappings grant roles). */
-import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
 import { SsoTestBody, type SsoSettings, type SsoTestResult } from '@crm/shared';
 import { RequireRight } from '../../access/platform-rights.js';
 import { AppError } from '../../common/app-error.js';
@@ -38,9 +38,19 @@ export class SsoSettingsController {
    * (and, with `username`, finds the user and shows the roles their groups map to); the OpenID provider's
    * discovery document is read. A failure is an answer (`ok: false`) with the reason, not an error.
    */
-  @Post(':kind/test')
+  @Post('ldap/test')
   @HttpCode(200)
-  async test(@Param('kind') kind: string, @Body() body: unknown): Promise<SsoTestResult> {
+  testLdap(@Body() body: unknown): Promise<SsoTestResult> {
+    return this.test('ldap', body);
+  }
+
+  @Post('oidc/test')
+  @HttpCode(200)
+  testOidc(@Body() body: unknown): Promise<SsoTestResult> {
+    return this.test('oidc', body);
+  }
+
+  private async test(kind: 'ldap' | 'oidc', body: unknown): Promise<SsoTestResult> {
     const { username } = parseInput(SsoTestBody, body ?? {});
     const started = performance.now();
     if (kind === 'ldap') {
@@ -59,18 +69,15 @@ export class SsoSettingsController {
         return this.settings.result(false, 'sso.test_ldap_failed', { reason: (err as Error).message.slice(0, 200) }, started);
       }
     }
-    if (kind === 'oidc') {
-      const cfg = await this.oidc.settings();
-      if (!cfg) this.settings.notConfigured();
-      try {
-        const provider = (await this.oidc.provider(cfg)).serverMetadata();
-        return this.settings.result(true, 'sso.test_ok_oidc', { issuer: provider.issuer }, started, { issuer: provider.issuer, authorizationEndpoint: provider.authorization_endpoint ?? null, tokenEndpoint: provider.token_endpoint ?? null });
-      } catch (err) {
-        const reason = err instanceof AppError ? this.settings.result(false, err.code, {}, started).message : (err as Error).name;
-        return this.settings.result(false, 'sso.test_oidc_failed', { reason }, started);
-      }
+    const cfg = await this.oidc.settings();
+    if (!cfg) this.settings.notConfigured();
+    try {
+      const provider = (await this.oidc.provider(cfg)).serverMetadata();
+      return this.settings.result(true, 'sso.test_ok_oidc', { issuer: provider.issuer }, started, { issuer: provider.issuer, authorizationEndpoint: provider.authorization_endpoint ?? null, tokenEndpoint: provider.token_endpoint ?? null });
+    } catch (err) {
+      const reason = err instanceof AppError ? this.settings.result(false, err.code, {}, started).message : (err as Error).name;
+      return this.settings.result(false, 'sso.test_oidc_failed', { reason }, started);
     }
-    throw new AppError(404, 'common.not_found');
   }
 
   private none(): string {
