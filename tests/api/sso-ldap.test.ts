@@ -10,23 +10,10 @@ import { Attribute, Change, Client } from 'ldapts';
 import { spawnServer, freePort, startServer, TEST_DATA_KEY, TEST_SECRET, type TestServer } from '../harness/server.js';
 import { as, refused, typed } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
-import { startSlapd, type Slapd } from '../harness/slapd.js';
+import { baseLdif, startSlapd, type Slapd } from '../harness/slapd.js';
 
 const S = 'dc=bank,dc=test';
-const LDIF = `dn: ${S}
-objectClass: dcObject
-objectClass: organization
-dc: bank
-o: Test Bank
-
-dn: ou=people,${S}
-objectClass: organizationalUnit
-ou: people
-
-dn: ou=groups,${S}
-objectClass: organizationalUnit
-ou: groups
-
+const LDIF = `${baseLdif(S)}
 dn: ou=services,${S}
 objectClass: organizationalUnit
 ou: services
@@ -197,6 +184,23 @@ describe('directory login (LDAP)', () => {
     expect((await sql(`SELECT disabled FROM crm.users WHERE username = 'zhaoliu'`)).rows[0].disabled).toBe(false);
     const again = await admin.api.admin.syncDirectory();
     expect(again.disabled).toEqual([]);
+  });
+
+  it('shows the deployment\'s directory settings on the settings API without the password, and a save takes over', async () => {
+    const security = await as(srv.baseUrl, 'security');
+    const shown = await security.api.admin.ssoSettings();
+    expect(shown.ldap).toMatchObject({ source: 'environment', secretSet: true, settings: { url: ldap.url, userBase: `ou=people,${S}` } });
+    expect(JSON.stringify(shown)).not.toContain('Svc@2026secret');
+    // Only the security administrator; a bad value is 400, an http issuer without the test flag too.
+    expect((await refused((await as(srv.baseUrl, 'admin')).api.admin.ssoSettings())).status).toBe(403);
+    expect((await refused(security.api.admin.saveLdapSettings({ ...shown.ldap.settings!, url: 'http://x' }))).status).toBe(400);
+    expect((await refused(security.api.admin.saveOidcSettings({ enabled: true, issuer: 'http://idp.test', clientId: 'c', redirectUri: 'http://crm.test/cb', roleMap: { a: ['rm'] } }))).code).toBe('sso.https_required');
+    // Saved without a password: the deployment's is kept, and the directory still binds with it.
+    const saved = await security.api.admin.saveLdapSettings({ ...shown.ldap.settings!, timeoutMs: 4000 });
+    expect(saved.ldap).toMatchObject({ source: 'database', secretSet: true, updatedBy: 'security', settings: { timeoutMs: 4000 } });
+    expect(await security.api.admin.testSso('ldap', { username: 'lisi' })).toMatchObject({ ok: true, details: { roles: ['manager'] } });
+    const audit = await (await as(srv.baseUrl, 'auditor')).api.audit.list({ action: 'sso.settings' });
+    expect(JSON.stringify(audit.items)).not.toContain('Svc@2026secret');
   });
 
   it('answers 503 when the directory is down, and local accounts still log in', async () => {

@@ -20,6 +20,25 @@ export interface Slapd {
   stop(): Promise<void>;
 }
 
+/** The top of a test directory under `suffix`: the organisation, `ou=people` and `ou=groups` (entries follow). */
+export function baseLdif(suffix: string): string {
+  const dc = suffix.split(',')[0]!.replace(/^dc=/, '');
+  return `dn: ${suffix}
+objectClass: dcObject
+objectClass: organization
+dc: ${dc}
+o: Test Bank
+
+dn: ou=people,${suffix}
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,${suffix}
+objectClass: organizationalUnit
+ou: groups
+`;
+}
+
 export const slapdInstalled = (): boolean => existsSync(SLAPD) || spawnSync('which', ['slapd']).status === 0;
 
 async function listening(port: number, ms: number): Promise<void> {

@@ -41,6 +41,8 @@ const DashboardListPage = lazy(() => import('./pages/dashboards/DashboardPages')
 const DashboardViewerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardViewerPage })));
 const DashboardDesignerPage = lazy(() => import('./pages/dashboards/DashboardPages').then((m) => ({ default: m.DashboardDesignerPage })));
 const WebhooksPage = lazy(() => import('./pages/admin/WebhooksPage').then((m) => ({ default: m.WebhooksPage })));
+const ConnectorsPage = lazy(() => import('./pages/admin/ConnectorsPage').then((m) => ({ default: m.ConnectorsPage })));
+const SsoSettingsPage = lazy(() => import('./pages/admin/SsoSettingsPage').then((m) => ({ default: m.SsoSettingsPage })));
 const PrivacyListPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyListPage })));
 const PrivacyDetailPage = lazy(() => import('./pages/privacy/PrivacyPages').then((m) => ({ default: m.PrivacyDetailPage })));
 const CampaignListPage = lazy(() => import('./pages/marketing/CampaignPages').then((m) => ({ default: m.CampaignListPage })));
@@ -125,6 +127,8 @@ const router = createBrowserRouter([
       { path: 'admin/org', element: only({ right: ['admin.org', 'admin.users'] }, <OrgTreePage />) },
       { path: 'admin/audit', element: only({ right: 'audit.read' }, <AuditPage />) },
       { path: 'admin/webhooks', element: only({ right: 'webhooks.manage' }, <WebhooksPage />) },
+      { path: 'admin/connectors', element: only(DESIGNER, <ConnectorsPage />) },
+      { path: 'admin/sso', element: only({ right: 'admin.roles' }, <SsoSettingsPage />) },
       { path: 'admin/packs', element: only(DESIGNER, <PacksPage />) },
       { path: 'admin/incidents', element: only({ right: 'process.admin' }, <IncidentsPage />) },
       { path: 'api-keys', element: <ApiKeysPage /> },

@@ -26,7 +26,8 @@ import type { SearchParams, SearchResult } from './schemas/search.js';
 import type { FormValidatorModule } from './schemas/metadata.js';
 import type { NextAction, NextActionDecision } from './packs/bank-crm/contract.js';
 import type { ReportForecast, ReportForecastRequest } from './schemas/forecast.js';
-import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
+import type { LdapSettingsInput, OidcSettingsInput, SsoSettings, SsoTest, SsoTestResult } from './schemas/sso-settings.js';
+import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunLogEntry, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
@@ -419,6 +420,11 @@ export function createClient(options: ClientOptions) {
       runHousekeeping: () => post<HousekeepingPass>('/api/admin/housekeeping/run'),
       /** Checks the directory now: disables the accounts that are gone from it (404 without a directory). */
       syncDirectory: () => post<DirectorySyncResult>('/api/admin/directory/sync'),
+      /** Single sign-on settings in force (secrets never answered: only whether one is stored). */
+      ssoSettings: () => get<SsoSettings>('/api/admin/sso'),
+      saveLdapSettings: (body: LdapSettingsInput) => put<SsoSettings>('/api/admin/sso/ldap', body),
+      saveOidcSettings: (body: OidcSettingsInput) => put<SsoSettings>('/api/admin/sso/oidc', body),
+      testSso: (kind: 'ldap' | 'oidc', body: SsoTest = {}) => post<SsoTestResult>(`/api/admin/sso/${kind}/test`, body),
     },
     audit: {
       list: (query: AuditQuery = {}) => get<AuditPage>('/api/audit', query as Query),
@@ -504,6 +510,8 @@ export function createClient(options: ClientOptions) {
       test: (key: string) => post<ConnectorTestResult>(`/api/connectors/${enc(key)}/test`),
       /** Runs the connector once as a service task would (sql-pull: one incremental pull). */
       run: (key: string, body: ConnectorRun = {}) => post<ConnectorRunResult>(`/api/connectors/${enc(key)}/run`, body),
+      /** Its latest tests and runs (API, service tasks, schedules), newest first. */
+      runs: (key: string, limit?: number) => items<ConnectorRunLogEntry>(`/api/connectors/${enc(key)}/runs`, limit ? { limit } : undefined),
     },
 
     // ------------------------------------------------------------ personal-information rights (PIPL)

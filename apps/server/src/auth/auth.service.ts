@@ -92,7 +92,7 @@ export class AuthService {
       await this.audit.record({ action: 'auth.login', outcome: 'denied', actorId: user?.id ?? null, actorName: username, data: { reason: 'locked' } });
       throw new AppError(423, 'auth.locked', { minutes: Math.ceil((until - Date.now()) / 60000) });
     }
-    if (this.directory.handles(user)) return this.loginThroughDirectory(username, password, attempt.failures);
+    if (await this.directory.handles(user)) return this.loginThroughDirectory(username, password, attempt.failures);
     // Always pay for one argon2 verification, whatever the outcome. Service accounts never log in.
     const valid = await verifyPassword(user?.password_hash ?? (await dummyHash()), password);
     if (!user || !valid || user.service_account) {

@@ -1,6 +1,6 @@
 /** The connector registry's designer/admin API (platform right `designer`): definitions, test connection, run once. */
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Patch } from '@nestjs/common';
-import { ConnectorPatchBody, ConnectorRunBody, type Connector, type ConnectorRunResult, type ConnectorTestResult } from '@crm/shared';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Patch, Query } from '@nestjs/common';
+import { ConnectorPatchBody, ConnectorRunBody, type Connector, type ConnectorRunLogEntry, type ConnectorRunResult, type ConnectorTestResult } from '@crm/shared';
 import { RequireRight } from '../access/platform-rights.js';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { parseInput } from '../common/validation.js';
@@ -39,13 +39,18 @@ export class ConnectorsController {
 
   @Post(':key/test')
   @HttpCode(200)
-  test(@Param('key') key: string): Promise<ConnectorTestResult> {
-    return this.connectors.test(key);
+  test(@CurrentUser() p: Principal, @Param('key') key: string): Promise<ConnectorTestResult> {
+    return this.connectors.test(key, p);
+  }
+
+  @Get(':key/runs')
+  async runs(@Param('key') key: string, @Query('limit') limit?: string): Promise<{ items: ConnectorRunLogEntry[] }> {
+    return { items: await this.connectors.runs(key, Number(limit) || 50) };
   }
 
   @Post(':key/run')
   @HttpCode(200)
-  async run(@Param('key') key: string, @Body() body: unknown): Promise<ConnectorRunResult> {
-    return { output: await this.connectors.run(key, parseInput(ConnectorRunBody, body ?? {}).input ?? {}) };
+  async run(@CurrentUser() p: Principal, @Param('key') key: string, @Body() body: unknown): Promise<ConnectorRunResult> {
+    return { output: await this.connectors.run(key, parseInput(ConnectorRunBody, body ?? {}).input ?? {}, p) };
   }
 }

@@ -12,5 +12,7 @@ registerMessages({
   'connectors.bad_mapping': { 'zh-CN': '字段映射无效：{reason}', en: 'Invalid mapping: {reason}' },
   'connectors.run_failed': { 'zh-CN': '连接器执行失败（{code}）：{reason}', en: 'The connector failed ({code}): {reason}' },
   'connectors.rate_limited': { 'zh-CN': '已达发送频率上限，请 {seconds} 秒后重试', en: 'Send rate limit reached; retry in {seconds} s' },
+  'connectors.timeout': { 'zh-CN': '对方系统未在规定时间内响应', en: 'the counterpart did not answer in time' },
+  'connectors.unreachable': { 'zh-CN': '无法连接到对方系统', en: 'the counterpart cannot be reached' },
   'connectors.busy': { 'zh-CN': '该连接器正在执行中', en: 'This connector is already running' },
 });

@@ -22,7 +22,7 @@ import type { PoolClient } from 'pg';
 import type { FieldDef } from '@crm/form-engine';
 import {
   ConnectorCreateBody, HttpConnectorConfig, SmsConnectorConfig, SqlPullConnectorConfig, WecomConnectorConfig,
-  type Connector, type ConnectorKind, type ConnectorPatch, type ConnectorSecretsInput, type ConnectorTestResult, type HttpAuth,
+  type Connector, type ConnectorKind, type ConnectorPatch, type ConnectorRunLogEntry, type ConnectorSecretsInput, type ConnectorTestResult, type HttpAuth,
 } from '@crm/shared';
 import { Db } from '../database/db.js';
 import { AppError, badRequest, conflict, notFound } from '../common/app-error.js';
@@ -40,6 +40,8 @@ import { BpmnError, ServiceTaskRegistry, type ServiceContext } from '../workflow
 import { cellToInput } from '../imports/import-cells.js';
 import { authHeaders, boundedFetch, originAllowed, safeOrigin, urlUnder } from './connector-http.js';
 import { hostPortOf, probe, readBatch, sanitize, type SourceSpec } from './sql-pull-source.js';
+import { RequestContext } from '../common/request-context.js';
+import { translate } from '../common/i18n.js';
 import './connectors.messages.js';
 
 export const CONNECTOR_CLOCK = Symbol('CONNECTOR_CLOCK');
@@ -173,8 +175,14 @@ export class ConnectorsService implements OnModuleInit {
   }
 
   /** Whether the definition can work: reaches its counterpart without changing anything there. */
-  async test(key: string): Promise<ConnectorTestResult> {
+  async test(key: string, by: Principal | null = null): Promise<ConnectorTestResult> {
     const d = await this.load(key);
+    const r = await this.probeOnce(d);
+    await this.logRun(d, 'test', r.ok, r.latencyMs, r.message, by);
+    return r;
+  }
+
+  private async probeOnce(d: Loaded): Promise<ConnectorTestResult> {
     const started = this.clock().getTime();
     const done = (ok: boolean, message: string, details?: Record<string, unknown>): ConnectorTestResult => ({
       ok, message, latencyMs: Math.max(0, this.clock().getTime() - started), ...(details ? { details } : {}),
@@ -207,10 +215,10 @@ export class ConnectorsService implements OnModuleInit {
   }
 
   /** Runs the connector once, as its service task would; errors as API errors. */
-  async run(key: string, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  async run(key: string, input: Record<string, unknown>, by: Principal | null = null): Promise<Record<string, unknown>> {
     const d = await this.load(key);
     try {
-      const out = await this.execute(d, input);
+      const out = await this.execute(d, input, by);
       await this.audit.record({ action: 'connector.run', data: { key, kind: d.row.kind } });
       return out;
     } catch (err) {
@@ -236,7 +244,39 @@ export class ConnectorsService implements OnModuleInit {
     throw new Error(this.reason(out.err, d));
   }
 
-  private async execute(d: Loaded, input: Record<string, unknown>): Promise<Record<string, unknown>> {
+  /** Runs the connector and keeps the outcome in its run history (latency, a short summary or the sanitised reason). */
+  private async execute(d: Loaded, input: Record<string, unknown>, by: Principal | null = null): Promise<Record<string, unknown>> {
+    const started = this.clock().getTime();
+    const took = () => Math.max(0, this.clock().getTime() - started);
+    try {
+      const out = await this.executeKind(d, input);
+      await this.logRun(d, 'run', true, took(), summaryOf(out), by);
+      return out;
+    } catch (err) {
+      await this.logRun(d, 'run', false, took(), err instanceof AppError ? err.code : this.reason(err, d), by);
+      throw err;
+    }
+  }
+
+  private async logRun(d: Loaded, action: 'test' | 'run', ok: boolean, latencyMs: number, message: string, by: Principal | null): Promise<void> {
+    await this.db.query(
+      `INSERT INTO crm.connector_runs (connector_id, action, ok, latency_ms, message, run_by) VALUES ($1::uuid, $2, $3, $4, $5, $6::uuid)`,
+      [d.row.id, action, ok, Math.round(latencyMs), message.slice(0, 500), by?.id ?? null],
+    );
+  }
+
+  /** The connector's latest tests and runs, newest first. */
+  async runs(key: string, limit = 50): Promise<ConnectorRunLogEntry[]> {
+    const cur = await this.row(key);
+    const rows = await this.db.query<{ id: string; action: 'test' | 'run'; ok: boolean; latency_ms: number; message: string; run_by: string | null; created_at: Date }>(
+      `SELECT r.id::text, r.action, r.ok, r.latency_ms, r.message, u.username AS run_by, r.created_at
+       FROM crm.connector_runs r LEFT JOIN crm.users u ON u.id = r.run_by WHERE r.connector_id = $1::uuid ORDER BY r.created_at DESC, r.id DESC LIMIT $2`,
+      [cur.id, Math.min(Math.max(1, limit), 200)],
+    );
+    return rows.map((r) => ({ id: r.id, action: r.action, ok: r.ok, latencyMs: r.latency_ms, message: r.message, runBy: r.run_by, at: r.created_at.toISOString() }));
+  }
+
+  private async executeKind(d: Loaded, input: Record<string, unknown>): Promise<Record<string, unknown>> {
     const out = typeof input.resultVariable === 'string' && /^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(input.resultVariable) ? input.resultVariable : null;
     switch (d.row.kind) {
       case 'http':
@@ -482,8 +522,9 @@ export class ConnectorsService implements OnModuleInit {
     const raw = err instanceof Error ? err.message : String(err);
     let msg = raw;
     for (const s of Object.values(d.secrets)) if (typeof s === 'string' && s) msg = sanitize(new Error(msg), s);
-    if (err instanceof Error && err.name === 'TimeoutError') msg = 'the counterpart did not answer in time';
-    if (msg === 'fetch failed') msg = 'the counterpart cannot be reached';
+    const lang = RequestContext.current()?.lang ?? 'zh-CN';
+    if (err instanceof Error && err.name === 'TimeoutError') msg = translate('connectors.timeout', lang);
+    if (msg === 'fetch failed') msg = translate('connectors.unreachable', lang);
     return msg.slice(0, 500);
   }
 
@@ -523,6 +564,14 @@ export class ConnectorsService implements OnModuleInit {
       state: r.kind === 'sql-pull' ? { watermark: r.watermark, lastKey: r.last_key, lastRunAt: r.last_run_at?.toISOString() ?? null, lastResult: r.last_result } : null,
     };
   }
+}
+
+/** One line about what a run did, for the run history (counts and statuses, never a value read). */
+function summaryOf(out: Record<string, unknown>): string {
+  const v = Object.values(out)[0];
+  if (!v || typeof v !== 'object') return 'ok';
+  const facts = Object.entries(v as Record<string, unknown>).filter(([, x]) => typeof x === 'number' || typeof x === 'boolean');
+  return facts.length ? facts.map(([k, x]) => `${k}=${String(x)}`).join(' ') : 'ok';
 }
 
 /** A source value as the wire value of its field: decimals stay strings, dates ISO, texts read like import cells. */

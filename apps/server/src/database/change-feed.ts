@@ -14,7 +14,7 @@ import { Db } from './db.js';
 import { LOGGER } from '../logging/logger.token.js';
 import { RequestContext } from '../common/request-context.js';
 
-export type ChangeTopic = 'users' | 'records' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units' | 'webhooks' | 'notifications';
+export type ChangeTopic = 'users' | 'records' | 'roles' | 'meta' | 'forms' | 'wf_triggers' | 'org_units' | 'webhooks' | 'sso' | 'notifications';
 
 const CHANNELS: Record<string, (payload: string) => { topic: ChangeTopic; key: string } | null> = {
   crm_user_changed: (payload) => ({ topic: 'users', key: payload }),
@@ -23,7 +23,7 @@ const CHANNELS: Record<string, (payload: string) => { topic: ChangeTopic; key: s
   // A new notification for a user id (migration 0037): their open streams fetch it.
   crm_notification: (payload) => ({ topic: 'notifications', key: payload }),
 };
-const TOPICS = new Set<string>(['roles', 'meta', 'forms', 'wf_triggers', 'org_units', 'webhooks']);
+const TOPICS = new Set<string>(['roles', 'meta', 'forms', 'wf_triggers', 'org_units', 'webhooks', 'sso']);
 export type Change = [topic: ChangeTopic, key: string];
 const isTopic = (t: unknown): t is ChangeTopic => t === 'users' || t === 'records' || t === 'notifications' || TOPICS.has(t as string);
 const RETRY_MS = 2000;

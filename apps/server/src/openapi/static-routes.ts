@@ -17,7 +17,7 @@ import {
   PublishFormResponseSchema, PublishedFormSchema, PurgeQuery, ReadinessSchema, AssigneeQuery, AssigneeSchema, RecordBulkBody, RecordBulkResultSchema, RecordExportQuery, RecordGetQuery, RecordListQuery, RecordPageSchema, RecordQueryBody,
   RecordSchema, RecordValuesBody, RejectedApprovalSchema, RoleSchema, ServiceApiKeyBody, SignalBody, StartBody, TaskDetailSchema,
   TaskQuery, TaskSchema, TemplateSchema, TemplateSummarySchema, TriggerBody, TriggerSchema, TriggeredSchema, UpdateObjectBody,
-  UpdateOrgUnitBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserListQuery, VariablesBody, itemsOfSchema,
+  UpdateOrgUnitBody, UpdateRoleBody, UpdateUserBody, UploadedFileSchema, UserListQuery, VariablesBody, itemsOfSchema, LdapSettingsBody, OidcSettingsBody, SsoSettingsSchema, SsoTestBody, SsoTestResultSchema,
 } from '@crm/shared';
 import { PackConflictsSchema, ResolvePackConflictsBody, ResolvedPackConflictsSchema } from '@crm/shared';
 import { FormValidatorBody, FormValidatorModuleSchema } from '@crm/shared';
@@ -67,6 +67,11 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/auth/oidc/callback', tag: 'auth', summary: '统一身份认证回调（跳转）/ Single sign-on callback (redirect)', public: true, query: OidcCallbackQuery, response: NO_JSON_BODY, status: 302 },
   { method: 'post', path: '/api/auth/oidc/exchange', tag: 'auth', summary: '一次性登录码换取令牌 / One-time code for a token', public: true, body: OidcExchangeBody, response: OidcExchangeResponseSchema},
   { method: 'post', path: '/api/admin/directory/sync', tag: 'auth', summary: '核对目录账号（停用已离开目录的账号）/ Check directory accounts (disable those gone)', right: 'admin.users', response: DirectorySyncResultSchema },
+  { method: 'get', path: '/api/admin/sso', tag: 'auth', summary: '统一身份认证设置（密钥不返回）/ Single sign-on settings (secrets never answered)', right: 'admin.roles', response: SsoSettingsSchema },
+  { method: 'put', path: '/api/admin/sso/ldap', tag: 'auth', summary: '保存 LDAP / AD 目录设置 / Save the directory (LDAP / AD) settings', right: 'admin.roles', body: LdapSettingsBody, response: SsoSettingsSchema },
+  { method: 'put', path: '/api/admin/sso/oidc', tag: 'auth', summary: '保存 OIDC 设置 / Save the OpenID Connect settings', right: 'admin.roles', body: OidcSettingsBody, response: SsoSettingsSchema },
+  { method: 'post', path: '/api/admin/sso/ldap/test', tag: 'auth', summary: '测试目录连接（可查一个用户的角色映射）/ Test the directory (optionally a user\'s role mapping)', right: 'admin.roles', body: SsoTestBody, response: SsoTestResultSchema },
+  { method: 'post', path: '/api/admin/sso/oidc/test', tag: 'auth', summary: '测试 OIDC 提供方（读取发现文档）/ Test the OpenID provider (discovery)', right: 'admin.roles', body: SsoTestBody, response: SsoTestResultSchema },
   { method: 'post', path: '/api/auth/refresh', tag: 'auth', summary: '用会话 Cookie 换取新的访问令牌 / A new access token from the session cookie', public: true, response: RefreshResponseSchema },
   { method: 'post', path: '/api/auth/logout', tag: 'auth', summary: '退出登录（结束会话）/ Sign out (end the session)', public: true, response: NO_JSON_BODY },
   { method: 'post', path: '/api/auth/change-password', tag: 'auth', summary: '修改本人密码 / Change my password', body: ChangePasswordBody, response: ChangePasswordResponseSchema },

@@ -300,22 +300,33 @@ export class RecordsService {
     const encodedRows = valid.map((v) => encodeValues(o.fields, v.value, this.crypto));
     // The same columns as `create` writes (every field's, and the search hash of encrypted ones).
     const columns = [...encodedRows[0]!.keys()].map((col) => ({ col, cast: sqlCastFor(o.byKey.get(col.replace(/__h$/, ''))!, col) }));
+    // One array parameter per column (`unnest`) rather than one parameter per cell: a 1,000-row batch of
+    // 13 columns bound 13,000 parameters, whose parse and bind cost a quarter of the statement's time.
+    // Columns that are arrays themselves (multi-selects) cannot be unnested: those objects keep VALUES.
+    const columnar = [...systemCasts, ...columns.map((x) => x.cast)].every((cast) => !cast.endsWith('[]') && cast !== 'jsonb' && cast !== 'json');
     // PostgreSQL binds at most 65535 parameters per statement.
-    const perStatement = Math.max(1, Math.floor(60000 / (system.length + columns.length)));
+    const perStatement = columnar ? 5000 : Math.max(1, Math.floor(60000 / (system.length + columns.length)));
     for (let from = 0; from < valid.length; from += perStatement) {
       const chunk = valid.slice(from, from + perStatement);
       const params: unknown[] = [];
       const bind = (v: unknown) => `$${params.push(v)}`;
-      const rows = chunk.map((v, k) => {
-        const encoded = encodedRows[from + k]!;
-        const sys = [v.id, p?.id ?? null, p?.id ?? null, p?.id ?? null, p?.orgUnitId ?? null, opts.form?.key ?? null, opts.form?.version ?? null];
-        return `(${[...sys.map((x, j) => `${bind(x)}::${systemCasts[j]}`), ...columns.map((col) => `${bind(encoded.get(col.col) ?? null)}::${col.cast}`)].join(', ')})`;
-      });
+      const sysOf = (v: (typeof chunk)[number]) => [v.id, p?.id ?? null, p?.id ?? null, p?.id ?? null, p?.orgUnitId ?? null, opts.form?.key ?? null, opts.form?.version ?? null];
+      const source = columnar
+        ? `SELECT * FROM unnest(${[
+            ...systemCasts.map((cast, j) => `${bind(chunk.map((v) => sysOf(v)[j]))}::${cast}[]`),
+            ...columns.map((col) => `${bind(chunk.map((_, k) => encodedRows[from + k]!.get(col.col) ?? null))}::${col.cast}[]`),
+          ].join(', ')})`
+        : `VALUES ${chunk
+            .map((v, k) => {
+              const encoded = encodedRows[from + k]!;
+              return `(${[...sysOf(v).map((x, j) => `${bind(x)}::${systemCasts[j]}`), ...columns.map((col) => `${bind(encoded.get(col.col) ?? null)}::${col.cast}`)].join(', ')})`;
+            })
+            .join(', ')}`;
       const audits = chunk.map((v) => auditRow({ action: 'record.create', object: o.key, recordId: v.id, data: { after: forAudit(o.fields, { ...v.value, id: v.id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }));
       await c.query('SAVEPOINT rec_many');
       try {
         await c.query(
-          `WITH rec AS (INSERT INTO ${tableOf(o.key)} (${[...system, ...columns.map((x) => x.col)].map(quoteIdent).join(', ')}) VALUES ${rows.join(', ')} RETURNING id)
+          `WITH rec AS (INSERT INTO ${tableOf(o.key)} (${[...system, ...columns.map((x) => x.col)].map(quoteIdent).join(', ')}) ${source} RETURNING id)
            ${auditInsertRowsSql(audits, bind)}`,
           params,
         );

@@ -142,3 +142,19 @@ export const ConnectorRunBody = z.object({ input: z.record(z.string(), z.unknown
 export type ConnectorRun = z.infer<typeof ConnectorRunBody>;
 export const ConnectorRunResultSchema = z.object({ output: z.record(z.string(), z.unknown()) }).strict();
 export type ConnectorRunResult = z.infer<typeof ConnectorRunResultSchema>;
+
+/** One entry of a connector's run history: a test or a run (by the API, a service task or a schedule). */
+export const ConnectorRunLogEntrySchema = z
+  .object({
+    id: z.string(),
+    action: z.enum(['test', 'run']),
+    ok: z.boolean(),
+    latencyMs: z.number().int(),
+    /** A short summary (counts, HTTP status) or the sanitised reason of a failure; never a secret. */
+    message: z.string(),
+    /** Who ran it from the API; null for a service task or a schedule. */
+    runBy: z.string().nullable(),
+    at: z.string(),
+  })
+  .strict();
+export type ConnectorRunLogEntry = z.infer<typeof ConnectorRunLogEntrySchema>;

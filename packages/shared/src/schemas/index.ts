@@ -23,3 +23,4 @@ export * from './views.js';
 export * from './marketing.js';
 export * from './notifications.js';
 export * from './search.js';
+export * from './sso-settings.js';

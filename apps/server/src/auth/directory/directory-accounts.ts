@@ -18,6 +18,8 @@ import { registerMessages } from '../../common/i18n.js';
 import { DirectoryUnavailable, LdapDirectory, type DirectoryUser } from './ldap-directory.js';
 import { provisionExternal } from '../external-accounts.js';
 import { ADVISORY_LOCKS } from '../../database/advisory-locks.js';
+import type { LdapConfig } from '../../config/ldap-config.js';
+import { SsoSettingsService } from '../sso/sso-settings.service.js';
 
 registerMessages({
   'auth.directory_unavailable': { 'zh-CN': '统一身份认证目录暂时不可用，请稍后再试（本地应急账号不受影响）', en: 'The directory is unavailable; try again shortly (local break-glass accounts still work)' },
@@ -36,8 +38,8 @@ export type DirectoryLogin =
 
 @Injectable()
 export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestroy {
-  readonly directory: LdapDirectory | null;
   private timer: NodeJS.Timeout | undefined;
+  private built: [LdapConfig, LdapDirectory] | null = null;
 
   constructor(
     private readonly db: Db,
@@ -45,13 +47,21 @@ export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestro
     private readonly users: UserCache,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.directory = config.ldap ? new LdapDirectory(config.ldap) : null;
+    private readonly settings: SsoSettingsService,
+  ) {}
+
+  /** The directory as the settings in force describe it (saved on the admin screen, else CRM_LDAP_*); null when off. */
+  async directory(): Promise<LdapDirectory | null> {
+    const cfg = await this.settings.ldap();
+    if (!cfg) return null;
+    if (this.built?.[0] !== cfg) this.built = [cfg, new LdapDirectory(cfg)];
+    return this.built[1];
   }
 
   onApplicationBootstrap(): void {
-    const every = this.config.ldap?.syncIntervalMs ?? 0;
-    if (!this.directory || !this.config.jobWorkers || every === 0) return;
+    // Directory settings may be saved later on the admin screen: the pass runs and finds nothing to do while it is off.
+    const every = this.config.ldap?.syncIntervalMs ?? 3_600_000;
+    if (!this.config.jobWorkers || every === 0) return;
     this.timer = setInterval(() => {
       void this.sync().catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'directory sync failed'));
     }, every);
@@ -63,14 +73,15 @@ export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestro
   }
 
   /** Whether a login name goes to the directory: no local account, or an account that came from it. */
-  handles(user: { auth_source?: string } | null | undefined): boolean {
-    return !!this.directory && (!user || user.auth_source === 'ldap');
+  async handles(user: { auth_source?: string } | null | undefined): Promise<boolean> {
+    return (!user || user.auth_source === 'ldap') && !!(await this.directory());
   }
 
   async login(username: string, password: string): Promise<DirectoryLogin> {
     let found: DirectoryUser | null;
+    const directory = (await this.directory())!;
     try {
-      found = await this.directory!.authenticate(username, password);
+      found = await directory.authenticate(username, password);
     } catch (err) {
       if (!(err instanceof DirectoryUnavailable)) throw err;
       this.logger.warn({ reason: err.message }, 'directory unavailable at login');
@@ -78,7 +89,7 @@ export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestro
     }
     if (!found) return { outcome: 'invalid' };
     const who = { source: 'ldap' as const, username, externalId: found.externalId, dn: found.dn, displayName: found.displayName, orgCode: found.orgCode };
-    const r = await this.db.tx((c) => provisionExternal(c, this.audit, who, this.directory!.rolesOf(found)));
+    const r = await this.db.tx((c) => provisionExternal(c, this.audit, who, directory.rolesOf(found)));
     // A name that belongs to a local account is never taken over: to the caller it is a wrong credential.
     return r.outcome === 'conflict' ? { outcome: 'invalid' } : r;
   }
@@ -88,9 +99,10 @@ export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestro
    * keys. One runner at a time across processes; a directory that does not answer changes nothing.
    */
   async sync(): Promise<{ checked: number; disabled: string[]; busy: boolean }> {
-    if (!this.directory) return { checked: 0, disabled: [], busy: false };
+    const directory = await this.directory();
+    if (!directory) return { checked: 0, disabled: [], busy: false };
     // A directory that does not answer must never look like one where everybody is gone.
-    await this.directory.ping();
+    await directory.ping();
     // The session lock is held on one dedicated connection (taken and released on the same one).
     const holder = await this.db.pool.connect();
     const { rows: got } = await holder.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SYNC_LOCK]);
@@ -104,7 +116,7 @@ export class DirectoryAccounts implements OnApplicationBootstrap, OnModuleDestro
       );
       const disabled: string[] = [];
       for (const u of users) {
-        if (await this.directory.exists(u.external_id ?? u.external_dn ?? '', u.external_dn)) continue;
+        if (await directory.exists(u.external_id ?? u.external_dn ?? '', u.external_dn)) continue;
         await this.db.tx(async (c) => {
           await c.query(`UPDATE crm.users SET disabled = true, token_version = token_version + 1, updated_at = now() WHERE id = $1`, [u.id]);
           await c.query('UPDATE crm.api_keys SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL', [u.id]);

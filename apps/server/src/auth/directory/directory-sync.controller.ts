@@ -15,7 +15,7 @@ export class DirectorySyncController {
   @Post('sync')
   @HttpCode(200)
   async sync(): Promise<DirectorySyncResult> {
-    if (!this.accounts.directory) throw new AppError(404, 'common.not_found');
+    if (!(await this.accounts.directory())) throw new AppError(404, 'common.not_found');
     try {
       return await this.accounts.sync();
     } catch (err) {

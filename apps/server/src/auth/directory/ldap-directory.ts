@@ -63,24 +63,7 @@ export class LdapDirectory {
   /** The user when the name is found exactly once and the password binds; null for any wrong credential. */
   async authenticate(username: string, password: string): Promise<DirectoryUser | null> {
     if (!password) return null;
-    const found = await this.asService(async (c) => {
-      const attrs = [this.cfg.userAttribute, this.cfg.displayNameAttribute, 'entryUUID', 'objectGUID', ...(this.cfg.orgAttribute ? [this.cfg.orgAttribute] : [])];
-      const { searchEntries } = await c.search(this.cfg.userBase, {
-        scope: 'sub',
-        filter: new EqualityFilter({ attribute: this.cfg.userAttribute, value: username }),
-        attributes: attrs,
-        sizeLimit: 2,
-      });
-      if (searchEntries.length !== 1) return null;
-      const e = searchEntries[0]!;
-      const groups = await c.search(this.cfg.groupBase, {
-        scope: 'sub',
-        filter: new OrFilter({ filters: [new EqualityFilter({ attribute: 'member', value: e.dn }), new EqualityFilter({ attribute: 'uniqueMember', value: e.dn })] }),
-        attributes: ['cn'],
-        sizeLimit: 1000,
-      });
-      return { e, groups: groups.searchEntries };
-    });
+    const found = await this.asService((c) => this.search(c, username));
     if (!found) return null;
     const user = this.client();
     try {
@@ -91,6 +74,35 @@ export class LdapDirectory {
     } finally {
       await user.unbind().catch(() => undefined);
     }
+    return this.userOf(found);
+  }
+
+  /** A user as the service account finds them, without their password (the settings screen's test); null when not found exactly once. */
+  async lookup(username: string): Promise<DirectoryUser | null> {
+    const found = await this.asService((c) => this.search(c, username));
+    return found ? this.userOf(found) : null;
+  }
+
+  private async search(c: Client, username: string): Promise<{ e: Entry; groups: Entry[] } | null> {
+    const attrs = [this.cfg.userAttribute, this.cfg.displayNameAttribute, 'entryUUID', 'objectGUID', ...(this.cfg.orgAttribute ? [this.cfg.orgAttribute] : [])];
+    const { searchEntries } = await c.search(this.cfg.userBase, {
+      scope: 'sub',
+      filter: new EqualityFilter({ attribute: this.cfg.userAttribute, value: username }),
+      attributes: attrs,
+      sizeLimit: 2,
+    });
+    if (searchEntries.length !== 1) return null;
+    const e = searchEntries[0]!;
+    const groups = await c.search(this.cfg.groupBase, {
+      scope: 'sub',
+      filter: new OrFilter({ filters: [new EqualityFilter({ attribute: 'member', value: e.dn }), new EqualityFilter({ attribute: 'uniqueMember', value: e.dn })] }),
+      attributes: ['cn'],
+      sizeLimit: 1000,
+    });
+    return { e, groups: groups.searchEntries };
+  }
+
+  private userOf(found: { e: Entry; groups: Entry[] }): DirectoryUser {
     const guid = found.e.objectGUID;
     const externalId = first(found.e.entryUUID) ?? (Buffer.isBuffer(guid) ? guid.toString('hex') : null) ?? found.e.dn;
     return {

@@ -9,7 +9,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { createHash, randomBytes } from 'node:crypto';
 import * as oidc from 'openid-client';
 import type { Logger } from 'pino';
-import { APP_CONFIG, type AppConfig } from '../../config/config.js';
 import type { OidcConfig } from '../../config/oidc-config.js';
 import { Db } from '../../database/db.js';
 import { AuditService } from '../../audit/audit.service.js';
@@ -17,6 +16,7 @@ import { LOGGER } from '../../logging/logger.token.js';
 import { AppError } from '../../common/app-error.js';
 import { registerMessages } from '../../common/i18n.js';
 import { provisionExternal } from '../external-accounts.js';
+import { SsoSettingsService } from './sso-settings.service.js';
 
 registerMessages({
   'auth.sso_unavailable': { 'zh-CN': '统一身份认证服务暂时不可用，请稍后再试', en: 'Single sign-on is unavailable; try again shortly' },
@@ -37,54 +37,56 @@ export function safeReturnTo(raw: unknown): string {
 
 @Injectable()
 export class OidcLoginService {
-  private readonly cfg: OidcConfig | null;
-  private discovered: Promise<oidc.Configuration> | null = null;
+  /** The provider's metadata for the settings it was discovered with. */
+  private discovered: { cfg: OidcConfig; config: Promise<oidc.Configuration> } | null = null;
 
   constructor(
     private readonly db: Db,
     private readonly audit: AuditService,
-    @Inject(APP_CONFIG) config: AppConfig,
+    private readonly sso: SsoSettingsService,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.cfg = config.oidc;
+  ) {}
+
+  /** The settings in force (saved on the admin screen, else CRM_OIDC_*); null when single sign-on is off. */
+  settings(): Promise<OidcConfig | null> {
+    return this.sso.oidc();
   }
 
-  get enabled(): boolean {
-    return !!this.cfg;
+  private async cfgOr404(): Promise<OidcConfig> {
+    const cfg = await this.settings();
+    if (!cfg) throw new AppError(404, 'common.not_found');
+    return cfg;
   }
 
-  get label(): string | null {
-    return this.cfg?.label ?? null;
-  }
-
-  /** The provider's metadata, discovered once (and again after a failure). */
-  private provider(): Promise<oidc.Configuration> {
-    const cfg = this.cfg!;
-    this.discovered ??= oidc
+  /** The provider's metadata, discovered once per settings (and again after a failure). */
+  provider(cfg: OidcConfig): Promise<oidc.Configuration> {
+    if (this.discovered?.cfg === cfg) return this.discovered.config;
+    const config = oidc
       .discovery(cfg.issuer, cfg.clientId, cfg.clientSecret ?? undefined, undefined, {
         timeout: 5,
         ...(cfg.allowInsecureHttp ? { execute: [oidc.allowInsecureRequests] } : {}),
       })
       .catch((err: unknown) => {
-        this.discovered = null;
+        if (this.discovered?.config === config) this.discovered = null;
         this.logger.warn({ reason: (err as Error).name }, 'OIDC discovery failed');
         throw new AppError(503, 'auth.sso_unavailable');
       });
-    return this.discovered;
+    this.discovered = { cfg, config };
+    return config;
   }
 
   /** Starts a sign-in: the provider URL to send the browser to. */
   async start(returnTo: unknown): Promise<string> {
-    if (!this.cfg) throw new AppError(404, 'common.not_found');
-    const config = await this.provider();
+    const cfg = await this.cfgOr404();
+    const config = await this.provider(cfg);
     const verifier = oidc.randomPKCECodeVerifier();
     const state = oidc.randomState();
     const nonce = oidc.randomNonce();
     await this.db.query(`DELETE FROM crm.sso_requests WHERE created_at < now() - make_interval(mins => $1)`, [REQUEST_TTL_MIN]);
     await this.db.query('INSERT INTO crm.sso_requests (state, code_verifier, nonce, return_to) VALUES ($1, $2, $3, $4)', [state, verifier, nonce, safeReturnTo(returnTo)]);
     return oidc.buildAuthorizationUrl(config, {
-      redirect_uri: this.cfg.redirectUri.href,
-      scope: this.cfg.scopes,
+      redirect_uri: cfg.redirectUri.href,
+      scope: cfg.scopes,
       code_challenge: await oidc.calculatePKCECodeChallenge(verifier),
       code_challenge_method: 'S256',
       state,
@@ -97,7 +99,7 @@ export class OidcLoginService {
    * code, or with an error code. Never throws a provider's error text at the user.
    */
   async callback(query: Record<string, unknown>): Promise<string> {
-    if (!this.cfg) throw new AppError(404, 'common.not_found');
+    const cfg = await this.cfgOr404();
     const fail = (code: string) => `/login?sso_error=${encodeURIComponent(code)}`;
     const state = typeof query.state === 'string' ? query.state : '';
     const { rows } = await this.db.pool.query<{ code_verifier: string; nonce: string; return_to: string }>(
@@ -108,22 +110,22 @@ export class OidcLoginService {
     if (!pending) return this.refuse(null, 'unknown_state', fail('auth.sso_failed'));
     let claims: Record<string, unknown>;
     try {
-      const config = await this.provider();
-      const current = new URL(this.cfg.redirectUri.href);
+      const config = await this.provider(cfg);
+      const current = new URL(cfg.redirectUri.href);
       for (const [k, v] of Object.entries(query)) if (typeof v === 'string') current.searchParams.set(k, v);
       const tokens = await oidc.authorizationCodeGrant(config, current, { pkceCodeVerifier: pending.code_verifier, expectedState: state, expectedNonce: pending.nonce, idTokenExpected: true });
       claims = (tokens.claims() ?? {}) as Record<string, unknown>;
     } catch (err) {
       return this.refuse(null, `grant_failed:${(err as Error).name}`, fail(err instanceof AppError ? err.code : 'auth.sso_failed'));
     }
-    const username = claims[this.cfg.usernameClaim];
+    const username = claims[cfg.usernameClaim];
     const sub = claims.sub;
     if (typeof sub !== 'string' || typeof username !== 'string' || !USERNAME.test(username)) return this.refuse(null, 'bad_username', fail('auth.sso_bad_username'));
-    const values = claims[this.cfg.rolesClaim];
+    const values = claims[cfg.rolesClaim];
     const list = (Array.isArray(values) ? values : typeof values === 'string' ? [values] : []).filter((v): v is string => typeof v === 'string');
-    const wanted = [...new Set(list.flatMap((v) => this.cfg!.roleMap.get(v.toLowerCase()) ?? []))];
-    const name = claims[this.cfg.nameClaim];
-    const org = this.cfg.orgClaim ? claims[this.cfg.orgClaim] : null;
+    const wanted = [...new Set(list.flatMap((v) => cfg.roleMap.get(v.toLowerCase()) ?? []))];
+    const name = claims[cfg.nameClaim];
+    const org = cfg.orgClaim ? claims[cfg.orgClaim] : null;
     const r = await this.db.tx((c) =>
       provisionExternal(c, this.audit, { source: 'oidc', username, externalId: sub, dn: null, displayName: typeof name === 'string' ? name.slice(0, 200) : null, orgCode: typeof org === 'string' ? org : null }, wanted),
     );

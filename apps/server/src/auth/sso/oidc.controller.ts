@@ -23,8 +23,9 @@ export class OidcController {
   ) {}
 
   @Get('providers')
-  providers(): AuthProviders {
-    return { password: true as const, oidc: this.oidc.enabled ? { label: this.oidc.label! } : null, ldap: !!this.directory.directory };
+  async providers(): Promise<AuthProviders> {
+    const oidc = await this.oidc.settings();
+    return { password: true as const, oidc: oidc ? { label: oidc.label } : null, ldap: !!(await this.directory.directory()) };
   }
 
   @Get('oidc/login')

@@ -8,7 +8,7 @@ import { Badge, type MenuProps } from 'antd';
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BarChartOutlined, BranchesOutlined, CheckSquareOutlined,
   DashboardOutlined, DatabaseOutlined, FolderOutlined, FormOutlined, FundOutlined, NodeIndexOutlined, NotificationOutlined,
-  KeyOutlined, PieChartOutlined, SafetyCertificateOutlined, SafetyOutlined, SettingOutlined, TableOutlined, TeamOutlined, ToolOutlined, WarningOutlined,
+  KeyOutlined, LinkOutlined, LoginOutlined, PieChartOutlined, SafetyCertificateOutlined, SafetyOutlined, SettingOutlined, TableOutlined, TeamOutlined, ToolOutlined, WarningOutlined,
 } from '@ant-design/icons';
 import type { ObjectDefinition } from '@crm/shared';
 import { groupByApp } from '../../lib/meta';
@@ -61,6 +61,8 @@ export function staticEntries(objects: readonly ObjectDefinition[]): MenuEntry[]
         { key: '/admin/org', icon: <ApartmentOutlined />, label: { 'zh-CN': '组织机构', en: 'Org units' }, need: { right: ['admin.org', 'admin.users'] } },
         { key: '/admin/audit', icon: <AuditOutlined />, label: { 'zh-CN': '审计日志', en: 'Audit trail' }, need: { right: 'audit.read' } },
         { key: '/admin/webhooks', icon: <ApiOutlined />, label: { 'zh-CN': 'Webhook 订阅', en: 'Webhooks' }, need: { right: 'webhooks.manage' } },
+        { key: '/admin/connectors', icon: <LinkOutlined />, label: { 'zh-CN': '连接器', en: 'Connectors' }, need: { right: 'designer' } },
+        { key: '/admin/sso', icon: <LoginOutlined />, label: { 'zh-CN': '统一身份认证', en: 'Single sign-on' }, need: { right: 'admin.roles' } },
         { key: '/admin/packs', icon: <AppstoreOutlined />, label: { 'zh-CN': '解决方案包', en: 'Solution packs' }, need: { right: 'designer' } },
         { key: '/admin/incidents', icon: <WarningOutlined />, label: { 'zh-CN': '流程异常', en: 'Incidents' }, need: { right: 'process.admin' } },
         // Everyone reaches their own keys from the user menu; administrators see every key here.
