@@ -104,6 +104,7 @@ export function ModelDesignerPage() {
   const [loaded, setLoaded] = useState(false);
   const [trainJob, setTrainJob] = useState<string | null>(null);
   const [scoreJob, setScoreJob] = useState<string | null>(null);
+  const [tab, setTab] = useState<string | undefined>(undefined);
   const obj = (objects.data ?? []).find((o) => o.key === draft.object);
   useEffect(() => {
     if (!loaded && model.data && objects.data) {
@@ -210,10 +211,10 @@ export function ModelDesignerPage() {
           </Space>
         )} />
       <ErrorAlert error={train.error ?? score.error} />
-      {trainJob && <JobProgress jobId={trainJob} title={t('训练进度', 'Training')} unit={t('条记录已读取', 'records read')} onDone={() => { setTrainJob(null); refresh(); }} testId="train-progress" />}
+      {trainJob && <JobProgress jobId={trainJob} title={t('训练进度', 'Training')} unit={t('条记录已读取', 'records read')} onDone={() => { setTrainJob(null); setTab('metrics'); refresh(); }} testId="train-progress" />}
       {scoreJob && <JobProgress jobId={scoreJob} title={t('评分进度', 'Scoring')} unit={t('条记录已评分', 'records scored')} onDone={() => { setScoreJob(null); refresh(); }} testId="score-progress" />}
       {isNew ? design : (
-        <Tabs defaultActiveKey={m?.status === 'trained' ? 'metrics' : 'design'} items={[
+        <Tabs activeKey={tab ?? (m?.status === 'trained' ? 'metrics' : 'design')} onChange={setTab} items={[
           { key: 'metrics', label: t('训练版本与指标', 'Versions & metrics'), children: versions.data?.length ? <Versions versions={versions.data} /> : <Card size="small"><Empty description={t('尚未训练：点击“开始训练”', 'Not trained yet: click "Train"')} /></Card> },
           { key: 'design', label: t('模型定义', 'Definition'), children: design },
         ]} />
