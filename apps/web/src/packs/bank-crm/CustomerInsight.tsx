@@ -85,7 +85,7 @@ export function NextActionsCard({ customerId }: { customerId: string }) {
           renderItem={(a) => (
             <List.Item style={{ display: 'block' }} data-action={a.id}>
               <div><b>{a.title}</b> <Tag>{`${Math.round(a.score * 100)}%`}</Tag></div>
-              <Typography.Text type="secondary" style={{ fontSize: 12 }}>{a.reason}</Typography.Text>
+              <div><Typography.Text type="secondary" style={{ fontSize: 12 }}>{a.reason}</Typography.Text></div>
               {mayDecide && (dismissing === a.id ? (
                 <Space.Compact style={{ width: '100%', marginTop: 6 }}>
                   <Input size="small" value={reason} onChange={(ev) => setReason(ev.target.value)} placeholder={t('忽略原因（必填）', 'Why (required)')} data-testid="dismiss-reason" />
@@ -93,7 +93,7 @@ export function NextActionsCard({ customerId }: { customerId: string }) {
                   <Button size="small" onClick={() => setDismissing(null)}>{t('取消', 'Cancel')}</Button>
                 </Space.Compact>
               ) : (
-                <Space style={{ marginTop: 6 }}>
+                <Space style={{ marginTop: 6, display: 'flex' }}>
                   <Button size="small" type="primary" icon={<CheckOutlined />} loading={accept.isPending && accept.variables?.id === a.id} onClick={() => accept.mutate(a)} data-testid="accept-action">{t('采纳', 'Accept')}</Button>
                   <Button size="small" icon={<CloseOutlined />} onClick={() => { setDismissing(a.id); setReason(''); }} data-testid="dismiss-action">{t('忽略', 'Dismiss')}</Button>
                 </Space>

@@ -214,8 +214,6 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
     return out;
   }
 
-  /** Domain events: a customer or holding change recomputes that customer's rule tags in the writer's transaction. */
-
   /** The events of a bulk write (a model's scores): the customers' tags in one recompute, the rest one by one. */
   private async onEvents(events: DomainEvent[], c: PoolClient): Promise<void> {
     const cfg = packConfig();
@@ -228,6 +226,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
     if (customers.size) await this.recomputeTags([...customers], c);
   }
 
+  /** Domain events: a customer or holding change recomputes that customer's rule tags in the writer's transaction. */
   private async onEvent(e: DomainEvent, c: PoolClient): Promise<void> {
     if (e.type !== 'record.created' && e.type !== 'record.updated' && e.type !== 'record.deleted') return;
     const cfg = packConfig();
