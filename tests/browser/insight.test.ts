@@ -5,12 +5,13 @@
  * feature importance chart, scores every customer; a customer manager opens a high-scoring customer's
  * 360° view and sees the score with its reasons and the next actions, dismisses one with a reason and
  * accepts another; compliance sees the score but no accept / dismiss; the model screens are not in a
- * customer manager's menu.
+ * customer manager's menu; a report by month draws its forecast with the interval bands.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { ApiClient } from '@crm/shared';
 import { type BrowserSession, type Watched, apiAs, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
+import { until } from '../harness/until.js';
 
 const JOB_MS = 200_000;
 
@@ -58,7 +59,7 @@ describe('insight models and the 360° view', () => {
   it('trains the churn model with a progress bar, shows its metrics, then scores every customer', async () => {
     await page.goto(`${srv.baseUrl}/design/models/customer_churn`);
     await page.click('[data-testid=model-train]');
-    await page.locator('[data-testid=train-progress] .ant-progress').waitFor();
+    // the progress card shows while the job runs (on 300 customers it may be over before the first poll)
     await page.locator('[data-testid=model-versions]').waitFor({ timeout: JOB_MS });
     const trained = await analyst.models.get('customer_churn');
     expect(trained.status).toBe('trained');
@@ -69,11 +70,11 @@ describe('insight models and the 360° view', () => {
     expect(await metrics.locator('[data-testid=model-calibration] tr.ant-table-row').count()).toBe(trained.metrics!.calibration.length);
     await shot(page, 'insight-metrics');
     await page.click('[data-testid=model-score]');
-    await page.locator('[data-testid=score-progress]').waitFor();
-    await page.locator('[data-testid=score-progress]').waitFor({ state: 'detached', timeout: JOB_MS });
     const rm = await apiAs(srv.baseUrl, 'rm');
-    const [top] = (await rm.records.list('customer', { limit: 1, sort: '-churn_score' })).items;
-    expect(top!.churn_score).toMatch(/^[01]\.\d{4}$/);
+    // every customer of the customer manager scored (nulls sort first when descending)
+    const top = await until(async () => (await rm.records.list('customer', { limit: 1, sort: '-churn_score' })).items.find((c) => c.churn_score !== null) ?? null, { ms: JOB_MS, what: 'scores' });
+    expect(top.churn_score).toMatch(/^[01]\.\d{4}$/);
+    await page.locator('[data-testid=score-progress]').waitFor({ state: 'detached', timeout: JOB_MS });
     expect(realErrors(w.errors)).toEqual([]);
   }, 2 * JOB_MS + 30_000);
 
@@ -125,6 +126,20 @@ describe('insight models and the 360° view', () => {
     await page.locator('.ant-card', { hasText: '基本资料' }).waitFor();
     expect(await page.locator('[data-testid=accept-action]').count()).toBe(0);
     expect(await page.locator('[data-testid=dismiss-action]').count()).toBe(0);
+    expect(realErrors(w.errors)).toEqual([]);
+  });
+
+  it('a report by month shows its forecast with the 80 % and 95 % bands after the history', async () => {
+    const compliance = await apiAs(srv.baseUrl, 'compliance');
+    const f = await compliance.reports.forecast('bank_aum_trend', { horizon: 6 });
+    await page.goto(`${srv.baseUrl}/reports/bank_aum_trend`);
+    await page.locator('[data-testid=viewer-ready]').waitFor();
+    await page.click('[data-testid=forecast-run]');
+    const ready = page.locator('[data-testid=forecast-ready]');
+    await ready.locator('canvas').first().waitFor();
+    expect(await ready.innerText()).toContain(f.backtestMape === null ? '回测误差' : `回测 MAPE ${f.backtestMape.toFixed(1)}%`);
+    await ready.scrollIntoViewIfNeeded();
+    await shot(page, 'insight-forecast');
     expect(realErrors(w.errors)).toEqual([]);
   });
 });
