@@ -30,11 +30,12 @@ export function forecastOption(f: Pick<ReportForecast, 'history' | 'points'>, t:
   const forecast = [...pad.slice(1), last ? n(last.value) : null, ...f.points.map((p) => n(p.value))];
   const band = (lo: 'lo80' | 'lo95', hi: 'hi80' | 'hi95', name: string, color: string) => [
     { name, type: 'line', stack: name, symbol: 'none', lineStyle: { opacity: 0 }, data: [...pad, ...f.points.map((p) => n(p[lo]))], tooltip: { show: false } },
-    { name, type: 'line', stack: name, symbol: 'none', lineStyle: { opacity: 0 }, areaStyle: { color }, data: [...pad, ...f.points.map((p) => n(p[hi]) - n(p[lo]))] },
+    { name, type: 'line', stack: name, symbol: 'none', lineStyle: { opacity: 0 }, itemStyle: { color }, areaStyle: { color }, data: [...pad, ...f.points.map((p) => n(p[hi]) - n(p[lo]))] },
   ];
   return {
+    animation: false,
     tooltip: { trigger: 'axis' },
-    legend: { data: [t('历史', 'History'), t('预测', 'Forecast'), t('95% 区间', '95 % interval'), t('80% 区间', '80 % interval')] },
+    legend: { top: 0, data: [t('历史', 'History'), t('预测', 'Forecast'), t('95% 区间', '95 % interval'), t('80% 区间', '80 % interval')] },
     grid: { left: 8, right: 16, top: 36, bottom: 8, containLabel: true },
     xAxis: { type: 'category', data: periods, boundaryGap: false },
     yAxis: { type: 'value', scale: true },
