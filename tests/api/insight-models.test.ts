@@ -193,6 +193,13 @@ describe('training', () => {
     expect(await job(analyst, again.body.jobId)).toMatchObject({ status: 'done', result: { version: 3 } });
     const [c] = await sql(`SELECT artifact::text AS artifact FROM crm.model_versions WHERE model_key = 'sub_churn' AND version = 3`);
     expect(c!.artifact).not.toBe(a!.artifact);
+    // the versions with their metrics, newest first, to whoever may see the model (not the fitted parts)
+    const versions = await manager.api.models.versions('sub_churn');
+    expect(versions.map((v) => v.version)).toEqual([3, 2, 1]);
+    expect(versions[2]).toMatchObject({ trainedBy: 'analyst', metrics: { trainingRows: first.metrics.trainingRows, auc: first.metrics.auc } });
+    expect(versions[2]).not.toHaveProperty('artifact');
+    expect((await auditor.get('/api/models/sub_churn/versions')).status).toBe(404);
+    expect((await auditor.get('/api/models/nope/versions')).status).toBe(404);
   });
 
   it('fails with a clear message when one class is missing', async () => {
@@ -215,7 +222,7 @@ describe('scoring and explanations', () => {
     for (const row of rows) expect(row.s).toMatch(/^0\.\d{4}$|^1\.0000$/);
     const unknown = ids.find((id) => statusOf[id] === 'unknown')!;
     expect(rows.find((x) => x.id === unknown)!.s).not.toBeNull();
-    // the write went through the record service: versioned and audited
+    // versioned and audited: one audit row per record, written with the batch's UPDATE
     expect(rows.every((x) => x.version >= 2)).toBe(true);
     const audited = await sql(`SELECT count(*)::int AS n FROM crm.audit_log WHERE action = 'record.update' AND object = 'subscriber'`);
     expect(audited[0]!.n).toBe(N);

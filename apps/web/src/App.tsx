@@ -55,6 +55,8 @@ const IncidentsPage = lazy(() => import('./pages/admin/IncidentsPage').then((m) 
 const ApiKeysPage = lazy(() => import('./pages/admin/ApiKeysPage').then((m) => ({ default: m.ApiKeysPage })));
 const DecisionListPage = lazy(() => import('./pages/process/DecisionListPage').then((m) => ({ default: m.DecisionListPage })));
 const DecisionEditorPage = lazy(() => import('./pages/process/DecisionEditorPage').then((m) => ({ default: m.DecisionEditorPage })));
+const ModelListPage = lazy(() => import('./pages/insight/ModelPages').then((m) => ({ default: m.ModelListPage })));
+const ModelDesignerPage = lazy(() => import('./pages/insight/ModelPages').then((m) => ({ default: m.ModelDesignerPage })));
 const AuditPage = lazy(() => import('./pages/admin/AuditPage').then((m) => ({ default: m.AuditPage })));
 
 const queryClient = new QueryClient({
@@ -100,6 +102,8 @@ const router = createBrowserRouter([
       { path: 'campaigns', element: only(campaignsNeed, <CampaignListPage />) },
       { path: 'campaigns/new', element: only({ right: 'marketing.manage' }, <CampaignPlanPage />) },
       { path: 'campaigns/:id', element: only(campaignsNeed, <CampaignPage />) },
+      { path: 'design/models', element: only(DESIGNER, <ModelListPage />) },
+      { path: 'design/models/:key', element: only(DESIGNER, <ModelDesignerPage />) },
       { path: 'marketing/journeys', element: only(DESIGNER, <JourneyListPage />) },
       { path: 'marketing/journeys/:key', element: only(DESIGNER, <JourneyDetailPage />) },
       { path: 'reports', element: <ReportListPage /> },

@@ -31,7 +31,7 @@ import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, Connecto
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
-import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary } from './schemas/models.js';
+import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary, ModelVersion } from './schemas/models.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardFilterOptions, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
@@ -598,6 +598,8 @@ export function createClient(options: ClientOptions) {
       list: () => items<ModelSummary>('/api/models'),
       create: (body: ModelDefinitionInput) => post<Model>('/api/models', body),
       get: (key: string) => get<Model>(`/api/models/${enc(key)}`),
+      /** The trained versions with their metrics, newest first (at most 50). */
+      versions: (key: string) => items<ModelVersion>(`/api/models/${enc(key)}/versions`),
       update: (key: string, body: ModelPatch) => patch<Model>(`/api/models/${enc(key)}`, body),
       delete: (key: string) => del<unknown>(`/api/models/${enc(key)}`),
       /** Starts a training job (202): a new version with its holdout metrics. */

@@ -17,13 +17,15 @@ export type DomainEvent =
 export type DomainEventHandler = (event: DomainEvent, client: PoolClient) => Promise<void>;
 /** Whether a handler would act on an event; handlers without one are always interested. */
 export type DomainEventInterest = (event: DomainEvent) => boolean | Promise<boolean>;
+/** A handler's way to take the events of one bulk write at once (e.g. one recompute for many records). */
+export type DomainEventBatchHandler = (events: DomainEvent[], client: PoolClient) => Promise<void>;
 
 @Injectable()
 export class DomainEvents {
-  private readonly handlers: { handle: DomainEventHandler; wants?: DomainEventInterest }[] = [];
+  private readonly handlers: { handle: DomainEventHandler; wants?: DomainEventInterest; batch?: DomainEventBatchHandler }[] = [];
 
-  subscribe(handler: DomainEventHandler, wants?: DomainEventInterest): void {
-    this.handlers.push({ handle: handler, wants });
+  subscribe(handler: DomainEventHandler, wants?: DomainEventInterest, batch?: DomainEventBatchHandler): void {
+    this.handlers.push({ handle: handler, wants, batch });
   }
 
   /**
@@ -43,6 +45,23 @@ export class DomainEvents {
       if (h.wants && !(await h.wants(event))) continue;
       // Handlers also get the writer's transaction as their unit of work: whatever they call joins it.
       await UnitOfWork.run(client, () => h.handle(event, client));
+    }
+  }
+
+  /**
+   * The events of one bulk write (many records in one statement), in the writer's transaction: each
+   * handler gets the events it wants — all at once when it has a batch handler, else one by one.
+   */
+  async emitMany(events: DomainEvent[], client: PoolClient): Promise<void> {
+    if (!events.length) return;
+    for (const h of this.handlers) {
+      const mine: DomainEvent[] = [];
+      for (const e of events) if (!h.wants || (await h.wants(e))) mine.push(e);
+      if (!mine.length) continue;
+      await UnitOfWork.run(client, async () => {
+        if (h.batch) await h.batch(mine, client);
+        else for (const e of mine) await h.handle(e, client);
+      });
     }
   }
 }

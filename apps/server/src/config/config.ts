@@ -71,6 +71,8 @@ export interface AppConfig {
   demoTiming: boolean;
   /** Bank pack: how often rule tags and guarantee circles are recomputed (CRM_BANK_JOBS_MS, 0 = never) and KYC reviews started per run (CRM_KYC_BATCH). */
   bankJobsMs: number;
+  /** Insight models: the hour (Beijing time, 0–23) of the nightly scoring of every trained model with a score field (CRM_MODEL_SCORE_HOUR, default 2; 24 = never). */
+  modelScoreHour: number;
   kycBatch: number;
   /** Values of the environment variables that solution-pack parameters name (template.json `parameters[].env`). */
   packParameters: Readonly<Record<string, string>>;
@@ -311,6 +313,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // setInterval's largest delay: a longer one would fire at once, over and over.
     bankJobsMs: intVar(env, 'CRM_BANK_JOBS_MS', 3_600_000, 0, 2_147_483_647),
     kycBatch: intVar(env, 'CRM_KYC_BATCH', 200, 1, 100_000),
+    modelScoreHour: intVar(env, 'CRM_MODEL_SCORE_HOUR', 2, 0, 24),
     packParameters: packParametersVar(env),
     pgTools: pgToolsVar(env),
     packDirs: packDirsVar(env),

@@ -24,6 +24,8 @@ export const ADVISORY_LOCKS = {
   'template.install': 7_240_020,
   /** The bank pack's periodic jobs (rule tags, guarantee circles). */
   'bank.jobs': 7_240_030,
+  /** The nightly scoring of insight models: one process enqueues a night's jobs. */
+  'model.nightly': 7_240_032,
   /** Loading the demo bank's customers on a first start. */
   'demo.load': 7_240_031,
   /** Solution packs' own migrations. */

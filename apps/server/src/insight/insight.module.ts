@@ -7,11 +7,12 @@ import { JobsModule } from '../jobs/jobs.module.js';
 import { ModelsController } from './models.controller.js';
 import { ModelsService } from './models.service.js';
 import { ModelJobs } from './model-jobs.js';
+import { MODEL_SCHEDULE_CLOCK, NightlyScoring, systemClock } from './nightly-scoring.js';
 import './models.messages.js';
 
 @Module({
   imports: [AuditModule, RecordsModule, JobsModule],
-  providers: [ModelsService, ModelJobs],
+  providers: [ModelsService, ModelJobs, NightlyScoring, { provide: MODEL_SCHEDULE_CLOCK, useValue: systemClock }],
   controllers: [ModelsController],
   exports: [ModelsService],
 })

@@ -222,16 +222,37 @@ export function labelOf(m: CompiledModel, ctx: Record<string, unknown>): number 
   return v === true ? 1 : v === false ? 0 : Number.NaN;
 }
 
+/**
+ * Values of FEEL features by their inputs, per compiled feature: a feature is a pure function of the
+ * record's values (and `as_of`), and interpreting FEEL costs far more than the trees (an age by
+ * `years and months duration` ≈ 1 ms a record) while its inputs repeat (birth dates, choices) over
+ * a million records. Only inputs that are all scalars are remembered; a full memo starts over.
+ */
+const MEMO_LIMIT = 50_000;
+const memos = new WeakMap<CompiledFeature, Map<string, unknown>>();
+
+function evaluateFeature(f: CompiledFeature & { feel: CompiledFeel }, ctx: Record<string, unknown>): unknown {
+  const input = pick(ctx, f.feel.inputs);
+  const values = f.feel.inputs.map((n) => input[n]);
+  const key = values.every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v)) ? JSON.stringify(values) : null;
+  let memo = memos.get(f);
+  if (key !== null && memo?.has(key)) return memo.get(key);
+  let out: unknown;
+  try {
+    out = f.feel.evaluate(input);
+  } catch {
+    out = null;
+  }
+  if (key !== null) {
+    if (!memo || memo.size >= MEMO_LIMIT) memos.set(f, (memo = new Map()));
+    memo.set(key, out);
+  }
+  return out;
+}
+
 /** The raw (not yet encoded) value of each feature. */
 export function featureValues(m: CompiledModel, ctx: Record<string, unknown>): unknown[] {
-  return m.features.map((f) => {
-    if (!f.feel) return ctx[f.source] ?? null;
-    try {
-      return f.feel.evaluate(pick(ctx, f.feel.inputs));
-    } catch {
-      return null;
-    }
-  });
+  return m.features.map((f) => (f.feel ? evaluateFeature(f as CompiledFeature & { feel: CompiledFeel }, ctx) : (ctx[f.source] ?? null)));
 }
 
 const DATE = /^\d{4}-\d{2}-\d{2}/;

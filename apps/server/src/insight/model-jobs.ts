@@ -5,9 +5,10 @@
  *   logistic baseline, a new immutable version with its metrics; audited as `model.train`. A restarted
  *   training starts over (it holds nothing worth resuming).
  * - `model.score`: the probability (0–1, four places, a decimal string) into the score field through
- *   RecordsService.patch — validation, audit, change events, triggers as any write — one batch per
- *   transaction together with its checkpoint, so a restarted job resumes after the last committed batch.
- *   An unchanged score is not rewritten; a record that fails to save is counted and skipped.
+ *   RecordsService.writeComputed — one set-based UPDATE per batch with one audit row per changed record,
+ *   then the batch's change events (rule tags, process triggers, webhooks) — one batch per transaction
+ *   together with its checkpoint, so a restarted job resumes after the last committed batch. An
+ *   unchanged score is not rewritten.
  */
 import { Inject, Injectable } from '@nestjs/common';
 import type { ModelMetrics } from '@crm/shared';
@@ -25,7 +26,8 @@ import { encode, featureValues, fitEncoders, labelOf, rowContext } from './model
 import { ModelsService, asOfDate, type ModelArtifact, type StoredDefinition } from './models.service.js';
 
 const READ_PAGE = 2000;
-const SCORE_BATCH = 200;
+/** Records scored per transaction: one read, one UPDATE (with its audit rows), the batch's events, the checkpoint. */
+const SCORE_BATCH = 1000;
 /** Training holds every row in memory: a bound. */
 export const MAX_TRAINING_ROWS = 2_000_000;
 const MIN_PER_CLASS = 10;
@@ -130,22 +132,18 @@ export class ModelJobs {
         const now = new Date();
         const rows = await systemFeatureRows(this.db.q, why, def.object, columns, m.aggregates.map((a) => a.sql), { afterId: state.afterId, limit: SCORE_BATCH, asOf: now });
         if (!rows.length) break;
+        const changed: { id: string; value: string }[] = [];
+        for (const row of rows) {
+          const x = encode(v.artifact.encoders, featureValues(m, rowContext(m, row, this.crypto, asOfDate(now))), now);
+          const p = gbdtProbability(v.artifact.model, x).toFixed(4);
+          const current = decodeField(sf, row[scoreField], this.crypto);
+          if (current !== null && Number(current) === Number(p)) state.unchanged++;
+          else changed.push({ id: row.id as string, value: p });
+        }
         await this.db.tx(async (c) => {
-          for (const row of rows) {
-            const x = encode(v.artifact.encoders, featureValues(m, rowContext(m, row, this.crypto, asOfDate(now))), now);
-            const p = gbdtProbability(v.artifact.model, x).toFixed(4);
-            const current = decodeField(sf, row[scoreField], this.crypto);
-            if (current !== null && Number(current) === Number(p)) { state.unchanged++; continue; }
-            await c.query('SAVEPOINT model_score');
-            try {
-              await this.records.patch(def.object, row.id as string, { [scoreField]: p, version: row.version }, null, { lang: 'zh-CN', client: c });
-              await c.query('RELEASE SAVEPOINT model_score');
-              state.written++;
-            } catch {
-              await c.query('ROLLBACK TO SAVEPOINT model_score');
-              state.failed++;
-            }
-          }
+          const written = await this.records.writeComputed(def.object, scoreField, changed, { client: c, actorId: ctx.createdBy, via: { model: key, version, job: ctx.id } });
+          state.written += written;
+          state.unchanged += changed.length - written;
           state.done += rows.length;
           state.afterId = rows[rows.length - 1]!.id as string;
           await ctx.progress({ done: state.done, total: Math.max(total, state.done), cursor: state }, c);

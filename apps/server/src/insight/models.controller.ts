@@ -33,6 +33,11 @@ export class ModelsController {
     return this.models.get(modelKey(key), p);
   }
 
+  @Get(':key/versions')
+  async versions(@Param('key') key: string, @CurrentUser() p: Principal) {
+    return { items: await this.models.versions(modelKey(key), p) };
+  }
+
   @Patch(':key')
   @RequireRight('designer')
   update(@Param('key') key: string, @Body() body: unknown, @CurrentUser() p: Principal) {

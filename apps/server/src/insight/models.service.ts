@@ -6,7 +6,7 @@
  * read access to the record itself, and shows a feature the viewer may not read as 「受限字段」.
  */
 import { Inject, Injectable } from '@nestjs/common';
-import { RESTRICTED_FEATURE_LABEL, type Model, type ModelDefinitionInput, type ModelExplanation, type ModelMetrics, type ModelPatch, type ModelSummary } from '@crm/shared';
+import { RESTRICTED_FEATURE_LABEL, type Model, type ModelDefinitionInput, type ModelExplanation, type ModelMetrics, type ModelPatch, type ModelSummary, type ModelVersion } from '@crm/shared';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
@@ -103,6 +103,16 @@ export class ModelsService {
     const r = await this.row(key);
     if (!r || !(await this.mayView(p, r.object_key))) throw new AppError(404, 'models.not_found', { model: key });
     return this.answer(r);
+  }
+
+  /** The trained versions with their metrics, newest first, to a caller who may see the model. */
+  async versions(key: string, p: Principal): Promise<ModelVersion[]> {
+    await this.get(key, p);
+    const rows = await this.db.query<{ version: number; metrics: ModelMetrics; trained_at: Date; trained_by: string | null }>(
+      `SELECT v.version, v.metrics, v.trained_at, u.username AS trained_by
+         FROM crm.model_versions v LEFT JOIN crm.users u ON u.id = v.trained_by
+        WHERE v.model_key = $1 ORDER BY v.version DESC LIMIT 50`, [key]);
+    return rows.map((r) => ({ version: r.version, metrics: r.metrics, trainedAt: r.trained_at.toISOString(), trainedBy: r.trained_by }));
   }
 
   async create(input: ModelDefinitionInput, p: Principal): Promise<Model> {

@@ -18,7 +18,7 @@ import type { ObjectAction } from '../access/permission.types.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
-import { quoteIdent, tableOf } from '../metadata/field-types.js';
+import { isEncrypted as isEncryptedField, quoteIdent, tableOf } from '../metadata/field-types.js';
 import { FieldCrypto } from '../crypto/field-crypto.js';
 import { DomainEvents, type DomainEvent } from '../common/domain-events.js';
 import { UnitOfWork } from '../database/unit-of-work.js';
@@ -28,7 +28,7 @@ import { assertReferencesReadable, badReference, newReferences } from './referen
 import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
 import { DisplayValues } from './display-values.js';
-import { auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
+import { AUDIT_COLUMNS, auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
 import './records.messages.js';
 
 export { MAX_LIMIT, type QueryInput } from './scoped-reader.js';
@@ -384,6 +384,51 @@ export class RecordsService {
       await this.events.emit({ type: 'record.updated', object: o.key, recordId: id, record, previous, changed, by: p }, c);
       return present(o.fields, record, acc.fieldMode, acc.unmask).view;
     });
+  }
+
+  /**
+   * A computed value (a model's score) written by the platform to many records of one object: one
+   * `UPDATE … FROM unnest(…)` per call, which also inserts one `record.update` audit row per changed
+   * record (set-based, same statement), then the change events of the batch in the caller's
+   * transaction (rule tags take them at once, process triggers and webhooks one by one). Only records
+   * whose value differs are written; deleted ones are skipped. The values are computed, not entered:
+   * no form validation beyond the column's SQL type; an encrypted field is refused. Answers how many
+   * records were written.
+   */
+  async writeComputed(objectKey: string, fieldKey: string, values: { id: string; value: string | null }[], opts: { client: PoolClient; actorId: string | null; via: Record<string, unknown> }): Promise<number> {
+    if (!values.length) return 0;
+    const o = await this.meta.object(objectKey);
+    const f = o.byKey.get(fieldKey);
+    if (!f || isEncryptedField(f)) throw new AppError(400, 'records.invalid', {}, [{ path: `/${fieldKey}`, code: 'not_computable', message: fieldKey }]);
+    const col = quoteIdent(f.key);
+    const cast = sqlCastFor(f, f.key);
+    const audit = auditRow({ action: 'record.update', object: o.key, actorId: opts.actorId });
+    const { rows } = await opts.client.query<Record<string, unknown> & { __prev: unknown }>(
+      `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS v(id, val)),
+       up AS (
+         UPDATE ${tableOf(o.key)} t SET ${col} = v.val::${cast}, version = t.version + 1, updated_at = now(), updated_by = $3::uuid
+         FROM v JOIN ${tableOf(o.key)} old ON old.id = v.id
+         WHERE t.id = v.id AND t.deleted_at IS NULL AND t.${col} IS DISTINCT FROM v.val::${cast}
+         RETURNING t.*, old.${col} AS __prev
+       ),
+       a AS (
+         INSERT INTO crm.audit_log (${AUDIT_COLUMNS})
+         SELECT $3::uuid, $4, 'record.update', $5, up.id::text, 'success', $6, $7,
+                jsonb_build_object('before', jsonb_build_object($8::text, up.__prev::text), 'after', jsonb_build_object($8::text, up.${col}::text),
+                                   'changed', jsonb_build_array($8::text), 'via', $9::jsonb)
+           FROM up
+       )
+       SELECT * FROM up`,
+      [values.map((v) => v.id), values.map((v) => v.value), opts.actorId, audit.actor_name, o.key, audit.ip, audit.request_id, f.key, JSON.stringify(opts.via)],
+    );
+    const events: DomainEvent[] = rows.map((row) => {
+      const { __prev, ...rest } = row;
+      const record = decodeRow(o.fields, rest, this.crypto);
+      const previous = { ...record, [f.key]: decodeRow([f], { [f.key]: __prev }, this.crypto)[f.key], version: Number(record.version) - 1 };
+      return { type: 'record.updated', object: o.key, recordId: String(record.id), record, previous, changed: [f.key], by: null };
+    });
+    await this.events.emitMany(events, opts.client);
+    return rows.length;
   }
 
   /**

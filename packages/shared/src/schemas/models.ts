@@ -121,6 +121,12 @@ export const ModelSummarySchema = z
   .strict();
 export type ModelSummary = z.infer<typeof ModelSummarySchema>;
 
+/** A trained version with its metrics (the fitted parts stay on the server). */
+export const ModelVersionSchema = z
+  .object({ version: z.number().int(), metrics: ModelMetricsSchema, trainedAt: z.string(), trainedBy: z.string().nullable() })
+  .strict();
+export type ModelVersion = z.infer<typeof ModelVersionSchema>;
+
 export const ModelJobStartedSchema = z.object({ jobId: z.string() }).strict();
 export type ModelJobStarted = z.infer<typeof ModelJobStartedSchema>;
 

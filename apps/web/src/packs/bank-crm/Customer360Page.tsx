@@ -15,6 +15,7 @@ import { formatValue } from '../../components/form/FieldInput';
 import { displayText, PROCESS_STATE_LABELS } from '../../lib/display';
 import { contextTitle } from '../../lib/tasks';
 import { useProcessName } from '../../lib/processNames';
+import { ChurnCard, NextActionsCard } from './CustomerInsight';
 
 /** The pack's customer object (its bundle defines it under this key). */
 const CUSTOMER_OBJECT = 'customer';
@@ -182,6 +183,8 @@ export function Customer360Page() {
           })}
         </Col>
         <Col xs={24} lg={8}>
+          <ChurnCard customerId={id} />
+          <NextActionsCard customerId={id} />
           {kyc && (
             <Card title={t('尽职调查与风险', 'KYC & risk')} size="small" style={{ marginBottom: 16 }}>
               <Descriptions size="small" column={1} items={[

@@ -16,6 +16,7 @@ import ReactECharts from 'echarts-for-react';
 import dayjs, { type Dayjs } from 'dayjs';
 import type { Campaign, CampaignCreate, CampaignMember, MarketingChannel } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
+import { useJob } from '../../lib/jobs';
 import { useT, type T } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 
@@ -175,15 +176,9 @@ export function CampaignPlanPage() {
 
 function LaunchProgress({ jobId, onDone }: { jobId: string; onDone: () => void }) {
   const t = useT();
-  const job = useQuery({
-    queryKey: ['jobs', jobId],
-    queryFn: () => api.jobs.get(jobId),
-    refetchInterval: (q) => (q.state.data && ['done', 'failed'].includes(q.state.data.status) ? false : 1000),
-  });
-  const j = job.data;
+  const { job: j, percent } = useJob(jobId);
   if (j && (j.status === 'done' || j.status === 'failed')) setTimeout(onDone, 0);
   if (!j) return null;
-  const percent = j.progress.total ? Math.floor((j.progress.done / j.progress.total) * 100) : j.status === 'done' ? 100 : 0;
   return (
     <div data-testid="launch-progress">
       <Progress percent={percent} status={j.status === 'failed' ? 'exception' : j.status === 'done' ? 'success' : 'active'} />

@@ -13,6 +13,7 @@ import { api, useAuth } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { ErrorAlert, Loading, PageHeader, errorText } from '../../components/common';
 import { ReportView } from './ReportView';
+import { ForecastPanel, forecastable } from './ForecastPanel';
 import { type AnswerRow, type ChartType } from './reportModel';
 import { layoutOf, useDrill, type Drill } from './useDrill';
 
@@ -111,6 +112,7 @@ function Viewer({ report }: { report: Report }) {
           </div>
         ) : run.isLoading ? <Loading /> : null}
       </Card>
+      {forecastable(report) && <ForecastPanel report={report} />}
     </div>
   );
 }

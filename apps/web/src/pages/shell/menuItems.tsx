@@ -7,7 +7,7 @@ import type { ReactNode } from 'react';
 import { Badge, type MenuProps } from 'antd';
 import {
   ApartmentOutlined, ApiOutlined, AppstoreOutlined, AuditOutlined, BarChartOutlined, BranchesOutlined, CheckSquareOutlined,
-  DashboardOutlined, DatabaseOutlined, FolderOutlined, FormOutlined, FundOutlined, NodeIndexOutlined, NotificationOutlined,
+  DashboardOutlined, DatabaseOutlined, ExperimentOutlined, FolderOutlined, FormOutlined, FundOutlined, NodeIndexOutlined, NotificationOutlined,
   KeyOutlined, LinkOutlined, LoginOutlined, PieChartOutlined, SafetyCertificateOutlined, SafetyOutlined, SettingOutlined, TableOutlined, TeamOutlined, ToolOutlined, WarningOutlined,
 } from '@ant-design/icons';
 import type { ObjectDefinition } from '@crm/shared';
@@ -49,6 +49,7 @@ export function staticEntries(objects: readonly ObjectDefinition[]): MenuEntry[]
         { key: '/design/processes', icon: <BranchesOutlined />, label: { 'zh-CN': '流程设计', en: 'Processes' }, need: { right: 'designer' } },
         { key: '/design/decisions', icon: <TableOutlined />, label: { 'zh-CN': '决策表', en: 'Decision tables' }, need: { right: 'designer' } },
         { key: '/reports/new', icon: <BarChartOutlined />, label: { 'zh-CN': '报表设计', en: 'Report designer' }, need: { right: 'designer' } },
+        { key: '/design/models', icon: <ExperimentOutlined />, label: { 'zh-CN': '智能模型', en: 'Insight models' }, need: { right: 'designer' } },
         { key: '/marketing/journeys', icon: <NodeIndexOutlined />, label: { 'zh-CN': '客户旅程', en: 'Journeys' }, need: { right: 'designer' } },
         { key: '/instances', icon: <NodeIndexOutlined />, label: { 'zh-CN': '流程实例', en: 'Process instances' }, need: { right: ['designer', 'process.admin'] } },
       ],

@@ -64,6 +64,7 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
         const cfg = packConfig();
         return 'object' in e && [cfg.customer, cfg.holding.object, cfg.relationship.object, cfg.tags.object, cfg.segment.object].includes(e.object);
       },
+      (events, c) => this.onEvents(events, c),
     );
     // Segments saved in clear by an earlier version are hashed once the server is up.
     void (async () => {
@@ -213,8 +214,19 @@ export class RuleTagsJob implements OnApplicationBootstrap, OnModuleDestroy {
     return out;
   }
 
-  /** Domain events: a customer or holding change recomputes that customer's rule tags in the writer's transaction. */
+  /** The events of a bulk write (a model's scores): the customers' tags in one recompute, the rest one by one. */
+  private async onEvents(events: DomainEvent[], c: PoolClient): Promise<void> {
+    const cfg = packConfig();
+    const customers = new Set<string>();
+    for (const e of events) {
+      if (e.type === 'record.updated' && e.object === cfg.customer) {
+        if (!e.changed.every((f) => f === cfg.tags.ruleField || f === cfg.aumField)) customers.add(e.recordId);
+      } else await this.onEvent(e, c);
+    }
+    if (customers.size) await this.recomputeTags([...customers], c);
+  }
 
+  /** Domain events: a customer or holding change recomputes that customer's rule tags in the writer's transaction. */
   private async onEvent(e: DomainEvent, c: PoolClient): Promise<void> {
     if (e.type !== 'record.created' && e.type !== 'record.updated' && e.type !== 'record.deleted') return;
     const cfg = packConfig();
