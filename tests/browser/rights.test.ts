@@ -17,8 +17,8 @@ const withoutPipl = OBJECTS.filter((o) => o !== '个人信息权利请求');
 const ANALYSIS = ['营销活动', '报表', '仪表板'];
 const MENUS: Record<string, string[]> = {
   admin: ['工作台', '我的待办', '设计中心', '流程实例', '系统管理', '用户管理', '组织机构', '流程异常', 'API 密钥'],
-  security: ['工作台', '我的待办', '系统管理', '角色权限'],
-  analyst: [...HEAD, ...OBJECTS, ...ANALYSIS, '设计中心', '对象设计', '表单设计', '流程设计', '决策表', '报表设计', '智能模型', '客户旅程', '流程实例', '系统管理', '解决方案包'],
+  security: ['工作台', '我的待办', '系统管理', '角色权限', '统一身份认证'],
+  analyst: [...HEAD, ...OBJECTS, ...ANALYSIS, '设计中心', '对象设计', '表单设计', '流程设计', '决策表', '报表设计', '智能模型', '客户旅程', '流程实例', '系统管理', '连接器', '解决方案包'],
   manager: [...HEAD, ...OBJECTS, '个人信息权利', ...ANALYSIS],
   rm: [...HEAD, ...withoutPipl, ...ANALYSIS],
   compliance: [...HEAD, ...OBJECTS.filter((o) => o !== '销售线索'), '个人信息权利', ...ANALYSIS],
