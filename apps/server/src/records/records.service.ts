@@ -28,7 +28,8 @@ import { assertReferencesReadable, badReference, newReferences } from './referen
 import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
 import { DisplayValues } from './display-values.js';
-import { AUDIT_COLUMNS, auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
+import { auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
+import { computedWriteSql } from './computed-write-sql.js';
 import './records.messages.js';
 
 export { MAX_LIMIT, type QueryInput } from './scoped-reader.js';
@@ -404,21 +405,7 @@ export class RecordsService {
     const cast = sqlCastFor(f, f.key);
     const audit = auditRow({ action: 'record.update', object: o.key, actorId: opts.actorId });
     const { rows } = await opts.client.query<Record<string, unknown> & { __prev: unknown }>(
-      `WITH v AS (SELECT * FROM unnest($1::uuid[], $2::text[]) AS v(id, val)),
-       up AS (
-         UPDATE ${tableOf(o.key)} t SET ${col} = v.val::${cast}, version = t.version + 1, updated_at = now(), updated_by = $3::uuid
-         FROM v JOIN ${tableOf(o.key)} old ON old.id = v.id
-         WHERE t.id = v.id AND t.deleted_at IS NULL AND t.${col} IS DISTINCT FROM v.val::${cast}
-         RETURNING t.*, old.${col} AS __prev
-       ),
-       a AS (
-         INSERT INTO crm.audit_log (${AUDIT_COLUMNS})
-         SELECT $3::uuid, $4, 'record.update', $5, up.id::text, 'success', $6, $7,
-                jsonb_build_object('before', jsonb_build_object($8::text, up.__prev::text), 'after', jsonb_build_object($8::text, up.${col}::text),
-                                   'changed', jsonb_build_array($8::text), 'via', $9::jsonb)
-           FROM up
-       )
-       SELECT * FROM up`,
+      computedWriteSql(o.key, col, cast),
       [values.map((v) => v.id), values.map((v) => v.value), opts.actorId, audit.actor_name, o.key, audit.ip, audit.request_id, f.key, JSON.stringify(opts.via)],
     );
     const events: DomainEvent[] = rows.map((row) => {
