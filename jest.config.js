@@ -33,7 +33,7 @@ export default {
     { ...common, displayName: 'unit', testMatch: ['<rootDir>/packages/*/src/**/*.test.ts'] },
     { ...withDb, displayName: 'server', testMatch: ['<rootDir>/apps/server/src/**/*.test.ts'] },
     { ...withDb, displayName: 'api', testMatch: ['<rootDir>/tests/api/**/*.test.ts'] },
-    { ...withDb, displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.test.ts'] },
+    { ...withDb, displayName: 'browser', testMatch: ['<rootDir>/tests/browser/**/*.test.ts'], testEnvironment: '<rootDir>/tests/harness/browser-environment.mjs' },
     // Operations: start-up, migrations, upgrades from every earlier release's dump.
     { ...withDb, displayName: 'ops', testMatch: ['<rootDir>/tests/ops/**/*.test.ts', '<rootDir>/tests/upgrade/**/*.test.ts'] },
   ],

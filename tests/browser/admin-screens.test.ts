@@ -41,8 +41,16 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
   const menu = () => page.locator('[data-testid=main-menu]');
   /** The menu entry with this key (a path); its group opened first. */
   const openEntry = async (key: string, group?: string) => {
-    if (group) await menu().getByText(group, { exact: true }).click();
-    await menu().locator(`li[data-menu-id$="-${key}"]`).click();
+    const item = menu().locator(`li[data-menu-id$="-${key}"]`);
+    const at = () => new URL(page.url()).pathname === key;
+    // Clicking a group toggles it: open it only while its entry is hidden, and retry a click the
+    // menu's animation swallowed until the page is the entry's.
+    await until(async () => {
+      if (at()) return true;
+      if (group && !(await item.isVisible())) await menu().getByText(group, { exact: true }).click();
+      await item.click({ timeout: 5000 }).catch(() => undefined);
+      return at();
+    }, { ms: 30_000, everyMs: 300, what: `the menu entry ${key}` });
   };
   const bodyText = () => page.locator('.app-content').innerText();
 

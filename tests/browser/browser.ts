@@ -80,7 +80,12 @@ export async function newPage(browser: Browser, options: BrowserContextOptions =
   const errors: string[] = [];
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-  return { page, errors };
+  const watched = { page, errors };
+  // The test environment (tests/harness/browser-environment.mjs) describes these pages in a failure.
+  const g = globalThis as { __crmWatchedPages?: Set<Watched> };
+  (g.__crmWatchedPages ??= new Set()).add(watched);
+  page.on('close', () => g.__crmWatchedPages?.delete(watched));
+  return watched;
 }
 
 export async function shot(page: Page, name: string): Promise<void> {
@@ -123,7 +128,15 @@ export async function choose(page: Page, selectTestIdOrSelector: string, optionT
   const isInput = await el.evaluate((e) => e.tagName === 'INPUT');
   const search = isInput ? el : el.locator('input').first();
   if ((await search.count()) && (await search.isEditable().catch(() => false))) await search.pressSequentially(optionText);
-  await page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: optionText }).first().click();
+  const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: optionText }).first();
+  for (let attempt = 1; ; attempt++) {
+    await option.click();
+    // A click that took closes the list (single) or marks the option (multiple). On a loaded machine a
+    // re-render between mouse down and up can swallow it, leaving the list open and nothing chosen.
+    const took = await until(async () => (await option.count()) === 0 || /\bant-select-item-option-selected\b/.test((await option.getAttribute('class', { timeout: 1000 }).catch(() => '')) ?? ''), { ms: 3000, everyMs: 100 }).catch(() => false);
+    if (took) return;
+    if (attempt === 3) throw new Error(`${selectTestIdOrSelector}: the option “${optionText}” was clicked ${attempt} times and never chosen`);
+  }
 }
 
 /** Console errors other than the browser's report of an HTTP error status (the UI shows those itself). */
