@@ -34,13 +34,21 @@ export async function startPostgres() {
   // BENCH_DB_SOCKET=1: the benched server and the baseline both reach PostgreSQL over a Unix socket in
   // its data directory instead of loopback TCP (on the shared 2-core machine it was slower; README).
   const socketDir = process.env.BENCH_DB_SOCKET === '1' ? dataDir : undefined;
-  const cluster = { dataDir, password: 'bench', port, socketDir, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB'] };
+  // BENCH_PG_STATS=1: pg_stat_statements loaded, so a bench can say which statements the database's time went to.
+  const stats = process.env.BENCH_PG_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [];
+  const cluster = { dataDir, password: 'bench', port, socketDir, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB', ...stats] };
   await initCluster(cluster);
   const db = await startCluster(cluster);
   const c = new pg.Client(clusterUrl(cluster, 'postgres'));
   await c.connect();
   await c.query('CREATE DATABASE crm');
   await c.end();
+  if (stats.length) {
+    const crm = new pg.Client(clusterUrl(cluster, 'crm'));
+    await crm.connect();
+    await crm.query('CREATE EXTENSION pg_stat_statements');
+    await crm.end();
+  }
   return { url: clusterUrl(cluster, 'crm'), async stop() { await db.stop(); rmSync(dir, { recursive: true, force: true }); } };
 }
 
@@ -121,4 +129,26 @@ export async function httpFloor(base, token, seconds, clients) {
 /** The machine's 1-minute load average, printed next to each figure (other work distorts both sides). */
 export function machineLoad() {
   return loadavg()[0].toFixed(1);
+}
+
+/**
+ * With BENCH_PG_STATS=1: `reset()` before a timed phase, then `top(n)` — the statements the database spent
+ * that phase on (total and mean execution ms, calls, rows), the time a request waits on PostgreSQL.
+ */
+export async function pgStatements(url) {
+  const on = process.env.BENCH_PG_STATS === '1';
+  const q = async (sql) => {
+    const c = new pg.Client(url);
+    await c.connect();
+    try { return (await c.query(sql)).rows; } finally { await c.end(); }
+  };
+  return {
+    async reset() { if (on) await q('SELECT pg_stat_statements_reset()'); },
+    async top(n = 8) {
+      if (!on) return [];
+      const rows = await q(`SELECT calls, rows, total_exec_time AS total, mean_exec_time AS mean, left(regexp_replace(query, '\\s+', ' ', 'g'), 160) AS query
+        FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY total_exec_time DESC LIMIT ${Number(n)}`);
+      return rows.map((r) => `${fmt(r.total, 0).padStart(7)} ms total  ${fmt(r.mean, 2).padStart(7)} ms mean  ${String(r.calls).padStart(6)} calls  ${r.query}`);
+    },
+  };
 }

@@ -4,7 +4,7 @@
 // ratio of those commits/s to raw single-row INSERT commits/s at 8 clients on the same PostgreSQL.
 import pg from 'pg';
 import { run as memory } from './workflow-memory.mjs';
-import { startPostgres, startServer, api, login, loadFor, fmt, httpFloor, machineLoad } from './lib.mjs';
+import { startPostgres, startServer, api, login, loadFor, fmt, httpFloor, machineLoad, pgStatements } from './lib.mjs';
 import { countQueries, queriesLine } from './query-counts.mjs';
 
 const CLIENTS = 8;
@@ -66,10 +66,13 @@ async function httpApproval(base, url) {
   await loadFor(1000, CLIENTS, once); // warm-up
   const before = await commitsOf(url);
   const counts = await countQueries(base);
+  const statements = await pgStatements(url);
+  await statements.reset();
   const n = await loadFor(MS, CLIENTS, once);
+  const top = await statements.top();
   const pgCommits = (await commitsOf(url)) - before;
   const queries = { start: await counts.perRequest('POST', '/api/process-definitions/:key/start'), complete: await counts.perRequest('POST', '/api/tasks/:id/complete') };
-  return { instances: n / (MS / 1000), commits: (4 * n) / (MS / 1000), pgCommits: pgCommits / (MS / 1000), queries };
+  return { instances: n / (MS / 1000), commits: (4 * n) / (MS / 1000), pgCommits: pgCommits / (MS / 1000), queries, top };
 }
 
 export async function run() {
@@ -93,6 +96,7 @@ export async function run() {
     console.log(`  HTTP floor (GET /api/auth/me, one small query) ${fmt(floor)}/s → ceiling of the ratio here ${fmt(floor / raw, 2)}; workflow commits reach ${fmt((100 * h.commits) / floor)} % of it`);
     console.log(`  ${queriesLine('start', h.queries.start)}`);
     console.log(`  ${queriesLine('task completion', h.queries.complete)}`);
+    if (h.top.length) console.log(`  PostgreSQL's time during the timed run (BENCH_PG_STATS=1), ${fmt(MS)} ms × ${CLIENTS} clients:\n    ${h.top.join('\n    ')}`);
   } finally {
     await server.stop();
     await db.stop();

@@ -1,7 +1,7 @@
 /**
  * The notification store on a real PostgreSQL: who a new or handed-over task notifies (assignee,
  * candidates by role and by org unit above them, never an excluded or disabled user, not on a claim),
- * the SLA sweep at an injected time (once near, once over), the latest 200 kept per user, and stream
+ * the SLA sweep at an injected time (once near, once over), the latest 200 kept per user (trimmed every 32nd insert), and stream
  * tickets (single use, expiring by the injected clock).
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -91,6 +91,15 @@ describe('notifications', () => {
     const left = await scratch.db.query<{ ref: string }>('SELECT ref FROM crm.notifications WHERE user_id = $1 ORDER BY seq', [users.mgr]);
     expect(left).toHaveLength(200);
     expect(left[0]!.ref).toBe('j6');
+    // One at a time, as tasks arrive: one insert in 32 trims back to the latest 200; other users keep theirs.
+    const others = await kinds('rm1');
+    for (let i = 1; i <= 40; i++) await scratch.db.query(`INSERT INTO crm.notifications (user_id, kind, ref, title) VALUES ($1, 'job.done', $2, 'x')`, [users.mgr, `k${i}`]);
+    const after = (await scratch.db.query<{ ref: string }>('SELECT ref FROM crm.notifications WHERE user_id = $1 ORDER BY seq', [users.mgr])).map((r) => r.ref);
+    expect(after.length).toBeGreaterThanOrEqual(200);
+    expect(after.length).toBeLessThan(232);
+    const all = [...Array.from({ length: 205 }, (_, i) => `j${i + 1}`), ...Array.from({ length: 40 }, (_, i) => `k${i + 1}`)];
+    expect(after).toEqual(all.slice(all.length - after.length));
+    expect(await kinds('rm1')).toEqual(others);
   });
 
   it('a stream ticket opens one stream, within its time, for an active user', async () => {
