@@ -115,7 +115,8 @@ function SettingItem({ f, shownBy }: { f: ConnectorSettingField; shownBy: unknow
   const rules: Rule[] = [];
   if (f.required) rules.push({ required: true, message: t(`请填写${label}`, `${label} is required`) });
   if (f.pattern) rules.push({ pattern: new RegExp(f.pattern.source), message: t(...f.pattern.message) });
-  if (f.type === 'url') rules.push({ type: 'url', message: t('请填写以 http:// 或 https:// 开头的地址', 'an http(s) URL') }, { pattern: /^https?:\/\//i, message: t('请填写以 http:// 或 https:// 开头的地址', 'an http(s) URL') });
+  // Not antd's `type: 'url'`: its pattern refuses local and private addresses, which a bank's systems have.
+  if (f.type === 'url') rules.push({ pattern: /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/i, message: t('请填写以 http:// 或 https:// 开头的地址', 'an http(s) URL') });
   if (f.type === 'number') {
     const range = f.max !== undefined ? t(`${f.min ?? 0} 至 ${f.max} 之间的整数`, `a whole number from ${f.min ?? 0} to ${f.max}`) : t(`不小于 ${f.min ?? 0} 的整数`, `a whole number of at least ${f.min ?? 0}`);
     rules.push({ type: 'integer', min: f.min, max: f.max, message: t(`${label}应为${range}`, `${label}: ${range}`) });
