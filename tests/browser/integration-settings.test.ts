@@ -193,6 +193,7 @@ describe('integration settings screens', () => {
     await settings.locator('.ant-form-item-explain-error', { hasText: '请填写以 http:// 或 https:// 开头的地址' }).waitFor();
     await settings.locator('.ant-form-item-explain-error', { hasText: '超时（毫秒）应为100 至 60000 之间的整数' }).waitFor();
     await settings.locator('.ant-form-item-explain-error', { hasText: '只能包含字母、数字和连字符' }).waitFor();
+    await settled(page);
     await shot(page, 'connectors-settings-errors');
     await page.fill('[data-testid=connector-setting-baseUrl]', `${rxOrigin}/core`);
     await page.fill('[data-testid=connector-setting-timeoutMs]', '5000');
@@ -217,6 +218,7 @@ describe('integration settings screens', () => {
     await page.locator('[data-testid=connector-form]', { hasText: '已设置；留空则保持不变' }).waitFor();
     expect(await page.locator('[data-testid=connector-setting-baseUrl]').inputValue()).toBe(`${rxOrigin}/core`);
     expect(await page.locator('[data-testid=connector-setting-headers]').inputValue()).toBe('x-channel=crm');
+    await settled(page);
     await shot(page, 'connectors-edit');
     await page.fill('[data-testid=connector-setting-baseUrl]', `${deadOrigin}/core`);
     await page.click('[data-testid=connector-save]');
@@ -235,3 +237,8 @@ describe('integration settings screens', () => {
     expect(realErrors(w.errors)).toEqual([]);
   }, 120_000);
 });
+
+/** Waits for the page's running finite animations (a dialog fading in) to end, so a screenshot shows the end state. */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined))));
+}
