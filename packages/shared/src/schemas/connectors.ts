@@ -277,7 +277,7 @@ export function connectorSettingsFromForm(kind: ConnectorKind, values: Record<st
   for (const f of CONNECTOR_SETTINGS[kind].fields) {
     const raw = values[f.key];
     if (!shown(f) || raw === undefined || raw === null || raw === '') continue;
-    let v: unknown = raw;
+    let v: unknown;
     if (f.type === 'number') v = Number(raw);
     else if (f.type === 'map') {
       const entries = String(raw).split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
