@@ -183,10 +183,28 @@ describe('integration settings screens', () => {
     await page.click('[data-testid=connector-create]');
     await page.fill('[data-testid=connector-key]', 'core_api');
     await page.fill('[data-testid=connector-name]', '核心系统接口');
-    await page.fill('[data-testid=connector-config]', JSON.stringify({ baseUrl: `${rxOrigin}/core`, auth: { type: 'bearer' } }));
+    // The kind's settings are a form (declared in the shared contract), checked in Chinese before saving.
+    await page.fill('[data-testid=connector-setting-baseUrl]', 'core.bank.example/api');
+    await page.fill('[data-testid=connector-setting-timeoutMs]', '50');
+    await choose(page, '[data-testid=connector-setting-auth-type]', 'API Key 请求头');
+    await page.fill('[data-testid=connector-setting-auth-header]', 'x api key');
+    await page.click('[data-testid=connector-save]');
+    const settings = page.locator('[data-testid=connector-settings]');
+    await settings.locator('.ant-form-item-explain-error', { hasText: '请填写以 http:// 或 https:// 开头的地址' }).waitFor();
+    await settings.locator('.ant-form-item-explain-error', { hasText: '超时（毫秒）应为100 至 60000 之间的整数' }).waitFor();
+    await settings.locator('.ant-form-item-explain-error', { hasText: '只能包含字母、数字和连字符' }).waitFor();
+    await settled(page);
+    await shot(page, 'connectors-settings-errors');
+    await page.fill('[data-testid=connector-setting-baseUrl]', `${rxOrigin}/core`);
+    await page.fill('[data-testid=connector-setting-timeoutMs]', '5000');
+    await choose(page, '[data-testid=connector-setting-auth-type]', '令牌（Bearer）');
+    await page.locator('[data-testid=connector-setting-auth-header]').waitFor({ state: 'detached' });
+    await page.fill('[data-testid=connector-setting-headers]', 'x-channel=crm');
     await page.fill('[data-testid=connector-secret]', TOKEN);
     await page.click('[data-testid=connector-save]');
     await page.locator('[data-testid=connector-list]', { hasText: '核心系统接口' }).waitFor();
+    const saved = (await (await apiAs(srv.baseUrl, 'analyst')).connectors.list()).find((c) => c.key === 'core_api');
+    expect(saved?.config).toMatchObject({ baseUrl: `${rxOrigin}/core`, auth: { type: 'bearer' }, headers: { 'x-channel': 'crm' }, timeoutMs: 5000 });
 
     await page.click('[data-testid=connector-test-core_api]');
     await page.locator('[data-testid=connector-test-result]', { hasText: '连接成功' }).waitFor();
@@ -198,8 +216,11 @@ describe('integration settings screens', () => {
     await page.click('[data-testid=connector-edit-core_api]');
     expect(await page.locator('[data-testid=connector-secret]').inputValue()).toBe('');
     await page.locator('[data-testid=connector-form]', { hasText: '已设置；留空则保持不变' }).waitFor();
+    expect(await page.locator('[data-testid=connector-setting-baseUrl]').inputValue()).toBe(`${rxOrigin}/core`);
+    expect(await page.locator('[data-testid=connector-setting-headers]').inputValue()).toBe('x-channel=crm');
+    await settled(page);
     await shot(page, 'connectors-edit');
-    await page.fill('[data-testid=connector-config]', JSON.stringify({ baseUrl: `${deadOrigin}/core`, auth: { type: 'bearer' } }));
+    await page.fill('[data-testid=connector-setting-baseUrl]', `${deadOrigin}/core`);
     await page.click('[data-testid=connector-save]');
     await page.locator('.ant-modal').waitFor({ state: 'hidden' });
     // The counterpart is down: the reason in Chinese.
@@ -216,3 +237,8 @@ describe('integration settings screens', () => {
     expect(realErrors(w.errors)).toEqual([]);
   }, 120_000);
 });
+
+/** Waits for the page's running finite animations (a dialog fading in) to end, so a screenshot shows the end state. */
+async function settled(page: Page): Promise<void> {
+  await page.evaluate(() => Promise.all(document.getAnimations().filter((a) => a.effect?.getTiming().iterations !== Infinity).map((a) => a.finished.catch(() => undefined))));
+}

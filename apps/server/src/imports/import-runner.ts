@@ -22,7 +22,7 @@ import { AuditService } from '../audit/audit.service.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import type { ObjectMeta } from '../metadata/metadata.types.js';
 import { hashColumn, isEncrypted, quoteIdent } from '../metadata/field-types.js';
-import { RecordsService } from '../records/records.service.js';
+import { RecordsService, type PreparedMany } from '../records/records.service.js';
 import { ScopedReader } from '../records/scoped-reader.js';
 import { hashInput, sqlCastFor } from '../records/record-codec.js';
 import { activePrincipal, type Principal } from '../auth/principal.js';
@@ -57,6 +57,15 @@ interface Plan {
   cells: { index: number; column: string; field: FieldDef; relKey?: string }[];
   columnOf: Map<string, string>;
   key?: FieldDef;
+  /** Inserts whose cells need no statement (no relation keys): prepared ahead of the write. */
+  pipelined: boolean;
+}
+
+type Line = { line: number; cells: string[] };
+interface PreparedInserts {
+  ready: { line: number; input: Record<string, unknown> }[];
+  errors: RowError[];
+  prepared: PreparedMany | null;
 }
 
 @Injectable()
@@ -145,7 +154,7 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
       cells.push({ index, column, field, relKey });
       columnOf.set(fieldKey, column);
     }
-    return { o, cells, columnOf, key: row.options.key ? o.byKey.get(row.options.key) : undefined };
+    return { o, cells, columnOf, key: row.options.key ? o.byKey.get(row.options.key) : undefined, pipelined: row.options.mode === 'insert' && cells.every((c) => !c.relKey) };
   }
 
   private async run(client: PoolClient, row: ImportRow): Promise<void> {
@@ -164,24 +173,45 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
       let plan: Plan | null = null;
       let index = 0;
       let line = 0;
-      let next = row.next_row;
-      let batch: { line: number; cells: string[] }[] = [];
-      for await (const cells of readRows(file, row.file_format, encoding)) {
-        line++;
-        if (!header) {
-          header = cells.map((c) => c.trim());
-          plan = await this.plan(row, header);
-          continue;
+      const next = row.next_row;
+      let batch: Line[] = [];
+      // Inserts without relation keys are pipelined, one batch deep: the next batch is parsed and
+      // validated (CPU) while the previous one is being written (PostgreSQL). Batches still commit
+      // one after the other, each with its `next_row`, so a kill resumes exactly as before.
+      let inFlight: Promise<number> | null = null;
+      let written = next;
+      const flush = async (rows: Line[]) => {
+        const pre = plan!.pipelined ? await this.prepareInserts(plan!, p, rows, lang) : undefined;
+        if (inFlight) written = await inFlight;
+        inFlight = this.batch(client, row, plan!, p, rows, written, lang, pre);
+        inFlight.catch(() => undefined);
+        if (!plan!.pipelined) {
+          written = await inFlight;
+          inFlight = null;
         }
-        if (index++ < next) continue;
-        batch.push({ line, cells });
-        if (batch.length >= this.batchSize) {
-          next = await this.batch(client, row, plan!, p, batch, next, lang);
-          batch = [];
-          if (this.stopping) throw new Error('stopping');
+      };
+      try {
+        for await (const cells of readRows(file, row.file_format, encoding)) {
+          line++;
+          if (!header) {
+            header = cells.map((c) => c.trim());
+            plan = await this.plan(row, header);
+            continue;
+          }
+          if (index++ < next) continue;
+          batch.push({ line, cells });
+          if (batch.length >= this.batchSize) {
+            await flush(batch);
+            batch = [];
+            if (this.stopping) throw new Error('stopping');
+          }
         }
+        if (batch.length) await flush(batch);
+        if (inFlight) written = await inFlight;
+      } finally {
+        // Never leave a write running on the connection when the loop ends early.
+        if (inFlight) await (inFlight as Promise<number>).catch(() => undefined);
       }
-      if (batch.length) await this.batch(client, row, plan!, p, batch, next, lang);
       await client.query('BEGIN');
       const { rows: done } = await client.query<ImportRow>(
         `UPDATE crm.imports SET status = 'done', finished_at = now(), updated_at = now() WHERE id = $1::uuid RETURNING *`,
@@ -196,8 +226,23 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
     });
   }
 
+  /** The CPU part of an insert batch (cells → inputs → the record service's checks), no statement. */
+  private async prepareInserts(plan: Plan, p: Principal, batch: Line[], lang: Lang): Promise<PreparedInserts> {
+    const errors: RowError[] = [];
+    const ready: { line: number; input: Record<string, unknown> }[] = [];
+    for (const r of batch) {
+      try {
+        ready.push({ line: r.line, input: this.cellsInput(plan, r.cells) });
+      } catch (err) {
+        errors.push(...this.rowErrors(err, r.line, plan, lang));
+      }
+    }
+    const prepared = ready.length ? await this.records.prepareMany(plan.o.key, ready.map((r) => r.input), p, { lang }) : null;
+    return { ready, errors, prepared };
+  }
+
   /** Writes one batch and moves `next_row` past it in the same transaction; answers the new `next_row`. */
-  private async batch(client: PoolClient, row: ImportRow, plan: Plan, p: Principal, batch: { line: number; cells: string[] }[], expected: number, lang: Lang): Promise<number> {
+  private async batch(client: PoolClient, row: ImportRow, plan: Plan, p: Principal, batch: Line[], expected: number, lang: Lang, pre?: PreparedInserts): Promise<number> {
     return UnitOfWork.run(client, async () => {
       await client.query('BEGIN');
       try {
@@ -209,15 +254,22 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
         const errors: RowError[] = [];
         if (row.options.mode === 'insert') {
           // Inserts go out together (validated row by row by the record service, one multi-row statement).
-          const ready: { line: number; input: Record<string, unknown> }[] = [];
-          for (const r of batch) {
-            try {
-              ready.push({ line: r.line, input: await this.inputOf(client, plan, p, r.cells) });
-            } catch (err) {
-              errors.push(...this.rowErrors(err, r.line, plan, lang));
+          let ready: { line: number; input: Record<string, unknown> }[] = [];
+          let results: Awaited<ReturnType<RecordsService['createMany']>> = [];
+          if (pre) {
+            ready = pre.ready;
+            errors.push(...pre.errors);
+            results = pre.prepared ? await this.records.writeMany(pre.prepared, p, { lang, client }) : [];
+          } else {
+            for (const r of batch) {
+              try {
+                ready.push({ line: r.line, input: await this.inputOf(client, plan, p, r.cells) });
+              } catch (err) {
+                errors.push(...this.rowErrors(err, r.line, plan, lang));
+              }
             }
+            results = ready.length ? await this.records.createMany(plan.o.key, ready.map((r) => r.input), p, { lang, client }) : [];
           }
-          const results = ready.length ? await this.records.createMany(plan.o.key, ready.map((r) => r.input), p, { lang, client }) : [];
           results.forEach((res, k) => {
             if (res.ok) inserted++;
             else errors.push(...this.rowErrors(res.error, ready[k]!.line, plan, lang));
@@ -270,6 +322,16 @@ export class ImportRunner implements OnModuleInit, OnModuleDestroy {
         continue;
       }
       const v = cellToInput(c.field, raw);
+      if (v !== undefined) input[c.field.key] = v;
+    }
+    return input;
+  }
+
+  /** `inputOf` for a plan without relation keys: no statement needed. */
+  private cellsInput(plan: Plan, cells: string[]): Record<string, unknown> {
+    const input: Record<string, unknown> = {};
+    for (const c of plan.cells) {
+      const v = cellToInput(c.field, cells[c.index] ?? '');
       if (v !== undefined) input[c.field.key] = v;
     }
     return input;

@@ -34,6 +34,18 @@ import './records.messages.js';
 
 export { MAX_LIMIT, type QueryInput } from './scoped-reader.js';
 
+type ManyOutcome = { ok: true; id: string } | { ok: false; error: unknown };
+const YIELD_EVERY = 100;
+
+/** A batch of inputs checked by `prepareMany`, ready for `writeMany`. */
+export interface PreparedMany {
+  objectKey: string;
+  o: ObjectMeta;
+  inputs: unknown[];
+  out: ManyOutcome[];
+  valid: { i: number; id: string; value: Record<string, unknown>; refs: ReturnType<typeof newReferences>; encoded: Map<string, unknown>; audit: ReturnType<typeof auditRow> }[];
+}
+
 export interface WriteOptions {
   lang: Lang;
   /** A published form: its compiled validator replaces the object's own. */
@@ -258,12 +270,49 @@ export class RecordsService {
    * created events, or the statement hits a constraint, it falls back to `create` row by row (each
    * in a savepoint), so the outcome is the same as N single writes.
    */
-  async createMany(objectKey: string, inputs: unknown[], p: Principal | null, opts: WriteOptions & { client: PoolClient }): Promise<({ ok: true; id: string } | { ok: false; error: unknown })[]> {
-    const c = opts.client;
+  async createMany(objectKey: string, inputs: unknown[], p: Principal | null, opts: WriteOptions & { client: PoolClient }): Promise<ManyOutcome[]> {
+    return this.writeMany(await this.prepareMany(objectKey, inputs, p, opts), p, opts);
+  }
+
+  /**
+   * The CPU part of `createMany`, no database statement: rights, writable fields, the compiled form
+   * (types, bank checks, required), object rules, the encoded columns and the audit rows. An import
+   * prepares its next batch with it while the previous batch is still being written; it yields to the
+   * event loop every `YIELD_EVERY` rows so that write's round trips are not held up.
+   */
+  async prepareMany(objectKey: string, inputs: unknown[], p: Principal | null, opts: WriteOptions): Promise<PreparedMany> {
     const { o, acc } = await this.accessFor(p, objectKey, 'create');
     const compiled = opts.form?.compiled ?? (await this.objectCompiled(o));
     const now = new Date();
-    const out: ({ ok: true; id: string } | { ok: false; error: unknown })[] = inputs.map(() => ({ ok: false, error: null }));
+    const out: ManyOutcome[] = inputs.map(() => ({ ok: false, error: null }));
+    const valid: PreparedMany['valid'] = [];
+    for (let i = 0; i < inputs.length; i++) {
+      if (i > 0 && i % YIELD_EVERY === 0) await new Promise<void>((r) => setImmediate(r));
+      try {
+        const input = inputs[i];
+        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw this.invalid([{ path: '', code: 'type', message: 'a record is a JSON object' }]);
+        this.assertWritable(acc, Object.keys(input).filter((k) => o.byKey.has(k)));
+        const result = compiled.process(input as Record<string, unknown>, { lang: opts.lang, now });
+        if (!result.ok) throw this.invalid(result.errors);
+        this.assertRules(o, acc, result.value, opts.lang);
+        const id = randomUUID();
+        const value = result.value;
+        valid.push({
+          i, id, value, refs: newReferences(o.fields, value),
+          encoded: encodeValues(o.fields, value, this.crypto),
+          audit: auditRow({ action: 'record.create', object: o.key, recordId: id, data: { after: forAudit(o.fields, { ...value, id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }),
+        });
+      } catch (error) {
+        out[i] = { ok: false, error };
+      }
+    }
+    return { objectKey, o, inputs, out, valid };
+  }
+
+  /** The writing part of `createMany`: readable references, then the multi-row INSERT with its audit rows. */
+  async writeMany(prepared: PreparedMany, p: Principal | null, opts: WriteOptions & { client: PoolClient }): Promise<ManyOutcome[]> {
+    const c = opts.client;
+    const { objectKey, o, inputs, out } = prepared;
     const one = async (i: number) => {
       await c.query('SAVEPOINT rec_many_one');
       try {
@@ -280,25 +329,19 @@ export class RecordsService {
       for (let i = 0; i < inputs.length; i++) await one(i);
       return out;
     }
-    const valid: { i: number; id: string; value: Record<string, unknown> }[] = [];
-    for (let i = 0; i < inputs.length; i++) {
+    const valid: PreparedMany['valid'] = [];
+    for (const v of prepared.valid) {
       try {
-        const input = inputs[i];
-        if (typeof input !== 'object' || input === null || Array.isArray(input)) throw this.invalid([{ path: '', code: 'type', message: 'a record is a JSON object' }]);
-        this.assertWritable(acc, Object.keys(input).filter((k) => o.byKey.has(k)));
-        const result = compiled.process(input as Record<string, unknown>, { lang: opts.lang, now });
-        if (!result.ok) throw this.invalid(result.errors);
-        this.assertRules(o, acc, result.value, opts.lang);
-        await UnitOfWork.run(c, () => assertReferencesReadable(this.reader, newReferences(o.fields, result.value), p));
-        valid.push({ i, id: randomUUID(), value: result.value });
+        await UnitOfWork.run(c, () => assertReferencesReadable(this.reader, v.refs, p));
+        valid.push(v);
       } catch (error) {
-        out[i] = { ok: false, error };
+        out[v.i] = { ok: false, error };
       }
     }
     if (!valid.length) return out;
     const system = ['id', 'created_by', 'updated_by', 'owner_id', 'org_unit_id', 'form_key', 'form_version'];
     const systemCasts = ['uuid', 'uuid', 'uuid', 'uuid', 'uuid', 'text', 'integer'];
-    const encodedRows = valid.map((v) => encodeValues(o.fields, v.value, this.crypto));
+    const encodedRows = valid.map((v) => v.encoded);
     // The same columns as `create` writes (every field's, and the search hash of encrypted ones).
     const columns = [...encodedRows[0]!.keys()].map((col) => ({ col, cast: sqlCastFor(o.byKey.get(col.replace(/__h$/, ''))!, col) }));
     // One array parameter per column (`unnest`) rather than one parameter per cell: a 1,000-row batch of
@@ -323,7 +366,7 @@ export class RecordsService {
               return `(${[...sysOf(v).map((x, j) => `${bind(x)}::${systemCasts[j]}`), ...columns.map((col) => `${bind(encoded.get(col.col) ?? null)}::${col.cast}`)].join(', ')})`;
             })
             .join(', ')}`;
-      const audits = chunk.map((v) => auditRow({ action: 'record.create', object: o.key, recordId: v.id, data: { after: forAudit(o.fields, { ...v.value, id: v.id, version: 1, owner_id: p?.id ?? null, org_unit_id: p?.orgUnitId ?? null }), form: opts.form ? `${opts.form.key}@${opts.form.version}` : undefined } }));
+      const audits = chunk.map((v) => v.audit);
       await c.query('SAVEPOINT rec_many');
       try {
         await c.query(

@@ -158,3 +158,139 @@ export const ConnectorRunLogEntrySchema = z
   })
   .strict();
 export type ConnectorRunLogEntry = z.infer<typeof ConnectorRunLogEntrySchema>;
+
+/**
+ * The settings form of each kind, declared once: the web app renders it (labels in both languages,
+ * the secret as a write-only field) and turns the values into the kind's `config` above, which the
+ * server validates. `key` is a path into `config` (`auth.type`); `showIf` shows a field only while
+ * another one has one of the listed values; `map` fields are `name=value` lines (a record of strings).
+ */
+export interface ConnectorSettingField {
+  key: string;
+  label: readonly [zh: string, en: string];
+  type: 'text' | 'url' | 'number' | 'select' | 'textarea' | 'map';
+  required?: boolean;
+  /** For `text`: the value must match (message in both languages). */
+  pattern?: { source: string; message: readonly [zh: string, en: string] };
+  min?: number;
+  max?: number;
+  options?: readonly { value: string; label: readonly [zh: string, en: string] }[];
+  showIf?: { key: string; in: readonly string[] };
+  help?: readonly [zh: string, en: string];
+  default?: string | number;
+}
+export interface ConnectorSettingsSchema {
+  fields: readonly ConnectorSettingField[];
+  /** The one write-only secret of the kind: stored encrypted, never answered. */
+  secret: { name: keyof ConnectorSecretsInput; label: readonly [zh: string, en: string] };
+}
+
+const HEADER_PATTERN = { source: HEADER.source, message: ['只能包含字母、数字和连字符（最多 64 个）', 'letters, digits and hyphens (at most 64)'] } as const;
+const PARAM_PATTERN = { source: '^[A-Za-z_][A-Za-z0-9_]{0,63}$', message: ['字母或下划线开头，只含字母、数字和下划线', 'a letter or _ first, then letters, digits, _'] } as const;
+const COLUMN_PATTERN = { source: '^.{1,63}$', message: ['1 至 63 个字符', '1 to 63 characters'] } as const;
+const KEY_PATTERN = { source: '^[a-z][a-z0-9_]{0,62}$', message: ['小写字母开头，只含小写字母、数字和下划线', 'lower case letters, digits and _'] } as const;
+const TIMEOUT: ConnectorSettingField = { key: 'timeoutMs', label: ['超时（毫秒）', 'Timeout (ms)'], type: 'number', min: 100, max: 60_000, default: 10_000 };
+const RATE: ConnectorSettingField = { key: 'ratePerMinute', label: ['每分钟最多发送条数', 'Messages per minute at most'], type: 'number', min: 1, max: 10_000, default: 600 };
+const AUTH: readonly ConnectorSettingField[] = [
+  {
+    key: 'auth.type', label: ['认证方式', 'Authentication'], type: 'select', required: true, default: 'none',
+    options: [
+      { value: 'none', label: ['无', 'None'] },
+      { value: 'basic', label: ['用户名和口令（Basic）', 'User name and password (Basic)'] },
+      { value: 'bearer', label: ['令牌（Bearer）', 'Token (Bearer)'] },
+      { value: 'api-key', label: ['API Key 请求头', 'API key header'] },
+      { value: 'hmac', label: ['HMAC 签名', 'HMAC signature'] },
+    ],
+  },
+  { key: 'auth.username', label: ['用户名', 'User name'], type: 'text', required: true, showIf: { key: 'auth.type', in: ['basic'] } },
+  { key: 'auth.header', label: ['API Key 请求头名称', 'API key header name'], type: 'text', required: true, pattern: HEADER_PATTERN, showIf: { key: 'auth.type', in: ['api-key'] }, default: 'x-api-key' },
+  {
+    key: 'auth.algorithm', label: ['签名算法', 'Algorithm'], type: 'select', showIf: { key: 'auth.type', in: ['hmac'] }, default: 'sha256',
+    options: [{ value: 'sha256', label: ['HMAC-SHA256', 'HMAC-SHA256'] }, { value: 'sm3', label: ['HMAC-SM3（国密）', 'HMAC-SM3'] }],
+  },
+  { key: 'auth.signatureHeader', label: ['签名请求头', 'Signature header'], type: 'text', pattern: HEADER_PATTERN, showIf: { key: 'auth.type', in: ['hmac'] }, default: 'x-signature' },
+  { key: 'auth.timestampHeader', label: ['时间戳请求头', 'Timestamp header'], type: 'text', pattern: HEADER_PATTERN, showIf: { key: 'auth.type', in: ['hmac'] }, default: 'x-timestamp' },
+];
+
+export const CONNECTOR_SETTINGS: Record<ConnectorKind, ConnectorSettingsSchema> = {
+  http: {
+    fields: [
+      { key: 'baseUrl', label: ['接口地址', 'Base URL'], type: 'url', required: true, help: ['调用此地址下的路径；其来源须在允许列表中', 'calls go to paths under it; its origin must be allowed'] },
+      ...AUTH,
+      { key: 'headers', label: ['附加请求头', 'Extra headers'], type: 'map', help: ['每行一项：名称=值', 'one per line: name=value'] },
+      TIMEOUT,
+    ],
+    secret: { name: 'secret', label: ['接口密钥（口令、令牌或 API Key）', 'Secret (password, token or API key)'] },
+  },
+  'sql-pull': {
+    fields: [
+      { key: 'query', label: ['查询语句（SELECT）', 'Query (SELECT)'], type: 'textarea', required: true },
+      { key: 'keyColumn', label: ['主键列', 'Key column'], type: 'text', required: true, pattern: COLUMN_PATTERN },
+      { key: 'watermarkColumn', label: ['增量水位列', 'Watermark column'], type: 'text', required: true, pattern: COLUMN_PATTERN },
+      { key: 'object', label: ['写入对象', 'Target object'], type: 'text', required: true, pattern: KEY_PATTERN },
+      { key: 'keyField', label: ['对象匹配键字段', 'Key field of the object'], type: 'text', required: true, pattern: KEY_PATTERN },
+      { key: 'mapping', label: ['列映射', 'Column mapping'], type: 'map', required: true, help: ['每行一项：源列=字段', 'one per line: column=field'] },
+      { key: 'batchSize', label: ['每批行数', 'Rows per batch'], type: 'number', min: 1, max: 5000, default: 500 },
+      { key: 'maxBatches', label: ['每次最多批数', 'Batches per run at most'], type: 'number', min: 1, max: 1000, default: 20 },
+      { key: 'statementTimeoutMs', label: ['查询超时（毫秒）', 'Statement timeout (ms)'], type: 'number', min: 100, max: 600_000, default: 30_000 },
+    ],
+    secret: { name: 'connectionString', label: ['数据库连接串', 'Connection string'] },
+  },
+  wecom: {
+    fields: [
+      { key: 'baseUrl', label: ['接口地址', 'API URL'], type: 'url', required: true, default: 'https://qyapi.weixin.qq.com' },
+      { key: 'corpId', label: ['企业 ID（CorpID）', 'Corp ID'], type: 'text', required: true, pattern: { source: '^[A-Za-z0-9_-]{1,64}$', message: ['只能包含字母、数字、下划线和连字符', 'letters, digits, _ and -'] } },
+      { key: 'agentId', label: ['应用 AgentId', 'Agent ID'], type: 'number', required: true, min: 0 },
+      RATE,
+    ],
+    secret: { name: 'corpSecret', label: ['应用 Secret', 'Corp secret'] },
+  },
+  sms: {
+    fields: [
+      { key: 'url', label: ['发送地址', 'Send URL'], type: 'url', required: true },
+      ...AUTH,
+      { key: 'phoneParam', label: ['手机号参数名', 'Phone parameter'], type: 'text', pattern: PARAM_PATTERN, default: 'phone' },
+      { key: 'textParam', label: ['内容参数名', 'Text parameter'], type: 'text', pattern: PARAM_PATTERN, default: 'text' },
+      { key: 'extra', label: ['附加参数', 'Extra parameters'], type: 'map', help: ['每行一项：名称=值', 'one per line: name=value'] },
+      RATE,
+      TIMEOUT,
+    ],
+    secret: { name: 'secret', label: ['网关密钥', 'Gateway secret'] },
+  },
+};
+
+/** A stored `config` as the settings form's flat values (`auth.type` → …; maps as `name=value` lines). */
+export function connectorSettingsToForm(kind: ConnectorKind, config: Record<string, unknown> | null): Record<string, string | number | undefined> {
+  const out: Record<string, string | number | undefined> = {};
+  for (const f of CONNECTOR_SETTINGS[kind].fields) {
+    const v = config ? f.key.split('.').reduce<unknown>((o, k) => (o && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined), config) : undefined;
+    if (f.type === 'map') out[f.key] = v && typeof v === 'object' ? Object.entries(v as Record<string, unknown>).map(([k, x]) => `${k}=${String(x)}`).join('\n') : undefined;
+    else out[f.key] = typeof v === 'string' || typeof v === 'number' ? v : config ? undefined : f.default;
+  }
+  return out;
+}
+
+/** The settings form's values as the kind's `config` (hidden and empty fields left out, so defaults apply). */
+export function connectorSettingsFromForm(kind: ConnectorKind, values: Record<string, unknown>): Record<string, unknown> {
+  const config: Record<string, unknown> = {};
+  const shown = (f: ConnectorSettingField) => !f.showIf || f.showIf.in.includes(String(values[f.showIf.key] ?? ''));
+  for (const f of CONNECTOR_SETTINGS[kind].fields) {
+    const raw = values[f.key];
+    if (!shown(f) || raw === undefined || raw === null || raw === '') continue;
+    let v: unknown;
+    if (f.type === 'number') v = Number(raw);
+    else if (f.type === 'map') {
+      const entries = String(raw).split('\n').map((l) => l.trim()).filter(Boolean).map((l) => {
+        const at = l.indexOf('=');
+        return at < 0 ? [l, ''] : [l.slice(0, at).trim(), l.slice(at + 1).trim()];
+      });
+      if (!entries.length) continue;
+      v = Object.fromEntries(entries);
+    } else v = String(raw).trim();
+    const path = f.key.split('.');
+    let at = config;
+    for (const k of path.slice(0, -1)) at = (at[k] ??= {}) as Record<string, unknown>;
+    at[path.at(-1)!] = v;
+  }
+  return config;
+}

@@ -5,11 +5,15 @@
  * which are stored); a connection test with its result; each connector's run history.
  */
 import { useState } from 'react';
-import { Alert, Button, Card, Drawer, Form, Input, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import { Alert, Button, Card, Drawer, Form, Input, InputNumber, Modal, Popconfirm, Select, Space, Table, Tag, Typography } from 'antd';
+import type { FormRule as Rule } from 'antd';
 import { ApiOutlined, HistoryOutlined, PlusOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import dayjs from 'dayjs';
-import { CONNECTOR_KINDS, type Connector, type ConnectorCreate, type ConnectorKind, type ConnectorRunLogEntry, type ConnectorTestResult } from '@crm/shared';
+import {
+  CONNECTOR_KINDS, CONNECTOR_SETTINGS, connectorSettingsFromForm, connectorSettingsToForm,
+  type Connector, type ConnectorCreate, type ConnectorKind, type ConnectorRunLogEntry, type ConnectorSettingField, type ConnectorTestResult,
+} from '@crm/shared';
 import { api } from '../../lib/api';
 import { useT } from '../../lib/i18n';
 import { ErrorAlert, PageHeader } from '../../components/common';
@@ -20,21 +24,7 @@ const KIND_LABEL: Record<ConnectorKind, [string, string]> = {
   wecom: ['企业微信应用消息', 'WeChat Work app messages'],
   sms: ['短信网关', 'SMS gateway'],
 };
-/** The secret each kind stores, with its label. */
-const SECRET_OF: Record<ConnectorKind, ['secret' | 'connectionString' | 'corpSecret', string, string]> = {
-  http: ['secret', '接口密钥（口令、令牌或 API Key）', 'Secret (password, token or API key)'],
-  'sql-pull': ['connectionString', '数据库连接串', 'Connection string'],
-  wecom: ['corpSecret', '应用 Secret', 'Corp secret'],
-  sms: ['secret', '网关密钥', 'Gateway secret'],
-};
-const TEMPLATE: Record<ConnectorKind, Record<string, unknown>> = {
-  http: { baseUrl: 'https://core.bank.example/api', auth: { type: 'bearer' }, timeoutMs: 10000 },
-  'sql-pull': { query: 'SELECT * FROM holdings', keyColumn: 'id', watermarkColumn: 'updated_at', object: 'holding', keyField: 'external_id', mapping: { id: 'external_id' }, batchSize: 500 },
-  wecom: { baseUrl: 'https://qyapi.weixin.qq.com', corpId: 'ww0000000000', agentId: 1000002, ratePerMinute: 600 },
-  sms: { url: 'https://sms.bank.example/send', auth: { type: 'api-key', header: 'x-api-key' }, phoneParam: 'phone', textParam: 'text' },
-};
-
-interface FormValues { key: string; name: string; kind: ConnectorKind; config: string; secret?: string }
+interface FormValues { key: string; name: string; kind: ConnectorKind; secret?: string; [setting: string]: unknown }
 
 export function ConnectorsPage() {
   const t = useT();
@@ -117,19 +107,49 @@ function RunHistory({ connectorKey }: { connectorKey: string }) {
   );
 }
 
+/** One setting of the kind's declared form (packages/shared CONNECTOR_SETTINGS), with its checks in the user's language. */
+function SettingItem({ f, shownBy }: { f: ConnectorSettingField; shownBy: unknown }) {
+  const t = useT();
+  if (f.showIf && !f.showIf.in.includes(String(shownBy ?? ''))) return null;
+  const label = t(...f.label);
+  const rules: Rule[] = [];
+  if (f.required) rules.push({ required: true, message: t(`请填写${label}`, `${label} is required`) });
+  if (f.pattern) rules.push({ pattern: new RegExp(f.pattern.source), message: t(...f.pattern.message) });
+  // Not antd's `type: 'url'`: its pattern refuses local and private addresses, which a bank's systems have.
+  if (f.type === 'url') rules.push({ pattern: /^https?:\/\/[^\s/?#]+(?:[/?#]\S*)?$/i, message: t('请填写以 http:// 或 https:// 开头的地址', 'an http(s) URL') });
+  if (f.type === 'number') {
+    const range = f.max !== undefined ? t(`${f.min ?? 0} 至 ${f.max} 之间的整数`, `a whole number from ${f.min ?? 0} to ${f.max}`) : t(`不小于 ${f.min ?? 0} 的整数`, `a whole number of at least ${f.min ?? 0}`);
+    rules.push({ type: 'integer', min: f.min, max: f.max, message: t(`${label}应为${range}`, `${label}: ${range}`) });
+  }
+  if (f.type === 'map') {
+    rules.push({ validator: async (_, v: unknown) => {
+      const bad = String(v ?? '').split('\n').map((l) => l.trim()).filter(Boolean).find((l) => !/^[^=]+=/.test(l));
+      if (bad) throw new Error(t(`每行应为“名称=值”：${bad}`, `each line is name=value: ${bad}`));
+    } });
+  }
+  const id = `connector-setting-${f.key.replace(/\./g, '-')}`;
+  const control = f.type === 'number' ? <InputNumber style={{ width: 200 }} data-testid={id} />
+    : f.type === 'select' ? <Select style={{ width: 260 }} data-testid={id} options={(f.options ?? []).map((o) => ({ value: o.value, label: t(...o.label) }))} />
+      : f.type === 'textarea' ? <Input.TextArea rows={4} style={{ fontFamily: 'monospace', fontSize: 12 }} data-testid={id} />
+        : f.type === 'map' ? <Input.TextArea rows={3} style={{ fontFamily: 'monospace', fontSize: 12 }} placeholder={f.help ? t(...f.help) : undefined} data-testid={id} />
+          : <Input data-testid={id} />;
+  return (
+    <Form.Item name={f.key} label={label} rules={rules} extra={f.help && f.type !== 'map' ? t(...f.help) : undefined}>
+      {control}
+    </Form.Item>
+  );
+}
+
 function ConnectorEditor({ current, onClose, onSaved }: { current: Connector | null; onClose: () => void; onSaved: () => void }) {
   const t = useT();
   const [form] = Form.useForm<FormValues>();
-  const kind = Form.useWatch('kind', form) ?? current?.kind ?? 'http';
-  const [secretName, secretZh, secretEn] = SECRET_OF[kind];
+  const kind = (Form.useWatch('kind', form) as ConnectorKind | undefined) ?? current?.kind ?? 'http';
+  const schema = CONNECTOR_SETTINGS[kind];
+  const authType = Form.useWatch('auth.type', form) as unknown;
+  const { name: secretName, label: secretLabel } = schema.secret;
   const save = useMutation({
     mutationFn: async (v: FormValues) => {
-      let config: Record<string, unknown>;
-      try {
-        config = JSON.parse(v.config) as Record<string, unknown>;
-      } catch {
-        throw new Error(t('配置不是有效的 JSON', 'The settings are not valid JSON'));
-      }
+      const config = connectorSettingsFromForm(kind, v);
       const secrets = v.secret ? { [secretName]: v.secret } : undefined;
       if (current) return api.connectors.update(current.key, { name: v.name, config, ...(secrets ? { secrets } : {}) });
       return api.connectors.create({ key: v.key, name: v.name, kind: v.kind, config, ...(secrets ? { secrets } : {}) } as ConnectorCreate);
@@ -142,23 +162,23 @@ function ConnectorEditor({ current, onClose, onSaved }: { current: Connector | n
       okText={t('保存', 'Save')} cancelText={t('取消', 'Cancel')} confirmLoading={save.isPending} onOk={() => form.submit()} okButtonProps={{ 'data-testid': 'connector-save' } as Record<string, string>}>
       <ErrorAlert error={save.error} />
       <Form<FormValues> form={form} layout="vertical" onFinish={(v) => save.mutate(v)} data-testid="connector-form"
-        initialValues={{ key: current?.key, name: current?.name, kind: current?.kind ?? 'http', config: JSON.stringify(current?.config ?? TEMPLATE.http, null, 2) }}
-        onValuesChange={(changed: Partial<FormValues>) => { if (changed.kind && !current) form.setFieldValue('config', JSON.stringify(TEMPLATE[changed.kind], null, 2)); }}>
+        initialValues={{ key: current?.key, name: current?.name, kind: current?.kind ?? 'http', ...connectorSettingsToForm(current?.kind ?? 'http', current?.config ?? null) }}
+        onValuesChange={(changed: Partial<FormValues>) => { if (changed.kind && !current) form.setFieldsValue(connectorSettingsToForm(changed.kind, null)); }}>
         <Space style={{ display: 'flex' }} align="start">
           <Form.Item name="key" label={t('标识', 'Key')} rules={[{ required: true, pattern: /^[a-z][a-z0-9_]{0,62}$/, message: t('小写字母开头，只含小写字母、数字和下划线', 'lower case letters, digits, _') }]}>
             <Input disabled={!!current} style={{ width: 180 }} data-testid="connector-key" />
           </Form.Item>
-          <Form.Item name="name" label={t('名称', 'Name')} rules={[{ required: true }]}>
+          <Form.Item name="name" label={t('名称', 'Name')} rules={[{ required: true, message: t('请填写名称', 'Name is required') }]}>
             <Input style={{ width: 200 }} data-testid="connector-name" />
           </Form.Item>
           <Form.Item name="kind" label={t('类型', 'Kind')}>
             <Select disabled={!!current} style={{ width: 230 }} data-testid="connector-kind" options={CONNECTOR_KINDS.map((k) => ({ value: k, label: t(...KIND_LABEL[k]) }))} />
           </Form.Item>
         </Space>
-        <Form.Item name="config" label={t('配置（JSON，不含密钥）', 'Settings (JSON, no secrets)')} rules={[{ required: true }]}>
-          <Input.TextArea rows={9} style={{ fontFamily: 'monospace', fontSize: 12 }} data-testid="connector-config" />
-        </Form.Item>
-        <Form.Item name="secret" label={t(secretZh, secretEn)} extra={stored ? t('已设置；留空则保持不变（密钥不会显示）', 'Stored; leave empty to keep it (never shown)') : t('只写：保存后不再显示', 'Write-only: never shown after saving')}>
+        <div data-testid="connector-settings">
+          {schema.fields.map((f) => <SettingItem key={`${kind}:${f.key}`} f={f} shownBy={f.showIf ? (f.showIf.key === 'auth.type' ? authType : form.getFieldValue(f.showIf.key)) : undefined} />)}
+        </div>
+        <Form.Item name="secret" label={t(...secretLabel)} extra={stored ? t('已设置；留空则保持不变（密钥不会显示）', 'Stored; leave empty to keep it (never shown)') : t('只写：保存后不再显示', 'Write-only: never shown after saving')}>
           <Input.Password autoComplete="new-password" placeholder={stored ? t('已设置', 'stored') : ''} data-testid="connector-secret" visibilityToggle={false} />
         </Form.Item>
       </Form>
