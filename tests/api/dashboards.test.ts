@@ -315,7 +315,7 @@ describe('KPI comparison', () => {
 });
 
 describe('the bank pack', () => {
-  it('ships three dashboards on its reports, and every one runs without error for every demo role that sees it', async () => {
+  it('ships four dashboards on its reports, and every one runs without error for every demo role that sees it', async () => {
     const users = ['rm', 'manager', 'compliance', 'analyst', 'auditor', 'approver'];
     const seen: Record<string, string[]> = {};
     for (const u of users) {
