@@ -72,7 +72,11 @@ function objectOf(fields: FieldDef[]): ObjectMeta {
 
 const STATIC = objectOf(FIELDS);
 
-/** Every member with its columns; windows over all members of a campaign (cost shares), scope applied outside. */
+/**
+ * Every member with its columns. The cost share needs each target member's rank in its campaign and the
+ * campaign's number of targets: two windows over the members alone, in the primary key's order
+ * (campaign, customer), which an index scan delivers without a sort; the row scope is applied outside.
+ */
 const ROWS = `SELECT m.customer_id AS id, m.campaign_id::text AS campaign, m.customer_id AS customer, m.owner_id, m.org_unit_id,
     coalesce(m.joined_at, c.launched_at, c.created_at) AS created_at, m.updated_at, c.created_by, NULL::uuid AS updated_by, 1 AS version,
     m.grp AS member_group, m.status, m.reason, m.channels[1] AS channel, m.response, m.responded_at, m.converted_at,
@@ -82,11 +86,13 @@ const ROWS = `SELECT m.customer_id AS id, m.campaign_id::text AS campaign, m.cus
     (m.grp = 'control')::int AS control, (m.grp = 'control' AND m.status <> 'excluded')::int AS control_eligible,
     (m.grp = 'control' AND m.status = 'converted')::int AS control_converted,
     CASE WHEN m.grp = 'target' AND c.cost IS NOT NULL THEN
-      (floor(c.cost * 100 / count(*) OVER w) + CASE WHEN row_number() OVER (w ORDER BY m.customer_id) <= c.cost * 100 - floor(c.cost * 100 / count(*) OVER w) * count(*) OVER w THEN 1 ELSE 0 END) / 100
+      (floor(c.cost * 100 / m.targets) + CASE WHEN m.target_rank <= c.cost * 100 - floor(c.cost * 100 / m.targets) * m.targets THEN 1 ELSE 0 END) / 100
     END::numeric(20, 2) AS cost_share,
     CASE WHEN m.grp = 'target' AND m.status = 'converted' THEN c.value_per_conversion END AS conversion_value
-  FROM crm.campaign_members m JOIN crm.campaigns c ON c.id = m.campaign_id
-  WINDOW w AS (PARTITION BY m.campaign_id, m.grp)`;
+  FROM (SELECT mm.*, count(*) FILTER (WHERE mm.grp = 'target') OVER (PARTITION BY mm.campaign_id) AS targets,
+          count(*) FILTER (WHERE mm.grp = 'target') OVER (PARTITION BY mm.campaign_id ORDER BY mm.customer_id) AS target_rank
+        FROM crm.campaign_members mm) m
+  JOIN crm.campaigns c ON c.id = m.campaign_id`;
 
 @Injectable()
 export class CampaignMemberReportSource implements ReportSourceProvider, OnModuleInit {
