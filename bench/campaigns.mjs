@@ -65,6 +65,13 @@ export async function run() {
     console.log(`campaign launch via POST /api/campaigns/:id/launch: ${fmt(launchMs / 1000, 2)} s (${fmt(n / (launchMs / 1000), 0)} members/s; consent, do-not-disturb and cap checks, call tasks and SMS queued)`);
     console.log(`plain INSERT … SELECT of the same rows:               ${fmt(plainMs / 1000, 2)} s (${fmt(n / (plainMs / 1000), 0)} members/s)`);
     console.log(`ratio launch time / INSERT … SELECT time: ${fmt(launchMs / plainMs, 1)}  load ${machineLoad()}`);
+    // The pack's 营销活动分析 report over the members (a report source, not cached), as the marketing manager and a customer manager.
+    for (const user of ['analyst', 'rm']) {
+      const who = user === 'analyst' ? token : await login(server.base, user);
+      const r0 = performance.now();
+      const answer = await api(server.base, 'POST', '/api/reports/bank_campaign_analysis/run', who, { filter: { campaign: campaign.id } });
+      console.log(`report 营销活动分析 as ${user}: ${fmt(performance.now() - r0, 0)} ms over HTTP (statement ${fmt(answer.elapsedMs, 0)} ms), ${(answer.rows[0]?.targeted ?? 0).toLocaleString()} target members in scope`);
+    }
   } finally {
     await pool.end();
     await server.stop();

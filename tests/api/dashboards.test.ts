@@ -315,7 +315,7 @@ describe('KPI comparison', () => {
 });
 
 describe('the bank pack', () => {
-  it('ships three dashboards on its reports, and every one runs without error for every demo role that sees it', async () => {
+  it('ships four dashboards on its reports, and every one runs without error for every demo role that sees it', async () => {
     const users = ['rm', 'manager', 'compliance', 'analyst', 'auditor', 'approver'];
     const seen: Record<string, string[]> = {};
     for (const u of users) {
@@ -330,10 +330,10 @@ describe('the bank pack', () => {
         }
       }
     }
-    expect(seen.rm).toEqual(['bank_rm_workbench']);
-    expect(seen.manager).toEqual(['bank_president_cockpit', 'bank_rm_workbench']);
+    expect(seen.rm).toEqual(['bank_marketing_board', 'bank_rm_workbench']);
+    expect(seen.manager).toEqual(['bank_marketing_board', 'bank_president_cockpit', 'bank_rm_workbench']);
     expect(seen.compliance).toEqual(['bank_compliance_board', 'bank_president_cockpit']);
-    expect(seen.analyst).toEqual(['bank_compliance_board', 'bank_president_cockpit', 'bank_rm_workbench']);
+    expect(seen.analyst).toEqual(['bank_compliance_board', 'bank_marketing_board', 'bank_president_cockpit', 'bank_rm_workbench']);
     expect(seen.auditor).toEqual([]);
     // 24 months of month-end balances make the trend real: one point per month, money as decimal strings.
     const cockpit = await compliance.api.dashboards.run('bank_president_cockpit');
@@ -353,5 +353,14 @@ describe('the bank pack', () => {
     const mineOnly = await rm.api.dashboards.run('bank_rm_workbench', { filters: { owner: '$me' } });
     const [own] = await sql(`SELECT count(*)::int AS n FROM crm_data.customer WHERE deleted_at IS NULL AND owner_id = (SELECT id FROM crm.users WHERE username = 'rm')`);
     expect(grand(widget(mineOnly, 'aum_segment').answer, 'customers')).toBe(own!.n);
+    // 营销活动分析 over the demo bank's sample campaign: the branch manager's members are those of their readable customers.
+    const sample = (await sql(`SELECT id::text AS id FROM crm.campaigns WHERE spec->>'key' = 'bank_cd_promo'`))[0]!.id as string;
+    const board = async (c: typeof rm) => widget(await c.api.dashboards.run('bank_marketing_board'), 'campaigns').answer.rows.find((r: Row) => r.campaign === sample);
+    const [whole, branch] = await Promise.all([board(analyst), board(manager)]);
+    const [members] = await sql(`SELECT count(*) FILTER (WHERE grp = 'target')::int AS t, count(*) FILTER (WHERE status = 'converted' AND grp = 'target')::int AS c FROM crm.campaign_members WHERE campaign_id = $1`, [sample]);
+    expect([whole.targeted, whole.converted]).toEqual([members!.t, members!.c]);
+    expect(whole.converted).toBeGreaterThan(0);
+    expect(whole.cost).toBe('18500.00');
+    expect(branch?.targeted ?? 0).toBeLessThan(whole.targeted);
   });
 });

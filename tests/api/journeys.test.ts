@@ -40,13 +40,13 @@ async function activeAt(id: string): Promise<string[]> {
   return (await admin.api.instances.get(id)).activeActivities;
 }
 
-const msg = (id: string, channel: string) =>
-  `<bpmn:serviceTask id="${id}" crm:type="journey.message"><bpmn:extensionElements><crm:ioMapping><crm:input source="=&quot;${channel}&quot;" target="channel"/><crm:input source="=&quot;您的存款即将到期&quot;" target="template"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>`;
+const msg = (id: string, channel: string, text = '您的存款即将到期') =>
+  `<bpmn:serviceTask id="${id}" crm:type="journey.message"><bpmn:extensionElements><crm:ioMapping><crm:input source="=&quot;${channel}&quot;" target="channel"/><crm:input source="=&quot;${text}&quot;" target="template"/></crm:ioMapping></bpmn:extensionElements></bpmn:serviceTask>`;
 
 /** Maturity retention: message → wait 7 days → A: WeCom / B: push → wait 30 days → end; the goal: a `converted` event. */
 const RETENTION = definitions(`<bpmn:process id="jt_retention" name="到期挽留" isExecutable="true">
   <bpmn:startEvent id="start"/>
-  ${msg('touch1', 'sms')}
+  ${msg('touch1', 'sms', '尊敬的{{客户姓名}}：{{campaign}}提醒您，存款即将到期')}
   <bpmn:intermediateCatchEvent id="wait7" name="等待7天"><bpmn:timerEventDefinition><bpmn:timeDuration>P7D</bpmn:timeDuration></bpmn:timerEventDefinition></bpmn:intermediateCatchEvent>
   <bpmn:exclusiveGateway id="split" default="toB"/>
   ${msg('touchA', 'wecom')}
@@ -223,6 +223,9 @@ describe('journeys', () => {
     // The first touch is sent, then it waits seven days.
     await until(async () => (await activeAt(id)).includes('wait7'), { what: 'the 7-day wait' });
     expect(await sql('SELECT activity_id, channel, status FROM crm.journey_contacts WHERE instance_id = $1', [id])).toEqual([{ activity_id: 'touch1', channel: 'sms', status: 'sent' }]);
+    // The message template is rendered by the campaigns' renderer, as the activator reads the customer.
+    const [who] = await sql<{ name: string }>('SELECT name FROM crm_data.customer WHERE id = $1', [c]);
+    expect(await sql(`SELECT body FROM crm.marketing_outbox WHERE customer_id = $1 AND source_kind = 'journey'`, [c])).toEqual([{ body: `尊敬的${who!.name}：到期挽留提醒您，存款即将到期` }]);
     await passTime(id);
     await until(async () => (await activeAt(id)).includes('wait30'), { what: 'the branch and the 30-day wait' });
     const branch = expectedVariant('jt_retention', c) === 'A' ? 'touchA' : 'touchB';

@@ -244,6 +244,45 @@ describe('conversion and analysis', () => {
   });
 });
 
+describe('campaign analysis as reports', () => {
+  it('aggregates campaign members like an object, as the campaign page counts them, in each caller’s scope', async () => {
+    const c = await analyst.api.campaigns.get(first.id);
+    const sum = (k: string, field = k) => ({ key: k, agg: 'sum' as const, field });
+    const def = {
+      object: 'campaign_member',
+      dimensions: [{ field: 'campaign' }],
+      measures: [
+        ...['targeted', 'excluded', 'contacted', 'responded', 'converted', 'control_converted'].map((k) => sum(k)),
+        sum('cost', 'cost_share'), sum('value', 'conversion_value'),
+        { key: 'cpc', agg: 'feel' as const, expression: 'if converted > 0 then cost / converted else null' },
+        { key: 'roi', agg: 'feel' as const, expression: 'if cost > 0 then (value - cost) / cost else null', scale: 4 },
+      ],
+      filter: { campaign: first.id },
+    };
+    const funnel = {
+      campaign: first.id, targeted: c.counts.targeted, excluded: Object.values(c.counts.excluded).reduce((a, n) => a + n, 0), contacted: c.counts.contacted,
+      responded: c.counts.responded, converted: c.counts.converted, control_converted: c.counts.controlConverted,
+    };
+    // The marketing manager: every member; cost shares add up to the campaign's cost exactly (decimal strings).
+    const mine = await analyst.api.reports.query(def);
+    expect(mine.rows).toEqual([{ ...funnel, cost: '1000.00', value: '250.00', cpc: c.costPerConversion, roi: c.roi }]);
+    expect(mine.columns.find((x) => x.key === 'campaign')!.labels).toMatchObject({ [first.id]: first.name });
+    // By customer segment (a relation path into the scoped customer) and by channel: every target member counted once.
+    const bySeg = await analyst.api.reports.query({ ...def, dimensions: [{ field: 'customer.segment' }], measures: [sum('targeted')] });
+    const byChannel = await analyst.api.reports.query({ ...def, dimensions: [{ field: 'channel' }], measures: [sum('targeted')] });
+    for (const a of [bySeg, byChannel]) expect(a.totals![0]!.targeted).toBe(c.counts.targeted);
+    expect(byChannel.rows.map((r) => r.channel).filter(Boolean).every((k) => ['task', 'sms'].includes(String(k)))).toBe(true);
+    // The pack's report, run by customer managers: their own members only — the rm's counts are the rm's campaign page, Hangzhou's nothing.
+    const run = (who: Client) => who.api.reports.run('bank_campaign_analysis', { filter: { campaign: first.id } });
+    const page = await rm.api.campaigns.get(first.id);
+    expect((await run(rm)).rows).toEqual([expect.objectContaining({ campaign: first.id, targeted: page.counts.targeted, converted: page.counts.converted, contacted: page.counts.contacted })]);
+    expect((await run(rmHz)).rows).toEqual([]);
+    // Members are no records list; a field that does not exist is refused like any report field.
+    expect((await refused(rm.api.reports.cellFilter('bank_campaign_analysis', { cell: { campaign: first.id } }))).status).toBe(422);
+    expect((await refused(analyst.api.reports.query({ ...def, dimensions: [{ field: 'customer.no_such_field' }] }))).code).toBe('reports.invalid');
+  });
+});
+
 describe('approval', () => {
   it('launches only when the approval process approves, and a rejection leaves nothing launched', async () => {
     const ok = await analyst.api.campaigns.create({ name: '需审批活动', filter: { city: CITY }, channels: ['task'], approval: true, controlPercent: 10 });

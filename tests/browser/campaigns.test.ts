@@ -45,6 +45,12 @@ describe('campaigns', () => {
     expect(sample.status).toBe('active');
     expect(sample.counts.targeted).toBeGreaterThan(0);
     expect(sample.counts.contacted + sample.counts.control).toBeGreaterThan(0);
+    // The same analysis as a report of the analytics layer (the pack's 营销活动分析 over campaign members).
+    await page.goto(`${srv.baseUrl}/reports/bank_campaign_analysis`);
+    const table = page.locator('[data-testid=report-viewer] [data-testid=report-table]');
+    await table.locator('tbody tr', { hasText: '大额存单推广' }).first().waitFor();
+    expect(await page.locator('[data-testid=view-records]').count()).toBe(0);
+    await shot(page, 'campaign-report');
     expect(realErrors(w.errors)).toEqual([]);
   }, 120_000);
 
@@ -110,6 +116,10 @@ describe('campaigns', () => {
     await shot(page, 'campaign-rm-tasks');
     const after = (await rm.campaigns.members(sample.id, { limit: 500 })).items.find((m) => m.customerId === first.customerId)!;
     expect(after).toMatchObject({ status: 'responded', response: 'interested', task: 'done' });
+    // The customer manager's dashboard 营销活动分析: their own members' funnel per campaign and per branch.
+    await page.goto(`${srv.baseUrl}/dashboards/bank_marketing_board`);
+    await page.locator('[data-testid=report-table] tbody tr', { hasText: '对公客户回访活动' }).first().waitFor();
+    await shot(page, 'campaign-report-rm');
     expect(realErrors(w.errors)).toEqual([]);
   }, 120_000);
 });

@@ -9,13 +9,14 @@ import { ReportExports } from './report-exports.service.js';
 import { ReportForecasts } from './report-forecast.service.js';
 import { DashboardsController } from './dashboards.controller.js';
 import { DashboardsService } from './dashboards.service.js';
+import { ReportSourceRegistry } from './report-source-registry.js';
 import './reports.messages.js';
 import './dashboards.messages.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports, ReportForecasts, DashboardsService],
+  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports, ReportForecasts, DashboardsService, ReportSourceRegistry],
   controllers: [ReportsController, DashboardsController],
-  exports: [ReportsService, DashboardsService],
+  exports: [ReportsService, DashboardsService, ReportSourceRegistry],
 })
 export class AnalyticsModule {}

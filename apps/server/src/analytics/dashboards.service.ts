@@ -20,6 +20,7 @@ import { MetadataService } from '../metadata/metadata.service.js';
 import { comparableOf } from '../metadata/field-types.js';
 import { ReportsService, type ReportRunOptions, type StoredReport } from './reports.service.js';
 import { fieldTypeOf } from './report-fields.js';
+import { ReportSourceRegistry } from './report-source-registry.js';
 import { dayBound, dayOf, inclusiveRange, rangeOfDates, relativeRange } from './report-dates.js';
 import { dashboardProblem } from './dashboards.messages.js';
 
@@ -46,6 +47,7 @@ export class DashboardsService {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     private readonly reports: ReportsService,
+    private readonly registry: ReportSourceRegistry,
   ) {}
 
   private async isDesigner(p: Principal): Promise<boolean> {
@@ -178,7 +180,7 @@ export class DashboardsService {
       const mapped = f.widgets && w.id in f.widgets ? f.widgets[w.id] : f.field;
       if (!mapped) continue;
       const report = await this.reports.get(w.report, p).catch(() => null);
-      if (!report || !(await fieldTypeOf(this.meta, report.object, mapped))) continue;
+      if (!report || !(await fieldTypeOf(this.meta, report.object, mapped, this.registry))) continue;
       sources.set(`${report.object}|${mapped}`, { object: report.object, field: mapped });
       if (sources.size >= 4) break;
     }
@@ -258,7 +260,7 @@ export class DashboardsService {
         if (value === undefined || value === null) continue;
         const mapped = f.widgets && w.id in f.widgets ? f.widgets[w.id] : f.field;
         if (!mapped) continue;
-        const type = await fieldTypeOf(this.meta, report.object, mapped);
+        const type = await fieldTypeOf(this.meta, report.object, mapped, this.registry);
         if (!type) continue; // the widget's report has no such field: the filter does not apply to it
         const where = `/filters/${f.key}`;
         if (f.kind === 'date_range') {
@@ -308,7 +310,7 @@ export class DashboardsService {
         if (s.widget === w.id) continue; // the widget the value was picked in shows it unfiltered
         const same = report.dimensions.find((dd) => dd.field === s.dim.field && dd.bucket === s.dim.bucket && dd.level === s.dim.level);
         if (same) drill.push({ field: same.key ?? same.field, value: s.value });
-        else if (!s.dim.bucket && !s.dim.level && (await fieldTypeOf(this.meta, report.object, s.dim.field))) drill.push({ field: s.dim.field, value: s.value });
+        else if (!s.dim.bucket && !s.dim.level && (await fieldTypeOf(this.meta, report.object, s.dim.field, this.registry))) drill.push({ field: s.dim.field, value: s.value });
         else continue;
         crossApplied = true;
       }

@@ -17,6 +17,7 @@ import { isSystemRead, type ScopedReader, type SystemRead } from '../records/sco
 import { bucketSql, type Bucket } from './report-dates.js';
 import { filterKeys, relativeDates } from './report-filters.js';
 import { comparableOfField, ReportSources, type ResolvedField } from './report-sources.js';
+import type { ReportSourceRegistry } from './report-source-registry.js';
 import { reportProblem } from './reports.messages.js';
 
 export interface MeasureDef {
@@ -144,11 +145,12 @@ export class ReportCompiler {
     private readonly reader: ScopedReader,
     private readonly meta: MetadataService,
     private readonly now: () => Date = () => new Date(),
+    private readonly registry?: ReportSourceRegistry,
   ) {}
 
   async compile(spec: ReportSpec, run: RunOptions, who: Principal | SystemRead, lang: Lang): Promise<CompiledReport> {
     const params: unknown[] = [];
-    const src = await ReportSources.open(this.reader, this.meta, spec.object, who, params, lang);
+    const src = await ReportSources.open(this.reader, this.meta, spec.object, who, params, lang, this.registry);
     const unmasked: string[] = [];
     const inner: string[] = [];
     const columns: ColumnPlan[] = [];

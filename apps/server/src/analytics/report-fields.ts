@@ -4,15 +4,16 @@
  * The run itself still resolves the path for the caller (their field modes and row scope).
  */
 import type { MetadataService } from '../metadata/metadata.service.js';
+import type { ReportSourceRegistry } from './report-source-registry.js';
 
 const SYSTEM_TYPES: Record<string, string> = {
   id: 'id', created_at: 'datetime', updated_at: 'datetime', created_by: 'user', owner_id: 'user', org_unit_id: 'org_unit',
 };
 
 /** The field type at the end of `path` (`customer.branch`) from `object`, or null when there is no such field. */
-export async function fieldTypeOf(meta: MetadataService, object: string, path: string): Promise<string | null> {
+export async function fieldTypeOf(meta: MetadataService, object: string, path: string, registry?: ReportSourceRegistry): Promise<string | null> {
   const objects = (await meta.current()).objects;
-  let o = objects.get(object);
+  let o = objects.get(object) ?? registry?.get(object)?.meta();
   const parts = path.split('.');
   for (const [i, part] of parts.entries()) {
     if (!o) return null;

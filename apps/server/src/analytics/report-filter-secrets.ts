@@ -6,10 +6,13 @@
  */
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import type { MetadataService } from '../metadata/metadata.service.js';
+import type { ObjectMeta } from '../metadata/metadata.types.js';
 import { fieldsByPath, protectFilter } from '../records/filter-secrets.js';
 import { hashInput } from '../records/record-codec.js';
 
-export async function protectReportFilter<T>(meta: MetadataService, crypto: FieldCrypto, object: string, filter: T): Promise<T> {
+export async function protectReportFilter<T>(meta: MetadataService, crypto: FieldCrypto, object: string, filter: T, source?: ObjectMeta): Promise<T> {
   if (filter === undefined || filter === null) return filter;
-  return protectFilter(filter, fieldsByPath((await meta.current()).objects, object, filter), (v) => crypto.searchHash(hashInput(v))) as T;
+  // A registered source (campaign members) is the root; its relation paths lead into metadata objects.
+  const objects = source ? new Map([...(await meta.current()).objects, [object, source]]) : (await meta.current()).objects;
+  return protectFilter(filter, fieldsByPath(objects, object, filter), (v) => crypto.searchHash(hashInput(v))) as T;
 }

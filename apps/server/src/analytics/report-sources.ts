@@ -16,6 +16,7 @@ import type { ObjectMeta } from '../metadata/metadata.types.js';
 import type { ColumnInfo } from '../records/filter-compiler.js';
 import { isSystemRead, type ScopedReader, type SystemRead } from '../records/scoped-reader.js';
 import { reportProblem } from './reports.messages.js';
+import type { ReportSourceRegistry } from './report-source-registry.js';
 
 /** One object in the statement: the root (alias t) or one reached through a relation path. */
 export interface SourceNode {
@@ -73,8 +74,10 @@ export class ReportSources {
   }
 
   /** The report's object as the caller may read it (403 without the read action). */
-  static async open(reader: ScopedReader, meta: MetadataService, objectKey: string, who: Principal | SystemRead, params: unknown[], lang: Lang): Promise<ReportSources> {
-    const src = await reader.source(objectKey, who, 'read', params, 't');
+  static async open(reader: ScopedReader, meta: MetadataService, objectKey: string, who: Principal | SystemRead, params: unknown[], lang: Lang, registry?: ReportSourceRegistry): Promise<ReportSources> {
+    // A registered source (campaign members) brings its own rows and row scope; relation paths from it join objects as usual.
+    const provider = registry?.get(objectKey);
+    const src = provider ? await provider.source(who, params, 't') : await reader.source(objectKey, who, 'read', params, 't');
     if (!isSystemRead(who) && !src.acc.can('read')) throw new AppError(403, 'records.forbidden_action', { object: objectKey, action: 'read' });
     return new ReportSources(reader, meta, who, params, lang, src.sql, { alias: 't', o: src.o, acc: src.acc, labels: [] });
   }

@@ -24,6 +24,7 @@ import { protectReportFilter } from './report-filter-secrets.js';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { comparableOf } from '../metadata/field-types.js';
 import { fieldTypeOf } from './report-fields.js';
+import { ReportSourceRegistry } from './report-source-registry.js';
 import { dayBound, inclusiveRange, previousRange, rangeOfDates, relativeRange, type DayRange } from './report-dates.js';
 
 type KpiCompare = z.infer<typeof ReportKpiCompare>;
@@ -55,13 +56,19 @@ export class ReportsService {
     private readonly cache: ReportCache<Omit<ReportAnswer, 'cached'>>,
     private readonly reader: ScopedReader,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+    private readonly registry: ReportSourceRegistry,
   ) {
-    this.compiler = new ReportCompiler(reader, meta);
+    this.compiler = new ReportCompiler(reader, meta, undefined, registry);
+  }
+
+  /** Whether a report may name `object`: a metadata object or a registered source (campaign members). */
+  private async knownObject(object: string): Promise<boolean> {
+    return this.registry.has(object) || (await this.meta.current()).objects.has(object);
   }
 
   /** A definition must compile against the metadata (any field, any scope: the designer need not read the data). */
   private async check(def: ReportSpec, lang: Lang): Promise<void> {
-    if (!(await this.meta.current()).objects.has(def.object)) {
+    if (!(await this.knownObject(def.object))) {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${def.object}`, en: `unknown object ${def.object}` });
     }
     const why = systemRead('report definition check');
@@ -92,7 +99,7 @@ export class ReportsService {
         en: 'compare is { field, within?, against?: "previous_period" | "same_period_last_year" }',
       });
     }
-    const type = await fieldTypeOf(this.meta, spec.object, parsed.data.field);
+    const type = await fieldTypeOf(this.meta, spec.object, parsed.data.field, this.registry);
     const comparable = type ? comparableOf(type) : null;
     if (comparable !== 'date' && comparable !== 'timestamp') {
       throw reportProblem('/chart/options/compare/field', 'not_a_date', { 'zh-CN': `${parsed.data.field} 不是日期字段`, en: `${parsed.data.field} is not a date field` });
@@ -103,6 +110,8 @@ export class ReportsService {
   /** Whether the caller may see a report over `object`: designers, and whoever may read the object. */
   private async mayView(p: Principal, object: string): Promise<boolean> {
     if ((await this.access.platformRights(p.roles)).has('designer')) return true;
+    const provider = this.registry.get(object);
+    if (provider) return provider.mayRead(p);
     return (await this.access.forObject(p, object)).can('read');
   }
 
@@ -142,7 +151,7 @@ export class ReportsService {
   /** The definition as stored: checked, its filter's values on encrypted fields kept only as keyed hashes. */
   private async prepare(def: ReportDefinition, lang: Lang): Promise<ReportDefinition> {
     await this.check(def, lang);
-    return def.filter ? { ...def, filter: await protectReportFilter(this.meta, this.crypto, def.object, def.filter) } : def;
+    return def.filter ? { ...def, filter: await protectReportFilter(this.meta, this.crypto, def.object, def.filter, this.registry.get(def.object)?.meta()) } : def;
   }
 
   async create(input: ReportDefinition, p: Principal, lang: Lang): Promise<StoredReport> {
@@ -210,6 +219,8 @@ export class ReportsService {
    */
   async cellFilter(key: string, body: ReportCellFilterInput, p: Principal, lang: Lang): Promise<{ object: string; filter: Record<string, unknown> }> {
     const report = await this.get(key, p);
+    // A registered source's rows (campaign members) are no records list.
+    if (this.registry.has(report.object)) throw new AppError(422, 'reports.not_listable', { object: report.object });
     const compiled = await this.compiler.compile(report, { filter: body.filter, drill: body.drill }, p, lang);
     const parts = [...compiled.recordFilters];
     for (const [k, v] of Object.entries(body.cell)) {
@@ -276,13 +287,15 @@ export class ReportsService {
 
   /** Compiles for the caller, answers through the cache; a masked value shown in clear is audited. */
   private async executeOnce(spec: ReportSpec, opts: RunOptions, p: Principal, lang: Lang): Promise<RunResult> {
-    if (!(await this.meta.current()).objects.has(spec.object)) {
+    if (!(await this.knownObject(spec.object))) {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${spec.object}`, en: `unknown object ${spec.object}` });
     }
     const compiled = await this.compiler.compile(spec, opts, p, lang);
     const key = ReportCache.key([lang, compiled.sql, compiled.params]);
     let current = true;
-    const { value, cached } = await this.cache.through(
+    // A registered source's tables do not announce their changes: its answers are not cached.
+    const through: typeof this.cache.through = this.registry.has(spec.object) ? async (_k, _o, compute) => ({ value: await compute(), cached: false }) : (...a) => this.cache.through(...a);
+    const { value, cached } = await through(
       key,
       compiled.objects,
       async () => {

@@ -12,10 +12,12 @@ import { MarketingDemo } from './marketing-demo.js';
 import { MessageTemplates } from './message-templates.js';
 import { CampaignRefresher, REFRESH_CLOCK, systemRefreshClock } from './campaign-refresh.js';
 import { WorkflowModule } from '../workflow/workflow.module.js';
+import { AnalyticsModule } from '../analytics/analytics.module.js';
+import { CampaignMemberReportSource } from './campaign-member-report-source.js';
 
 @Module({
-  imports: [AuditModule, WorkflowModule],
-  providers: [ContactGates, MarketingOutbox, CampaignsService, CampaignLaunchJob, MarketingDemo, MessageTemplates, CampaignRefresher, { provide: REFRESH_CLOCK, useValue: systemRefreshClock }, { provide: MARKETING_CLOCK, useValue: systemMarketingClock }],
+  imports: [AuditModule, WorkflowModule, AnalyticsModule],
+  providers: [CampaignMemberReportSource, ContactGates, MarketingOutbox, CampaignsService, CampaignLaunchJob, MarketingDemo, MessageTemplates, CampaignRefresher, { provide: REFRESH_CLOCK, useValue: systemRefreshClock }, { provide: MARKETING_CLOCK, useValue: systemMarketingClock }],
   controllers: [MarketingSettingsController, CampaignsController],
   exports: [ContactGates, MarketingOutbox, CampaignsService, MarketingDemo, MessageTemplates],
 })

@@ -121,6 +121,16 @@ export class MessageTemplates {
   }
 
   /**
+   * One message for one customer as `sender` may see them (a journey's message step: the same
+   * variables and rendering as a campaign's). 400 `marketing.unknown_template_variable` for a variable
+   * the sender may not use.
+   */
+  async renderOne(q: Queryable, sender: Principal, template: string, customerId: string, ctx: TemplateContext): Promise<string> {
+    await this.check(sender, { message: template });
+    return (await this.renderBatch(q, sender, { message: template }, [customerId], ctx)).get(customerId)?.get('message') ?? '';
+  }
+
+  /**
    * A preview for the designer: the template rendered for one customer the caller may read (the one
    * named, else the first), as the caller — who would be the sender — sees them.
    */

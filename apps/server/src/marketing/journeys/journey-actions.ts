@@ -29,6 +29,7 @@ import { DefinitionsService } from '../../workflow/definitions.service.js';
 import { WorkflowRuntime } from '../../workflow/runtime.service.js';
 import { BpmnError, ServiceTaskRegistry, type ServiceContext } from '../../workflow/service-tasks.js';
 import { ContactGateway, type ContactRequest } from './contact-gateway.js';
+import { MessageTemplates, templateVariables } from '../message-templates.js';
 
 export const MESSAGE_CHANNELS = ['sms', 'wecom', 'push'] as const;
 
@@ -49,6 +50,7 @@ export class JourneyActions {
     private readonly defs: DefinitionsService,
     private readonly runtime: WorkflowRuntime,
     private readonly gates: ContactGateway,
+    private readonly templates: MessageTemplates,
   ) {}
 
   register(): void {
@@ -108,7 +110,15 @@ export class JourneyActions {
     if (!(MESSAGE_CHANNELS as readonly string[]).includes(channel)) throw new BpmnError('BAD_CHANNEL', `journey.message channel is one of ${MESSAGE_CHANNELS.join(', ')}`);
     const j = await this.journeyOf(ctx);
     const template = typeof input.template === 'string' ? input.template.slice(0, 500) : null;
-    const outcome = await this.db.tx((c) => this.gates.contact(c, this.contactOf(ctx, j, channel, template)));
+    // The campaigns' templates and renderer: {{客户姓名}}, {{offer}} (input `offerProduct`), {{campaign}}
+    // (the journey's name), customer fields as the acting role may read them (masked stay masked).
+    const text = template === null || !templateVariables(template).length ? template : await this.refusable('BAD_TEMPLATE', async () => {
+      const writer = await this.writer(ctx);
+      const journey = await this.db.one<{ name: string }>('SELECT name FROM crm.journeys WHERE key = $1', [j.journeyKey]);
+      const offerName = await this.templates.offerName(typeof input.offerProduct === 'string' ? input.offerProduct : undefined);
+      return this.templates.renderOne(this.db.q, writer, template, j.customerId, { campaignName: journey?.name ?? '', offerName });
+    });
+    const outcome = await this.db.tx((c) => this.gates.contact(c, this.contactOf(ctx, j, channel, text)));
     return JourneyActions.answer(outcome);
   }
 

@@ -24,7 +24,9 @@ export function ReportListPage() {
     mutationFn: (key: string) => api.reports.delete(key),
     onSuccess: () => { qc.invalidateQueries({ queryKey: ['reports'] }); message.success(t('已删除', 'Deleted')); },
   });
-  const objLabel = (k: string) => { const o = (objects.data ?? []).find((x) => x.key === k); return o ? l(o.label, k) : k; };
+  // Report sources that are no metadata object (campaign members) are named here.
+  const sources: Record<string, string> = { campaign_member: t('营销活动成员', 'Campaign members') };
+  const objLabel = (k: string) => { const o = (objects.data ?? []).find((x) => x.key === k); return o ? l(o.label, k) : (sources[k] ?? k); };
   return (
     <div>
       <PageHeader

@@ -103,8 +103,8 @@ function Viewer({ report }: { report: Report }) {
         <ErrorAlert error={run.error} />
         {answer ? (
           <div data-testid="viewer-ready" data-fetching={run.isFetching ? 'true' : 'false'}>
-            <ReportView answer={answer} chart={chart} stacked={!!report.chart?.options?.stacked} rowKeys={rowKeys} colKeys={colKeys} depth={depth} onPick={pick} onRecords={chart === 'table' || chart === 'pivot' ? openRecords : undefined} />
-            {chart !== 'table' && chart !== 'pivot' && chart !== 'kpi' && (
+            <ReportView answer={answer} chart={chart} stacked={!!report.chart?.options?.stacked} rowKeys={rowKeys} colKeys={colKeys} depth={depth} onPick={pick} onRecords={nav2.listable && (chart === 'table' || chart === 'pivot') ? openRecords : undefined} />
+            {nav2.listable && chart !== 'table' && chart !== 'pivot' && chart !== 'kpi' && (
               <div style={{ marginTop: 8 }}>
                 <Button size="small" onClick={() => openRecords({})} data-testid="view-all-records">{t('查看明细记录', 'View records')}</Button>
               </div>

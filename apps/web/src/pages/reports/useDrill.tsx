@@ -12,6 +12,7 @@ import { api } from '../../lib/api';
 import { useL, useT } from '../../lib/i18n';
 import { errorText } from '../../components/common';
 import { type AnswerRow, formatCell } from './reportModel';
+import { useObjects } from '../../lib/meta';
 
 export type DrillValue = string | number | boolean | null;
 export type Drill = { field: string; value: DrillValue }[];
@@ -33,10 +34,13 @@ export function useDrill(report: Report | undefined, base: { filter?: Record<str
   const [steps, setSteps] = useState<Step[]>([]);
   const drill: Drill = steps.map(({ field, value }) => ({ field, value }));
   const empty = t('（空）', '(empty)');
+  // A report over a source that is no object (campaign members) has no records list behind its cells.
+  const objects = useObjects();
+  const listable = !!report && (objects.data ?? []).some((o) => o.key === report.object);
 
   /** Opens the records list of the rows behind a cell (its dimension values). */
   const openRecords = async (values: AnswerRow) => {
-    if (!report) return;
+    if (!report || !listable) return;
     const cell = Object.fromEntries(Object.entries(values).filter(([k]) => !drill.some((x) => x.field === k))) as Record<string, DrillValue>;
     const hide = message.loading(t('正在打开明细…', 'Opening the records…'), 0);
     try {
@@ -73,5 +77,5 @@ export function useDrill(report: Report | undefined, base: { filter?: Record<str
       title: <a onClick={() => setSteps(steps.slice(0, i + 1))} data-testid={`crumb-${i + 1}`}>{s.label}: {s.text}</a>,
     })),
   ];
-  return { drill, depth: steps.length, pick, openRecords, crumbs, reset: () => setSteps([]) };
+  return { drill, depth: steps.length, pick, openRecords, listable, crumbs, reset: () => setSteps([]) };
 }
