@@ -49,7 +49,7 @@ export async function run() {
   const db = await startPostgres();
   let server;
   try {
-    server = await startServer(db.url, { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: String(CUSTOMERS), CRM_BANK_JOBS_MS: '0' });
+    server = await startServer(db.url, { CRM_DEMO_TEMPLATES: 'bank-crm', CRM_DEMO_CUSTOMERS: String(CUSTOMERS), CRM_BANK_JOBS_MS: '0', CRM_MODEL_SCORE_HOUR: '24' }); // no nightly scoring of its own in between
   } catch (err) {
     await db.stop();
     throw err;

@@ -20,6 +20,13 @@ export type Encoder =
 
 export const pick = (ctx: Record<string, unknown>, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, ctx[n] ?? null]));
 
+/** 1 / 0 / NaN (unknown, or excluded by the train filter) for one record. */
+export function labelValue(label: CompiledFeel, trainFilter: CompiledFeel | null, ctx: Record<string, unknown>): number {
+  if (trainFilter && trainFilter.evaluate(pick(ctx, trainFilter.inputs)) !== true) return Number.NaN;
+  const v = label.evaluate(pick(ctx, label.inputs));
+  return v === true ? 1 : v === false ? 0 : Number.NaN;
+}
+
 /**
  * Values of FEEL features by their inputs, per compiled feature: a feature is a pure function of the
  * record's values (and `as_of`), and interpreting FEEL costs far more than the trees (an age by

@@ -9,7 +9,7 @@
 import { Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { Worker } from 'node:worker_threads';
 import { fileURLToPath } from 'node:url';
-import { runMlTask, type MlScored, type MlTask, type MlTrained } from './ml-tasks.js';
+import { runMlTask, type MlRows, type MlScored, type MlTask, type MlTrained } from './ml-tasks.js';
 
 const MAX_QUEUED = 4;
 
@@ -17,7 +17,7 @@ interface Pending {
   task: MlTask;
   onTree: (done: number, of: number) => void;
   signal?: AbortSignal;
-  resolve: (r: MlTrained | MlScored) => void;
+  resolve: (r: MlTrained | MlScored | MlRows) => void;
   reject: (e: Error) => void;
 }
 
@@ -40,12 +40,18 @@ export class MlPool implements OnModuleDestroy {
     return this.run(task, () => undefined, signal) as Promise<MlScored>;
   }
 
-  private run(task: MlTask, onTree: Pending['onTree'], signal?: AbortSignal): Promise<MlTrained | MlScored> {
+  rows(task: Extract<MlTask, { op: 'rows' }>, signal?: AbortSignal): Promise<MlRows> {
+    return this.run(task, () => undefined, signal) as Promise<MlRows>;
+  }
+
+  private run(task: MlTask, onTree: Pending['onTree'], signal?: AbortSignal): Promise<MlTrained | MlScored | MlRows> {
     if (!this.threaded) return Promise.resolve(runMlTask(task, onTree));
     if (this.queue.length >= MAX_QUEUED) return Promise.reject(new Error('model worker queue full'));
-    return new Promise((resolve, reject) => {
-      const p: Pending = { task, onTree, signal, resolve, reject };
-      signal?.addEventListener('abort', () => this.abort(p), { once: true });
+    return new Promise<MlTrained | MlScored | MlRows>((resolve, reject) => {
+      const onAbort = () => this.abort(p);
+      const done = () => signal?.removeEventListener('abort', onAbort);
+      const p: Pending = { task, onTree, signal, resolve: (r) => { done(); resolve(r); }, reject: (e) => { done(); reject(e); } };
+      signal?.addEventListener('abort', onAbort, { once: true });
       this.queue.push(p);
       this.next();
     });
@@ -57,15 +63,14 @@ export class MlPool implements OnModuleDestroy {
     if (p.signal?.aborted) { p.reject(new MlPoolAborted('aborted')); this.next(); return; }
     this.current = p;
     const w = this.ensureWorker();
-    const transfer = p.task.op === 'train' ? [p.task.labels.buffer as ArrayBuffer] : [];
-    w.postMessage(p.task, transfer);
+    w.postMessage(p.task);
   }
 
   private ensureWorker(): Worker {
     if (this.worker) return this.worker;
     const w = new Worker(fileURLToPath(this.file));
     w.unref();
-    w.on('message', (m: { progress?: { done: number; of: number }; result?: MlTrained | MlScored; error?: string }) => {
+    w.on('message', (m: { progress?: { done: number; of: number }; result?: MlTrained | MlScored | MlRows; error?: string }) => {
       const p = this.current;
       if (!p) return;
       if (m.progress) { p.onTree(m.progress.done, m.progress.of); return; }

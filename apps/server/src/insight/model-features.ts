@@ -16,7 +16,7 @@ import { comparableOf, isEncrypted } from '../metadata/field-types.js';
 import { decodeField, sqlCastFor } from '../records/record-codec.js';
 import type { RelatedAggregate } from '../records/system-reads.js';
 import { modelProblem } from './models.messages.js';
-import { featureRow, pick } from './feature-eval.js';
+import { featureRow } from './feature-eval.js';
 
 export { encode, fitEncoders, type Encoder } from './feature-eval.js';
 
@@ -207,13 +207,6 @@ export function rowContext(m: CompiledModel, row: Record<string, unknown>, crypt
     else ctx[a.def.key] = forFeel(a.field!, decodeField(a.field!, v, crypto));
   });
   return ctx;
-}
-
-/** 1 / 0 / NaN (unknown, or excluded by the train filter) for one record. */
-export function labelOf(m: CompiledModel, ctx: Record<string, unknown>): number {
-  if (m.trainFilter && m.trainFilter.evaluate(pick(ctx, m.trainFilter.inputs)) !== true) return Number.NaN;
-  const v = m.label.evaluate(pick(ctx, m.label.inputs));
-  return v === true ? 1 : v === false ? 0 : Number.NaN;
 }
 
 /** The raw (not yet encoded) value of each feature. */

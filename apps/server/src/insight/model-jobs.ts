@@ -23,7 +23,7 @@ import type { FieldCrypto } from '../crypto/field-crypto.js';
 import type { JobContext, JobHandler } from '../jobs/job-registry.js';
 import { JobsService } from '../jobs/jobs.service.js';
 import { DEFAULT_GBDT } from './ml/index.js';
-import { featureValues, labelOf, rowContext } from './model-features.js';
+import { rowContext, type CompiledModel } from './model-features.js';
 import { MlPool, MlPoolAborted } from './ml-pool.js';
 import type { MlTrained } from './ml-tasks.js';
 import { ModelsService, asOfDate, type ModelArtifact, type StoredDefinition } from './models.service.js';
@@ -36,6 +36,8 @@ export const MAX_TRAINING_ROWS = 2_000_000;
 const MIN_PER_CLASS = 10;
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
+/** The features as the model worker compiles them. */
+const featureSources = (m: CompiledModel) => m.features.map((f) => ({ source: f.source, expression: f.kind === 'feel' ? f.source : null }));
 
 @Injectable()
 export class ModelJobs {
@@ -67,35 +69,39 @@ export class ModelJobs {
       const why = systemRead('model training');
       const total = await systemRowCount(this.db.q, why, def.object);
       await this.audit.record({ action: 'model.train', object: def.object, actorId: ctx.createdBy, data: { model: key, job: ctx.id } });
-      const labels: number[] = [];
-      const raw: unknown[][] = [];
-      let after: string | null = null;
-      for (;;) {
-        if (ctx.signal.aborted) return { aborted: true };
-        const rows = await systemFeatureRows(this.db.q, why, def.object, m.fields.map((f) => f.key), m.aggregates.map((a) => a.sql), { afterId: after, limit: READ_PAGE, asOf: now });
-        if (!rows.length) break;
-        for (const row of rows) {
-          const c = rowContext(m, row, this.crypto, asOf);
-          labels.push(labelOf(m, c));
-          raw.push(featureValues(m, c));
-        }
-        if (labels.length > MAX_TRAINING_ROWS) throw new AppError(400, 'models.too_many_rows', { max: MAX_TRAINING_ROWS });
-        after = rows[rows.length - 1]!.id as string;
-        await ctx.progress({ done: labels.length, total: Math.max(total, labels.length) + (def.trees ?? DEFAULT_GBDT.trees) });
-      }
+      // labels and features are evaluated in the model worker, which keeps the rows until the fitting
+      const features = featureSources(m);
+      const session = ctx.id;
+      let rowsRead = 0;
       let positives = 0;
       let negatives = 0;
-      for (const y of labels) { if (y === 1) positives++; else if (y === 0) negatives++; }
+      let after: string | null = null;
+      try {
+        for (;;) {
+          if (ctx.signal.aborted) return { aborted: true };
+          const rows = await systemFeatureRows(this.db.q, why, def.object, m.fields.map((f) => f.key), m.aggregates.map((a) => a.sql), { afterId: after, limit: READ_PAGE, asOf: now });
+          if (!rows.length) break;
+          const page = await this.pool.rows({ op: 'rows', session, key: `${key}:${session}`, features, label: def.label, trainFilter: def.trainFilter ?? null, rows: rows.map((row) => rowContext(m, row, this.crypto, asOf)) }, ctx.signal);
+          rowsRead = page.rows;
+          positives += page.positives;
+          negatives += page.negatives;
+          if (rowsRead > MAX_TRAINING_ROWS) throw new AppError(400, 'models.too_many_rows', { max: MAX_TRAINING_ROWS });
+          after = rows[rows.length - 1]!.id as string;
+          await ctx.progress({ done: rowsRead, total: Math.max(total, rowsRead) + (def.trees ?? DEFAULT_GBDT.trees) });
+        }
+      } catch (err) {
+        if (err instanceof MlPoolAborted) return { aborted: true };
+        throw err;
+      }
       if (positives < MIN_PER_CLASS || negatives < MIN_PER_CLASS) throw new AppError(400, 'models.too_few_labels', { min: MIN_PER_CLASS, positives, negatives });
       // The fitting runs in the model worker thread; its trees count on as progress after the rows read.
-      const rowsRead = labels.length;
       const trees = def.trees ?? DEFAULT_GBDT.trees;
       let saving = Promise.resolve();
       const onTree = (done: number) => { saving = saving.then(() => ctx.progress({ done: rowsRead + done, total: rowsRead + trees })).catch(() => undefined); };
       let trained: MlTrained;
       try {
         trained = await this.pool.train({
-          op: 'train', raw, labels: Float64Array.from(labels), featureCount: m.features.length, asOf: now.getTime(),
+          op: 'train', session, featureCount: m.features.length, asOf: now.getTime(),
           options: { seed: def.seed, holdoutFraction: def.holdoutFraction, gbdt: { trees: def.trees, maxDepth: def.maxDepth, learningRate: def.learningRate } },
         }, onTree, ctx.signal);
       } catch (err) {
@@ -144,7 +150,7 @@ export class ModelJobs {
       const total = await systemRowCount(this.db.q, why, def.object);
       const state = { afterId: null as string | null, done: 0, written: 0, unchanged: 0, failed: 0, ...(ctx.cursor as object | null) };
       const columns = [...new Set([...m.fields.map((f) => f.key), scoreField])];
-      const features = m.features.map((f) => ({ source: f.source, expression: f.kind === 'feel' ? f.source : null }));
+      const features = featureSources(m);
       for (;;) {
         if (ctx.signal.aborted) return { ...state, aborted: true };
         const now = new Date();
