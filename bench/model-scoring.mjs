@@ -7,6 +7,8 @@
 // GET /api/health latency meanwhile; then the follow-up jobs that hand the batches' changes to the process
 // triggers (the retention processes for scores crossing 0.3), timed separately. Then the same scoring again (nothing changes: read and predict only).
 // BENCH_CUSTOMERS (default 100,000) is the demo bank's size, loaded by the server's first start.
+// To see where the time goes: BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" (one profile for the
+// server's thread, one for the model worker thread).
 import pg from 'pg';
 import { startPostgres, startServer, api, login, fmt, machineLoad, percentile } from './lib.mjs';
 
