@@ -204,6 +204,25 @@ describe('training', () => {
     expect((await auditor.get('/api/models/nope/versions')).status).toBe(404);
   });
 
+  it('runs in the model worker thread: during a training the health check and an ordinary read answer, and progress counts the trees', async () => {
+    // many deep trees learning slowly: seconds of fitting on these few rows, so there is a "during"
+    const slow = { ...MODEL, key: 'slow_churn', scoreField: undefined, trees: 1000, maxDepth: 8, learningRate: 0.001 };
+    expect((await analyst.post('/api/models', slow)).status).toBe(201);
+    const id = (await analyst.post('/api/models/slow_churn/train', {})).body.jobId as string;
+    const total = N + 1000;
+    const during = await until(async () => {
+      const before = (await analyst.get(`/api/jobs/${id}`)).body;
+      if (before.status !== 'running' || before.progress.done <= N) return before.status === 'running' || before.status === 'queued' ? null : { failedEarly: before };
+      const [health, read] = await Promise.all([fetch(`${srv.baseUrl}/api/health`), analyst.get(`/api/records/subscriber/${ids[0]}`)]);
+      const after = (await analyst.get(`/api/jobs/${id}`)).body;
+      // answered while the trees were still being fitted
+      return { health: health.status, read: read.status, readName: read.body.name, after: after.status, fitting: after.progress.done > N && after.progress.done < total };
+    }, { ms: 120000, everyMs: 50, what: 'a training in its fitting phase' });
+    expect(during).toEqual({ health: 200, read: 200, readName: 'S0', after: 'running', fitting: true });
+    expect(await job(analyst, id)).toMatchObject({ status: 'done', progress: { done: total, total }, result: { version: 1 } });
+    expect((await analyst.del('/api/models/slow_churn')).status).toBe(204);
+  });
+
   it('fails with a clear message when one class is missing', async () => {
     const r = await analyst.post('/api/models', { ...MODEL, key: 'all_unknown', label: 'null', scoreField: undefined });
     expect(r.status).toBe(201);

@@ -64,4 +64,35 @@ export class DomainEvents {
       });
     }
   }
+
+  /**
+   * A bulk write that delivers its events in two steps: the handlers taking a batch now, in the writer's
+   * transaction (e.g. the rule tags, one recompute); answers the events the one-by-one handlers want
+   * (process triggers, webhooks, journeys), for the writer to hand to `emitToSingles` later — in a
+   * follow-up job that it enqueues in the same transaction, so they are delivered exactly when the
+   * write commits, without holding the write's batch open for a process start per record.
+   */
+  async emitToBatches(events: DomainEvent[], client: PoolClient): Promise<DomainEvent[]> {
+    if (!events.length) return [];
+    const later = new Set<DomainEvent>();
+    for (const h of this.handlers) {
+      const mine: DomainEvent[] = [];
+      for (const e of events) if (!h.wants || (await h.wants(e))) mine.push(e);
+      if (!mine.length) continue;
+      if (h.batch) await UnitOfWork.run(client, () => h.batch!(mine, client));
+      else for (const e of mine) later.add(e);
+    }
+    return events.filter((e) => later.has(e));
+  }
+
+  /** The second step of `emitToBatches`: the events to the one-by-one handlers that want them. */
+  async emitToSingles(events: DomainEvent[], client: PoolClient): Promise<void> {
+    for (const h of this.handlers) {
+      if (h.batch) continue;
+      for (const e of events) {
+        if (h.wants && !(await h.wants(e))) continue;
+        await UnitOfWork.run(client, () => h.handle(e, client));
+      }
+    }
+  }
 }

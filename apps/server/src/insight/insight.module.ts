@@ -7,12 +7,13 @@ import { JobsModule } from '../jobs/jobs.module.js';
 import { ModelsController } from './models.controller.js';
 import { ModelsService } from './models.service.js';
 import { ModelJobs } from './model-jobs.js';
+import { MlPool } from './ml-pool.js';
 import { MODEL_SCHEDULE_CLOCK, NightlyScoring, systemClock } from './nightly-scoring.js';
 import './models.messages.js';
 
 @Module({
   imports: [AuditModule, RecordsModule, JobsModule],
-  providers: [ModelsService, ModelJobs, NightlyScoring, { provide: MODEL_SCHEDULE_CLOCK, useValue: systemClock }],
+  providers: [ModelsService, ModelJobs, MlPool, NightlyScoring, { provide: MODEL_SCHEDULE_CLOCK, useValue: systemClock }],
   controllers: [ModelsController],
   exports: [ModelsService],
 })
@@ -25,5 +26,6 @@ export class InsightModule implements OnModuleInit {
   onModuleInit(): void {
     this.registry.register(this.jobs.train);
     this.registry.register(this.jobs.score);
+    this.registry.register(this.jobs.changes);
   }
 }

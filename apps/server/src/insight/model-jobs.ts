@@ -21,8 +21,11 @@ import { systemFeatureRows, systemRowCount } from '../records/system-reads.js';
 import { decodeField } from '../records/record-codec.js';
 import type { FieldCrypto } from '../crypto/field-crypto.js';
 import type { JobContext, JobHandler } from '../jobs/job-registry.js';
-import { gbdtExpectedMargin, gbdtProbability, trainClassifier } from './ml/index.js';
-import { encode, featureValues, fitEncoders, labelOf, rowContext } from './model-features.js';
+import { JobsService } from '../jobs/jobs.service.js';
+import { DEFAULT_GBDT } from './ml/index.js';
+import { rowContext, type CompiledModel } from './model-features.js';
+import { MlPool, MlPoolAborted } from './ml-pool.js';
+import type { MlTrained } from './ml-tasks.js';
 import { ModelsService, asOfDate, type ModelArtifact, type StoredDefinition } from './models.service.js';
 
 const READ_PAGE = 2000;
@@ -33,6 +36,8 @@ export const MAX_TRAINING_ROWS = 2_000_000;
 const MIN_PER_CLASS = 10;
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
+/** The features as the model worker compiles them. */
+const featureSources = (m: CompiledModel) => m.features.map((f) => ({ source: f.source, expression: f.kind === 'feel' ? f.source : null }));
 
 @Injectable()
 export class ModelJobs {
@@ -42,6 +47,8 @@ export class ModelJobs {
     private readonly records: RecordsService,
     private readonly audit: AuditService,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+    private readonly pool: MlPool,
+    private readonly jobs: JobsService,
   ) {}
 
   private async definition(key: string): Promise<StoredDefinition> {
@@ -62,31 +69,47 @@ export class ModelJobs {
       const why = systemRead('model training');
       const total = await systemRowCount(this.db.q, why, def.object);
       await this.audit.record({ action: 'model.train', object: def.object, actorId: ctx.createdBy, data: { model: key, job: ctx.id } });
-      const labels: number[] = [];
-      const raw: unknown[][] = [];
-      let after: string | null = null;
-      for (;;) {
-        if (ctx.signal.aborted) return { aborted: true };
-        const rows = await systemFeatureRows(this.db.q, why, def.object, m.fields.map((f) => f.key), m.aggregates.map((a) => a.sql), { afterId: after, limit: READ_PAGE, asOf: now });
-        if (!rows.length) break;
-        for (const row of rows) {
-          const c = rowContext(m, row, this.crypto, asOf);
-          labels.push(labelOf(m, c));
-          raw.push(featureValues(m, c));
-        }
-        if (labels.length > MAX_TRAINING_ROWS) throw new AppError(400, 'models.too_many_rows', { max: MAX_TRAINING_ROWS });
-        after = rows[rows.length - 1]!.id as string;
-        await ctx.progress({ done: labels.length, total: Math.max(total, labels.length) });
-      }
+      // labels and features are evaluated in the model worker, which keeps the rows until the fitting
+      const features = featureSources(m);
+      const session = ctx.id;
+      let rowsRead = 0;
       let positives = 0;
       let negatives = 0;
-      for (const y of labels) { if (y === 1) positives++; else if (y === 0) negatives++; }
+      let after: string | null = null;
+      try {
+        for (;;) {
+          if (ctx.signal.aborted) return { aborted: true };
+          const rows = await systemFeatureRows(this.db.q, why, def.object, m.fields.map((f) => f.key), m.aggregates.map((a) => a.sql), { afterId: after, limit: READ_PAGE, asOf: now });
+          if (!rows.length) break;
+          const page = await this.pool.rows({ op: 'rows', session, key: `${key}:${session}`, features, label: def.label, trainFilter: def.trainFilter ?? null, rows: rows.map((row) => rowContext(m, row, this.crypto, asOf)) }, ctx.signal);
+          rowsRead = page.rows;
+          positives += page.positives;
+          negatives += page.negatives;
+          if (rowsRead > MAX_TRAINING_ROWS) throw new AppError(400, 'models.too_many_rows', { max: MAX_TRAINING_ROWS });
+          after = rows[rows.length - 1]!.id as string;
+          await ctx.progress({ done: rowsRead, total: Math.max(total, rowsRead) + (def.trees ?? DEFAULT_GBDT.trees) });
+        }
+      } catch (err) {
+        if (err instanceof MlPoolAborted) return { aborted: true };
+        throw err;
+      }
       if (positives < MIN_PER_CLASS || negatives < MIN_PER_CLASS) throw new AppError(400, 'models.too_few_labels', { min: MIN_PER_CLASS, positives, negatives });
-      const encoders = fitEncoders(raw, labels, m.features.length);
-      const columns = m.features.map((_, j) => Float64Array.from(raw, (r) => encode([encoders[j]!], [r[j]], now)[0]!));
-      const { model, baseline, metrics } = trainClassifier(columns, labels, {
-        seed: def.seed, holdoutFraction: def.holdoutFraction, gbdt: { trees: def.trees, maxDepth: def.maxDepth, learningRate: def.learningRate },
-      });
+      // The fitting runs in the model worker thread; its trees count on as progress after the rows read.
+      const trees = def.trees ?? DEFAULT_GBDT.trees;
+      let saving = Promise.resolve();
+      const onTree = (done: number) => { saving = saving.then(() => ctx.progress({ done: rowsRead + done, total: rowsRead + trees })).catch(() => undefined); };
+      let trained: MlTrained;
+      try {
+        trained = await this.pool.train({
+          op: 'train', session, featureCount: m.features.length, asOf: now.getTime(),
+          options: { seed: def.seed, holdoutFraction: def.holdoutFraction, gbdt: { trees: def.trees, maxDepth: def.maxDepth, learningRate: def.learningRate } },
+        }, onTree, ctx.signal);
+      } catch (err) {
+        if (err instanceof MlPoolAborted) return { aborted: true };
+        throw err;
+      }
+      await saving;
+      const { model, baseline, metrics, encoders } = trained;
       const stored: ModelMetrics = {
         auc: finite(metrics.auc), baselineAuc: finite(metrics.baselineAuc), logLoss: finite(metrics.logLoss), baselineLogLoss: finite(metrics.baselineLogLoss),
         liftTop10: finite(metrics.liftTop10), liftTop20: finite(metrics.liftTop20), calibration: metrics.calibration,
@@ -94,7 +117,7 @@ export class ModelJobs {
         trainingRows: metrics.trainingRows, holdoutRows: metrics.holdoutRows, unlabelledRows: metrics.unlabelledRows, positiveRate: metrics.positiveRate,
         trainingMs: Date.now() - started,
       };
-      const artifact: ModelArtifact = { model, baseline, encoders, expectedMargin: gbdtExpectedMargin(model) };
+      const artifact: ModelArtifact = { model, baseline, encoders, expectedMargin: trained.expectedMargin };
       const version = await this.db.tx(async (c) => {
         const locked = await c.query<{ v: number }>('SELECT coalesce((SELECT max(version) FROM crm.model_versions WHERE model_key = $1), 0) + 1 AS v FROM crm.models WHERE key = $1 FOR UPDATE', [key]);
         if (!locked.rows[0]) throw new AppError(404, 'models.not_found', { model: key });
@@ -104,7 +127,7 @@ export class ModelJobs {
           [key, v, JSON.stringify(def), JSON.stringify(artifact), JSON.stringify(stored), ctx.createdBy],
         );
         await c.query('UPDATE crm.models SET latest_version = $2 WHERE key = $1', [key, v]);
-        await ctx.progress({ done: labels.length, total: labels.length }, c);
+        await ctx.progress({ done: rowsRead + trees, total: rowsRead + trees }, c);
         return v;
       });
       return { model: key, version, auc: stored.auc, baselineAuc: stored.baselineAuc, trainingRows: stored.trainingRows, holdoutRows: stored.holdoutRows, unlabelledRows: stored.unlabelledRows };
@@ -127,21 +150,33 @@ export class ModelJobs {
       const total = await systemRowCount(this.db.q, why, def.object);
       const state = { afterId: null as string | null, done: 0, written: 0, unchanged: 0, failed: 0, ...(ctx.cursor as object | null) };
       const columns = [...new Set([...m.fields.map((f) => f.key), scoreField])];
+      const features = featureSources(m);
       for (;;) {
         if (ctx.signal.aborted) return { ...state, aborted: true };
         const now = new Date();
         const rows = await systemFeatureRows(this.db.q, why, def.object, columns, m.aggregates.map((a) => a.sql), { afterId: state.afterId, limit: SCORE_BATCH, asOf: now });
         if (!rows.length) break;
+        // features, encoding and trees in the model worker; only the rows' decoding stays here
+        let scored: Float64Array;
+        try {
+          scored = (await this.pool.score({ op: 'score', key: `${key}@${version}`, features, encoders: v.artifact.encoders, model: v.artifact.model, rows: rows.map((row) => rowContext(m, row, this.crypto, asOfDate(now))), asOf: now.getTime() }, ctx.signal)).probabilities;
+        } catch (err) {
+          if (err instanceof MlPoolAborted) return { ...state, aborted: true };
+          throw err;
+        }
         const changed: { id: string; value: string }[] = [];
-        for (const row of rows) {
-          const x = encode(v.artifact.encoders, featureValues(m, rowContext(m, row, this.crypto, asOfDate(now))), now);
-          const p = gbdtProbability(v.artifact.model, x).toFixed(4);
+        rows.forEach((row, i) => {
+          const p = scored[i]!.toFixed(4);
           const current = decodeField(sf, row[scoreField], this.crypto);
           if (current !== null && Number(current) === Number(p)) state.unchanged++;
           else changed.push({ id: row.id as string, value: p });
-        }
+        });
         await this.db.tx(async (c) => {
-          const written = await this.records.writeComputed(def.object, scoreField, changed, { client: c, actorId: ctx.createdBy, via: { model: key, version, job: ctx.id } });
+          const deferred: { id: string; prev: string | null }[] = [];
+          const written = await this.records.writeComputed(def.object, scoreField, changed, { client: c, actorId: ctx.createdBy, via: { model: key, version, job: ctx.id }, deferred });
+          // process triggers, webhooks and journeys get the batch's changes from a follow-up job, enqueued
+          // with the batch: delivered once the batch commits, without a process start per record in it
+          if (deferred.length) await this.jobs.enqueue(this.changes.kind, { object: def.object, field: scoreField, model: key, version, changes: deferred }, { createdBy: null, tx: c });
           state.written += written;
           state.unchanged += changed.length - written;
           state.done += rows.length;
@@ -151,6 +186,20 @@ export class ModelJobs {
       }
       await this.audit.record({ action: 'model.score', object: def.object, actorId: ctx.createdBy, data: { model: key, version, scored: state.done, written: state.written, failed: state.failed } });
       return { model: key, version, scored: state.done, written: state.written, unchanged: state.unchanged, failed: state.failed };
+    },
+  };
+
+  /** The change events of one scoring batch for the one-by-one handlers (e.g. the retention process), in one transaction. */
+  readonly changes: JobHandler = {
+    kind: 'model.score.changes',
+    run: async (ctx: JobContext) => {
+      const { object, field, changes } = ctx.params as { object: string; field: string; changes: { id: string; prev: string | null }[] };
+      const delivered = await this.db.tx(async (c) => {
+        const n = await this.records.emitComputedChanges(object, field, changes, c);
+        await ctx.progress({ done: changes.length, total: changes.length }, c);
+        return n;
+      });
+      return { delivered };
     },
   };
 }

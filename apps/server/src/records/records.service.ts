@@ -27,6 +27,7 @@ import { decodeRow, decodeView, encodeValues, forAudit, present, sqlCastFor } fr
 import { assertReferencesReadable, badReference, newReferences } from './reference-guard.js';
 import { autoNumberFields, drawAutoNumbers, drawableInInsert } from './auto-numbers-in-insert.js';
 import { ScopedReader, systemRead, type Page, type QueryInput } from './scoped-reader.js';
+import { systemRowsByIds } from './system-reads.js';
 import { DisplayValues } from './display-values.js';
 import { auditInsertRowsSql, auditRow } from '../audit/audit-writer.js';
 import { computedWriteSql } from './computed-write-sql.js';
@@ -437,9 +438,10 @@ export class RecordsService {
    * transaction (rule tags take them at once, process triggers and webhooks one by one). Only records
    * whose value differs are written; deleted ones are skipped. The values are computed, not entered:
    * no form validation beyond the column's SQL type; an encrypted field is refused. Answers how many
-   * records were written.
+   * records were written. With `deferred`, only the batch handlers run now; the changes the one-by-one
+   * handlers want are pushed there, for `emitComputedChanges` in a follow-up job.
    */
-  async writeComputed(objectKey: string, fieldKey: string, values: { id: string; value: string | null }[], opts: { client: PoolClient; actorId: string | null; via: Record<string, unknown> }): Promise<number> {
+  async writeComputed(objectKey: string, fieldKey: string, values: { id: string; value: string | null }[], opts: { client: PoolClient; actorId: string | null; via: Record<string, unknown>; deferred?: { id: string; prev: string | null }[] }): Promise<number> {
     if (!values.length) return 0;
     const o = await this.meta.object(objectKey);
     const f = o.byKey.get(fieldKey);
@@ -451,14 +453,37 @@ export class RecordsService {
       computedWriteSql(o.key, col, cast),
       [values.map((v) => v.id), values.map((v) => v.value), opts.actorId, audit.actor_name, o.key, audit.ip, audit.request_id, f.key, JSON.stringify(opts.via)],
     );
-    const events: DomainEvent[] = rows.map((row) => {
-      const { __prev, ...rest } = row;
-      const record = decodeRow(o.fields, rest, this.crypto);
-      const previous = { ...record, [f.key]: decodeRow([f], { [f.key]: __prev }, this.crypto)[f.key], version: Number(record.version) - 1 };
-      return { type: 'record.updated', object: o.key, recordId: String(record.id), record, previous, changed: [f.key], by: null };
-    });
-    await this.events.emitMany(events, opts.client);
+    const events: DomainEvent[] = rows.map((row) => this.computedEvent(o, f, row, row.__prev));
+    if (!opts.deferred) {
+      await this.events.emitMany(events, opts.client);
+      return rows.length;
+    }
+    const prev = new Map(rows.map((r) => [String(r.id), r.__prev === null || r.__prev === undefined ? null : String(r.__prev)]));
+    for (const e of await this.events.emitToBatches(events, opts.client)) opts.deferred.push({ id: e.recordId, prev: prev.get(e.recordId) ?? null });
     return rows.length;
+  }
+
+  private computedEvent(o: ObjectMeta, f: FieldDef, row: Record<string, unknown>, prevRaw: unknown): DomainEvent {
+    const { __prev: _p, ...rest } = row;
+    const record = decodeRow(o.fields, rest, this.crypto);
+    const previous = { ...record, [f.key]: decodeRow([f], { [f.key]: prevRaw }, this.crypto)[f.key], version: Number(record.version) - 1 };
+    return { type: 'record.updated', object: o.key, recordId: String(record.id), record, previous, changed: [f.key], by: null };
+  }
+
+  /**
+   * The deferred change events of `writeComputed(…, { deferred })`, delivered to the one-by-one handlers
+   * (process triggers, webhooks, journeys) in the caller's transaction: each record as it is now (a
+   * record deleted since has no event), its previous value of the field as it was before that write.
+   */
+  async emitComputedChanges(objectKey: string, fieldKey: string, changes: { id: string; prev: string | null }[], client: PoolClient): Promise<number> {
+    const o = await this.meta.object(objectKey);
+    const f = o.byKey.get(fieldKey);
+    if (!f || !changes.length) return 0;
+    const rows = await systemRowsByIds(client, systemRead('change events of a computed value'), o.key, changes.map((c) => c.id));
+    const byId = new Map(rows.map((r) => [String(r.id), r]));
+    const events = changes.flatMap((c) => { const row = byId.get(c.id); return row ? [this.computedEvent(o, f, row, c.prev)] : []; });
+    await this.events.emitToSingles(events, client);
+    return events.length;
   }
 
   /**

@@ -95,6 +95,13 @@ export async function systemRowsReferring(q: Queryable, _why: SystemRead, object
   return rows;
 }
 
+/** Live rows by id, every column (the deferred change events of a computed value; records decode them). */
+export async function systemRowsByIds(q: Queryable, _why: SystemRead, objectKey: string, ids: string[]): Promise<Record<string, unknown>[]> {
+  if (!ids.length) return [];
+  const { rows } = await q.query(`SELECT * FROM ${tableOf(objectKey)} t WHERE t.id = ANY($1::uuid[]) AND t.deleted_at IS NULL`, [ids]);
+  return rows;
+}
+
 /** One aggregate over records related to the row (an insight model's feature): every identifier from metadata. */
 export interface RelatedAggregate {
   /** The related object, and its relation column pointing at the row. */
@@ -112,8 +119,12 @@ export interface RelatedAggregate {
 /**
  * A page of an insight model's feature rows (keyset on id), unscoped: model training and scoring run as
  * the platform over every live row (`why` names it; the job audits the training). Returns the id, the
- * version, the raw named columns and one value per aggregate (`__a0`, `__a1`, …), each a correlated
- * subquery over the related object's live rows. `ids` restricts to given rows (an explanation).
+ * version, the raw named columns and one value per aggregate (`__a0`, `__a1`, …). Set-based per page:
+ * the page's rows first (a materialized CTE), then one GROUP BY per related object and relation over the
+ * page's ids, each aggregate of that object one `FILTER (WHERE …)` column of it — e.g. the bank pack's
+ * eight aggregates are four index scans for the whole page, where a correlated subquery per row and
+ * aggregate made 8,000 per 1,000 rows (and a date window could pick the related table's date index for
+ * every one of them). `ids` restricts to given rows (an explanation).
  */
 export async function systemFeatureRows(
   q: Queryable, _why: SystemRead, objectKey: string, columns: string[], aggregates: RelatedAggregate[],
@@ -121,19 +132,32 @@ export async function systemFeatureRows(
 ): Promise<Record<string, unknown>[]> {
   const params: unknown[] = [page.asOf.toISOString()];
   const bind = (v: unknown, cast: string) => { params.push(v); return `$${params.length}::${cast}`; };
-  const aggSql = aggregates.map((a, i) => {
-    const conds = [`r.${quoteIdent(a.via)} = t.id`, 'r.deleted_at IS NULL'];
-    for (const w of a.where ?? []) conds.push(`r.${quoteIdent(w.column)} = ANY(${bind(w.values, `${w.cast}[]`)})`);
-    if (a.within) conds.push(`r.${quoteIdent(a.within.column)} >= ($1::timestamptz - make_interval(days => ${bind(a.within.days, 'int')}))`, `r.${quoteIdent(a.within.column)} <= $1::timestamptz`);
-    const value = a.agg === 'count' ? 'count(*)' : `${a.agg}(r.${quoteIdent(a.column!)})`;
-    return `(SELECT ${value} FROM ${tableOf(a.object)} r WHERE ${conds.join(' AND ')}) AS "__a${i}"`; // a constant alias: no field key starts with an underscore
-  });
-  const cols = ['t.id::text AS id', 't.version AS version', ...columns.map((c) => `t.${quoteIdent(c)} AS ${quoteIdent(c)}`), ...aggSql];
   const where = ['t.deleted_at IS NULL'];
   if (page.ids) where.push(`t.id = ANY(${bind(page.ids, 'uuid[]')})`);
   if (page.afterId) where.push(`t.id > ${bind(page.afterId, 'uuid')}`);
   const limit = bind(Math.max(1, Math.min(10_000, page.limit)), 'int');
-  const { rows } = await q.query<Record<string, unknown>>(`SELECT ${cols.join(', ')} FROM ${tableOf(objectKey)} t WHERE ${where.join(' AND ')} ORDER BY t.id LIMIT ${limit}`, params);
+  const cols = ['t.id', 't.version', ...columns.map((c) => `t.${quoteIdent(c)}`)];
+  // one group per related object and relation column; its aggregates as FILTER columns
+  const groups = new Map<string, { object: string; via: string; values: string[] }>();
+  aggregates.forEach((a, i) => {
+    const conds: string[] = [];
+    for (const w of a.where ?? []) conds.push(`r.${quoteIdent(w.column)} = ANY(${bind(w.values, `${w.cast}[]`)})`);
+    if (a.within) conds.push(`r.${quoteIdent(a.within.column)} >= ($1::timestamptz - make_interval(days => ${bind(a.within.days, 'int')}))`, `r.${quoteIdent(a.within.column)} <= $1::timestamptz`);
+    const value = a.agg === 'count' ? 'count(*)' : `${a.agg}(r.${quoteIdent(a.column!)})`;
+    const key = `${a.object}\u0000${a.via}`;
+    const g = groups.get(key) ?? { object: a.object, via: a.via, values: [] };
+    g.values.push(`${value}${conds.length ? ` FILTER (WHERE ${conds.join(' AND ')})` : ''} AS "__a${i}"`); // a constant alias: no field key starts with an underscore
+    groups.set(key, g);
+  });
+  const ctes = [...groups.values()].map((g, k) =>
+    `g${k} AS (SELECT r.${quoteIdent(g.via)} AS k, ${g.values.join(', ')} FROM ${tableOf(g.object)} r
+      WHERE r.${quoteIdent(g.via)} = ANY(ARRAY(SELECT id FROM page)) AND r.deleted_at IS NULL GROUP BY r.${quoteIdent(g.via)})`);
+  const out = ['p.id::text AS id', 'p.version AS version', ...columns.map((c) => `p.${quoteIdent(c)} AS ${quoteIdent(c)}`), ...aggregates.map((_, i) => `"__a${i}"`)];
+  const { rows } = await q.query<Record<string, unknown>>(
+    `WITH page AS MATERIALIZED (SELECT ${cols.join(', ')} FROM ${tableOf(objectKey)} t WHERE ${where.join(' AND ')} ORDER BY t.id LIMIT ${limit})${ctes.map((c) => `, ${c}`).join('')}
+     SELECT ${out.join(', ')} FROM page p ${ctes.map((_, k) => `LEFT JOIN g${k} ON g${k}.k = p.id`).join(' ')} ORDER BY p.id`,
+    params,
+  );
   return rows;
 }
 

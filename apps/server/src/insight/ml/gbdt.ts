@@ -80,7 +80,8 @@ function binOf(edges: number[], v: number): number {
 
 interface Hist { g: Float64Array; h: Float64Array }
 
-export function trainGbdt(columns: ArrayLike<number>[], y: ArrayLike<number>, params: Partial<GbdtParams> = {}): GbdtModel {
+/** `onTree` hears after each tree is added (progress; it cannot change the model). */
+export function trainGbdt(columns: ArrayLike<number>[], y: ArrayLike<number>, params: Partial<GbdtParams> = {}, onTree?: (done: number, of: number) => void): GbdtModel {
   const P = { ...DEFAULT_GBDT, ...params };
   const n = y.length;
   const F = columns.length;
@@ -198,6 +199,7 @@ export function trainGbdt(columns: ArrayLike<number>[], y: ArrayLike<number>, pa
     }
     trees.push(tree);
     for (let i2 = 0; i2 < n; i2++) margin[i2]! += treeValue(tree, (f) => columns[f]![i2]!);
+    onTree?.(t + 1, P.trees);
   }
   const total = gainByFeature.reduce((a, b) => a + b, 0);
   return {

@@ -8,7 +8,13 @@ import { type LogisticModel, logisticProbability, trainLogistic } from './logist
 import { type CalibrationBin, auc, calibrationTable, liftAt, logLoss } from './metrics.js';
 import { holdoutSplit } from './random.js';
 
-export interface TrainOptions { seed: number; holdoutFraction: number; gbdt?: Partial<Omit<GbdtParams, 'seed'>> }
+export interface TrainOptions {
+  seed: number;
+  holdoutFraction: number;
+  gbdt?: Partial<Omit<GbdtParams, 'seed'>>;
+  /** Hears the trees fitted so far (progress only). */
+  onTree?: (done: number, of: number) => void;
+}
 
 export interface TrainMetrics {
   auc: number;
@@ -40,7 +46,7 @@ export function trainClassifier(columns: ArrayLike<number>[], labels: ArrayLike<
   const testRows = split.holdout.map((i) => labelled[i]!);
   const trainCols = pick(columns, trainRows);
   const trainY = Float64Array.from(trainRows, (r) => labels[r]!);
-  const model = trainGbdt(trainCols, trainY, { ...opts.gbdt, seed: opts.seed });
+  const model = trainGbdt(trainCols, trainY, { ...opts.gbdt, seed: opts.seed }, opts.onTree);
   const baseline = trainLogistic(trainCols, trainY, { positiveWeight: opts.gbdt?.positiveWeight ?? 'balanced' });
   const testY = Float64Array.from(testRows, (r) => labels[r]!);
   const p = Float64Array.from(testRows, (r) => gbdtProbability(model, rowOf(columns, r)));

@@ -35,6 +35,7 @@ function jobLabel(kind: string, t: T): string {
   const known: Record<string, string> = {
     'model.train': t('模型训练', 'Model training'),
     'model.score': t('模型评分', 'Model scoring'),
+    'model.score.changes': t('评分变化后续处理', 'Score change follow-up'),
     'campaign.launch': t('营销活动发布', 'Campaign launch'),
     'journey.enter': t('客户旅程批量进入', 'Journey entry'),
     'privacy.export': t('个人信息副本导出', 'Personal-information copy'),

@@ -211,7 +211,7 @@ export function ModelDesignerPage() {
           </Space>
         )} />
       <ErrorAlert error={train.error ?? score.error} />
-      {trainJob && <JobProgress jobId={trainJob} title={t('训练进度', 'Training')} unit={t('条记录已读取', 'records read')} onDone={() => { setTrainJob(null); setTab('metrics'); refresh(); }} testId="train-progress" />}
+      {trainJob && <JobProgress jobId={trainJob} title={t('训练进度', 'Training')} unit={t('步（先读取记录，再逐棵拟合树）', 'steps (records read, then trees fitted)')} onDone={() => { setTrainJob(null); setTab('metrics'); refresh(); }} testId="train-progress" />}
       {scoreJob && <JobProgress jobId={scoreJob} title={t('评分进度', 'Scoring')} unit={t('条记录已评分', 'records scored')} onDone={() => { setScoreJob(null); refresh(); }} testId="score-progress" />}
       {isNew ? design : (
         <Tabs activeKey={tab ?? (m?.status === 'trained' ? 'metrics' : 'design')} onChange={setTab} items={[
