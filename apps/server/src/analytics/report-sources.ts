@@ -73,11 +73,18 @@ export class ReportSources {
   }
 
   /** The report's object as the caller may read it (403 without the read action). */
-  static async open(reader: ScopedReader, meta: MetadataService, objectKey: string, who: Principal | SystemRead, params: unknown[], lang: Lang): Promise<ReportSources> {
-    const src = await reader.source(objectKey, who, 'read', params, 't');
+  static async open(reader: ScopedReader, meta: MetadataService, objectKey: string, who: Principal | SystemRead, params: unknown[], lang: Lang, rollupTable?: string): Promise<ReportSources> {
+    // The rollup when asked for and the caller's scope is said at its grain, else the records.
+    const rolled = rollupTable ? await reader.rollupSource(objectKey, rollupTable, who, params, 't') : null;
+    const src = rolled ?? (await reader.source(objectKey, who, 'read', params, 't'));
     if (!isSystemRead(who) && !src.acc.can('read')) throw new AppError(403, 'records.forbidden_action', { object: objectKey, action: 'read' });
-    return new ReportSources(reader, meta, who, params, lang, src.sql, { alias: 't', o: src.o, acc: src.acc, labels: [] });
+    const out = new ReportSources(reader, meta, who, params, lang, src.sql, { alias: 't', o: src.o, acc: src.acc, labels: [] });
+    out.rolled = !!rolled;
+    return out;
   }
+
+  /** Whether the root is the object's rollup (rows per org unit × owner) rather than its records. */
+  rolled = false;
 
   /** FROM … LEFT JOIN … of every object the resolved paths reach. */
   fromSql(): string {

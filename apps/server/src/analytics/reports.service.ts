@@ -15,7 +15,8 @@ import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { ScopedReader, systemRead } from '../records/scoped-reader.js';
-import { cellCondition, ReportCompiler, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
+import { cellCondition, ReportCompiler, rollupFits, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
+import { ReportRollups } from './report-rollups.js';
 import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
 import { shapeAnswer } from './report-answer.js';
@@ -55,6 +56,7 @@ export class ReportsService {
     private readonly cache: ReportCache<Omit<ReportAnswer, 'cached'>>,
     private readonly reader: ScopedReader,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+    private readonly rollups: ReportRollups,
   ) {
     this.compiler = new ReportCompiler(reader, meta);
   }
@@ -279,7 +281,9 @@ export class ReportsService {
     if (!(await this.meta.current()).objects.has(spec.object)) {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${spec.object}`, en: `unknown object ${spec.object}` });
     }
-    const compiled = await this.compiler.compile(spec, opts, p, lang);
+    // A report a rollup can answer reads it (made on first use) when the caller's scope allows.
+    const rollup = rollupFits(spec, opts, null) ? await this.rollups.ensure(spec.object) : null;
+    const compiled = await this.compiler.compile(spec, opts, p, lang, rollup);
     const key = ReportCache.key([lang, compiled.sql, compiled.params]);
     let current = true;
     const { value, cached } = await this.cache.through(
