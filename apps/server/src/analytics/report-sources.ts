@@ -43,7 +43,7 @@ export interface ResolvedField {
 const MAX_HOPS = 4;
 
 /** System columns a report may use, with the field type they behave as. */
-const SYSTEM_FIELDS: Record<string, { type: string; label: { 'zh-CN': string; en: string } }> = {
+export const SYSTEM_FIELDS: Record<string, { type: string; label: { 'zh-CN': string; en: string } }> = {
   id: { type: 'id', label: { 'zh-CN': '编号', en: 'ID' } },
   created_at: { type: 'datetime', label: { 'zh-CN': '创建时间', en: 'Created at' } },
   updated_at: { type: 'datetime', label: { 'zh-CN': '更新时间', en: 'Updated at' } },
