@@ -253,6 +253,9 @@ describe('report designer and viewer', () => {
       return head.includes(cats[0]!.label) && !head.includes(cats[1]!.label);
     }, { ms: 20_000, everyMs: 200, what: 'the pivot narrowed to the picked category' });
     await page.locator('[data-testid=dashboard-board][data-fetching=false]').waitFor();
+    // Close the value list before the picture (a click on the page title).
+    await page.getByText('分行经营看板', { exact: true }).first().click();
+    await until(async () => (await page.locator('.ant-select-dropdown:visible').count()) === 0, { ms: 5_000, everyMs: 100, what: 'the value list closed' });
     await shot(page, 'reports-10-dashboard-viewer');
     expect(realErrors(w.errors)).toEqual([]);
   }, 180_000);
