@@ -6,9 +6,10 @@
 // changing the answer, so the figures are of the compiled statements, not of the report cache.
 // BENCH_CUSTOMERS (default 100000) sets the size, BENCH_RUNS (default 30) the runs per measurement.
 // The demo loader writes the first BENCH_BASE_CUSTOMERS (default 20000) customers with their holdings;
-// the rest are copies of those made in SQL (generate_series, new ids, indexes rebuilt once), so a
-// 1,000,000-customer bank takes minutes, not an hour.
+// the rest are copies of those made in SQL (generate_series, new ids, indexes rebuilt once, then
+// VACUUM ANALYZE), so a 1,000,000-customer bank takes minutes, not an hour.
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
@@ -104,8 +105,9 @@ async function growBank(pool) {
     process.stderr.write('\n');
     for (const i of indexes) await c.query(i.indexdef);
     await c.query('DROP TABLE bench_base');
-    await c.query('ANALYZE crm_data.customer');
-    await c.query('ANALYZE crm_data.holding');
+    // As autovacuum leaves a table in steady state: statistics, and the visibility map (index-only scans).
+    await c.query('VACUUM (ANALYZE) crm_data.customer');
+    await c.query('VACUUM (ANALYZE) crm_data.holding');
     console.log(`grown in SQL to ${CUSTOMERS.toLocaleString()} customers in ${((Date.now() - started) / 1000).toFixed(0)} s (indexes rebuilt)`);
   } finally {
     c.release();
@@ -197,9 +199,11 @@ export async function run() {
         );
       }
     }
-    // The drill-down, warm: two untimed passes, then RUNS timed ones, each with its own cache key.
+    // The drill-down, warm: two untimed passes, then RUNS timed ones, each with its own cache key — an
+    // owner filter that keeps every row (`$ne` a new id; IS DISTINCT FROM keeps unowned rows too), on
+    // the rollup's grain, so the report engine may answer from the rollup (a date filter would not).
     const manager = await login(server.base, 'manager');
-    const filter = (i) => ({ created_at: { $lt: new Date(Date.UTC(2100, 0, 2) + i * 1000).toISOString() } });
+    const filter = () => ({ owner_id: { $ne: randomUUID() } });
     for (let i = 0; i < 2; i++) await drillDown(server.base, manager, filter(-1 - i));
     const clicks = [[], [], [], []];
     let equal = true;

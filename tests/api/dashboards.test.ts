@@ -251,6 +251,28 @@ describe('filter options', () => {
     expect(found.items.every((i) => i.label.includes(part))).toBe(true);
   });
 
+  it("offers the designer the fields a filter can map to, with the kinds each fits and the widgets' reports that have it", async () => {
+    const both = (await analyst.api.dashboards.filterFields(['bank_aum_by_segment', 'bank_loan_pipeline'])).items;
+    const at = (f: string) => both.find((x) => x.field === f);
+    // System columns every object has: first, for both reports.
+    expect(at('created_at')).toMatchObject({ label: '创建时间', type: 'datetime', kinds: ['date_range'], reports: ['bank_aum_by_segment', 'bank_loan_pipeline'] });
+    expect(at('org_unit_id')).toMatchObject({ kinds: ['org_unit'] });
+    expect(at('owner_id')).toMatchObject({ kinds: ['owner'] });
+    expect(both.some((x) => x.kinds.includes('product') && x.type === 'select')).toBe(true);
+    // One hop through a relation, labelled by the relation.
+    const hop = both.find((x) => x.field.includes('.'));
+    expect(hop?.label).toContain(' / ');
+    const dates = (await analyst.api.dashboards.filterFields(['bank_loan_pipeline'], 'date_range')).items;
+    expect(dates.length).toBeGreaterThan(1);
+    expect(dates.every((x) => x.kinds.join() === 'date_range' && x.reports.join() === 'bank_loan_pipeline')).toBe(true);
+    const unknown = await analyst.get('/api/dashboards/filter-fields?reports=bank_loan_pipeline,nope');
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.details[0]).toMatchObject({ path: '/reports/1', code: 'unknown_report' });
+    expect((await analyst.get('/api/dashboards/filter-fields?reports=bank_loan_pipeline&kind=nope')).status).toBe(400);
+    expect((await analyst.get('/api/dashboards/filter-fields')).status).toBe(400);
+    expect((await rm.get('/api/dashboards/filter-fields?reports=bank_loan_pipeline')).status).toBe(403);
+  });
+
   it('refuses a date filter, an unknown filter and a dashboard the viewer may not see', async () => {
     const date = await compliance.get('/api/dashboards/t_options/filters/period/options');
     expect(date.status).toBe(400);

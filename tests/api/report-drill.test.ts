@@ -8,6 +8,7 @@
  * each level adding up to the cell clicked. The records filter's relation paths and grouping operators
  * are attacked like the records API: masked / hidden fields, unreadable hops, bad operands.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApiError } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
@@ -291,6 +292,41 @@ describe('drill hierarchies', () => {
       const f = await rm.post('/api/reports/customers_by_branch/cell-filter', { cell: { branch: other.b } });
       expect(await listTotal(rm, 'customer', f.body.filter)).toBe(0);
     }
+  });
+
+  it('answers an org unit × owner report from the rollup, equal to the records, for each viewer and after every kind of write', async () => {
+    // The cockpit's report (counts, a sum, a FEEL measure; branch → … → customer manager) fits the rollup;
+    // a date filter that keeps every row makes the same run read the records: both must agree.
+    const key = 'bank_customers_by_branch';
+    let n = 0;
+    const viaRollup = (c: Client, drill: Row[] = []) => c.post(`/api/reports/${key}/run`, { filter: { owner_id: { $ne: randomUUID() } }, drill });
+    const viaRecords = (c: Client, drill: Row[] = []) => c.post(`/api/reports/${key}/run`, { filter: { created_at: { $lt: new Date(Date.UTC(2200, 0, 1) + ++n * 1000).toISOString() } }, drill });
+    const agree = async (label: string, c: Client, drill: Row[] = []) => {
+      const [a, b] = await Promise.all([viaRollup(c, drill), viaRecords(c, drill)]);
+      expect([label, a.status, b.status]).toEqual([label, 200, 200]);
+      expect([label, a.body.rows, a.body.totals]).toEqual([label, b.body.rows, b.body.totals]);
+      return a.body;
+    };
+    const top = await agree('manager', manager);
+    expect(await sql(`SELECT object_key, fields FROM crm.report_rollups`)).toEqual([{ object_key: 'customer', fields: expect.arrayContaining(['aum']) }]);
+    const branch = top.rows[0].branch;
+    await agree('manager, a branch', manager, [{ field: 'branch', value: branch }]);
+    const mine = await agree('customer manager', rm);
+    expect(mine.totals[0].customers).toBe(await listTotal(rm, 'customer', {}));
+    await agree('compliance', compliance);
+
+    // Writes of every kind, through the API and in SQL: the rollup follows each at commit.
+    const [{ id: rmId, org_unit_id: rmUnit }] = await sql(`SELECT id::text, org_unit_id::text FROM crm.users WHERE username = 'rm'`);
+    const created = await rm.api.records.create('customer', { customer_type: 'individual', name: '汇总测试客户' });
+    const some = await sql(`SELECT id::text FROM crm_data.customer WHERE deleted_at IS NULL ORDER BY id LIMIT 3`);
+    await sql(`UPDATE crm_data.customer SET aum = aum + 0.01 WHERE id = $1`, [some[0]!.id]);
+    await sql(`UPDATE crm_data.customer SET owner_id = $2, org_unit_id = $3 WHERE id = $1`, [some[1]!.id, rmId, rmUnit]);
+    await sql(`UPDATE crm_data.customer SET aum = NULL WHERE id = $1`, [some[2]!.id]);
+    await sql(`UPDATE crm_data.customer SET aum = 1234.56 WHERE id = $1`, [created.id]);
+    await agree('customer manager, a new customer', rm);
+    await sql(`UPDATE crm_data.customer SET deleted_at = now() WHERE id = ANY($1::uuid[])`, [[some[0]!.id, created.id]]);
+    for (const [label, c] of [['manager', manager], ['customer manager', rm], ['compliance', compliance]] as const) await agree(`${label} after writes`, c);
+    await agree('manager, a branch, after writes', manager, [{ field: 'branch', value: branch }]);
   });
 
   it('drills year → quarter → month and product category → product on holdings', async () => {

@@ -204,15 +204,20 @@ describe('report designer and viewer', () => {
     await page.locator('[data-testid=dashboard-grid] [data-widget=w2]').waitFor();
     await choose(page, '[data-testid=dashboard-roles]', 'rm');
     await page.keyboard.press('Escape');
+    // Filters: fields picked from those of the widgets' objects that fit the kind.
     await page.click('[data-testid=add-dashboard-filter]');
-    await page.fill('[data-testid=dashboard-filter-0-field] >> nth=0', 'opened_at');
+    await choose(page, '[data-testid=dashboard-filter-0-field]', '开立日期');
+    await page.click('[data-testid=add-dashboard-filter]');
+    await page.fill('[data-testid=dashboard-filter-1-label]', '产品大类');
+    await choose(page, '[data-testid=dashboard-filter-1-kind]', '取值');
+    await choose(page, '[data-testid=dashboard-filter-1-field]', '产品 / 产品大类（2/2 个报表）');
     await shot(page, 'reports-09-dashboard-designer');
     await page.click('[data-testid=save-dashboard]');
     await page.locator('[data-testid=dashboard-version], .ant-alert-error').first().waitFor();
     expect(await page.locator('.ant-alert-error').allTextContents()).toEqual([]);
     await page.locator('[data-testid=dashboard-version]', { hasText: 'v1' }).waitFor();
     const saved = await apiCall(page, 'GET', `/api/dashboards/${DASH}`);
-    expect(saved.body).toMatchObject({ roles: ['rm'], widgets: [{ id: 'w1', report: PIVOT }, { id: 'w2', report: TREND }], filters: [{ kind: 'date_range', field: 'opened_at' }] });
+    expect(saved.body).toMatchObject({ roles: ['rm'], widgets: [{ id: 'w1', report: PIVOT }, { id: 'w2', report: TREND }], filters: [{ kind: 'date_range', field: 'opened_at' }, { key: 'f2', kind: 'product', field: 'product.category' }] });
 
     await page.click('[data-testid=open-dashboard]');
     const w1 = page.locator('[data-testid=widget-w1]');
@@ -230,6 +235,27 @@ describe('report designer and viewer', () => {
     // The dashboard date filter: this year's holdings only.
     await choose(page, '[data-testid=dash-filter-f1]', '今年');
     await page.locator('[data-testid=dashboard-board][data-fetching=false]').waitFor();
+    // Absolute dates, and a category picked by name: the pivot keeps that category's column only.
+    await choose(page, '[data-testid=dash-filter-f1]', '自定义日期');
+    const range = page.locator('[data-testid=dash-filter-f1-range] input');
+    await range.nth(0).click();
+    await range.nth(0).fill('2000-01-01');
+    await range.nth(0).press('Enter');
+    await range.nth(1).fill('2099-12-31');
+    await range.nth(1).press('Enter');
+    const cats = (await apiCall(page, 'GET', `/api/dashboards/${DASH}/filters/f2/options`)).body.items as { value: string; label: string }[];
+    expect(cats.length).toBeGreaterThan(1);
+    await page.locator('[data-testid=cross-filter] .ant-tag-close-icon').click();
+    await choose(page, '[data-testid=dash-filter-f2]', cats[0]!.label);
+    await page.keyboard.press('Escape');
+    await until(async () => {
+      const head = (await w1.locator('[data-testid=report-pivot] thead').textContent()) ?? '';
+      return head.includes(cats[0]!.label) && !head.includes(cats[1]!.label);
+    }, { ms: 20_000, everyMs: 200, what: 'the pivot narrowed to the picked category' });
+    await page.locator('[data-testid=dashboard-board][data-fetching=false]').waitFor();
+    // Close the value list before the picture (a click on the page title).
+    await page.getByText('分行经营看板', { exact: true }).first().click();
+    await until(async () => (await page.locator('.ant-select-dropdown:visible').count()) === 0, { ms: 5_000, everyMs: 100, what: 'the value list closed' });
     await shot(page, 'reports-10-dashboard-viewer');
     expect(realErrors(w.errors)).toEqual([]);
   }, 180_000);

@@ -33,7 +33,7 @@ import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportSta
 import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
 import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary, ModelVersion } from './schemas/models.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
-import type { Dashboard, DashboardDefinitionInput, DashboardFilterOptions, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
+import type { Dashboard, DashboardDefinitionInput, DashboardFilterFields, DashboardFilterOptions, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
 import type { ApiKey, ApiKeyRequest, CreatedApiKey, HistoryTtl, HistoryTtlRequest, HousekeepingPass, ServiceApiKeyRequest } from './types.js';
 import type {
   ApplyRolesRequest, ApplyRolesResult, CircleDetection, CustomerLookupParams, CustomerLookupResult, DirectorySyncResult, GuaranteeCircle,
@@ -624,6 +624,8 @@ export function createClient(options: ClientOptions) {
       run: (key: string, body: DashboardRunRequest = {}) => post<DashboardRunAnswer>(`/api/dashboards/${enc(key)}/run`, body),
       /** Values the caller may pick for an owner or product filter (from the rows in the caller's scope), labelled. */
       filterOptions: (key: string, filter: string, q?: string) => get<DashboardFilterOptions>(`/api/dashboards/${enc(key)}/filters/${enc(filter)}/options${q ? `?q=${enc(q)}` : ''}`),
+      /** The designer's field picker: fields of the reports' objects a dashboard filter can map to, with the kinds each fits. */
+      filterFields: (reports: string[], kind?: string) => get<DashboardFilterFields>(`/api/dashboards/filter-fields?reports=${enc(reports.join(','))}${kind ? `&kind=${enc(kind)}` : ''}`),
     },
   };
 }

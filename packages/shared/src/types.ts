@@ -328,7 +328,7 @@ export type SegmentStartRequest = z.input<typeof SegmentStartBody>;
 // ---------------------------------------------------------------- dashboards
 
 import type {
-  DashboardBody, DashboardCrossFilter, DashboardFilter, DashboardFilterOptionsSchema, DashboardFilterValue, DashboardLayout, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema,
+  DashboardBody, DashboardCrossFilter, DashboardFilter, DashboardFilterOptionsSchema, DashboardFilterFieldsSchema, DashboardFilterValue, DashboardLayout, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema,
   DashboardRunBody, DashboardSchema, DashboardSummarySchema, DashboardWidget, DashboardWidgetAnswerSchema,
 } from './schemas/index.js';
 
@@ -346,3 +346,4 @@ export type DashboardSummary = z.infer<typeof DashboardSummarySchema>;
 export type DashboardWidgetAnswer = z.infer<typeof DashboardWidgetAnswerSchema>;
 export type DashboardRunAnswer = z.infer<typeof DashboardRunAnswerSchema>;
 export type DashboardFilterOptions = z.infer<typeof DashboardFilterOptionsSchema>;
+export type DashboardFilterFields = z.infer<typeof DashboardFilterFieldsSchema>;

@@ -5,6 +5,7 @@ import { ReportsController } from './reports.controller.js';
 import { ReportsService } from './reports.service.js';
 import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
+import { ReportRollups } from './report-rollups.js';
 import { ReportExports } from './report-exports.service.js';
 import { ReportForecasts } from './report-forecast.service.js';
 import { DashboardsController } from './dashboards.controller.js';
@@ -15,7 +16,7 @@ import './dashboards.messages.js';
 
 @Module({
   imports: [AuditModule],
-  providers: [ReportsService, ReportCache, ReportDatabase, ReportExports, ReportForecasts, DashboardsService, ReportSourceRegistry],
+  providers: [ReportsService, ReportCache, ReportDatabase, ReportRollups, ReportExports, ReportForecasts, DashboardsService, ReportSourceRegistry],
   controllers: [ReportsController, DashboardsController],
   exports: [ReportsService, DashboardsService, ReportSourceRegistry],
 })

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { DashboardBody, DashboardFilterOptionsQuery, DashboardListQuery, DashboardPatchBody, DashboardRunBody, KEY_PATTERN } from '@crm/shared';
+import { DashboardBody, DashboardFilterFieldsQuery, DashboardFilterOptionsQuery, DashboardListQuery, DashboardPatchBody, DashboardRunBody, KEY_PATTERN } from '@crm/shared';
 import { CurrentUser, type Principal } from '../auth/principal.js';
 import { RequireRight } from '../access/platform-rights.js';
 import { AppError } from '../common/app-error.js';
@@ -29,6 +29,14 @@ export class DashboardsController {
   @Get('mine')
   async mine(@CurrentUser() p: Principal) {
     return { items: await this.dashboards.list(p, true) };
+  }
+
+  /** The designer's field picker (before `:key`: `filter-fields` is no dashboard key). */
+  @Get('filter-fields')
+  @RequireRight('designer')
+  filterFields(@Query() query: unknown) {
+    const q = parseInput(DashboardFilterFieldsQuery, query);
+    return this.dashboards.filterFields(q.reports.split(',').map((r) => r.trim()).filter(Boolean), q.kind, lang());
   }
 
   @Post()

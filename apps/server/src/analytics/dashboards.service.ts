@@ -7,8 +7,8 @@
  * only when the widget's report object has the field the filter maps to.
  */
 import { Injectable } from '@nestjs/common';
-import type { Lang } from '@crm/form-engine';
-import { DASHBOARD_FILTER_OPTIONS_MAX, type DashboardBody, type DashboardPatchBody, type DashboardRunBody, type DashboardWidgetAnswer } from '@crm/shared';
+import { pickText, type Lang } from '@crm/form-engine';
+import { DASHBOARD_FILTER_OPTIONS_MAX, DASHBOARD_MAX_WIDGETS, type DASHBOARD_FILTER_KINDS, type DashboardBody, type DashboardPatchBody, type DashboardRunBody, type DashboardWidgetAnswer } from '@crm/shared';
 import type { z } from 'zod';
 import { Db } from '../database/db.js';
 import { AppError } from '../common/app-error.js';
@@ -17,7 +17,8 @@ import { AuditService } from '../audit/audit.service.js';
 import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
-import { comparableOf } from '../metadata/field-types.js';
+import { comparableOf, isEncrypted } from '../metadata/field-types.js';
+import { SYSTEM_FIELDS } from './report-sources.js';
 import { ReportsService, type ReportRunOptions, type StoredReport } from './reports.service.js';
 import { fieldTypeOf } from './report-fields.js';
 import { ReportSourceRegistry } from './report-source-registry.js';
@@ -27,6 +28,7 @@ import { dashboardProblem } from './dashboards.messages.js';
 type DashboardDefinition = z.infer<typeof DashboardBody>;
 type DashboardPatch = z.infer<typeof DashboardPatchBody>;
 type DashboardRun = z.infer<typeof DashboardRunBody>;
+type DashboardFilterKind = (typeof DASHBOARD_FILTER_KINDS)[number];
 export type StoredDashboard = DashboardDefinition & { version: number; updatedAt: string };
 
 interface VersionRow {
@@ -211,6 +213,41 @@ export class DashboardsService {
     return { items };
   }
 
+  /**
+   * The designer's field picker: for the reports given (a dashboard's widgets), every field and system
+   * column of their objects and of the objects one relation away, with the filter kinds it fits and the
+   * reports whose object has it — most reports first. Encrypted fields are left out (never grouped or listed).
+   */
+  async filterFields(reports: string[], kind: DashboardFilterKind | undefined, lang: Lang): Promise<{ items: { field: string; label: string; type: string; kinds: DashboardFilterKind[]; reports: string[] }[] }> {
+    const objects = (await this.meta.current()).objects;
+    const found = new Map<string, { label: string; type: string; kinds: DashboardFilterKind[]; reports: string[] }>();
+    for (const [i, key] of [...new Set(reports)].slice(0, DASHBOARD_MAX_WIDGETS).entries()) {
+      const report = await this.reports.definition(key);
+      const o = report && objects.get(report.object);
+      if (!report || !o) throw dashboardProblem(`/reports/${i}`, 'unknown_report', { 'zh-CN': `报表 ${key} 不存在`, en: `no such report ${key}` });
+      const add = (path: string, label: string, type: string) => {
+        const kinds = FILTER_KINDS_OF[type];
+        if (!kinds || (kind && !kinds.includes(kind))) return;
+        const entry = found.get(path) ?? { label, type, kinds, reports: [] };
+        entry.reports.push(key);
+        found.set(path, entry);
+      };
+      const fieldsOf = (obj: NonNullable<typeof o>, prefix: string, labelPrefix: string) => {
+        for (const [k, s] of Object.entries(SYSTEM_FIELDS)) add(prefix + k, labelPrefix + s.label[lang === 'en' ? 'en' : 'zh-CN'], s.type);
+        for (const f of obj.fields) if (!isEncrypted(f)) add(prefix + f.key, labelPrefix + (pickText(f.label, lang) || f.key), f.type);
+      };
+      fieldsOf(o, '', '');
+      for (const f of o.fields) {
+        const target = f.type === 'relation' && f.target && !isEncrypted(f) ? objects.get(f.target) : undefined;
+        if (target) fieldsOf(target, `${f.key}.`, `${pickText(f.label, lang) || f.key} / `);
+      }
+    }
+    const items = [...found.entries()]
+      .map(([field, x]) => ({ field, ...x }))
+      .sort((a, b) => b.reports.length - a.reports.length || a.field.split('.').length - b.field.split('.').length || a.field.localeCompare(b.field));
+    return { items };
+  }
+
   /** Every widget's answer for the caller. */
   async run(key: string, body: DashboardRun, p: Principal, lang: Lang): Promise<{ dashboard: { key: string; version: number }; widgets: DashboardWidgetAnswer[]; elapsedMs: number }> {
     const started = Date.now();
@@ -335,6 +372,11 @@ export class DashboardsService {
     return { dashboard: { key: d.key, version: d.version }, widgets, elapsedMs: Date.now() - started };
   }
 }
+
+/** The dashboard filter kinds a field type fits. */
+const FILTER_KINDS_OF: Record<string, DashboardFilterKind[]> = {
+  date: ['date_range'], datetime: ['date_range'], org_unit: ['org_unit'], user: ['owner'], select: ['product'], relation: ['product'], boolean: ['product'],
+};
 
 function kpiCompareField(r: StoredReport): string | null {
   if (r.chart?.type !== 'kpi') return null;

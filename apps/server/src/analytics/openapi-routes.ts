@@ -1,6 +1,6 @@
 /** What the OpenAPI document says about the report routes (spread into the static route list). */
 import { ReportAnswerSchema, ReportBody, ReportCellFilterBody, ReportCellFilterSchema, ReportForecastBody, ReportForecastSchema, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
-  DashboardBody, DashboardFilterOptionsQuery, DashboardFilterOptionsSchema, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
+  DashboardBody, DashboardFilterOptionsQuery, DashboardFilterOptionsSchema, DashboardFilterFieldsQuery, DashboardFilterFieldsSchema, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
 import type { StaticRoute } from '../openapi/static-routes.js';
 
 export const REPORT_ROUTES: StaticRoute[] = [
@@ -16,6 +16,7 @@ export const REPORT_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/reports/{key}/export', tag: 'analytics', summary: '导出报表 CSV/XLSX（审计）/ Export a report as CSV or XLSX (audited)', query: ReportExportQuery, response: NO_JSON_BODY },
   { method: 'get', path: '/api/dashboards', tag: 'analytics', summary: '看板列表（设计者：全部；其他人：共享给本人角色的）/ Dashboards you may see', query: DashboardListQuery, response: itemsOfSchema(DashboardSummarySchema) },
   { method: 'get', path: '/api/dashboards/mine', tag: 'analytics', summary: '工作台：共享给本人角色的看板 / The workbench: dashboards shared with your roles', response: itemsOfSchema(DashboardSummarySchema) },
+  { method: 'get', path: '/api/dashboards/filter-fields', tag: 'analytics', summary: '看板筛选可映射的字段（设计器的字段选择）/ Fields a dashboard filter can map to (the designer\'s field picker)', right: 'designer', query: DashboardFilterFieldsQuery, response: DashboardFilterFieldsSchema },
   { method: 'post', path: '/api/dashboards', tag: 'analytics', summary: '创建看板 / Create a dashboard', right: 'designer', body: DashboardBody, response: DashboardSchema },
   { method: 'get', path: '/api/dashboards/{key}', tag: 'analytics', summary: '看板定义 / A dashboard', response: DashboardSchema },
   { method: 'patch', path: '/api/dashboards/{key}', tag: 'analytics', summary: '修改看板（保存为新版本）/ Change a dashboard (saves a new version)', right: 'designer', body: DashboardPatchBody, response: DashboardSchema },

@@ -15,6 +15,7 @@ import type { MetadataService } from '../metadata/metadata.service.js';
 import { compileFilter, type ColumnInfo } from '../records/filter-compiler.js';
 import { isSystemRead, type ScopedReader, type SystemRead } from '../records/scoped-reader.js';
 import { bucketSql, type Bucket } from './report-dates.js';
+import type { Rollup } from './report-rollups.js';
 import { filterKeys, relativeDates } from './report-filters.js';
 import { comparableOfField, ReportSources, type ResolvedField } from './report-sources.js';
 import type { ReportSourceRegistry } from './report-source-registry.js';
@@ -94,6 +95,8 @@ export interface CompiledReport {
   dimensions: Map<string, DimensionDef>;
   /** The definition's and the run's filters (relative dates resolved) and the drill-down, in the records filter language. */
   recordFilters: Record<string, unknown>[];
+  /** Whether the statement reads the object's rollup instead of its records. */
+  rollup: boolean;
 }
 
 /** A hierarchy at the level a drill-down reached: `depth` levels drilled (the last level stays shown). */
@@ -148,9 +151,15 @@ export class ReportCompiler {
     private readonly registry?: ReportSourceRegistry,
   ) {}
 
-  async compile(spec: ReportSpec, run: RunOptions, who: Principal | SystemRead, lang: Lang): Promise<CompiledReport> {
+  /**
+   * `rollup`: the object's rollup, read instead of the records when the report fits it (see
+   * `rollupFits`) and the caller's row scope is said at its grain; `CompiledReport.rollup` says whether it was.
+   */
+  async compile(spec: ReportSpec, run: RunOptions, who: Principal | SystemRead, lang: Lang, rollup?: Rollup | null): Promise<CompiledReport> {
     const params: unknown[] = [];
-    const src = await ReportSources.open(this.reader, this.meta, spec.object, who, params, lang, this.registry);
+    const { dimensions, hierarchies, levels } = hierarchyLevels(spec, run.drill ?? [], lang);
+    const fits = !!rollup && rollupFits(spec, run, rollup.fields);
+    const src = await ReportSources.open(this.reader, this.meta, spec.object, who, params, lang, this.registry, fits ? rollup!.table : undefined);
     const unmasked: string[] = [];
     const inner: string[] = [];
     const columns: ColumnPlan[] = [];
@@ -162,7 +171,6 @@ export class ReportCompiler {
     const caller = isSystemRead(who) ? null : who;
 
     // ---- dimensions (a drill hierarchy's dimension at the level its drill-down reached)
-    const { dimensions, hierarchies, levels } = hierarchyLevels(spec, run.drill ?? [], lang);
     const dimInfo = new Map<string, ColumnInfo>();
     const defs = new Map<string, DimensionDef>();
     for (const [i, d] of dimensions.entries()) {
@@ -190,13 +198,27 @@ export class ReportCompiler {
       let label = '';
       let type = 'integer';
       let agg: string;
-      if (!m.field) agg = 'count(*)::bigint';
+      if (!m.field && src.rolled) {
+        // A rollup row stands for `n` rows.
+        inner.push(`"t"."n" AS ${alias}`);
+        agg = `coalesce(sum(x.${alias}), 0)::bigint`;
+      } else if (!m.field) agg = 'count(*)::bigint';
       else {
         const r = await src.resolve(m.field, `${where}/field`);
         const planned = fieldMeasure(m, r, alias, !!caller, where);
-        inner.push(`${planned.value} AS ${alias}`);
         ({ agg, type } = planned);
         label = r.label;
+        if (src.rolled) {
+          // The rollup's sum of the field and its count of non-empty values (a sum of only empty values is empty).
+          const filled = `${r.sql.slice(0, -1)}__n"`;
+          if (m.agg === 'sum') {
+            inner.push(`${r.sql} AS ${alias}`, `${filled} AS ${alias}n`);
+            agg = `CASE WHEN sum(x.${alias}n) > 0 THEN sum(x.${alias}) END`;
+          } else {
+            inner.push(`${filled} AS ${alias}`);
+            agg = `coalesce(sum(x.${alias}), 0)::bigint`;
+          }
+        } else inner.push(`${planned.value} AS ${alias}`);
       }
       aggs.set(m.key, agg);
       plans[i] = { key: m.key, label: pickText(m.label as never, lang) || defaultMeasureLabel(m.agg, label, lang), type, role: 'measure', alias };
@@ -299,7 +321,7 @@ export class ReportCompiler {
     const sql = `SELECT * FROM (SELECT ${select.join(', ')} FROM ${from}${groupBy}) r${top} ORDER BY r.g, r.rn LIMIT $${params.length}::int`;
     return {
       sql, params, columns: [...dimPlans, ...columns.filter((c) => c.role === 'measure')], grouped: ordered, objects: [...src.objects], maxRows, unmasked,
-      hierarchies, dimensions: defs, recordFilters,
+      hierarchies, dimensions: defs, recordFilters, rollup: src.rolled,
     };
   }
 
@@ -426,6 +448,27 @@ function feelInputs(expression: string, measures: MeasureDef[], where: string): 
   if (unknown.length) {
     throw reportProblem(where, 'unknown_measure', { 'zh-CN': `FEEL 指标只能引用本报表的其他非 FEEL 指标：${unknown.join(', ')}`, en: `a FEEL measure names other (not FEEL) measures of the report: ${unknown.join(', ')}` });
   }
+}
+
+/** Columns of a rollup's grain: what its rows are grouped by. */
+const ROLLUP_GRAIN = new Set(['org_unit_id', 'owner_id']);
+
+/**
+ * Whether a rollup (rows per org unit × owner with counts and sums) answers a run exactly: every
+ * dimension shown or drilled through, every filter and drill field is on the grain (an org-tree level
+ * of the org unit included, no date bucket), and every measure is a count of rows, a count or sum of a
+ * field the rollup sums (`fields`; null: any plain field, before the rollup is known), or a ratio or FEEL
+ * measure over those. Anything else (a relation path, a date filter, min/max/avg/count distinct) reads the records.
+ */
+export function rollupFits(spec: ReportSpec, run: RunOptions, fields: Set<string> | null): boolean {
+  const sums = (f: string | undefined) => !!f && (fields ? fields.has(f) : /^[a-z][a-z0-9_]*$/.test(f));
+  const measures = spec.measures.every((m) => (m.agg === 'count' && (!m.field || sums(m.field))) || (m.agg === 'sum' && sums(m.field)) || m.agg === 'ratio' || m.agg === 'feel');
+  const grain = (d: DimensionDef) => ROLLUP_GRAIN.has(d.field) && !d.bucket;
+  const all = [...spec.dimensions, ...(spec.hierarchies ?? []).flatMap((h) => h.levels)];
+  const byKey = new Map(all.map((d) => [d.key ?? d.field, d]));
+  const filters = [spec.filter, run.filter].every((f) => !f || [...filterKeys(f, new Set<string>())].every((k) => ROLLUP_GRAIN.has(k)));
+  const drill = (run.drill ?? []).every((d) => (byKey.has(d.field) ? grain(byKey.get(d.field)!) : ROLLUP_GRAIN.has(d.field)));
+  return measures && all.every(grain) && filters && drill;
 }
 
 /** The records filter for one value of a dimension: the same grouping expression, as a filter operator. */

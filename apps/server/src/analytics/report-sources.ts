@@ -44,7 +44,7 @@ export interface ResolvedField {
 const MAX_HOPS = 4;
 
 /** System columns a report may use, with the field type they behave as. */
-const SYSTEM_FIELDS: Record<string, { type: string; label: { 'zh-CN': string; en: string } }> = {
+export const SYSTEM_FIELDS: Record<string, { type: string; label: { 'zh-CN': string; en: string } }> = {
   id: { type: 'id', label: { 'zh-CN': '编号', en: 'ID' } },
   created_at: { type: 'datetime', label: { 'zh-CN': '创建时间', en: 'Created at' } },
   updated_at: { type: 'datetime', label: { 'zh-CN': '更新时间', en: 'Updated at' } },
@@ -74,13 +74,20 @@ export class ReportSources {
   }
 
   /** The report's object as the caller may read it (403 without the read action). */
-  static async open(reader: ScopedReader, meta: MetadataService, objectKey: string, who: Principal | SystemRead, params: unknown[], lang: Lang, registry?: ReportSourceRegistry): Promise<ReportSources> {
+  static async open(reader: ScopedReader, meta: MetadataService, objectKey: string, who: Principal | SystemRead, params: unknown[], lang: Lang, registry?: ReportSourceRegistry, rollupTable?: string): Promise<ReportSources> {
     // A registered source (campaign members) brings its own rows and row scope; relation paths from it join objects as usual.
+    // An object's rollup when asked for and the caller's scope is said at its grain, else the records.
     const provider = registry?.get(objectKey);
-    const src = provider ? await provider.source(who, params, 't') : await reader.source(objectKey, who, 'read', params, 't');
+    const rolled = !provider && rollupTable ? await reader.rollupSource(objectKey, rollupTable, who, params, 't') : null;
+    const src = provider ? await provider.source(who, params, 't') : (rolled ?? (await reader.source(objectKey, who, 'read', params, 't')));
     if (!isSystemRead(who) && !src.acc.can('read')) throw new AppError(403, 'records.forbidden_action', { object: objectKey, action: 'read' });
-    return new ReportSources(reader, meta, who, params, lang, src.sql, { alias: 't', o: src.o, acc: src.acc, labels: [] });
+    const out = new ReportSources(reader, meta, who, params, lang, src.sql, { alias: 't', o: src.o, acc: src.acc, labels: [] });
+    out.rolled = !!rolled;
+    return out;
   }
+
+  /** Whether the root is the object's rollup (rows per org unit × owner) rather than its records. */
+  rolled = false;
 
   /** FROM … LEFT JOIN … of every object the resolved paths reach. */
   fromSql(): string {

@@ -15,7 +15,8 @@ import { AccessService } from '../access/access.service.js';
 import type { Principal } from '../auth/principal.js';
 import { MetadataService } from '../metadata/metadata.service.js';
 import { ScopedReader, systemRead } from '../records/scoped-reader.js';
-import { cellCondition, ReportCompiler, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
+import { cellCondition, ReportCompiler, rollupFits, type CompiledReport, type ReportSpec, type RunOptions } from './report-compiler.js';
+import { ReportRollups } from './report-rollups.js';
 import { ReportCache } from './report-cache.js';
 import { ReportDatabase } from './report-database.js';
 import { shapeAnswer } from './report-answer.js';
@@ -57,6 +58,7 @@ export class ReportsService {
     private readonly reader: ScopedReader,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
     private readonly registry: ReportSourceRegistry,
+    private readonly rollups: ReportRollups,
   ) {
     this.compiler = new ReportCompiler(reader, meta, undefined, registry);
   }
@@ -290,7 +292,10 @@ export class ReportsService {
     if (!(await this.knownObject(spec.object))) {
       throw reportProblem('/object', 'unknown_object', { 'zh-CN': `未知对象 ${spec.object}`, en: `unknown object ${spec.object}` });
     }
-    const compiled = await this.compiler.compile(spec, opts, p, lang);
+    // A report a rollup can answer reads it (made on first use) when the caller's scope allows; a
+    // registered source (no record table) has none.
+    const rollup = !this.registry.has(spec.object) && rollupFits(spec, opts, null) ? await this.rollups.ensure(spec.object) : null;
+    const compiled = await this.compiler.compile(spec, opts, p, lang, rollup);
     const key = ReportCache.key([lang, compiled.sql, compiled.params]);
     let current = true;
     // A registered source's tables do not announce their changes: its answers are not cached.

@@ -280,6 +280,7 @@ export class MetadataService {
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_created`.slice(0, 63))} ON ${t} (created_at DESC, id)`);
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_owner`.slice(0, 63))} ON ${t} (owner_id)`);
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_org`.slice(0, 63))} ON ${t} (org_unit_id)`);
+      await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_owner_live`.slice(0, 63))} ON ${t} (owner_id, org_unit_id) WHERE deleted_at IS NULL`);
       let position = 0;
       for (const f of input.fields ?? []) await this.addFieldIn(c, input.key, f, position++, lang);
       if (input.rules !== undefined || input.defaultForms !== undefined) {
@@ -451,6 +452,8 @@ export class MetadataService {
         }
         try {
           await c.query('SAVEPOINT conv');
+          // A report rollup sums columns by their type: it goes, and is made again on its next use.
+          await c.query('SELECT crm.drop_report_rollup($1)', [objectKey]);
           await c.query(`ALTER TABLE ${t} ALTER COLUMN ${col} TYPE ${columnType(after)} USING ${using}`);
           await c.query('RELEASE SAVEPOINT conv');
         } catch (err) {
@@ -475,6 +478,7 @@ export class MetadataService {
 
   private async dropColumn(c: PoolClient, objectKey: string, f: FieldDef): Promise<void> {
     const t = tableOf(objectKey);
+    await c.query('SELECT crm.drop_report_rollup($1)', [objectKey]);
     await c.query(`ALTER TABLE ${t} DROP COLUMN IF EXISTS ${quoteIdent(f.key)}`);
     await c.query(`ALTER TABLE ${t} DROP COLUMN IF EXISTS ${quoteIdent(hashColumn(f.key))}`);
   }

@@ -18,6 +18,7 @@ const SRC = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ALLOWED: Record<string, string> = {
   'records/scoped-reader.ts': 'the scoped reader itself',
   'records/system-reads.ts': "the reader's unscoped reads for the platform (metadata checks, demo-data loader), each naming its reason",
+  'records/report-rollup-sql.ts': "a report rollup's first fill aggregates the object's live rows into the rollup inside the database (the engine reads the rollup through the scoped reader)",
   'records/computed-write-sql.ts': 'the bulk computed-value UPDATE reads back only the previous value of the field it writes, for its audit row',
 };
 

@@ -79,6 +79,9 @@ function attachmentFields(o: ObjectMeta): FieldDef[] {
   return o.fields.filter((f) => f.type === 'attachment' && !isEncrypted(f));
 }
 
+/** Row scopes said by a row's org unit and owner alone: exact at a report rollup's grain. */
+const GRAIN_SCOPES = new Set(['all', 'own', 'team', 'org_unit', 'org_subtree']);
+
 @Injectable()
 export class ScopedReader {
   constructor(
@@ -203,6 +206,21 @@ export class ScopedReader {
   async source(objectKey: string, who: Principal | SystemRead, action: ObjectAction, params: unknown[], alias = 't'): Promise<{ o: ObjectMeta; acc: ObjectAccess; sql: string }> {
     const { o, acc, where } = await this.liveScope(objectKey, who, action, params);
     return { o, acc, sql: `(SELECT * FROM ${tableOf(o.key)} t WHERE ${where}) ${quoteIdent(alias)}` };
+  }
+
+  /**
+   * The rows of a report rollup (`crm.<table>`, one row per org unit × owner of the object's live rows)
+   * within the caller's row scope, as a FROM-clause source like `source`: only when every scope that
+   * grants the read is said by org unit and owner alone (all, own, team, org unit, org subtree) — the
+   * scope is then exact at the rollup's grain. Null otherwise (a filter scope): read the records.
+   */
+  async rollupSource(objectKey: string, table: string, who: Principal | SystemRead, params: unknown[], alias = 't'): Promise<{ o: ObjectMeta; acc: ObjectAccess; sql: string } | null> {
+    const o = await this.meta.object(objectKey);
+    const p = isSystemRead(who) ? null : who;
+    const acc = await this.access.forObject(p, objectKey);
+    if (p && !acc.scopes('read').every((s) => typeof s === 'string' && GRAIN_SCOPES.has(s))) return null;
+    const scope = p && !acc.can('read') ? 'FALSE' : this.scopeSql(o, acc, 'read', p, params);
+    return { o, acc, sql: `(SELECT * FROM crm.${quoteIdent(table)} t WHERE t.n > 0 AND ${scope}) ${quoteIdent(alias)}` };
   }
 
   /** What a caller may see of a raw row read through `source`: decrypted, hidden fields dropped, masked ones masked. */

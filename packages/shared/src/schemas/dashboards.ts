@@ -180,6 +180,34 @@ export const DashboardRunAnswerSchema = z.object({
   elapsedMs: z.number(),
 });
 
+/**
+ * `GET /api/dashboards/filter-fields?reports=a,b`: the fields a dashboard filter can map to, for the
+ * designer's field picker — every field and system column of the reports' objects and one hop through
+ * their relation fields, with the filter kinds each fits and the reports whose object has it.
+ */
+export const DashboardFilterFieldsQuery = z
+  .object({
+    /** Report keys, comma-separated (the dashboard's widgets). */
+    reports: z.string().min(1).max(24 * 64 + 23),
+    kind: z.enum(DASHBOARD_FILTER_KINDS).optional(),
+  })
+  .strict();
+export const DashboardFilterFieldsSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      /** A field key or relation path (`customer.org_unit_id`): what a filter's `field` takes. */
+      field: z.string(),
+      /** Its label in the caller's language (`客户 / 所属机构` through a relation). */
+      label: z.string(),
+      type: z.string(),
+      /** The filter kinds it fits: dates → date_range, org units → org_unit, users → owner, select, relation, user and boolean fields → product. */
+      kinds: z.array(z.enum(DASHBOARD_FILTER_KINDS)),
+      /** The reports (of those asked) whose object has it: the widgets the filter would apply to. */
+      reports: z.array(z.string()),
+    }),
+  ),
+});
+
 /** `GET /api/dashboards/:key/filters/:filter/options?q=`: values a viewer may pick for an owner or product filter. */
 export const DashboardFilterOptionsQuery = z.object({ q: z.string().max(100).optional() }).strict();
 /** At most this many options per filter (the most frequent first). */

@@ -30,6 +30,7 @@ import { AuthSessions1764300001700 } from './0038-auth-sessions.js';
 import { ValidatorModules1764300001800 } from './0039-validator-modules.js';
 import { CampaignRefresh1764300002200 } from './0043-campaign-refresh.js';
 import { IntegrationSettings1764300002300 } from './0044-integration-settings.js';
+import { ReportRollups1764300002400 } from './0045-report-rollups.js';
 import { NotificationTrim1764300002800 } from './0049-notification-trim.js';
 import { Notifications1764300001600 } from './0037-notifications.js';
 
@@ -64,5 +65,6 @@ export const migrations = [
   ValidatorModules1764300001800,
   CampaignRefresh1764300002200,
   IntegrationSettings1764300002300,
+  ReportRollups1764300002400,
   NotificationTrim1764300002800,
 ];

@@ -176,13 +176,13 @@ function DateRangeFilter({ value, onChange, testId }: { value: DashboardFilterIn
         }}
         options={[...RELATIVE_DATES.map(([v, zh, en]) => ({ value: v, label: t(zh, en) })), { value: CUSTOM, label: t('自定义日期…', 'Custom dates…') }]} />
       {custom && (
-        <DatePicker.RangePicker data-testid={`${testId}-range`} allowEmpty={[true, true]}
+        <span data-testid={`${testId}-range`}><DatePicker.RangePicker allowEmpty={[true, true]}
           value={[range?.from ? dayjs(range.from) : null, range?.to ? dayjs(range.to) : null]}
           onChange={(d) => {
             const from = d?.[0]?.format('YYYY-MM-DD');
             const to = d?.[1]?.format('YYYY-MM-DD');
             onChange(from || to ? { ...(from ? { from } : {}), ...(to ? { to } : {}) } : null);
-          }} />
+          }} /></span>
       )}
     </Space>
   );

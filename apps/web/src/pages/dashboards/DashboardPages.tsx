@@ -78,6 +78,28 @@ export function DashboardDesignerPage() {
   return <DashboardDesigner key={key ?? 'new'} initial={d.data} />;
 }
 
+/**
+ * The field a dashboard filter maps to, picked from the fields of the widgets' report objects (and one
+ * relation away) that fit the filter's kind, each with the number of reports it applies to (a saved path
+ * the list does not offer stays shown as it is).
+ */
+function FilterFieldPicker({ reports, kind, value, onChange, testId }: { reports: string[]; kind: DashboardFilterDefinition['kind']; value?: string; onChange: (field: string | undefined) => void; testId: string }) {
+  const t = useT();
+  const keys = [...new Set(reports)].sort();
+  const fields = useQuery({ queryKey: ['dashboards', 'filter-fields', keys.join(','), kind], queryFn: () => api.dashboards.filterFields(keys, kind), enabled: keys.length > 0 });
+  const options = (fields.data?.items ?? []).map((x) => ({
+    value: x.field,
+    label: `${x.label}${t(`（${x.reports.length}/${keys.length} 个报表）`, ` (${x.reports.length}/${keys.length} reports)`)}`,
+  }));
+  if (value && !options.some((o) => o.value === value)) options.unshift({ value, label: value });
+  return (
+    <Select size="small" style={{ width: 220 }} showSearch allowClear optionFilterProp="label" value={value} onChange={(v?: string) => onChange(v || undefined)}
+      loading={fields.isLoading} options={options} data-testid={testId} popupMatchSelectWidth={false}
+      placeholder={keys.length ? t('选择字段', 'Pick a field') : t('先添加报表组件', 'Add report widgets first')}
+      notFoundContent={t('没有适用的字段', 'No field fits')} />
+  );
+}
+
 const FILTER_KINDS = [['date_range', '日期范围', 'Date range'], ['org_unit', '机构', 'Org unit'], ['owner', '负责人', 'Owner'], ['product', '取值', 'Values']] as const;
 
 function DashboardDesigner({ initial }: { initial?: Dashboard }) {
@@ -184,13 +206,13 @@ function DashboardDesigner({ initial }: { initial?: Dashboard }) {
               return (
                 <Space key={i} direction="vertical" style={{ width: '100%', marginBottom: 8, paddingBottom: 8, borderBottom: '1px solid #f0f0f0' }} data-testid={`dashboard-filter-${i}`}>
                   <Space>
-                    <Input size="small" style={{ width: 110 }} value={l(f.label, f.key)} onChange={(e) => setF({ label: { 'zh-CN': e.target.value, en: e.target.value } })} placeholder={t('标签', 'Label')} />
-                    <Select size="small" style={{ width: 100 }} value={f.kind} onChange={(kind) => setF({ kind })} options={FILTER_KINDS.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />
+                    <Input size="small" style={{ width: 110 }} value={l(f.label, f.key)} onChange={(e) => setF({ label: { 'zh-CN': e.target.value, en: e.target.value } })} placeholder={t('标签', 'Label')} data-testid={`dashboard-filter-${i}-label`} />
+                    <Select size="small" style={{ width: 100 }} value={f.kind} onChange={(kind) => setF({ kind })} data-testid={`dashboard-filter-${i}-kind`} options={FILTER_KINDS.map(([v, zh, en]) => ({ value: v, label: t(zh, en) }))} />
                     <Button size="small" type="text" icon={<DeleteOutlined />} onClick={() => setFilters(filters.filter((_, j) => j !== i))} aria-label={t('删除', 'Remove')} />
                   </Space>
                   <Space>
                     <Input size="small" style={{ width: 90 }} value={f.key} onChange={(e) => setF({ key: e.target.value })} placeholder="key" />
-                    <Input size="small" style={{ width: 170 }} value={f.field} onChange={(e) => setF({ field: e.target.value || undefined })} placeholder={t('字段，如 opened_at 或 customer.org_unit_id', 'Field, e.g. opened_at')} data-testid={`dashboard-filter-${i}-field`} />
+                    <FilterFieldPicker reports={widgets.map((w) => w.report)} kind={f.kind} value={f.field} onChange={(field) => setF({ field })} testId={`dashboard-filter-${i}-field`} />
                   </Space>
                 </Space>
               );
