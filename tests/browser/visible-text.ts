@@ -10,7 +10,7 @@ export const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 /** Latin words a zh-CN bank screen may show as they are. */
 export const KNOWN_WORDS = new Set([
   // terms of the trade and of IT
-  'KYC', 'AML', 'AUM', 'CRM', 'API', 'ID', 'KPI', 'SLA', 'PDF', 'CSV', 'XLSX', 'Excel', 'Webhook', 'PIPL', 'BPMN', 'DMN', 'FEEL', 'SQL', 'OIDC', 'LDAP', 'SSO', 'URL', 'JSON', 'VIP',
+  'KYC', 'AML', 'AUM', 'ROI', 'CRM', 'API', 'ID', 'KPI', 'SLA', 'PDF', 'CSV', 'XLSX', 'Excel', 'Webhook', 'PIPL', 'BPMN', 'DMN', 'FEEL', 'SQL', 'OIDC', 'LDAP', 'SSO', 'URL', 'JSON', 'VIP',
   // the language switch and the demo users' sign-in names
   'EN', 'rm', 'manager', 'admin', 'analyst', 'compliance', 'auditor', 'security', 'system',
   // prefixes of generated record numbers (DK2026…, KH…, TS…)

@@ -37,10 +37,12 @@ export default class BrowserTestEnvironment extends Base {
 
 /** Adds the text to the error's message, before its stack frames (where jest prints the message). */
 function attach(error, text) {
+  // Read the stack before the message changes: V8 writes it out on first access, message included.
+  const stack = error.stack;
   if (typeof error.message === 'string') error.message += text;
-  if (typeof error.stack === 'string') {
-    const at = error.stack.search(/\n\s+at /);
-    error.stack = at < 0 ? error.stack + text : error.stack.slice(0, at) + text + error.stack.slice(at);
+  if (typeof stack === 'string') {
+    const at = stack.search(/\n\s+at /);
+    error.stack = at < 0 ? stack + text : stack.slice(0, at) + text + stack.slice(at);
   }
 }
 
