@@ -281,7 +281,6 @@ export class MetadataService {
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_owner`.slice(0, 63))} ON ${t} (owner_id)`);
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_org`.slice(0, 63))} ON ${t} (org_unit_id)`);
       await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_owner_live`.slice(0, 63))} ON ${t} (owner_id, org_unit_id) WHERE deleted_at IS NULL`);
-      await c.query(`CREATE INDEX ${quoteIdent(`${input.key}_owner_created`.slice(0, 63))} ON ${t} (owner_id, created_at DESC, id DESC) WHERE deleted_at IS NULL`);
       let position = 0;
       for (const f of input.fields ?? []) await this.addFieldIn(c, input.key, f, position++, lang);
       if (input.rules !== undefined || input.defaultForms !== undefined) {

@@ -32,7 +32,6 @@ import { CampaignRefresh1764300002200 } from './0043-campaign-refresh.js';
 import { IntegrationSettings1764300002300 } from './0044-integration-settings.js';
 import { ReportRollups1764300002400 } from './0045-report-rollups.js';
 import { NotificationTrim1764300002800 } from './0049-notification-trim.js';
-import { OwnerCreatedIndex1764300002900 } from './0050-owner-created-index.js';
 import { Notifications1764300001600 } from './0037-notifications.js';
 
 // In the order they run (TypeORM orders by the timestamp in the class name).
@@ -68,5 +67,4 @@ export const migrations = [
   IntegrationSettings1764300002300,
   ReportRollups1764300002400,
   NotificationTrim1764300002800,
-  OwnerCreatedIndex1764300002900,
 ];
