@@ -1,6 +1,6 @@
 // Shared bench plumbing: one embedded PostgreSQL and the real built server process against it.
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,14 @@ export async function startPostgres() {
   const socketDir = process.env.BENCH_DB_SOCKET === '1' ? dataDir : undefined;
   // BENCH_PG_STATS=1: pg_stat_statements loaded, so a bench can say which statements the database's time went to.
   const stats = process.env.BENCH_PG_STATS === '1' ? ['-c', 'shared_preload_libraries=pg_stat_statements', '-c', 'pg_stat_statements.track=all'] : [];
-  const cluster = { dataDir, password: 'bench', port, socketDir, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB', ...stats] };
+  // BENCH_PG_EXPLAIN_MS=<ms>: auto_explain logs EXPLAIN (ANALYZE, BUFFERS) of every statement (nested ones
+  // too) slower than that, with the rest of PostgreSQL's log, to the file BENCH_PG_LOG (default: stderr).
+  const explainMs = process.env.BENCH_PG_EXPLAIN_MS;
+  const explain = explainMs
+    ? ['session_preload_libraries=auto_explain', `auto_explain.log_min_duration=${Number(explainMs)}`, 'auto_explain.log_analyze=on', 'auto_explain.log_buffers=on', 'auto_explain.log_nested_statements=on'].flatMap((f) => ['-c', f])
+    : [];
+  const log = explainMs ? (text) => (process.env.BENCH_PG_LOG ? appendFileSync(process.env.BENCH_PG_LOG, `${text}\n`) : process.stderr.write(`${text}\n`)) : undefined;
+  const cluster = { dataDir, password: 'bench', port, socketDir, log, postgresFlags: ['-c', 'max_connections=200', '-c', 'shared_buffers=512MB', ...stats, ...explain] };
   await initCluster(cluster);
   const db = await startCluster(cluster);
   const c = new pg.Client(clusterUrl(cluster, 'postgres'));

@@ -266,6 +266,13 @@ describe('drill hierarchies', () => {
     expect(await listTotal(manager, 'customer', f.body.filter)).toBe(cmCell.n);
     const whole = await manager.post('/api/reports/customers_by_branch/cell-filter', { drill: drill.slice(0, -1), cell: { cm: cell.cm } });
     expect(await listTotal(manager, 'customer', whole.body.filter)).toBe(cell.n);
+    // The team implies its sub-branch and branch: only the deepest org-unit condition is left. A drill
+    // whose levels disagree (the team under another branch) keeps them all and lists nothing, like its cell.
+    expect(JSON.stringify(whole.body.filter).match(/"level":\d/g)).toEqual(['"level":4']);
+    const [elsewhere] = await sql(`SELECT id::text AS id FROM crm.org_units WHERE cardinality(path) = 2 AND id <> $1::uuid LIMIT 1`, [branch.branch]);
+    const mixed = await manager.post('/api/reports/customers_by_branch/cell-filter', { drill: [{ field: 'branch', value: elsewhere!.id }, ...drill.slice(1, -1)], cell: { cm: cell.cm } });
+    expect(JSON.stringify(mixed.body.filter).match(/"level":\d/g)).toEqual(['"level":2', '"level":3', '"level":4']);
+    expect(await listTotal(manager, 'customer', mixed.body.filter)).toBe(0);
     // Past the last level the last level stays shown, narrowed to the value.
     const past = await manager.post('/api/reports/customers_by_branch/run', { drill });
     expect(past.body.hierarchies[0]).toMatchObject({ depth: 4, current: 'cm' });

@@ -236,7 +236,8 @@ export class ReportsService {
       // A count of a field counts the rows where it is set.
       if ((m.agg === 'count' || m.agg === 'count_distinct') && m.field) parts.push({ [m.field]: { $null: false } });
     }
-    const filter = parts.length === 0 ? {} : parts.length === 1 ? parts[0]! : { $and: parts };
+    const kept = await this.deepestOrgLevels(parts);
+    const filter = kept.length === 0 ? {} : kept.length === 1 ? kept[0]! : { $and: kept };
     try {
       await this.reader.checkFilter(report.object, filter, p);
     } catch (err) {
@@ -244,6 +245,32 @@ export class ReportsService {
       throw new AppError(422, 'reports.not_listable', {}, err.details);
     }
     return { object: report.object, filter };
+  }
+
+  /**
+   * A drill-down names every level it went through (branch, sub-branch, team of one org-unit field); the
+   * deepest unit implies the levels above it, so their conditions are dropped when they agree with its
+   * path (a drill that disagrees keeps them all: its list stays empty, like its cell). One nested
+   * condition instead of three lets the planner estimate the rows (each `IN (units …)` it took for a
+   * fraction of the last, so a manager's 72,000 customers looked like one row and were sorted whole).
+   */
+  private async deepestOrgLevels(parts: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
+    const levels = parts.map(orgLevelOf);
+    const deepest = new Map<string, number>();
+    levels.forEach((l, i) => {
+      if (l && l.level > (levels[deepest.get(l.field) ?? -1]?.level ?? 0)) deepest.set(l.field, i);
+    });
+    const implied = new Set<number>();
+    for (const [field, at] of deepest) {
+      const d = levels[at]!;
+      if (!UUID.test(d.value)) continue;
+      const unit = await this.db.one<{ path: string[] }>(`SELECT path::text[] AS path FROM crm.org_units WHERE id = $1::uuid`, [d.value]);
+      if (!unit) continue;
+      const same = levels.flatMap((l, i) => (l && l.field === field && i !== at ? [{ l, i }] : []));
+      if (!same.every(({ l }) => l.level <= d.level && unit.path[l.level - 1] === l.value)) continue;
+      same.forEach(({ i }) => implied.add(i));
+    }
+    return parts.filter((_, i) => !implied.has(i));
   }
 
   /** The stored latest version whoever asks (for dashboards: which fields a widget's report has); null when there is none. */
@@ -326,4 +353,17 @@ function kpiValue(a: ReportAnswer, key: string): string | null {
   const row = dims === 0 ? a.rows[0] : a.totals?.find((t) => Array.isArray(t.$collapsed) && (t.$collapsed as unknown[]).length === dims);
   const v = row?.[key];
   return v === null || v === undefined ? null : String(v);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** `{ field: { $orgLevel: { level, value } } }` with a unit as its value, else null. */
+function orgLevelOf(part: Record<string, unknown>): { field: string; level: number; value: string } | null {
+  const keys = Object.keys(part);
+  if (keys.length !== 1 || keys[0]!.startsWith('$')) return null;
+  const cond = part[keys[0]!];
+  if (!cond || typeof cond !== 'object' || Object.keys(cond).length !== 1) return null;
+  const op = (cond as Record<string, unknown>).$orgLevel as { level?: unknown; value?: unknown } | undefined;
+  if (!op || typeof op.level !== 'number' || typeof op.value !== 'string') return null;
+  return { field: keys[0]!, level: op.level, value: op.value };
 }
