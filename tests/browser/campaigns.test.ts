@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createClient } from '@crm/shared';
 import { until } from '../harness/until.js';
-import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, signOut, waitCount } from './browser.js';
 
 describe('campaigns', () => {
   const session = browserSession();
@@ -63,6 +63,8 @@ describe('campaigns', () => {
     await choose(page, '[data-testid=add-filters]', '分组');
     await choose(page, '[data-testid=condition-0-value]', '目标组');
     await choose(page, '[data-testid=chart-type]', '表格');
+    await page.keyboard.press('Escape');
+    await waitCount(page.locator('.ant-select-dropdown:visible'), 0);
     const preview = page.locator('[data-testid=report-preview] [data-testid=report-table]');
     await preview.locator('tbody tr', { hasText: '大额存单推广' }).first().waitFor();
     await page.locator('[data-testid=preview-ready][data-fetching=false]').waitFor();
