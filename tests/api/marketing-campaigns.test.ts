@@ -281,6 +281,22 @@ describe('campaign analysis as reports', () => {
     expect((await refused(rm.api.reports.cellFilter('bank_campaign_analysis', { cell: { campaign: first.id } }))).status).toBe(422);
     expect((await refused(analyst.api.reports.query({ ...def, dimensions: [{ field: 'customer.no_such_field' }] }))).code).toBe('reports.invalid');
   });
+
+  it('lists campaign members as a report source with its fields to whoever may report on them', async () => {
+    const [byAnalyst, byRm, bySecurity] = await Promise.all([analyst, rm, security].map((who) => who.api.reports.sources()));
+    const src = byRm.items.find((x) => x.key === 'campaign_member')!;
+    expect(src).toMatchObject({ label: { 'zh-CN': '营销活动成员', en: 'Campaign members' }, cellRecords: false });
+    const field = (k: string) => src.fields.find((f) => f.key === k)!;
+    expect(field('converted')).toMatchObject({ type: 'integer', measure: true, dimension: false });
+    expect(field('cost_share')).toMatchObject({ type: 'money', measure: true, dimension: false });
+    expect(field('status')).toMatchObject({ label: { 'zh-CN': '成员状态', en: 'Member status' }, measure: false, dimension: true });
+    expect(field('customer')).toMatchObject({ type: 'relation', target: 'customer', dimension: true });
+    // The campaign dimension's choices are the campaigns by name (as its answers label them).
+    expect(field('campaign').options!.choices).toContainEqual({ value: first.id, label: first.name });
+    expect(byAnalyst.items.map((x) => x.key)).toContain('campaign_member');
+    // Who reads no customers and manages no marketing is offered no source.
+    expect(bySecurity.items.map((x) => x.key)).not.toContain('campaign_member');
+  });
 });
 
 describe('approval', () => {

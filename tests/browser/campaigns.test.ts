@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createClient } from '@crm/shared';
 import { until } from '../harness/until.js';
-import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, browserSession, choose, realErrors, shot, signIn, signOut, waitCount } from './browser.js';
 
 describe('campaigns', () => {
   const session = browserSession();
@@ -51,8 +51,34 @@ describe('campaigns', () => {
     await table.locator('tbody tr', { hasText: '大额存单推广' }).first().waitFor();
     expect(await page.locator('[data-testid=view-records]').count()).toBe(0);
     await shot(page, 'campaign-report');
+    // A new report over campaign members, built by clicking in the designer: targets and conversions per campaign.
+    await page.goto(`${srv.baseUrl}/reports/new`);
+    await choose(page, '[data-testid=report-object]', '营销活动成员');
+    await page.locator('[data-testid=field-palette] [data-field="customer.segment"]').waitFor();
+    await page.fill('[data-testid=report-name]', '各活动目标与转化');
+    await page.fill('[data-testid=report-key]', 'campaign_targets_ui');
+    await choose(page, '[data-testid=add-rows]', '营销活动');
+    await choose(page, '[data-testid=add-measures]', '目标客户数');
+    await choose(page, '[data-testid=add-measures]', '转化数');
+    await choose(page, '[data-testid=add-filters]', '分组');
+    await choose(page, '[data-testid=condition-0-value]', '目标组');
+    await choose(page, '[data-testid=chart-type]', '表格');
+    await page.keyboard.press('Escape');
+    await waitCount(page.locator('.ant-select-dropdown:visible'), 0);
+    const preview = page.locator('[data-testid=report-preview] [data-testid=report-table]');
+    await preview.locator('tbody tr', { hasText: '大额存单推广' }).first().waitFor();
+    await page.locator('[data-testid=preview-ready][data-fetching=false]').waitFor();
+    await shot(page, 'campaign-report-designer');
+    await page.click('[data-testid=save-report]');
+    await page.waitForURL(/\/reports\/campaign_targets_ui\/edit$/);
+    const saved = await analyst.reports.get('campaign_targets_ui');
+    expect(saved).toMatchObject({ object: 'campaign_member', filter: { member_group: 'target' } });
+    expect(saved.measures.map((m) => [m.agg, m.field])).toEqual([['count', undefined], ['sum', 'targeted'], ['sum', 'converted']]);
+    // Its answer counts the sample campaign's targets as the campaign page does.
+    const run = await analyst.reports.run('campaign_targets_ui');
+    expect(run.rows.find((r) => r.campaign === sample.id)).toMatchObject({ sum_targeted: sample.counts.targeted });
     expect(realErrors(w.errors)).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 
   it('plans a campaign, submits it for approval, and shows its launch once approved', async () => {
     w.errors.length = 0;

@@ -30,7 +30,7 @@ import type { LdapSettingsInput, OidcSettingsInput, SsoSettings, SsoTest, SsoTes
 import type { Connector, ConnectorCreate, ConnectorPatch, ConnectorRun, ConnectorRunLogEntry, ConnectorRunResult, ConnectorTestResult } from './schemas/connectors.js';
 import type { Webhook, WebhookCreate, WebhookDelivery, WebhookDeliveryDetail, WebhookPingResult, WebhookReplay, WebhookReplayResult, WebhookRotate, WebhookSecret } from './schemas/webhooks.js';
 import type { ImportOptionsInput, ImportPreview, ImportPreviewOptions, ImportStarted, ImportStatus } from './schemas/imports.js';
-import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSummary } from './schemas/reports.js';
+import type { Report, ReportAnswer, ReportCellFilter, ReportCellFilterInput, ReportDefinitionInput, ReportPatch, ReportQuery, ReportRun, ReportSources, ReportSummary } from './schemas/reports.js';
 import type { Model, ModelDefinitionInput, ModelExplanation, ModelJobStarted, ModelPatch, ModelSummary, ModelVersion } from './schemas/models.js';
 import type { BusinessEventInput, EventAccepted, Journey, JourneyEnterJob, JourneyInput, JourneyStats, JourneyUpdate } from './schemas/journeys.js';
 import type { Dashboard, DashboardDefinitionInput, DashboardFilterFields, DashboardFilterOptions, DashboardPatch, DashboardRunAnswer, DashboardRunRequest, DashboardSummary } from './types.js';
@@ -574,6 +574,8 @@ export function createClient(options: ClientOptions) {
     // ------------------------------------------------------------ reports
     reports: {
       list: () => items<ReportSummary>('/api/reports'),
+      /** Report sources besides the objects (campaign members) the caller may report on, with their fields. */
+      sources: () => get<ReportSources>('/api/reports/sources'),
       create: (body: ReportDefinitionInput) => post<Report>('/api/reports', body),
       get: (key: string) => get<Report>(`/api/reports/${enc(key)}`),
       update: (key: string, body: ReportPatch) => patch<Report>(`/api/reports/${enc(key)}`, body),

@@ -1,10 +1,11 @@
 /** What the OpenAPI document says about the report routes (spread into the static route list). */
-import { ReportAnswerSchema, ReportBody, ReportCellFilterBody, ReportCellFilterSchema, ReportForecastBody, ReportForecastSchema, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
+import { ReportAnswerSchema, ReportBody, ReportCellFilterBody, ReportCellFilterSchema, ReportForecastBody, ReportForecastSchema, ReportExportQuery, ReportPatchBody, ReportQueryBody, ReportRunBody, ReportSchema, ReportSourcesSchema, ReportSummarySchema, itemsOfSchema, NO_JSON_BODY,
   DashboardBody, DashboardFilterOptionsQuery, DashboardFilterOptionsSchema, DashboardFilterFieldsQuery, DashboardFilterFieldsSchema, DashboardListQuery, DashboardPatchBody, DashboardRunAnswerSchema, DashboardRunBody, DashboardSchema, DashboardSummarySchema } from '@crm/shared';
 import type { StaticRoute } from '../openapi/static-routes.js';
 
 export const REPORT_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/reports', tag: 'analytics', summary: '报表列表（可读对象的报表）/ Reports over objects you may read', response: itemsOfSchema(ReportSummarySchema) },
+  { method: 'get', path: '/api/reports/sources', tag: 'analytics', summary: '对象以外可做报表的数据源（营销活动成员）及其字段 / Report sources besides the objects (campaign members) you may report on, with their fields', response: ReportSourcesSchema },
   { method: 'post', path: '/api/reports', tag: 'analytics', summary: '创建报表 / Create a report', right: 'designer', body: ReportBody, response: ReportSchema },
   { method: 'post', path: '/api/reports/query', tag: 'analytics', summary: '运行未保存的报表定义（预览）/ Run an unsaved definition (preview)', right: 'designer', body: ReportQueryBody, response: ReportAnswerSchema },
   { method: 'get', path: '/api/reports/{key}', tag: 'analytics', summary: '报表定义（最新版本）/ A report (latest version)', response: ReportSchema },

@@ -43,6 +43,12 @@ export class ReportsController {
     return { items: await this.reports.list(p) };
   }
 
+  /** The report sources besides the objects (campaign members) the caller may report on, with their fields. */
+  @Get('sources')
+  async sources(@CurrentUser() p: Principal) {
+    return { items: await this.reports.sources(p) };
+  }
+
   @Post()
   @RequireRight('designer')
   create(@Body() body: unknown, @CurrentUser() p: Principal) {

@@ -28,6 +28,9 @@ import { fieldTypeOf } from './report-fields.js';
 import { ReportSourceRegistry } from './report-source-registry.js';
 import { dayBound, inclusiveRange, previousRange, rangeOfDates, relativeRange, type DayRange } from './report-dates.js';
 
+/** The field types a source offers as measures (summed or averaged); the others group and filter. */
+const MEASURE_TYPES = new Set(['integer', 'decimal', 'money', 'percent']);
+
 type KpiCompare = z.infer<typeof ReportKpiCompare>;
 /** A run's options, plus the period a KPI with `compare` is answered for (inclusive dates). */
 export type ReportRunOptions = RunOptions & { period?: { from: string; to: string } };
@@ -128,6 +131,22 @@ export class ReportsService {
 
   private stored(row: VersionRow): StoredReport {
     return { ...row.definition, key: row.key, version: row.version, updatedAt: row.updated_at.toISOString() };
+  }
+
+  /**
+   * The registered sources `p` may report on, with their fields (choices filled in, as a run sees them)
+   * and each field's fitness: numbers are measures (sum, avg), everything else dimensions and filters.
+   */
+  async sources(p: Principal): Promise<Record<string, unknown>[]> {
+    const out: Record<string, unknown>[] = [];
+    for (const key of this.registry.keys()) {
+      const provider = this.registry.get(key)!;
+      if (!(await provider.mayRead(p))) continue;
+      const { o } = await provider.source(p, [], 'src');
+      const fields = o.fields.map((f) => ({ ...f, measure: MEASURE_TYPES.has(f.type), dimension: !MEASURE_TYPES.has(f.type) }));
+      out.push({ key, label: o.label, cellRecords: false, fields });
+    }
+    return out;
   }
 
   async list(p: Principal): Promise<Record<string, unknown>[]> {

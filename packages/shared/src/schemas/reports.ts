@@ -4,7 +4,8 @@
  * language, sort, top N, pivot — and the answer of running one.
  */
 import { z } from 'zod';
-import { Key, Label, plainText, withoutNul } from './common.js';
+import { Key, Label, LocalizedTextSchema, plainText, withoutNul } from './common.js';
+import { FieldSchema } from './metadata.js';
 
 export const REPORT_AGGREGATES = ['count', 'count_distinct', 'sum', 'avg', 'min', 'max', 'ratio', 'feel'] as const;
 export const REPORT_BUCKETS = ['day', 'week', 'month', 'quarter', 'year'] as const;
@@ -198,6 +199,25 @@ export const ReportAnswerSchema = z.strictObject({
 });
 export const ReportSchema = ReportBody.extend({ version: z.number().int(), updatedAt: z.string() });
 export const ReportSummarySchema = z.strictObject({ key: z.string(), name: Label, object: z.string(), version: z.number().int(), chart: z.unknown().optional(), updatedAt: z.string() });
+
+/**
+ * The report sources besides the metadata objects the caller may report on (`GET /api/reports/sources`):
+ * campaign members. A report names one as its `object`; its fields are the form engine's fields plus
+ * whether each fits as a measure (numeric: sum, avg) and as a dimension. Such a report has no records
+ * list behind its cells (`cellRecords: false`).
+ */
+export const ReportSourcesSchema = z.strictObject({
+  items: z.array(
+    z.strictObject({
+      key: z.string(),
+      label: LocalizedTextSchema,
+      cellRecords: z.boolean(),
+      fields: z.array(FieldSchema.extend({ measure: z.boolean(), dimension: z.boolean() })),
+    }),
+  ),
+});
+export type ReportSources = z.infer<typeof ReportSourcesSchema>;
+export type ReportSource = ReportSources['items'][number];
 
 export type ReportDefinition = z.infer<typeof ReportBody>;
 export type ReportDefinitionInput = z.input<typeof ReportBody>;

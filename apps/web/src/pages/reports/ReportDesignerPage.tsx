@@ -10,7 +10,7 @@ import { DndProvider, useDrag, useDrop } from 'react-dnd';
 import { HTML5Backend } from 'react-dnd-html5-backend';
 import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
-import type { Field, ObjectDefinition } from '@crm/shared';
+import type { Field, ObjectDefinition, ReportSource } from '@crm/shared';
 import { api, useAuth } from '../../lib/api';
 import { useL, useLang, useT } from '../../lib/i18n';
 import { useObjects } from '../../lib/meta';
@@ -50,18 +50,23 @@ const emptyDraft = (object = ''): Draft => ({
 });
 
 /** The fields a report on `object` may use: its own, the system columns, and one hop through each relation. */
-export function useFieldChoices(object: string | undefined): { choices: FieldChoice[]; loading: boolean; objects: ObjectDefinition[] } {
+export function useFieldChoices(object: string | undefined): { choices: FieldChoice[]; loading: boolean; objects: ObjectDefinition[]; sources: ReportSource[] } {
   const l = useL();
   const lang = useLang((s) => s.lang);
   const objects = useObjects();
+  // Sources besides the objects (campaign members): their fields come with the list, not from the metadata.
+  const sources = useQuery({ queryKey: ['reports', 'sources'], queryFn: () => api.reports.sources(), staleTime: 60_000 });
+  const source = (sources.data?.items ?? []).find((s) => s.key === object);
   const obj = (objects.data ?? []).find((o) => o.key === object);
-  const fullObj = useQuery({ queryKey: ['meta', 'object', object], queryFn: () => api.meta.getObject(object!), enabled: !!object });
-  const fields: Field[] = useMemo(() => fullObj.data?.fields ?? obj?.fields ?? [], [fullObj.data, obj]);
+  const isObject = !!object && (objects.data ?? []).some((o) => o.key === object);
+  const fullObj = useQuery({ queryKey: ['meta', 'object', object], queryFn: () => api.meta.getObject(object!), enabled: isObject });
+  const fields: Field[] = useMemo(() => source?.fields ?? fullObj.data?.fields ?? obj?.fields ?? [], [source, fullObj.data, obj]);
   const targets = useMemo(() => [...new Set(fields.filter((f) => f.type === 'relation' && f.target).map((f) => f.target!))], [fields]);
   const targetObjs = useQueries({ queries: targets.map((k) => ({ queryKey: ['meta', 'object', k], queryFn: () => api.meta.getObject(k) })) });
   const choices = useMemo(() => {
     const sys = (prefix: string, plabel: string) => SYSTEM.map((s) => ({ path: prefix + s.key, label: plabel + (lang === 'en' ? s.en : s.zh), type: s.type }));
-    const own = (fs: Field[], prefix: string, plabel: string) => fs.filter((f) => f.type !== 'json' && f.type !== 'attachment').map((f) => ({ path: prefix + f.key, label: plabel + l(f.label, f.key), type: f.type, field: f }));
+    const fit = (f: Field) => ('measure' in f ? { measure: f.measure as boolean, dimension: (f as { dimension?: boolean }).dimension } : {});
+    const own = (fs: Field[], prefix: string, plabel: string) => fs.filter((f) => f.type !== 'json' && f.type !== 'attachment').map((f) => ({ path: prefix + f.key, label: plabel + l(f.label, f.key), type: f.type, field: f, ...fit(f) }));
     const out: FieldChoice[] = [...own(fields, '', ''), ...sys('', '')];
     for (const f of fields.filter((x) => x.type === 'relation' && x.target)) {
       const t = targetObjs[targets.indexOf(f.target!)]?.data;
@@ -71,7 +76,7 @@ export function useFieldChoices(object: string | undefined): { choices: FieldCho
     }
     return out;
   }, [fields, targetObjs, targets, l, lang]);
-  return { choices, loading: fullObj.isLoading || objects.isLoading, objects: objects.data ?? [] };
+  return { choices, loading: fullObj.isLoading || objects.isLoading || sources.isLoading, objects: objects.data ?? [], sources: sources.data?.items ?? [] };
 }
 
 export function ReportDesignerPage() {
@@ -103,7 +108,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
   const user = useAuth((s) => s.user);
   const [d, setD] = useState<Draft>(initial);
   const [ver, setVer] = useState(version);
-  const { choices, objects } = useFieldChoices(d.object || undefined);
+  const { choices, objects, sources } = useFieldChoices(d.object || undefined);
   const byPath = useMemo(() => new Map(choices.map((c) => [c.path, c])), [choices]);
   const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
   const definition = useMemo(() => draftDefinition(d), [d]);
@@ -136,13 +141,14 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
     const c = byPath.get(path);
     if (!c) return;
     if (zone === 'rows' || zone === 'columns') {
+      if (c.dimension === false) return;
       const bucket: Bucket | undefined = DATE_TYPES.has(c.type) ? 'month' : undefined;
       const level = c.type === 'org_unit' ? 2 : undefined;
       const dim: DraftDim = { field: path, key: dimKey(path, bucket, level), bucket, level };
       if ([...d.rows, ...d.columns].some((x) => x.key === dim.key)) return;
       set({ [zone]: [...d[zone], dim] } as Partial<Draft>);
     } else if (zone === 'measures') {
-      const agg: Agg = NUMERIC_TYPES.has(c.type) ? 'sum' : 'count_distinct';
+      const agg: Agg = (c.measure ?? NUMERIC_TYPES.has(c.type)) ? 'sum' : 'count_distinct';
       set({ measures: [...d.measures, { key: measureKey(agg, path, d.measures.map((m) => m.key)), agg, field: path }] });
     } else {
       set({ conditions: [...d.conditions, { field: path, op: DATE_TYPES.has(c.type) ? 'within' : 'eq' }] });
@@ -157,6 +163,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
     set({ [zone]: list } as Partial<Draft>);
   };
 
+  const dimensional = (c: FieldChoice) => c.dimension !== false;
   const fieldOptions = (filter?: (c: FieldChoice) => boolean) => choices.filter((c) => !filter || filter(c)).map((c) => ({ value: c.path, label: c.label }));
   const isDesigner = user?.platform?.includes('designer');
   const answer = preview.data;
@@ -179,7 +186,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
           <Card size="small" title={t('数据对象', 'Object')} style={{ marginBottom: 12 }}>
             <Select style={{ width: '100%' }} value={d.object || undefined} placeholder={t('选择对象', 'Choose an object')} showSearch optionFilterProp="label" data-testid="report-object"
               onChange={(v) => setD({ ...emptyDraft(v), key: d.key, nameZh: d.nameZh, nameEn: d.nameEn, chart: d.chart })}
-              options={objects.map((o) => ({ value: o.key, label: l(o.label, o.key) }))} />
+              options={[...objects, ...sources].map((o) => ({ value: o.key, label: l(o.label, o.key) }))} />
           </Card>
           <Card size="small" title={t('字段（拖到右侧）', 'Fields (drag right)')} styles={{ body: { maxHeight: 'calc(100vh - 330px)', overflow: 'auto', padding: 8 } }} data-testid="field-palette">
             {!d.object ? <Typography.Text type="secondary">{t('先选择对象', 'Choose an object first')}</Typography.Text>
@@ -198,12 +205,12 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
           </Card>
           <Row gutter={12}>
             <Col span={8}>
-              <DropZone zone="rows" title={t('行（维度）', 'Rows (dimensions)')} onDrop={addTo} options={fieldOptions()} count={d.rows.length}>
+              <DropZone zone="rows" title={t('行（维度）', 'Rows (dimensions)')} onDrop={addTo} options={fieldOptions(dimensional)} count={d.rows.length}>
                 {d.rows.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('rows', i, p)} onRemove={() => set({ rows: d.rows.filter((_, j) => j !== i) })} testId={`row-dim-${i}`} />)}
               </DropZone>
             </Col>
             <Col span={8}>
-              <DropZone zone="columns" title={t('列（系列）', 'Columns (series)')} onDrop={addTo} options={fieldOptions()} count={d.columns.length}>
+              <DropZone zone="columns" title={t('列（系列）', 'Columns (series)')} onDrop={addTo} options={fieldOptions(dimensional)} count={d.columns.length}>
                 {d.columns.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('columns', i, p)} onRemove={() => set({ columns: d.columns.filter((_, j) => j !== i) })} testId={`col-dim-${i}`} />)}
               </DropZone>
             </Col>

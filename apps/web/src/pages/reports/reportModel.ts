@@ -30,7 +30,8 @@ export interface Draft {
 }
 
 /** A field the designer offers: a field of the object, a system column, or one hop through a relation. */
-export interface FieldChoice { path: string; label: string; type: string; field?: Field }
+/** `measure`/`dimension`: a report source's fitness of the field (absent on object fields: every zone). */
+export interface FieldChoice { path: string; label: string; type: string; field?: Field; measure?: boolean; dimension?: boolean }
 
 export type AnswerRow = Record<string, unknown>;
 
