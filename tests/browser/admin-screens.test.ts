@@ -11,7 +11,7 @@ import { ApiError, type ApiClient } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
 import { chain } from '../api/workflow-bpmn.js';
-import { type Watched, apiAs, choose, launch, newPage, realErrors, shot, signIn, signOut } from './browser.js';
+import { apiAs, choose, confirmPopup, launch, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -105,7 +105,7 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     // The cause is fixed, then the step is retried after confirming: the list no longer holds it.
     await admin.instances.setVariables(started.id, { variables: { shouldFail: false } });
     await page.click(`[data-testid="incident-retry-${inc.id}"]`);
-    await page.locator('.ant-popconfirm .ant-btn-primary').click();
+    await confirmPopup(page);
     await until(async () => (await row.count()) === 0, { ms: 20_000, what: 'the retried incident gone from the list' });
     await until(async () => (await admin.instances.get(started.id)).state === 'completed', { ms: 20_000, what: 'the instance completed' });
     expect(realErrors(w.errors)).toEqual([]);
@@ -137,7 +137,7 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     await rmKey.waitFor();
     expect(await rmKey.locator('[data-testid^=revoke-]').count()).toBe(0);
     await row.locator('[data-testid^=revoke-]').click();
-    await page.locator('.ant-popconfirm .ant-btn-primary').click();
+    await confirmPopup(page);
     await row.locator('.ant-tag', { hasText: '已吊销' }).waitFor();
     expect((await fetch(`${srv.baseUrl}/api/auth/me`, { headers: { authorization: `Bearer ${key}` } })).status).toBe(401);
     // A person's keys are theirs: rm neither lists all keys nor revokes another's.

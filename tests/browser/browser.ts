@@ -139,6 +139,20 @@ export async function choose(page: Page, selectTestIdOrSelector: string, optionT
   }
 }
 
+/**
+ * Confirms the open pop-confirm. A confirmation that took closes it or shows its button loading (an
+ * asynchronous action); on a loaded machine a click during its opening can be lost — then it clicks again.
+ */
+export async function confirmPopup(page: Page): Promise<void> {
+  const ok = page.locator('.ant-popconfirm:visible .ant-btn-primary');
+  for (let attempt = 1; ; attempt++) {
+    await ok.click();
+    const took = await until(async () => (await ok.count()) === 0 || /\bant-btn-loading\b/.test((await ok.getAttribute('class', { timeout: 1000 }).catch(() => '')) ?? ''), { ms: 3000, everyMs: 100 }).catch(() => false);
+    if (took) return;
+    if (attempt === 3) throw new Error(`the pop-confirm's button was clicked ${attempt} times and the confirmation never taken`);
+  }
+}
+
 /** Console errors other than the browser's report of an HTTP error status (the UI shows those itself). */
 export function realErrors(errors: string[]): string[] {
   return errors.filter((e) => !/Failed to load resource: the server responded with a status of/.test(e));

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createClient } from '@crm/shared';
-import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut, waitCount } from './browser.js';
+import { browserSession, type BrowserSession, confirmPopup, realErrors, shot, signIn, signOut, waitCount, type Watched } from './browser.js';
 
 describe('password reset screens', () => {
   const session = browserSession();
@@ -30,9 +30,10 @@ describe('password reset screens', () => {
     // Wait for the searched list: a click on the first list's row is lost when the table re-renders.
     await waitCount(page.locator('.ant-table-tbody tr.ant-table-row'), 1, 20_000);
     await page.locator(`[data-testid=reset-${username}]`).click();
-    await page.locator('.ant-popconfirm:visible .ant-btn-primary').click();
+    await confirmPopup(page);
     const shown = page.locator('[data-testid=temporary-password] code');
-    const pending = page.locator('.ant-message', { hasText: '复核' });
+    // Not the 3-second toast: the request listed among the pending approvals.
+    const pending = page.locator('[data-testid=pending-approvals]', { hasText: username });
     await Promise.race([shown.waitFor(), pending.waitFor()]);
     if (await shown.count()) return (await shown.textContent())!.trim();
     return null;

@@ -13,7 +13,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { createClient } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
-import { type Watched, launch, newPage, realErrors, shot, signIn, signOut } from './browser.js';
+import { confirmPopup, launch, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
 
 interface Got { id: string; type: string; valid: boolean }
 
@@ -142,7 +142,7 @@ describe('webhook admin screen', () => {
 
     // Rotate: a new secret, shown once; the old one still signs during the grace period.
     await page.locator('[data-testid^=webhook-rotate-]').click();
-    await page.locator('.ant-popconfirm .ant-btn-primary').click();
+    await confirmPopup(page);
     // The dialog shows the new secret once the server answered (until then it may still hold the first one).
     const rotated = await until(async () => {
       const shown = (await page.locator('[data-testid=webhook-secret]').innerText()).trim();
