@@ -11,7 +11,7 @@ import { ApiError, type ApiClient } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
 import { chain } from '../api/workflow-bpmn.js';
-import { apiAs, choose, confirmPopup, launch, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
+import { apiAs, choose, confirmPopup, launch, openMenuEntry, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
 
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
@@ -39,19 +39,7 @@ describe('screens for segments, guarantee circles, packs, incidents and API keys
     await signIn(page, srv.baseUrl, user);
   };
   const menu = () => page.locator('[data-testid=main-menu]');
-  /** The menu entry with this key (a path); its group opened first. */
-  const openEntry = async (key: string, group?: string) => {
-    const item = menu().locator(`li[data-menu-id$="-${key}"]`);
-    const at = () => new URL(page.url()).pathname === key;
-    // Clicking a group toggles it: open it only while its entry is hidden, and retry a click the
-    // menu's animation swallowed until the page is the entry's.
-    await until(async () => {
-      if (at()) return true;
-      if (group && !(await item.isVisible())) await menu().getByText(group, { exact: true }).click();
-      await item.click({ timeout: 5000 }).catch(() => undefined);
-      return at();
-    }, { ms: 30_000, everyMs: 300, what: `the menu entry ${key}` });
-  };
+  const openEntry = (key: string, group?: string) => openMenuEntry(page, key, group);
   const bodyText = () => page.locator('.app-content').innerText();
 
   beforeAll(async () => {

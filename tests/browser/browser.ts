@@ -140,6 +140,23 @@ export async function choose(page: Page, selectTestIdOrSelector: string, optionT
 }
 
 /**
+ * Opens the main menu's entry for `path` (its group, by label, first) and waits until the page is the
+ * entry's. Clicking a group toggles it, so it is opened only while the entry is hidden; a click the
+ * menu's animation swallowed on a loaded machine is retried.
+ */
+export async function openMenuEntry(page: Page, path: string, group?: string): Promise<void> {
+  const menu = page.locator('[data-testid=main-menu]');
+  const item = menu.locator(`li[data-menu-id$="-${path}"]`);
+  const at = () => new URL(page.url()).pathname === path;
+  await until(async () => {
+    if (at()) return true;
+    if (group && !(await item.isVisible())) await menu.getByText(group, { exact: true }).click();
+    await item.click({ timeout: 5000 }).catch(() => undefined);
+    return at();
+  }, { ms: 30_000, everyMs: 300, what: `the menu entry ${path}` });
+}
+
+/**
  * Confirms the open pop-confirm. A confirmation that took closes it or shows its button loading (an
  * asynchronous action); on a loaded machine a click during its opening can be lost — then it clicks again.
  */

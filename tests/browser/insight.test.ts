@@ -10,7 +10,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import type { ApiClient } from '@crm/shared';
-import { type BrowserSession, type Watched, apiAs, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, apiAs, browserSession, realErrors, shot, signIn, signOut, openMenuEntry } from './browser.js';
 import { until } from '../harness/until.js';
 
 const JOB_MS = 200_000;
@@ -29,8 +29,7 @@ describe('insight models and the 360° view', () => {
   });
 
   it('an analyst defines a model by clicking fields; a bad label is refused with its reason', async () => {
-    await page.locator('.ant-menu-submenu-title', { hasText: '设计中心' }).click();
-    await page.locator('.ant-menu-item', { hasText: '智能模型' }).click();
+    await openMenuEntry(page, '/design/models', '设计中心');
     await page.locator('[data-testid=model-list] [data-model=customer_churn]', { hasText: '客户流失预警' }).waitFor();
     await page.click('[data-testid=model-new]');
     await page.fill('[data-testid=model-key]', 'vip_upgrade');

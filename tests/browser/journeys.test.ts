@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
 import { createClient, type ApiClient } from '@crm/shared';
-import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, browserSession, realErrors, shot, signIn, signOut, openMenuEntry } from './browser.js';
 
 describe('journeys screens', () => {
   const session = browserSession();
@@ -25,8 +25,7 @@ describe('journeys screens', () => {
 
   it('lists the bank pack\'s journeys and shows one\'s analytics as the API counts them', async () => {
     await signIn(page, srv.baseUrl, 'analyst');
-    await page.locator('.ant-menu-submenu-title', { hasText: '设计中心' }).click();
-    await page.locator('.ant-menu-item', { hasText: '客户旅程' }).click();
+    await openMenuEntry(page, '/marketing/journeys', '设计中心');
     await page.waitForURL((u) => u.pathname === '/marketing/journeys');
     const list = page.locator('[data-testid=journey-list]');
     await list.locator('[data-journey=bank_maturity_retention]').waitFor();
