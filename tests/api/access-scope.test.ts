@@ -167,4 +167,30 @@ describe('row scopes', () => {
     expect(applied(await admin.updateUser(w.users.rm_peer.id, { roles: ['rm'] }))).toMatchObject({ roles: ['rm'] });
     expect(await peer.get('client', rec)).not.toHaveProperty('rating');
   });
+
+  it('a unit moved into or out of a manager\'s subtree takes its records with it at once, in lists, totals and org-level filters', async () => {
+    const security = w.c.security.api.admin;
+    const permissions: Permission[] = [{ object: 'client', actions: ['read'], scope: 'org_subtree' }];
+    expect((await security.updateRole('manager', { permissions })).permissions).toEqual(permissions);
+    const manager = w.c.manager.api.records;
+    const admin = w.c.admin.api.admin;
+    const hz = w.units['HZ-XH-T1']!;
+    const before = await admin.getOrgUnit(hz);
+    const mine = team().length;
+    const total = async (filter?: Filter) => (await manager.list('client', { total: true, limit: 1, filter })).total;
+    expect(await total()).toBe(mine);
+    const managerUnit = await admin.getOrgUnit(w.users.manager!.orgUnitId!);
+    const above = managerUnit.path ?? [];
+    const teamLevel = above.length + 1;
+    // Moved under the manager's unit: its five customers are the manager's at once, also as an org level.
+    expect((await admin.updateOrgUnit(hz, { parentId: managerUnit.id })).path).toEqual([...above, hz]);
+    expect(await total()).toBe(mine + made.rm_hz.length);
+    expect(await total({ org_unit_id: { $orgLevel: { level: teamLevel, value: hz } } } as Filter)).toBe(made.rm_hz.length);
+    expect((await manager.get('client', made.rm_hz[0]!)).id).toBe(made.rm_hz[0]);
+    // Moved back: gone again, and a get is 404.
+    expect((await admin.updateOrgUnit(hz, { parentId: before.parentId })).path).toEqual(before.path);
+    expect(await total()).toBe(mine);
+    expect(await total({ org_unit_id: { $orgLevel: { level: teamLevel, value: hz } } } as Filter)).toBe(0);
+    expect((await refused(manager.get('client', made.rm_hz[0]!))).status).toBe(404);
+  });
 });

@@ -95,6 +95,11 @@ export class OrgUnitsController {
     return this.admin.orgUnits();
   }
 
+  @Get(':id')
+  one(@Param('id', new ParseUUIDPipe()) id: string): Promise<OrgUnit> {
+    return this.admin.orgUnit(id);
+  }
+
   @Post()
   @RequireRight('admin.org')
   create(@Body() body: unknown): Promise<OrgUnit> {

@@ -6,6 +6,7 @@ import { Injectable } from '@nestjs/common';
 import type { AdminUser, Items, OrgUnit, PasswordResetResult, Role, Unserialized, UserPatch } from '@crm/shared';
 import type { PoolClient } from 'pg';
 import { Db } from '../database/db.js';
+import { ChangeFeed } from '../database/change-feed.js';
 import { AppError } from '../common/app-error.js';
 import { registerMessages } from '../common/i18n.js';
 import { AuditService } from '../audit/audit.service.js';
@@ -64,6 +65,7 @@ export class AdminService {
     private readonly meta: MetadataService,
     private readonly userCache: UserCache,
     private readonly approvals: ApprovalsRepository,
+    private readonly feed: ChangeFeed,
   ) {}
 
   // ---------- users ----------
@@ -324,8 +326,15 @@ export class AdminService {
     return { items };
   }
 
+  /** One org unit, as the tree lists it (404 for an unknown id). */
+  async orgUnit(id: string): Promise<OrgUnit> {
+    const unit = await this.db.one<OrgUnit>(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id]);
+    if (!unit) throw new AppError(404, 'admin.org_not_found');
+    return unit;
+  }
+
   async createOrgUnit(input: { name: string; parentId?: string | null; code?: string; kind?: string }): Promise<OrgUnit> {
-    return this.db.tx(async (c) => {
+    const unit = await this.db.tx(async (c) => {
       let parentPath: string[] = [];
       if (input.parentId) {
         const parent = await c.query<{ path: string[] }>('SELECT path FROM crm.org_units WHERE id = $1', [input.parentId]);
@@ -341,10 +350,13 @@ export class AdminService {
       await this.audit.record({ action: 'admin.org.create', object: 'org_unit', recordId: id, data: input }, c);
       return (await c.query<OrgUnit>(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0]!;
     });
+    // This process's org-tree caches (row scopes) hear of it now, not when the notification comes back.
+    this.feed.changed('org_units');
+    return unit;
   }
 
   async updateOrgUnit(id: string, patch: { name?: string; parentId?: string | null; disabled?: boolean; code?: string }) {
-    return this.db.tx(async (c) => {
+    const unit = await this.db.tx(async (c) => {
       const cur = await c.query<{ path: string[]; parent_id: string | null }>('SELECT path, parent_id FROM crm.org_units WHERE id = $1 FOR UPDATE', [id]);
       if (!cur.rowCount) throw new AppError(404, 'admin.org_not_found');
       if (patch.parentId !== undefined && patch.parentId !== cur.rows[0].parent_id) {
@@ -370,5 +382,7 @@ export class AdminService {
       await this.audit.record({ action: 'admin.org.update', object: 'org_unit', recordId: id, data: patch }, c);
       return (await c.query<OrgUnit>(`SELECT id, parent_id AS "parentId", name, code, kind, path, disabled FROM crm.org_units WHERE id = $1`, [id])).rows[0]!;
     });
+    this.feed.changed('org_units');
+    return unit;
   }
 }

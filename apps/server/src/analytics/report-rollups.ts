@@ -36,7 +36,7 @@ export class ReportRollups {
     try {
       const made = await this.db.tx(async (c) => {
         await c.query(`SELECT pg_advisory_xact_lock(hashtext('crm.report_rollups'), hashtext($1))`, [objectKey]);
-        const there = await rollupInPlace(c, objectKey);
+        const there = await rollupInPlace(async (text, params) => (await c.query(text, params)).rows, objectKey);
         if (there) return { ...there, created: false };
         // A rollup whose table was made again (or that lost its triggers) is made anew.
         await c.query('SELECT crm.drop_report_rollup($1)', [objectKey]);

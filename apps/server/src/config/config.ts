@@ -45,6 +45,8 @@ export interface AppConfig {
   retention: { processInstances: number | null; loginAttempts: number | null; idempotencyKeys: number | null; webhookDeliveries: number | null; intervalMs: number; batch: number };
   /** Per FEEL evaluation: iterations and milliseconds (CRM_FEEL_MAX_ITERATIONS, CRM_FEEL_MAX_MS). */
   feelBudget: { maxIterations: number; maxMs: number };
+  /** The most rows a records list's total counts (past it: `totalCapped`, unless a report rollup counts it exactly). */
+  listTotalCap: number;
   version: string;
   rateLimits: RateLimits;
   /** Which X-Forwarded-For hops are believed for the client address (Fastify `trustProxy`). */
@@ -298,6 +300,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     shutdownTimeoutMs,
     retention,
     feelBudget,
+    listTotalCap: intVar(env, 'CRM_LIST_TOTAL_CAP', 100_000, 10, 10_000_000),
     version: readVersion(),
     rateLimits,
     trustProxy,

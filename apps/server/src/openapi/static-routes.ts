@@ -131,6 +131,7 @@ export const STATIC_ROUTES: StaticRoute[] = [
   { method: 'get', path: '/api/admin/roles/{key}', tag: 'admin', summary: '角色详情 / A role', response: RoleSchema },
   { method: 'patch', path: '/api/admin/roles/{key}', tag: 'admin', summary: '修改角色 / Change a role', right: 'admin.roles', body: UpdateRoleBody, response: RoleSchema },
   { method: 'get', path: '/api/admin/org-units', tag: 'admin', summary: '机构树 / Org units', response: itemsOfSchema(OrgUnitSchema) },
+  { method: 'get', path: '/api/admin/org-units/{id}', tag: 'admin', summary: '机构 / One org unit', response: OrgUnitSchema },
   { method: 'post', path: '/api/admin/org-units', tag: 'admin', summary: '创建机构 / Create an org unit', right: 'admin.org', body: CreateOrgUnitBody, response: OrgUnitSchema },
   { method: 'patch', path: '/api/admin/org-units/{id}', tag: 'admin', summary: '修改机构 / Change an org unit', right: 'admin.org', body: UpdateOrgUnitBody, response: OrgUnitSchema },
   { method: 'get', path: '/api/templates', tag: 'templates', summary: '解决方案模板 / Solution templates', response: itemsOfSchema(TemplateSummarySchema) },

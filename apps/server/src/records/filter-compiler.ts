@@ -8,6 +8,7 @@ import type { Comparable } from '../metadata/field-types.js';
 import { isHashedValue } from './filter-secrets.js';
 import { COMPARABLE_RULES, REFUSED } from './comparable-values.js';
 import { BUCKETS, bucketSql, orgLevelSql, type Bucket } from './date-buckets.js';
+import type { OrgUnitSets } from './org-tree.js';
 
 export interface ColumnInfo {
   key: string;
@@ -22,6 +23,8 @@ export interface FilterContext {
   params: unknown[];
   /** `$user.id`, `$user.orgUnitId` … values for role scope filters. */
   userVars?: Record<string, unknown>;
+  /** The org tree's unit sets: `$orgLevel` then binds its units as an array the planner can estimate (see org-tree.ts). */
+  orgUnits?: OrgUnitSets | null;
 }
 
 const OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$contains', '$like', '$null', '$bucket', '$orgLevel']);
@@ -115,13 +118,18 @@ function resolve(value: unknown, ctx: FilterContext, path: string): unknown {
   return value;
 }
 
-function scalar(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): string {
+/** A filter value checked against its column's type, as it will be bound. */
+function scalarValue(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): unknown {
   const value = resolve(raw, ctx, path);
   const rule = COMPARABLE_RULES[col.comparable];
   if (!rule.filterValue) throw new FilterProblem(path, 'not_filterable', `${col.key} can only be tested with $null`);
   const bound = rule.filterValue(value);
   if (bound === REFUSED) throw new FilterProblem(path, 'type', `${col.key} needs ${rule.needs}`);
-  return bind(ctx, bound, rule.cast);
+  return bound;
+}
+
+function scalar(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): string {
+  return bind(ctx, scalarValue(col, raw, ctx, path), COMPARABLE_RULES[col.comparable].cast);
 }
 
 function list(col: ColumnInfo, raw: unknown, ctx: FilterContext, path: string): unknown[] {
@@ -233,6 +241,7 @@ function grouped(col: ColumnInfo, op: string, operand: unknown, ctx: FilterConte
   if (value === null) return `${orgLevelSql(col.sql, bind(ctx, level, 'int'))} IS NULL`;
   // The same rows as "the column's unit at that depth = value", said as the set of units under the value:
   // an index on the column finds them, and no unit is looked up once per row.
+  if (ctx.orgUnits) return `${col.sql} = ANY(${bind(ctx, ctx.orgUnits.atLevel(level, String(scalarValue(col, value, ctx, `${path}/value`))), 'uuid[]')})`;
   return `${col.sql} IN (SELECT ou.id FROM crm.org_units ou WHERE ou.path[${bind(ctx, level, 'int')}] = ${scalar(col, value, ctx, `${path}/value`)})`;
 }
 

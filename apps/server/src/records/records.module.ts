@@ -7,11 +7,12 @@ import { FormSubmitController } from '../metadata/forms.controller.js';
 import { AuditModule } from '../audit/audit.module.js';
 import { RecordChanges } from './record-changes.js';
 import { DisplayValues } from './display-values.js';
+import { OrgTree } from './org-tree.js';
 
 @Global()
 @Module({
   imports: [AuditModule],
-  providers: [ScopedReader, RecordsService, RecordsExportService, RecordChanges, DisplayValues],
+  providers: [OrgTree, ScopedReader, RecordsService, RecordsExportService, RecordChanges, DisplayValues],
   controllers: [RecordsController, FormSubmitController],
   exports: [ScopedReader, RecordsService, RecordChanges, DisplayValues],
 })

@@ -14,7 +14,9 @@ import type { ObjectMeta } from '../metadata/metadata.types.js';
 
 /** Field types a rollup sums. */
 export const ROLLUP_SUMMED_TYPES = new Set(['integer', 'decimal', 'money', 'percent']);
-const GRAIN = ['org_unit_id', 'owner_id'];
+/** The columns a rollup row is per: its rows share their values. */
+export const ROLLUP_GRAIN: readonly string[] = ['org_unit_id', 'owner_id'];
+const GRAIN = ROLLUP_GRAIN;
 
 /** The numeric fields of an object a rollup sums (plain columns whose `__n` twin still fits a name). */
 export function rollupFields(o: ObjectMeta): string[] {
@@ -77,13 +79,16 @@ export async function createRollup(c: pg.PoolClient, o: ObjectMeta, fields: stri
   return id;
 }
 
+/** Runs one statement and answers its rows (a pool client's or the Db's `query`, said alike). */
+export type RowsQuery = (text: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+
 /** Whether an object's rollup is in place: its registry row and its triggers on the current table (a table made again lost them). */
-export async function rollupInPlace(c: pg.PoolClient | { query: pg.PoolClient['query'] }, objectKey: string): Promise<{ id: number; fields: string[] } | null> {
-  const { rows } = await c.query<{ id: number; fields: string[]; triggers: number }>(
+export async function rollupInPlace(query: RowsQuery, objectKey: string): Promise<{ id: number; fields: string[] } | null> {
+  const rows = await query(
     `SELECT r.id, r.fields, (SELECT count(*)::int FROM pg_trigger g WHERE g.tgrelid = to_regclass($2) AND g.tgname LIKE 'report\\_rollup\\_%') AS triggers
        FROM crm.report_rollups r WHERE r.object_key = $1`,
     [objectKey, tableOf(objectKey)],
   );
-  const r = rows[0];
+  const r = rows[0] as { id: number; fields: string[]; triggers: number } | undefined;
   return r && r.triggers === 4 ? { id: r.id, fields: r.fields } : null;
 }

@@ -11,6 +11,7 @@ import { MAX_PAGE_LIMIT } from '@crm/shared';
 import { Inject, Injectable } from '@nestjs/common';
 import { maskedWithoutUnmask, type FieldDef } from '@crm/form-engine';
 import { Db } from '../database/db.js';
+import { APP_CONFIG, type AppConfig } from '../config/config.js';
 import { AppError } from '../common/app-error.js';
 import { AuditService } from '../audit/audit.service.js';
 import { AccessService, type ObjectAccess } from '../access/access.service.js';
@@ -23,6 +24,8 @@ import type { FieldCrypto } from '../crypto/field-crypto.js';
 import { afterCursor, compileFilter, filterFieldKeys, orderBy, parseSort, type ColumnInfo, type FilterContext } from './filter-compiler.js';
 import { decodeRow, decodeView, hashInput } from './record-codec.js';
 import { hasAnyRow, isSystemRead, systemRead, type SystemRead } from './system-reads.js';
+import { ROLLUP_GRAIN, rollupInPlace } from './report-rollup-sql.js';
+import { OrgTree, type OrgUnitSets } from './org-tree.js';
 import './records.messages.js';
 
 export { hasAnyRow, isSystemRead, systemLiveRows, systemRead, systemRowCount, type SystemRead } from './system-reads.js';
@@ -44,8 +47,6 @@ export type Page = SharedPage<RecordData>;
 
 /** The page's total as a result column: no field or system column starts with an underscore. */
 const TOTAL_COLUMN = '__crm_total';
-/** The most rows a list's total counts; a larger result answers this many and `totalCapped`. */
-export const TOTAL_CAP = 100_000;
 
 /** Relation hops a filter path may take (`holding → customer → owner …`). */
 const MAX_PATH_HOPS = 4;
@@ -90,6 +91,8 @@ export class ScopedReader {
     private readonly access: AccessService,
     private readonly audit: AuditService,
     @Inject('FIELD_CRYPTO') private readonly crypto: FieldCrypto,
+    @Inject(APP_CONFIG) private readonly config: Pick<AppConfig, 'listTotalCap'>,
+    private readonly orgTree: OrgTree,
   ) {}
 
   // ---------- building blocks (also used by writers for their scoped UPDATEs) ----------
@@ -163,7 +166,7 @@ export class ScopedReader {
   }
 
   /** The row scope of an action as SQL over alias `t` (OR of the granting roles' scopes); FALSE when none; TRUE for the platform. */
-  scopeSql(o: ObjectMeta, acc: ObjectAccess, action: ObjectAction, p: Principal | null, params: unknown[]): string {
+  scopeSql(o: ObjectMeta, acc: ObjectAccess, action: ObjectAction, p: Principal | null, params: unknown[], units?: OrgUnitSets | null): string {
     if (!p) return 'TRUE';
     const scopes: Scope[] = acc.scopes(action);
     if (scopes.length === 0) return 'FALSE';
@@ -179,9 +182,11 @@ export class ScopedReader {
       if (!p.orgUnitId && s !== null && typeof s === 'string') return 'FALSE';
       if (s === 'team') return `t.owner_id IN (SELECT u.id FROM crm.users u WHERE u.org_unit_id = ${bindv(p.orgUnitId, 'uuid')})`;
       if (s === 'org_unit') return `t.org_unit_id = ${bindv(p.orgUnitId, 'uuid')}`;
+      // With the tree at hand, the subtree's units as one array: the planner estimates rows from their statistics.
+      if (s === 'org_subtree' && units) return `t.org_unit_id = ANY(${bindv(units.subtree(p.orgUnitId!), 'uuid[]')})`;
       if (s === 'org_subtree') return `t.org_unit_id IN (SELECT ou.id FROM crm.org_units ou WHERE ${bindv(p.orgUnitId, 'uuid')} = ANY(ou.path))`;
       if (typeof s === 'object' && s && 'filter' in s) {
-        const ctx: FilterContext = { columns: this.columns(o, null), params, userVars: { id: p.id, orgUnitId: p.orgUnitId, username: p.username } };
+        const ctx: FilterContext = { columns: this.columns(o, null), params, userVars: { id: p.id, orgUnitId: p.orgUnitId, username: p.username }, orgUnits: units };
         return `(${compileFilter(s.filter, ctx)})`;
       }
       return 'FALSE';
@@ -194,7 +199,7 @@ export class ScopedReader {
     const o = await this.meta.object(objectKey);
     const p = isSystemRead(who) ? null : who;
     const acc = await this.access.forObject(p, objectKey);
-    const scope = p && !acc.can(action) ? 'FALSE' : this.scopeSql(o, acc, action, p, params);
+    const scope = p && !acc.can(action) ? 'FALSE' : this.scopeSql(o, acc, action, p, params, await this.orgTree.sets());
     return { o, acc, where: `t.deleted_at IS NULL AND ${scope}` };
   }
 
@@ -219,7 +224,7 @@ export class ScopedReader {
     const p = isSystemRead(who) ? null : who;
     const acc = await this.access.forObject(p, objectKey);
     if (p && !acc.scopes('read').every((s) => typeof s === 'string' && GRAIN_SCOPES.has(s))) return null;
-    const scope = p && !acc.can('read') ? 'FALSE' : this.scopeSql(o, acc, 'read', p, params);
+    const scope = p && !acc.can('read') ? 'FALSE' : this.scopeSql(o, acc, 'read', p, params, await this.orgTree.sets());
     return { o, acc, sql: `(SELECT * FROM crm.${quoteIdent(table)} t WHERE t.n > 0 AND ${scope}) ${quoteIdent(alias)}` };
   }
 
@@ -260,10 +265,11 @@ export class ScopedReader {
     }
     const columns = this.columns(o, acc);
     const params: unknown[] = [];
-    const where = ['t.deleted_at IS NULL', this.scopeSql(o, acc, 'read', p, params)];
+    const units = await this.orgTree.sets();
+    const where = ['t.deleted_at IS NULL', this.scopeSql(o, acc, 'read', p, params, units)];
     if (q.filter !== undefined && q.filter !== null) {
       const paths = await this.pathColumns(o, acc, p, q.filter, params);
-      where.push(`(${compileFilter(q.filter, { columns: paths.size ? new Map([...columns, ...paths]) : columns, params })})`);
+      where.push(`(${compileFilter(q.filter, { columns: paths.size ? new Map([...columns, ...paths]) : columns, params, orgUnits: units })})`);
     }
     const sort = parseSort(q.sort, columns);
     const baseWhere = [...where];
@@ -281,8 +287,9 @@ export class ScopedReader {
     params.push(limit + 1);
     // The total rides on the page as a column: an uncorrelated subquery PostgreSQL runs once, so a
     // page and its total are one statement (one round trip). It counts the filter without the cursor.
-    // Counting stops at TOTAL_CAP + 1 rows (a bounded cost on a huge table): past it the page says `totalCapped`.
-    const countSql = `SELECT count(*) FROM (SELECT 1 FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')} LIMIT ${TOTAL_CAP + 1}) capped`;
+    // Counting stops at the cap + 1 rows (a bounded cost on a huge table): past it the page says `totalCapped`.
+    const cap = this.config.listTotalCap;
+    const countSql = `SELECT count(*) FROM (SELECT 1 FROM ${tableOf(o.key)} t WHERE ${baseWhere.join(' AND ')} LIMIT ${cap + 1}) capped`;
     const totalSql = q.total ? `, (${countSql}) AS ${TOTAL_COLUMN}` : '';
     const rows = await this.db.query(
       `SELECT t.*${totalSql} FROM ${tableOf(o.key)} t WHERE ${where.join(' AND ')} ORDER BY ${orderBy(sort, 't.id')} LIMIT $${params.length}`,
@@ -319,13 +326,39 @@ export class ScopedReader {
         const r = await this.db.one<{ n: string }>(`SELECT (${countSql})::text AS n`, baseParams);
         total = Number(r?.n ?? 0);
       }
-      out.total = Math.min(total, TOTAL_CAP);
-      if (total > TOTAL_CAP) out.totalCapped = true;
+      // Past the bound, a filter said by org unit and owner alone (a report cell's) is counted exactly from the rollup.
+      const exact = total > cap ? await this.rollupCount(o, acc, p, q.filter) : null;
+      if (exact !== null) out.total = exact;
+      else {
+        out.total = Math.min(total, cap);
+        if (total > cap) out.totalCapped = true;
+      }
     }
     if (unmaskedIds.length && p) {
       await this.audit.record({ action: 'record.read_unmasked', object: o.key, data: { ids: unmaskedIds, fields: [...unmaskedFields] } });
     }
     return out;
+  }
+
+  /**
+   * The exact number of live rows a filter keeps, read from the object's report rollup (one row per org
+   * unit × owner, kept exact by triggers in the writing transaction): when the rollup is in place, the
+   * filter names only `org_unit_id` and `owner_id` and the caller's row scope is said by them too, so
+   * every condition holds or fails alike for all the rows a rollup row counts. Null otherwise.
+   */
+  private async rollupCount(o: ObjectMeta, acc: ObjectAccess, p: Principal | null, filter: unknown): Promise<number | null> {
+    const keys = filter === undefined || filter === null ? new Set<string>() : filterFieldKeys(filter);
+    if ([...keys].some((k) => !ROLLUP_GRAIN.includes(k))) return null;
+    const rollup = await rollupInPlace((text, params) => this.db.query(text, params), o.key);
+    if (!rollup) return null;
+    const params: unknown[] = [];
+    const source = await this.rollupSource(o.key, `report_rollup_${rollup.id}`, p ?? systemRead('records total from the report rollup'), params, 'r');
+    if (!source) return null;
+    const all = this.columns(o, acc, 'r');
+    const columns = new Map(ROLLUP_GRAIN.map((k) => [k, all.get(k)!]));
+    const where = keys.size ? compileFilter(filter, { columns, params, orgUnits: await this.orgTree.sets() }) : 'TRUE';
+    const row = await this.db.one<{ n: string }>(`SELECT coalesce(sum(r.n), 0)::text AS n FROM ${source.sql} WHERE ${where}`, params);
+    return Number(row?.n ?? 0);
   }
 
   /** Checks that a filter compiles for the caller on an object (relation paths included), without reading anything: 400 otherwise. */
