@@ -25,6 +25,16 @@ const WARN_EVERY_MS = 60_000;
  * down or restarting), insufficient resources (53: too many connections), or a query cancelled by a
  * conflict with recovery (40001 on a read-only statement). The statement then runs on the primary.
  */
+/**
+ * Whether the replica has not yet replayed the schema the statement was compiled for: an undefined table
+ * or column (42P01, 42703) — a rollup or an object made moments ago on the primary. The statement then
+ * runs on the primary; the replica stays in use for the next one.
+ */
+function replicaBehindSchema(err: unknown): boolean {
+  const code = (err as { code?: unknown }).code;
+  return code === '42P01' || code === '42703';
+}
+
 function replicaTrouble(err: unknown): boolean {
   const code = (err as { code?: unknown }).code;
   if (typeof code !== 'string' || code.length !== 5) return true;
@@ -105,6 +115,10 @@ export class ReportDatabase implements OnModuleDestroy {
       try {
         return { ...(await this.execute(this.replica!, sql, params, seen?.lsn)), source: 'replica' };
       } catch (err) {
+        if (replicaBehindSchema(err)) {
+          this.logger.info({ code: (err as { code?: string }).code }, 'report statement runs on the primary: the replica has not replayed its schema yet');
+          return { ...(await this.execute(this.db.pool, sql, params)), source: 'primary' };
+        }
         if (err instanceof AppError || !replicaTrouble(err)) throw err; // the statement itself failed
         this.health = { at: Date.now(), ok: false };
         const code = (err as { code?: unknown }).code;

@@ -16,6 +16,8 @@ async function onTestServer(sql: string): Promise<void> {
 
 export interface ScratchDatabase {
   db: Db;
+  /** Its connection URL (for a second pool of a test's own). */
+  url: string;
   /** Closes the pool and drops the database. */
   drop: () => Promise<void>;
 }
@@ -34,7 +36,7 @@ export async function scratchDatabase(prefix: string, poolSize = 6): Promise<Scr
   try {
     ds = createDataSource({ url: u.toString(), poolSize });
     await initialiseDatabase(ds);
-    return { db: new Db(poolOf(ds)), drop };
+    return { db: new Db(poolOf(ds)), url: u.toString(), drop };
   } catch (err) {
     await drop();
     throw err;
