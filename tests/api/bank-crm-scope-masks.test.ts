@@ -197,7 +197,7 @@ describe('account numbers masked by type (holding.account_no, pack 1.5.0: mask "
       await c.query(`UPDATE crm.settings SET value = jsonb_set(value, '{version}', '"1.4.0"') WHERE key = 'template:bank-crm'`);
     });
     const up = await analyst.api.templates.install('bank-crm');
-    expect(up).toMatchObject({ version: '1.6.0', conflicts: [] });
+    expect(up).toMatchObject({ version: '1.6.1', conflicts: [] });
     expect(up.changes).toContain('field holding.account_no (updated)');
     expect((await analyst.api.meta.getObject('holding')).fields.find((f) => f.key === 'account_no')?.options).toEqual({ mask: '#### **** **** ####' });
     expect(await rmSees()).toMatch(SHAPED);

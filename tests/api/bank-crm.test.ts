@@ -61,7 +61,7 @@ afterAll(async () => {
 describe('demo start', () => {
   it('installs the pack and loads the demo bank', async () => {
     const t = await analyst.api.templates.list();
-    expect(t[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.6.0' } });
+    expect(t[0]).toMatchObject({ key: 'bank-crm', installed: { version: '1.6.1' } });
     const keys = (await analyst.api.meta.listObjects()).map((o) => o.key);
     expect(keys).toEqual(expect.arrayContaining(['customer', 'holding', 'relationship', 'interaction', 'consent', 'product', 'complaint', 'loan_application', 'lead', 'customer_tag', 'segment']));
     const defs = await analyst.api.processes.list();

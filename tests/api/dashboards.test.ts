@@ -102,6 +102,31 @@ describe('definitions', () => {
   });
 });
 
+describe('workbench order', () => {
+  it('lists the workbench by each dashboard\'s order, those without one last, and refuses an order that is no small whole number', async () => {
+    const mine = async (c: typeof rm) => (await c.api.dashboards.mine()).map((d) => d.key);
+    // The pack's own: the cockpit first for a branch manager, the workbench first for a customer manager.
+    expect((await mine(manager)).slice(0, 3)).toEqual(['bank_president_cockpit', 'bank_rm_workbench', 'bank_marketing_board']);
+    expect((await mine(rm)).slice(0, 2)).toEqual(['bank_rm_workbench', 'bank_marketing_board']);
+    expect((await rm.api.dashboards.mine())[0]).toMatchObject({ key: 'bank_rm_workbench', order: 20 });
+    const first = await analyst.api.dashboards.create({ key: 't_first', name: '置顶', roles: ['rm'], order: 0, widgets: [{ id: 'a', report: 't_by_risk', layout: layout(0, 0) }] });
+    expect(first.order).toBe(0);
+    expect((await mine(rm))[0]).toBe('t_first');
+    // Without an order: after every dashboard that has one.
+    expect((await analyst.api.dashboards.update('t_first', { order: null })).order).toBeUndefined();
+    const after = await mine(rm);
+    expect(after[after.length - 1]).toBe('t_first');
+    expect((await analyst.api.dashboards.update('t_first', { order: 25 })).order).toBe(25);
+    expect((await mine(rm)).slice(0, 3)).toEqual(['bank_rm_workbench', 't_first', 'bank_marketing_board']);
+    for (const bad of [1000, -1, 1.5, '10']) {
+      const r = await analyst.patch('/api/dashboards/t_first', { order: bad });
+      expect([bad, r.status, r.body.error?.details?.[0]?.path]).toEqual([bad, 400, '/order']);
+    }
+    expect((await analyst.api.dashboards.get('t_first')).order).toBe(25);
+    await analyst.api.dashboards.delete('t_first');
+  });
+});
+
 describe('sharing', () => {
   it('a customer manager sees only the dashboards shared with their role, and a widget whose report they cannot read is restricted', async () => {
     const mine = (await rm.api.dashboards.mine()).map((d) => d.key);
@@ -352,10 +377,11 @@ describe('the bank pack', () => {
         }
       }
     }
-    expect(seen.rm).toEqual(['bank_marketing_board', 'bank_rm_workbench']);
-    expect(seen.manager).toEqual(['bank_marketing_board', 'bank_president_cockpit', 'bank_rm_workbench']);
+    // In workbench order (the pack's `order`, then key).
+    expect(seen.rm).toEqual(['bank_rm_workbench', 'bank_marketing_board']);
+    expect(seen.manager).toEqual(['bank_president_cockpit', 'bank_rm_workbench', 'bank_marketing_board']);
     expect(seen.compliance).toEqual(['bank_compliance_board', 'bank_president_cockpit']);
-    expect(seen.analyst).toEqual(['bank_compliance_board', 'bank_marketing_board', 'bank_president_cockpit', 'bank_rm_workbench']);
+    expect(seen.analyst).toEqual(['bank_compliance_board', 'bank_president_cockpit', 'bank_rm_workbench', 'bank_marketing_board']);
     expect(seen.auditor).toEqual([]);
     // 24 months of month-end balances make the trend real: one point per month, money as decimal strings.
     const cockpit = await compliance.api.dashboards.run('bank_president_cockpit');

@@ -204,6 +204,8 @@ describe('report designer and viewer', () => {
     await page.locator('[data-testid=dashboard-grid] [data-widget=w2]').waitFor();
     await choose(page, '[data-testid=dashboard-roles]', 'rm');
     await page.keyboard.press('Escape');
+    // First on the workbench of those it is shared with (the pack's own boards are 10 and later).
+    await page.locator('input[data-testid=dashboard-order], [data-testid=dashboard-order] input').first().fill('5');
     // Filters: fields picked from those of the widgets' objects that fit the kind.
     await page.click('[data-testid=add-dashboard-filter]');
     await choose(page, '[data-testid=dashboard-filter-0-field]', '开立日期');
@@ -217,7 +219,7 @@ describe('report designer and viewer', () => {
     expect(await page.locator('.ant-alert-error').allTextContents()).toEqual([]);
     await page.locator('[data-testid=dashboard-version]', { hasText: 'v1' }).waitFor();
     const saved = await apiCall(page, 'GET', `/api/dashboards/${DASH}`);
-    expect(saved.body).toMatchObject({ roles: ['rm'], widgets: [{ id: 'w1', report: PIVOT }, { id: 'w2', report: TREND }], filters: [{ kind: 'date_range', field: 'opened_at' }, { key: 'f2', kind: 'product', field: 'product.category' }] });
+    expect(saved.body).toMatchObject({ roles: ['rm'], order: 5, widgets: [{ id: 'w1', report: PIVOT }, { id: 'w2', report: TREND }], filters: [{ kind: 'date_range', field: 'opened_at' }, { key: 'f2', kind: 'product', field: 'product.category' }] });
 
     await page.click('[data-testid=open-dashboard]');
     const w1 = page.locator('[data-testid=widget-w1]');
@@ -276,9 +278,10 @@ describe('report designer and viewer', () => {
     await shot(page, 'reports-08-rm-viewer');
     // The workbench shows the dashboard shared with the customer managers' role.
     await menu.getByText('工作台', { exact: true }).click();
-    // The bank pack's own 客户经理工作台 is shared with the role too: open the analyst's board's tab.
-    await page.locator('[data-testid=home-dashboards]').getByText('分行经营看板').click();
+    // The bank pack's own 客户经理工作台 (order 20) is shared with the role too: the analyst's board (order 5) is the first tab, open.
     await page.locator('[data-testid=home-dashboards] [role=tabpanel][aria-hidden=false] [data-testid=widget-w1] [data-testid=report-pivot]').waitFor();
+    expect(await page.locator('[data-testid=home-dashboards] [role=tab]').first().innerText()).toBe('分行经营看板');
+    expect(await page.locator('[data-testid=home-dashboards] [role=tab][aria-selected=true]').innerText()).toBe('分行经营看板');
     await shot(page, 'reports-11-rm-workbench');
     expect(realErrors(w.errors)).toEqual([]);
   }, 120_000);

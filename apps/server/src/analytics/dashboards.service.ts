@@ -73,18 +73,21 @@ export class DashboardsService {
     return { ...row.definition, key: row.key, version: row.version, updatedAt: row.updated_at.toISOString() };
   }
 
-  /** Designers see every dashboard, others those shared with one of their roles; `mine`: only those shared with the caller's roles. */
+  /**
+   * Designers see every dashboard, others those shared with one of their roles; `mine`: only those shared
+   * with the caller's roles. In workbench order: by `order` (those without one after), then by key.
+   */
   async list(p: Principal, mine: boolean): Promise<Record<string, unknown>[]> {
     const all = !mine && (await this.isDesigner(p));
     const rows = await this.db.query<VersionRow>(
       `SELECT d.key, v.version, d.roles, v.definition, d.updated_at FROM crm.dashboards d
        JOIN crm.dashboard_versions v ON v.dashboard_key = d.key AND v.version = d.latest_version
-       WHERE $1 OR d.roles && $2::text[] ORDER BY d.key LIMIT 1000`,
+       WHERE $1 OR d.roles && $2::text[] ORDER BY (v.definition->>'order')::int NULLS LAST, d.key LIMIT 1000`,
       [all, p.roles],
     );
     return rows.map((r) => ({
       key: r.key, name: r.definition.name, ...(r.definition.description ? { description: r.definition.description } : {}),
-      roles: r.roles, widgetCount: r.definition.widgets.length, version: r.version, updatedAt: r.updated_at.toISOString(),
+      roles: r.roles, ...(r.definition.order !== undefined ? { order: r.definition.order } : {}), widgetCount: r.definition.widgets.length, version: r.version, updatedAt: r.updated_at.toISOString(),
     }));
   }
 

@@ -75,6 +75,8 @@ const definitionShape = {
   description: plainText().max(2000).optional(),
   /** Role keys it is shared with; empty: designers only. */
   roles: z.array(Key).max(50).default([]),
+  /** Place on the workbench (工作台顺序): lower first; without one, after those that have one (then by key). */
+  order: z.number().int().min(0).max(999).optional(),
   filters: z.array(DashboardFilter).max(DASHBOARD_MAX_FILTERS).default([]),
   widgets: z.array(DashboardWidget).max(DASHBOARD_MAX_WIDGETS),
 };
@@ -88,6 +90,7 @@ export const DashboardPatchBody = z
     roles: z.array(Key).max(50),
     filters: z.array(DashboardFilter).max(DASHBOARD_MAX_FILTERS),
     description: definitionShape.description.nullable(),
+    order: definitionShape.order.nullable(),
   })
   .omit({ key: true })
   .partial()
@@ -146,6 +149,7 @@ export const DashboardSummarySchema = z.object({
   name: Label,
   description: z.string().optional(),
   roles: z.array(z.string()),
+  order: z.number().int().optional(),
   widgetCount: z.number().int(),
   version: z.number().int(),
   updatedAt: z.string(),

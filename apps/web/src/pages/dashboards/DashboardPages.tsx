@@ -4,7 +4,7 @@
  * mapped to a field, sharing with roles.
  */
 import { useMemo, useState } from 'react';
-import { App, Button, Card, Col, Empty, Input, Popconfirm, Row, Select, Space, Table, Tag, Typography } from 'antd';
+import { App, Button, Card, Col, Empty, Input, InputNumber, Popconfirm, Row, Select, Space, Table, Tag, Tooltip, Typography } from 'antd';
 import { DeleteOutlined, EditOutlined, EyeOutlined, PlusOutlined, SaveOutlined } from '@ant-design/icons';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate, useParams } from 'react-router';
@@ -111,6 +111,7 @@ function DashboardDesigner({ initial }: { initial?: Dashboard }) {
   const [key, setKey] = useState(initial?.key ?? `dashboard_${Date.now().toString(36)}`);
   const [nameZh, setNameZh] = useState(initial ? l(initial.name) : '');
   const [roles, setRoles] = useState<string[]>(initial?.roles ?? []);
+  const [order, setOrder] = useState<number | null>(initial?.order ?? null);
   const [widgets, setWidgets] = useState<DashboardWidgetDefinition[]>(initial?.widgets ?? []);
   const [filters, setFilters] = useState<DashboardFilterDefinition[]>(initial?.filters ?? []);
   const [version, setVersion] = useState(initial?.version);
@@ -134,9 +135,10 @@ function DashboardDesigner({ initial }: { initial?: Dashboard }) {
   };
   const save = useMutation({
     mutationFn: async () => {
-      const name = { 'zh-CN': nameZh.trim() || key, en: nameZh.trim() || key };
-      if (version === undefined) return api.dashboards.create({ key, name, roles, filters, widgets });
-      return api.dashboards.update(key, { name, roles, filters, widgets, version });
+      // The name is edited in Chinese; an English name the dashboard already has is kept.
+      const name = { en: nameZh.trim() || key, ...(typeof initial?.name === 'object' ? initial.name : {}), 'zh-CN': nameZh.trim() || key };
+      if (version === undefined) return api.dashboards.create({ key, name, roles, filters, widgets, ...(order === null ? {} : { order }) });
+      return api.dashboards.update(key, { name, roles, filters, widgets, order, version });
     },
     onSuccess: (d) => {
       setVersion(d.version);
@@ -166,6 +168,10 @@ function DashboardDesigner({ initial }: { initial?: Dashboard }) {
           <span>{t('共享给角色', 'Share with roles')}</span>
           <Select mode="tags" style={{ minWidth: 260 }} value={roles} onChange={setRoles} data-testid="dashboard-roles"
             options={(roleList.data ?? []).map((r) => ({ value: r.key, label: `${r.name} (${r.key})` }))} placeholder={t('角色编码，如 rm、manager', 'Role keys, e.g. rm, manager')} />
+          <Tooltip title={t('工作台上按此顺序显示，小的在前；不填排在最后', 'Shown on the workbench in this order, lowest first; empty: last')}>
+            <span>{t('工作台顺序', 'Workbench order')}</span>
+          </Tooltip>
+          <InputNumber min={0} max={999} precision={0} style={{ width: 90 }} value={order} onChange={(v) => setOrder(typeof v === 'number' ? v : null)} data-testid="dashboard-order" />
         </Space>
       </Card>
       <Row gutter={12}>
