@@ -130,10 +130,15 @@ export async function choose(page: Page, selectTestIdOrSelector: string, optionT
   if ((await search.count()) && (await search.isEditable().catch(() => false))) await search.pressSequentially(optionText);
   const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: optionText }).first();
   for (let attempt = 1; ; attempt++) {
-    await option.click();
+    // Each attempt finds the option anew: the first may have found the same option in another select's
+    // list that was still closing (an identical list), which then stays hidden and never takes a click.
+    const clicked = await option.click({ timeout: attempt < 3 ? 10_000 : 30_000 }).then(() => true, (err: unknown) => {
+      if (attempt === 3) throw err;
+      return false;
+    });
     // A click that took closes the list (single) or marks the option (multiple). On a loaded machine a
     // re-render between mouse down and up can swallow it, leaving the list open and nothing chosen.
-    const took = await until(async () => (await option.count()) === 0 || /\bant-select-item-option-selected\b/.test((await option.getAttribute('class', { timeout: 1000 }).catch(() => '')) ?? ''), { ms: 3000, everyMs: 100 }).catch(() => false);
+    const took = clicked && (await until(async () => (await option.count()) === 0 || /\bant-select-item-option-selected\b/.test((await option.getAttribute('class', { timeout: 1000 }).catch(() => '')) ?? ''), { ms: 3000, everyMs: 100 }).catch(() => false));
     if (took) return;
     if (attempt === 3) throw new Error(`${selectTestIdOrSelector}: the option “${optionText}” was clicked ${attempt} times and never chosen`);
   }

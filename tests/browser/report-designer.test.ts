@@ -8,7 +8,7 @@
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
 import type { Page } from 'playwright-core';
-import { type BrowserSession, type Watched, apiCall, browserSession, choose, realErrors, shot, signIn, signOut } from './browser.js';
+import { type BrowserSession, type Watched, apiCall, browserSession, choose, realErrors, shot, signIn, signOut, waitCount } from './browser.js';
 import { until } from '../harness/until.js';
 import { as } from '../harness/http.js';
 
@@ -191,6 +191,88 @@ describe('report designer and viewer', () => {
     const list = await apiCall(page, 'GET', `/api/records/holding?total=true&limit=1&filter=${encodeURIComponent(filter)}`);
     expect(list.body.total).toBe(n);
     await shot(page, 'reports-07-records-behind-cell');
+  }, 120_000);
+
+  it('an analyst adds a ratio and a FEEL formula over the measures; the preview equals the API and the saved report reopens with them', async () => {
+    const key = `balance_per_holding_${SUFFIX}`;
+    await page.goto(`${srv.baseUrl}/reports/new`);
+    await choose(page, '[data-testid=report-object]', '金融资产持有');
+    await page.locator('[data-testid=field-palette] [data-field="category"]').waitFor();
+    await page.fill('[data-testid=report-name]', '各类别笔均余额');
+    await page.fill('[data-testid=report-key]', key);
+    await choose(page, '[data-testid=add-rows]', '类别');
+    await page.locator('[data-testid=row-dim-0][data-key="category"]').waitFor();
+    await choose(page, '[data-testid=add-measures]', '余额');
+    await page.locator('[data-testid=measure-1]').waitFor();
+    await choose(page, '[data-testid=chart-type]', '表格');
+    await page.keyboard.press('Escape');
+    // A ratio: the balance's sum over the row count, named 笔均余额.
+    await page.click('[data-testid=add-ratio]');
+    await page.fill('[data-testid=computed-0-name]', '笔均余额');
+    await choose(page, '[data-testid=computed-0-numerator]', '(sum_balance)');
+    // The numerator's list (the same options) closes first.
+    await waitCount(page.locator('.ant-select-dropdown:visible'), 0);
+    await choose(page, '[data-testid=computed-0-denominator]', '(n)');
+    // A FEEL formula: the sum in units of ten thousand, four decimals.
+    await page.click('[data-testid=add-feel]');
+    await page.fill('[data-testid=computed-1-name]', '余额（万元）');
+    await page.fill('[data-testid=computed-1-expression]', 'sum_balance / 10000');
+    await page.locator('input[data-testid=computed-1-scale], [data-testid=computed-1-scale] input').first().fill('4');
+    const def = {
+      object: 'holding', dimensions: [{ field: 'category' }], chart: { type: 'table' },
+      measures: [
+        { key: 'n', agg: 'count' }, { key: 'sum_balance', agg: 'sum', field: 'balance' },
+        { key: 'ratio_1', agg: 'ratio', numerator: 'sum_balance', denominator: 'n', label: { en: '笔均余额', 'zh-CN': '笔均余额' } },
+        { key: 'calc_1', agg: 'feel', expression: 'sum_balance / 10000', scale: 4, label: { en: '余额（万元）', 'zh-CN': '余额（万元）' } },
+      ],
+    };
+    const q = await apiCall(page, 'POST', '/api/reports/query', def);
+    expect(q.status).toBe(200);
+    const deposit = q.body.rows.find((r: Row) => r.category === 'deposit') ?? q.body.rows[0];
+    expect(String(deposit.calc_1)).toMatch(/^\d+\.\d{4}$/);
+    const table = page.locator('[data-testid=report-preview] [data-testid=report-table]');
+    // The preview shows the API's exact figures and the columns under their names.
+    const line = table.locator('tr', { has: page.locator('[data-cell=category]', { hasText: q.body.columns.find((c: Row) => c.key === 'category').labels[deposit.category] }) });
+    await line.locator('[data-cell=ratio_1]', { hasText: grouped(deposit.ratio_1) }).waitFor();
+    await line.locator('[data-cell=calc_1]', { hasText: grouped(deposit.calc_1) }).waitFor();
+    await table.locator('th', { hasText: '笔均余额' }).waitFor();
+    await shot(page, 'reports-04b-designer-computed');
+    await page.click('[data-testid=save-report]');
+    await page.waitForURL(new RegExp(`/reports/${key}/edit$`));
+    await page.locator('[data-testid=report-version]', { hasText: 'v1' }).waitFor();
+    const saved = await apiCall(page, 'GET', `/api/reports/${key}`);
+    expect(saved.body.measures).toEqual(def.measures);
+    // Reopened, the designer shows both as they were saved.
+    await page.reload();
+    await page.locator('[data-testid=computed-0][data-key=ratio_1]').waitFor();
+    expect(await page.locator('[data-testid=computed-0-name]').inputValue()).toBe('笔均余额');
+    expect(await page.locator('[data-testid=computed-1-expression]').inputValue()).toBe('sum_balance / 10000');
+    // A formula naming no measure is refused with the server's reason, and nothing is saved.
+    await page.fill('[data-testid=computed-1-expression]', 'no_such_measure * 2');
+    await page.locator('[data-testid=report-preview] .ant-alert-error').waitFor();
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 120_000);
+
+  it('a pack report saved unchanged from the designer keeps its definition: names, chart options, combined filters, FEEL measures, hierarchies', async () => {
+    for (const key of ['bank_new_customers_kpi', 'bank_kyc_due', 'bank_customers_by_branch', 'bank_pipl_open_by_right', 'bank_campaign_analysis']) {
+      const before = (await apiCall(page, 'GET', `/api/reports/${key}`)).body;
+      await page.goto(`${srv.baseUrl}/reports/${key}/edit`);
+      await page.locator('[data-testid=report-version]', { hasText: `v${before.version}` }).waitFor();
+      await previewSettled(page);
+      await page.click('[data-testid=save-report]');
+      await page.locator('[data-testid=report-version]', { hasText: `v${before.version + 1}` }).waitFor();
+      const after = (await apiCall(page, 'GET', `/api/reports/${key}`)).body;
+      // A dimension's key equal to its field is the default: the designer does not write it.
+      const definition = (r: Row) => {
+        const { version: _v, updatedAt: _u, ...rest } = r;
+        return { ...rest, dimensions: (rest.dimensions ?? []).map((x: Row) => (x.key === x.field ? (({ key: _k, ...y }) => y)(x) : x)) };
+      };
+      expect([key, definition(after)]).toEqual([key, definition(before)]);
+    }
+    await page.goto(`${srv.baseUrl}/reports/bank_kyc_due/edit`);
+    await page.locator('[data-testid=kept-filter]').waitFor();
+    await previewSettled(page);
+    await shot(page, 'reports-04c-designer-kept-filter');
   }, 120_000);
 
   it('an analyst lays out a dashboard of both reports, shares it with customer managers; a click in one widget filters the other', async () => {

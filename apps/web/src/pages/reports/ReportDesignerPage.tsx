@@ -17,8 +17,8 @@ import { useObjects } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { ReportView } from './ReportView';
 import {
-  type Agg, type Bucket, type ChartType, DATE_TYPES, type Draft, type DraftCondition, type DraftDim, type FieldChoice, NUMERIC_TYPES, RELATIVE_DATES,
-  definitionDraft, dimKey, draftDefinition, measureKey,
+  type Agg, type Bucket, type ChartType, DATE_TYPES, type Draft, type DraftComputed, type DraftCondition, type DraftDim, type DraftMeasure, type FieldChoice, NUMERIC_TYPES, RELATIVE_DATES,
+  computedKey, definitionDraft, dimKey, draftDefinition, measureKey,
 } from './reportModel';
 
 const SYSTEM: { key: string; zh: string; en: string; type: string }[] = [
@@ -46,7 +46,7 @@ const BUCKETS: { b: Bucket; zh: string; en: string }[] = [
 const LEVELS = [[1, '总行', 'Head office'], [2, '分行', 'Branch'], [3, '支行', 'Sub-branch'], [4, '团队', 'Team']] as const;
 
 const emptyDraft = (object = ''): Draft => ({
-  key: `report_${Date.now().toString(36)}`, nameZh: '', nameEn: '', object, rows: [], columns: [], measures: [{ key: 'n', agg: 'count' }], conditions: [], chart: 'column', stacked: false,
+  key: `report_${Date.now().toString(36)}`, nameZh: '', nameEn: '', object, rows: [], columns: [], measures: [{ key: 'n', agg: 'count' }], computed: [], conditions: [], chart: 'column', stacked: false,
 });
 
 /** The fields a report on `object` may use: its own, the system columns, and one hop through each relation. */
@@ -113,7 +113,8 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
   const set = (patch: Partial<Draft>) => setD((x) => ({ ...x, ...patch }));
   const definition = useMemo(() => draftDefinition(d), [d]);
   const debounced = useDebounced(definition, 350);
-  const canPreview = !!debounced.object && debounced.measures.length > 0;
+  // A computed measure still being written (no expression yet) waits; the server says what else is wrong.
+  const canPreview = !!debounced.object && debounced.measures.length > 0 && !debounced.measures.some((m) => m.agg === 'feel' && !m.expression);
   const preview = useQuery({
     queryKey: ['reports', 'preview', debounced],
     queryFn: ({ signal }) => { void signal; return api.reports.query(debounced); },
@@ -157,7 +158,8 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
   const setDim = (zone: 'rows' | 'columns', i: number, patch: Partial<DraftDim>) => {
     const list = d[zone].map((x, j) => {
       if (j !== i) return x;
-      const n = { ...x, ...patch };
+      // A saved label named the dimension as it was (e.g. 月份): it goes with a new bucket or level.
+      const { label: _saved, ...n } = { ...x, ...patch };
       return { ...n, key: dimKey(n.field, n.bucket, n.level) };
     });
     set({ [zone]: list } as Partial<Draft>);
@@ -219,17 +221,40 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
                 {d.measures.map((m, i) => (
                   <Space key={i} style={{ display: 'flex', marginBottom: 4 }} data-testid={`measure-${i}`}>
                     <Select size="small" style={{ width: 96 }} value={m.agg} data-testid={`measure-${i}-agg`}
-                      onChange={(agg: Agg) => set({ measures: d.measures.map((x, j) => (j === i ? { ...x, agg, field: agg === 'count' ? undefined : x.field, key: measureKey(agg, agg === 'count' ? undefined : x.field, d.measures.filter((_, k) => k !== i).map((y) => y.key)) } : x)) })}
+                      onChange={(agg: Agg) => set({ measures: d.measures.map((x, j) => (j === i ? { agg, field: agg === 'count' ? undefined : x.field, key: measureKey(agg, agg === 'count' ? undefined : x.field, d.measures.filter((_, k) => k !== i).map((y) => y.key)) } : x)) })}
                       options={AGGS.filter((a) => !a.numeric || !m.field || NUMERIC_TYPES.has(byPath.get(m.field)?.type ?? '')).map((a) => ({ value: a.agg, label: t(a.zh, a.en) }))} />
                     {m.agg !== 'count' || m.field ? <Typography.Text ellipsis style={{ maxWidth: 150 }}>{byPath.get(m.field ?? '')?.label ?? m.field}</Typography.Text> : <Typography.Text type="secondary">{t('记录数', 'rows')}</Typography.Text>}
                     <Button size="small" type="text" icon={<DeleteOutlined />} onClick={() => set({ measures: d.measures.filter((_, j) => j !== i) })} aria-label={t('删除', 'Remove')} />
                   </Space>
                 ))}
-                <Button size="small" type="dashed" onClick={() => set({ measures: [...d.measures, { key: measureKey('count', undefined, d.measures.map((m) => m.key)), agg: 'count' }] })} data-testid="add-count">{t('+ 记录数', '+ Row count')}</Button>
+                <Space size={4} wrap>
+                  <Button size="small" type="dashed" onClick={() => set({ measures: [...d.measures, { key: measureKey('count', undefined, allKeys(d)), agg: 'count' }] })} data-testid="add-count">{t('+ 记录数', '+ Row count')}</Button>
+                  <Tooltip title={t('两个度量相除，如户均资产 = 资产合计 ÷ 客户数', 'One measure divided by another, e.g. AUM per customer')}>
+                    <Button size="small" type="dashed" disabled={!d.measures.length} data-testid="add-ratio"
+                      onClick={() => set({ computed: [...d.computed, { key: computedKey('ratio', allKeys(d)), agg: 'ratio', numerator: d.measures[0]?.key ?? '', denominator: d.measures[1]?.key ?? d.measures[0]?.key ?? '' }] })}>{t('+ 比率', '+ Ratio')}</Button>
+                  </Tooltip>
+                  <Tooltip title={t('用 FEEL 公式按度量编码计算，精确小数', 'A FEEL expression over the measures by key, in exact decimals')}>
+                    <Button size="small" type="dashed" disabled={!d.measures.length} data-testid="add-feel"
+                      onClick={() => set({ computed: [...d.computed, { key: computedKey('feel', allKeys(d)), agg: 'feel', expression: '' }] })}>{t('+ 公式', '+ Formula')}</Button>
+                  </Tooltip>
+                </Space>
+                {d.computed.map((m, i) => (
+                  <ComputedItem key={m.key} m={m} index={i} plain={d.measures} byPath={byPath}
+                    onChange={(next) => set({ computed: d.computed.map((x, j) => (j === i ? next : x)) })}
+                    onRemove={() => set({ computed: d.computed.filter((_, j) => j !== i) })} />
+                ))}
               </DropZone>
             </Col>
           </Row>
-          <DropZone zone="filters" title={t('筛选条件', 'Filters')} onDrop={addTo} options={fieldOptions()} count={d.conditions.length}>
+          <DropZone zone="filters" title={t('筛选条件', 'Filters')} onDrop={addTo} options={fieldOptions()} count={d.conditions.length + (d.kept?.filter ? 1 : 0)}>
+            {d.kept?.filter && (
+              <Space style={{ display: 'flex', marginBottom: 4 }} data-testid="kept-filter">
+                <Tooltip title={<pre style={{ margin: 0, maxWidth: 480, whiteSpace: 'pre-wrap' }}>{JSON.stringify(d.kept.filter, null, 1)}</pre>}>
+                  <Tag color="gold">{t('原有组合条件（保存时原样保留，下方条件与之同时满足）', 'The saved combined condition (kept as it is; the conditions below add to it)')}</Tag>
+                </Tooltip>
+                <Button size="small" type="text" icon={<DeleteOutlined />} onClick={() => set({ kept: { ...d.kept, filter: undefined } })} aria-label={t('删除', 'Remove')} data-testid="kept-filter-remove" />
+              </Space>
+            )}
             {d.conditions.map((c, i) => (
               <ConditionItem key={i} c={c} choice={byPath.get(c.field)} index={i}
                 onChange={(p) => set({ conditions: d.conditions.map((x, j) => (j === i ? { ...x, ...p } : x)) })}
@@ -244,7 +269,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
                 {(d.chart === 'bar' || d.chart === 'column') && <Space size={4}><Switch size="small" checked={d.stacked} onChange={(stacked) => set({ stacked })} data-testid="chart-stacked" />{t('堆叠', 'Stacked')}</Space>}
                 <span>{t('排序', 'Sort')}</span>
                 <Select size="small" allowClear style={{ width: 180 }} value={d.sort} onChange={(sort) => set({ sort })} data-testid="report-sort"
-                  options={[...d.rows, ...d.columns].map((x) => x.key).concat(d.measures.map((m) => m.key)).flatMap((k) => [{ value: k, label: `${k} ↑` }, { value: `-${k}`, label: `${k} ↓` }])} />
+                  options={[...d.rows, ...d.columns].map((x) => x.key).concat(allKeys(d)).flatMap((k) => [{ value: k, label: `${k} ↑` }, { value: `-${k}`, label: `${k} ↓` }])} />
                 <span>{t('前 N 行', 'Top N')}</span>
                 <InputNumber size="small" min={1} max={10000} value={d.limit} onChange={(v) => set({ limit: v ?? undefined })} data-testid="report-limit" />
               </Space>
@@ -259,6 +284,62 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
           </Card>
         </Col>
       </Row>
+    </div>
+  );
+}
+
+/** Keys of every measure of the draft, plain and computed. */
+function allKeys(d: Draft): string[] {
+  return [...d.measures.map((m) => m.key), ...d.computed.map((m) => m.key)];
+}
+
+/** A measure's name in the designer's language, or its key. */
+function labelText(label: DraftMeasure['label'], lang: string): string | undefined {
+  if (!label) return undefined;
+  return typeof label === 'string' ? label : ((lang === 'en' ? label.en : label['zh-CN']) ?? label['zh-CN'] ?? label.en);
+}
+
+/** A ratio (numerator ÷ denominator) or a FEEL formula over the plain measures, with its column name. */
+function ComputedItem({ m, index, plain, byPath, onChange, onRemove }: {
+  m: DraftComputed; index: number; plain: DraftMeasure[]; byPath: Map<string, FieldChoice>; onChange(m: DraftComputed): void; onRemove(): void;
+}) {
+  const t = useT();
+  const lang = useLang((s) => s.lang);
+  const aggName = (a: Agg) => { const x = AGGS.find((y) => y.agg === a); return x ? t(x.zh, x.en) : a; };
+  const describe = (x: DraftMeasure) => labelText(x.label, lang) ?? (x.field ? `${aggName(x.agg)} ${byPath.get(x.field)?.label ?? x.field}` : t('记录数', 'Row count'));
+  const options = plain.map((x) => ({ value: x.key, label: `${describe(x)} (${x.key})` }));
+  const name = labelText(m.label, lang) ?? '';
+  const setName = (v: string) => {
+    const rest = typeof m.label === 'object' ? m.label : {};
+    const { label: _old, ...without } = m;
+    onChange(v.trim() ? { ...without, label: { en: v, ...rest, [lang === 'en' ? 'en' : 'zh-CN']: v } } : (without as DraftComputed));
+  };
+  const testId = `computed-${index}`;
+  return (
+    <div style={{ border: '1px dashed #d0d7e2', borderRadius: 6, padding: 6, marginTop: 6 }} data-testid={testId} data-key={m.key}>
+      <Space size={4} style={{ display: 'flex' }}>
+        <Tag color={m.agg === 'ratio' ? 'blue' : 'purple'}>{m.agg === 'ratio' ? t('比率', 'Ratio') : t('公式', 'Formula')}</Tag>
+        <Input size="small" style={{ width: 140 }} value={name} placeholder={t('列名，如 户均资产', 'Column name')} onChange={(e) => setName(e.target.value)} data-testid={`${testId}-name`} />
+        <Typography.Text type="secondary" style={{ fontSize: 11 }}>{m.key}</Typography.Text>
+        <Button size="small" type="text" icon={<DeleteOutlined />} onClick={onRemove} aria-label={t('删除', 'Remove')} />
+      </Space>
+      {m.agg === 'ratio' ? (
+        <Space size={4} style={{ display: 'flex', marginTop: 4 }}>
+          <Select size="small" style={{ width: 112 }} popupMatchSelectWidth={false} value={m.numerator || undefined} options={options} onChange={(v: string) => onChange({ ...m, numerator: v })} data-testid={`${testId}-numerator`} placeholder={t('分子', 'Numerator')} />
+          <span>÷</span>
+          <Select size="small" style={{ width: 112 }} popupMatchSelectWidth={false} value={m.denominator || undefined} options={options} onChange={(v: string) => onChange({ ...m, denominator: v })} data-testid={`${testId}-denominator`} placeholder={t('分母', 'Denominator')} />
+        </Space>
+      ) : (
+        <>
+          <Space size={4} style={{ display: 'flex', marginTop: 4 }}>
+            <Input size="small" style={{ width: 190 }} value={m.expression} placeholder={plain.length > 1 ? `${plain[1]!.key} / ${plain[0]!.key}` : plain[0]?.key} onChange={(e) => onChange({ ...m, expression: e.target.value })} data-testid={`${testId}-expression`} />
+            <Tooltip title={t('小数位（四舍五入）', 'Decimals (rounded half up)')}>
+              <InputNumber size="small" min={0} max={10} precision={0} style={{ width: 60 }} value={m.scale ?? null} placeholder="2" onChange={(v) => onChange({ ...m, scale: typeof v === 'number' ? v : undefined })} data-testid={`${testId}-scale`} />
+            </Tooltip>
+          </Space>
+          <Typography.Text type="secondary" style={{ fontSize: 11 }}>{t('可用度量：', 'Measures: ')}{plain.map((x) => x.key).join('、')}</Typography.Text>
+        </>
+      )}
     </div>
   );
 }

@@ -5,12 +5,19 @@
  */
 import type { Field, ReportAnswer, ReportColumn, ReportQuery } from '@crm/shared';
 
+type Label = NonNullable<ReportQuery['measures'][number]['label']>;
+
 export type ChartType = 'kpi' | 'bar' | 'column' | 'line' | 'area' | 'pie' | 'donut' | 'funnel' | 'table' | 'pivot';
 export type Agg = 'count' | 'count_distinct' | 'sum' | 'avg' | 'min' | 'max';
 export type Bucket = 'day' | 'week' | 'month' | 'quarter' | 'year';
 
-export interface DraftDim { field: string; key: string; bucket?: Bucket; level?: number }
-export interface DraftMeasure { key: string; agg: Agg; field?: string }
+/** `label`: the saved one, kept while the dimension stays as it was saved. */
+export interface DraftDim { field: string; key: string; bucket?: Bucket; level?: number; label?: Label }
+export interface DraftMeasure { key: string; agg: Agg; field?: string; label?: Label }
+/** A measure computed from the plain ones of each row: a ratio of two, or a FEEL expression over them by key. */
+export type DraftComputed =
+  | { key: string; agg: 'ratio'; numerator: string; denominator: string; label?: Label }
+  | { key: string; agg: 'feel'; expression: string; scale?: number; label?: Label };
 export interface DraftCondition { field: string; op: 'eq' | 'ne' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'within' | 'empty'; value?: unknown }
 export interface Draft {
   key: string;
@@ -20,13 +27,18 @@ export interface Draft {
   rows: DraftDim[];
   columns: DraftDim[];
   measures: DraftMeasure[];
+  computed: DraftComputed[];
   conditions: DraftCondition[];
   sort?: string;
   limit?: number;
   chart: ChartType;
   stacked: boolean;
-  /** Parts of a saved definition the designer does not edit (ratio and FEEL measures, drill hierarchies), saved back as they were. */
-  kept?: { measures: ReportQuery['measures']; hierarchies?: ReportQuery['hierarchies'] };
+  /**
+   * Parts of a saved definition the designer does not edit, saved back as they were: drill hierarchies,
+   * chart options besides `stacked` (a KPI's comparison …), and a filter the conditions cannot show
+   * (`$or`, `$not`, "is not empty" …), which the conditions then add to.
+   */
+  kept?: { hierarchies?: ReportQuery['hierarchies']; chartOptions?: Record<string, unknown>; filter?: Record<string, unknown>; noPivot?: boolean; measureOrder?: string[] };
 }
 
 /** A field the designer offers: a field of the object, a system column, or one hop through a relation. */
@@ -48,6 +60,14 @@ export const RELATIVE_DATES = [
 
 export function dimKey(field: string, bucket?: Bucket, level?: number): string {
   return bucket ? `${field}_${bucket}` : level ? `${field}_l${level}` : field;
+}
+
+/** A free key for a computed measure (`ratio_1`, `calc_1` …). */
+export function computedKey(agg: 'ratio' | 'feel', taken: string[]): string {
+  const base = agg === 'ratio' ? 'ratio' : 'calc';
+  let i = 1;
+  while (taken.includes(`${base}_${i}`)) i++;
+  return `${base}_${i}`;
 }
 
 export function measureKey(agg: Agg, field: string | undefined, taken: string[]): string {
@@ -84,31 +104,47 @@ export function draftFilter(conditions: DraftCondition[]): Record<string, unknow
 /** The definition the draft stands for (the body of a preview; a save adds key and name). */
 export function draftDefinition(d: Draft): ReportQuery {
   const dims = [...d.rows, ...d.columns];
+  const { chartOptions, filter: keptFilter } = d.kept ?? {};
+  const options = { ...chartOptions, ...(d.stacked ? { stacked: true } : {}) };
   const def: ReportQuery = {
     object: d.object,
-    measures: [...d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}) })), ...(d.kept?.measures ?? [])],
-    dimensions: dims.map((x) => ({ field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}) })),
-    chart: { type: d.chart, ...(d.stacked ? { options: { stacked: true } } : {}) },
+    measures: inSavedOrder([
+      ...d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}), ...(m.label ? { label: m.label } : {}) })),
+      ...d.computed.map((m) => ({ ...m, ...(m.agg === 'feel' ? { expression: m.expression.trim() } : {}) })),
+    ], d.kept?.measureOrder),
+    dimensions: dims.map((x) => ({ field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}), ...(x.label ? { label: x.label } : {}) })),
+    chart: { type: d.chart, ...(Object.keys(options).length ? { options } : {}) },
   };
-  const filter = draftFilter(d.conditions);
+  const conditions = draftFilter(d.conditions);
+  const filter = keptFilter && conditions ? { $and: [keptFilter, conditions] } : (keptFilter ?? conditions);
   if (filter) def.filter = filter;
-  if (dims.length) def.pivot = { rows: d.rows.map((x) => x.key), columns: d.columns.map((x) => x.key) };
+  // A saved report without a pivot stays without one until a dimension goes to the columns.
+  if (dims.length && !(d.kept?.noPivot && !d.columns.length)) def.pivot = { rows: d.rows.map((x) => x.key), columns: d.columns.map((x) => x.key) };
   if (d.sort) def.sort = d.sort;
   if (d.limit) def.limit = d.limit;
   if (d.kept?.hierarchies?.length) def.hierarchies = d.kept.hierarchies;
   return def;
 }
 
+/** Measures in the order the saved report had them (its columns' order); new ones after, as added. */
+function inSavedOrder<T extends { key: string }>(measures: T[], order: string[] | undefined): T[] {
+  if (!order?.length) return measures;
+  const at = (k: string) => { const i = order.indexOf(k); return i < 0 ? order.length : i; };
+  return measures.map((m, i) => ({ m, i })).sort((a, b) => at(a.m.key) - at(b.m.key) || a.i - b.i).map((x) => x.m);
+}
+
 /** Back from a saved definition to the designer's draft. */
 export function definitionDraft(r: {
-  key: string; name: unknown; object: string; measures: { key: string; agg: string; field?: string }[];
-  dimensions?: { field: string; key?: string; bucket?: string; level?: number }[]; filter?: Record<string, unknown>;
+  key: string; name: unknown; object: string; measures: ReportQuery['measures'];
+  dimensions?: { field: string; key?: string; bucket?: string; level?: number; label?: Label }[]; filter?: Record<string, unknown>;
   sort?: string; limit?: number; pivot?: { rows: string[]; columns: string[] }; chart?: { type: string; options?: Record<string, unknown> };
   hierarchies?: ReportQuery['hierarchies'];
 }): Draft {
   const name = typeof r.name === 'string' ? { 'zh-CN': r.name, en: r.name } : (r.name as Record<string, string>);
-  const dims: DraftDim[] = (r.dimensions ?? []).map((x) => ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level }));
+  const dims: DraftDim[] = (r.dimensions ?? []).map((x) => ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level, ...(x.label ? { label: x.label } : {}) }));
   const colKeys = new Set(r.pivot?.columns ?? []);
+  const { stacked: _stacked, ...chartOptions } = r.chart?.options ?? {};
+  const conditions = filterConditions(r.filter);
   return {
     key: r.key,
     nameZh: name['zh-CN'] ?? '',
@@ -116,10 +152,16 @@ export function definitionDraft(r: {
     object: r.object,
     rows: dims.filter((x) => !colKeys.has(x.key)),
     columns: dims.filter((x) => colKeys.has(x.key)),
-    measures: r.measures.filter((m) => m.agg !== 'ratio' && m.agg !== 'feel').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field })),
-    // Ratio and FEEL measures and drill hierarchies are not edited here, but kept as they are.
-    kept: { measures: r.measures.filter((m) => m.agg === 'ratio' || m.agg === 'feel') as ReportQuery['measures'], hierarchies: r.hierarchies },
-    conditions: filterConditions(r.filter),
+    measures: r.measures.filter((m) => m.agg !== 'ratio' && m.agg !== 'feel').map((m) => ({ key: m.key, agg: m.agg as Agg, field: m.field, ...(m.label ? { label: m.label } : {}) })),
+    computed: r.measures.flatMap((m): DraftComputed[] => {
+      const label = m.label ? { label: m.label } : {};
+      if (m.agg === 'ratio') return [{ key: m.key, agg: 'ratio', numerator: m.numerator ?? '', denominator: m.denominator ?? '', ...label }];
+      if (m.agg === 'feel') return [{ key: m.key, agg: 'feel', expression: m.expression ?? '', ...(m.scale !== undefined ? { scale: m.scale } : {}), ...label }];
+      return [];
+    }),
+    // Drill hierarchies, other chart options and a filter the conditions cannot show are kept as they are.
+    kept: { hierarchies: r.hierarchies, ...(Object.keys(chartOptions).length ? { chartOptions } : {}), ...(conditions ? {} : { filter: r.filter }), ...(r.pivot ? {} : { noPivot: true }), measureOrder: r.measures.map((m) => m.key) },
+    conditions: conditions ?? [],
     sort: r.sort,
     limit: r.limit,
     chart: (r.chart?.type ?? 'table') as ChartType,
@@ -127,23 +169,29 @@ export function definitionDraft(r: {
   };
 }
 
-function filterConditions(filter: Record<string, unknown> | undefined): DraftCondition[] {
+const CONDITION_OPS = new Set(['$eq', '$ne', '$in', '$gt', '$gte', '$lt', '$lte', '$within']);
+
+/** The conditions a saved filter stands for, or null when they cannot show it all (it is then kept as it is). */
+function filterConditions(filter: Record<string, unknown> | undefined): DraftCondition[] | null {
   if (!filter) return [];
   const out: DraftCondition[] = [];
-  const visit = (f: Record<string, unknown>) => {
+  const visit = (f: unknown): boolean => {
+    if (!f || typeof f !== 'object' || Array.isArray(f)) return false;
     for (const [k, v] of Object.entries(f)) {
-      if (k === '$and' && Array.isArray(v)) v.forEach((x) => visit(x as Record<string, unknown>));
-      else if (k.startsWith('$')) continue;
+      if (k === '$and' && Array.isArray(v)) {
+        if (!v.every(visit)) return false;
+      } else if (k.startsWith('$')) return false;
       else if (v && typeof v === 'object' && !Array.isArray(v)) {
         for (const [op, val] of Object.entries(v)) {
-          if (op === '$null') out.push({ field: k, op: 'empty' });
-          else out.push({ field: k, op: op.slice(1) as DraftCondition['op'], value: val });
+          if (op === '$null' && val === true) out.push({ field: k, op: 'empty' });
+          else if (CONDITION_OPS.has(op)) out.push({ field: k, op: op.slice(1) as DraftCondition['op'], value: val });
+          else return false;
         }
       } else out.push({ field: k, op: 'eq', value: v });
     }
+    return true;
   };
-  visit(filter);
-  return out;
+  return visit(filter) ? out : null;
 }
 
 // ------------------------------------------------------------------ answers
