@@ -5,7 +5,7 @@
  * "no permission" page without asking the server; record buttons follow the object's actions.
  */
 import { beforeAll, describe, expect, it } from '@jest/globals';
-import type { Page, Response } from 'playwright-core';
+import type { Page, Response, Route } from 'playwright-core';
 import { apiAs, browserSession, realErrors, shot, signIn, type Watched } from './browser.js';
 import { assertNoUuidOrEnglish } from './visible-text.js';
 
@@ -60,6 +60,38 @@ describe('menus, routes and buttons follow rights', () => {
     refused = [];
     await signIn(page, base, role);
   }
+
+  it('another user signing in on a tab whose session is someone else\'s gets none of their rights or answers', async () => {
+    // The compliance officer's session: rights and answers for every customer object.
+    await signInAs('compliance');
+    await page.locator('[data-testid=main-menu]').getByText('客户', { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    // The login page, loaded with that session's cookie, restores it before the auditor signs in.
+    const restored = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/refresh' && r.status() === 200);
+    await page.goto(`${base}/login`);
+    await restored;
+    refused = [];
+    // The auditor's own rights (/api/auth/me) are held back until the workbench has rendered: whatever it
+    // asks for meanwhile, it asks on the rights it has before them.
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const hold = async (route: Route) => {
+      await held;
+      await route.continue().catch(() => undefined);
+    };
+    await page.route('**/api/auth/me', hold);
+    await page.fill('#login-username', 'auditor');
+    await page.fill('#login-password', 'Demo@2026');
+    await page.click('[data-testid=login-submit]');
+    await page.waitForURL((u) => !u.pathname.startsWith('/login'));
+    await page.getByText('各对象数据量').waitFor();
+    release();
+    await page.unroute('**/api/auth/me', hold);
+    await page.locator('[data-testid=main-menu]').getByText('系统管理', { exact: true }).waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(refused).toEqual([]);
+    expect(await menuEntries(page)).toEqual(MENUS.auditor);
+  });
 
   for (const [role, expected] of Object.entries(MENUS)) {
     it(`${role}: the menu holds what the role may use and the workbench asks nothing refused`, async () => {

@@ -69,6 +69,11 @@ const queryClient = new QueryClient({
   },
 });
 
+// Answers fetched for one user are never shown to the next one signing in on the same tab.
+useAuth.subscribe((now, before) => {
+  if (now.user?.id !== before.user?.id) queryClient.clear();
+});
+
 function RequireAuth({ children }: { children: React.ReactNode }) {
   const token = useAuth((s) => s.token);
   // A page load: the session cookie is being tried before the app decides the user is signed out.

@@ -56,7 +56,9 @@ export const useAuth = create<AuthState>((set, get) => ({
     localStorage.setItem(USER, JSON.stringify(user));
     tokenIssued(expiresAt);
     session.activeAt = Date.now();
-    set({ token, user: { ...get().user, ...user }, restoring: false, notice: null });
+    // What is known of the same user (rights from /api/auth/me) stays; another user's never does.
+    const known = get().user;
+    set({ token, user: known?.id === user.id ? { ...known, ...user } : user, restoring: false, notice: null });
   },
   setUser(user) {
     localStorage.setItem(USER, JSON.stringify(user));
