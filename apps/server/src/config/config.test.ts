@@ -39,6 +39,8 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     expect(c.packParameters).toEqual({});
     expect(c.pgTools).toBeNull();
     expect(c.packDirs).toEqual([]);
+    expect(c.listTotalCap).toBe(100_000);
+    expect(load({ CRM_LIST_TOTAL_CAP: '2000000' }).listTotalCap).toBe(2_000_000);
   });
 
   it('reads the folders of declarative packs (CRM_PACK_DIRS) as absolute paths', () => {
@@ -116,6 +118,9 @@ describe('loadConfig: the variables that used to be read elsewhere', () => {
     ['CRM_WORKERS', '2.5'],
     ['CRM_PACK_DIRS', 'packs/mine'],
     ['CRM_PACK_DIRS', '/opt/packs/a,../b'],
+    ['CRM_LIST_TOTAL_CAP', '9'],
+    ['CRM_LIST_TOTAL_CAP', '10000001'],
+    ['CRM_LIST_TOTAL_CAP', 'all'],
   ])('refuses %s=%j naming the variable', (name, value) => {
     const err = refusal({ [name]: value });
     expect(err.variable).toBe(name);

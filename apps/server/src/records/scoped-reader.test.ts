@@ -181,6 +181,9 @@ describe('a list total past the count bound', () => {
     // A person's scope is in the count: the deleted rows and other owners' rows are not.
     expect(await total(many)).toEqual({ total: 8, capped: false });
     expect(await total(peer)).toEqual({ total: 5, capped: false });
+    // A filter naming other owners' rows or units counts none of them: the scope is in the rollup's count too.
+    expect(await total(peer, { owner_id: { $ne: many.id } })).toEqual({ total: 5, capped: false });
+    expect(await total(peer, { $or: [{ owner_id: many.id }, { org_unit_id: { $orgLevel: { level: 1, value: units.bank } } }] })).toEqual({ total: 5, capped: false });
     expect(await total(null, { owner_id: { $ne: peer.id } })).toEqual({ total: await counted('t.owner_id IS DISTINCT FROM $1', [peer.id]), capped: false });
     expect(await total(null, { $or: [{ owner_id: { $null: true } }, { org_unit_id: units.east }] })).toEqual({ total: 10, capped: false });
     expect(await total(many, { org_unit_id: { $orgLevel: { level: 2, value: units.east } } })).toEqual({ total: 6, capped: false });

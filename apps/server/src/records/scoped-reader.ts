@@ -327,7 +327,7 @@ export class ScopedReader {
         total = Number(r?.n ?? 0);
       }
       // Past the bound, a filter said by org unit and owner alone (a report cell's) is counted exactly from the rollup.
-      const exact = total > cap ? await this.rollupCount(o, acc, p, q.filter) : null;
+      const exact = total > cap ? await this.rollupCount(o, acc, p, q.filter, units) : null;
       if (exact !== null) out.total = exact;
       else {
         out.total = Math.min(total, cap);
@@ -346,7 +346,7 @@ export class ScopedReader {
    * filter names only `org_unit_id` and `owner_id` and the caller's row scope is said by them too, so
    * every condition holds or fails alike for all the rows a rollup row counts. Null otherwise.
    */
-  private async rollupCount(o: ObjectMeta, acc: ObjectAccess, p: Principal | null, filter: unknown): Promise<number | null> {
+  private async rollupCount(o: ObjectMeta, acc: ObjectAccess, p: Principal | null, filter: unknown, units: OrgUnitSets | null): Promise<number | null> {
     const keys = filter === undefined || filter === null ? new Set<string>() : filterFieldKeys(filter);
     if ([...keys].some((k) => !ROLLUP_GRAIN.includes(k))) return null;
     const rollup = await rollupInPlace((text, params) => this.db.query(text, params), o.key);
@@ -356,7 +356,7 @@ export class ScopedReader {
     if (!source) return null;
     const all = this.columns(o, acc, 'r');
     const columns = new Map(ROLLUP_GRAIN.map((k) => [k, all.get(k)!]));
-    const where = keys.size ? compileFilter(filter, { columns, params, orgUnits: await this.orgTree.sets() }) : 'TRUE';
+    const where = keys.size ? compileFilter(filter, { columns, params, orgUnits: units }) : 'TRUE';
     const row = await this.db.one<{ n: string }>(`SELECT coalesce(sum(r.n), 0)::text AS n FROM ${source.sql} WHERE ${where}`, params);
     return Number(row?.n ?? 0);
   }
