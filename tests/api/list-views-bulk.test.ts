@@ -92,6 +92,8 @@ describe('bulk changes', () => {
   it('tags the own team\'s records and refuses another team\'s ids one by one, writing nothing to them', async () => {
     const ids = [mine[0]!.id, foreign.id, mine[1]!.id];
     const before = await sql(`SELECT id, version, tags FROM crm_data.customer WHERE id = ANY($1::uuid[]) ORDER BY id`, [ids]);
+    // The bank's own jobs (KYC reviews, AUM roll-ups) may have written these customers before; only this call's audit counts.
+    const [{ seq: seqBefore }] = await sql(`SELECT coalesce(max(seq), 0)::bigint AS seq FROM crm.audit_log`) as [{ seq: string }];
     const r = await rm.api.records.bulk('customer', { ids, addTags: { field: 'tags', tags: ['重点维护'] } });
     expect(r.updated.sort()).toEqual([mine[0]!.id, mine[1]!.id].sort());
     expect(r.failed).toEqual([{ id: foreign.id, message: '记录不存在' }]);
@@ -105,8 +107,9 @@ describe('bulk changes', () => {
         expect(a.tags).toEqual([...new Set([...(b.tags ?? []), '重点维护'])]);
       }
     }
-    const audits = await sql(`SELECT record_id FROM crm.audit_log WHERE action = 'record.update' AND record_id = ANY($1::text[])`, [ids]);
+    const audits = await sql(`SELECT record_id, actor_id FROM crm.audit_log WHERE action = 'record.update' AND record_id = ANY($1::text[]) AND seq > $2`, [ids, seqBefore]);
     expect(audits.map((a) => a.record_id).sort()).toEqual([mine[0]!.id, mine[1]!.id].sort());
+    expect(new Set(audits.map((a) => a.actor_id))).toEqual(new Set([(await rm.api.me()).id]));
   });
 
   it('refuses a field the caller may not write, a reader without update, and bad input, before any row', async () => {
