@@ -121,13 +121,15 @@ export async function sessionToken(page: Page): Promise<string> {
 }
 
 /** Chooses an option of an antd Select by its visible text. */
-export async function choose(page: Page, selectTestIdOrSelector: string, optionText: string): Promise<void> {
+export async function choose(page: Page, selectTestIdOrSelector: string, optionText: string | RegExp): Promise<void> {
   const el = page.locator(selectTestIdOrSelector).first();
   await el.click();
-  // Searchable selects filter as one types (their option lists are virtualized).
+  // Searchable selects filter as one types (their option lists are virtualized); a pattern such as
+  // /^客户$/ (the option 客户, not 客户投诉) types its text without the anchors.
   const isInput = await el.evaluate((e) => e.tagName === 'INPUT');
   const search = isInput ? el : el.locator('input').first();
-  if ((await search.count()) && (await search.isEditable().catch(() => false))) await search.pressSequentially(optionText);
+  const typed = typeof optionText === 'string' ? optionText : optionText.source.replace(/^\^|\$$/g, '');
+  if ((await search.count()) && (await search.isEditable().catch(() => false))) await search.pressSequentially(typed);
   const option = page.locator('.ant-select-dropdown:visible .ant-select-item-option', { hasText: optionText }).first();
   for (let attempt = 1; ; attempt++) {
     // Each attempt finds the option anew: the first may have found the same option in another select's

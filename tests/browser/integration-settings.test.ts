@@ -15,7 +15,7 @@ import { createClient } from '@crm/shared';
 import { freePort, startServer, type TestServer } from '../harness/server.js';
 import { startOidcProvider, type TestIdp } from '../harness/oidc.js';
 import { baseLdif, startSlapd, type Slapd } from '../harness/slapd.js';
-import { apiAs, choose, launch, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
+import { apiAs, choose, launch, newPage, openMenuEntry, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
 
 const S = 'dc=bank,dc=test';
 const SVC_PASSWORD = 'Svc@2026secret';
@@ -77,12 +77,6 @@ describe('integration settings screens', () => {
     await new Promise((r) => rx.close(r));
   });
 
-  async function openMenu(group: string, item: string, path: string): Promise<void> {
-    await page.locator('[data-testid=main-menu]').getByText(group).click();
-    await page.locator('[data-testid=main-menu]').getByText(item, { exact: true }).click();
-    await page.waitForURL((u) => u.pathname === path);
-  }
-
   /** Maps `crm-rm` to the 客户经理 role on one kind's card and saves it. */
   async function mapAndSave(kind: 'ldap' | 'oidc'): Promise<void> {
     const form = `[data-testid=${kind}-form]`;
@@ -112,7 +106,7 @@ describe('integration settings screens', () => {
   it('saves and tests directory and OIDC settings, which are in force at once', async () => {
     w.errors.length = 0;
     await signIn(page, srv.baseUrl, 'security');
-    await openMenu('系统管理', '统一身份认证', '/admin/sso');
+    await openMenuEntry(page, '/admin/sso', '系统管理');
     await page.locator('[data-testid=sso-source]', { hasText: '未配置' }).first().waitFor();
 
     // The directory: server, service account (write-only password), bases, group → role.
@@ -179,7 +173,7 @@ describe('integration settings screens', () => {
   it('creates, tests and edits a connector with a write-only secret and shows its run history', async () => {
     w.errors.length = 0;
     await signIn(page, srv.baseUrl, 'analyst');
-    await openMenu('系统管理', '连接器', '/admin/connectors');
+    await openMenuEntry(page, '/admin/connectors', '系统管理');
     await page.click('[data-testid=connector-create]');
     await page.fill('[data-testid=connector-key]', 'core_api');
     await page.fill('[data-testid=connector-name]', '核心系统接口');

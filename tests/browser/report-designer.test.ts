@@ -22,6 +22,15 @@ async function previewSettled(page: Page) {
   await page.locator('[data-testid=preview-ready][data-fetching=false]').waitFor();
 }
 
+/** Opens a new report on `object` (an option of the object picker), waits for one of its fields in the palette, names it. */
+async function newReport(page: Page, base: string, object: string | RegExp, field: string, name: string, key: string) {
+  await page.goto(`${base}/reports/new`);
+  await choose(page, '[data-testid=report-object]', object);
+  await page.locator(`[data-testid=field-palette] [data-field="${field}"]`).waitFor();
+  await page.fill('[data-testid=report-name]', name);
+  await page.fill('[data-testid=report-key]', key);
+}
+
 describe('report designer and viewer', () => {
   const session = browserSession();
   let srv: BrowserSession['srv'];
@@ -127,11 +136,7 @@ describe('report designer and viewer', () => {
   }, 180_000);
 
   it('a monthly trend by branch drills from branches to months (column chart), with relative dates', async () => {
-    await page.goto(`${srv.baseUrl}/reports/new`);
-    await choose(page, '[data-testid=report-object]', '金融资产持有');
-    await page.locator('[data-testid=field-palette] [data-field="opened_at"]').waitFor();
-    await page.fill('[data-testid=report-name]', 'AUM 月度趋势');
-    await page.fill('[data-testid=report-key]', TREND);
+    await newReport(page, srv.baseUrl, '金融资产持有', 'opened_at', 'AUM 月度趋势', TREND);
     await choose(page, '[data-testid=add-rows]', '客户 / 所属机构');
     await choose(page, '[data-testid=add-rows]', '开立日期');
     await page.locator('[data-testid=row-dim-1][data-key="opened_at_month"]').waitFor();
@@ -174,6 +179,71 @@ describe('report designer and viewer', () => {
     expect(realErrors(w.errors)).toEqual([]);
   }, 180_000);
 
+  it('an analyst draws a drill path branch → sub-branch → team → customer manager in the designer; it is saved, reopened and drilled in the viewer', async () => {
+    const key = `drill_path_${SUFFIX}`;
+    await newReport(page, srv.baseUrl, /^客户$/, 'kyc_status', '分行客户数（可下钻）', key);
+    await choose(page, '[data-testid=add-rows]', '所属机构');
+    await page.locator('[data-testid=row-dim-0][data-key="org_unit_id_l2"]').waitFor();
+    await choose(page, '[data-testid=chart-type]', '表格');
+    await page.click('[data-testid=add-drill]');
+    // Starts at the branch (the only dimension); the same field offers the next org level each time.
+    await page.locator('[data-testid=drill-0]', { hasText: '所属机构 · 分行' }).waitFor();
+    await choose(page, '[data-testid=drill-0-add]', '所属机构');
+    await page.locator('[data-testid=drill-0-level-0][data-key="org_unit_id_l3"]').waitFor();
+    await choose(page, '[data-testid=drill-0-add]', '所属机构');
+    await page.locator('[data-testid=drill-0-level-1][data-key="org_unit_id_l4"]').waitFor();
+    await choose(page, '[data-testid=drill-0-add]', '负责人');
+    await page.locator('[data-testid=drill-0-level-2][data-key="owner_id"]').waitFor();
+    // A level the path already has is refused with a message, not added twice.
+    await choose(page, '[data-testid=drill-0-add]', '负责人');
+    await page.locator('.ant-message', { hasText: '已在报表中' }).waitFor();
+    expect(await page.locator('[data-testid^=drill-0-level-][data-key]').count()).toBe(3);
+    await previewSettled(page);
+    // The first level taken off the rows: the path says so, and the server's answer names the path.
+    await page.locator('[data-testid=row-dim-0] button').click();
+    await page.locator('[data-testid=drill-0]', { hasText: '起始维度已不在行或列中' }).waitFor();
+    // The path still names the dimension it started from, not a column key.
+    await page.locator('[data-testid=drill-0]', { hasText: '所属机构 · 分行' }).waitFor();
+    await page.locator('[data-testid=report-preview] .ant-alert-error', { hasText: '下钻层级的第一层须为报表的维度' }).waitFor();
+    await shot(page, 'reports-03c-designer-drill-missing-base');
+    await choose(page, '[data-testid=add-rows]', '所属机构');
+    await page.locator('[data-testid=report-preview] .ant-alert-error').waitFor({ state: 'detached' });
+    await previewSettled(page);
+    await shot(page, 'reports-03b-designer-drill-path');
+    await page.click('[data-testid=save-report]');
+    await page.waitForURL(new RegExp(`/reports/${key}/edit$`));
+    const saved = (await apiCall(page, 'GET', `/api/reports/${key}`)).body;
+    expect(saved.hierarchies).toEqual([{ levels: [
+      { field: 'org_unit_id', key: 'org_unit_id_l2', level: 2 }, { field: 'org_unit_id', key: 'org_unit_id_l3', level: 3, label: { 'zh-CN': '支行', en: 'Sub-branch' } },
+      { field: 'org_unit_id', key: 'org_unit_id_l4', level: 4, label: { 'zh-CN': '团队', en: 'Team' } }, { field: 'owner_id' },
+    ] }]);
+    // Reopened, the designer shows the path as saved.
+    await page.reload();
+    await page.locator('[data-testid=drill-0-level-2][data-key="owner_id"]').waitFor();
+    await previewSettled(page);
+    // The viewer: a click on the first branch shows its sub-branches, adding up to the branch.
+    await page.click('[data-testid=open-viewer]');
+    await page.waitForURL(new RegExp(`/reports/${key}$`));
+    const table = page.locator('[data-testid=report-viewer] [data-testid=report-table]');
+    const first = table.locator('tbody tr:has([data-cell=n]):not(:has(.report-total))').first();
+    await first.waitFor();
+    const n = Number((await first.locator('[data-cell=n]').textContent())!.replace(/,/g, ''));
+    await first.click();
+    await page.locator('[data-testid=crumb-1]').waitFor();
+    const top = (await apiCall(page, 'POST', `/api/reports/${key}/run`, {})).body;
+    const branch = top.rows.find((r: Row) => String(r.n) === String(n))!.org_unit_id_l2;
+    const down = (await apiCall(page, 'POST', `/api/reports/${key}/run`, { drill: [{ field: 'org_unit_id_l2', value: branch }] })).body;
+    expect(down.hierarchies[0].current).toBe('org_unit_id_l3');
+    expect(down.rows.reduce((a: number, r: Row) => a + Number(r.n), 0)).toBe(n);
+    const subLabel = down.columns.find((c: Row) => c.key === 'org_unit_id_l3').label;
+    expect(subLabel).toBe('支行');
+    await page.locator('[data-testid=report-viewer] th', { hasText: subLabel }).first().waitFor();
+    await page.locator('[data-testid=viewer-ready][data-fetching=false]').waitFor();
+    expect(await table.locator('tbody tr:has([data-cell=n]):not(:has(.report-total))').count()).toBe(down.rows.length);
+    await shot(page, 'reports-06b-viewer-drill-path');
+    expect(realErrors(w.errors)).toEqual([]);
+  }, 180_000);
+
   it('"view records" on a table cell opens the records behind it', async () => {
     const key = `holdings_by_cat_${SUFFIX}`;
     const created = await apiCall(page, 'POST', '/api/reports', { key, name: { 'zh-CN': '按类别持仓', en: 'By category' }, object: 'holding', measures: [{ key: 'n', agg: 'count' }], dimensions: [{ field: 'category' }], chart: { type: 'table' } });
@@ -195,11 +265,7 @@ describe('report designer and viewer', () => {
 
   it('an analyst adds a ratio and a FEEL formula over the measures; the preview equals the API and the saved report reopens with them', async () => {
     const key = `balance_per_holding_${SUFFIX}`;
-    await page.goto(`${srv.baseUrl}/reports/new`);
-    await choose(page, '[data-testid=report-object]', '金融资产持有');
-    await page.locator('[data-testid=field-palette] [data-field="category"]').waitFor();
-    await page.fill('[data-testid=report-name]', '各类别笔均余额');
-    await page.fill('[data-testid=report-key]', key);
+    await newReport(page, srv.baseUrl, '金融资产持有', 'category', '各类别笔均余额', key);
     await choose(page, '[data-testid=add-rows]', '类别');
     await page.locator('[data-testid=row-dim-0][data-key="category"]').waitFor();
     await choose(page, '[data-testid=add-measures]', '余额');

@@ -1,7 +1,8 @@
 /**
  * The report designer: an object, its readable fields and one hop through its relations in a palette
  * (drag onto rows, columns, measures or filters, or pick with "add"), date buckets, org-tree levels,
- * relative dates, the chart type, and a live preview through POST /api/reports/query.
+ * relative dates, drill paths (a click on a bar opens the next level), the chart type, and a live
+ * preview through POST /api/reports/query.
  */
 import { useEffect, useMemo, useState } from 'react';
 import { App, Button, Card, Col, Empty, Input, InputNumber, Row, Select, Space, Switch, Tag, Tooltip, Typography } from 'antd';
@@ -17,8 +18,8 @@ import { useObjects } from '../../lib/meta';
 import { ErrorAlert, Loading, PageHeader } from '../../components/common';
 import { ReportView } from './ReportView';
 import {
-  type Agg, type Bucket, type ChartType, DATE_TYPES, type Draft, type DraftComputed, type DraftCondition, type DraftDim, type DraftMeasure, type FieldChoice, NUMERIC_TYPES, RELATIVE_DATES,
-  computedKey, definitionDraft, dimKey, draftDefinition, measureKey,
+  type Agg, type Bucket, type ChartType, DATE_TYPES, type Draft, type DraftComputed, type DraftCondition, type DraftDim, type DraftHierarchy, type DraftMeasure, type FieldChoice, NUMERIC_TYPES, RELATIVE_DATES,
+  computedKey, definitionDraft, dimDefinition, dimKey, draftDefinition, measureKey, usedDimKeys,
 } from './reportModel';
 
 const SYSTEM: { key: string; zh: string; en: string; type: string }[] = [
@@ -46,7 +47,7 @@ const BUCKETS: { b: Bucket; zh: string; en: string }[] = [
 const LEVELS = [[1, '总行', 'Head office'], [2, '分行', 'Branch'], [3, '支行', 'Sub-branch'], [4, '团队', 'Team']] as const;
 
 const emptyDraft = (object = ''): Draft => ({
-  key: `report_${Date.now().toString(36)}`, nameZh: '', nameEn: '', object, rows: [], columns: [], measures: [{ key: 'n', agg: 'count' }], computed: [], conditions: [], chart: 'column', stacked: false,
+  key: `report_${Date.now().toString(36)}`, nameZh: '', nameEn: '', object, rows: [], columns: [], measures: [{ key: 'n', agg: 'count' }], computed: [], conditions: [], hierarchies: [], chart: 'column', stacked: false,
 });
 
 /** The fields a report on `object` may use: its own, the system columns, and one hop through each relation. */
@@ -146,7 +147,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
       const bucket: Bucket | undefined = DATE_TYPES.has(c.type) ? 'month' : undefined;
       const level = c.type === 'org_unit' ? 2 : undefined;
       const dim: DraftDim = { field: path, key: dimKey(path, bucket, level), bucket, level };
-      if ([...d.rows, ...d.columns].some((x) => x.key === dim.key)) return;
+      if (usedDimKeys(d).has(dim.key)) return;
       set({ [zone]: [...d[zone], dim] } as Partial<Draft>);
     } else if (zone === 'measures') {
       const agg: Agg = (c.measure ?? NUMERIC_TYPES.has(c.type)) ? 'sum' : 'count_distinct';
@@ -156,13 +157,17 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
     }
   };
   const setDim = (zone: 'rows' | 'columns', i: number, patch: Partial<DraftDim>) => {
-    const list = d[zone].map((x, j) => {
-      if (j !== i) return x;
-      // A saved label named the dimension as it was (e.g. 月份): it goes with a new bucket or level.
-      const { label: _saved, ...n } = { ...x, ...patch };
-      return { ...n, key: dimKey(n.field, n.bucket, n.level) };
-    });
-    set({ [zone]: list } as Partial<Draft>);
+    const was = d[zone][i]!;
+    const now = changedDim(was, patch);
+    // A drill path starting at this dimension follows it to its new bucket or level.
+    const hierarchies = d.hierarchies.map((h) => (h.base === was.key ? { ...h, base: now.key, first: undefined } : h));
+    set({ [zone]: d[zone].map((x, j) => (j === i ? now : x)), hierarchies } as Partial<Draft>);
+  };
+  const removeDim = (zone: 'rows' | 'columns', i: number) => {
+    const gone = d[zone][i]!;
+    // A drill path starting here keeps its first level, so putting the dimension back restores it as it was.
+    const hierarchies = d.hierarchies.map((h) => (h.base === gone.key && !h.first ? { ...h, first: dimDefinition(gone) } : h));
+    set({ [zone]: d[zone].filter((_, j) => j !== i), hierarchies } as Partial<Draft>);
   };
 
   const dimensional = (c: FieldChoice) => c.dimension !== false;
@@ -208,12 +213,12 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
           <Row gutter={12}>
             <Col span={8}>
               <DropZone zone="rows" title={t('行（维度）', 'Rows (dimensions)')} onDrop={addTo} options={fieldOptions(dimensional)} count={d.rows.length}>
-                {d.rows.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('rows', i, p)} onRemove={() => set({ rows: d.rows.filter((_, j) => j !== i) })} testId={`row-dim-${i}`} />)}
+                {d.rows.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('rows', i, p)} onRemove={() => removeDim('rows', i)} testId={`row-dim-${i}`} />)}
               </DropZone>
             </Col>
             <Col span={8}>
               <DropZone zone="columns" title={t('列（系列）', 'Columns (series)')} onDrop={addTo} options={fieldOptions(dimensional)} count={d.columns.length}>
-                {d.columns.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('columns', i, p)} onRemove={() => set({ columns: d.columns.filter((_, j) => j !== i) })} testId={`col-dim-${i}`} />)}
+                {d.columns.map((x, i) => <DimItem key={x.key} dim={x} choice={byPath.get(x.field)} onChange={(p) => setDim('columns', i, p)} onRemove={() => removeDim('columns', i)} testId={`col-dim-${i}`} />)}
               </DropZone>
             </Col>
             <Col span={8}>
@@ -261,6 +266,7 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
                 onRemove={() => set({ conditions: d.conditions.filter((_, j) => j !== i) })} />
             ))}
           </DropZone>
+          <DrillPaths d={d} set={set} byPath={byPath} options={fieldOptions(dimensional)} />
           <Card size="small" style={{ marginTop: 12 }}
             title={
               <Space wrap>
@@ -285,6 +291,90 @@ function Designer({ initial, version, isNew }: { initial: Draft; version?: numbe
         </Col>
       </Row>
     </div>
+  );
+}
+
+/** A dimension with a new bucket or level: its key follows; a saved label named it as it was (e.g. 月份) and goes. */
+function changedDim(x: DraftDim, patch: Partial<DraftDim>): DraftDim {
+  const { label: _saved, ...n } = { ...x, ...patch };
+  return { ...n, key: dimKey(n.field, n.bucket, n.level) };
+}
+
+/** A drill level at an org depth is named after it (支行, 团队), as the breadcrumb and the column show it. */
+function orgLevelDim(x: DraftDim): DraftDim {
+  const lv = LEVELS.find(([n]) => n === x.level);
+  const { label: _old, ...rest } = x;
+  return lv ? { ...rest, label: { 'zh-CN': lv[1], en: lv[2] } } : rest;
+}
+
+const FINER: Record<Bucket, Bucket | undefined> = { year: 'quarter', quarter: 'month', month: 'day', week: 'day', day: undefined };
+
+/**
+ * The drill paths of a report: each starts at one of its dimensions and goes down through levels an
+ * analyst picks (the next org level or a finer date bucket is offered first); at most three paths.
+ */
+function DrillPaths({ d, set, byPath, options }: { d: Draft; set(p: Partial<Draft>): void; byPath: Map<string, FieldChoice>; options: { value: string; label: string }[] }) {
+  const t = useT();
+  const { message } = App.useApp();
+  const dims = [...d.rows, ...d.columns];
+  const dimText = (x: DraftDim) => {
+    const name = byPath.get(x.field)?.label ?? x.field;
+    const lv = LEVELS.find(([n]) => n === x.level);
+    const b = BUCKETS.find((y) => y.b === x.bucket);
+    return lv ? `${name} · ${t(lv[1], lv[2])}` : b ? `${name} · ${t(b.zh, b.en)}` : name;
+  };
+  const setPath = (i: number, h: DraftHierarchy) => set({ hierarchies: d.hierarchies.map((x, j) => (j === i ? h : x)) });
+  const addPath = () => {
+    const base = dims.find((x) => !d.hierarchies.some((h) => h.base === x.key)) ?? dims[0];
+    if (base) set({ hierarchies: [...d.hierarchies, { base: base.key, levels: [] }] });
+  };
+  const addLevel = (i: number, path: string) => {
+    const h = d.hierarchies[i]!;
+    const c = byPath.get(path);
+    if (!c || c.dimension === false) return;
+    // The level above: the next org level or a finer bucket of the same field is what a bank drills to.
+    const above = h.levels[h.levels.length - 1] ?? dims.find((x) => x.key === h.base);
+    const same = above?.field === path;
+    const level = c.type === 'org_unit' ? (same && above?.level ? Math.min(8, above.level + 1) : 2) : undefined;
+    const bucket = DATE_TYPES.has(c.type) ? ((same && above?.bucket ? FINER[above.bucket] : undefined) ?? 'month') : undefined;
+    const dim = orgLevelDim({ field: path, key: dimKey(path, bucket, level), bucket, level });
+    if (usedDimKeys(d).has(dim.key)) return void message.warning(t(`${dimText(dim)} 已在报表中`, `${dimText(dim)} is in the report already`));
+    setPath(i, { ...h, levels: [...h.levels, dim] });
+  };
+  return (
+    <Card size="small" style={{ marginTop: 12 }} data-testid="drill-paths"
+      title={<Tooltip title={t('查看报表时点击柱形或单元格，显示下一层；最后一层点击打开明细记录', 'In the viewer a click on a bar or cell shows the next level; at the last level it opens the records')}>{t('下钻路径', 'Drill paths')}</Tooltip>}
+      extra={<Button size="small" type="dashed" disabled={!dims.length || d.hierarchies.length >= 3} onClick={addPath} data-testid="add-drill">{t('+ 下钻路径', '+ Drill path')}</Button>}>
+      {!d.hierarchies.length && <Typography.Text type="secondary" style={{ fontSize: 12 }}>{t('例如 分行 → 支行 → 团队 → 客户经理；先在行或列中放入起始维度', 'e.g. branch → sub-branch → team → customer manager; put the first level on rows or columns')}</Typography.Text>}
+      {d.hierarchies.map((h, i) => {
+        const missing = !dims.some((x) => x.key === h.base);
+        return (
+          <div key={i} data-testid={`drill-${i}`} style={{ border: '1px dashed #d0d7e2', borderRadius: 6, padding: 6, marginBottom: 6 }}>
+            <Space size={4} wrap>
+              <span>{t('从', 'From')}</span>
+              <Select size="small" style={{ width: 220 }} value={h.base} status={missing ? 'error' : undefined} data-testid={`drill-${i}-base`}
+                options={[...dims.map((x) => ({ value: x.key, label: dimText(x) })), ...(missing ? [{ value: h.base, label: h.first ? dimText({ field: h.first.field, key: h.base, bucket: h.first.bucket, level: h.first.level }) : h.base }] : [])]}
+                onChange={(base: string) => setPath(i, { ...h, base, first: undefined })} />
+              <Button size="small" type="text" icon={<DeleteOutlined />} onClick={() => set({ hierarchies: d.hierarchies.filter((_, j) => j !== i) })} aria-label={t('删除下钻路径', 'Remove the drill path')} data-testid={`drill-${i}-remove`} />
+            </Space>
+            {missing && <div><Typography.Text type="danger" style={{ fontSize: 12 }}>{t('起始维度已不在行或列中：放回该维度，或另选起始维度', 'The first level is no longer on rows or columns: put it back or choose another')}</Typography.Text></div>}
+            {h.levels.map((x, k) => (
+              <div key={x.key} style={{ display: 'flex', alignItems: 'center', gap: 4, paddingLeft: 12 + k * 12 }}>
+                <span style={{ color: '#8c8c8c' }}>↳</span>
+                <DimItem dim={x} choice={byPath.get(x.field)} testId={`drill-${i}-level-${k}`}
+                  onChange={(p) => setPath(i, { ...h, levels: h.levels.map((y, j) => (j === k ? orgLevelDim(changedDim(y, p)) : y)) })}
+                  onRemove={() => setPath(i, { ...h, levels: h.levels.filter((_, j) => j !== k) })} />
+              </div>
+            ))}
+            <div style={{ paddingLeft: 12 + h.levels.length * 12 }}>
+              <Select size="small" style={{ width: 200 }} value={null} placeholder={t('+ 下一层', '+ Next level')} showSearch optionFilterProp="label" options={options}
+                onChange={(v: string) => addLevel(i, v)} data-testid={`drill-${i}-add`} />
+              {!h.levels.length && <Typography.Text type="warning" style={{ fontSize: 12, marginLeft: 8 }}>{t('至少添加一层（没有下一层的路径不保存）', 'Add at least one level (a path without one is not saved)')}</Typography.Text>}
+            </div>
+          </div>
+        );
+      })}
+    </Card>
   );
 }
 

@@ -18,6 +18,13 @@ export interface DraftMeasure { key: string; agg: Agg; field?: string; label?: L
 export type DraftComputed =
   | { key: string; agg: 'ratio'; numerator: string; denominator: string; label?: Label }
   | { key: string; agg: 'feel'; expression: string; scale?: number; label?: Label };
+/**
+ * A drill path: from one of the report's dimensions (`base`, by key) down through `levels` — a click on
+ * the base shows the first level in its place, and so on. `first`: the saved first level, written back as
+ * it was while the base dimension is unchanged.
+ */
+export interface DraftHierarchy { key?: string; label?: Label; base: string; first?: DimDef; levels: DraftDim[] }
+type DimDef = NonNullable<ReportQuery['hierarchies']>[number]['levels'][number];
 export interface DraftCondition { field: string; op: 'eq' | 'ne' | 'in' | 'gt' | 'gte' | 'lt' | 'lte' | 'within' | 'empty'; value?: unknown }
 export interface Draft {
   key: string;
@@ -29,16 +36,17 @@ export interface Draft {
   measures: DraftMeasure[];
   computed: DraftComputed[];
   conditions: DraftCondition[];
+  hierarchies: DraftHierarchy[];
   sort?: string;
   limit?: number;
   chart: ChartType;
   stacked: boolean;
   /**
-   * Parts of a saved definition the designer does not edit, saved back as they were: drill hierarchies,
-   * chart options besides `stacked` (a KPI's comparison …), and a filter the conditions cannot show
-   * (`$or`, `$not`, "is not empty" …), which the conditions then add to.
+   * Parts of a saved definition the designer does not edit, saved back as they were: chart options
+   * besides `stacked` (a KPI's comparison …), and a filter the conditions cannot show (`$or`, `$not`,
+   * "is not empty" …), which the conditions then add to.
    */
-  kept?: { hierarchies?: ReportQuery['hierarchies']; chartOptions?: Record<string, unknown>; filter?: Record<string, unknown>; noPivot?: boolean; measureOrder?: string[] };
+  kept?: { chartOptions?: Record<string, unknown>; filter?: Record<string, unknown>; noPivot?: boolean; measureOrder?: string[] };
 }
 
 /** A field the designer offers: a field of the object, a system column, or one hop through a relation. */
@@ -112,7 +120,7 @@ export function draftDefinition(d: Draft): ReportQuery {
       ...d.measures.map((m) => ({ key: m.key, agg: m.agg, ...(m.field ? { field: m.field } : {}), ...(m.label ? { label: m.label } : {}) })),
       ...d.computed.map((m) => ({ ...m, ...(m.agg === 'feel' ? { expression: m.expression.trim() } : {}) })),
     ], d.kept?.measureOrder),
-    dimensions: dims.map((x) => ({ field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}), ...(x.label ? { label: x.label } : {}) })),
+    dimensions: dims.map(dimDefinition),
     chart: { type: d.chart, ...(Object.keys(options).length ? { options } : {}) },
   };
   const conditions = draftFilter(d.conditions);
@@ -122,8 +130,28 @@ export function draftDefinition(d: Draft): ReportQuery {
   if (dims.length && !(d.kept?.noPivot && !d.columns.length)) def.pivot = { rows: d.rows.map((x) => x.key), columns: d.columns.map((x) => x.key) };
   if (d.sort) def.sort = d.sort;
   if (d.limit) def.limit = d.limit;
-  if (d.kept?.hierarchies?.length) def.hierarchies = d.kept.hierarchies;
+  const hierarchies = d.hierarchies.filter((h) => h.levels.length).map((h) => hierarchyDefinition(h, dims));
+  if (hierarchies.length) def.hierarchies = hierarchies;
   return def;
+}
+
+export function dimDefinition(x: DraftDim): DimDef {
+  return { field: x.field, ...(x.key !== x.field ? { key: x.key } : {}), ...(x.bucket ? { bucket: x.bucket } : {}), ...(x.level ? { level: x.level } : {}), ...(x.label ? { label: x.label } : {}) };
+}
+
+/**
+ * A drill path as the server takes it: its first level is the base dimension. A base no longer among the
+ * dimensions is sent as saved, and the server's answer says which (a path never disappears unasked).
+ */
+function hierarchyDefinition(h: DraftHierarchy, dims: DraftDim[]): NonNullable<ReportQuery['hierarchies']>[number] {
+  const base = dims.find((x) => x.key === h.base);
+  const first = h.first && (h.first.key ?? h.first.field) === h.base ? h.first : base ? dimDefinition(base) : (h.first ?? { field: h.base });
+  return { ...(h.key ? { key: h.key } : {}), ...(h.label ? { label: h.label } : {}), levels: [first, ...h.levels.map(dimDefinition)] };
+}
+
+/** Every column key a draft's dimensions and drill levels use (a new one must not take one of them). */
+export function usedDimKeys(d: Pick<Draft, 'rows' | 'columns' | 'hierarchies'>): Set<string> {
+  return new Set([...d.rows, ...d.columns, ...d.hierarchies.flatMap((h) => h.levels)].map((x) => x.key));
 }
 
 /** Measures in the order the saved report had them (its columns' order); new ones after, as added. */
@@ -141,7 +169,9 @@ export function definitionDraft(r: {
   hierarchies?: ReportQuery['hierarchies'];
 }): Draft {
   const name = typeof r.name === 'string' ? { 'zh-CN': r.name, en: r.name } : (r.name as Record<string, string>);
-  const dims: DraftDim[] = (r.dimensions ?? []).map((x) => ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level, ...(x.label ? { label: x.label } : {}) }));
+  const toDraft = (x: { field: string; key?: string; bucket?: string; level?: number; label?: Label }): DraftDim =>
+    ({ field: x.field, key: x.key ?? x.field, bucket: x.bucket as Bucket | undefined, level: x.level, ...(x.label ? { label: x.label } : {}) });
+  const dims = (r.dimensions ?? []).map(toDraft);
   const colKeys = new Set(r.pivot?.columns ?? []);
   const { stacked: _stacked, ...chartOptions } = r.chart?.options ?? {};
   const conditions = filterConditions(r.filter);
@@ -159,8 +189,12 @@ export function definitionDraft(r: {
       if (m.agg === 'feel') return [{ key: m.key, agg: 'feel', expression: m.expression ?? '', ...(m.scale !== undefined ? { scale: m.scale } : {}), ...label }];
       return [];
     }),
-    // Drill hierarchies, other chart options and a filter the conditions cannot show are kept as they are.
-    kept: { hierarchies: r.hierarchies, ...(Object.keys(chartOptions).length ? { chartOptions } : {}), ...(conditions ? {} : { filter: r.filter }), ...(r.pivot ? {} : { noPivot: true }), measureOrder: r.measures.map((m) => m.key) },
+    hierarchies: (r.hierarchies ?? []).map((h) => ({
+      ...(h.key ? { key: h.key } : {}), ...(h.label ? { label: h.label as Label } : {}),
+      base: h.levels[0]!.key ?? h.levels[0]!.field, first: h.levels[0], levels: h.levels.slice(1).map(toDraft),
+    })),
+    // Other chart options and a filter the conditions cannot show are kept as they are.
+    kept: { ...(Object.keys(chartOptions).length ? { chartOptions } : {}), ...(conditions ? {} : { filter: r.filter }), ...(r.pivot ? {} : { noPivot: true }), measureOrder: r.measures.map((m) => m.key) },
     conditions: conditions ?? [],
     sort: r.sort,
     limit: r.limit,
