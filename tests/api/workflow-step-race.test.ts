@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { startServer, type TestServer } from '../harness/server.js';
 import { as, client } from '../harness/http.js';
 import { withClient } from '../harness/db.js';
+import { until } from '../harness/until.js';
 import { chain, definitions, LOAN_APPROVAL } from './workflow-bpmn.js';
 
 type Client = ReturnType<typeof client>;
@@ -152,6 +153,26 @@ describe('a claim racing a completion', () => {
         expect(await tokens(id)).toEqual({ openTasks: ['review'], waits: ['review'], state: 'active' });
       }
     }
+  });
+});
+
+describe('a claim that waited for the instance lock', () => {
+  it('sees the claim committed while it waited: 409, and the first claimant keeps the task', async () => {
+    const id = (await rm.post('/api/process-definitions/loanApprovalDemo/start', { variables: { amount: 10 } })).body.id;
+    const t = await openTask(id, 'review');
+    // Another claim holds the instance's lock and has written its assignee; this claim reads the task
+    // before that commits and gets the lock after. Its decision must rest on the committed row.
+    const claim = await withClient(srv.dbUrl, async (c) => {
+      await c.query('BEGIN');
+      await c.query('SELECT 1 FROM crm.wf_instances WHERE id = $1 FOR UPDATE', [id]);
+      await c.query(`UPDATE crm.wf_tasks SET assignee = 'manager', claimed_at = now() WHERE id = $1`, [t]);
+      const pending = compliance.post(`/api/tasks/${t}/claim`);
+      await until(async () => (await db((x) => x.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%FOR UPDATE OF i%'`))).rows[0].n === 1, { ms: 10_000, everyMs: 20, what: 'the claim waiting for the lock' });
+      await c.query('COMMIT');
+      return pending;
+    });
+    expect([claim.status, claim.body.error?.code]).toEqual([409, 'workflow.task_claimed']);
+    expect((await db((c) => c.query(`SELECT status, assignee FROM crm.wf_tasks WHERE id = $1`, [t]))).rows[0]).toEqual({ status: 'open', assignee: 'manager' });
   });
 });
 

@@ -96,7 +96,7 @@ describe('integration settings screens', () => {
     expect(rmMenu).not.toContain('统一身份认证');
     await signOut(page);
     await signIn(page, srv.baseUrl, 'analyst');
-    await page.locator('[data-testid=main-menu]').getByText('系统管理').click();
+    await openMenuEntry(page, '/admin/connectors', '系统管理');
     const analystMenu = await page.locator('[data-testid=main-menu]').textContent();
     expect(analystMenu).toContain('连接器');
     expect(analystMenu).not.toContain('统一身份认证');

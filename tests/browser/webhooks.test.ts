@@ -13,7 +13,7 @@ import { Webhook as StandardWebhook } from 'standardwebhooks';
 import { createClient } from '@crm/shared';
 import { startServer, type TestServer } from '../harness/server.js';
 import { until } from '../harness/until.js';
-import { confirmPopup, launch, newPage, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
+import { confirmPopup, launch, newPage, openMenuEntry, realErrors, shot, signIn, signOut, type Watched } from './browser.js';
 
 interface Got { id: string; type: string; valid: boolean }
 
@@ -77,9 +77,8 @@ describe('webhook admin screen', () => {
     expect(await page.locator('[data-testid=main-menu]').textContent()).not.toContain('Webhook');
     await signOut(page);
     await signIn(page, srv.baseUrl, 'rm');
-    await page.locator('[data-testid=main-menu]').getByText('系统管理').click();
-    await page.locator('[data-testid=main-menu]').getByText('Webhook 订阅').click();
-    await page.waitForURL((u) => u.pathname === '/admin/webhooks');
+    // The group's opening animation can swallow the entry's click on a loaded machine: the helper retries.
+    await openMenuEntry(page, '/admin/webhooks', '系统管理');
     await page.locator('[data-testid=webhook-create]').waitFor();
   }, 60_000);
 

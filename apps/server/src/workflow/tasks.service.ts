@@ -213,6 +213,9 @@ export class TasksService {
    * or not at all when this process's last step of the instance opened it (the step cache) — and the
    * step's write checks that neither the instance nor the task's status and assignee changed since.
    * The engine state is the truth: a task row read stale is caught there.
+   * The task row is locked too: a statement that waited for the instance's lock re-reads only the rows it
+   * locks, so with the instance alone it went on with the task as it was before the wait — and a claim
+   * then overwrote the claim committed meanwhile.
    */
   private async lockTask(ctx: StepCtx, id: string): Promise<{ row: InstanceRow; task: TaskRow }> {
     const hit = ctx.optimistic ? this.runtime.cache.task(id) : undefined;
@@ -221,7 +224,7 @@ export class TasksService {
       return hit;
     }
     const { rows } = await ctx.client.query<InstanceRow & { task: TaskRow }>(
-      `SELECT i.*, to_jsonb(t) AS task FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE t.id = $1${ctx.optimistic ? '' : ' FOR UPDATE OF i'}`,
+      `SELECT i.*, to_jsonb(t) AS task FROM crm.wf_tasks t JOIN crm.wf_instances i ON i.id = t.instance_id WHERE t.id = $1${ctx.optimistic ? '' : ' FOR UPDATE OF i, t'}`,
       [id],
     );
     const r = rows[0];
